@@ -1,0 +1,80 @@
+//===- GraphBase.td - Graph dialect definition -------------*- tablegen -*-===//
+//
+// The graph dialect: whole-tensor transformer ops with static shapes, the first
+// level of Meld's pipeline. The ONNX importer produces it; fusion and tiling passes
+// consume it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MELD_DIALECT_GRAPH_GRAPHBASE_TD
+#define MELD_DIALECT_GRAPH_GRAPHBASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def Graph_Dialect : Dialect {
+  let name = "graph";
+  let cppNamespace = "::meld::graph";
+  let summary = "Tensor-level transformer graph operations";
+  let description = [{
+    The `graph` dialect holds a model as a graph of whole-tensor operations on
+    ranked tensors with static shapes: matrix products, elementwise arithmetic with
+    numpy broadcasting, reductions, normalizations, data movement and constants.
+
+    Weights are referenced by handle (`graph.weight`): their bytes live outside the
+    IR, so a multi-gigabyte model stays a small module.
+
+    Every op keeps the location of the model node it came from (a `NameLoc` with
+    the ONNX node name and op type), so diagnostics point into the user's model.
+  }];
+  let hasConstantMaterializer = 1;
+  let useDefaultAttributePrinterParser = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Enums
+//===----------------------------------------------------------------------===//
+
+def Graph_CmpPredicate : I32EnumAttr<"CmpPredicate",
+    "comparison predicate", [
+      I32EnumAttrCase<"eq", 0>,
+      I32EnumAttrCase<"ne", 1>,
+      I32EnumAttrCase<"lt", 2>,
+      I32EnumAttrCase<"le", 3>,
+      I32EnumAttrCase<"gt", 4>,
+      I32EnumAttrCase<"ge", 5>
+    ]> {
+  let cppNamespace = "::meld::graph";
+}
+
+def Graph_GeluApproximation : I32EnumAttr<"GeluApproximation",
+    "GELU approximation", [
+      I32EnumAttrCase<"none", 0>,
+      I32EnumAttrCase<"tanh", 1>
+    ]> {
+  let cppNamespace = "::meld::graph";
+  let genSpecializedAttr = 0;
+}
+def Graph_GeluApproximationAttr : EnumAttr<Graph_Dialect,
+                                           Graph_GeluApproximation, "gelu_approx"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+//===----------------------------------------------------------------------===//
+// Types
+//===----------------------------------------------------------------------===//
+
+def Graph_Float : AnyTypeOf<[F32, F16, BF16, F64]>;
+def Graph_Int : AnyTypeOf<[I64, I32, I8, UI8]>;
+def Graph_Bool : I<1>;
+def Graph_Element : AnyTypeOf<[Graph_Float, Graph_Int, Graph_Bool]>;
+def Graph_Numeric : AnyTypeOf<[Graph_Float, Graph_Int]>;
+
+def Graph_Tensor : StaticShapeTensorOf<[Graph_Element]>;
+def Graph_FloatTensor : StaticShapeTensorOf<[Graph_Float]>;
+def Graph_NumericTensor : StaticShapeTensorOf<[Graph_Numeric]>;
+def Graph_BoolTensor : StaticShapeTensorOf<[Graph_Bool]>;
+def Graph_IndexTensor : StaticShapeTensorOf<[I64, I32]>;
+
+#endif // MELD_DIALECT_GRAPH_GRAPHBASE_TD

@@ -1,0 +1,838 @@
+//===- GraphOps.cpp - Graph dialect operations ----------------------------===//
+//
+// Type inference, verifiers and folders of the graph ops. The folders are what
+// evaluates the shape subgraphs of exported models (Shape, Gather, Concat, ...)
+// at compile time: the importer builds ops with `createOrFold`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/Dialect/CommonFolders.h"
+#include "mlir/Dialect/Traits.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace meld::graph;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+/// Constants larger than this are not folded: the IR must stay small.
+static constexpr int64_t kMaxFoldElements = 1 << 16;
+
+static RankedTensorType tensorType(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+/// The row-major strides of `shape`.
+static SmallVector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+/// Builds the constant of type `resultType` whose element `i` is element
+/// `sourceIndex(i)` of `source`, or nothing when the result is too large.
+static Attribute
+remapElements(ElementsAttr source, RankedTensorType resultType,
+              llvm::function_ref<int64_t(ArrayRef<int64_t>)> sourceIndex) {
+  if (auto splat = dyn_cast<SplatElementsAttr>(source))
+    return SplatElementsAttr::get(resultType,
+                                  splat.getSplatValue<Attribute>());
+  auto dense = dyn_cast<DenseElementsAttr>(source);
+  if (!dense || resultType.getNumElements() > kMaxFoldElements)
+    return {};
+  auto values = llvm::to_vector(dense.getValues<Attribute>());
+  ArrayRef<int64_t> shape = resultType.getShape();
+  SmallVector<int64_t> strides = rowMajorStrides(shape);
+  SmallVector<Attribute> result;
+  result.reserve(resultType.getNumElements());
+  SmallVector<int64_t> coords(shape.size());
+  for (int64_t linear = 0, e = resultType.getNumElements(); linear < e;
+       ++linear) {
+    int64_t rest = linear;
+    for (auto [dim, stride] : llvm::enumerate(strides)) {
+      coords[dim] = rest / stride;
+      rest %= stride;
+    }
+    result.push_back(values[sourceIndex(coords)]);
+  }
+  return DenseElementsAttr::get(resultType, result);
+}
+
+/// The linear index in a tensor of shape `shape` of the element that the
+/// broadcast to `resultCoords` reads.
+static int64_t broadcastSourceIndex(ArrayRef<int64_t> shape,
+                                    ArrayRef<int64_t> resultCoords) {
+  int64_t offset = resultCoords.size() - shape.size();
+  int64_t index = 0;
+  for (auto [dim, size] : llvm::enumerate(shape))
+    index = index * size + (size == 1 ? 0 : resultCoords[dim + offset]);
+  return index;
+}
+
+/// Broadcasts constant `attr` to `resultType`, or nothing.
+static Attribute broadcastConstant(Attribute attr, RankedTensorType resultType) {
+  auto elements = dyn_cast_or_null<ElementsAttr>(attr);
+  if (!elements)
+    return {};
+  auto shape = cast<ShapedType>(elements.getType()).getShape();
+  if (shape == resultType.getShape())
+    return elements;
+  return remapElements(elements, resultType, [&](ArrayRef<int64_t> coords) {
+    return broadcastSourceIndex(shape, coords);
+  });
+}
+
+/// Infers the numpy-broadcast type of `operands` with `elementType` (the first
+/// operand's when null).
+static LogicalResult
+inferBroadcastType(std::optional<Location> loc, ValueRange operands,
+                   Type elementType,
+                   SmallVectorImpl<Type> &inferredReturnTypes) {
+  SmallVector<int64_t> shape;
+  for (Value operand : operands) {
+    auto type = dyn_cast<RankedTensorType>(operand.getType());
+    if (!type)
+      return emitOptionalError(loc, "operands must be ranked tensors");
+    SmallVector<int64_t> next;
+    if (!OpTrait::util::getBroadcastedShape(shape, type.getShape(), next))
+      return emitOptionalError(loc, "operand shapes are not broadcastable");
+    shape = std::move(next);
+  }
+  if (!elementType)
+    elementType = tensorType(operands.front()).getElementType();
+  inferredReturnTypes.push_back(RankedTensorType::get(shape, elementType));
+  return success();
+}
+
+/// Folds a binary elementwise op whose operands are constants.
+template <typename FloatFn, typename IntFn>
+static OpFoldResult foldBinary(Operation *op, ArrayRef<Attribute> operands,
+                               FloatFn floatFn, IntFn intFn) {
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  if (operands.size() != 2 || !operands[0] || !operands[1])
+    return {};
+  Attribute lhs = broadcastConstant(operands[0], resultType);
+  Attribute rhs = broadcastConstant(operands[1], resultType);
+  if (!lhs || !rhs)
+    return {};
+  Type elementType = resultType.getElementType();
+  if (isa<FloatType>(elementType))
+    return constFoldBinaryOp<FloatAttr>(
+        {lhs, rhs}, resultType,
+        [&](const APFloat &a, const APFloat &b) -> std::optional<APFloat> {
+          return floatFn(a, b);
+        });
+  return constFoldBinaryOp<IntegerAttr>(
+      {lhs, rhs}, resultType,
+      [&](const APInt &a, const APInt &b) -> std::optional<APInt> {
+        return intFn(a, b);
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// ConstantOp and WeightOp
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+LogicalResult WeightOp::verify() {
+  if (getHandle().empty())
+    return emitOpError("requires a non-empty handle");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp and GemmOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  auto lhsType = tensorType(operands[0]);
+  auto rhsType = tensorType(operands[1]);
+  SmallVector<int64_t> lhs(lhsType.getShape()), rhs(rhsType.getShape());
+  if (lhs.empty() || rhs.empty())
+    return emitOptionalError(loc, "operands must have rank at least 1");
+  bool lhsVector = lhs.size() == 1, rhsVector = rhs.size() == 1;
+  if (lhsVector)
+    lhs.insert(lhs.begin(), 1);
+  if (rhsVector)
+    rhs.push_back(1);
+  if (lhs.back() != rhs[rhs.size() - 2])
+    return emitOptionalError(loc, "contracting dimensions differ (",
+                             lhs.back(), " vs ", rhs[rhs.size() - 2], ")");
+  SmallVector<int64_t> batch;
+  if (!OpTrait::util::getBroadcastedShape(ArrayRef(lhs).drop_back(2),
+                                          ArrayRef(rhs).drop_back(2), batch))
+    return emitOptionalError(loc, "batch dimensions are not broadcastable");
+  if (!lhsVector)
+    batch.push_back(lhs[lhs.size() - 2]);
+  if (!rhsVector)
+    batch.push_back(rhs.back());
+  inferredReturnTypes.push_back(
+      RankedTensorType::get(batch, lhsType.getElementType()));
+  return success();
+}
+
+LogicalResult GemmOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  GemmOp::Adaptor adaptor(operands, attributes, properties);
+  auto aType = tensorType(adaptor.getA());
+  auto bType = tensorType(adaptor.getB());
+  if (aType.getRank() != 2 || bType.getRank() != 2)
+    return emitOptionalError(loc, "A and B must be matrices");
+  int64_t m = aType.getDimSize(adaptor.getTransA() ? 1 : 0);
+  int64_t ka = aType.getDimSize(adaptor.getTransA() ? 0 : 1);
+  int64_t kb = bType.getDimSize(adaptor.getTransB() ? 1 : 0);
+  int64_t n = bType.getDimSize(adaptor.getTransB() ? 0 : 1);
+  if (ka != kb)
+    return emitOptionalError(loc, "contracting dimensions differ (", ka,
+                             " vs ", kb, ")");
+  if (Value c = adaptor.getC()) {
+    SmallVector<int64_t> shape;
+    if (!OpTrait::util::getBroadcastedShape(tensorType(c).getShape(), {m, n},
+                                            shape) ||
+        shape != ArrayRef<int64_t>{m, n})
+      return emitOptionalError(loc, "C does not broadcast to the result");
+  }
+  inferredReturnTypes.push_back(
+      RankedTensorType::get({m, n}, aType.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops with broadcasting
+//===----------------------------------------------------------------------===//
+
+#define MELD_BINARY_INFER(OP)                                                  \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, ValueRange operands,         \
+      DictionaryAttr, OpaqueProperties, RegionRange,                           \
+      SmallVectorImpl<Type> &inferredReturnTypes) {                            \
+    return inferBroadcastType(loc, operands, Type(), inferredReturnTypes);     \
+  }
+MELD_BINARY_INFER(AddOp)
+MELD_BINARY_INFER(SubOp)
+MELD_BINARY_INFER(MulOp)
+MELD_BINARY_INFER(DivOp)
+MELD_BINARY_INFER(PowOp)
+MELD_BINARY_INFER(MinOp)
+MELD_BINARY_INFER(MaxOp)
+MELD_BINARY_INFER(AndOp)
+MELD_BINARY_INFER(OrOp)
+#undef MELD_BINARY_INFER
+
+LogicalResult CmpOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  return inferBroadcastType(loc, operands, IntegerType::get(context, 1),
+                            inferredReturnTypes);
+}
+
+LogicalResult WhereOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  return inferBroadcastType(loc, operands,
+                            tensorType(operands[1]).getElementType(),
+                            inferredReturnTypes);
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(
+      *this, adaptor.getOperands(),
+      [](const APFloat &a, const APFloat &b) { return a + b; },
+      [](const APInt &a, const APInt &b) { return a + b; });
+}
+
+OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(
+      *this, adaptor.getOperands(),
+      [](const APFloat &a, const APFloat &b) { return a - b; },
+      [](const APInt &a, const APInt &b) { return a - b; });
+}
+
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(
+      *this, adaptor.getOperands(),
+      [](const APFloat &a, const APFloat &b) { return a * b; },
+      [](const APInt &a, const APInt &b) { return a * b; });
+}
+
+OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
+  // Integer division by zero is left to run time (it does not fold).
+  auto resultType = cast<RankedTensorType>(getType());
+  if (isa<IntegerType>(resultType.getElementType())) {
+    auto rhs = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getRhs());
+    if (!rhs || llvm::any_of(rhs.getValues<APInt>(),
+                             [](const APInt &v) { return v.isZero(); }))
+      return {};
+  }
+  return foldBinary(
+      *this, adaptor.getOperands(),
+      [](const APFloat &a, const APFloat &b) { return a / b; },
+      [](const APInt &a, const APInt &b) { return a.sdiv(b); });
+}
+
+OpFoldResult PowOp::fold(FoldAdaptor) { return {}; }
+
+OpFoldResult MinOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(
+      *this, adaptor.getOperands(),
+      [](const APFloat &a, const APFloat &b) { return minimum(a, b); },
+      [](const APInt &a, const APInt &b) { return a.slt(b) ? a : b; });
+}
+
+OpFoldResult MaxOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(
+      *this, adaptor.getOperands(),
+      [](const APFloat &a, const APFloat &b) { return maximum(a, b); },
+      [](const APInt &a, const APInt &b) { return a.sgt(b) ? a : b; });
+}
+
+OpFoldResult AndOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(
+      *this, adaptor.getOperands(),
+      [](const APFloat &a, const APFloat &) { return a; },
+      [](const APInt &a, const APInt &b) { return a & b; });
+}
+
+OpFoldResult OrOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(
+      *this, adaptor.getOperands(),
+      [](const APFloat &a, const APFloat &) { return a; },
+      [](const APInt &a, const APInt &b) { return a | b; });
+}
+
+/// Evaluates `predicate` on two constants of one element type.
+static bool evaluateCmp(CmpPredicate predicate, Attribute lhs, Attribute rhs) {
+  int order = 0;
+  bool unordered = false;
+  if (auto a = dyn_cast<FloatAttr>(lhs)) {
+    APFloat::cmpResult r = a.getValue().compare(cast<FloatAttr>(rhs).getValue());
+    unordered = r == APFloat::cmpUnordered;
+    order = r == APFloat::cmpLessThan ? -1 : r == APFloat::cmpGreaterThan ? 1 : 0;
+  } else {
+    const APInt &x = cast<IntegerAttr>(lhs).getValue();
+    const APInt &y = cast<IntegerAttr>(rhs).getValue();
+    bool isBool = x.getBitWidth() == 1;
+    order = isBool ? (x.ult(y) ? -1 : x.ugt(y) ? 1 : 0)
+                   : (x.slt(y) ? -1 : x.sgt(y) ? 1 : 0);
+  }
+  if (unordered)
+    return predicate == CmpPredicate::ne;
+  switch (predicate) {
+  case CmpPredicate::eq:
+    return order == 0;
+  case CmpPredicate::ne:
+    return order != 0;
+  case CmpPredicate::lt:
+    return order < 0;
+  case CmpPredicate::le:
+    return order <= 0;
+  case CmpPredicate::gt:
+    return order > 0;
+  case CmpPredicate::ge:
+    return order >= 0;
+  }
+  llvm_unreachable("unknown comparison predicate");
+}
+
+OpFoldResult CmpOp::fold(FoldAdaptor adaptor) {
+  auto resultType = cast<RankedTensorType>(getType());
+  auto operandType = RankedTensorType::get(
+      resultType.getShape(), tensorType(getLhs()).getElementType());
+  auto lhs = dyn_cast_or_null<DenseElementsAttr>(
+      broadcastConstant(adaptor.getLhs(), operandType));
+  auto rhs = dyn_cast_or_null<DenseElementsAttr>(
+      broadcastConstant(adaptor.getRhs(), operandType));
+  if (!lhs || !rhs)
+    return {};
+  SmallVector<bool> result;
+  for (auto [a, b] : llvm::zip_equal(lhs.getValues<Attribute>(),
+                                     rhs.getValues<Attribute>()))
+    result.push_back(evaluateCmp(getPredicate(), a, b));
+  return DenseElementsAttr::get(resultType, result);
+}
+
+OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
+  auto resultType = cast<RankedTensorType>(getType());
+  auto conditionType =
+      RankedTensorType::get(resultType.getShape(), IntegerType::get(getContext(), 1));
+  auto condition = dyn_cast_or_null<DenseElementsAttr>(
+      broadcastConstant(adaptor.getCondition(), conditionType));
+  if (!condition)
+    return {};
+  if (condition.isSplat()) {
+    Value chosen = condition.getSplatValue<bool>() ? getOnTrue() : getOnFalse();
+    if (chosen.getType() == resultType)
+      return chosen;
+  }
+  auto onTrue = dyn_cast_or_null<DenseElementsAttr>(
+      broadcastConstant(adaptor.getOnTrue(), resultType));
+  auto onFalse = dyn_cast_or_null<DenseElementsAttr>(
+      broadcastConstant(adaptor.getOnFalse(), resultType));
+  if (!onTrue || !onFalse)
+    return {};
+  SmallVector<Attribute> result;
+  for (auto [c, t, f] : llvm::zip_equal(condition.getValues<bool>(),
+                                        onTrue.getValues<Attribute>(),
+                                        onFalse.getValues<Attribute>()))
+    result.push_back(c ? t : f);
+  return DenseElementsAttr::get(resultType, result);
+}
+
+//===----------------------------------------------------------------------===//
+// Unary elementwise ops
+//===----------------------------------------------------------------------===//
+
+OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
+  if (isa<FloatType>(getType().getElementType()))
+    return constFoldUnaryOp<FloatAttr, APFloat, void>(adaptor.getOperands(),
+                                       [](const APFloat &a) { return -a; });
+  return constFoldUnaryOp<IntegerAttr, APInt, void>(adaptor.getOperands(),
+                                       [](const APInt &a) { return -a; });
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
+  auto resultType = cast<RankedTensorType>(getType());
+  if (getInput().getType() == resultType)
+    return getInput();
+  auto input = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  if (!input || input.getNumElements() > kMaxFoldElements)
+    return {};
+  Type from = input.getElementType(), to = resultType.getElementType();
+  SmallVector<Attribute> result;
+  for (Attribute element : input.getValues<Attribute>()) {
+    // Read the element as a double or an integer, then write it as `to`.
+    bool isFloat = isa<FloatType>(from);
+    double asDouble = 0;
+    APInt asInt;
+    if (isFloat) {
+      asDouble = cast<FloatAttr>(element).getValueAsDouble();
+    } else {
+      asInt = cast<IntegerAttr>(element).getValue();
+      asDouble = from.isInteger(1) || from.isUnsignedInteger()
+                     ? static_cast<double>(asInt.getZExtValue())
+                     : static_cast<double>(asInt.getSExtValue());
+    }
+    if (auto floatType = dyn_cast<FloatType>(to)) {
+      result.push_back(FloatAttr::get(floatType, asDouble));
+      continue;
+    }
+    auto intType = cast<IntegerType>(to);
+    if (intType.getWidth() == 1) {
+      result.push_back(IntegerAttr::get(intType, asDouble != 0));
+      continue;
+    }
+    if (isFloat) {
+      if (!std::isfinite(asDouble))
+        return {};
+      result.push_back(
+          IntegerAttr::get(intType, static_cast<int64_t>(std::trunc(asDouble))));
+      continue;
+    }
+    APInt value = from.isInteger(1) || from.isUnsignedInteger()
+                      ? asInt.zextOrTrunc(intType.getWidth())
+                      : asInt.sextOrTrunc(intType.getWidth());
+    result.push_back(IntegerAttr::get(intType, value));
+  }
+  return DenseElementsAttr::get(resultType, result);
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and normalizations
+//===----------------------------------------------------------------------===//
+
+template <typename ReduceOp>
+static LogicalResult inferReduceType(std::optional<Location> loc,
+                                     ValueRange operands,
+                                     DictionaryAttr attributes,
+                                     OpaqueProperties properties,
+                                     SmallVectorImpl<Type> &inferred) {
+  typename ReduceOp::Adaptor adaptor(operands, attributes, properties);
+  auto inputType = tensorType(adaptor.getInput());
+  ArrayRef<int64_t> axes = adaptor.getAxes();
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    if (axis < 0 || axis >= inputType.getRank())
+      return emitOptionalError(loc, "axis ", axis, " is out of range for rank ",
+                               inputType.getRank());
+    if (i > 0 && axes[i - 1] >= axis)
+      return emitOptionalError(loc, "axes must be sorted and unique");
+  }
+  SmallVector<int64_t> shape;
+  for (auto [dim, size] : llvm::enumerate(inputType.getShape())) {
+    bool reduced = llvm::is_contained(axes, static_cast<int64_t>(dim));
+    if (!reduced)
+      shape.push_back(size);
+    else if (adaptor.getKeepDims())
+      shape.push_back(1);
+  }
+  inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
+#define MELD_REDUCE_INFER(OP)                                                  \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, ValueRange operands,         \
+      DictionaryAttr attributes, OpaqueProperties properties, RegionRange,     \
+      SmallVectorImpl<Type> &inferredReturnTypes) {                            \
+    return inferReduceType<OP>(loc, operands, attributes, properties,          \
+                               inferredReturnTypes);                           \
+  }
+MELD_REDUCE_INFER(ReduceSumOp)
+MELD_REDUCE_INFER(ReduceMeanOp)
+MELD_REDUCE_INFER(ReduceMaxOp)
+#undef MELD_REDUCE_INFER
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = getType().getRank(), axis = getAxis();
+  if (axis < 0 || axis >= rank)
+    return emitOpError("axis ") << getAxis() << " is out of range for rank "
+                                << rank;
+  return success();
+}
+
+/// Checks the axis and the parameters of a normalization over the trailing
+/// dimensions from `axis`.
+static LogicalResult verifyNormalization(Operation *op, RankedTensorType type,
+                                         int64_t axis, ValueRange params) {
+  if (axis < 0 || axis >= type.getRank())
+    return op->emitOpError("axis ")
+           << axis << " is out of range for rank " << type.getRank();
+  ArrayRef<int64_t> normalized = type.getShape().drop_front(axis);
+  for (Value param : params) {
+    SmallVector<int64_t> shape;
+    auto paramShape = tensorType(param).getShape();
+    if (!OpTrait::util::getBroadcastedShape(paramShape, normalized, shape) ||
+        ArrayRef<int64_t>(shape) != normalized)
+      return op->emitOpError("parameter of shape [")
+             << paramShape << "] does not broadcast to the normalized shape ["
+             << normalized << "]";
+  }
+  return success();
+}
+
+LogicalResult LayerNormOp::verify() {
+  SmallVector<Value> params{getScale()};
+  if (getBias())
+    params.push_back(getBias());
+  return verifyNormalization(*this, getType(), getAxis(), params);
+}
+
+LogicalResult RmsNormOp::verify() {
+  return verifyNormalization(*this, getType(), getAxis(), {getScale()});
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult TransposeOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  TransposeOp::Adaptor adaptor(operands, attributes, properties);
+  auto inputType = tensorType(adaptor.getInput());
+  ArrayRef<int64_t> permutation = adaptor.getPermutation();
+  if (static_cast<int64_t>(permutation.size()) != inputType.getRank())
+    return emitOptionalError(loc, "permutation has ", permutation.size(),
+                             " entries for rank ", inputType.getRank());
+  SmallVector<bool> seen(permutation.size(), false);
+  SmallVector<int64_t> shape;
+  for (int64_t dim : permutation) {
+    if (dim < 0 || dim >= inputType.getRank() || seen[dim])
+      return emitOptionalError(loc, "invalid permutation");
+    seen[dim] = true;
+    shape.push_back(inputType.getDimSize(dim));
+  }
+  inferredReturnTypes.push_back(
+      RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  ArrayRef<int64_t> permutation = getPermutation();
+  if (llvm::equal(permutation, llvm::seq<int64_t>(0, permutation.size())))
+    return getInput();
+  auto input = dyn_cast_or_null<ElementsAttr>(adaptor.getInput());
+  if (!input)
+    return {};
+  SmallVector<int64_t> strides =
+      rowMajorStrides(tensorType(getInput()).getShape());
+  return remapElements(input, getType(), [&](ArrayRef<int64_t> coords) {
+    int64_t index = 0;
+    for (auto [dim, source] : llvm::enumerate(permutation))
+      index += coords[dim] * strides[source];
+    return index;
+  });
+}
+
+LogicalResult ReshapeOp::verify() {
+  if (tensorType(getInput()).getNumElements() != getType().getNumElements())
+    return emitOpError("input has ")
+           << tensorType(getInput()).getNumElements()
+           << " elements but the result has " << getType().getNumElements();
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto producer = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(producer.getInput());
+    return getResult();
+  }
+  auto input = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  if (!input)
+    return {};
+  return input.reshape(getType());
+}
+
+LogicalResult SliceOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  SliceOp::Adaptor adaptor(operands, attributes, properties);
+  auto inputType = tensorType(adaptor.getInput());
+  ArrayRef<int64_t> starts = adaptor.getStarts(), sizes = adaptor.getSizes(),
+                    steps = adaptor.getSteps();
+  int64_t rank = inputType.getRank();
+  if (static_cast<int64_t>(starts.size()) != rank ||
+      static_cast<int64_t>(sizes.size()) != rank ||
+      static_cast<int64_t>(steps.size()) != rank)
+    return emitOptionalError(loc, "starts, sizes and steps need ", rank,
+                             " entries each");
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t dim = inputType.getDimSize(d);
+    if (steps[d] == 0)
+      return emitOptionalError(loc, "step of dimension ", d, " is zero");
+    if (sizes[d] < 0)
+      return emitOptionalError(loc, "size of dimension ", d, " is negative");
+    if (sizes[d] == 0)
+      continue;
+    int64_t last = starts[d] + (sizes[d] - 1) * steps[d];
+    if (starts[d] < 0 || starts[d] >= dim || last < 0 || last >= dim)
+      return emitOptionalError(loc, "dimension ", d,
+                               " reads outside the input (size ", dim, ")");
+  }
+  inferredReturnTypes.push_back(
+      RankedTensorType::get(sizes, inputType.getElementType()));
+  return success();
+}
+
+OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType() &&
+      llvm::all_of(getStarts(), [](int64_t s) { return s == 0; }) &&
+      llvm::all_of(getSteps(), [](int64_t s) { return s == 1; }))
+    return getInput();
+  auto input = dyn_cast_or_null<ElementsAttr>(adaptor.getInput());
+  if (!input)
+    return {};
+  SmallVector<int64_t> strides =
+      rowMajorStrides(tensorType(getInput()).getShape());
+  return remapElements(input, getType(), [&](ArrayRef<int64_t> coords) {
+    int64_t index = 0;
+    for (auto [dim, coord] : llvm::enumerate(coords))
+      index += (getStarts()[dim] + coord * getSteps()[dim]) * strides[dim];
+    return index;
+  });
+}
+
+LogicalResult ConcatOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  ConcatOp::Adaptor adaptor(operands, attributes, properties);
+  if (operands.empty())
+    return emitOptionalError(loc, "requires at least one input");
+  auto first = tensorType(operands.front());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= first.getRank())
+    return emitOptionalError(loc, "axis ", axis, " is out of range for rank ",
+                             first.getRank());
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (Value operand : operands) {
+    auto type = tensorType(operand);
+    if (type.getElementType() != first.getElementType() ||
+        type.getRank() != first.getRank())
+      return emitOptionalError(loc, "inputs differ in rank or element type");
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (d != axis && type.getDimSize(d) != first.getDimSize(d))
+        return emitOptionalError(loc, "inputs differ in dimension ", d);
+    shape[axis] += type.getDimSize(axis);
+  }
+  inferredReturnTypes.push_back(
+      RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
+  if (getInputs().size() == 1)
+    return getInputs().front();
+  SmallVector<DenseElementsAttr> inputs;
+  for (Attribute attr : adaptor.getInputs()) {
+    auto dense = dyn_cast_or_null<DenseElementsAttr>(attr);
+    if (!dense)
+      return {};
+    inputs.push_back(dense);
+  }
+  RankedTensorType type = getType();
+  if (type.getNumElements() > kMaxFoldElements)
+    return {};
+  int64_t axis = getAxis();
+  // Row-major: the result is, for every index of the outer dimensions, the
+  // inputs' inner blocks one after the other.
+  int64_t outer = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= type.getDimSize(d);
+  SmallVector<SmallVector<Attribute>> values;
+  for (DenseElementsAttr input : inputs)
+    values.push_back(llvm::to_vector(input.getValues<Attribute>()));
+  SmallVector<Attribute> result;
+  for (int64_t o = 0; o < outer; ++o)
+    for (auto [input, vals] : llvm::zip_equal(inputs, values)) {
+      int64_t block = input.getNumElements() / outer;
+      llvm::append_range(result, ArrayRef(vals).slice(o * block, block));
+    }
+  return DenseElementsAttr::get(type, result);
+}
+
+LogicalResult SplitOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  SplitOp::Adaptor adaptor(operands, attributes, properties);
+  auto inputType = tensorType(adaptor.getInput());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= inputType.getRank())
+    return emitOptionalError(loc, "axis ", axis, " is out of range for rank ",
+                             inputType.getRank());
+  int64_t total = 0;
+  for (int64_t size : adaptor.getSizes()) {
+    if (size < 0)
+      return emitOptionalError(loc, "split sizes must not be negative");
+    total += size;
+    SmallVector<int64_t> shape(inputType.getShape());
+    shape[axis] = size;
+    inferredReturnTypes.push_back(
+        RankedTensorType::get(shape, inputType.getElementType()));
+  }
+  if (total != inputType.getDimSize(axis))
+    return emitOptionalError(loc, "split sizes add up to ", total,
+                             " but the dimension is ",
+                             inputType.getDimSize(axis));
+  return success();
+}
+
+LogicalResult ExpandOp::verify() {
+  auto inputShape = tensorType(getInput()).getShape();
+  SmallVector<int64_t> shape;
+  if (!OpTrait::util::getBroadcastedShape(inputShape, getType().getShape(),
+                                          shape) ||
+      ArrayRef<int64_t>(shape) != getType().getShape())
+    return emitOpError("input shape [")
+           << inputShape << "] does not broadcast to [" << getType().getShape()
+           << "]";
+  return success();
+}
+
+OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return broadcastConstant(adaptor.getInput(), getType());
+}
+
+LogicalResult GatherOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  GatherOp::Adaptor adaptor(operands, attributes, properties);
+  auto inputType = tensorType(adaptor.getInput());
+  auto indicesType = tensorType(adaptor.getIndices());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= inputType.getRank())
+    return emitOptionalError(loc, "axis ", axis, " is out of range for rank ",
+                             inputType.getRank());
+  SmallVector<int64_t> shape(inputType.getShape().take_front(axis));
+  llvm::append_range(shape, indicesType.getShape());
+  llvm::append_range(shape, inputType.getShape().drop_front(axis + 1));
+  inferredReturnTypes.push_back(
+      RankedTensorType::get(shape, inputType.getElementType()));
+  return success();
+}
+
+OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
+  auto input = dyn_cast_or_null<ElementsAttr>(adaptor.getInput());
+  auto indices = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getIndices());
+  if (!input || !indices)
+    return {};
+  auto inputShape = tensorType(getInput()).getShape();
+  int64_t axis = getAxis(), axisSize = inputShape[axis];
+  SmallVector<int64_t> indexValues;
+  for (const APInt &value : indices.getValues<APInt>()) {
+    int64_t index = value.getSExtValue();
+    if (index < -axisSize || index >= axisSize)
+      return {};
+    indexValues.push_back(index < 0 ? index + axisSize : index);
+  }
+  int64_t indicesRank = tensorType(getIndices()).getRank();
+  SmallVector<int64_t> indexStrides =
+      rowMajorStrides(tensorType(getIndices()).getShape());
+  SmallVector<int64_t> inputStrides = rowMajorStrides(inputShape);
+  return remapElements(input, getType(), [&](ArrayRef<int64_t> coords) {
+    int64_t index = 0;
+    for (int64_t d = 0; d < axis; ++d)
+      index += coords[d] * inputStrides[d];
+    int64_t position = 0;
+    for (int64_t d = 0; d < indicesRank; ++d)
+      position += coords[axis + d] * indexStrides[d];
+    index += indexValues[position] * inputStrides[axis];
+    for (int64_t d = axis + 1; d < static_cast<int64_t>(inputShape.size()); ++d)
+      index += coords[d + indicesRank - 1] * inputStrides[d];
+    return index;
+  });
+}
+
+LogicalResult TriluOp::verify() {
+  if (getType().getRank() < 2)
+    return emitOpError("requires a tensor of rank at least 2");
+  return success();
+}
+
+OpFoldResult TriluOp::fold(FoldAdaptor adaptor) {
+  auto input = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  if (!input || input.getNumElements() > kMaxFoldElements)
+    return {};
+  RankedTensorType type = getType();
+  int64_t rows = type.getDimSize(type.getRank() - 2);
+  int64_t cols = type.getDimSize(type.getRank() - 1);
+  Attribute zero = Builder(getContext()).getZeroAttr(type.getElementType());
+  int64_t k = getKAttr().getInt();
+  SmallVector<Attribute> result;
+  int64_t linear = 0;
+  for (Attribute value : input.getValues<Attribute>()) {
+    int64_t row = (linear / cols) % rows, col = linear % cols;
+    ++linear;
+    bool keep = getUpper() ? col - row >= k : col - row <= k;
+    result.push_back(keep ? value : zero);
+  }
+  return DenseElementsAttr::get(type, result);
+}
+
+#define GET_OP_CLASSES
+#include "dialects/Graph/IR/GraphOps.cpp.inc"

@@ -1,0 +1,18 @@
+//===- GraphOps.h - Graph dialect operations --------------------*- C++ -*-===//
+
+#ifndef MELD_DIALECT_GRAPH_IR_GRAPHOPS_H
+#define MELD_DIALECT_GRAPH_IR_GRAPHOPS_H
+
+#include "dialects/Graph/IR/GraphDialect.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "dialects/Graph/IR/GraphOps.h.inc"
+
+#endif // MELD_DIALECT_GRAPH_IR_GRAPHOPS_H

@@ -1,0 +1,516 @@
+//===- GraphOps.td - Graph dialect operations --------------*- tablegen -*-===//
+//
+// Ops of the graph dialect. Every op works on ranked tensors of static shape.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MELD_DIALECT_GRAPH_GRAPHOPS_TD
+#define MELD_DIALECT_GRAPH_GRAPHOPS_TD
+
+include "GraphBase.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class Graph_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Graph_Dialect, mnemonic, !listconcat(traits, [Pure])>;
+
+//===----------------------------------------------------------------------===//
+// Constants and weights
+//===----------------------------------------------------------------------===//
+
+def Graph_ConstantOp : Graph_Op<"constant", [ConstantLike,
+    AllTypesMatch<["value", "result"]>]> {
+  let summary = "A small constant tensor held in the IR";
+  let description = [{
+    A tensor whose elements are part of the IR: scalars, shapes, masks and other
+    small tensors. Large model parameters are `graph.weight` instead.
+
+    ```mlir
+    %0 = graph.constant dense<[1, 41, 5, 24]> : tensor<4xi64>
+    ```
+  }];
+  let arguments = (ins TypedAttrInterface:$value);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+def Graph_WeightOp : Graph_Op<"weight"> {
+  let summary = "A model parameter referenced by handle";
+  let description = [{
+    A tensor whose bytes live outside the IR, named by `handle` (the ONNX
+    initializer name). The compiler carries the bytes from the model file to the
+    artifact without ever materializing them as attributes.
+
+    ```mlir
+    %w = graph.weight "h.0.attn.c_attn.weight" : tensor<120x360xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$handle);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$handle attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Matrix products
+//===----------------------------------------------------------------------===//
+
+def Graph_MatmulOp : Graph_Op<"matmul", [
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    AllElementTypesMatch<["lhs", "rhs", "result"]>]> {
+  let summary = "Matrix product with numpy semantics (batched, broadcast)";
+  let description = [{
+    `numpy.matmul`: operands of rank 1 are promoted to matrices (and the added
+    dimension removed from the result); leading (batch) dimensions broadcast. This
+    one op covers plain and batched matrix products.
+
+    ```mlir
+    %0 = graph.matmul %a, %b : (tensor<2x41x120xf32>, tensor<120x360xf32>) -> tensor<2x41x360xf32>
+    %1 = graph.matmul %q, %k : (tensor<1x5x41x24xf32>, tensor<1x5x24x41xf32>) -> tensor<1x5x41x41xf32>
+    ```
+  }];
+  let arguments = (ins Graph_FloatTensor:$lhs, Graph_FloatTensor:$rhs);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_GemmOp : Graph_Op<"gemm", [
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    AllElementTypesMatch<["a", "b", "result"]>]> {
+  let summary = "General matrix multiply: alpha * op(A) * op(B) + beta * C";
+  let description = [{
+    ONNX `Gemm`: `A` and `B` are matrices, optionally transposed; the optional `C`
+    broadcasts (unidirectionally) to the `M x N` result.
+
+    ```mlir
+    %0 = graph.gemm %a, %b, %c {alpha = 1.0 : f32, beta = 1.0 : f32, trans_b}
+        : (tensor<41x120xf32>, tensor<360x120xf32>, tensor<360xf32>) -> tensor<41x360xf32>
+    ```
+  }];
+  let arguments = (ins Graph_FloatTensor:$a, Graph_FloatTensor:$b,
+                   Optional<Graph_FloatTensor>:$c,
+                   DefaultValuedAttr<F32Attr, "1.0">:$alpha,
+                   DefaultValuedAttr<F32Attr, "1.0">:$beta,
+                   UnitAttr:$trans_a, UnitAttr:$trans_b);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat =
+      "$a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops with numpy broadcasting
+//===----------------------------------------------------------------------===//
+
+class Graph_BroadcastOp<string mnemonic, list<Trait> traits = []>
+    : Graph_Op<mnemonic, !listconcat(traits, [
+        DeclareOpInterfaceMethods<InferTypeOpInterface>])>;
+
+class Graph_BinaryOp<string mnemonic, string op, Type operandType,
+                     list<Trait> traits = []>
+    : Graph_BroadcastOp<mnemonic, !listconcat(traits, [
+        AllElementTypesMatch<["lhs", "rhs", "result"]>])> {
+  let summary = "Elementwise " # op # " with numpy broadcasting";
+  let description = [{
+    Computes `lhs }] # op # [{ rhs` elementwise. The operands broadcast as in
+    numpy; the result has the broadcast shape and the operands' element type.
+
+    ```mlir
+    %0 = graph.}] # mnemonic # [{ %a, %b : (tensor<2x41x120xf32>, tensor<120xf32>) -> tensor<2x41x120xf32>
+    ```
+  }];
+  let arguments = (ins operandType:$lhs, operandType:$rhs);
+  let results = (outs operandType:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Graph_AddOp : Graph_BinaryOp<"add", "+", Graph_NumericTensor, [Commutative]>;
+def Graph_SubOp : Graph_BinaryOp<"sub", "-", Graph_NumericTensor>;
+def Graph_MulOp : Graph_BinaryOp<"mul", "*", Graph_NumericTensor, [Commutative]>;
+def Graph_DivOp : Graph_BinaryOp<"div", "/ (integers truncate toward zero)",
+                                 Graph_NumericTensor>;
+def Graph_PowOp : Graph_BinaryOp<"pow", "to the power", Graph_FloatTensor>;
+def Graph_MinOp : Graph_BinaryOp<"min", "min", Graph_NumericTensor, [Commutative]>;
+def Graph_MaxOp : Graph_BinaryOp<"max", "max", Graph_NumericTensor, [Commutative]>;
+def Graph_AndOp : Graph_BinaryOp<"and", "logical and", Graph_BoolTensor,
+                                 [Commutative]>;
+def Graph_OrOp : Graph_BinaryOp<"or", "logical or", Graph_BoolTensor,
+                                [Commutative]>;
+
+def Graph_CmpOp : Graph_BroadcastOp<"cmp", [
+    AllElementTypesMatch<["lhs", "rhs"]>]> {
+  let summary = "Elementwise comparison with numpy broadcasting";
+  let description = [{
+    Compares `lhs` with `rhs` elementwise under `predicate` (`eq`, `ne`, `lt`,
+    `le`, `gt`, `ge`); the result is a boolean tensor of the broadcast shape.
+
+    ```mlir
+    %0 = graph.cmp lt, %a, %b : (tensor<41x41xi64>, tensor<1xi64>) -> tensor<41x41xi1>
+    ```
+  }];
+  let arguments = (ins Graph_CmpPredicate:$predicate,
+                   Graph_Tensor:$lhs, Graph_Tensor:$rhs);
+  let results = (outs Graph_BoolTensor:$result);
+  let assemblyFormat = "$predicate `,` $lhs `,` $rhs attr-dict `:` "
+                       "functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Graph_WhereOp : Graph_BroadcastOp<"where", [
+    AllElementTypesMatch<["on_true", "on_false", "result"]>]> {
+  let summary = "Elementwise select with numpy broadcasting";
+  let description = [{
+    `condition ? on_true : on_false` elementwise; all three operands broadcast.
+
+    ```mlir
+    %0 = graph.where %mask, %scores, %neg_inf
+        : (tensor<1x1x41x41xi1>, tensor<1x5x41x41xf32>, tensor<f32>) -> tensor<1x5x41x41xf32>
+    ```
+  }];
+  let arguments = (ins Graph_BoolTensor:$condition, Graph_Tensor:$on_true,
+                   Graph_Tensor:$on_false);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$condition `,` $on_true `,` $on_false attr-dict `:` "
+                       "functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Unary elementwise ops
+//===----------------------------------------------------------------------===//
+
+class Graph_UnaryOp<string mnemonic, string math, Type type,
+                    list<Trait> traits = []>
+    : Graph_Op<mnemonic, !listconcat(traits, [SameOperandsAndResultType])> {
+  let summary = "Elementwise " # math;
+  let description = [{
+    Computes `}] # math # [{` of every element.
+
+    ```mlir
+    %0 = graph.}] # mnemonic # [{ %x : tensor<41x120xf32>
+    ```
+  }];
+  let arguments = (ins type:$input);
+  let results = (outs type:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Graph_SqrtOp : Graph_UnaryOp<"sqrt", "sqrt(x)", Graph_FloatTensor>;
+def Graph_ReciprocalOp : Graph_UnaryOp<"reciprocal", "1 / x", Graph_FloatTensor>;
+def Graph_NegOp : Graph_UnaryOp<"neg", "-x", Graph_NumericTensor> {
+  let hasFolder = 1;
+}
+def Graph_AbsOp : Graph_UnaryOp<"abs", "|x|", Graph_NumericTensor>;
+def Graph_ExpOp : Graph_UnaryOp<"exp", "e^x", Graph_FloatTensor>;
+def Graph_LogOp : Graph_UnaryOp<"log", "ln(x)", Graph_FloatTensor>;
+def Graph_TanhOp : Graph_UnaryOp<"tanh", "tanh(x)", Graph_FloatTensor>;
+def Graph_ErfOp : Graph_UnaryOp<"erf", "erf(x)", Graph_FloatTensor>;
+def Graph_SigmoidOp : Graph_UnaryOp<"sigmoid", "1 / (1 + e^-x)",
+                                    Graph_FloatTensor>;
+def Graph_ReluOp : Graph_UnaryOp<"relu", "max(x, 0)", Graph_NumericTensor>;
+def Graph_SiluOp : Graph_UnaryOp<"silu", "x * sigmoid(x)", Graph_FloatTensor>;
+def Graph_SoftplusOp : Graph_UnaryOp<"softplus", "ln(1 + e^x)",
+                                     Graph_FloatTensor>;
+def Graph_NotOp : Graph_UnaryOp<"not", "logical not", Graph_BoolTensor>;
+
+def Graph_GeluOp : Graph_Op<"gelu", [SameOperandsAndResultType]> {
+  let summary = "Elementwise GELU, exact or with the tanh approximation";
+  let description = [{
+    `x * 0.5 * (1 + erf(x / sqrt(2)))` when `approximation` is `none` (the
+    default); `0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))` when it
+    is `tanh`.
+
+    ```mlir
+    %0 = graph.gelu %x : tensor<41x480xf32>
+    %1 = graph.gelu %x {approximation = #graph.gelu_approx<tanh>} : tensor<41x480xf32>
+    ```
+  }];
+  let arguments = (ins Graph_FloatTensor:$input,
+                   DefaultValuedAttr<Graph_GeluApproximationAttr,
+                                     "GeluApproximation::none">:$approximation);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Graph_ClipOp : Graph_Op<"clip", [SameOperandsAndResultType]> {
+  let summary = "Elementwise clamp to [min, max]";
+  let description = [{
+    Clamps every element to `[min, max]`; a missing bound does not clamp.
+
+    ```mlir
+    %0 = graph.clip %x {min = 0.0 : f64, max = 6.0 : f64} : tensor<41x120xf32>
+    ```
+  }];
+  let arguments = (ins Graph_NumericTensor:$input, OptionalAttr<F64Attr>:$min,
+                   OptionalAttr<F64Attr>:$max);
+  let results = (outs Graph_NumericTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Graph_CastOp : Graph_Op<"cast", [SameOperandsAndResultShape]> {
+  let summary = "Elementwise conversion to another element type";
+  let description = [{
+    Converts every element to the result's element type, as ONNX `Cast` does:
+    floats to integers truncate toward zero, anything to `i1` compares with zero.
+
+    ```mlir
+    %0 = graph.cast %mask : tensor<1x41xi64> to tensor<1x41xf32>
+    ```
+  }];
+  let arguments = (ins Graph_Tensor:$input);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and normalizations
+//===----------------------------------------------------------------------===//
+
+class Graph_ReduceOp<string mnemonic, string what>
+    : Graph_Op<mnemonic, [DeclareOpInterfaceMethods<InferTypeOpInterface>,
+                          AllElementTypesMatch<["input", "result"]>]> {
+  let summary = "Reduction: " # what # " over axes";
+  let description = [{
+    Reduces `input` over the (non-negative, sorted, unique) `axes` with the }] #
+    what # [{. With `keep_dims` the reduced dimensions stay with size 1.
+
+    ```mlir
+    %0 = graph.}] # mnemonic # [{ %x {axes = array<i64: 2>, keep_dims} : (tensor<2x41x120xf32>) -> tensor<2x41x1xf32>
+    ```
+  }];
+  let arguments = (ins Graph_NumericTensor:$input, DenseI64ArrayAttr:$axes,
+                   UnitAttr:$keep_dims);
+  let results = (outs Graph_NumericTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_ReduceSumOp : Graph_ReduceOp<"reduce_sum", "sum">;
+def Graph_ReduceMeanOp : Graph_ReduceOp<"reduce_mean", "arithmetic mean">;
+def Graph_ReduceMaxOp : Graph_ReduceOp<"reduce_max", "maximum">;
+
+def Graph_SoftmaxOp : Graph_Op<"softmax", [SameOperandsAndResultType]> {
+  let summary = "Softmax along one axis";
+  let description = [{
+    `exp(x - max(x)) / sum(exp(x - max(x)))` along `axis` (non-negative).
+
+    ```mlir
+    %0 = graph.softmax %scores {axis = 3 : i64} : tensor<1x5x41x41xf32>
+    ```
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Graph_LayerNormOp : Graph_Op<"layernorm", [
+    AllTypesMatch<["input", "result"]>,
+    AllElementTypesMatch<["input", "scale"]>]> {
+  let summary = "Layer normalization over the trailing dimensions";
+  let description = [{
+    Normalizes over the dimensions from `axis` to the last:
+    `(x - mean) / sqrt(var + epsilon) * scale + bias`, where `scale` and the
+    optional `bias` broadcast (unidirectionally) to those dimensions.
+
+    ```mlir
+    %0 = graph.layernorm %x, %gamma, %beta {axis = 2 : i64, epsilon = 1.0e-05 : f32}
+        : (tensor<2x41x120xf32>, tensor<120xf32>, tensor<120xf32>) -> tensor<2x41x120xf32>
+    ```
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$scale,
+                   Optional<Graph_FloatTensor>:$bias, I64Attr:$axis,
+                   F32Attr:$epsilon);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $scale (`,` $bias^)? attr-dict `:` "
+                       "functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_RmsNormOp : Graph_Op<"rmsnorm", [
+    AllTypesMatch<["input", "result"]>,
+    AllElementTypesMatch<["input", "scale"]>]> {
+  let summary = "Root-mean-square normalization over the trailing dimensions";
+  let description = [{
+    Normalizes over the dimensions from `axis` to the last:
+    `x / sqrt(mean(x^2) + epsilon) * scale`, where `scale` broadcasts
+    (unidirectionally) to those dimensions.
+
+    ```mlir
+    %0 = graph.rmsnorm %x, %gamma {axis = 2 : i64, epsilon = 1.0e-06 : f32}
+        : (tensor<1x41x120xf32>, tensor<120xf32>) -> tensor<1x41x120xf32>
+    ```
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$scale,
+                   I64Attr:$axis, F32Attr:$epsilon);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $scale attr-dict `:` "
+                       "functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def Graph_TransposeOp : Graph_Op<"transpose", [
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    AllElementTypesMatch<["input", "result"]>]> {
+  let summary = "Permutes the dimensions";
+  let description = [{
+    Result dimension `i` is input dimension `permutation[i]`.
+
+    ```mlir
+    %0 = graph.transpose %x {permutation = array<i64: 0, 2, 1, 3>}
+        : (tensor<1x41x5x24xf32>) -> tensor<1x5x41x24xf32>
+    ```
+  }];
+  let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Graph_ReshapeOp : Graph_Op<"reshape", [
+    AllElementTypesMatch<["input", "result"]>]> {
+  let summary = "Reinterprets the elements with another shape";
+  let description = [{
+    The elements in row-major order, unchanged, with the result's shape (the same
+    number of elements). ONNX `Reshape`, `Flatten`, `Squeeze` and `Unsqueeze` all
+    become this op.
+
+    ```mlir
+    %0 = graph.reshape %x : tensor<1x41x120xf32> to tensor<1x41x5x24xf32>
+    ```
+  }];
+  let arguments = (ins Graph_Tensor:$input);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Graph_SliceOp : Graph_Op<"slice", [
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    AllElementTypesMatch<["input", "result"]>]> {
+  let summary = "A strided window of the input";
+  let description = [{
+    In every dimension `d`, result element `i` is input element
+    `starts[d] + i * steps[d]`, for `i` in `[0, sizes[d])`. Steps may be negative
+    (but not zero); every index read lies within the input. ONNX `Slice` is
+    normalized to this form at import.
+
+    ```mlir
+    %0 = graph.slice %x {starts = array<i64: 0, 0, 12>, sizes = array<i64: 1, 41, 12>,
+                         steps = array<i64: 1, 1, 1>}
+        : (tensor<1x41x24xf32>) -> tensor<1x41x12xf32>
+    ```
+  }];
+  let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$starts,
+                   DenseI64ArrayAttr:$sizes, DenseI64ArrayAttr:$steps);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Graph_ConcatOp : Graph_Op<"concat", [
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Joins tensors along one axis";
+  let description = [{
+    Concatenates the inputs along `axis` (non-negative); all other dimensions
+    and the element types agree.
+
+    ```mlir
+    %0 = graph.concat %a, %b {axis = 2 : i64}
+        : (tensor<1x41x12xf32>, tensor<1x41x12xf32>) -> tensor<1x41x24xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Graph_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Graph_SplitOp : Graph_Op<"split", [
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Cuts a tensor into pieces along one axis";
+  let description = [{
+    Result `i` holds `sizes[i]` consecutive slices of `input` along `axis`; the
+    sizes add up to the dimension.
+
+    ```mlir
+    %q, %k, %v = graph.split %qkv {axis = 2 : i64, sizes = array<i64: 120, 120, 120>}
+        : (tensor<1x41x360xf32>) -> (tensor<1x41x120xf32>, tensor<1x41x120xf32>, tensor<1x41x120xf32>)
+    ```
+  }];
+  let arguments = (ins Graph_Tensor:$input, I64Attr:$axis,
+                   DenseI64ArrayAttr:$sizes);
+  let results = (outs Variadic<Graph_Tensor>:$results);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_ExpandOp : Graph_Op<"expand", [
+    AllElementTypesMatch<["input", "result"]>]> {
+  let summary = "Broadcasts a tensor to a larger shape";
+  let description = [{
+    numpy broadcasting of `input` to the result's shape (which the input's shape
+    must broadcast to, unidirectionally).
+
+    ```mlir
+    %0 = graph.expand %kv : tensor<1x1x41x24xf32> to tensor<1x4x41x24xf32>
+    ```
+  }];
+  let arguments = (ins Graph_Tensor:$input);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Graph_GatherOp : Graph_Op<"gather", [
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    AllElementTypesMatch<["input", "result"]>]> {
+  let summary = "Takes slices of the input at the given indices along an axis";
+  let description = [{
+    `numpy.take(input, indices, axis)`: the result's shape is
+    `input.shape[:axis] + indices.shape + input.shape[axis+1:]`. A negative index
+    counts from the end of the axis; an index outside `[-n, n)` is a run-time
+    error the kernels clamp (they never read outside the input). This is the
+    embedding lookup.
+
+    ```mlir
+    %0 = graph.gather %wte, %ids {axis = 0 : i64}
+        : (tensor<1000x120xf32>, tensor<1x41xi64>) -> tensor<1x41x120xf32>
+    ```
+  }];
+  let arguments = (ins Graph_Tensor:$input, Graph_IndexTensor:$indices,
+                   I64Attr:$axis);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input `,` $indices attr-dict `:` "
+                       "functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Graph_TriluOp : Graph_Op<"trilu", [SameOperandsAndResultType]> {
+  let summary = "Keeps the upper or lower triangle of the trailing matrices";
+  let description = [{
+    Zeroes the elements below (`upper`) or above (otherwise) diagonal `k` of the
+    last two dimensions; `k > 0` moves the diagonal up and right.
+
+    ```mlir
+    %0 = graph.trilu %ones {upper, k = 1 : i64} : tensor<41x41xf32>
+    ```
+  }];
+  let arguments = (ins Graph_Tensor:$input, UnitAttr:$upper,
+                   DefaultValuedAttr<I64Attr, "0">:$k);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+#endif // MELD_DIALECT_GRAPH_GRAPHOPS_TD

@@ -1,0 +1,159 @@
+//===- TileOps.cpp - Tile dialect operations ------------------------------===//
+
+#include "dialects/Tile/IR/TileOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/FunctionImplementation.h"
+
+using namespace mlir;
+using namespace meld::tile;
+
+//===----------------------------------------------------------------------===//
+// KernelOp
+//===----------------------------------------------------------------------===//
+
+void KernelOp::build(OpBuilder &builder, OperationState &state, StringRef name,
+                     FunctionType type, ArrayRef<int64_t> grid) {
+  state.addAttribute(SymbolTable::getSymbolAttrName(),
+                     builder.getStringAttr(name));
+  state.addAttribute(getFunctionTypeAttrName(state.name), TypeAttr::get(type));
+  state.addAttribute(getGridAttrName(state.name),
+                     builder.getDenseI64ArrayAttr(grid));
+  Region *body = state.addRegion();
+  Block *block = new Block();
+  body->push_back(block);
+  for (Type input : type.getInputs())
+    block->addArgument(input, state.location);
+}
+
+ParseResult KernelOp::parse(OpAsmParser &parser, OperationState &result) {
+  auto buildFuncType =
+      [](Builder &builder, ArrayRef<Type> argTypes, ArrayRef<Type> results,
+         function_interface_impl::VariadicFlag,
+         std::string &) { return builder.getFunctionType(argTypes, results); };
+  return function_interface_impl::parseFunctionOp(
+      parser, result, /*allowVariadic=*/false,
+      getFunctionTypeAttrName(result.name), buildFuncType,
+      getArgAttrsAttrName(result.name), getResAttrsAttrName(result.name));
+}
+
+void KernelOp::print(OpAsmPrinter &p) {
+  function_interface_impl::printFunctionOp(
+      p, *this, /*isVariadic=*/false, getFunctionTypeAttrName(),
+      getArgAttrsAttrName(), getResAttrsAttrName());
+}
+
+LogicalResult KernelOp::verify() {
+  if (!getResultTypes().empty())
+    return emitOpError("must not return values");
+  ArrayRef<int64_t> grid = getGrid();
+  if (grid.empty() || grid.size() > 3)
+    return emitOpError("grid needs 1 to 3 dimensions, got ") << grid.size();
+  if (llvm::any_of(grid, [](int64_t d) { return d <= 0; }))
+    return emitOpError("grid dimensions must be positive");
+  for (Type type : getArgumentTypes()) {
+    auto memref = dyn_cast<MemRefType>(type);
+    if (!memref || memref.getRank() != 1 || !memref.hasStaticShape())
+      return emitOpError("arguments must be rank-1 memrefs of static size, got ")
+             << type;
+  }
+  return success();
+}
+
+int64_t KernelOp::getNumPrograms() {
+  int64_t n = 1;
+  for (int64_t d : getGrid())
+    n *= d;
+  return n;
+}
+
+//===----------------------------------------------------------------------===//
+// Tile ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult IotaOp::verify() {
+  int64_t dim = getDim();
+  if (dim < 0 || dim >= getType().getRank())
+    return emitOpError("dim ") << dim << " is out of range for rank "
+                               << getType().getRank();
+  return success();
+}
+
+/// Checks that `mask` (when present) has the shape of `offsets`.
+static LogicalResult verifyMask(Operation *op, Value offsets, Value mask) {
+  if (!mask)
+    return success();
+  if (cast<ShapedType>(mask.getType()).getShape() !=
+      cast<ShapedType>(offsets.getType()).getShape())
+    return op->emitOpError("mask and offsets differ in shape");
+  return success();
+}
+
+LogicalResult LoadOp::verify() {
+  if (getType().getShape() != getOffsets().getType().getShape() ||
+      getType().getElementType() != getBuffer().getType().getElementType())
+    return emitOpError("result must have the shape of the offsets and the "
+                       "element type of the buffer");
+  if (getOther() && getOther().getType() != getType().getElementType())
+    return emitOpError("padding value must have the element type ")
+           << getType().getElementType();
+  return verifyMask(*this, getOffsets(), getMask());
+}
+
+LogicalResult StoreOp::verify() {
+  auto valueType = cast<RankedTensorType>(getValue().getType());
+  if (valueType.getElementType() != getBuffer().getType().getElementType())
+    return emitOpError("value and buffer differ in element type");
+  if (valueType.getShape() != getOffsets().getType().getShape())
+    return emitOpError("value and offsets differ in shape");
+  return verifyMask(*this, getOffsets(), getMask());
+}
+
+LogicalResult DotOp::verify() {
+  auto a = cast<RankedTensorType>(getA().getType());
+  auto b = cast<RankedTensorType>(getB().getType());
+  auto c = cast<RankedTensorType>(getAcc().getType());
+  if (a.getRank() != 2 || b.getRank() != 2 || c.getRank() != 2)
+    return emitOpError("operands must be 2-D tiles");
+  if (a.getDimSize(1) != b.getDimSize(0) ||
+      c.getDimSize(0) != a.getDimSize(0) || c.getDimSize(1) != b.getDimSize(1))
+    return emitOpError("shapes do not form a matrix product: ")
+           << a << " * " << b << " -> " << c;
+  return success();
+}
+
+LogicalResult ReduceOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getResult().getType());
+  int64_t dim = getDim();
+  if (dim < 0 || dim >= input.getRank())
+    return emitOpError("dim ") << dim << " is out of range for rank "
+                               << input.getRank();
+  SmallVector<int64_t> shape(input.getShape());
+  shape.erase(shape.begin() + getDim());
+  if (result.getShape() != ArrayRef<int64_t>(shape) ||
+      result.getElementType() != input.getElementType())
+    return emitOpError("result must be the input without dimension ")
+           << getDim();
+  return success();
+}
+
+LogicalResult BroadcastOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getResult().getType());
+  ArrayRef<int64_t> dims = getDims();
+  if (input.getRank() + static_cast<int64_t>(dims.size()) != result.getRank())
+    return emitOpError("result rank must be the input rank plus the new dims");
+  SmallVector<int64_t> kept;
+  for (int64_t d = 0; d < result.getRank(); ++d)
+    if (!llvm::is_contained(dims, d))
+      kept.push_back(result.getDimSize(d));
+  if (input.getShape() != ArrayRef<int64_t>(kept) ||
+      input.getElementType() != result.getElementType())
+    return emitOpError("input must be the result without the new dims");
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialects/Tile/IR/TileOps.cpp.inc"

@@ -1,0 +1,201 @@
+//===- TileOps.td - Tile dialect operations ----------------*- tablegen -*-===//
+
+#ifndef MELD_DIALECT_TILE_TILEOPS_TD
+#define MELD_DIALECT_TILE_TILEOPS_TD
+
+include "TileBase.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/CallInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/Interfaces/FunctionInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class Tile_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Tile_Dialect, mnemonic, traits>;
+
+def Tile_Buffer : MemRefRankOf<[AnyType], [1]>;
+def Tile_Offsets : RankedTensorOf<[Index]>;
+def Tile_Mask : RankedTensorOf<[I1]>;
+
+def Tile_KernelOp : Tile_Op<"kernel", [
+    FunctionOpInterface, IsolatedFromAbove, Symbol]> {
+  let summary = "A block-level kernel run once per program of its grid";
+  let description = [{
+    The body runs once for every program instance of `grid` (x, y, z; a missing
+    dimension is 1). Arguments are flat buffers (rank-1 memrefs of static size):
+    the tensors the kernel reads and writes. `tile.program_id` tells a program
+    which one it is. Programs of one launch run in no particular order and may run
+    concurrently; they communicate only through the buffers of later launches.
+
+    ```mlir
+    tile.kernel @add(%a: memref<4920xf32>, %b: memref<120xf32>, %out: memref<4920xf32>)
+        attributes {grid = array<i64: 5>} {
+      %pid = tile.program_id 0
+      ...
+      tile.return
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                   TypeAttrOf<FunctionType>:$function_type,
+                   DenseI64ArrayAttr:$grid,
+                   OptionalAttr<DictArrayAttr>:$arg_attrs,
+                   OptionalAttr<DictArrayAttr>:$res_attrs);
+  let regions = (region SizedRegion<1>:$body);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let builders = [OpBuilder<(ins "llvm::StringRef":$name,
+                                 "mlir::FunctionType":$type,
+                                 "llvm::ArrayRef<int64_t>":$grid)>];
+  let extraClassDeclaration = [{
+    /// FunctionOpInterface.
+    llvm::ArrayRef<mlir::Type> getArgumentTypes() {
+      return getFunctionType().getInputs();
+    }
+    llvm::ArrayRef<mlir::Type> getResultTypes() {
+      return getFunctionType().getResults();
+    }
+    mlir::Region *getCallableRegion() { return &getBody(); }
+    /// The number of program instances of the grid.
+    int64_t getNumPrograms();
+  }];
+}
+
+def Tile_ReturnOp : Tile_Op<"return", [Pure, HasParent<"KernelOp">,
+    ReturnLike, Terminator]> {
+  let summary = "Ends a program";
+  let description = [{
+    ```mlir
+    tile.return
+    ```
+  }];
+  let assemblyFormat = "attr-dict";
+}
+
+def Tile_ProgramIdOp : Tile_Op<"program_id", [Pure]> {
+  let summary = "The coordinate of this program in the grid";
+  let description = [{
+    The program's index along grid dimension `dim` (0 = x, 1 = y, 2 = z).
+
+    ```mlir
+    %pid = tile.program_id 0
+    ```
+  }];
+  let arguments = (ins ConfinedAttr<I64Attr, [IntMinValue<0>, IntMaxValue<2>]>:$dim);
+  let results = (outs Index:$result);
+  let assemblyFormat = "$dim attr-dict";
+}
+
+def Tile_IotaOp : Tile_Op<"iota", [Pure]> {
+  let summary = "A tile holding each element's coordinate along one dimension";
+  let description = [{
+    Element `(i0, ..., in)` of the result is `i<dim>`: `tile.iota` of a 1-D tile
+    is `[0, 1, ..., n-1]`.
+
+    ```mlir
+    %cols = tile.iota 1 : tensor<16x64xindex>
+    ```
+  }];
+  let arguments = (ins I64Attr:$dim);
+  let results = (outs Tile_Offsets:$result);
+  let assemblyFormat = "$dim attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tile_LoadOp : Tile_Op<"load", [
+    MemoryEffects<[MemRead]>, AttrSizedOperandSegments]> {
+  let summary = "Reads a tile of buffer elements at a tile of offsets";
+  let description = [{
+    Element `e` of the result is `buffer[offsets[e]]` where `mask[e]` holds, and
+    `other` (a scalar; zero when absent) where it does not. Masked-off offsets are
+    never read, so they may lie outside the buffer.
+
+    ```mlir
+    %x = tile.load %buf[%offs], %mask, %zero
+        : memref<4920xf32>[tensor<1024xindex>], tensor<1024xi1>, f32 -> tensor<1024xf32>
+    ```
+  }];
+  let arguments = (ins Tile_Buffer:$buffer, Tile_Offsets:$offsets,
+                   Optional<Tile_Mask>:$mask, Optional<AnyType>:$other);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $buffer `[` $offsets `]` (`,` $mask^)? (`,` $other^)? attr-dict `:`
+    type($buffer) `[` type($offsets) `]` (`,` type($mask)^)? (`,` type($other)^)?
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_StoreOp : Tile_Op<"store", [MemoryEffects<[MemWrite]>]> {
+  let summary = "Writes a tile to buffer elements at a tile of offsets";
+  let description = [{
+    Writes `value[e]` to `buffer[offsets[e]]` where `mask[e]` holds (everywhere
+    when there is no mask). Masked-off offsets are never written.
+
+    ```mlir
+    tile.store %y, %out[%offs], %mask : tensor<1024xf32>, memref<4920xf32>[tensor<1024xindex>], tensor<1024xi1>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$value, Tile_Buffer:$buffer,
+                   Tile_Offsets:$offsets, Optional<Tile_Mask>:$mask);
+  let assemblyFormat = [{
+    $value `,` $buffer `[` $offsets `]` (`,` $mask^)? attr-dict `:`
+    type($value) `,` type($buffer) `[` type($offsets) `]` (`,` type($mask)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_DotOp : Tile_Op<"dot", [Pure, AllTypesMatch<["acc", "result"]>]> {
+  let summary = "Tile matrix product accumulated into a tile";
+  let description = [{
+    `acc + a * b` for tiles `a: MxK`, `b: KxN`, `acc: MxN`.
+
+    ```mlir
+    %c = tile.dot %a, %b, %acc : tensor<32x16xf32>, tensor<16x64xf32> -> tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$a, AnyRankedTensor:$b,
+                   AnyRankedTensor:$acc);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$a `,` $b `,` $acc attr-dict `:` type($a) `,` type($b) "
+                       "`->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tile_ReduceOp : Tile_Op<"reduce", [Pure]> {
+  let summary = "Reduces a tile along one dimension";
+  let description = [{
+    Combines the elements of `input` along `dim` with `kind` (`sum`, `max`,
+    `min`); the result drops that dimension.
+
+    ```mlir
+    %rowmax = tile.reduce max, %x {dim = 1 : i64} : tensor<4x128xf32> -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Tile_ReduceKindAttr:$kind, AnyRankedTensor:$input,
+                   I64Attr:$dim);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat =
+      "$kind `,` $input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tile_BroadcastOp : Tile_Op<"broadcast", [Pure]> {
+  let summary = "Repeats a tile along new dimensions";
+  let description = [{
+    Inserts the result dimensions listed in `dims` (sorted), repeating the input
+    along them: the inverse shape change of `tile.reduce`.
+
+    ```mlir
+    %b = tile.broadcast %rowmax {dims = array<i64: 1>} : tensor<4xf32> -> tensor<4x128xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$dims);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat =
+      "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+#endif // MELD_DIALECT_TILE_TILEOPS_TD

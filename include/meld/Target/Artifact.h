@@ -1,0 +1,142 @@
+//===- Artifact.h - Writing Meld artifacts (.meld) --------------*- C++ -*-===//
+//
+// The compiler side of the artifact contract (docs/Artifact.md): plain structs
+// mirroring runtime/schema/artifact.fbs, and writeArtifact, which lays out the
+// header, the FlatBuffer metadata and the weights section, streaming weights
+// to the file so multi-GB models are never held twice in memory.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MELD_TARGET_ARTIFACT_H
+#define MELD_TARGET_ARTIFACT_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class raw_ostream;
+} // namespace llvm
+
+namespace meld {
+
+/// Element types; the values are those of the schema's DType and of the
+/// runtime's meld_dtype.
+enum class ArtifactDType : uint8_t {
+  F32 = 0,
+  F16 = 1,
+  BF16 = 2,
+  F64 = 3,
+  I64 = 4,
+  I32 = 5,
+  I8 = 6,
+  U8 = 7,
+  Bool = 8,
+};
+
+/// Size in bytes of one element of `dtype`.
+size_t getArtifactDTypeSize(ArtifactDType dtype);
+
+/// Where a buffer lives: a slice of the per-session arena or of the weights.
+enum class ArtifactBufferKind : uint8_t { Arena = 0, Weight = 1 };
+
+/// A tensor the kernels read or write (schema table Buffer).
+struct ArtifactBuffer {
+  ArtifactBufferKind kind = ArtifactBufferKind::Arena;
+  /// Byte offset into the arena or the weights section.
+  uint64_t offset = 0;
+  /// Size in bytes.
+  uint64_t size = 0;
+  ArtifactDType dtype = ArtifactDType::F32;
+  llvm::SmallVector<int64_t> shape;
+  /// ONNX name (initializer name for weights, value name for activations).
+  std::string name;
+};
+
+/// A graph input or output (schema table TensorSignature).
+struct ArtifactTensor {
+  std::string name;
+  ArtifactDType dtype = ArtifactDType::F32;
+  llvm::SmallVector<int64_t> shape;
+  /// Index into ArtifactSpec::buffers (an arena buffer for inputs).
+  uint32_t buffer = 0;
+};
+
+/// The code of all kernels for one target (schema table KernelModule).
+struct ArtifactKernelModule {
+  /// "host", "sm_80", "sm_90a", ...
+  std::string target;
+  /// "elf-shared-object", "ptx", "cubin".
+  std::string format;
+  std::vector<uint8_t> data;
+};
+
+/// One kernel launch, in program order (schema table Launch).
+struct ArtifactLaunch {
+  std::string kernel;
+  std::array<uint32_t, 3> grid = {1, 1, 1};
+  std::array<uint32_t, 3> block = {1, 1, 1};
+  uint32_t sharedMemoryBytes = 0;
+  /// Indices into ArtifactSpec::buffers, in the kernel's argument order.
+  llvm::SmallVector<uint32_t> args;
+  /// "node name (OpType)" of the ONNX node(s) computed, for diagnostics.
+  std::string location;
+};
+
+/// The bytes of one weight, placed at `offset` in the weights section. Give
+/// either `data` (bytes already in memory, e.g. an mmapped ONNX file, which
+/// must stay alive until writeArtifact returns) or `write`, a callback that
+/// streams exactly `size` bytes to the stream it is given.
+struct ArtifactWeight {
+  std::string name;
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  llvm::ArrayRef<uint8_t> data;
+  std::function<llvm::Error(llvm::raw_ostream &os)> write;
+};
+
+/// Everything an artifact holds.
+struct ArtifactSpec {
+  std::string producer = "meldc";
+  std::vector<ArtifactTensor> inputs;
+  std::vector<ArtifactTensor> outputs;
+  std::vector<ArtifactBuffer> buffers;
+  /// Bytes of the activation arena.
+  uint64_t arenaSize = 0;
+  std::vector<ArtifactKernelModule> modules;
+  std::vector<ArtifactLaunch> launches;
+  /// The weights section: its size is the end of the last weight; gaps are
+  /// zero-filled. Weights may not overlap.
+  std::vector<ArtifactWeight> weights;
+  /// Weights are not stored in the file (meldc --weights=external): `weights`
+  /// must then be empty and `externalWeightsSize` gives their total size.
+  bool weightsExternal = false;
+  uint64_t externalWeightsSize = 0;
+};
+
+struct ArtifactWriteOptions {
+  /// Check the spec's internal consistency (indices and byte ranges) before
+  /// writing. Tests turn it off to produce invalid artifacts on purpose.
+  bool verify = true;
+};
+
+/// Checks that every index of `spec` is in range, every buffer fits the arena
+/// or the weights section, signatures match their buffers, and weights do not
+/// overlap. writeArtifact calls it unless told not to.
+llvm::Error verifyArtifactSpec(const ArtifactSpec &spec);
+
+/// Writes `spec` to `path` (atomically: through a temporary file renamed on
+/// success). Weight callbacks are invoked in offset order, once each.
+llvm::Error writeArtifact(const ArtifactSpec &spec, llvm::StringRef path,
+                          const ArtifactWriteOptions &options = {});
+
+} // namespace meld
+
+#endif // MELD_TARGET_ARTIFACT_H

@@ -1,0 +1,19 @@
+//===- InitAll.cpp - Register every dialect and pass ----------------------===//
+
+#include "meld/InitAllDialects.h"
+#include "meld/InitAllPasses.h"
+
+#include "dialects/Graph/IR/GraphDialect.h"
+#include "dialects/Tile/IR/TileDialect.h"
+
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+
+void meld::registerAllDialects(mlir::DialectRegistry &registry) {
+  registry.insert<graph::GraphDialect, tile::TileDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+}
+
+void meld::registerAllPasses() { mlir::registerAllPasses(); }

@@ -1,0 +1,349 @@
+//===- ArtifactWriter.cpp - Writing Meld artifacts (.meld) ----------------===//
+//
+// Lays out a .meld file (docs/Artifact.md):
+//
+//   [0, 64)                   meld_artifact_header (runtime/include/meld/
+//                             artifact_format.h), written last
+//   [64, 64 + metadata)       the FlatBuffer built from the ArtifactSpec
+//   zeros up to a multiple of 4096
+//   [weights_offset, end)     the weights, streamed in offset order
+//
+//===----------------------------------------------------------------------===//
+
+#include "meld/Target/Artifact.h"
+
+#include "meld/artifact_format.h"
+#include "meld/artifact_generated.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/CRC.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+#include <set>
+
+using namespace meld;
+
+static_assert(static_cast<int>(ArtifactDType::F32) == artifact::DType_f32 &&
+                  static_cast<int>(ArtifactDType::F16) == artifact::DType_f16 &&
+                  static_cast<int>(ArtifactDType::BF16) ==
+                      artifact::DType_bf16 &&
+                  static_cast<int>(ArtifactDType::F64) == artifact::DType_f64 &&
+                  static_cast<int>(ArtifactDType::I64) == artifact::DType_i64 &&
+                  static_cast<int>(ArtifactDType::I32) == artifact::DType_i32 &&
+                  static_cast<int>(ArtifactDType::I8) == artifact::DType_i8 &&
+                  static_cast<int>(ArtifactDType::U8) == artifact::DType_u8 &&
+                  static_cast<int>(ArtifactDType::Bool) ==
+                      artifact::DType_bool_,
+              "ArtifactDType must mirror the schema's DType");
+static_assert(static_cast<int>(ArtifactBufferKind::Arena) ==
+                      artifact::BufferKind_Arena &&
+                  static_cast<int>(ArtifactBufferKind::Weight) ==
+                      artifact::BufferKind_Weight,
+              "ArtifactBufferKind must mirror the schema's BufferKind");
+
+size_t meld::getArtifactDTypeSize(ArtifactDType dtype) {
+  switch (dtype) {
+  case ArtifactDType::F32:
+  case ArtifactDType::I32:
+    return 4;
+  case ArtifactDType::F16:
+  case ArtifactDType::BF16:
+    return 2;
+  case ArtifactDType::F64:
+  case ArtifactDType::I64:
+    return 8;
+  case ArtifactDType::I8:
+  case ArtifactDType::U8:
+  case ArtifactDType::Bool:
+    return 1;
+  }
+  return 0;
+}
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// Size of the weights section: the end of the last weight.
+static uint64_t getWeightsSectionSize(const ArtifactSpec &spec) {
+  if (spec.weightsExternal)
+    return spec.externalWeightsSize;
+  uint64_t size = 0;
+  for (const ArtifactWeight &weight : spec.weights)
+    size = std::max(size, weight.offset + weight.size);
+  return size;
+}
+
+static bool rangeWithin(uint64_t offset, uint64_t size, uint64_t limit) {
+  return offset <= limit && size <= limit - offset;
+}
+
+llvm::Error meld::verifyArtifactSpec(const ArtifactSpec &spec) {
+  // Weights first: they define the size of the weights section.
+  if (spec.weightsExternal && !spec.weights.empty())
+    return makeError("artifact: external weights, yet weights were given");
+  std::vector<const ArtifactWeight *> sorted;
+  for (const ArtifactWeight &weight : spec.weights) {
+    if (weight.offset + weight.size < weight.offset)
+      return makeError("weight '" + weight.name + "': offset overflows");
+    if (!weight.write && weight.data.size() != weight.size)
+      return makeError("weight '" + weight.name + "': " +
+                       llvm::Twine(weight.data.size()) +
+                       " bytes of data for a size of " +
+                       llvm::Twine(weight.size));
+    sorted.push_back(&weight);
+  }
+  llvm::stable_sort(sorted, [](const ArtifactWeight *a,
+                               const ArtifactWeight *b) {
+    return a->offset < b->offset;
+  });
+  for (size_t i = 1; i < sorted.size(); ++i)
+    if (sorted[i - 1]->offset + sorted[i - 1]->size > sorted[i]->offset)
+      return makeError("weights '" + sorted[i - 1]->name + "' and '" +
+                       sorted[i]->name + "' overlap");
+  uint64_t weightsSize = getWeightsSectionSize(spec);
+
+  for (auto [i, buffer] : llvm::enumerate(spec.buffers)) {
+    if (getArtifactDTypeSize(buffer.dtype) == 0)
+      return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
+                       "'): invalid dtype");
+    bool isWeight = buffer.kind == ArtifactBufferKind::Weight;
+    uint64_t limit = isWeight ? weightsSize : spec.arenaSize;
+    if (!rangeWithin(buffer.offset, buffer.size, limit))
+      return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
+                       "'): bytes [" + llvm::Twine(buffer.offset) + ", " +
+                       llvm::Twine(buffer.offset + buffer.size) +
+                       ") exceed the " + (isWeight ? "weights section" : "arena") +
+                       " of " + llvm::Twine(limit) + " bytes");
+  }
+
+  auto checkSignatures = [&](llvm::ArrayRef<ArtifactTensor> tensors,
+                             llvm::StringRef kind) -> llvm::Error {
+    std::set<std::string> names;
+    for (auto [i, tensor] : llvm::enumerate(tensors)) {
+      if (tensor.name.empty())
+        return makeError(kind + " " + llvm::Twine(i) + " has no name");
+      if (!names.insert(tensor.name).second)
+        return makeError(kind + " '" + tensor.name + "' appears twice");
+      if (tensor.buffer >= spec.buffers.size())
+        return makeError(kind + " '" + tensor.name + "': buffer index " +
+                         llvm::Twine(tensor.buffer) + " out of range");
+      const ArtifactBuffer &buffer = spec.buffers[tensor.buffer];
+      if (kind == "input" && buffer.kind != ArtifactBufferKind::Arena)
+        return makeError("input '" + tensor.name +
+                         "' must live in an arena buffer");
+      uint64_t bytes = getArtifactDTypeSize(tensor.dtype);
+      if (bytes == 0)
+        return makeError(kind + " '" + tensor.name + "': invalid dtype");
+      for (int64_t dim : tensor.shape) {
+        if (dim < 0)
+          return makeError(kind + " '" + tensor.name +
+                           "': negative dimension");
+        bytes *= static_cast<uint64_t>(dim);
+      }
+      if (buffer.size < bytes)
+        return makeError(kind + " '" + tensor.name + "' needs " +
+                         llvm::Twine(bytes) + " bytes, its buffer has " +
+                         llvm::Twine(buffer.size));
+    }
+    return llvm::Error::success();
+  };
+  if (llvm::Error err = checkSignatures(spec.inputs, "input"))
+    return err;
+  if (llvm::Error err = checkSignatures(spec.outputs, "output"))
+    return err;
+
+  for (auto [i, module] : llvm::enumerate(spec.modules))
+    if (module.target.empty() || module.format.empty())
+      return makeError("kernel module " + llvm::Twine(i) +
+                       " has no target or format");
+
+  for (auto [i, launch] : llvm::enumerate(spec.launches)) {
+    if (launch.kernel.empty())
+      return makeError("launch " + llvm::Twine(i) + " has no kernel name");
+    for (auto [j, arg] : llvm::enumerate(launch.args))
+      if (arg >= spec.buffers.size())
+        return makeError("launch " + llvm::Twine(i) + " ('" + launch.kernel +
+                         "'): argument " + llvm::Twine(j) +
+                         " refers to buffer " + llvm::Twine(arg) + " of " +
+                         llvm::Twine(spec.buffers.size()));
+  }
+  return llvm::Error::success();
+}
+
+namespace {
+
+/// Forwards bytes to another stream, counting them and updating a CRC-32.
+class ChecksumStream : public llvm::raw_ostream {
+public:
+  explicit ChecksumStream(llvm::raw_ostream &out) : out(out) {
+    SetUnbuffered();
+  }
+  uint32_t crc = 0;
+  uint64_t count = 0;
+
+private:
+  void write_impl(const char *ptr, size_t size) override {
+    llvm::ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(ptr),
+                                  size);
+    crc = llvm::crc32(crc, bytes);
+    count += size;
+    out.write(ptr, size);
+  }
+  uint64_t current_pos() const override { return count; }
+
+  llvm::raw_ostream &out;
+};
+
+/// Writes `n` zero bytes.
+void writeZeros(llvm::raw_ostream &os, uint64_t n) {
+  static const char zeros[4096] = {};
+  while (n) {
+    size_t chunk = std::min<uint64_t>(n, sizeof(zeros));
+    os.write(zeros, chunk);
+    n -= chunk;
+  }
+}
+
+/// Builds the FlatBuffer metadata.
+void buildMetadata(const ArtifactSpec &spec, uint64_t weightsSize,
+                   flatbuffers::FlatBufferBuilder &fbb) {
+  auto shapeOf = [&](llvm::ArrayRef<int64_t> shape) {
+    return fbb.CreateVector(shape.data(), shape.size());
+  };
+  std::vector<flatbuffers::Offset<artifact::Buffer>> buffers;
+  for (const ArtifactBuffer &b : spec.buffers)
+    buffers.push_back(artifact::CreateBuffer(
+        fbb, static_cast<artifact::BufferKind>(b.kind), b.offset, b.size,
+        static_cast<artifact::DType>(b.dtype), shapeOf(b.shape),
+        fbb.CreateString(b.name)));
+  auto signatures = [&](llvm::ArrayRef<ArtifactTensor> tensors) {
+    std::vector<flatbuffers::Offset<artifact::TensorSignature>> result;
+    for (const ArtifactTensor &t : tensors)
+      result.push_back(artifact::CreateTensorSignature(
+          fbb, fbb.CreateString(t.name), static_cast<artifact::DType>(t.dtype),
+          shapeOf(t.shape), t.buffer));
+    return fbb.CreateVector(result);
+  };
+  auto inputs = signatures(spec.inputs);
+  auto outputs = signatures(spec.outputs);
+  std::vector<flatbuffers::Offset<artifact::KernelModule>> modules;
+  for (const ArtifactKernelModule &m : spec.modules)
+    modules.push_back(artifact::CreateKernelModule(
+        fbb, fbb.CreateString(m.target), fbb.CreateString(m.format),
+        fbb.CreateVector(m.data)));
+  std::vector<flatbuffers::Offset<artifact::Launch>> launches;
+  for (const ArtifactLaunch &l : spec.launches)
+    launches.push_back(artifact::CreateLaunch(
+        fbb, fbb.CreateString(l.kernel),
+        fbb.CreateVector(l.grid.data(), l.grid.size()),
+        fbb.CreateVector(l.block.data(), l.block.size()), l.sharedMemoryBytes,
+        fbb.CreateVector(l.args.data(), l.args.size()),
+        fbb.CreateString(l.location)));
+  auto root = artifact::CreateArtifact(
+      fbb, MELD_ARTIFACT_SCHEMA_VERSION, fbb.CreateString(spec.producer),
+      inputs, outputs, fbb.CreateVector(buffers), spec.arenaSize, weightsSize,
+      spec.weightsExternal, fbb.CreateVector(modules),
+      fbb.CreateVector(launches));
+  artifact::FinishArtifactBuffer(fbb, root);
+}
+
+/// Streams the weights section in offset order, zero-filling gaps.
+llvm::Error writeWeights(const ArtifactSpec &spec, ChecksumStream &os) {
+  std::vector<const ArtifactWeight *> sorted;
+  for (const ArtifactWeight &weight : spec.weights)
+    sorted.push_back(&weight);
+  llvm::stable_sort(sorted, [](const ArtifactWeight *a,
+                               const ArtifactWeight *b) {
+    return a->offset < b->offset;
+  });
+  for (const ArtifactWeight *weight : sorted) {
+    if (os.count > weight->offset)
+      return makeError("weights overlap at '" + weight->name + "'");
+    writeZeros(os, weight->offset - os.count);
+    if (!weight->write) {
+      os.write(reinterpret_cast<const char *>(weight->data.data()),
+               weight->data.size());
+      continue;
+    }
+    if (llvm::Error err = weight->write(os))
+      return err;
+    uint64_t written = os.count - weight->offset;
+    if (written != weight->size)
+      return makeError("weight '" + weight->name + "': the writer produced " +
+                       llvm::Twine(written) + " bytes instead of " +
+                       llvm::Twine(weight->size));
+  }
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Error meld::writeArtifact(const ArtifactSpec &spec, llvm::StringRef path,
+                                const ArtifactWriteOptions &options) {
+  if (options.verify)
+    if (llvm::Error err = verifyArtifactSpec(spec))
+      return err;
+
+  // Step 1: the metadata and the layout.
+  uint64_t weightsSize = getWeightsSectionSize(spec);
+  flatbuffers::FlatBufferBuilder fbb(1 << 16);
+  buildMetadata(spec, weightsSize, fbb);
+  meld_artifact_header header;
+  memset(&header, 0, sizeof(header));
+  memcpy(header.magic, MELD_ARTIFACT_MAGIC, sizeof(header.magic));
+  header.format_version = MELD_ARTIFACT_FORMAT_VERSION;
+  header.header_size = MELD_ARTIFACT_HEADER_SIZE;
+  header.metadata_offset = MELD_ARTIFACT_HEADER_SIZE;
+  header.metadata_size = fbb.GetSize();
+  header.metadata_crc32 =
+      llvm::crc32(0, llvm::ArrayRef<uint8_t>(fbb.GetBufferPointer(),
+                                             fbb.GetSize()));
+  header.weights_offset =
+      llvm::alignTo(header.metadata_offset + header.metadata_size,
+                    MELD_ARTIFACT_WEIGHTS_ALIGNMENT);
+  // External weights are not in the file: the section is empty.
+  header.weights_size = spec.weightsExternal ? 0 : weightsSize;
+  header.file_size = header.weights_offset + header.weights_size;
+
+  // Step 2: the file, through a temporary renamed on success.
+  llvm::Expected<llvm::sys::fs::TempFile> temp =
+      llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%");
+  if (!temp)
+    return makeError("cannot create '" + path + "': " +
+                     llvm::toString(temp.takeError()));
+  llvm::Error result = [&]() -> llvm::Error {
+    llvm::raw_fd_ostream file(temp->FD, /*shouldClose=*/false);
+    writeZeros(file, MELD_ARTIFACT_HEADER_SIZE);
+    file.write(reinterpret_cast<const char *>(fbb.GetBufferPointer()),
+               fbb.GetSize());
+    writeZeros(file, header.weights_offset -
+                         (header.metadata_offset + header.metadata_size));
+    ChecksumStream weights(file);
+    if (llvm::Error err = writeWeights(spec, weights))
+      return err;
+    header.weights_crc32 = weights.crc;
+    // Step 3: the header, now that the weights checksum is known.
+    file.seek(0);
+    file.write(reinterpret_cast<const char *>(&header), sizeof(header));
+    file.flush();
+    if (file.has_error()) {
+      std::error_code ec = file.error();
+      file.clear_error();
+      return makeError("cannot write '" + path + "': " + ec.message());
+    }
+    return llvm::Error::success();
+  }();
+  if (result) {
+    llvm::consumeError(temp->discard());
+    return result;
+  }
+  if (llvm::Error err = temp->keep(path))
+    return makeError("cannot write '" + path + "': " +
+                     llvm::toString(std::move(err)));
+  return llvm::Error::success();
+}

@@ -1,0 +1,42 @@
+# -*- Python -*-
+"""lit configuration for Meld's test suite (`ninja check-meld`)."""
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "MELD"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.meld_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%meld_src", config.meld_src_root))
+config.substitutions.append(("%onnx_testdata", config.onnx_testdata_dir))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+# Python helpers (onnx-from-text, node test runner, e2e harness) import from here.
+llvm_config.with_environment("PYTHONPATH", os.path.join(config.meld_src_root, "test", "lib"),
+                             append_path=True)
+
+config.meld_tools_dir = os.path.join(config.meld_obj_root, "bin")
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.meld_tools_dir, append_path=True)
+
+tools = [
+    "meld-opt",
+    "meldc",
+    "meld-run",
+]
+llvm_config.add_tool_substitutions(tools, [config.meld_tools_dir])
+
+# A GPU is never assumed: tests that need one say `REQUIRES: cuda`.
+if os.path.exists("/dev/nvidiactl") or os.environ.get("MELD_TEST_CUDA") == "1":
+    config.available_features.add("cuda")

@@ -1,0 +1,20 @@
+//===- meld-opt.cpp - Meld's optimizer driver -----------------------------===//
+//
+// mlir-opt with every Meld dialect and pass: the tool for kernel authors and lit
+// tests.
+//
+//===----------------------------------------------------------------------===//
+
+#include "meld/InitAllDialects.h"
+#include "meld/InitAllPasses.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  meld::registerAllPasses();
+  mlir::DialectRegistry registry;
+  meld::registerAllDialects(registry);
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "Meld optimizer driver\n", registry));
+}
