@@ -3,6 +3,9 @@
 #include "meld/InitAllDialects.h"
 #include "meld/InitAllPasses.h"
 
+#include "meld/Conversion/Passes.h"
+#include "meld/Pipelines/Pipelines.h"
+
 #include "dialects/Graph/IR/GraphDialect.h"
 #include "dialects/Tile/IR/TileDialect.h"
 
@@ -16,4 +19,8 @@ void meld::registerAllDialects(mlir::DialectRegistry &registry) {
   mlir::registerAllExtensions(registry);
 }
 
-void meld::registerAllPasses() { mlir::registerAllPasses(); }
+void meld::registerAllPasses() {
+  mlir::registerAllPasses();
+  registerMeldConversionPasses();
+  registerMeldPipelines();
+}

@@ -14,6 +14,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/APSInt.h"
 #include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
@@ -212,6 +213,14 @@ LogicalResult GemmOp::inferReturnTypes(
   return success();
 }
 
+LogicalResult GemmOp::verify() {
+  if (Value c = getC(); c && tensorType(c).getElementType() !=
+                                 getType().getElementType())
+    return emitOpError("C must have the element type of A and B, got ")
+           << tensorType(c).getElementType();
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise ops with broadcasting
 //===----------------------------------------------------------------------===//
@@ -272,6 +281,11 @@ OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
       [](const APInt &a, const APInt &b) { return a * b; });
 }
 
+/// Whether the elements of `value` are unsigned integers (`ui8`).
+static bool isUnsignedTensor(Value value) {
+  return tensorType(value).getElementType().isUnsignedInteger();
+}
+
 OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
   // Integer division by zero is left to run time (it does not fold).
   auto resultType = cast<RankedTensorType>(getType());
@@ -281,26 +295,35 @@ OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
                              [](const APInt &v) { return v.isZero(); }))
       return {};
   }
+  bool isUnsigned = isUnsignedTensor(getResult());
   return foldBinary(
       *this, adaptor.getOperands(),
       [](const APFloat &a, const APFloat &b) { return a / b; },
-      [](const APInt &a, const APInt &b) { return a.sdiv(b); });
+      [&](const APInt &a, const APInt &b) {
+        return isUnsigned ? a.udiv(b) : a.sdiv(b);
+      });
 }
 
 OpFoldResult PowOp::fold(FoldAdaptor) { return {}; }
 
 OpFoldResult MinOp::fold(FoldAdaptor adaptor) {
+  bool isUnsigned = isUnsignedTensor(getResult());
   return foldBinary(
       *this, adaptor.getOperands(),
       [](const APFloat &a, const APFloat &b) { return minimum(a, b); },
-      [](const APInt &a, const APInt &b) { return a.slt(b) ? a : b; });
+      [&](const APInt &a, const APInt &b) {
+        return (isUnsigned ? a.ult(b) : a.slt(b)) ? a : b;
+      });
 }
 
 OpFoldResult MaxOp::fold(FoldAdaptor adaptor) {
+  bool isUnsigned = isUnsignedTensor(getResult());
   return foldBinary(
       *this, adaptor.getOperands(),
       [](const APFloat &a, const APFloat &b) { return maximum(a, b); },
-      [](const APInt &a, const APInt &b) { return a.sgt(b) ? a : b; });
+      [&](const APInt &a, const APInt &b) {
+        return (isUnsigned ? a.ugt(b) : a.sgt(b)) ? a : b;
+      });
 }
 
 OpFoldResult AndOp::fold(FoldAdaptor adaptor) {
@@ -326,11 +349,14 @@ static bool evaluateCmp(CmpPredicate predicate, Attribute lhs, Attribute rhs) {
     unordered = r == APFloat::cmpUnordered;
     order = r == APFloat::cmpLessThan ? -1 : r == APFloat::cmpGreaterThan ? 1 : 0;
   } else {
-    const APInt &x = cast<IntegerAttr>(lhs).getValue();
-    const APInt &y = cast<IntegerAttr>(rhs).getValue();
-    bool isBool = x.getBitWidth() == 1;
-    order = isBool ? (x.ult(y) ? -1 : x.ugt(y) ? 1 : 0)
-                   : (x.slt(y) ? -1 : x.sgt(y) ? 1 : 0);
+    auto intLhs = cast<IntegerAttr>(lhs);
+    APInt x = intLhs.getValue();
+    APInt y = cast<IntegerAttr>(rhs).getValue();
+    // Booleans and `ui8` compare unsigned; the signless integers are signed.
+    bool isUnsigned =
+        x.getBitWidth() == 1 || intLhs.getType().isUnsignedInteger();
+    order = isUnsigned ? (x.ult(y) ? -1 : x.ugt(y) ? 1 : 0)
+                       : (x.slt(y) ? -1 : x.sgt(y) ? 1 : 0);
   }
   if (unordered)
     return predicate == CmpPredicate::ne;
@@ -361,6 +387,10 @@ OpFoldResult CmpOp::fold(FoldAdaptor adaptor) {
       broadcastConstant(adaptor.getRhs(), operandType));
   if (!lhs || !rhs)
     return {};
+  if (lhs.isSplat() && rhs.isSplat())
+    return DenseElementsAttr::get(
+        resultType, evaluateCmp(getPredicate(), lhs.getSplatValue<Attribute>(),
+                                rhs.getSplatValue<Attribute>()));
   SmallVector<bool> result;
   for (auto [a, b] : llvm::zip_equal(lhs.getValues<Attribute>(),
                                      rhs.getValues<Attribute>()))
@@ -407,48 +437,70 @@ OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
                                        [](const APInt &a) { return -a; });
 }
 
+/// Converts one constant element to `to` as ONNX `Cast` does, or returns null
+/// where the result is not defined (a float out of the integer's range).
+static Attribute castElement(Attribute element, Type to) {
+  if (auto floatAttr = dyn_cast<FloatAttr>(element)) {
+    APFloat value = floatAttr.getValue();
+    if (auto floatType = dyn_cast<FloatType>(to)) {
+      bool losesInfo = false;
+      value.convert(floatType.getFloatSemantics(),
+                    APFloat::rmNearestTiesToEven, &losesInfo);
+      return FloatAttr::get(floatType, value);
+    }
+    auto intType = cast<IntegerType>(to);
+    if (intType.getWidth() == 1)
+      return IntegerAttr::get(intType, APInt(1, !value.isZero()));
+    // Truncate toward zero; NaN, infinities and values out of range have no
+    // defined result and do not fold.
+    APSInt result(intType.getWidth(), intType.isUnsignedInteger());
+    bool isExact = false;
+    if (value.convertToInteger(result, APFloat::rmTowardZero, &isExact) &
+        APFloat::opInvalidOp)
+      return {};
+    return IntegerAttr::get(intType, result);
+  }
+  auto intAttr = cast<IntegerAttr>(element);
+  const APInt &value = intAttr.getValue();
+  // Booleans and `ui8` are unsigned; the signless integers are signed.
+  bool isSigned = value.getBitWidth() != 1 &&
+                  !intAttr.getType().isUnsignedInteger();
+  if (auto floatType = dyn_cast<FloatType>(to)) {
+    APFloat result(floatType.getFloatSemantics());
+    result.convertFromAPInt(value, isSigned, APFloat::rmNearestTiesToEven);
+    return FloatAttr::get(floatType, result);
+  }
+  auto intType = cast<IntegerType>(to);
+  if (intType.getWidth() == 1)
+    return IntegerAttr::get(intType, APInt(1, !value.isZero()));
+  return IntegerAttr::get(intType,
+                          isSigned ? value.sextOrTrunc(intType.getWidth())
+                                   : value.zextOrTrunc(intType.getWidth()));
+}
+
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   auto resultType = cast<RankedTensorType>(getType());
   if (getInput().getType() == resultType)
     return getInput();
   auto input = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
-  if (!input || input.getNumElements() > kMaxFoldElements)
+  if (!input)
     return {};
-  Type from = input.getElementType(), to = resultType.getElementType();
+  Type to = resultType.getElementType();
+  if (input.isSplat()) {
+    Attribute element = castElement(input.getSplatValue<Attribute>(), to);
+    if (!element)
+      return {};
+    return SplatElementsAttr::get(resultType, element);
+  }
+  if (input.getNumElements() > kMaxFoldElements)
+    return {};
   SmallVector<Attribute> result;
+  result.reserve(input.getNumElements());
   for (Attribute element : input.getValues<Attribute>()) {
-    // Read the element as a double or an integer, then write it as `to`.
-    bool isFloat = isa<FloatType>(from);
-    double asDouble = 0;
-    APInt asInt;
-    if (isFloat) {
-      asDouble = cast<FloatAttr>(element).getValueAsDouble();
-    } else {
-      asInt = cast<IntegerAttr>(element).getValue();
-      asDouble = from.isInteger(1) || from.isUnsignedInteger()
-                     ? static_cast<double>(asInt.getZExtValue())
-                     : static_cast<double>(asInt.getSExtValue());
-    }
-    if (auto floatType = dyn_cast<FloatType>(to)) {
-      result.push_back(FloatAttr::get(floatType, asDouble));
-      continue;
-    }
-    auto intType = cast<IntegerType>(to);
-    if (intType.getWidth() == 1) {
-      result.push_back(IntegerAttr::get(intType, asDouble != 0));
-      continue;
-    }
-    if (isFloat) {
-      if (!std::isfinite(asDouble))
-        return {};
-      result.push_back(
-          IntegerAttr::get(intType, static_cast<int64_t>(std::trunc(asDouble))));
-      continue;
-    }
-    APInt value = from.isInteger(1) || from.isUnsignedInteger()
-                      ? asInt.zextOrTrunc(intType.getWidth())
-                      : asInt.sextOrTrunc(intType.getWidth());
-    result.push_back(IntegerAttr::get(intType, value));
+    Attribute converted = castElement(element, to);
+    if (!converted)
+      return {};
+    result.push_back(converted);
   }
   return DenseElementsAttr::get(resultType, result);
 }
@@ -501,7 +553,7 @@ MELD_REDUCE_INFER(ReduceMaxOp)
 LogicalResult SoftmaxOp::verify() {
   int64_t rank = getType().getRank(), axis = getAxis();
   if (axis < 0 || axis >= rank)
-    return emitOpError("axis ") << getAxis() << " is out of range for rank "
+    return emitOpError("axis ") << axis << " is out of range for rank "
                                 << rank;
   return success();
 }
@@ -527,6 +579,10 @@ static LogicalResult verifyNormalization(Operation *op, RankedTensorType type,
 }
 
 LogicalResult LayerNormOp::verify() {
+  if (getBias() && tensorType(getBias()).getElementType() !=
+                       getType().getElementType())
+    return emitOpError("bias must have the element type of the input, got ")
+           << tensorType(getBias()).getElementType();
   SmallVector<Value> params{getScale()};
   if (getBias())
     params.push_back(getBias());

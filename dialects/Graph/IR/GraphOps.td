@@ -98,6 +98,7 @@ def Graph_GemmOp : Graph_Op<"gemm", [
   let results = (outs Graph_FloatTensor:$result);
   let assemblyFormat =
       "$a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

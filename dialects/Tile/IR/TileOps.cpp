@@ -95,6 +95,8 @@ LogicalResult LoadOp::verify() {
       getType().getElementType() != getBuffer().getType().getElementType())
     return emitOpError("result must have the shape of the offsets and the "
                        "element type of the buffer");
+  if (getOther() && !getMask())
+    return emitOpError("padding value requires a mask");
   if (getOther() && getOther().getType() != getType().getElementType())
     return emitOpError("padding value must have the element type ")
            << getType().getElementType();
@@ -116,6 +118,8 @@ LogicalResult DotOp::verify() {
   auto c = cast<RankedTensorType>(getAcc().getType());
   if (a.getRank() != 2 || b.getRank() != 2 || c.getRank() != 2)
     return emitOpError("operands must be 2-D tiles");
+  if (a.getElementType() != b.getElementType())
+    return emitOpError("a and b differ in element type");
   if (a.getDimSize(1) != b.getDimSize(0) ||
       c.getDimSize(0) != a.getDimSize(0) || c.getDimSize(1) != b.getDimSize(1))
     return emitOpError("shapes do not form a matrix product: ")
@@ -145,6 +149,13 @@ LogicalResult BroadcastOp::verify() {
   ArrayRef<int64_t> dims = getDims();
   if (input.getRank() + static_cast<int64_t>(dims.size()) != result.getRank())
     return emitOpError("result rank must be the input rank plus the new dims");
+  for (auto [i, dim] : llvm::enumerate(dims)) {
+    if (dim < 0 || dim >= result.getRank())
+      return emitOpError("dim ") << dim << " is out of range for rank "
+                                 << result.getRank();
+    if (i > 0 && dims[i - 1] >= dim)
+      return emitOpError("dims must be sorted and unique");
+  }
   SmallVector<int64_t> kept;
   for (int64_t d = 0; d < result.getRank(); ++d)
     if (!llvm::is_contained(dims, d))
@@ -152,6 +163,21 @@ LogicalResult BroadcastOp::verify() {
   if (input.getShape() != ArrayRef<int64_t>(kept) ||
       input.getElementType() != result.getElementType())
     return emitOpError("input must be the result without the new dims");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LaunchOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LaunchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto kernel =
+      symbolTable.lookupNearestSymbolFrom<KernelOp>(*this, getKernelAttr());
+  if (!kernel)
+    return emitOpError("'") << getKernel() << "' is not a tile.kernel";
+  if (!llvm::equal(kernel.getArgumentTypes(), getArgs().getTypes()))
+    return emitOpError("argument types do not match those of '")
+           << getKernel() << "'";
   return success();
 }
 

@@ -15,8 +15,10 @@ class Tile_Op<string mnemonic, list<Trait> traits = []>
     : Op<Tile_Dialect, mnemonic, traits>;
 
 def Tile_Buffer : MemRefRankOf<[AnyType], [1]>;
-def Tile_Offsets : RankedTensorOf<[Index]>;
-def Tile_Mask : RankedTensorOf<[I1]>;
+/// A tile: a builtin tensor of static shape, held by one program.
+def Tile_Tile : StaticShapeTensorOf<[AnyType]>;
+def Tile_Offsets : StaticShapeTensorOf<[Index]>;
+def Tile_Mask : StaticShapeTensorOf<[I1]>;
 
 def Tile_KernelOp : Tile_Op<"kernel", [
     FunctionOpInterface, IsolatedFromAbove, Symbol]> {
@@ -108,8 +110,9 @@ def Tile_LoadOp : Tile_Op<"load", [
   let summary = "Reads a tile of buffer elements at a tile of offsets";
   let description = [{
     Element `e` of the result is `buffer[offsets[e]]` where `mask[e]` holds, and
-    `other` (a scalar; zero when absent) where it does not. Masked-off offsets are
-    never read, so they may lie outside the buffer.
+    `other` (a scalar of the buffer's element type; zero when absent) where it
+    does not. Masked-off offsets are never read, so they may lie outside the
+    buffer. Without a mask every element is read and `other` is not allowed.
 
     ```mlir
     %x = tile.load %buf[%offs], %mask, %zero
@@ -118,7 +121,7 @@ def Tile_LoadOp : Tile_Op<"load", [
   }];
   let arguments = (ins Tile_Buffer:$buffer, Tile_Offsets:$offsets,
                    Optional<Tile_Mask>:$mask, Optional<AnyType>:$other);
-  let results = (outs AnyRankedTensor:$result);
+  let results = (outs Tile_Tile:$result);
   let assemblyFormat = [{
     $buffer `[` $offsets `]` (`,` $mask^)? (`,` $other^)? attr-dict `:`
     type($buffer) `[` type($offsets) `]` (`,` type($mask)^)? (`,` type($other)^)?
@@ -137,7 +140,7 @@ def Tile_StoreOp : Tile_Op<"store", [MemoryEffects<[MemWrite]>]> {
     tile.store %y, %out[%offs], %mask : tensor<1024xf32>, memref<4920xf32>[tensor<1024xindex>], tensor<1024xi1>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$value, Tile_Buffer:$buffer,
+  let arguments = (ins Tile_Tile:$value, Tile_Buffer:$buffer,
                    Tile_Offsets:$offsets, Optional<Tile_Mask>:$mask);
   let assemblyFormat = [{
     $value `,` $buffer `[` $offsets `]` (`,` $mask^)? attr-dict `:`
@@ -149,15 +152,16 @@ def Tile_StoreOp : Tile_Op<"store", [MemoryEffects<[MemWrite]>]> {
 def Tile_DotOp : Tile_Op<"dot", [Pure, AllTypesMatch<["acc", "result"]>]> {
   let summary = "Tile matrix product accumulated into a tile";
   let description = [{
-    `acc + a * b` for tiles `a: MxK`, `b: KxN`, `acc: MxN`.
+    `acc + a * b` for tiles `a: MxK`, `b: KxN`, `acc: MxN`. `a` and `b` share
+    an element type; the accumulator may be wider (f16 operands, f32 `acc`).
 
     ```mlir
     %c = tile.dot %a, %b, %acc : tensor<32x16xf32>, tensor<16x64xf32> -> tensor<32x64xf32>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$a, AnyRankedTensor:$b,
-                   AnyRankedTensor:$acc);
-  let results = (outs AnyRankedTensor:$result);
+  let arguments = (ins Tile_Tile:$a, Tile_Tile:$b,
+                   Tile_Tile:$acc);
+  let results = (outs Tile_Tile:$result);
   let assemblyFormat = "$a `,` $b `,` $acc attr-dict `:` type($a) `,` type($b) "
                        "`->` type($result)";
   let hasVerifier = 1;
@@ -170,12 +174,12 @@ def Tile_ReduceOp : Tile_Op<"reduce", [Pure]> {
     `min`); the result drops that dimension.
 
     ```mlir
-    %rowmax = tile.reduce max, %x {dim = 1 : i64} : tensor<4x128xf32> -> tensor<4xf32>
+    %rowmax = tile.reduce <max>, %x {dim = 1 : i64} : tensor<4x128xf32> -> tensor<4xf32>
     ```
   }];
-  let arguments = (ins Tile_ReduceKindAttr:$kind, AnyRankedTensor:$input,
+  let arguments = (ins Tile_ReduceKindAttr:$kind, Tile_Tile:$input,
                    I64Attr:$dim);
-  let results = (outs AnyRankedTensor:$result);
+  let results = (outs Tile_Tile:$result);
   let assemblyFormat =
       "$kind `,` $input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
@@ -184,18 +188,56 @@ def Tile_ReduceOp : Tile_Op<"reduce", [Pure]> {
 def Tile_BroadcastOp : Tile_Op<"broadcast", [Pure]> {
   let summary = "Repeats a tile along new dimensions";
   let description = [{
-    Inserts the result dimensions listed in `dims` (sorted), repeating the input
-    along them: the inverse shape change of `tile.reduce`.
+    Inserts the result dimensions listed in `dims` (sorted, unique, each in
+    `[0, result rank)`), repeating the input along them: the inverse shape change
+    of `tile.reduce`.
 
     ```mlir
     %b = tile.broadcast %rowmax {dims = array<i64: 1>} : tensor<4xf32> -> tensor<4x128xf32>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$dims);
-  let results = (outs AnyRankedTensor:$result);
+  let arguments = (ins Tile_Tile:$input, DenseI64ArrayAttr:$dims);
+  let results = (outs Tile_Tile:$result);
   let assemblyFormat =
       "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Host-level ops: the launch plan
+//===----------------------------------------------------------------------===//
+
+def Tile_LaunchOp : Tile_Op<"launch", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Runs a kernel over its whole grid";
+  let description = [{
+    Host-level op of the launch plan: runs every program of `kernel` with the
+    given buffers as its arguments. Launches run in program order; each sees the
+    writes of the launches before it.
+
+    ```mlir
+    tile.launch @add_0(%x, %bias, %out) : memref<4920xf32>, memref<120xf32>, memref<4920xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$kernel, Variadic<Tile_Buffer>:$args);
+  let assemblyFormat =
+      "$kernel `(` $args `)` attr-dict `:` type($args)";
+}
+
+def Tile_WeightOp : Tile_Op<"weight", [Pure]> {
+  let summary = "The buffer of a model parameter, by handle";
+  let description = [{
+    Host-level op of the launch plan: the flat buffer holding the weight named
+    `handle` (the ONNX initializer name). Its bytes live in the artifact's
+    weights section, never in the IR.
+
+    ```mlir
+    %w = tile.weight "h.0.mlp.c_fc.weight" : memref<57600xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$handle);
+  let results = (outs Tile_Buffer:$result);
+  let assemblyFormat = "$handle attr-dict `:` type($result)";
 }
 
 #endif // MELD_DIALECT_TILE_TILEOPS_TD

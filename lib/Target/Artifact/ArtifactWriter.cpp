@@ -91,14 +91,12 @@ llvm::Error meld::verifyArtifactSpec(const ArtifactSpec &spec) {
     if (weight.offset + weight.size < weight.offset)
       return makeError("weight '" + weight.name + "': offset overflows");
     if (!weight.write && weight.data.size() != weight.size)
-      return makeError("weight '" + weight.name + "': " +
-                       llvm::Twine(weight.data.size()) +
-                       " bytes of data for a size of " +
-                       llvm::Twine(weight.size));
+      return makeError(
+          "weight '" + weight.name + "': " + llvm::Twine(weight.data.size()) +
+          " bytes of data for a size of " + llvm::Twine(weight.size));
     sorted.push_back(&weight);
   }
-  llvm::stable_sort(sorted, [](const ArtifactWeight *a,
-                               const ArtifactWeight *b) {
+  llvm::sort(sorted, [](const ArtifactWeight *a, const ArtifactWeight *b) {
     return a->offset < b->offset;
   });
   for (size_t i = 1; i < sorted.size(); ++i)
@@ -117,8 +115,9 @@ llvm::Error meld::verifyArtifactSpec(const ArtifactSpec &spec) {
       return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
                        "'): bytes [" + llvm::Twine(buffer.offset) + ", " +
                        llvm::Twine(buffer.offset + buffer.size) +
-                       ") exceed the " + (isWeight ? "weights section" : "arena") +
-                       " of " + llvm::Twine(limit) + " bytes");
+                       ") exceed the " +
+                       (isWeight ? "weights section" : "arena") + " of " +
+                       llvm::Twine(limit) + " bytes");
   }
 
   auto checkSignatures = [&](llvm::ArrayRef<ArtifactTensor> tensors,
@@ -141,8 +140,7 @@ llvm::Error meld::verifyArtifactSpec(const ArtifactSpec &spec) {
         return makeError(kind + " '" + tensor.name + "': invalid dtype");
       for (int64_t dim : tensor.shape) {
         if (dim < 0)
-          return makeError(kind + " '" + tensor.name +
-                           "': negative dimension");
+          return makeError(kind + " '" + tensor.name + "': negative dimension");
         bytes *= static_cast<uint64_t>(dim);
       }
       if (buffer.size < bytes)
@@ -188,8 +186,7 @@ public:
 
 private:
   void write_impl(const char *ptr, size_t size) override {
-    llvm::ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(ptr),
-                                  size);
+    llvm::ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(ptr), size);
     crc = llvm::crc32(crc, bytes);
     count += size;
     out.write(ptr, size);
@@ -257,8 +254,7 @@ llvm::Error writeWeights(const ArtifactSpec &spec, ChecksumStream &os) {
   std::vector<const ArtifactWeight *> sorted;
   for (const ArtifactWeight &weight : spec.weights)
     sorted.push_back(&weight);
-  llvm::stable_sort(sorted, [](const ArtifactWeight *a,
-                               const ArtifactWeight *b) {
+  llvm::sort(sorted, [](const ArtifactWeight *a, const ArtifactWeight *b) {
     return a->offset < b->offset;
   });
   for (const ArtifactWeight *weight : sorted) {
@@ -300,9 +296,8 @@ llvm::Error meld::writeArtifact(const ArtifactSpec &spec, llvm::StringRef path,
   header.header_size = MELD_ARTIFACT_HEADER_SIZE;
   header.metadata_offset = MELD_ARTIFACT_HEADER_SIZE;
   header.metadata_size = fbb.GetSize();
-  header.metadata_crc32 =
-      llvm::crc32(0, llvm::ArrayRef<uint8_t>(fbb.GetBufferPointer(),
-                                             fbb.GetSize()));
+  header.metadata_crc32 = llvm::crc32(
+      0, llvm::ArrayRef<uint8_t>(fbb.GetBufferPointer(), fbb.GetSize()));
   header.weights_offset =
       llvm::alignTo(header.metadata_offset + header.metadata_size,
                     MELD_ARTIFACT_WEIGHTS_ALIGNMENT);
@@ -314,8 +309,8 @@ llvm::Error meld::writeArtifact(const ArtifactSpec &spec, llvm::StringRef path,
   llvm::Expected<llvm::sys::fs::TempFile> temp =
       llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%");
   if (!temp)
-    return makeError("cannot create '" + path + "': " +
-                     llvm::toString(temp.takeError()));
+    return makeError("cannot create '" + path +
+                     "': " + llvm::toString(temp.takeError()));
   llvm::Error result = [&]() -> llvm::Error {
     llvm::raw_fd_ostream file(temp->FD, /*shouldClose=*/false);
     writeZeros(file, MELD_ARTIFACT_HEADER_SIZE);
@@ -343,7 +338,7 @@ llvm::Error meld::writeArtifact(const ArtifactSpec &spec, llvm::StringRef path,
     return result;
   }
   if (llvm::Error err = temp->keep(path))
-    return makeError("cannot write '" + path + "': " +
-                     llvm::toString(std::move(err)));
+    return makeError("cannot write '" + path +
+                     "': " + llvm::toString(std::move(err)));
   return llvm::Error::success();
 }

@@ -1,0 +1,1428 @@
+//===- GraphToTile.cpp - Lower graph ops to tile kernels ------------------===//
+//
+// Every graph op becomes one tile kernel and one launch (no fusion yet). The
+// kernels follow a few shapes:
+//   - pointwise: one program per block of result elements, each element's
+//     coordinates recovered from its linear index; covers elementwise math,
+//     broadcasting, casts, transposes, slices, concatenation, gathers, trilu;
+//   - row-wise: one program per block of rows, a loop over the row in chunks;
+//     covers reductions, softmax, layernorm and rmsnorm;
+//   - matrix products: one program per output tile, a loop over K with
+//     `tile.dot`.
+// Every access is masked, so any shape works, however ragged.
+//
+//===----------------------------------------------------------------------===//
+
+#include "meld/Conversion/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
+
+namespace meld {
+#define GEN_PASS_DEF_CONVERTGRAPHTOTILE
+#include "meld/Conversion/Passes.h.inc"
+} // namespace meld
+
+using namespace mlir;
+using namespace meld;
+
+namespace {
+
+using Shape = SmallVector<int64_t>;
+
+static Shape rowMajorStrides(ArrayRef<int64_t> shape) {
+  Shape strides(shape.size(), 1);
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+static int64_t numElements(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// The flat buffer type holding a tensor of `type`.
+static MemRefType bufferType(RankedTensorType type) {
+  return MemRefType::get({std::max<int64_t>(type.getNumElements(), 1)},
+                         type.getElementType());
+}
+
+//===----------------------------------------------------------------------===//
+// TileBuilder: tile arithmetic inside a kernel body
+//===----------------------------------------------------------------------===//
+
+/// Builds tile values in a kernel body; every tile of one builder has `shape`
+/// unless a method says otherwise.
+struct TileBuilder {
+  OpBuilder &b;
+  Location loc;
+  Shape shape;
+
+  RankedTensorType tileType(Type element) const {
+    return RankedTensorType::get(shape, element);
+  }
+  Value constant(Attribute value) const {
+    auto typed = cast<TypedAttr>(value);
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(tileType(typed.getType()), typed));
+  }
+  Value index(int64_t value) const { return constant(b.getIndexAttr(value)); }
+  Value floatConst(Type type, double value) const {
+    return constant(b.getFloatAttr(type, value));
+  }
+  Value scalarIndex(int64_t value) const {
+    return arith::ConstantIndexOp::create(b, loc, value);
+  }
+  Value splat(Value scalar) const {
+    return tensor::SplatOp::create(b, loc, tileType(scalar.getType()), scalar);
+  }
+  Value iota(int64_t dim) const {
+    return tile::IotaOp::create(b, loc, tileType(b.getIndexType()),
+                                b.getI64IntegerAttr(dim));
+  }
+  Value add(Value x, Value y) const {
+    return arith::AddIOp::create(b, loc, x, y);
+  }
+  Value mul(Value x, int64_t c) const {
+    if (c == 1)
+      return x;
+    return arith::MulIOp::create(b, loc, x, index(c));
+  }
+  Value div(Value x, int64_t c) const {
+    if (c == 1)
+      return x;
+    return arith::DivUIOp::create(b, loc, x, index(c));
+  }
+  Value rem(Value x, int64_t c) const {
+    return arith::RemUIOp::create(b, loc, x, index(c));
+  }
+  Value lessThan(Value x, int64_t c) const {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x,
+                                 index(c));
+  }
+  Value inRange(Value x, int64_t lo, int64_t hi) const {
+    Value geLo = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, x,
+                                       index(lo));
+    return both(geLo, lessThan(x, hi));
+  }
+  Value both(Value x, Value y) const {
+    if (!x)
+      return y;
+    if (!y)
+      return x;
+    return arith::AndIOp::create(b, loc, x, y);
+  }
+  Value load(Value buffer, Value offsets, Value mask) const {
+    auto element = cast<MemRefType>(buffer.getType()).getElementType();
+    Value other = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+    return tile::LoadOp::create(b, loc, tileType(element), buffer, offsets,
+                                mask, other);
+  }
+  void store(Value value, Value buffer, Value offsets, Value mask) const {
+    tile::StoreOp::create(b, loc, value, buffer, offsets, mask);
+  }
+  /// The linear offset into a row-major tensor of `sourceShape` of the element
+  /// that numpy broadcasting maps to result coordinates `coords`.
+  Value broadcastOffset(ArrayRef<Value> coords,
+                        ArrayRef<int64_t> sourceShape) const {
+    Shape strides = rowMajorStrides(sourceShape);
+    int64_t lead = coords.size() - sourceShape.size();
+    Value offset;
+    for (auto [d, size] : llvm::enumerate(sourceShape)) {
+      if (size == 1)
+        continue;
+      Value term = mul(coords[d + lead], strides[d]);
+      offset = offset ? add(offset, term) : term;
+    }
+    return offset ? offset : index(0);
+  }
+  /// Splits linear indices `linear` of a row-major `shape` into coordinates.
+  SmallVector<Value> delinearize(Value linear, ArrayRef<int64_t> of) const {
+    Shape strides = rowMajorStrides(of);
+    SmallVector<Value> coords;
+    for (auto [d, size] : llvm::enumerate(of)) {
+      Value c = div(linear, strides[d]);
+      if (d != 0)
+        c = rem(c, size);
+      coords.push_back(c);
+    }
+    return coords;
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Scalar math on tiles, shared by the elementwise ops
+//===----------------------------------------------------------------------===//
+
+static bool isFloat(Value v) {
+  return isa<FloatType>(getElementTypeOrSelf(v.getType()));
+}
+
+static Value sigmoid(const TileBuilder &t, Value x) {
+  OpBuilder &b = t.b;
+  Type type = getElementTypeOrSelf(x.getType());
+  Value negX = arith::NegFOp::create(b, t.loc, x);
+  Value e = math::ExpOp::create(b, t.loc, negX);
+  Value one = t.floatConst(type, 1.0);
+  return arith::DivFOp::create(b, t.loc, one,
+                               arith::AddFOp::create(b, t.loc, one, e));
+}
+
+/// Converts tile `x` to element type `to` as ONNX `Cast` does.
+static Value castTile(const TileBuilder &t, Value x, Type to) {
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Type from = getElementTypeOrSelf(x.getType());
+  if (from == to)
+    return x;
+  RankedTensorType type = t.tileType(to);
+  if (to.isInteger(1)) {
+    if (isa<FloatType>(from))
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x,
+                                   t.floatConst(from, 0.0));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x,
+                                 t.constant(b.getIntegerAttr(from, 0)));
+  }
+  bool fromUnsigned = from.isInteger(1) || from.isUnsignedInteger();
+  if (isa<FloatType>(from) && isa<FloatType>(to)) {
+    if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+      return arith::ExtFOp::create(b, loc, type, x);
+    return arith::TruncFOp::create(b, loc, type, x);
+  }
+  if (isa<FloatType>(to)) {
+    if (fromUnsigned)
+      return arith::UIToFPOp::create(b, loc, type, x);
+    return arith::SIToFPOp::create(b, loc, type, x);
+  }
+  if (isa<FloatType>(from)) {
+    if (to.isUnsignedInteger())
+      return arith::FPToUIOp::create(b, loc, type, x);
+    return arith::FPToSIOp::create(b, loc, type, x);
+  }
+  unsigned fromWidth = from.getIntOrFloatBitWidth();
+  unsigned toWidth = to.getIntOrFloatBitWidth();
+  // Integer types here are signless or unsigned; arith works on signless, so
+  // unsigned types never reach this point in practice (see GraphBase.td).
+  if (fromWidth < toWidth)
+    return fromUnsigned ? Value(arith::ExtUIOp::create(b, loc, type, x))
+                        : Value(arith::ExtSIOp::create(b, loc, type, x));
+  return arith::TruncIOp::create(b, loc, type, x);
+}
+
+/// Computes the elementwise graph op `op` on tiles `args` (its operands, already
+/// broadcast to the tile shape). Returns null for ops that are not elementwise.
+static Value computeElementwise(const TileBuilder &t, Operation *op,
+                                ArrayRef<Value> args) {
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  auto resultElement =
+      cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
+  using namespace graph;
+  auto binary = [&](auto floatOp, auto intOp) -> Value {
+    using FOp = decltype(floatOp);
+    using IOp = decltype(intOp);
+    if (isFloat(args[0]))
+      return FOp::create(b, loc, args[0], args[1]);
+    return IOp::create(b, loc, args[0], args[1]);
+  };
+  return llvm::TypeSwitch<Operation *, Value>(op)
+      .Case([&](AddOp) { return binary(arith::AddFOp(), arith::AddIOp()); })
+      .Case([&](SubOp) { return binary(arith::SubFOp(), arith::SubIOp()); })
+      .Case([&](MulOp) { return binary(arith::MulFOp(), arith::MulIOp()); })
+      .Case([&](DivOp) { return binary(arith::DivFOp(), arith::DivSIOp()); })
+      .Case([&](MinOp) {
+        return binary(arith::MinimumFOp(), arith::MinSIOp());
+      })
+      .Case([&](MaxOp) {
+        return binary(arith::MaximumFOp(), arith::MaxSIOp());
+      })
+      .Case([&](AndOp) { return binary(arith::AndIOp(), arith::AndIOp()); })
+      .Case([&](OrOp) { return binary(arith::OrIOp(), arith::OrIOp()); })
+      .Case([&](PowOp) -> Value {
+        return math::PowFOp::create(b, loc, args[0], args[1]);
+      })
+      .Case([&](CmpOp cmp) -> Value {
+        if (isFloat(args[0])) {
+          arith::CmpFPredicate p;
+          switch (cmp.getPredicate()) {
+          case CmpPredicate::eq: p = arith::CmpFPredicate::OEQ; break;
+          case CmpPredicate::ne: p = arith::CmpFPredicate::UNE; break;
+          case CmpPredicate::lt: p = arith::CmpFPredicate::OLT; break;
+          case CmpPredicate::le: p = arith::CmpFPredicate::OLE; break;
+          case CmpPredicate::gt: p = arith::CmpFPredicate::OGT; break;
+          case CmpPredicate::ge: p = arith::CmpFPredicate::OGE; break;
+          }
+          return arith::CmpFOp::create(b, loc, p, args[0], args[1]);
+        }
+        bool isBool = getElementTypeOrSelf(args[0].getType()).isInteger(1);
+        arith::CmpIPredicate p;
+        switch (cmp.getPredicate()) {
+        case CmpPredicate::eq: p = arith::CmpIPredicate::eq; break;
+        case CmpPredicate::ne: p = arith::CmpIPredicate::ne; break;
+        case CmpPredicate::lt:
+          p = isBool ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt;
+          break;
+        case CmpPredicate::le:
+          p = isBool ? arith::CmpIPredicate::ule : arith::CmpIPredicate::sle;
+          break;
+        case CmpPredicate::gt:
+          p = isBool ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt;
+          break;
+        case CmpPredicate::ge:
+          p = isBool ? arith::CmpIPredicate::uge : arith::CmpIPredicate::sge;
+          break;
+        }
+        return arith::CmpIOp::create(b, loc, p, args[0], args[1]);
+      })
+      .Case([&](WhereOp) -> Value {
+        return arith::SelectOp::create(b, loc, args[0], args[1], args[2]);
+      })
+      .Case([&](SqrtOp) -> Value { return math::SqrtOp::create(b, loc, args[0]); })
+      .Case([&](ReciprocalOp) -> Value {
+        return arith::DivFOp::create(b, loc, t.floatConst(resultElement, 1.0),
+                                     args[0]);
+      })
+      .Case([&](NegOp) -> Value {
+        if (isFloat(args[0]))
+          return arith::NegFOp::create(b, loc, args[0]);
+        return arith::SubIOp::create(
+            b, loc, t.constant(b.getIntegerAttr(resultElement, 0)), args[0]);
+      })
+      .Case([&](AbsOp) -> Value {
+        if (isFloat(args[0]))
+          return math::AbsFOp::create(b, loc, args[0]);
+        return math::AbsIOp::create(b, loc, args[0]);
+      })
+      .Case([&](ExpOp) -> Value { return math::ExpOp::create(b, loc, args[0]); })
+      .Case([&](LogOp) -> Value { return math::LogOp::create(b, loc, args[0]); })
+      .Case([&](TanhOp) -> Value { return math::TanhOp::create(b, loc, args[0]); })
+      .Case([&](ErfOp) -> Value { return math::ErfOp::create(b, loc, args[0]); })
+      .Case([&](SigmoidOp) { return sigmoid(t, args[0]); })
+      .Case([&](ReluOp) -> Value {
+        if (isFloat(args[0]))
+          return arith::MaximumFOp::create(
+              b, loc, args[0], t.floatConst(resultElement, 0.0));
+        return arith::MaxSIOp::create(
+            b, loc, args[0], t.constant(b.getIntegerAttr(resultElement, 0)));
+      })
+      .Case([&](SiluOp) -> Value {
+        return arith::MulFOp::create(b, loc, args[0], sigmoid(t, args[0]));
+      })
+      .Case([&](SoftplusOp) -> Value {
+        // max(x, 0) + log1p(exp(-|x|)): exact for large |x| too.
+        Value x = args[0];
+        Value zero = t.floatConst(resultElement, 0.0);
+        Value pos = arith::MaximumFOp::create(b, loc, x, zero);
+        Value negAbs =
+            arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x));
+        Value tail = math::Log1pOp::create(
+            b, loc, math::ExpOp::create(b, loc, negAbs));
+        return arith::AddFOp::create(b, loc, pos, tail);
+      })
+      .Case([&](NotOp) -> Value {
+        return arith::XOrIOp::create(
+            b, loc, args[0], t.constant(b.getBoolAttr(true)));
+      })
+      .Case([&](GeluOp gelu) -> Value {
+        Value x = args[0];
+        Value half = t.floatConst(resultElement, 0.5);
+        Value one = t.floatConst(resultElement, 1.0);
+        Value inner;
+        if (gelu.getApproximation() == GeluApproximation::tanh) {
+          Value x3 = arith::MulFOp::create(
+              b, loc, x, arith::MulFOp::create(b, loc, x, x));
+          Value poly = arith::AddFOp::create(
+              b, loc, x,
+              arith::MulFOp::create(b, loc, t.floatConst(resultElement, 0.044715),
+                                    x3));
+          inner = math::TanhOp::create(
+              b, loc,
+              arith::MulFOp::create(
+                  b, loc, t.floatConst(resultElement, 0.7978845608028654), poly));
+        } else {
+          inner = math::ErfOp::create(
+              b, loc,
+              arith::MulFOp::create(
+                  b, loc, x, t.floatConst(resultElement, 0.7071067811865476)));
+        }
+        Value factor = arith::MulFOp::create(
+            b, loc, half, arith::AddFOp::create(b, loc, one, inner));
+        return arith::MulFOp::create(b, loc, x, factor);
+      })
+      .Case([&](ClipOp clip) -> Value {
+        Value x = args[0];
+        auto bound = [&](double v) {
+          if (isFloat(x))
+            return t.floatConst(resultElement, v);
+          return t.constant(
+              b.getIntegerAttr(resultElement, static_cast<int64_t>(v)));
+        };
+        if (auto lo = clip.getMin())
+          x = isFloat(x) ? Value(arith::MaximumFOp::create(
+                               b, loc, x, bound(lo->convertToDouble())))
+                         : Value(arith::MaxSIOp::create(
+                               b, loc, x, bound(lo->convertToDouble())));
+        if (auto hi = clip.getMax())
+          x = isFloat(x) ? Value(arith::MinimumFOp::create(
+                               b, loc, x, bound(hi->convertToDouble())))
+                         : Value(arith::MinSIOp::create(
+                               b, loc, x, bound(hi->convertToDouble())));
+        return x;
+      })
+      .Case([&](CastOp) { return castTile(t, args[0], resultElement); })
+      .Case([&](ExpandOp) { return args[0]; })
+      .Default([](Operation *) { return Value(); });
+}
+
+//===----------------------------------------------------------------------===//
+// The conversion
+//===----------------------------------------------------------------------===//
+
+/// Where a kernel reads a pointwise result element from: given the result
+/// coordinates and mask, returns the result tile.
+using PointwiseBody = llvm::function_ref<Value(
+    const TileBuilder &, ArrayRef<Value> args, ArrayRef<Value> coords,
+    Value mask)>;
+
+class Lowering {
+public:
+  Lowering(ModuleOp module, func::FuncOp main,
+           const ConvertGraphToTileOptions &options)
+      : module(module), main(main), options(options),
+        symbols(module) {}
+
+  LogicalResult run();
+
+private:
+  /// Creates an empty kernel named after `op` taking `buffers`, with `grid`,
+  /// launches it from the host, and returns a builder positioned in its body.
+  tile::KernelOp createKernel(Operation *op, StringRef name,
+                              ValueRange buffers, ArrayRef<int64_t> grid);
+
+  void emitPointwise(Operation *op, StringRef name, ValueRange inputs,
+                     Value output, RankedTensorType resultType,
+                     PointwiseBody body);
+  LogicalResult lowerOp(Operation *op);
+  LogicalResult lowerElementwise(Operation *op);
+  void lowerTranspose(graph::TransposeOp op);
+  void lowerSlice(graph::SliceOp op, Value input, Value output,
+                  ArrayRef<int64_t> starts, ArrayRef<int64_t> steps,
+                  RankedTensorType resultType);
+  void lowerConcat(graph::ConcatOp op);
+  void lowerGather(graph::GatherOp op);
+  void lowerTrilu(graph::TriluOp op);
+  void lowerCopy(Operation *op, Value from, Value to, RankedTensorType type);
+  void lowerReduce(Operation *op, tile::ReduceKind kind, bool mean);
+  void lowerSoftmax(graph::SoftmaxOp op);
+  void lowerNorm(Operation *op, Value input, Value scale, Value bias,
+                 int64_t axis, float epsilon, bool rms);
+  void emitMatmul(Operation *op, Value a, Value b, Value c, Value output,
+                  const struct MatmulProblem &p);
+  void lowerMatmul(graph::MatmulOp op);
+  void lowerGemm(graph::GemmOp op);
+
+  /// The buffer of graph value `v`.
+  Value bufferOf(Value v) { return buffers.lookup(v); }
+  /// The buffer a result is written to: the output argument when the value is
+  /// one of the model's outputs, a fresh allocation otherwise.
+  Value allocFor(Value v);
+
+  ModuleOp module;
+  func::FuncOp main;
+  const ConvertGraphToTileOptions &options;
+  SymbolTable symbols;
+  OpBuilder host{main.getContext()};
+  DenseMap<Value, Value> buffers;
+  DenseMap<Value, Value> outputBuffers;
+  unsigned constantCounter = 0;
+};
+
+tile::KernelOp Lowering::createKernel(Operation *op, StringRef name,
+                                      ValueRange kernelBuffers,
+                                      ArrayRef<int64_t> grid) {
+  OpBuilder b(module.getContext());
+  b.setInsertionPoint(main);
+  auto type = b.getFunctionType(TypeRange(kernelBuffers), {});
+  auto kernel = tile::KernelOp::create(b, op->getLoc(), name, type, grid);
+  symbols.insert(kernel); // Renames on collision.
+  b.setInsertionPointToEnd(&kernel.getBody().front());
+  tile::ReturnOp::create(b, op->getLoc());
+  tile::LaunchOp::create(host, op->getLoc(),
+                         FlatSymbolRefAttr::get(kernel.getSymNameAttr()),
+                         kernelBuffers);
+  return kernel;
+}
+
+Value Lowering::allocFor(Value v) {
+  if (Value out = outputBuffers.lookup(v)) {
+    outputBuffers.erase(v); // A second use of the same output copies.
+    return out;
+  }
+  auto type = bufferType(cast<RankedTensorType>(v.getType()));
+  return memref::AllocOp::create(host, v.getLoc(), type);
+}
+
+void Lowering::emitPointwise(Operation *op, StringRef name, ValueRange inputs,
+                             Value output, RankedTensorType resultType,
+                             PointwiseBody body) {
+  int64_t n = resultType.getNumElements();
+  if (n == 0)
+    return;
+  int64_t block = std::min<int64_t>(options.blockElements,
+                                    llvm::PowerOf2Ceil(n));
+  SmallVector<Value> kernelBuffers(inputs);
+  kernelBuffers.push_back(output);
+  tile::KernelOp kernel =
+      createKernel(op, name, kernelBuffers, {ceilDiv(n, block)});
+  OpBuilder b(kernel.getBody().front().getTerminator());
+  TileBuilder t{b, op->getLoc(), {block}};
+  Value pid = tile::ProgramIdOp::create(b, t.loc, b.getIndexType(),
+                                        b.getI64IntegerAttr(0));
+  Value base = arith::MulIOp::create(b, t.loc, pid, t.scalarIndex(block));
+  Value linear = t.add(t.splat(base), t.iota(0));
+  Value mask = t.lessThan(linear, n);
+  SmallVector<Value> coords = t.delinearize(linear, resultType.getShape());
+  SmallVector<Value> args(kernel.getBody().front().getArguments());
+  Value result = body(t, ArrayRef(args).drop_back(), coords, mask);
+  t.store(result, args.back(), linear, mask);
+}
+
+LogicalResult Lowering::lowerElementwise(Operation *op) {
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  SmallVector<Value> inputs;
+  for (Value operand : op->getOperands())
+    inputs.push_back(bufferOf(operand));
+  Value output = allocFor(op->getResult(0));
+  bool ok = true;
+  emitPointwise(
+      op, op->getName().stripDialect(), inputs, output, resultType,
+      [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
+          Value mask) {
+        SmallVector<Value> tiles;
+        for (auto [arg, operand] : llvm::zip_equal(args, op->getOperands())) {
+          auto shape = cast<RankedTensorType>(operand.getType()).getShape();
+          tiles.push_back(t.load(arg, t.broadcastOffset(coords, shape), mask));
+        }
+        Value result = computeElementwise(t, op, tiles);
+        ok = result != nullptr;
+        return result ? result : tiles.front();
+      });
+  buffers[op->getResult(0)] = output;
+  if (!ok)
+    return op->emitOpError("has no tile lowering");
+  return success();
+}
+
+void Lowering::lowerCopy(Operation *op, Value from, Value to,
+                         RankedTensorType type) {
+  emitPointwise(op, "copy", {from}, to, type,
+                [&](const TileBuilder &t, ArrayRef<Value> args,
+                    ArrayRef<Value> coords, Value mask) {
+                  Value offsets = t.broadcastOffset(coords, type.getShape());
+                  return t.load(args[0], offsets, mask);
+                });
+}
+
+void Lowering::lowerTranspose(graph::TransposeOp op) {
+  auto inputShape =
+      cast<RankedTensorType>(op.getInput().getType()).getShape();
+  Shape strides = rowMajorStrides(inputShape);
+  ArrayRef<int64_t> perm = op.getPermutation();
+  Value output = allocFor(op.getResult());
+  emitPointwise(op, "transpose", {bufferOf(op.getInput())}, output,
+                op.getType(),
+                [&](const TileBuilder &t, ArrayRef<Value> args,
+                    ArrayRef<Value> coords, Value mask) {
+                  Value offset = t.index(0);
+                  for (auto [d, source] : llvm::enumerate(perm))
+                    offset = t.add(offset, t.mul(coords[d], strides[source]));
+                  return t.load(args[0], offset, mask);
+                });
+  buffers[op.getResult()] = output;
+}
+
+void Lowering::lowerSlice(graph::SliceOp op, Value input, Value output,
+                          ArrayRef<int64_t> starts, ArrayRef<int64_t> steps,
+                          RankedTensorType resultType) {
+  Shape inputShape(
+      cast<RankedTensorType>(op->getOperand(0).getType()).getShape());
+  Shape strides = rowMajorStrides(inputShape);
+  emitPointwise(op, "slice", {input}, output, resultType,
+                [&](const TileBuilder &t, ArrayRef<Value> args,
+                    ArrayRef<Value> coords, Value mask) {
+                  // offset = sum((start + i * step) * stride), folded into
+                  // one constant plus sum(i * step * stride).
+                  int64_t constant = 0;
+                  Value offset;
+                  for (auto [d, c] : llvm::enumerate(coords)) {
+                    constant += starts[d] * strides[d];
+                    int64_t scale = steps[d] * strides[d];
+                    Value term =
+                        scale >= 0
+                            ? t.mul(c, scale)
+                            : Value(arith::SubIOp::create(
+                                  t.b, t.loc, t.index(0), t.mul(c, -scale)));
+                    offset = offset ? t.add(offset, term) : term;
+                  }
+                  offset = t.add(offset, t.index(constant));
+                  return t.load(args[0], offset, mask);
+                });
+}
+
+void Lowering::lowerConcat(graph::ConcatOp op) {
+  RankedTensorType type = op.getType();
+  int64_t axis = op.getAxis();
+  SmallVector<Value> inputs;
+  for (Value in : op.getInputs())
+    inputs.push_back(bufferOf(in));
+  Value output = allocFor(op.getResult());
+  emitPointwise(
+      op, "concat", inputs, output, type,
+      [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
+          Value mask) {
+        Value result;
+        int64_t begin = 0;
+        for (auto [arg, in] : llvm::zip_equal(args, op.getInputs())) {
+          auto shape = cast<RankedTensorType>(in.getType()).getShape();
+          int64_t end = begin + shape[axis];
+          Value inside = t.both(mask, t.inRange(coords[axis], begin, end));
+          SmallVector<Value> local(coords);
+          local[axis] = arith::SubIOp::create(t.b, t.loc, coords[axis],
+                                              t.index(begin));
+          Shape strides = rowMajorStrides(shape);
+          Value offset = t.index(0);
+          for (auto [d, c] : llvm::enumerate(local))
+            offset = t.add(offset, t.mul(c, strides[d]));
+          Value part = t.load(arg, offset, inside);
+          result = result ? Value(arith::SelectOp::create(t.b, t.loc, inside,
+                                                          part, result))
+                          : part;
+          begin = end;
+        }
+        return result;
+      });
+  buffers[op.getResult()] = output;
+}
+
+void Lowering::lowerGather(graph::GatherOp op) {
+  auto inputShape =
+      cast<RankedTensorType>(op.getInput().getType()).getShape();
+  auto indicesShape =
+      cast<RankedTensorType>(op.getIndices().getType()).getShape();
+  int64_t axis = op.getAxis(), axisSize = inputShape[axis];
+  int64_t indexRank = indicesShape.size();
+  Shape inputStrides = rowMajorStrides(inputShape);
+  Shape indexStrides = rowMajorStrides(indicesShape);
+  Value output = allocFor(op.getResult());
+  emitPointwise(
+      op, "gather", {bufferOf(op.getInput()), bufferOf(op.getIndices())},
+      output, op.getType(),
+      [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
+          Value mask) {
+        OpBuilder &b = t.b;
+        Value position = t.index(0);
+        for (int64_t d = 0; d < indexRank; ++d)
+          position = t.add(position, t.mul(coords[axis + d], indexStrides[d]));
+        Value raw = t.load(args[1], position, mask);
+        // Negative indices count from the end; out-of-range ones clamp, so no
+        // read ever leaves the input.
+        Type rawType = getElementTypeOrSelf(raw.getType());
+        Value size = t.constant(b.getIntegerAttr(rawType, axisSize));
+        Value zero = t.constant(b.getIntegerAttr(rawType, 0));
+        Value isNegative = arith::CmpIOp::create(
+            b, t.loc, arith::CmpIPredicate::slt, raw, zero);
+        Value wrapped = arith::SelectOp::create(
+            b, t.loc, isNegative, arith::AddIOp::create(b, t.loc, raw, size),
+            raw);
+        Value clamped = arith::MinSIOp::create(
+            b, t.loc,
+            arith::MaxSIOp::create(b, t.loc, wrapped, zero),
+            t.constant(b.getIntegerAttr(rawType, axisSize - 1)));
+        Value index = arith::IndexCastOp::create(
+            b, t.loc, t.tileType(b.getIndexType()), clamped);
+        Value offset = t.mul(index, inputStrides[axis]);
+        for (int64_t d = 0; d < axis; ++d)
+          offset = t.add(offset, t.mul(coords[d], inputStrides[d]));
+        for (int64_t d = axis + 1; d < static_cast<int64_t>(inputShape.size());
+             ++d)
+          offset = t.add(offset,
+                         t.mul(coords[d + indexRank - 1], inputStrides[d]));
+        return t.load(args[0], offset, mask);
+      });
+  buffers[op.getResult()] = output;
+}
+
+void Lowering::lowerTrilu(graph::TriluOp op) {
+  RankedTensorType type = op.getType();
+  int64_t rank = type.getRank(), k = op.getKAttr().getInt();
+  bool upper = op.getUpper();
+  Value output = allocFor(op.getResult());
+  emitPointwise(
+      op, "trilu", {bufferOf(op.getInput())}, output, type,
+      [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
+          Value mask) {
+        OpBuilder &b = t.b;
+        Value x = t.load(args[0], t.broadcastOffset(coords, type.getShape()),
+                         mask);
+        // keep = upper ? col - row >= k : col - row <= k, in index arithmetic:
+        // upper: col + (-k) >= row; lower: col <= row + k.
+        auto toI64 = [&](Value v) {
+          return arith::IndexCastOp::create(b, t.loc,
+                                            t.tileType(b.getI64Type()), v);
+        };
+        Value row = toI64(coords[rank - 2]), col = toI64(coords[rank - 1]);
+        Value diff = arith::SubIOp::create(b, t.loc, col, row);
+        Value kTile = t.constant(b.getI64IntegerAttr(k));
+        Value keep = arith::CmpIOp::create(
+            b, t.loc,
+            upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle, diff,
+            kTile);
+        Value zero = t.constant(b.getZeroAttr(type.getElementType()));
+        return arith::SelectOp::create(b, t.loc, keep, x, zero);
+      });
+  buffers[op.getResult()] = output;
+}
+
+//===----------------------------------------------------------------------===//
+// Row-wise kernels: reductions and normalizations
+//===----------------------------------------------------------------------===//
+
+/// A row-wise problem: `rows` independent rows of `length` elements; element
+/// `j` of row `r` is at `rowOffset(r) + elementOffset(j)` in the input.
+struct RowProblem {
+  int64_t rows, length;
+  Shape rowShape, rowStrides;       // Coordinates of a row in the input.
+  Shape elementShape, elementStrides; // Coordinates of an element in a row.
+};
+
+static int64_t rowTile(int64_t length) {
+  return std::min<int64_t>(llvm::PowerOf2Ceil(std::max<int64_t>(length, 1)),
+                           256);
+}
+
+/// One chunk of rows: the offsets (shape [BM, BR]) of elements `j0 + [0, BR)`
+/// of the program's rows, their mask, and the element indices in the row.
+struct Chunk {
+  Value offsets, mask, cols;
+};
+
+static Chunk rowChunk(const TileBuilder &t,
+                                        const RowProblem &p, Value rowIds,
+                                        Value rowMask, Value j0) {
+  Value cols = t.add(t.iota(1), t.splat(j0));
+  Value offset = t.index(0);
+  SmallVector<Value> rowCoords = t.delinearize(rowIds, p.rowShape);
+  for (auto [c, stride] : llvm::zip_equal(rowCoords, p.rowStrides))
+    offset = t.add(offset, t.mul(c, stride));
+  SmallVector<Value> elemCoords = t.delinearize(cols, p.elementShape);
+  for (auto [c, stride] : llvm::zip_equal(elemCoords, p.elementStrides))
+    offset = t.add(offset, t.mul(c, stride));
+  Value mask = t.both(rowMask, t.lessThan(cols, p.length));
+  return {offset, mask, cols};
+}
+
+/// Splits `shape` into rows (the dimensions not in `reduced`) and elements (the
+/// dimensions in `reduced`).
+static RowProblem makeRowProblem(ArrayRef<int64_t> shape,
+                                 ArrayRef<int64_t> reduced) {
+  RowProblem p;
+  Shape strides = rowMajorStrides(shape);
+  for (auto [d, size] : llvm::enumerate(shape)) {
+    bool isReduced = llvm::is_contained(reduced, static_cast<int64_t>(d));
+    (isReduced ? p.elementShape : p.rowShape).push_back(size);
+    (isReduced ? p.elementStrides : p.rowStrides).push_back(strides[d]);
+  }
+  p.rows = numElements(p.rowShape);
+  p.length = numElements(p.elementShape);
+  return p;
+}
+
+/// Emits `for j0 in [0, length) step BR` carrying `init`; `body` returns the
+/// new carried values from the current ones and the chunk.
+static ValueRange
+forEachChunk(const TileBuilder &t, const RowProblem &p, int64_t br,
+             Value rowIds, Value rowMask, ValueRange init,
+             llvm::function_ref<SmallVector<Value>(
+                 const TileBuilder &, ValueRange, const Chunk &)>
+                 body) {
+  OpBuilder &b = t.b;
+  auto loop = scf::ForOp::create(
+      b, t.loc, t.scalarIndex(0), t.scalarIndex(p.length), t.scalarIndex(br),
+      init,
+      [&](OpBuilder &nested, Location loc, Value j0, ValueRange carried) {
+        TileBuilder inner{nested, loc, t.shape};
+        Chunk chunk = rowChunk(inner, p, rowIds, rowMask, j0);
+        scf::YieldOp::create(nested, loc, body(inner, carried, chunk));
+      });
+  return loop.getResults();
+}
+
+void Lowering::lowerReduce(Operation *op, tile::ReduceKind kind, bool mean) {
+  Value input = op->getOperand(0);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes").asArrayRef();
+  RowProblem p = makeRowProblem(inputType.getShape(), axes);
+  Type element = inputType.getElementType();
+  Value output = allocFor(op->getResult(0));
+  buffers[op->getResult(0)] = output;
+  if (p.rows == 0)
+    return;
+  int64_t br = rowTile(p.length);
+  int64_t bm = std::max<int64_t>(1, std::min<int64_t>(
+                                        options.blockElements / br,
+                                        llvm::PowerOf2Ceil(p.rows)));
+  tile::KernelOp kernel = createKernel(
+      op, op->getName().stripDialect(), {bufferOf(input), output},
+      {ceilDiv(p.rows, bm)});
+  OpBuilder b(kernel.getBody().front().getTerminator());
+  Location loc = op->getLoc();
+  auto args = kernel.getBody().front().getArguments();
+  TileBuilder rowT{b, loc, {bm}};
+  TileBuilder chunkT{b, loc, {bm, br}};
+  Value pid = tile::ProgramIdOp::create(b, loc, b.getIndexType(),
+                                        b.getI64IntegerAttr(0));
+  Value rowIds1 = rowT.add(
+      rowT.splat(arith::MulIOp::create(b, loc, pid, rowT.scalarIndex(bm))),
+      rowT.iota(0));
+  Value rowMask1 = rowT.lessThan(rowIds1, p.rows);
+  Value rowIds2 = chunkT.add(
+      chunkT.splat(arith::MulIOp::create(b, loc, pid, chunkT.scalarIndex(bm))),
+      chunkT.iota(0));
+  Value rowMask2 = chunkT.lessThan(rowIds2, p.rows);
+
+  TypedAttr identity;
+  bool isFloatType = isa<FloatType>(element);
+  switch (kind) {
+  case tile::ReduceKind::sum:
+    identity = b.getZeroAttr(element);
+    break;
+  case tile::ReduceKind::max:
+    identity = isFloatType
+                   ? TypedAttr(b.getFloatAttr(
+                         element, -std::numeric_limits<double>::infinity()))
+                   : TypedAttr(b.getIntegerAttr(
+                         element, APInt::getSignedMinValue(
+                                      element.getIntOrFloatBitWidth())));
+    break;
+  case tile::ReduceKind::min:
+    identity = isFloatType
+                   ? TypedAttr(b.getFloatAttr(
+                         element, std::numeric_limits<double>::infinity()))
+                   : TypedAttr(b.getIntegerAttr(
+                         element, APInt::getSignedMaxValue(
+                                      element.getIntOrFloatBitWidth())));
+    break;
+  }
+  auto combine = [&](OpBuilder &nb, Location l, Value x, Value y) -> Value {
+    switch (kind) {
+    case tile::ReduceKind::sum:
+      return isFloatType ? Value(arith::AddFOp::create(nb, l, x, y))
+                         : Value(arith::AddIOp::create(nb, l, x, y));
+    case tile::ReduceKind::max:
+      return isFloatType ? Value(arith::MaximumFOp::create(nb, l, x, y))
+                         : Value(arith::MaxSIOp::create(nb, l, x, y));
+    case tile::ReduceKind::min:
+      return isFloatType ? Value(arith::MinimumFOp::create(nb, l, x, y))
+                         : Value(arith::MinSIOp::create(nb, l, x, y));
+    }
+    llvm_unreachable("unknown reduction");
+  };
+  Value init = rowT.constant(identity);
+  ValueRange acc = forEachChunk(
+      chunkT, p, br, rowIds2, rowMask2, {init},
+      [&](const TileBuilder &t, ValueRange carried,
+          const Chunk &c) -> SmallVector<Value> {
+        Value offsets = c.offsets, mask = c.mask;
+        Value other = arith::ConstantOp::create(t.b, t.loc, identity);
+        Value x = tile::LoadOp::create(t.b, t.loc, t.tileType(element),
+                                       args[0], offsets, mask, other);
+        Value partial = tile::ReduceOp::create(
+            t.b, t.loc, RankedTensorType::get({bm}, element),
+            tile::ReduceKindAttr::get(t.b.getContext(), kind), x,
+            t.b.getI64IntegerAttr(1));
+        return {combine(t.b, t.loc, carried[0], partial)};
+      });
+  Value result = acc[0];
+  if (mean)
+    result = arith::DivFOp::create(
+        b, loc, result, rowT.floatConst(element, static_cast<double>(p.length)));
+  rowT.store(result, args[1], rowIds1, rowMask1);
+}
+
+void Lowering::lowerSoftmax(graph::SoftmaxOp op) {
+  RankedTensorType type = op.getType();
+  RowProblem p = makeRowProblem(type.getShape(), {static_cast<int64_t>(op.getAxis())});
+  Type element = type.getElementType();
+  Value output = allocFor(op.getResult());
+  buffers[op.getResult()] = output;
+  if (p.rows == 0 || p.length == 0)
+    return;
+  int64_t br = rowTile(p.length);
+  int64_t bm = std::max<int64_t>(
+      1, std::min<int64_t>(options.blockElements / br,
+                           llvm::PowerOf2Ceil(p.rows)));
+  tile::KernelOp kernel =
+      createKernel(op, "softmax", {bufferOf(op.getInput()), output},
+                   {ceilDiv(p.rows, bm)});
+  OpBuilder b(kernel.getBody().front().getTerminator());
+  Location loc = op.getLoc();
+  auto args = kernel.getBody().front().getArguments();
+  TileBuilder rowT{b, loc, {bm}};
+  TileBuilder chunkT{b, loc, {bm, br}};
+  Value pid = tile::ProgramIdOp::create(b, loc, b.getIndexType(),
+                                        b.getI64IntegerAttr(0));
+  Value rowIds = chunkT.add(
+      chunkT.splat(arith::MulIOp::create(b, loc, pid, chunkT.scalarIndex(bm))),
+      chunkT.iota(0));
+  Value rowMask = chunkT.lessThan(rowIds, p.rows);
+  auto reduce = [&](const TileBuilder &t, tile::ReduceKind kind, Value x) {
+    return tile::ReduceOp::create(
+        t.b, t.loc, RankedTensorType::get({bm}, element),
+        tile::ReduceKindAttr::get(t.b.getContext(), kind), x,
+        t.b.getI64IntegerAttr(1));
+  };
+  auto rowsToChunk = [&](const TileBuilder &t, Value rowValues) {
+    return tile::BroadcastOp::create(t.b, t.loc, t.tileType(element),
+                                     rowValues, t.b.getDenseI64ArrayAttr({1}));
+  };
+  double negInf = -std::numeric_limits<double>::infinity();
+  // Pass 1: the row maxima.
+  Value maxima = forEachChunk(
+      chunkT, p, br, rowIds, rowMask, {rowT.floatConst(element, negInf)},
+      [&](const TileBuilder &t, ValueRange carried,
+          const Chunk &c) -> SmallVector<Value> {
+        Value offsets = c.offsets, mask = c.mask;
+        Value other = arith::ConstantOp::create(
+            t.b, t.loc, t.b.getFloatAttr(element, negInf));
+        Value x = tile::LoadOp::create(t.b, t.loc, t.tileType(element),
+                                       args[0], offsets, mask, other);
+        return {arith::MaximumFOp::create(
+            t.b, t.loc, carried[0], reduce(t, tile::ReduceKind::max, x))};
+      })[0];
+  // Pass 2: the sums of exp(x - max). Masked elements load -inf: exp gives 0.
+  Value sums = forEachChunk(
+      chunkT, p, br, rowIds, rowMask, {rowT.floatConst(element, 0.0)},
+      [&](const TileBuilder &t, ValueRange carried,
+          const Chunk &c) -> SmallVector<Value> {
+        Value offsets = c.offsets, mask = c.mask;
+        Value other = arith::ConstantOp::create(
+            t.b, t.loc, t.b.getFloatAttr(element, negInf));
+        Value x = tile::LoadOp::create(t.b, t.loc, t.tileType(element),
+                                       args[0], offsets, mask, other);
+        Value e = math::ExpOp::create(
+            t.b, t.loc,
+            arith::SubFOp::create(t.b, t.loc, x, rowsToChunk(t, maxima)));
+        return {arith::AddFOp::create(t.b, t.loc, carried[0],
+                                      reduce(t, tile::ReduceKind::sum, e))};
+      })[0];
+  // Pass 3: write exp(x - max) / sum.
+  forEachChunk(chunkT, p, br, rowIds, rowMask, {},
+               [&](const TileBuilder &t, ValueRange,
+                   const Chunk &c) -> SmallVector<Value> {
+                 Value offsets = c.offsets, mask = c.mask;
+                 Value x = t.load(args[0], offsets, mask);
+                 Value e = math::ExpOp::create(
+                     t.b, t.loc,
+                     arith::SubFOp::create(t.b, t.loc, x,
+                                           rowsToChunk(t, maxima)));
+                 Value y = arith::DivFOp::create(t.b, t.loc, e,
+                                                 rowsToChunk(t, sums));
+                 t.store(y, args[1], offsets, mask);
+                 return {};
+               });
+}
+
+void Lowering::lowerNorm(Operation *op, Value input, Value scale, Value bias,
+                         int64_t axis, float epsilon, bool rms) {
+  auto type = cast<RankedTensorType>(input.getType());
+  Shape normalizedDims;
+  for (int64_t d = axis; d < type.getRank(); ++d)
+    normalizedDims.push_back(d);
+  RowProblem p = makeRowProblem(type.getShape(), normalizedDims);
+  Type element = type.getElementType();
+  Value output = allocFor(op->getResult(0));
+  buffers[op->getResult(0)] = output;
+  if (p.rows == 0 || p.length == 0)
+    return;
+  int64_t br = rowTile(p.length);
+  int64_t bm = std::max<int64_t>(
+      1, std::min<int64_t>(options.blockElements / br,
+                           llvm::PowerOf2Ceil(p.rows)));
+  SmallVector<Value> kernelBuffers{bufferOf(input), bufferOf(scale)};
+  if (bias)
+    kernelBuffers.push_back(bufferOf(bias));
+  kernelBuffers.push_back(output);
+  tile::KernelOp kernel = createKernel(op, rms ? "rmsnorm" : "layernorm",
+                                       kernelBuffers, {ceilDiv(p.rows, bm)});
+  OpBuilder b(kernel.getBody().front().getTerminator());
+  Location loc = op->getLoc();
+  auto args = kernel.getBody().front().getArguments();
+  TileBuilder rowT{b, loc, {bm}};
+  TileBuilder chunkT{b, loc, {bm, br}};
+  Value pid = tile::ProgramIdOp::create(b, loc, b.getIndexType(),
+                                        b.getI64IntegerAttr(0));
+  Value rowIds = chunkT.add(
+      chunkT.splat(arith::MulIOp::create(b, loc, pid, chunkT.scalarIndex(bm))),
+      chunkT.iota(0));
+  Value rowMask = chunkT.lessThan(rowIds, p.rows);
+  auto rowSum = [&](const TileBuilder &t, Value x) {
+    return tile::ReduceOp::create(
+        t.b, t.loc, RankedTensorType::get({bm}, element),
+        tile::ReduceKindAttr::get(t.b.getContext(), tile::ReduceKind::sum), x,
+        t.b.getI64IntegerAttr(1));
+  };
+  auto rowsToChunk = [&](const TileBuilder &t, Value rowValues) {
+    return tile::BroadcastOp::create(t.b, t.loc, t.tileType(element),
+                                     rowValues, t.b.getDenseI64ArrayAttr({1}));
+  };
+  Value invLength = rowT.floatConst(element, 1.0 / static_cast<double>(p.length));
+  Value mean;
+  if (!rms) {
+    Value sum = forEachChunk(
+        chunkT, p, br, rowIds, rowMask, {rowT.floatConst(element, 0.0)},
+        [&](const TileBuilder &t, ValueRange carried,
+            const Chunk &c) -> SmallVector<Value> {
+          Value offsets = c.offsets, mask = c.mask;
+          Value x = t.load(args[0], offsets, mask);
+          return {arith::AddFOp::create(t.b, t.loc, carried[0], rowSum(t, x))};
+        })[0];
+    mean = arith::MulFOp::create(b, loc, sum, invLength);
+  }
+  // The mean of squares (of deviations from the mean, for layernorm).
+  Value squares = forEachChunk(
+      chunkT, p, br, rowIds, rowMask, {rowT.floatConst(element, 0.0)},
+      [&](const TileBuilder &t, ValueRange carried,
+          const Chunk &c) -> SmallVector<Value> {
+        Value offsets = c.offsets, mask = c.mask;
+        Value x = t.load(args[0], offsets, mask);
+        if (mean) {
+          Value zero = t.floatConst(element, 0.0);
+          Value centered =
+              arith::SubFOp::create(t.b, t.loc, x, rowsToChunk(t, mean));
+          x = arith::SelectOp::create(t.b, t.loc, mask, centered, zero);
+        }
+        Value sq = arith::MulFOp::create(t.b, t.loc, x, x);
+        return {arith::AddFOp::create(t.b, t.loc, carried[0], rowSum(t, sq))};
+      })[0];
+  Value variance = arith::MulFOp::create(b, loc, squares, invLength);
+  Value rstd = math::RsqrtOp::create(
+      b, loc,
+      arith::AddFOp::create(b, loc, variance,
+                            rowT.floatConst(element, epsilon)));
+  auto scaleShape = cast<RankedTensorType>(scale.getType()).getShape();
+  Shape biasShape;
+  if (bias)
+    biasShape = Shape(cast<RankedTensorType>(bias.getType()).getShape());
+  forEachChunk(
+      chunkT, p, br, rowIds, rowMask, {},
+      [&](const TileBuilder &t, ValueRange,
+          const Chunk &c) -> SmallVector<Value> {
+        Value x = t.load(args[0], c.offsets, c.mask);
+        if (mean)
+          x = arith::SubFOp::create(t.b, t.loc, x, rowsToChunk(t, mean));
+        Value y = arith::MulFOp::create(t.b, t.loc, x, rowsToChunk(t, rstd));
+        // The parameters broadcast over the normalized dimensions: index them
+        // by the element's coordinates in the row.
+        SmallVector<Value> coords = t.delinearize(c.cols, p.elementShape);
+        Value g = t.load(args[1], t.broadcastOffset(coords, scaleShape), c.mask);
+        y = arith::MulFOp::create(t.b, t.loc, y, g);
+        if (bias) {
+          Value beta =
+              t.load(args[2], t.broadcastOffset(coords, biasShape), c.mask);
+          y = arith::AddFOp::create(t.b, t.loc, y, beta);
+        }
+        t.store(y, args.back(), c.offsets, c.mask);
+        return {};
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// Matrix products
+//===----------------------------------------------------------------------===//
+
+/// A (batched) matrix product `out[b] = alpha * A[b] * B[b] + beta * C`, with
+/// element (m, k) of A at `aBatch + m * aRow + k * aCol` and likewise for B.
+struct MatmulProblem {
+  int64_t m, n, k;
+  Shape batchShape;               // Batch dimensions of the result.
+  Shape aBatchShape, bBatchShape; // Batch dimensions of A and B (broadcast).
+  int64_t aRow, aCol, bRow, bCol;
+  double alpha = 1.0, beta = 1.0;
+  Shape cShape; // Shape of C (broadcast to [m, n]); empty without C.
+};
+
+/// The offset of batch `batch` (a scalar linear index into the result's batch
+/// dimensions) in an operand whose batch dimensions broadcast to them.
+static Value batchOffset(OpBuilder &b, Location loc, Value batch,
+                         ArrayRef<int64_t> resultBatch,
+                         ArrayRef<int64_t> operandBatch, int64_t matrix) {
+  Shape resultStrides = rowMajorStrides(resultBatch);
+  Shape operandStrides = rowMajorStrides(operandBatch);
+  int64_t lead = resultBatch.size() - operandBatch.size();
+  Value offset = arith::ConstantIndexOp::create(b, loc, 0);
+  for (auto [d, size] : llvm::enumerate(operandBatch)) {
+    if (size == 1)
+      continue;
+    Value c = arith::DivUIOp::create(
+        b, loc, batch,
+        arith::ConstantIndexOp::create(b, loc, resultStrides[d + lead]));
+    c = arith::RemUIOp::create(
+        b, loc, c, arith::ConstantIndexOp::create(b, loc, resultBatch[d + lead]));
+    offset = arith::AddIOp::create(
+        b, loc, offset,
+        arith::MulIOp::create(
+            b, loc, c,
+            arith::ConstantIndexOp::create(b, loc, operandStrides[d] * matrix)));
+  }
+  return offset;
+}
+
+void Lowering::emitMatmul(Operation *op, Value a, Value bMat, Value c,
+                          Value output, const MatmulProblem &p) {
+  int64_t batches = numElements(p.batchShape);
+  if (batches == 0 || p.m == 0 || p.n == 0)
+    return;
+  int64_t bm = std::min<int64_t>(options.matmulTileM, llvm::PowerOf2Ceil(p.m));
+  int64_t bn = std::min<int64_t>(options.matmulTileN, llvm::PowerOf2Ceil(p.n));
+  int64_t bk = std::min<int64_t>(options.matmulTileK,
+                                 llvm::PowerOf2Ceil(std::max<int64_t>(p.k, 1)));
+  SmallVector<Value> kernelBuffers{a, bMat};
+  if (c)
+    kernelBuffers.push_back(c);
+  kernelBuffers.push_back(output);
+  tile::KernelOp kernel = createKernel(
+      op, op->getName().stripDialect(), kernelBuffers,
+      {ceilDiv(p.n, bn), ceilDiv(p.m, bm), batches});
+  OpBuilder b(kernel.getBody().front().getTerminator());
+  Location loc = op->getLoc();
+  auto args = kernel.getBody().front().getArguments();
+  Type element = cast<MemRefType>(output.getType()).getElementType();
+  auto pid = [&](int64_t dim) {
+    return tile::ProgramIdOp::create(b, loc, b.getIndexType(),
+                                     b.getI64IntegerAttr(dim));
+  };
+  auto scaled = [&](Value v, int64_t c) -> Value {
+    return arith::MulIOp::create(b, loc, v,
+                                 arith::ConstantIndexOp::create(b, loc, c));
+  };
+  Value n0 = scaled(pid(0), bn), m0 = scaled(pid(1), bm), batch = pid(2);
+  Value aBase = batchOffset(b, loc, batch, p.batchShape, p.aBatchShape,
+                            p.m * p.k);
+  Value bBase = batchOffset(b, loc, batch, p.batchShape, p.bBatchShape,
+                            p.k * p.n);
+  Value outBase = scaled(batch, p.m * p.n);
+
+  TileBuilder aT{b, loc, {bm, bk}}, bT{b, loc, {bk, bn}}, cT{b, loc, {bm, bn}};
+  Value rowsA = aT.add(aT.iota(0), aT.splat(m0));
+  Value colsB = bT.add(bT.iota(1), bT.splat(n0));
+  Value acc = cT.floatConst(element, 0.0);
+  auto loop = scf::ForOp::create(
+      b, loc, aT.scalarIndex(0), aT.scalarIndex(p.k), aT.scalarIndex(bk),
+      ValueRange{acc},
+      [&](OpBuilder &nb, Location l, Value k0, ValueRange carried) {
+        TileBuilder ta{nb, l, {bm, bk}}, tb{nb, l, {bk, bn}};
+        Value ka = ta.add(ta.iota(1), ta.splat(k0));
+        Value aOff = ta.add(ta.add(ta.mul(rowsA, p.aRow), ta.mul(ka, p.aCol)),
+                            ta.splat(aBase));
+        Value aMask = ta.both(ta.lessThan(rowsA, p.m), ta.lessThan(ka, p.k));
+        Value kb = tb.add(tb.iota(0), tb.splat(k0));
+        Value bOff = tb.add(tb.add(tb.mul(kb, p.bRow), tb.mul(colsB, p.bCol)),
+                            tb.splat(bBase));
+        Value bMask = tb.both(tb.lessThan(kb, p.k), tb.lessThan(colsB, p.n));
+        Value aTile = ta.load(args[0], aOff, aMask);
+        Value bTile = tb.load(args[1], bOff, bMask);
+        Value next = tile::DotOp::create(nb, l, carried[0].getType(), aTile,
+                                         bTile, carried[0]);
+        scf::YieldOp::create(nb, l, next);
+      });
+  Value result = loop.getResult(0);
+  Value rows = cT.add(cT.iota(0), cT.splat(m0));
+  Value cols = cT.add(cT.iota(1), cT.splat(n0));
+  Value mask = cT.both(cT.lessThan(rows, p.m), cT.lessThan(cols, p.n));
+  if (p.alpha != 1.0)
+    result = arith::MulFOp::create(b, loc, result,
+                                   cT.floatConst(element, p.alpha));
+  if (c) {
+    Value bias = cT.load(args[2], cT.broadcastOffset({rows, cols}, p.cShape),
+                         mask);
+    if (p.beta != 1.0)
+      bias = arith::MulFOp::create(b, loc, bias, cT.floatConst(element, p.beta));
+    result = arith::AddFOp::create(b, loc, result, bias);
+  }
+  Value outOff =
+      cT.add(cT.add(cT.mul(rows, p.n), cols), cT.splat(outBase));
+  cT.store(result, args.back(), outOff, mask);
+}
+
+void Lowering::lowerMatmul(graph::MatmulOp op) {
+  Shape lhs(cast<RankedTensorType>(op.getLhs().getType()).getShape());
+  Shape rhs(cast<RankedTensorType>(op.getRhs().getType()).getShape());
+  if (lhs.size() == 1)
+    lhs.insert(lhs.begin(), 1);
+  if (rhs.size() == 1)
+    rhs.push_back(1);
+  MatmulProblem p;
+  p.m = lhs[lhs.size() - 2];
+  p.k = lhs.back();
+  p.n = rhs.back();
+  p.aBatchShape = Shape(ArrayRef(lhs).drop_back(2));
+  p.bBatchShape = Shape(ArrayRef(rhs).drop_back(2));
+  // Result batch dimensions: the broadcast of both (inferred by the op).
+  int64_t batchRank = std::max(p.aBatchShape.size(), p.bBatchShape.size());
+  p.batchShape = Shape(batchRank, 1);
+  for (int64_t i = 0; i < batchRank; ++i) {
+    int64_t fromA = i - (batchRank - p.aBatchShape.size());
+    int64_t fromB = i - (batchRank - p.bBatchShape.size());
+    int64_t da = fromA >= 0 ? p.aBatchShape[fromA] : 1;
+    int64_t db = fromB >= 0 ? p.bBatchShape[fromB] : 1;
+    p.batchShape[i] = std::max(da, db);
+  }
+  p.aRow = p.k;
+  p.aCol = 1;
+  p.bRow = p.n;
+  p.bCol = 1;
+  Value output = allocFor(op.getResult());
+  emitMatmul(op, bufferOf(op.getLhs()), bufferOf(op.getRhs()), Value(), output,
+             p);
+  buffers[op.getResult()] = output;
+}
+
+void Lowering::lowerGemm(graph::GemmOp op) {
+  auto aShape = cast<RankedTensorType>(op.getA().getType()).getShape();
+  auto bShape = cast<RankedTensorType>(op.getB().getType()).getShape();
+  MatmulProblem p;
+  bool ta = op.getTransA(), tb = op.getTransB();
+  p.m = ta ? aShape[1] : aShape[0];
+  p.k = ta ? aShape[0] : aShape[1];
+  p.n = tb ? bShape[0] : bShape[1];
+  p.aRow = ta ? 1 : p.k;
+  p.aCol = ta ? p.m : 1;
+  p.bRow = tb ? 1 : p.n;
+  p.bCol = tb ? p.k : 1;
+  p.alpha = op.getAlpha().convertToDouble();
+  p.beta = op.getBeta().convertToDouble();
+  Value c;
+  if (op.getC() && p.beta != 0.0) {
+    c = bufferOf(op.getC());
+    p.cShape = Shape(cast<RankedTensorType>(op.getC().getType()).getShape());
+  }
+  Value output = allocFor(op.getResult());
+  emitMatmul(op, bufferOf(op.getA()), bufferOf(op.getB()), c, output, p);
+  buffers[op.getResult()] = output;
+}
+
+LogicalResult Lowering::lowerOp(Operation *op) {
+  using namespace graph;
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](ConstantOp c) {
+        auto type = cast<RankedTensorType>(c.getType());
+        std::string name = "__meld_constant_" + std::to_string(constantCounter++);
+        OpBuilder b(main);
+        auto memType = bufferType(type);
+        auto value = cast<ElementsAttr>(c.getValue());
+        auto dense = cast<DenseElementsAttr>(value).reshape(
+            RankedTensorType::get(memType.getShape(), type.getElementType()));
+        auto global = memref::GlobalOp::create(
+            b, c.getLoc(), name, b.getStringAttr("private"), memType, dense,
+            /*constant=*/true, /*alignment=*/IntegerAttr());
+        symbols.insert(global);
+        Value buffer = memref::GetGlobalOp::create(host, c.getLoc(), memType,
+                                                   global.getSymName());
+        buffers[c.getResult()] = buffer;
+        return success();
+      })
+      .Case([&](WeightOp w) {
+        auto type = cast<RankedTensorType>(w.getType());
+        buffers[w.getResult()] = tile::WeightOp::create(
+            host, w.getLoc(), bufferType(type), w.getHandleAttr());
+        return success();
+      })
+      .Case([&](ReshapeOp r) {
+        buffers[r.getResult()] = bufferOf(r.getInput());
+        return success();
+      })
+      .Case([&](TransposeOp t) {
+        lowerTranspose(t);
+        return success();
+      })
+      .Case([&](SliceOp s) {
+        Value output = allocFor(s.getResult());
+        lowerSlice(s, bufferOf(s.getInput()), output, s.getStarts(),
+                   s.getSteps(), s.getType());
+        buffers[s.getResult()] = output;
+        return success();
+      })
+      .Case([&](SplitOp s) {
+        auto inputShape =
+            cast<RankedTensorType>(s.getInput().getType()).getShape();
+        int64_t begin = 0;
+        for (auto [result, size] : llvm::zip_equal(s.getResults(), s.getSizes())) {
+          Shape starts(inputShape.size(), 0), steps(inputShape.size(), 1);
+          starts[s.getAxis()] = begin;
+          begin += size;
+          Value output = allocFor(result);
+          // A split piece is a slice; reuse the slice kernel shape.
+          emitPointwise(
+              s, "split", {bufferOf(s.getInput())}, output,
+              cast<RankedTensorType>(result.getType()),
+              [&](const TileBuilder &t, ArrayRef<Value> args,
+                  ArrayRef<Value> coords, Value mask) {
+                Shape strides = rowMajorStrides(inputShape);
+                Value offset = t.index(0);
+                for (auto [d, c] : llvm::enumerate(coords))
+                  offset = t.add(offset, t.mul(t.add(c, t.index(starts[d])),
+                                               strides[d]));
+                return t.load(args[0], offset, mask);
+              });
+          buffers[result] = output;
+        }
+        return success();
+      })
+      .Case([&](ConcatOp c) {
+        lowerConcat(c);
+        return success();
+      })
+      .Case([&](GatherOp g) {
+        lowerGather(g);
+        return success();
+      })
+      .Case([&](TriluOp t) {
+        lowerTrilu(t);
+        return success();
+      })
+      .Case([&](ReduceSumOp r) {
+        lowerReduce(r, tile::ReduceKind::sum, false);
+        return success();
+      })
+      .Case([&](ReduceMeanOp r) {
+        lowerReduce(r, tile::ReduceKind::sum, true);
+        return success();
+      })
+      .Case([&](ReduceMaxOp r) {
+        lowerReduce(r, tile::ReduceKind::max, false);
+        return success();
+      })
+      .Case([&](SoftmaxOp s) {
+        lowerSoftmax(s);
+        return success();
+      })
+      .Case([&](LayerNormOp n) {
+        lowerNorm(n, n.getInput(), n.getScale(), n.getBias(), n.getAxis(),
+                  n.getEpsilon().convertToFloat(), /*rms=*/false);
+        return success();
+      })
+      .Case([&](RmsNormOp n) {
+        lowerNorm(n, n.getInput(), n.getScale(), Value(), n.getAxis(),
+                  n.getEpsilon().convertToFloat(), /*rms=*/true);
+        return success();
+      })
+      .Case([&](MatmulOp m) {
+        lowerMatmul(m);
+        return success();
+      })
+      .Case([&](GemmOp g) {
+        lowerGemm(g);
+        return success();
+      })
+      .Default([&](Operation *op) { return lowerElementwise(op); });
+}
+
+LogicalResult Lowering::run() {
+  MLIRContext *ctx = main.getContext();
+  FunctionType type = main.getFunctionType();
+  Block &entry = main.getBody().front();
+  auto ret = cast<func::ReturnOp>(entry.getTerminator());
+
+  // The new signature: inputs, then one buffer argument per output.
+  SmallVector<Type> argTypes;
+  SmallVector<DictionaryAttr> argAttrs;
+  for (auto [i, input] : llvm::enumerate(type.getInputs())) {
+    argTypes.push_back(bufferType(cast<RankedTensorType>(input)));
+    argAttrs.push_back(main.getArgAttrDict(i));
+  }
+  for (auto [i, result] : llvm::enumerate(type.getResults())) {
+    argTypes.push_back(bufferType(cast<RankedTensorType>(result)));
+    NamedAttrList attrs(main.getResultAttrDict(i));
+    attrs.set(kOutputAttr, UnitAttr::get(ctx));
+    argAttrs.push_back(attrs.getDictionary(ctx));
+  }
+
+  OpBuilder builder(main);
+  auto newMain = func::FuncOp::create(builder, main.getLoc(),
+                                      main.getName(),
+                                      FunctionType::get(ctx, argTypes, {}));
+  newMain.setAllArgAttrs(argAttrs);
+  Block *newEntry = newMain.addEntryBlock();
+  host.setInsertionPointToStart(newEntry);
+  unsigned numInputs = type.getNumInputs();
+  for (auto [arg, newArg] : llvm::zip(entry.getArguments(),
+                                      newEntry->getArguments()))
+    buffers[arg] = newArg;
+  // A result computed by a kernel is written straight into its output buffer.
+  for (auto [i, result] : llvm::enumerate(ret.getOperands()))
+    if (!outputBuffers.count(result))
+      outputBuffers[result] = newEntry->getArgument(numInputs + i);
+
+  // Reshapes alias their input: route an output through them to the producer.
+  for (Operation &op : entry.without_terminator())
+    if (auto reshape = dyn_cast<graph::ReshapeOp>(op))
+      if (Value out = outputBuffers.lookup(reshape.getResult());
+          out && reshape.getInput().getDefiningOp() &&
+          !isa<graph::ConstantOp, graph::WeightOp, graph::ReshapeOp>(
+              reshape.getInput().getDefiningOp()) &&
+          !outputBuffers.count(reshape.getInput())) {
+        outputBuffers.erase(reshape.getResult());
+        outputBuffers[reshape.getInput()] = out;
+      }
+
+  bool failed = false;
+  for (Operation &op : entry.without_terminator())
+    if (Operation *o = &op; llvm::failed(lowerOp(o)))
+      failed = true;
+  if (failed)
+    return failure();
+
+  // Outputs not written by a kernel (inputs, weights, constants, reshapes of
+  // those, or one value returned twice) are copied.
+  for (auto [i, result] : llvm::enumerate(ret.getOperands())) {
+    Value out = newEntry->getArgument(numInputs + i);
+    if (bufferOf(result) == out)
+      continue;
+    lowerCopy(ret, bufferOf(result), out,
+              cast<RankedTensorType>(result.getType()));
+  }
+  func::ReturnOp::create(host, main.getLoc());
+  main.erase();
+  main = newMain;
+  return success();
+}
+
+struct ConvertGraphToTilePass
+    : meld::impl::ConvertGraphToTileBase<ConvertGraphToTilePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto main = module.lookupSymbol<func::FuncOp>("main");
+    if (!main) {
+      module.emitError("expected a 'main' function holding the graph");
+      return signalPassFailure();
+    }
+    ConvertGraphToTileOptions opts{blockElements, matmulTileM, matmulTileN,
+                                   matmulTileK};
+    Lowering lowering(module, main, opts);
+    if (failed(lowering.run()))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,471 @@
+//===- ArtifactGen.cpp - Test artifacts and tensors for runtime tests -----===//
+//
+// meld-runtime-test-gen: writes the runtime's test model with the real
+// artifact writer (lib/Target/Artifact), its kernels taken from
+// meld-runtime-test-kernels.so (runtime/test/kernels.c), plus the files the
+// lit tests of test/Runtime need:
+//
+//   meld-runtime-test-gen model OUT.meld [VARIANT] [KERNELS.so]
+//   meld-runtime-test-gen corrupt KIND IN.meld OUT.meld
+//   meld-runtime-test-gen inputs DIR
+//   meld-runtime-test-gen check DIR         compare DIR/{out,idx,ramp}.npy
+//   meld-runtime-test-gen dump FILE.npy     print dtype, shape and values
+//
+// The model (see kernels.c): inputs x: f32[3,5], y: f32[5], weight w: f32[5];
+// outputs out = x * w + y: f32[3,5], idx = argmax(x, 1): i64[3],
+// ramp = 0.5 * iota: f32[100003].
+//
+//===----------------------------------------------------------------------===//
+
+#include "meld/Target/Artifact.h"
+
+#include "meld/artifact_format.h"
+
+#include "llvm/Support/CRC.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+
+using namespace meld;
+
+namespace {
+
+constexpr int rows = 3;
+constexpr int cols = 5;
+constexpr int64_t rampSize = 100003;
+constexpr int64_t rampBlock = 256;
+
+float xValue(int r, int c) {
+  return static_cast<float>(((r * cols + c) * 7) % 11) - 5.0f;
+}
+float yValue(int c) { return 0.25f * c; }
+float wValue(int c) { return 0.5f * (c + 1); }
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "meld-runtime-test-gen: " << message << "\n";
+  return 1;
+}
+
+//===----------------------------------------------------------------------===//
+// The model
+//===----------------------------------------------------------------------===//
+
+int writeModel(llvm::StringRef outPath, llvm::StringRef variant,
+               std::string kernelsPath, const char *argv0) {
+  if (kernelsPath.empty()) {
+    // meld-runtime-test-kernels.so is built next to this tool.
+    static int anchor;
+    llvm::SmallString<256> path(llvm::sys::path::parent_path(
+        llvm::sys::fs::getMainExecutable(argv0, &anchor)));
+    llvm::sys::path::append(path, "meld-runtime-test-kernels.so");
+    kernelsPath = std::string(path);
+  }
+  auto kernels = llvm::MemoryBuffer::getFile(kernelsPath);
+  if (!kernels)
+    return fail("cannot read '" + kernelsPath +
+                "': " + kernels.getError().message());
+
+  ArtifactSpec spec;
+  spec.producer = "meld-runtime-test-gen";
+  auto addBuffer = [&](ArtifactBufferKind kind, uint64_t offset,
+                       ArtifactDType dtype, llvm::ArrayRef<int64_t> shape,
+                       llvm::StringRef name) {
+    ArtifactBuffer b;
+    b.kind = kind;
+    b.offset = offset;
+    b.dtype = dtype;
+    b.shape.assign(shape.begin(), shape.end());
+    b.size = getArtifactDTypeSize(dtype);
+    for (int64_t d : shape)
+      b.size *= d;
+    b.name = name.str();
+    spec.buffers.push_back(b);
+    return static_cast<uint32_t>(spec.buffers.size() - 1);
+  };
+  using K = ArtifactBufferKind;
+  using D = ArtifactDType;
+  uint32_t x = addBuffer(K::Arena, 0, D::F32, {rows, cols}, "x");
+  uint32_t y = addBuffer(K::Arena, 64, D::F32, {cols}, "y");
+  uint32_t w = addBuffer(K::Weight, 0, D::F32, {cols}, "w");
+  uint32_t t = addBuffer(K::Arena, 128, D::F32, {rows, cols}, "t");
+  uint32_t out = addBuffer(K::Arena, 192, D::F32, {rows, cols}, "out");
+  uint32_t idx = addBuffer(K::Arena, 256, D::I64, {rows}, "idx");
+  uint32_t ramp = addBuffer(K::Arena, 320, D::F32, {rampSize}, "ramp");
+  spec.arenaSize = 400384;
+
+  spec.inputs.push_back({"x", D::F32, {rows, cols}, x});
+  spec.inputs.push_back({"y", D::F32, {cols}, y});
+  spec.outputs.push_back({"out", D::F32, {rows, cols}, out});
+  spec.outputs.push_back({"idx", D::I64, {rows}, idx});
+  spec.outputs.push_back({"ramp", D::F32, {rampSize}, ramp});
+
+  // w is streamed by a callback; an unused weight given as bytes sits after
+  // a gap, to exercise zero-filling and the data path.
+  ArtifactWeight wWeight;
+  wWeight.name = "w";
+  wWeight.offset = 0;
+  wWeight.size = cols * sizeof(float);
+  wWeight.write = [](llvm::raw_ostream &os) -> llvm::Error {
+    for (int c = 0; c < cols; ++c) {
+      float v = wValue(c);
+      os.write(reinterpret_cast<const char *>(&v), sizeof(v));
+    }
+    return llvm::Error::success();
+  };
+  spec.weights.push_back(std::move(wWeight));
+  static const uint8_t unusedBytes[100] = {1, 2, 3, 4, 5};
+  ArtifactWeight unused;
+  unused.name = "unused";
+  unused.offset = 4096;
+  unused.size = sizeof(unusedBytes);
+  unused.data = unusedBytes;
+  spec.weights.push_back(std::move(unused));
+  addBuffer(K::Weight, 4096, D::U8, {100}, "unused");
+
+  ArtifactKernelModule host;
+  host.target = "host";
+  host.format = "elf-shared-object";
+  host.data.assign(kernels.get()->getBufferStart(),
+                   kernels.get()->getBufferEnd());
+  ArtifactKernelModule ptx{"sm_80", "ptx", {'/', '/', ' ', 'x'}};
+  spec.modules.push_back(ptx);
+  spec.modules.push_back(std::move(host));
+
+  auto launch = [&](llvm::StringRef kernel, std::array<uint32_t, 3> grid,
+                    llvm::ArrayRef<uint32_t> args, llvm::StringRef location) {
+    ArtifactLaunch l;
+    l.kernel = kernel.str();
+    l.grid = grid;
+    l.args.assign(args.begin(), args.end());
+    l.location = location.str();
+    spec.launches.push_back(l);
+  };
+  launch("mul_rows_w", {cols, rows, 1}, {x, w, t}, "mul0 (Mul)");
+  launch("add_bcast", {rows, 1, 1}, {t, y, out}, "add0 (Add)");
+  launch("argmax_rows", {rows, 1, 1}, {x, idx}, "argmax0 (ArgMax)");
+  launch("ramp_blocks",
+         {static_cast<uint32_t>((rampSize + rampBlock - 1) / rampBlock), 1, 1},
+         {ramp}, "range0 (Range)");
+
+  ArtifactWriteOptions options;
+  if (variant == "unwritten") {
+    uint32_t never = addBuffer(K::Arena, 400384, D::F32, {2}, "never");
+    spec.arenaSize += 64;
+    spec.outputs.push_back({"never", D::F32, {2}, never});
+  } else if (variant == "bad-arg") {
+    spec.launches[1].args[1] = 99;
+    options.verify = false;
+  } else if (variant == "missing-symbol") {
+    spec.launches[2].kernel = "no_such_kernel";
+  } else if (variant == "no-host-module") {
+    spec.modules.pop_back();
+  } else if (variant == "bad-elf") {
+    spec.modules.back().data.assign(100, 'x');
+  } else if (variant == "buffer-range") {
+    spec.buffers[t].offset = spec.arenaSize - 8;
+    options.verify = false;
+  } else if (variant == "external-weights") {
+    spec.weights.clear();
+    spec.weightsExternal = true;
+    spec.externalWeightsSize = 4196;
+    options.verify = false;
+  } else if (variant != "good") {
+    return fail("unknown variant '" + variant + "'");
+  }
+  if (llvm::Error err = writeArtifact(spec, outPath, options))
+    return fail(llvm::toString(std::move(err)));
+  return 0;
+}
+
+//===----------------------------------------------------------------------===//
+// Corruptions
+//===----------------------------------------------------------------------===//
+
+int corrupt(llvm::StringRef kind, llvm::StringRef in, llvm::StringRef outPath) {
+  auto buffer = llvm::MemoryBuffer::getFile(in, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return fail("cannot read '" + in + "'");
+  std::string bytes = buffer.get()->getBuffer().str();
+  if (bytes.size() < MELD_ARTIFACT_HEADER_SIZE)
+    return fail("'" + in + "' is too small");
+  meld_artifact_header header;
+  memcpy(&header, bytes.data(), sizeof(header));
+  if (kind == "truncate") {
+    bytes.pop_back();
+  } else if (kind == "empty") {
+    bytes.clear();
+  } else if (kind == "magic") {
+    bytes[0] = 'X';
+  } else if (kind == "version") {
+    header.format_version = 7;
+    memcpy(&bytes[0], &header, sizeof(header));
+  } else if (kind == "metadata") {
+    bytes[header.metadata_offset + header.metadata_size / 2] ^= 0x01;
+  } else if (kind == "weights") {
+    bytes[header.weights_offset + 1] ^= 0x40;
+  } else if (kind == "flatbuffer") {
+    // A root offset pointing far outside the buffer, with a matching
+    // checksum: only the FlatBuffers verifier can catch it.
+    uint32_t root = 0x7fffff00;
+    memcpy(&bytes[header.metadata_offset], &root, sizeof(root));
+    header.metadata_crc32 = llvm::crc32(
+        0, llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(
+                                       &bytes[header.metadata_offset]),
+                                   header.metadata_size));
+    memcpy(&bytes[0], &header, sizeof(header));
+  } else {
+    return fail("unknown corruption '" + kind + "'");
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream os(outPath, ec);
+  if (ec)
+    return fail("cannot write '" + outPath + "': " + ec.message());
+  os << bytes;
+  return 0;
+}
+
+//===----------------------------------------------------------------------===//
+// .npy and .pb files
+//===----------------------------------------------------------------------===//
+
+/// Writes a version-1 .npy with a raw header dict (so tests can make bad ones).
+bool writeNpyRaw(llvm::StringRef path, llvm::StringRef dict,
+                 llvm::ArrayRef<uint8_t> data, int version = 1) {
+  std::string header(dict);
+  size_t prefix = version == 1 ? 10 : 12;
+  size_t total = prefix + header.size() + 1;
+  header.append((total + 63) / 64 * 64 - total, ' ');
+  header += '\n';
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec)
+    return false;
+  os << "\x93NUMPY" << static_cast<char>(version) << '\0';
+  uint32_t len = header.size();
+  os.write(reinterpret_cast<const char *>(&len), version == 1 ? 2 : 4);
+  os << header;
+  os.write(reinterpret_cast<const char *>(data.data()), data.size());
+  return !os.has_error();
+}
+
+template <typename T> llvm::ArrayRef<uint8_t> bytesOf(const std::vector<T> &v) {
+  return {reinterpret_cast<const uint8_t *>(v.data()), v.size() * sizeof(T)};
+}
+
+/// Minimal protobuf encoding of an onnx.TensorProto.
+struct ProtoWriter {
+  std::string bytes;
+  void varint(uint64_t v) {
+    while (v >= 0x80) {
+      bytes += static_cast<char>((v & 0x7f) | 0x80);
+      v >>= 7;
+    }
+    bytes += static_cast<char>(v);
+  }
+  void tag(int field, int wireType) { varint((field << 3) | wireType); }
+  void lengthDelimited(int field, llvm::StringRef data) {
+    tag(field, 2);
+    varint(data.size());
+    bytes += data.str();
+  }
+};
+
+std::string tensorProto(llvm::ArrayRef<int64_t> dims, int dataType,
+                        llvm::ArrayRef<uint8_t> raw, bool useFloatData) {
+  ProtoWriter w;
+  for (int64_t d : dims) {
+    w.tag(1, 0); // dims
+    w.varint(d);
+  }
+  w.tag(2, 0); // data_type
+  w.varint(dataType);
+  w.lengthDelimited(8, "ignored_name"); // name
+  llvm::StringRef data(reinterpret_cast<const char *>(raw.data()), raw.size());
+  if (useFloatData)
+    w.lengthDelimited(4, data); // float_data, packed
+  else
+    w.lengthDelimited(9, data); // raw_data
+  return w.bytes;
+}
+
+int writeInputs(llvm::StringRef dir) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return fail("cannot create '" + dir + "': " + ec.message());
+  std::vector<float> x, y;
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c)
+      x.push_back(xValue(r, c));
+  for (int c = 0; c < cols; ++c)
+    y.push_back(yValue(c));
+  std::vector<double> x64(x.begin(), x.end());
+  auto path = [&](llvm::StringRef name) { return (dir + "/" + name).str(); };
+  const char *f4x =
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 5), }";
+  bool ok =
+      writeNpyRaw(path("x.npy"), f4x, bytesOf(x)) &&
+      writeNpyRaw(path("y.npy"),
+                  "{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }",
+                  bytesOf(y)) &&
+      writeNpyRaw(path("x_v2.npy"), f4x, bytesOf(x), /*version=*/2) &&
+      writeNpyRaw(path("x_f64.npy"),
+                  "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 5), }",
+                  bytesOf(x64)) &&
+      writeNpyRaw(path("x_53.npy"),
+                  "{'descr': '<f4', 'fortran_order': False, 'shape': (5, 3), }",
+                  bytesOf(x)) &&
+      writeNpyRaw(path("x_fortran.npy"),
+                  "{'descr': '<f4', 'fortran_order': True, 'shape': (3, 5), }",
+                  bytesOf(x)) &&
+      writeNpyRaw(path("x_c8.npy"),
+                  "{'descr': '<c8', 'fortran_order': False, 'shape': (3, 5), }",
+                  bytesOf(x)) &&
+      writeNpyRaw(path("x_be.npy"),
+                  "{'descr': '>f4', 'fortran_order': False, 'shape': (3, 5), }",
+                  bytesOf(x)) &&
+      writeNpyRaw(path("x_short.npy"), f4x, bytesOf(x).drop_back(4)) &&
+      writeNpyRaw(path("x_badheader.npy"), "{'descr': '<f4', 'shape': 3}",
+                  bytesOf(x));
+  if (!ok)
+    return fail("cannot write the .npy files in '" + dir + "'");
+  auto writeFile = [&](llvm::StringRef name, llvm::StringRef contents) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path(name), ec);
+    os << contents;
+    return !ec && !os.has_error();
+  };
+  constexpr int onnxFloat = 1;
+  if (!writeFile("x.pb", tensorProto({rows, cols}, onnxFloat, bytesOf(x),
+                                     /*useFloatData=*/false)) ||
+      !writeFile("y.pb", tensorProto({cols}, onnxFloat, bytesOf(y),
+                                     /*useFloatData=*/true)) ||
+      !writeFile("x_string.pb",
+                 tensorProto({rows, cols}, /*STRING=*/8, bytesOf(x), false)) ||
+      !writeFile("x_garbage.pb", "\xff\xff\xff\xff garbage"))
+    return fail("cannot write the .pb files in '" + dir + "'");
+  return 0;
+}
+
+/// Reads one of meld-run's .npy outputs (version 1, as it writes them).
+bool readNpy(llvm::StringRef path, std::string &descr,
+             std::vector<int64_t> &shape, std::string &data) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, false, false);
+  if (!buffer)
+    return false;
+  llvm::StringRef bytes = buffer.get()->getBuffer();
+  if (bytes.size() < 10 || !bytes.starts_with("\x93NUMPY") || bytes[6] != 1)
+    return false;
+  size_t len =
+      static_cast<uint8_t>(bytes[8]) | (static_cast<uint8_t>(bytes[9]) << 8);
+  llvm::StringRef header = bytes.substr(10, len);
+  size_t d = header.find("'descr': '");
+  size_t s = header.find("'shape': (");
+  if (d == llvm::StringRef::npos || s == llvm::StringRef::npos)
+    return false;
+  descr = header.substr(d + 10, 3).str();
+  llvm::StringRef dims = header.substr(s + 10);
+  dims = dims.take_until([](char c) { return c == ')'; });
+  shape.clear();
+  llvm::SmallVector<llvm::StringRef> parts;
+  dims.split(parts, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef part : parts) {
+    int64_t v;
+    if (part.trim().getAsInteger(10, v))
+      return false;
+    shape.push_back(v);
+  }
+  data = bytes.substr(10 + len).str();
+  return true;
+}
+
+int dump(llvm::StringRef path) {
+  std::string descr, data;
+  std::vector<int64_t> shape;
+  if (!readNpy(path, descr, shape, data))
+    return fail("cannot read '" + path + "' as .npy");
+  llvm::outs() << descr << " [";
+  llvm::interleave(shape, llvm::outs(), ",");
+  llvm::outs() << "]:";
+  size_t count = 0;
+  if (descr == "<f4") {
+    for (size_t i = 0; i + 4 <= data.size() && count < 20; i += 4, ++count) {
+      float v;
+      memcpy(&v, &data[i], 4);
+      llvm::outs() << " " << llvm::format("%g", v);
+    }
+  } else if (descr == "<i8") {
+    for (size_t i = 0; i + 8 <= data.size() && count < 20; i += 8, ++count) {
+      int64_t v;
+      memcpy(&v, &data[i], 8);
+      llvm::outs() << " " << v;
+    }
+  }
+  llvm::outs() << "\n";
+  return 0;
+}
+
+int check(llvm::StringRef dir) {
+  std::string descr, data;
+  std::vector<int64_t> shape;
+  int bad = 0;
+  if (!readNpy((dir + "/out.npy").str(), descr, shape, data) ||
+      descr != "<f4" || shape != std::vector<int64_t>{rows, cols} ||
+      data.size() != rows * cols * 4)
+    return fail("out.npy is missing or has the wrong type");
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) {
+      float v;
+      memcpy(&v, &data[(r * cols + c) * 4], 4);
+      if (v != xValue(r, c) * wValue(c) + yValue(c))
+        ++bad;
+    }
+  if (!readNpy((dir + "/idx.npy").str(), descr, shape, data) ||
+      descr != "<i8" || shape != std::vector<int64_t>{rows} ||
+      data.size() != rows * 8)
+    return fail("idx.npy is missing or has the wrong type");
+  for (int r = 0; r < rows; ++r) {
+    int best = 0;
+    for (int c = 1; c < cols; ++c)
+      if (xValue(r, c) > xValue(r, best))
+        best = c;
+    int64_t v;
+    memcpy(&v, &data[r * 8], 8);
+    bad += v != best;
+  }
+  if (!readNpy((dir + "/ramp.npy").str(), descr, shape, data) ||
+      descr != "<f4" || shape != std::vector<int64_t>{rampSize} ||
+      data.size() != rampSize * 4)
+    return fail("ramp.npy is missing or has the wrong type");
+  for (int64_t i = 0; i < rampSize; ++i) {
+    float v;
+    memcpy(&v, &data[i * 4], 4);
+    bad += v != 0.5f * i;
+  }
+  if (bad)
+    return fail(llvm::Twine(bad) + " wrong values");
+  llvm::outs() << "check: all values match\n";
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::SmallVector<llvm::StringRef> args(argv + 1, argv + argc);
+  if (args.size() >= 2 && args[0] == "model")
+    return writeModel(args[1], args.size() > 2 ? args[2] : "good",
+                      args.size() > 3 ? args[3].str() : "", argv[0]);
+  if (args.size() == 4 && args[0] == "corrupt")
+    return corrupt(args[1], args[2], args[3]);
+  if (args.size() == 2 && args[0] == "inputs")
+    return writeInputs(args[1]);
+  if (args.size() == 2 && args[0] == "check")
+    return check(args[1]);
+  if (args.size() == 2 && args[0] == "dump")
+    return dump(args[1]);
+  return fail("usage: model OUT [VARIANT [KERNELS]] | corrupt KIND IN OUT | "
+              "inputs DIR | check DIR | dump FILE");
+}
