@@ -22,6 +22,7 @@ namespace meld {
 /// Attribute names on `@main`'s arguments in the launch plan.
 inline constexpr llvm::StringLiteral kNameAttr = "meld.name";
 inline constexpr llvm::StringLiteral kOutputAttr = "meld.output";
+inline constexpr llvm::StringLiteral kShapeAttr = "meld.shape";
 
 #define GEN_PASS_DECL
 #include "meld/Conversion/Passes.h.inc"

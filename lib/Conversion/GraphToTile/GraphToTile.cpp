@@ -1345,14 +1345,21 @@ LogicalResult Lowering::run() {
   // The new signature: inputs, then one buffer argument per output.
   SmallVector<Type> argTypes;
   SmallVector<DictionaryAttr> argAttrs;
+  // Buffers are flat; the tensor's shape stays in `meld.shape`.
+  auto shapeAttr = [&](Type t) {
+    return DenseI64ArrayAttr::get(ctx, cast<RankedTensorType>(t).getShape());
+  };
   for (auto [i, input] : llvm::enumerate(type.getInputs())) {
     argTypes.push_back(bufferType(cast<RankedTensorType>(input)));
-    argAttrs.push_back(main.getArgAttrDict(i));
+    NamedAttrList attrs(main.getArgAttrDict(i));
+    attrs.set(kShapeAttr, shapeAttr(input));
+    argAttrs.push_back(attrs.getDictionary(ctx));
   }
   for (auto [i, result] : llvm::enumerate(type.getResults())) {
     argTypes.push_back(bufferType(cast<RankedTensorType>(result)));
     NamedAttrList attrs(main.getResultAttrDict(i));
     attrs.set(kOutputAttr, UnitAttr::get(ctx));
+    attrs.set(kShapeAttr, shapeAttr(result));
     argAttrs.push_back(attrs.getDictionary(ctx));
   }
 

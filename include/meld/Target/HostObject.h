@@ -1,0 +1,48 @@
+//===- HostObject.h - Host kernel libraries ---------------------*- C++ -*-===//
+//
+// Compiles a module of host kernels in the LLVM dialect (the output of
+// buildMeldCpuPipeline) into an x86-64 ELF shared object: the "host" kernel
+// module of an artifact.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MELD_TARGET_HOSTOBJECT_H
+#define MELD_TARGET_HOSTOBJECT_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class raw_ostream;
+} // namespace llvm
+
+namespace meld {
+
+struct HostObjectOptions {
+  /// LLVM optimization level (0 to 3).
+  unsigned optLevel = 2;
+  /// The CPU the kernels may assume: portable x86-64 by default, since
+  /// artifacts run on machines other than the one that compiled them.
+  std::string cpu = "x86-64";
+  /// The linker producing the shared object (ld.lld).
+  std::string linker;
+};
+
+/// Writes the LLVM IR of `module` (LLVM dialect) to `os`, optimized as
+/// emitHostSharedObject would compile it.
+llvm::Error emitHostLLVMIR(mlir::ModuleOp module, llvm::raw_ostream &os,
+                           const HostObjectOptions &options = {});
+
+/// Compiles `module` (LLVM dialect) to an ELF shared object exporting every
+/// kernel with Meld's CPU kernel ABI.
+llvm::Expected<std::vector<uint8_t>>
+emitHostSharedObject(mlir::ModuleOp module,
+                     const HostObjectOptions &options = {});
+
+} // namespace meld
+
+#endif // MELD_TARGET_HOSTOBJECT_H

@@ -1,0 +1,40 @@
+//===- LaunchPlan.h - From the launch plan to an artifact -------*- C++ -*-===//
+//
+// Reads the launch plan that meld-graph-to-tile leaves in `@main` (buffers,
+// tile.launch ops, weights and constants) into an ArtifactSpec: the buffer
+// plan (activations in one arena, offsets reused by liveness), the launches,
+// the signatures and the weights section. Kernel code is added separately.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MELD_TARGET_LAUNCHPLAN_H
+#define MELD_TARGET_LAUNCHPLAN_H
+
+#include "meld/Target/Artifact.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+namespace meld {
+
+/// Where the bytes of a weight come from.
+struct WeightSource {
+  uint64_t size = 0;
+  /// Streams exactly `size` bytes.
+  std::function<llvm::Error(llvm::raw_ostream &)> write;
+};
+
+/// Looks up the weight named `handle`; fails when there is none.
+using WeightLookup =
+    llvm::function_ref<llvm::Expected<WeightSource>(llvm::StringRef handle)>;
+
+/// Fills `spec`'s signatures, buffers, arena size, launches and weights from
+/// the launch plan in `module` (which must still hold its tile kernels).
+/// Emits diagnostics and fails on a plan it cannot represent.
+mlir::LogicalResult buildArtifactPlan(mlir::ModuleOp module,
+                                      WeightLookup weights,
+                                      ArtifactSpec &spec);
+
+} // namespace meld
+
+#endif // MELD_TARGET_LAUNCHPLAN_H

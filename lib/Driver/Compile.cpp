@@ -1,0 +1,70 @@
+//===- Compile.cpp - Meld's compilation flow ------------------------------===//
+
+#include "meld/Driver/Compile.h"
+
+#include "meld/Pipelines/Pipelines.h"
+#include "meld/Target/Artifact.h"
+#include "meld/Target/LaunchPlan.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+
+using namespace mlir;
+
+/// Runs the pipeline `build` adds on `module`, with meldc's pass manager
+/// command-line options (--mlir-timing, --mlir-print-ir-after, ...).
+static LogicalResult runPipeline(ModuleOp module,
+                                 void (*build)(OpPassManager &)) {
+  PassManager pm(module.getContext());
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  build(pm);
+  return pm.run(module);
+}
+
+LogicalResult meld::lowerGraphToTile(ModuleOp module) {
+  return runPipeline(module, [](OpPassManager &pm) {
+    buildMeldGraphPipeline(pm);
+    buildMeldTilePipeline(pm);
+  });
+}
+
+LogicalResult meld::lowerTileToHost(ModuleOp module) {
+  return runPipeline(module, buildMeldCpuPipeline);
+}
+
+LogicalResult meld::compileToArtifact(ModuleOp module,
+                                      const WeightStore &weights,
+                                      llvm::StringRef path,
+                                      const HostObjectOptions &host) {
+  if (failed(lowerGraphToTile(module)))
+    return failure();
+
+  ArtifactSpec spec;
+  auto lookup = [&](llvm::StringRef handle) -> llvm::Expected<WeightSource> {
+    const WeightStore::Entry *entry = weights.lookup(handle);
+    if (!entry)
+      return llvm::createStringError("no data for weight '" + handle + "'");
+    WeightSource source;
+    source.size = entry->byteSize;
+    source.write = [&weights, entry](llvm::raw_ostream &os) {
+      return weights.writeBytes(*entry, os);
+    };
+    return source;
+  };
+  if (failed(buildArtifactPlan(module, lookup, spec)))
+    return failure();
+
+  if (failed(lowerTileToHost(module)))
+    return failure();
+  auto library = emitHostSharedObject(module, host);
+  if (!library)
+    return emitError(module.getLoc())
+           << llvm::toString(library.takeError());
+  spec.modules.push_back({"host", "elf-shared-object", std::move(*library)});
+
+  if (llvm::Error err = writeArtifact(spec, path))
+    return emitError(module.getLoc())
+           << "cannot write '" << path << "': " << llvm::toString(std::move(err));
+  return success();
+}

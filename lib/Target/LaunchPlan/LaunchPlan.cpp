@@ -1,0 +1,282 @@
+//===- LaunchPlan.cpp - From the launch plan to an artifact ---------------===//
+
+#include "meld/Target/LaunchPlan.h"
+
+#include "meld/Conversion/Passes.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace meld;
+
+/// Alignment of every arena buffer and weight, in bytes.
+static constexpr uint64_t kAlignment = 64;
+
+static std::optional<ArtifactDType> toDType(Type type) {
+  if (type.isF32())
+    return ArtifactDType::F32;
+  if (type.isF16())
+    return ArtifactDType::F16;
+  if (type.isBF16())
+    return ArtifactDType::BF16;
+  if (type.isF64())
+    return ArtifactDType::F64;
+  if (type.isInteger(64))
+    return ArtifactDType::I64;
+  if (type.isInteger(32))
+    return ArtifactDType::I32;
+  if (type.isInteger(8))
+    return type.isUnsignedInteger() ? ArtifactDType::U8 : ArtifactDType::I8;
+  if (type.isInteger(1))
+    return ArtifactDType::Bool;
+  return std::nullopt;
+}
+
+/// "name (OpType)" of the ONNX node a location names: the outer NameLoc is
+/// the node, the NameLoc inside it its op type (see meld::getNodeLoc).
+static std::string describeLocation(Location loc) {
+  if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    for (Location inner : fused.getLocations())
+      if (std::string s = describeLocation(inner); !s.empty())
+        return s;
+    return {};
+  }
+  auto name = dyn_cast<NameLoc>(loc);
+  if (!name)
+    return {};
+  std::string result = name.getName().str();
+  if (auto op = dyn_cast<NameLoc>(name.getChildLoc()))
+    result += " (" + op.getName().str() + ")";
+  return result;
+}
+
+/// The bytes of constant `value`, row-major, one byte per boolean.
+static std::vector<uint8_t> constantBytes(DenseElementsAttr value) {
+  auto type = cast<ShapedType>(value.getType());
+  Type element = type.getElementType();
+  std::vector<uint8_t> bytes;
+  if (element.isInteger(1)) {
+    for (bool b : value.getValues<bool>())
+      bytes.push_back(b ? 1 : 0);
+    return bytes;
+  }
+  size_t elementBytes = element.getIntOrFloatBitWidth() / 8;
+  ArrayRef<char> raw = value.getRawData();
+  if (value.isSplat()) {
+    for (int64_t i = 0, e = type.getNumElements(); i < e; ++i)
+      bytes.insert(bytes.end(), raw.begin(), raw.begin() + elementBytes);
+    return bytes;
+  }
+  bytes.assign(raw.begin(), raw.end());
+  return bytes;
+}
+
+namespace {
+/// An arena buffer with the span of launches that use it.
+struct Interval {
+  uint32_t buffer;
+  int64_t first, last;
+};
+} // namespace
+
+/// Assigns arena offsets: buffers whose lifetimes do not overlap may share
+/// bytes. Greedy, in order of first use, each at the lowest offset free over
+/// its whole lifetime. Returns the arena size.
+static uint64_t assignArenaOffsets(std::vector<Interval> intervals,
+                                   std::vector<ArtifactBuffer> &buffers) {
+  llvm::stable_sort(intervals, [](const Interval &a, const Interval &b) {
+    return a.first < b.first;
+  });
+  std::vector<const Interval *> placed;
+  uint64_t arenaSize = 0;
+  for (const Interval &interval : intervals) {
+    ArtifactBuffer &buffer = buffers[interval.buffer];
+    uint64_t size = llvm::alignTo(std::max<uint64_t>(buffer.size, 1),
+                                  kAlignment);
+    // Occupied ranges of overlapping lifetimes, sorted by offset.
+    std::vector<std::pair<uint64_t, uint64_t>> busy;
+    for (const Interval *other : placed)
+      if (other->first <= interval.last && interval.first <= other->last) {
+        const ArtifactBuffer &o = buffers[other->buffer];
+        busy.push_back({o.offset, o.offset + llvm::alignTo(
+                                                 std::max<uint64_t>(o.size, 1),
+                                                 kAlignment)});
+      }
+    llvm::sort(busy);
+    uint64_t offset = 0;
+    for (auto [begin, end] : busy) {
+      if (offset + size <= begin)
+        break;
+      offset = std::max(offset, end);
+    }
+    buffer.offset = offset;
+    arenaSize = std::max(arenaSize, offset + size);
+    placed.push_back(&interval);
+  }
+  return arenaSize;
+}
+
+LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
+                                      ArtifactSpec &spec) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return module.emitError("no launch plan ('main') to build an artifact from");
+
+  DenseMap<Value, uint32_t> bufferIndex;
+  std::vector<Interval> intervals;
+  DenseMap<uint32_t, size_t> intervalOf;
+  llvm::StringMap<uint32_t> weightIndex;
+  uint64_t weightsEnd = 0;
+
+  auto addBuffer = [&](Value value, ArtifactBufferKind kind, StringRef name,
+                       Location loc) -> FailureOr<uint32_t> {
+    auto type = cast<MemRefType>(value.getType());
+    auto dtype = toDType(type.getElementType());
+    if (!dtype)
+      return emitError(loc, "unsupported element type ")
+             << type.getElementType() << " in the launch plan";
+    ArtifactBuffer buffer;
+    buffer.kind = kind;
+    buffer.dtype = *dtype;
+    buffer.size = type.getNumElements() * getArtifactDTypeSize(*dtype);
+    buffer.shape.push_back(type.getNumElements());
+    buffer.name = name.str();
+    spec.buffers.push_back(std::move(buffer));
+    uint32_t index = spec.buffers.size() - 1;
+    bufferIndex[value] = index;
+    return index;
+  };
+  auto addWeight = [&](Value value, StringRef name, uint64_t size,
+                       std::function<llvm::Error(llvm::raw_ostream &)> write,
+                       Location loc) -> LogicalResult {
+    auto index = addBuffer(value, ArtifactBufferKind::Weight, name, loc);
+    if (failed(index))
+      return failure();
+    ArtifactBuffer &buffer = spec.buffers[*index];
+    if (size != buffer.size)
+      return emitError(loc, "weight '")
+             << name << "' has " << size << " bytes, expected " << buffer.size;
+    buffer.offset = llvm::alignTo(weightsEnd, kAlignment);
+    weightsEnd = buffer.offset + size;
+    ArtifactWeight weight;
+    weight.name = name.str();
+    weight.offset = buffer.offset;
+    weight.size = size;
+    weight.write = std::move(write);
+    spec.weights.push_back(std::move(weight));
+    weightIndex[name] = *index;
+    return success();
+  };
+
+  // Inputs and outputs: arena buffers alive for the whole run.
+  Block &entry = main.getBody().front();
+  int64_t numOps = std::distance(entry.begin(), entry.end());
+  for (BlockArgument arg : entry.getArguments()) {
+    auto name = main.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                  kNameAttr);
+    bool isOutput = main.getArgAttr(arg.getArgNumber(), kOutputAttr) != nullptr;
+    StringRef valueName = name ? name.getValue() : StringRef();
+    auto index = addBuffer(arg, ArtifactBufferKind::Arena, valueName,
+                           main.getLoc());
+    if (failed(index))
+      return failure();
+    intervals.push_back({*index, -1, numOps});
+    ArtifactTensor tensor;
+    tensor.name = valueName.str();
+    tensor.dtype = spec.buffers[*index].dtype;
+    tensor.buffer = *index;
+    auto shapeAttr = main.getArgAttrOfType<DenseI64ArrayAttr>(
+        arg.getArgNumber(), kShapeAttr);
+    if (shapeAttr)
+      tensor.shape.assign(shapeAttr.asArrayRef().begin(),
+                          shapeAttr.asArrayRef().end());
+    else
+      tensor.shape = spec.buffers[*index].shape;
+    (isOutput ? spec.outputs : spec.inputs).push_back(std::move(tensor));
+  }
+
+  int64_t position = 0;
+  for (Operation &op : entry) {
+    ++position;
+    if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+      auto index = addBuffer(alloc.getResult(), ArtifactBufferKind::Arena,
+                             "", alloc.getLoc());
+      if (failed(index))
+        return failure();
+      intervalOf[*index] = intervals.size();
+      intervals.push_back({*index, position, position});
+      continue;
+    }
+    if (auto weight = dyn_cast<tile::WeightOp>(op)) {
+      StringRef handle = weight.getHandle();
+      if (auto it = weightIndex.find(handle); it != weightIndex.end()) {
+        bufferIndex[weight.getResult()] = it->second;
+        continue;
+      }
+      auto source = weights(handle);
+      if (!source) {
+        weight.emitError() << llvm::toString(source.takeError());
+        return failure();
+      }
+      if (failed(addWeight(weight.getResult(), handle, source->size,
+                           std::move(source->write), weight.getLoc())))
+        return failure();
+      continue;
+    }
+    if (auto get = dyn_cast<memref::GetGlobalOp>(op)) {
+      auto global =
+          module.lookupSymbol<memref::GlobalOp>(get.getNameAttr());
+      auto value = global ? dyn_cast_or_null<DenseElementsAttr>(
+                                global.getInitialValue().value_or(Attribute()))
+                          : DenseElementsAttr();
+      if (!value)
+        return get.emitError("constant '") << get.getName()
+                                            << "' has no dense value";
+      auto bytes = std::make_shared<std::vector<uint8_t>>(constantBytes(value));
+      auto write = [bytes](llvm::raw_ostream &os) {
+        os.write(reinterpret_cast<const char *>(bytes->data()), bytes->size());
+        return llvm::Error::success();
+      };
+      if (failed(addWeight(get.getResult(), get.getName(), bytes->size(),
+                           write, get.getLoc())))
+        return failure();
+      continue;
+    }
+    if (auto launch = dyn_cast<tile::LaunchOp>(op)) {
+      auto kernel = module.lookupSymbol<tile::KernelOp>(launch.getKernelAttr());
+      if (!kernel)
+        return launch.emitError("launch of an unknown kernel");
+      ArtifactLaunch l;
+      l.kernel = launch.getKernel().str();
+      ArrayRef<int64_t> grid = kernel.getGrid();
+      for (auto [i, size] : llvm::enumerate(grid)) {
+        if (size > std::numeric_limits<uint32_t>::max())
+          return launch.emitError("grid dimension too large");
+        l.grid[i] = size;
+      }
+      l.location = describeLocation(launch.getLoc());
+      for (Value arg : launch.getArgs()) {
+        auto it = bufferIndex.find(arg);
+        if (it == bufferIndex.end())
+          return launch.emitError("argument is not a buffer of the plan");
+        l.args.push_back(it->second);
+        if (auto iv = intervalOf.find(it->second); iv != intervalOf.end())
+          intervals[iv->second].last = position;
+      }
+      spec.launches.push_back(std::move(l));
+      continue;
+    }
+    if (isa<func::ReturnOp>(op))
+      continue;
+    return op.emitError("unexpected operation in the launch plan: ")
+           << op.getName();
+  }
+
+  // Inputs and outputs must not share bytes with anything: they span the
+  // whole run, so the assignment keeps them apart.
+  spec.arenaSize = assignArenaOffsets(std::move(intervals), spec.buffers);
+  return success();
+}

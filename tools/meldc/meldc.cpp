@@ -1,0 +1,198 @@
+//===- meldc.cpp - Meld's compiler driver ---------------------------------===//
+//
+// meldc MODEL.onnx -o OUT [--emit graph|tile|llvm|artifact]
+//       [--const NAME=FILE ...] [--shape NAME=DIMS ...]
+//
+// A thin driver: import the model (lib/Import/ONNX), then run the pipeline
+// that produces what --emit asks for, and write it. Every diagnostic is one
+// line on stderr: `meldc: error: node 'NAME' (OpType): message` for errors at
+// an ONNX node, `meldc: error: message` otherwise. Exit code 1 on any error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "meld/Driver/Compile.h"
+#include "meld/Import/ONNX.h"
+#include "meld/InitAllDialects.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+
+/// What meldc produces.
+enum class EmitKind { Graph, Tile, LLVM, Artifact };
+
+struct Options {
+  cl::OptionCategory category{"meldc options"};
+  cl::opt<std::string> input{cl::Positional, cl::Required,
+                             cl::desc("<model.onnx>"), cl::cat(category)};
+  cl::opt<std::string> output{"o", cl::desc("Output file ('-' for stdout)"),
+                              cl::value_desc("file"), cl::init("-"),
+                              cl::cat(category)};
+  cl::opt<EmitKind> emit{
+      "emit", cl::desc("What to produce"), cl::init(EmitKind::Artifact),
+      cl::values(
+          clEnumValN(EmitKind::Graph, "graph",
+                     "the imported model in the graph dialect (MLIR text)"),
+          clEnumValN(EmitKind::Tile, "tile", "tile-dialect kernels (MLIR text)"),
+          clEnumValN(EmitKind::LLVM, "llvm", "the LLVM dialect (MLIR text)"),
+          clEnumValN(EmitKind::Artifact, "artifact",
+                     "a .meld artifact for meld-run")),
+      cl::cat(category)};
+  cl::list<std::string> consts{
+      "const",
+      cl::desc("Freeze graph input NAME to the tensor in FILE (.npy or ONNX "
+               "TensorProto .pb); it leaves the signature (repeatable)"),
+      cl::value_desc("NAME=FILE"), cl::cat(category)};
+  cl::list<std::string> shapes{
+      "shape",
+      cl::desc("Fix the shape of graph input NAME, e.g. input_ids=1x41 "
+               "(needed for symbolic dimensions; repeatable)"),
+      cl::value_desc("NAME=DIMS"), cl::cat(category)};
+};
+
+/// Prints `diag` as one line: `meldc: error: node 'NAME' (OpType): message`.
+/// Attached notes are dropped: every diagnostic stays one line.
+void printDiagnostic(Diagnostic &diag) {
+  llvm::raw_ostream &os = llvm::errs();
+  os << "meldc: ";
+  switch (diag.getSeverity()) {
+  case DiagnosticSeverity::Error:
+    os << "error: ";
+    break;
+  case DiagnosticSeverity::Warning:
+    os << "warning: ";
+    break;
+  case DiagnosticSeverity::Note:
+    os << "note: ";
+    break;
+  case DiagnosticSeverity::Remark:
+    os << "remark: ";
+    break;
+  }
+  if (auto node = meld::getNodeInfo(diag.getLocation()))
+    os << "node '" << node->first << "' (" << node->second << "): ";
+  std::string message = diag.str();
+  for (char &c : message)
+    if (c == '\n')
+      c = ' ';
+  os << message << "\n";
+}
+
+/// Reports a command-line error.
+int usageError(const llvm::Twine &message) {
+  llvm::errs() << "meldc: error: " << message << "\n";
+  return 1;
+}
+
+/// Fills `options` from --const and --shape.
+LogicalResult parseImportOptions(const Options &cli,
+                                 meld::ImportOptions &options) {
+  for (const std::string &entry : cli.consts) {
+    auto [name, file] = llvm::StringRef(entry).split('=');
+    if (name.empty() || file.empty()) {
+      usageError("--const " + entry + ": expected NAME=FILE");
+      return failure();
+    }
+    options.constInputs[name] = file.str();
+  }
+  for (const std::string &entry : cli.shapes) {
+    auto [name, dims] = llvm::StringRef(entry).rsplit('=');
+    if (name.empty() || !llvm::StringRef(entry).contains('=')) {
+      usageError("--shape " + entry + ": expected NAME=DIMS, e.g. x=1x41");
+      return failure();
+    }
+    llvm::SmallVector<int64_t> shape;
+    llvm::SmallVector<llvm::StringRef> parts;
+    if (!dims.empty())
+      dims.split(parts, dims.contains(',') ? ',' : 'x');
+    for (llvm::StringRef part : parts) {
+      int64_t dim;
+      if (part.trim().getAsInteger(10, dim) || dim < 0) {
+        usageError("--shape " + entry + ": '" + part +
+                   "' is not a dimension (expected NAME=DIMS, e.g. x=1x41)");
+        return failure();
+      }
+      shape.push_back(dim);
+    }
+    options.inputShapes[name] = std::move(shape);
+  }
+  return success();
+}
+
+/// Writes `module` as MLIR text to `path`.
+LogicalResult writeModule(ModuleOp module, llvm::StringRef path) {
+  std::string error;
+  auto file = openOutputFile(path, &error);
+  if (!file) {
+    usageError(error);
+    return failure();
+  }
+  module.print(file->os());
+  file->os() << "\n";
+  file->keep();
+  return success();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  Options cli;
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  cl::ParseCommandLineOptions(argc, argv,
+                              "meldc: compiles an ONNX model with Meld\n");
+
+  DialectRegistry registry;
+  meld::registerAllDialects(registry);
+  MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
+  context.getDiagEngine().registerHandler([](Diagnostic &diag) {
+    printDiagnostic(diag);
+    return success();
+  });
+
+  meld::ImportOptions importOptions;
+  if (failed(parseImportOptions(cli, importOptions)))
+    return 1;
+  meld::WeightStore weights;
+  OwningOpRef<ModuleOp> module =
+      meld::importONNXModel(cli.input, context, importOptions, weights);
+  if (!module || failed(verify(*module)))
+    return 1;
+
+  switch (cli.emit) {
+  case EmitKind::Graph:
+    return failed(writeModule(*module, cli.output)) ? 1 : 0;
+  case EmitKind::Tile:
+    if (failed(meld::lowerGraphToTile(*module)))
+      return 1;
+    return failed(writeModule(*module, cli.output)) ? 1 : 0;
+  case EmitKind::LLVM:
+    if (failed(meld::lowerGraphToTile(*module)) ||
+        failed(meld::lowerTileToHost(*module)))
+      return 1;
+    return failed(writeModule(*module, cli.output)) ? 1 : 0;
+  case EmitKind::Artifact:
+    if (cli.output == "-")
+      return usageError("--emit=artifact needs -o FILE");
+    return failed(meld::compileToArtifact(*module, weights, cli.output)) ? 1
+                                                                          : 0;
+  }
+  return 0;
+}
