@@ -496,13 +496,23 @@ void Lowering::emitPointwise(Operation *op, StringRef name, ValueRange inputs,
   t.store(result, args.back(), linear, mask);
 }
 
+/// Whether computeElementwise handles `op`.
+static bool isElementwise(Operation *op) {
+  using namespace graph;
+  return isa<AddOp, SubOp, MulOp, DivOp, MinOp, MaxOp, AndOp, OrOp, PowOp,
+             CmpOp, WhereOp, SqrtOp, ReciprocalOp, NegOp, AbsOp, ExpOp, LogOp,
+             TanhOp, ErfOp, SigmoidOp, ReluOp, SiluOp, SoftplusOp, NotOp, GeluOp,
+             ClipOp, CastOp, ExpandOp>(op);
+}
+
 LogicalResult Lowering::lowerElementwise(Operation *op) {
+  if (!isElementwise(op))
+    return op->emitOpError("has no tile lowering");
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
   SmallVector<Value> inputs;
   for (Value operand : op->getOperands())
     inputs.push_back(bufferOf(operand));
   Value output = allocFor(op->getResult(0));
-  bool ok = true;
   emitPointwise(
       op, op->getName().stripDialect(), inputs, output, resultType,
       [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
@@ -512,13 +522,9 @@ LogicalResult Lowering::lowerElementwise(Operation *op) {
           auto shape = cast<RankedTensorType>(operand.getType()).getShape();
           tiles.push_back(t.load(arg, t.broadcastOffset(coords, shape), mask));
         }
-        Value result = computeElementwise(t, op, tiles);
-        ok = result != nullptr;
-        return result ? result : tiles.front();
+        return computeElementwise(t, op, tiles);
       });
   buffers[op->getResult(0)] = output;
-  if (!ok)
-    return op->emitOpError("has no tile lowering");
   return success();
 }
 

@@ -1,0 +1,110 @@
+// RUN: meld-opt %s -split-input-file --meld-graph-to-tile | FileCheck %s
+
+// Inputs keep their names; outputs become trailing buffer arguments that the
+// last kernel writes directly. Buffers are flat; the tensor shapes stay in
+// meld.shape.
+// CHECK-LABEL: func.func @main(
+// CHECK-SAME:    %[[X:.+]]: memref<4920xf32> {meld.name = "x", meld.shape = array<i64: 41, 120>},
+// CHECK-SAME:    %[[Y:.+]]: memref<4920xf32> {meld.name = "y", meld.output, meld.shape = array<i64: 41, 120>})
+// CHECK-NEXT:    tile.launch @tanh(%[[X]], %[[Y]])
+// CHECK-NEXT:    return
+// CHECK:       tile.kernel @tanh(%{{.+}}: memref<4920xf32>, %{{.+}}: memref<4920xf32>) attributes {grid = array<i64: 5>}
+// CHECK:         %[[PID:.+]] = tile.program_id 0
+// CHECK:         %[[LIN:.+]] = arith.addi
+// CHECK:         %[[MASK:.+]] = arith.cmpi ult, %[[LIN]]
+// CHECK:         %[[IN:.+]] = tile.load %{{.+}}[%{{.+}}], %[[MASK]]
+// CHECK:         %[[T:.+]] = math.tanh %[[IN]] : tensor<1024xf32>
+// CHECK:         tile.store %[[T]], %{{.+}}[%[[LIN]]], %[[MASK]]
+func.func @main(%x: tensor<41x120xf32> {meld.name = "x"}) -> (tensor<41x120xf32> {meld.name = "y"}) {
+  %0 = graph.tanh %x : tensor<41x120xf32>
+  return %0 : tensor<41x120xf32>
+}
+
+// -----
+
+// Intermediates are allocated; broadcast operands are indexed by the result
+// coordinates of their non-unit dimensions only; weights are referenced by
+// handle and constants become read-only globals.
+// CHECK-LABEL: func.func @main(
+// CHECK-DAG:     %[[W:.+]] = tile.weight "bias" : memref<120xf32>
+// CHECK-DAG:     %[[C:.+]] = memref.get_global @__meld_constant_0 : memref<1xf32>
+// CHECK:         %[[T:.+]] = memref.alloc() : memref<4920xf32>
+// CHECK:         tile.launch @add(%{{.+}}, %[[W]], %[[T]])
+// CHECK:         tile.launch @mul(%[[T]], %[[C]], %{{.+}})
+// CHECK:       memref.global "private" constant @__meld_constant_0 : memref<1xf32> = dense<5.000000e-01>
+// CHECK:       tile.kernel @add
+// CHECK:         arith.remui %{{.+}}, %{{.+}} : tensor<1024xindex>
+// CHECK:         arith.addf %{{.+}}, %{{.+}} : tensor<1024xf32>
+func.func @main(%x: tensor<41x120xf32> {meld.name = "x"}) -> (tensor<41x120xf32> {meld.name = "y"}) {
+  %b = graph.weight "bias" : tensor<120xf32>
+  %h = graph.constant dense<0.5> : tensor<1xf32>
+  %0 = graph.add %x, %b : (tensor<41x120xf32>, tensor<120xf32>) -> tensor<41x120xf32>
+  %1 = graph.mul %0, %h : (tensor<41x120xf32>, tensor<1xf32>) -> tensor<41x120xf32>
+  return %1 : tensor<41x120xf32>
+}
+
+// -----
+
+// Reshapes share their input's buffer: the producer writes the output buffer.
+// An output that no kernel writes (here an input returned as is) is copied.
+// CHECK-LABEL: func.func @main(
+// CHECK-SAME:    %[[X:[^:]+]]: memref<6xf32>
+// CHECK-SAME:    %[[R:[^:]+]]: memref<6xf32> {meld.name = "r", meld.output
+// CHECK-SAME:    %[[S:[^:]+]]: memref<6xf32> {meld.name = "same", meld.output
+// CHECK-NEXT:    tile.launch @exp(%[[X]], %[[R]])
+// CHECK-NEXT:    tile.launch @copy(%[[X]], %[[S]])
+func.func @main(%x: tensor<2x3xf32> {meld.name = "x"}) -> (tensor<3x2xf32> {meld.name = "r"}, tensor<2x3xf32> {meld.name = "same"}) {
+  %0 = graph.exp %x : tensor<2x3xf32>
+  %1 = graph.reshape %0 : tensor<2x3xf32> to tensor<3x2xf32>
+  return %1, %x : tensor<3x2xf32>, tensor<2x3xf32>
+}
+
+// -----
+
+// A batched matrix product: one program per 32x8 output tile and batch, a loop
+// over K in steps of 16 accumulating with tile.dot; masks on M, N and K.
+// CHECK-LABEL: tile.kernel @matmul
+// CHECK-SAME:    grid = array<i64: 1, 2, 3>
+// CHECK:         scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[ACC:.+]] = %{{.+}}) -> (tensor<32x8xf32>)
+// CHECK:           %[[A:.+]] = tile.load {{.+}} -> tensor<32x16xf32>
+// CHECK:           %[[B:.+]] = tile.load {{.+}} -> tensor<16x8xf32>
+// CHECK:           tile.dot %[[A]], %[[B]], %[[ACC]]
+// CHECK:         tile.store {{.+}} : tensor<32x8xf32>
+func.func @main(%a: tensor<3x41x120xf32> {meld.name = "a"}, %b: tensor<120x7xf32> {meld.name = "b"}) -> (tensor<3x41x7xf32> {meld.name = "c"}) {
+  %0 = graph.matmul %a, %b : (tensor<3x41x120xf32>, tensor<120x7xf32>) -> tensor<3x41x7xf32>
+  return %0 : tensor<3x41x7xf32>
+}
+
+// -----
+
+// Softmax runs three passes over each row (max, sum of exponentials, write),
+// eight rows of up to 128 elements per program.
+// CHECK-LABEL: tile.kernel @softmax
+// CHECK-SAME:    grid = array<i64: 6>
+// CHECK:         scf.for {{.+}} -> (tensor<8xf32>)
+// CHECK:           tile.reduce <max>
+// CHECK:         scf.for {{.+}} -> (tensor<8xf32>)
+// CHECK:           math.exp
+// CHECK:           tile.reduce <sum>
+// CHECK:         scf.for
+// CHECK:           arith.divf
+// CHECK:           tile.store
+func.func @main(%x: tensor<41x100xf32> {meld.name = "x"}) -> (tensor<41x100xf32> {meld.name = "y"}) {
+  %0 = graph.softmax %x {axis = 1 : i64} : tensor<41x100xf32>
+  return %0 : tensor<41x100xf32>
+}
+
+// -----
+
+// Gather wraps negative indices and clamps the rest before reading.
+// CHECK-LABEL: tile.kernel @gather
+// CHECK:         %[[IDX:.+]] = tile.load {{.+}} -> tensor<1024xi64>
+// CHECK:         arith.cmpi slt, %[[IDX]]
+// CHECK:         arith.maxsi
+// CHECK:         arith.minsi
+// CHECK:         arith.index_cast
+// CHECK:         tile.load {{.+}} -> tensor<1024xf32>
+func.func @main(%ids: tensor<1x41xi64> {meld.name = "ids"}, %wte: tensor<1000x120xf32> {meld.name = "wte"}) -> (tensor<1x41x120xf32> {meld.name = "h"}) {
+  %0 = graph.gather %wte, %ids {axis = 0 : i64} : (tensor<1000x120xf32>, tensor<1x41xi64>) -> tensor<1x41x120xf32>
+  return %0 : tensor<1x41x120xf32>
+}

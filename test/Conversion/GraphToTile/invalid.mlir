@@ -1,0 +1,16 @@
+// RUN: meld-opt %s -split-input-file --meld-graph-to-tile -verify-diagnostics
+
+// expected-error @below {{expected a 'main' function holding the graph}}
+module {
+  func.func @not_main(%x: tensor<4xf32>) -> tensor<4xf32> {
+    return %x : tensor<4xf32>
+  }
+}
+
+// -----
+
+func.func @main(%x: tensor<4xf32> {meld.name = "x"}) -> (tensor<4xf32> {meld.name = "y"}) {
+  // expected-error @below {{'tensor.empty' op has no tile lowering}}
+  %0 = tensor.empty() : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
