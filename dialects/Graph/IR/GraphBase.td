@@ -25,6 +25,10 @@ def Graph_Dialect : Dialect {
     Weights are referenced by handle (`graph.weight`): their bytes live outside the
     IR, so a multi-gigabyte model stays a small module.
 
+    Element types: `f32`, `f16`, `bf16`, `f64`; the integers `i64`, `i32`, `i8`
+    (signed) and `ui8` (unsigned); `i1` for booleans. Integer arithmetic,
+    comparisons, `min` and `max` follow the signedness of the type.
+
     Every op keeps the location of the model node it came from (a `NameLoc` with
     the ONNX node name and op type), so diagnostics point into the user's model.
   }];

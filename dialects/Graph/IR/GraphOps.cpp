@@ -145,6 +145,13 @@ static OpFoldResult foldBinary(Operation *op, ArrayRef<Attribute> operands,
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
+LogicalResult ConstantOp::verify() {
+  if (!isa<DenseElementsAttr>(getValue()))
+    return emitOpError("value must be a dense elements attribute, got ")
+           << getValue();
+  return success();
+}
+
 LogicalResult WeightOp::verify() {
   if (getHandle().empty())
     return emitOpError("requires a non-empty handle");
@@ -214,8 +221,8 @@ LogicalResult GemmOp::inferReturnTypes(
 }
 
 LogicalResult GemmOp::verify() {
-  if (Value c = getC(); c && tensorType(c).getElementType() !=
-                                 getType().getElementType())
+  if (Value c = getC();
+      c && tensorType(c).getElementType() != getType().getElementType())
     return emitOpError("C must have the element type of A and B, got ")
            << tensorType(c).getElementType();
   return success();
@@ -355,8 +362,8 @@ static bool evaluateCmp(CmpPredicate predicate, Attribute lhs, Attribute rhs) {
     // Booleans and `ui8` compare unsigned; the signless integers are signed.
     bool isUnsigned =
         x.getBitWidth() == 1 || intLhs.getType().isUnsignedInteger();
-    order = isUnsigned ? (x.ult(y) ? -1 : x.ugt(y) ? 1 : 0)
-                       : (x.slt(y) ? -1 : x.sgt(y) ? 1 : 0);
+    bool less = isUnsigned ? x.ult(y) : x.slt(y);
+    order = less ? -1 : x == y ? 0 : 1;
   }
   if (unordered)
     return predicate == CmpPredicate::ne;
@@ -444,8 +451,8 @@ static Attribute castElement(Attribute element, Type to) {
     APFloat value = floatAttr.getValue();
     if (auto floatType = dyn_cast<FloatType>(to)) {
       bool losesInfo = false;
-      value.convert(floatType.getFloatSemantics(),
-                    APFloat::rmNearestTiesToEven, &losesInfo);
+      value.convert(floatType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                    &losesInfo);
       return FloatAttr::get(floatType, value);
     }
     auto intType = cast<IntegerType>(to);
@@ -463,8 +470,8 @@ static Attribute castElement(Attribute element, Type to) {
   auto intAttr = cast<IntegerAttr>(element);
   const APInt &value = intAttr.getValue();
   // Booleans and `ui8` are unsigned; the signless integers are signed.
-  bool isSigned = value.getBitWidth() != 1 &&
-                  !intAttr.getType().isUnsignedInteger();
+  bool isSigned =
+      value.getBitWidth() != 1 && !intAttr.getType().isUnsignedInteger();
   if (auto floatType = dyn_cast<FloatType>(to)) {
     APFloat result(floatType.getFloatSemantics());
     result.convertFromAPInt(value, isSigned, APFloat::rmNearestTiesToEven);
@@ -473,9 +480,9 @@ static Attribute castElement(Attribute element, Type to) {
   auto intType = cast<IntegerType>(to);
   if (intType.getWidth() == 1)
     return IntegerAttr::get(intType, APInt(1, !value.isZero()));
-  return IntegerAttr::get(intType,
-                          isSigned ? value.sextOrTrunc(intType.getWidth())
-                                   : value.zextOrTrunc(intType.getWidth()));
+  unsigned width = intType.getWidth();
+  return IntegerAttr::get(intType, isSigned ? value.sextOrTrunc(width)
+                                            : value.zextOrTrunc(width));
 }
 
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {

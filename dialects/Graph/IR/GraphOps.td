@@ -24,7 +24,9 @@ def Graph_ConstantOp : Graph_Op<"constant", [ConstantLike,
   let summary = "A small constant tensor held in the IR";
   let description = [{
     A tensor whose elements are part of the IR: scalars, shapes, masks and other
-    small tensors. Large model parameters are `graph.weight` instead.
+    small tensors. Large model parameters are `graph.weight` instead. The value
+    is a `dense<...>` attribute (not a `dense_resource`), so that folders and
+    lowerings can read its elements.
 
     ```mlir
     %0 = graph.constant dense<[1, 41, 5, 24]> : tensor<4xi64>
@@ -34,6 +36,7 @@ def Graph_ConstantOp : Graph_Op<"constant", [ConstantLike,
   let results = (outs Graph_Tensor:$result);
   let assemblyFormat = "attr-dict $value";
   let hasFolder = 1;
+  let hasVerifier = 1;
 }
 
 def Graph_WeightOp : Graph_Op<"weight"> {
@@ -83,7 +86,8 @@ def Graph_GemmOp : Graph_Op<"gemm", [
   let summary = "General matrix multiply: alpha * op(A) * op(B) + beta * C";
   let description = [{
     ONNX `Gemm`: `A` and `B` are matrices, optionally transposed; the optional `C`
-    broadcasts (unidirectionally) to the `M x N` result.
+    (of the same element type) broadcasts (unidirectionally) to the `M x N`
+    result.
 
     ```mlir
     %0 = graph.gemm %a, %b, %c {alpha = 1.0 : f32, beta = 1.0 : f32, trans_b}
@@ -148,6 +152,8 @@ def Graph_CmpOp : Graph_BroadcastOp<"cmp", [
   let description = [{
     Compares `lhs` with `rhs` elementwise under `predicate` (`eq`, `ne`, `lt`,
     `le`, `gt`, `ge`); the result is a boolean tensor of the broadcast shape.
+    Floats compare as IEEE ordered comparisons, except `ne`, which holds when an
+    operand is NaN; `ui8` and `i1` compare unsigned.
 
     ```mlir
     %0 = graph.cmp lt, %a, %b : (tensor<41x41xi64>, tensor<1xi64>) -> tensor<41x41xi1>
@@ -256,7 +262,10 @@ def Graph_CastOp : Graph_Op<"cast", [SameOperandsAndResultShape]> {
   let summary = "Elementwise conversion to another element type";
   let description = [{
     Converts every element to the result's element type, as ONNX `Cast` does:
-    floats to integers truncate toward zero, anything to `i1` compares with zero.
+    floats to integers truncate toward zero (NaN, infinities and values outside
+    the integer's range have no defined result), anything to `i1` compares with
+    zero, conversions to floats round to nearest even, integers narrow by
+    wrapping and widen by sign extension (zero extension from `i1` and `ui8`).
 
     ```mlir
     %0 = graph.cast %mask : tensor<1x41xi64> to tensor<1x41xf32>
@@ -278,7 +287,8 @@ class Graph_ReduceOp<string mnemonic, string what>
   let summary = "Reduction: " # what # " over axes";
   let description = [{
     Reduces `input` over the (non-negative, sorted, unique) `axes` with the }] #
-    what # [{. With `keep_dims` the reduced dimensions stay with size 1.
+    what # [{. With `keep_dims` the reduced dimensions stay with size 1. Empty
+    `axes` reduce nothing: the result is the input.
 
     ```mlir
     %0 = graph.}] # mnemonic # [{ %x {axes = array<i64: 2>, keep_dims} : (tensor<2x41x120xf32>) -> tensor<2x41x1xf32>
@@ -316,7 +326,8 @@ def Graph_LayerNormOp : Graph_Op<"layernorm", [
   let description = [{
     Normalizes over the dimensions from `axis` to the last:
     `(x - mean) / sqrt(var + epsilon) * scale + bias`, where `scale` and the
-    optional `bias` broadcast (unidirectionally) to those dimensions.
+    optional `bias` (both of the input's element type) broadcast
+    (unidirectionally) to those dimensions.
 
     ```mlir
     %0 = graph.layernorm %x, %gamma, %beta {axis = 2 : i64, epsilon = 1.0e-05 : f32}
@@ -500,7 +511,9 @@ def Graph_TriluOp : Graph_Op<"trilu", [SameOperandsAndResultType]> {
   let summary = "Keeps the upper or lower triangle of the trailing matrices";
   let description = [{
     Zeroes the elements below (`upper`) or above (otherwise) diagonal `k` of the
-    last two dimensions; `k > 0` moves the diagonal up and right.
+    last two dimensions; `k > 0` moves the diagonal up and right. With `upper`,
+    element `(i, j)` of each matrix is kept where `j - i >= k`; otherwise where
+    `j - i <= k`.
 
     ```mlir
     %0 = graph.trilu %ones {upper, k = 1 : i64} : tensor<41x41xf32>

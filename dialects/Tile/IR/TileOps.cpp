@@ -151,8 +151,8 @@ LogicalResult BroadcastOp::verify() {
     return emitOpError("result rank must be the input rank plus the new dims");
   for (auto [i, dim] : llvm::enumerate(dims)) {
     if (dim < 0 || dim >= result.getRank())
-      return emitOpError("dim ") << dim << " is out of range for rank "
-                                 << result.getRank();
+      return emitOpError("dim ")
+             << dim << " is out of range for rank " << result.getRank();
     if (i > 0 && dims[i - 1] >= dim)
       return emitOpError("dims must be sorted and unique");
   }
@@ -178,6 +178,16 @@ LogicalResult LaunchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   if (!llvm::equal(kernel.getArgumentTypes(), getArgs().getTypes()))
     return emitOpError("argument types do not match those of '")
            << getKernel() << "'";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// WeightOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult WeightOp::verify() {
+  if (getHandle().empty())
+    return emitOpError("requires a non-empty handle");
   return success();
 }
 

@@ -238,6 +238,7 @@ def Tile_WeightOp : Tile_Op<"weight", [Pure]> {
   let arguments = (ins StrAttr:$handle);
   let results = (outs Tile_Buffer:$result);
   let assemblyFormat = "$handle attr-dict `:` type($result)";
+  let hasVerifier = 1;
 }
 
 #endif // MELD_DIALECT_TILE_TILEOPS_TD

@@ -414,7 +414,7 @@ private:
   LogicalResult lowerOp(Operation *op);
   LogicalResult lowerElementwise(Operation *op);
   void lowerTranspose(graph::TransposeOp op);
-  void lowerSlice(graph::SliceOp op, Value input, Value output,
+  void lowerSlice(Operation *op, StringRef name, Value input, Value output,
                   ArrayRef<int64_t> starts, ArrayRef<int64_t> steps,
                   RankedTensorType resultType);
   void lowerConcat(graph::ConcatOp op);
@@ -556,13 +556,16 @@ void Lowering::lowerTranspose(graph::TransposeOp op) {
   buffers[op.getResult()] = output;
 }
 
-void Lowering::lowerSlice(graph::SliceOp op, Value input, Value output,
+/// A strided window of `op`'s first operand: result element `i` reads input
+/// element `starts + i * steps` in every dimension. Slices and split pieces.
+void Lowering::lowerSlice(Operation *op, StringRef name, Value input,
+                          Value output,
                           ArrayRef<int64_t> starts, ArrayRef<int64_t> steps,
                           RankedTensorType resultType) {
   Shape inputShape(
       cast<RankedTensorType>(op->getOperand(0).getType()).getShape());
   Shape strides = rowMajorStrides(inputShape);
-  emitPointwise(op, "slice", {input}, output, resultType,
+  emitPointwise(op, name, {input}, output, resultType,
                 [&](const TileBuilder &t, ArrayRef<Value> args,
                     ArrayRef<Value> coords, Value mask) {
                   // offset = sum((start + i * step) * stride), folded into
@@ -1262,7 +1265,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       })
       .Case([&](SliceOp s) {
         Value output = allocFor(s.getResult());
-        lowerSlice(s, bufferOf(s.getInput()), output, s.getStarts(),
+        lowerSlice(s, "slice", bufferOf(s.getInput()), output, s.getStarts(),
                    s.getSteps(), s.getType());
         buffers[s.getResult()] = output;
         return success();
@@ -1276,19 +1279,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
           starts[s.getAxis()] = begin;
           begin += size;
           Value output = allocFor(result);
-          // A split piece is a slice; reuse the slice kernel shape.
-          emitPointwise(
-              s, "split", {bufferOf(s.getInput())}, output,
-              cast<RankedTensorType>(result.getType()),
-              [&](const TileBuilder &t, ArrayRef<Value> args,
-                  ArrayRef<Value> coords, Value mask) {
-                Shape strides = rowMajorStrides(inputShape);
-                Value offset = t.index(0);
-                for (auto [d, c] : llvm::enumerate(coords))
-                  offset = t.add(offset, t.mul(t.add(c, t.index(starts[d])),
-                                               strides[d]));
-                return t.load(args[0], offset, mask);
-              });
+          lowerSlice(s, "split", bufferOf(s.getInput()), output, starts, steps,
+                     cast<RankedTensorType>(result.getType()));
           buffers[result] = output;
         }
         return success();

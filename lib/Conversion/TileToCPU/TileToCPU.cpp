@@ -96,8 +96,6 @@ static void lowerKernel(tile::KernelOp kernel) {
     rest = arith::DivUIOp::create(b, loc, rest, sizeValue);
   }
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  // The per-program body sits in an alloca scope so that stack buffers of one
-  // program are released before the next.
   for (Operation &op : kernel.getBody().front().without_terminator()) {
     if (auto pid = dyn_cast<tile::ProgramIdOp>(op)) {
       int64_t dim = pid.getDim();

@@ -1,0 +1,610 @@
+// RUN: meld-opt %s -split-input-file -verify-diagnostics
+
+// One case for every message the graph ops emit. Type inference failures come
+// with a second error, "failed to infer returned types", on the same op.
+
+//===----------------------------------------------------------------------===//
+// ODS type constraints
+//===----------------------------------------------------------------------===//
+
+func.func @dynamic_shape(%x: tensor<?x4xf32>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor}}
+  %0 = graph.sqrt %x : tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @unranked(%x: tensor<*xf32>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor}}
+  %0 = "graph.cast"(%x) : (tensor<*xf32>) -> tensor<*xi64>
+  return
+}
+
+// -----
+
+func.func @unsupported_element_type(%x: tensor<4xi16>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor}}
+  %0 = graph.relu %x : tensor<4xi16>
+  return
+}
+
+// -----
+
+func.func @matmul_integer(%a: tensor<4x4xi32>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of 32-bit float or 16-bit float or bfloat16 type or 64-bit float values}}
+  %0 = graph.matmul %a, %a : (tensor<4x4xi32>, tensor<4x4xi32>) -> tensor<4x4xi32>
+  return
+}
+
+// -----
+
+func.func @and_float(%a: tensor<4xf32>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of 1-bit signless integer values}}
+  %0 = graph.and %a, %a : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @element_types_differ(%a: tensor<4xf32>, %b: tensor<4xf16>) {
+  // expected-error @+1 {{failed to verify that all of {lhs, rhs, result} have same element type}}
+  %0 = graph.add %a, %b : (tensor<4xf32>, tensor<4xf16>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @cmp_result_not_bool(%a: tensor<4xf32>) {
+  // expected-error @+1 {{result #0 must be statically shaped tensor of 1-bit signless integer values}}
+  %0 = graph.cmp lt, %a, %a : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @unary_type_differs(%a: tensor<4xf32>) {
+  // expected-error @+1 {{'graph.exp' op requires the same type for all operands and results}}
+  %0 = "graph.exp"(%a) : (tensor<4xf32>) -> tensor<4xf16>
+  return
+}
+
+// -----
+
+func.func @cast_shape_differs(%a: tensor<4xf32>) {
+  // expected-error @+1 {{requires the same shape for all operands and results}}
+  %0 = graph.cast %a : tensor<4xf32> to tensor<2x2xi64>
+  return
+}
+
+// -----
+
+func.func @constant_type_differs() {
+  // expected-error @+1 {{failed to verify that all of {value, result} have same type}}
+  %0 = "graph.constant"() {value = dense<1> : tensor<4xi64>} : () -> tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @result_type_differs(%a: tensor<4x1xf32>, %b: tensor<3xf32>) {
+  // expected-error @+2 {{'graph.add' op failed to infer returned types}}
+  // expected-error @+1 {{'graph.add' op inferred type(s) 'tensor<4x3xf32>' are incompatible with return type(s) of operation 'tensor<4x1xf32>'}}
+  %0 = graph.add %a, %b : (tensor<4x1xf32>, tensor<3xf32>) -> tensor<4x1xf32>
+  return
+}
+
+// -----
+
+func.func @constant_resource() {
+  // expected-error @+1 {{'graph.constant' op value must be a dense elements attribute, got dense_resource<blob> : tensor<2xf32>}}
+  %0 = graph.constant dense_resource<blob> : tensor<2xf32>
+  return
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      blob: "0x040000000000803F00000040"
+    }
+  }
+#-}
+
+//===----------------------------------------------------------------------===//
+// Weights
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @weight_empty_handle() {
+  // expected-error @+1 {{'graph.weight' op requires a non-empty handle}}
+  %0 = graph.weight "" : tensor<4xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// Matrix products
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @matmul_scalar(%a: tensor<f32>, %b: tensor<4xf32>) {
+  // expected-error @+2 {{operands must have rank at least 1}}
+  // expected-error @+1 {{'graph.matmul' op failed to infer returned types}}
+  %0 = graph.matmul %a, %b : (tensor<f32>, tensor<4xf32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @matmul_contracting(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) {
+  // expected-error @+2 {{contracting dimensions differ (3 vs 4)}}
+  // expected-error @+1 {{'graph.matmul' op failed to infer returned types}}
+  %0 = graph.matmul %a, %b : (tensor<2x3xf32>, tensor<4x5xf32>) -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_vector_contracting(%a: tensor<3xf32>, %b: tensor<4x5xf32>) {
+  // expected-error @+2 {{contracting dimensions differ (3 vs 4)}}
+  // expected-error @+1 {{'graph.matmul' op failed to infer returned types}}
+  %0 = graph.matmul %a, %b : (tensor<3xf32>, tensor<4x5xf32>) -> tensor<5xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_batch(%a: tensor<2x4x8xf32>, %b: tensor<3x8x4xf32>) {
+  // expected-error @+2 {{batch dimensions are not broadcastable}}
+  // expected-error @+1 {{'graph.matmul' op failed to infer returned types}}
+  %0 = graph.matmul %a, %b : (tensor<2x4x8xf32>, tensor<3x8x4xf32>) -> tensor<2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_rank(%a: tensor<2x4x8xf32>, %b: tensor<8x4xf32>) {
+  // expected-error @+2 {{A and B must be matrices}}
+  // expected-error @+1 {{'graph.gemm' op failed to infer returned types}}
+  %0 = graph.gemm %a, %b : (tensor<2x4x8xf32>, tensor<8x4xf32>) -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_contracting(%a: tensor<4x8xf32>, %b: tensor<4x8xf32>) {
+  // expected-error @+2 {{contracting dimensions differ (8 vs 4)}}
+  // expected-error @+1 {{'graph.gemm' op failed to infer returned types}}
+  %0 = graph.gemm %a, %b : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_transposed_contracting(%a: tensor<4x8xf32>, %b: tensor<8x6xf32>) {
+  // expected-error @+2 {{contracting dimensions differ (4 vs 8)}}
+  // expected-error @+1 {{'graph.gemm' op failed to infer returned types}}
+  %0 = graph.gemm %a, %b {trans_a} : (tensor<4x8xf32>, tensor<8x6xf32>) -> tensor<8x6xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_c_shape(%a: tensor<4x8xf32>, %b: tensor<8x6xf32>, %c: tensor<5x6xf32>) {
+  // expected-error @+2 {{C does not broadcast to the result}}
+  // expected-error @+1 {{'graph.gemm' op failed to infer returned types}}
+  %0 = graph.gemm %a, %b, %c : (tensor<4x8xf32>, tensor<8x6xf32>, tensor<5x6xf32>) -> tensor<4x6xf32>
+  return
+}
+
+// -----
+
+// C broadcasts unidirectionally: it may not grow the result.
+func.func @gemm_c_grows_result(%a: tensor<1x8xf32>, %b: tensor<8x6xf32>, %c: tensor<4x6xf32>) {
+  // expected-error @+2 {{C does not broadcast to the result}}
+  // expected-error @+1 {{'graph.gemm' op failed to infer returned types}}
+  %0 = graph.gemm %a, %b, %c : (tensor<1x8xf32>, tensor<8x6xf32>, tensor<4x6xf32>) -> tensor<1x6xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_c_element_type(%a: tensor<4x8xf32>, %b: tensor<8x6xf32>, %c: tensor<6xf16>) {
+  // expected-error @+1 {{'graph.gemm' op C must have the element type of A and B, got 'f16'}}
+  %0 = graph.gemm %a, %b, %c : (tensor<4x8xf32>, tensor<8x6xf32>, tensor<6xf16>) -> tensor<4x6xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// Broadcasting elementwise ops
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @add_not_broadcastable(%a: tensor<4x3xf32>, %b: tensor<4xf32>) {
+  // expected-error @+2 {{operand shapes are not broadcastable}}
+  // expected-error @+1 {{'graph.add' op failed to infer returned types}}
+  %0 = graph.add %a, %b : (tensor<4x3xf32>, tensor<4xf32>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @cmp_not_broadcastable(%a: tensor<2xi64>, %b: tensor<3xi64>) {
+  // expected-error @+2 {{operand shapes are not broadcastable}}
+  // expected-error @+1 {{'graph.cmp' op failed to infer returned types}}
+  %0 = graph.cmp eq, %a, %b : (tensor<2xi64>, tensor<3xi64>) -> tensor<3xi1>
+  return
+}
+
+// -----
+
+func.func @where_not_broadcastable(%c: tensor<5xi1>, %a: tensor<4xf32>) {
+  // expected-error @+2 {{operand shapes are not broadcastable}}
+  // expected-error @+1 {{'graph.where' op failed to infer returned types}}
+  %0 = graph.where %c, %a, %a : (tensor<5xi1>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and normalizations
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @reduce_axis_range(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{axis 2 is out of range for rank 2}}
+  // expected-error @+1 {{'graph.reduce_sum' op failed to infer returned types}}
+  %0 = graph.reduce_sum %x {axes = array<i64: 2>} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_negative_axis(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{axis -1 is out of range for rank 2}}
+  // expected-error @+1 {{'graph.reduce_max' op failed to infer returned types}}
+  %0 = graph.reduce_max %x {axes = array<i64: -1>} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_axes_unsorted(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{axes must be sorted and unique}}
+  // expected-error @+1 {{'graph.reduce_mean' op failed to infer returned types}}
+  %0 = graph.reduce_mean %x {axes = array<i64: 1, 0>} : (tensor<2x3xf32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @reduce_axes_repeated(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{axes must be sorted and unique}}
+  // expected-error @+1 {{'graph.reduce_sum' op failed to infer returned types}}
+  %0 = graph.reduce_sum %x {axes = array<i64: 1, 1>} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_keep_dims_result(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{'graph.reduce_sum' op failed to infer returned types}}
+  // expected-error @+1 {{'graph.reduce_sum' op inferred type(s) 'tensor<2x1xf32>' are incompatible with return type(s) of operation 'tensor<2xf32>'}}
+  %0 = graph.reduce_sum %x {axes = array<i64: 1>, keep_dims} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_axis(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'graph.softmax' op axis 2 is out of range for rank 2}}
+  %0 = graph.softmax %x {axis = 2 : i64} : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_negative_axis(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'graph.softmax' op axis -1 is out of range for rank 2}}
+  %0 = graph.softmax %x {axis = -1 : i64} : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @layernorm_axis(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
+  // expected-error @+1 {{'graph.layernorm' op axis 2 is out of range for rank 2}}
+  %0 = graph.layernorm %x, %g {axis = 2 : i64, epsilon = 1.0e-05 : f32}
+      : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @layernorm_scale_shape(%x: tensor<2x3xf32>, %g: tensor<2x3xf32>) {
+  // expected-error @+1 {{'graph.layernorm' op parameter of shape [2, 3] does not broadcast to the normalized shape [3]}}
+  %0 = graph.layernorm %x, %g {axis = 1 : i64, epsilon = 1.0e-05 : f32}
+      : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @layernorm_bias_shape(%x: tensor<2x3xf32>, %g: tensor<3xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{'graph.layernorm' op parameter of shape [4] does not broadcast to the normalized shape [3]}}
+  %0 = graph.layernorm %x, %g, %b {axis = 1 : i64, epsilon = 1.0e-05 : f32}
+      : (tensor<2x3xf32>, tensor<3xf32>, tensor<4xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @layernorm_bias_element_type(%x: tensor<2x3xf32>, %g: tensor<3xf32>, %b: tensor<3xf16>) {
+  // expected-error @+1 {{'graph.layernorm' op bias must have the element type of the input, got 'f16'}}
+  %0 = graph.layernorm %x, %g, %b {axis = 1 : i64, epsilon = 1.0e-05 : f32}
+      : (tensor<2x3xf32>, tensor<3xf32>, tensor<3xf16>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @layernorm_scale_element_type(%x: tensor<2x3xf32>, %g: tensor<3xbf16>) {
+  // expected-error @+1 {{failed to verify that all of {input, scale} have same element type}}
+  %0 = graph.layernorm %x, %g {axis = 1 : i64, epsilon = 1.0e-05 : f32}
+      : (tensor<2x3xf32>, tensor<3xbf16>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @rmsnorm_axis(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
+  // expected-error @+1 {{'graph.rmsnorm' op axis -1 is out of range for rank 2}}
+  %0 = graph.rmsnorm %x, %g {axis = -1 : i64, epsilon = 1.0e-06 : f32}
+      : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @rmsnorm_scale_shape(%x: tensor<2x3xf32>, %g: tensor<2xf32>) {
+  // expected-error @+1 {{'graph.rmsnorm' op parameter of shape [2] does not broadcast to the normalized shape [2, 3]}}
+  %0 = graph.rmsnorm %x, %g {axis = 0 : i64, epsilon = 1.0e-06 : f32}
+      : (tensor<2x3xf32>, tensor<2xf32>) -> tensor<2x3xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @transpose_length(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{permutation has 3 entries for rank 2}}
+  // expected-error @+1 {{'graph.transpose' op failed to infer returned types}}
+  %0 = graph.transpose %x {permutation = array<i64: 0, 1, 2>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_repeated(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{invalid permutation}}
+  // expected-error @+1 {{'graph.transpose' op failed to infer returned types}}
+  %0 = graph.transpose %x {permutation = array<i64: 1, 1>} : (tensor<2x3xf32>) -> tensor<3x3xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_out_of_range(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{invalid permutation}}
+  // expected-error @+1 {{'graph.transpose' op failed to infer returned types}}
+  %0 = graph.transpose %x {permutation = array<i64: 0, 2>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'graph.reshape' op input has 6 elements but the result has 8}}
+  %0 = graph.reshape %x : tensor<2x3xf32> to tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_element_type(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{failed to verify that all of {input, result} have same element type}}
+  %0 = graph.reshape %x : tensor<2x3xf32> to tensor<6xi32>
+  return
+}
+
+// -----
+
+func.func @slice_lengths(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{starts, sizes and steps need 2 entries each}}
+  // expected-error @+1 {{'graph.slice' op failed to infer returned types}}
+  %0 = graph.slice %x {starts = array<i64: 0>, sizes = array<i64: 2, 3>, steps = array<i64: 1, 1>}
+      : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @slice_zero_step(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{step of dimension 1 is zero}}
+  // expected-error @+1 {{'graph.slice' op failed to infer returned types}}
+  %0 = graph.slice %x {starts = array<i64: 0, 0>, sizes = array<i64: 2, 3>, steps = array<i64: 1, 0>}
+      : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @slice_negative_size(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{size of dimension 0 is negative}}
+  // expected-error @+1 {{'graph.slice' op failed to infer returned types}}
+  %0 = "graph.slice"(%x) <{starts = array<i64: 0, 0>, sizes = array<i64: -1, 3>, steps = array<i64: 1, 1>}>
+      : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @slice_past_end(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{dimension 1 reads outside the input (size 3)}}
+  // expected-error @+1 {{'graph.slice' op failed to infer returned types}}
+  %0 = graph.slice %x {starts = array<i64: 0, 1>, sizes = array<i64: 2, 2>, steps = array<i64: 1, 2>}
+      : (tensor<2x3xf32>) -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @slice_negative_step_past_start(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{dimension 1 reads outside the input (size 3)}}
+  // expected-error @+1 {{'graph.slice' op failed to infer returned types}}
+  %0 = graph.slice %x {starts = array<i64: 0, 1>, sizes = array<i64: 2, 3>, steps = array<i64: 1, -1>}
+      : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @slice_negative_start(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{dimension 0 reads outside the input (size 2)}}
+  // expected-error @+1 {{'graph.slice' op failed to infer returned types}}
+  %0 = graph.slice %x {starts = array<i64: -1, 0>, sizes = array<i64: 1, 3>, steps = array<i64: 1, 1>}
+      : (tensor<2x3xf32>) -> tensor<1x3xf32>
+  return
+}
+
+// -----
+
+func.func @concat_no_input() {
+  // expected-error @+2 {{requires at least one input}}
+  // expected-error @+1 {{'graph.concat' op failed to infer returned types}}
+  %0 = graph.concat {axis = 0 : i64} : () -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @concat_axis(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{axis 2 is out of range for rank 2}}
+  // expected-error @+1 {{'graph.concat' op failed to infer returned types}}
+  %0 = graph.concat %a, %a {axis = 2 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x6xf32>
+  return
+}
+
+// -----
+
+func.func @concat_rank(%a: tensor<2x3xf32>, %b: tensor<3xf32>) {
+  // expected-error @+2 {{inputs differ in rank or element type}}
+  // expected-error @+1 {{'graph.concat' op failed to infer returned types}}
+  %0 = graph.concat %a, %b {axis = 0 : i64} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<3x3xf32>
+  return
+}
+
+// -----
+
+func.func @concat_element_type(%a: tensor<2x3xf32>, %b: tensor<2x3xf16>) {
+  // expected-error @+2 {{inputs differ in rank or element type}}
+  // expected-error @+1 {{'graph.concat' op failed to infer returned types}}
+  %0 = graph.concat %a, %b {axis = 0 : i64} : (tensor<2x3xf32>, tensor<2x3xf16>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @concat_dimension(%a: tensor<2x3xf32>, %b: tensor<2x4xf32>) {
+  // expected-error @+2 {{inputs differ in dimension 1}}
+  // expected-error @+1 {{'graph.concat' op failed to infer returned types}}
+  %0 = graph.concat %a, %b {axis = 0 : i64} : (tensor<2x3xf32>, tensor<2x4xf32>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @split_axis(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{axis -1 is out of range for rank 2}}
+  // expected-error @+1 {{'graph.split' op failed to infer returned types}}
+  %0:2 = graph.split %a {axis = -1 : i64, sizes = array<i64: 1, 2>}
+      : (tensor<2x3xf32>) -> (tensor<2x1xf32>, tensor<2x2xf32>)
+  return
+}
+
+// -----
+
+func.func @split_negative_size(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{split sizes must not be negative}}
+  // expected-error @+1 {{'graph.split' op failed to infer returned types}}
+  %0:2 = "graph.split"(%a) <{axis = 1 : i64, sizes = array<i64: 4, -1>}>
+      : (tensor<2x3xf32>) -> (tensor<2x4xf32>, tensor<2x1xf32>)
+  return
+}
+
+// -----
+
+func.func @split_sum(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{split sizes add up to 4 but the dimension is 3}}
+  // expected-error @+1 {{'graph.split' op failed to infer returned types}}
+  %0:2 = graph.split %a {axis = 1 : i64, sizes = array<i64: 2, 2>}
+      : (tensor<2x3xf32>) -> (tensor<2x2xf32>, tensor<2x2xf32>)
+  return
+}
+
+// -----
+
+func.func @split_result_count(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{'graph.split' op failed to infer returned types}}
+  // expected-error @+1 {{'graph.split' op inferred type(s) 'tensor<2x1xf32>', 'tensor<2x2xf32>' are incompatible with return type(s) of operation 'tensor<2x3xf32>'}}
+  %0 = graph.split %a {axis = 1 : i64, sizes = array<i64: 1, 2>}
+      : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @expand_shape(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{'graph.expand' op input shape [2, 3] does not broadcast to [4, 3]}}
+  %0 = graph.expand %a : tensor<2x3xf32> to tensor<4x3xf32>
+  return
+}
+
+// -----
+
+// Expand broadcasts unidirectionally: the result may not lose dimensions.
+func.func @expand_shrinks(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{'graph.expand' op input shape [2, 3] does not broadcast to [3]}}
+  %0 = graph.expand %a : tensor<2x3xf32> to tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_axis(%a: tensor<2x3xf32>, %i: tensor<4xi64>) {
+  // expected-error @+2 {{axis 2 is out of range for rank 2}}
+  // expected-error @+1 {{'graph.gather' op failed to infer returned types}}
+  %0 = graph.gather %a, %i {axis = 2 : i64} : (tensor<2x3xf32>, tensor<4xi64>) -> tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @gather_index_type(%a: tensor<2x3xf32>, %i: tensor<4xi8>) {
+  // expected-error @+1 {{operand #1 must be statically shaped tensor of 64-bit signless integer or 32-bit signless integer values}}
+  %0 = graph.gather %a, %i {axis = 0 : i64} : (tensor<2x3xf32>, tensor<4xi8>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @trilu_rank(%a: tensor<3xf32>) {
+  // expected-error @+1 {{'graph.trilu' op requires a tensor of rank at least 2}}
+  %0 = graph.trilu %a : tensor<3xf32>
+  return
+}
