@@ -83,13 +83,18 @@ void printDiagnostic(Diagnostic &diag) {
     os << "remark: ";
     break;
   }
+  // Names come from the model: control characters would break the line.
+  auto oneLine = [](llvm::StringRef text) {
+    std::string line = text.str();
+    for (char &c : line)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        c = ' ';
+    return line;
+  };
   if (auto node = meld::getNodeInfo(diag.getLocation()))
-    os << "node '" << node->first << "' (" << node->second << "): ";
-  std::string message = diag.str();
-  for (char &c : message)
-    if (c == '\n')
-      c = ' ';
-  os << message << "\n";
+    os << "node '" << oneLine(node->first) << "' (" << oneLine(node->second)
+       << "): ";
+  os << oneLine(diag.str()) << "\n";
 }
 
 /// Reports a command-line error.

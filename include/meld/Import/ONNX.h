@@ -1,0 +1,159 @@
+//===- ONNX.h - Importing ONNX models into the graph dialect ----*- C++ -*-===//
+//
+// The ONNX importer: reads a model file (protobuf, opsets 13 to 22, optional
+// external data) and builds a module in the graph dialect:
+//
+//   func.func @main(%arg0: tensor<1x41xi64> {meld.name = "input_ids"})
+//       -> (tensor<1x41x50257xf32> {meld.name = "logits"})
+//
+// Weights (large initializers) become `graph.weight "handle"` ops whose bytes
+// stay outside the IR, in a WeightStore. Every op made for an ONNX node carries
+// a location naming the node and its op type (see getNodeLoc).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MELD_IMPORT_ONNX_H
+#define MELD_IMPORT_ONNX_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Location.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace llvm {
+class MemoryBuffer;
+class raw_ostream;
+} // namespace llvm
+
+namespace mlir {
+class MLIRContext;
+} // namespace mlir
+
+namespace meld {
+
+/// Argument and result attribute of `@main` holding the ONNX input or output
+/// name.
+inline constexpr llvm::StringLiteral kMeldNameAttr = "meld.name";
+/// Name of the function the importer creates.
+inline constexpr llvm::StringLiteral kMainFunctionName = "main";
+
+/// What the importer needs besides the model.
+struct ImportOptions {
+  /// Graph inputs frozen to a tensor (`meldc --const NAME=FILE`): the file is
+  /// a NumPy .npy or a serialized ONNX TensorProto (.pb). The input becomes a
+  /// `graph.constant` and leaves the function signature.
+  llvm::StringMap<std::string> constInputs;
+  /// Shapes of graph inputs (`meldc --shape NAME=1x41`), replacing the
+  /// model's declared shape (needed where it has symbolic dimensions).
+  llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// Initializers (and Constant nodes) with at most this many elements become
+  /// `graph.constant`; larger ones become `graph.weight`. Tensors whose values
+  /// an op needs at compile time (shapes, axes, indices...) are always read.
+  int64_t maxInlineConstantElements = 64;
+};
+
+/// The bytes of the weights a module references by handle. Entries point into
+/// the parsed model (which the store keeps alive), into memory the store owns
+/// (data converted from typed protobuf fields), or at a slice of an external
+/// data file, read lazily.
+class WeightStore {
+public:
+  struct Entry {
+    /// The `graph.weight` handle (the ONNX initializer name).
+    std::string handle;
+    /// Shape and element type.
+    mlir::RankedTensorType type;
+    /// Size in bytes (little-endian, row-major; booleans one byte each).
+    uint64_t byteSize = 0;
+    /// Bytes in memory, when the data is not in an external file.
+    llvm::ArrayRef<uint8_t> memory;
+    /// The external data file (absolute or relative to the working
+    /// directory) and the offset of the bytes in it, when `memory` is unset.
+    std::string filePath;
+    uint64_t fileOffset = 0;
+
+    bool isExternal() const { return !filePath.empty(); }
+  };
+
+  WeightStore();
+  ~WeightStore();
+  WeightStore(const WeightStore &) = delete;
+  WeightStore &operator=(const WeightStore &) = delete;
+
+  /// The entries in the order they were added.
+  llvm::ArrayRef<std::unique_ptr<Entry>> getEntries() const { return entries; }
+  /// The entry named `handle`, or null.
+  const Entry *lookup(llvm::StringRef handle) const;
+  size_t size() const { return entries.size(); }
+  /// Total size in bytes of all entries.
+  uint64_t getTotalBytes() const;
+
+  /// The bytes of `entry`. External slices are mapped (or read) on first use
+  /// and stay valid as long as the store.
+  llvm::Expected<llvm::ArrayRef<uint8_t>> getBytes(const Entry &entry) const;
+  /// Streams the bytes of `entry` to `os` (external data in chunks, without
+  /// mapping the whole slice).
+  llvm::Error writeBytes(const Entry &entry, llvm::raw_ostream &os) const;
+
+  /// Adders used by the importer. `handle` must be new.
+  Entry &addInMemory(llvm::StringRef handle, mlir::RankedTensorType type,
+                     llvm::ArrayRef<uint8_t> bytes);
+  Entry &addOwned(llvm::StringRef handle, mlir::RankedTensorType type,
+                  std::vector<uint8_t> bytes);
+  Entry &addExternal(llvm::StringRef handle, mlir::RankedTensorType type,
+                     uint64_t byteSize, llvm::StringRef filePath,
+                     uint64_t fileOffset);
+  /// Removes the entry named `handle` (a weight the module no longer uses).
+  void erase(llvm::StringRef handle);
+  /// Keeps `object` (the parsed model) alive as long as the store.
+  void keepAlive(std::shared_ptr<void> object);
+
+private:
+  std::vector<std::unique_ptr<Entry>> entries;
+  llvm::StringMap<size_t> index;
+  std::vector<std::vector<uint8_t>> owned;
+  std::vector<std::shared_ptr<void>> keptAlive;
+  mutable llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> mapped;
+};
+
+/// Imports the ONNX model at `path` into a new module in `context`. Weights go
+/// to `weights`. On failure emits diagnostics (through the context's
+/// diagnostic engine, every unsupported node reported) and returns null.
+mlir::OwningOpRef<mlir::ModuleOp> importONNXModel(llvm::StringRef path,
+                                                  mlir::MLIRContext &context,
+                                                  const ImportOptions &options,
+                                                  WeightStore &weights);
+
+/// The location of the ops made for ONNX node `nodeName` of type `opType`:
+///   NameLoc(nodeName, NameLoc(opType, FileLineColLoc(modelPath, 0, 0)))
+/// printed `loc("name"("OpType"("model.onnx":0:0)))`.
+mlir::Location getNodeLoc(mlir::MLIRContext &context, llvm::StringRef nodeName,
+                          llvm::StringRef opType, llvm::StringRef modelPath);
+
+/// The ONNX node (name, op type) of a location made by getNodeLoc, looking
+/// through fused and call-site locations (the first node found wins).
+std::optional<std::pair<llvm::StringRef, llvm::StringRef>>
+getNodeInfo(mlir::Location loc);
+
+/// Reads a tensor file (.npy, or a serialized ONNX TensorProto otherwise) as a
+/// constant of element type f32, i64, i32 or i1. Emits an error at `loc`
+/// naming the file and returns null on failure.
+mlir::DenseElementsAttr readTensorFile(llvm::StringRef path,
+                                       mlir::MLIRContext &context,
+                                       mlir::Location loc);
+
+} // namespace meld
+
+#endif // MELD_IMPORT_ONNX_H
