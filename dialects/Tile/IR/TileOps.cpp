@@ -2,6 +2,7 @@
 
 #include "dialects/Tile/IR/TileOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/FunctionImplementation.h"
@@ -164,6 +165,47 @@ LogicalResult BroadcastOp::verify() {
       input.getElementType() != result.getElementType())
     return emitOpError("input must be the result without the new dims");
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+TypedAttr meld::tile::getReduceIdentity(Builder &builder, ReduceKind kind,
+                                        Type type) {
+  bool isFloat = isa<FloatType>(type);
+  unsigned width = type.getIntOrFloatBitWidth();
+  double infinity = std::numeric_limits<double>::infinity();
+  switch (kind) {
+  case ReduceKind::sum:
+    return builder.getZeroAttr(type);
+  case ReduceKind::max:
+    return isFloat ? TypedAttr(builder.getFloatAttr(type, -infinity))
+                   : TypedAttr(builder.getIntegerAttr(
+                         type, APInt::getSignedMinValue(width)));
+  case ReduceKind::min:
+    return isFloat ? TypedAttr(builder.getFloatAttr(type, infinity))
+                   : TypedAttr(builder.getIntegerAttr(
+                         type, APInt::getSignedMaxValue(width)));
+  }
+  llvm_unreachable("unknown reduction");
+}
+
+Value meld::tile::buildReduceCombine(OpBuilder &builder, Location loc,
+                                     ReduceKind kind, Value lhs, Value rhs) {
+  bool isFloat = isa<FloatType>(getElementTypeOrSelf(lhs.getType()));
+  switch (kind) {
+  case ReduceKind::sum:
+    return isFloat ? Value(arith::AddFOp::create(builder, loc, lhs, rhs))
+                   : Value(arith::AddIOp::create(builder, loc, lhs, rhs));
+  case ReduceKind::max:
+    return isFloat ? Value(arith::MaximumFOp::create(builder, loc, lhs, rhs))
+                   : Value(arith::MaxSIOp::create(builder, loc, lhs, rhs));
+  case ReduceKind::min:
+    return isFloat ? Value(arith::MinimumFOp::create(builder, loc, lhs, rhs))
+                   : Value(arith::MinSIOp::create(builder, loc, lhs, rhs));
+  }
+  llvm_unreachable("unknown reduction");
 }
 
 //===----------------------------------------------------------------------===//

@@ -19,4 +19,20 @@
 #define GET_OP_CLASSES
 #include "dialects/Tile/IR/TileOps.h.inc"
 
+namespace meld::tile {
+
+/// The neutral element of reduction `kind` over the scalar type `type`: zero
+/// for sums, -inf / +inf (or the extreme integers) for max / min.
+mlir::TypedAttr getReduceIdentity(mlir::Builder &builder, ReduceKind kind,
+                                  mlir::Type type);
+
+/// Combines `lhs` and `rhs` (scalars or tiles of one type) with reduction
+/// `kind`, as `tile.reduce` does: floats with addf / maximumf / minimumf
+/// (propagating NaN), integers signed.
+mlir::Value buildReduceCombine(mlir::OpBuilder &builder, mlir::Location loc,
+                               ReduceKind kind, mlir::Value lhs,
+                               mlir::Value rhs);
+
+} // namespace meld::tile
+
 #endif // MELD_DIALECT_TILE_IR_TILEOPS_H

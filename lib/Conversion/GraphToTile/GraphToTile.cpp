@@ -421,6 +421,9 @@ private:
   void lowerGather(graph::GatherOp op);
   void lowerTrilu(graph::TriluOp op);
   void lowerCopy(Operation *op, Value from, Value to, RankedTensorType type);
+  void emitRowKernel(Operation *op, StringRef name, ValueRange buffers,
+                     const struct RowProblem &p, Type element,
+                     llvm::function_ref<void(const struct RowKernel &)> body);
   void lowerReduce(Operation *op, tile::ReduceKind kind, bool mean);
   void lowerSoftmax(graph::SoftmaxOp op);
   void lowerNorm(Operation *op, Value input, Value scale, Value bias,
@@ -709,35 +712,9 @@ void Lowering::lowerTrilu(graph::TriluOp op) {
 /// `j` of row `r` is at `rowOffset(r) + elementOffset(j)` in the input.
 struct RowProblem {
   int64_t rows, length;
-  Shape rowShape, rowStrides;       // Coordinates of a row in the input.
+  Shape rowShape, rowStrides;         // Coordinates of a row in the input.
   Shape elementShape, elementStrides; // Coordinates of an element in a row.
 };
-
-static int64_t rowTile(int64_t length) {
-  return std::min<int64_t>(llvm::PowerOf2Ceil(std::max<int64_t>(length, 1)),
-                           256);
-}
-
-/// One chunk of rows: the offsets (shape [BM, BR]) of elements `j0 + [0, BR)`
-/// of the program's rows, their mask, and the element indices in the row.
-struct Chunk {
-  Value offsets, mask, cols;
-};
-
-static Chunk rowChunk(const TileBuilder &t,
-                                        const RowProblem &p, Value rowIds,
-                                        Value rowMask, Value j0) {
-  Value cols = t.add(t.iota(1), t.splat(j0));
-  Value offset = t.index(0);
-  SmallVector<Value> rowCoords = t.delinearize(rowIds, p.rowShape);
-  for (auto [c, stride] : llvm::zip_equal(rowCoords, p.rowStrides))
-    offset = t.add(offset, t.mul(c, stride));
-  SmallVector<Value> elemCoords = t.delinearize(cols, p.elementShape);
-  for (auto [c, stride] : llvm::zip_equal(elemCoords, p.elementStrides))
-    offset = t.add(offset, t.mul(c, stride));
-  Value mask = t.both(rowMask, t.lessThan(cols, p.length));
-  return {offset, mask, cols};
-}
 
 /// Splits `shape` into rows (the dimensions not in `reduced`) and elements (the
 /// dimensions in `reduced`).
@@ -755,24 +732,111 @@ static RowProblem makeRowProblem(ArrayRef<int64_t> shape,
   return p;
 }
 
-/// Emits `for j0 in [0, length) step BR` carrying `init`; `body` returns the
-/// new carried values from the current ones and the chunk.
-static ValueRange
-forEachChunk(const TileBuilder &t, const RowProblem &p, int64_t br,
-             Value rowIds, Value rowMask, ValueRange init,
-             llvm::function_ref<SmallVector<Value>(
-                 const TileBuilder &, ValueRange, const Chunk &)>
-                 body) {
-  OpBuilder &b = t.b;
-  auto loop = scf::ForOp::create(
-      b, t.loc, t.scalarIndex(0), t.scalarIndex(p.length), t.scalarIndex(br),
-      init,
-      [&](OpBuilder &nested, Location loc, Value j0, ValueRange carried) {
-        TileBuilder inner{nested, loc, t.shape};
-        Chunk chunk = rowChunk(inner, p, rowIds, rowMask, j0);
-        scf::YieldOp::create(nested, loc, body(inner, carried, chunk));
-      });
-  return loop.getResults();
+/// One chunk of a program's rows: the offsets (shape [BM, BR]) of elements
+/// `j0 + [0, BR)`, their mask, and the elements' indices in the row.
+struct Chunk {
+  Value offsets, mask, cols;
+};
+
+/// The body of a row-wise kernel: one program per block of `bm` rows, each
+/// row walked in chunks of `br` elements.
+struct RowKernel {
+  const RowProblem &p;
+  int64_t bm, br;
+  Type element;
+  ArrayRef<Value> args;
+  TileBuilder rows;   // Tiles of shape [BM].
+  TileBuilder chunks; // Tiles of shape [BM, BR].
+  Value rowIds;       // [BM, BR]: the row of every element of a chunk.
+  Value rowMask;      // [BM, BR]: the row exists.
+
+  /// Emits `for j0 in [0, length) step BR` carrying `init`; `body` returns the
+  /// new carried values from the current ones and the chunk.
+  ValueRange forEachChunk(
+      ValueRange init,
+      llvm::function_ref<SmallVector<Value>(const TileBuilder &, ValueRange,
+                                            const Chunk &)>
+          body) const {
+    OpBuilder &b = chunks.b;
+    auto loop = scf::ForOp::create(
+        b, chunks.loc, chunks.scalarIndex(0), chunks.scalarIndex(p.length),
+        chunks.scalarIndex(br), init,
+        [&](OpBuilder &nested, Location loc, Value j0, ValueRange carried) {
+          TileBuilder t{nested, loc, chunks.shape};
+          scf::YieldOp::create(nested, loc, body(t, carried, chunk(t, j0)));
+        });
+    return loop.getResults();
+  }
+
+  Chunk chunk(const TileBuilder &t, Value j0) const {
+    Value cols = t.add(t.iota(1), t.splat(j0));
+    Value offset = t.index(0);
+    for (auto [c, stride] :
+         llvm::zip_equal(t.delinearize(rowIds, p.rowShape), p.rowStrides))
+      offset = t.add(offset, t.mul(c, stride));
+    for (auto [c, stride] : llvm::zip_equal(
+             t.delinearize(cols, p.elementShape), p.elementStrides))
+      offset = t.add(offset, t.mul(c, stride));
+    return {offset, t.both(rowMask, t.lessThan(cols, p.length)), cols};
+  }
+
+  /// Loads a chunk of `buffer`, `other` where masked off.
+  Value load(const TileBuilder &t, Value buffer, const Chunk &c,
+             TypedAttr other) const {
+    Value padding = arith::ConstantOp::create(t.b, t.loc, other);
+    return tile::LoadOp::create(t.b, t.loc, t.tileType(element), buffer,
+                                c.offsets, c.mask, padding);
+  }
+  /// Reduces a chunk to one value per row.
+  Value reduce(const TileBuilder &t, tile::ReduceKind kind, Value x) const {
+    return tile::ReduceOp::create(
+        t.b, t.loc, RankedTensorType::get({bm}, element),
+        tile::ReduceKindAttr::get(t.b.getContext(), kind), x,
+        t.b.getI64IntegerAttr(1));
+  }
+  /// Repeats one value per row over a chunk.
+  Value broadcast(const TileBuilder &t, Value perRow) const {
+    return tile::BroadcastOp::create(t.b, t.loc, t.tileType(element), perRow,
+                                     t.b.getDenseI64ArrayAttr({1}));
+  }
+  /// Writes one value per row to `buffer` at the row's index.
+  void storeRows(Value value, Value buffer) const {
+    Value pid = tile::ProgramIdOp::create(rows.b, rows.loc,
+                                          rows.b.getIndexType(),
+                                          rows.b.getI64IntegerAttr(0));
+    Value ids = rows.add(rows.splat(arith::MulIOp::create(
+                             rows.b, rows.loc, pid, rows.scalarIndex(bm))),
+                         rows.iota(0));
+    rows.store(value, buffer, ids, rows.lessThan(ids, p.rows));
+  }
+};
+
+void Lowering::emitRowKernel(Operation *op, StringRef name,
+                             ValueRange kernelBuffers, const RowProblem &p,
+                             Type element,
+                             llvm::function_ref<void(const RowKernel &)> body) {
+  if (p.rows == 0)
+    return;
+  int64_t br = std::min<int64_t>(
+      llvm::PowerOf2Ceil(std::max<int64_t>(p.length, 1)), 256);
+  int64_t bm = std::max<int64_t>(
+      1, std::min<int64_t>(options.blockElements / br,
+                           llvm::PowerOf2Ceil(p.rows)));
+  tile::KernelOp kernel =
+      createKernel(op, name, kernelBuffers, {ceilDiv(p.rows, bm)});
+  OpBuilder b(kernel.getBody().front().getTerminator());
+  Location loc = op->getLoc();
+  SmallVector<Value> args(kernel.getBody().front().getArguments());
+  TileBuilder chunks{b, loc, {bm, br}};
+  Value pid = tile::ProgramIdOp::create(b, loc, b.getIndexType(),
+                                        b.getI64IntegerAttr(0));
+  Value rowIds = chunks.add(
+      chunks.splat(arith::MulIOp::create(b, loc, pid, chunks.scalarIndex(bm))),
+      chunks.iota(0));
+  RowKernel kernelBody{p,      bm,     br,
+                       element, args,  TileBuilder{b, loc, {bm}},
+                       chunks, rowIds, chunks.lessThan(rowIds, p.rows)};
+  body(kernelBody);
 }
 
 void Lowering::lowerReduce(Operation *op, tile::ReduceKind kind, bool mean) {
@@ -783,171 +847,77 @@ void Lowering::lowerReduce(Operation *op, tile::ReduceKind kind, bool mean) {
   Type element = inputType.getElementType();
   Value output = allocFor(op->getResult(0));
   buffers[op->getResult(0)] = output;
-  if (p.rows == 0)
-    return;
-  int64_t br = rowTile(p.length);
-  int64_t bm = std::max<int64_t>(1, std::min<int64_t>(
-                                        options.blockElements / br,
-                                        llvm::PowerOf2Ceil(p.rows)));
-  tile::KernelOp kernel = createKernel(
-      op, op->getName().stripDialect(), {bufferOf(input), output},
-      {ceilDiv(p.rows, bm)});
-  OpBuilder b(kernel.getBody().front().getTerminator());
-  Location loc = op->getLoc();
-  auto args = kernel.getBody().front().getArguments();
-  TileBuilder rowT{b, loc, {bm}};
-  TileBuilder chunkT{b, loc, {bm, br}};
-  Value pid = tile::ProgramIdOp::create(b, loc, b.getIndexType(),
-                                        b.getI64IntegerAttr(0));
-  Value rowIds1 = rowT.add(
-      rowT.splat(arith::MulIOp::create(b, loc, pid, rowT.scalarIndex(bm))),
-      rowT.iota(0));
-  Value rowMask1 = rowT.lessThan(rowIds1, p.rows);
-  Value rowIds2 = chunkT.add(
-      chunkT.splat(arith::MulIOp::create(b, loc, pid, chunkT.scalarIndex(bm))),
-      chunkT.iota(0));
-  Value rowMask2 = chunkT.lessThan(rowIds2, p.rows);
-
-  TypedAttr identity;
-  bool isFloatType = isa<FloatType>(element);
-  switch (kind) {
-  case tile::ReduceKind::sum:
-    identity = b.getZeroAttr(element);
-    break;
-  case tile::ReduceKind::max:
-    identity = isFloatType
-                   ? TypedAttr(b.getFloatAttr(
-                         element, -std::numeric_limits<double>::infinity()))
-                   : TypedAttr(b.getIntegerAttr(
-                         element, APInt::getSignedMinValue(
-                                      element.getIntOrFloatBitWidth())));
-    break;
-  case tile::ReduceKind::min:
-    identity = isFloatType
-                   ? TypedAttr(b.getFloatAttr(
-                         element, std::numeric_limits<double>::infinity()))
-                   : TypedAttr(b.getIntegerAttr(
-                         element, APInt::getSignedMaxValue(
-                                      element.getIntOrFloatBitWidth())));
-    break;
-  }
-  auto combine = [&](OpBuilder &nb, Location l, Value x, Value y) -> Value {
-    switch (kind) {
-    case tile::ReduceKind::sum:
-      return isFloatType ? Value(arith::AddFOp::create(nb, l, x, y))
-                         : Value(arith::AddIOp::create(nb, l, x, y));
-    case tile::ReduceKind::max:
-      return isFloatType ? Value(arith::MaximumFOp::create(nb, l, x, y))
-                         : Value(arith::MaxSIOp::create(nb, l, x, y));
-    case tile::ReduceKind::min:
-      return isFloatType ? Value(arith::MinimumFOp::create(nb, l, x, y))
-                         : Value(arith::MinSIOp::create(nb, l, x, y));
-    }
-    llvm_unreachable("unknown reduction");
-  };
-  Value init = rowT.constant(identity);
-  ValueRange acc = forEachChunk(
-      chunkT, p, br, rowIds2, rowMask2, {init},
-      [&](const TileBuilder &t, ValueRange carried,
-          const Chunk &c) -> SmallVector<Value> {
-        Value offsets = c.offsets, mask = c.mask;
-        Value other = arith::ConstantOp::create(t.b, t.loc, identity);
-        Value x = tile::LoadOp::create(t.b, t.loc, t.tileType(element),
-                                       args[0], offsets, mask, other);
-        Value partial = tile::ReduceOp::create(
-            t.b, t.loc, RankedTensorType::get({bm}, element),
-            tile::ReduceKindAttr::get(t.b.getContext(), kind), x,
-            t.b.getI64IntegerAttr(1));
-        return {combine(t.b, t.loc, carried[0], partial)};
+  emitRowKernel(
+      op, op->getName().stripDialect(), {bufferOf(input), output}, p, element,
+      [&](const RowKernel &k) {
+        TypedAttr identity =
+            tile::getReduceIdentity(k.rows.b, kind, element);
+        Value acc = k.forEachChunk(
+            {k.rows.constant(identity)},
+            [&](const TileBuilder &t, ValueRange carried,
+                const Chunk &c) -> SmallVector<Value> {
+              Value x = k.load(t, k.args[0], c, identity);
+              return {tile::buildReduceCombine(t.b, t.loc, kind, carried[0],
+                                               k.reduce(t, kind, x))};
+            })[0];
+        if (mean)
+          acc = arith::DivFOp::create(
+              k.rows.b, k.rows.loc, acc,
+              k.rows.floatConst(element, static_cast<double>(p.length)));
+        k.storeRows(acc, k.args[1]);
       });
-  Value result = acc[0];
-  if (mean)
-    result = arith::DivFOp::create(
-        b, loc, result, rowT.floatConst(element, static_cast<double>(p.length)));
-  rowT.store(result, args[1], rowIds1, rowMask1);
 }
 
 void Lowering::lowerSoftmax(graph::SoftmaxOp op) {
   RankedTensorType type = op.getType();
-  RowProblem p = makeRowProblem(type.getShape(), {static_cast<int64_t>(op.getAxis())});
+  RowProblem p =
+      makeRowProblem(type.getShape(), {static_cast<int64_t>(op.getAxis())});
   Type element = type.getElementType();
   Value output = allocFor(op.getResult());
   buffers[op.getResult()] = output;
-  if (p.rows == 0 || p.length == 0)
+  if (p.length == 0)
     return;
-  int64_t br = rowTile(p.length);
-  int64_t bm = std::max<int64_t>(
-      1, std::min<int64_t>(options.blockElements / br,
-                           llvm::PowerOf2Ceil(p.rows)));
-  tile::KernelOp kernel =
-      createKernel(op, "softmax", {bufferOf(op.getInput()), output},
-                   {ceilDiv(p.rows, bm)});
-  OpBuilder b(kernel.getBody().front().getTerminator());
-  Location loc = op.getLoc();
-  auto args = kernel.getBody().front().getArguments();
-  TileBuilder rowT{b, loc, {bm}};
-  TileBuilder chunkT{b, loc, {bm, br}};
-  Value pid = tile::ProgramIdOp::create(b, loc, b.getIndexType(),
-                                        b.getI64IntegerAttr(0));
-  Value rowIds = chunkT.add(
-      chunkT.splat(arith::MulIOp::create(b, loc, pid, chunkT.scalarIndex(bm))),
-      chunkT.iota(0));
-  Value rowMask = chunkT.lessThan(rowIds, p.rows);
-  auto reduce = [&](const TileBuilder &t, tile::ReduceKind kind, Value x) {
-    return tile::ReduceOp::create(
-        t.b, t.loc, RankedTensorType::get({bm}, element),
-        tile::ReduceKindAttr::get(t.b.getContext(), kind), x,
-        t.b.getI64IntegerAttr(1));
-  };
-  auto rowsToChunk = [&](const TileBuilder &t, Value rowValues) {
-    return tile::BroadcastOp::create(t.b, t.loc, t.tileType(element),
-                                     rowValues, t.b.getDenseI64ArrayAttr({1}));
-  };
-  double negInf = -std::numeric_limits<double>::infinity();
-  // Pass 1: the row maxima.
-  Value maxima = forEachChunk(
-      chunkT, p, br, rowIds, rowMask, {rowT.floatConst(element, negInf)},
-      [&](const TileBuilder &t, ValueRange carried,
-          const Chunk &c) -> SmallVector<Value> {
-        Value offsets = c.offsets, mask = c.mask;
-        Value other = arith::ConstantOp::create(
-            t.b, t.loc, t.b.getFloatAttr(element, negInf));
-        Value x = tile::LoadOp::create(t.b, t.loc, t.tileType(element),
-                                       args[0], offsets, mask, other);
-        return {arith::MaximumFOp::create(
-            t.b, t.loc, carried[0], reduce(t, tile::ReduceKind::max, x))};
-      })[0];
-  // Pass 2: the sums of exp(x - max). Masked elements load -inf: exp gives 0.
-  Value sums = forEachChunk(
-      chunkT, p, br, rowIds, rowMask, {rowT.floatConst(element, 0.0)},
-      [&](const TileBuilder &t, ValueRange carried,
-          const Chunk &c) -> SmallVector<Value> {
-        Value offsets = c.offsets, mask = c.mask;
-        Value other = arith::ConstantOp::create(
-            t.b, t.loc, t.b.getFloatAttr(element, negInf));
-        Value x = tile::LoadOp::create(t.b, t.loc, t.tileType(element),
-                                       args[0], offsets, mask, other);
-        Value e = math::ExpOp::create(
-            t.b, t.loc,
-            arith::SubFOp::create(t.b, t.loc, x, rowsToChunk(t, maxima)));
-        return {arith::AddFOp::create(t.b, t.loc, carried[0],
-                                      reduce(t, tile::ReduceKind::sum, e))};
-      })[0];
-  // Pass 3: write exp(x - max) / sum.
-  forEachChunk(chunkT, p, br, rowIds, rowMask, {},
-               [&](const TileBuilder &t, ValueRange,
-                   const Chunk &c) -> SmallVector<Value> {
-                 Value offsets = c.offsets, mask = c.mask;
-                 Value x = t.load(args[0], offsets, mask);
-                 Value e = math::ExpOp::create(
-                     t.b, t.loc,
-                     arith::SubFOp::create(t.b, t.loc, x,
-                                           rowsToChunk(t, maxima)));
-                 Value y = arith::DivFOp::create(t.b, t.loc, e,
-                                                 rowsToChunk(t, sums));
-                 t.store(y, args[1], offsets, mask);
-                 return {};
-               });
+  emitRowKernel(
+      op, "softmax", {bufferOf(op.getInput()), output}, p, element,
+      [&](const RowKernel &k) {
+        TypedAttr negInf = k.rows.b.getFloatAttr(
+            element, -std::numeric_limits<double>::infinity());
+        // Pass 1: the row maxima.
+        Value maxima =
+            k.forEachChunk({k.rows.constant(negInf)},
+                           [&](const TileBuilder &t, ValueRange carried,
+                               const Chunk &c) -> SmallVector<Value> {
+                             Value x = k.load(t, k.args[0], c, negInf);
+                             return {arith::MaximumFOp::create(
+                                 t.b, t.loc, carried[0],
+                                 k.reduce(t, tile::ReduceKind::max, x))};
+                           })[0];
+        // exp(x - max); masked-off elements load -inf and contribute 0.
+        auto shifted = [&](const TileBuilder &t, const Chunk &c) -> Value {
+          Value x = k.load(t, k.args[0], c, negInf);
+          return math::ExpOp::create(
+              t.b, t.loc,
+              arith::SubFOp::create(t.b, t.loc, x, k.broadcast(t, maxima)));
+        };
+        // Pass 2: the sums of exp(x - max).
+        Value sums =
+            k.forEachChunk({k.rows.floatConst(element, 0.0)},
+                           [&](const TileBuilder &t, ValueRange carried,
+                               const Chunk &c) -> SmallVector<Value> {
+                             return {arith::AddFOp::create(
+                                 t.b, t.loc, carried[0],
+                                 k.reduce(t, tile::ReduceKind::sum,
+                                          shifted(t, c)))};
+                           })[0];
+        // Pass 3: write exp(x - max) / sum.
+        k.forEachChunk({}, [&](const TileBuilder &t, ValueRange,
+                               const Chunk &c) -> SmallVector<Value> {
+          Value y = arith::DivFOp::create(t.b, t.loc, shifted(t, c),
+                                          k.broadcast(t, sums));
+          t.store(y, k.args[1], c.offsets, c.mask);
+          return {};
+        });
+      });
 }
 
 void Lowering::lowerNorm(Operation *op, Value input, Value scale, Value bias,
@@ -960,97 +930,82 @@ void Lowering::lowerNorm(Operation *op, Value input, Value scale, Value bias,
   Type element = type.getElementType();
   Value output = allocFor(op->getResult(0));
   buffers[op->getResult(0)] = output;
-  if (p.rows == 0 || p.length == 0)
+  if (p.length == 0)
     return;
-  int64_t br = rowTile(p.length);
-  int64_t bm = std::max<int64_t>(
-      1, std::min<int64_t>(options.blockElements / br,
-                           llvm::PowerOf2Ceil(p.rows)));
   SmallVector<Value> kernelBuffers{bufferOf(input), bufferOf(scale)};
   if (bias)
     kernelBuffers.push_back(bufferOf(bias));
   kernelBuffers.push_back(output);
-  tile::KernelOp kernel = createKernel(op, rms ? "rmsnorm" : "layernorm",
-                                       kernelBuffers, {ceilDiv(p.rows, bm)});
-  OpBuilder b(kernel.getBody().front().getTerminator());
-  Location loc = op->getLoc();
-  auto args = kernel.getBody().front().getArguments();
-  TileBuilder rowT{b, loc, {bm}};
-  TileBuilder chunkT{b, loc, {bm, br}};
-  Value pid = tile::ProgramIdOp::create(b, loc, b.getIndexType(),
-                                        b.getI64IntegerAttr(0));
-  Value rowIds = chunkT.add(
-      chunkT.splat(arith::MulIOp::create(b, loc, pid, chunkT.scalarIndex(bm))),
-      chunkT.iota(0));
-  Value rowMask = chunkT.lessThan(rowIds, p.rows);
-  auto rowSum = [&](const TileBuilder &t, Value x) {
-    return tile::ReduceOp::create(
-        t.b, t.loc, RankedTensorType::get({bm}, element),
-        tile::ReduceKindAttr::get(t.b.getContext(), tile::ReduceKind::sum), x,
-        t.b.getI64IntegerAttr(1));
-  };
-  auto rowsToChunk = [&](const TileBuilder &t, Value rowValues) {
-    return tile::BroadcastOp::create(t.b, t.loc, t.tileType(element),
-                                     rowValues, t.b.getDenseI64ArrayAttr({1}));
-  };
-  Value invLength = rowT.floatConst(element, 1.0 / static_cast<double>(p.length));
-  Value mean;
-  if (!rms) {
-    Value sum = forEachChunk(
-        chunkT, p, br, rowIds, rowMask, {rowT.floatConst(element, 0.0)},
-        [&](const TileBuilder &t, ValueRange carried,
-            const Chunk &c) -> SmallVector<Value> {
-          Value offsets = c.offsets, mask = c.mask;
-          Value x = t.load(args[0], offsets, mask);
-          return {arith::AddFOp::create(t.b, t.loc, carried[0], rowSum(t, x))};
-        })[0];
-    mean = arith::MulFOp::create(b, loc, sum, invLength);
-  }
-  // The mean of squares (of deviations from the mean, for layernorm).
-  Value squares = forEachChunk(
-      chunkT, p, br, rowIds, rowMask, {rowT.floatConst(element, 0.0)},
-      [&](const TileBuilder &t, ValueRange carried,
-          const Chunk &c) -> SmallVector<Value> {
-        Value offsets = c.offsets, mask = c.mask;
-        Value x = t.load(args[0], offsets, mask);
-        if (mean) {
-          Value zero = t.floatConst(element, 0.0);
-          Value centered =
-              arith::SubFOp::create(t.b, t.loc, x, rowsToChunk(t, mean));
-          x = arith::SelectOp::create(t.b, t.loc, mask, centered, zero);
-        }
-        Value sq = arith::MulFOp::create(t.b, t.loc, x, x);
-        return {arith::AddFOp::create(t.b, t.loc, carried[0], rowSum(t, sq))};
-      })[0];
-  Value variance = arith::MulFOp::create(b, loc, squares, invLength);
-  Value rstd = math::RsqrtOp::create(
-      b, loc,
-      arith::AddFOp::create(b, loc, variance,
-                            rowT.floatConst(element, epsilon)));
   auto scaleShape = cast<RankedTensorType>(scale.getType()).getShape();
   Shape biasShape;
   if (bias)
     biasShape = Shape(cast<RankedTensorType>(bias.getType()).getShape());
-  forEachChunk(
-      chunkT, p, br, rowIds, rowMask, {},
-      [&](const TileBuilder &t, ValueRange,
-          const Chunk &c) -> SmallVector<Value> {
-        Value x = t.load(args[0], c.offsets, c.mask);
-        if (mean)
-          x = arith::SubFOp::create(t.b, t.loc, x, rowsToChunk(t, mean));
-        Value y = arith::MulFOp::create(t.b, t.loc, x, rowsToChunk(t, rstd));
-        // The parameters broadcast over the normalized dimensions: index them
-        // by the element's coordinates in the row.
-        SmallVector<Value> coords = t.delinearize(c.cols, p.elementShape);
-        Value g = t.load(args[1], t.broadcastOffset(coords, scaleShape), c.mask);
-        y = arith::MulFOp::create(t.b, t.loc, y, g);
-        if (bias) {
-          Value beta =
-              t.load(args[2], t.broadcastOffset(coords, biasShape), c.mask);
-          y = arith::AddFOp::create(t.b, t.loc, y, beta);
-        }
-        t.store(y, args.back(), c.offsets, c.mask);
-        return {};
+  emitRowKernel(
+      op, rms ? "rmsnorm" : "layernorm", kernelBuffers, p, element,
+      [&](const RowKernel &k) {
+        TypedAttr zero = k.rows.b.getZeroAttr(element);
+        Value invLength = k.rows.floatConst(
+            element, 1.0 / static_cast<double>(p.length));
+        // Sums over each row of `f(chunk)`, one value per row.
+        auto rowSum = [&](llvm::function_ref<Value(const TileBuilder &,
+                                                   const Chunk &, Value)>
+                              f) {
+          return k.forEachChunk(
+              {k.rows.constant(zero)},
+              [&](const TileBuilder &t, ValueRange carried,
+                  const Chunk &c) -> SmallVector<Value> {
+                Value x = f(t, c, k.load(t, k.args[0], c, zero));
+                return {arith::AddFOp::create(
+                    t.b, t.loc, carried[0],
+                    k.reduce(t, tile::ReduceKind::sum, x))};
+              })[0];
+        };
+        OpBuilder &b = k.rows.b;
+        Location loc = k.rows.loc;
+        Value mean;
+        if (!rms)
+          mean = arith::MulFOp::create(
+              b, loc,
+              rowSum([](const TileBuilder &, const Chunk &, Value x) {
+                return x;
+              }),
+              invLength);
+        // The mean of squares (of deviations from the mean, for layernorm);
+        // masked-off elements must not count.
+        Value squares =
+            rowSum([&](const TileBuilder &t, const Chunk &c, Value x) -> Value {
+              if (mean)
+                x = arith::SelectOp::create(
+                    t.b, t.loc, c.mask,
+                    arith::SubFOp::create(t.b, t.loc, x, k.broadcast(t, mean)),
+                    t.constant(zero));
+              return arith::MulFOp::create(t.b, t.loc, x, x);
+            });
+        Value variance = arith::MulFOp::create(b, loc, squares, invLength);
+        Value rstd = math::RsqrtOp::create(
+            b, loc,
+            arith::AddFOp::create(b, loc, variance,
+                                  k.rows.floatConst(element, epsilon)));
+        k.forEachChunk({}, [&](const TileBuilder &t, ValueRange,
+                               const Chunk &c) -> SmallVector<Value> {
+          Value x = k.load(t, k.args[0], c, zero);
+          if (mean)
+            x = arith::SubFOp::create(t.b, t.loc, x, k.broadcast(t, mean));
+          Value y = arith::MulFOp::create(t.b, t.loc, x, k.broadcast(t, rstd));
+          // The parameters broadcast over the normalized dimensions: index
+          // them by the element's coordinates in the row.
+          SmallVector<Value> coords = t.delinearize(c.cols, p.elementShape);
+          Value g =
+              t.load(k.args[1], t.broadcastOffset(coords, scaleShape), c.mask);
+          y = arith::MulFOp::create(t.b, t.loc, y, g);
+          if (bias) {
+            Value beta =
+                t.load(k.args[2], t.broadcastOffset(coords, biasShape), c.mask);
+            y = arith::AddFOp::create(t.b, t.loc, y, beta);
+          }
+          t.store(y, k.args.back(), c.offsets, c.mask);
+          return {};
+        });
       });
 }
 

@@ -108,45 +108,6 @@ static void lowerKernel(tile::KernelOp kernel) {
   kernel.erase();
 }
 
-/// The neutral element of `kind` for `type`.
-static TypedAttr reductionIdentity(OpBuilder &b, tile::ReduceKind kind,
-                                   Type type) {
-  bool isFloat = isa<FloatType>(type);
-  unsigned width = type.getIntOrFloatBitWidth();
-  switch (kind) {
-  case tile::ReduceKind::sum:
-    return b.getZeroAttr(type);
-  case tile::ReduceKind::max:
-    return isFloat ? TypedAttr(b.getFloatAttr(
-                         type, -std::numeric_limits<double>::infinity()))
-                   : TypedAttr(b.getIntegerAttr(
-                         type, APInt::getSignedMinValue(width)));
-  case tile::ReduceKind::min:
-    return isFloat ? TypedAttr(b.getFloatAttr(
-                         type, std::numeric_limits<double>::infinity()))
-                   : TypedAttr(b.getIntegerAttr(
-                         type, APInt::getSignedMaxValue(width)));
-  }
-  llvm_unreachable("unknown reduction");
-}
-
-static Value combine(OpBuilder &b, Location loc, tile::ReduceKind kind,
-                     Value x, Value y) {
-  bool isFloat = isa<FloatType>(x.getType());
-  switch (kind) {
-  case tile::ReduceKind::sum:
-    return isFloat ? Value(arith::AddFOp::create(b, loc, x, y))
-                   : Value(arith::AddIOp::create(b, loc, x, y));
-  case tile::ReduceKind::max:
-    return isFloat ? Value(arith::MaximumFOp::create(b, loc, x, y))
-                   : Value(arith::MaxSIOp::create(b, loc, x, y));
-  case tile::ReduceKind::min:
-    return isFloat ? Value(arith::MinimumFOp::create(b, loc, x, y))
-                   : Value(arith::MinSIOp::create(b, loc, x, y));
-  }
-  llvm_unreachable("unknown reduction");
-}
-
 /// Emits a loop nest over `shape` calling `body` with the indices.
 static void loopNest(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                      function_ref<void(OpBuilder &, ValueRange)> body) {
@@ -250,7 +211,8 @@ static void lowerTileOps(ModuleOp module) {
                                                type.getElementType());
           Value identity = arith::ConstantOp::create(
               b, loc,
-              reductionIdentity(b, reduce.getKind(), type.getElementType()));
+              tile::getReduceIdentity(b, reduce.getKind(),
+                                      type.getElementType()));
           init = linalg::FillOp::create(b, loc, identity, init).getResult(0);
           tile::ReduceKind kind = reduce.getKind();
           auto linalgReduce = linalg::ReduceOp::create(
@@ -258,7 +220,8 @@ static void lowerTileOps(ModuleOp module) {
               ArrayRef<int64_t>{static_cast<int64_t>(reduce.getDim())},
               [&](OpBuilder &nb, Location l, ValueRange args) {
                 linalg::YieldOp::create(
-                    nb, l, combine(nb, l, kind, args[0], args[1]));
+                    nb, l,
+                    tile::buildReduceCombine(nb, l, kind, args[0], args[1]));
               });
           reduce.replaceAllUsesWith(linalgReduce.getResult(0));
         })

@@ -87,8 +87,8 @@ struct Interval {
 /// its whole lifetime. Returns the arena size.
 static uint64_t assignArenaOffsets(std::vector<Interval> intervals,
                                    std::vector<ArtifactBuffer> &buffers) {
-  llvm::stable_sort(intervals, [](const Interval &a, const Interval &b) {
-    return a.first < b.first;
+  llvm::sort(intervals, [](const Interval &a, const Interval &b) {
+    return std::tie(a.first, a.buffer) < std::tie(b.first, b.buffer);
   });
   std::vector<const Interval *> placed;
   uint64_t arenaSize = 0;
