@@ -474,6 +474,14 @@ void WeightStore::keepAlive(std::shared_ptr<void> object) {
   keptAlive.push_back(std::move(object));
 }
 
+/// The error of a failed read of `entry`'s external data.
+static llvm::Error externalReadError(const WeightStore::Entry &entry,
+                                     std::error_code ec) {
+  return llvm::createStringError(
+      ec, "cannot read external data file '%s' of weight '%s': %s",
+      entry.filePath.c_str(), entry.handle.c_str(), ec.message().c_str());
+}
+
 llvm::Expected<ArrayRef<uint8_t>>
 WeightStore::getBytes(const Entry &entry) const {
   if (!entry.isExternal())
@@ -483,12 +491,7 @@ WeightStore::getBytes(const Entry &entry) const {
     auto slice = llvm::MemoryBuffer::getFileSlice(
         entry.filePath, entry.byteSize, entry.fileOffset);
     if (!slice)
-      return llvm::createStringError(
-          slice.getError(),
-          "cannot read external data file '%s' of weight "
-          "'%s': %s",
-          entry.filePath.c_str(), entry.handle.c_str(),
-          slice.getError().message().c_str());
+      return externalReadError(entry, slice.getError());
     buffer = std::move(*slice);
   }
   return ArrayRef<uint8_t>(
@@ -510,12 +513,7 @@ llvm::Error WeightStore::writeBytes(const Entry &entry,
     auto slice = llvm::MemoryBuffer::getFileSlice(entry.filePath, size,
                                                   entry.fileOffset + done);
     if (!slice)
-      return llvm::createStringError(
-          slice.getError(),
-          "cannot read external data file '%s' of weight "
-          "'%s': %s",
-          entry.filePath.c_str(), entry.handle.c_str(),
-          slice.getError().message().c_str());
+      return externalReadError(entry, slice.getError());
     os.write((*slice)->getBufferStart(), (*slice)->getBufferSize());
   }
   return llvm::Error::success();
