@@ -35,26 +35,43 @@ LogicalResult meld::lowerTileToHost(ModuleOp module) {
   return runPipeline(module, buildMeldCpuPipeline);
 }
 
-LogicalResult meld::compileToArtifact(ModuleOp module,
-                                      const WeightStore &weights,
-                                      llvm::StringRef path,
-                                      const HostObjectOptions &host) {
-  if (failed(lowerGraphToTile(module)))
+/// Lowers `module` to tile kernels and reads its launch plan into `spec`.
+static LogicalResult planArtifact(ModuleOp module,
+                                  const meld::WeightStore &weights,
+                                  meld::ArtifactSpec &spec) {
+  if (failed(meld::lowerGraphToTile(module)))
     return failure();
-
-  ArtifactSpec spec;
-  auto lookup = [&](llvm::StringRef handle) -> llvm::Expected<WeightSource> {
-    const WeightStore::Entry *entry = weights.lookup(handle);
+  auto lookup =
+      [&](llvm::StringRef handle) -> llvm::Expected<meld::WeightSource> {
+    const meld::WeightStore::Entry *entry = weights.lookup(handle);
     if (!entry)
       return llvm::createStringError("no data for weight '" + handle + "'");
-    WeightSource source;
+    meld::WeightSource source;
     source.size = entry->byteSize;
     source.write = [&weights, entry](llvm::raw_ostream &os) {
       return weights.writeBytes(*entry, os);
     };
     return source;
   };
-  if (failed(buildArtifactPlan(module, lookup, spec)))
+  return meld::buildArtifactPlan(module, lookup, spec);
+}
+
+LogicalResult meld::printArtifactPlan(ModuleOp module,
+                                      const WeightStore &weights,
+                                      llvm::raw_ostream &os) {
+  ArtifactSpec spec;
+  if (failed(planArtifact(module, weights, spec)))
+    return failure();
+  printArtifactPlanJSON(spec, os);
+  return success();
+}
+
+LogicalResult meld::compileToArtifact(ModuleOp module,
+                                      const WeightStore &weights,
+                                      llvm::StringRef path,
+                                      const HostObjectOptions &host) {
+  ArtifactSpec spec;
+  if (failed(planArtifact(module, weights, spec)))
     return failure();
 
   if (failed(lowerTileToHost(module)))

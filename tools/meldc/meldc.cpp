@@ -34,7 +34,7 @@ namespace cl = llvm::cl;
 namespace {
 
 /// What meldc produces.
-enum class EmitKind { Graph, Tile, LLVM, Artifact };
+enum class EmitKind { Graph, Tile, Plan, LLVM, Artifact };
 
 struct Options {
   cl::OptionCategory category{"meldc options"};
@@ -49,6 +49,8 @@ struct Options {
           clEnumValN(EmitKind::Graph, "graph",
                      "the imported model in the graph dialect (MLIR text)"),
           clEnumValN(EmitKind::Tile, "tile", "tile-dialect kernels (MLIR text)"),
+          clEnumValN(EmitKind::Plan, "plan",
+                     "the artifact's buffer and launch plan (JSON)"),
           clEnumValN(EmitKind::LLVM, "llvm", "the LLVM dialect (MLIR text)"),
           clEnumValN(EmitKind::Artifact, "artifact",
                      "a .meld artifact for meld-run")),
@@ -190,6 +192,16 @@ int main(int argc, char **argv) {
     if (failed(meld::lowerGraphToTile(*module)))
       return 1;
     return failed(writeModule(*module, cli.output)) ? 1 : 0;
+  case EmitKind::Plan: {
+    std::string error;
+    auto file = openOutputFile(cli.output, &error);
+    if (!file)
+      return usageError(error);
+    if (failed(meld::printArtifactPlan(*module, weights, file->os())))
+      return 1;
+    file->keep();
+    return 0;
+  }
   case EmitKind::LLVM:
     if (failed(meld::lowerGraphToTile(*module)) ||
         failed(meld::lowerTileToHost(*module)))

@@ -23,6 +23,12 @@ mlir::LogicalResult lowerGraphToTile(mlir::ModuleOp module);
 /// Tile kernels to host kernels in the LLVM dialect. Drops the launch plan.
 mlir::LogicalResult lowerTileToHost(mlir::ModuleOp module);
 
+/// Lowers the graph-dialect `module` (modified in place) to tile kernels and
+/// prints the artifact's buffer and launch plan as JSON to `os`.
+mlir::LogicalResult printArtifactPlan(mlir::ModuleOp module,
+                                      const WeightStore &weights,
+                                      llvm::raw_ostream &os);
+
 /// Compiles the graph-dialect `module` (modified in place) into the artifact
 /// at `path`, taking weight bytes from `weights`.
 mlir::LogicalResult compileToArtifact(mlir::ModuleOp module,

@@ -35,6 +35,10 @@ mlir::LogicalResult buildArtifactPlan(mlir::ModuleOp module,
                                       WeightLookup weights,
                                       ArtifactSpec &spec);
 
+/// Writes the plan of `spec` (signatures, buffers with their arena or weight
+/// offsets, launches, arena size) as JSON, for `meldc --emit plan`.
+void printArtifactPlanJSON(const ArtifactSpec &spec, llvm::raw_ostream &os);
+
 } // namespace meld
 
 #endif // MELD_TARGET_LAUNCHPLAN_H

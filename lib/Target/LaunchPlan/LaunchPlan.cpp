@@ -6,6 +6,8 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -279,4 +281,68 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
   // whole run, so the assignment keeps them apart.
   spec.arenaSize = assignArenaOffsets(std::move(intervals), spec.buffers);
   return success();
+}
+
+static llvm::StringRef dtypeName(ArtifactDType dtype) {
+  switch (dtype) {
+  case ArtifactDType::F32:
+    return "f32";
+  case ArtifactDType::F16:
+    return "f16";
+  case ArtifactDType::BF16:
+    return "bf16";
+  case ArtifactDType::F64:
+    return "f64";
+  case ArtifactDType::I64:
+    return "i64";
+  case ArtifactDType::I32:
+    return "i32";
+  case ArtifactDType::I8:
+    return "i8";
+  case ArtifactDType::U8:
+    return "u8";
+  case ArtifactDType::Bool:
+    return "bool";
+  }
+  llvm_unreachable("unknown dtype");
+}
+
+void meld::printArtifactPlanJSON(const ArtifactSpec &spec,
+                                 llvm::raw_ostream &os) {
+  auto tensors = [](const std::vector<ArtifactTensor> &list) {
+    llvm::json::Array array;
+    for (const ArtifactTensor &t : list)
+      array.push_back(llvm::json::Object{
+          {"name", t.name},
+          {"dtype", dtypeName(t.dtype)},
+          {"shape", llvm::json::Array(t.shape)},
+          {"buffer", t.buffer}});
+    return array;
+  };
+  llvm::json::Array buffers;
+  for (const ArtifactBuffer &b : spec.buffers)
+    buffers.push_back(llvm::json::Object{
+        {"kind", b.kind == ArtifactBufferKind::Arena ? "arena" : "weight"},
+        {"offset", static_cast<int64_t>(b.offset)},
+        {"size", static_cast<int64_t>(b.size)},
+        {"dtype", dtypeName(b.dtype)},
+        {"name", b.name}});
+  llvm::json::Array launches;
+  for (const ArtifactLaunch &l : spec.launches)
+    launches.push_back(llvm::json::Object{
+        {"kernel", l.kernel},
+        {"grid", llvm::json::Array(l.grid)},
+        {"args", llvm::json::Array(l.args)},
+        {"location", l.location}});
+  uint64_t weightsSize = 0;
+  for (const ArtifactWeight &w : spec.weights)
+    weightsSize = std::max(weightsSize, w.offset + w.size);
+  llvm::json::Object plan{
+      {"inputs", tensors(spec.inputs)},
+      {"outputs", tensors(spec.outputs)},
+      {"arena_size", static_cast<int64_t>(spec.arenaSize)},
+      {"weights_size", static_cast<int64_t>(weightsSize)},
+      {"buffers", std::move(buffers)},
+      {"launches", std::move(launches)}};
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(plan))) << "\n";
 }
