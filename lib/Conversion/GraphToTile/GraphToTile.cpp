@@ -1186,6 +1186,13 @@ void Lowering::lowerGemm(graph::GemmOp op) {
 
 LogicalResult Lowering::lowerOp(Operation *op) {
   using namespace graph;
+  // Kernels compute with arith, whose integers are signless (and signed here).
+  for (Type type : llvm::concat<const Type>(op->getOperandTypes(),
+                                            op->getResultTypes()))
+    if (getElementTypeOrSelf(type).isUnsignedInteger())
+      return op->emitOpError("element type ")
+             << getElementTypeOrSelf(type)
+             << " has no tile lowering (integers must be signless)";
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](ConstantOp c) {
         auto type = cast<RankedTensorType>(c.getType());

@@ -14,3 +14,11 @@ func.func @main(%x: tensor<4xf32> {meld.name = "x"}) -> (tensor<4xf32> {meld.nam
   %0 = tensor.empty() : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+func.func @main(%x: tensor<4xui8> {meld.name = "x"}) -> (tensor<4xui8> {meld.name = "y"}) {
+  // expected-error @below {{'graph.neg' op element type 'ui8' has no tile lowering (integers must be signless)}}
+  %0 = graph.neg %x : tensor<4xui8>
+  return %0 : tensor<4xui8>
+}
