@@ -37,6 +37,15 @@ tools = [
 ]
 llvm_config.add_tool_substitutions(tools, [config.meld_tools_dir])
 
+# ptxas (the CUDA toolkit's PTX assembler) checks the PTX Meld emits.
+import shutil
+if os.path.exists("/usr/local/cuda/bin/ptxas") or shutil.which("ptxas"):
+    config.available_features.add("ptxas")
+
 # A GPU is never assumed: tests that need one say `REQUIRES: cuda`.
 if os.path.exists("/dev/nvidiactl") or os.environ.get("MELD_TEST_CUDA") == "1":
     config.available_features.add("cuda")
+
+# The CUDA toolkit's driver stub library (its message is tested; no GPU).
+if os.path.exists("/usr/local/cuda/lib64/stubs/libcuda.so"):
+    config.available_features.add("cuda-stub")

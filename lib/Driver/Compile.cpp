@@ -4,24 +4,44 @@
 
 #include "meld/Pipelines/Pipelines.h"
 #include "meld/Target/Artifact.h"
+#include "meld/Target/CUDA.h"
 #include "meld/Target/LaunchPlan.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
+using namespace meld;
+
+llvm::ArrayRef<llvm::StringRef> meld::getSupportedTargets() {
+  static const llvm::StringRef targets[] = {"sm_80", "sm_86", "sm_89",
+                                            "sm_90", "sm_90a"};
+  return targets;
+}
 
 /// Runs the pipeline `build` adds on `module`, with meldc's pass manager
 /// command-line options (--mlir-timing, --mlir-print-ir-after, ...).
 static LogicalResult runPipeline(ModuleOp module,
-                                 void (*build)(OpPassManager &)) {
+                                 llvm::function_ref<void(OpPassManager &)> build) {
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
   applyDefaultTimingPassManagerCLOptions(pm);
   build(pm);
   return pm.run(module);
+}
+
+static void setGpuOptions(MeldGpuPipelineOptions &gpu,
+                          const CompileOptions &options,
+                          llvm::StringRef chip) {
+  gpu.chip = chip.str();
+  gpu.threadsPerBlock = options.threadsPerBlock;
+  gpu.cudaPath = options.cudaPath;
 }
 
 LogicalResult meld::lowerGraphToTile(ModuleOp module) {
@@ -35,25 +55,74 @@ LogicalResult meld::lowerTileToHost(ModuleOp module) {
   return runPipeline(module, buildMeldCpuPipeline);
 }
 
-/// Lowers `module` to tile kernels and reads its launch plan into `spec`.
-static LogicalResult planArtifact(ModuleOp module,
-                                  const meld::WeightStore &weights,
-                                  meld::ArtifactSpec &spec) {
-  if (failed(meld::lowerGraphToTile(module)))
+LogicalResult meld::lowerTileToGPU(ModuleOp module,
+                                   const CompileOptions &options) {
+  MeldGpuPipelineOptions gpu;
+  setGpuOptions(gpu, options, "sm_80");
+  return runPipeline(module, [&](OpPassManager &pm) {
+    buildMeldGpuKernelPipeline(pm, gpu);
+  });
+}
+
+/// Lowers the GPU kernels in `module` (after lowerTileToGPU) to PTX for
+/// `chip`, in place, and returns the PTX.
+static FailureOr<std::string> lowerGPUToPTX(ModuleOp module,
+                                            llvm::StringRef chip,
+                                            const CompileOptions &options) {
+  MeldGpuPipelineOptions gpu;
+  setGpuOptions(gpu, options, chip);
+  if (failed(runPipeline(module, [&](OpPassManager &pm) {
+        buildMeldNvvmPipeline(pm, gpu);
+      })))
     return failure();
-  auto lookup =
-      [&](llvm::StringRef handle) -> llvm::Expected<meld::WeightSource> {
-    const meld::WeightStore::Entry *entry = weights.lookup(handle);
+  std::string ptx;
+  module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute attr : binary.getObjects())
+      if (auto object = dyn_cast<gpu::ObjectAttr>(attr))
+        ptx += object.getObject().getValue();
+  });
+  if (!ptx.empty())
+    return ptx;
+  // A model without kernels (every output a constant or an input) still gets
+  // a module for every target, so that every artifact loads the same way.
+  if (!module.getOps<gpu::BinaryOp>().empty())
+    return module.emitError("no PTX was produced for ") << chip;
+  std::string isa = getPtxFeatures(chip).value_or("+ptx70");
+  return llvm::formatv(".version {0}.{1}\n.target {2}\n.address_size 64\n",
+                       isa.substr(4, 1), isa.substr(5), chip)
+      .str();
+}
+
+LogicalResult meld::emitPTX(ModuleOp module, llvm::StringRef chip,
+                            const CompileOptions &options,
+                            llvm::raw_ostream &os) {
+  if (failed(lowerGraphToTile(module)) ||
+      failed(lowerTileToGPU(module, options)))
+    return failure();
+  FailureOr<std::string> ptx = lowerGPUToPTX(module, chip, options);
+  if (failed(ptx))
+    return failure();
+  os << *ptx;
+  return success();
+}
+
+/// Lowers `module` to tile kernels and reads its launch plan into `spec`.
+static LogicalResult planArtifact(ModuleOp module, const WeightStore &weights,
+                                  ArtifactSpec &spec) {
+  if (failed(lowerGraphToTile(module)))
+    return failure();
+  auto lookup = [&](llvm::StringRef handle) -> llvm::Expected<WeightSource> {
+    const WeightStore::Entry *entry = weights.lookup(handle);
     if (!entry)
       return llvm::createStringError("no data for weight '" + handle + "'");
-    meld::WeightSource source;
+    WeightSource source;
     source.size = entry->byteSize;
     source.write = [&weights, entry](llvm::raw_ostream &os) {
       return weights.writeBytes(*entry, os);
     };
     return source;
   };
-  return meld::buildArtifactPlan(module, lookup, spec);
+  return buildArtifactPlan(module, lookup, spec);
 }
 
 LogicalResult meld::printArtifactPlan(ModuleOp module,
@@ -66,17 +135,126 @@ LogicalResult meld::printArtifactPlan(ModuleOp module,
   return success();
 }
 
+namespace {
+/// One row of the --report table.
+struct ReportRow {
+  std::string target;
+  PtxasKernelInfo kernel;
+  int64_t threads;
+  std::optional<double> occupancy;
+};
+} // namespace
+
+static void printReport(llvm::ArrayRef<ReportRow> rows, bool json,
+                        llvm::raw_ostream &os) {
+  if (json) {
+    llvm::json::Array array;
+    for (const ReportRow &r : rows) {
+      llvm::json::Object row{
+          {"kernel", r.kernel.name},
+          {"target", r.target},
+          {"registers", r.kernel.registers},
+          {"spill_store_bytes", r.kernel.spillStoreBytes},
+          {"spill_load_bytes", r.kernel.spillLoadBytes},
+          {"shared_bytes", r.kernel.sharedBytes},
+          {"stack_frame_bytes", r.kernel.stackFrameBytes},
+          {"barriers", r.kernel.barriers},
+          {"threads_per_block", r.threads}};
+      if (r.occupancy)
+        row["occupancy"] = *r.occupancy;
+      array.push_back(std::move(row));
+    }
+    os << llvm::formatv("{0:2}", llvm::json::Value(std::move(array))) << "\n";
+    return;
+  }
+  os << llvm::formatv("{0,-24} {1,-7} {2,5} {3,8} {4,8} {5,7} {6,6} {7,9}\n",
+                      "kernel", "target", "regs", "spill-st", "spill-ld",
+                      "smem", "stack", "occupancy");
+  for (const ReportRow &r : rows)
+    os << llvm::formatv(
+        "{0,-24} {1,-7} {2,5} {3,8} {4,8} {5,7} {6,6} {7,9}\n", r.kernel.name,
+        r.target, r.kernel.registers, r.kernel.spillStoreBytes,
+        r.kernel.spillLoadBytes, r.kernel.sharedBytes,
+        r.kernel.stackFrameBytes,
+        r.occupancy ? llvm::formatv("{0:P0}", *r.occupancy).str()
+                    : std::string("-"));
+}
+
+/// Adds the GPU kernels of the tile module `module` to `spec`: launch
+/// geometry, then PTX (and a cubin, where ptxas exists) for every target.
+static LogicalResult addGPUModules(ModuleOp module,
+                                   const CompileOptions &options,
+                                   ArtifactSpec &spec) {
+  if (options.targets.empty())
+    return success();
+  OwningOpRef<ModuleOp> kernels = module.clone();
+  if (failed(lowerTileToGPU(*kernels, options)))
+    return failure();
+  // Launch geometry: the block and shared memory each kernel was built for.
+  llvm::StringMap<std::pair<int64_t, int64_t>> geometry;
+  kernels->walk([&](gpu::GPUFuncOp func) {
+    int64_t threads = 1;
+    if (auto block = func.getKnownBlockSize())
+      threads = (*block)[0];
+    int64_t shared = 0;
+    if (auto attr = func->getAttrOfType<IntegerAttr>("meld.shared_bytes"))
+      shared = attr.getInt();
+    geometry[func.getName()] = {threads, shared};
+  });
+  for (ArtifactLaunch &launch : spec.launches) {
+    auto it = geometry.find(launch.kernel);
+    if (it == geometry.end())
+      return module.emitError("no GPU kernel for launch of '")
+             << launch.kernel << "'";
+    launch.block = {static_cast<uint32_t>(it->second.first), 1, 1};
+    launch.sharedMemoryBytes = static_cast<uint32_t>(it->second.second);
+  }
+
+  std::optional<std::string> ptxas = findPtxas(options.cudaPath);
+  std::vector<ReportRow> report;
+  for (const std::string &target : options.targets) {
+    OwningOpRef<ModuleOp> perTarget = kernels->clone();
+    FailureOr<std::string> ptx = lowerGPUToPTX(*perTarget, target, options);
+    if (failed(ptx))
+      return failure();
+    spec.modules.push_back(
+        {target, "ptx", std::vector<uint8_t>(ptx->begin(), ptx->end())});
+    if (!ptxas) {
+      if (options.report)
+        return module.emitError("--report needs ptxas: no CUDA toolkit at '")
+               << options.cudaPath << "' and none on PATH";
+      continue;
+    }
+    auto assembled = assemblePtx(*ptx, target, *ptxas);
+    if (!assembled)
+      return module.emitError() << llvm::toString(assembled.takeError());
+    spec.modules.push_back({target, "cubin", std::move(assembled->cubin)});
+    for (PtxasKernelInfo &kernel : assembled->kernels) {
+      int64_t threads = geometry.lookup(kernel.name).first;
+      report.push_back({target, kernel, threads,
+                        getTheoreticalOccupancy(target, threads,
+                                                kernel.registers,
+                                                kernel.sharedBytes)});
+    }
+  }
+  if (options.report)
+    printReport(report, options.reportJSON, *options.report);
+  return success();
+}
+
 LogicalResult meld::compileToArtifact(ModuleOp module,
                                       const WeightStore &weights,
                                       llvm::StringRef path,
-                                      const HostObjectOptions &host) {
+                                      const CompileOptions &options) {
   ArtifactSpec spec;
   if (failed(planArtifact(module, weights, spec)))
+    return failure();
+  if (failed(addGPUModules(module, options, spec)))
     return failure();
 
   if (failed(lowerTileToHost(module)))
     return failure();
-  auto library = emitHostSharedObject(module, host);
+  auto library = emitHostSharedObject(module, options.host);
   if (!library)
     return emitError(module.getLoc())
            << llvm::toString(library.takeError());

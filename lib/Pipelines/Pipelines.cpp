@@ -8,10 +8,14 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FileSystem.h"
 
 using namespace mlir;
 
@@ -63,6 +67,58 @@ void meld::buildMeldCpuPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
+std::optional<std::string> meld::getPtxFeatures(llvm::StringRef chip) {
+  return llvm::StringSwitch<std::optional<std::string>>(chip)
+      .Case("sm_80", "+ptx70")
+      .Case("sm_86", "+ptx71")
+      .Case("sm_89", "+ptx78")
+      .Case("sm_90", "+ptx78")
+      .Case("sm_90a", "+ptx80")
+      .Default(std::nullopt);
+}
+
+void meld::buildMeldGpuKernelPipeline(OpPassManager &pm,
+                                      const MeldGpuPipelineOptions &options) {
+  // Step 1: kernels onto the threads of blocks.
+  ConvertTileToGPUOptions threads;
+  threads.threadsPerBlock = options.threadsPerBlock;
+  pm.addPass(createConvertTileToGPU(threads));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void meld::buildMeldNvvmPipeline(OpPassManager &pm,
+                                 const MeldGpuPipelineOptions &options) {
+  // Step 1: to NVVM. Kernel parameters are bare pointers, one per buffer.
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createSCFToControlFlowPass());
+  ConvertGpuOpsToNVVMOpsOptions nvvm;
+  nvvm.useBarePtrCallConv = true;
+  kernels.addPass(createConvertGpuOpsToNVVMOps(nvvm));
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  // Step 2: PTX for the chip, math functions from libdevice.
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features = getPtxFeatures(options.chip).value_or("");
+  target.optLevel = 3;
+  std::string libdevice = options.cudaPath + "/nvvm/libdevice/libdevice.10.bc";
+  if (llvm::sys::fs::exists(libdevice))
+    target.linkLibs.push_back(libdevice);
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = "isa";
+  binary.toolkitPath = options.cudaPath;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void meld::buildMeldGpuPipeline(OpPassManager &pm,
+                                const MeldGpuPipelineOptions &options) {
+  buildMeldGpuKernelPipeline(pm, options);
+  buildMeldNvvmPipeline(pm, options);
+}
+
 void meld::registerMeldPipelines() {
   PassPipelineRegistration<>("meld-graph-pipeline",
                              "Graph-level cleanup before tiling",
@@ -73,4 +129,7 @@ void meld::registerMeldPipelines() {
   PassPipelineRegistration<>("meld-cpu-pipeline",
                              "Tile kernels to the LLVM dialect for the host",
                              buildMeldCpuPipeline);
+  PassPipelineRegistration<MeldGpuPipelineOptions>(
+      "meld-gpu-pipeline", "Tile kernels to PTX for one GPU",
+      buildMeldGpuPipeline);
 }

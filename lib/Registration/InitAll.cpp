@@ -12,11 +12,13 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void meld::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<graph::GraphDialect, tile::TileDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  mlir::registerAllToLLVMIRTranslations(registry);
 }
 
 void meld::registerAllPasses() {

@@ -23,6 +23,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -34,7 +35,7 @@ namespace cl = llvm::cl;
 namespace {
 
 /// What meldc produces.
-enum class EmitKind { Graph, Tile, Plan, LLVM, Artifact };
+enum class EmitKind { Graph, Tile, Plan, GPU, LLVM, PTX, Artifact };
 
 struct Options {
   cl::OptionCategory category{"meldc options"};
@@ -51,7 +52,12 @@ struct Options {
           clEnumValN(EmitKind::Tile, "tile", "tile-dialect kernels (MLIR text)"),
           clEnumValN(EmitKind::Plan, "plan",
                      "the artifact's buffer and launch plan (JSON)"),
-          clEnumValN(EmitKind::LLVM, "llvm", "the LLVM dialect (MLIR text)"),
+          clEnumValN(EmitKind::GPU, "gpu",
+                     "GPU kernels: gpu dialect, before NVVM (MLIR text)"),
+          clEnumValN(EmitKind::LLVM, "llvm",
+                     "host kernels in the LLVM dialect (MLIR text)"),
+          clEnumValN(EmitKind::PTX, "ptx",
+                     "the PTX module of one target (--target names one)"),
           clEnumValN(EmitKind::Artifact, "artifact",
                      "a .meld artifact for meld-run")),
       cl::cat(category)};
@@ -60,6 +66,26 @@ struct Options {
       cl::desc("Freeze graph input NAME to the tensor in FILE (.npy or ONNX "
                "TensorProto .pb); it leaves the signature (repeatable)"),
       cl::value_desc("NAME=FILE"), cl::cat(category)};
+  cl::list<std::string> targets{
+      "target",
+      cl::desc("GPU targets, comma-separated: sm_80, sm_86, sm_89, sm_90, "
+               "sm_90a (default sm_80,sm_90a); the artifact carries PTX for "
+               "each, and cubins when ptxas is found"),
+      cl::value_desc("sm_XX,..."), cl::CommaSeparated, cl::cat(category)};
+  cl::opt<std::string> report{
+      "report",
+      cl::desc("Print, per kernel and target, the registers, spill bytes, "
+               "shared memory and stack frame ptxas reports and the "
+               "theoretical occupancy (--report=json for JSON)"),
+      cl::ValueOptional, cl::value_desc("json"), cl::cat(category)};
+  cl::opt<std::string> cudaPath{
+      "cuda-path",
+      cl::desc("The CUDA toolkit (libdevice for math, ptxas for cubins)"),
+      cl::init("/usr/local/cuda"), cl::value_desc("dir"), cl::cat(category)};
+  cl::opt<int64_t> threadsPerBlock{
+      "threads-per-block",
+      cl::desc("Threads of each GPU block (a multiple of 32)"), cl::init(128),
+      cl::cat(category)};
   cl::list<std::string> shapes{
       "shape",
       cl::desc("Fix the shape of graph input NAME, e.g. input_ids=1x41 "
@@ -176,6 +202,26 @@ int main(int argc, char **argv) {
     return success();
   });
 
+  meld::CompileOptions compileOptions;
+  if (!cli.targets.empty())
+    compileOptions.targets.assign(cli.targets.begin(), cli.targets.end());
+  for (const std::string &target : compileOptions.targets)
+    if (!llvm::is_contained(meld::getSupportedTargets(), target))
+      return usageError("unknown target '" + target +
+                        "'; supported: " +
+                        llvm::join(meld::getSupportedTargets(), ", "));
+  compileOptions.cudaPath = cli.cudaPath;
+  compileOptions.threadsPerBlock = cli.threadsPerBlock;
+  if (cli.report.getNumOccurrences()) {
+    if (!cli.report.empty() && cli.report != "json")
+      return usageError("--report takes no value or 'json', got '" +
+                        cli.report + "'");
+    compileOptions.report = &llvm::outs();
+    compileOptions.reportJSON = cli.report == "json";
+  }
+  if (cli.emit == EmitKind::PTX && compileOptions.targets.size() != 1)
+    return usageError("--emit=ptx needs --target naming exactly one target");
+
   meld::ImportOptions importOptions;
   if (failed(parseImportOptions(cli, importOptions)))
     return 1;
@@ -202,6 +248,22 @@ int main(int argc, char **argv) {
     file->keep();
     return 0;
   }
+  case EmitKind::GPU:
+    if (failed(meld::lowerGraphToTile(*module)) ||
+        failed(meld::lowerTileToGPU(*module, compileOptions)))
+      return 1;
+    return failed(writeModule(*module, cli.output)) ? 1 : 0;
+  case EmitKind::PTX: {
+    std::string error;
+    auto file = openOutputFile(cli.output, &error);
+    if (!file)
+      return usageError(error);
+    if (failed(meld::emitPTX(*module, compileOptions.targets.front(),
+                             compileOptions, file->os())))
+      return 1;
+    file->keep();
+    return 0;
+  }
   case EmitKind::LLVM:
     if (failed(meld::lowerGraphToTile(*module)) ||
         failed(meld::lowerTileToHost(*module)))
@@ -210,8 +272,10 @@ int main(int argc, char **argv) {
   case EmitKind::Artifact:
     if (cli.output == "-")
       return usageError("--emit=artifact needs -o FILE");
-    return failed(meld::compileToArtifact(*module, weights, cli.output)) ? 1
-                                                                          : 0;
+    return failed(meld::compileToArtifact(*module, weights, cli.output,
+                                          compileOptions))
+               ? 1
+               : 0;
   }
   return 0;
 }

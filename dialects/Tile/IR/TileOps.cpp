@@ -3,6 +3,8 @@
 #include "dialects/Tile/IR/TileOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/FunctionImplementation.h"
@@ -206,6 +208,15 @@ Value meld::tile::buildReduceCombine(OpBuilder &builder, Location loc,
                    : Value(arith::MinSIOp::create(builder, loc, lhs, rhs));
   }
   llvm_unreachable("unknown reduction");
+}
+
+void meld::tile::eraseLaunchPlan(ModuleOp module) {
+  if (auto main = module.lookupSymbol<func::FuncOp>("main"))
+    main.erase();
+  for (auto global :
+       llvm::make_early_inc_range(module.getOps<memref::GlobalOp>()))
+    if (SymbolTable::symbolKnownUseEmpty(global, module))
+      global.erase();
 }
 
 //===----------------------------------------------------------------------===//

@@ -5,6 +5,7 @@
 
 #include "dialects/Tile/IR/TileDialect.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
@@ -32,6 +33,11 @@ mlir::TypedAttr getReduceIdentity(mlir::Builder &builder, ReduceKind kind,
 mlir::Value buildReduceCombine(mlir::OpBuilder &builder, mlir::Location loc,
                                ReduceKind kind, mlir::Value lhs,
                                mlir::Value rhs);
+
+/// Erases the host launch plan of `module` (the `@main` function of
+/// tile.launch ops that meld-graph-to-tile builds) and the constants only it
+/// used. Lowerings of the kernels call it once the plan has been read.
+void eraseLaunchPlan(mlir::ModuleOp module);
 
 } // namespace meld::tile
 

@@ -85,4 +85,44 @@ def ConvertTileToCPU : Pass<"meld-tile-to-cpu", "mlir::ModuleOp"> {
   ];
 }
 
+def ConvertTileToGPU : Pass<"meld-tile-to-gpu", "mlir::ModuleOp"> {
+  let summary = "Map tile kernels onto the threads of GPU blocks";
+  let description = [{
+    Turns every `tile.kernel` into a `gpu.func` kernel (in a `gpu.module`
+    named `meld_kernels`) run by one block of `threads-per-block` threads per
+    program. Tiles are distributed cyclically over the threads (element `e` in
+    thread `e mod T`, slot `e div T`), so each thread holds a few scalars per
+    tile and contiguous accesses coalesce. `tile.dot` stages its operands in
+    shared memory; `tile.reduce` combines strided partial results with warp
+    shuffles; `tile.broadcast` goes through shared memory; barriers bracket
+    each. Every kernel records its grid (`meld.grid`), block
+    (`known_block_size`) and shared memory (`meld.shared_bytes`).
+
+    Before:
+    ```mlir
+    tile.kernel @k(%a: memref<4096xf32>) attributes {grid = array<i64: 4>} {
+      ...
+    }
+    ```
+    After:
+    ```mlir
+    gpu.module @meld_kernels {
+      gpu.func @k(%a: memref<4096xf32>) workgroup(...) kernel
+          attributes {known_block_size = array<i32: 128, 1, 1>, meld.grid = array<i64: 4>, ...} {
+        %tid = gpu.thread_id x
+        ...
+      }
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::gpu::GPUDialect",
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"
+  ];
+  let options = [
+    Option<"threadsPerBlock", "threads-per-block", "int64_t", "128",
+           "Threads of each block (a multiple of 32)">,
+  ];
+}
+
 #endif // MELD_CONVERSION_PASSES_TD

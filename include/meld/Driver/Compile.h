@@ -1,9 +1,10 @@
 //===- Compile.h - Meld's compilation flow ----------------------*- C++ -*-===//
 //
 // The steps meldc runs after importing a model, each on a module in place:
-// graph dialect -> tile kernels and launch plan -> host kernels in the LLVM
-// dialect -> artifact. Each step is one of the documented pipelines of
-// meld/Pipelines/Pipelines.h, so meld-opt can reproduce it.
+// graph dialect -> tile kernels and launch plan -> kernels per target (host
+// code for the CPU; PTX and cubins for each GPU) -> artifact. Each step is one
+// of the documented pipelines of meld/Pipelines/Pipelines.h, so meld-opt can
+// reproduce it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,13 +16,47 @@
 
 #include "mlir/IR/BuiltinOps.h"
 
+#include <string>
+#include <vector>
+
+namespace llvm {
+class raw_ostream;
+} // namespace llvm
+
 namespace meld {
+
+/// How meldc compiles.
+struct CompileOptions {
+  /// GPU targets the artifact carries PTX (and cubins) for.
+  std::vector<std::string> targets = {"sm_80", "sm_90a"};
+  /// The CUDA toolkit: libdevice for math functions, ptxas for cubins.
+  std::string cudaPath = "/usr/local/cuda";
+  /// Threads of each GPU block.
+  int64_t threadsPerBlock = 128;
+  HostObjectOptions host;
+  /// Where to print ptxas's report per kernel and target (none when null).
+  llvm::raw_ostream *report = nullptr;
+  bool reportJSON = false;
+};
+
+/// The GPU targets Meld compiles for.
+llvm::ArrayRef<llvm::StringRef> getSupportedTargets();
 
 /// Graph dialect to tile kernels plus the launch plan in `@main`.
 mlir::LogicalResult lowerGraphToTile(mlir::ModuleOp module);
 
 /// Tile kernels to host kernels in the LLVM dialect. Drops the launch plan.
 mlir::LogicalResult lowerTileToHost(mlir::ModuleOp module);
+
+/// Tile kernels to GPU kernels (gpu.func, before NVVM). Drops the launch plan.
+mlir::LogicalResult lowerTileToGPU(mlir::ModuleOp module,
+                                   const CompileOptions &options);
+
+/// Writes the PTX of the graph-dialect `module` (modified in place) for `chip`
+/// to `os`.
+mlir::LogicalResult emitPTX(mlir::ModuleOp module, llvm::StringRef chip,
+                            const CompileOptions &options,
+                            llvm::raw_ostream &os);
 
 /// Lowers the graph-dialect `module` (modified in place) to tile kernels and
 /// prints the artifact's buffer and launch plan as JSON to `os`.
@@ -34,7 +69,7 @@ mlir::LogicalResult printArtifactPlan(mlir::ModuleOp module,
 mlir::LogicalResult compileToArtifact(mlir::ModuleOp module,
                                       const WeightStore &weights,
                                       llvm::StringRef path,
-                                      const HostObjectOptions &host = {});
+                                      const CompileOptions &options = {});
 
 } // namespace meld
 

@@ -10,6 +10,7 @@
 #define MELD_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
 
 namespace meld {
 
@@ -23,6 +24,42 @@ void buildMeldTilePipeline(mlir::OpPassManager &pm);
 /// Tile kernels to the LLVM dialect for the host, with Meld's CPU kernel ABI
 /// (`meld-cpu-pipeline`). Expects the launch plan to have been read already.
 void buildMeldCpuPipeline(mlir::OpPassManager &pm);
+
+/// Options of the GPU pipeline.
+struct MeldGpuPipelineOptions
+    : public mlir::PassPipelineOptions<MeldGpuPipelineOptions> {
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("The GPU: sm_80, sm_86, sm_89, "
+                                          "sm_90 or sm_90a"),
+                           llvm::cl::init("sm_80")};
+  Option<int64_t> threadsPerBlock{
+      *this, "threads-per-block",
+      llvm::cl::desc("Threads of each block (a multiple of 32)"),
+      llvm::cl::init(128)};
+  Option<std::string> cudaPath{
+      *this, "cuda-path",
+      llvm::cl::desc("The CUDA toolkit, for libdevice (math functions)"),
+      llvm::cl::init("/usr/local/cuda")};
+};
+
+/// The minimum PTX ISA feature for `chip` ("+ptx70" for sm_80, ...), or
+/// nothing for a chip Meld does not target.
+std::optional<std::string> getPtxFeatures(llvm::StringRef chip);
+
+/// Tile kernels onto the threads of GPU blocks (the first half of
+/// `meld-gpu-pipeline`): gpu.func kernels that record their grid, block and
+/// shared memory. Expects the launch plan to have been read already.
+void buildMeldGpuKernelPipeline(mlir::OpPassManager &pm,
+                                const MeldGpuPipelineOptions &options);
+
+/// GPU kernels to a `gpu.binary` holding the PTX of every kernel for
+/// `options.chip` (the second half of `meld-gpu-pipeline`).
+void buildMeldNvvmPipeline(mlir::OpPassManager &pm,
+                           const MeldGpuPipelineOptions &options);
+
+/// Tile kernels to PTX for one GPU (`meld-gpu-pipeline`): the two above.
+void buildMeldGpuPipeline(mlir::OpPassManager &pm,
+                          const MeldGpuPipelineOptions &options);
 
 /// Registers the pipelines above with meld-opt.
 void registerMeldPipelines();

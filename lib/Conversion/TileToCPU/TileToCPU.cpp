@@ -248,12 +248,7 @@ struct ConvertTileToCPUPass
       lowerKernel(kernel);
     // The launch plan is not code: the artifact builder reads it before this
     // pass; drop what remains of it.
-    if (auto main = module.lookupSymbol<func::FuncOp>("main"))
-      main.erase();
-    for (auto global :
-         llvm::make_early_inc_range(module.getOps<memref::GlobalOp>()))
-      if (SymbolTable::symbolKnownUseEmpty(global, module))
-        global.erase();
+    tile::eraseLaunchPlan(module);
     lowerTileOps(module);
   }
 };

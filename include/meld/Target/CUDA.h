@@ -1,0 +1,61 @@
+//===- CUDA.h - PTX, cubins and ptxas reports -------------------*- C++ -*-===//
+//
+// The CUDA side of code emission: assembling PTX into cubins with the CUDA
+// toolkit's ptxas (a subprocess; libMLIR has no in-process ptxas), reading
+// ptxas's resource report, and the theoretical occupancy it implies.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MELD_TARGET_CUDA_H
+#define MELD_TARGET_CUDA_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace meld {
+
+/// The resources ptxas reports for one kernel.
+struct PtxasKernelInfo {
+  std::string name;
+  int64_t registers = 0;
+  int64_t barriers = 0;
+  int64_t sharedBytes = 0;
+  int64_t stackFrameBytes = 0;
+  int64_t spillStoreBytes = 0;
+  int64_t spillLoadBytes = 0;
+};
+
+/// A cubin and ptxas's report on it.
+struct PtxasResult {
+  std::vector<uint8_t> cubin;
+  std::vector<PtxasKernelInfo> kernels;
+};
+
+/// ptxas from `cudaPath`/bin, else from PATH; nothing when there is none.
+std::optional<std::string> findPtxas(llvm::StringRef cudaPath);
+
+/// Assembles `ptx` for `chip` (sm_80, sm_90a, ...) with the ptxas at
+/// `ptxasPath`. Fails with ptxas's own error output.
+llvm::Expected<PtxasResult> assemblePtx(llvm::StringRef ptx,
+                                        llvm::StringRef chip,
+                                        llvm::StringRef ptxasPath);
+
+/// Parses the `ptxas -v` report in `log` into per-kernel resources.
+std::vector<PtxasKernelInfo> parsePtxasReport(llvm::StringRef log);
+
+/// The theoretical occupancy (resident warps over the maximum per SM, in
+/// [0, 1]) of a kernel on `chip`, limited by threads, registers, shared memory
+/// and blocks per SM; nothing for an unknown chip.
+std::optional<double> getTheoreticalOccupancy(llvm::StringRef chip,
+                                              int64_t threadsPerBlock,
+                                              int64_t registers,
+                                              int64_t sharedBytes);
+
+} // namespace meld
+
+#endif // MELD_TARGET_CUDA_H

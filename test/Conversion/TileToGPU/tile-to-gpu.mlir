@@ -1,0 +1,101 @@
+// RUN: meld-opt %s -split-input-file --meld-tile-to-gpu | FileCheck %s
+
+// A pointwise kernel: one block of 128 threads per program; the 256-element
+// tile is two registers per thread (elements tid and tid + 128), so loads and
+// stores of consecutive offsets coalesce. No shared memory, no barrier.
+// CHECK:       module attributes {gpu.container_module}
+// CHECK:       gpu.module @meld_kernels
+// CHECK-LABEL: gpu.func @scale(
+// CHECK-SAME:    %[[IN:.+]]: memref<300xf32>, %[[OUT:.+]]: memref<300xf32>) kernel
+// CHECK-SAME:    known_block_size = array<i32: 128, 1, 1>
+// CHECK-SAME:    meld.grid = array<i64: 2>
+// CHECK-SAME:    meld.shared_bytes = 0
+// CHECK:         %[[TID:.+]] = gpu.thread_id x
+// CHECK:         %[[BID:.+]] = gpu.block_id x
+// CHECK:         %[[E1:.+]] = arith.addi %[[TID]], %{{.+}} : index
+// CHECK:         scf.if
+// CHECK:           memref.load %[[IN]]
+// CHECK:         scf.if
+// CHECK:           memref.load %[[IN]]
+// CHECK:         arith.mulf
+// CHECK:         arith.mulf
+// CHECK:         memref.store %{{.+}}, %[[OUT]]
+// CHECK:         memref.store %{{.+}}, %[[OUT]]
+// CHECK-NOT:     gpu.barrier
+// CHECK:         gpu.return
+tile.kernel @scale(%in: memref<300xf32>, %out: memref<300xf32>) attributes {grid = array<i64: 2>} {
+  %pid = tile.program_id 0
+  %c256 = arith.constant 256 : index
+  %base = arith.muli %pid, %c256 : index
+  %s = tensor.splat %base : tensor<256xindex>
+  %i = tile.iota 0 : tensor<256xindex>
+  %offs = arith.addi %s, %i : tensor<256xindex>
+  %n = arith.constant dense<300> : tensor<256xindex>
+  %mask = arith.cmpi ult, %offs, %n : tensor<256xindex>
+  %zero = arith.constant 0.0 : f32
+  %x = tile.load %in[%offs], %mask, %zero : memref<300xf32>[tensor<256xindex>], tensor<256xi1>, f32 -> tensor<256xf32>
+  %two = arith.constant dense<2.0> : tensor<256xf32>
+  %y = arith.mulf %x, %two : tensor<256xf32>
+  tile.store %y, %out[%offs], %mask : tensor<256xf32>, memref<300xf32>[tensor<256xindex>], tensor<256xi1>
+  tile.return
+}
+
+// -----
+
+// A row reduction: the input goes to shared memory between barriers; 16 lanes
+// share each of the 8 rows (strided partial sums, then a butterfly of
+// shuffles at distances 8, 4, 2, 1); lane 0 of each group writes the row's
+// result to shared memory, read back after a barrier. Scratch: 8x64 + 8 f32.
+// CHECK-LABEL: gpu.func @rowsum(
+// CHECK-SAME:    workgroup(%[[SMEM:.+]] : memref<2080xi8, #gpu.address_space<workgroup>>)
+// CHECK-SAME:    meld.shared_bytes = 2080
+// CHECK:         gpu.barrier
+// CHECK:         %[[IN:.+]] = memref.view %[[SMEM]]
+// CHECK-SAME:      to memref<512xf32, #gpu.address_space<workgroup>>
+// CHECK:         memref.store %{{.+}}, %[[IN]]
+// CHECK:         gpu.barrier
+// CHECK:         scf.for
+// CHECK:           memref.load %[[IN]]
+// CHECK:           arith.addf
+// CHECK:         gpu.shuffle  xor %{{.+}}, %{{.+}}, %{{.+}} : f32
+// CHECK:         gpu.shuffle  xor
+// CHECK:         gpu.shuffle  xor
+// CHECK:         gpu.shuffle  xor
+// CHECK-NOT:     gpu.shuffle
+// CHECK:         gpu.barrier
+tile.kernel @rowsum(%in: memref<512xf32>, %out: memref<8xf32>) attributes {grid = array<i64: 1>} {
+  %offs = tile.iota 1 : tensor<8x64xindex>
+  %x = tile.load %in[%offs] : memref<512xf32>[tensor<8x64xindex>] -> tensor<8x64xf32>
+  %s = tile.reduce <sum>, %x {dim = 1 : i64} : tensor<8x64xf32> -> tensor<8xf32>
+  %o = tile.iota 0 : tensor<8xindex>
+  tile.store %s, %out[%o] : tensor<8xf32>, memref<8xf32>[tensor<8xindex>]
+  tile.return
+}
+
+// -----
+
+// tile.dot stages A (32x16) and B (16x8) in shared memory; each thread then
+// computes its two result elements from there, a loop over K.
+// CHECK-LABEL: gpu.func @mm(
+// CHECK-SAME:    memref<2560xi8, #gpu.address_space<workgroup>>
+// CHECK:         gpu.barrier
+// CHECK:         %[[A:.+]] = memref.view {{.+}} to memref<512xf32, #gpu.address_space<workgroup>>
+// CHECK:         %[[B:.+]] = memref.view {{.+}} to memref<128xf32, #gpu.address_space<workgroup>>
+// CHECK:         gpu.barrier
+// CHECK:         scf.for {{.+}} -> (f32)
+// CHECK:           memref.load %[[A]]
+// CHECK:           memref.load %[[B]]
+// CHECK:           arith.mulf
+// CHECK:           arith.addf
+// CHECK:         scf.for {{.+}} -> (f32)
+tile.kernel @mm(%a: memref<512xf32>, %b: memref<128xf32>, %c: memref<256xf32>) attributes {grid = array<i64: 1>} {
+  %ia = tile.iota 1 : tensor<32x16xindex>
+  %ib = tile.iota 1 : tensor<16x8xindex>
+  %ic = tile.iota 1 : tensor<32x8xindex>
+  %ta = tile.load %a[%ia] : memref<512xf32>[tensor<32x16xindex>] -> tensor<32x16xf32>
+  %tb = tile.load %b[%ib] : memref<128xf32>[tensor<16x8xindex>] -> tensor<16x8xf32>
+  %acc = arith.constant dense<0.0> : tensor<32x8xf32>
+  %r = tile.dot %ta, %tb, %acc : tensor<32x16xf32>, tensor<16x8xf32> -> tensor<32x8xf32>
+  tile.store %r, %c[%ic] : tensor<32x8xf32>, memref<256xf32>[tensor<32x8xindex>]
+  tile.return
+}
