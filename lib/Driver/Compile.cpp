@@ -185,7 +185,7 @@ static void printReport(llvm::ArrayRef<ReportRow> rows, bool json,
 static LogicalResult addGPUModules(ModuleOp module,
                                    const CompileOptions &options,
                                    ArtifactSpec &spec) {
-  if (options.targets.empty())
+  if (options.targets.empty() && !options.emulator)
     return success();
   OwningOpRef<ModuleOp> kernels = module.clone();
   if (failed(lowerTileToGPU(*kernels, options)))
@@ -208,6 +208,18 @@ static LogicalResult addGPUModules(ModuleOp module,
              << launch.kernel << "'";
     launch.block = {static_cast<uint32_t>(it->second.first), 1, 1};
     launch.sharedMemoryBytes = static_cast<uint32_t>(it->second.second);
+  }
+
+  // The GPU emulator's code: the same kernels, at the NVVM level, as host
+  // code.
+  if (options.emulator) {
+    OwningOpRef<ModuleOp> emu = kernels->clone();
+    if (failed(runPipeline(*emu, buildMeldEmuPipeline)))
+      return failure();
+    auto library = emitHostSharedObject(*emu, options.host);
+    if (!library)
+      return module.emitError() << llvm::toString(library.takeError());
+    spec.modules.push_back({"emu", "elf-shared-object", std::move(*library)});
   }
 
   std::optional<std::string> ptxas = findPtxas(options.cudaPath);

@@ -87,9 +87,8 @@ void meld::buildMeldGpuKernelPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 }
 
-void meld::buildMeldNvvmPipeline(OpPassManager &pm,
-                                 const MeldGpuPipelineOptions &options) {
-  // Step 1: to NVVM. Kernel parameters are bare pointers, one per buffer.
+void meld::buildMeldGpuToNvvmPipeline(OpPassManager &pm) {
+  // Kernel parameters are bare pointers, one per buffer.
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
   kernels.addPass(createSCFToControlFlowPass());
   ConvertGpuOpsToNVVMOpsOptions nvvm;
@@ -98,6 +97,12 @@ void meld::buildMeldNvvmPipeline(OpPassManager &pm,
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());
   kernels.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void meld::buildMeldNvvmPipeline(OpPassManager &pm,
+                                 const MeldGpuPipelineOptions &options) {
+  // Step 1: to NVVM.
+  buildMeldGpuToNvvmPipeline(pm);
   // Step 2: PTX for the chip, math functions from libdevice.
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
@@ -111,6 +116,14 @@ void meld::buildMeldNvvmPipeline(OpPassManager &pm,
   binary.compilationTarget = "isa";
   binary.toolkitPath = options.cudaPath;
   pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void meld::buildMeldEmuPipeline(OpPassManager &pm) {
+  // Step 1: to NVVM, exactly as for PTX.
+  buildMeldGpuToNvvmPipeline(pm);
+  // Step 2: NVVM operations to calls into the emulator; host code.
+  pm.addPass(createConvertNVVMToEmu());
+  pm.addPass(createCanonicalizerPass());
 }
 
 void meld::buildMeldGpuPipeline(OpPassManager &pm,
@@ -132,4 +145,11 @@ void meld::registerMeldPipelines() {
   PassPipelineRegistration<MeldGpuPipelineOptions>(
       "meld-gpu-pipeline", "Tile kernels to PTX for one GPU",
       buildMeldGpuPipeline);
+  PassPipelineRegistration<MeldGpuPipelineOptions>(
+      "meld-emu-pipeline",
+      "Tile kernels to host code for the GPU emulator",
+      [](OpPassManager &pm, const MeldGpuPipelineOptions &options) {
+        buildMeldGpuKernelPipeline(pm, options);
+        buildMeldEmuPipeline(pm);
+      });
 }

@@ -82,6 +82,11 @@ struct Options {
       "cuda-path",
       cl::desc("The CUDA toolkit (libdevice for math, ptxas for cubins)"),
       cl::init("/usr/local/cuda"), cl::value_desc("dir"), cl::cat(category)};
+  cl::opt<bool> emulator{
+      "emulator",
+      cl::desc("Include the GPU kernels compiled for the GPU emulator "
+               "(meld-run --device emu); --emulator=false leaves them out"),
+      cl::init(true), cl::cat(category)};
   cl::opt<int64_t> threadsPerBlock{
       "threads-per-block",
       cl::desc("Threads of each GPU block (a multiple of 32)"), cl::init(128),
@@ -212,6 +217,7 @@ int main(int argc, char **argv) {
                         llvm::join(meld::getSupportedTargets(), ", "));
   compileOptions.cudaPath = cli.cudaPath;
   compileOptions.threadsPerBlock = cli.threadsPerBlock;
+  compileOptions.emulator = cli.emulator;
   if (cli.report.getNumOccurrences()) {
     if (!cli.report.empty() && cli.report != "json")
       return usageError("--report takes no value or 'json', got '" +

@@ -125,4 +125,41 @@ def ConvertTileToGPU : Pass<"meld-tile-to-gpu", "mlir::ModuleOp"> {
   ];
 }
 
+def ConvertNVVMToEmu : Pass<"meld-nvvm-to-emu", "mlir::ModuleOp"> {
+  let summary = "Turn NVVM-level GPU kernels into host code for the emulator";
+  let description = [{
+    Takes the GPU kernels as they are just before PTX (the LLVM dialect with
+    NVVM ops, inside a `gpu.module`) and makes them host code that the GPU
+    emulator (runtime/emu) runs, one fiber per GPU thread: NVVM operations
+    (thread and block ids, `barrier0`, `shfl.sync`, `vote.sync`, `bar.warp.sync`)
+    become calls through the emulator's function table
+    (runtime/include/meld/emu_abi.h), shared memory becomes the block's buffer
+    from the emulator, every load and store is preceded by a check call,
+    address spaces disappear, libdevice functions map to libm, and each kernel
+    gets the entry `void NAME(void **args)`.
+
+    Before:
+    ```mlir
+    gpu.module @meld_kernels {
+      llvm.func @k(%a: !llvm.ptr<1>) attributes {nvvm.kernel} {
+        %t = nvvm.read.ptx.sreg.tid.x : i32
+        nvvm.barrier0
+        ...
+      }
+    }
+    ```
+    After:
+    ```mlir
+    llvm.func @meld_emu_bind(%ops: !llvm.ptr) { ... }
+    llvm.func internal @k__meld_emu_body(%a: !llvm.ptr) {
+      %t = llvm.call %tid_fn(%c0) : !llvm.ptr, (i32) -> i32
+      llvm.call %barrier_fn() : !llvm.ptr, () -> ()
+      ...
+    }
+    llvm.func @k(%args: !llvm.ptr) { ... }
+    ```
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 #endif // MELD_CONVERSION_PASSES_TD

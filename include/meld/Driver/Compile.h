@@ -31,6 +31,9 @@ struct CompileOptions {
   std::vector<std::string> targets = {"sm_80", "sm_90a"};
   /// The CUDA toolkit: libdevice for math functions, ptxas for cubins.
   std::string cudaPath = "/usr/local/cuda";
+  /// Also compile the GPU kernels for the GPU emulator (`meld-run --device
+  /// emu`).
+  bool emulator = true;
   /// Threads of each GPU block.
   int64_t threadsPerBlock = 128;
   HostObjectOptions host;

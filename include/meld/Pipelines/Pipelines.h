@@ -52,6 +52,15 @@ std::optional<std::string> getPtxFeatures(llvm::StringRef chip);
 void buildMeldGpuKernelPipeline(mlir::OpPassManager &pm,
                                 const MeldGpuPipelineOptions &options);
 
+/// GPU kernels (gpu.func) to the LLVM dialect with NVVM ops, in their
+/// gpu.module: what PTX and the emulator are both made from.
+void buildMeldGpuToNvvmPipeline(mlir::OpPassManager &pm);
+
+/// GPU kernels (gpu.func) to host code for the GPU emulator: to NVVM as for
+/// PTX, then meld-nvvm-to-emu (`meld-emu-pipeline` with the kernel pipeline
+/// before it).
+void buildMeldEmuPipeline(mlir::OpPassManager &pm);
+
 /// GPU kernels to a `gpu.binary` holding the PTX of every kernel for
 /// `options.chip` (the second half of `meld-gpu-pipeline`).
 void buildMeldNvvmPipeline(mlir::OpPassManager &pm,

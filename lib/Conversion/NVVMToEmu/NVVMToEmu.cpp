@@ -1,0 +1,450 @@
+//===- NVVMToEmu.cpp - GPU kernels at the NVVM level to host code ---------===//
+//
+// The GPU emulator runs the kernels as they are just before PTX: the LLVM
+// dialect with NVVM ops, after every Meld and upstream GPU lowering. This
+// pass turns that module into host code for runtime/emu (see
+// runtime/include/meld/emu_abi.h):
+//   - every NVVM operation (thread and block ids, barriers, warp shuffles and
+//     votes) becomes a call through the emulator's table of functions, which
+//     the kernel library receives in `meld_emu_bind`;
+//   - shared memory (address space 3 globals) becomes the block's shared
+//     buffer from the emulator, the kernel's globals laid out one after the
+//     other;
+//   - every load and store is preceded by a check call, so the emulator sees
+//     out-of-bounds accesses, reads of unwritten shared memory and races;
+//   - address spaces disappear (host pointers are all generic);
+//   - libdevice functions (__nv_expf, ...) become their libm counterparts;
+//   - each kernel gets the entry `void NAME(void **args)`, run by every
+//     emulated thread.
+//
+//===----------------------------------------------------------------------===//
+
+#include "meld/Conversion/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/IR/AttrTypeSubElements.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
+
+namespace meld {
+#define GEN_PASS_DEF_CONVERTNVVMTOEMU
+#include "meld/Conversion/Passes.h.inc"
+} // namespace meld
+
+using namespace mlir;
+using namespace meld;
+
+namespace {
+
+/// Fields of `meld_emu_ops` (runtime/include/meld/emu_abi.h), in order.
+enum EmuOp : unsigned {
+  kVersion = 0,
+  kTid,
+  kNtid,
+  kCtaid,
+  kNctaid,
+  kLaneid,
+  kBarrier,
+  kShfl,
+  kVote,
+  kSyncwarp,
+  kSharedBase,
+  kCheckLoad,
+  kCheckStore,
+  kNumFields
+};
+
+constexpr llvm::StringLiteral kOpsGlobal = "__meld_emu_ops";
+constexpr llvm::StringLiteral kBodySuffix = "__meld_emu_body";
+
+class EmuLowering {
+public:
+  explicit EmuLowering(ModuleOp module)
+      : module(module), ctx(module.getContext()),
+        ptr(LLVM::LLVMPointerType::get(ctx)), i32(IntegerType::get(ctx, 32)),
+        i64(IntegerType::get(ctx, 64)) {
+    SmallVector<Type> fields{i32};
+    fields.append(kNumFields - 1, ptr);
+    table = LLVM::LLVMStructType::getLiteral(ctx, fields);
+  }
+
+  LogicalResult run();
+
+private:
+  /// Calls field `field` of the ops table with `args`, returning `result`.
+  Value callOps(OpBuilder &b, Location loc, EmuOp field, Type result,
+                ValueRange args) {
+    Value tablePtr = LLVM::LoadOp::create(
+        b, loc, ptr, LLVM::AddressOfOp::create(b, loc, ptr, kOpsGlobal));
+    Value slot = LLVM::GEPOp::create(
+        b, loc, ptr, table, tablePtr,
+        ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(field)});
+    Value fn = LLVM::LoadOp::create(b, loc, ptr, slot);
+    SmallVector<Type> argTypes(args.getTypes());
+    auto type = LLVM::LLVMFunctionType::get(
+        result ? result : LLVM::LLVMVoidType::get(ctx), argTypes);
+    SmallVector<Value> operands{fn};
+    llvm::append_range(operands, args);
+    auto call = LLVM::CallOp::create(b, loc, type, operands);
+    return result ? call.getResult() : Value();
+  }
+  Value constI32(OpBuilder &b, Location loc, int64_t v) {
+    return LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v));
+  }
+
+  void createBindFunction();
+  LogicalResult lowerKernel(LLVM::LLVMFuncOp kernel);
+  LogicalResult lowerNVVMOp(Operation *op, OpBuilder &b, Value validSlot);
+  void defineLibdevice(LLVM::LLVMFuncOp decl);
+
+  ModuleOp module;
+  MLIRContext *ctx;
+  Type ptr, i32, i64;
+  LLVM::LLVMStructType table;
+  /// Byte offsets of the shared-memory globals in their kernel's buffer.
+  DenseMap<StringAttr, int64_t> sharedOffsets;
+};
+
+void EmuLowering::createBindFunction() {
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToStart(module.getBody());
+  Location loc = module.getLoc();
+  auto global = LLVM::GlobalOp::create(b, loc, ptr, /*isConstant=*/false,
+                                       LLVM::Linkage::Internal, kOpsGlobal,
+                                       Attribute());
+  {
+    Block *init = b.createBlock(&global.getInitializerRegion());
+    b.setInsertionPointToStart(init);
+    LLVM::ReturnOp::create(b, loc, LLVM::ZeroOp::create(b, loc, ptr));
+  }
+  b.setInsertionPointAfter(global);
+  auto bind = LLVM::LLVMFuncOp::create(
+      b, loc, "meld_emu_bind",
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr}));
+  Block *entry = bind.addEntryBlock(b);
+  b.setInsertionPointToStart(entry);
+  LLVM::StoreOp::create(b, loc, entry->getArgument(0),
+                        LLVM::AddressOfOp::create(b, loc, ptr, kOpsGlobal));
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
+}
+
+LogicalResult EmuLowering::lowerNVVMOp(Operation *op, OpBuilder &b,
+                                       Value validSlot) {
+  Location loc = op->getLoc();
+  b.setInsertionPoint(op);
+  auto geometry = [&](EmuOp field, int dim) {
+    Value v = callOps(b, loc, field, i32, {constI32(b, loc, dim)});
+    op->getResult(0).replaceAllUsesWith(v);
+    op->erase();
+    return success();
+  };
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](NVVM::ThreadIdXOp) { return geometry(kTid, 0); })
+      .Case([&](NVVM::ThreadIdYOp) { return geometry(kTid, 1); })
+      .Case([&](NVVM::ThreadIdZOp) { return geometry(kTid, 2); })
+      .Case([&](NVVM::BlockDimXOp) { return geometry(kNtid, 0); })
+      .Case([&](NVVM::BlockDimYOp) { return geometry(kNtid, 1); })
+      .Case([&](NVVM::BlockDimZOp) { return geometry(kNtid, 2); })
+      .Case([&](NVVM::BlockIdXOp) { return geometry(kCtaid, 0); })
+      .Case([&](NVVM::BlockIdYOp) { return geometry(kCtaid, 1); })
+      .Case([&](NVVM::BlockIdZOp) { return geometry(kCtaid, 2); })
+      .Case([&](NVVM::GridDimXOp) { return geometry(kNctaid, 0); })
+      .Case([&](NVVM::GridDimYOp) { return geometry(kNctaid, 1); })
+      .Case([&](NVVM::GridDimZOp) { return geometry(kNctaid, 2); })
+      .Case([&](NVVM::LaneIdOp lane) {
+        Value v = callOps(b, loc, kLaneid, i32, {});
+        lane.getResult().replaceAllUsesWith(v);
+        lane.erase();
+        return success();
+      })
+      .Case([&](NVVM::Barrier0Op barrier) {
+        callOps(b, loc, kBarrier, Type(), {});
+        barrier.erase();
+        return success();
+      })
+      .Case([&](NVVM::ShflOp shfl) -> LogicalResult {
+        // PTX shfl.sync moves 32-bit values; gpu-to-nvvm splits wider ones.
+        Value value = shfl.getVal();
+        Type valueType = value.getType();
+        if (valueType.getIntOrFloatBitWidth() != 32)
+          return shfl.emitOpError("the emulator shuffles 32-bit values only");
+        if (valueType != i32)
+          value = LLVM::BitcastOp::create(b, loc, i32, value);
+        unsigned mode = 0;
+        switch (shfl.getKind()) {
+        case NVVM::ShflKind::idx:
+          mode = 0;
+          break;
+        case NVVM::ShflKind::up:
+          mode = 1;
+          break;
+        case NVVM::ShflKind::down:
+          mode = 2;
+          break;
+        case NVVM::ShflKind::bfly:
+          mode = 3;
+          break;
+        }
+        Value result = callOps(
+            b, loc, kShfl, i32,
+            {constI32(b, loc, mode), shfl.getThreadMask(), value,
+             shfl.getOffset(), shfl.getMaskAndClamp(), validSlot});
+        if (valueType != i32)
+          result = LLVM::BitcastOp::create(b, loc, valueType, result);
+        Value replacement = result;
+        if (shfl.getReturnValueAndIsValid()) {
+          auto structType = cast<LLVM::LLVMStructType>(shfl.getType());
+          Value valid = LLVM::LoadOp::create(b, loc, i32, validSlot);
+          Value flag = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne,
+                                            valid, constI32(b, loc, 0));
+          Value packed = LLVM::UndefOp::create(b, loc, structType);
+          packed = LLVM::InsertValueOp::create(b, loc, packed, result,
+                                               ArrayRef<int64_t>{0});
+          replacement = LLVM::InsertValueOp::create(b, loc, packed, flag,
+                                                    ArrayRef<int64_t>{1});
+        }
+        shfl.getResult().replaceAllUsesWith(replacement);
+        shfl.erase();
+        return success();
+      })
+      .Case([&](NVVM::VoteSyncOp vote) -> LogicalResult {
+        unsigned mode = 0;
+        switch (vote.getKind()) {
+        case NVVM::VoteSyncKind::all:
+          mode = 0;
+          break;
+        case NVVM::VoteSyncKind::any:
+          mode = 1;
+          break;
+        case NVVM::VoteSyncKind::uni:
+          mode = 2;
+          break;
+        case NVVM::VoteSyncKind::ballot:
+          mode = 3;
+          break;
+        }
+        Value pred =
+            LLVM::ZExtOp::create(b, loc, i32, vote.getPred());
+        Value result = callOps(b, loc, kVote, i32,
+                               {constI32(b, loc, mode), vote.getMask(), pred});
+        if (vote.getType() != i32)
+          result = LLVM::TruncOp::create(b, loc, vote.getType(), result);
+        vote.getResult().replaceAllUsesWith(result);
+        vote.erase();
+        return success();
+      })
+      .Case([&](NVVM::SyncWarpOp sync) {
+        callOps(b, loc, kSyncwarp, Type(), {sync.getMask()});
+        sync.erase();
+        return success();
+      })
+      .Default([&](Operation *other) {
+        return other->emitOpError("has no emulation");
+      });
+}
+
+LogicalResult EmuLowering::lowerKernel(LLVM::LLVMFuncOp kernel) {
+  OpBuilder b(kernel);
+  Location loc = kernel.getLoc();
+  Block &entry = kernel.getBody().front();
+  DataLayout layout(module);
+  // The kernel's own loads and stores, before any of ours exist.
+  SmallVector<Operation *> accesses;
+  kernel.walk([&](Operation *op) {
+    if (isa<LLVM::LoadOp, LLVM::StoreOp>(op))
+      accesses.push_back(op);
+  });
+
+  // One stack slot for the validity flag shuffles return.
+  b.setInsertionPointToStart(&entry);
+  Value one = constI32(b, loc, 1);
+  Value validSlot = LLVM::AllocaOp::create(b, loc, ptr, i32, one);
+
+  // Shared memory: each of the kernel's address-space-3 globals at its offset
+  // in the block's buffer.
+  SmallVector<LLVM::AddressOfOp> sharedRefs;
+  kernel.walk([&](LLVM::AddressOfOp addr) {
+    if (sharedOffsets.count(addr.getGlobalNameAttr().getAttr()))
+      sharedRefs.push_back(addr);
+  });
+  if (!sharedRefs.empty()) {
+    b.setInsertionPointAfter(validSlot.getDefiningOp());
+    Value base = callOps(b, loc, kSharedBase, ptr, {});
+    for (LLVM::AddressOfOp addr : sharedRefs) {
+      b.setInsertionPoint(addr);
+      int64_t offset = sharedOffsets.lookup(addr.getGlobalNameAttr().getAttr());
+      Value at = LLVM::GEPOp::create(
+          b, loc, ptr, b.getI8Type(), base,
+          ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(offset)});
+      addr.getResult().replaceAllUsesWith(at);
+      addr.erase();
+    }
+  }
+
+  // Every access of the kernel's own code is checked first.
+  for (Operation *op : accesses) {
+    b.setInsertionPoint(op);
+    Value address;
+    Type type;
+    bool isLoad = false;
+    if (auto load = dyn_cast<LLVM::LoadOp>(op)) {
+      address = load.getAddr();
+      type = load.getType();
+      isLoad = true;
+    } else {
+      auto store = cast<LLVM::StoreOp>(op);
+      address = store.getAddr();
+      type = store.getValue().getType();
+    }
+    int64_t bytes = layout.getTypeSize(type);
+    callOps(b, op->getLoc(), isLoad ? kCheckLoad : kCheckStore, Type(),
+            {address, constI32(b, op->getLoc(), bytes)});
+  }
+
+  // NVVM operations become calls into the emulator.
+  SmallVector<Operation *> nvvmOps;
+  kernel.walk([&](Operation *op) {
+    if (isa<NVVM::NVVMDialect>(op->getDialect()))
+      nvvmOps.push_back(op);
+  });
+  for (Operation *op : nvvmOps)
+    if (failed(lowerNVVMOp(op, b, validSlot)))
+      return failure();
+
+  // The entry every emulated thread runs: `void NAME(void **args)`.
+  std::string name = kernel.getName().str();
+  kernel.setName((name + kBodySuffix).str());
+  kernel.setLinkage(LLVM::Linkage::Internal);
+  for (NamedAttribute attr : llvm::to_vector(kernel->getAttrs()))
+    if (attr.getName().getValue().starts_with("nvvm."))
+      kernel->removeAttr(attr.getName());
+  b.setInsertionPointAfter(kernel);
+  auto wrapper = LLVM::LLVMFuncOp::create(
+      b, loc, name,
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr}));
+  Block *body = wrapper.addEntryBlock(b);
+  b.setInsertionPointToStart(body);
+  SmallVector<Value> args;
+  for (auto [i, type] :
+       llvm::enumerate(kernel.getFunctionType().getParams())) {
+    if (!isa<LLVM::LLVMPointerType>(type))
+      return kernel.emitOpError("kernel parameters must be pointers");
+    Value slot = LLVM::GEPOp::create(
+        b, loc, ptr, ptr, body->getArgument(0),
+        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+    args.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));
+  }
+  LLVM::CallOp::create(b, loc, kernel, args);
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
+  return success();
+}
+
+/// libdevice functions with no libm function of the same name, given bodies.
+void EmuLowering::defineLibdevice(LLVM::LLVMFuncOp decl) {
+  StringRef name = decl.getName().drop_front(strlen("__nv_"));
+  OpBuilder b(decl);
+  Location loc = decl.getLoc();
+  auto type = decl.getFunctionType();
+  Block *entry = decl.addEntryBlock(b);
+  b.setInsertionPointToStart(entry);
+  SmallVector<Value> args(entry->getArguments());
+  Value result;
+  if (name == "rsqrtf" || name == "rsqrt") {
+    Value root = LLVM::SqrtOp::create(b, loc, args[0]);
+    Value oneValue = LLVM::ConstantOp::create(
+        b, loc, type.getReturnType(),
+        b.getFloatAttr(type.getReturnType(), 1.0));
+    result = LLVM::FDivOp::create(b, loc, oneValue, root);
+  } else {
+    // Everything else has its libm namesake: __nv_expf -> expf.
+    auto callee = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
+    if (!callee) {
+      OpBuilder top(module.getBodyRegion());
+      top.setInsertionPointToEnd(module.getBody());
+      callee = LLVM::LLVMFuncOp::create(top, loc, name, type);
+    }
+    result = LLVM::CallOp::create(b, loc, callee, args).getResult();
+  }
+  LLVM::ReturnOp::create(b, loc, result);
+  decl.setLinkage(LLVM::Linkage::Internal);
+}
+
+LogicalResult EmuLowering::run() {
+  // Host code: the kernels leave their gpu.module.
+  SmallVector<gpu::GPUModuleOp> gpuModules(module.getOps<gpu::GPUModuleOp>());
+  for (gpu::GPUModuleOp gpuModule : gpuModules) {
+    Block *body = gpuModule.getBody();
+    for (Operation &op : llvm::make_early_inc_range(*body))
+      op.moveBefore(gpuModule);
+    gpuModule.erase();
+  }
+  module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
+
+  // Shared-memory globals: offsets in their kernel's buffer (each global is
+  // used by one kernel: it is that kernel's workgroup memory), then gone.
+  for (auto global :
+       llvm::make_early_inc_range(module.getOps<LLVM::GlobalOp>())) {
+    if (global.getAddrSpace() != 3)
+      continue;
+    sharedOffsets[global.getSymNameAttr()] = 0;
+  }
+  // Lay out per kernel: several globals of one kernel follow one another.
+  for (auto kernel : module.getOps<LLVM::LLVMFuncOp>()) {
+    int64_t next = 0;
+    DataLayout layout(module);
+    kernel.walk([&](LLVM::AddressOfOp addr) {
+      auto global = module.lookupSymbol<LLVM::GlobalOp>(addr.getGlobalName());
+      if (!global || global.getAddrSpace() != 3)
+        return;
+      sharedOffsets[global.getSymNameAttr()] = next;
+      next = llvm::alignTo(next + layout.getTypeSize(global.getGlobalType()),
+                           16);
+    });
+  }
+
+  createBindFunction();
+  SmallVector<LLVM::LLVMFuncOp> kernels;
+  for (auto func : module.getOps<LLVM::LLVMFuncOp>())
+    if (func->hasAttr(NVVM::NVVMDialect::getKernelFuncAttrName()))
+      kernels.push_back(func);
+  for (LLVM::LLVMFuncOp kernel : kernels)
+    if (failed(lowerKernel(kernel)))
+      return failure();
+
+  for (auto global :
+       llvm::make_early_inc_range(module.getOps<LLVM::GlobalOp>()))
+    if (global.getAddrSpace() == 3)
+      global.erase();
+  for (auto func : llvm::make_early_inc_range(module.getOps<LLVM::LLVMFuncOp>()))
+    if (func.isExternal() && func.getName().starts_with("__nv_"))
+      defineLibdevice(func);
+
+  // Host pointers carry no address space.
+  AttrTypeReplacer replacer;
+  replacer.addReplacement([&](LLVM::LLVMPointerType type) -> Type {
+    return type.getAddressSpace() == 0 ? type : ptr;
+  });
+  replacer.recursivelyReplaceElementsIn(module, /*replaceAttrs=*/true,
+                                        /*replaceLocs=*/false,
+                                        /*replaceTypes=*/true);
+  // Casts between address spaces are now casts to the same type.
+  module.walk([](LLVM::AddrSpaceCastOp cast) {
+    cast.getResult().replaceAllUsesWith(cast.getArg());
+    cast.erase();
+  });
+  return success();
+}
+
+struct ConvertNVVMToEmuPass
+    : meld::impl::ConvertNVVMToEmuBase<ConvertNVVMToEmuPass> {
+  void runOnOperation() override {
+    EmuLowering lowering(getOperation());
+    if (failed(lowering.run()))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,60 @@
+// RUN: meld-opt %s --meld-nvvm-to-emu | FileCheck %s
+
+// The kernel leaves its gpu.module; the emulator's table of functions is a
+// global set by meld_emu_bind; thread ids, barriers and shuffles become calls
+// through it (fields 1 = tid, 6 = barrier, 7 = shfl, 10 = shared_base,
+// 11 = check_load, 12 = check_store); shared memory is an offset into the
+// block's buffer; every load and store is checked first; address spaces are
+// gone; the entry is `void k(void **args)`.
+// CHECK-NOT:   gpu.module
+// CHECK:       llvm.mlir.global internal @__meld_emu_ops() {{.*}} : !llvm.ptr
+// CHECK-LABEL: llvm.func @meld_emu_bind(
+// CHECK:         llvm.store %{{.+}}, %{{.+}} : !llvm.ptr, !llvm.ptr
+// The libdevice function maps to libm.
+// CHECK-LABEL: llvm.func internal @__nv_expf(
+// CHECK:         llvm.call @expf(
+// CHECK-LABEL: llvm.func internal @k__meld_emu_body(
+// CHECK-SAME:    %[[IN:.+]]: !llvm.ptr, %[[OUT:.+]]: !llvm.ptr)
+// CHECK-NOT:     nvvm.
+// CHECK:         %[[SLOT:.+]] = llvm.getelementptr %{{.+}}[0, 10]
+// CHECK:         %[[BASE:.+]] = llvm.call %{{.+}}() : !llvm.ptr, () -> !llvm.ptr
+// CHECK:         llvm.getelementptr %{{.+}}[0, 1]
+// CHECK:         %[[TID:.+]] = llvm.call %{{.+}}(%{{.+}}) : !llvm.ptr, (i32) -> i32
+// CHECK:         %[[SHARED:.+]] = llvm.getelementptr %[[BASE]][0] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK:         llvm.getelementptr %{{.+}}[0, 11]
+// CHECK:         llvm.call %{{.+}}(%{{.+}}, %{{.+}}) : !llvm.ptr, (!llvm.ptr, i32) -> ()
+// CHECK:         %[[X:.+]] = llvm.load %{{.+}} : !llvm.ptr -> f32
+// CHECK:         llvm.getelementptr %{{.+}}[0, 12]
+// CHECK:         llvm.store %[[X]], %{{.+}} : f32, !llvm.ptr
+// CHECK:         llvm.getelementptr %{{.+}}[0, 6]
+// CHECK:         llvm.call %{{.+}}() : !llvm.ptr, () -> ()
+// CHECK:         llvm.getelementptr %{{.+}}[0, 7]
+// CHECK:         llvm.call %{{.+}}(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : !llvm.ptr, (i32, i32, i32, i32, i32, !llvm.ptr) -> i32
+// CHECK-LABEL: llvm.func @k(
+// CHECK-SAME:    %[[ARGS:.+]]: !llvm.ptr)
+// CHECK:         %[[P0:.+]] = llvm.load %{{.+}} : !llvm.ptr -> !llvm.ptr
+// CHECK:         %[[P1:.+]] = llvm.load %{{.+}} : !llvm.ptr -> !llvm.ptr
+// CHECK:         llvm.call @k__meld_emu_body(%[[P0]], %[[P1]])
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.mlir.global internal @__wg_k_0() {addr_space = 3 : i32} : !llvm.array<512 x i8>
+    llvm.func @__nv_expf(f32) -> f32
+    llvm.func @k(%in: !llvm.ptr<1>, %out: !llvm.ptr<1>) attributes {nvvm.kernel} {
+      %tid = nvvm.read.ptx.sreg.tid.x : i32
+      %smem = llvm.mlir.addressof @__wg_k_0 : !llvm.ptr<3>
+      %src = llvm.getelementptr %in[%tid] : (!llvm.ptr<1>, i32) -> !llvm.ptr<1>, f32
+      %x = llvm.load %src : !llvm.ptr<1> -> f32
+      %dst = llvm.getelementptr %smem[0, %tid] : (!llvm.ptr<3>, i32) -> !llvm.ptr<3>, !llvm.array<128 x f32>
+      llvm.store %x, %dst : f32, !llvm.ptr<3>
+      nvvm.barrier0
+      %mask = llvm.mlir.constant(-1 : i32) : i32
+      %one = llvm.mlir.constant(1 : i32) : i32
+      %c = llvm.mlir.constant(31 : i32) : i32
+      %y = nvvm.shfl.sync bfly %mask, %x, %one, %c : f32 -> f32
+      %e = llvm.call @__nv_expf(%y) : (f32) -> f32
+      %out_at = llvm.getelementptr %out[%tid] : (!llvm.ptr<1>, i32) -> !llvm.ptr<1>, f32
+      llvm.store %e, %out_at : f32, !llvm.ptr<1>
+      llvm.return
+    }
+  }
+}
