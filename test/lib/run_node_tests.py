@@ -103,30 +103,39 @@ def run_case(case, args, meldc, meld_run):
 
     work = os.path.join(args.work, case)
     shutil.rmtree(work, ignore_errors=True)
-    out_dir = os.path.join(work, "out")
-    os.makedirs(out_dir)
+    os.makedirs(work)
 
     frozen = const_inputs(model)
-    compile_cmd = [meldc, model_path, "-o", os.path.join(work, case + ".meld")]
-    run_cmd = [meld_run, os.path.join(work, case + ".meld"), "--output-dir", out_dir]
+    artifact = os.path.join(work, case + ".meld")
+    compile_cmd = [meldc, model_path, "-o", artifact]
+    inputs = []
     for i, vi in enumerate(mt.graph_inputs(model)):
         pb = os.path.join(data_dir, f"input_{i}.pb")
         if not os.path.isfile(pb):
-            return f"test data lacks input_{i}.pb for input '{vi.name}'"
+            return {d: f"test data lacks input_{i}.pb for input '{vi.name}'" for d in args.devices}
         if vi.name in frozen:
             compile_cmd += ["--const", f"{vi.name}={pb}"]
         else:
-            run_cmd += ["--input", f"{vi.name}={pb}"]
-    if args.device:
-        run_cmd += ["--device", args.device]
+            inputs += ["--input", f"{vi.name}={pb}"]
 
+    # One compile, then one run per device, each checked on its own.
     err = mt.run_tool(compile_cmd, args.timeout)
     if err:
-        return err
-    err = mt.run_tool(run_cmd, args.timeout)
-    if err:
-        return err
+        return {d: err for d in args.devices}
+    reasons = {}
+    for device in args.devices:
+        out_dir = os.path.join(work, "out-" + device)
+        os.makedirs(out_dir)
+        run_cmd = [meld_run, artifact, "--output-dir", out_dir, "--device", device] + inputs
+        err = mt.run_tool(run_cmd, args.timeout)
+        reasons[device] = err if err else compare_outputs(model, data_dir, out_dir, args)
+    if not args.keep and not any(reasons.values()):
+        shutil.rmtree(work, ignore_errors=True)
+    return reasons
 
+
+def compare_outputs(model, data_dir, out_dir, args):
+    """None when every output matches the test data, else a one-line reason."""
     problems = []
     for i, vi in enumerate(model.graph.output):
         ref = mt.load_tensor(os.path.join(data_dir, f"output_{i}.pb"))
@@ -144,8 +153,6 @@ def run_case(case, args, meldc, meld_run):
             problems.append(f"output '{vi.name}': {why}")
     if problems:
         return "; ".join(problems)
-    if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
     return None
 
 
@@ -154,7 +161,9 @@ def main(argv=None):
     ap.add_argument("--manifest", required=True)
     ap.add_argument("--data", required=True, help="folder of ONNX node test cases")
     ap.add_argument("--work", required=True, help="scratch folder (created)")
-    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--device", default="cpu",
+                    help="devices to run on, comma-separated (e.g. cpu,emu); "
+                         "each case is compiled once and checked on each")
     ap.add_argument("--filter", help="run only cases matching this regular expression")
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--bin", help="folder holding meldc and meld-run (default: PATH)")
@@ -164,6 +173,7 @@ def main(argv=None):
     ap.add_argument("--keep", action="store_true", help="keep work folders of passing cases")
     ap.add_argument("-v", "--verbose", action="store_true", help="also list passing cases")
     args = ap.parse_args(argv)
+    args.devices = [d for d in args.device.split(",") if d]
 
     cases = read_manifest(args.manifest)
     if args.filter:
@@ -187,21 +197,28 @@ def main(argv=None):
         results = []
         for case, fut in zip(cases, futures):
             try:
-                results.append((case, fut.result()))
+                reasons = fut.result()
             except Exception as e:  # a bug in this script must not hide the others
-                results.append((case, f"runner error: {type(e).__name__}: {e}"))
+                reasons = f"runner error: {type(e).__name__}: {e}"
+            if not isinstance(reasons, dict):  # the case failed before any device ran
+                reasons = {d: reasons for d in args.devices}
+            results.append((case, reasons))
 
-    failed = 0
-    for case, reason in results:
-        if reason is None:
-            if args.verbose:
-                print(f"PASS {case}")
-        else:
-            failed += 1
-            print(f"FAIL {case}: {reason}")
-    print(f"{len(results) - failed} passed, {failed} failed")
+    # One result per case and device.
+    passed = failed = 0
+    for case, reasons in results:
+        for device in args.devices:
+            reason = reasons.get(device)
+            label = case if len(args.devices) == 1 else f"{case} [{device}]"
+            if reason is None:
+                passed += 1
+                if args.verbose:
+                    print(f"PASS {label}")
+            else:
+                failed += 1
+                print(f"FAIL {label}: {reason}")
+    print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
