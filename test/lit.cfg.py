@@ -27,6 +27,8 @@ llvm_config.with_environment("PYTHONPATH", os.path.join(config.meld_src_root, "t
                              append_path=True)
 
 config.meld_tools_dir = os.path.join(config.meld_obj_root, "bin")
+# Where the test helpers are (e.g. the fake libcuda of the CUDA backend tests).
+config.substitutions.append(("%meld_bin", config.meld_tools_dir))
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.meld_tools_dir, append_path=True)
 

@@ -108,6 +108,7 @@ LogicalResult meld::emitPTX(ModuleOp module, llvm::StringRef chip,
 
 /// Lowers `module` to tile kernels and reads its launch plan into `spec`.
 static LogicalResult planArtifact(ModuleOp module, const WeightStore &weights,
+                                  const CompileOptions &options,
                                   ArtifactSpec &spec) {
   if (failed(lowerGraphToTile(module)))
     return failure();
@@ -117,19 +118,23 @@ static LogicalResult planArtifact(ModuleOp module, const WeightStore &weights,
       return llvm::createStringError("no data for weight '" + handle + "'");
     WeightSource source;
     source.size = entry->byteSize;
+    source.externalizable = entry->isInitializer;
+    source.shape.assign(entry->type.getShape().begin(),
+                        entry->type.getShape().end());
     source.write = [&weights, entry](llvm::raw_ostream &os) {
       return weights.writeBytes(*entry, os);
     };
     return source;
   };
-  return buildArtifactPlan(module, lookup, spec);
+  return buildArtifactPlan(module, lookup, spec, options.externalWeights);
 }
 
 LogicalResult meld::printArtifactPlan(ModuleOp module,
                                       const WeightStore &weights,
+                                      const CompileOptions &options,
                                       llvm::raw_ostream &os) {
   ArtifactSpec spec;
-  if (failed(planArtifact(module, weights, spec)))
+  if (failed(planArtifact(module, weights, options, spec)))
     return failure();
   printArtifactPlanJSON(spec, os);
   return success();
@@ -259,7 +264,7 @@ LogicalResult meld::compileToArtifact(ModuleOp module,
                                       llvm::StringRef path,
                                       const CompileOptions &options) {
   ArtifactSpec spec;
-  if (failed(planArtifact(module, weights, spec)))
+  if (failed(planArtifact(module, weights, options, spec)))
     return failure();
   if (failed(addGPUModules(module, options, spec)))
     return failure();

@@ -11,6 +11,7 @@
 
 #include "meld/runtime.h"
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -27,6 +28,20 @@ public:
   /// the device, runs every launch in order, and makes the outputs readable
   /// through outputData.
   virtual meld_status run(const std::vector<const void *> &inputs) = 0;
+
+  /// Like run, and sets `milliseconds` to the time the run took. The default
+  /// measures the whole run with the host's steady clock (the CPU backend and
+  /// the emulator run synchronously); the CUDA backend overrides it to time
+  /// only its kernel launches, with events on its stream.
+  virtual meld_status runTimed(const std::vector<const void *> &inputs,
+                               double &milliseconds) {
+    auto start = std::chrono::steady_clock::now();
+    meld_status status = run(inputs);
+    milliseconds = std::chrono::duration<double, std::milli>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+    return status;
+  }
 
   /// Host-readable bytes of output `index` after a successful run.
   virtual const void *outputData(size_t index) const = 0;

@@ -1,8 +1,7 @@
 //===- CpuBackend.cpp - Runs host kernels in-process ----------------------===//
 //
-// The host kernel module is an ELF shared object. It is loaded without
-// touching disk where possible (memfd_create + dlopen of /proc/self/fd/N),
-// else from an unlinked temporary file. Every kernel has the C ABI
+// The host kernel module is an ELF shared object, loaded by
+// loadSharedObject (SharedObject.h). Every kernel has the C ABI
 //
 //   void kernel(void **args, int64_t begin, int64_t end);
 //
@@ -14,6 +13,7 @@
 #include "Backend.h"
 
 #include "Model.h"
+#include "SharedObject.h"
 #include "Support.h"
 #include "ThreadPool.h"
 
@@ -21,8 +21,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
-#include <elf.h>
-#include <fcntl.h>
 #include <map>
 #include <sys/mman.h>
 #include <thread>
@@ -35,123 +33,8 @@ namespace {
 
 using KernelFn = void (*)(void **args, int64_t begin, int64_t end);
 
-#if defined(__x86_64__)
-constexpr uint16_t hostMachine = EM_X86_64;
-constexpr const char *hostMachineName = "x86-64";
-#elif defined(__aarch64__)
-constexpr uint16_t hostMachine = EM_AARCH64;
-constexpr const char *hostMachineName = "aarch64";
-#else
-#error "unsupported host architecture"
-#endif
-
 const char *hostTarget = "host";
 const char *hostFormat = "elf-shared-object";
-
-/// Writes all of `data` to `fd`; returns false with errno set on failure.
-bool writeAll(int fd, const uint8_t *data, size_t size) {
-  while (size) {
-    ssize_t n = write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return false;
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-/// Checks the ELF header so a module for another machine gets a clear message
-/// instead of a cryptic one from the dynamic loader.
-meld_status checkElf(const Model &model, const KernelModuleRef &module) {
-  auto bad = [&](const std::string &why) {
-    return setError(MELD_ERROR_INVALID_ARTIFACT,
-                    "'" + model.path +
-                        "': the host kernel module is not a loadable shared "
-                        "object: " +
-                        why);
-  };
-  if (module.size < sizeof(Elf64_Ehdr) ||
-      memcmp(module.data, ELFMAG, SELFMAG) != 0)
-    return bad("no ELF header");
-  Elf64_Ehdr ehdr;
-  memcpy(&ehdr, module.data, sizeof(ehdr));
-  if (ehdr.e_ident[EI_CLASS] != ELFCLASS64 ||
-      ehdr.e_ident[EI_DATA] != ELFDATA2LSB)
-    return bad("not a 64-bit little-endian ELF file");
-  if (ehdr.e_type != ET_DYN)
-    return bad("not a shared object (ELF type " + std::to_string(ehdr.e_type) +
-               ")");
-  if (ehdr.e_machine != hostMachine)
-    return setError(MELD_ERROR_UNSUPPORTED,
-                    "'" + model.path +
-                        "': the host kernel module is for ELF machine " +
-                        std::to_string(ehdr.e_machine) + ", this machine is " +
-                        hostMachineName);
-  return MELD_OK;
-}
-
-/// dlopen()s an in-memory shared object.
-meld_status loadSharedObject(const Model &model, const KernelModuleRef &module,
-                             void *&handle) {
-  handle = nullptr;
-  if (meld_status s = checkElf(model, module))
-    return s;
-  std::string dlError;
-  int fd = memfd_create("meld-host-kernels", MFD_CLOEXEC);
-  if (fd >= 0) {
-    std::string fdPath = "/proc/self/fd/" + std::to_string(fd);
-    if (writeAll(fd, module.data, module.size) &&
-        access(fdPath.c_str(), R_OK) == 0) {
-      handle = dlopen(fdPath.c_str(), RTLD_NOW | RTLD_LOCAL);
-      if (!handle) {
-        const char *e = dlerror();
-        dlError = e ? e : "unknown dlopen error";
-      }
-    }
-    close(fd);
-    if (handle)
-      return MELD_OK;
-    if (!dlError.empty())
-      return setError(MELD_ERROR_INVALID_ARTIFACT,
-                      "'" + model.path +
-                          "': cannot load the host kernel module: " + dlError);
-  }
-  // Fallback (no memfd or no /proc): an unlinked temporary file.
-  const char *tmpDir = getenv("TMPDIR");
-  std::string tmpl =
-      std::string(tmpDir && *tmpDir ? tmpDir : "/tmp") + "/meld-kernels-XXXXXX";
-  std::vector<char> name(tmpl.begin(), tmpl.end());
-  name.push_back('\0');
-  fd = mkostemp(name.data(), O_CLOEXEC);
-  if (fd < 0)
-    return setError(MELD_ERROR_IO,
-                    "cannot create a temporary file for the host kernel "
-                    "module in '" +
-                        tmpl + "': " + strerror(errno));
-  bool written = writeAll(fd, module.data, module.size);
-  int writeErrno = errno;
-  close(fd);
-  if (written) {
-    handle = dlopen(name.data(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-      const char *e = dlerror();
-      dlError = e ? e : "unknown dlopen error";
-    }
-  }
-  unlink(name.data());
-  if (!written)
-    return setError(MELD_ERROR_IO, "cannot write the host kernel module to '" +
-                                       std::string(name.data()) +
-                                       "': " + strerror(writeErrno));
-  if (!handle)
-    return setError(MELD_ERROR_INVALID_ARTIFACT,
-                    "'" + model.path +
-                        "': cannot load the host kernel module: " + dlError);
-  return MELD_OK;
-}
 
 /// Arguments of one launch, resolved to addresses.
 struct ResolvedLaunch {
@@ -186,7 +69,7 @@ private:
   void *bufferAddress(uint32_t index) const {
     const BufferSlice &slice = model.buffers[index];
     if (slice.isWeight)
-      return const_cast<uint8_t *>(model.weights()) + slice.offset;
+      return const_cast<uint8_t *>(model.weightAddress(index));
     return static_cast<uint8_t *>(arena) + slice.offset;
   }
 
@@ -209,7 +92,7 @@ meld_status CpuBackend::init() {
                           "' has no kernels for device 'cpu' (a '" +
                           hostTarget + "' module in format '" + hostFormat +
                           "'); its kernel modules: " + model.describeModules());
-    if (meld_status s = loadSharedObject(model, *module, handle))
+    if (meld_status s = loadSharedObject(model, *module, hostTarget, handle))
       return s;
   }
 
@@ -232,9 +115,8 @@ meld_status CpuBackend::init() {
     const LaunchPlan &plan = model.launches[i];
     auto it = symbols.find(plan.kernel);
     if (it == symbols.end()) {
-      dlerror();
-      void *sym = dlsym(handle, plan.kernel.c_str());
-      if (!sym)
+      KernelFn fn = findFunction<KernelFn>(handle, plan.kernel.c_str());
+      if (!fn)
         return setError(MELD_ERROR_INVALID_ARTIFACT,
                         "'" + model.path + "': kernel '" + plan.kernel +
                             "' of launch " + std::to_string(i) +
@@ -242,9 +124,6 @@ meld_status CpuBackend::init() {
                                  ? std::string()
                                  : " (" + plan.location + ")") +
                             " is not in the host kernel module");
-      KernelFn fn;
-      static_assert(sizeof(fn) == sizeof(sym), "function pointer size");
-      memcpy(&fn, &sym, sizeof(fn));
       it = symbols.emplace(plan.kernel, fn).first;
     }
     ResolvedLaunch launch;

@@ -2,10 +2,12 @@
 
 #include "Model.h"
 
+#include "Safetensors.h"
 #include "Support.h"
 #include "meld/artifact_format.h"
 #include "meld/artifact_generated.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -58,6 +60,8 @@ struct FdCloser {
 } // namespace
 
 Model::~Model() {
+  if (weightsCopy)
+    munmap(weightsCopy, weightsCopySize);
   if (mapping)
     munmap(mapping, mappingSize);
 }
@@ -184,12 +188,13 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
                         ", this runtime reads version " +
                         std::to_string(MELD_ARTIFACT_SCHEMA_VERSION));
   producer = str(a->producer());
-  if (a->weights_external())
-    return setError(MELD_ERROR_UNSUPPORTED,
-                    "'" + p +
-                        "' keeps its weights in an external file, which this "
-                        "runtime does not support yet");
-  if (a->weights_size() != weightsSize)
+  sectionSize = weightsSize;
+  if (a->weights_external()) {
+    // The section holds only the constants; Artifact.weights_size is the
+    // size of the weights the external file provides.
+    weightsExternal = true;
+    weightsSize = a->weights_size();
+  } else if (a->weights_size() != weightsSize)
     return invalid("weights_size " + std::to_string(a->weights_size()) +
                    " differs from the weights section size " +
                    std::to_string(weightsSize));
@@ -200,21 +205,49 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
     for (uint32_t i = 0; i < bufs->size(); ++i) {
       const artifact::Buffer *b = bufs->Get(i);
       BufferSlice slice;
-      slice.isWeight = b->kind() == artifact::BufferKind_Weight;
+      slice.isConstant = b->kind() == artifact::BufferKind_Constant;
+      slice.isWeight =
+          b->kind() == artifact::BufferKind_Weight || slice.isConstant;
       slice.offset = b->offset();
       slice.size = b->size();
       slice.name = str(b->name());
+      slice.dtype = b->dtype();
+      if (auto *shape = b->shape())
+        slice.shape.assign(shape->begin(), shape->end());
       std::string what = "buffer " + std::to_string(i) +
                          (slice.name.empty() ? "" : " ('" + slice.name + "')");
       if (b->kind() != artifact::BufferKind_Arena && !slice.isWeight)
         return invalid(what + " has unknown kind " + std::to_string(b->kind()));
-      uint64_t limit = slice.isWeight ? weightsSize : arenaSize;
+      bool external = slice.isWeight && !inSection(slice);
+      uint64_t limit = !slice.isWeight ? arenaSize
+                       : external      ? weightsSize
+                                       : sectionSize;
       if (!rangeWithin(slice.offset, slice.size, limit))
         return invalid(what + ": bytes [" + std::to_string(slice.offset) +
                        ", " + std::to_string(slice.offset + slice.size) +
                        ") exceed the " +
-                       (slice.isWeight ? "weights section" : "arena") + " of " +
-                       std::to_string(limit) + " bytes");
+                       (!slice.isWeight ? "arena"
+                        : external      ? "external weights"
+                                        : "weights section") +
+                       " of " + std::to_string(limit) + " bytes");
+      if (external) {
+        // External weights are found by name and checked by dtype and shape:
+        // those must be usable.
+        if (slice.name.empty())
+          return invalid(what + " is an external weight without a name");
+        uint64_t bytes = dtypeSize(slice.dtype);
+        if (!bytes)
+          return invalid(what + " has unknown dtype " +
+                         std::to_string(slice.dtype));
+        for (int64_t d : slice.shape)
+          if (d < 0 || mulOverflow(bytes, static_cast<uint64_t>(d), bytes))
+            return invalid(what + " has an invalid shape");
+        if (bytes != slice.size)
+          return invalid(what + " of shape " + formatShape(slice.shape) +
+                         " needs " + std::to_string(bytes) +
+                         " bytes but its size is " +
+                         std::to_string(slice.size));
+      }
       buffers.push_back(std::move(slice));
     }
   }
@@ -344,6 +377,112 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
     }
   }
   return MELD_OK;
+}
+
+meld_status Model::loadExternalWeights(const std::string &weightsPath) {
+  if (!weightsExternal)
+    return setError(MELD_ERROR_INVALID_ARGUMENT,
+                    "'" + path +
+                        "' holds its weights: a weights file is only for "
+                        "artifacts compiled with meldc --weights=external");
+  if (externalLoaded)
+    return setError(MELD_ERROR_FAILED_PRECONDITION,
+                    "the weights of '" + path + "' are already loaded");
+  std::unique_ptr<SafetensorsFile> file;
+  if (meld_status s = SafetensorsFile::open(weightsPath, file))
+    return s;
+  const std::string where = "'" + weightsPath + "'";
+
+  // Step 1: every name is in the file (all missing ones are listed).
+  std::vector<std::string> missing;
+  std::set<std::string> seen;
+  size_t numWeights = 0;
+  for (const BufferSlice &b : buffers) {
+    if (!b.isWeight || b.isConstant || !seen.insert(b.name).second)
+      continue;
+    ++numWeights;
+    if (!file->tensors.count(b.name))
+      missing.push_back(b.name);
+  }
+  if (!missing.empty()) {
+    std::vector<std::string> shown(
+        missing.begin(), missing.begin() + std::min<size_t>(missing.size(), 8));
+    std::string list = quoteList(shown);
+    if (missing.size() > shown.size())
+      list += " and " + std::to_string(missing.size() - shown.size()) + " more";
+    return setError(MELD_ERROR_INVALID_ARGUMENT,
+                    (missing.size() == 1 ? "weight " : "weights ") + list +
+                        (missing.size() == 1 ? " is" : " are") +
+                        " missing from " + where + " (" +
+                        std::to_string(missing.size()) + " of the " +
+                        std::to_string(numWeights) +
+                        " weights of the artifact)");
+  }
+
+  // Step 2: dtypes and shapes, then an address for each weight buffer.
+  std::vector<const uint8_t *> addresses(buffers.size(), nullptr);
+  std::vector<uint32_t> toCopy;
+  for (uint32_t i = 0; i < buffers.size(); ++i) {
+    const BufferSlice &b = buffers[i];
+    if (!b.isWeight || b.isConstant)
+      continue;
+    const SafetensorsTensor &t = file->tensors.find(b.name)->second;
+    meld_dtype dtype;
+    if (!safetensorsDType(t.dtype, dtype) ||
+        static_cast<uint32_t>(dtype) != b.dtype)
+      return setError(MELD_ERROR_INVALID_ARGUMENT,
+                      "weight '" + b.name + "': dtype " + dtypeName(b.dtype) +
+                          " in the artifact, " + t.dtype + " in " + where);
+    if (t.shape != b.shape)
+      return setError(MELD_ERROR_INVALID_ARGUMENT,
+                      "weight '" + b.name + "': shape " +
+                          formatShape(b.shape) + " in the artifact, " +
+                          formatShape(t.shape) + " in " + where);
+    const uint8_t *data = file->data(t);
+    if (reinterpret_cast<uintptr_t>(data) % kWeightAlignment == 0)
+      addresses[i] = data;
+    else
+      toCopy.push_back(i);
+  }
+
+  // Step 3: copies of the unaligned tensors at their offsets in a region laid
+  // out like the weights section (untouched pages cost nothing), read-only
+  // as the embedded weights are.
+  void *copy = nullptr;
+  size_t copySize = 0;
+  if (!toCopy.empty()) {
+    copySize = weightsSize ? weightsSize : 1;
+    copy = mmap(nullptr, copySize, PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (copy == MAP_FAILED)
+      return setError(MELD_ERROR_OUT_OF_MEMORY,
+                      "cannot allocate " + std::to_string(copySize) +
+                          " bytes for the weights of " + where + ": " +
+                          strerror(errno));
+    for (uint32_t i : toCopy) {
+      const BufferSlice &b = buffers[i];
+      const SafetensorsTensor &t = file->tensors.find(b.name)->second;
+      uint8_t *dst = static_cast<uint8_t *>(copy) + b.offset;
+      memcpy(dst, file->data(t), b.size);
+      addresses[i] = dst;
+    }
+    mprotect(copy, copySize, PROT_READ);
+  }
+  weightsCopy = copy;
+  weightsCopySize = copySize;
+  externalWeights = std::move(addresses);
+  // Keep the mapping only if some weight is used in place.
+  if (toCopy.size() < numWeightBuffers())
+    weightsFile = std::move(file);
+  externalLoaded = true;
+  return MELD_OK;
+}
+
+size_t Model::numWeightBuffers() const {
+  size_t n = 0;
+  for (const BufferSlice &b : buffers)
+    n += b.isWeight && !b.isConstant;
+  return n;
 }
 
 const KernelModuleRef *Model::findModule(const std::string &target,

@@ -33,10 +33,19 @@ struct TensorSignature {
 
 /// A slice of the arena or of the weights section.
 struct BufferSlice {
+  /// Read-only data: a weight (BufferKind Weight) or a constant the graph
+  /// defines (BufferKind Constant). Not in the arena.
   bool isWeight;
+  /// A constant (BufferKind Constant): always in the artifact's weights
+  /// section, also when the weights are external.
+  bool isConstant = false;
   uint64_t offset;
   uint64_t size;
   std::string name;
+  /// The buffer's element type and shape as the artifact records them (raw
+  /// schema value: checked against meld_dtype only for external weights).
+  uint32_t dtype = 0;
+  std::vector<int64_t> shape;
 };
 
 /// One kernel launch.
@@ -62,6 +71,8 @@ struct KernelModuleRef {
 };
 
 /// A loaded artifact. Immutable after load.
+class SafetensorsFile;
+
 class Model {
 public:
   /// Loads and verifies `path`. On failure sets the thread's error and
@@ -79,8 +90,42 @@ public:
   /// Describes the modules as "'host' (elf-shared-object), ..." for messages.
   std::string describeModules() const;
 
-  /// Base of the weights section in memory (valid while the model lives).
+  /// Base of the weights section in memory (valid while the model lives): the
+  /// embedded weights and the constants; external weights are elsewhere and
+  /// need not be contiguous: backends use weightAddress.
   const uint8_t *weights() const { return weightsBase; }
+
+  /// Host address of weight buffer `buffer` (an index into `buffers` whose
+  /// isWeight is set): in the artifact's weights section, or, for external
+  /// weights, in the mapped safetensors file or the model's aligned copy.
+  /// Null for external weights not loaded yet.
+  const uint8_t *weightAddress(uint32_t buffer) const {
+    if (inSection(buffers[buffer]))
+      return weightsBase + buffers[buffer].offset;
+    return buffer < externalWeights.size() ? externalWeights[buffer] : nullptr;
+  }
+
+  /// Whether read-only buffer `slice` lies in the artifact's weights section
+  /// (embedded weights and every constant), rather than in external weights.
+  bool inSection(const BufferSlice &slice) const {
+    return slice.isConstant || !weightsExternal;
+  }
+
+  /// Whether the weights are ready: embedded, or external and loaded.
+  bool hasWeights() const { return !weightsExternal || externalLoaded; }
+
+  /// Loads the external weights from the safetensors file at `path`,
+  /// checking that every weight buffer's name is in it with the artifact's
+  /// dtype and shape. Tensors aligned to kWeightAlignment are used in place
+  /// from the file mapping, others are copied. On failure sets the thread's
+  /// error, returns its code and leaves the model without weights.
+  meld_status loadExternalWeights(const std::string &path);
+
+  /// Number of buffers that are weights.
+  size_t numWeightBuffers() const;
+
+  /// Alignment under which an external weight is used in place.
+  static constexpr uint64_t kWeightAlignment = 64;
 
   std::string path;
   std::string producer;
@@ -90,7 +135,14 @@ public:
   std::vector<LaunchPlan> launches;
   std::vector<KernelModuleRef> modules;
   uint64_t arenaSize = 0;
+  /// Size of the space weight offsets index: the weights section, or with
+  /// external weights the external weights.
   uint64_t weightsSize = 0;
+  /// Size of the weights section in the file (with external weights, the
+  /// constants only; else weightsSize).
+  uint64_t sectionSize = 0;
+  /// The artifact was compiled with --weights=external.
+  bool weightsExternal = false;
 
 private:
   Model() = default;
@@ -99,6 +151,14 @@ private:
   void *mapping = nullptr;
   size_t mappingSize = 0;
   const uint8_t *weightsBase = nullptr;
+
+  /// External weights: the mapped file, the copies of tensors that are not
+  /// aligned (an anonymous mapping), and each weight buffer's address.
+  std::unique_ptr<SafetensorsFile> weightsFile;
+  void *weightsCopy = nullptr;
+  size_t weightsCopySize = 0;
+  std::vector<const uint8_t *> externalWeights;
+  bool externalLoaded = false;
 };
 
 } // namespace rt

@@ -8,9 +8,13 @@
 #include "meld/runtime.h"
 
 #include "Backend.h"
+#include "CudaBackend.h"
+#include "EmuBackend.h"
 #include "Model.h"
 #include "Support.h"
 
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -21,6 +25,8 @@ using namespace meld::rt;
 
 struct meld_model {
   std::unique_ptr<Model> model;
+  /// Live sessions: meld_model_load_weights is refused while any exists.
+  std::atomic<int> numSessions{0};
 };
 
 struct meld_session {
@@ -145,6 +151,8 @@ const char *meld_status_name(meld_status status) {
     return "out of memory";
   case MELD_ERROR_INTERNAL:
     return "internal error";
+  case MELD_ERROR_DEVICE:
+    return "device error";
   }
   return "unknown status";
 }
@@ -153,7 +161,7 @@ const char *meld_dtype_name(meld_dtype dtype) { return dtypeName(dtype); }
 
 size_t meld_dtype_size(meld_dtype dtype) { return dtypeSize(dtype); }
 
-const char *meld_runtime_version(void) { return "meld-runtime 0.1 (api 1)"; }
+const char *meld_runtime_version(void) { return "meld-runtime 0.1 (api 3)"; }
 
 meld_status meld_model_load(const char *path, meld_model **model) {
   return guard([&]() -> meld_status {
@@ -165,12 +173,32 @@ meld_status meld_model_load(const char *path, meld_model **model) {
     std::unique_ptr<Model> loaded;
     if (meld_status s = Model::load(path, loaded))
       return s;
-    *model = new meld_model{std::move(loaded)};
+    auto *m = new meld_model;
+    m->model = std::move(loaded);
+    *model = m;
     return MELD_OK;
   });
 }
 
 void meld_model_free(meld_model *model) { delete model; }
+
+int meld_model_has_external_weights(const meld_model *model) {
+  return model && model->model->weightsExternal ? 1 : 0;
+}
+
+meld_status meld_model_load_weights(meld_model *model, const char *path) {
+  return guard([&]() -> meld_status {
+    if (!model)
+      return nullArgument("meld_model_load_weights", "model");
+    if (!path)
+      return nullArgument("meld_model_load_weights", "path");
+    if (model->numSessions.load() != 0)
+      return setError(MELD_ERROR_FAILED_PRECONDITION,
+                      "meld_model_load_weights: the model has sessions; load "
+                      "its weights before creating any");
+    return model->model->loadExternalWeights(path);
+  });
+}
 
 size_t meld_model_num_inputs(const meld_model *model) {
   return model ? model->model->inputs.size() : 0;
@@ -219,6 +247,7 @@ meld_status meld_session_create(meld_model *model, const char *device,
     if (!device)
       return nullArgument("meld_session_create", "device");
     int32_t numThreads = 0;
+    uint64_t emuSeed = 0;
     if (options) {
       if (options->struct_size < sizeof(uint32_t))
         return setError(MELD_ERROR_INVALID_ARGUMENT,
@@ -227,6 +256,9 @@ meld_status meld_session_create(meld_model *model, const char *device,
       if (options->struct_size >=
           offsetof(meld_session_options, num_threads) + sizeof(int32_t))
         numThreads = options->num_threads;
+      if (options->struct_size >=
+          offsetof(meld_session_options, emu_seed) + sizeof(uint64_t))
+        emuSeed = options->emu_seed;
     }
     if (numThreads < 0 || numThreads > 4096)
       return setError(MELD_ERROR_INVALID_ARGUMENT,
@@ -234,14 +266,32 @@ meld_status meld_session_create(meld_model *model, const char *device,
                       "got " +
                           std::to_string(numThreads));
     std::string dev = device;
+    if (!model->model->hasWeights())
+      return setError(MELD_ERROR_FAILED_PRECONDITION,
+                      "'" + model->model->path +
+                          "' keeps its weights in an external file: load "
+                          "them first (meld_model_load_weights, meld-run "
+                          "--weights FILE.safetensors)");
     std::unique_ptr<Backend> backend;
+    int cudaOrdinal = -1;
+    if (dev == "cuda") {
+      cudaOrdinal = 0;
+    } else if (dev.size() > 5 && dev.compare(0, 5, "cuda:") == 0 &&
+               dev.size() <= 9 &&
+               dev.find_first_not_of("0123456789", 5) == std::string::npos) {
+      cudaOrdinal = atoi(dev.c_str() + 5);
+    }
     if (dev == "cpu") {
       if (meld_status s = createCpuBackend(
               *model->model, static_cast<unsigned>(numThreads), backend))
         return s;
-    } else if (dev == "cuda" || dev == "emu") {
-      return setError(MELD_ERROR_UNSUPPORTED,
-                      "device '" + dev + "' is not supported by this build");
+    } else if (cudaOrdinal >= 0) {
+      if (meld_status s = createCudaBackend(*model->model, cudaOrdinal,
+                                            backend))
+        return s;
+    } else if (dev == "emu") {
+      if (meld_status s = createEmuBackend(*model->model, emuSeed, backend))
+        return s;
     } else {
       return setError(MELD_ERROR_INVALID_ARGUMENT,
                       "unknown device '" + dev +
@@ -252,12 +302,18 @@ meld_status meld_session_create(meld_model *model, const char *device,
     s->backend = std::move(backend);
     s->inputData.resize(model->model->inputs.size());
     s->bound.assign(model->model->inputs.size(), false);
+    ++model->numSessions;
     *session = s;
     return MELD_OK;
   });
 }
 
-void meld_session_free(meld_session *session) { delete session; }
+void meld_session_free(meld_session *session) {
+  if (!session)
+    return;
+  --session->owner->numSessions;
+  delete session;
+}
 
 meld_status meld_session_set_input(meld_session *session, const char *name,
                                    meld_dtype dtype, int32_t rank,
@@ -301,10 +357,17 @@ meld_status meld_session_set_input(meld_session *session, const char *name,
   });
 }
 
-meld_status meld_session_run(meld_session *session) {
+} // extern "C"
+
+namespace {
+
+/// meld_session_run and meld_session_run_timed: runs `session` once, and
+/// stores the time it took in `*milliseconds` when that is not null.
+meld_status runSession(meld_session *session, double *milliseconds,
+                       const char *function) {
   return guard([&]() -> meld_status {
     if (!session)
-      return nullArgument("meld_session_run", "session");
+      return nullArgument(function, "session");
     const auto &inputs = session->owner->model->inputs;
     std::vector<std::string> missing;
     std::vector<const void *> data;
@@ -320,11 +383,33 @@ meld_status meld_session_run(meld_session *session) {
                           quoteList(missing) +
                           (missing.size() > 1 ? " are" : " is") + " not bound");
     session->hasOutputs = false;
-    if (meld_status s = session->backend->run(data))
+    if (milliseconds) {
+      if (meld_status s = session->backend->runTimed(data, *milliseconds))
+        return s;
+    } else if (meld_status s = session->backend->run(data)) {
       return s;
+    }
     session->hasOutputs = true;
     return MELD_OK;
   });
+}
+
+} // namespace
+
+extern "C" {
+
+meld_status meld_session_run(meld_session *session) {
+  return runSession(session, nullptr, "meld_session_run");
+}
+
+meld_status meld_session_run_timed(meld_session *session,
+                                   double *milliseconds) {
+  if (!milliseconds)
+    return guard([] {
+      return nullArgument("meld_session_run_timed", "milliseconds");
+    });
+  *milliseconds = 0;
+  return runSession(session, milliseconds, "meld_session_run_timed");
 }
 
 meld_status meld_session_get_output(meld_session *session, size_t index,

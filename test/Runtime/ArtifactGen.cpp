@@ -5,7 +5,13 @@
 // meld-runtime-test-kernels.so (runtime/test/kernels.c), plus the files the
 // lit tests of test/Runtime need:
 //
-//   meld-runtime-test-gen model OUT.meld [VARIANT] [KERNELS.so]
+//   meld-runtime-test-gen model OUT.meld [VARIANT] [KERNELS.so] [EDIT...]
+//       EDIT: +TARGET:FORMAT:FILE adds a kernel module read from FILE,
+//             -TARGET:FORMAT removes one
+//   meld-runtime-test-gen ptx OUT.ptx       the sm_80 PTX of the model
+//       (variants "emu*" add an "emu" module, the GPU versions of the
+//       kernels in runtime/emu/test/kernels.c, with block sizes and shared
+//       memory for the emulator)
 //   meld-runtime-test-gen corrupt KIND IN.meld OUT.meld
 //   meld-runtime-test-gen inputs DIR
 //   meld-runtime-test-gen check DIR         compare DIR/{out,idx,ramp}.npy
@@ -13,7 +19,9 @@
 //
 // The model (see kernels.c): inputs x: f32[3,5], y: f32[5], weight w: f32[5];
 // outputs out = x * w + y: f32[3,5], idx = argmax(x, 1): i64[3],
-// ramp = 0.5 * iota: f32[100003].
+// ramp = 0.5 * iota: f32[100003]. Its kernels exist as host code
+// (kernels.c) and as hand-written PTX for sm_80 (testPtx below), both in
+// every variant, so the same artifact runs on 'cpu' and 'cuda'.
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,6 +53,133 @@ float xValue(int r, int c) {
 float yValue(int c) { return 0.25f * c; }
 float wValue(int c) { return 0.5f * (c + 1); }
 
+/// The kernels of kernels.c in PTX, one device pointer per buffer argument.
+/// Products and sums use .rn so that no FMA contraction changes a result:
+/// outputs equal the host kernels' bit for bit.
+const char *testPtx = R"(//
+// The runtime test model's kernels (see runtime/test/kernels.c), by hand.
+//
+.version 7.0
+.target sm_80
+.address_size 64
+
+// t[r, c] = x[r, c] * w[c]; grid (5, 3), one thread per block.
+.visible .entry mul_rows_w(.param .u64 a0, .param .u64 a1, .param .u64 a2)
+{
+  .reg .b32 %r<4>;
+  .reg .b64 %rd<10>;
+  .reg .f32 %f<4>;
+  ld.param.u64 %rd1, [a0];
+  ld.param.u64 %rd2, [a1];
+  ld.param.u64 %rd3, [a2];
+  cvta.to.global.u64 %rd1, %rd1;
+  cvta.to.global.u64 %rd2, %rd2;
+  cvta.to.global.u64 %rd3, %rd3;
+  mov.u32 %r1, %ctaid.x;
+  mov.u32 %r2, %ctaid.y;
+  mad.lo.u32 %r3, %r2, 5, %r1;
+  mul.wide.u32 %rd4, %r3, 4;
+  add.u64 %rd5, %rd1, %rd4;
+  ld.global.f32 %f1, [%rd5];
+  mul.wide.u32 %rd6, %r1, 4;
+  add.u64 %rd7, %rd2, %rd6;
+  ld.global.f32 %f2, [%rd7];
+  mul.rn.f32 %f3, %f1, %f2;
+  add.u64 %rd8, %rd3, %rd4;
+  st.global.f32 [%rd8], %f3;
+  ret;
+}
+
+// out[r, c] = t[r, c] + y[c]; grid 3, a block of 5 threads (c = tid.x).
+.visible .entry add_bcast(.param .u64 a0, .param .u64 a1, .param .u64 a2)
+{
+  .reg .pred %p<2>;
+  .reg .b32 %r<4>;
+  .reg .b64 %rd<10>;
+  .reg .f32 %f<4>;
+  mov.u32 %r1, %tid.x;
+  setp.ge.u32 %p1, %r1, 5;
+  @%p1 bra $L_add_done;
+  ld.param.u64 %rd1, [a0];
+  ld.param.u64 %rd2, [a1];
+  ld.param.u64 %rd3, [a2];
+  cvta.to.global.u64 %rd1, %rd1;
+  cvta.to.global.u64 %rd2, %rd2;
+  cvta.to.global.u64 %rd3, %rd3;
+  mov.u32 %r2, %ctaid.x;
+  mad.lo.u32 %r3, %r2, 5, %r1;
+  mul.wide.u32 %rd4, %r3, 4;
+  add.u64 %rd5, %rd1, %rd4;
+  ld.global.f32 %f1, [%rd5];
+  mul.wide.u32 %rd6, %r1, 4;
+  add.u64 %rd7, %rd2, %rd6;
+  ld.global.f32 %f2, [%rd7];
+  add.rn.f32 %f3, %f1, %f2;
+  add.u64 %rd8, %rd3, %rd4;
+  st.global.f32 [%rd8], %f3;
+$L_add_done:
+  ret;
+}
+
+// idx[r] = the first column of the largest x[r, :]; grid 3, one thread.
+.visible .entry argmax_rows(.param .u64 a0, .param .u64 a1)
+{
+  .reg .pred %p<3>;
+  .reg .b32 %r<6>;
+  .reg .b64 %rd<10>;
+  .reg .f32 %f<3>;
+  ld.param.u64 %rd1, [a0];
+  ld.param.u64 %rd2, [a1];
+  cvta.to.global.u64 %rd1, %rd1;
+  cvta.to.global.u64 %rd2, %rd2;
+  mov.u32 %r1, %ctaid.x;
+  mul.lo.u32 %r2, %r1, 5;
+  mul.wide.u32 %rd3, %r2, 4;
+  add.u64 %rd3, %rd1, %rd3;
+  ld.global.f32 %f1, [%rd3];
+  mov.u32 %r3, 0;
+  mov.u32 %r4, 1;
+$L_argmax_loop:
+  mul.wide.u32 %rd4, %r4, 4;
+  add.u64 %rd5, %rd3, %rd4;
+  ld.global.f32 %f2, [%rd5];
+  setp.gt.f32 %p1, %f2, %f1;
+  selp.b32 %r3, %r4, %r3, %p1;
+  selp.f32 %f1, %f2, %f1, %p1;
+  add.u32 %r4, %r4, 1;
+  setp.lt.u32 %p2, %r4, 5;
+  @%p2 bra $L_argmax_loop;
+  cvt.u64.u32 %rd6, %r3;
+  mul.wide.u32 %rd7, %r1, 8;
+  add.u64 %rd8, %rd2, %rd7;
+  st.global.u64 [%rd8], %rd6;
+  ret;
+}
+
+// ramp[i] = 0.5 * i for i = 256 * ctaid.x + tid.x < 100003; blocks of 256.
+.visible .entry ramp_blocks(.param .u64 a0)
+{
+  .reg .pred %p<2>;
+  .reg .b32 %r<4>;
+  .reg .b64 %rd<4>;
+  .reg .f32 %f<3>;
+  mov.u32 %r1, %ctaid.x;
+  mov.u32 %r2, %tid.x;
+  mad.lo.u32 %r3, %r1, 256, %r2;
+  setp.ge.u32 %p1, %r3, 100003;
+  @%p1 bra $L_ramp_done;
+  ld.param.u64 %rd1, [a0];
+  cvta.to.global.u64 %rd1, %rd1;
+  cvt.rn.f32.u32 %f1, %r3;
+  mul.rn.f32 %f2, %f1, 0f3F000000;
+  mul.wide.u32 %rd2, %r3, 4;
+  add.u64 %rd3, %rd1, %rd2;
+  st.global.f32 [%rd3], %f2;
+$L_ramp_done:
+  ret;
+}
+)";
+
 int fail(const llvm::Twine &message) {
   llvm::errs() << "meld-runtime-test-gen: " << message << "\n";
   return 1;
@@ -55,7 +190,8 @@ int fail(const llvm::Twine &message) {
 //===----------------------------------------------------------------------===//
 
 int writeModel(llvm::StringRef outPath, llvm::StringRef variant,
-               std::string kernelsPath, const char *argv0) {
+               std::string kernelsPath, llvm::ArrayRef<llvm::StringRef> edits,
+               const char *argv0) {
   if (kernelsPath.empty()) {
     // meld-runtime-test-kernels.so is built next to this tool.
     static int anchor;
@@ -131,28 +267,57 @@ int writeModel(llvm::StringRef outPath, llvm::StringRef variant,
   host.format = "elf-shared-object";
   host.data.assign(kernels.get()->getBufferStart(),
                    kernels.get()->getBufferEnd());
-  ArtifactKernelModule ptx{"sm_80", "ptx", {'/', '/', ' ', 'x'}};
+  llvm::StringRef ptxText(testPtx);
+  ArtifactKernelModule ptx{"sm_80", "ptx", {ptxText.begin(), ptxText.end()}};
   spec.modules.push_back(ptx);
   spec.modules.push_back(std::move(host));
 
   auto launch = [&](llvm::StringRef kernel, std::array<uint32_t, 3> grid,
-                    llvm::ArrayRef<uint32_t> args, llvm::StringRef location) {
+                    llvm::ArrayRef<uint32_t> args, llvm::StringRef location,
+                    std::array<uint32_t, 3> block = {1, 1, 1}) {
     ArtifactLaunch l;
     l.kernel = kernel.str();
     l.grid = grid;
+    l.block = block;
     l.args.assign(args.begin(), args.end());
     l.location = location.str();
     spec.launches.push_back(l);
   };
   launch("mul_rows_w", {cols, rows, 1}, {x, w, t}, "mul0 (Mul)");
-  launch("add_bcast", {rows, 1, 1}, {t, y, out}, "add0 (Add)");
+  launch("add_bcast", {rows, 1, 1}, {t, y, out}, "add0 (Add)", {cols, 1, 1});
   launch("argmax_rows", {rows, 1, 1}, {x, idx}, "argmax0 (ArgMax)");
   launch("ramp_blocks",
          {static_cast<uint32_t>((rampSize + rampBlock - 1) / rampBlock), 1, 1},
-         {ramp}, "range0 (Range)");
+         {ramp}, "range0 (Range)", {rampBlock, 1, 1});
 
   ArtifactWriteOptions options;
-  if (variant == "unwritten") {
+  if (variant.starts_with("emu")) {
+    // meld-runtime-test-emu-kernels.so is built next to this tool too.
+    llvm::SmallString<256> emuPath(llvm::sys::path::parent_path(kernelsPath));
+    llvm::sys::path::append(emuPath, variant == "emu-no-bind"
+                                         ? llvm::sys::path::filename(kernelsPath)
+                                         : "meld-runtime-test-emu-kernels.so");
+    auto emuKernels = llvm::MemoryBuffer::getFile(emuPath);
+    if (!emuKernels)
+      return fail("cannot read '" + emuPath +
+                  "': " + emuKernels.getError().message());
+    ArtifactKernelModule emu;
+    emu.target = "emu";
+    emu.format = "elf-shared-object";
+    emu.data.assign(emuKernels.get()->getBufferStart(),
+                    emuKernels.get()->getBufferEnd());
+    spec.modules.push_back(std::move(emu));
+    spec.launches[1].block = {32, 1, 1};
+    spec.launches[2].block = {32, 1, 1};
+    spec.launches[3].block = {static_cast<uint32_t>(rampBlock), 1, 1};
+    spec.launches[3].sharedMemoryBytes = rampBlock * sizeof(float);
+    if (variant == "emu-oob")
+      spec.launches[3].kernel = "ramp_blocks_oob";
+    else if (variant == "emu-missing-kernel")
+      spec.launches[2].kernel = "no_such_kernel";
+    else if (variant != "emu" && variant != "emu-no-bind")
+      return fail("unknown variant '" + variant + "'");
+  } else if (variant == "unwritten") {
     uint32_t never = addBuffer(K::Arena, 400384, D::F32, {2}, "never");
     spec.arenaSize += 64;
     spec.outputs.push_back({"never", D::F32, {2}, never});
@@ -172,9 +337,37 @@ int writeModel(llvm::StringRef outPath, llvm::StringRef variant,
     spec.weights.clear();
     spec.weightsExternal = true;
     spec.externalWeightsSize = 4196;
-    options.verify = false;
+  } else if (variant == "big-shared") {
+    // More than the 48 KiB of dynamic shared memory a kernel gets without
+    // opting in, and more than any GPU has.
+    spec.launches[0].sharedMemoryBytes = 64 * 1024;
+  } else if (variant == "huge-shared") {
+    spec.launches[1].sharedMemoryBytes = 1 << 20;
+  } else if (variant == "big-block") {
+    spec.launches[3].block = {2048, 1, 1};
   } else if (variant != "good") {
     return fail("unknown variant '" + variant + "'");
+  }
+  for (llvm::StringRef edit : edits) {
+    llvm::SmallVector<llvm::StringRef, 3> parts;
+    edit.drop_front().split(parts, ':', /*MaxSplit=*/2);
+    if (parts.size() < 2)
+      return fail("bad module edit '" + edit + "'");
+    auto same = [&](const ArtifactKernelModule &m) {
+      return m.target == parts[0] && m.format == parts[1];
+    };
+    llvm::erase_if(spec.modules, same);
+    if (edit.starts_with("-"))
+      continue;
+    if (parts.size() != 3)
+      return fail("bad module edit '" + edit + "'");
+    auto file = llvm::MemoryBuffer::getFile(parts[2], /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+    if (!file)
+      return fail("cannot read '" + parts[2] + "'");
+    spec.modules.push_back({parts[0].str(), parts[1].str(),
+                            {file.get()->getBufferStart(),
+                             file.get()->getBufferEnd()}});
   }
   if (llvm::Error err = writeArtifact(spec, outPath, options))
     return fail(llvm::toString(std::move(err)));
@@ -455,9 +648,26 @@ int check(llvm::StringRef dir) {
 
 int main(int argc, char **argv) {
   llvm::SmallVector<llvm::StringRef> args(argv + 1, argv + argc);
-  if (args.size() >= 2 && args[0] == "model")
-    return writeModel(args[1], args.size() > 2 ? args[2] : "good",
-                      args.size() > 3 ? args[3].str() : "", argv[0]);
+  if (args.size() >= 2 && args[0] == "model") {
+    llvm::ArrayRef<llvm::StringRef> rest =
+        llvm::ArrayRef(args).drop_front(std::min<size_t>(args.size(), 3));
+    std::string kernels;
+    if (!rest.empty() && !rest[0].starts_with("+") &&
+        !rest[0].starts_with("-")) {
+      kernels = rest[0].str();
+      rest = rest.drop_front();
+    }
+    return writeModel(args[1], args.size() > 2 ? args[2] : "good", kernels,
+                      rest, argv[0]);
+  }
+  if (args.size() == 2 && args[0] == "ptx") {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(args[1], ec);
+    if (ec)
+      return fail("cannot write '" + args[1] + "': " + ec.message());
+    os << testPtx;
+    return 0;
+  }
   if (args.size() == 4 && args[0] == "corrupt")
     return corrupt(args[1], args[2], args[3]);
   if (args.size() == 2 && args[0] == "inputs")
@@ -466,6 +676,7 @@ int main(int argc, char **argv) {
     return check(args[1]);
   if (args.size() == 2 && args[0] == "dump")
     return dump(args[1]);
-  return fail("usage: model OUT [VARIANT [KERNELS]] | corrupt KIND IN OUT | "
-              "inputs DIR | check DIR | dump FILE");
+  return fail("usage: model OUT [VARIANT [KERNELS]] [+T:F:FILE|-T:F...] | "
+              "ptx OUT | corrupt KIND IN OUT | inputs DIR | check DIR | "
+              "dump FILE");
 }

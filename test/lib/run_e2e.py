@@ -25,6 +25,9 @@ import os
 import sys
 
 import numpy as np
+from onnx import numpy_helper
+
+from safetensors_io import write_safetensors
 import onnx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -110,6 +113,9 @@ def main(argv=None):
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--vocab", type=int, help="range of int64 id inputs")
     ap.add_argument("--timeout", type=int, default=600, help="seconds per tool run")
+    ap.add_argument("--weights-external", action="store_true",
+                    help="compile with --weights=external and give meld-run the "
+                         "initializers as a safetensors file")
     args = ap.parse_args(argv)
 
     def fail(msg):
@@ -141,7 +147,15 @@ def main(argv=None):
         np.save(path, value)
         run_cmd += ["--input", f"{name}={path}"]
 
-    err = mt.run_tool([meldc, args.model, "-o", artifact], args.timeout)
+    compile_cmd = [meldc, args.model, "-o", artifact]
+    if args.weights_external:
+        compile_cmd.append("--weights=external")
+        weights = os.path.join(args.work, "weights.safetensors")
+        full = onnx.load(args.model)  # with its external data
+        write_safetensors(weights, [(t.name, numpy_helper.to_array(t))
+                                    for t in full.graph.initializer])
+        run_cmd += ["--weights", weights]
+    err = mt.run_tool(compile_cmd, args.timeout)
     if err:
         return fail(err)
     err = mt.run_tool(run_cmd, args.timeout)

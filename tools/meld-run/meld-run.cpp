@@ -1,10 +1,13 @@
 //===- meld-run.cpp - Run a compiled Meld artifact ------------------------===//
 //
-//   meld-run MODEL.meld --input NAME=FILE ... --output-dir DIR [--device cpu]
+//   meld-run MODEL.meld --input NAME=FILE ... --output-dir DIR
+//            [--device cpu|cuda|cuda:N|emu] [--weights FILE.safetensors]
+//            [--repeat N [--warmup W]]
 //
 // Loads the artifact through the runtime's C API, binds every input from a
 // .npy or ONNX TensorProto .pb file, runs, and writes each output to
-// DIR/NAME.npy. Exit code 0 on success; on any error one line
+// DIR/NAME.npy. With --repeat it times N runs after W untimed ones and
+// prints "time: median X ms, min Y ms over N runs (device D)". Exit code 0 on success; on any error one line
 // "meld-run: error: <message>" on stderr and exit code 1.
 //
 // It links no MLIR or LLVM (it deploys to machines without a toolchain), so
@@ -18,6 +21,7 @@
 
 #include "meld/runtime.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -47,10 +51,32 @@ OPTIONS:
                       The file's dtype and shape must match the model's,
                       except that f32 data is rounded for a bf16 input.
   --output-dir DIR    Directory for the outputs, created if missing.
-  --device DEVICE     Device to run on: cpu (default). cuda and emu are not
-                      supported by this build yet.
+  --device DEVICE     Device to run on: cpu (default), cuda (GPU 0) or
+                      cuda:N (GPU N), through the NVIDIA driver (libcuda.so.1,
+                      or the file named by $MELD_LIBCUDA), or emu, the GPU
+                      emulator: the GPU kernels run on this CPU, one thread
+                      at a time, with every memory access, barrier and warp
+                      collective checked (docs/Emulator.md).
+  --weights FILE      Load the weights of an artifact compiled with
+                      meldc --weights=external from a safetensors file, by
+                      ONNX initializer name; every name, dtype and shape is
+                      checked.
   --threads N         CPU worker threads (0 = all cores, the default; 1 runs
                       on the calling thread only).
+  --emu-seed N        Seed of the order in which the emulator runs the blocks
+                      of each launch (default 0): a kernel whose result
+                      depends on the order of blocks gives different results
+                      for different seeds.
+  --repeat N          Time the model: after the warm-up runs, run it N times
+                      with meld_session_run_timed and print one line:
+                        time: median X.XXX ms, min Y.YYY ms over N runs
+                        (device D)
+                      On cuda each run is timed with CUDA events around its
+                      kernel launches, the input and output copies not
+                      timed; on cpu and emu with the wall clock around the
+                      whole run. The outputs of the last run are written.
+  --warmup W          Untimed runs before the timed ones (default 1; only
+                      with --repeat).
   --list              Print the model's inputs and outputs and exit.
   --quiet             Do not print the written outputs.
   --version           Print the runtime version and exit.
@@ -81,7 +107,13 @@ struct Options {
   std::vector<std::pair<std::string, std::string>> inputs;
   std::string outputDir;
   std::string device = "cpu";
+  std::string weights;
   int threads = 0;
+  uint64_t emuSeed = 0;
+  /// --repeat: timed runs (0: one untimed run); --warmup: untimed runs
+  /// before them (-1: not given).
+  long repeat = 0;
+  long warmup = -1;
   bool list = false;
   bool quiet = false;
   /// --help or --version was handled: exit 0 without running.
@@ -122,7 +154,9 @@ bool parseOptions(int argc, char **argv, Options &options) {
     std::string flag = arg, value;
     size_t eq = arg.find('=');
     bool takesValue = flag == "--input" || flag == "--output-dir" ||
-                      flag == "--device" || flag == "--threads";
+                      flag == "--device" || flag == "--threads" ||
+                      flag == "--emu-seed" || flag == "--weights" ||
+                      flag == "--repeat" || flag == "--warmup";
     if (eq != std::string::npos) {
       flag = arg.substr(0, eq);
       value = arg.substr(eq + 1);
@@ -140,6 +174,10 @@ bool parseOptions(int argc, char **argv, Options &options) {
       options.outputDir = value;
     } else if (flag == "--device") {
       options.device = value;
+    } else if (flag == "--weights") {
+      if (value.empty())
+        return fail("--weights expects a safetensors file");
+      options.weights = value;
     } else if (flag == "--threads") {
       char *end = nullptr;
       errno = 0;
@@ -148,12 +186,31 @@ bool parseOptions(int argc, char **argv, Options &options) {
         return fail("--threads expects a number in [0, 4096], got '" + value +
                     "'");
       options.threads = static_cast<int>(n);
+    } else if (flag == "--repeat" || flag == "--warmup") {
+      char *end = nullptr;
+      errno = 0;
+      long n = strtol(value.c_str(), &end, 10);
+      long least = flag == "--repeat" ? 1 : 0;
+      if (value.empty() || *end || errno || n < least || n > 1000000)
+        return fail(flag + " expects a number in [" + std::to_string(least) +
+                    ", 1000000], got '" + value + "'");
+      (flag == "--repeat" ? options.repeat : options.warmup) = n;
+    } else if (flag == "--emu-seed") {
+      char *end = nullptr;
+      errno = 0;
+      unsigned long long n = strtoull(value.c_str(), &end, 10);
+      if (value.empty() || *end || errno || value[0] == '-')
+        return fail("--emu-seed expects a non-negative integer, got '" +
+                    value + "'");
+      options.emuSeed = n;
     } else {
       return fail("unknown option '" + arg + "' (see --help)");
     }
   }
   if (options.model.empty())
     return fail("no model given (see --help)");
+  if (options.warmup >= 0 && options.repeat == 0)
+    return fail("--warmup needs --repeat N");
   return true;
 }
 
@@ -233,6 +290,18 @@ bool run(const Options &options) {
   if (options.outputDir.empty())
     return fail("no output directory given (use --output-dir DIR)");
 
+  // Step 0: external weights, before anything else can fail for want of
+  // them.
+  if (!options.weights.empty()) {
+    if (!check(meld_model_load_weights(h.model, options.weights.c_str())))
+      return false;
+  } else if (meld_model_has_external_weights(h.model)) {
+    return fail("'" + options.model +
+                "' keeps its weights in an external file (it was compiled "
+                "with --weights=external): give them with --weights "
+                "FILE.safetensors");
+  }
+
   // Step 1: every input named on the command line is a model input, given
   // once, and every model input is given.
   std::map<std::string, std::string> files;
@@ -259,6 +328,7 @@ bool run(const Options &options) {
   memset(&sessionOptions, 0, sizeof(sessionOptions));
   sessionOptions.struct_size = sizeof(sessionOptions);
   sessionOptions.num_threads = options.threads;
+  sessionOptions.emu_seed = options.emuSeed;
   if (!check(meld_session_create(h.model, options.device.c_str(),
                                  &sessionOptions, &h.session)))
     return false;
@@ -284,9 +354,30 @@ bool run(const Options &options) {
       return fail(std::string(meld_last_error()) + " (from '" + file + "')");
   }
 
-  // Step 3: run and write the outputs.
-  if (!check(meld_session_run(h.session)))
-    return false;
+  // Step 3: run (timed with --repeat) and write the outputs of the last run.
+  if (options.repeat == 0) {
+    if (!check(meld_session_run(h.session)))
+      return false;
+  } else {
+    long warmup = options.warmup < 0 ? 1 : options.warmup;
+    for (long i = 0; i < warmup; ++i)
+      if (!check(meld_session_run(h.session)))
+        return false;
+    std::vector<double> times;
+    for (long i = 0; i < options.repeat; ++i) {
+      double ms = 0;
+      if (!check(meld_session_run_timed(h.session, &ms)))
+        return false;
+      times.push_back(ms);
+    }
+    std::sort(times.begin(), times.end());
+    size_t n = times.size();
+    double median =
+        n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+    printf("time: median %.3f ms, min %.3f ms over %zu runs (device %s)\n",
+           median, times.front(), n, options.device.c_str());
+    fflush(stdout);
+  }
   if (!createDirectories(options.outputDir))
     return false;
   size_t numOutputs = meld_model_num_outputs(h.model);

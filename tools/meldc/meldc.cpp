@@ -82,6 +82,14 @@ struct Options {
       "cuda-path",
       cl::desc("The CUDA toolkit (libdevice for math, ptxas for cubins)"),
       cl::init("/usr/local/cuda"), cl::value_desc("dir"), cl::cat(category)};
+  cl::opt<std::string> weightsMode{
+      "weights",
+      cl::desc("Where the weights go: 'embedded' (default) in the artifact, "
+               "aligned for mmap; 'external': left out, the runtime loads "
+               "them from a safetensors file keyed by ONNX initializer name "
+               "(meld-run --weights FILE)"),
+      cl::init("embedded"), cl::value_desc("embedded|external"),
+      cl::cat(category)};
   cl::opt<bool> emulator{
       "emulator",
       cl::desc("Include the GPU kernels compiled for the GPU emulator "
@@ -218,6 +226,10 @@ int main(int argc, char **argv) {
   compileOptions.cudaPath = cli.cudaPath;
   compileOptions.threadsPerBlock = cli.threadsPerBlock;
   compileOptions.emulator = cli.emulator;
+  if (cli.weightsMode != "embedded" && cli.weightsMode != "external")
+    return usageError("--weights takes 'embedded' or 'external', got '" +
+                      cli.weightsMode + "'");
+  compileOptions.externalWeights = cli.weightsMode == "external";
   if (cli.report.getNumOccurrences()) {
     if (!cli.report.empty() && cli.report != "json")
       return usageError("--report takes no value or 'json', got '" +
@@ -249,7 +261,8 @@ int main(int argc, char **argv) {
     auto file = openOutputFile(cli.output, &error);
     if (!file)
       return usageError(error);
-    if (failed(meld::printArtifactPlan(*module, weights, file->os())))
+    if (failed(meld::printArtifactPlan(*module, weights, compileOptions,
+                                       file->os())))
       return 1;
     file->keep();
     return 0;

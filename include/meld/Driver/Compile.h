@@ -31,6 +31,9 @@ struct CompileOptions {
   std::vector<std::string> targets = {"sm_80", "sm_90a"};
   /// The CUDA toolkit: libdevice for math functions, ptxas for cubins.
   std::string cudaPath = "/usr/local/cuda";
+  /// Leave the weights out of the artifact: the runtime loads them from a
+  /// safetensors file keyed by ONNX initializer name (meld-run --weights).
+  bool externalWeights = false;
   /// Also compile the GPU kernels for the GPU emulator (`meld-run --device
   /// emu`).
   bool emulator = true;
@@ -65,6 +68,7 @@ mlir::LogicalResult emitPTX(mlir::ModuleOp module, llvm::StringRef chip,
 /// prints the artifact's buffer and launch plan as JSON to `os`.
 mlir::LogicalResult printArtifactPlan(mlir::ModuleOp module,
                                       const WeightStore &weights,
+                                      const CompileOptions &options,
                                       llvm::raw_ostream &os);
 
 /// Compiles the graph-dialect `module` (modified in place) into the artifact

@@ -83,6 +83,9 @@ public:
     /// directory) and the offset of the bytes in it, when `memory` is unset.
     std::string filePath;
     uint64_t fileOffset = 0;
+    /// An ONNX initializer (found by name in a weights file when weights are
+    /// external), rather than a tensor the graph defines (a Constant node).
+    bool isInitializer = false;
 
     bool isExternal() const { return !filePath.empty(); }
   };

@@ -44,8 +44,10 @@ enum class ArtifactDType : uint8_t {
 /// Size in bytes of one element of `dtype`.
 size_t getArtifactDTypeSize(ArtifactDType dtype);
 
-/// Where a buffer lives: a slice of the per-session arena or of the weights.
-enum class ArtifactBufferKind : uint8_t { Arena = 0, Weight = 1 };
+/// Where a buffer lives: a slice of the per-session arena, a model parameter
+/// (in the weights section, or found by name in an external weights file), or
+/// a constant the graph defines (always in the weights section).
+enum class ArtifactBufferKind : uint8_t { Arena = 0, Weight = 1, Constant = 2 };
 
 /// A tensor the kernels read or write (schema table Buffer).
 struct ArtifactBuffer {
@@ -116,7 +118,8 @@ struct ArtifactSpec {
   /// zero-filled. Weights may not overlap.
   std::vector<ArtifactWeight> weights;
   /// Weights are not stored in the file (meldc --weights=external): `weights`
-  /// must then be empty and `externalWeightsSize` gives their total size.
+  /// then holds only the bytes of Constant buffers, and `externalWeightsSize`
+  /// is the size of the space the Weight buffers' offsets index.
   bool weightsExternal = false;
   uint64_t externalWeightsSize = 0;
 };

@@ -20,6 +20,11 @@ namespace meld {
 /// Where the bytes of a weight come from.
 struct WeightSource {
   uint64_t size = 0;
+  /// The weight's tensor shape (an external weight is checked against it).
+  llvm::SmallVector<int64_t> shape;
+  /// The weight can come from an external weights file (an ONNX
+  /// initializer, found there by name).
+  bool externalizable = true;
   /// Streams exactly `size` bytes.
   std::function<llvm::Error(llvm::raw_ostream &)> write;
 };
@@ -30,10 +35,14 @@ using WeightLookup =
 
 /// Fills `spec`'s signatures, buffers, arena size, launches and weights from
 /// the launch plan in `module` (which must still hold its tile kernels).
-/// Emits diagnostics and fails on a plan it cannot represent.
+/// With `externalWeights` the bytes of the ONNX initializers stay out of the
+/// artifact (the runtime finds them by name in a safetensors file); tensors
+/// the model defines itself (Constant nodes, the compiler's constants) stay
+/// in it. Emits diagnostics and fails on a plan it cannot represent.
 mlir::LogicalResult buildArtifactPlan(mlir::ModuleOp module,
                                       WeightLookup weights,
-                                      ArtifactSpec &spec);
+                                      ArtifactSpec &spec,
+                                      bool externalWeights = false);
 
 /// Writes the plan of `spec` (signatures, buffers with their arena or weight
 /// offsets, launches, arena size) as JSON, for `meldc --emit plan`.

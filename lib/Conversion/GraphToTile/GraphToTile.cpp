@@ -434,7 +434,7 @@ private:
   void lowerGemm(graph::GemmOp op);
 
   /// The buffer of graph value `v`.
-  Value bufferOf(Value v) { return buffers.lookup(v); }
+  Value bufferOf(Value v);
   /// The buffer a result is written to: the output argument when the value is
   /// one of the model's outputs, a fresh allocation otherwise.
   Value allocFor(Value v);
@@ -463,6 +463,31 @@ tile::KernelOp Lowering::createKernel(Operation *op, StringRef name,
                          FlatSymbolRefAttr::get(kernel.getSymNameAttr()),
                          kernelBuffers);
   return kernel;
+}
+
+Value Lowering::bufferOf(Value v) {
+  if (Value buffer = buffers.lookup(v))
+    return buffer;
+  auto constant = v.getDefiningOp<graph::ConstantOp>();
+  assert(constant && "value used before its producer was lowered");
+  // A constant's buffer: a read-only global, created before the kernels.
+  auto type = cast<RankedTensorType>(constant.getType());
+  std::string name = "__meld_constant_" + std::to_string(constantCounter++);
+  OpBuilder b(main);
+  MemRefType memType = bufferType(type);
+  auto dense = cast<DenseElementsAttr>(constant.getValue())
+                   .reshape(RankedTensorType::get(memType.getShape(),
+                                                  type.getElementType()));
+  auto global = memref::GlobalOp::create(
+      b, constant.getLoc(), name, b.getStringAttr("private"), memType, dense,
+      /*constant=*/true, /*alignment=*/IntegerAttr());
+  symbols.insert(global);
+  OpBuilder::InsertionGuard guard(host);
+  host.setInsertionPointToStart(host.getInsertionBlock());
+  Value buffer = memref::GetGlobalOp::create(host, constant.getLoc(), memType,
+                                             global.getSymName());
+  buffers[v] = buffer;
+  return buffer;
 }
 
 Value Lowering::allocFor(Value v) {
@@ -512,18 +537,33 @@ LogicalResult Lowering::lowerElementwise(Operation *op) {
   if (!isElementwise(op))
     return op->emitOpError("has no tile lowering");
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  // Splat constants become tile constants in the kernel; the other operands
+  // are loaded from their buffers.
+  auto splatOf = [](Value operand) -> Attribute {
+    auto constant = operand.getDefiningOp<graph::ConstantOp>();
+    auto splat =
+        constant ? dyn_cast<SplatElementsAttr>(constant.getValue()) : nullptr;
+    return splat ? splat.getSplatValue<Attribute>() : Attribute();
+  };
   SmallVector<Value> inputs;
   for (Value operand : op->getOperands())
-    inputs.push_back(bufferOf(operand));
+    if (!splatOf(operand))
+      inputs.push_back(bufferOf(operand));
   Value output = allocFor(op->getResult(0));
   emitPointwise(
       op, op->getName().stripDialect(), inputs, output, resultType,
       [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
           Value mask) {
         SmallVector<Value> tiles;
-        for (auto [arg, operand] : llvm::zip_equal(args, op->getOperands())) {
+        const Value *arg = args.begin();
+        for (Value operand : op->getOperands()) {
+          if (Attribute splat = splatOf(operand)) {
+            tiles.push_back(t.constant(splat));
+            continue;
+          }
           auto shape = cast<RankedTensorType>(operand.getType()).getShape();
-          tiles.push_back(t.load(arg, t.broadcastOffset(coords, shape), mask));
+          tiles.push_back(
+              t.load(*arg++, t.broadcastOffset(coords, shape), mask));
         }
         return computeElementwise(t, op, tiles);
       });
@@ -1194,21 +1234,9 @@ LogicalResult Lowering::lowerOp(Operation *op) {
              << getElementTypeOrSelf(type)
              << " has no tile lowering (integers must be signless)";
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
-      .Case([&](ConstantOp c) {
-        auto type = cast<RankedTensorType>(c.getType());
-        std::string name = "__meld_constant_" + std::to_string(constantCounter++);
-        OpBuilder b(main);
-        auto memType = bufferType(type);
-        auto value = cast<ElementsAttr>(c.getValue());
-        auto dense = cast<DenseElementsAttr>(value).reshape(
-            RankedTensorType::get(memType.getShape(), type.getElementType()));
-        auto global = memref::GlobalOp::create(
-            b, c.getLoc(), name, b.getStringAttr("private"), memType, dense,
-            /*constant=*/true, /*alignment=*/IntegerAttr());
-        symbols.insert(global);
-        Value buffer = memref::GetGlobalOp::create(host, c.getLoc(), memType,
-                                                   global.getSymName());
-        buffers[c.getResult()] = buffer;
+      .Case([&](ConstantOp) {
+        // Made on first use (bufferOf): splat constants folded into the
+        // kernels that use them never need a buffer.
         return success();
       })
       .Case([&](WeightOp w) {

@@ -290,7 +290,8 @@ FailureOr<double> Importer::getConstantScalar(Node &node, unsigned index,
 
 FailureOr<Value> Importer::materializeTensor(const onnx::TensorProto &tensor,
                                              StringRef handle, Location loc,
-                                             const Twine &what) {
+                                             const Twine &what,
+                                             bool isInitializer) {
   TensorSource source;
   if (failed(describeTensor(tensor, context, modelDir, loc, what, source)))
     return failure();
@@ -303,13 +304,15 @@ FailureOr<Value> Importer::materializeTensor(const onnx::TensorProto &tensor,
   std::string unique = handle.str();
   for (int i = 1; weights.lookup(unique); ++i)
     unique = (handle + "." + Twine(i)).str();
+  WeightStore::Entry *entry;
   if (source.isExternal())
-    weights.addExternal(unique, source.type, source.byteSize, source.filePath,
-                        source.fileOffset);
+    entry = &weights.addExternal(unique, source.type, source.byteSize,
+                                 source.filePath, source.fileOffset);
   else if (!source.converted.empty())
-    weights.addOwned(unique, source.type, std::move(source.converted));
+    entry = &weights.addOwned(unique, source.type, std::move(source.converted));
   else
-    weights.addInMemory(unique, source.type, source.memory);
+    entry = &weights.addInMemory(unique, source.type, source.memory);
+  entry->isInitializer = isInitializer;
   return graph::WeightOp::create(builder, loc, source.type, unique).getResult();
 }
 
@@ -322,7 +325,8 @@ Value Importer::lookupValue(StringRef name) {
     return {};
   Location loc = NameLoc::get(StringAttr::get(&context, name), fileLoc);
   auto value =
-      materializeTensor(*init->second, name, loc, "initializer '" + name + "'");
+      materializeTensor(*init->second, name, loc, "initializer '" + name + "'",
+                        /*isInitializer=*/true);
   if (failed(value)) {
     failedValues.insert(name);
     return {};

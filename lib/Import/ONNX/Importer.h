@@ -211,7 +211,8 @@ public:
   /// constant when small or `forceInline`, else as a weight named `handle`.
   mlir::FailureOr<mlir::Value>
   materializeTensor(const onnx::TensorProto &tensor, llvm::StringRef handle,
-                    mlir::Location loc, const llvm::Twine &what);
+                    mlir::Location loc, const llvm::Twine &what,
+                    bool isInitializer = false);
 
   /// Whether value `name` is used by a node or is a graph output.
   bool isUsed(llvm::StringRef name) const { return usedValues.contains(name); }

@@ -42,7 +42,9 @@ static_assert(static_cast<int>(ArtifactDType::F32) == artifact::DType_f32 &&
 static_assert(static_cast<int>(ArtifactBufferKind::Arena) ==
                       artifact::BufferKind_Arena &&
                   static_cast<int>(ArtifactBufferKind::Weight) ==
-                      artifact::BufferKind_Weight,
+                      artifact::BufferKind_Weight &&
+                  static_cast<int>(ArtifactBufferKind::Constant) ==
+                      artifact::BufferKind_Constant,
               "ArtifactBufferKind must mirror the schema's BufferKind");
 
 size_t meld::getArtifactDTypeSize(ArtifactDType dtype) {
@@ -68,10 +70,8 @@ static llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-/// Size of the weights section: the end of the last weight.
+/// Size of the weights section in the file: the end of the last weight.
 static uint64_t getWeightsSectionSize(const ArtifactSpec &spec) {
-  if (spec.weightsExternal)
-    return spec.externalWeightsSize;
   uint64_t size = 0;
   for (const ArtifactWeight &weight : spec.weights)
     size = std::max(size, weight.offset + weight.size);
@@ -84,8 +84,6 @@ static bool rangeWithin(uint64_t offset, uint64_t size, uint64_t limit) {
 
 llvm::Error meld::verifyArtifactSpec(const ArtifactSpec &spec) {
   // Weights first: they define the size of the weights section.
-  if (spec.weightsExternal && !spec.weights.empty())
-    return makeError("artifact: external weights, yet weights were given");
   std::vector<const ArtifactWeight *> sorted;
   for (const ArtifactWeight &weight : spec.weights) {
     if (weight.offset + weight.size < weight.offset)
@@ -103,21 +101,42 @@ llvm::Error meld::verifyArtifactSpec(const ArtifactSpec &spec) {
     if (sorted[i - 1]->offset + sorted[i - 1]->size > sorted[i]->offset)
       return makeError("weights '" + sorted[i - 1]->name + "' and '" +
                        sorted[i]->name + "' overlap");
-  uint64_t weightsSize = getWeightsSectionSize(spec);
+  uint64_t sectionSize = getWeightsSectionSize(spec);
 
   for (auto [i, buffer] : llvm::enumerate(spec.buffers)) {
     if (getArtifactDTypeSize(buffer.dtype) == 0)
       return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
                        "'): invalid dtype");
     bool isWeight = buffer.kind == ArtifactBufferKind::Weight;
-    uint64_t limit = isWeight ? weightsSize : spec.arenaSize;
+    bool inSection = buffer.kind == ArtifactBufferKind::Constant ||
+                     (isWeight && !spec.weightsExternal);
+    // External weights are looked up by name and checked by dtype and shape
+    // (runtime/lib/Model.cpp): those must describe the buffer exactly.
+    if (isWeight && spec.weightsExternal) {
+      if (buffer.name.empty())
+        return makeError("buffer " + llvm::Twine(i) +
+                         ": an external weight needs a name");
+      uint64_t bytes = getArtifactDTypeSize(buffer.dtype);
+      for (int64_t d : buffer.shape)
+        bytes *= static_cast<uint64_t>(d);
+      if (bytes != buffer.size)
+        return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
+                         "'): an external weight of " + llvm::Twine(bytes) +
+                         " bytes by its shape, with a size of " +
+                         llvm::Twine(buffer.size));
+    }
+    uint64_t limit = inSection  ? sectionSize
+                     : isWeight ? spec.externalWeightsSize
+                                : spec.arenaSize;
     if (!rangeWithin(buffer.offset, buffer.size, limit))
       return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
                        "'): bytes [" + llvm::Twine(buffer.offset) + ", " +
                        llvm::Twine(buffer.offset + buffer.size) +
                        ") exceed the " +
-                       (isWeight ? "weights section" : "arena") + " of " +
-                       llvm::Twine(limit) + " bytes");
+                       (inSection  ? "weights section"
+                        : isWeight ? "external weights"
+                                   : "arena") +
+                       " of " + llvm::Twine(limit) + " bytes");
   }
 
   auto checkSignatures = [&](llvm::ArrayRef<ArtifactTensor> tensors,
@@ -286,9 +305,11 @@ llvm::Error meld::writeArtifact(const ArtifactSpec &spec, llvm::StringRef path,
       return err;
 
   // Step 1: the metadata and the layout.
-  uint64_t weightsSize = getWeightsSectionSize(spec);
+  uint64_t sectionSize = getWeightsSectionSize(spec);
   flatbuffers::FlatBufferBuilder fbb(1 << 16);
-  buildMetadata(spec, weightsSize, fbb);
+  buildMetadata(spec,
+                spec.weightsExternal ? spec.externalWeightsSize : sectionSize,
+                fbb);
   meld_artifact_header header;
   memset(&header, 0, sizeof(header));
   memcpy(header.magic, MELD_ARTIFACT_MAGIC, sizeof(header.magic));
@@ -301,8 +322,8 @@ llvm::Error meld::writeArtifact(const ArtifactSpec &spec, llvm::StringRef path,
   header.weights_offset =
       llvm::alignTo(header.metadata_offset + header.metadata_size,
                     MELD_ARTIFACT_WEIGHTS_ALIGNMENT);
-  // External weights are not in the file: the section is empty.
-  header.weights_size = spec.weightsExternal ? 0 : weightsSize;
+  // With external weights the section holds only the constants.
+  header.weights_size = sectionSize;
   header.file_size = header.weights_offset + header.weights_size;
 
   // Step 2: the file, through a temporary renamed on success.

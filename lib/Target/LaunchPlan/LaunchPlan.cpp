@@ -122,7 +122,8 @@ static uint64_t assignArenaOffsets(std::vector<Interval> intervals,
 }
 
 LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
-                                      ArtifactSpec &spec) {
+                                      ArtifactSpec &spec,
+                                      bool externalWeights) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main)
     return module.emitError("no launch plan ('main') to build an artifact from");
@@ -131,7 +132,6 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
   std::vector<Interval> intervals;
   DenseMap<uint32_t, size_t> intervalOf;
   llvm::StringMap<uint32_t> weightIndex;
-  uint64_t weightsEnd = 0;
 
   auto addBuffer = [&](Value value, ArtifactBufferKind kind, StringRef name,
                        Location loc) -> FailureOr<uint32_t> {
@@ -151,25 +151,33 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
     bufferIndex[value] = index;
     return index;
   };
-  auto addWeight = [&](Value value, StringRef name, uint64_t size,
-                       std::function<llvm::Error(llvm::raw_ostream &)> write,
-                       Location loc) -> LogicalResult {
-    auto index = addBuffer(value, ArtifactBufferKind::Weight, name, loc);
+  // Read-only buffers: weights and constants in the weights section, or,
+  // for weights that are external, in the external weights' space.
+  uint64_t sectionEnd = 0, externalEnd = 0;
+  auto addReadOnly = [&](Value value, StringRef name, ArtifactBufferKind kind,
+                         uint64_t size,
+                         std::function<llvm::Error(llvm::raw_ostream &)> write,
+                         Location loc) -> LogicalResult {
+    auto index = addBuffer(value, kind, name, loc);
     if (failed(index))
       return failure();
     ArtifactBuffer &buffer = spec.buffers[*index];
     if (size != buffer.size)
       return emitError(loc, "weight '")
              << name << "' has " << size << " bytes, expected " << buffer.size;
-    buffer.offset = llvm::alignTo(weightsEnd, kAlignment);
-    weightsEnd = buffer.offset + size;
+    bool external = kind == ArtifactBufferKind::Weight && externalWeights;
+    uint64_t &end = external ? externalEnd : sectionEnd;
+    buffer.offset = llvm::alignTo(end, kAlignment);
+    end = buffer.offset + size;
+    weightIndex[name] = *index;
+    if (external)
+      return success();
     ArtifactWeight weight;
     weight.name = name.str();
     weight.offset = buffer.offset;
     weight.size = size;
     weight.write = std::move(write);
     spec.weights.push_back(std::move(weight));
-    weightIndex[name] = *index;
     return success();
   };
 
@@ -223,9 +231,15 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
         weight.emitError() << llvm::toString(source.takeError());
         return failure();
       }
-      if (failed(addWeight(weight.getResult(), handle, source->size,
-                           std::move(source->write), weight.getLoc())))
+      // A tensor the model defines (not an initializer) is in no weights
+      // file: it stays in the artifact.
+      auto kind = source->externalizable ? ArtifactBufferKind::Weight
+                                         : ArtifactBufferKind::Constant;
+      if (failed(addReadOnly(weight.getResult(), handle, kind, source->size,
+                             std::move(source->write), weight.getLoc())))
         return failure();
+      if (!source->shape.empty())
+        spec.buffers.back().shape = source->shape;
       continue;
     }
     if (auto get = dyn_cast<memref::GetGlobalOp>(op)) {
@@ -242,8 +256,9 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
         os.write(reinterpret_cast<const char *>(bytes->data()), bytes->size());
         return llvm::Error::success();
       };
-      if (failed(addWeight(get.getResult(), get.getName(), bytes->size(),
-                           write, get.getLoc())))
+      if (failed(addReadOnly(get.getResult(), get.getName(),
+                             ArtifactBufferKind::Constant, bytes->size(), write,
+                             get.getLoc())))
         return failure();
       continue;
     }
@@ -280,6 +295,8 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
   // Inputs and outputs must not share bytes with anything: they span the
   // whole run, so the assignment keeps them apart.
   spec.arenaSize = assignArenaOffsets(std::move(intervals), spec.buffers);
+  spec.weightsExternal = externalWeights;
+  spec.externalWeightsSize = externalEnd;
   return success();
 }
 
@@ -322,7 +339,9 @@ void meld::printArtifactPlanJSON(const ArtifactSpec &spec,
   llvm::json::Array buffers;
   for (const ArtifactBuffer &b : spec.buffers)
     buffers.push_back(llvm::json::Object{
-        {"kind", b.kind == ArtifactBufferKind::Arena ? "arena" : "weight"},
+        {"kind", b.kind == ArtifactBufferKind::Arena    ? "arena"
+                 : b.kind == ArtifactBufferKind::Weight ? "weight"
+                                                        : "constant"},
         {"offset", static_cast<int64_t>(b.offset)},
         {"size", static_cast<int64_t>(b.size)},
         {"dtype", dtypeName(b.dtype)},
@@ -342,6 +361,8 @@ void meld::printArtifactPlanJSON(const ArtifactSpec &spec,
       {"outputs", tensors(spec.outputs)},
       {"arena_size", static_cast<int64_t>(spec.arenaSize)},
       {"weights_size", static_cast<int64_t>(weightsSize)},
+      {"weights_external", spec.weightsExternal},
+      {"external_weights_size", static_cast<int64_t>(spec.externalWeightsSize)},
       {"buffers", std::move(buffers)},
       {"launches", std::move(launches)}};
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(plan))) << "\n";

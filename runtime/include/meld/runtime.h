@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 /// Version of this API. Bumped when a declaration in this header changes.
-#define MELD_RUNTIME_API_VERSION 1
+#define MELD_RUNTIME_API_VERSION 3
 
 /// Result of every fallible call. MELD_OK is 0; every other value comes with
 /// a message in meld_last_error().
@@ -70,6 +70,12 @@ typedef enum meld_status {
   MELD_ERROR_OUT_OF_MEMORY = 6,
   /// A failure of the runtime itself; please report it.
   MELD_ERROR_INTERNAL = 7,
+  /// The device failed a call: a CUDA driver call returned an error (the
+  /// message names the call, the CUresult and, for a launch, the ONNX node),
+  /// or the emulator found a fault in a kernel (an out-of-bounds access, a
+  /// shared-memory race, a divergent barrier; the message names the launch,
+  /// the ONNX node, the kernel, the block and the thread).
+  MELD_ERROR_DEVICE = 8,
 } meld_status;
 
 /// Element types. The values are those of the artifact schema's DType.
@@ -113,8 +119,14 @@ typedef struct meld_session_options {
   /// sizeof(meld_session_options) as the caller knows it (ABI evolution).
   uint32_t struct_size;
   /// CPU worker threads for kernel launches: 0 picks the hardware
-  /// concurrency, 1 runs every launch on the calling thread.
+  /// concurrency, 1 runs every launch on the calling thread. (The emu
+  /// device always runs on the calling thread.)
   int32_t num_threads;
+  /// Device "emu": seed of the pseudo-random order in which the blocks of
+  /// each launch run (launch i uses the seed mixed with i). Equal seeds give
+  /// equal orders; 0, the default, is a seed like any other. Ignored by the
+  /// other devices.
+  uint64_t emu_seed;
 } meld_session_options;
 
 /// Returns the message of the last failed call on the calling thread: one
@@ -131,7 +143,7 @@ MELD_API const char *meld_dtype_name(meld_dtype dtype);
 /// Returns the size in bytes of one element of `dtype`, or 0 if unknown.
 MELD_API size_t meld_dtype_size(meld_dtype dtype);
 
-/// Returns the runtime's version string, e.g. "meld-runtime 0.1 (api 1)".
+/// Returns the runtime's version string, e.g. "meld-runtime 0.1 (api 3)".
 MELD_API const char *meld_runtime_version(void);
 
 //===----------------------------------------------------------------------===//
@@ -159,6 +171,24 @@ MELD_API meld_status meld_model_output_info(const meld_model *model,
                                             size_t index,
                                             meld_tensor_info *info);
 
+/// Returns 1 if the model was compiled with external weights (meldc
+/// --weights=external), 0 otherwise or for a NULL model. Such a model needs
+/// meld_model_load_weights before a session can be created.
+MELD_API int meld_model_has_external_weights(const meld_model *model);
+
+/// Loads the external weights of `model` from the safetensors file at
+/// `path`, keyed by ONNX initializer name. Every weight the artifact needs
+/// must be in the file with the same dtype (F32, F16, BF16, F64, I64, I32,
+/// I8, U8, BOOL) and shape; other tensors are ignored. The file is mapped and
+/// tensors aligned to 64 bytes are used in place (keep the file unchanged
+/// while the model lives); others are copied. Call it once, before creating
+/// sessions: it fails with MELD_ERROR_FAILED_PRECONDITION once a session
+/// exists or the weights are loaded, MELD_ERROR_INVALID_ARGUMENT for a model
+/// with embedded weights or a file that does not match (the message names
+/// the weight), MELD_ERROR_IO if the file cannot be read.
+MELD_API meld_status meld_model_load_weights(meld_model *model,
+                                             const char *path);
+
 /// Finds the index of the input / output called `name`. Fails with
 /// MELD_ERROR_INVALID_ARGUMENT, listing the valid names, if there is none.
 MELD_API meld_status meld_model_find_input(const meld_model *model,
@@ -170,11 +200,19 @@ MELD_API meld_status meld_model_find_output(const meld_model *model,
 // Sessions
 //===----------------------------------------------------------------------===//
 
-/// Creates a session of `model` on `device`. Devices: "cpu". ("cuda" and
-/// "emu" are recognised and rejected with MELD_ERROR_UNSUPPORTED until their
-/// backends are built.) `options` may be NULL for defaults. Loads the kernel
-/// module for the device, resolves every kernel symbol and allocates the
-/// arena, filled with 0xFF bytes (a NaN pattern) so unwritten outputs show.
+/// Creates a session of `model` on `device`. Devices: "cpu"; "cuda" (CUDA
+/// device 0) or "cuda:N" (device N), through the NVIDIA driver, which is
+/// loaded at run time: without one (no libcuda.so.1, the toolkit's stub
+/// library, no device, a driver too old) this fails with
+/// MELD_ERROR_UNSUPPORTED and one line saying which; "emu", the GPU emulator:
+/// the artifact's "emu" kernels (its GPU kernels compiled for the host) run
+/// on the calling thread, every block's threads as fibers, with checks of
+/// every memory access, barrier and warp collective (docs/Emulator.md).
+/// `options` may be NULL for defaults. Loads the kernel module for the
+/// device, resolves every kernel, copies the weights to the device and
+/// allocates the arena, filled with 0xFF bytes (a NaN pattern) so unwritten
+/// outputs show. A model with external weights needs meld_model_load_weights
+/// first (MELD_ERROR_FAILED_PRECONDITION otherwise).
 MELD_API meld_status meld_session_create(meld_model *model, const char *device,
                                          const meld_session_options *options,
                                          meld_session **session);
@@ -195,6 +233,20 @@ MELD_API meld_status meld_session_set_input(meld_session *session,
 /// Runs every launch of the model in order. Fails, naming them, if some
 /// inputs are unbound. Bound inputs stay bound for the next run.
 MELD_API meld_status meld_session_run(meld_session *session);
+
+/// Runs like meld_session_run and stores in `*milliseconds` how long the run
+/// took (API version 3). On "cuda" it is the device time of the kernel
+/// launches alone, measured with two CUDA events recorded on the session's
+/// stream before the first launch and after the last one: the copies of the
+/// inputs to the device and of the outputs back are outside that region.
+/// (Host-side launch overhead shows where the GPU waits for launches.) On
+/// "cpu" and "emu" it is the wall-clock time of the whole run (steady
+/// clock), inputs copied into the arena included. For benchmarks: do a few
+/// untimed runs first (module load, JIT and first-touch costs) and take the
+/// median of many. Outputs are available afterwards as after
+/// meld_session_run.
+MELD_API meld_status meld_session_run_timed(meld_session *session,
+                                            double *milliseconds);
 
 /// Gives output `index` of the last successful run: its description in
 /// `*info` (may be NULL) and a read-only pointer to its bytes in `*data`.

@@ -24,23 +24,31 @@ func.func @main(%x: tensor<41x120xf32> {meld.name = "x"}) -> (tensor<41x120xf32>
 
 // Intermediates are allocated; broadcast operands are indexed by the result
 // coordinates of their non-unit dimensions only; weights are referenced by
-// handle and constants become read-only globals.
+// handle; splat constants become tile constants in the kernel and other
+// constants read-only globals.
 // CHECK-LABEL: func.func @main(
-// CHECK-DAG:     %[[W:.+]] = tile.weight "bias" : memref<120xf32>
-// CHECK-DAG:     %[[C:.+]] = memref.get_global @__meld_constant_0 : memref<1xf32>
-// CHECK:         %[[T:.+]] = memref.alloc() : memref<4920xf32>
+// CHECK-DAG:     %[[C:.+]] = memref.get_global @__meld_constant_0 : memref<2xf32>
+// CHECK-DAG:     %[[W:.+]] = tile.weight "bias" : memref<2xf32>
+// CHECK:         %[[T:.+]] = memref.alloc() : memref<8xf32>
 // CHECK:         tile.launch @add(%{{.+}}, %[[W]], %[[T]])
-// CHECK:         tile.launch @mul(%[[T]], %[[C]], %{{.+}})
-// CHECK:       memref.global "private" constant @__meld_constant_0 : memref<1xf32> = dense<5.000000e-01>
+// CHECK:         %[[U:.+]] = memref.alloc() : memref<8xf32>
+// CHECK:         tile.launch @mul(%[[T]], %[[U]])
+// CHECK:         tile.launch @sub(%[[U]], %[[C]], %{{.+}})
 // CHECK:       tile.kernel @add
-// CHECK:         arith.remui %{{.+}}, %{{.+}} : tensor<1024xindex>
-// CHECK:         arith.addf %{{.+}}, %{{.+}} : tensor<1024xf32>
-func.func @main(%x: tensor<41x120xf32> {meld.name = "x"}) -> (tensor<41x120xf32> {meld.name = "y"}) {
-  %b = graph.weight "bias" : tensor<120xf32>
+// CHECK:         arith.remui %{{.+}}, %{{.+}} : tensor<8xindex>
+// CHECK:         arith.addf %{{.+}}, %{{.+}} : tensor<8xf32>
+// CHECK:       tile.kernel @mul
+// CHECK:         %[[HALF:.+]] = arith.constant dense<5.000000e-01> : tensor<8xf32>
+// CHECK:         arith.mulf %{{.+}}, %[[HALF]] : tensor<8xf32>
+// CHECK:       memref.global "private" constant @__meld_constant_0 : memref<2xf32> = dense<[1.000000e+00, 2.000000e+00]>
+func.func @main(%x: tensor<4x2xf32> {meld.name = "x"}) -> (tensor<4x2xf32> {meld.name = "y"}) {
+  %b = graph.weight "bias" : tensor<2xf32>
   %h = graph.constant dense<0.5> : tensor<1xf32>
-  %0 = graph.add %x, %b : (tensor<41x120xf32>, tensor<120xf32>) -> tensor<41x120xf32>
-  %1 = graph.mul %0, %h : (tensor<41x120xf32>, tensor<1xf32>) -> tensor<41x120xf32>
-  return %1 : tensor<41x120xf32>
+  %c = graph.constant dense<[[1.0, 2.0]]> : tensor<1x2xf32>
+  %0 = graph.add %x, %b : (tensor<4x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+  %1 = graph.mul %0, %h : (tensor<4x2xf32>, tensor<1xf32>) -> tensor<4x2xf32>
+  %2 = graph.sub %1, %c : (tensor<4x2xf32>, tensor<1x2xf32>) -> tensor<4x2xf32>
+  return %2 : tensor<4x2xf32>
 }
 
 // -----

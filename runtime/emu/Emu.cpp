@@ -1,0 +1,1235 @@
+//===- Emu.cpp - The GPU emulator's execution engine ----------------------===//
+//
+// One `Launch` object per emu::launch call drives the grid:
+//
+//   for each block, in a seeded random order:
+//     reset the block's fibers (one per thread, stacks reused), poison the
+//     shared memory, start a new barrier epoch
+//     round-robin over the runnable fibers until all have exited:
+//       a fiber runs until it exits or blocks in a barrier or a warp
+//       collective; the last arrival releases the others
+//     if no fiber can run but some have not exited: report why (barrier or
+//     collective reached by only part of the block/memberMask)
+//
+// The current launch and fiber are thread-local, since the ABI functions
+// carry no context. An error raised inside a fiber records the message and
+// switches back to the scheduler, abandoning every fiber of the launch.
+//
+// Shared-memory shadow state, per byte: the epoch and thread of the last
+// write, the epoch and (up to two distinct) threads that read it. Epochs are
+// numbered across the whole launch (a new one at each block start and each
+// barrier release), so nothing needs clearing between blocks: a byte was
+// written in this block iff its write epoch >= the block's first epoch.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Emu.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <vector>
+
+// Fibers switch with a few instructions of assembly on x86-64 (swapcontext
+// makes a system call per switch, to save the signal mask); elsewhere, or
+// with MELD_EMU_USE_UCONTEXT defined, with makecontext/swapcontext.
+#if defined(__x86_64__) && !defined(MELD_EMU_USE_UCONTEXT)
+#define MELD_EMU_ASM_SWITCH 1
+#else
+#define MELD_EMU_ASM_SWITCH 0
+#include <ucontext.h>
+#endif
+
+namespace meld {
+namespace emu {
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Context switching
+//===----------------------------------------------------------------------===//
+
+#if MELD_EMU_ASM_SWITCH
+// switchStack(save, to): saves the callee-saved registers on the current
+// stack, stores the stack pointer in *save, loads `to` and restores the
+// registers saved there. SysV x86-64: rbx, rbp, r12-r15 are callee-saved;
+// MXCSR and the x87 control word are shared by all fibers and never changed.
+extern "C" void meldEmuSwitchStack(void **save, void *to);
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".type meldEmuSwitchStack,@function\n"
+        "meldEmuSwitchStack:\n"
+        "  pushq %rbp\n"
+        "  pushq %rbx\n"
+        "  pushq %r12\n"
+        "  pushq %r13\n"
+        "  pushq %r14\n"
+        "  pushq %r15\n"
+        "  movq %rsp, (%rdi)\n"
+        "  movq %rsi, %rsp\n"
+        "  popq %r15\n"
+        "  popq %r14\n"
+        "  popq %r13\n"
+        "  popq %r12\n"
+        "  popq %rbx\n"
+        "  popq %rbp\n"
+        "  ret\n"
+        ".size meldEmuSwitchStack, .-meldEmuSwitchStack\n");
+#endif
+
+constexpr uint32_t warpSize = 32;
+constexpr uint32_t maxThreadsPerBlock = 1024;
+/// The most shared memory a block can have on any supported target (sm_90).
+constexpr uint32_t maxSharedBytes = 232448;
+constexpr uint16_t noThread = 0xFFFF;
+
+size_t pageSize() {
+  long p = sysconf(_SC_PAGESIZE);
+  return p > 0 ? static_cast<size_t>(p) : 4096;
+}
+
+size_t roundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+std::string format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string format(const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return std::string();
+  return std::string(buf, std::min<size_t>(static_cast<size_t>(n),
+                                           sizeof(buf) - 1));
+}
+
+const char *shflName(uint32_t mode) {
+  switch (mode) {
+  case MELD_EMU_SHFL_IDX:
+    return "shfl.sync.idx";
+  case MELD_EMU_SHFL_UP:
+    return "shfl.sync.up";
+  case MELD_EMU_SHFL_DOWN:
+    return "shfl.sync.down";
+  case MELD_EMU_SHFL_BFLY:
+    return "shfl.sync.bfly";
+  }
+  return "shfl.sync.?";
+}
+
+const char *voteName(uint32_t mode) {
+  switch (mode) {
+  case MELD_EMU_VOTE_ALL:
+    return "vote.sync.all";
+  case MELD_EMU_VOTE_ANY:
+    return "vote.sync.any";
+  case MELD_EMU_VOTE_UNI:
+    return "vote.sync.uni";
+  case MELD_EMU_VOTE_BALLOT:
+    return "vote.sync.ballot";
+  }
+  return "vote.sync.?";
+}
+
+/// SplitMix64: a small, well-mixed generator for the block order.
+uint64_t splitMix64(uint64_t &state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+//===----------------------------------------------------------------------===//
+// Stacks
+//===----------------------------------------------------------------------===//
+
+/// Fiber stacks, each with a PROT_NONE guard region below it (so that an
+/// overflow faults, even by a frame of up to 64 KiB, instead of running into
+/// the next stack), in one mapping. Cached per OS thread and reused by later
+/// launches that fit.
+class StackPool {
+public:
+  constexpr StackPool() = default;
+  ~StackPool() { release(); }
+  StackPool(const StackPool &) = delete;
+  StackPool &operator=(const StackPool &) = delete;
+
+  /// Makes `count` stacks of at least `bytes` each available; false with
+  /// errno set on failure.
+  bool reserve(size_t count, size_t bytes) {
+    size_t page = pageSize();
+    bytes = roundUp(std::max<size_t>(bytes, 16 * 1024), page);
+    if (mem && count <= numStacks && bytes == stackBytes)
+      return true;
+    release();
+    size_t stride = bytes + guardBytes();
+    void *m = mmap(nullptr, stride * count, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED)
+      return false;
+    for (size_t i = 0; i < count; ++i)
+      mprotect(static_cast<char *>(m) + i * stride, guardBytes(), PROT_NONE);
+    mem = m;
+    mapped = stride * count;
+    numStacks = count;
+    stackBytes = bytes;
+    return true;
+  }
+
+  /// Lowest and one-past-highest usable address of stack `i`.
+  char *low(size_t i) const {
+    return static_cast<char *>(mem) + i * (stackBytes + guardBytes()) +
+           guardBytes();
+  }
+  static size_t guardBytes() { return roundUp(64 * 1024, pageSize()); }
+  char *high(size_t i) const { return low(i) + stackBytes; }
+
+private:
+  void release() {
+    if (mem)
+      munmap(mem, mapped);
+    mem = nullptr;
+    mapped = numStacks = stackBytes = 0;
+  }
+
+  void *mem = nullptr;
+  size_t mapped = 0;
+  size_t numStacks = 0;
+  size_t stackBytes = 0;
+};
+
+thread_local StackPool stackPool;
+
+//===----------------------------------------------------------------------===//
+// The launch
+//===----------------------------------------------------------------------===//
+
+enum class FiberState : uint8_t { Ready, AtBarrier, AtCollective, Exited };
+enum class CollectiveKind : uint8_t { Shfl, Vote, SyncWarp };
+
+struct Fiber {
+#if MELD_EMU_ASM_SWITCH
+  void *sp = nullptr;
+#else
+  ucontext_t context;
+#endif
+  char *stackLow = nullptr;
+  char *stackHigh = nullptr;
+  FiberState state = FiberState::Ready;
+  /// The collective it waits at (valid while AtCollective / arriving).
+  CollectiveKind kind = CollectiveKind::SyncWarp;
+  uint32_t mode = 0;
+  uint32_t memberMask = 0;
+  uint32_t value = 0, laneOrOffset = 0, c = 0, pred = 0;
+  /// Results, written by the lane that completes the collective.
+  uint32_t result = 0, resultValid = 0;
+};
+
+/// Lanes of one warp that have arrived at the same collective.
+struct Group {
+  /// memberMask restricted to the lanes that exist in the block.
+  uint32_t mask;
+  /// The memberMask as the kernel passed it (for messages).
+  uint32_t rawMask;
+  uint32_t arrived;
+  CollectiveKind kind;
+  uint32_t mode;
+};
+
+struct WarpState {
+  /// Pending groups (disjoint masks), at most one per lane.
+  std::vector<Group> groups;
+};
+
+struct ShadowByte {
+  uint32_t writeEpoch = 0;
+  uint32_t readEpoch = 0;
+  uint16_t writer = noThread;
+  uint16_t reader1 = noThread;
+  uint16_t reader2 = noThread;
+};
+
+class Launch;
+thread_local Launch *currentLaunch = nullptr;
+
+class Launch {
+public:
+  Launch(meld_emu_kernel_fn kernel, const LaunchArg *args, size_t numArgs,
+         const uint32_t grid[3], const uint32_t block[3], uint32_t sharedBytes,
+         const char *kernelName, const LaunchOptions &options)
+      : kernel(kernel), args(args, args + numArgs), sharedBytes(sharedBytes),
+        kernelName(kernelName ? kernelName : "?"), options(options) {
+    for (int d = 0; d < 3; ++d) {
+      this->grid[d] = grid[d];
+      this->block[d] = block[d];
+    }
+    for (const LaunchArg &arg : this->args)
+      argPointers.push_back(arg.base);
+  }
+
+  ~Launch() {
+    if (sharedMapping)
+      munmap(sharedMapping, sharedMappingBytes);
+  }
+
+  bool run(std::string &error);
+
+  // --- ABI entry points (called on a fiber) ---------------------------------
+  uint32_t tid(uint32_t dim);
+  uint32_t ntid(uint32_t dim);
+  uint32_t ctaid(uint32_t dim);
+  uint32_t nctaid(uint32_t dim);
+  uint32_t laneid() { return current % warpSize; }
+  void barrier();
+  uint32_t collective(CollectiveKind kind, uint32_t mode, uint32_t memberMask,
+                      uint32_t value, uint32_t laneOrOffset, uint32_t c,
+                      uint32_t pred, uint32_t *valid);
+  void *sharedBase() { return sharedMemory; }
+  void checkAccess(const void *ptr, uint32_t bytes, bool store);
+
+  /// Entry of every fiber.
+  static void fiberMain();
+
+  /// Called by the SIGSEGV/SIGBUS handler when a fiber faults: reports the
+  /// fault and abandons the fiber (never returns).
+  [[noreturn]] void handleFault(int sig, const void *address);
+
+  /// Whether a fiber (not the scheduler) is running.
+  bool inFiber = false;
+
+private:
+  bool validate(std::string &error) const;
+  bool setUp(std::string &error);
+  void startBlock(uint64_t linearBlock);
+  bool runBlock();
+  void diagnoseStuck();
+
+  void switchToFiber(uint32_t t);
+  void switchToScheduler();
+
+  /// Records the launch's error, naming `thread`. The caller must then call
+  /// abandon() in a separate statement, once every temporary is gone.
+  void setFailure(uint32_t thread, const std::string &what);
+  /// Leaves the failing fiber for good.
+  [[noreturn]] void abandon();
+
+  void completeGroup(uint32_t warp, size_t groupIndex);
+  void checkShared(uint64_t offset, uint32_t bytes, bool store);
+  void reportOutOfBounds(uintptr_t p, uint32_t bytes, bool store);
+
+  std::string threadCoords(uint32_t linear) const {
+    uint32_t x = linear % block[0];
+    uint32_t y = (linear / block[0]) % block[1];
+    uint32_t z = linear / (block[0] * block[1]);
+    return format("(%u,%u,%u)", x, y, z);
+  }
+  std::string describeCollective(CollectiveKind kind, uint32_t mode,
+                                 uint32_t rawMask) const {
+    const char *name = kind == CollectiveKind::Shfl   ? shflName(mode)
+                       : kind == CollectiveKind::Vote ? voteName(mode)
+                                                      : "bar.warp.sync";
+    return format("%s with memberMask 0x%08x", name, rawMask);
+  }
+
+  // Launch parameters.
+  meld_emu_kernel_fn kernel;
+  std::vector<LaunchArg> args;
+  std::vector<void *> argPointers;
+  uint32_t grid[3];
+  uint32_t block[3];
+  uint32_t sharedBytes;
+  const char *kernelName;
+  LaunchOptions options;
+
+  // Derived.
+  uint32_t numThreads = 0;
+  uint32_t numWarps = 0;
+  std::vector<uint32_t> threadIds; // 3 per thread
+  std::vector<Fiber> fibers;
+  std::vector<WarpState> warps;
+  void *sharedMapping = nullptr;
+  size_t sharedMappingBytes = 0;
+  char *sharedMemory = nullptr;
+  std::vector<ShadowByte> shadow;
+
+  // The running block.
+  uint32_t blockId[3] = {0, 0, 0};
+  uint32_t current = 0;
+  uint32_t numExited = 0;
+  uint32_t numAtBarrier = 0;
+  uint32_t epoch = 0;
+  uint32_t blockFirstEpoch = 0;
+  size_t lastArg = 0;
+  bool failed = false;
+  std::string error;
+
+#if MELD_EMU_ASM_SWITCH
+  void *schedulerSp = nullptr;
+#else
+  ucontext_t schedulerContext;
+#endif
+};
+
+bool Launch::validate(std::string &error) const {
+  auto invalid = [&](const std::string &why) {
+    error = std::string("kernel '") + kernelName +
+            "': invalid launch configuration: " + why;
+    return false;
+  };
+  std::string gridText = format("(%u,%u,%u)", grid[0], grid[1], grid[2]);
+  std::string blockText = format("(%u,%u,%u)", block[0], block[1], block[2]);
+  if (!kernel)
+    return invalid("no kernel function");
+  if (!grid[0] || !grid[1] || !grid[2])
+    return invalid("grid " + gridText + " is empty");
+  if (grid[0] > 0x7fffffffu || grid[1] > 65535 || grid[2] > 65535)
+    return invalid("grid " + gridText +
+                   " exceeds (2147483647,65535,65535)");
+  uint64_t numBlocks = uint64_t(grid[0]) * grid[1] * grid[2];
+  if (numBlocks > (uint64_t(1) << 32))
+    return invalid("grid " + gridText + " has more blocks than the "
+                                        "emulator supports (2^32)");
+  if (!block[0] || !block[1] || !block[2])
+    return invalid("block " + blockText + " is empty");
+  if (block[0] > 1024 || block[1] > 1024 || block[2] > 64 ||
+      uint64_t(block[0]) * block[1] * block[2] > maxThreadsPerBlock)
+    return invalid("block " + blockText +
+                   " exceeds (1024,1024,64) or 1024 threads");
+  if (sharedBytes > maxSharedBytes)
+    return invalid(format("%u bytes of shared memory exceed the %u a block "
+                          "can have",
+                          sharedBytes, maxSharedBytes));
+  for (size_t i = 0; i < args.size(); ++i)
+    if (!args[i].base)
+      return invalid(format("argument %zu is NULL", i));
+  return true;
+}
+
+bool Launch::setUp(std::string &error) {
+  numThreads = block[0] * block[1] * block[2];
+  numWarps = (numThreads + warpSize - 1) / warpSize;
+  threadIds.resize(size_t(numThreads) * 3);
+  for (uint32_t t = 0; t < numThreads; ++t) {
+    threadIds[3 * t] = t % block[0];
+    threadIds[3 * t + 1] = (t / block[0]) % block[1];
+    threadIds[3 * t + 2] = t / (block[0] * block[1]);
+  }
+  fibers.resize(numThreads);
+  warps.resize(numWarps);
+  for (WarpState &w : warps)
+    w.groups.reserve(warpSize);
+
+  if (!stackPool.reserve(numThreads, options.stackBytes)) {
+    error = std::string("kernel '") + kernelName +
+            "': cannot allocate the emulated threads' stacks: " +
+            strerror(errno);
+    return false;
+  }
+  for (uint32_t t = 0; t < numThreads; ++t) {
+    fibers[t].stackLow = stackPool.low(t);
+    fibers[t].stackHigh = stackPool.high(t);
+  }
+
+  // Shared memory: page aligned, with a PROT_NONE page on each side so that
+  // an access the kernel forgot to check faults instead of landing elsewhere.
+  size_t page = pageSize();
+  size_t body = roundUp(std::max<size_t>(sharedBytes, 1), page);
+  sharedMappingBytes = body + 2 * page;
+  void *m = mmap(nullptr, sharedMappingBytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) {
+    error = std::string("kernel '") + kernelName +
+            "': cannot allocate shared memory: " + strerror(errno);
+    return false;
+  }
+  sharedMapping = m;
+  mprotect(m, page, PROT_NONE);
+  mprotect(static_cast<char *>(m) + page + body, page, PROT_NONE);
+  sharedMemory = static_cast<char *>(m) + page;
+  shadow.assign(sharedBytes, ShadowByte());
+  return true;
+}
+
+void Launch::startBlock(uint64_t linearBlock) {
+  blockId[0] = static_cast<uint32_t>(linearBlock % grid[0]);
+  blockId[1] = static_cast<uint32_t>((linearBlock / grid[0]) % grid[1]);
+  blockId[2] = static_cast<uint32_t>(linearBlock / (uint64_t(grid[0]) * grid[1]));
+  memset(sharedMemory, 0xFF, sharedBytes);
+  blockFirstEpoch = ++epoch;
+  numExited = 0;
+  numAtBarrier = 0;
+  for (WarpState &w : warps)
+    w.groups.clear();
+  for (Fiber &f : fibers) {
+    f.state = FiberState::Ready;
+#if MELD_EMU_ASM_SWITCH
+    // The initial frame, popped by meldEmuSwitchStack: six registers, then
+    // the "return address" fiberMain, then a zero slot standing for
+    // fiberMain's own return address, so that it starts with
+    // rsp % 16 == 8 as after a call.
+    uintptr_t top = reinterpret_cast<uintptr_t>(f.stackHigh) & ~uintptr_t(15);
+    void **frame = reinterpret_cast<void **>(top);
+    frame[-1] = nullptr;
+    frame[-2] = reinterpret_cast<void *>(&Launch::fiberMain);
+    for (int r = 3; r <= 8; ++r)
+      frame[-r] = nullptr;
+    f.sp = frame - 8;
+#else
+    getcontext(&f.context);
+    f.context.uc_stack.ss_sp = f.stackLow;
+    f.context.uc_stack.ss_size = f.stackHigh - f.stackLow;
+    f.context.uc_link = nullptr;
+    makecontext(&f.context, &Launch::fiberMain, 0);
+#endif
+  }
+}
+
+void Launch::switchToFiber(uint32_t t) {
+  current = t;
+  inFiber = true;
+#if MELD_EMU_ASM_SWITCH
+  meldEmuSwitchStack(&schedulerSp, fibers[t].sp);
+#else
+  swapcontext(&schedulerContext, &fibers[t].context);
+#endif
+  inFiber = false;
+}
+
+void Launch::switchToScheduler() {
+#if MELD_EMU_ASM_SWITCH
+  meldEmuSwitchStack(&fibers[current].sp, schedulerSp);
+#else
+  swapcontext(&fibers[current].context, &schedulerContext);
+#endif
+}
+
+void Launch::fiberMain() {
+  Launch *launch = currentLaunch;
+  launch->kernel(launch->argPointers.data());
+  Fiber &f = launch->fibers[launch->current];
+  f.state = FiberState::Exited;
+  ++launch->numExited;
+  launch->switchToScheduler();
+  // Never resumed.
+  abort();
+}
+
+void Launch::setFailure(uint32_t thread, const std::string &what) {
+  error = format("kernel '%s' block (%u,%u,%u) thread ", kernelName,
+                 blockId[0], blockId[1], blockId[2]) +
+          threadCoords(thread) + ": " + what;
+  failed = true;
+}
+
+void Launch::abandon() {
+  switchToScheduler();
+  abort(); // Never resumed.
+}
+
+bool Launch::runBlock() {
+  for (;;) {
+    bool ran = false;
+    for (uint32_t t = 0; t < numThreads; ++t) {
+      if (fibers[t].state != FiberState::Ready)
+        continue;
+      ran = true;
+      switchToFiber(t);
+      if (failed)
+        return false;
+    }
+    if (numExited == numThreads)
+      return true;
+    if (!ran) {
+      diagnoseStuck();
+      return false;
+    }
+  }
+}
+
+void Launch::diagnoseStuck() {
+  // A warp collective that misses a lane: name its lowest waiting lane and
+  // the first lane that cannot come.
+  for (uint32_t w = 0; w < numWarps; ++w) {
+    for (const Group &g : warps[w].groups) {
+      uint32_t missing = g.mask & ~g.arrived;
+      if (!missing || !g.arrived)
+        continue;
+      uint32_t waiter = w * warpSize + __builtin_ctz(g.arrived);
+      uint32_t lane = __builtin_ctz(missing);
+      uint32_t t = w * warpSize + lane;
+      const char *where = fibers[t].state == FiberState::Exited
+                              ? "has exited"
+                          : fibers[t].state == FiberState::AtBarrier
+                              ? "waits at a barrier"
+                              : "waits elsewhere";
+      setFailure(waiter,
+                 "warp collective " + describeCollective(g.kind, g.mode,
+                                                         g.rawMask) +
+                     " reached by only part of memberMask: lane " +
+                     std::to_string(lane) + ", thread " + threadCoords(t) +
+                     ", " + where);
+      return;
+    }
+  }
+  // A barrier that some thread will never reach.
+  uint32_t waiter = numThreads, absent = numThreads;
+  for (uint32_t t = 0; t < numThreads; ++t) {
+    if (fibers[t].state == FiberState::AtBarrier && waiter == numThreads)
+      waiter = t;
+    if (fibers[t].state != FiberState::AtBarrier && absent == numThreads)
+      absent = t;
+  }
+  if (waiter != numThreads && absent != numThreads) {
+    const char *where = fibers[absent].state == FiberState::Exited
+                            ? "has exited"
+                        : fibers[absent].state == FiberState::AtCollective
+                            ? "waits at a warp collective"
+                            : "waits elsewhere";
+    setFailure(waiter,
+               format("barrier reached by only part of the block (%u of %u "
+                      "threads): thread ",
+                      numAtBarrier, numThreads) +
+                   threadCoords(waiter) + " waits at the barrier, thread " +
+                   threadCoords(absent) + " " + where);
+    return;
+  }
+  setFailure(0, "deadlock: no thread of the block can make progress");
+}
+
+//===----------------------------------------------------------------------===//
+// Faults in emulated code
+//===----------------------------------------------------------------------===//
+
+// While launches run, SIGSEGV and SIGBUS go to faultHandler, on an alternate
+// signal stack (a fiber that overflowed its stack has none left). A fault on
+// a fiber of this OS thread's launch becomes the launch's error, and the
+// handler leaves for the scheduler without returning (like a siglongjmp).
+// Any other fault gets the previous handler back and happens again.
+std::mutex faultMutex;
+int faultGuards = 0;
+struct sigaction previousSegv, previousBus;
+
+void faultHandler(int sig, siginfo_t *info, void *) {
+  Launch *launch = currentLaunch;
+  if (launch && launch->inFiber)
+    launch->handleFault(sig, info->si_addr);
+  sigaction(sig, sig == SIGSEGV ? &previousSegv : &previousBus, nullptr);
+}
+
+/// Installs faultHandler (first guard of the process) and an alternate
+/// signal stack for this OS thread, for the life of the object.
+class FaultGuard {
+public:
+  FaultGuard() {
+    altStack = mmap(nullptr, altStackBytes, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (altStack != MAP_FAILED) {
+      stack_t ss;
+      memset(&ss, 0, sizeof(ss));
+      ss.ss_sp = altStack;
+      ss.ss_size = altStackBytes;
+      hasAltStack = sigaltstack(&ss, &previousAltStack) == 0;
+    }
+    std::lock_guard<std::mutex> lock(faultMutex);
+    if (faultGuards++ == 0) {
+      struct sigaction sa;
+      memset(&sa, 0, sizeof(sa));
+      sa.sa_sigaction = faultHandler;
+      sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+      sigemptyset(&sa.sa_mask);
+      sigaction(SIGSEGV, &sa, &previousSegv);
+      sigaction(SIGBUS, &sa, &previousBus);
+    }
+  }
+  ~FaultGuard() {
+    {
+      std::lock_guard<std::mutex> lock(faultMutex);
+      if (--faultGuards == 0) {
+        sigaction(SIGSEGV, &previousSegv, nullptr);
+        sigaction(SIGBUS, &previousBus, nullptr);
+      }
+    }
+    if (hasAltStack)
+      sigaltstack(&previousAltStack, nullptr);
+    if (altStack != MAP_FAILED)
+      munmap(altStack, altStackBytes);
+  }
+  FaultGuard(const FaultGuard &) = delete;
+  FaultGuard &operator=(const FaultGuard &) = delete;
+
+private:
+  static constexpr size_t altStackBytes = 64 * 1024;
+  void *altStack = MAP_FAILED;
+  stack_t previousAltStack;
+  bool hasAltStack = false;
+};
+
+void Launch::handleFault(int sig, const void *address) {
+  uintptr_t a = reinterpret_cast<uintptr_t>(address);
+  const char *name = sig == SIGSEGV ? "SIGSEGV" : "SIGBUS";
+  std::string what;
+  uintptr_t sharedLow = reinterpret_cast<uintptr_t>(sharedMemory);
+  uintptr_t page = pageSize();
+  for (uint32_t t = 0; t < numThreads && what.empty(); ++t) {
+    uintptr_t low = reinterpret_cast<uintptr_t>(fibers[t].stackLow);
+    if (a < low && a >= low - StackPool::guardBytes())
+      what = format("stack overflow (%s at 0x%" PRIxPTR
+                    "): the thread's %zu KiB of stack are exhausted",
+                    name, a,
+                    static_cast<size_t>(fibers[t].stackHigh -
+                                        fibers[t].stackLow) /
+                        1024);
+  }
+  if (what.empty() && a + page >= sharedLow &&
+      a < sharedLow + roundUp(std::max<size_t>(sharedBytes, 1), page) + page)
+    what = format("unchecked shared memory access at offset %" PRId64
+                  " (%s; the block has %u bytes of shared memory, and the "
+                  "access was not passed to check_load/check_store)",
+                  static_cast<int64_t>(a - sharedLow), name, sharedBytes);
+  if (what.empty())
+    what = format("%s at address 0x%" PRIxPTR
+                  ": an access the kernel did not pass to "
+                  "check_load/check_store, or a crash in its own code",
+                  name, a);
+  setFailure(current, what);
+  std::string().swap(what); // Leave no heap memory behind on this stack.
+  // The handler is left without returning: unblock the signal (SA_NODEFER
+  // keeps it unblocked already; this is for safety).
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+  abandon();
+}
+
+bool Launch::run(std::string &errorOut) {
+  if (!validate(errorOut) || !setUp(errorOut))
+    return false;
+
+  // The block order: a seeded Fisher-Yates shuffle.
+  uint64_t numBlocks = uint64_t(grid[0]) * grid[1] * grid[2];
+  std::vector<uint32_t> order(numBlocks);
+  for (uint64_t i = 0; i < numBlocks; ++i)
+    order[i] = static_cast<uint32_t>(i);
+  uint64_t rng = options.seed;
+  for (uint64_t i = numBlocks; i > 1; --i) {
+    uint64_t j = splitMix64(rng) % i;
+    std::swap(order[i - 1], order[j]);
+  }
+
+  Launch *saved = currentLaunch;
+  currentLaunch = this;
+  bool ok = true;
+  {
+    FaultGuard guard;
+    for (uint64_t i = 0; i < numBlocks && ok; ++i) {
+      startBlock(order[i]);
+      ok = runBlock();
+    }
+  }
+  currentLaunch = saved;
+  if (!ok)
+    errorOut = error;
+  return ok;
+}
+
+//===----------------------------------------------------------------------===//
+// Ids, barriers and warp collectives
+//===----------------------------------------------------------------------===//
+
+uint32_t Launch::tid(uint32_t dim) {
+  if (dim < 3)
+    return threadIds[3 * current + dim];
+  setFailure(current, format("tid(%u): dimension out of range", dim));
+  abandon();
+}
+
+uint32_t Launch::ntid(uint32_t dim) {
+  if (dim < 3)
+    return block[dim];
+  setFailure(current, format("ntid(%u): dimension out of range", dim));
+  abandon();
+}
+
+uint32_t Launch::ctaid(uint32_t dim) {
+  if (dim < 3)
+    return blockId[dim];
+  setFailure(current, format("ctaid(%u): dimension out of range", dim));
+  abandon();
+}
+
+uint32_t Launch::nctaid(uint32_t dim) {
+  if (dim < 3)
+    return grid[dim];
+  setFailure(current, format("nctaid(%u): dimension out of range", dim));
+  abandon();
+}
+
+void Launch::barrier() {
+  if (++numAtBarrier == numThreads) {
+    // The last arrival releases everyone and starts a new epoch.
+    for (Fiber &f : fibers)
+      if (f.state == FiberState::AtBarrier)
+        f.state = FiberState::Ready;
+    numAtBarrier = 0;
+    ++epoch;
+    return;
+  }
+  fibers[current].state = FiberState::AtBarrier;
+  switchToScheduler();
+}
+
+uint32_t Launch::collective(CollectiveKind kind, uint32_t mode,
+                            uint32_t memberMask, uint32_t value,
+                            uint32_t laneOrOffset, uint32_t c, uint32_t pred,
+                            uint32_t *valid) {
+  uint32_t lane = current % warpSize;
+  uint32_t w = current / warpSize;
+  uint32_t warpBase = w * warpSize;
+  uint32_t lanesInWarp = std::min(warpSize, numThreads - warpBase);
+  uint32_t existing =
+      lanesInWarp == warpSize ? ~0u : ((1u << lanesInWarp) - 1);
+  if ((kind == CollectiveKind::Shfl && mode > MELD_EMU_SHFL_BFLY) ||
+      (kind == CollectiveKind::Vote && mode > MELD_EMU_VOTE_BALLOT)) {
+    setFailure(current, format("%s: invalid mode %u",
+                               kind == CollectiveKind::Shfl ? "shfl" : "vote",
+                               mode));
+    abandon();
+  }
+  if (!(memberMask >> lane & 1)) {
+    setFailure(current, describeCollective(kind, mode, memberMask) +
+                            ": the calling lane " + std::to_string(lane) +
+                            " is not in memberMask");
+    abandon();
+  }
+  uint32_t mask = memberMask & existing;
+
+  // Join the pending group with the same mask, or start one. A pending
+  // group whose mask overlaps ours but differs, or that waits at another
+  // collective, can never complete together with us.
+  WarpState &warp = warps[w];
+  size_t groupIndex = warp.groups.size();
+  for (size_t i = 0; i < warp.groups.size(); ++i) {
+    const Group &g = warp.groups[i];
+    if (!(g.mask & mask))
+      continue;
+    if (g.mask == mask && g.kind == kind && g.mode == mode) {
+      groupIndex = i;
+      break;
+    }
+    uint32_t other = warpBase + __builtin_ctz(g.arrived);
+    setFailure(current,
+               "lanes of a warp meet at different warp collectives: thread " +
+                   threadCoords(other) + " (lane " +
+                   std::to_string(other % warpSize) + ") waits at " +
+                   describeCollective(g.kind, g.mode, g.rawMask) +
+                   ", this thread (lane " + std::to_string(lane) +
+                   ") reached " + describeCollective(kind, mode, memberMask));
+    abandon();
+  }
+  if (groupIndex == warp.groups.size())
+    warp.groups.push_back(Group{mask, memberMask, 0, kind, mode});
+
+  Fiber &f = fibers[current];
+  f.kind = kind;
+  f.mode = mode;
+  f.memberMask = memberMask;
+  f.value = value;
+  f.laneOrOffset = laneOrOffset;
+  f.c = c;
+  f.pred = pred;
+  Group &g = warp.groups[groupIndex];
+  g.arrived |= 1u << lane;
+  if (g.arrived == g.mask) {
+    completeGroup(w, groupIndex);
+  } else {
+    f.state = FiberState::AtCollective;
+    switchToScheduler();
+  }
+  if (valid)
+    *valid = f.resultValid;
+  return f.result;
+}
+
+void Launch::completeGroup(uint32_t w, size_t groupIndex) {
+  Group g = warps[w].groups[groupIndex];
+  warps[w].groups.erase(warps[w].groups.begin() + groupIndex);
+  uint32_t warpBase = w * warpSize;
+
+  if (g.kind == CollectiveKind::Shfl) {
+    // PTX ISA, shfl.sync: each lane computes its source lane j from its own
+    // b (laneOrOffset) and c operands.
+    uint32_t results[warpSize], valids[warpSize];
+    for (uint32_t lane = 0; lane < warpSize; ++lane) {
+      if (!(g.mask >> lane & 1))
+        continue;
+      const Fiber &f = fibers[warpBase + lane];
+      int32_t bval = f.laneOrOffset & 31;
+      int32_t cval = f.c & 31;
+      int32_t segMask = (f.c >> 8) & 31;
+      int32_t l = static_cast<int32_t>(lane);
+      int32_t maxLane = (l & segMask) | (cval & ~segMask);
+      int32_t minLane = l & segMask;
+      int32_t j = 0;
+      bool pval = false;
+      switch (g.mode) {
+      case MELD_EMU_SHFL_UP:
+        j = l - bval;
+        pval = j >= maxLane;
+        break;
+      case MELD_EMU_SHFL_DOWN:
+        j = l + bval;
+        pval = j <= maxLane;
+        break;
+      case MELD_EMU_SHFL_BFLY:
+        j = l ^ bval;
+        pval = j <= maxLane;
+        break;
+      default: // MELD_EMU_SHFL_IDX
+        j = minLane | (bval & ~segMask);
+        pval = j <= maxLane;
+        break;
+      }
+      if (!pval)
+        j = l;
+      if (!(g.mask >> j & 1)) {
+        bool exists = warpBase + j < numThreads;
+        setFailure(warpBase + lane,
+                   describeCollective(g.kind, g.mode, g.rawMask) + ": lane " +
+                       std::to_string(lane) + " reads lane " +
+                       std::to_string(j) +
+                       (exists ? ", which is not in memberMask"
+                               : format(", which does not exist (the block "
+                                        "has %u threads)",
+                                        numThreads)));
+        abandon();
+      }
+      results[lane] = fibers[warpBase + j].value;
+      valids[lane] = pval ? 1 : 0;
+    }
+    for (uint32_t lane = 0; lane < warpSize; ++lane) {
+      if (!(g.mask >> lane & 1))
+        continue;
+      Fiber &f = fibers[warpBase + lane];
+      f.result = results[lane];
+      f.resultValid = valids[lane];
+    }
+  } else if (g.kind == CollectiveKind::Vote) {
+    uint32_t ballot = 0;
+    for (uint32_t lane = 0; lane < warpSize; ++lane)
+      if ((g.mask >> lane & 1) && fibers[warpBase + lane].pred)
+        ballot |= 1u << lane;
+    uint32_t result = 0;
+    switch (g.mode) {
+    case MELD_EMU_VOTE_ALL:
+      result = ballot == g.mask;
+      break;
+    case MELD_EMU_VOTE_ANY:
+      result = ballot != 0;
+      break;
+    case MELD_EMU_VOTE_UNI:
+      result = ballot == 0 || ballot == g.mask;
+      break;
+    default: // MELD_EMU_VOTE_BALLOT
+      result = ballot;
+      break;
+    }
+    for (uint32_t lane = 0; lane < warpSize; ++lane)
+      if (g.mask >> lane & 1) {
+        fibers[warpBase + lane].result = result;
+        fibers[warpBase + lane].resultValid = 1;
+      }
+  } else {
+    for (uint32_t lane = 0; lane < warpSize; ++lane)
+      if (g.mask >> lane & 1) {
+        fibers[warpBase + lane].result = 0;
+        fibers[warpBase + lane].resultValid = 1;
+      }
+  }
+  for (uint32_t lane = 0; lane < warpSize; ++lane)
+    if ((g.mask >> lane & 1) &&
+        fibers[warpBase + lane].state == FiberState::AtCollective)
+      fibers[warpBase + lane].state = FiberState::Ready;
+}
+
+//===----------------------------------------------------------------------===//
+// Memory checks
+//===----------------------------------------------------------------------===//
+
+void Launch::checkAccess(const void *ptr, uint32_t bytes, bool store) {
+  if (!bytes)
+    return;
+  uintptr_t p = reinterpret_cast<uintptr_t>(ptr);
+  uintptr_t end = p + bytes;
+  uintptr_t sharedLow = reinterpret_cast<uintptr_t>(sharedMemory);
+  if (p >= sharedLow && end <= sharedLow + sharedBytes && end > p) {
+    checkShared(p - sharedLow, bytes, store);
+    return;
+  }
+  // Global: the argument hit last time first.
+  if (lastArg < args.size()) {
+    uintptr_t base = reinterpret_cast<uintptr_t>(args[lastArg].base);
+    if (p >= base && end <= base + args[lastArg].size && end > p &&
+        !(store && args[lastArg].readOnly))
+      return;
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    uintptr_t base = reinterpret_cast<uintptr_t>(args[i].base);
+    if (p >= base && end <= base + args[i].size && end > p) {
+      if (store && args[i].readOnly)
+        continue; // Another argument may alias it writably; else reported.
+      lastArg = i;
+      return;
+    }
+  }
+  // The calling thread's own stack (local memory).
+  const Fiber &f = fibers[current];
+  if (p >= reinterpret_cast<uintptr_t>(f.stackLow) &&
+      end <= reinterpret_cast<uintptr_t>(f.stackHigh) && end > p)
+    return;
+  reportOutOfBounds(p, bytes, store);
+}
+
+void Launch::reportOutOfBounds(uintptr_t p, uint32_t bytes, bool store) {
+  const char *access = store ? "store" : "load";
+  uintptr_t end = p + bytes;
+  // A store inside a read-only argument.
+  for (size_t i = 0; i < args.size(); ++i) {
+    uintptr_t base = reinterpret_cast<uintptr_t>(args[i].base);
+    if (store && p >= base && end <= base + args[i].size && end > p) {
+      setFailure(current,
+                 format("store of %u bytes to read-only argument %zu", bytes,
+                        i) +
+                     (args[i].name ? std::string(" '") + args[i].name + "'"
+                                   : std::string()) +
+                     format(" (a weight) at offset %" PRIu64,
+                            uint64_t(p - base)));
+      abandon();
+    }
+  }
+  // Otherwise name the nearest region: an argument or the shared memory.
+  auto distance = [&](uintptr_t base, uint64_t size) -> uint64_t {
+    if (p < base)
+      return base - p;
+    return p >= base + size ? p - (base + size) : 0;
+  };
+  uintptr_t sharedLow = reinterpret_cast<uintptr_t>(sharedMemory);
+  uint64_t best = distance(sharedLow, sharedBytes);
+  size_t nearest = args.size(); // args.size() = the shared memory
+  for (size_t i = 0; i < args.size(); ++i) {
+    uint64_t d =
+        distance(reinterpret_cast<uintptr_t>(args[i].base), args[i].size);
+    if (d < best) {
+      best = d;
+      nearest = i;
+    }
+  }
+  if (nearest == args.size()) {
+    int64_t offset = static_cast<int64_t>(p - sharedLow);
+    setFailure(current, format("out-of-bounds shared %s of %u bytes at "
+                               "offset %" PRId64
+                               " (the block has %u bytes of shared memory)",
+                               access, bytes, offset, sharedBytes));
+    abandon();
+  }
+  const LaunchArg &arg = args[nearest];
+  uintptr_t base = reinterpret_cast<uintptr_t>(arg.base);
+  int64_t offset = static_cast<int64_t>(p - base);
+  std::string where =
+      p < base ? format("%" PRIu64 " bytes before the start", uint64_t(base - p))
+               : format("%" PRIu64 " bytes past the end",
+                        uint64_t(end - (base + arg.size)));
+  setFailure(current,
+             format("out-of-bounds global %s of %u bytes at 0x%" PRIxPTR
+                    ": offset %" PRId64 ", %s of argument %zu",
+                    access, bytes, p, offset, where.c_str(), nearest) +
+                 (arg.name ? std::string(" '") + arg.name + "'"
+                           : std::string()) +
+                 format(" (%" PRIu64 " bytes)", arg.size));
+  abandon();
+}
+
+void Launch::checkShared(uint64_t offset, uint32_t bytes, bool store) {
+  uint16_t self = static_cast<uint16_t>(current);
+  for (uint64_t o = offset; o < offset + bytes; ++o) {
+    ShadowByte &s = shadow[o];
+    if (store) {
+      uint16_t other = noThread;
+      const char *order = nullptr;
+      if (s.writeEpoch == epoch && s.writer != self) {
+        other = s.writer;
+        order = "write";
+      } else if (s.readEpoch == epoch && (s.reader1 != self ||
+                                          s.reader2 != noThread)) {
+        other = s.reader1 != self ? s.reader1 : s.reader2;
+        order = "read";
+      }
+      if (options.checkSharedRaces && other != noThread) {
+        setFailure(current,
+                   format("data race on shared memory at offset %" PRIu64
+                          " between threads ",
+                          o) +
+                       threadCoords(other) + " and " + threadCoords(current) +
+                       " (no barrier between): " + order + " by " +
+                       threadCoords(other) + ", then " + format("%u", bytes) +
+                       "-byte write by " + threadCoords(current));
+        abandon();
+      }
+      s.writeEpoch = epoch;
+      s.writer = self;
+      continue;
+    }
+    if (options.checkSharedUninitialized && s.writeEpoch < blockFirstEpoch) {
+      setFailure(current,
+                 format("read of uninitialized shared memory at offset %" PRIu64
+                        " (%u-byte load at offset %" PRIu64
+                        "; no thread of this block wrote byte %" PRIu64 ")",
+                        o, bytes, offset, o));
+      abandon();
+    }
+    if (options.checkSharedRaces && s.writeEpoch == epoch && s.writer != self) {
+      setFailure(current,
+                 format("data race on shared memory at offset %" PRIu64
+                        " between threads ",
+                        o) +
+                     threadCoords(s.writer) + " and " + threadCoords(current) +
+                     " (no barrier between): write by " +
+                     threadCoords(s.writer) + ", then " +
+                     format("%u", bytes) + "-byte read by " +
+                     threadCoords(current));
+      abandon();
+    }
+    if (s.readEpoch != epoch) {
+      s.readEpoch = epoch;
+      s.reader1 = self;
+      s.reader2 = noThread;
+    } else if (s.reader1 != self && s.reader2 == noThread) {
+      s.reader2 = self;
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// The ABI table
+//===----------------------------------------------------------------------===//
+
+Launch &launchOrDie() {
+  Launch *l = currentLaunch;
+  if (!l) {
+    fputs("meld emulator: an emulated kernel called the ABI outside a "
+          "launch\n",
+          stderr);
+    abort();
+  }
+  return *l;
+}
+
+uint32_t opTid(uint32_t dim) { return launchOrDie().tid(dim); }
+uint32_t opNtid(uint32_t dim) { return launchOrDie().ntid(dim); }
+uint32_t opCtaid(uint32_t dim) { return launchOrDie().ctaid(dim); }
+uint32_t opNctaid(uint32_t dim) { return launchOrDie().nctaid(dim); }
+uint32_t opLaneid() { return launchOrDie().laneid(); }
+void opBarrier() { launchOrDie().barrier(); }
+uint32_t opShfl(uint32_t mode, uint32_t memberMask, uint32_t value,
+                uint32_t laneOrOffset, uint32_t c, uint32_t *valid) {
+  return launchOrDie().collective(CollectiveKind::Shfl, mode, memberMask,
+                                  value, laneOrOffset, c, 0, valid);
+}
+uint32_t opVote(uint32_t mode, uint32_t memberMask, uint32_t pred) {
+  return launchOrDie().collective(CollectiveKind::Vote, mode, memberMask, 0, 0,
+                                  0, pred != 0, nullptr);
+}
+void opSyncwarp(uint32_t memberMask) {
+  launchOrDie().collective(CollectiveKind::SyncWarp, 0, memberMask, 0, 0, 0,
+                           0, nullptr);
+}
+void *opSharedBase() { return launchOrDie().sharedBase(); }
+void opCheckLoad(const void *ptr, uint32_t bytes) {
+  launchOrDie().checkAccess(ptr, bytes, false);
+}
+void opCheckStore(const void *ptr, uint32_t bytes) {
+  launchOrDie().checkAccess(ptr, bytes, true);
+}
+
+const meld_emu_ops opsTable = {
+    MELD_EMU_ABI_VERSION, opTid,    opNtid,       opCtaid,
+    opNctaid,             opLaneid, opBarrier,    opShfl,
+    opVote,               opSyncwarp, opSharedBase, opCheckLoad,
+    opCheckStore,
+};
+
+} // namespace
+
+GuardedBuffer &GuardedBuffer::operator=(GuardedBuffer &&other) noexcept {
+  if (this != &other) {
+    release();
+    mapping = other.mapping;
+    mappingBytes = other.mappingBytes;
+    base = other.base;
+    bytes = other.bytes;
+    other.mapping = other.base = nullptr;
+    other.mappingBytes = 0;
+    other.bytes = 0;
+  }
+  return *this;
+}
+
+bool GuardedBuffer::allocate(uint64_t size, uint8_t fill) {
+  release();
+  size_t page = pageSize();
+  size_t body = roundUp(std::max<uint64_t>(size, 1), page);
+  size_t total = body + 2 * page;
+  void *m = mmap(nullptr, total, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED)
+    return false;
+  mprotect(m, page, PROT_NONE);
+  mprotect(static_cast<char *>(m) + page + body, page, PROT_NONE);
+  mapping = m;
+  mappingBytes = total;
+  base = static_cast<char *>(m) + page;
+  bytes = size;
+  if (fill)
+    memset(base, fill, body);
+  return true;
+}
+
+bool GuardedBuffer::protectReadOnly() {
+  size_t body = roundUp(std::max<uint64_t>(bytes, 1), pageSize());
+  return base && mprotect(base, body, PROT_READ) == 0;
+}
+
+void GuardedBuffer::release() {
+  if (mapping)
+    munmap(mapping, mappingBytes);
+  mapping = base = nullptr;
+  mappingBytes = 0;
+  bytes = 0;
+}
+
+const meld_emu_ops *getOps() { return &opsTable; }
+
+bool launch(meld_emu_kernel_fn kernel, const LaunchArg *args, size_t numArgs,
+            const uint32_t grid[3], const uint32_t block[3],
+            uint32_t sharedBytes, const char *kernelName,
+            const LaunchOptions &options, std::string &error) {
+  if (currentLaunch) {
+    error = std::string("kernel '") + (kernelName ? kernelName : "?") +
+            "': emu::launch called from inside an emulated kernel";
+    return false;
+  }
+  Launch l(kernel, args, numArgs, grid, block, sharedBytes, kernelName,
+           options);
+  return l.run(error);
+}
+
+} // namespace emu
+} // namespace meld

@@ -1,0 +1,98 @@
+//===- Emu.h - The GPU emulator's execution engine --------------*- C++ -*-===//
+//
+// Runs one launch of an emulated kernel (meld/emu_abi.h): every block, in a
+// seeded pseudo-random order, each block's threads as fibers on the calling
+// OS thread, with warp collectives as the PTX ISA specifies them and checks
+// of every global and shared access. Links no MLIR or LLVM; glibc only.
+//
+// Not thread-safe across OS threads for one launch, but independent launches
+// on different OS threads are fine (the current launch is thread-local).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MELD_RUNTIME_EMU_EMU_H
+#define MELD_RUNTIME_EMU_EMU_H
+
+#include "meld/emu_abi.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+namespace meld {
+namespace emu {
+
+/// The table of functions handed to a kernel module's meld_emu_bind. Static,
+/// valid for the life of the process.
+const meld_emu_ops *getOps();
+
+/// One argument buffer of a launch.
+struct LaunchArg {
+  /// Base address and size in bytes: accesses must lie in [base, base+size).
+  void *base = nullptr;
+  uint64_t size = 0;
+  /// Stores to a read-only buffer (a weight) are errors.
+  bool readOnly = false;
+  /// Optional name for messages ("argument 2 'x'"); may be NULL.
+  const char *name = nullptr;
+};
+
+struct LaunchOptions {
+  /// Seed of the block order. Equal seeds give equal orders.
+  uint64_t seed = 0;
+  /// Stack bytes of each emulated thread (rounded up to pages; a guard page
+  /// below each stack).
+  size_t stackBytes = 64 * 1024;
+  /// Shadow-state checks of shared memory (uninitialized reads, races).
+  bool checkSharedRaces = true;
+  bool checkSharedUninitialized = true;
+};
+
+/// A buffer in its own page-aligned mapping, with a PROT_NONE guard page
+/// before it and at least one after it (the size rounded up to pages, then a
+/// guard page), so that an access the kernel did not check faults rather
+/// than landing in another buffer. Move-only.
+class GuardedBuffer {
+public:
+  GuardedBuffer() = default;
+  ~GuardedBuffer() { release(); }
+  GuardedBuffer(GuardedBuffer &&other) noexcept { *this = std::move(other); }
+  GuardedBuffer &operator=(GuardedBuffer &&other) noexcept;
+  GuardedBuffer(const GuardedBuffer &) = delete;
+  GuardedBuffer &operator=(const GuardedBuffer &) = delete;
+
+  /// Maps `size` bytes (at least one page), filled with `fill`. Returns false
+  /// with errno set on failure.
+  bool allocate(uint64_t size, uint8_t fill);
+  /// Makes the buffer read-only (stores fault). Returns false on failure.
+  bool protectReadOnly();
+
+  void *data() const { return base; }
+  uint64_t size() const { return bytes; }
+
+private:
+  void release();
+
+  void *mapping = nullptr;
+  size_t mappingBytes = 0;
+  void *base = nullptr;
+  uint64_t bytes = 0;
+};
+
+/// Runs `kernel(args)` for every thread of every block of the grid. Returns
+/// true on success; on the first error stops the launch and returns false
+/// with `error` set to one line, e.g.
+///   kernel 'k' block (1,0,0) thread (3,0,0): barrier reached by only part of
+///   the block: ...
+/// Launch-configuration errors (empty or oversized block, ...) are reported
+/// as "kernel 'k': invalid launch configuration: ...".
+bool launch(meld_emu_kernel_fn kernel, const LaunchArg *args, size_t numArgs,
+            const uint32_t grid[3], const uint32_t block[3],
+            uint32_t sharedBytes, const char *kernelName,
+            const LaunchOptions &options, std::string &error);
+
+} // namespace emu
+} // namespace meld
+
+#endif // MELD_RUNTIME_EMU_EMU_H

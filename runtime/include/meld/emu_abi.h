@@ -1,0 +1,153 @@
+/*===- meld/emu_abi.h - ABI between emulated kernels and the emulator -*- C -*-===*\
+|*                                                                            *|
+|* The GPU emulator (`--device emu`) runs the GPU kernels of an artifact on   *|
+|* the host. meldc compiles each kernel at the NVVM level (the LLVM dialect   *|
+|* with nvvm ops that would become PTX) as host code, into an ELF shared      *|
+|* object carried in the artifact as the kernel module with target "emu" and  *|
+|* format "elf-shared-object". Every GPU-specific operation becomes a call    *|
+|* through the table of functions below, which the runtime's emulation        *|
+|* library (runtime/emu) provides.                                            *|
+|*                                                                            *|
+|* A table rather than undefined symbols: the kernel module never needs       *|
+|* symbols from the runtime's global scope (the runtime hides its own).       *|
+|*                                                                            *|
+|* The module exports                                                         *|
+|*                                                                            *|
+|*   void meld_emu_bind(const meld_emu_ops *ops);                             *|
+|*       Called once, right after dlopen and before any kernel runs. The      *|
+|*       module keeps `ops` (it stays valid while the module is loaded) and   *|
+|*       should check ops->version == MELD_EMU_ABI_VERSION (the runtime only  *|
+|*       binds modules whose version it implements, so this is a formality).  *|
+|*                                                                            *|
+|*   void NAME(void **args);      one per kernel, NAME = Launch.kernel        *|
+|*       The per-thread body. The emulator calls it once for every thread of  *|
+|*       every block of a launch. args[i] is the base address of buffer       *|
+|*       Launch.args[i]. It reads its thread and block ids through `tid`,     *|
+|*       `ctaid`, ... and returns when the thread exits.                      *|
+|*                                                                            *|
+|* Execution model. The blocks of a launch run one after another in a        *|
+|* pseudo-random order (seeded; see docs/Emulator.md). The threads of a block *|
+|* run as fibers on one OS thread, round-robin: a thread runs until it        *|
+|* returns or blocks in `barrier`, `shfl`, `vote` or `syncwarp`. Warps are    *|
+|* groups of 32 consecutive linear thread ids, x fastest                      *|
+|* (linear = x + ntid.x * (y + ntid.y * z)); laneid = linear % 32.            *|
+|*                                                                            *|
+|* Every function of the table must be called from inside a kernel launched   *|
+|* by the emulator (the calling thread is implicit). A function that detects  *|
+|* an error (an out-of-bounds access, a race, a divergent barrier, ...) does  *|
+|* not return: the emulator abandons the launch (the fibers' stacks are       *|
+|* dropped without unwinding, so kernel code must not own resources that      *|
+|* need cleanup - generated code never does) and reports one line           *|
+|*   kernel 'NAME' block (x,y,z) thread (x,y,z): <what>                       *|
+|*                                                                            *|
+|* This header is plain C and includes only <stdint.h>.                       *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef MELD_EMU_ABI_H
+#define MELD_EMU_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Version of the table below. Bumped on any change to it or to the meaning of
+/// a function; fields are only ever appended.
+#define MELD_EMU_ABI_VERSION 1
+
+/// `mode` of meld_emu_ops::shfl, as in PTX `shfl.sync.{idx,up,down,bfly}`.
+enum {
+  MELD_EMU_SHFL_IDX = 0,
+  MELD_EMU_SHFL_UP = 1,
+  MELD_EMU_SHFL_DOWN = 2,
+  MELD_EMU_SHFL_BFLY = 3,
+};
+
+/// `mode` of meld_emu_ops::vote, as in PTX `vote.sync.{all,any,uni,ballot}`.
+enum {
+  MELD_EMU_VOTE_ALL = 0,
+  MELD_EMU_VOTE_ANY = 1,
+  MELD_EMU_VOTE_UNI = 2,
+  MELD_EMU_VOTE_BALLOT = 3,
+};
+
+typedef struct meld_emu_ops {
+  /// MELD_EMU_ABI_VERSION of the emulator that filled the table.
+  uint32_t version;
+
+  /// %tid.{x,y,z} (threadIdx) of the calling thread; `dim` is 0, 1 or 2.
+  uint32_t (*tid)(uint32_t dim);
+  /// %ntid.{x,y,z} (blockDim).
+  uint32_t (*ntid)(uint32_t dim);
+  /// %ctaid.{x,y,z} (blockIdx).
+  uint32_t (*ctaid)(uint32_t dim);
+  /// %nctaid.{x,y,z} (gridDim).
+  uint32_t (*nctaid)(uint32_t dim);
+  /// %laneid: linear thread id % 32.
+  uint32_t (*laneid)(void);
+
+  /// `bar.sync 0` (__syncthreads): waits until every thread of the block has
+  /// arrived. A barrier that some thread of the block can no longer reach
+  /// (it exited, or waits at a warp collective) is an error: "barrier
+  /// reached by only part of the block".
+  void (*barrier)(void);
+
+  /// `shfl.sync.MODE.b32 d|p, value, laneOrOffset, c, memberMask`, exactly as
+  /// the PTX ISA specifies. `mode` is a MELD_EMU_SHFL_*; `c` is PTX's packed
+  /// operand (bits 0-4: clamp value, bits 8-12: segment mask), as
+  /// nvvm.shfl.sync passes it. Returns d; stores the predicate p (1 if the
+  /// computed source lane was in range, else 0, d then being the caller's own
+  /// `value`) in `*valid` when `valid` is not NULL.
+  ///
+  /// Like every warp collective, it waits until all lanes of memberMask have
+  /// reached a collective. Errors: the caller's lane is not in memberMask; a
+  /// lane of memberMask has exited or waits at a barrier (the collective is
+  /// "reached by only part of memberMask"); lanes of overlapping masks meet
+  /// at different collectives or with different masks; the source lane is not
+  /// in memberMask. Lanes of memberMask beyond the end of the block (a partial
+  /// last warp) are ignored, but reading from one is an error.
+  uint32_t (*shfl)(uint32_t mode, uint32_t memberMask, uint32_t value,
+                   uint32_t laneOrOffset, uint32_t c, uint32_t *valid);
+
+  /// `vote.sync.MODE`: `mode` is a MELD_EMU_VOTE_*; `pred` is 0 or non-zero.
+  /// all/any/uni return 0 or 1; ballot returns the mask of the lanes of
+  /// memberMask whose pred is non-zero. Rendezvous and errors as for shfl.
+  uint32_t (*vote)(uint32_t mode, uint32_t memberMask, uint32_t pred);
+
+  /// `bar.warp.sync memberMask` (__syncwarp). Rendezvous and errors as for
+  /// shfl.
+  void (*syncwarp)(uint32_t memberMask);
+
+  /// This block's shared memory: Launch.shared_memory_bytes bytes (static and
+  /// dynamic, laid out by the compiler), 4096-byte aligned, filled with 0xFF
+  /// at the start of every block. Never NULL (even for 0 bytes).
+  void *(*shared_base)(void);
+
+  /// Called by the kernel before every load from (check_load) or store to
+  /// (check_store) global or shared memory, with the address and the size in
+  /// bytes of the access. Accesses inside [shared_base, + shared bytes) are
+  /// shared accesses: a load of a byte no thread of the block has written is
+  /// "read of uninitialized shared memory"; a load of a byte another thread
+  /// wrote, or a store to a byte another thread read or wrote, with no
+  /// barrier in between, is a "data race on shared memory". Accesses inside
+  /// one of the launch's argument buffers are global accesses (a store to a
+  /// weight is an error: weights are read-only). Accesses to the calling
+  /// thread's own stack are accepted (local memory). Anything else is an
+  /// "out-of-bounds global/shared load/store".
+  void (*check_load)(const void *ptr, uint32_t bytes);
+  void (*check_store)(const void *ptr, uint32_t bytes);
+} meld_emu_ops;
+
+/// Signatures of the module's exports.
+typedef void (*meld_emu_bind_fn)(const meld_emu_ops *ops);
+typedef void (*meld_emu_kernel_fn)(void **args);
+
+/// Name of the binding function every emulated kernel module exports.
+#define MELD_EMU_BIND_SYMBOL "meld_emu_bind"
+
+#ifdef __cplusplus
+} // extern "C"
+#endif
+
+#endif // MELD_EMU_ABI_H

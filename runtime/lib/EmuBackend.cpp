@@ -1,0 +1,179 @@
+//===- EmuBackend.cpp - Runs GPU kernels in the emulator ------------------===//
+//
+// The "emu" kernel module is an ELF shared object (loaded like the host
+// module, SharedObject.h) exporting meld_emu_bind and one per-thread body per
+// kernel (meld/emu_abi.h). Each launch runs every block of its grid through
+// emu::launch with the Launch's grid, block and shared memory size; the first
+// error stops the run with one line naming the launch, the kernel, the block
+// and the thread.
+//
+// Every buffer has its own allocation between guard pages: the arena's
+// liveness-based sharing of memory is not reproduced (the CPU backend tests
+// it), but an out-of-bounds access names the buffer it overflows and never
+// lands silently in another one.
+//
+//===----------------------------------------------------------------------===//
+
+#include "EmuBackend.h"
+
+#include "Model.h"
+#include "SharedObject.h"
+#include "Support.h"
+
+#include "Emu.h"
+
+#include <cerrno>
+#include <cstring>
+#include <dlfcn.h>
+#include <map>
+
+namespace meld {
+namespace rt {
+
+namespace {
+
+const char *emuTarget = "emu";
+const char *emuFormat = "elf-shared-object";
+
+/// One launch, resolved.
+struct EmuLaunch {
+  meld_emu_kernel_fn fn;
+  std::vector<emu::LaunchArg> args;
+};
+
+class EmuBackend final : public Backend {
+public:
+  EmuBackend(const Model &model, uint64_t seed) : model(model), seed(seed) {}
+
+  ~EmuBackend() override {
+    buffers.clear();
+    if (handle)
+      dlclose(handle);
+  }
+
+  meld_status init();
+  meld_status run(const std::vector<const void *> &inputs) override;
+  const void *outputData(size_t index) const override {
+    return buffers[model.outputs[index].buffer].data();
+  }
+
+private:
+  const Model &model;
+  uint64_t seed;
+  void *handle = nullptr;
+  std::vector<emu::GuardedBuffer> buffers;
+  std::vector<EmuLaunch> launches;
+};
+
+meld_status EmuBackend::init() {
+  // Step 1: the kernel module, bound to the emulator.
+  if (!model.launches.empty()) {
+    const KernelModuleRef *module = model.findModule(emuTarget, emuFormat);
+    if (!module)
+      return setError(MELD_ERROR_UNSUPPORTED,
+                      "'" + model.path +
+                          "' has no kernels for device 'emu' (an '" +
+                          emuTarget + "' module in format '" + emuFormat +
+                          "'); its kernel modules: " + model.describeModules());
+    if (meld_status s = loadSharedObject(model, *module, emuTarget, handle))
+      return s;
+    auto bind = findFunction<meld_emu_bind_fn>(handle, MELD_EMU_BIND_SYMBOL);
+    if (!bind)
+      return setError(MELD_ERROR_INVALID_ARTIFACT,
+                      "'" + model.path +
+                          "': the emu kernel module does not export " +
+                          MELD_EMU_BIND_SYMBOL);
+    bind(emu::getOps());
+  }
+
+  // Step 2: every buffer on its own, arena buffers poisoned, weights copied
+  // and made read-only.
+  buffers.resize(model.buffers.size());
+  for (size_t i = 0; i < model.buffers.size(); ++i) {
+    const BufferSlice &slice = model.buffers[i];
+    if (!buffers[i].allocate(slice.size, slice.isWeight ? 0 : 0xFF))
+      return setError(MELD_ERROR_OUT_OF_MEMORY,
+                      "cannot allocate buffer '" + slice.name + "' of " +
+                          std::to_string(slice.size) +
+                          " bytes: " + strerror(errno));
+    if (slice.isWeight) {
+      const uint8_t *bytes = model.weightAddress(static_cast<uint32_t>(i));
+      if (slice.size)
+        memcpy(buffers[i].data(), bytes, slice.size);
+      buffers[i].protectReadOnly();
+    }
+  }
+
+  // Step 3: resolve every kernel and argument once.
+  std::map<std::string, meld_emu_kernel_fn> symbols;
+  for (size_t i = 0; i < model.launches.size(); ++i) {
+    const LaunchPlan &plan = model.launches[i];
+    auto it = symbols.find(plan.kernel);
+    if (it == symbols.end()) {
+      auto fn = findFunction<meld_emu_kernel_fn>(handle, plan.kernel.c_str());
+      if (!fn)
+        return setError(MELD_ERROR_INVALID_ARTIFACT,
+                        "'" + model.path + "': kernel '" + plan.kernel +
+                            "' of launch " + std::to_string(i) +
+                            (plan.location.empty()
+                                 ? std::string()
+                                 : " (" + plan.location + ")") +
+                            " is not in the emu kernel module");
+      it = symbols.emplace(plan.kernel, fn).first;
+    }
+    EmuLaunch launch;
+    launch.fn = it->second;
+    for (uint32_t arg : plan.args) {
+      emu::LaunchArg a;
+      a.base = buffers[arg].data();
+      a.size = model.buffers[arg].size;
+      a.readOnly = model.buffers[arg].isWeight;
+      a.name = model.buffers[arg].name.empty()
+                   ? nullptr
+                   : model.buffers[arg].name.c_str();
+      launch.args.push_back(a);
+    }
+    launches.push_back(std::move(launch));
+  }
+  return MELD_OK;
+}
+
+meld_status EmuBackend::run(const std::vector<const void *> &inputs) {
+  for (size_t i = 0; i < model.inputs.size(); ++i) {
+    const TensorSignature &sig = model.inputs[i];
+    if (sig.numBytes)
+      memcpy(buffers[sig.buffer].data(), inputs[i], sig.numBytes);
+  }
+  for (size_t i = 0; i < launches.size(); ++i) {
+    const LaunchPlan &plan = model.launches[i];
+    emu::LaunchOptions options;
+    // Each launch gets its own order, all determined by the session's seed.
+    options.seed = seed ^ (0x9e3779b97f4a7c15ull * (i + 1));
+    std::string error;
+    if (!emu::launch(launches[i].fn, launches[i].args.data(),
+                     launches[i].args.size(), plan.grid, plan.block,
+                     plan.sharedMemoryBytes, plan.kernel.c_str(), options,
+                     error))
+      return setError(MELD_ERROR_DEVICE,
+                      "emu: launch " + std::to_string(i) +
+                          (plan.location.empty()
+                               ? std::string()
+                               : " (" + plan.location + ")") +
+                          ": " + error);
+  }
+  return MELD_OK;
+}
+
+} // namespace
+
+meld_status createEmuBackend(const Model &model, uint64_t seed,
+                             std::unique_ptr<Backend> &result) {
+  std::unique_ptr<EmuBackend> backend(new EmuBackend(model, seed));
+  if (meld_status s = backend->init())
+    return s;
+  result = std::move(backend);
+  return MELD_OK;
+}
+
+} // namespace rt
+} // namespace meld
