@@ -18,6 +18,12 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%meld_src", config.meld_src_root))
 config.substitutions.append(("%onnx_testdata", config.onnx_testdata_dir))
+# The host-code link step of an emulated kernel library (runtime/emu): the
+# LLVM dialect from meld-opt --meld-gpu-to-emu-pipeline to a shared object.
+config.substitutions.append((
+    "%emu_link",
+    "mlir-translate --mlir-to-llvmir | "
+    "clang -Wno-override-module -shared -fPIC -O1 -x ir -"))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()

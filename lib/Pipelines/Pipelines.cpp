@@ -145,6 +145,10 @@ void meld::registerMeldPipelines() {
   PassPipelineRegistration<MeldGpuPipelineOptions>(
       "meld-gpu-pipeline", "Tile kernels to PTX for one GPU",
       buildMeldGpuPipeline);
+  PassPipelineRegistration<>(
+      "meld-gpu-to-emu-pipeline",
+      "GPU kernels (gpu dialect) to host code for the GPU emulator",
+      buildMeldEmuPipeline);
   PassPipelineRegistration<MeldGpuPipelineOptions>(
       "meld-emu-pipeline",
       "Tile kernels to host code for the GPU emulator",
