@@ -154,8 +154,10 @@ def main(argv=None):
                 fail(f"{name}: meldc timed out after {args.meldc_timeout} s")
             secs = time.monotonic() - start
             if r.returncode != 0:
+                # Without the stack dump of a crash: its first lines say what failed.
+                lines = [l for l in r.stdout.splitlines() if not re.match(r"\s*#\d+ ", l)]
                 fail(f"{name}: meldc failed (exit code {r.returncode}): "
-                     f"{' '.join(argv)}\n{r.stdout[-3000:]}")
+                     f"{' '.join(argv)}\n" + "\n".join(lines[:30]))
             shutil.copyfile(onnx_path, os.path.join(out, name + ".onnx"))
             entry["artifact"] = name + ".meld"
             entry["artifact_bytes"] = os.path.getsize(artifact)

@@ -223,23 +223,6 @@ def torch_module(model, tensors, device):
     return TORCH_MODULES[model["arch"]](w, model["config"]).to(device).eval()
 
 
-def time_cuda(fn, warmup, repeat):
-    """Median and min of `repeat` runs of fn after `warmup`, each between two CUDA
-    events on the current stream (milliseconds)."""
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    starts = [torch.cuda.Event(enable_timing=True) for _ in range(repeat)]
-    ends = [torch.cuda.Event(enable_timing=True) for _ in range(repeat)]
-    for s, e in zip(starts, ends):
-        s.record()
-        fn()
-        e.record()
-    torch.cuda.synchronize()
-    times = sorted(s.elapsed_time(e) for s, e in zip(starts, ends))
-    return float(np.median(times)), times[0]
-
-
 # --------------------------------------------------------------------------------------
 # Steps
 # --------------------------------------------------------------------------------------
@@ -328,7 +311,12 @@ def bench_model(model, args, notes):
     inputs = {i["name"]: make_tensor(i, cfg, args.seed + 1, name + ":input:" + i["name"])
               for i in model["inputs"]}
     weights_path = os.path.join(work, "weights.safetensors")
-    write_safetensors(weights_path, tensors)
+    if args.corrupt:  # a self-test of the check: Meld gets a slightly different weight
+        w = next(w["name"] for w in model["weights"] if w["init"]["kind"] == "normal")
+        write_safetensors(weights_path, dict(tensors, **{w: tensors[w] * np.float32(1.01)}))
+        notes.append(f"{name}: --corrupt: meld-run got '{w}' times 1.01")
+    else:
+        write_safetensors(weights_path, tensors)
     onnx_path = os.path.join(work, model["onnx"])
     shutil.copyfile(os.path.join(HERE, model["onnx"]), onnx_path)
     write_onnx_data(os.path.join(work, model["onnx_data"]), model["onnx_data_bytes"], model,
@@ -363,7 +351,7 @@ def bench_model(model, args, notes):
         if use_torch_ref:
             if torch is None:
                 raise RuntimeError(f"--ref torch needs torch ({TORCH_ERROR})")
-            dev = "cuda" if torch.cuda.is_available() else "cpu"
+            dev = torch_device(args) or "cpu"
             module = torch_module(model, tensors, dev)
             with torch.inference_mode():
                 x = torch.from_numpy(inputs["hidden_states"]).to(dev)
@@ -392,32 +380,81 @@ def bench_model(model, args, notes):
                   f"({time.monotonic() - t2:.1f} s)")
         row["ref"] = ref_name
 
-    # 4. Torch timings (cuda only).
-    if args.device.startswith("cuda") and not args.no_torch:
-        if torch is None:
+    # 4. The torch module: checked against the reference (it must compute the same
+    # function), then timed eagerly and through torch.compile: on the GPU for --device
+    # cuda, on the CPU for --device cpu; for emu only checked.
+    if args.no_torch:
+        pass
+    elif torch is None:
+        if args.device.startswith("cuda"):
             notes.append(f"{name}: torch timings skipped: torch is not importable "
                          f"({TORCH_ERROR})")
-        elif not torch.cuda.is_available():
-            notes.append(f"{name}: torch timings skipped: torch sees no CUDA device")
-        else:
-            time_torch(model, tensors, inputs, row, ref, args, notes, module)
+    else:
+        torch_part(model, tensors, inputs, row, ref, use_torch_ref, module, args, notes)
     return cleanup(row, work, args)
 
 
-def time_torch(model, tensors, inputs, row, ref, args, notes, module):
+def torch_device(args):
+    """Where the torch module runs: the GPU meld-run uses, or the CPU."""
+    if not args.device.startswith("cuda"):
+        return "cpu"
+    if not torch.cuda.is_available():
+        return None
+    return args.device if ":" in args.device else "cuda:0"
+
+
+def time_fn(fn, warmup, repeat, dev):
+    """Median and min in ms of `repeat` runs of fn after `warmup` untimed ones: on a GPU
+    each run between two CUDA events on the current stream, the device idle before
+    each; on the CPU by the clock."""
+    for _ in range(warmup):
+        fn()
+    if dev == "cpu":
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t) * 1e3)
+    else:
+        # One run at a time, as meld-run does (it synchronises after each run), so
+        # neither side hides its launch latency behind the previous run.
+        times = []
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        for _ in range(repeat):
+            torch.cuda.synchronize()
+            start.record()
+            fn()
+            end.record()
+            end.synchronize()
+            times.append(start.elapsed_time(end))
+    times.sort()
+    return float(np.median(times)), times[0]
+
+
+def torch_part(model, tensors, inputs, row, ref, use_torch_ref, module, args, notes):
     name = model["name"]
-    dev = args.device if ":" in args.device else "cuda"
+    dev = torch_device(args)
+    if dev is None:
+        notes.append(f"{name}: torch timings skipped: torch sees no CUDA device")
+        return
+    if dev != "cpu":
+        torch.cuda.set_device(dev)  # the events below record on this device's stream
     try:
-        if module is None or next(iter(module.buffers())).device.type != "cuda":
+        if module is None or str(next(iter(module.buffers())).device) != dev:
             module = torch_module(model, tensors, dev)
         x = torch.from_numpy(inputs["hidden_states"]).to(dev)
         with torch.inference_mode():
             y = module(x)
-            if ref is not None:
+            if ref is not None and not use_torch_ref:
                 e = relative_error(y.float().cpu().numpy(), ref["output"])
-                notes.append(f"{name}: torch eager vs reference: relative error {e:.3g}")
-            row["eager"] = time_cuda(lambda: module(x), args.torch_warmup,
-                                     args.torch_repeat)[0]
+                verdict = "" if e < TOLERANCE else " (WARNING: not the same computation)"
+                notes.append(f"{name}: torch module ({dev}) vs reference: relative error "
+                             f"{e:.3g}{verdict}")
+            if args.device == "emu":
+                return
+            row["eager"] = time_fn(lambda: module(x), args.torch_warmup, args.torch_repeat,
+                                   dev)[0]
     except Exception as e:
         notes.append(f"{name}: torch eager failed: {type(e).__name__}: {e}")
         return
@@ -428,22 +465,27 @@ def time_torch(model, tensors, inputs, row, ref, args, notes, module):
         compiled = torch.compile(module, mode=args.compile_mode)
         with torch.inference_mode():
             compiled(x)  # compiles
-            torch.cuda.synchronize()
+            if dev != "cpu":
+                torch.cuda.synchronize()
             notes.append(f"{name}: torch.compile(mode={args.compile_mode}) took "
                          f"{time.monotonic() - t:.1f} s to compile")
-            row["compile"] = time_cuda(lambda: compiled(x), args.torch_warmup,
-                                       args.torch_repeat)[0]
+            row["compile"] = time_fn(lambda: compiled(x), args.torch_warmup,
+                                     args.torch_repeat, dev)[0]
     except Exception as e:
-        notes.append(f"{name}: torch.compile failed: {type(e).__name__}: "
-                     f"{str(e).splitlines()[0] if str(e) else ''}")
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        notes.append(f"{name}: torch.compile failed: {type(e).__name__}: {first}")
     finally:
-        del module
-        torch.cuda.empty_cache()
+        if dev != "cpu":
+            torch.cuda.empty_cache()
 
 
 def cleanup(row, work, args):
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+        try:
+            os.rmdir(os.path.dirname(work))  # the work folder, once empty
+        except OSError:
+            pass
     return row
 
 
@@ -501,6 +543,9 @@ def main(argv=None):
     ap.add_argument("--keep", action="store_true", help="keep the work files")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per meld-run")
     ap.add_argument("--table-only", action="store_true", help="print only the table")
+    ap.add_argument("--corrupt", action="store_true",
+                    help="self-test: give meld-run one weight scaled by 1.01, so every check "
+                    "must fail")
     args = ap.parse_args(argv)
 
     quick = args.quick
@@ -535,12 +580,17 @@ def main(argv=None):
     if torch is not None:
         set_fp32_math()
         if args.device.startswith("cuda") and torch.cuda.is_available():
-            gpu = torch.cuda.get_device_name(0)
+            try:
+                gpu = torch.cuda.get_device_name(torch.device(torch_device(args)))
+            except Exception as e:  # e.g. cuda:N past the last device
+                notes.append(f"torch cannot name {args.device}: {e}")
     elif args.device.startswith("cuda"):
         notes.append(f"torch is not importable ({TORCH_ERROR}): no torch timings")
-    if not args.device.startswith("cuda"):
-        notes.append(f"--device {args.device}: Meld times are CPU wall-clock times; torch "
-                     "timings are taken only with --device cuda")
+    if args.device == "emu":
+        notes.append("--device emu: Meld times are the emulator's CPU wall-clock times; "
+                     "no torch timings")
+    elif args.device == "cpu":
+        notes.append("--device cpu: every time is a CPU wall-clock time (torch on the CPU)")
     log(args, f"models: {', '.join(m['name'] for m in chosen)}; meld-run warm-up "
               f"{args.meld_warmup}, repeat {args.meld_repeat}; torch warm-up "
               f"{args.torch_warmup}, repeat {args.torch_repeat}")

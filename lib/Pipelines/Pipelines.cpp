@@ -45,6 +45,8 @@ void meld::buildMeldCpuPipeline(OpPassManager &pm) {
   // Step 3: tensors to buffers, with deallocation.
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = false;
+  // Row loops carry tiles computed anew each iteration.
+  bufferize.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);

@@ -311,8 +311,12 @@ LogicalResult Distributor::distributeFor(scf::ForOp loop) {
   };
   unflatten(body->getArguments().drop_front(), loop.getRegionIterArgs());
   {
+    // The builder made an empty yield for a loop without results: the body
+    // gets its own.
+    if (!body->empty() && isa<scf::YieldOp>(body->back()))
+      body->back().erase();
     OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(body);
+    b.setInsertionPointToEnd(body);
     if (failed(distribute(*loop.getBody())))
       return failure();
     auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
@@ -323,9 +327,6 @@ LogicalResult Distributor::distributeFor(scf::ForOp loop) {
       else
         results.push_back(mapping.lookupOrDefault(v));
     }
-    // The builder made an empty yield for a loop without results.
-    if (!body->empty() && isa<scf::YieldOp>(body->back()))
-      body->back().erase();
     scf::YieldOp::create(b, loc, results);
   }
   unflatten(newLoop.getResults(), loop.getResults());
@@ -617,8 +618,11 @@ struct ConvertTileToGPUPass
           scratch > 0 ? Value(func.getWorkgroupAttributions().front()) : Value();
       Distributor distributor(b, loc, threadsPerBlock, tid, blockIds,
                               scratchBuffer);
-      for (auto [from, to] : llvm::zip_equal(kernel.getBody().getArguments(),
-                                             func.getArguments()))
+      // The entry block's arguments: the kernel's buffers, then the
+      // workgroup attribution.
+      for (auto [from, to] : llvm::zip_equal(
+               kernel.getBody().getArguments(),
+               func.getArguments().take_front(kernel.getNumArguments())))
         distributor.mapping.map(from, to);
       if (failed(distributor.distribute(kernel.getBody().front())))
         return signalPassFailure();
