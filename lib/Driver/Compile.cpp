@@ -119,8 +119,7 @@ static LogicalResult planArtifact(ModuleOp module, const WeightStore &weights,
     WeightSource source;
     source.size = entry->byteSize;
     source.externalizable = entry->isInitializer;
-    source.shape.assign(entry->type.getShape().begin(),
-                        entry->type.getShape().end());
+    source.shape = llvm::SmallVector<int64_t>(entry->type.getShape());
     source.write = [&weights, entry](llvm::raw_ostream &os) {
       return weights.writeBytes(*entry, os);
     };

@@ -107,8 +107,8 @@ std::string format(const char *fmt, ...) {
   va_end(ap);
   if (n < 0)
     return std::string();
-  return std::string(buf, std::min<size_t>(static_cast<size_t>(n),
-                                           sizeof(buf) - 1));
+  return std::string(buf,
+                     std::min<size_t>(static_cast<size_t>(n), sizeof(buf) - 1));
 }
 
 const char *shflName(uint32_t mode) {
@@ -247,11 +247,20 @@ struct Group {
 struct WarpState {
   /// Pending groups (disjoint masks), at most one per lane.
   std::vector<Group> groups;
+  /// pairSync[a][b]: sequence number of the last __syncwarp that lanes a and
+  /// b completed together (0: none). __syncwarp orders the memory accesses of
+  /// its lanes, so an access made before it does not race with one after.
+  uint32_t pairSync[32][32];
 };
 
+/// Shadow state of one byte of shared memory. The *Sync fields hold the
+/// launch's __syncwarp sequence number at the time of the access.
 struct ShadowByte {
   uint32_t writeEpoch = 0;
   uint32_t readEpoch = 0;
+  uint32_t writeSync = 0;
+  uint32_t read1Sync = 0;
+  uint32_t read2Sync = 0;
   uint16_t writer = noThread;
   uint16_t reader1 = noThread;
   uint16_t reader2 = noThread;
@@ -323,6 +332,15 @@ private:
 
   void completeGroup(uint32_t warp, size_t groupIndex);
   void checkShared(uint64_t offset, uint32_t bytes, bool store);
+  /// Whether an access by `other` (made when the __syncwarp sequence number
+  /// was `otherSync`) is ordered before the current thread's access by a
+  /// __syncwarp both completed since. (Barriers are handled by epochs.)
+  bool orderedByWarpSync(uint16_t other, uint32_t otherSync) const {
+    if (other / warpSize != current / warpSize)
+      return false;
+    return warps[current / warpSize]
+               .pairSync[current % warpSize][other % warpSize] > otherSync;
+  }
   void reportOutOfBounds(uintptr_t p, uint32_t bytes, bool store);
 
   std::string threadCoords(uint32_t linear) const {
@@ -368,6 +386,8 @@ private:
   uint32_t epoch = 0;
   uint32_t blockFirstEpoch = 0;
   size_t lastArg = 0;
+  /// Number of __syncwarp completed so far in the launch.
+  uint32_t syncSeq = 0;
   bool failed = false;
   std::string error;
 
@@ -391,12 +411,12 @@ bool Launch::validate(std::string &error) const {
   if (!grid[0] || !grid[1] || !grid[2])
     return invalid("grid " + gridText + " is empty");
   if (grid[0] > 0x7fffffffu || grid[1] > 65535 || grid[2] > 65535)
-    return invalid("grid " + gridText +
-                   " exceeds (2147483647,65535,65535)");
+    return invalid("grid " + gridText + " exceeds (2147483647,65535,65535)");
   uint64_t numBlocks = uint64_t(grid[0]) * grid[1] * grid[2];
   if (numBlocks > (uint64_t(1) << 32))
-    return invalid("grid " + gridText + " has more blocks than the "
-                                        "emulator supports (2^32)");
+    return invalid("grid " + gridText +
+                   " has more blocks than the "
+                   "emulator supports (2^32)");
   if (!block[0] || !block[1] || !block[2])
     return invalid("block " + blockText + " is empty");
   if (block[0] > 1024 || block[1] > 1024 || block[2] > 64 ||
@@ -428,9 +448,9 @@ bool Launch::setUp(std::string &error) {
     w.groups.reserve(warpSize);
 
   if (!stackPool.reserve(numThreads, options.stackBytes)) {
-    error = std::string("kernel '") + kernelName +
-            "': cannot allocate the emulated threads' stacks: " +
-            strerror(errno);
+    error =
+        std::string("kernel '") + kernelName +
+        "': cannot allocate the emulated threads' stacks: " + strerror(errno);
     return false;
   }
   for (uint32_t t = 0; t < numThreads; ++t) {
@@ -461,13 +481,16 @@ bool Launch::setUp(std::string &error) {
 void Launch::startBlock(uint64_t linearBlock) {
   blockId[0] = static_cast<uint32_t>(linearBlock % grid[0]);
   blockId[1] = static_cast<uint32_t>((linearBlock / grid[0]) % grid[1]);
-  blockId[2] = static_cast<uint32_t>(linearBlock / (uint64_t(grid[0]) * grid[1]));
+  blockId[2] =
+      static_cast<uint32_t>(linearBlock / (uint64_t(grid[0]) * grid[1]));
   memset(sharedMemory, 0xFF, sharedBytes);
   blockFirstEpoch = ++epoch;
   numExited = 0;
   numAtBarrier = 0;
-  for (WarpState &w : warps)
+  for (WarpState &w : warps) {
     w.groups.clear();
+    memset(w.pairSync, 0, sizeof(w.pairSync));
+  }
   for (Fiber &f : fibers) {
     f.state = FiberState::Ready;
 #if MELD_EMU_ASM_SWITCH
@@ -523,8 +546,8 @@ void Launch::fiberMain() {
 }
 
 void Launch::setFailure(uint32_t thread, const std::string &what) {
-  error = format("kernel '%s' block (%u,%u,%u) thread ", kernelName,
-                 blockId[0], blockId[1], blockId[2]) +
+  error = format("kernel '%s' block (%u,%u,%u) thread ", kernelName, blockId[0],
+                 blockId[1], blockId[2]) +
           threadCoords(thread) + ": " + what;
   failed = true;
 }
@@ -565,17 +588,15 @@ void Launch::diagnoseStuck() {
       uint32_t waiter = w * warpSize + __builtin_ctz(g.arrived);
       uint32_t lane = __builtin_ctz(missing);
       uint32_t t = w * warpSize + lane;
-      const char *where = fibers[t].state == FiberState::Exited
-                              ? "has exited"
+      const char *where = fibers[t].state == FiberState::Exited ? "has exited"
                           : fibers[t].state == FiberState::AtBarrier
                               ? "waits at a barrier"
                               : "waits elsewhere";
-      setFailure(waiter,
-                 "warp collective " + describeCollective(g.kind, g.mode,
-                                                         g.rawMask) +
-                     " reached by only part of memberMask: lane " +
-                     std::to_string(lane) + ", thread " + threadCoords(t) +
-                     ", " + where);
+      setFailure(waiter, "warp collective " +
+                             describeCollective(g.kind, g.mode, g.rawMask) +
+                             " reached by only part of memberMask: lane " +
+                             std::to_string(lane) + ", thread " +
+                             threadCoords(t) + ", " + where);
       return;
     }
   }
@@ -681,12 +702,11 @@ void Launch::handleFault(int sig, const void *address) {
   for (uint32_t t = 0; t < numThreads && what.empty(); ++t) {
     uintptr_t low = reinterpret_cast<uintptr_t>(fibers[t].stackLow);
     if (a < low && a >= low - StackPool::guardBytes())
-      what = format("stack overflow (%s at 0x%" PRIxPTR
-                    "): the thread's %zu KiB of stack are exhausted",
-                    name, a,
-                    static_cast<size_t>(fibers[t].stackHigh -
-                                        fibers[t].stackLow) /
-                        1024);
+      what = format(
+          "stack overflow (%s at 0x%" PRIxPTR
+          "): the thread's %zu KiB of stack are exhausted",
+          name, a,
+          static_cast<size_t>(fibers[t].stackHigh - fibers[t].stackLow) / 1024);
   }
   if (what.empty() && a + page >= sharedLow &&
       a < sharedLow + roundUp(std::max<size_t>(sharedBytes, 1), page) + page)
@@ -795,13 +815,12 @@ uint32_t Launch::collective(CollectiveKind kind, uint32_t mode,
   uint32_t w = current / warpSize;
   uint32_t warpBase = w * warpSize;
   uint32_t lanesInWarp = std::min(warpSize, numThreads - warpBase);
-  uint32_t existing =
-      lanesInWarp == warpSize ? ~0u : ((1u << lanesInWarp) - 1);
+  uint32_t existing = lanesInWarp == warpSize ? ~0u : ((1u << lanesInWarp) - 1);
   if ((kind == CollectiveKind::Shfl && mode > MELD_EMU_SHFL_BFLY) ||
       (kind == CollectiveKind::Vote && mode > MELD_EMU_VOTE_BALLOT)) {
-    setFailure(current, format("%s: invalid mode %u",
-                               kind == CollectiveKind::Shfl ? "shfl" : "vote",
-                               mode));
+    setFailure(current,
+               format("%s: invalid mode %u",
+                      kind == CollectiveKind::Shfl ? "shfl" : "vote", mode));
     abandon();
   }
   if (!(memberMask >> lane & 1)) {
@@ -948,10 +967,15 @@ void Launch::completeGroup(uint32_t w, size_t groupIndex) {
         fibers[warpBase + lane].resultValid = 1;
       }
   } else {
+    uint32_t seq = ++syncSeq;
+    WarpState &warp = warps[w];
     for (uint32_t lane = 0; lane < warpSize; ++lane)
       if (g.mask >> lane & 1) {
         fibers[warpBase + lane].result = 0;
         fibers[warpBase + lane].resultValid = 1;
+        for (uint32_t other = 0; other < warpSize; ++other)
+          if (g.mask >> other & 1)
+            warp.pairSync[lane][other] = seq;
       }
   }
   for (uint32_t lane = 0; lane < warpSize; ++lane)
@@ -1005,13 +1029,12 @@ void Launch::reportOutOfBounds(uintptr_t p, uint32_t bytes, bool store) {
   for (size_t i = 0; i < args.size(); ++i) {
     uintptr_t base = reinterpret_cast<uintptr_t>(args[i].base);
     if (store && p >= base && end <= base + args[i].size && end > p) {
-      setFailure(current,
-                 format("store of %u bytes to read-only argument %zu", bytes,
-                        i) +
-                     (args[i].name ? std::string(" '") + args[i].name + "'"
-                                   : std::string()) +
-                     format(" (a weight) at offset %" PRIu64,
-                            uint64_t(p - base)));
+      setFailure(
+          current,
+          format("store of %u bytes to read-only argument %zu", bytes, i) +
+              (args[i].name ? std::string(" '") + args[i].name + "'"
+                            : std::string()) +
+              format(" (a weight) at offset %" PRIu64, uint64_t(p - base)));
       abandon();
     }
   }
@@ -1043,17 +1066,17 @@ void Launch::reportOutOfBounds(uintptr_t p, uint32_t bytes, bool store) {
   const LaunchArg &arg = args[nearest];
   uintptr_t base = reinterpret_cast<uintptr_t>(arg.base);
   int64_t offset = static_cast<int64_t>(p - base);
-  std::string where =
-      p < base ? format("%" PRIu64 " bytes before the start", uint64_t(base - p))
-               : format("%" PRIu64 " bytes past the end",
-                        uint64_t(end - (base + arg.size)));
-  setFailure(current,
-             format("out-of-bounds global %s of %u bytes at 0x%" PRIxPTR
-                    ": offset %" PRId64 ", %s of argument %zu",
-                    access, bytes, p, offset, where.c_str(), nearest) +
-                 (arg.name ? std::string(" '") + arg.name + "'"
-                           : std::string()) +
-                 format(" (%" PRIu64 " bytes)", arg.size));
+  std::string where = p < base ? format("%" PRIu64 " bytes before the start",
+                                        uint64_t(base - p))
+                               : format("%" PRIu64 " bytes past the end",
+                                        uint64_t(end - (base + arg.size)));
+  setFailure(
+      current,
+      format("out-of-bounds global %s of %u bytes at 0x%" PRIxPTR
+             ": offset %" PRId64 ", %s of argument %zu",
+             access, bytes, p, offset, where.c_str(), nearest) +
+          (arg.name ? std::string(" '") + arg.name + "'" : std::string()) +
+          format(" (%" PRIu64 " bytes)", arg.size));
   abandon();
 }
 
@@ -1064,12 +1087,18 @@ void Launch::checkShared(uint64_t offset, uint32_t bytes, bool store) {
     if (store) {
       uint16_t other = noThread;
       const char *order = nullptr;
-      if (s.writeEpoch == epoch && s.writer != self) {
+      if (s.writeEpoch == epoch && s.writer != self &&
+          !orderedByWarpSync(s.writer, s.writeSync)) {
         other = s.writer;
         order = "write";
-      } else if (s.readEpoch == epoch && (s.reader1 != self ||
-                                          s.reader2 != noThread)) {
-        other = s.reader1 != self ? s.reader1 : s.reader2;
+      } else if (s.readEpoch == epoch && s.reader1 != self &&
+                 !orderedByWarpSync(s.reader1, s.read1Sync)) {
+        other = s.reader1;
+        order = "read";
+      } else if (s.readEpoch == epoch && s.reader2 != noThread &&
+                 s.reader2 != self &&
+                 !orderedByWarpSync(s.reader2, s.read2Sync)) {
+        other = s.reader2;
         order = "read";
       }
       if (options.checkSharedRaces && other != noThread) {
@@ -1085,6 +1114,7 @@ void Launch::checkShared(uint64_t offset, uint32_t bytes, bool store) {
       }
       s.writeEpoch = epoch;
       s.writer = self;
+      s.writeSync = syncSeq;
       continue;
     }
     if (options.checkSharedUninitialized && s.writeEpoch < blockFirstEpoch) {
@@ -1095,24 +1125,30 @@ void Launch::checkShared(uint64_t offset, uint32_t bytes, bool store) {
                         o, bytes, offset, o));
       abandon();
     }
-    if (options.checkSharedRaces && s.writeEpoch == epoch && s.writer != self) {
+    if (options.checkSharedRaces && s.writeEpoch == epoch && s.writer != self &&
+        !orderedByWarpSync(s.writer, s.writeSync)) {
       setFailure(current,
                  format("data race on shared memory at offset %" PRIu64
                         " between threads ",
                         o) +
                      threadCoords(s.writer) + " and " + threadCoords(current) +
                      " (no barrier between): write by " +
-                     threadCoords(s.writer) + ", then " +
-                     format("%u", bytes) + "-byte read by " +
-                     threadCoords(current));
+                     threadCoords(s.writer) + ", then " + format("%u", bytes) +
+                     "-byte read by " + threadCoords(current));
       abandon();
     }
+    // Record the read: the first two distinct readers of the epoch, each
+    // with its latest read (a third reader is not tracked).
     if (s.readEpoch != epoch) {
       s.readEpoch = epoch;
       s.reader1 = self;
+      s.read1Sync = syncSeq;
       s.reader2 = noThread;
-    } else if (s.reader1 != self && s.reader2 == noThread) {
+    } else if (s.reader1 == self) {
+      s.read1Sync = syncSeq;
+    } else if (s.reader2 == noThread || s.reader2 == self) {
       s.reader2 = self;
+      s.read2Sync = syncSeq;
     }
   }
 }
@@ -1140,16 +1176,16 @@ uint32_t opLaneid() { return launchOrDie().laneid(); }
 void opBarrier() { launchOrDie().barrier(); }
 uint32_t opShfl(uint32_t mode, uint32_t memberMask, uint32_t value,
                 uint32_t laneOrOffset, uint32_t c, uint32_t *valid) {
-  return launchOrDie().collective(CollectiveKind::Shfl, mode, memberMask,
-                                  value, laneOrOffset, c, 0, valid);
+  return launchOrDie().collective(CollectiveKind::Shfl, mode, memberMask, value,
+                                  laneOrOffset, c, 0, valid);
 }
 uint32_t opVote(uint32_t mode, uint32_t memberMask, uint32_t pred) {
   return launchOrDie().collective(CollectiveKind::Vote, mode, memberMask, 0, 0,
                                   0, pred != 0, nullptr);
 }
 void opSyncwarp(uint32_t memberMask) {
-  launchOrDie().collective(CollectiveKind::SyncWarp, 0, memberMask, 0, 0, 0,
-                           0, nullptr);
+  launchOrDie().collective(CollectiveKind::SyncWarp, 0, memberMask, 0, 0, 0, 0,
+                           nullptr);
 }
 void *opSharedBase() { return launchOrDie().sharedBase(); }
 void opCheckLoad(const void *ptr, uint32_t bytes) {
@@ -1160,9 +1196,18 @@ void opCheckStore(const void *ptr, uint32_t bytes) {
 }
 
 const meld_emu_ops opsTable = {
-    MELD_EMU_ABI_VERSION, opTid,    opNtid,       opCtaid,
-    opNctaid,             opLaneid, opBarrier,    opShfl,
-    opVote,               opSyncwarp, opSharedBase, opCheckLoad,
+    MELD_EMU_ABI_VERSION,
+    opTid,
+    opNtid,
+    opCtaid,
+    opNctaid,
+    opLaneid,
+    opBarrier,
+    opShfl,
+    opVote,
+    opSyncwarp,
+    opSharedBase,
+    opCheckLoad,
     opCheckStore,
 };
 

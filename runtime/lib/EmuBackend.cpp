@@ -156,9 +156,8 @@ meld_status EmuBackend::run(const std::vector<const void *> &inputs) {
                      error))
       return setError(MELD_ERROR_DEVICE,
                       "emu: launch " + std::to_string(i) +
-                          (plan.location.empty()
-                               ? std::string()
-                               : " (" + plan.location + ")") +
+                          (plan.location.empty() ? std::string()
+                                                 : " (" + plan.location + ")") +
                           ": " + error);
   }
   return MELD_OK;

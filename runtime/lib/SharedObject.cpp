@@ -1,4 +1,4 @@
-//===- SharedObject.cpp - Loading kernel modules that are ELF objects -----===//
+//===- SharedObject.cpp - Kernel modules that are ELF objects -------------===//
 
 #include "SharedObject.h"
 
@@ -50,11 +50,10 @@ bool writeAll(int fd, const uint8_t *data, size_t size) {
 meld_status checkElf(const Model &model, const KernelModuleRef &module,
                      const std::string &target) {
   auto bad = [&](const std::string &why) {
-    return setError(MELD_ERROR_INVALID_ARTIFACT,
-                    "'" + model.path +
-                        "': the " + target +
-                        " kernel module is not a loadable shared object: " +
-                        why);
+    return setError(
+        MELD_ERROR_INVALID_ARTIFACT,
+        "'" + model.path + "': the " + target +
+            " kernel module is not a loadable shared object: " + why);
   };
   if (module.size < sizeof(Elf64_Ehdr) ||
       memcmp(module.data, ELFMAG, SELFMAG) != 0)
@@ -69,8 +68,7 @@ meld_status checkElf(const Model &model, const KernelModuleRef &module,
                ")");
   if (ehdr.e_machine != hostMachine)
     return setError(MELD_ERROR_UNSUPPORTED,
-                    "'" + model.path +
-                        "': the " + target +
+                    "'" + model.path + "': the " + target +
                         " kernel module is for ELF machine " +
                         std::to_string(ehdr.e_machine) + ", this machine is " +
                         hostMachineName);
@@ -101,8 +99,7 @@ meld_status loadSharedObject(const Model &model, const KernelModuleRef &module,
       return MELD_OK;
     if (!dlError.empty())
       return setError(MELD_ERROR_INVALID_ARTIFACT,
-                      "'" + model.path +
-                          "': cannot load the " + target +
+                      "'" + model.path + "': cannot load the " + target +
                           " kernel module: " + dlError);
   }
   // Fallback (no memfd or no /proc): an unlinked temporary file.
@@ -113,10 +110,9 @@ meld_status loadSharedObject(const Model &model, const KernelModuleRef &module,
   name.push_back('\0');
   fd = mkostemp(name.data(), O_CLOEXEC);
   if (fd < 0)
-    return setError(MELD_ERROR_IO,
-                    "cannot create a temporary file for the " + target +
-                        " kernel module in '" +
-                        tmpl + "': " + strerror(errno));
+    return setError(MELD_ERROR_IO, "cannot create a temporary file for the " +
+                                       target + " kernel module in '" + tmpl +
+                                       "': " + strerror(errno));
   bool written = writeAll(fd, module.data, module.size);
   int writeErrno = errno;
   close(fd);
@@ -129,17 +125,16 @@ meld_status loadSharedObject(const Model &model, const KernelModuleRef &module,
   }
   unlink(name.data());
   if (!written)
-    return setError(MELD_ERROR_IO, "cannot write the " + target + " kernel module to '" +
+    return setError(MELD_ERROR_IO, "cannot write the " + target +
+                                       " kernel module to '" +
                                        std::string(name.data()) +
                                        "': " + strerror(writeErrno));
   if (!handle)
     return setError(MELD_ERROR_INVALID_ARTIFACT,
-                    "'" + model.path +
-                        "': cannot load the " + target +
-                          " kernel module: " + dlError);
+                    "'" + model.path + "': cannot load the " + target +
+                        " kernel module: " + dlError);
   return MELD_OK;
 }
-
 
 void *findSymbol(void *handle, const char *name) {
   dlerror();

@@ -1,4 +1,4 @@
-//===- SharedObject.h - Loading kernel modules that are ELF objects -*- C++ -*-===//
+//===- SharedObject.h - Kernel modules that are ELF objects -----*- C++ -*-===//
 //
 // The "host" (CPU backend) and "emu" (emulator backend) kernel modules are
 // ELF shared objects carried in the artifact. They are loaded without

@@ -243,6 +243,9 @@ int main(int argc, char **argv) {
   meld::ImportOptions importOptions;
   if (failed(parseImportOptions(cli, importOptions)))
     return 1;
+  // External weights are read at run time: no float initializer's value may
+  // be baked into the artifact.
+  importOptions.floatInitializersAsWeights = compileOptions.externalWeights;
   meld::WeightStore weights;
   OwningOpRef<ModuleOp> module =
       meld::importONNXModel(cli.input, context, importOptions, weights);

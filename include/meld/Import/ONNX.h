@@ -62,6 +62,12 @@ struct ImportOptions {
   /// `graph.constant`; larger ones become `graph.weight`. Tensors whose values
   /// an op needs at compile time (shapes, axes, indices...) are always read.
   int64_t maxInlineConstantElements = 64;
+  /// Floating-point initializers always become weights, whatever their size
+  /// (meldc --weights=external: their values come from the weights file at
+  /// run time, so none may be baked in at compile time). Integer and boolean
+  /// initializers, which shape computations read, still follow
+  /// maxInlineConstantElements.
+  bool floatInitializersAsWeights = false;
 };
 
 /// The bytes of the weights a module references by handle. Entries point into

@@ -15,13 +15,16 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 
+#include <optional>
+
 namespace meld {
 
 /// Where the bytes of a weight come from.
 struct WeightSource {
   uint64_t size = 0;
-  /// The weight's tensor shape (an external weight is checked against it).
-  llvm::SmallVector<int64_t> shape;
+  /// The weight's tensor shape (an external weight is checked against it);
+  /// the flat buffer's when unknown.
+  std::optional<llvm::SmallVector<int64_t>> shape;
   /// The weight can come from an external weights file (an ONNX
   /// initializer, found there by name).
   bool externalizable = true;

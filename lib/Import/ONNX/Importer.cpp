@@ -295,7 +295,10 @@ FailureOr<Value> Importer::materializeTensor(const onnx::TensorProto &tensor,
   TensorSource source;
   if (failed(describeTensor(tensor, context, modelDir, loc, what, source)))
     return failure();
-  if (source.getNumElements() <= options.maxInlineConstantElements) {
+  bool mustBeWeight = isInitializer && options.floatInitializersAsWeights &&
+                      isa<FloatType>(source.type.getElementType());
+  if (!mustBeWeight &&
+      source.getNumElements() <= options.maxInlineConstantElements) {
     DenseElementsAttr attr = readTensorSource(source, loc, what);
     if (!attr)
       return failure();

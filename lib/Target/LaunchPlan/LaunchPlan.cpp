@@ -238,8 +238,8 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
       if (failed(addReadOnly(weight.getResult(), handle, kind, source->size,
                              std::move(source->write), weight.getLoc())))
         return failure();
-      if (!source->shape.empty())
-        spec.buffers.back().shape = source->shape;
+      if (source->shape)
+        spec.buffers.back().shape = *source->shape;
       continue;
     }
     if (auto get = dyn_cast<memref::GetGlobalOp>(op)) {

@@ -76,9 +76,8 @@ bool parseBuffer(const std::string &spec, Buffer &buffer) {
     return false;
   std::string type = spec.substr(0, c1);
   size_t c2 = spec.find(':', c1 + 1);
-  std::string count = spec.substr(c1 + 1, c2 == std::string::npos
-                                              ? std::string::npos
-                                              : c2 - c1 - 1);
+  std::string count = spec.substr(
+      c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1);
   std::string fill = c2 == std::string::npos ? "0" : spec.substr(c2 + 1);
   if (type == "u32")
     buffer.type = 'u';
@@ -207,11 +206,14 @@ int main(int argc, char **argv) {
   if (kernelName.empty())
     return fail("no kernel given");
 
+  // A bare file name is a file here, not a library to search for.
+  if (modulePath.find('/') == std::string::npos)
+    modulePath = "./" + modulePath;
   void *module = dlopen(modulePath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!module)
     return fail(std::string("cannot load '") + modulePath + "': " + dlerror());
-  auto bind = reinterpret_cast<meld_emu_bind_fn>(
-      dlsym(module, MELD_EMU_BIND_SYMBOL));
+  auto bind =
+      reinterpret_cast<meld_emu_bind_fn>(dlsym(module, MELD_EMU_BIND_SYMBOL));
   auto kernel =
       reinterpret_cast<meld_emu_kernel_fn>(dlsym(module, kernelName.c_str()));
   if (!bind || !kernel)

@@ -46,7 +46,8 @@ static uint32_t blockThreads(void) {
   return E->ntid(0) * E->ntid(1) * E->ntid(2);
 }
 static uint32_t linearBlock(void) {
-  return E->ctaid(0) + E->nctaid(0) * (E->ctaid(1) + E->nctaid(1) * E->ctaid(2));
+  return E->ctaid(0) +
+         E->nctaid(0) * (E->ctaid(1) + E->nctaid(1) * E->ctaid(2));
 }
 static int32_t shflI32(uint32_t mode, int32_t v, uint32_t b, uint32_t c) {
   return (int32_t)E->shfl(mode, FULL, (uint32_t)v, b, c, NULL);
@@ -195,6 +196,29 @@ KERNEL local_array(void **args) {
   for (uint32_t i = 0; i <= t % 8; ++i)
     sum += LD((uint32_t *)&a[i]);
   ST(&out[t], sum);
+}
+
+/* Warp-synchronous exchange through shared memory. After a barrier, each
+   thread rewrites s[t], then reads s[t ^ params[1]] (its neighbour's slot
+   with 1, the other warp's with 32) and writes s[t] again; bit 0 of
+   params[0] puts a __syncwarp before the read, bit 1 one after it.
+   out[t] = the value read. */
+KERNEL warp_exchange(void **args) {
+  const uint32_t *params = (const uint32_t *)args[0];
+  uint32_t *out = (uint32_t *)args[1];
+  uint32_t *s = (uint32_t *)E->shared_base();
+  uint32_t t = linearTid();
+  uint32_t syncs = LD(&params[0]), partner = t ^ LD(&params[1]);
+  ST(&s[t], t);
+  E->barrier();
+  ST(&s[t], t + 1000);
+  if (syncs & 1)
+    E->syncwarp(FULL);
+  uint32_t v = LD(&s[partner]);
+  if (syncs & 2)
+    E->syncwarp(FULL);
+  ST(&s[t], v + 100);
+  ST(&out[t], v);
 }
 
 /*===----------------------------------------------------------------------===*

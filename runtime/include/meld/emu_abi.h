@@ -1,4 +1,4 @@
-/*===- meld/emu_abi.h - ABI between emulated kernels and the emulator -*- C -*-===*\
+/*===- meld/emu_abi.h - Emulated kernels and the emulator ---------*- C -*-===*\
 |*                                                                            *|
 |* The GPU emulator (`--device emu`) runs the GPU kernels of an artifact on   *|
 |* the host. meldc compiles each kernel at the NVVM level (the LLVM dialect   *|
@@ -15,9 +15,10 @@
 |*                                                                            *|
 |*   void meld_emu_bind(const meld_emu_ops *ops);                             *|
 |*       Called once, right after dlopen and before any kernel runs. The      *|
-|*       module keeps `ops` (it stays valid while the module is loaded) and   *|
-|*       should check ops->version == MELD_EMU_ABI_VERSION (the runtime only  *|
-|*       binds modules whose version it implements, so this is a formality).  *|
+|*       module keeps `ops` (it stays valid while the module is loaded).     *|
+|*       Fields are only ever appended: ops->version says which exist, so a   *|
+|*       module built against a later version must check it before using     *|
+|*       fields the runtime may lack.                                         *|
 |*                                                                            *|
 |*   void NAME(void **args);      one per kernel, NAME = Launch.kernel        *|
 |*       The per-thread body. The emulator calls it once for every thread of  *|
