@@ -295,6 +295,16 @@ def fmt_ratio(a, b):
     return "-" if a is None or b is None or b <= 0 else f"{a / b:.2f}x"
 
 
+def inline_initializers(onnx_path):
+    """name -> array of the initializers stored in the graph file itself (not in
+    its external data)."""
+    import onnx
+    from onnx import numpy_helper
+    graph = onnx.load(onnx_path, load_external_data=False).graph
+    return {t.name: numpy_helper.to_array(t) for t in graph.initializer
+            if t.data_location != onnx.TensorProto.EXTERNAL}
+
+
 def bench_model(model, args, notes):
     """Returns the table row of one model."""
     name = model["name"]
@@ -308,6 +318,10 @@ def bench_model(model, args, notes):
     cfg = model["config"]
     tensors = {w["name"]: make_tensor(w, cfg, args.seed, name + ":" + w["name"])
                for w in model["weights"]}
+    # The small initializers the graph file holds itself (norm epsilons,
+    # exponents, scales) keep their values; meldc --weights=external reads every
+    # float initializer from the weights file, so they go there too.
+    tensors.update(inline_initializers(os.path.join(HERE, model["onnx"])))
     inputs = {i["name"]: make_tensor(i, cfg, args.seed + 1, name + ":input:" + i["name"])
               for i in model["inputs"]}
     weights_path = os.path.join(work, "weights.safetensors")
