@@ -5,6 +5,7 @@
 
 (`make run` calls it.) Steps:
   1. BUILD/bin/meldc examples/gpt2-tiny/gpt2-tiny.onnx -o BUILD/examples/gpt2-tiny.meld
+     --target sm_80,sm_90a
   2. BUILD/bin/meld-run on the best device there is (see pick_device), the input being
      examples/gpt2-tiny/input_ids.npy, the outputs going to BUILD/examples/gpt2-tiny-out/
   3. logits.npy against examples/gpt2-tiny/reference_logits.npy (onnxruntime's output):
@@ -88,13 +89,16 @@ def main(argv=None):
     out_dir = os.path.join(out_root, EXAMPLE + "-out")
     os.makedirs(out_dir, exist_ok=True)
 
-    ok, secs, msg = run([meldc, model, "-o", artifact])
+    targets = "sm_80,sm_90a"
+    ok, secs, msg = run([meldc, model, "-o", artifact, "--target", targets])
     if not ok:
         print(f"run_example: error: {msg}", file=sys.stderr)
         print("FAIL")
         return 1
     print(f"{EXAMPLE}: compiled {os.path.relpath(model)} in {secs:.2f} s "
-          f"({os.path.getsize(artifact) / 1e6:.2f} MB artifact)")
+          f"({os.path.getsize(artifact) / 1e6:.2f} MB artifact: kernels for the CPU, "
+          f"for {targets.replace(',', ' and ')} (PTX, and cubins where ptxas is found) "
+          f"and for the GPU emulator)")
 
     device = args.device or pick_device()
     devices = [device] if args.device or device == "cpu" else [device, "cpu"]

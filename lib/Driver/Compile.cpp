@@ -15,6 +15,8 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <future>
+
 using namespace mlir;
 using namespace meld;
 
@@ -186,9 +188,12 @@ static void printReport(llvm::ArrayRef<ReportRow> rows, bool json,
 
 /// Adds the GPU kernels of the tile module `module` to `spec`: launch
 /// geometry, then PTX (and a cubin, where ptxas exists) for every target.
+/// With the emulator, `emuModule` receives the kernels as host code in the
+/// LLVM dialect (compiled to a shared object by the caller).
 static LogicalResult addGPUModules(ModuleOp module,
                                    const CompileOptions &options,
-                                   ArtifactSpec &spec) {
+                                   ArtifactSpec &spec,
+                                   OwningOpRef<ModuleOp> &emuModule) {
   if (options.targets.empty() && !options.emulator)
     return success();
   OwningOpRef<ModuleOp> kernels = module.clone();
@@ -217,35 +222,58 @@ static LogicalResult addGPUModules(ModuleOp module,
   // The GPU emulator's code: the same kernels, at the NVVM level, as host
   // code.
   if (options.emulator) {
-    OwningOpRef<ModuleOp> emu = kernels->clone();
-    if (failed(runPipeline(*emu, buildMeldEmuPipeline)))
+    emuModule = kernels->clone();
+    if (failed(runPipeline(*emuModule, buildMeldEmuPipeline)))
       return failure();
-    auto library = emitHostSharedObject(*emu, options.host);
-    if (!library)
-      return module.emitError() << llvm::toString(library.takeError());
-    spec.modules.push_back({"emu", "elf-shared-object", std::move(*library)});
   }
 
   std::optional<std::string> ptxas = findPtxas(options.cudaPath);
+  if (!ptxas && options.report)
+    return module.emitError("--report needs ptxas: no CUDA toolkit at '")
+           << options.cudaPath << "' and none on PATH";
+
+  // The targets compile at the same time, each from its own copy of the
+  // kernels: PTX in-process, then a cubin from ptxas.
+  struct TargetResult {
+    FailureOr<std::string> ptx = failure();
+    std::optional<llvm::Expected<PtxasResult>> assembled;
+  };
+  std::vector<OwningOpRef<ModuleOp>> copies;
+  for (size_t i = 0; i < options.targets.size(); ++i)
+    copies.push_back(kernels->clone());
+  std::vector<std::future<TargetResult>> futures;
+  for (auto [target, copy] : llvm::zip_equal(options.targets, copies)) {
+    ModuleOp perTarget = *copy;
+    futures.push_back(std::async(std::launch::async, [&, perTarget,
+                                                      chip = target] {
+      TargetResult result;
+      result.ptx = lowerGPUToPTX(perTarget, chip, options);
+      if (succeeded(result.ptx) && ptxas)
+        result.assembled = assemblePtx(*result.ptx, chip, *ptxas);
+      return result;
+    }));
+  }
   std::vector<ReportRow> report;
-  for (const std::string &target : options.targets) {
-    OwningOpRef<ModuleOp> perTarget = kernels->clone();
-    FailureOr<std::string> ptx = lowerGPUToPTX(*perTarget, target, options);
-    if (failed(ptx))
-      return failure();
-    spec.modules.push_back(
-        {target, "ptx", std::vector<uint8_t>(ptx->begin(), ptx->end())});
-    if (!ptxas) {
-      if (options.report)
-        return module.emitError("--report needs ptxas: no CUDA toolkit at '")
-               << options.cudaPath << "' and none on PATH";
+  bool ok = true;
+  for (auto [target, future] : llvm::zip_equal(options.targets, futures)) {
+    TargetResult result = future.get();
+    if (failed(result.ptx)) {
+      ok = false;
       continue;
     }
-    auto assembled = assemblePtx(*ptx, target, *ptxas);
-    if (!assembled)
-      return module.emitError() << llvm::toString(assembled.takeError());
-    spec.modules.push_back({target, "cubin", std::move(assembled->cubin)});
-    for (PtxasKernelInfo &kernel : assembled->kernels) {
+    spec.modules.push_back({target, "ptx",
+                            std::vector<uint8_t>(result.ptx->begin(),
+                                                 result.ptx->end())});
+    if (!result.assembled)
+      continue;
+    if (!*result.assembled) {
+      module.emitError() << llvm::toString(result.assembled->takeError());
+      ok = false;
+      continue;
+    }
+    PtxasResult &assembled = **result.assembled;
+    spec.modules.push_back({target, "cubin", std::move(assembled.cubin)});
+    for (PtxasKernelInfo &kernel : assembled.kernels) {
       int64_t threads = geometry.lookup(kernel.name).first;
       report.push_back({target, kernel, threads,
                         getTheoreticalOccupancy(target, threads,
@@ -253,6 +281,8 @@ static LogicalResult addGPUModules(ModuleOp module,
                                                 kernel.sharedBytes)});
     }
   }
+  if (!ok)
+    return failure();
   if (options.report)
     printReport(report, options.reportJSON, *options.report);
   return success();
@@ -265,12 +295,26 @@ LogicalResult meld::compileToArtifact(ModuleOp module,
   ArtifactSpec spec;
   if (failed(planArtifact(module, weights, options, spec)))
     return failure();
-  if (failed(addGPUModules(module, options, spec)))
+  OwningOpRef<ModuleOp> emuModule;
+  if (failed(addGPUModules(module, options, spec, emuModule)))
     return failure();
-
   if (failed(lowerTileToHost(module)))
     return failure();
+
+  // LLVM compiles the CPU kernels and the emulator's at the same time: the
+  // two modules are independent, each with its own LLVMContext.
+  std::future<llvm::Expected<std::vector<uint8_t>>> emuLibrary;
+  if (emuModule)
+    emuLibrary = std::async(std::launch::async, [&] {
+      return emitHostSharedObject(*emuModule, options.host);
+    });
   auto library = emitHostSharedObject(module, options.host);
+  if (emuModule) {
+    auto emu = emuLibrary.get();
+    if (!emu)
+      return emitError(module.getLoc()) << llvm::toString(emu.takeError());
+    spec.modules.push_back({"emu", "elf-shared-object", std::move(*emu)});
+  }
   if (!library)
     return emitError(module.getLoc())
            << llvm::toString(library.takeError());
