@@ -90,9 +90,11 @@ def ConvertTileToGPU : Pass<"meld-tile-to-gpu", "mlir::ModuleOp"> {
   let description = [{
     Turns every `tile.kernel` into a `gpu.func` kernel (in a `gpu.module`
     named `meld_kernels`) run by one block of `threads-per-block` threads per
-    program. Tiles are distributed cyclically over the threads (element `e` in
-    thread `e mod T`, slot `e div T`), so each thread holds a few scalars per
-    tile and contiguous accesses coalesce. `tile.dot` stages its operands in
+    program. Tiles are distributed over the threads in groups of V consecutive
+    elements (group g of thread t: elements `(g * T + t) * V` onwards), so each
+    thread holds a few scalars per tile, contiguous accesses coalesce, and a
+    group whose offsets are consecutive, aligned and unmasked is one vector
+    load or store (checked at run time). `tile.dot` stages its operands in
     shared memory; `tile.reduce` combines strided partial results with warp
     shuffles; `tile.broadcast` goes through shared memory; barriers bracket
     each. Every kernel records its grid (`meld.grid`), block
@@ -117,7 +119,8 @@ def ConvertTileToGPU : Pass<"meld-tile-to-gpu", "mlir::ModuleOp"> {
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::gpu::GPUDialect",
-    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
+    "mlir::vector::VectorDialect"
   ];
   let options = [
     Option<"threadsPerBlock", "threads-per-block", "int64_t", "128",

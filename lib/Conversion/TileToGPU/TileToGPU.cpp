@@ -1,11 +1,13 @@
 //===- TileToGPU.cpp - Map tile kernels onto GPU threads ------------------===//
 //
 // Every tile.kernel becomes a gpu.func run by one thread block per program.
-// Tiles are distributed cyclically over the block's T threads: element `e`
-// (row-major) of a tile belongs to thread `e mod T`, in its register slot
-// `e div T`. Consecutive elements sit in consecutive threads, so contiguous
-// loads and stores coalesce. A tile of N elements is, in each thread, ceil(N/T)
-// scalar values; elementwise math maps slot by slot and needs no
+// Tiles are distributed over the block's T threads in groups of V consecutive
+// elements (V = 4, 2 or 1, the largest dividing the tile evenly): group g of
+// thread t holds elements (g * T + t) * V to (g * T + t) * V + V - 1. A warp's
+// groups are consecutive, so contiguous loads and stores coalesce, and a
+// group whose offsets turn out (at run time) consecutive, aligned and
+// unmasked is one vector access. A tile of N elements is, in each thread,
+// ceil(N/T) scalar values; elementwise math maps slot by slot and needs no
 // communication.
 //
 // The ops that move data between threads go through shared memory:
@@ -25,6 +27,7 @@
 #include "meld/Conversion/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -87,20 +90,38 @@ private:
   int64_t slotCount(ArrayRef<int64_t> shape) const {
     return std::max<int64_t>(1, llvm::divideCeil(numElements(shape), threads));
   }
+  /// How many consecutive elements of a tile of `n` elements a thread holds
+  /// side by side (so that it can load and store them as one vector): 4 or 2
+  /// when the tile divides evenly, else 1.
+  int64_t vectorWidth(int64_t n) const {
+    for (int64_t v : {4, 2})
+      if (n % (threads * v) == 0)
+        return v;
+    return 1;
+  }
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  /// The element a thread holds in slot `i`: tid + i * T.
-  Value elementAt(int64_t i) {
-    return i == 0 ? tid
-                  : Value(arith::AddIOp::create(b, loc, tid,
-                                                index(i * threads)));
+  /// The element a thread holds in slot `i` of a tile of `n` elements: slots
+  /// come in groups of V consecutive elements, group g of thread t starting at
+  /// element (g * T + t) * V.
+  Value elementAt(int64_t i, int64_t n) {
+    int64_t v = vectorWidth(n);
+    int64_t group = i / v, lane = i % v;
+    Value e = tid;
+    if (group != 0)
+      e = arith::AddIOp::create(b, loc, e, index(group * threads));
+    if (v != 1)
+      e = arith::MulIOp::create(b, loc, e, index(v));
+    if (lane != 0)
+      e = arith::AddIOp::create(b, loc, e, index(lane));
+    return e;
   }
   /// Whether slot `i` of a tile of `n` elements holds an element, or null when
   /// it always does.
   Value slotValid(int64_t i, int64_t n) {
-    if ((i + 1) * threads <= n)
+    if ((i / vectorWidth(n) + 1) * threads * vectorWidth(n) <= n)
       return {};
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, elementAt(i),
-                                 index(n));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                 elementAt(i, n), index(n));
   }
   Value both(Value x, Value y) {
     if (!x)
@@ -150,7 +171,8 @@ private:
     ArrayRef<Value> slots = slotsOf(tile);
     for (int64_t i = 0, e = slots.size(); i < e; ++i)
       guarded(slotValid(i, type.getNumElements()), [&] {
-        memref::StoreOp::create(b, loc, slots[i], view, elementAt(i));
+        memref::StoreOp::create(b, loc, slots[i], view,
+                                elementAt(i, type.getNumElements()));
       });
   }
   /// Coordinates of row-major linear index `linear` in `shape`.
@@ -181,6 +203,7 @@ private:
   LogicalResult distributeOp(Operation *op);
   LogicalResult distributeFor(scf::ForOp loop);
   void distributeIota(tile::IotaOp op);
+  Value contiguous(ArrayRef<Value> offsets, ArrayRef<Value> masks);
   void distributeLoad(tile::LoadOp op);
   void distributeStore(tile::StoreOp op);
   void distributeDot(tile::DotOp op);
@@ -339,7 +362,7 @@ void Distributor::distributeIota(tile::IotaOp op) {
   int64_t dim = op.getDim();
   SmallVector<Value> slots;
   for (int64_t i = 0, e = slotCount(shape); i < e; ++i) {
-    Value c = elementAt(i);
+    Value c = elementAt(i, numElements(shape));
     if (strides[dim] != 1)
       c = arith::DivUIOp::create(b, loc, c, index(strides[dim]));
     if (dim != 0)
@@ -349,10 +372,29 @@ void Distributor::distributeIota(tile::IotaOp op) {
   tiles[op.getResult()] = std::move(slots);
 }
 
+/// Whether the `v` offsets `offsets` of one slot group are consecutive, start
+/// at a multiple of `v` and are all enabled by `masks` (when given): then the
+/// group is one aligned vector access.
+Value Distributor::contiguous(ArrayRef<Value> offsets, ArrayRef<Value> masks) {
+  int64_t v = offsets.size();
+  Value start = offsets.front();
+  Value ok = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::eq,
+      arith::RemUIOp::create(b, loc, start, index(v)), index(0));
+  for (int64_t j = 1; j < v; ++j)
+    ok = both(ok, arith::CmpIOp::create(
+                      b, loc, arith::CmpIPredicate::eq, offsets[j],
+                      arith::AddIOp::create(b, loc, start, index(j))));
+  for (Value mask : masks)
+    ok = both(ok, mask);
+  return ok;
+}
+
 void Distributor::distributeLoad(tile::LoadOp op) {
   RankedTensorType type = op.getType();
   Type elementType = type.getElementType();
   int64_t n = type.getNumElements();
+  int64_t v = vectorWidth(n);
   Value buffer = mapping.lookupOrDefault(op.getBuffer());
   Value other = op.getOther()
                     ? mapping.lookupOrDefault(op.getOther())
@@ -360,32 +402,99 @@ void Distributor::distributeLoad(tile::LoadOp op) {
                                                 b.getZeroAttr(elementType))
                           .getResult();
   ArrayRef<Value> offsets = slotsOf(op.getOffsets());
-  SmallVector<Value> slots;
-  for (int64_t i = 0, e = offsets.size(); i < e; ++i) {
+  ArrayRef<Value> masks;
+  if (op.getMask())
+    masks = slotsOf(op.getMask());
+  auto scalarLoad = [&](int64_t i) {
     Value valid = slotValid(i, n);
     if (op.getMask())
-      valid = both(valid, slotsOf(op.getMask())[i]);
-    slots.push_back(select(
+      valid = both(valid, masks[i]);
+    return select(
         valid,
         [&] { return memref::LoadOp::create(b, loc, buffer, offsets[i]); },
-        other));
+        other);
+  };
+  SmallVector<Value> slots;
+  for (int64_t i = 0, e = offsets.size(); i < e; i += v) {
+    if (v == 1 || elementType.isInteger(1)) {
+      for (int64_t j = 0; j < v; ++j)
+        slots.push_back(scalarLoad(i + j));
+      continue;
+    }
+    // A group of consecutive, aligned, enabled offsets is one vector load
+    // (ld.global.v4 / .v2); any other group loads element by element.
+    SmallVector<Type> types(v, elementType);
+    auto vectorType = VectorType::get({v}, elementType);
+    auto ifOp = scf::IfOp::create(
+        b, loc, types,
+        contiguous(offsets.slice(i, v),
+                   masks.empty() ? ArrayRef<Value>() : masks.slice(i, v)),
+        /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      int64_t bytes = v * sharedBytes(elementType);
+      Value vec = vector::LoadOp::create(b, loc, vectorType, buffer,
+                                         ValueRange{offsets[i]},
+                                         /*nontemporal=*/false,
+                                         llvm::MaybeAlign(bytes));
+      SmallVector<Value> parts;
+      for (int64_t j = 0; j < v; ++j)
+        parts.push_back(vector::ExtractOp::create(b, loc, vec, j));
+      scf::YieldOp::create(b, loc, parts);
+      b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+      SmallVector<Value> scalars;
+      for (int64_t j = 0; j < v; ++j)
+        scalars.push_back(scalarLoad(i + j));
+      scf::YieldOp::create(b, loc, scalars);
+    }
+    llvm::append_range(slots, ifOp.getResults());
   }
   tiles[op.getResult()] = std::move(slots);
 }
 
 void Distributor::distributeStore(tile::StoreOp op) {
   auto type = cast<RankedTensorType>(op.getValue().getType());
+  Type elementType = type.getElementType();
   int64_t n = type.getNumElements();
+  int64_t v = vectorWidth(n);
   Value buffer = mapping.lookupOrDefault(op.getBuffer());
   ArrayRef<Value> values = slotsOf(op.getValue());
   ArrayRef<Value> offsets = slotsOf(op.getOffsets());
-  for (int64_t i = 0, e = values.size(); i < e; ++i) {
+  ArrayRef<Value> masks;
+  if (op.getMask())
+    masks = slotsOf(op.getMask());
+  auto scalarStore = [&](int64_t i) {
     Value valid = slotValid(i, n);
     if (op.getMask())
-      valid = both(valid, slotsOf(op.getMask())[i]);
+      valid = both(valid, masks[i]);
     guarded(valid, [&] {
       memref::StoreOp::create(b, loc, values[i], buffer, offsets[i]);
     });
+  };
+  for (int64_t i = 0, e = values.size(); i < e; i += v) {
+    if (v == 1 || elementType.isInteger(1)) {
+      for (int64_t j = 0; j < v; ++j)
+        scalarStore(i + j);
+      continue;
+    }
+    // As for loads: one vector store where the group allows it.
+    auto ifOp = scf::IfOp::create(
+        b, loc,
+        contiguous(offsets.slice(i, v),
+                   masks.empty() ? ArrayRef<Value>() : masks.slice(i, v)),
+        /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    auto vectorType = VectorType::get({v}, elementType);
+    Value vec = vector::FromElementsOp::create(b, loc, vectorType,
+                                               values.slice(i, v));
+    vector::StoreOp::create(b, loc, vec, buffer, ValueRange{offsets[i]},
+                            /*nontemporal=*/false,
+                            llvm::MaybeAlign(v * sharedBytes(elementType)));
+    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    for (int64_t j = 0; j < v; ++j)
+      scalarStore(i + j);
   }
 }
 
@@ -407,7 +516,7 @@ void Distributor::distributeDot(tile::DotOp op) {
   SmallVector<Value> slots;
   for (auto [i, init] : llvm::enumerate(acc)) {
     // Slots past the end hold nothing: compute with row and column 0.
-    Value e = elementAt(i);
+    Value e = elementAt(i, m * n);
     if (Value valid = slotValid(i, m * n))
       e = arith::SelectOp::create(b, loc, valid, e, index(0));
     Value row = arith::DivUIOp::create(b, loc, e, index(n));
@@ -504,7 +613,10 @@ void Distributor::distributeReduce(tile::ReduceOp op) {
   for (int64_t i = 0, e = slotCount(resultType.getShape()); i < e; ++i)
     slots.push_back(select(
         slotValid(i, outputs),
-        [&] { return memref::LoadOp::create(b, loc, outView, elementAt(i)); },
+        [&] {
+          return memref::LoadOp::create(b, loc, outView,
+                                        elementAt(i, outputs));
+        },
         zero));
   tiles[op.getResult()] = std::move(slots);
 }
@@ -525,7 +637,8 @@ void Distributor::distributeBroadcast(tile::BroadcastOp op) {
         slotValid(i, resultType.getNumElements()),
         [&] {
           SmallVector<Value> coords =
-              delinearize(elementAt(i), resultType.getShape());
+              delinearize(elementAt(i, resultType.getNumElements()),
+                          resultType.getShape());
           SmallVector<Value> kept;
           for (auto [d, c] : llvm::enumerate(coords))
             if (!llvm::is_contained(dims, static_cast<int64_t>(d)))

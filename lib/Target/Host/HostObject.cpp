@@ -6,6 +6,8 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Target/LLVMIR/LLVMTranslationInterface.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -21,6 +23,8 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
 
+#include <mutex>
+
 #ifndef MELD_DEFAULT_LINKER
 #define MELD_DEFAULT_LINKER "ld.lld"
 #endif
@@ -34,13 +38,27 @@ llvm::Expected<std::unique_ptr<llvm::Module>>
 translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContext,
                      const meld::HostObjectOptions &options,
                      std::unique_ptr<llvm::TargetMachine> &machine) {
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
+  // Registering the target is not thread-safe, and meldc compiles several
+  // host libraries at once.
+  static std::once_flag initialized;
+  std::call_once(initialized, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
 
-  DialectRegistry registry;
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  module.getContext()->appendDialectRegistry(registry);
+  // The translation interfaces, unless the context has them already (meld's
+  // tools register them up front: threads compiling several libraries then
+  // never change the context's registry).
+  auto *llvmDialect =
+      module.getContext()->getOrLoadDialect<LLVM::LLVMDialect>();
+  if (!llvmDialect->getRegisteredInterface<LLVMTranslationDialectInterface>()) {
+    static std::mutex registryMutex;
+    std::lock_guard<std::mutex> lock(registryMutex);
+    DialectRegistry registry;
+    registerBuiltinDialectTranslation(registry);
+    registerLLVMDialectTranslation(registry);
+    module.getContext()->appendDialectRegistry(registry);
+  }
 
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, "meld-host-kernels");

@@ -1,8 +1,10 @@
 // RUN: meld-opt %s -split-input-file --meld-tile-to-gpu | FileCheck %s
 
 // A pointwise kernel: one block of 128 threads per program; the 256-element
-// tile is two registers per thread (elements tid and tid + 128), so loads and
-// stores of consecutive offsets coalesce. No shared memory, no barrier.
+// tile is two consecutive elements per thread (2 * tid and 2 * tid + 1), so a
+// warp's accesses coalesce and each thread's pair is one 8-byte vector access
+// where the offsets are consecutive, aligned and unmasked (checked at run
+// time), element by element otherwise. No shared memory, no barrier.
 // CHECK:       module attributes {gpu.container_module}
 // CHECK:       gpu.module @meld_kernels
 // CHECK-LABEL: gpu.func @scale(
@@ -12,15 +14,23 @@
 // CHECK-SAME:    meld.shared_bytes = 0
 // CHECK:         %[[TID:.+]] = gpu.thread_id x
 // CHECK:         %[[BID:.+]] = gpu.block_id x
-// CHECK:         %[[E1:.+]] = arith.addi %[[TID]], %{{.+}} : index
+// CHECK:         %[[E0:.+]] = arith.muli %[[TID]], %{{.+}} : index
+// CHECK:         %[[PAIR:.+]]:2 = scf.if %{{.+}} -> (f32, f32) {
+// CHECK:           %[[V:.+]] = vector.load %[[IN]][%{{.+}}] {alignment = 8 : i64} : memref<300xf32>, vector<2xf32>
+// CHECK:           vector.extract %[[V]][0]
+// CHECK:           vector.extract %[[V]][1]
+// CHECK:         } else {
+// CHECK:           scf.if
+// CHECK:             memref.load %[[IN]]
+// CHECK:           scf.if
+// CHECK:             memref.load %[[IN]]
+// CHECK:         arith.mulf %[[PAIR]]#0
+// CHECK:         arith.mulf %[[PAIR]]#1
 // CHECK:         scf.if
-// CHECK:           memref.load %[[IN]]
-// CHECK:         scf.if
-// CHECK:           memref.load %[[IN]]
-// CHECK:         arith.mulf
-// CHECK:         arith.mulf
-// CHECK:         memref.store %{{.+}}, %[[OUT]]
-// CHECK:         memref.store %{{.+}}, %[[OUT]]
+// CHECK:           vector.from_elements
+// CHECK:           vector.store %{{.+}}, %[[OUT]][%{{.+}}] {alignment = 8 : i64}
+// CHECK:         } else {
+// CHECK:           memref.store %{{.+}}, %[[OUT]]
 // CHECK-NOT:     gpu.barrier
 // CHECK:         gpu.return
 tile.kernel @scale(%in: memref<300xf32>, %out: memref<300xf32>) attributes {grid = array<i64: 2>} {
