@@ -110,24 +110,13 @@ meld_status CpuBackend::init() {
   memset(arena, 0xFF, arenaBytes);
 
   // Step 3: resolve every kernel and argument once.
-  std::map<std::string, KernelFn> symbols;
+  std::vector<KernelFn> kernels;
+  if (meld_status s = resolveLaunchKernels(model, handle, "host", kernels))
+    return s;
   for (size_t i = 0; i < model.launches.size(); ++i) {
     const LaunchPlan &plan = model.launches[i];
-    auto it = symbols.find(plan.kernel);
-    if (it == symbols.end()) {
-      KernelFn fn = findFunction<KernelFn>(handle, plan.kernel.c_str());
-      if (!fn)
-        return setError(MELD_ERROR_INVALID_ARTIFACT,
-                        "'" + model.path + "': kernel '" + plan.kernel +
-                            "' of launch " + std::to_string(i) +
-                            (plan.location.empty()
-                                 ? std::string()
-                                 : " (" + plan.location + ")") +
-                            " is not in the host kernel module");
-      it = symbols.emplace(plan.kernel, fn).first;
-    }
     ResolvedLaunch launch;
-    launch.fn = it->second;
+    launch.fn = kernels[i];
     launch.numPrograms = plan.numPrograms;
     for (uint32_t arg : plan.args)
       launch.args.push_back(bufferAddress(arg));

@@ -105,24 +105,13 @@ meld_status EmuBackend::init() {
   }
 
   // Step 3: resolve every kernel and argument once.
-  std::map<std::string, meld_emu_kernel_fn> symbols;
+  std::vector<meld_emu_kernel_fn> kernels;
+  if (meld_status s = resolveLaunchKernels(model, handle, "emu", kernels))
+    return s;
   for (size_t i = 0; i < model.launches.size(); ++i) {
     const LaunchPlan &plan = model.launches[i];
-    auto it = symbols.find(plan.kernel);
-    if (it == symbols.end()) {
-      auto fn = findFunction<meld_emu_kernel_fn>(handle, plan.kernel.c_str());
-      if (!fn)
-        return setError(MELD_ERROR_INVALID_ARTIFACT,
-                        "'" + model.path + "': kernel '" + plan.kernel +
-                            "' of launch " + std::to_string(i) +
-                            (plan.location.empty()
-                                 ? std::string()
-                                 : " (" + plan.location + ")") +
-                            " is not in the emu kernel module");
-      it = symbols.emplace(plan.kernel, fn).first;
-    }
     EmuLaunch launch;
-    launch.fn = it->second;
+    launch.fn = kernels[i];
     for (uint32_t arg : plan.args) {
       emu::LaunchArg a;
       a.base = buffers[arg].data();

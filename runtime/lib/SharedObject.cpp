@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <map>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <vector>
@@ -139,6 +140,31 @@ meld_status loadSharedObject(const Model &model, const KernelModuleRef &module,
 void *findSymbol(void *handle, const char *name) {
   dlerror();
   return dlsym(handle, name);
+}
+
+meld_status resolveLaunchSymbols(const Model &model, void *handle,
+                                 const std::string &target,
+                                 std::vector<void *> &symbols) {
+  std::map<std::string, void *> byName;
+  symbols.clear();
+  for (size_t i = 0; i < model.launches.size(); ++i) {
+    const LaunchPlan &plan = model.launches[i];
+    auto it = byName.find(plan.kernel);
+    if (it == byName.end()) {
+      void *sym = findSymbol(handle, plan.kernel.c_str());
+      if (!sym)
+        return setError(MELD_ERROR_INVALID_ARTIFACT,
+                        "'" + model.path + "': kernel '" + plan.kernel +
+                            "' of launch " + std::to_string(i) +
+                            (plan.location.empty()
+                                 ? std::string()
+                                 : " (" + plan.location + ")") +
+                            " is not in the " + target + " kernel module");
+      it = byName.emplace(plan.kernel, sym).first;
+    }
+    symbols.push_back(it->second);
+  }
+  return MELD_OK;
 }
 
 } // namespace rt

@@ -13,6 +13,7 @@
 #include "meld/runtime.h"
 
 #include <string>
+#include <vector>
 
 namespace meld {
 namespace rt {
@@ -40,6 +41,37 @@ template <typename Fn> Fn findFunction(void *handle, const char *name) {
   static_assert(sizeof(fn) == sizeof(sym), "function pointer size");
   __builtin_memcpy(&fn, &sym, sizeof(fn));
   return fn;
+}
+
+/// The kernel of every launch of `model`, looked up once per name in the
+/// loaded module `handle` (the `target` module, for messages): `kernels[i]`
+/// is launch i's. On a missing kernel sets the thread's error, naming the
+/// launch and its ONNX node, and returns its code.
+template <typename Fn>
+meld_status resolveLaunchKernels(const Model &model, void *handle,
+                                 const std::string &target,
+                                 std::vector<Fn> &kernels);
+
+/// Untyped lookup behind resolveLaunchKernels.
+meld_status resolveLaunchSymbols(const Model &model, void *handle,
+                                 const std::string &target,
+                                 std::vector<void *> &symbols);
+
+template <typename Fn>
+meld_status resolveLaunchKernels(const Model &model, void *handle,
+                                 const std::string &target,
+                                 std::vector<Fn> &kernels) {
+  std::vector<void *> symbols;
+  if (meld_status s = resolveLaunchSymbols(model, handle, target, symbols))
+    return s;
+  kernels.clear();
+  for (void *sym : symbols) {
+    Fn fn;
+    static_assert(sizeof(fn) == sizeof(sym), "function pointer size");
+    __builtin_memcpy(&fn, &sym, sizeof(fn));
+    kernels.push_back(fn);
+  }
+  return MELD_OK;
 }
 
 } // namespace rt

@@ -8,6 +8,7 @@
 
 #include "dialects/Graph/IR/GraphOps.h"
 
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/CommonFolders.h"
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Builders.h"
@@ -31,14 +32,6 @@ static RankedTensorType tensorType(Value value) {
   return cast<RankedTensorType>(value.getType());
 }
 
-/// The row-major strides of `shape`.
-static SmallVector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> strides(shape.size(), 1);
-  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
-    strides[i] = strides[i + 1] * shape[i + 1];
-  return strides;
-}
-
 /// Builds the constant of type `resultType` whose element `i` is element
 /// `sourceIndex(i)` of `source`, or nothing when the result is too large.
 static Attribute
@@ -52,7 +45,7 @@ remapElements(ElementsAttr source, RankedTensorType resultType,
     return {};
   auto values = llvm::to_vector(dense.getValues<Attribute>());
   ArrayRef<int64_t> shape = resultType.getShape();
-  SmallVector<int64_t> strides = rowMajorStrides(shape);
+  SmallVector<int64_t> strides = computeStrides(shape);
   SmallVector<Attribute> result;
   result.reserve(resultType.getNumElements());
   SmallVector<int64_t> coords(shape.size());
@@ -635,7 +628,7 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   if (!input)
     return {};
   SmallVector<int64_t> strides =
-      rowMajorStrides(tensorType(getInput()).getShape());
+      computeStrides(tensorType(getInput()).getShape());
   return remapElements(input, getType(), [&](ArrayRef<int64_t> coords) {
     int64_t index = 0;
     for (auto [dim, source] : llvm::enumerate(permutation))
@@ -706,7 +699,7 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   if (!input)
     return {};
   SmallVector<int64_t> strides =
-      rowMajorStrides(tensorType(getInput()).getShape());
+      computeStrides(tensorType(getInput()).getShape());
   return remapElements(input, getType(), [&](ArrayRef<int64_t> coords) {
     int64_t index = 0;
     for (auto [dim, coord] : llvm::enumerate(coords))
@@ -855,8 +848,8 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
   }
   int64_t indicesRank = tensorType(getIndices()).getRank();
   SmallVector<int64_t> indexStrides =
-      rowMajorStrides(tensorType(getIndices()).getShape());
-  SmallVector<int64_t> inputStrides = rowMajorStrides(inputShape);
+      computeStrides(tensorType(getIndices()).getShape());
+  SmallVector<int64_t> inputStrides = computeStrides(inputShape);
   return remapElements(input, getType(), [&](ArrayRef<int64_t> coords) {
     int64_t index = 0;
     for (int64_t d = 0; d < axis; ++d)

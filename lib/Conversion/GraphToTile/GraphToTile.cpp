@@ -15,6 +15,7 @@
 
 #include "meld/Conversion/Passes.h"
 
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
@@ -33,20 +34,6 @@ using namespace meld;
 namespace {
 
 using Shape = SmallVector<int64_t>;
-
-static Shape rowMajorStrides(ArrayRef<int64_t> shape) {
-  Shape strides(shape.size(), 1);
-  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
-    strides[i] = strides[i + 1] * shape[i + 1];
-  return strides;
-}
-
-static int64_t numElements(ArrayRef<int64_t> shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
 
 static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -134,7 +121,7 @@ struct TileBuilder {
   /// that numpy broadcasting maps to result coordinates `coords`.
   Value broadcastOffset(ArrayRef<Value> coords,
                         ArrayRef<int64_t> sourceShape) const {
-    Shape strides = rowMajorStrides(sourceShape);
+    Shape strides = computeStrides(sourceShape);
     int64_t lead = coords.size() - sourceShape.size();
     Value offset;
     for (auto [d, size] : llvm::enumerate(sourceShape)) {
@@ -147,7 +134,7 @@ struct TileBuilder {
   }
   /// Splits linear indices `linear` of a row-major `shape` into coordinates.
   SmallVector<Value> delinearize(Value linear, ArrayRef<int64_t> of) const {
-    Shape strides = rowMajorStrides(of);
+    Shape strides = computeStrides(of);
     SmallVector<Value> coords;
     for (auto [d, size] : llvm::enumerate(of)) {
       Value c = div(linear, strides[d]);
@@ -584,7 +571,7 @@ void Lowering::lowerCopy(Operation *op, Value from, Value to,
 void Lowering::lowerTranspose(graph::TransposeOp op) {
   auto inputShape =
       cast<RankedTensorType>(op.getInput().getType()).getShape();
-  Shape strides = rowMajorStrides(inputShape);
+  Shape strides = computeStrides(inputShape);
   ArrayRef<int64_t> perm = op.getPermutation();
   Value output = allocFor(op.getResult());
   emitPointwise(op, "transpose", {bufferOf(op.getInput())}, output,
@@ -607,7 +594,7 @@ void Lowering::lowerSlice(Operation *op, StringRef name, Value input,
                           RankedTensorType resultType) {
   Shape inputShape(
       cast<RankedTensorType>(op->getOperand(0).getType()).getShape());
-  Shape strides = rowMajorStrides(inputShape);
+  Shape strides = computeStrides(inputShape);
   emitPointwise(op, name, {input}, output, resultType,
                 [&](const TileBuilder &t, ArrayRef<Value> args,
                     ArrayRef<Value> coords, Value mask) {
@@ -650,7 +637,7 @@ void Lowering::lowerConcat(graph::ConcatOp op) {
           SmallVector<Value> local(coords);
           local[axis] = arith::SubIOp::create(t.b, t.loc, coords[axis],
                                               t.index(begin));
-          Shape strides = rowMajorStrides(shape);
+          Shape strides = computeStrides(shape);
           Value offset = t.index(0);
           for (auto [d, c] : llvm::enumerate(local))
             offset = t.add(offset, t.mul(c, strides[d]));
@@ -672,8 +659,8 @@ void Lowering::lowerGather(graph::GatherOp op) {
       cast<RankedTensorType>(op.getIndices().getType()).getShape();
   int64_t axis = op.getAxis(), axisSize = inputShape[axis];
   int64_t indexRank = indicesShape.size();
-  Shape inputStrides = rowMajorStrides(inputShape);
-  Shape indexStrides = rowMajorStrides(indicesShape);
+  Shape inputStrides = computeStrides(inputShape);
+  Shape indexStrides = computeStrides(indicesShape);
   Value output = allocFor(op.getResult());
   emitPointwise(
       op, "gather", {bufferOf(op.getInput()), bufferOf(op.getIndices())},
@@ -761,14 +748,14 @@ struct RowProblem {
 static RowProblem makeRowProblem(ArrayRef<int64_t> shape,
                                  ArrayRef<int64_t> reduced) {
   RowProblem p;
-  Shape strides = rowMajorStrides(shape);
+  Shape strides = computeStrides(shape);
   for (auto [d, size] : llvm::enumerate(shape)) {
     bool isReduced = llvm::is_contained(reduced, static_cast<int64_t>(d));
     (isReduced ? p.elementShape : p.rowShape).push_back(size);
     (isReduced ? p.elementStrides : p.rowStrides).push_back(strides[d]);
   }
-  p.rows = numElements(p.rowShape);
-  p.length = numElements(p.elementShape);
+  p.rows = computeProduct(p.rowShape);
+  p.length = computeProduct(p.elementShape);
   return p;
 }
 
@@ -1069,8 +1056,8 @@ struct MatmulProblem {
 static Value batchOffset(OpBuilder &b, Location loc, Value batch,
                          ArrayRef<int64_t> resultBatch,
                          ArrayRef<int64_t> operandBatch, int64_t matrix) {
-  Shape resultStrides = rowMajorStrides(resultBatch);
-  Shape operandStrides = rowMajorStrides(operandBatch);
+  Shape resultStrides = computeStrides(resultBatch);
+  Shape operandStrides = computeStrides(operandBatch);
   int64_t lead = resultBatch.size() - operandBatch.size();
   Value offset = arith::ConstantIndexOp::create(b, loc, 0);
   for (auto [d, size] : llvm::enumerate(operandBatch)) {
@@ -1092,7 +1079,7 @@ static Value batchOffset(OpBuilder &b, Location loc, Value batch,
 
 void Lowering::emitMatmul(Operation *op, Value a, Value bMat, Value c,
                           Value output, const MatmulProblem &p) {
-  int64_t batches = numElements(p.batchShape);
+  int64_t batches = computeProduct(p.batchShape);
   if (batches == 0 || p.m == 0 || p.n == 0)
     return;
   int64_t bm = std::min<int64_t>(options.matmulTileM, llvm::PowerOf2Ceil(p.m));

@@ -26,6 +26,7 @@
 
 #include "meld/Conversion/Passes.h"
 
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
@@ -45,20 +46,6 @@ using namespace meld;
 namespace {
 
 using Shape = SmallVector<int64_t>;
-
-static Shape rowMajorStrides(ArrayRef<int64_t> shape) {
-  Shape strides(shape.size(), 1);
-  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
-    strides[i] = strides[i + 1] * shape[i + 1];
-  return strides;
-}
-
-static int64_t numElements(ArrayRef<int64_t> shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
 
 /// Bytes one element of `type` takes in shared memory.
 static int64_t sharedBytes(Type type) {
@@ -88,7 +75,7 @@ public:
 
 private:
   int64_t slotCount(ArrayRef<int64_t> shape) const {
-    return std::max<int64_t>(1, llvm::divideCeil(numElements(shape), threads));
+    return std::max<int64_t>(1, llvm::divideCeil(computeProduct(shape), threads));
   }
   /// How many consecutive elements of a tile of `n` elements a thread holds
   /// side by side (so that it can load and store them as one vector): 4 or 2
@@ -177,7 +164,7 @@ private:
   }
   /// Coordinates of row-major linear index `linear` in `shape`.
   SmallVector<Value> delinearize(Value linear, ArrayRef<int64_t> shape) {
-    Shape strides = rowMajorStrides(shape);
+    Shape strides = computeStrides(shape);
     SmallVector<Value> coords;
     for (auto [d, size] : llvm::enumerate(shape)) {
       Value c = strides[d] == 1 ? linear
@@ -190,7 +177,7 @@ private:
     return coords;
   }
   Value linearize(ArrayRef<Value> coords, ArrayRef<int64_t> shape) {
-    Shape strides = rowMajorStrides(shape);
+    Shape strides = computeStrides(shape);
     Value linear = index(0);
     for (auto [c, stride] : llvm::zip_equal(coords, strides))
       linear = arith::AddIOp::create(
@@ -358,11 +345,11 @@ LogicalResult Distributor::distributeFor(scf::ForOp loop) {
 
 void Distributor::distributeIota(tile::IotaOp op) {
   ArrayRef<int64_t> shape = op.getType().getShape();
-  Shape strides = rowMajorStrides(shape);
+  Shape strides = computeStrides(shape);
   int64_t dim = op.getDim();
   SmallVector<Value> slots;
   for (int64_t i = 0, e = slotCount(shape); i < e; ++i) {
-    Value c = elementAt(i, numElements(shape));
+    Value c = elementAt(i, computeProduct(shape));
     if (strides[dim] != 1)
       c = arith::DivUIOp::create(b, loc, c, index(strides[dim]));
     if (dim != 0)
@@ -569,7 +556,7 @@ void Distributor::distributeReduce(tile::ReduceOp op) {
   int64_t groups = threads / lanes;
   Value group = arith::DivUIOp::create(b, loc, tid, index(lanes));
   Value lane = arith::RemUIOp::create(b, loc, tid, index(lanes));
-  Shape inputStrides = rowMajorStrides(inputType.getShape());
+  Shape inputStrides = computeStrides(inputType.getShape());
   TypedAttr identity = tile::getReduceIdentity(b, kind, element);
   for (int64_t round = 0, e = llvm::divideCeil(outputs, groups); round < e;
        ++round) {
