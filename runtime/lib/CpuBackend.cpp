@@ -85,14 +85,8 @@ private:
 meld_status CpuBackend::init() {
   // Step 1: the kernel module, if anything is launched at all.
   if (!model.launches.empty()) {
-    const KernelModuleRef *module = model.findModule(hostTarget, hostFormat);
-    if (!module)
-      return setError(MELD_ERROR_UNSUPPORTED,
-                      "'" + model.path +
-                          "' has no kernels for device 'cpu' (a '" +
-                          hostTarget + "' module in format '" + hostFormat +
-                          "'); its kernel modules: " + model.describeModules());
-    if (meld_status s = loadSharedObject(model, *module, hostTarget, handle))
+    if (meld_status s =
+            loadDeviceModule(model, "cpu", hostTarget, hostFormat, handle))
       return s;
   }
 

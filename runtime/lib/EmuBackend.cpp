@@ -68,14 +68,8 @@ private:
 meld_status EmuBackend::init() {
   // Step 1: the kernel module, bound to the emulator.
   if (!model.launches.empty()) {
-    const KernelModuleRef *module = model.findModule(emuTarget, emuFormat);
-    if (!module)
-      return setError(MELD_ERROR_UNSUPPORTED,
-                      "'" + model.path +
-                          "' has no kernels for device 'emu' (an '" +
-                          emuTarget + "' module in format '" + emuFormat +
-                          "'); its kernel modules: " + model.describeModules());
-    if (meld_status s = loadSharedObject(model, *module, emuTarget, handle))
+    if (meld_status s =
+            loadDeviceModule(model, "emu", emuTarget, emuFormat, handle))
       return s;
     auto bind = findFunction<meld_emu_bind_fn>(handle, MELD_EMU_BIND_SYMBOL);
     if (!bind)

@@ -142,6 +142,21 @@ void *findSymbol(void *handle, const char *name) {
   return dlsym(handle, name);
 }
 
+meld_status loadDeviceModule(const Model &model, const std::string &device,
+                             const std::string &target,
+                             const std::string &format, void *&handle) {
+  const KernelModuleRef *module = model.findModule(target, format);
+  if (!module) {
+    bool vowel = std::string("aeiou").find(target[0]) != std::string::npos;
+    return setError(MELD_ERROR_UNSUPPORTED,
+                    "'" + model.path + "' has no kernels for device '" +
+                        device + "' (" + (vowel ? "an '" : "a '") + target +
+                        "' module in format '" + format +
+                        "'); its kernel modules: " + model.describeModules());
+  }
+  return loadSharedObject(model, *module, target, handle);
+}
+
 meld_status resolveLaunchSymbols(const Model &model, void *handle,
                                  const std::string &target,
                                  std::vector<void *> &symbols) {

@@ -29,6 +29,13 @@ struct KernelModuleRef;
 meld_status loadSharedObject(const Model &model, const KernelModuleRef &module,
                              const std::string &target, void *&handle);
 
+/// Finds the artifact's kernel module for `device` ("cpu", "emu": an ELF
+/// shared object with target `target`) and loads it with loadSharedObject.
+/// A missing module is an error listing the modules the artifact has.
+meld_status loadDeviceModule(const Model &model, const std::string &device,
+                             const std::string &target,
+                             const std::string &format, void *&handle);
+
 /// dlsym() as a function pointer, or nullptr.
 template <typename Fn> Fn findFunction(void *handle, const char *name);
 
