@@ -199,24 +199,23 @@ static LogicalResult addGPUModules(ModuleOp module,
   OwningOpRef<ModuleOp> kernels = module.clone();
   if (failed(lowerTileToGPU(*kernels, options)))
     return failure();
-  // Launch geometry: the block and shared memory each kernel was built for.
-  llvm::StringMap<std::pair<int64_t, int64_t>> geometry;
+  // Launch geometry: the block each kernel was built for.
+  llvm::StringMap<int64_t> geometry;
   kernels->walk([&](gpu::GPUFuncOp func) {
     int64_t threads = 1;
     if (auto block = func.getKnownBlockSize())
       threads = (*block)[0];
-    int64_t shared = 0;
-    if (auto attr = func->getAttrOfType<IntegerAttr>("meld.shared_bytes"))
-      shared = attr.getInt();
-    geometry[func.getName()] = {threads, shared};
+    geometry[func.getName()] = threads;
   });
   for (ArtifactLaunch &launch : spec.launches) {
     auto it = geometry.find(launch.kernel);
     if (it == geometry.end())
       return module.emitError("no GPU kernel for launch of '")
              << launch.kernel << "'";
-    launch.block = {static_cast<uint32_t>(it->second.first), 1, 1};
-    launch.sharedMemoryBytes = static_cast<uint32_t>(it->second.second);
+    launch.block = {static_cast<uint32_t>(it->second), 1, 1};
+    // The kernels declare their shared memory statically: no dynamic shared
+    // memory at launch.
+    launch.sharedMemoryBytes = 0;
   }
 
   // The GPU emulator's code: the same kernels, at the NVVM level, as host
@@ -274,7 +273,7 @@ static LogicalResult addGPUModules(ModuleOp module,
     PtxasResult &assembled = **result.assembled;
     spec.modules.push_back({target, "cubin", std::move(assembled.cubin)});
     for (PtxasKernelInfo &kernel : assembled.kernels) {
-      int64_t threads = geometry.lookup(kernel.name).first;
+      int64_t threads = geometry.lookup(kernel.name);
       report.push_back({target, kernel, threads,
                         getTheoreticalOccupancy(target, threads,
                                                 kernel.registers,

@@ -39,6 +39,9 @@ const char *emuFormat = "elf-shared-object";
 struct EmuLaunch {
   meld_emu_kernel_fn fn;
   std::vector<emu::LaunchArg> args;
+  /// The block's shared memory: what the kernel declares statically plus the
+  /// launch's dynamic shared memory.
+  uint32_t sharedBytes = 0;
 };
 
 class EmuBackend final : public Backend {
@@ -106,6 +109,11 @@ meld_status EmuBackend::init() {
     const LaunchPlan &plan = model.launches[i];
     EmuLaunch launch;
     launch.fn = kernels[i];
+    launch.sharedBytes = plan.sharedMemoryBytes;
+    std::string staticName = plan.kernel + MELD_EMU_SHARED_BYTES_SUFFIX;
+    if (auto *declared = static_cast<const uint32_t *>(
+            findSymbol(handle, staticName.c_str())))
+      launch.sharedBytes += *declared;
     for (uint32_t arg : plan.args) {
       emu::LaunchArg a;
       a.base = buffers[arg].data();
@@ -135,7 +143,7 @@ meld_status EmuBackend::run(const std::vector<const void *> &inputs) {
     std::string error;
     if (!emu::launch(launches[i].fn, launches[i].args.data(),
                      launches[i].args.size(), plan.grid, plan.block,
-                     plan.sharedMemoryBytes, plan.kernel.c_str(), options,
+                     launches[i].sharedBytes, plan.kernel.c_str(), options,
                      error))
       return setError(MELD_ERROR_DEVICE,
                       "emu: launch " + std::to_string(i) +

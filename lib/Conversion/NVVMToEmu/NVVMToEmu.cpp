@@ -106,6 +106,8 @@ private:
   LLVM::LLVMStructType table;
   /// Byte offsets of the shared-memory globals in their kernel's buffer.
   DenseMap<StringAttr, int64_t> sharedOffsets;
+  /// Bytes of statically declared shared memory of each kernel.
+  DenseMap<StringAttr, int64_t> staticSharedBytes;
 };
 
 void EmuLowering::createBindFunction() {
@@ -314,8 +316,19 @@ LogicalResult EmuLowering::lowerKernel(LLVM::LLVMFuncOp kernel) {
     if (failed(lowerNVVMOp(op, b, validSlot)))
       return failure();
 
-  // The entry every emulated thread runs: `void NAME(void **args)`.
+  // The entry every emulated thread runs: `void NAME(void **args)`, and
+  // `uint32_t NAME__meld_emu_shared_bytes`, the shared memory the kernel
+  // declares (a GPU launch gives only dynamic shared memory).
   std::string name = kernel.getName().str();
+  {
+    OpBuilder top(module.getBodyRegion());
+    top.setInsertionPoint(kernel);
+    LLVM::GlobalOp::create(
+        top, loc, i32, /*isConstant=*/true, LLVM::Linkage::External,
+        name + "__meld_emu_shared_bytes",
+        top.getI32IntegerAttr(static_cast<int32_t>(
+            staticSharedBytes.lookup(kernel.getSymNameAttr()))));
+  }
   kernel.setName((name + kBodySuffix).str());
   kernel.setLinkage(LLVM::Linkage::Internal);
   for (NamedAttribute attr : llvm::to_vector(kernel->getAttrs()))
@@ -392,17 +405,20 @@ LogicalResult EmuLowering::run() {
     sharedOffsets[global.getSymNameAttr()] = 0;
   }
   // Lay out per kernel: several globals of one kernel follow one another.
+  DataLayout layout(module);
   for (auto kernel : module.getOps<LLVM::LLVMFuncOp>()) {
     int64_t next = 0;
-    DataLayout layout(module);
+    llvm::SmallDenseSet<StringAttr> placed;
     kernel.walk([&](LLVM::AddressOfOp addr) {
       auto global = module.lookupSymbol<LLVM::GlobalOp>(addr.getGlobalName());
-      if (!global || global.getAddrSpace() != 3)
+      if (!global || global.getAddrSpace() != 3 ||
+          !placed.insert(global.getSymNameAttr()).second)
         return;
       sharedOffsets[global.getSymNameAttr()] = next;
       next = llvm::alignTo(next + layout.getTypeSize(global.getGlobalType()),
                            16);
     });
+    staticSharedBytes[kernel.getSymNameAttr()] = next;
   }
 
   createBindFunction();

@@ -147,6 +147,12 @@ typedef void (*meld_emu_kernel_fn)(void **args);
 /// Name of the binding function every emulated kernel module exports.
 #define MELD_EMU_BIND_SYMBOL "meld_emu_bind"
 
+/* A kernel NAME that declares shared memory statically (as GPU kernels do
+ * with __shared__ arrays) also exports `const uint32_t
+ * NAME__meld_emu_shared_bytes`, its size: the block's shared buffer is that
+ * plus the launch's dynamic shared memory (Launch.shared_memory_bytes). */
+#define MELD_EMU_SHARED_BYTES_SUFFIX "__meld_emu_shared_bytes"
+
 #ifdef __cplusplus
 } // extern "C"
 #endif

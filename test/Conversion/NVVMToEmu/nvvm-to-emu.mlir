@@ -13,6 +13,9 @@
 // The libdevice function maps to libm.
 // CHECK-LABEL: llvm.func internal @__nv_expf(
 // CHECK:         llvm.call @expf(
+// The kernel's 512 bytes of static shared memory, for the emulator to size the
+// block's buffer.
+// CHECK:       llvm.mlir.global external constant @k__meld_emu_shared_bytes(512 : i32)
 // CHECK-LABEL: llvm.func internal @k__meld_emu_body(
 // CHECK-SAME:    %[[IN:.+]]: !llvm.ptr, %[[OUT:.+]]: !llvm.ptr)
 // CHECK-NOT:     nvvm.
