@@ -776,6 +776,7 @@ struct RowKernel {
   TileBuilder chunks; // Tiles of shape [BM, BR].
   Value rowIds;       // [BM, BR]: the row of every element of a chunk.
   Value rowMask;      // [BM, BR]: the row exists.
+  Value firstRow;     // The program's first row: program id * BM.
 
   /// Emits `for j0 in [0, length) step BR` carrying `init`; `body` returns the
   /// new carried values from the current ones and the chunk.
@@ -828,12 +829,7 @@ struct RowKernel {
   }
   /// Writes one value per row to `buffer` at the row's index.
   void storeRows(Value value, Value buffer) const {
-    Value pid = tile::ProgramIdOp::create(rows.b, rows.loc,
-                                          rows.b.getIndexType(),
-                                          rows.b.getI64IntegerAttr(0));
-    Value ids = rows.add(rows.splat(arith::MulIOp::create(
-                             rows.b, rows.loc, pid, rows.scalarIndex(bm))),
-                         rows.iota(0));
+    Value ids = rows.add(rows.splat(firstRow), rows.iota(0));
     rows.store(value, buffer, ids, rows.lessThan(ids, p.rows));
   }
 };
@@ -857,12 +853,12 @@ void Lowering::emitRowKernel(Operation *op, StringRef name,
   TileBuilder chunks{b, loc, {bm, br}};
   Value pid = tile::ProgramIdOp::create(b, loc, b.getIndexType(),
                                         b.getI64IntegerAttr(0));
-  Value rowIds = chunks.add(
-      chunks.splat(arith::MulIOp::create(b, loc, pid, chunks.scalarIndex(bm))),
-      chunks.iota(0));
+  Value firstRow = arith::MulIOp::create(b, loc, pid, chunks.scalarIndex(bm));
+  Value rowIds = chunks.add(chunks.splat(firstRow), chunks.iota(0));
   RowKernel kernelBody{p,      bm,     br,
                        element, args,  TileBuilder{b, loc, {bm}},
-                       chunks, rowIds, chunks.lessThan(rowIds, p.rows)};
+                       chunks, rowIds, chunks.lessThan(rowIds, p.rows),
+                       firstRow};
   body(kernelBody);
 }
 
