@@ -27,13 +27,17 @@ llvm::ArrayRef<llvm::StringRef> meld::getSupportedTargets() {
 }
 
 /// Runs the pipeline `build` adds on `module`, with meldc's pass manager
-/// command-line options (--mlir-timing, --mlir-print-ir-after, ...).
-static LogicalResult runPipeline(ModuleOp module,
-                                 llvm::function_ref<void(OpPassManager &)> build) {
+/// command-line options (--mlir-timing, --mlir-print-ir-after, ...) unless
+/// `options` says otherwise.
+static LogicalResult
+runPipeline(ModuleOp module, llvm::function_ref<void(OpPassManager &)> build,
+            const CompileOptions &options) {
   PassManager pm(module.getContext());
-  if (failed(applyPassManagerCLOptions(pm)))
-    return failure();
-  applyDefaultTimingPassManagerCLOptions(pm);
+  if (options.useCommandLineOptions) {
+    if (failed(applyPassManagerCLOptions(pm)))
+      return failure();
+    applyDefaultTimingPassManagerCLOptions(pm);
+  }
   build(pm);
   return pm.run(module);
 }
@@ -46,24 +50,29 @@ static void setGpuOptions(MeldGpuPipelineOptions &gpu,
   gpu.cudaPath = options.cudaPath;
 }
 
-LogicalResult meld::lowerGraphToTile(ModuleOp module) {
-  return runPipeline(module, [](OpPassManager &pm) {
-    buildMeldGraphPipeline(pm);
-    buildMeldTilePipeline(pm);
-  });
+LogicalResult meld::lowerGraphToTile(ModuleOp module,
+                                     const CompileOptions &options) {
+  return runPipeline(
+      module,
+      [](OpPassManager &pm) {
+        buildMeldGraphPipeline(pm);
+        buildMeldTilePipeline(pm);
+      },
+      options);
 }
 
-LogicalResult meld::lowerTileToHost(ModuleOp module) {
-  return runPipeline(module, buildMeldCpuPipeline);
+LogicalResult meld::lowerTileToHost(ModuleOp module,
+                                    const CompileOptions &options) {
+  return runPipeline(module, buildMeldCpuPipeline, options);
 }
 
 LogicalResult meld::lowerTileToGPU(ModuleOp module,
                                    const CompileOptions &options) {
   MeldGpuPipelineOptions gpu;
   setGpuOptions(gpu, options, "sm_80");
-  return runPipeline(module, [&](OpPassManager &pm) {
-    buildMeldGpuKernelPipeline(pm, gpu);
-  });
+  return runPipeline(
+      module, [&](OpPassManager &pm) { buildMeldGpuKernelPipeline(pm, gpu); },
+      options);
 }
 
 /// Lowers the GPU kernels in `module` (after lowerTileToGPU) to PTX for
@@ -73,9 +82,9 @@ static FailureOr<std::string> lowerGPUToPTX(ModuleOp module,
                                             const CompileOptions &options) {
   MeldGpuPipelineOptions gpu;
   setGpuOptions(gpu, options, chip);
-  if (failed(runPipeline(module, [&](OpPassManager &pm) {
-        buildMeldNvvmPipeline(pm, gpu);
-      })))
+  if (failed(runPipeline(
+          module, [&](OpPassManager &pm) { buildMeldNvvmPipeline(pm, gpu); },
+          options)))
     return failure();
   std::string ptx;
   module.walk([&](gpu::BinaryOp binary) {
@@ -98,7 +107,7 @@ static FailureOr<std::string> lowerGPUToPTX(ModuleOp module,
 LogicalResult meld::emitPTX(ModuleOp module, llvm::StringRef chip,
                             const CompileOptions &options,
                             llvm::raw_ostream &os) {
-  if (failed(lowerGraphToTile(module)) ||
+  if (failed(lowerGraphToTile(module, options)) ||
       failed(lowerTileToGPU(module, options)))
     return failure();
   FailureOr<std::string> ptx = lowerGPUToPTX(module, chip, options);
@@ -112,7 +121,7 @@ LogicalResult meld::emitPTX(ModuleOp module, llvm::StringRef chip,
 static LogicalResult planArtifact(ModuleOp module, const WeightStore &weights,
                                   const CompileOptions &options,
                                   ArtifactSpec &spec) {
-  if (failed(lowerGraphToTile(module)))
+  if (failed(lowerGraphToTile(module, options)))
     return failure();
   auto lookup = [&](llvm::StringRef handle) -> llvm::Expected<WeightSource> {
     const WeightStore::Entry *entry = weights.lookup(handle);
@@ -222,7 +231,7 @@ static LogicalResult addGPUModules(ModuleOp module,
   // code.
   if (options.emulator) {
     emuModule = kernels->clone();
-    if (failed(runPipeline(*emuModule, buildMeldEmuPipeline)))
+    if (failed(runPipeline(*emuModule, buildMeldEmuPipeline, options)))
       return failure();
   }
 
@@ -287,17 +296,16 @@ static LogicalResult addGPUModules(ModuleOp module,
   return success();
 }
 
-LogicalResult meld::compileToArtifact(ModuleOp module,
-                                      const WeightStore &weights,
-                                      llvm::StringRef path,
-                                      const CompileOptions &options) {
-  ArtifactSpec spec;
+/// Compiles the graph-dialect `module` (modified in place) into `spec`.
+static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
+                                   const CompileOptions &options,
+                                   ArtifactSpec &spec) {
   if (failed(planArtifact(module, weights, options, spec)))
     return failure();
   OwningOpRef<ModuleOp> emuModule;
   if (failed(addGPUModules(module, options, spec, emuModule)))
     return failure();
-  if (failed(lowerTileToHost(module)))
+  if (failed(lowerTileToHost(module, options)))
     return failure();
 
   // LLVM compiles the CPU kernels and the emulator's at the same time: the
@@ -318,9 +326,31 @@ LogicalResult meld::compileToArtifact(ModuleOp module,
     return emitError(module.getLoc())
            << llvm::toString(library.takeError());
   spec.modules.push_back({"host", "elf-shared-object", std::move(*library)});
+  return success();
+}
 
+LogicalResult meld::compileToArtifact(ModuleOp module,
+                                      const WeightStore &weights,
+                                      llvm::StringRef path,
+                                      const CompileOptions &options) {
+  ArtifactSpec spec;
+  if (failed(buildArtifact(module, weights, options, spec)))
+    return failure();
   if (llvm::Error err = writeArtifact(spec, path))
     return emitError(module.getLoc())
            << "cannot write '" << path << "': " << llvm::toString(std::move(err));
+  return success();
+}
+
+LogicalResult meld::compileToArtifact(ModuleOp module,
+                                      const WeightStore &weights,
+                                      llvm::raw_pwrite_stream &os,
+                                      const CompileOptions &options) {
+  ArtifactSpec spec;
+  if (failed(buildArtifact(module, weights, options, spec)))
+    return failure();
+  if (llvm::Error err = writeArtifact(spec, os))
+    return emitError(module.getLoc())
+           << "cannot write the artifact: " << llvm::toString(std::move(err));
   return success();
 }

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "meld/Driver/Compile.h"
+#include "meld/Driver/ConstantEvaluator.h"
 #include "meld/Import/ONNX.h"
 #include "meld/InitAllDialects.h"
 
@@ -246,6 +247,8 @@ int main(int argc, char **argv) {
   // External weights are read at run time: no float initializer's value may
   // be baked into the artifact.
   importOptions.floatInitializersAsWeights = compileOptions.externalWeights;
+  // What the folders do not evaluate is computed by Meld's own CPU kernels.
+  importOptions.evaluator = meld::makeConstantEvaluator(compileOptions);
   meld::WeightStore weights;
   OwningOpRef<ModuleOp> module =
       meld::importONNXModel(cli.input, context, importOptions, weights);

@@ -21,6 +21,7 @@
 
 namespace llvm {
 class raw_ostream;
+class raw_pwrite_stream;
 } // namespace llvm
 
 namespace meld {
@@ -43,16 +44,22 @@ struct CompileOptions {
   /// Where to print ptxas's report per kernel and target (none when null).
   llvm::raw_ostream *report = nullptr;
   bool reportJSON = false;
+  /// Apply the pass manager's command-line options (--mlir-timing,
+  /// --mlir-print-ir-after-all, ...) to the pipelines; off for the compiles
+  /// Meld runs internally (constant evaluation).
+  bool useCommandLineOptions = true;
 };
 
 /// The GPU targets Meld compiles for.
 llvm::ArrayRef<llvm::StringRef> getSupportedTargets();
 
 /// Graph dialect to tile kernels plus the launch plan in `@main`.
-mlir::LogicalResult lowerGraphToTile(mlir::ModuleOp module);
+mlir::LogicalResult lowerGraphToTile(mlir::ModuleOp module,
+                                     const CompileOptions &options = {});
 
 /// Tile kernels to host kernels in the LLVM dialect. Drops the launch plan.
-mlir::LogicalResult lowerTileToHost(mlir::ModuleOp module);
+mlir::LogicalResult lowerTileToHost(mlir::ModuleOp module,
+                                    const CompileOptions &options = {});
 
 /// Tile kernels to GPU kernels (gpu.func, before NVVM). Drops the launch plan.
 mlir::LogicalResult lowerTileToGPU(mlir::ModuleOp module,
@@ -76,6 +83,12 @@ mlir::LogicalResult printArtifactPlan(mlir::ModuleOp module,
 mlir::LogicalResult compileToArtifact(mlir::ModuleOp module,
                                       const WeightStore &weights,
                                       llvm::StringRef path,
+                                      const CompileOptions &options = {});
+
+/// Same, writing the artifact to `os` (e.g. a buffer in memory).
+mlir::LogicalResult compileToArtifact(mlir::ModuleOp module,
+                                      const WeightStore &weights,
+                                      llvm::raw_pwrite_stream &os,
                                       const CompileOptions &options = {});
 
 } // namespace meld

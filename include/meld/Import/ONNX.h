@@ -26,6 +26,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,26 @@ inline constexpr llvm::StringLiteral kMeldNameAttr = "meld.name";
 /// Name of the function the importer creates.
 inline constexpr llvm::StringLiteral kMainFunctionName = "main";
 
+class WeightStore;
+
+/// The bytes of one tensor: little-endian, row-major, booleans one byte each.
+using TensorBytes = std::vector<uint8_t>;
+
+/// Computes `values`, results of graph ops whose operands are, transitively,
+/// all known at compile time (`graph.constant`, and `graph.weight` whose bytes
+/// `weights` holds), with the semantics of the ops' kernels. Returns the bytes
+/// of each value; on failure it has emitted a diagnostic (naming the node at
+/// fault, when there is one). The driver's evaluator compiles the values' ops
+/// with Meld's own pipeline and runs the kernels on the CPU runtime
+/// (meld/Driver/ConstantEvaluator.h), so folding and running a model agree.
+using ConstantEvaluator =
+    std::function<mlir::FailureOr<std::vector<TensorBytes>>(
+        llvm::ArrayRef<mlir::Value> values, const WeightStore &weights)>;
+
+/// The most bytes one compile-time evaluation may produce (its results and
+/// the intermediate tensors it computes): larger computations stay kernels.
+inline constexpr uint64_t kDefaultMaxFoldBytes = uint64_t(256) << 20;
+
 /// What the importer needs besides the model.
 struct ImportOptions {
   /// Graph inputs frozen to a tensor (`meldc --const NAME=FILE`): the file is
@@ -68,6 +89,15 @@ struct ImportOptions {
   /// initializers, which shape computations read, still follow
   /// maxInlineConstantElements.
   bool floatInitializersAsWeights = false;
+  /// Evaluates the ops whose operands are all known at compile time: those an
+  /// importer handler needs as constants (a Reshape's shape computed by a
+  /// subgraph the folders do not evaluate), and, once every node is imported,
+  /// every other such op, whatever its kind. Without one, only the graph
+  /// ops' folders evaluate constants.
+  ConstantEvaluator evaluator;
+  /// The most bytes one evaluation may materialize; a value computed from
+  /// constants but larger stays a kernel.
+  uint64_t maxFoldBytes = kDefaultMaxFoldBytes;
 };
 
 /// The bytes of the weights a module references by handle. Entries point into

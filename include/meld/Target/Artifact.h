@@ -23,6 +23,7 @@
 
 namespace llvm {
 class raw_ostream;
+class raw_pwrite_stream;
 } // namespace llvm
 
 namespace meld {
@@ -134,6 +135,12 @@ struct ArtifactWriteOptions {
 /// or the weights section, signatures match their buffers, and weights do not
 /// overlap. writeArtifact calls it unless told not to.
 llvm::Error verifyArtifactSpec(const ArtifactSpec &spec);
+
+/// Writes the artifact of `spec` to `os`, from its current position (the
+/// header is written last, with pwrite). Weight callbacks are invoked in
+/// offset order, once each.
+llvm::Error writeArtifact(const ArtifactSpec &spec, llvm::raw_pwrite_stream &os,
+                          const ArtifactWriteOptions &options = {});
 
 /// Writes `spec` to `path` (atomically: through a temporary file renamed on
 /// success). Weight callbacks are invoked in offset order, once each.

@@ -37,6 +37,10 @@ using Shape = SmallVector<int64_t>;
 
 static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+/// Splat constants up to this size are read-only globals in the artifact;
+/// larger ones are filled by a kernel.
+constexpr int64_t kMaxSplatGlobalBytes = 64 << 10;
+
 /// The flat buffer type holding a tensor of `type`.
 static MemRefType bufferType(RankedTensorType type) {
   return MemRefType::get({std::max<int64_t>(type.getNumElements(), 1)},
@@ -457,8 +461,22 @@ Value Lowering::bufferOf(Value v) {
     return buffer;
   auto constant = v.getDefiningOp<graph::ConstantOp>();
   assert(constant && "value used before its producer was lowered");
-  // A constant's buffer: a read-only global, created before the kernels.
   auto type = cast<RankedTensorType>(constant.getType());
+  // A large splat (a ConstantOfShape, say) is written by a kernel where it is
+  // needed: its bytes never enter the artifact, nor the compiler's memory.
+  if (auto splat = dyn_cast<SplatElementsAttr>(constant.getValue());
+      splat && type.getNumElements() *
+                       std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1) >
+                   kMaxSplatGlobalBytes) {
+    Value output = allocFor(v);
+    Attribute value = splat.getSplatValue<Attribute>();
+    emitPointwise(constant, "fill", {}, output, type,
+                  [&](const TileBuilder &t, ArrayRef<Value>, ArrayRef<Value>,
+                      Value) { return t.constant(value); });
+    buffers[v] = output;
+    return output;
+  }
+  // A constant's buffer: a read-only global, created before the kernels.
   std::string name = "__meld_constant_" + std::to_string(constantCounter++);
   OpBuilder b(main);
   MemRefType memType = bufferType(type);

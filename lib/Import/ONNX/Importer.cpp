@@ -179,7 +179,133 @@ FailureOr<SmallVector<Value>> Importer::finishOp(OperationState &state) {
     op->erase();
     return results;
   }
+  if (llvm::all_of(op->getOperands(), [&](Value v) { return isKnown(v); }))
+    knownOps.insert(op);
   return SmallVector<Value>(op->getResults());
+}
+
+bool Importer::isKnownWeight(graph::WeightOp op) const {
+  const WeightStore::Entry *entry = weights.lookup(op.getHandle());
+  // External float initializers come from the weights file at run time.
+  return entry &&
+         !(entry->isInitializer && options.floatInitializersAsWeights &&
+           isa<FloatType>(entry->type.getElementType()));
+}
+
+bool Importer::isKnown(Value value) const {
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return false;
+  if (isa<graph::ConstantOp>(def))
+    return true;
+  if (auto weight = dyn_cast<graph::WeightOp>(def))
+    return isKnownWeight(weight);
+  return knownOps.contains(def);
+}
+
+LogicalResult Importer::evaluateAndReplace(ArrayRef<Value> roots,
+                                           Location loc) {
+  assert(options.evaluator && "no evaluator");
+  FailureOr<std::vector<TensorBytes>> computed =
+      options.evaluator(roots, weights);
+  if (failed(computed))
+    return failure();
+  OpBuilder b(&context);
+  for (auto [rootRef, bytes] : llvm::zip_equal(roots, *computed)) {
+    Value root = rootRef;
+    auto type = cast<RankedTensorType>(root.getType());
+    if (bytes.size() != getByteSize(type))
+      return emitError(loc)
+             << "evaluating " << type << " gave " << bytes.size() << " bytes";
+    Operation *def = root.getDefiningOp();
+    b.setInsertionPointAfter(def);
+    Value replacement;
+    uint64_t elementBytes = getElementByteSize(type.getElementType());
+    bool splat = true;
+    for (uint64_t i = elementBytes; splat && i < bytes.size(); ++i)
+      splat = bytes[i] == bytes[i % elementBytes];
+    if (type.getNumElements() <= options.maxInlineConstantElements || splat) {
+      DenseElementsAttr attr = makeElementsAttr(
+          splat ? RankedTensorType::get({}, type.getElementType()) : type,
+          ArrayRef(bytes).take_front(splat ? elementBytes : bytes.size()));
+      if (splat)
+        attr = DenseElementsAttr::get(type, attr.getSplatValue<Attribute>());
+      replacement = graph::ConstantOp::create(b, def->getLoc(), attr);
+    } else {
+      // Large results stay out of the IR, as weights the module owns.
+      std::string handle;
+      do {
+        handle = "__meld_folded_" + std::to_string(numFoldedWeights++);
+      } while (weights.lookup(handle));
+      weights.addOwned(handle, type, std::move(bytes));
+      replacement =
+          graph::WeightOp::create(b, def->getLoc(), type, handle).getResult();
+    }
+    root.replaceAllUsesWith(replacement);
+    replacements[root] = replacement;
+  }
+  return success();
+}
+
+LogicalResult Importer::foldKnownOps(func::FuncOp func) {
+  if (!options.evaluator || knownOps.empty())
+    return success();
+  Block &body = func.getBody().front();
+  // The ops to evaluate, in order, in batches whose results (and the bytes of
+  // the weights they read) stay within the limit. An op whose own result is
+  // larger is not folded, nor is any op that depends on it.
+  llvm::DenseSet<Operation *> skipped;
+  SmallVector<SmallVector<Operation *>> batches(1);
+  uint64_t batchBytes = 0;
+  llvm::DenseSet<Operation *> batchWeights;
+  for (Operation &op : body.without_terminator()) {
+    if (!knownOps.contains(&op) || op.use_empty())
+      continue;
+    // A reshape of a constant or weight is a view: nothing to compute.
+    if (isa<graph::ReshapeOp>(op) &&
+        !knownOps.contains(op.getOperand(0).getDefiningOp()))
+      continue;
+    uint64_t bytes = 0;
+    for (Value result : op.getResults())
+      bytes += getByteSize(cast<RankedTensorType>(result.getType()));
+    bool dependsOnSkipped = llvm::any_of(op.getOperands(), [&](Value v) {
+      return skipped.contains(v.getDefiningOp());
+    });
+    if (dependsOnSkipped || bytes > options.maxFoldBytes) {
+      skipped.insert(&op);
+      continue;
+    }
+    for (Value operand : op.getOperands())
+      if (auto weight = operand.getDefiningOp<graph::WeightOp>())
+        if (!batchWeights.contains(weight)) {
+          batchWeights.insert(weight);
+          bytes += getByteSize(weight.getType());
+        }
+    if (!batches.back().empty() && batchBytes + bytes > options.maxFoldBytes) {
+      batches.emplace_back();
+      batchBytes = 0;
+      batchWeights.clear();
+    }
+    batches.back().push_back(&op);
+    batchBytes += bytes;
+  }
+
+  for (ArrayRef<Operation *> batch : batches) {
+    // The batch's results used outside it.
+    llvm::DenseSet<Operation *> members(batch.begin(), batch.end());
+    SmallVector<Value> roots;
+    for (Operation *op : batch)
+      for (Value result : op->getResults())
+        if (llvm::any_of(result.getUsers(), [&](Operation *user) {
+              return !members.contains(user);
+            }))
+          roots.push_back(result);
+    if (roots.empty())
+      continue;
+    if (failed(evaluateAndReplace(roots, roots.front().getLoc())))
+      return failure();
+  }
+  return success();
 }
 
 Value Importer::createConstant(Location loc, ElementsAttr value) {
@@ -223,6 +349,24 @@ Importer::getConstantInput(Node &node, unsigned index, StringRef operandName) {
   DenseElementsAttr attr;
   if (matchPattern(value, m_Constant(&attr)))
     return attr;
+  // Computed from constants by ops the folders do not evaluate: evaluate it.
+  if (options.evaluator && knownOps.contains(value.getDefiningOp())) {
+    uint64_t bytes = getByteSize(cast<RankedTensorType>(value.getType()));
+    if (bytes > options.maxFoldBytes) {
+      emitError(node.loc) << "operand '" << operandName << "' (input " << index
+                          << ", '" << node.proto->input(index) << "') of "
+                          << bytes << " bytes is too large to compute at "
+                          << "compile time (the limit is "
+                          << options.maxFoldBytes << " bytes)";
+      return failure();
+    }
+    if (failed(evaluateAndReplace(value, node.loc)))
+      return failure();
+    value = replacements.lookup(value);
+    node.inputs[index] = value;
+    if (matchPattern(value, m_Constant(&attr)))
+      return attr;
+  }
   // A large initializer: read it from the weight store.
   if (auto weight = value.getDefiningOp<graph::WeightOp>()) {
     if (const WeightStore::Entry *entry = weights.lookup(weight.getHandle())) {
@@ -321,8 +465,12 @@ FailureOr<Value> Importer::materializeTensor(const onnx::TensorProto &tensor,
 
 Value Importer::lookupValue(StringRef name) {
   auto it = values.find(name);
-  if (it != values.end())
-    return it->second;
+  if (it != values.end()) {
+    Value value = it->second;
+    while (Value replacement = replacements.lookup(value))
+      value = replacement;
+    return value;
+  }
   auto init = initializers.find(name);
   if (init == initializers.end())
     return {};
@@ -814,6 +962,10 @@ OwningOpRef<ModuleOp> Importer::run() {
     return nullptr;
 
   func::ReturnOp::create(builder, fileLoc, results);
+  if (failed(foldKnownOps(func)))
+    return nullptr;
+  results.assign(func.getBody().front().getTerminator()->operand_begin(),
+                 func.getBody().front().getTerminator()->operand_end());
   // Drop what folding left unused (the constants of shape subgraphs, weights
   // only a Shape looked at) and the store entries of dropped weights.
   SmallVector<Operation *> bodyOps;

@@ -18,6 +18,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -36,6 +37,10 @@ namespace meld::onnx_import {
 mlir::Type convertElementType(mlir::MLIRContext &context, int32_t dataType);
 /// The ONNX data type of a supported element type, or 0.
 int32_t getONNXDataType(mlir::Type type);
+/// Bytes of one element of `type` in memory (booleans: one byte).
+uint64_t getElementByteSize(mlir::Type type);
+/// Bytes of a tensor of `type` in memory.
+uint64_t getByteSize(mlir::RankedTensorType type);
 /// "FLOAT", "INT64", ... for messages.
 std::string getDataTypeName(int32_t dataType);
 /// "[2, 3]" for messages.
@@ -214,6 +219,11 @@ public:
                     mlir::Location loc, const llvm::Twine &what,
                     bool isInitializer = false);
 
+  /// Whether `value` is known at compile time: a constant, a weight whose
+  /// bytes are known (not one the runtime provides), or the result of an op
+  /// whose operands all are.
+  bool isKnown(mlir::Value value) const;
+
   /// Whether value `name` is used by a node or is a graph output.
   bool isUsed(llvm::StringRef name) const { return usedValues.contains(name); }
 
@@ -237,6 +247,16 @@ private:
   mlir::Value lookupValue(llvm::StringRef name);
   /// The graph inputs `value` is computed from.
   llvm::SmallVector<std::string> getGraphInputsOf(mlir::Value value);
+  /// Whether the bytes of weight `op` are known at compile time.
+  bool isKnownWeight(graph::WeightOp op) const;
+  /// Evaluates `roots` (known values) with the options' evaluator and
+  /// replaces every use of each by a constant, or a weight when large.
+  /// Errors are emitted at `loc`.
+  mlir::LogicalResult evaluateAndReplace(llvm::ArrayRef<mlir::Value> roots,
+                                         mlir::Location loc);
+  /// Evaluates, once every node is imported, the known ops left (in batches
+  /// of at most options.maxFoldBytes).
+  mlir::LogicalResult foldKnownOps(mlir::func::FuncOp func);
 
   mlir::MLIRContext &context;
   mlir::OpBuilder builder;
@@ -256,6 +276,12 @@ private:
   llvm::StringSet<> usedValues;
   /// ONNX names of the function arguments.
   llvm::SmallVector<std::string> argNames;
+  /// Ops (not constants or weights) whose operands are all known.
+  llvm::DenseSet<mlir::Operation *> knownOps;
+  /// Values replaced by their evaluated constants (lookupValue follows).
+  llvm::DenseMap<mlir::Value, mlir::Value> replacements;
+  /// Evaluated tensors stored as weights, for unique handles.
+  unsigned numFoldedWeights = 0;
 };
 
 } // namespace meld::onnx_import

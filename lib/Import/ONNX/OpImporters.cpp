@@ -27,9 +27,6 @@ namespace {
 /// Element types an operand may have.
 enum class TypeClass { Float, Numeric, Bool, Any };
 
-/// Largest constant the importer folds itself (unary float math).
-constexpr int64_t kMaxFoldElements = 1 << 16;
-
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -161,26 +158,6 @@ getAxesAttrOrInput(Importer &imp, Node &node, unsigned index) {
   if (failed(axes))
     return failure();
   return std::optional<SmallVector<int64_t>>(*axes);
-}
-
-/// Folds elementwise `fn` over a small float constant, or returns null.
-static Value foldUnaryFloat(Importer &imp, Node &node, Value input,
-                            double (*fn)(double)) {
-  DenseElementsAttr attr;
-  if (!fn || !matchPattern(input, m_Constant(&attr)) ||
-      !isa<FloatType>(attr.getElementType()) ||
-      attr.getNumElements() > kMaxFoldElements)
-    return {};
-  SmallVector<APFloat> results;
-  for (APFloat value : attr.getValues<APFloat>()) {
-    APFloat result(fn(value.convertToDouble()));
-    bool losesInfo;
-    result.convert(value.getSemantics(), APFloat::rmNearestTiesToEven,
-                   &losesInfo);
-    results.push_back(result);
-  }
-  return imp.createConstant(node.loc,
-                            DenseElementsAttr::get(attr.getType(), results));
 }
 
 /// Succeeds with the single result `value`.
@@ -318,17 +295,11 @@ static LogicalResult importWhere(Importer &imp, Node &node) {
                                                 node.input(1), node.input(2)));
 }
 
-/// Unary ops whose result type is the operand type; `fold` evaluates small
-/// float constants.
+/// Unary ops whose result type is the operand type.
 template <typename OpTy>
-static LogicalResult importUnary(Importer &imp, Node &node, TypeClass cls,
-                                 double (*fold)(double) = nullptr) {
+static LogicalResult importUnary(Importer &imp, Node &node, TypeClass cls) {
   if (failed(checkClass(imp, node, 0, cls)))
     return failure();
-  if (Value folded = foldUnaryFloat(imp, node, node.input(0), fold)) {
-    node.results[0] = folded;
-    return success();
-  }
   return setResult(
       node, imp.createTyped<OpTy>(node.loc, node.inputType(0), node.input(0)));
 }
@@ -1171,47 +1142,37 @@ void Importer::registerOps() {
 
   // Elementwise unary.
   add("Sqrt", 1, 1, [](Importer &i, Node &n) {
-    return importUnary<graph::SqrtOp>(i, n, TC::Float,
-                                      [](double x) { return std::sqrt(x); });
+    return importUnary<graph::SqrtOp>(i, n, TC::Float);
   });
   add("Reciprocal", 1, 1, [](Importer &i, Node &n) {
-    return importUnary<graph::ReciprocalOp>(i, n, TC::Float,
-                                            [](double x) { return 1 / x; });
+    return importUnary<graph::ReciprocalOp>(i, n, TC::Float);
   });
   add("Neg", 1, 1, [](Importer &i, Node &n) {
     return importUnary<graph::NegOp>(i, n, TC::Numeric);
   });
   add("Abs", 1, 1, [](Importer &i, Node &n) {
-    return importUnary<graph::AbsOp>(i, n, TC::Numeric,
-                                     [](double x) { return std::fabs(x); });
+    return importUnary<graph::AbsOp>(i, n, TC::Numeric);
   });
   add("Exp", 1, 1, [](Importer &i, Node &n) {
-    return importUnary<graph::ExpOp>(i, n, TC::Float,
-                                     [](double x) { return std::exp(x); });
+    return importUnary<graph::ExpOp>(i, n, TC::Float);
   });
   add("Log", 1, 1, [](Importer &i, Node &n) {
-    return importUnary<graph::LogOp>(i, n, TC::Float,
-                                     [](double x) { return std::log(x); });
+    return importUnary<graph::LogOp>(i, n, TC::Float);
   });
   add("Tanh", 1, 1, [](Importer &i, Node &n) {
-    return importUnary<graph::TanhOp>(i, n, TC::Float,
-                                      [](double x) { return std::tanh(x); });
+    return importUnary<graph::TanhOp>(i, n, TC::Float);
   });
   add("Erf", 1, 1, [](Importer &i, Node &n) {
-    return importUnary<graph::ErfOp>(i, n, TC::Float,
-                                     [](double x) { return std::erf(x); });
+    return importUnary<graph::ErfOp>(i, n, TC::Float);
   });
   add("Sigmoid", 1, 1, [](Importer &i, Node &n) {
-    return importUnary<graph::SigmoidOp>(
-        i, n, TC::Float, [](double x) { return 1 / (1 + std::exp(-x)); });
+    return importUnary<graph::SigmoidOp>(i, n, TC::Float);
   });
   add("Relu", 1, 1, [](Importer &i, Node &n) {
-    return importUnary<graph::ReluOp>(i, n, TC::Numeric,
-                                      [](double x) { return x > 0 ? x : 0.0; });
+    return importUnary<graph::ReluOp>(i, n, TC::Numeric);
   });
   add("Softplus", 1, 1, [](Importer &i, Node &n) {
-    return importUnary<graph::SoftplusOp>(
-        i, n, TC::Float, [](double x) { return std::log1p(std::exp(x)); });
+    return importUnary<graph::SoftplusOp>(i, n, TC::Float);
   });
   add("Not", 1, 1, [](Importer &i, Node &n) {
     return importUnary<graph::NotOp>(i, n, TC::Bool);

@@ -90,10 +90,15 @@ onnx_import::getCheckedNumElements(ArrayRef<int64_t> shape) {
   return count;
 }
 
-static uint64_t getElementByteSize(Type type) {
+uint64_t onnx_import::getElementByteSize(Type type) {
   if (type.isInteger(1))
     return 1;
   return type.getIntOrFloatBitWidth() / 8;
+}
+
+uint64_t onnx_import::getByteSize(RankedTensorType type) {
+  return static_cast<uint64_t>(type.getNumElements()) *
+         getElementByteSize(type.getElementType());
 }
 
 //===----------------------------------------------------------------------===//

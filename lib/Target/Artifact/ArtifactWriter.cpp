@@ -298,7 +298,8 @@ llvm::Error writeWeights(const ArtifactSpec &spec, ChecksumStream &os) {
 
 } // namespace
 
-llvm::Error meld::writeArtifact(const ArtifactSpec &spec, llvm::StringRef path,
+llvm::Error meld::writeArtifact(const ArtifactSpec &spec,
+                                llvm::raw_pwrite_stream &os,
                                 const ArtifactWriteOptions &options) {
   if (options.verify)
     if (llvm::Error err = verifyArtifactSpec(spec))
@@ -326,7 +327,25 @@ llvm::Error meld::writeArtifact(const ArtifactSpec &spec, llvm::StringRef path,
   header.weights_size = sectionSize;
   header.file_size = header.weights_offset + header.weights_size;
 
-  // Step 2: the file, through a temporary renamed on success.
+  // Step 2: the sections, with room for the header.
+  uint64_t start = os.tell();
+  writeZeros(os, MELD_ARTIFACT_HEADER_SIZE);
+  os.write(reinterpret_cast<const char *>(fbb.GetBufferPointer()),
+           fbb.GetSize());
+  writeZeros(os, header.weights_offset -
+                     (header.metadata_offset + header.metadata_size));
+  ChecksumStream weights(os);
+  if (llvm::Error err = writeWeights(spec, weights))
+    return err;
+  header.weights_crc32 = weights.crc;
+  // Step 3: the header, now that the weights checksum is known.
+  os.pwrite(reinterpret_cast<const char *>(&header), sizeof(header), start);
+  return llvm::Error::success();
+}
+
+llvm::Error meld::writeArtifact(const ArtifactSpec &spec, llvm::StringRef path,
+                                const ArtifactWriteOptions &options) {
+  // Through a temporary renamed on success.
   llvm::Expected<llvm::sys::fs::TempFile> temp =
       llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%");
   if (!temp)
@@ -334,18 +353,8 @@ llvm::Error meld::writeArtifact(const ArtifactSpec &spec, llvm::StringRef path,
                      "': " + llvm::toString(temp.takeError()));
   llvm::Error result = [&]() -> llvm::Error {
     llvm::raw_fd_ostream file(temp->FD, /*shouldClose=*/false);
-    writeZeros(file, MELD_ARTIFACT_HEADER_SIZE);
-    file.write(reinterpret_cast<const char *>(fbb.GetBufferPointer()),
-               fbb.GetSize());
-    writeZeros(file, header.weights_offset -
-                         (header.metadata_offset + header.metadata_size));
-    ChecksumStream weights(file);
-    if (llvm::Error err = writeWeights(spec, weights))
+    if (llvm::Error err = writeArtifact(spec, file, options))
       return err;
-    header.weights_crc32 = weights.crc;
-    // Step 3: the header, now that the weights checksum is known.
-    file.seek(0);
-    file.write(reinterpret_cast<const char *>(&header), sizeof(header));
     file.flush();
     if (file.has_error()) {
       std::error_code ec = file.error();
