@@ -15,7 +15,7 @@
 
 #include "dialects/Graph/IR/GraphOps.h"
 
-#include "meld/runtime.h"
+#include "meld/runtime.hpp"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -30,20 +30,6 @@
 
 using namespace mlir;
 using namespace meld;
-
-namespace {
-
-/// Frees runtime objects on scope exit.
-struct RuntimeObjects {
-  meld_model *model = nullptr;
-  meld_session *session = nullptr;
-  ~RuntimeObjects() {
-    meld_session_free(session);
-    meld_model_free(model);
-  }
-};
-
-} // namespace
 
 /// The ops `values` are computed by, in program order.
 static SmallVector<Operation *> getSlice(ArrayRef<Value> values) {
@@ -140,7 +126,7 @@ meld::evaluateConstants(ArrayRef<Value> values, const WeightStore &weights,
   }
 
   // Run it on the CPU.
-  RuntimeObjects rt;
+  RuntimeHandles rt;
   if (meld_model_load(path.c_str(), &rt.model) != MELD_OK ||
       meld_session_create(rt.model, "cpu", nullptr, &rt.session) != MELD_OK ||
       meld_session_run(rt.session) != MELD_OK)

@@ -116,11 +116,19 @@ def compare_allclose(out, ref, rtol=1e-3, atol=1e-5):
 
 
 def relative_error(out, ref):
-    """‖out − ref‖ / ‖ref‖ in float64 (‖out‖ when the reference is all zeros); NaN if any."""
+    """‖out − ref‖ / ‖ref‖ in float64 (‖out‖ when the reference is all zeros); NaN if any.
+
+    Infinities must be where the reference has the same infinity (else the error is
+    NaN); the error is then taken over the finite elements."""
     out64 = np.asarray(out, dtype=np.float64)
     ref64 = np.asarray(ref, dtype=np.float64)
     if np.any(np.isnan(out64)) or np.any(np.isnan(ref64)):
         return float("nan")
+    inf_out, inf_ref = np.isinf(out64), np.isinf(ref64)
+    if np.any(inf_out | inf_ref):
+        if not np.array_equal(inf_out, inf_ref) or np.any(out64[inf_out] != ref64[inf_ref]):
+            return float("nan")
+        out64, ref64 = out64[~inf_out], ref64[~inf_ref]
     num = np.linalg.norm((out64 - ref64).ravel())
     den = np.linalg.norm(ref64.ravel())
     return float(num / den) if den > 0 else float(num)
@@ -129,6 +137,9 @@ def relative_error(out, ref):
 def max_abs_error(out, ref):
     out64 = np.asarray(out, dtype=np.float64)
     ref64 = np.asarray(ref, dtype=np.float64)
+    # Matching infinities count as equal (relative_error rejects the others).
+    same_inf = np.isinf(out64) & (out64 == ref64)
+    out64, ref64 = out64[~same_inf], ref64[~same_inf]
     if out64.size == 0:
         return 0.0
     return float(np.max(np.abs(out64 - ref64)))

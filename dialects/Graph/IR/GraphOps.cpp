@@ -548,6 +548,7 @@ static LogicalResult inferReduceType(std::optional<Location> loc,
 MELD_REDUCE_INFER(ReduceSumOp)
 MELD_REDUCE_INFER(ReduceMeanOp)
 MELD_REDUCE_INFER(ReduceMaxOp)
+MELD_REDUCE_INFER(ReduceMinOp)
 #undef MELD_REDUCE_INFER
 
 LogicalResult SoftmaxOp::verify() {

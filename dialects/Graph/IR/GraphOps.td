@@ -216,6 +216,8 @@ def Graph_ExpOp : Graph_UnaryOp<"exp", "e^x", Graph_FloatTensor>;
 def Graph_LogOp : Graph_UnaryOp<"log", "ln(x)", Graph_FloatTensor>;
 def Graph_TanhOp : Graph_UnaryOp<"tanh", "tanh(x)", Graph_FloatTensor>;
 def Graph_ErfOp : Graph_UnaryOp<"erf", "erf(x)", Graph_FloatTensor>;
+def Graph_SinOp : Graph_UnaryOp<"sin", "sin(x)", Graph_FloatTensor>;
+def Graph_CosOp : Graph_UnaryOp<"cos", "cos(x)", Graph_FloatTensor>;
 def Graph_SigmoidOp : Graph_UnaryOp<"sigmoid", "1 / (1 + e^-x)",
                                     Graph_FloatTensor>;
 def Graph_ReluOp : Graph_UnaryOp<"relu", "max(x, 0)", Graph_NumericTensor>;
@@ -303,6 +305,7 @@ class Graph_ReduceOp<string mnemonic, string what>
 def Graph_ReduceSumOp : Graph_ReduceOp<"reduce_sum", "sum">;
 def Graph_ReduceMeanOp : Graph_ReduceOp<"reduce_mean", "arithmetic mean">;
 def Graph_ReduceMaxOp : Graph_ReduceOp<"reduce_max", "maximum">;
+def Graph_ReduceMinOp : Graph_ReduceOp<"reduce_min", "minimum">;
 
 def Graph_SoftmaxOp : Graph_Op<"softmax", [SameOperandsAndResultType]> {
   let summary = "Softmax along one axis";

@@ -297,6 +297,8 @@ static Value computeElementwise(const TileBuilder &t, Operation *op,
       .Case([&](LogOp) -> Value { return math::LogOp::create(b, loc, args[0]); })
       .Case([&](TanhOp) -> Value { return math::TanhOp::create(b, loc, args[0]); })
       .Case([&](ErfOp) -> Value { return math::ErfOp::create(b, loc, args[0]); })
+      .Case([&](SinOp) -> Value { return math::SinOp::create(b, loc, args[0]); })
+      .Case([&](CosOp) -> Value { return math::CosOp::create(b, loc, args[0]); })
       .Case([&](SigmoidOp) { return sigmoid(t, args[0]); })
       .Case([&](ReluOp) -> Value {
         if (isFloat(args[0]))
@@ -534,8 +536,8 @@ static bool isElementwise(Operation *op) {
   using namespace graph;
   return isa<AddOp, SubOp, MulOp, DivOp, MinOp, MaxOp, AndOp, OrOp, PowOp,
              CmpOp, WhereOp, SqrtOp, ReciprocalOp, NegOp, AbsOp, ExpOp, LogOp,
-             TanhOp, ErfOp, SigmoidOp, ReluOp, SiluOp, SoftplusOp, NotOp, GeluOp,
-             ClipOp, CastOp, ExpandOp>(op);
+             TanhOp, ErfOp, SinOp, CosOp, SigmoidOp, ReluOp, SiluOp, SoftplusOp,
+             NotOp, GeluOp, ClipOp, CastOp, ExpandOp>(op);
 }
 
 LogicalResult Lowering::lowerElementwise(Operation *op) {
@@ -1298,6 +1300,10 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       })
       .Case([&](ReduceMaxOp r) {
         lowerReduce(r, tile::ReduceKind::max, false);
+        return success();
+      })
+      .Case([&](ReduceMinOp r) {
+        lowerReduce(r, tile::ReduceKind::min, false);
         return success();
       })
       .Case([&](SoftmaxOp s) {

@@ -14,8 +14,10 @@
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace meld;
@@ -323,6 +325,46 @@ static LogicalResult importGelu(Importer &imp, Node &node) {
                 graph::GeluApproximationAttr::get(&imp.getContext(), kind)));
 }
 
+static LogicalResult importIsNaN(Importer &imp, Node &node) {
+  if (failed(checkClass(imp, node, 0, TypeClass::Float)))
+    return failure();
+  // NaN is the one value unequal to itself.
+  return setResult(
+      node, imp.createInferred1<graph::CmpOp>(node.loc, graph::CmpPredicate::ne,
+                                              node.input(0), node.input(0)));
+}
+
+static LogicalResult importIsInf(Importer &imp, Node &node) {
+  if (failed(checkClass(imp, node, 0, TypeClass::Float)))
+    return failure();
+  bool negative = node.getInt("detect_negative", 1) != 0;
+  bool positive = node.getInt("detect_positive", 1) != 0;
+  Value x = node.input(0);
+  RankedTensorType type = node.inputType(0);
+  OpBuilder &b = imp.getBuilder();
+  if (!negative && !positive) {
+    node.results[0] = imp.createConstant(
+        node.loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get(type.getShape(), b.getI1Type()), false));
+    return success();
+  }
+  if (negative && positive) {
+    auto magnitude = imp.createTyped<graph::AbsOp>(node.loc, type, x);
+    if (failed(magnitude))
+      return failure();
+    x = *magnitude;
+  }
+  double infinity = std::numeric_limits<double>::infinity();
+  Value bound = imp.createConstant(
+      node.loc,
+      DenseElementsAttr::get(RankedTensorType::get({}, type.getElementType()),
+                             b.getFloatAttr(type.getElementType(),
+                                            positive ? infinity : -infinity)));
+  return setResult(node, imp.createInferred1<graph::CmpOp>(
+                             node.loc, graph::CmpPredicate::eq, x, bound));
+}
+
 /// Whether `value` is a constant (or a weight, which can be read).
 static bool isConstantValue(Value value) {
   return matchPattern(value, m_Constant()) ||
@@ -420,6 +462,285 @@ static LogicalResult importMatMul(Importer &imp, Node &node) {
                              node.loc, node.input(0), node.input(1)));
 }
 
+namespace {
+/// A tensor whose dimensions carry Einsum labels: a letter's character code,
+/// or 256 + i for the i-th dimension an ellipsis stands for (aligned right).
+struct Labeled {
+  Value value;
+  SmallVector<int> labels;
+};
+} // namespace
+
+/// Einsum over `operands`, as transposes, reductions, reshapes and batched
+/// matrix products.
+class EinsumBuilder {
+public:
+  EinsumBuilder(Importer &imp, Node &node) : imp(imp), node(node) {}
+
+  /// Sums out the dimensions of `x` whose labels are not in `keep`.
+  FailureOr<Labeled> sumOut(Labeled x, const llvm::SmallDenseSet<int> &keep) {
+    SmallVector<int64_t> axes;
+    Labeled result{x.value, {}};
+    for (auto [d, label] : llvm::enumerate(x.labels)) {
+      if (keep.contains(label))
+        result.labels.push_back(label);
+      else
+        axes.push_back(d);
+    }
+    if (axes.empty())
+      return x;
+    auto sum = imp.createInferred1<graph::ReduceSumOp>(
+        node.loc, x.value, imp.getBuilder().getDenseI64ArrayAttr(axes),
+        UnitAttr());
+    if (failed(sum))
+      return failure();
+    result.value = *sum;
+    return result;
+  }
+
+  /// Permutes `x` so that its labels are `order`.
+  FailureOr<Labeled> permute(Labeled x, ArrayRef<int> order) {
+    SmallVector<int64_t> perm;
+    for (int label : order)
+      perm.push_back(llvm::find(x.labels, label) - x.labels.begin());
+    if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+      return x;
+    auto transposed = imp.createInferred1<graph::TransposeOp>(
+        node.loc, x.value, imp.getBuilder().getDenseI64ArrayAttr(perm));
+    if (failed(transposed))
+      return failure();
+    return Labeled{*transposed, SmallVector<int>(order)};
+  }
+
+  /// Contracts `a` and `b` over their common labels not in `keep`: the result
+  /// has the common labels kept (batch), then those of `a` alone, then those
+  /// of `b` alone.
+  FailureOr<Labeled> contract(Labeled a, Labeled b,
+                              const llvm::SmallDenseSet<int> &keep) {
+    llvm::SmallDenseSet<int> inA(a.labels.begin(), a.labels.end());
+    llvm::SmallDenseSet<int> inB(b.labels.begin(), b.labels.end());
+    // Labels of one operand that nothing else needs are summed first.
+    llvm::SmallDenseSet<int> keepA(keep), keepB(keep);
+    keepA.insert(b.labels.begin(), b.labels.end());
+    keepB.insert(a.labels.begin(), a.labels.end());
+    auto reducedA = sumOut(a, keepA), reducedB = sumOut(b, keepB);
+    if (failed(reducedA) || failed(reducedB))
+      return failure();
+    a = *reducedA;
+    b = *reducedB;
+    SmallVector<int> batch, freeA, freeB, contracted;
+    for (int label : a.labels) {
+      if (!inB.contains(label))
+        freeA.push_back(label);
+      else if (keep.contains(label))
+        batch.push_back(label);
+      else
+        contracted.push_back(label);
+    }
+    for (int label : b.labels)
+      if (!inA.contains(label))
+        freeB.push_back(label);
+    auto sizeOf = [](const Labeled &x, int label) {
+      auto shape = getType(x.value).getShape();
+      return shape[llvm::find(x.labels, label) - x.labels.begin()];
+    };
+    for (int label : contracted)
+      if (sizeOf(a, label) != sizeOf(b, label)) {
+        imp.emitError(node.loc)
+            << "the operands' dimensions labelled " << describe(label)
+            << " differ (" << sizeOf(a, label) << " and " << sizeOf(b, label)
+            << ")";
+        return failure();
+      }
+    // A: [batch, freeA, contracted] -> [batch, M, K];
+    // B: [batch, contracted, freeB] -> [batch, K, N].
+    auto pa = permute(
+        a, llvm::to_vector(llvm::concat<int>(batch, freeA, contracted)));
+    auto pb = permute(
+        b, llvm::to_vector(llvm::concat<int>(batch, contracted, freeB)));
+    if (failed(pa) || failed(pb))
+      return failure();
+    auto product = [&](const Labeled &x, ArrayRef<int> labels) {
+      int64_t n = 1;
+      for (int label : labels)
+        n *= sizeOf(x, label);
+      return n;
+    };
+    SmallVector<int64_t> shapeA, shapeB, shapeOut;
+    for (int label : batch) {
+      shapeA.push_back(sizeOf(*pa, label));
+      shapeB.push_back(sizeOf(*pb, label));
+      shapeOut.push_back(std::max(sizeOf(*pa, label), sizeOf(*pb, label)));
+    }
+    shapeA.append({product(*pa, freeA), product(*pa, contracted)});
+    shapeB.append({product(*pb, contracted), product(*pb, freeB)});
+    for (int label : freeA)
+      shapeOut.push_back(sizeOf(*pa, label));
+    for (int label : freeB)
+      shapeOut.push_back(sizeOf(*pb, label));
+    auto lhs = imp.createReshape(node.loc, pa->value, shapeA);
+    auto rhs = imp.createReshape(node.loc, pb->value, shapeB);
+    if (failed(lhs) || failed(rhs))
+      return failure();
+    auto matmul = imp.createInferred1<graph::MatmulOp>(node.loc, *lhs, *rhs);
+    if (failed(matmul))
+      return failure();
+    auto result = imp.createReshape(node.loc, *matmul, shapeOut);
+    if (failed(result))
+      return failure();
+    return Labeled{*result,
+                   llvm::to_vector(llvm::concat<int>(batch, freeA, freeB))};
+  }
+
+  static std::string describe(int label) {
+    if (label < 256)
+      return "'" + std::string(1, static_cast<char>(label)) + "'";
+    return "by the ellipsis";
+  }
+
+private:
+  Importer &imp;
+  Node &node;
+};
+
+/// Parses one side of an Einsum equation for operand ranks `ranks` (the
+/// output, when `ranks` is empty, uses `ellipsisRank`): one label list per
+/// term.
+static FailureOr<SmallVector<SmallVector<int>>>
+parseEinsumTerms(Importer &imp, Node &node, StringRef side,
+                 ArrayRef<int64_t> ranks, int64_t ellipsisRank) {
+  SmallVector<StringRef> terms;
+  side.split(terms, ',');
+  SmallVector<SmallVector<int>> result;
+  for (auto [i, term] : llvm::enumerate(terms)) {
+    SmallVector<int> labels;
+    size_t ellipsis = term.find("...");
+    int64_t rank = ranks.empty() ? -1 : ranks[i];
+    int64_t numEllipsis = 0;
+    if (ellipsis != StringRef::npos)
+      numEllipsis = ranks.empty()
+                        ? ellipsisRank
+                        : rank - static_cast<int64_t>(term.size() - 3);
+    if (numEllipsis < 0 || (!ranks.empty() && ellipsis == StringRef::npos &&
+                            static_cast<int64_t>(term.size()) != rank)) {
+      imp.emitError(node.loc) << "equation term '" << term
+                              << "' does not match an operand of rank " << rank;
+      return failure();
+    }
+    for (size_t c = 0; c < term.size(); ++c) {
+      if (c == ellipsis) {
+        for (int64_t j = 0; j < numEllipsis; ++j)
+          labels.push_back(256 + ellipsisRank - numEllipsis + j);
+        c += 2;
+        continue;
+      }
+      if (!llvm::isAlpha(term[c])) {
+        imp.emitError(node.loc) << "unexpected '" << term[c]
+                                << "' in equation term '" << term << "'";
+        return failure();
+      }
+      labels.push_back(term[c]);
+    }
+    result.push_back(std::move(labels));
+  }
+  return result;
+}
+
+static LogicalResult importEinsum(Importer &imp, Node &node) {
+  for (unsigned i = 0; i < node.inputs.size(); ++i)
+    if (failed(checkClass(imp, node, i, TypeClass::Float)))
+      return failure();
+  if (failed(checkSameElementType(
+          imp, node,
+          llvm::to_vector(llvm::seq<unsigned>(0, node.inputs.size())))))
+    return failure();
+  std::string equation;
+  for (char c : node.getString("equation", ""))
+    if (c != ' ')
+      equation.push_back(c);
+  auto [lhs, rhs] = StringRef(equation).split("->");
+  bool explicitOutput = StringRef(equation).contains("->");
+  SmallVector<int64_t> ranks;
+  for (Value input : node.inputs)
+    ranks.push_back(getType(input).getRank());
+  if (static_cast<size_t>(llvm::count(lhs, ',')) + 1 != node.inputs.size())
+    return imp.emitError(node.loc)
+           << "equation '" << equation << "' has " << llvm::count(lhs, ',') + 1
+           << " input terms for " << node.inputs.size() << " inputs";
+  // The ellipsis stands for as many dimensions as the operand with most.
+  int64_t ellipsisRank = 0;
+  SmallVector<StringRef> terms;
+  lhs.split(terms, ',');
+  for (auto [term, rank] : llvm::zip_equal(terms, ranks))
+    if (term.contains("..."))
+      ellipsisRank = std::max<int64_t>(
+          ellipsisRank, rank - static_cast<int64_t>(term.size() - 3));
+  auto inputLabels = parseEinsumTerms(imp, node, lhs, ranks, ellipsisRank);
+  if (failed(inputLabels))
+    return failure();
+  SmallVector<int> outputLabels;
+  if (explicitOutput) {
+    auto parsed = parseEinsumTerms(imp, node, rhs, {}, ellipsisRank);
+    if (failed(parsed))
+      return failure();
+    outputLabels = parsed->front();
+  } else {
+    // Implicit output: the ellipsis, then the letters used once, sorted.
+    llvm::DenseMap<int, int> counts;
+    for (ArrayRef<int> labels : *inputLabels)
+      for (int label : labels)
+        ++counts[label];
+    for (int64_t j = 0; j < ellipsisRank; ++j)
+      outputLabels.push_back(256 + j);
+    SmallVector<int> once;
+    for (auto [label, count] : counts)
+      if (label < 256 && count == 1)
+        once.push_back(label);
+    llvm::sort(once);
+    outputLabels.append(once);
+  }
+
+  SmallVector<Labeled> operands;
+  for (auto [value, labels] : llvm::zip_equal(node.inputs, *inputLabels)) {
+    llvm::SmallDenseSet<int> seen;
+    for (int label : labels)
+      if (!seen.insert(label).second)
+        return imp.emitError(node.loc)
+               << "label " << EinsumBuilder::describe(label)
+               << " repeats within an operand (diagonals are not supported)";
+    operands.push_back({value, labels});
+  }
+  llvm::SmallDenseSet<int> inputs;
+  for (ArrayRef<int> labels : *inputLabels)
+    inputs.insert(labels.begin(), labels.end());
+  llvm::SmallDenseSet<int> seenOutput;
+  for (int label : outputLabels)
+    if (!inputs.contains(label) || !seenOutput.insert(label).second)
+      return imp.emitError(node.loc)
+             << "output label " << EinsumBuilder::describe(label)
+             << (inputs.contains(label) ? " repeats" : " is in no input");
+
+  // Contract left to right, keeping what the output or a later operand needs.
+  EinsumBuilder builder(imp, node);
+  llvm::SmallDenseSet<int> keep(outputLabels.begin(), outputLabels.end());
+  auto keepAfter = [&](size_t i) {
+    llvm::SmallDenseSet<int> result = keep;
+    for (const Labeled &later : ArrayRef(operands).drop_front(i + 1))
+      result.insert(later.labels.begin(), later.labels.end());
+    return result;
+  };
+  FailureOr<Labeled> acc = builder.sumOut(operands[0], keepAfter(0));
+  for (size_t i = 1; succeeded(acc) && i < operands.size(); ++i)
+    acc = builder.contract(*acc, operands[i], keepAfter(i));
+  if (failed(acc))
+    return failure();
+  auto result = builder.permute(*acc, outputLabels);
+  if (failed(result))
+    return failure();
+  node.results[0] = result->value;
+  return success();
+}
+
 static LogicalResult importGemm(Importer &imp, Node &node) {
   if (failed(checkClass(imp, node, 0, TypeClass::Float)) ||
       failed(checkSameElementType(imp, node, {0, 1, 2})))
@@ -439,33 +760,142 @@ static LogicalResult importGemm(Importer &imp, Node &node) {
 // Reductions and normalizations
 //===----------------------------------------------------------------------===//
 
-template <typename OpTy>
-static LogicalResult importReduce(Importer &imp, Node &node) {
-  if (failed(checkClass(imp, node, 0, TypeClass::Numeric)))
-    return failure();
+/// The axes a reduction node reduces (sorted, non-negative): the attribute or
+/// input, every axis when none is given; nullopt when the node reduces
+/// nothing (`noop_with_empty_axes` with no axes).
+static FailureOr<std::optional<SmallVector<int64_t>>>
+getReducedAxes(Importer &imp, Node &node) {
   int64_t rank = node.inputType(0).getRank();
   auto axes = getAxesAttrOrInput(imp, node, 1);
   if (failed(axes))
     return failure();
-  SmallVector<int64_t> reduced;
   if (!*axes || (*axes)->empty()) {
-    if (node.getInt("noop_with_empty_axes", 0)) {
-      node.results[0] = node.input(0);
-      return success();
-    }
-    reduced = llvm::to_vector(llvm::seq<int64_t>(0, rank));
-  } else {
-    auto normalized = normalizeAxes(imp, node, **axes, rank);
-    if (failed(normalized))
-      return failure();
-    reduced = *normalized;
+    if (node.getInt("noop_with_empty_axes", 0))
+      return std::optional<SmallVector<int64_t>>();
+    return std::optional<SmallVector<int64_t>>(
+        llvm::to_vector(llvm::seq<int64_t>(0, rank)));
   }
-  bool keepDims = node.getInt("keepdims", 1) != 0;
-  return setResult(node,
-                   imp.createInferred1<OpTy>(
-                       node.loc, node.input(0),
-                       imp.getBuilder().getDenseI64ArrayAttr(reduced),
-                       keepDims ? imp.getBuilder().getUnitAttr() : UnitAttr()));
+  auto normalized = normalizeAxes(imp, node, **axes, rank);
+  if (failed(normalized))
+    return failure();
+  return std::optional<SmallVector<int64_t>>(*normalized);
+}
+
+/// Builds reduction `OpTy` of `input` over `axes` (nullopt: the identity).
+template <typename OpTy>
+static FailureOr<Value>
+buildReduce(Importer &imp, Node &node, Value input,
+            const std::optional<SmallVector<int64_t>> &axes, bool keepDims) {
+  if (!axes)
+    return input;
+  OpBuilder &b = imp.getBuilder();
+  return imp.createInferred1<OpTy>(node.loc, input,
+                                   b.getDenseI64ArrayAttr(*axes),
+                                   keepDims ? b.getUnitAttr() : UnitAttr());
+}
+
+template <typename OpTy>
+static LogicalResult importReduce(Importer &imp, Node &node) {
+  if (failed(checkClass(imp, node, 0, TypeClass::Numeric)))
+    return failure();
+  auto axes = getReducedAxes(imp, node);
+  if (failed(axes))
+    return failure();
+  return setResult(node, buildReduce<OpTy>(imp, node, node.input(0), *axes,
+                                           node.getInt("keepdims", 1) != 0));
+}
+
+namespace {
+/// What ReduceSumSquare, ReduceL1, ReduceL2 and ReduceLogSum apply to the
+/// elements before summing them, and to the sum.
+enum class ElementFn { None, Square, Abs };
+enum class SumFn { None, Sqrt, Log };
+} // namespace
+
+/// A reduction that is a sum of `element(x)`, then `sum` of that.
+static LogicalResult importSumOf(Importer &imp, Node &node, TypeClass cls,
+                                 ElementFn element, SumFn sum) {
+  if (failed(checkClass(imp, node, 0, cls)))
+    return failure();
+  auto axes = getReducedAxes(imp, node);
+  if (failed(axes))
+    return failure();
+  Value x = node.input(0);
+  Location loc = node.loc;
+  FailureOr<Value> y = x;
+  if (element == ElementFn::Square)
+    y = imp.createInferred1<graph::MulOp>(loc, x, x);
+  else if (element == ElementFn::Abs)
+    y = imp.createTyped<graph::AbsOp>(loc, x.getType(), x);
+  if (failed(y))
+    return failure();
+  y = buildReduce<graph::ReduceSumOp>(imp, node, *y, *axes,
+                                      node.getInt("keepdims", 1) != 0);
+  if (failed(y))
+    return failure();
+  if (sum == SumFn::Sqrt)
+    y = imp.createTyped<graph::SqrtOp>(loc, y->getType(), *y);
+  else if (sum == SumFn::Log)
+    y = imp.createTyped<graph::LogOp>(loc, y->getType(), *y);
+  return setResult(node, y);
+}
+
+/// ReduceLogSumExp: `m + log(sum(exp(x - m)))` with `m` the maximum, taken as
+/// 0 where it is infinite (all elements -inf give -inf, any +inf gives +inf).
+static LogicalResult importReduceLogSumExp(Importer &imp, Node &node) {
+  if (failed(checkClass(imp, node, 0, TypeClass::Float)))
+    return failure();
+  auto axes = getReducedAxes(imp, node);
+  if (failed(axes))
+    return failure();
+  Value x = node.input(0);
+  Location loc = node.loc;
+  Type elementType = getType(x).getElementType();
+  auto scalar = [&](double value) {
+    return imp.createConstant(
+        loc, DenseElementsAttr::get(
+                 RankedTensorType::get({}, elementType),
+                 imp.getBuilder().getFloatAttr(elementType, value)));
+  };
+  auto max = buildReduce<graph::ReduceMaxOp>(imp, node, x, *axes,
+                                             /*keepDims=*/true);
+  if (failed(max))
+    return failure();
+  auto magnitude = imp.createTyped<graph::AbsOp>(loc, getType(*max), *max);
+  if (failed(magnitude))
+    return failure();
+  auto infinite = imp.createInferred1<graph::CmpOp>(
+      loc, graph::CmpPredicate::eq, *magnitude,
+      scalar(std::numeric_limits<double>::infinity()));
+  if (failed(infinite))
+    return failure();
+  auto shift =
+      imp.createInferred1<graph::WhereOp>(loc, *infinite, scalar(0.0), *max);
+  if (failed(shift))
+    return failure();
+  auto centered = imp.createInferred1<graph::SubOp>(loc, x, *shift);
+  if (failed(centered))
+    return failure();
+  auto exps = imp.createTyped<graph::ExpOp>(loc, getType(*centered), *centered);
+  if (failed(exps))
+    return failure();
+  auto sum = buildReduce<graph::ReduceSumOp>(imp, node, *exps, *axes,
+                                             /*keepDims=*/true);
+  if (failed(sum))
+    return failure();
+  auto logs = imp.createTyped<graph::LogOp>(loc, getType(*sum), *sum);
+  if (failed(logs))
+    return failure();
+  auto result = imp.createInferred1<graph::AddOp>(loc, *logs, *shift);
+  if (failed(result))
+    return failure();
+  if (node.getInt("keepdims", 1) != 0 || !*axes)
+    return setResult(node, result);
+  SmallVector<int64_t> shape;
+  for (auto [d, size] : llvm::enumerate(node.inputType(0).getShape()))
+    if (!llvm::is_contained(**axes, static_cast<int64_t>(d)))
+      shape.push_back(size);
+  return setResult(node, imp.createReshape(loc, *result, shape));
 }
 
 static LogicalResult importSoftmax(Importer &imp, Node &node) {
@@ -1162,6 +1592,15 @@ void Importer::registerOps() {
   add("Tanh", 1, 1, [](Importer &i, Node &n) {
     return importUnary<graph::TanhOp>(i, n, TC::Float);
   });
+  add("Sin", 1, 1, [](Importer &i, Node &n) {
+    return importUnary<graph::SinOp>(i, n, TC::Float);
+  });
+  add("Cos", 1, 1, [](Importer &i, Node &n) {
+    return importUnary<graph::CosOp>(i, n, TC::Float);
+  });
+  add("IsNaN", 1, 1, importIsNaN);
+  add("IsInf", 1, 1, importIsInf,
+      {{"detect_negative", K::Int}, {"detect_positive", K::Int}});
   add("Erf", 1, 1, [](Importer &i, Node &n) {
     return importUnary<graph::ErfOp>(i, n, TC::Float);
   });
@@ -1188,6 +1627,7 @@ void Importer::registerOps() {
 
   // Matrix products.
   add("MatMul", 2, 2, importMatMul);
+  add("Einsum", 1, kAny, importEinsum, {{"equation", K::String}});
   add("Gemm", 2, 3, importGemm,
       {{"alpha", K::Float},
        {"beta", K::Float},
@@ -1202,6 +1642,32 @@ void Importer::registerOps() {
   add("ReduceSum", 1, 2, importReduce<graph::ReduceSumOp>, reduceAttrs);
   add("ReduceMean", 1, 2, importReduce<graph::ReduceMeanOp>, reduceAttrs);
   add("ReduceMax", 1, 2, importReduce<graph::ReduceMaxOp>, reduceAttrs);
+  add("ReduceMin", 1, 2, importReduce<graph::ReduceMinOp>, reduceAttrs);
+  add(
+      "ReduceSumSquare", 1, 2,
+      [](Importer &i, Node &n) {
+        return importSumOf(i, n, TC::Numeric, ElementFn::Square, SumFn::None);
+      },
+      reduceAttrs);
+  add(
+      "ReduceL1", 1, 2,
+      [](Importer &i, Node &n) {
+        return importSumOf(i, n, TC::Numeric, ElementFn::Abs, SumFn::None);
+      },
+      reduceAttrs);
+  add(
+      "ReduceL2", 1, 2,
+      [](Importer &i, Node &n) {
+        return importSumOf(i, n, TC::Float, ElementFn::Square, SumFn::Sqrt);
+      },
+      reduceAttrs);
+  add(
+      "ReduceLogSum", 1, 2,
+      [](Importer &i, Node &n) {
+        return importSumOf(i, n, TC::Float, ElementFn::None, SumFn::Log);
+      },
+      reduceAttrs);
+  add("ReduceLogSumExp", 1, 2, importReduceLogSumExp, reduceAttrs);
   add("Softmax", 1, 1, importSoftmax, {{"axis", K::Int}});
   SmallVector<std::pair<StringRef, AttrKind>> normAttrs = {
       {"axis", K::Int}, {"epsilon", K::Float}, {"stash_type", K::Int}};
