@@ -98,6 +98,10 @@ struct ImportOptions {
   /// The most bytes one evaluation may materialize; a value computed from
   /// constants but larger stays a kernel.
   uint64_t maxFoldBytes = kDefaultMaxFoldBytes;
+  /// The most multiply-adds a matrix product evaluated at compile time may
+  /// take (2^30: about a second on the CPU kernels); a larger one stays a
+  /// kernel, so no model makes the compiler compute for long.
+  uint64_t maxFoldMatmulWork = uint64_t(1) << 30;
 };
 
 /// The bytes of the weights a module references by handle. Entries point into

@@ -184,6 +184,23 @@ FailureOr<SmallVector<Value>> Importer::finishOp(OperationState &state) {
   return SmallVector<Value>(op->getResults());
 }
 
+/// The multiply-adds of a matrix product `op` (each element of its result
+/// sums over the contracted dimension), or 0 for other ops.
+static uint64_t getMatmulWork(Operation *op) {
+  auto shapeOf = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getShape();
+  };
+  uint64_t k = 0;
+  if (auto matmul = dyn_cast<graph::MatmulOp>(op))
+    k = shapeOf(matmul.getLhs()).back();
+  else if (auto gemm = dyn_cast<graph::GemmOp>(op))
+    k = shapeOf(gemm.getA())[gemm.getTransA() ? 0 : 1];
+  else
+    return 0;
+  return k *
+         cast<RankedTensorType>(op->getResult(0).getType()).getNumElements();
+}
+
 bool Importer::isKnownWeight(graph::WeightOp op) const {
   const WeightStore::Entry *entry = weights.lookup(op.getHandle());
   // External float initializers come from the weights file at run time.
@@ -271,7 +288,8 @@ LogicalResult Importer::foldKnownOps(func::FuncOp func) {
     bool dependsOnSkipped = llvm::any_of(op.getOperands(), [&](Value v) {
       return skipped.contains(v.getDefiningOp());
     });
-    if (dependsOnSkipped || bytes > options.maxFoldBytes) {
+    if (dependsOnSkipped || bytes > options.maxFoldBytes ||
+        getMatmulWork(&op) > options.maxFoldMatmulWork) {
       skipped.insert(&op);
       continue;
     }
@@ -352,12 +370,15 @@ Importer::getConstantInput(Node &node, unsigned index, StringRef operandName) {
   // Computed from constants by ops the folders do not evaluate: evaluate it.
   if (options.evaluator && knownOps.contains(value.getDefiningOp())) {
     uint64_t bytes = getByteSize(cast<RankedTensorType>(value.getType()));
-    if (bytes > options.maxFoldBytes) {
+    if (bytes > options.maxFoldBytes ||
+        getMatmulWork(value.getDefiningOp()) > options.maxFoldMatmulWork) {
       emitError(node.loc) << "operand '" << operandName << "' (input " << index
                           << ", '" << node.proto->input(index) << "') of "
-                          << bytes << " bytes is too large to compute at "
-                          << "compile time (the limit is "
-                          << options.maxFoldBytes << " bytes)";
+                          << bytes << " bytes is too costly to compute at "
+                          << "compile time (the limits are "
+                          << options.maxFoldBytes << " bytes and "
+                          << options.maxFoldMatmulWork
+                          << " multiply-adds of a matrix product)";
       return failure();
     }
     if (failed(evaluateAndReplace(value, node.loc)))
