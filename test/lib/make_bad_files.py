@@ -8,6 +8,11 @@
         (x -> add_a -> t1 -> relu_b -> t2 -> add_a), written without the checker
     make_bad_files.py npy DST.npy --shape 5,3 [--dtype float32]
         an array of that shape and dtype (values 0.5), e.g. a wrongly shaped input
+    make_bad_files.py external-constant DST.onnx LOCATION [--offset N]
+        y = x + c where c, the float[4] value of Constant node 'c', is external
+        data at LOCATION (written as given, whether it exists or not)
+    make_bad_files.py set-offset MODEL.onnx NAME OFFSET
+        sets the external data offset of initializer NAME to OFFSET (any text)
 """
 
 import argparse
@@ -29,8 +34,13 @@ def cycle(dst):
         helper.make_node("Relu", ["t1"], ["t2"], name="relu_b"),
         helper.make_node("Identity", ["t1"], ["y"], name="out"),
     ]
+    save_x_to_y(nodes, "cyclic", dst)
+
+
+def save_x_to_y(nodes, name, dst):
+    """Writes graph `name` of `nodes`, from float[4] x to float[4] y, unchecked."""
     graph = helper.make_graph(
-        nodes, "cyclic",
+        nodes, name,
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
@@ -42,6 +52,30 @@ def cycle(dst):
 def npy(dst, shape, dtype):
     dims = tuple(int(d) for d in shape.split(",") if d != "")
     np.save(dst, np.full(dims, 0.5).astype(dtype))
+
+
+def external_constant(dst, location, offset):
+    value = TensorProto()
+    value.name = "c"
+    value.data_type = TensorProto.FLOAT
+    value.dims.append(4)
+    value.data_location = TensorProto.EXTERNAL
+    for key, v in (("location", location), ("offset", str(offset)), ("length", "16")):
+        entry = value.external_data.add()
+        entry.key, entry.value = key, v
+    nodes = [helper.make_node("Constant", [], ["c"], name="c", value=value),
+             helper.make_node("Add", ["x", "c"], ["y"], name="add")]
+    save_x_to_y(nodes, "external_constant", dst)
+
+
+def set_offset(path, name, offset):
+    model = onnx.load(path, load_external_data=False)
+    tensor = next(t for t in model.graph.initializer if t.name == name)
+    for entry in tensor.external_data:
+        if entry.key == "offset":
+            entry.value = offset
+    with open(path, "wb") as f:
+        f.write(model.SerializeToString())
 
 
 def main(argv=None):
@@ -57,11 +91,23 @@ def main(argv=None):
     n.add_argument("dst")
     n.add_argument("--shape", required=True)
     n.add_argument("--dtype", default="float32")
+    e = sub.add_parser("external-constant")
+    e.add_argument("dst")
+    e.add_argument("location")
+    e.add_argument("--offset", type=int, default=0)
+    o = sub.add_parser("set-offset")
+    o.add_argument("model")
+    o.add_argument("name")
+    o.add_argument("offset")
     a = ap.parse_args(argv)
     if a.cmd == "truncate":
         truncate(a.src, a.dst, a.keep)
     elif a.cmd == "cycle":
         cycle(a.dst)
+    elif a.cmd == "external-constant":
+        external_constant(a.dst, a.location, a.offset)
+    elif a.cmd == "set-offset":
+        set_offset(a.model, a.name, a.offset)
     else:
         npy(a.dst, a.shape, a.dtype)
     return 0

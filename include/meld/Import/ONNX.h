@@ -35,6 +35,7 @@
 
 namespace llvm {
 class MemoryBuffer;
+class MemoryBufferRef;
 class raw_ostream;
 } // namespace llvm
 
@@ -173,11 +174,22 @@ private:
 
 /// Imports the ONNX model at `path` into a new module in `context`. Weights go
 /// to `weights`. On failure emits diagnostics (through the context's
-/// diagnostic engine, every unsupported node reported) and returns null.
+/// diagnostic engine, every unsupported node reported) and returns null. The
+/// path must name a regular file; external data is looked up in its folder.
 mlir::OwningOpRef<mlir::ModuleOp> importONNXModel(llvm::StringRef path,
                                                   mlir::MLIRContext &context,
                                                   const ImportOptions &options,
                                                   WeightStore &weights);
+
+/// Imports the serialized ONNX model in `model` (its identifier names the
+/// model in locations and messages). External data files are looked up in
+/// `baseDir` and must lie inside it (see docs/Importer.md); an empty
+/// `baseDir` means the working directory. The bytes need not outlive the
+/// call: the store keeps what the weights point into.
+mlir::OwningOpRef<mlir::ModuleOp>
+importONNXModel(llvm::MemoryBufferRef model, llvm::StringRef baseDir,
+                mlir::MLIRContext &context, const ImportOptions &options,
+                WeightStore &weights);
 
 /// The location of the ops made for ONNX node `nodeName` of type `opType`:
 ///   NameLoc(nodeName, NameLoc(opType, FileLineColLoc(modelPath, 0, 0)))
@@ -192,10 +204,19 @@ getNodeInfo(mlir::Location loc);
 
 /// Reads a tensor file (.npy, or a serialized ONNX TensorProto otherwise) as a
 /// constant of element type f32, i64, i32 or i1. Emits an error at `loc`
-/// naming the file and returns null on failure.
+/// naming the file and returns null on failure. The path must name a regular
+/// file; a TensorProto's external data must lie in the file's folder.
 mlir::DenseElementsAttr readTensorFile(llvm::StringRef path,
                                        mlir::MLIRContext &context,
                                        mlir::Location loc);
+
+/// Same, for the bytes of such a file (`bytes`' identifier names it in
+/// messages and decides, by a ".npy" suffix, how bytes without the .npy magic
+/// are read), with external data looked up in `baseDir`.
+mlir::DenseElementsAttr readTensorBuffer(llvm::MemoryBufferRef bytes,
+                                         llvm::StringRef baseDir,
+                                         mlir::MLIRContext &context,
+                                         mlir::Location loc);
 
 } // namespace meld
 

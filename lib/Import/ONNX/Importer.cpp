@@ -153,10 +153,10 @@ static std::string formatAttrValue(const onnx::AttributeProto &attr) {
 //===----------------------------------------------------------------------===//
 
 Importer::Importer(MLIRContext &context, StringRef modelPath,
-                   const ImportOptions &options, WeightStore &weights)
+                   StringRef modelDir, const ImportOptions &options,
+                   WeightStore &weights)
     : context(context), builder(&context), modelPath(modelPath.str()),
-      modelDir(llvm::sys::path::parent_path(modelPath).str()), options(options),
-      weights(weights),
+      modelDir(modelDir.str()), options(options), weights(weights),
       fileLoc(FileLineColLoc::get(&context, modelPath, 0, 0)) {
   context.loadDialect<graph::GraphDialect, func::FuncDialect>();
   registerOps();
@@ -507,13 +507,8 @@ Value Importer::lookupValue(StringRef name) {
   return *value;
 }
 
-LogicalResult Importer::loadModel() {
-  auto buffer = llvm::MemoryBuffer::getFile(modelPath, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer)
-    return mlir::emitError(fileLoc) << "cannot open '" << modelPath
-                                    << "': " << buffer.getError().message();
-  StringRef bytes = (*buffer)->getBuffer();
+LogicalResult Importer::loadModel(llvm::MemoryBufferRef buffer) {
+  StringRef bytes = buffer.getBuffer();
   model = std::make_shared<onnx::ModelProto>();
   if (bytes.size() > static_cast<size_t>(INT32_MAX))
     return mlir::emitError(fileLoc)
@@ -942,7 +937,7 @@ void Importer::importNode(const onnx::NodeProto &proto) {
   }
 }
 
-OwningOpRef<ModuleOp> Importer::run() {
+OwningOpRef<ModuleOp> Importer::run(llvm::MemoryBufferRef bytes) {
   // Count every error emitted while importing, whoever emits it.
   ScopedDiagnosticHandler counter(&context, [&](Diagnostic &diag) {
     if (diag.getSeverity() == DiagnosticSeverity::Error)
@@ -950,7 +945,7 @@ OwningOpRef<ModuleOp> Importer::run() {
     return failure(); // let the next handler print it
   });
 
-  if (failed(loadModel()) || failed(checkOpsets()))
+  if (failed(loadModel(bytes)) || failed(checkOpsets()))
     return nullptr;
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
@@ -1012,9 +1007,27 @@ OwningOpRef<ModuleOp> Importer::run() {
   return module;
 }
 
+OwningOpRef<ModuleOp> meld::importONNXModel(llvm::MemoryBufferRef model,
+                                            StringRef baseDir,
+                                            MLIRContext &context,
+                                            const ImportOptions &options,
+                                            WeightStore &weights) {
+  return Importer(context, model.getBufferIdentifier(), baseDir, options,
+                  weights)
+      .run(model);
+}
+
 OwningOpRef<ModuleOp> meld::importONNXModel(StringRef path,
                                             MLIRContext &context,
                                             const ImportOptions &options,
                                             WeightStore &weights) {
-  return Importer(context, path, options, weights).run();
+  auto buffer = readRegularFile(path);
+  if (!buffer) {
+    mlir::emitError(FileLineColLoc::get(&context, path, 0, 0))
+        << llvm::toString(buffer.takeError());
+    return nullptr;
+  }
+  return importONNXModel((*buffer)->getMemBufferRef(),
+                         llvm::sys::path::parent_path(path), context, options,
+                         weights);
 }

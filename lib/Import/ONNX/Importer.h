@@ -65,9 +65,27 @@ struct TensorSource {
   int64_t getNumElements() const { return type.getNumElements(); }
 };
 
+/// Reads the file at `path`, which must be a regular file: a directory, FIFO,
+/// device or socket is refused before it is opened, so that none can block
+/// the compiler or feed it endless bytes. The error reads
+/// "cannot open 'PATH': WHY".
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+readRegularFile(llvm::StringRef path);
+
+/// Resolves external data `location` against the model's folder `baseDir`
+/// (the working directory when empty), as onnxruntime and the ONNX checker do
+/// since CVE-2024-27318 and CVE-2024-5187: the location must be relative and
+/// free of '..' components, and the file, symbolic links followed, must be a
+/// regular file inside the (resolved) folder. Returns the resolved path and
+/// the file's size, or an error saying why the location is refused.
+llvm::Expected<std::pair<std::string, uint64_t>>
+resolveExternalData(llvm::StringRef location, llvm::StringRef baseDir);
+
 /// Describes `tensor` (named `what` in messages, e.g. "initializer 'w'"):
-/// checks its element type, shape, data size and external file. Emits an
-/// error at `loc` on failure.
+/// checks its element type, shape, data size and external file. External
+/// data must be a regular file inside `baseDir` (symbolic links resolved),
+/// named by a relative location without '..'. Emits an error at `loc` on
+/// failure.
 mlir::LogicalResult describeTensor(const onnx::TensorProto &tensor,
                                    mlir::MLIRContext &context,
                                    llvm::StringRef baseDir, mlir::Location loc,
@@ -134,16 +152,22 @@ struct OpSpec {
 
 class Importer {
 public:
+  /// `modelPath` names the model in locations and messages; external data
+  /// files must lie in `modelDir`.
   Importer(mlir::MLIRContext &context, llvm::StringRef modelPath,
-           const ImportOptions &options, WeightStore &weights);
+           llvm::StringRef modelDir, const ImportOptions &options,
+           WeightStore &weights);
 
-  mlir::OwningOpRef<mlir::ModuleOp> run();
+  /// Imports the serialized model `bytes`.
+  mlir::OwningOpRef<mlir::ModuleOp> run(llvm::MemoryBufferRef bytes);
 
   //===--------------------------------------------------------------------===//
   // Helpers for the op handlers
   //===--------------------------------------------------------------------===//
 
   mlir::MLIRContext &getContext() { return context; }
+  /// The folder external data files must lie in.
+  llvm::StringRef getModelDir() const { return modelDir; }
   mlir::OpBuilder &getBuilder() { return builder; }
 
   /// Emits an error at `loc`.
@@ -233,7 +257,7 @@ private:
   mlir::FailureOr<llvm::SmallVector<mlir::Value>>
   finishOp(mlir::OperationState &state);
 
-  mlir::LogicalResult loadModel();
+  mlir::LogicalResult loadModel(llvm::MemoryBufferRef bytes);
   mlir::LogicalResult checkOpsets();
   void registerOps();
   mlir::LogicalResult buildSignature(mlir::func::FuncOp &func);

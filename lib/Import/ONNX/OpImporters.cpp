@@ -1403,8 +1403,8 @@ static LogicalResult importConstantOfShape(Importer &imp, Node &node) {
   Type elementType = imp.getBuilder().getF32Type();
   if (const onnx::AttributeProto *attr = node.getAttr("value")) {
     TensorSource source;
-    if (failed(describeTensor(attr->t(), imp.getContext(), "", node.loc,
-                              "attribute 'value'", source)))
+    if (failed(describeTensor(attr->t(), imp.getContext(), imp.getModelDir(),
+                              node.loc, "attribute 'value'", source)))
       return failure();
     if (source.getNumElements() != 1)
       return imp.emitError(node.loc)

@@ -9,6 +9,7 @@
 #include "Importer.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -105,6 +106,113 @@ uint64_t onnx_import::getByteSize(RankedTensorType type) {
 // TensorProto decoding
 //===----------------------------------------------------------------------===//
 
+/// What a file of type `type` is, for messages.
+static StringRef describeFileType(llvm::sys::fs::file_type type) {
+  using llvm::sys::fs::file_type;
+  switch (type) {
+  case file_type::directory_file:
+    return "a directory";
+  case file_type::fifo_file:
+    return "a FIFO";
+  case file_type::character_file:
+    return "a character device";
+  case file_type::block_file:
+    return "a block device";
+  case file_type::socket_file:
+    return "a socket";
+  default:
+    return "not a regular file";
+  }
+}
+
+/// The error "WHY" of a file that is not a regular one.
+static llvm::Error notRegularFile(llvm::sys::fs::file_type type) {
+  StringRef kind = describeFileType(type);
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      kind == "not a regular file" ? kind.str()
+                                   : (kind + ", not a regular file").str());
+}
+
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+onnx_import::readRegularFile(StringRef path) {
+  auto fail = [&](llvm::Error why) -> llvm::Error {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cannot open '" + path +
+                                       "': " + llvm::toString(std::move(why)));
+  };
+  // Look before opening: opening a FIFO waits for a writer.
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status))
+    return fail(llvm::errorCodeToError(ec));
+  if (!llvm::sys::fs::is_regular_file(status))
+    return fail(notRegularFile(status.type()));
+  llvm::Expected<llvm::sys::fs::file_t> file =
+      llvm::sys::fs::openNativeFileForRead(path);
+  if (!file)
+    return fail(file.takeError());
+  llvm::scope_exit closer([&] { llvm::sys::fs::closeFile(*file); });
+  // Look again at what was opened (the path may have changed meanwhile), and
+  // read exactly the size seen then.
+  if (std::error_code ec = llvm::sys::fs::status(*file, status))
+    return fail(llvm::errorCodeToError(ec));
+  if (!llvm::sys::fs::is_regular_file(status))
+    return fail(notRegularFile(status.type()));
+  auto buffer = llvm::MemoryBuffer::getOpenFile(
+      *file, path, status.getSize(), /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return fail(llvm::errorCodeToError(buffer.getError()));
+  return std::move(*buffer);
+}
+
+/// Whether `path` is `dir` or lies below it (both absolute and resolved).
+static bool isWithin(StringRef path, StringRef dir) {
+  if (!path.starts_with(dir))
+    return false;
+  if (path.size() == dir.size() || llvm::sys::path::is_separator(dir.back()))
+    return true;
+  return llvm::sys::path::is_separator(path[dir.size()]);
+}
+
+llvm::Expected<std::pair<std::string, uint64_t>>
+onnx_import::resolveExternalData(StringRef location, StringRef baseDir) {
+  auto refuse = [](const Twine &why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), why);
+  };
+  if (location.contains('\0'))
+    return refuse("it holds a NUL character");
+  if (llvm::sys::path::is_absolute(location) ||
+      llvm::sys::path::has_root_name(location) ||
+      llvm::sys::path::has_root_directory(location))
+    return refuse("an absolute path; external data must be named relative "
+                  "to the model's folder");
+  for (StringRef component : llvm::make_range(
+           llvm::sys::path::begin(location), llvm::sys::path::end(location)))
+    if (component == "..")
+      return refuse("a '..' component; external data must lie in the "
+                    "model's folder");
+  SmallString<256> folder;
+  if (std::error_code ec =
+          llvm::sys::fs::real_path(baseDir.empty() ? "." : baseDir, folder))
+    return refuse("cannot resolve the model's folder '" + baseDir +
+                  "': " + ec.message());
+  SmallString<256> joined(folder);
+  llvm::sys::path::append(joined, location);
+  SmallString<256> path;
+  if (std::error_code ec = llvm::sys::fs::real_path(joined, path))
+    return refuse("cannot open '" + joined + "': " + ec.message());
+  if (!isWithin(path, folder))
+    return refuse("it resolves to '" + path +
+                  "', outside the model's folder '" + folder + "'");
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status))
+    return refuse("cannot open '" + path + "': " + ec.message());
+  if (!llvm::sys::fs::is_regular_file(status))
+    return refuse("'" + path + "' is " +
+                  llvm::toString(notRegularFile(status.type())));
+  return std::make_pair(std::string(path), status.getSize());
+}
+
 template <typename T, typename Field>
 static std::vector<uint8_t> copyField(const Field &field) {
   std::vector<uint8_t> bytes(field.size() * sizeof(T));
@@ -163,23 +271,18 @@ LogicalResult onnx_import::describeTensor(const onnx::TensorProto &tensor,
       return emitError(loc) << what << " has " << *length
                             << " bytes of external data but its shape "
                             << formatShape(shape) << " needs " << out.byteSize;
-    SmallString<256> path;
-    if (llvm::sys::path::is_absolute(location)) {
-      path = location;
-    } else {
-      path = baseDir;
-      llvm::sys::path::append(path, location);
-    }
-    uint64_t fileSize = 0;
-    if (std::error_code ec = llvm::sys::fs::file_size(path, fileSize))
-      return emitError(loc) << "cannot open external data file '" << path
-                            << "' of " << what << ": " << ec.message();
+    auto resolved = resolveExternalData(location, baseDir);
+    if (!resolved)
+      return emitError(loc) << what << " has external data location '"
+                            << location
+                            << "': " << llvm::toString(resolved.takeError());
+    uint64_t fileSize = resolved->second;
     if (offset > fileSize || fileSize - offset < out.byteSize)
       return emitError(loc)
-             << "external data file '" << path << "' of " << what
+             << "external data file '" << resolved->first << "' of " << what
              << " is too short (" << fileSize << " bytes; needs "
              << out.byteSize << " bytes at offset " << offset << ")";
-    out.filePath = std::string(path);
+    out.filePath = std::move(resolved->first);
     out.fileOffset = offset;
     return success();
   }
@@ -376,14 +479,20 @@ static DenseElementsAttr readNpy(StringRef path, StringRef bytes,
 
 DenseElementsAttr meld::readTensorFile(StringRef path, MLIRContext &context,
                                        Location loc) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
+  auto buffer = readRegularFile(path);
   if (!buffer) {
-    emitError(loc) << "cannot open '" << path
-                   << "': " << buffer.getError().message();
+    emitError(loc) << llvm::toString(buffer.takeError());
     return {};
   }
-  StringRef bytes = (*buffer)->getBuffer();
+  return readTensorBuffer((*buffer)->getMemBufferRef(),
+                          llvm::sys::path::parent_path(path), context, loc);
+}
+
+DenseElementsAttr meld::readTensorBuffer(llvm::MemoryBufferRef buffer,
+                                         StringRef baseDir,
+                                         MLIRContext &context, Location loc) {
+  StringRef path = buffer.getBufferIdentifier();
+  StringRef bytes = buffer.getBuffer();
   if (bytes.starts_with("\x93NUMPY"))
     return readNpy(path, bytes, context, loc);
   if (path.ends_with(".npy")) {
@@ -399,8 +508,7 @@ DenseElementsAttr meld::readTensorFile(StringRef path, MLIRContext &context,
   }
   TensorSource source;
   std::string what = ("tensor file '" + path + "'").str();
-  if (failed(describeTensor(tensor, context, llvm::sys::path::parent_path(path),
-                            loc, what, source)))
+  if (failed(describeTensor(tensor, context, baseDir, loc, what, source)))
     return {};
   return readTensorSource(source, loc, what);
 }
