@@ -616,15 +616,31 @@ Importer::getInputType(const onnx::ValueInfoProto &info) {
 
 LogicalResult Importer::buildSignature(func::FuncOp &func) {
   const onnx::GraphProto &graph = model->graph();
-  for (const onnx::TensorProto &init : graph.initializer())
-    initializers[init.name()] = &init;
+  bool ok = true;
+  // Names are single assignments (the ONNX checker's rule): two initializers
+  // of one name are refused, where onnxruntime would silently take the last.
+  for (const onnx::TensorProto &init : graph.initializer()) {
+    if (!initializers.try_emplace(init.name(), &init).second) {
+      mlir::emitError(fileLoc)
+          << "initializer '" << init.name() << "' is declared twice";
+      ok = false;
+    }
+  }
+  // Each output is one result of @main and one name in the artifact.
+  llvm::StringSet<> outputNames;
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    if (!outputNames.insert(output.name()).second) {
+      mlir::emitError(fileLoc)
+          << "graph output '" << output.name() << "' is listed twice";
+      ok = false;
+    }
+  }
 
   // Options naming inputs that do not exist are mistakes.
   llvm::StringSet<> inputNames;
   for (const onnx::ValueInfoProto &input : graph.input())
     if (!initializers.count(input.name()))
       inputNames.insert(input.name());
-  bool ok = true;
   for (const auto &entry : options.constInputs)
     if (!inputNames.contains(entry.getKey())) {
       mlir::emitError(fileLoc)
@@ -644,7 +660,10 @@ LogicalResult Importer::buildSignature(func::FuncOp &func) {
   SmallVector<const onnx::ValueInfoProto *> frozen;
   llvm::StringSet<> seen;
   for (const onnx::ValueInfoProto &input : graph.input()) {
-    // Inputs that are also initializers are constants (IR version < 4).
+    // Inputs that are also initializers are constants: before IR version 4
+    // every initializer is listed as an input; from 4 on the initializer is
+    // the input's default value, which onnxruntime lets a caller override.
+    // A compiled model has no such override: it keeps the default.
     if (initializers.count(input.name()))
       continue;
     if (!seen.insert(input.name()).second) {
