@@ -1230,6 +1230,11 @@ GuardedBuffer &GuardedBuffer::operator=(GuardedBuffer &&other) noexcept {
 bool GuardedBuffer::allocate(uint64_t size, uint8_t fill) {
   release();
   size_t page = pageSize();
+  // A size from a damaged artifact must not wrap around in the rounding.
+  if (size > SIZE_MAX - 4 * page) {
+    errno = ENOMEM;
+    return false;
+  }
   size_t body = roundUp(std::max<uint64_t>(size, 1), page);
   size_t total = body + 2 * page;
   void *m = mmap(nullptr, total, PROT_READ | PROT_WRITE,

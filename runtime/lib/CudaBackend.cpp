@@ -171,7 +171,7 @@ private:
   /// The outputs on the host: one pinned block if the driver gives one,
   /// else ordinary memory.
   void *pinned = nullptr;
-  std::vector<uint8_t> hostOutputs;
+  std::unique_ptr<uint8_t, FreeDeleter> hostOutputs;
   std::vector<void *> outputs;
   bool syncEachLaunch = false;
   /// The events of timed runs, created by the first one.
@@ -452,6 +452,11 @@ meld_status CudaBackend::allocate() {
   size_t total = 0;
   for (const TensorSignature &sig : model.outputs) {
     offsets.push_back(total);
+    // Output sizes come from the artifact: the sum must not wrap around.
+    if (sig.numBytes > SIZE_MAX - 128 - total)
+      return setError(MELD_ERROR_OUT_OF_MEMORY,
+                      "cannot allocate host memory for the outputs: they "
+                      "need more bytes than the address space has");
     total += (sig.numBytes + 63) / 64 * 64;
   }
   uint8_t *base = nullptr;
@@ -459,8 +464,12 @@ meld_status CudaBackend::allocate() {
     base = static_cast<uint8_t *>(pinned);
   } else {
     pinned = nullptr;
-    hostOutputs.assign(total + 64, 0);
-    base = hostOutputs.data();
+    hostOutputs.reset(static_cast<uint8_t *>(calloc(total + 64, 1)));
+    if (!hostOutputs)
+      return setError(MELD_ERROR_OUT_OF_MEMORY,
+                      "cannot allocate " + std::to_string(total) +
+                          " bytes of host memory for the outputs");
+    base = hostOutputs.get();
   }
   for (size_t offset : offsets)
     outputs.push_back(base + offset);

@@ -69,32 +69,44 @@ Model::~Model() {
 meld_status Model::load(const char *path, std::unique_ptr<Model> &result) {
   result.reset();
   std::string p = path;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  uint64_t fileSize = 0;
+  std::string error;
+  int fd = openRegularFile(p, "", fileSize, error);
   if (fd < 0)
-    return setError(MELD_ERROR_IO,
-                    "cannot open '" + p + "': " + strerror(errno));
+    return setError(MELD_ERROR_IO, error);
   FdCloser closer{fd};
-  struct stat st;
-  if (fstat(fd, &st) != 0)
-    return setError(MELD_ERROR_IO,
-                    "cannot stat '" + p + "': " + strerror(errno));
-  if (!S_ISREG(st.st_mode))
-    return setError(MELD_ERROR_IO, "'" + p + "' is not a regular file");
-  uint64_t fileSize = static_cast<uint64_t>(st.st_size);
-  if (fileSize < 8)
-    return setError(MELD_ERROR_INVALID_ARTIFACT,
-                    "'" + p + "' is not a Meld artifact (file of " +
-                        std::to_string(fileSize) + " bytes)");
-
-  std::unique_ptr<Model> model(new Model());
-  model->path = p;
+  if (fileSize == 0) // Nothing to map; refused as any too short file.
+    return loadFromMemory(reinterpret_cast<const uint8_t *>(""), 0, p, result);
   void *map = mmap(nullptr, fileSize, PROT_READ, MAP_PRIVATE, fd, 0);
   if (map == MAP_FAILED)
     return setError(MELD_ERROR_IO,
                     "cannot map '" + p + "': " + strerror(errno));
+  std::unique_ptr<Model> model;
+  meld_status status =
+      loadFromMemory(static_cast<const uint8_t *>(map), fileSize, p, model);
+  if (status != MELD_OK) {
+    munmap(map, fileSize);
+    return status;
+  }
   model->mapping = map;
   model->mappingSize = fileSize;
-  const uint8_t *base = static_cast<const uint8_t *>(map);
+  result = std::move(model);
+  return MELD_OK;
+}
+
+meld_status Model::loadFromMemory(const uint8_t *base, uint64_t fileSize,
+                                  const std::string &p,
+                                  std::unique_ptr<Model> &result) {
+  result.reset();
+  if (fileSize < 8)
+    return setError(MELD_ERROR_INVALID_ARTIFACT,
+                    "'" + p + "' is not a Meld artifact (file of " +
+                        std::to_string(fileSize) + " bytes)");
+  std::unique_ptr<Model> model(new (std::nothrow) Model());
+  if (!model)
+    return setError(MELD_ERROR_OUT_OF_MEMORY,
+                    "cannot allocate the model of '" + p + "'");
+  model->path = p;
 
   // Step 1: the fixed header.
   if (memcmp(base, MELD_ARTIFACT_MAGIC, 8) != 0)

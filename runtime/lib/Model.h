@@ -79,6 +79,14 @@ public:
   /// returns its code.
   static meld_status load(const char *path, std::unique_ptr<Model> &result);
 
+  /// Verifies the artifact in the `size` bytes at `data`, named `name` in
+  /// messages, which must stay valid and unchanged as long as the model (the
+  /// kernel modules and weights are used in place). On failure sets the
+  /// thread's error and returns its code.
+  static meld_status loadFromMemory(const uint8_t *data, uint64_t size,
+                                    const std::string &name,
+                                    std::unique_ptr<Model> &result);
+
   ~Model();
   Model(const Model &) = delete;
   Model &operator=(const Model &) = delete;

@@ -32,8 +32,10 @@ struct meld_model {
 struct meld_session {
   meld_model *owner;
   std::unique_ptr<Backend> backend;
-  /// One host copy per model input; `bound[i]` says whether it was set.
-  std::vector<std::vector<uint8_t>> inputData;
+  /// One host copy per model input (allocated with malloc when first set,
+  /// so that a failure is an error, not an exception); `bound[i]` says
+  /// whether it was set.
+  std::vector<std::unique_ptr<uint8_t, FreeDeleter>> inputData;
   std::vector<bool> bound;
   bool hasOutputs = false;
 };
@@ -173,7 +175,11 @@ meld_status meld_model_load(const char *path, meld_model **model) {
     std::unique_ptr<Model> loaded;
     if (meld_status s = Model::load(path, loaded))
       return s;
-    auto *m = new meld_model;
+    auto *m = new (std::nothrow) meld_model;
+    if (!m)
+      return setError(MELD_ERROR_OUT_OF_MEMORY,
+                      std::string("cannot allocate the model of '") + path +
+                          "'");
     m->model = std::move(loaded);
     *model = m;
     return MELD_OK;
@@ -297,7 +303,9 @@ meld_status meld_session_create(meld_model *model, const char *device,
                       "unknown device '" + dev +
                           "'; devices are 'cpu', 'cuda' and 'emu'");
     }
-    auto *s = new meld_session;
+    auto *s = new (std::nothrow) meld_session;
+    if (!s)
+      return setError(MELD_ERROR_OUT_OF_MEMORY, "cannot allocate a session");
     s->owner = model;
     s->backend = std::move(backend);
     s->inputData.resize(model->model->inputs.size());
@@ -350,8 +358,17 @@ meld_status meld_session_set_input(meld_session *session, const char *name,
                           " bytes of data, got " + std::to_string(num_bytes));
     if (!data && num_bytes)
       return nullArgument(fn, "data");
-    const uint8_t *bytes = static_cast<const uint8_t *>(data);
-    session->inputData[index].assign(bytes, bytes + num_bytes);
+    auto &copy = session->inputData[index];
+    if (!copy) {
+      copy.reset(static_cast<uint8_t *>(malloc(num_bytes ? num_bytes : 1)));
+      if (!copy)
+        return setError(MELD_ERROR_OUT_OF_MEMORY,
+                        what + ": cannot allocate " +
+                            std::to_string(num_bytes) +
+                            " bytes for its copy");
+    }
+    if (num_bytes)
+      memcpy(copy.get(), data, num_bytes);
     session->bound[index] = true;
     return MELD_OK;
   });
@@ -374,7 +391,7 @@ meld_status runSession(meld_session *session, double *milliseconds,
     for (size_t i = 0; i < inputs.size(); ++i) {
       if (!session->bound[i])
         missing.push_back(inputs[i].name);
-      data.push_back(session->inputData[i].data());
+      data.push_back(session->inputData[i].get());
     }
     if (!missing.empty())
       return setError(MELD_ERROR_FAILED_PRECONDITION,

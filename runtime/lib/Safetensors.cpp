@@ -470,47 +470,17 @@ SafetensorsFile::~SafetensorsFile() {
     munmap(mapping, mappingSize);
 }
 
-meld_status SafetensorsFile::open(const std::string &path,
-                                  std::unique_ptr<SafetensorsFile> &result) {
-  result.reset();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return setError(MELD_ERROR_IO,
-                    "cannot open weights '" + path + "': " + strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    int e = errno;
-    close(fd);
-    return setError(MELD_ERROR_IO,
-                    "cannot stat weights '" + path + "': " + strerror(e));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    close(fd);
-    return setError(MELD_ERROR_IO,
-                    "weights '" + path + "' is not a regular file");
-  }
-  uint64_t fileSize = static_cast<uint64_t>(st.st_size);
+meld_status parseSafetensors(const uint8_t *base, uint64_t fileSize,
+                             const std::string &path,
+                             std::map<std::string, SafetensorsTensor> &tensors,
+                             uint64_t &dataOffset) {
   auto bad = [&](const std::string &why) {
     return setError(MELD_ERROR_INVALID_ARGUMENT,
                     "'" + path + "' is not a valid safetensors file: " + why);
   };
-  if (fileSize < 8) {
-    close(fd);
+  if (fileSize < 8)
     return bad("it has " + std::to_string(fileSize) +
                " bytes, fewer than the 8 of the header size");
-  }
-  std::unique_ptr<SafetensorsFile> file(new SafetensorsFile());
-  file->path = path;
-  void *map = mmap(nullptr, fileSize, PROT_READ, MAP_PRIVATE, fd, 0);
-  int mapErrno = errno;
-  close(fd);
-  if (map == MAP_FAILED)
-    return setError(MELD_ERROR_IO,
-                    "cannot map '" + path + "': " + strerror(mapErrno));
-  file->mapping = map;
-  file->mappingSize = fileSize;
-  const uint8_t *base = static_cast<const uint8_t *>(map);
-
   uint64_t headerSize = 0;
   for (int i = 7; i >= 0; --i)
     headerSize = headerSize << 8 | base[i];
@@ -523,16 +493,53 @@ meld_status SafetensorsFile::open(const std::string &path,
     return bad("a header of " + std::to_string(headerSize) +
                " bytes is larger than the limit of " +
                std::to_string(kSafetensorsMaxHeaderSize));
-  file->dataSection = base + 8 + headerSize;
-  uint64_t dataSize = fileSize - 8 - headerSize;
+  dataOffset = 8 + headerSize;
   std::string error;
   bool truncated;
   if (!parseSafetensorsHeader(reinterpret_cast<const char *>(base + 8),
-                              static_cast<size_t>(headerSize), dataSize,
-                              file->tensors, error, &truncated))
+                              static_cast<size_t>(headerSize),
+                              fileSize - dataOffset, tensors, error,
+                              &truncated))
     return truncated ? setError(MELD_ERROR_INVALID_ARGUMENT,
                                 "'" + path + "' is truncated: " + error)
                      : bad(error);
+  return MELD_OK;
+}
+
+meld_status SafetensorsFile::open(const std::string &path,
+                                  std::unique_ptr<SafetensorsFile> &result) {
+  result.reset();
+  uint64_t fileSize = 0;
+  std::string openError;
+  int fd = openRegularFile(path, "weights ", fileSize, openError);
+  if (fd < 0)
+    return setError(MELD_ERROR_IO, openError);
+  std::unique_ptr<SafetensorsFile> file(new (std::nothrow) SafetensorsFile());
+  if (!file) {
+    close(fd);
+    return setError(MELD_ERROR_OUT_OF_MEMORY,
+                    "cannot allocate the weights file '" + path + "'");
+  }
+  file->path = path;
+  uint64_t dataOffset = 0;
+  if (fileSize == 0) { // Nothing to map; refused as any too short file.
+    close(fd);
+    return parseSafetensors(reinterpret_cast<const uint8_t *>(""), 0, path,
+                            file->tensors, dataOffset);
+  }
+  void *map = mmap(nullptr, fileSize, PROT_READ, MAP_PRIVATE, fd, 0);
+  int mapErrno = errno;
+  close(fd);
+  if (map == MAP_FAILED)
+    return setError(MELD_ERROR_IO,
+                    "cannot map '" + path + "': " + strerror(mapErrno));
+  file->mapping = map;
+  file->mappingSize = fileSize;
+  const uint8_t *base = static_cast<const uint8_t *>(map);
+  if (meld_status s =
+          parseSafetensors(base, fileSize, path, file->tensors, dataOffset))
+    return s;
+  file->dataSection = base + dataOffset;
   result = std::move(file);
   return MELD_OK;
 }

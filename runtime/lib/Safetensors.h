@@ -51,6 +51,15 @@ bool parseSafetensorsHeader(const char *json, size_t size, uint64_t dataSize,
                             std::map<std::string, SafetensorsTensor> &tensors,
                             std::string &error, bool *truncated = nullptr);
 
+/// Checks the layout of the safetensors file held in the `size` bytes at
+/// `base` (named `path` in messages) and parses its header into `tensors`;
+/// `dataOffset` is set to where the data section starts. On failure sets the
+/// thread's error and returns its code (MELD_ERROR_INVALID_ARGUMENT).
+meld_status parseSafetensors(const uint8_t *base, uint64_t size,
+                             const std::string &path,
+                             std::map<std::string, SafetensorsTensor> &tensors,
+                             uint64_t &dataOffset);
+
 /// The meld dtype of a safetensors dtype name; false if it has none.
 bool safetensorsDType(const std::string &name, meld_dtype &dtype);
 

@@ -2,6 +2,12 @@
 
 #include "Support.h"
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace meld {
 namespace rt {
 
@@ -27,6 +33,36 @@ meld_status setError(meld_status code, std::string message) {
 }
 
 void clearError() { tlsLastError.clear(); }
+
+int openRegularFile(const std::string &path, const std::string &what,
+                    uint64_t &size, std::string &error) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    error = "cannot open " + what + "'" + path + "': " + strerror(errno);
+    return -1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    error = "cannot open " + what + "'" + path + "': " + strerror(errno);
+    close(fd);
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    const char *kind = S_ISDIR(st.st_mode)    ? "a directory"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "something else";
+    error = what + "'" + path + "' is " + kind + ", not a regular file";
+    close(fd);
+    return -1;
+  }
+  // Reads that follow must block as usual.
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  size = static_cast<uint64_t>(st.st_size);
+  return fd;
+}
 
 const char *lastError() { return tlsLastError.c_str(); }
 

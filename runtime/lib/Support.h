@@ -11,11 +11,21 @@
 #include "meld/runtime.h"
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace meld {
 namespace rt {
+
+/// Frees memory from malloc (std::unique_ptr<T, FreeDeleter>): the runtime
+/// allocates what an artifact or a caller sizes with malloc and checks the
+/// result, so that a failure is an error naming the buffer, never an
+/// exception or an abort.
+struct FreeDeleter {
+  void operator()(void *p) const { free(p); }
+};
 
 /// Records `message` (made one line) as the calling thread's last error and
 /// returns `code`, so that failures read `return setError(code, "...")`.
@@ -48,6 +58,15 @@ inline bool mulOverflow(uint64_t a, uint64_t b, uint64_t &result) {
 inline bool rangeWithin(uint64_t offset, uint64_t size, uint64_t limit) {
   return offset <= limit && size <= limit - offset;
 }
+
+/// Opens `path` for reading if it is a regular file. A FIFO, device,
+/// directory or socket is refused, and a FIFO without a writer does not
+/// block the open (O_NONBLOCK). On success returns the descriptor (the
+/// caller closes it) and sets `size`; on failure returns -1 with `error` set
+/// to "cannot open 'PATH': WHY" or "'PATH' is a FIFO, not a regular file",
+/// `what` (e.g. "weights ") written before the quoted path.
+int openRegularFile(const std::string &path, const std::string &what,
+                    uint64_t &size, std::string &error);
 
 /// Quotes each name ('a', 'b') for messages listing valid names.
 std::string quoteList(const std::vector<std::string> &names);

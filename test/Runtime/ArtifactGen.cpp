@@ -291,6 +291,12 @@ int writeModel(llvm::StringRef outPath, llvm::StringRef variant,
          {ramp}, "range0 (Range)", {rampBlock, 1, 1});
 
   ArtifactWriteOptions options;
+  // An arena larger than any address space, most of it buffer 'ramp' (which
+  // the emulator allocates on its own).
+  auto makeArenaHuge = [&] {
+    spec.arenaSize = uint64_t(1) << 60;
+    spec.buffers[ramp].size = spec.arenaSize - spec.buffers[ramp].offset;
+  };
   if (variant.starts_with("emu")) {
     // meld-runtime-test-emu-kernels.so is built next to this tool too.
     llvm::SmallString<256> emuPath(llvm::sys::path::parent_path(kernelsPath));
@@ -315,6 +321,8 @@ int writeModel(llvm::StringRef outPath, llvm::StringRef variant,
       spec.launches[3].kernel = "ramp_blocks_oob";
     else if (variant == "emu-missing-kernel")
       spec.launches[2].kernel = "no_such_kernel";
+    else if (variant == "emu-huge-arena")
+      makeArenaHuge();
     else if (variant != "emu" && variant != "emu-no-bind")
       return fail("unknown variant '" + variant + "'");
   } else if (variant == "unwritten") {
@@ -345,6 +353,16 @@ int writeModel(llvm::StringRef outPath, llvm::StringRef variant,
     spec.launches[1].sharedMemoryBytes = 1 << 20;
   } else if (variant == "big-block") {
     spec.launches[3].block = {2048, 1, 1};
+  } else if (variant.starts_with("output-name=")) {
+    // A damaged or hostile artifact: output 'out' renamed (any bytes).
+    spec.outputs[0].name = variant.substr(strlen("output-name=")).str();
+    options.verify = false;
+  } else if (variant == "same-output-file") {
+    // Outputs 'a/b' and 'a_b', which meld-run would write to one file.
+    spec.outputs[0].name = "a/b";
+    spec.outputs[1].name = "a_b";
+  } else if (variant == "huge-arena") {
+    makeArenaHuge();
   } else if (variant != "good") {
     return fail("unknown variant '" + variant + "'");
   }

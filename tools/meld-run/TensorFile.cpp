@@ -2,14 +2,21 @@
 
 #include "TensorFile.h"
 
+#include "Support.h"
+
 // onnx.proto compiled by this build's protoc (lite runtime, linked
 // statically), not the system's libonnx headers.
 #include "onnx.pb.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace meld {
 
@@ -30,26 +37,37 @@ bool countBytes(const std::vector<int64_t> &shape, meld_dtype dtype,
   return !__builtin_mul_overflow(numElements, elementSize(dtype), &numBytes);
 }
 
+/// Reads the regular file `path` whole (a FIFO, device or directory is
+/// refused before anything is read), allocating no more than its size.
 bool readWholeFile(const std::string &path, std::vector<uint8_t> &bytes,
                    std::string &error) {
-  FILE *f = fopen(path.c_str(), "rb");
-  if (!f) {
-    error = "cannot open '" + path + "': " + strerror(errno);
+  uint64_t size = 0;
+  int fd = rt::openRegularFile(path, "", size, error);
+  if (fd < 0)
     return false;
+  bool ok = true;
+  try {
+    bytes.resize(size);
+  } catch (const std::exception &) {
+    error = "cannot allocate " + std::to_string(size) + " bytes to read '" +
+            path + "'";
+    ok = false;
   }
-  bytes.clear();
-  uint8_t buf[1 << 16];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-    bytes.insert(bytes.end(), buf, buf + n);
-  bool failed = ferror(f);
-  int err = errno;
-  fclose(f);
-  if (failed) {
-    error = "cannot read '" + path + "': " + strerror(err);
-    return false;
+  uint64_t done = 0;
+  while (ok && done < size) {
+    ssize_t n = read(fd, bytes.data() + done,
+                     std::min<uint64_t>(size - done, uint64_t(1) << 30));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      error = "cannot read '" + path + "': " +
+              (n < 0 ? strerror(errno) : "the file shrank while being read");
+      ok = false;
+    }
+    done += n > 0 ? static_cast<uint64_t>(n) : 0;
   }
-  return true;
+  close(fd);
+  return ok;
 }
 
 //===----------------------------------------------------------------------===//
@@ -428,6 +446,11 @@ bool readTensorFile(const std::string &path, HostTensor &tensor,
   std::vector<uint8_t> bytes;
   if (!readWholeFile(path, bytes, error))
     return false;
+  return parseTensorFile(bytes, path, tensor, error);
+}
+
+bool parseTensorFile(const std::vector<uint8_t> &bytes, const std::string &path,
+                     HostTensor &tensor, std::string &error) {
   auto endsWith = [&](const char *suffix) {
     size_t n = strlen(suffix);
     return path.size() >= n && path.compare(path.size() - n, n, suffix) == 0;
@@ -492,9 +515,35 @@ bool writeNpy(const std::string &path, meld_dtype dtype,
   }
   header += dict;
 
-  FILE *f = fopen(path.c_str(), "wb");
+  // Never through a symbolic link planted where the file goes (O_NOFOLLOW),
+  // and never into a FIFO or device (O_NONBLOCK keeps a FIFO without a
+  // reader from blocking the open; the type is checked right after).
+  // Truncated only once it is known to be a regular file.
+  int fd = open(path.c_str(),
+                O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    int err = errno;
+    error = "cannot write '" + path + "': " +
+            (err == ELOOP ? std::string("it is a symbolic link")
+                          : std::string(strerror(err)));
+    return false;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    error = "cannot write '" + path + "': it is not a regular file";
+    close(fd);
+    return false;
+  }
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  if (ftruncate(fd, 0) != 0) {
+    error = "cannot write '" + path + "': " + strerror(errno);
+    close(fd);
+    return false;
+  }
+  FILE *f = fdopen(fd, "wb");
   if (!f) {
     error = "cannot write '" + path + "': " + strerror(errno);
+    close(fd);
     return false;
   }
   bool ok = fwrite(header.data(), 1, header.size(), f) == header.size() &&

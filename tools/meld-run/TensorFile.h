@@ -29,6 +29,10 @@ struct HostTensor {
 bool readTensorFile(const std::string &path, HostTensor &tensor,
                     std::string &error);
 
+/// Parses `bytes`, the contents of the file `path`, as readTensorFile does.
+bool parseTensorFile(const std::vector<uint8_t> &bytes, const std::string &path,
+                     HostTensor &tensor, std::string &error);
+
 /// Parses the bytes of a .npy file.
 bool parseNpy(const std::vector<uint8_t> &bytes, HostTensor &tensor,
               std::string &error);

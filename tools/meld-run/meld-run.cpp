@@ -42,6 +42,9 @@ USAGE: meld-run MODEL.meld --input NAME=FILE ... --output-dir DIR [options]
 
 Every input of the model must be given once. Each output is written to
 DIR/NAME.npy ('/' in a name becomes '_'); bf16 outputs are written as f32.
+Input files must be regular files (not FIFOs, devices or directories), and
+no output is written through a symbolic link or into anything but a regular
+file.
 
 OPTIONS:
   --input NAME=FILE   Bind model input NAME to the tensor in FILE: a NumPy
@@ -244,18 +247,39 @@ bool createDirectories(const std::string &dir) {
   return true;
 }
 
-/// Turns an output name into a file name: '/' becomes '_', and names that
-/// would escape or be hidden ("", ".", "..") get a '_' prefix.
-std::string fileNameFor(const std::string &name) {
-  std::string result = name;
-  for (char &c : result)
-    if (c == '/' || c == '\0')
-      c = '_';
-  if (result.empty() || result == "." || result == "..")
-    result = "_" + result;
-  return result;
+/// The file name (without ".npy") of output `name`: '/' becomes '_' (ONNX
+/// value names often hold slashes, "/lm_head/MatMul_output_0"). Names that
+/// could not be a file name in the output directory whatever the mapping
+/// (empty, a component "." or "..", "/x", "a//b", a NUL or control
+/// character), which only a damaged or hostile artifact holds, are refused.
+bool outputFileName(const std::string &name, std::string &file) {
+  auto refuse = [&](const char *why) {
+    std::string shown;
+    for (char c : name)
+      shown += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
+    return fail("output '" + shown + "' of the model cannot be written: " +
+                why);
+  };
+  if (name.empty())
+    return refuse("its name is empty");
+  for (char c : name)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return refuse("its name holds a control character");
+  size_t begin = 0;
+  while (begin <= name.size()) {
+    size_t end = name.find('/', begin);
+    if (end == std::string::npos)
+      end = name.size();
+    std::string component = name.substr(begin, end - begin);
+    if (component.empty() || component == "." || component == "..")
+      return refuse("its name would leave the output directory (an empty, "
+                    "'.' or '..' path component)");
+    begin = end + 1;
+  }
+  file = name;
+  std::replace(file.begin(), file.end(), '/', '_');
+  return true;
 }
-
 /// Owns the model and session handles.
 struct Handles {
   meld_model *model = nullptr;
@@ -323,6 +347,21 @@ bool run(const Options &options) {
                   "=FILE)");
   }
 
+  // Every output gets a file of its own in the output directory.
+  size_t numOutputs = meld_model_num_outputs(h.model);
+  std::vector<std::string> outputFiles(numOutputs);
+  std::map<std::string, std::string> fileOwners;
+  for (size_t i = 0; i < numOutputs; ++i) {
+    meld_tensor_info info;
+    if (!check(meld_model_output_info(h.model, i, &info)) ||
+        !outputFileName(info.name, outputFiles[i]))
+      return false;
+    auto [it, isNew] = fileOwners.emplace(outputFiles[i], info.name);
+    if (!isNew)
+      return fail("outputs '" + it->second + "' and '" + info.name +
+                  "' would both be written to '" + outputFiles[i] + ".npy'");
+  }
+
   // Step 2: the session, then the inputs.
   meld_session_options sessionOptions;
   memset(&sessionOptions, 0, sizeof(sessionOptions));
@@ -380,14 +419,12 @@ bool run(const Options &options) {
   }
   if (!createDirectories(options.outputDir))
     return false;
-  size_t numOutputs = meld_model_num_outputs(h.model);
   for (size_t i = 0; i < numOutputs; ++i) {
     meld_tensor_info info;
     const void *data;
     if (!check(meld_session_get_output(h.session, i, &info, &data)))
       return false;
-    std::string path =
-        options.outputDir + "/" + fileNameFor(info.name) + ".npy";
+    std::string path = options.outputDir + "/" + outputFiles[i] + ".npy";
     std::vector<int64_t> shape(info.shape, info.shape + info.rank);
     std::string error;
     if (!writeNpy(path, info.dtype, shape, data, info.num_bytes, error))
