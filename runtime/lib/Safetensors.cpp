@@ -24,6 +24,12 @@ namespace {
 /// recursion far from the stack's end whatever the input.
 constexpr int kMaxDepth = 32;
 
+/// Values limit: the parsed tree takes about 100 bytes a value, so a header
+/// of kSafetensorsMaxHeaderSize bytes of "[0,0,0,..." would take 5 GB. A
+/// real header needs about 10 values a tensor: this allows 400,000 tensors
+/// and at most about 400 MB.
+constexpr size_t kMaxValues = size_t(1) << 22;
+
 struct JsonValue {
   enum Kind { Null, Bool, Integer, String, Array, Object };
   Kind kind = Null;
@@ -84,6 +90,8 @@ private:
   bool parseValue(JsonValue &value, int depth) {
     if (atEnd())
       return fail("unexpected end of the header");
+    if (++numValues > kMaxValues)
+      return fail("more than " + std::to_string(kMaxValues) + " values");
     switch (peek()) {
     case '{':
       return parseObject(value, depth);
@@ -330,6 +338,7 @@ private:
   size_t size;
   size_t base;
   size_t pos = 0;
+  size_t numValues = 0;
   std::string message;
 };
 
