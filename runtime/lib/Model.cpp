@@ -48,6 +48,22 @@ std::string str(const flatbuffers::String *s) {
   return s ? std::string(s->c_str(), s->size()) : std::string();
 }
 
+/// Copies a [long] vector (an absent one is empty). The FlatBuffers verifier
+/// checks only the 4-byte alignment of a vector's length: in a damaged
+/// artifact the 8-byte elements may be misaligned (a writer aligns them; an
+/// empty vector, having none, need not be), and reading them in place would
+/// be undefined behaviour. False if misaligned.
+bool copyLongs(const flatbuffers::Vector<int64_t> *vector,
+               std::vector<int64_t> &out) {
+  out.clear();
+  if (!vector || vector->size() == 0)
+    return true;
+  if (reinterpret_cast<uintptr_t>(vector->Data()) % alignof(int64_t) != 0)
+    return false;
+  out.assign(vector->begin(), vector->end());
+  return true;
+}
+
 /// Closes a file descriptor on scope exit.
 struct FdCloser {
   int fd;
@@ -224,10 +240,10 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
       slice.size = b->size();
       slice.name = str(b->name());
       slice.dtype = b->dtype();
-      if (auto *shape = b->shape())
-        slice.shape.assign(shape->begin(), shape->end());
       std::string what = "buffer " + std::to_string(i) +
                          (slice.name.empty() ? "" : " ('" + slice.name + "')");
+      if (!copyLongs(b->shape(), slice.shape))
+        return invalid(what + " has a misaligned shape");
       if (b->kind() != artifact::BufferKind_Arena && !slice.isWeight)
         return invalid(what + " has unknown kind " + std::to_string(b->kind()));
       bool external = slice.isWeight && !inSection(slice);
@@ -290,14 +306,13 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
         return invalid(what + " has unknown dtype " + std::to_string(rawDType));
       sig.dtype = static_cast<meld_dtype>(rawDType);
       uint64_t numBytes = elemSize;
-      if (auto *shape = s->shape()) {
-        for (int64_t d : *shape) {
-          sig.shape.push_back(d);
-          if (d < 0)
-            return invalid(what + " has a dynamic or negative dimension");
-          if (mulOverflow(numBytes, static_cast<uint64_t>(d), numBytes))
-            return invalid(what + " has a shape too large");
-        }
+      if (!copyLongs(s->shape(), sig.shape))
+        return invalid(what + " has a misaligned shape");
+      for (int64_t d : sig.shape) {
+        if (d < 0)
+          return invalid(what + " has a dynamic or negative dimension");
+        if (mulOverflow(numBytes, static_cast<uint64_t>(d), numBytes))
+          return invalid(what + " has a shape too large");
       }
       sig.numBytes = numBytes;
       sig.buffer = s->buffer();
