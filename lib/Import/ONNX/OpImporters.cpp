@@ -15,6 +15,7 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 #include <limits>
@@ -1434,26 +1435,47 @@ static LogicalResult importRange(Importer &imp, Node &node) {
     return failure();
   if (*delta == 0)
     return imp.emitError(node.loc) << "operand 'delta' is 0";
+  // The count in double, checked before it becomes an integer (a huge or NaN
+  // double does not convert).
   double count = std::ceil((*limit - *start) / *delta);
-  int64_t n = count > 0 ? static_cast<int64_t>(count) : 0;
-  if (n > (int64_t(1) << 24))
+  if (std::isnan(count))
+    return imp.emitError(node.loc) << "range has no defined element count";
+  if (count > double(int64_t(1) << 24))
     return imp.emitError(node.loc)
-           << "range of " << n << " elements is too large";
+           << "range of " << count << " elements is too large";
+  int64_t n = count > 0 ? static_cast<int64_t>(count) : 0;
   Type elementType = node.inputType(0).getElementType();
   auto type = RankedTensorType::get({n}, elementType);
   DenseElementsAttr attr;
   if (isa<FloatType>(elementType)) {
     SmallVector<float> values;
-    for (int64_t i = 0; i < n; ++i)
-      values.push_back(static_cast<float>(*start + i * *delta));
+    for (int64_t i = 0; i < n; ++i) {
+      // Past the float range the value is infinite (a plain conversion of
+      // such a double is undefined).
+      double value = *start + i * *delta;
+      values.push_back(std::fabs(value) > std::numeric_limits<float>::max()
+                           ? std::copysign(INFINITY, value)
+                           : static_cast<float>(value));
+    }
     attr = DenseElementsAttr::get(type, ArrayRef<float>(values));
   } else {
-    auto first = static_cast<int64_t>(*start);
-    auto step = static_cast<int64_t>(*delta);
+    // Integers exactly, not through double.
+    auto first = imp.getConstantInts(node, 0, "start");
+    auto step = imp.getConstantInts(node, 2, "delta");
+    if (failed(first) || failed(step))
+      return failure();
+    unsigned width = elementType.getIntOrFloatBitWidth();
     SmallVector<APInt> values;
-    for (int64_t i = 0; i < n; ++i)
-      values.push_back(
-          APInt(elementType.getIntOrFloatBitWidth(), first + i * step, true));
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t value;
+      if (llvm::MulOverflow(i, step->front(), value) ||
+          llvm::AddOverflow(first->front(), value, value) ||
+          !llvm::isIntN(width, value))
+        return imp.emitError(node.loc)
+               << "range element " << i << " overflows its " << width
+               << "-bit type";
+      values.push_back(APInt(width, value, /*isSigned=*/true));
+    }
     attr = DenseElementsAttr::get(type, values);
   }
   node.results[0] = imp.createConstant(node.loc, attr);
