@@ -2,6 +2,10 @@
 # Installs what Meld's build and tests need and is missing: Debian packages (apt) and a
 # Python virtual environment (.venv) with the pinned test-only packages. Idempotent and
 # quiet when everything is present. Needs root for apt (uses sudo when not root).
+#
+#   scripts/install-deps.sh          what `make build` and `make test` need
+#   scripts/install-deps.sh fuzz     that, plus what `make fuzz` needs (clang's
+#                                    libFuzzer and sanitizer runtimes)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -13,6 +17,13 @@ packages=(
   libonnx-testdata
   python3-venv
 )
+# Opt-in extras, by name on the command line.
+for extra in "$@"; do
+  case "$extra" in
+    fuzz) packages+=(libclang-rt-22-dev) ;;
+    *) echo "install-deps: unknown extra '$extra' (known: fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,89 @@
+//===- onnx-import.cpp - Fuzz target: the ONNX importer -------------------===//
+//
+// Bytes -> meld::importONNXModel (from memory) -> verify, then every weight's
+// bytes read back from the store. The model's folder is a scratch folder made
+// once, holding a small external data file ("data.bin", and "sub/w.bin"), so
+// that external data locations are resolved and read as for a model on disk.
+// Diagnostics are swallowed: refusing the input is a fine outcome; crashing,
+// leaking, hanging or undefined behaviour is not.
+//
+//===----------------------------------------------------------------------===//
+
+#include "meld/Import/ONNX.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+
+namespace {
+
+/// The scratch model folder, removed at exit.
+std::string &modelDir() {
+  static std::string dir;
+  return dir;
+}
+
+void removeModelDir() {
+  if (!modelDir().empty())
+    llvm::sys::fs::remove_directories(modelDir());
+}
+
+/// Writes `size` bytes of a fixed pattern to `path`.
+void writePattern(const llvm::Twine &path, size_t size) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path.str(), ec);
+  for (size_t i = 0; !ec && i < size; ++i)
+    os << static_cast<char>((i * 37 + 11) & 0xff);
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  llvm::SmallString<128> dir;
+  if (llvm::sys::fs::createUniqueDirectory("meld-fuzz-onnx", dir))
+    abort();
+  llvm::SmallString<128> absolute(dir);
+  llvm::sys::fs::make_absolute(absolute);
+  modelDir() = std::string(absolute);
+  atexit(removeModelDir);
+  writePattern(absolute + "/data.bin", 4096);
+  llvm::sys::fs::create_directory(absolute + "/sub");
+  writePattern(absolute + "/sub/w.bin", 1024);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  mlir::MLIRContext context(mlir::MLIRContext::Threading::DISABLED);
+  mlir::ScopedDiagnosticHandler quiet(
+      &context, [](mlir::Diagnostic &) { return mlir::success(); });
+  meld::ImportOptions options;
+  meld::WeightStore weights;
+  llvm::MemoryBufferRef buffer(
+      llvm::StringRef(reinterpret_cast<const char *>(data), size),
+      "fuzz.onnx");
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      meld::importONNXModel(buffer, modelDir(), context, options, weights);
+  if (!module)
+    return 0;
+  (void)mlir::verify(*module);
+  for (const auto &entry : weights.getEntries()) {
+    auto bytes = weights.getBytes(*entry);
+    if (!bytes) {
+      llvm::consumeError(bytes.takeError());
+      continue;
+    }
+    // Touch the first and last byte: the store promises byteSize bytes.
+    volatile uint8_t sink = 0;
+    if (!bytes->empty())
+      sink = sink + bytes->front() + bytes->back();
+    if (bytes->size() != entry->byteSize)
+      abort();
+  }
+  return 0;
+}
