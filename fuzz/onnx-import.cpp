@@ -2,8 +2,9 @@
 //
 // Bytes -> meld::importONNXModel (from memory) -> verify, then every weight's
 // bytes read back from the store. The model's folder is a scratch folder made
-// once, holding a small external data file ("data.bin", and "sub/w.bin"), so
-// that external data locations are resolved and read as for a model on disk.
+// once in the temporary directory (removed at exit), holding small external
+// data files ("data.bin" and "sub/w.bin"), so that external data locations
+// are resolved and read as for a model on disk.
 // Diagnostics are swallowed: refusing the input is a fine outcome; crashing,
 // leaking, hanging or undefined behaviour is not.
 //
@@ -45,11 +46,11 @@ void writePattern(const llvm::Twine &path, size_t size) {
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  llvm::SmallString<128> dir;
-  if (llvm::sys::fs::createUniqueDirectory("meld-fuzz-onnx", dir))
+  llvm::SmallString<128> prefix, absolute;
+  llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, prefix);
+  llvm::sys::path::append(prefix, "meld-fuzz-onnx");
+  if (llvm::sys::fs::createUniqueDirectory(prefix, absolute))
     abort();
-  llvm::SmallString<128> absolute(dir);
-  llvm::sys::fs::make_absolute(absolute);
   modelDir() = std::string(absolute);
   atexit(removeModelDir);
   writePattern(absolute + "/data.bin", 4096);
