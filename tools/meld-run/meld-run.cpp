@@ -19,7 +19,7 @@
 
 #include "TensorFile.h"
 
-#include "meld/runtime.h"
+#include "meld/runtime.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -280,18 +280,8 @@ bool outputFileName(const std::string &name, std::string &file) {
   std::replace(file.begin(), file.end(), '/', '_');
   return true;
 }
-/// Owns the model and session handles.
-struct Handles {
-  meld_model *model = nullptr;
-  meld_session *session = nullptr;
-  ~Handles() {
-    meld_session_free(session);
-    meld_model_free(model);
-  }
-};
-
 bool run(const Options &options) {
-  Handles h;
+  meld::RuntimeHandles h;
   if (!check(meld_model_load(options.model.c_str(), &h.model)))
     return false;
 
