@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Compile and run one ONNX model with Meld and compare it with onnxruntime.
 
-    run_e2e.py FIXTURE.onnx --work DIR [--device cpu] [--seed S] [--bin build/bin]
-               [--tol 1e-4] [--vocab N]
+    run_e2e.py FIXTURE.onnx --work DIR [--device cpu[,emu]] [--seed S] [--bin build/bin]
+               [--tol 1e-4] [--vocab N] [--inputs DIR] [--argmax OUTPUT]
 
 Random inputs are made from the model's graph inputs (which must have static shapes):
   - float32: standard normal;
@@ -11,13 +11,20 @@ Random inputs are made from the model's graph inputs (which must have static sha
   - int64/bool/float named like a mask (`*mask*`): ones, with the tail of every sequence
     after the first padded with zeros (a third of the row for the second, ...);
   - other int64: uniform in [0, 8).
-They are saved as DIR/inputs/<name>.npy. Then `meldc FIXTURE -o DIR/model.meld` and
-`meld-run DIR/model.meld --input NAME=FILE ... --output-dir DIR/out --device D`; the
-reference comes from onnxruntime (CPUExecutionProvider, graph optimizations disabled).
+With --inputs IN, the inputs are read from IN/<name>.npy instead (e.g. the token ids and
+padding mask a model was exported with), and inputs with symbolic dimensions are compiled
+for those files' shapes (meldc --shape). They are saved as DIR/inputs/<name>.npy. Then `meldc FIXTURE -o DIR/model.meld` and
+`meld-run DIR/model.meld --input NAME=FILE ... --output-dir DIR/out --device D`, once per
+device of the comma-separated --device list (one compile serves them all; with several
+devices, outputs go to DIR/out/D and each line below starts with 'D: '); the reference
+comes from onnxruntime (CPUExecutionProvider, graph optimizations disabled).
 Every output must have the reference's shape and dtype and a relative error
 ‖out − ref‖/‖ref‖, computed in float64, below --tol (integers and booleans: exact); NaN
-never passes. One line is printed per output, then PASS or FAIL; the exit code is 1 on
-failure.
+never passes. --argmax OUTPUT (a generator's logits) also requires the index of the
+largest value along the last axis to agree at every position where the reference's two
+largest values are apart by more than --tol × max|reference| (closer ones are ties, counted
+and skipped). onnxruntime's outputs are saved as DIR/reference/<output>.npy. One line is
+printed per output, then PASS or FAIL; the exit code is 1 on failure.
 """
 
 import argparse
@@ -74,6 +81,28 @@ def make_inputs(model, seed, vocab=None):
     return feeds
 
 
+def read_inputs(model, folder):
+    """{name: array} from folder/<name>.npy for each graph input."""
+    feeds = {}
+    for vi in mt.graph_inputs(model):
+        path = os.path.join(folder, mt.safe_file_name(vi.name) + ".npy")
+        if not os.path.isfile(path):
+            raise ValueError(f"no file {path} for input '{vi.name}'")
+        feeds[vi.name] = mt.load_tensor(path)
+    return feeds
+
+
+def shape_args(model, feeds):
+    """meldc --shape arguments fixing the graph inputs that have symbolic dimensions to
+    the shapes of their values in `feeds`."""
+    args = []
+    for vi in mt.graph_inputs(model):
+        if all(d.HasField("dim_value") for d in vi.type.tensor_type.shape.dim):
+            continue
+        args += ["--shape", f"{vi.name}={'x'.join(map(str, feeds[vi.name].shape))}"]
+    return args
+
+
 def reference(model_path, feeds):
     import onnxruntime as ort
 
@@ -103,15 +132,34 @@ def compare(name, out, ref, tol):
                 f"{nan_note} ({'ok' if ok else 'above ' + format(tol, 'g')})")
 
 
+def compare_argmax(name, out, ref, tol):
+    """(ok, line): the largest entry along the last axis is at the same index, except
+    where the reference's two largest entries are within tol × max|ref| (ties)."""
+    flat_out = out.reshape(-1, out.shape[-1])
+    flat_ref = ref.reshape(-1, ref.shape[-1]).astype(np.float64)
+    top2 = np.sort(flat_ref, axis=-1)[:, -2:]
+    decided = (top2[:, 1] - top2[:, 0]) > tol * np.max(np.abs(flat_ref))
+    agree = np.argmax(flat_out, axis=-1) == np.argmax(flat_ref, axis=-1)
+    wrong = int(np.count_nonzero(decided & ~agree))
+    ties = int(np.count_nonzero(~decided))
+    return wrong == 0, (f"output '{name}': argmax agrees at {int(np.count_nonzero(decided & agree))}"
+                        f" of {int(np.count_nonzero(decided))} positions ({ties} ties skipped)"
+                        f" ({'ok' if wrong == 0 else f'{wrong} differ'})")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model")
     ap.add_argument("--work", required=True)
-    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--device", default="cpu", help="cpu, emu or cuda; or a comma-separated "
+                    "list, run in turn from one compiled artifact")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bin", help="folder holding meldc and meld-run (default: PATH)")
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--vocab", type=int, help="range of int64 id inputs")
+    ap.add_argument("--inputs", metavar="DIR", help="read the inputs from DIR/<name>.npy")
+    ap.add_argument("--argmax", metavar="OUTPUT", action="append", default=[],
+                    help="also compare the argmax over the last axis of this output")
     ap.add_argument("--timeout", type=int, default=600, help="seconds per tool run")
     ap.add_argument("--weights-external", action="store_true",
                     help="compile with --weights=external and give meld-run the "
@@ -130,24 +178,32 @@ def main(argv=None):
         return fail(str(e))
     try:
         model = onnx.load(args.model, load_external_data=False)
-        feeds = make_inputs(model, args.seed, args.vocab)
+        if args.inputs:
+            feeds = read_inputs(model, args.inputs)
+        else:
+            feeds = make_inputs(model, args.seed, args.vocab)
     except Exception as e:
         return fail(f"{args.model}: {mt.first_line(str(e))}")
 
+    devices = args.device.split(",")
     in_dir = os.path.join(args.work, "inputs")
-    out_dir = os.path.join(args.work, "out")
     os.makedirs(in_dir, exist_ok=True)
-    os.makedirs(out_dir, exist_ok=True)
-    for f in os.listdir(out_dir):
-        os.remove(os.path.join(out_dir, f))
+    out_dirs = {}
+    for device in devices:
+        out_dir = os.path.join(args.work, "out", device if len(devices) > 1 else "")
+        os.makedirs(out_dir, exist_ok=True)
+        for f in os.listdir(out_dir):
+            if os.path.isfile(os.path.join(out_dir, f)):
+                os.remove(os.path.join(out_dir, f))
+        out_dirs[device] = out_dir
     artifact = os.path.join(args.work, "model.meld")
-    run_cmd = [meld_run, artifact, "--output-dir", out_dir, "--device", args.device]
+    run_cmd = [meld_run, artifact]
     for name, value in feeds.items():
         path = os.path.join(in_dir, mt.safe_file_name(name) + ".npy")
         np.save(path, value)
         run_cmd += ["--input", f"{name}={path}"]
 
-    compile_cmd = [meldc, args.model, "-o", artifact]
+    compile_cmd = [meldc, args.model, "-o", artifact] + shape_args(model, feeds)
     if args.weights_external:
         compile_cmd.append("--weights=external")
         weights = os.path.join(args.work, "weights.safetensors")
@@ -158,21 +214,38 @@ def main(argv=None):
     err = mt.run_tool(compile_cmd, args.timeout)
     if err:
         return fail(err)
-    err = mt.run_tool(run_cmd, args.timeout)
-    if err:
-        return fail(err)
+    for device in devices:
+        err = mt.run_tool(run_cmd + ["--output-dir", out_dirs[device], "--device", device],
+                          args.timeout)
+        if err:
+            return fail(err if len(devices) == 1 else f"{device}: {err}")
 
     refs = reference(args.model, feeds)
+    ref_dir = os.path.join(args.work, "reference")
+    os.makedirs(ref_dir, exist_ok=True)
     all_ok = True
-    for name, ref in refs.items():
-        path = os.path.join(out_dir, name + ".npy")
-        if not os.path.isfile(path):
-            print(f"output '{name}': meld-run wrote no {name}.npy")
+    for name in args.argmax:
+        if name not in refs:
+            print(f"output '{name}' (--argmax): the model has no such output")
             all_ok = False
-            continue
-        ok, line = compare(name, mt.load_tensor(path), ref, args.tol)
-        print(line)
-        all_ok &= ok
+    for name, ref in refs.items():
+        np.save(os.path.join(ref_dir, mt.safe_file_name(name) + ".npy"), ref)
+    for device in devices:
+        prefix = f"{device}: " if len(devices) > 1 else ""
+        for name, ref in refs.items():
+            path = os.path.join(out_dirs[device], name + ".npy")
+            if not os.path.isfile(path):
+                print(f"{prefix}output '{name}': meld-run wrote no {name}.npy")
+                all_ok = False
+                continue
+            out = mt.load_tensor(path)
+            ok, line = compare(name, out, ref, args.tol)
+            print(prefix + line)
+            all_ok &= ok
+            if ok and name in args.argmax:
+                ok, line = compare_argmax(name, out, ref, args.tol)
+                print(prefix + line)
+                all_ok &= ok
     print("PASS" if all_ok else "FAIL")
     return 0 if all_ok else 1
 
