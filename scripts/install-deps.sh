@@ -41,7 +41,7 @@ venv="$root/.venv"
 stamp="$venv/.requirements-test.txt"
 if [ ! -x "$venv/bin/python" ] || ! cmp -s "$root/requirements-test.txt" "$stamp"; then
   echo "install-deps: preparing $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$root/requirements-test.txt"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -r "$root/requirements-test.txt"
   cp "$root/requirements-test.txt" "$stamp"
 fi

@@ -13,9 +13,13 @@
         data at LOCATION (written as given, whether it exists or not)
     make_bad_files.py set-offset MODEL.onnx NAME OFFSET
         sets the external data offset of initializer NAME to OFFSET (any text)
+    make_bad_files.py checkpoint MODEL.onnx DST.safetensors --change NAME
+        the checkpoint that MODEL.weights.json names (attach_weights.py), with 1 added to
+        the first element of tensor NAME: a checkpoint that is not the one exported
 """
 
 import argparse
+import os
 import sys
 
 import numpy as np
@@ -78,6 +82,22 @@ def set_offset(path, name, offset):
         f.write(model.SerializeToString())
 
 
+def checkpoint(model, dst, change):
+    import json
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from attach_weights import checkpoint_file, weights_map_path
+    from safetensors_io import read_safetensors, write_safetensors
+
+    with open(weights_map_path(model)) as f:
+        source = json.load(f)["checkpoint"]
+    tensors = read_safetensors(checkpoint_file(source))
+    changed = np.array(tensors[change])
+    changed.flat[0] += 1
+    tensors[change] = changed
+    write_safetensors(dst, list(tensors.items()))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -99,6 +119,10 @@ def main(argv=None):
     o.add_argument("model")
     o.add_argument("name")
     o.add_argument("offset")
+    k = sub.add_parser("checkpoint")
+    k.add_argument("model")
+    k.add_argument("dst")
+    k.add_argument("--change", required=True)
     a = ap.parse_args(argv)
     if a.cmd == "truncate":
         truncate(a.src, a.dst, a.keep)
@@ -108,6 +132,8 @@ def main(argv=None):
         external_constant(a.dst, a.location, a.offset)
     elif a.cmd == "set-offset":
         set_offset(a.model, a.name, a.offset)
+    elif a.cmd == "checkpoint":
+        checkpoint(a.model, a.dst, a.change)
     else:
         npy(a.dst, a.shape, a.dtype)
     return 0

@@ -1,11 +1,13 @@
 """Safetensors files written with numpy alone (the safetensors package is not
 needed): an 8-byte little-endian header size, the JSON header, the data.
 
-    from safetensors_io import write_safetensors
+    from safetensors_io import read_safetensors, write_safetensors
     write_safetensors("w.safetensors", [("name", array), ...])
+    tensors = read_safetensors("model.safetensors")   # {name: array}
 
-Used by the end-to-end tests of external weights (run_e2e.py --weights-external)
-and by the runtime's tests (test/Runtime/Inputs/make_safetensors.py).
+Used by the end-to-end tests of external weights (run_e2e.py --weights-external),
+by the runtime's tests (test/Runtime/Inputs/make_safetensors.py) and to attach a real
+checkpoint's weights to a committed graph (attach_weights.py).
 """
 
 import json
@@ -17,6 +19,9 @@ DTYPES = {np.dtype(np.float32): "F32", np.dtype(np.float16): "F16",
           np.dtype(np.float64): "F64", np.dtype(np.uint8): "U8",
           np.dtype(np.int64): "I64", np.dtype(np.int32): "I32",
           np.dtype(np.bool_): "BOOL"}
+
+
+NUMPY_DTYPES = {name: dtype for dtype, name in DTYPES.items()}
 
 
 def dtype_name(array):
@@ -55,3 +60,31 @@ def write_safetensors(path, tensors):
     aligned in the file."""
     with open(path, "wb") as f:
         f.write(serialize(tensors, metadata=False))
+
+
+def read_safetensors(path):
+    """{name: array} of the tensors of a safetensors file (read-only views of its bytes;
+    dtypes of DTYPES only)."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    if len(blob) < 8:
+        raise ValueError(f"{path}: not a safetensors file (shorter than its header size)")
+    (size,) = struct.unpack("<Q", blob[:8])
+    if 8 + size > len(blob):
+        raise ValueError(f"{path}: header of {size} bytes runs past the end of the file")
+    header = json.loads(blob[8:8 + size])
+    data = memoryview(blob)[8 + size:]
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        if info["dtype"] not in NUMPY_DTYPES:
+            raise ValueError(f"{path}: tensor '{name}' has dtype {info['dtype']}, which "
+                             f"this reader does not take")
+        begin, end = info["data_offsets"]
+        dtype = np.dtype(NUMPY_DTYPES[info["dtype"]])
+        count = int(np.prod(info["shape"], dtype=np.int64))
+        if not 0 <= begin <= end <= len(data) or end - begin != count * dtype.itemsize:
+            raise ValueError(f"{path}: tensor '{name}' has bad data offsets {begin}..{end}")
+        tensors[name] = np.frombuffer(data[begin:end], dtype=dtype).reshape(info["shape"])
+    return tensors
