@@ -300,10 +300,25 @@ static LogicalResult addGPUModules(ModuleOp module,
 static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
                                    const CompileOptions &options,
                                    ArtifactSpec &spec) {
+  // The GPU targets, and then the host and emulator libraries, compile on
+  // several threads that share the context: every dialect they use is loaded
+  // here, before any starts.
+  MLIRContext *context = module.getContext();
+  loadPipelineDialects(*context);
+  size_t loadedDialects = context->getLoadedDialects().size();
+  auto checkNoDialectLoaded = [&]() -> LogicalResult {
+    if (context->getLoadedDialects().size() == loadedDialects)
+      return success();
+    return emitError(module.getLoc())
+           << "internal error: a dialect was loaded while compiling on "
+              "several threads (meld::loadPipelineDialects misses it)";
+  };
+
   if (failed(planArtifact(module, weights, options, spec)))
     return failure();
   OwningOpRef<ModuleOp> emuModule;
-  if (failed(addGPUModules(module, options, spec, emuModule)))
+  if (failed(addGPUModules(module, options, spec, emuModule)) ||
+      failed(checkNoDialectLoaded()))
     return failure();
   if (failed(lowerTileToHost(module, options)))
     return failure();
@@ -326,6 +341,8 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
     return emitError(module.getLoc())
            << llvm::toString(library.takeError());
   spec.modules.push_back({"host", "elf-shared-object", std::move(*library)});
+  if (failed(checkNoDialectLoaded()))
+    return failure();
   return success();
 }
 

@@ -10,9 +10,16 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
@@ -132,6 +139,31 @@ void meld::buildMeldGpuPipeline(OpPassManager &pm,
                                 const MeldGpuPipelineOptions &options) {
   buildMeldGpuKernelPipeline(pm, options);
   buildMeldNvvmPipeline(pm, options);
+}
+
+void meld::loadPipelineDialects(MLIRContext &context) {
+  // What translation to LLVM IR (host code, PTX) needs besides the dialects.
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  // Every pipeline, built as meldc builds it: what PassManager::run would
+  // load on first use.
+  PassManager pm(&context);
+  buildMeldGraphPipeline(pm);
+  buildMeldTilePipeline(pm);
+  buildMeldCpuPipeline(pm);
+  buildMeldGpuPipeline(pm, MeldGpuPipelineOptions());
+  buildMeldEmuPipeline(pm);
+  pm.getDependentDialects(registry);
+  context.appendDialectRegistry(registry);
+  for (llvm::StringRef name : registry.getDialectNames())
+    context.getOrLoadDialect(name);
+  // The dialects translation reads, whether or not a pass names them.
+  context.loadDialect<BuiltinDialect, LLVM::LLVMDialect, NVVM::NVVMDialect,
+                      gpu::GPUDialect>();
 }
 
 void meld::registerMeldPipelines() {

@@ -70,6 +70,14 @@ void buildMeldNvvmPipeline(mlir::OpPassManager &pm,
 void buildMeldGpuPipeline(mlir::OpPassManager &pm,
                           const MeldGpuPipelineOptions &options);
 
+/// Loads into `context` every dialect the pipelines above depend on, with the
+/// interfaces that translate their results to LLVM IR (builtin, LLVM, NVVM,
+/// GPU) and the NVVM target's. An MLIRContext loads dialects lazily, and
+/// loading from several threads at once corrupts it: call this before
+/// running pipelines on one context from several threads. Every dialect must
+/// be registered in the context (meld::registerAllDialects does it).
+void loadPipelineDialects(mlir::MLIRContext &context);
+
 /// Registers the pipelines above with meld-opt.
 void registerMeldPipelines();
 
