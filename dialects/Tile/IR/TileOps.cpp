@@ -213,9 +213,17 @@ Value meld::tile::buildReduceCombine(OpBuilder &builder, Location loc,
 void meld::tile::eraseLaunchPlan(ModuleOp module) {
   if (auto main = module.lookupSymbol<func::FuncOp>("main"))
     main.erase();
+  // The symbols still used, found in one walk (asking per global would walk
+  // the module once for each).
+  auto uses = SymbolTable::getSymbolUses(&module.getBodyRegion());
+  if (!uses)
+    return; // Uses not known: keep every global.
+  llvm::DenseSet<StringAttr> used;
+  for (const SymbolTable::SymbolUse &use : *uses)
+    used.insert(use.getSymbolRef().getRootReference());
   for (auto global :
        llvm::make_early_inc_range(module.getOps<memref::GlobalOp>()))
-    if (SymbolTable::symbolKnownUseEmpty(global, module))
+    if (!used.contains(global.getSymNameAttr()))
       global.erase();
 }
 

@@ -406,11 +406,12 @@ LogicalResult EmuLowering::run() {
   }
   // Lay out per kernel: several globals of one kernel follow one another.
   DataLayout layout(module);
+  SymbolTable symbols(module);
   for (auto kernel : module.getOps<LLVM::LLVMFuncOp>()) {
     int64_t next = 0;
     llvm::SmallDenseSet<StringAttr> placed;
     kernel.walk([&](LLVM::AddressOfOp addr) {
-      auto global = module.lookupSymbol<LLVM::GlobalOp>(addr.getGlobalName());
+      auto global = symbols.lookup<LLVM::GlobalOp>(addr.getGlobalName());
       if (!global || global.getAddrSpace() != 3 ||
           !placed.insert(global.getSymNameAttr()).second)
         return;

@@ -5,6 +5,7 @@
 #include "meld/Conversion/Passes.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -92,21 +93,28 @@ static uint64_t assignArenaOffsets(std::vector<Interval> intervals,
   llvm::sort(intervals, [](const Interval &a, const Interval &b) {
     return std::tie(a.first, a.buffer) < std::tie(b.first, b.buffer);
   });
-  std::vector<const Interval *> placed;
+  // The placed buffers still alive: in order of first use, a placed buffer
+  // overlaps the current one exactly when it lives until the current one's
+  // first use. Those that died earlier never matter again, so the work per
+  // buffer follows the number alive, not the number placed.
+  std::vector<const Interval *> live;
   uint64_t arenaSize = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> busy;
   for (const Interval &interval : intervals) {
     ArtifactBuffer &buffer = buffers[interval.buffer];
     uint64_t size = llvm::alignTo(std::max<uint64_t>(buffer.size, 1),
                                   kAlignment);
+    llvm::erase_if(live, [&](const Interval *other) {
+      return other->last < interval.first;
+    });
     // Occupied ranges of overlapping lifetimes, sorted by offset.
-    std::vector<std::pair<uint64_t, uint64_t>> busy;
-    for (const Interval *other : placed)
-      if (other->first <= interval.last && interval.first <= other->last) {
-        const ArtifactBuffer &o = buffers[other->buffer];
-        busy.push_back({o.offset, o.offset + llvm::alignTo(
-                                                 std::max<uint64_t>(o.size, 1),
-                                                 kAlignment)});
-      }
+    busy.clear();
+    for (const Interval *other : live) {
+      const ArtifactBuffer &o = buffers[other->buffer];
+      busy.push_back({o.offset, o.offset + llvm::alignTo(
+                                               std::max<uint64_t>(o.size, 1),
+                                               kAlignment)});
+    }
     llvm::sort(busy);
     uint64_t offset = 0;
     for (auto [begin, end] : busy) {
@@ -116,7 +124,7 @@ static uint64_t assignArenaOffsets(std::vector<Interval> intervals,
     }
     buffer.offset = offset;
     arenaSize = std::max(arenaSize, offset + size);
-    placed.push_back(&interval);
+    live.push_back(&interval);
   }
   return arenaSize;
 }
@@ -124,7 +132,9 @@ static uint64_t assignArenaOffsets(std::vector<Interval> intervals,
 LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
                                       ArtifactSpec &spec,
                                       bool externalWeights) {
-  auto main = module.lookupSymbol<func::FuncOp>("main");
+  // One table for every lookup: ModuleOp::lookupSymbol scans the module.
+  SymbolTable symbols(module);
+  auto main = symbols.lookup<func::FuncOp>("main");
   if (!main)
     return module.emitError("no launch plan ('main') to build an artifact from");
 
@@ -243,8 +253,7 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
       continue;
     }
     if (auto get = dyn_cast<memref::GetGlobalOp>(op)) {
-      auto global =
-          module.lookupSymbol<memref::GlobalOp>(get.getNameAttr());
+      auto global = symbols.lookup<memref::GlobalOp>(get.getName());
       auto value = global ? dyn_cast_or_null<DenseElementsAttr>(
                                 global.getInitialValue().value_or(Attribute()))
                           : DenseElementsAttr();
@@ -263,7 +272,7 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
       continue;
     }
     if (auto launch = dyn_cast<tile::LaunchOp>(op)) {
-      auto kernel = module.lookupSymbol<tile::KernelOp>(launch.getKernelAttr());
+      auto kernel = symbols.lookup<tile::KernelOp>(launch.getKernel());
       if (!kernel)
         return launch.emitError("launch of an unknown kernel");
       ArtifactLaunch l;
