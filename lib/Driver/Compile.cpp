@@ -26,18 +26,52 @@ llvm::ArrayRef<llvm::StringRef> meld::getSupportedTargets() {
   return targets;
 }
 
-/// Runs the pipeline `build` adds on `module`, with meldc's pass manager
-/// command-line options (--mlir-timing, --mlir-print-ir-after, ...) unless
-/// `options` says otherwise.
-static LogicalResult
-runPipeline(ModuleOp module, llvm::function_ref<void(OpPassManager &)> build,
-            const CompileOptions &options) {
-  PassManager pm(module.getContext());
-  if (options.useCommandLineOptions) {
-    if (failed(applyPassManagerCLOptions(pm)))
-      return failure();
-    applyDefaultTimingPassManagerCLOptions(pm);
+CompileProgress::~CompileProgress() = default;
+
+namespace {
+/// One step of a compile: timed under CompileOptions::timing and reported to
+/// CompileProgress. Steps may run on several threads at once.
+class Step {
+public:
+  Step(const CompileOptions &options, llvm::StringRef name,
+       int64_t kernels = 0)
+      : progress(options.progress), name(name.str()) {
+    if (options.timing)
+      timing = options.timing->nest(name);
+    if (progress)
+      progress->startStep(this->name, kernels);
   }
+  ~Step() {
+    if (progress)
+      progress->finishStep(name);
+  }
+  Step(const Step &) = delete;
+  Step &operator=(const Step &) = delete;
+
+  TimingScope &getTiming() { return timing; }
+  void kernelsDone(int64_t count) {
+    if (progress)
+      progress->kernelsDone(name, count);
+  }
+
+private:
+  CompileProgress *progress;
+  std::string name;
+  TimingScope timing;
+};
+} // namespace
+
+/// Runs the pipeline `build` adds on `module` as `step`, with meldc's pass
+/// manager command-line options (--mlir-print-ir-after, ...) unless `options`
+/// says otherwise; the passes are timed under the step.
+static LogicalResult runPipeline(ModuleOp module, Step &step,
+                                 llvm::function_ref<void(OpPassManager &)> build,
+                                 const CompileOptions &options) {
+  PassManager pm(module.getContext());
+  if (options.useCommandLineOptions &&
+      failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  pm.enableTiming(step.getTiming());
   build(pm);
   return pm.run(module);
 }
@@ -52,8 +86,9 @@ static void setGpuOptions(MeldGpuPipelineOptions &gpu,
 
 LogicalResult meld::lowerGraphToTile(ModuleOp module,
                                      const CompileOptions &options) {
+  Step step(options, "tile kernels");
   return runPipeline(
-      module,
+      module, step,
       [](OpPassManager &pm) {
         buildMeldGraphPipeline(pm);
         buildMeldTilePipeline(pm);
@@ -63,15 +98,18 @@ LogicalResult meld::lowerGraphToTile(ModuleOp module,
 
 LogicalResult meld::lowerTileToHost(ModuleOp module,
                                     const CompileOptions &options) {
-  return runPipeline(module, buildMeldCpuPipeline, options);
+  Step step(options, "host kernels");
+  return runPipeline(module, step, buildMeldCpuPipeline, options);
 }
 
 LogicalResult meld::lowerTileToGPU(ModuleOp module,
                                    const CompileOptions &options) {
+  Step step(options, "GPU kernels");
   MeldGpuPipelineOptions gpu;
   setGpuOptions(gpu, options, "sm_80");
   return runPipeline(
-      module, [&](OpPassManager &pm) { buildMeldGpuKernelPipeline(pm, gpu); },
+      module, step,
+      [&](OpPassManager &pm) { buildMeldGpuKernelPipeline(pm, gpu); },
       options);
 }
 
@@ -80,10 +118,12 @@ LogicalResult meld::lowerTileToGPU(ModuleOp module,
 static FailureOr<std::string> lowerGPUToPTX(ModuleOp module,
                                             llvm::StringRef chip,
                                             const CompileOptions &options) {
+  Step step(options, ("PTX " + chip).str());
   MeldGpuPipelineOptions gpu;
   setGpuOptions(gpu, options, chip);
   if (failed(runPipeline(
-          module, [&](OpPassManager &pm) { buildMeldNvvmPipeline(pm, gpu); },
+          module, step,
+          [&](OpPassManager &pm) { buildMeldNvvmPipeline(pm, gpu); },
           options)))
     return failure();
   std::string ptx;
@@ -123,6 +163,7 @@ static LogicalResult planArtifact(ModuleOp module, const WeightStore &weights,
                                   ArtifactSpec &spec) {
   if (failed(lowerGraphToTile(module, options)))
     return failure();
+  Step step(options, "launch plan");
   auto lookup = [&](llvm::StringRef handle) -> llvm::Expected<WeightSource> {
     const WeightStore::Entry *entry = weights.lookup(handle);
     if (!entry)
@@ -230,8 +271,9 @@ static LogicalResult addGPUModules(ModuleOp module,
   // The GPU emulator's code: the same kernels, at the NVVM level, as host
   // code.
   if (options.emulator) {
+    Step step(options, "emulator kernels");
     emuModule = kernels->clone();
-    if (failed(runPipeline(*emuModule, buildMeldEmuPipeline, options)))
+    if (failed(runPipeline(*emuModule, step, buildMeldEmuPipeline, options)))
       return failure();
   }
 
@@ -256,8 +298,11 @@ static LogicalResult addGPUModules(ModuleOp module,
                                                       chip = target] {
       TargetResult result;
       result.ptx = lowerGPUToPTX(perTarget, chip, options);
-      if (succeeded(result.ptx) && ptxas)
-        result.assembled = assemblePtx(*result.ptx, chip, *ptxas);
+      if (succeeded(result.ptx) && ptxas) {
+        Step step(options, "cubin " + chip);
+        result.assembled = assemblePtx(*result.ptx, chip, *ptxas,
+                                       /*report=*/options.report != nullptr);
+      }
       return result;
     }));
   }
@@ -328,9 +373,13 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
   std::future<llvm::Expected<std::vector<uint8_t>>> emuLibrary;
   if (emuModule)
     emuLibrary = std::async(std::launch::async, [&] {
+      Step step(options, "emulator library");
       return emitHostSharedObject(*emuModule, options.host);
     });
-  auto library = emitHostSharedObject(module, options.host);
+  auto library = [&] {
+    Step step(options, "host library");
+    return emitHostSharedObject(module, options.host);
+  }();
   if (emuModule) {
     auto emu = emuLibrary.get();
     if (!emu)
@@ -353,6 +402,7 @@ LogicalResult meld::compileToArtifact(ModuleOp module,
   ArtifactSpec spec;
   if (failed(buildArtifact(module, weights, options, spec)))
     return failure();
+  Step step(options, "artifact");
   if (llvm::Error err = writeArtifact(spec, path))
     return emitError(module.getLoc())
            << "cannot write '" << path << "': " << llvm::toString(std::move(err));

@@ -216,7 +216,13 @@ int main(int argc, char **argv) {
     return success();
   });
 
+  // --mlir-timing: every step of the compile, with the passes of each.
+  DefaultTimingManager timingManager;
+  applyDefaultTimingManagerCLOptions(timingManager);
+  TimingScope timing = timingManager.getRootScope();
+
   meld::CompileOptions compileOptions;
+  compileOptions.timing = &timing;
   if (!cli.targets.empty())
     compileOptions.targets.assign(cli.targets.begin(), cli.targets.end());
   for (const std::string &target : compileOptions.targets)
@@ -250,16 +256,19 @@ int main(int argc, char **argv) {
   // What the folders do not evaluate is computed by Meld's own CPU kernels.
   importOptions.evaluator = meld::makeConstantEvaluator(compileOptions);
   meld::WeightStore weights;
-  OwningOpRef<ModuleOp> module =
-      meld::importONNXModel(cli.input, context, importOptions, weights);
-  if (!module || failed(verify(*module)))
-    return 1;
+  OwningOpRef<ModuleOp> module;
+  {
+    TimingScope importTiming = timing.nest("import");
+    module = meld::importONNXModel(cli.input, context, importOptions, weights);
+    if (!module || failed(verify(*module)))
+      return 1;
+  }
 
   switch (cli.emit) {
   case EmitKind::Graph:
     return failed(writeModule(*module, cli.output)) ? 1 : 0;
   case EmitKind::Tile:
-    if (failed(meld::lowerGraphToTile(*module)))
+    if (failed(meld::lowerGraphToTile(*module, compileOptions)))
       return 1;
     return failed(writeModule(*module, cli.output)) ? 1 : 0;
   case EmitKind::Plan: {
@@ -274,7 +283,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   case EmitKind::GPU:
-    if (failed(meld::lowerGraphToTile(*module)) ||
+    if (failed(meld::lowerGraphToTile(*module, compileOptions)) ||
         failed(meld::lowerTileToGPU(*module, compileOptions)))
       return 1;
     return failed(writeModule(*module, cli.output)) ? 1 : 0;
@@ -290,8 +299,8 @@ int main(int argc, char **argv) {
     return 0;
   }
   case EmitKind::LLVM:
-    if (failed(meld::lowerGraphToTile(*module)) ||
-        failed(meld::lowerTileToHost(*module)))
+    if (failed(meld::lowerGraphToTile(*module, compileOptions)) ||
+        failed(meld::lowerTileToHost(*module, compileOptions)))
       return 1;
     return failed(writeModule(*module, cli.output)) ? 1 : 0;
   case EmitKind::Artifact:

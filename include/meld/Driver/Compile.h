@@ -24,7 +24,26 @@ class raw_ostream;
 class raw_pwrite_stream;
 } // namespace llvm
 
+namespace mlir {
+class TimingScope;
+} // namespace mlir
+
 namespace meld {
+
+/// Told what a compile is doing, as it happens (meldc's progress line). Steps
+/// may run at the same time on several threads (the GPU targets; the host and
+/// emulator libraries), so every method may be called from any thread.
+class CompileProgress {
+public:
+  virtual ~CompileProgress();
+  /// Step `name` started; it works through `kernels` kernels (0 when it
+  /// does not count them).
+  virtual void startStep(llvm::StringRef name, int64_t kernels) = 0;
+  /// `count` more kernels of step `name` are done.
+  virtual void kernelsDone(llvm::StringRef name, int64_t count) = 0;
+  /// Step `name` ended.
+  virtual void finishStep(llvm::StringRef name) = 0;
+};
 
 /// How meldc compiles.
 struct CompileOptions {
@@ -44,10 +63,14 @@ struct CompileOptions {
   /// Where to print ptxas's report per kernel and target (none when null).
   llvm::raw_ostream *report = nullptr;
   bool reportJSON = false;
-  /// Apply the pass manager's command-line options (--mlir-timing,
-  /// --mlir-print-ir-after-all, ...) to the pipelines; off for the compiles
+  /// Apply the pass manager's command-line options
+  /// (--mlir-print-ir-after-all, ...) to the pipelines; off for the compiles
   /// Meld runs internally (constant evaluation).
   bool useCommandLineOptions = true;
+  /// Where each step's time is recorded (meldc --mlir-timing), or null.
+  mlir::TimingScope *timing = nullptr;
+  /// Told of each step and of the kernels it has done, or null.
+  CompileProgress *progress = nullptr;
 };
 
 /// The GPU targets Meld compiles for.

@@ -70,7 +70,8 @@ std::vector<PtxasKernelInfo> meld::parsePtxasReport(llvm::StringRef log) {
 
 llvm::Expected<PtxasResult> meld::assemblePtx(llvm::StringRef ptx,
                                               llvm::StringRef chip,
-                                              llvm::StringRef ptxasPath) {
+                                              llvm::StringRef ptxasPath,
+                                              bool report) {
   llvm::SmallString<128> ptxPath, cubinPath, logPath;
   for (auto [path, suffix] : {std::pair{&ptxPath, "ptx"},
                               std::pair{&cubinPath, "cubin"},
@@ -91,8 +92,10 @@ llvm::Expected<PtxasResult> meld::assemblePtx(llvm::StringRef ptx,
     os << ptx;
   }
   std::string gpu = ("--gpu-name=" + chip).str();
-  llvm::StringRef args[] = {ptxasPath, "-v", "-O3", gpu, ptxPath, "-o",
-                            cubinPath};
+  llvm::SmallVector<llvm::StringRef, 7> args = {ptxasPath, "-O3", gpu,
+                                                ptxPath, "-o", cubinPath};
+  if (report)
+    args.push_back("-v");
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath,
                                                 logPath};
   std::string error;
@@ -119,7 +122,8 @@ llvm::Expected<PtxasResult> meld::assemblePtx(llvm::StringRef ptx,
   PtxasResult result;
   llvm::StringRef bytes = (*cubin)->getBuffer();
   result.cubin.assign(bytes.begin(), bytes.end());
-  result.kernels = parsePtxasReport(logText);
+  if (report)
+    result.kernels = parsePtxasReport(logText);
   return result;
 }
 
