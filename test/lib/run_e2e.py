@@ -3,6 +3,7 @@
 
     run_e2e.py FIXTURE.onnx --work DIR [--device cpu[,emu]] [--seed S] [--bin build/bin]
                [--tol 1e-4] [--vocab N] [--inputs DIR] [--argmax OUTPUT]
+               [--meldc-arg=ARG ...]
 
 Random inputs are made from the model's graph inputs (which must have static shapes):
   - float32: standard normal;
@@ -161,6 +162,9 @@ def main(argv=None):
     ap.add_argument("--argmax", metavar="OUTPUT", action="append", default=[],
                     help="also compare the argmax over the last axis of this output")
     ap.add_argument("--timeout", type=int, default=600, help="seconds per tool run")
+    ap.add_argument("--meldc-arg", action="append", default=[],
+                    help="an extra meldc argument (repeatable), e.g. "
+                         "--meldc-arg=--target=cpu")
     ap.add_argument("--weights-external", action="store_true",
                     help="compile with --weights=external and give meld-run the "
                          "initializers as a safetensors file")
@@ -203,7 +207,7 @@ def main(argv=None):
         np.save(path, value)
         run_cmd += ["--input", f"{name}={path}"]
 
-    compile_cmd = [meldc, args.model, "-o", artifact] + shape_args(model, feeds)
+    compile_cmd = [meldc, args.model, "-o", artifact] + shape_args(model, feeds) + args.meldc_arg
     if args.weights_external:
         compile_cmd.append("--weights=external")
         weights = os.path.join(args.work, "weights.safetensors")

@@ -71,8 +71,9 @@ struct Options {
       "target",
       cl::desc("GPU targets, comma-separated: sm_80, sm_86, sm_89, sm_90, "
                "sm_90a (default sm_80,sm_90a); the artifact carries PTX for "
-               "each, and cubins when ptxas is found"),
-      cl::value_desc("sm_XX,..."), cl::CommaSeparated, cl::cat(category)};
+               "each, and cubins when ptxas is found. 'cpu': no GPU target, "
+               "only the host code (always in the artifact)"),
+      cl::value_desc("sm_XX,...|cpu"), cl::CommaSeparated, cl::cat(category)};
   cl::opt<std::string> report{
       "report",
       cl::desc("Print, per kernel and target, the registers, spill bytes, "
@@ -94,7 +95,8 @@ struct Options {
   cl::opt<bool> emulator{
       "emulator",
       cl::desc("Include the GPU kernels compiled for the GPU emulator "
-               "(meld-run --device emu); --emulator=false leaves them out"),
+               "(meld-run --device emu). Default: on with GPU targets, off "
+               "with --target=cpu (where --emulator adds them)"),
       cl::init(true), cl::cat(category)};
   cl::opt<int64_t> threadsPerBlock{
       "threads-per-block",
@@ -223,21 +225,33 @@ int main(int argc, char **argv) {
 
   meld::CompileOptions compileOptions;
   compileOptions.timing = &timing;
-  if (!cli.targets.empty())
+  bool cpuOnly = llvm::is_contained(cli.targets, "cpu");
+  if (cpuOnly && cli.targets.size() != 1)
+    return usageError("--target=cpu names no GPU target and takes no other "
+                      "(the host code is in every artifact)");
+  if (cpuOnly)
+    compileOptions.targets.clear();
+  else if (!cli.targets.empty())
     compileOptions.targets.assign(cli.targets.begin(), cli.targets.end());
   for (const std::string &target : compileOptions.targets)
     if (!llvm::is_contained(meld::getSupportedTargets(), target))
-      return usageError("unknown target '" + target +
-                        "'; supported: " +
-                        llvm::join(meld::getSupportedTargets(), ", "));
+      return usageError("unknown target '" + target + "'; supported: " +
+                        llvm::join(meld::getSupportedTargets(), ", ") +
+                        ", or cpu");
   compileOptions.cudaPath = cli.cudaPath;
   compileOptions.threadsPerBlock = cli.threadsPerBlock;
-  compileOptions.emulator = cli.emulator;
+  // The emulator stands in for the GPU targets: without any, only asked for.
+  compileOptions.emulator = cli.emulator.getNumOccurrences()
+                                ? cli.emulator
+                                : !compileOptions.targets.empty();
   if (cli.weightsMode != "embedded" && cli.weightsMode != "external")
     return usageError("--weights takes 'embedded' or 'external', got '" +
                       cli.weightsMode + "'");
   compileOptions.externalWeights = cli.weightsMode == "external";
   if (cli.report.getNumOccurrences()) {
+    if (compileOptions.targets.empty())
+      return usageError("--report reports on GPU targets; --target=cpu has "
+                        "none");
     if (!cli.report.empty() && cli.report != "json")
       return usageError("--report takes no value or 'json', got '" +
                         cli.report + "'");
@@ -245,7 +259,8 @@ int main(int argc, char **argv) {
     compileOptions.reportJSON = cli.report == "json";
   }
   if (cli.emit == EmitKind::PTX && compileOptions.targets.size() != 1)
-    return usageError("--emit=ptx needs --target naming exactly one target");
+    return usageError("--emit=ptx needs --target naming exactly one GPU "
+                      "target");
 
   meld::ImportOptions importOptions;
   if (failed(parseImportOptions(cli, importOptions)))
