@@ -206,6 +206,20 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
+  // --help lists meldc's own options and the MLIR ones meldc supports for
+  // looking inside a compile; the rest (LLVM's backend options, most of
+  // MLIR's) still parse but are not listed.
+  cl::OptionCategory mlirCategory{
+      "MLIR options (timing and IR of every step)"};
+  for (llvm::StringRef name :
+       {"mlir-timing", "mlir-timing-display", "mlir-print-ir-after-all",
+        "mlir-print-ir-before-all", "mlir-print-ir-after-change",
+        "mlir-print-ir-after-failure", "mlir-print-ir-module-scope",
+        "mlir-print-debuginfo", "mlir-pass-statistics",
+        "mlir-disable-threading"})
+    if (cl::Option *option = cl::getRegisteredOptions().lookup(name))
+      option->addCategory(mlirCategory);
+  cl::HideUnrelatedOptions({&cli.category, &mlirCategory});
   cl::ParseCommandLineOptions(argc, argv,
                               "meldc: compiles an ONNX model with Meld\n");
 
