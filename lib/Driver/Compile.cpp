@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -28,43 +29,46 @@ llvm::ArrayRef<llvm::StringRef> meld::getSupportedTargets() {
 
 CompileProgress::~CompileProgress() = default;
 
-namespace {
-/// One step of a compile: timed under CompileOptions::timing and reported to
-/// CompileProgress. Steps may run on several threads at once.
-class Step {
-public:
-  Step(const CompileOptions &options, llvm::StringRef name,
-       int64_t kernels = 0)
-      : progress(options.progress), name(name.str()) {
-    if (options.timing)
-      timing = options.timing->nest(name);
-    if (progress)
-      progress->startStep(this->name, kernels);
-  }
-  ~Step() {
-    if (progress)
-      progress->finishStep(name);
-  }
-  Step(const Step &) = delete;
-  Step &operator=(const Step &) = delete;
+CompileStep::CompileStep(const CompileOptions &options, llvm::StringRef name)
+    : progress(options.progress), name(name.str()) {
+  if (options.timing)
+    timing = options.timing->nest(name);
+  if (progress)
+    progress->startStep(this->name);
+}
 
-  TimingScope &getTiming() { return timing; }
-  void kernelsDone(int64_t count) {
-    if (progress)
-      progress->kernelsDone(name, count);
-  }
+CompileStep::~CompileStep() {
+  if (progress)
+    progress->finishStep(name);
+}
+
+namespace {
+/// Reports the passes of a pipeline run on the module (not those nested on
+/// its functions) as the progress of its step.
+class PassProgress : public PassInstrumentation {
+public:
+  PassProgress(CompileStep &step, Operation *root, int64_t total)
+      : step(step), root(root), total(total) {}
+  void runAfterPass(Pass *pass, Operation *op) override { advance(op); }
+  void runAfterPassFailed(Pass *pass, Operation *op) override { advance(op); }
 
 private:
-  CompileProgress *progress;
-  std::string name;
-  TimingScope timing;
+  void advance(Operation *op) {
+    if (op == root)
+      step.getProgress()->stepProgress(step.getName(), ++done, total,
+                                       "passes");
+  }
+  CompileStep &step;
+  Operation *root;
+  int64_t total;
+  int64_t done = 0;
 };
 } // namespace
 
 /// Runs the pipeline `build` adds on `module` as `step`, with meldc's pass
 /// manager command-line options (--mlir-print-ir-after, ...) unless `options`
 /// says otherwise; the passes are timed under the step.
-static LogicalResult runPipeline(ModuleOp module, Step &step,
+static LogicalResult runPipeline(ModuleOp module, CompileStep &step,
                                  llvm::function_ref<void(OpPassManager &)> build,
                                  const CompileOptions &options) {
   PassManager pm(module.getContext());
@@ -73,6 +77,9 @@ static LogicalResult runPipeline(ModuleOp module, Step &step,
     return failure();
   pm.enableTiming(step.getTiming());
   build(pm);
+  if (step.getProgress())
+    pm.addInstrumentation(std::make_unique<PassProgress>(
+        step, module, llvm::size(pm.getPasses())));
   return pm.run(module);
 }
 
@@ -86,7 +93,7 @@ static void setGpuOptions(MeldGpuPipelineOptions &gpu,
 
 LogicalResult meld::lowerGraphToTile(ModuleOp module,
                                      const CompileOptions &options) {
-  Step step(options, "tile kernels");
+  CompileStep step(options, "tile kernels");
   return runPipeline(
       module, step,
       [](OpPassManager &pm) {
@@ -98,13 +105,13 @@ LogicalResult meld::lowerGraphToTile(ModuleOp module,
 
 LogicalResult meld::lowerTileToHost(ModuleOp module,
                                     const CompileOptions &options) {
-  Step step(options, "host kernels");
+  CompileStep step(options, "host kernels");
   return runPipeline(module, step, buildMeldCpuPipeline, options);
 }
 
 LogicalResult meld::lowerTileToGPU(ModuleOp module,
                                    const CompileOptions &options) {
-  Step step(options, "GPU kernels");
+  CompileStep step(options, "GPU kernels");
   MeldGpuPipelineOptions gpu;
   setGpuOptions(gpu, options, "sm_80");
   return runPipeline(
@@ -118,7 +125,7 @@ LogicalResult meld::lowerTileToGPU(ModuleOp module,
 static FailureOr<std::string> lowerGPUToPTX(ModuleOp module,
                                             llvm::StringRef chip,
                                             const CompileOptions &options) {
-  Step step(options, ("PTX " + chip).str());
+  CompileStep step(options, ("PTX " + chip).str());
   MeldGpuPipelineOptions gpu;
   setGpuOptions(gpu, options, chip);
   if (failed(runPipeline(
@@ -163,7 +170,7 @@ static LogicalResult planArtifact(ModuleOp module, const WeightStore &weights,
                                   ArtifactSpec &spec) {
   if (failed(lowerGraphToTile(module, options)))
     return failure();
-  Step step(options, "launch plan");
+  CompileStep step(options, "launch plan");
   auto lookup = [&](llvm::StringRef handle) -> llvm::Expected<WeightSource> {
     const WeightStore::Entry *entry = weights.lookup(handle);
     if (!entry)
@@ -236,79 +243,138 @@ static void printReport(llvm::ArrayRef<ReportRow> rows, bool json,
                     : std::string("-"));
 }
 
-/// Adds the GPU kernels of the tile module `module` to `spec`: launch
-/// geometry, then PTX (and a cubin, where ptxas exists) for every target.
-/// With the emulator, `emuModule` receives the kernels as host code in the
-/// LLVM dialect (compiled to a shared object by the caller).
-static LogicalResult addGPUModules(ModuleOp module,
+/// Compiles the LLVM-dialect `module` into a shared object as step `name`,
+/// reporting the kernels done.
+static llvm::Expected<std::vector<uint8_t>>
+compileLibrary(ModuleOp module, llvm::StringRef name,
+               const CompileOptions &options) {
+  CompileStep step(options, name);
+  HostObjectOptions host = options.host;
+  if (CompileProgress *progress = step.getProgress())
+    host.progress = [&step, progress](int64_t done, int64_t total) {
+      progress->stepProgress(step.getName(), done, total, "kernels");
+    };
+  return emitHostSharedObject(module, host);
+}
+
+namespace {
+/// What compiling one GPU target gives.
+struct TargetResult {
+  FailureOr<std::string> ptx = failure();
+  std::optional<llvm::Expected<PtxasResult>> assembled;
+};
+} // namespace
+
+/// Compiles the graph-dialect `module` (modified in place) into `spec`.
+///
+/// After the tile kernels and the launch plan, up to four chains of steps are
+/// independent, each on its own copy of the kernels, and run at the same time
+/// on their own threads: PTX then a cubin for each GPU target, the emulator's
+/// kernels then their library, and (on this thread) the host kernels then
+/// their library. The libraries are compiled in parts on a thread pool.
+static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
                                    const CompileOptions &options,
-                                   ArtifactSpec &spec,
-                                   OwningOpRef<ModuleOp> &emuModule) {
-  if (options.targets.empty() && !options.emulator)
-    return success();
-  OwningOpRef<ModuleOp> kernels = module.clone();
-  if (failed(lowerTileToGPU(*kernels, options)))
+                                   ArtifactSpec &spec) {
+  // The threads share the context: every dialect they use is loaded here,
+  // before any starts.
+  MLIRContext *context = module.getContext();
+  loadPipelineDialects(*context);
+  size_t loadedDialects = context->getLoadedDialects().size();
+
+  if (failed(planArtifact(module, weights, options, spec)))
     return failure();
-  // Launch geometry: the block each kernel was built for.
+
+  // The GPU kernels, shared by the targets and the emulator, and the launch
+  // geometry: the block each kernel was built for.
+  OwningOpRef<ModuleOp> kernels;
   llvm::StringMap<int64_t> geometry;
-  kernels->walk([&](gpu::GPUFuncOp func) {
-    int64_t threads = 1;
-    if (auto block = func.getKnownBlockSize())
-      threads = (*block)[0];
-    geometry[func.getName()] = threads;
-  });
-  for (ArtifactLaunch &launch : spec.launches) {
-    auto it = geometry.find(launch.kernel);
-    if (it == geometry.end())
-      return module.emitError("no GPU kernel for launch of '")
-             << launch.kernel << "'";
-    launch.block = {static_cast<uint32_t>(it->second), 1, 1};
-    // The kernels declare their shared memory statically: no dynamic shared
-    // memory at launch.
-    launch.sharedMemoryBytes = 0;
-  }
-
-  // The GPU emulator's code: the same kernels, at the NVVM level, as host
-  // code.
-  if (options.emulator) {
-    Step step(options, "emulator kernels");
-    emuModule = kernels->clone();
-    if (failed(runPipeline(*emuModule, step, buildMeldEmuPipeline, options)))
+  if (!options.targets.empty() || options.emulator) {
+    kernels = module.clone();
+    if (failed(lowerTileToGPU(*kernels, options)))
       return failure();
+    kernels->walk([&](gpu::GPUFuncOp func) {
+      int64_t threads = 1;
+      if (auto block = func.getKnownBlockSize())
+        threads = (*block)[0];
+      geometry[func.getName()] = threads;
+    });
+    for (ArtifactLaunch &launch : spec.launches) {
+      auto it = geometry.find(launch.kernel);
+      if (it == geometry.end())
+        return module.emitError("no GPU kernel for launch of '")
+               << launch.kernel << "'";
+      launch.block = {static_cast<uint32_t>(it->second), 1, 1};
+      // The kernels declare their shared memory statically: no dynamic
+      // shared memory at launch.
+      launch.sharedMemoryBytes = 0;
+    }
   }
-
   std::optional<std::string> ptxas = findPtxas(options.cudaPath);
   if (!ptxas && options.report)
     return module.emitError("--report needs ptxas: no CUDA toolkit at '")
            << options.cudaPath << "' and none on PATH";
 
-  // The targets compile at the same time, each from its own copy of the
-  // kernels: PTX in-process, then a cubin from ptxas.
-  struct TargetResult {
-    FailureOr<std::string> ptx = failure();
-    std::optional<llvm::Expected<PtxasResult>> assembled;
-  };
-  std::vector<OwningOpRef<ModuleOp>> copies;
+  // Every chain's copy, made before any thread starts.
+  std::vector<OwningOpRef<ModuleOp>> targetKernels;
   for (size_t i = 0; i < options.targets.size(); ++i)
-    copies.push_back(kernels->clone());
-  std::vector<std::future<TargetResult>> futures;
-  for (auto [target, copy] : llvm::zip_equal(options.targets, copies)) {
-    ModuleOp perTarget = *copy;
-    futures.push_back(std::async(std::launch::async, [&, perTarget,
-                                                      chip = target] {
-      TargetResult result;
-      result.ptx = lowerGPUToPTX(perTarget, chip, options);
-      if (succeeded(result.ptx) && ptxas) {
-        Step step(options, "cubin " + chip);
-        result.assembled = assemblePtx(*result.ptx, chip, *ptxas,
-                                       /*report=*/options.report != nullptr);
-      }
-      return result;
-    }));
-  }
-  std::vector<ReportRow> report;
+    targetKernels.push_back(kernels->clone());
+  OwningOpRef<ModuleOp> emuModule;
+  if (options.emulator)
+    emuModule = std::move(kernels);
+
+  // Each GPU target: PTX in-process, then a cubin from ptxas.
+  std::vector<std::future<TargetResult>> targets;
+  for (auto [target, copy] : llvm::zip_equal(options.targets, targetKernels))
+    targets.push_back(std::async(
+        std::launch::async, [&, perTarget = *copy, chip = target] {
+          TargetResult result;
+          result.ptx = lowerGPUToPTX(perTarget, chip, options);
+          if (succeeded(result.ptx) && ptxas) {
+            CompileStep step(options, "cubin " + chip);
+            result.assembled =
+                assemblePtx(*result.ptx, chip, *ptxas,
+                            /*report=*/options.report != nullptr);
+          }
+          return result;
+        }));
+  // The emulator: the GPU kernels at the NVVM level, as host code.
+  std::future<std::optional<llvm::Expected<std::vector<uint8_t>>>> emulator;
+  if (emuModule)
+    emulator = std::async(
+        std::launch::async,
+        [&]() -> std::optional<llvm::Expected<std::vector<uint8_t>>> {
+          {
+            CompileStep step(options, "emulator kernels");
+            if (failed(runPipeline(*emuModule, step, buildMeldEmuPipeline,
+                                   options)))
+              return std::nullopt;
+          }
+          return compileLibrary(*emuModule, "emulator library", options);
+        });
+  // The host code, here.
+  std::optional<llvm::Expected<std::vector<uint8_t>>> host;
+  if (succeeded(lowerTileToHost(module, options)))
+    host = compileLibrary(module, "host library", options);
+
+  // The artifact's modules: PTX and cubin of each target, the emulator's,
+  // the host's.
   bool ok = true;
-  for (auto [target, future] : llvm::zip_equal(options.targets, futures)) {
+  auto take = [&](std::optional<llvm::Expected<std::vector<uint8_t>>> &library,
+                  llvm::StringRef target) {
+    if (!library) {
+      ok = false;
+      return;
+    }
+    if (!*library) {
+      emitError(module.getLoc()) << llvm::toString(library->takeError());
+      ok = false;
+      return;
+    }
+    spec.modules.push_back({target.str(), "elf-shared-object",
+                            std::move(**library)});
+  };
+  std::vector<ReportRow> report;
+  for (auto [target, future] : llvm::zip_equal(options.targets, targets)) {
     TargetResult result = future.get();
     if (failed(result.ptx)) {
       ok = false;
@@ -334,64 +400,19 @@ static LogicalResult addGPUModules(ModuleOp module,
                                                 kernel.sharedBytes)});
     }
   }
+  if (emulator.valid()) {
+    auto library = emulator.get();
+    take(library, "emu");
+  }
+  take(host, "host");
+  if (context->getLoadedDialects().size() != loadedDialects)
+    return emitError(module.getLoc())
+           << "internal error: a dialect was loaded while compiling on "
+              "several threads (meld::loadPipelineDialects misses it)";
   if (!ok)
     return failure();
   if (options.report)
     printReport(report, options.reportJSON, *options.report);
-  return success();
-}
-
-/// Compiles the graph-dialect `module` (modified in place) into `spec`.
-static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
-                                   const CompileOptions &options,
-                                   ArtifactSpec &spec) {
-  // The GPU targets, and then the host and emulator libraries, compile on
-  // several threads that share the context: every dialect they use is loaded
-  // here, before any starts.
-  MLIRContext *context = module.getContext();
-  loadPipelineDialects(*context);
-  size_t loadedDialects = context->getLoadedDialects().size();
-  auto checkNoDialectLoaded = [&]() -> LogicalResult {
-    if (context->getLoadedDialects().size() == loadedDialects)
-      return success();
-    return emitError(module.getLoc())
-           << "internal error: a dialect was loaded while compiling on "
-              "several threads (meld::loadPipelineDialects misses it)";
-  };
-
-  if (failed(planArtifact(module, weights, options, spec)))
-    return failure();
-  OwningOpRef<ModuleOp> emuModule;
-  if (failed(addGPUModules(module, options, spec, emuModule)) ||
-      failed(checkNoDialectLoaded()))
-    return failure();
-  if (failed(lowerTileToHost(module, options)))
-    return failure();
-
-  // LLVM compiles the CPU kernels and the emulator's at the same time: the
-  // two modules are independent, each with its own LLVMContext.
-  std::future<llvm::Expected<std::vector<uint8_t>>> emuLibrary;
-  if (emuModule)
-    emuLibrary = std::async(std::launch::async, [&] {
-      Step step(options, "emulator library");
-      return emitHostSharedObject(*emuModule, options.host);
-    });
-  auto library = [&] {
-    Step step(options, "host library");
-    return emitHostSharedObject(module, options.host);
-  }();
-  if (emuModule) {
-    auto emu = emuLibrary.get();
-    if (!emu)
-      return emitError(module.getLoc()) << llvm::toString(emu.takeError());
-    spec.modules.push_back({"emu", "elf-shared-object", std::move(*emu)});
-  }
-  if (!library)
-    return emitError(module.getLoc())
-           << llvm::toString(library.takeError());
-  spec.modules.push_back({"host", "elf-shared-object", std::move(*library)});
-  if (failed(checkNoDialectLoaded()))
-    return failure();
   return success();
 }
 
@@ -402,7 +423,7 @@ LogicalResult meld::compileToArtifact(ModuleOp module,
   ArtifactSpec spec;
   if (failed(buildArtifact(module, weights, options, spec)))
     return failure();
-  Step step(options, "artifact");
+  CompileStep step(options, "artifact");
   if (llvm::Error err = writeArtifact(spec, path))
     return emitError(module.getLoc())
            << "cannot write '" << path << "': " << llvm::toString(std::move(err));

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "meld/Driver/Compile.h"
+#include "meld/Driver/Progress.h"
 #include "meld/Driver/ConstantEvaluator.h"
 #include "meld/Import/ONNX.h"
 #include "meld/InitAllDialects.h"
@@ -102,6 +103,22 @@ struct Options {
       "threads-per-block",
       cl::desc("Threads of each GPU block (a multiple of 32)"), cl::init(128),
       cl::cat(category)};
+  cl::opt<bool> quiet{
+      "quiet",
+      cl::desc("Print no progress line (one is shown on a terminal while a "
+               "compile takes more than a second)"),
+      cl::cat(category)};
+  cl::opt<bool> progress{
+      "progress",
+      cl::desc("Print progress even when stderr is not a terminal: a line "
+               "per step started or ended, and per pass (for logs and "
+               "tests)"),
+      cl::Hidden, cl::cat(category)};
+  cl::opt<int64_t> kernelsPerPart{
+      "kernels-per-part",
+      cl::desc("Host and emulator libraries of more kernels are compiled in "
+               "parts of about this many, on several threads"),
+      cl::init(64), cl::Hidden, cl::cat(category)};
   cl::list<std::string> shapes{
       "shape",
       cl::desc("Fix the shape of graph input NAME, e.g. input_ids=1x41 "
@@ -227,8 +244,12 @@ int main(int argc, char **argv) {
   meld::registerAllDialects(registry);
   MLIRContext context(registry);
   context.printOpOnDiagnostic(false);
-  context.getDiagEngine().registerHandler([](Diagnostic &diag) {
-    printDiagnostic(diag);
+  std::optional<meld::ProgressLine> progress;
+  context.getDiagEngine().registerHandler([&](Diagnostic &diag) {
+    if (progress)
+      progress->printAbove([&](llvm::raw_ostream &) { printDiagnostic(diag); });
+    else
+      printDiagnostic(diag);
     return success();
   });
 
@@ -254,6 +275,9 @@ int main(int argc, char **argv) {
                         ", or cpu");
   compileOptions.cudaPath = cli.cudaPath;
   compileOptions.threadsPerBlock = cli.threadsPerBlock;
+  if (cli.kernelsPerPart < 1)
+    return usageError("--kernels-per-part must be at least 1");
+  compileOptions.host.kernelsPerPart = cli.kernelsPerPart;
   // The emulator stands in for the GPU targets: without any, only asked for.
   compileOptions.emulator = cli.emulator.getNumOccurrences()
                                 ? cli.emulator
@@ -285,9 +309,21 @@ int main(int argc, char **argv) {
   // What the folders do not evaluate is computed by Meld's own CPU kernels.
   importOptions.evaluator = meld::makeConstantEvaluator(compileOptions);
   meld::WeightStore weights;
+  // Progress: on a terminal, unless --quiet; --progress forces it (one line
+  // per event where stderr is not a terminal).
+  bool terminal = llvm::errs().is_displayed();
+  if (cli.progress || (terminal && !cli.quiet)) {
+    progress.emplace(llvm::errs(),
+                     terminal ? meld::ProgressLine::Mode::Terminal
+                              : meld::ProgressLine::Mode::Lines,
+                     cli.progress ? std::chrono::milliseconds(0)
+                                  : std::chrono::seconds(1));
+    compileOptions.progress = &*progress;
+  }
+
   OwningOpRef<ModuleOp> module;
   {
-    TimingScope importTiming = timing.nest("import");
+    meld::CompileStep importStep(compileOptions, "import");
     module = meld::importONNXModel(cli.input, context, importOptions, weights);
     if (!module || failed(verify(*module)))
       return 1;

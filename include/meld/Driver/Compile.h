@@ -15,6 +15,7 @@
 #include "meld/Target/HostObject.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/Timing.h"
 
 #include <string>
 #include <vector>
@@ -24,10 +25,6 @@ class raw_ostream;
 class raw_pwrite_stream;
 } // namespace llvm
 
-namespace mlir {
-class TimingScope;
-} // namespace mlir
-
 namespace meld {
 
 /// Told what a compile is doing, as it happens (meldc's progress line). Steps
@@ -36,11 +33,12 @@ namespace meld {
 class CompileProgress {
 public:
   virtual ~CompileProgress();
-  /// Step `name` started; it works through `kernels` kernels (0 when it
-  /// does not count them).
-  virtual void startStep(llvm::StringRef name, int64_t kernels) = 0;
-  /// `count` more kernels of step `name` are done.
-  virtual void kernelsDone(llvm::StringRef name, int64_t count) = 0;
+  /// Step `name` started.
+  virtual void startStep(llvm::StringRef name) = 0;
+  /// `done` of the `total` units (`unit`: "passes", "kernels") of step
+  /// `name` are done.
+  virtual void stepProgress(llvm::StringRef name, int64_t done, int64_t total,
+                            llvm::StringRef unit) = 0;
   /// Step `name` ended.
   virtual void finishStep(llvm::StringRef name) = 0;
 };
@@ -71,6 +69,26 @@ struct CompileOptions {
   mlir::TimingScope *timing = nullptr;
   /// Told of each step and of the kernels it has done, or null.
   CompileProgress *progress = nullptr;
+};
+
+/// One step of a compile, from construction to destruction: timed under
+/// CompileOptions::timing (--mlir-timing) and reported to
+/// CompileOptions::progress. Steps may run on several threads at once.
+class CompileStep {
+public:
+  CompileStep(const CompileOptions &options, llvm::StringRef name);
+  ~CompileStep();
+  CompileStep(const CompileStep &) = delete;
+  CompileStep &operator=(const CompileStep &) = delete;
+
+  mlir::TimingScope &getTiming() { return timing; }
+  CompileProgress *getProgress() { return progress; }
+  llvm::StringRef getName() const { return name; }
+
+private:
+  CompileProgress *progress;
+  std::string name;
+  mlir::TimingScope timing;
 };
 
 /// The GPU targets Meld compiles for.

@@ -13,6 +13,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,14 @@ struct HostObjectOptions {
   std::string cpu = "x86-64";
   /// The linker producing the shared object (ld.lld).
   std::string linker;
+  /// A module with more kernels is split into parts of about this many,
+  /// optimized and compiled on several threads at once.
+  int64_t kernelsPerPart = 64;
+  /// Threads compiling parts (0: one per hardware thread).
+  unsigned threads = 0;
+  /// Called (from any thread) with the number of kernels compiled so far and
+  /// their total, as parts finish.
+  std::function<void(int64_t done, int64_t total)> progress;
 };
 
 /// Writes the LLVM IR of `module` (LLVM dialect) to `os`, optimized as
@@ -38,7 +47,8 @@ llvm::Error emitHostLLVMIR(mlir::ModuleOp module, llvm::raw_ostream &os,
                            const HostObjectOptions &options = {});
 
 /// Compiles `module` (LLVM dialect) to an ELF shared object exporting every
-/// kernel with Meld's CPU kernel ABI.
+/// kernel with Meld's CPU kernel ABI. A module of many kernels is compiled in
+/// parts, on several threads (HostObjectOptions::kernelsPerPart).
 llvm::Expected<std::vector<uint8_t>>
 emitHostSharedObject(mlir::ModuleOp module,
                      const HostObjectOptions &options = {});

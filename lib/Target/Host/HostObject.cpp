@@ -9,6 +9,8 @@
 #include "mlir/Target/LLVMIR/LLVMTranslationInterface.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -17,13 +19,17 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
 
+#include <algorithm>
 #include <mutex>
+#include <optional>
 
 #ifndef MELD_DEFAULT_LINKER
 #define MELD_DEFAULT_LINKER "ld.lld"
@@ -33,11 +39,70 @@ using namespace mlir;
 
 namespace {
 
-/// Translates `module` to LLVM IR for the host and optimizes it.
+/// The target machine host code is generated for.
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const meld::HostObjectOptions &options) {
+  llvm::Triple triple(llvm::sys::getProcessTriple());
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return llvm::createStringError("no LLVM target for '" + triple.str() +
+                                   "': " + error);
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, options.cpu, "", targetOptions, llvm::Reloc::PIC_,
+      std::nullopt,
+      options.optLevel >= 2 ? llvm::CodeGenOptLevel::Aggressive
+                            : llvm::CodeGenOptLevel::Default));
+  if (!machine)
+    return llvm::createStringError("cannot create a target machine for '" +
+                                   triple.str() + "'");
+  return std::move(machine);
+}
+
+/// Runs LLVM's optimization pipeline on `llvmModule`.
+llvm::Error optimize(llvm::Module &llvmModule, llvm::TargetMachine &machine,
+                     const meld::HostObjectOptions &options) {
+  auto transform = makeOptimizingTransformer(options.optLevel,
+                                             /*sizeLevel=*/0, &machine);
+  return transform(&llvmModule);
+}
+
+/// Generates the object code of `llvmModule` into the file at `path`.
+llvm::Error emitObjectFile(llvm::Module &llvmModule,
+                           llvm::TargetMachine &machine,
+                           llvm::StringRef path) {
+  std::error_code ec;
+  llvm::raw_fd_ostream object(path, ec);
+  if (ec)
+    return llvm::createStringError(ec, "cannot write '" + path + "'");
+  llvm::legacy::PassManager codegen;
+  if (machine.addPassesToEmitFile(codegen, object, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError("the target cannot emit object files");
+  codegen.run(llvmModule);
+  return llvm::Error::success();
+}
+
+/// The kernels of `llvmModule`: the functions it defines and exports.
+int64_t countKernels(const llvm::Module &llvmModule) {
+  return llvm::count_if(llvmModule, [](const llvm::Function &f) {
+    return !f.isDeclaration() && !f.hasLocalLinkage() &&
+           f.getVisibility() == llvm::GlobalValue::DefaultVisibility;
+  });
+}
+
+} // namespace
+
+namespace {
+
+/// Translates `module` to LLVM IR for the host, with the target machine the
+/// module's code is generated with.
 llvm::Expected<std::unique_ptr<llvm::Module>>
-translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContext,
-                     const meld::HostObjectOptions &options,
-                     std::unique_ptr<llvm::TargetMachine> &machine) {
+translateForHost(ModuleOp module, llvm::LLVMContext &llvmContext,
+                 const meld::HostObjectOptions &options,
+                 std::unique_ptr<llvm::TargetMachine> &machine) {
   // Registering the target is not thread-safe, and meldc compiles several
   // host libraries at once.
   static std::once_flag initialized;
@@ -65,31 +130,26 @@ translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContext,
   if (!llvmModule)
     return llvm::createStringError("cannot translate the host kernels to "
                                    "LLVM IR");
-
-  llvm::Triple triple(llvm::sys::getProcessTriple());
-  std::string error;
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    return llvm::createStringError("no LLVM target for '" + triple.str() +
-                                   "': " + error);
-  llvm::TargetOptions targetOptions;
-  machine.reset(target->createTargetMachine(
-      triple, options.cpu, "", targetOptions, llvm::Reloc::PIC_,
-      std::nullopt,
-      options.optLevel >= 2 ? llvm::CodeGenOptLevel::Aggressive
-                            : llvm::CodeGenOptLevel::Default));
-  if (!machine)
-    return llvm::createStringError("cannot create a target machine for '" +
-                                   triple.str() + "'");
-  llvmModule->setTargetTriple(triple);
+  auto created = createTargetMachine(options);
+  if (!created)
+    return created.takeError();
+  machine = std::move(*created);
+  llvmModule->setTargetTriple(machine->getTargetTriple());
   llvmModule->setDataLayout(machine->createDataLayout());
-
-  auto optimize = makeOptimizingTransformer(options.optLevel,
-                                            /*sizeLevel=*/0, machine.get());
-  if (llvm::Error err = optimize(llvmModule.get()))
-    return std::move(err);
   return std::move(llvmModule);
+}
+
+/// Translates `module` to LLVM IR for the host and optimizes it.
+llvm::Expected<std::unique_ptr<llvm::Module>>
+translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContext,
+                     const meld::HostObjectOptions &options,
+                     std::unique_ptr<llvm::TargetMachine> &machine) {
+  auto llvmModule = translateForHost(module, llvmContext, options, machine);
+  if (!llvmModule)
+    return llvmModule.takeError();
+  if (llvm::Error err = optimize(**llvmModule, *machine, options))
+    return std::move(err);
+  return llvmModule;
 }
 
 } // namespace
@@ -109,34 +169,98 @@ llvm::Expected<std::vector<uint8_t>>
 meld::emitHostSharedObject(ModuleOp module, const HostObjectOptions &options) {
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::TargetMachine> machine;
-  auto llvmModule = translateAndOptimize(module, llvmContext, options, machine);
-  if (!llvmModule)
-    return llvmModule.takeError();
+  auto translated = translateForHost(module, llvmContext, options, machine);
+  if (!translated)
+    return translated.takeError();
+  std::unique_ptr<llvm::Module> llvmModule = std::move(*translated);
+  int64_t kernels = countKernels(*llvmModule);
+  auto report = [&](int64_t done) {
+    if (options.progress)
+      options.progress(done, kernels);
+  };
 
-  // Object code into a temporary file, then linked into a shared object.
-  llvm::SmallString<128> objectPath, libraryPath;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-          "meld-host", "o", objectPath))
-    return llvm::createStringError(ec, "cannot create a temporary file");
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-          "meld-host", "so", libraryPath)) {
-    llvm::sys::fs::remove(objectPath);
-    return llvm::createStringError(ec, "cannot create a temporary file");
-  }
+  // Temporary files: the objects, then the shared object linked from them.
+  std::vector<llvm::SmallString<128>> paths;
   auto cleanup = llvm::make_scope_exit([&] {
-    llvm::sys::fs::remove(objectPath);
-    llvm::sys::fs::remove(libraryPath);
+    for (const llvm::SmallString<128> &path : paths)
+      llvm::sys::fs::remove(path);
   });
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream object(objectPath, ec);
-    if (ec)
-      return llvm::createStringError(ec, "cannot write '" + objectPath + "'");
-    llvm::legacy::PassManager codegen;
-    if (machine->addPassesToEmitFile(codegen, object, nullptr,
-                                     llvm::CodeGenFileType::ObjectFile))
-      return llvm::createStringError("the target cannot emit object files");
-    codegen.run(**llvmModule);
+  auto createTemporary = [&](llvm::StringRef suffix) -> llvm::Error {
+    paths.emplace_back();
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "meld-host", suffix, paths.back()))
+      return llvm::createStringError(ec, "cannot create a temporary file");
+    return llvm::Error::success();
+  };
+  if (llvm::Error err = createTemporary("so"))
+    return std::move(err);
+  std::string libraryPath = paths.back().str().str();
+
+  // Many kernels: the module is split into parts (a kernel's code depends on
+  // nothing else's), each optimized and compiled on its own thread in its own
+  // LLVMContext; the linker joins them. One part: compiled as it is.
+  unsigned parts = std::clamp<int64_t>(
+      kernels / std::max<int64_t>(options.kernelsPerPart, 1), 1, 256);
+  if (parts == 1) {
+    if (llvm::Error err = optimize(*llvmModule, *machine, options))
+      return std::move(err);
+    if (llvm::Error err = createTemporary("o"))
+      return std::move(err);
+    if (llvm::Error err =
+            emitObjectFile(*llvmModule, *machine, paths.back()))
+      return std::move(err);
+    report(kernels);
+  } else {
+    // Parts travel as bitcode: an LLVMContext is not shared by threads.
+    // Local symbols used by several parts become hidden globals.
+    std::vector<llvm::SmallString<0>> bitcode;
+    llvm::SplitModule(
+        *llvmModule, parts,
+        [&](std::unique_ptr<llvm::Module> part) {
+          llvm::raw_svector_ostream os(bitcode.emplace_back());
+          llvm::WriteBitcodeToFile(*part, os);
+        },
+        /*PreserveLocals=*/false, /*RoundRobin=*/true);
+    llvmModule.reset();
+    size_t firstObject = paths.size();
+    for (size_t i = 0; i < bitcode.size(); ++i)
+      if (llvm::Error err = createTemporary("o"))
+        return std::move(err);
+
+    std::mutex mutex;
+    int64_t done = 0;
+    std::vector<std::optional<llvm::Error>> errors(bitcode.size());
+    llvm::StdThreadPool pool(llvm::hardware_concurrency(options.threads));
+    for (size_t i = 0; i < bitcode.size(); ++i)
+      pool.async([&, i] {
+        auto compile = [&]() -> llvm::Error {
+          llvm::LLVMContext partContext;
+          auto part = llvm::parseBitcodeFile(
+              llvm::MemoryBufferRef(bitcode[i].str(), "part"), partContext);
+          if (!part)
+            return part.takeError();
+          int64_t partKernels = countKernels(**part);
+          auto partMachine = createTargetMachine(options);
+          if (!partMachine)
+            return partMachine.takeError();
+          if (llvm::Error err = optimize(**part, **partMachine, options))
+            return err;
+          if (llvm::Error err = emitObjectFile(**part, **partMachine,
+                                               paths[firstObject + i]))
+            return err;
+          std::lock_guard<std::mutex> lock(mutex);
+          done += partKernels;
+          report(done);
+          return llvm::Error::success();
+        };
+        errors[i] = compile();
+      });
+    pool.wait();
+    llvm::Error all = llvm::Error::success();
+    for (std::optional<llvm::Error> &err : errors)
+      all = llvm::joinErrors(std::move(all), std::move(*err));
+    if (all)
+      return std::move(all);
   }
 
   std::string linker = options.linker.empty() ? MELD_DEFAULT_LINKER
@@ -149,8 +273,10 @@ meld::emitHostSharedObject(ModuleOp module, const HostObjectOptions &options) {
     linker = *found;
   }
   std::string errorMessage;
-  llvm::StringRef args[] = {linker, "-shared", "--no-undefined-version",
-                            "-o", libraryPath, objectPath};
+  llvm::SmallVector<llvm::StringRef> args = {
+      linker, "-shared", "--no-undefined-version", "-o", libraryPath};
+  for (size_t i = 1; i < paths.size(); ++i)
+    args.push_back(paths[i]);
   int rc = llvm::sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0,
                                      &errorMessage);
   if (rc != 0)
