@@ -121,8 +121,10 @@ struct Options {
       cl::init(64), cl::Hidden, cl::cat(category)};
   cl::list<std::string> shapes{
       "shape",
-      cl::desc("Fix the shape of graph input NAME, e.g. input_ids=1x41 "
-               "(needed for symbolic dimensions; repeatable)"),
+      cl::desc("Fix the shape of graph input NAME, e.g. input_ids=1x41, or "
+               "symbolic dimension NAME (an ONNX dim_param) in every input "
+               "that has it, e.g. seq=37 (needed for symbolic dimensions; "
+               "repeatable)"),
       cl::value_desc("NAME=DIMS"), cl::cat(category)};
 };
 
@@ -195,7 +197,11 @@ LogicalResult parseImportOptions(const Options &cli,
       }
       shape.push_back(dim);
     }
-    options.inputShapes[name] = std::move(shape);
+    auto [it, inserted] = options.inputShapes.try_emplace(name, shape);
+    if (!inserted && it->second != shape) {
+      usageError("--shape " + name + " is given twice, with different values");
+      return failure();
+    }
   }
   return success();
 }

@@ -78,7 +78,10 @@ struct ImportOptions {
   /// `graph.constant` and leaves the function signature.
   llvm::StringMap<std::string> constInputs;
   /// Shapes of graph inputs (`meldc --shape NAME=1x41`), replacing the
-  /// model's declared shape (needed where it has symbolic dimensions).
+  /// model's declared shape (needed where it has symbolic dimensions). A key
+  /// may instead name a symbolic dimension (an ONNX dim_param) with one value
+  /// (`--shape seq=37`): every input dimension of that name takes it. A name
+  /// that is both an input and a dimension is an error.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
   /// Initializers (and Constant nodes) with at most this many elements become
   /// `graph.constant`; larger ones become `graph.weight`. Tensors whose values

@@ -567,13 +567,22 @@ Importer::getInputType(const onnx::ValueInfoProto &info) {
         return mlir::emitError(fileLoc)
                << "--shape " << name << " gives " << shape.size()
                << " dimensions but the input has rank " << declared.dim_size();
-      for (int i = 0; i < declared.dim_size(); ++i)
-        if (declared.dim(i).has_dim_value() &&
-            declared.dim(i).dim_value() != shape[i])
+      for (int i = 0; i < declared.dim_size(); ++i) {
+        const onnx::TensorShapeProto::Dimension &dim = declared.dim(i);
+        if (dim.has_dim_value() && dim.dim_value() != shape[i])
           return mlir::emitError(fileLoc)
                  << "--shape " << name << " sets dimension " << i << " to "
                  << shape[i] << " but the model fixes it to "
-                 << declared.dim(i).dim_value();
+                 << dim.dim_value();
+        auto named = dim.has_dim_param() ? dimValues.find(dim.dim_param())
+                                         : dimValues.end();
+        if (named != dimValues.end() && named->second != shape[i])
+          return mlir::emitError(fileLoc)
+                 << "--shape " << name << " sets dimension " << i << " ('"
+                 << named->getKey() << "') to " << shape[i] << " but --shape "
+                 << named->getKey() << "=" << named->second << " fixes it to "
+                 << named->second;
+      }
     }
     if (!getCheckedNumElements(shape))
       return mlir::emitError(fileLoc)
@@ -592,18 +601,31 @@ Importer::getInputType(const onnx::ValueInfoProto &info) {
       shape.push_back(dim.dim_value());
       continue;
     }
+    bool symbolic = dim.has_dim_param() && !dim.dim_param().empty();
+    if (symbolic) {
+      auto named = dimValues.find(dim.dim_param());
+      if (named != dimValues.end()) {
+        shape.push_back(named->second);
+        continue;
+      }
+    }
     InFlightDiagnostic diag = mlir::emitError(fileLoc);
     diag << "input '" << name << "' has ";
-    if (dim.has_dim_param() && !dim.dim_param().empty())
-      diag << "a symbolic dimension '" << dim.dim_param() << "'";
+    if (symbolic)
+      diag << "a symbolic dimension '" << dim.dim_param() << "' (dimension "
+           << i << "); fix it with --shape " << dim.dim_param()
+           << "=N, or the input's shape with --shape " << name << "=";
     else
-      diag << "an unknown dimension";
-    diag << " (dimension " << i << "); fix its shape with --shape " << name
-         << "=";
+      diag << "an unknown dimension (dimension " << i
+           << "); fix its shape with --shape " << name << "=";
     for (int j = 0; j < tensorType.shape().dim_size(); ++j) {
       const auto &d = tensorType.shape().dim(j);
+      auto named = d.has_dim_param() ? dimValues.find(d.dim_param())
+                                     : dimValues.end();
       diag << (j ? "x" : "")
-           << (d.has_dim_value() ? std::to_string(d.dim_value()) : "N");
+           << (d.has_dim_value()           ? std::to_string(d.dim_value())
+               : named != dimValues.end() ? std::to_string(named->second)
+                                          : std::string("N"));
     }
     return failure();
   }
@@ -648,13 +670,44 @@ LogicalResult Importer::buildSignature(func::FuncOp &func) {
           << entry.getKey() << "'";
       ok = false;
     }
-  for (const auto &entry : options.inputShapes)
-    if (!inputNames.contains(entry.getKey())) {
+  // --shape NAME=DIMS names an input (its whole shape) or a symbolic
+  // dimension (one value, for every input that has it).
+  llvm::StringSet<> dimParams;
+  for (const onnx::ValueInfoProto &input : graph.input())
+    if (inputNames.contains(input.name()) && input.type().has_tensor_type())
+      for (const auto &dim : input.type().tensor_type().shape().dim())
+        if (dim.has_dim_param() && !dim.dim_param().empty())
+          dimParams.insert(dim.dim_param());
+  for (const auto &entry : options.inputShapes) {
+    llvm::StringRef key = entry.getKey();
+    bool isInput = inputNames.contains(key);
+    bool isDim = dimParams.contains(key);
+    if (isInput && isDim) {
       mlir::emitError(fileLoc)
-          << "--shape " << entry.getKey() << ": the model has no input named '"
-          << entry.getKey() << "'";
+          << "--shape " << key << ": '" << key
+          << "' names both an input and a symbolic dimension of the model";
+      ok = false;
+    } else if (isDim && entry.getValue().size() != 1) {
+      mlir::emitError(fileLoc)
+          << "--shape " << key << ": '" << key
+          << "' is a symbolic dimension: give it one value, e.g. " << key
+          << "=37";
+      ok = false;
+    } else if (isDim && entry.getValue().front() < 0) {
+      mlir::emitError(fileLoc)
+          << "--shape " << key << ": dimensions must not be negative";
+      ok = false;
+    } else if (isDim) {
+      dimValues[key] = entry.getValue().front();
+    } else if (!isInput) {
+      mlir::emitError(fileLoc)
+          << "--shape " << key << ": the model has no input or symbolic "
+          << "dimension named '" << key << "'";
       ok = false;
     }
+  }
+  if (!ok)
+    return failure();
 
   SmallVector<Type> argTypes;
   SmallVector<const onnx::ValueInfoProto *> frozen;

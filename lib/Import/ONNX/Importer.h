@@ -295,6 +295,8 @@ private:
   llvm::StringMap<OpSpec> ops;
   llvm::StringMap<mlir::Value> values;
   llvm::StringMap<const onnx::TensorProto *> initializers;
+  /// Symbolic dimensions fixed by name (--shape seq=37).
+  llvm::StringMap<int64_t> dimValues;
   /// Values of nodes that failed to import: their users are skipped silently.
   llvm::StringSet<> failedValues;
   llvm::StringSet<> usedValues;
