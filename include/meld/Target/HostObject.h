@@ -31,8 +31,8 @@ struct HostObjectOptions {
   std::string cpu = "x86-64";
   /// The linker producing the shared object (ld.lld).
   std::string linker;
-  /// A module with more kernels is split into parts of about this many,
-  /// optimized and compiled on several threads at once.
+  /// A module with more kernels is split into parts of about this many (at
+  /// most four per thread), optimized and compiled on several threads at once.
   int64_t kernelsPerPart = 64;
   /// Threads compiling parts (0: one per hardware thread).
   unsigned threads = 0;

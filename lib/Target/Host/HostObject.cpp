@@ -198,9 +198,13 @@ meld::emitHostSharedObject(ModuleOp module, const HostObjectOptions &options) {
 
   // Many kernels: the module is split into parts (a kernel's code depends on
   // nothing else's), each optimized and compiled on its own thread in its own
-  // LLVMContext; the linker joins them. One part: compiled as it is.
+  // LLVMContext; the linker joins them. One part: compiled as it is. Every
+  // part declares every function of the module (llvm::SplitModule clones the
+  // declarations), so the parts are at most a few per thread.
+  llvm::ThreadPoolStrategy strategy = llvm::hardware_concurrency(options.threads);
   unsigned parts = std::clamp<int64_t>(
-      kernels / std::max<int64_t>(options.kernelsPerPart, 1), 1, 256);
+      kernels / std::max<int64_t>(options.kernelsPerPart, 1), 1,
+      4 * strategy.compute_thread_count());
   if (parts == 1) {
     if (llvm::Error err = optimize(*llvmModule, *machine, options))
       return std::move(err);
@@ -230,7 +234,7 @@ meld::emitHostSharedObject(ModuleOp module, const HostObjectOptions &options) {
     std::mutex mutex;
     int64_t done = 0;
     std::vector<std::optional<llvm::Error>> errors(bitcode.size());
-    llvm::StdThreadPool pool(llvm::hardware_concurrency(options.threads));
+    llvm::StdThreadPool pool(strategy);
     for (size_t i = 0; i < bitcode.size(); ++i)
       pool.async([&, i] {
         auto compile = [&]() -> llvm::Error {
