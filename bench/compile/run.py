@@ -42,7 +42,7 @@ def compile_chain(meldc, nodes, work, extra, timing, timeout):
     """(wall s, cpu s, peak RSS MiB, {step: wall s} or None, error or None)."""
     model = os.path.join(work, f"chain-{nodes}.onnx")
     onnx.save(make_chain(nodes), model)
-    argv = [meldc, model, "-o", os.path.join(work, f"chain-{nodes}.meld"), "--quiet"]
+    argv = [meldc, model, "-o", os.path.join(work, f"chain-{nodes}.meld")]
     argv += extra
     if timing:
         argv.append("--mlir-timing")
