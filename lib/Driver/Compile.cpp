@@ -271,7 +271,8 @@ struct TargetResult {
 /// independent, each on its own copy of the kernels, and run at the same time
 /// on their own threads: PTX then a cubin for each GPU target, the emulator's
 /// kernels then their library, and (on this thread) the host kernels then
-/// their library. The libraries are compiled in parts on a thread pool.
+/// their library. The libraries are compiled in parts on a thread pool. With
+/// MLIR's threading disabled, everything runs on this thread.
 static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
                                    const CompileOptions &options,
                                    ArtifactSpec &spec) {
@@ -314,6 +315,14 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
     return module.emitError("--report needs ptxas: no CUDA toolkit at '")
            << options.cudaPath << "' and none on PATH";
 
+  // With MLIR's threading disabled (--mlir-disable-threading), the chains
+  // run one after the other on this thread, and so does the IR they print.
+  bool threads = context->isMultithreadingEnabled();
+  auto policy = threads ? std::launch::async : std::launch::deferred;
+  CompileOptions chainOptions = options;
+  if (!threads)
+    chainOptions.host.threads = 1;
+
   // Every chain's copy, made before any thread starts.
   std::vector<OwningOpRef<ModuleOp>> targetKernels;
   for (size_t i = 0; i < options.targets.size(); ++i)
@@ -326,7 +335,7 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
   std::vector<std::future<TargetResult>> targets;
   for (auto [target, copy] : llvm::zip_equal(options.targets, targetKernels))
     targets.push_back(std::async(
-        std::launch::async, [&, perTarget = *copy, chip = target] {
+        policy, [&, perTarget = *copy, chip = target] {
           TargetResult result;
           result.ptx = lowerGPUToPTX(perTarget, chip, options);
           if (succeeded(result.ptx) && ptxas) {
@@ -341,20 +350,20 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
   std::future<std::optional<llvm::Expected<std::vector<uint8_t>>>> emulator;
   if (emuModule)
     emulator = std::async(
-        std::launch::async,
-        [&]() -> std::optional<llvm::Expected<std::vector<uint8_t>>> {
+        policy, [&]() -> std::optional<llvm::Expected<std::vector<uint8_t>>> {
           {
             CompileStep step(options, "emulator kernels");
             if (failed(runPipeline(*emuModule, step, buildMeldEmuPipeline,
                                    options)))
               return std::nullopt;
           }
-          return compileLibrary(*emuModule, "emulator library", options);
+          return compileLibrary(*emuModule, "emulator library",
+                                chainOptions);
         });
   // The host code, here.
   std::optional<llvm::Expected<std::vector<uint8_t>>> host;
   if (succeeded(lowerTileToHost(module, options)))
-    host = compileLibrary(module, "host library", options);
+    host = compileLibrary(module, "host library", chainOptions);
 
   // The artifact's modules: PTX and cubin of each target, the emulator's,
   // the host's.
