@@ -35,7 +35,7 @@ import onnx  # noqa: E402
 
 # A top-level step of meldc --mlir-timing (passes are indented further):
 #   "   12.3 ( 4.5%)    12.3 ( 4.5%)  host library" (user time, then wall time).
-STEP = re.compile(r"^\s+(?:[-0-9.]+ \(\s*[-0-9.]+%\)\s+)?([-0-9.]+) \(\s*[-0-9.]+%\)  (\S.*)$")
+STEP = re.compile(r"^\s+(?:[-0-9.]+ \(\s*[-0-9.]+%\)\s+)?([-0-9.]+) \(\s*[-0-9.]+%\)  ([^\s\d-].*)$")
 
 
 def compile_chain(meldc, nodes, work, extra, timing, timeout):
