@@ -41,14 +41,20 @@ void meld::buildMeldTilePipeline(OpPassManager &pm) {
 }
 
 void meld::buildMeldCpuPipeline(OpPassManager &pm) {
+  // Passes that work function by function are nested on the kernels: MLIR
+  // runs them on several kernels at once, each kernel through all of a run
+  // of them before the next.
   // Step 1: kernels become host functions over tensors, linalg and loops.
   pm.addPass(createConvertTileToCPU());
-  pm.addPass(createCanonicalizerPass());
   // Step 2: elementwise tensor math becomes linalg, fused where possible.
-  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  {
+    OpPassManager &kernels = pm.nest<func::FuncOp>();
+    kernels.addPass(createCanonicalizerPass());
+    kernels.addPass(createConvertElementwiseToLinalgPass());
+    kernels.addPass(createLinalgElementwiseOpFusionPass());
+    kernels.addPass(createCanonicalizerPass());
+    kernels.addPass(createCSEPass());
+  }
   // Step 3: tensors to buffers, with deallocation.
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = false;
@@ -58,22 +64,28 @@ void meld::buildMeldCpuPipeline(OpPassManager &pm) {
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   // Step 4: loops and scalar code.
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createCanonicalizerPass());
+  {
+    OpPassManager &kernels = pm.nest<func::FuncOp>();
+    kernels.addPass(createConvertLinalgToLoopsPass());
+    kernels.addPass(memref::createExpandStridedMetadataPass());
+    kernels.addPass(createLowerAffinePass());
+    kernels.addPass(createSCFToControlFlowPass());
+    kernels.addPass(createCanonicalizerPass());
+    kernels.addPass(createConvertMathToLLVMPass());
+  }
   // Step 5: to the LLVM dialect. Functions libm has (erf, tanh, ...) become
   // calls resolved when the kernel library is loaded.
-  pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
+  {
+    OpPassManager &kernels = pm.nest<func::FuncOp>();
+    kernels.addPass(createArithToLLVMConversionPass());
+    kernels.addPass(createConvertIndexToLLVMPass());
+  }
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<LLVM::LLVMFuncOp>(createCanonicalizerPass());
 }
 
 std::optional<std::string> meld::getPtxFeatures(llvm::StringRef chip) {
@@ -92,20 +104,24 @@ void meld::buildMeldGpuKernelPipeline(OpPassManager &pm,
   ConvertTileToGPUOptions threads;
   threads.threadsPerBlock = options.threadsPerBlock;
   pm.addPass(createConvertTileToGPU(threads));
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  OpPassManager &kernels =
+      pm.nest<gpu::GPUModuleOp>().nest<gpu::GPUFuncOp>();
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
 }
 
 void meld::buildMeldGpuToNvvmPipeline(OpPassManager &pm) {
   // Kernel parameters are bare pointers, one per buffer.
-  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
-  kernels.addPass(createSCFToControlFlowPass());
+  // The passes that work kernel by kernel run on several at once.
+  OpPassManager &module = pm.nest<gpu::GPUModuleOp>();
+  module.addNestedPass<gpu::GPUFuncOp>(createSCFToControlFlowPass());
   ConvertGpuOpsToNVVMOpsOptions nvvm;
   nvvm.useBarePtrCallConv = true;
-  kernels.addPass(createConvertGpuOpsToNVVMOps(nvvm));
+  module.addPass(createConvertGpuOpsToNVVMOps(nvvm));
+  OpPassManager &kernels = module.nest<LLVM::LLVMFuncOp>();
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());
-  kernels.addPass(createReconcileUnrealizedCastsPass());
+  module.addPass(createReconcileUnrealizedCastsPass());
 }
 
 void meld::buildMeldNvvmPipeline(OpPassManager &pm,
@@ -132,7 +148,7 @@ void meld::buildMeldEmuPipeline(OpPassManager &pm) {
   buildMeldGpuToNvvmPipeline(pm);
   // Step 2: NVVM operations to calls into the emulator; host code.
   pm.addPass(createConvertNVVMToEmu());
-  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<LLVM::LLVMFuncOp>(createCanonicalizerPass());
 }
 
 void meld::buildMeldGpuPipeline(OpPassManager &pm,
