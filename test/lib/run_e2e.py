@@ -207,7 +207,8 @@ def main(argv=None):
         np.save(path, value)
         run_cmd += ["--input", f"{name}={path}"]
 
-    compile_cmd = [meldc, args.model, "-o", artifact] + shape_args(model, feeds) + args.meldc_arg
+    compile_cmd = ([meldc, args.model, "-o", artifact] + shape_args(model, feeds)
+                   + args.meldc_arg)
     if args.weights_external:
         compile_cmd.append("--weights=external")
         weights = os.path.join(args.work, "weights.safetensors")
