@@ -127,8 +127,19 @@ meld_status CpuBackend::run(const std::vector<const void *> &inputs) {
     if (sig.numBytes)
       memcpy(bufferAddress(sig.buffer), inputs[i], sig.numBytes);
   }
-  for (ResolvedLaunch &launch : launches)
+  // The fault status is zeroed before the run and checked after every
+  // launch (host memory: no cost), so the run stops at the first fault.
+  int64_t *status = nullptr;
+  if (model.hasStatus()) {
+    status = static_cast<int64_t *>(
+        bufferAddress(static_cast<uint32_t>(model.statusBuffer)));
+    status[0] = status[1] = status[2] = 0;
+  }
+  for (ResolvedLaunch &launch : launches) {
     pool.parallelFor(launch.numPrograms, runRange, &launch);
+    if (status && __atomic_load_n(&status[0], __ATOMIC_ACQUIRE))
+      return model.checkFaults(status);
+  }
   return MELD_OK;
 }
 

@@ -173,6 +173,9 @@ private:
   void *pinned = nullptr;
   std::unique_ptr<uint8_t, FreeDeleter> hostOutputs;
   std::vector<void *> outputs;
+  /// Where the fault status of a run is copied back (in the pinned block
+  /// when there is one), or null when the artifact has none.
+  int64_t *hostStatus = nullptr;
   bool syncEachLaunch = false;
   /// The events of timed runs, created by the first one.
   CUevent startEvent = nullptr;
@@ -447,7 +450,7 @@ meld_status CudaBackend::allocate() {
     }
   }
 
-  // Host memory for the outputs.
+  // Host memory for the outputs and the fault status.
   std::vector<size_t> offsets;
   size_t total = 0;
   for (const TensorSignature &sig : model.outputs) {
@@ -459,6 +462,9 @@ meld_status CudaBackend::allocate() {
                       "need more bytes than the address space has");
     total += (sig.numBytes + 63) / 64 * 64;
   }
+  size_t statusOffset = total;
+  if (model.hasStatus())
+    total += 64;
   uint8_t *base = nullptr;
   if (total && cu.cuMemAllocHost(&pinned, total) == CUDA_SUCCESS) {
     base = static_cast<uint8_t *>(pinned);
@@ -473,6 +479,8 @@ meld_status CudaBackend::allocate() {
   }
   for (size_t offset : offsets)
     outputs.push_back(base + offset);
+  if (model.hasStatus())
+    hostStatus = reinterpret_cast<int64_t *>(base + statusOffset);
 
   // The kernel parameters, now that the buffers have addresses; then the
   // pointers to them, once the vectors no longer move.
@@ -533,6 +541,15 @@ meld_status CudaBackend::runImpl(const std::vector<const void *> &inputs,
                                           sig.numBytes, stream))
       return driverError("cuMemcpyHtoDAsync", r, " (input '" + sig.name + "')");
   }
+  // The fault status starts each run at zero; it comes back with the
+  // outputs, one small copy after the last launch (no synchronisation per
+  // launch).
+  CUdeviceptr status = 0;
+  if (model.hasStatus()) {
+    status = bufferAddress(static_cast<uint32_t>(model.statusBuffer));
+    if (CUresult r = cu.cuMemsetD8Async(status, 0, kStatusBytes, stream))
+      return driverError("cuMemsetD8Async", r, " (the fault status)");
+  }
   if (milliseconds)
     if (CUresult r = cu.cuEventRecord(startEvent, stream))
       return driverError("cuEventRecord", r, " (before the first launch)");
@@ -569,6 +586,10 @@ meld_status CudaBackend::runImpl(const std::vector<const void *> &inputs,
       return driverError("cuMemcpyDtoHAsync", r,
                          " (output '" + sig.name + "')");
   }
+  if (status)
+    if (CUresult r =
+            cu.cuMemcpyDtoHAsync(hostStatus, status, kStatusBytes, stream))
+      return driverError("cuMemcpyDtoHAsync", r, " (the fault status)");
   if (CUresult r = cu.cuStreamSynchronize(stream))
     return driverError(
         "cuStreamSynchronize", r,
@@ -584,6 +605,8 @@ meld_status CudaBackend::runImpl(const std::vector<const void *> &inputs,
       return driverError("cuEventElapsedTime", r, " (timing the run)");
     *milliseconds = elapsed;
   }
+  if (hostStatus)
+    return model.checkFaults(hostStatus);
   return MELD_OK;
 }
 

@@ -135,6 +135,13 @@ meld_status EmuBackend::run(const std::vector<const void *> &inputs) {
     if (sig.numBytes)
       memcpy(buffers[sig.buffer].data(), inputs[i], sig.numBytes);
   }
+  // The fault status is zeroed before the run and checked after every
+  // launch, so the run stops at the first fault.
+  int64_t *status = nullptr;
+  if (model.hasStatus()) {
+    status = static_cast<int64_t *>(buffers[model.statusBuffer].data());
+    status[0] = status[1] = status[2] = 0;
+  }
   for (size_t i = 0; i < launches.size(); ++i) {
     const LaunchPlan &plan = model.launches[i];
     emu::LaunchOptions options;
@@ -150,6 +157,8 @@ meld_status EmuBackend::run(const std::vector<const void *> &inputs) {
                           (plan.location.empty() ? std::string()
                                                  : " (" + plan.location + ")") +
                           ": " + error);
+    if (status && status[0])
+      return model.checkFaults(status);
   }
   return MELD_OK;
 }

@@ -234,6 +234,7 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
       const artifact::Buffer *b = bufs->Get(i);
       BufferSlice slice;
       slice.isConstant = b->kind() == artifact::BufferKind_Constant;
+      slice.isStatus = b->kind() == artifact::BufferKind_Status;
       slice.isWeight =
           b->kind() == artifact::BufferKind_Weight || slice.isConstant;
       slice.offset = b->offset();
@@ -244,8 +245,18 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
                          (slice.name.empty() ? "" : " ('" + slice.name + "')");
       if (!copyLongs(b->shape(), slice.shape))
         return invalid(what + " has a misaligned shape");
-      if (b->kind() != artifact::BufferKind_Arena && !slice.isWeight)
+      if (b->kind() != artifact::BufferKind_Arena && !slice.isWeight &&
+          !slice.isStatus)
         return invalid(what + " has unknown kind " + std::to_string(b->kind()));
+      if (slice.isStatus) {
+        if (statusBuffer >= 0)
+          return invalid(what + " is a second fault status buffer");
+        if (slice.size != kStatusBytes)
+          return invalid(what + " is a fault status of " +
+                         std::to_string(slice.size) + " bytes, not " +
+                         std::to_string(kStatusBytes));
+        statusBuffer = i;
+      }
       bool external = slice.isWeight && !inSection(slice);
       uint64_t limit = !slice.isWeight ? arenaSize
                        : external      ? weightsSize
@@ -278,6 +289,22 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
       }
       buffers.push_back(std::move(slice));
     }
+  }
+
+  // Fault sites.
+  if (auto *faults = a->faults()) {
+    std::set<uint32_t> seen;
+    for (uint32_t i = 0; i < faults->size(); ++i) {
+      const artifact::FaultSite *f = faults->Get(i);
+      FaultSite site{f->site(), str(f->node()), str(f->op_type()),
+                     str(f->message())};
+      if (site.site == 0 || !seen.insert(site.site).second)
+        return invalid("fault site " + std::to_string(i) + " has id " +
+                       std::to_string(site.site) + ", zero or used twice");
+      faultSites.push_back(std::move(site));
+    }
+    if (!faultSites.empty() && statusBuffer < 0)
+      return invalid("it has fault sites but no fault status buffer");
   }
 
   // Signatures.
@@ -323,6 +350,8 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
       const BufferSlice &slice = buffers[sig.buffer];
       if (isInput && slice.isWeight)
         return invalid(what + " is bound to a weight buffer");
+      if (slice.isStatus)
+        return invalid(what + " is bound to the fault status buffer");
       if (slice.size < numBytes)
         return invalid(what + " of shape " + formatShape(sig.shape) +
                        " needs " + std::to_string(numBytes) +
@@ -510,6 +539,28 @@ size_t Model::numWeightBuffers() const {
   for (const BufferSlice &b : buffers)
     n += b.isWeight && !b.isConstant;
   return n;
+}
+
+meld_status Model::checkFaults(const int64_t status[3]) const {
+  if (status[0] == 0)
+    return MELD_OK;
+  std::string detail = std::to_string(status[2]);
+  for (const FaultSite &site : faultSites) {
+    if (static_cast<int64_t>(site.site) != status[1])
+      continue;
+    std::string message = site.message;
+    size_t at = message.find("{}");
+    if (at != std::string::npos)
+      message.replace(at, 2, detail);
+    if (site.node.empty())
+      return setError(MELD_ERROR_DATA, message);
+    return setError(MELD_ERROR_DATA, "node '" + site.node + "' (" +
+                                         site.opType + "): " + message);
+  }
+  return setError(MELD_ERROR_DATA, "a kernel reported fault site " +
+                                       std::to_string(status[1]) + " (detail " +
+                                       detail + "), which '" + path +
+                                       "' does not describe");
 }
 
 const KernelModuleRef *Model::findModule(const std::string &target,

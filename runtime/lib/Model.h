@@ -39,6 +39,9 @@ struct BufferSlice {
   /// A constant (BufferKind Constant): always in the artifact's weights
   /// section, also when the weights are external.
   bool isConstant = false;
+  /// The run's fault status (BufferKind Status): 24 bytes of the arena,
+  /// zeroed before each run, read after it (see Model::checkFaults).
+  bool isStatus = false;
   uint64_t offset;
   uint64_t size;
   std::string name;
@@ -60,6 +63,18 @@ struct LaunchPlan {
   std::string location;
   /// grid[0] * grid[1] * grid[2] (checked not to overflow int64).
   int64_t numPrograms;
+};
+
+/// Bytes of the fault status: three int64 (recorded, site, detail).
+constexpr uint64_t kStatusBytes = 3 * sizeof(int64_t);
+
+/// A place where a kernel can meet a fault in its data.
+struct FaultSite {
+  uint32_t site;
+  std::string node;
+  std::string opType;
+  /// "{}" stands for the detail.
+  std::string message;
 };
 
 /// A kernel module: code for one target, in the mapping.
@@ -132,6 +147,16 @@ public:
   /// Number of buffers that are weights.
   size_t numWeightBuffers() const;
 
+  /// Whether the artifact has a fault status (some kernel can fault).
+  bool hasStatus() const { return statusBuffer >= 0; }
+
+  /// Reads the fault status of a run (three int64: non-zero when a fault was
+  /// recorded, its site, its detail). MELD_OK when no fault happened; otherwise
+  /// sets the thread's error to the site's one-line message, "node 'NODE'
+  /// (OpType): MESSAGE" with the detail in place of "{}", and returns
+  /// MELD_ERROR_DATA.
+  meld_status checkFaults(const int64_t status[3]) const;
+
   /// Alignment under which an external weight is used in place.
   static constexpr uint64_t kWeightAlignment = 64;
 
@@ -151,6 +176,10 @@ public:
   uint64_t sectionSize = 0;
   /// The artifact was compiled with --weights=external.
   bool weightsExternal = false;
+  /// Index into `buffers` of the fault status, -1 when there is none.
+  int64_t statusBuffer = -1;
+  /// The fault sites, by their site ids.
+  std::vector<FaultSite> faultSites;
 
 private:
   Model() = default;

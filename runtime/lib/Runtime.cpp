@@ -155,6 +155,8 @@ const char *meld_status_name(meld_status status) {
     return "internal error";
   case MELD_ERROR_DEVICE:
     return "device error";
+  case MELD_ERROR_DATA:
+    return "fault in the data";
   }
   return "unknown status";
 }
@@ -163,7 +165,7 @@ const char *meld_dtype_name(meld_dtype dtype) { return dtypeName(dtype); }
 
 size_t meld_dtype_size(meld_dtype dtype) { return dtypeSize(dtype); }
 
-const char *meld_runtime_version(void) { return "meld-runtime 0.1 (api 3)"; }
+const char *meld_runtime_version(void) { return "meld-runtime 0.1 (api 4)"; }
 
 meld_status meld_model_load(const char *path, meld_model **model) {
   return guard([&]() -> meld_status {

@@ -1,8 +1,10 @@
 /*===- capi_test.c - Drives libmeld_runtime's C API from C ----------------===*\
 |*                                                                            *|
-|* meld-runtime-test-capi MODEL.meld                                          *|
+|* meld-runtime-test-capi MODEL.meld [FAULT.meld]                             *|
 |*                                                                            *|
-|* MODEL.meld is the test model of meld-runtime-test-gen (see kernels.c).     *|
+|* MODEL.meld is the test model of meld-runtime-test-gen (see kernels.c);     *|
+|* FAULT.meld, when given, its "fault" variant, whose check of x reports a    *|
+|* data fault.                                                                *|
 |* Prints one line per check for FileCheck (test/Runtime/capi.test) and       *|
 |* exits 1 if a computed value is wrong. Written in C to prove the header is  *|
 |* C and to exercise the shared library.                                      *|
@@ -93,9 +95,45 @@ static void checkOutputs(meld_session *session, const char *label) {
   failures += bad != 0;
 }
 
+/// A run that meets a data fault fails with MELD_ERROR_DATA and the node's
+/// message, leaves no outputs, and does not spoil the next run.
+static void testFaults(const char *path) {
+  meld_model *model = NULL;
+  if (!expectOk("load fault model", meld_model_load(path, &model)))
+    return;
+  meld_session *session = NULL;
+  if (expectOk("create fault session",
+               meld_session_create(model, "cpu", NULL, &session))) {
+    bindInputs(session);
+    if (expectOk("run without fault", meld_session_run(session)))
+      checkOutputs(session, "no fault");
+    float x[ROWS * COLS];
+    int64_t shape[2] = {ROWS, COLS};
+    for (int i = 0; i < ROWS * COLS; ++i)
+      x[i] = xValue(i / COLS, i % COLS);
+    x[2 * COLS + 4] = 500.0f;
+    expectOk("set faulty x",
+             meld_session_set_input(session, "x", MELD_DTYPE_F32, 2, shape, x,
+                                    sizeof(x)));
+    meld_status status = meld_session_run(session);
+    printf("fault status is MELD_ERROR_DATA: %s\n",
+           status == MELD_ERROR_DATA ? "yes" : "no");
+    expectError("run with fault", status);
+    const void *data;
+    meld_tensor_info info;
+    expectError("output after fault",
+                meld_session_get_output(session, 0, &info, &data));
+    bindInputs(session);
+    if (expectOk("run after fault", meld_session_run(session)))
+      checkOutputs(session, "after fault");
+  }
+  meld_session_free(session);
+  meld_model_free(model);
+}
+
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: meld-runtime-test-capi MODEL.meld\n");
+  if (argc != 2 && argc != 3) {
+    fprintf(stderr, "usage: meld-runtime-test-capi MODEL.meld [FAULT.meld]\n");
     return 2;
   }
   printf("version: %s\n", meld_runtime_version());
@@ -187,6 +225,8 @@ int main(int argc, char **argv) {
   meld_session_free(parallel);
   meld_session_free(session);
   meld_model_free(model);
+  if (argc == 3)
+    testFaults(argv[2]);
   meld_session_free(NULL);
   meld_model_free(NULL);
   printf("failures: %d\n", failures);

@@ -14,6 +14,7 @@
 |*   FAKE_CUDA_ARCH=90     compute capability 9.0 (default 80)                *|
 |*   FAKE_CUDA_FAIL=call:N[:K] the named entry point returns N (on call K)    *|
 |*   FAKE_CUDA_LOG=1       one line on stderr per interesting call            *|
+|*   FAKE_CUDA_LOG=copies  the same, and copies, memsets and synchronisations *|
 |*   FAKE_CUDA_EVENT_MS=X  every event elapsed time is X ms                   *|
 |* A PTX module containing "FAKE_INVALID" fails to JIT with a two-line log.   *|
 \*===----------------------------------------------------------------------===*/
@@ -32,6 +33,12 @@ typedef unsigned long long CUdeviceptr;
 static int logging(void) {
   const char *v = getenv("FAKE_CUDA_LOG");
   return v && *v && strcmp(v, "0") != 0;
+}
+
+/* FAKE_CUDA_LOG=copies also logs copies, memsets and synchronisations. */
+static int loggingCopies(void) {
+  const char *v = getenv("FAKE_CUDA_LOG");
+  return v && strcmp(v, "copies") == 0;
 }
 
 /// Returns the code FAKE_CUDA_FAIL ("call:code" or "call:code:nth") asks
@@ -170,16 +177,24 @@ API CUresult cuMemFreeHost(void *p) {
 }
 API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t size,
                                   void *stream) {
+  if (loggingCopies())
+    fprintf(stderr, "fake: copy %zu bytes to the device\n", size);
   memcpy((void *)(uintptr_t)dst, src, size);
   return 0;
 }
 API CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t size,
                                   void *stream) {
+  FAIL_IF_INJECTED("cuMemcpyDtoHAsync");
+  if (loggingCopies())
+    fprintf(stderr, "fake: copy %zu bytes to the host\n", size);
   memcpy(dst, (const void *)(uintptr_t)src, size);
   return 0;
 }
 API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, size_t n,
                              void *stream) {
+  FAIL_IF_INJECTED("cuMemsetD8Async");
+  if (loggingCopies())
+    fprintf(stderr, "fake: memset %zu bytes to %u\n", n, value);
   memset((void *)(uintptr_t)dst, value, n);
   return 0;
 }
@@ -288,15 +303,26 @@ static void rampBlocks(Dim3 b, Dim3 t, void **p) {
     ramp[i] = 0.5f * (float)i;
 }
 
+/* grid 3, block 5 threads: x[r, c] > 100 is fault site 1, detail 5r + c. */
+static void checkX(Dim3 b, Dim3 t, void **p) {
+  const float *x = arg(p, 0);
+  int64_t *status = arg(p, 1);
+  unsigned i = b.x * COLS + t.x;
+  if (t.x < COLS && x[i] > 100.0f &&
+      __atomic_exchange_n(&status[0], 1, __ATOMIC_RELAXED) == 0) {
+    status[1] = 1;
+    status[2] = i;
+  }
+}
+
 static const struct {
   const char *name;
   HostKernel fn;
   int numParams;
 } kernels[] = {
-    {"mul_rows_w", mulRowsW, 3},
-    {"add_bcast", addBcast, 3},
-    {"argmax_rows", argmaxRows, 2},
-    {"ramp_blocks", rampBlocks, 1},
+    {"mul_rows_w", mulRowsW, 3},    {"add_bcast", addBcast, 3},
+    {"argmax_rows", argmaxRows, 2}, {"ramp_blocks", rampBlocks, 1},
+    {"check_x", checkX, 2},
 };
 
 struct Function {
@@ -378,6 +404,8 @@ API CUresult cuStreamCreate(void **stream, unsigned flags) {
 API CUresult cuStreamDestroy_v2(void *stream) { return 0; }
 API CUresult cuStreamSynchronize(void *stream) {
   FAIL_IF_INJECTED("cuStreamSynchronize");
+  if (loggingCopies())
+    fprintf(stderr, "fake: synchronize\n");
   return 0;
 }
 

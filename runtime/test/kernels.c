@@ -11,6 +11,8 @@
 |*   out  = t + y          add_bcast    grid (3, 1, 1)  args (t, y, out)      *|
 |*   idx  = argmax(x, 1)   argmax_rows  grid (3, 1, 1)  args (x, idx)         *|
 |*   ramp = 0.5 * iota     ramp_blocks  grid (391,1,1)  args (ramp)           *|
+|* and in the "fault" variant                                                 *|
+|*   x > 100 is a fault    check_x      grid (3, 1, 1)  args (x, status)      *|
 \*===----------------------------------------------------------------------===*/
 
 #include <stdint.h>
@@ -60,4 +62,18 @@ KERNEL ramp_blocks(void **args, int64_t begin, int64_t end) {
     for (int64_t i = pid * RAMP_BLOCK; i < (pid + 1) * RAMP_BLOCK && i < RAMP;
          ++i)
       ramp[i] = 0.5f * (float)i;
+}
+
+/* Records the first x[r, c] above 100 as fault site 1 with detail 5r + c:
+ * status = (recorded, site, detail), claimed by an atomic exchange. */
+KERNEL check_x(void **args, int64_t begin, int64_t end) {
+  const float *x = (const float *)args[0];
+  int64_t *status = (int64_t *)args[1];
+  for (int64_t row = begin; row < end; ++row)
+    for (int64_t col = 0; col < COLS; ++col)
+      if (x[row * COLS + col] > 100.0f &&
+          __atomic_exchange_n(&status[0], 1, __ATOMIC_RELAXED) == 0) {
+        status[1] = 1;
+        status[2] = row * COLS + col;
+      }
 }

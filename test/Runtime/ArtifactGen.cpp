@@ -19,7 +19,10 @@
 //
 // The model (see kernels.c): inputs x: f32[3,5], y: f32[5], weight w: f32[5];
 // outputs out = x * w + y: f32[3,5], idx = argmax(x, 1): i64[3],
-// ramp = 0.5 * iota: f32[100003]. Its kernels exist as host code
+// ramp = 0.5 * iota: f32[100003]. The "fault" variant adds a check of x
+// (an element above 100 is a data fault, site 1 of node 'check0') and the
+// fault status buffer; the inputs include x_fault.npy, whose element 7 is
+// 1000. Its kernels exist as host code
 // (kernels.c) and as hand-written PTX for sm_80 (testPtx below), both in
 // every variant, so the same artifact runs on 'cpu' and 'cuda'.
 //
@@ -178,6 +181,40 @@ $L_argmax_loop:
 $L_ramp_done:
   ret;
 }
+
+// The "fault" variant's check: records x[r, c] > 100 as fault site 1 with
+// detail 5 * r + c in the status (recorded, site, detail), the first to
+// exchange 1 into status[0] winning; grid 3, a block of 5 threads.
+.visible .entry check_x(.param .u64 a0, .param .u64 a1)
+{
+  .reg .pred %p<4>;
+  .reg .b32 %r<4>;
+  .reg .b64 %rd<8>;
+  .reg .f32 %f<2>;
+  mov.u32 %r1, %tid.x;
+  setp.ge.u32 %p1, %r1, 5;
+  @%p1 bra $L_check_done;
+  ld.param.u64 %rd1, [a0];
+  ld.param.u64 %rd2, [a1];
+  cvta.to.global.u64 %rd1, %rd1;
+  cvta.to.global.u64 %rd2, %rd2;
+  mov.u32 %r2, %ctaid.x;
+  mad.lo.u32 %r3, %r2, 5, %r1;
+  mul.wide.u32 %rd3, %r3, 4;
+  add.u64 %rd4, %rd1, %rd3;
+  ld.global.f32 %f1, [%rd4];
+  setp.gt.f32 %p2, %f1, 0f42C80000;
+  @!%p2 bra $L_check_done;
+  atom.global.exch.b64 %rd5, [%rd2], 1;
+  setp.ne.u64 %p3, %rd5, 0;
+  @%p3 bra $L_check_done;
+  mov.u64 %rd6, 1;
+  st.global.u64 [%rd2+8], %rd6;
+  cvt.u64.u32 %rd7, %r3;
+  st.global.u64 [%rd2+16], %rd7;
+$L_check_done:
+  ret;
+}
 )";
 
 int fail(const llvm::Twine &message) {
@@ -325,6 +362,31 @@ int writeModel(llvm::StringRef outPath, llvm::StringRef variant,
       makeArenaHuge();
     else if (variant != "emu" && variant != "emu-no-bind")
       return fail("unknown variant '" + variant + "'");
+  } else if (variant == "fault") {
+    // A check of x (x > 100 is a fault) with the run's fault status.
+    uint32_t status = addBuffer(K::Status, 400384, D::I64, {3}, "");
+    spec.arenaSize += 64;
+    launch("check_x", {rows, 1, 1}, {x, status}, "check0 (Check)",
+           {cols, 1, 1});
+    spec.faultSites.push_back({1, "check0", "Check", "x[{}] is above 100"});
+  } else if (variant == "fault-no-status") {
+    spec.faultSites.push_back({1, "check0", "Check", "x[{}] is above 100"});
+    options.verify = false;
+  } else if (variant == "fault-two-status") {
+    addBuffer(K::Status, 400384, D::I64, {3}, "");
+    addBuffer(K::Status, 400448, D::I64, {3}, "");
+    spec.arenaSize += 128;
+    options.verify = false;
+  } else if (variant == "fault-status-size") {
+    addBuffer(K::Status, 400384, D::I64, {2}, "");
+    spec.arenaSize += 64;
+    options.verify = false;
+  } else if (variant == "fault-site-twice") {
+    addBuffer(K::Status, 400384, D::I64, {3}, "");
+    spec.arenaSize += 64;
+    spec.faultSites.push_back({1, "a", "A", "a"});
+    spec.faultSites.push_back({1, "b", "B", "b"});
+    options.verify = false;
   } else if (variant == "unwritten") {
     uint32_t never = addBuffer(K::Arena, 400384, D::F32, {2}, "never");
     spec.arenaSize += 64;
@@ -514,6 +576,10 @@ int writeInputs(llvm::StringRef dir) {
   for (int c = 0; c < cols; ++c)
     y.push_back(yValue(c));
   std::vector<double> x64(x.begin(), x.end());
+  // x with element 7 (row 1, column 2) above 100: the "fault" variant's
+  // check records it.
+  std::vector<float> xFault = x;
+  xFault[7] = 1000.0f;
   auto path = [&](llvm::StringRef name) { return (dir + "/" + name).str(); };
   const char *f4x =
       "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 5), }";
@@ -540,7 +606,8 @@ int writeInputs(llvm::StringRef dir) {
                   bytesOf(x)) &&
       writeNpyRaw(path("x_short.npy"), f4x, bytesOf(x).drop_back(4)) &&
       writeNpyRaw(path("x_badheader.npy"), "{'descr': '<f4', 'shape': 3}",
-                  bytesOf(x));
+                  bytesOf(x)) &&
+      writeNpyRaw(path("x_fault.npy"), f4x, bytesOf(xFault));
   if (!ok)
     return fail("cannot write the .npy files in '" + dir + "'");
   auto writeFile = [&](llvm::StringRef name, llvm::StringRef contents) {

@@ -6,8 +6,9 @@
     make_bad_files.py cycle DST.onnx
         a graph whose nodes 'add_a' (Add) and 'relu_b' (Relu) feed each other
         (x -> add_a -> t1 -> relu_b -> t2 -> add_a), written without the checker
-    make_bad_files.py npy DST.npy --shape 5,3 [--dtype float32]
-        an array of that shape and dtype (values 0.5), e.g. a wrongly shaped input
+    make_bad_files.py npy DST.npy --shape 5,3 [--dtype float32] [--values V,V,...]
+        an array of that shape and dtype (values 0.5, or the given values in C
+        order, e.g. out-of-range indices), e.g. a wrongly shaped input
     make_bad_files.py external-constant DST.onnx LOCATION [--offset N]
         y = x + c where c, the float[4] value of Constant node 'c', is external
         data at LOCATION (written as given, whether it exists or not)
@@ -53,9 +54,14 @@ def save_x_to_y(nodes, name, dst):
         f.write(model.SerializeToString())
 
 
-def npy(dst, shape, dtype):
+def npy(dst, shape, dtype, values=None):
     dims = tuple(int(d) for d in shape.split(",") if d != "")
-    np.save(dst, np.full(dims, 0.5).astype(dtype))
+    if values is None:
+        np.save(dst, np.full(dims, 0.5).astype(dtype))
+        return
+    # Parsed as Python integers or floats, so int64 extremes stay exact.
+    parsed = [float(v) if "." in v or "e" in v else int(v) for v in values.split(",")]
+    np.save(dst, np.array(parsed, dtype=dtype).reshape(dims))
 
 
 def external_constant(dst, location, offset):
@@ -111,6 +117,7 @@ def main(argv=None):
     n.add_argument("dst")
     n.add_argument("--shape", required=True)
     n.add_argument("--dtype", default="float32")
+    n.add_argument("--values")
     e = sub.add_parser("external-constant")
     e.add_argument("dst")
     e.add_argument("location")
@@ -135,7 +142,7 @@ def main(argv=None):
     elif a.cmd == "checkpoint":
         checkpoint(a.model, a.dst, a.change)
     else:
-        npy(a.dst, a.shape, a.dtype)
+        npy(a.dst, a.shape, a.dtype, a.values)
     return 0
 
 

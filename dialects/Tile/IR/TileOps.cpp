@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/FunctionImplementation.h"
@@ -240,6 +241,57 @@ LogicalResult LaunchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
     return emitOpError("argument types do not match those of '")
            << getKernel() << "'";
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Data faults
+//===----------------------------------------------------------------------===//
+
+/// Checks that `type` is a fault status buffer: three i64.
+static LogicalResult verifyStatusType(Operation *op, MemRefType type) {
+  if (!type.hasStaticShape() || type.getDimSize(0) != 3)
+    return op->emitOpError("fault status must be a memref<3xi64>, got ")
+           << type;
+  return success();
+}
+
+LogicalResult FaultOp::verify() {
+  if (failed(verifyStatusType(*this, getStatus().getType())))
+    return failure();
+  StringRef message = getMessage();
+  size_t first = message.find("{}");
+  if (first != StringRef::npos &&
+      message.find("{}", first + 2) != StringRef::npos)
+    return emitOpError("message holds '{}' (the detail) more than once");
+  return success();
+}
+
+void meld::tile::buildRecordFault(OpBuilder &builder, Location loc,
+                                  Value status, Value detail, int32_t site) {
+  // Test and set: the thread whose atomic exchange finds status[0] still 0
+  // writes the site and the detail. memref.atomic_rmw has declared effects
+  // and no region, so the host path's bufferization takes it as it is.
+  auto index = [&](int64_t i) {
+    return arith::ConstantIndexOp::create(builder, loc, i);
+  };
+  Value one = arith::ConstantIntOp::create(builder, loc, 1, 64);
+  Value before =
+      memref::AtomicRMWOp::create(builder, loc, arith::AtomicRMWKind::assign,
+                                  one, status, ValueRange{index(0)});
+  Value won =
+      arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::eq, before,
+                            arith::ConstantIntOp::create(builder, loc, 0, 64));
+  auto ifWon = scf::IfOp::create(builder, loc, won, /*withElse=*/false);
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(&ifWon.getThenRegion().front());
+  memref::StoreOp::create(builder, loc,
+                          arith::ConstantIntOp::create(builder, loc, site, 64),
+                          status, ValueRange{index(1)});
+  memref::StoreOp::create(builder, loc, detail, status, ValueRange{index(2)});
+}
+
+LogicalResult FaultStatusOp::verify() {
+  return verifyStatusType(*this, getType());
 }
 
 //===----------------------------------------------------------------------===//

@@ -34,6 +34,15 @@ mlir::Value buildReduceCombine(mlir::OpBuilder &builder, mlir::Location loc,
                                ReduceKind kind, mlir::Value lhs,
                                mlir::Value rhs);
 
+/// Records the fault of `site` with scalar `detail` (i64) in `status` (a
+/// memref<3xi64> fault status) unless a fault is recorded already: the scalar
+/// semantics of `tile.fault` for one set element, which the CPU and GPU
+/// lowerings emit under their own conditions. An atomic exchange sets
+/// status[0] to 1 (memref.atomic_rmw assign); the one thread that found it 0
+/// stores `site` in status[1] and `detail` in status[2].
+void buildRecordFault(mlir::OpBuilder &builder, mlir::Location loc,
+                      mlir::Value status, mlir::Value detail, int32_t site);
+
 /// Erases the host launch plan of `module` (the `@main` function of
 /// tile.launch ops that meld-graph-to-tile builds) and the constants only it
 /// used. Lowerings of the kernels call it once the plan has been read.

@@ -204,6 +204,54 @@ def Tile_BroadcastOp : Tile_Op<"broadcast", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Data faults
+//===----------------------------------------------------------------------===//
+
+/// The run's fault status: element 0 is set (1) once a data fault has been
+/// recorded, element 1 is the site of that fault, element 2 its detail.
+def Tile_FaultStatus : MemRefRankOf<[I64], [1]>;
+
+def Tile_FaultOp : Tile_Op<"fault", [
+    MemoryEffects<[MemRead, MemWrite]>, AllShapesMatch<["violations", "detail"]>]> {
+  let summary = "Records a data fault where any element of a mask is set";
+  let description = [{
+    A program found a fault in the data it computes on (an index out of
+    range, an integer division by zero) at the elements where `violations`
+    holds. The first fault of a run is kept in `status` (the buffer of
+    `tile.fault_status`, three `i64`): for each set element, an atomic
+    exchange sets `status[0]` to 1, and the one element that found it 0
+    writes `site` to `status[1]` and its `detail` to `status[2]`. So exactly
+    one fault is kept, whatever the order of programs and threads; the others
+    are dropped. The runtime zeroes the status before a run and reports a
+    recorded fault as an error after it.
+
+    The op does not stop the program: the code around it must keep every
+    memory access in bounds whatever the data (mask off or clamp a read,
+    mask off a write). Masked-off elements of the program's tile must not be
+    set in `violations`.
+
+    `site` (positive, unique in the module) names the op in the artifact's
+    table of fault sites, which also records the op's ONNX node (from its
+    location) and `message`, where `{}` stands for the detail.
+
+    ```mlir
+    tile.fault %bad, %index, %status {message = "index {} is out of range for axis 0 of size 10", site = 1 : i32}
+        : tensor<1024xi1>, tensor<1024xi64>, memref<3xi64>
+    ```
+  }];
+  let arguments = (ins Tile_Mask:$violations,
+                   StaticShapeTensorOf<[I64]>:$detail,
+                   Tile_FaultStatus:$status,
+                   ConfinedAttr<I32Attr, [IntPositive]>:$site,
+                   StrAttr:$message);
+  let assemblyFormat = [{
+    $violations `,` $detail `,` $status attr-dict `:`
+    type($violations) `,` type($detail) `,` type($status)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Host-level ops: the launch plan
 //===----------------------------------------------------------------------===//
 
@@ -238,6 +286,24 @@ def Tile_WeightOp : Tile_Op<"weight", [Pure]> {
   let arguments = (ins StrAttr:$handle);
   let results = (outs Tile_Buffer:$result);
   let assemblyFormat = "$handle attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tile_FaultStatusOp : Tile_Op<"fault_status", [Pure]> {
+  let summary = "The buffer where the kernels record the run's first data fault";
+  let description = [{
+    Host-level op of the launch plan: the run's fault status (see
+    `tile.fault`), three `i64`: whether a data fault was recorded, its site
+    and its detail. Every kernel that can fault takes it as an argument. The
+    artifact holds it as its one buffer of kind `Status`, which the runtime
+    zeroes before each run and reads after it.
+
+    ```mlir
+    %status = tile.fault_status : memref<3xi64>
+    ```
+  }];
+  let results = (outs Tile_FaultStatus:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
   let hasVerifier = 1;
 }
 

@@ -46,9 +46,19 @@ enum class ArtifactDType : uint8_t {
 size_t getArtifactDTypeSize(ArtifactDType dtype);
 
 /// Where a buffer lives: a slice of the per-session arena, a model parameter
-/// (in the weights section, or found by name in an external weights file), or
-/// a constant the graph defines (always in the weights section).
-enum class ArtifactBufferKind : uint8_t { Arena = 0, Weight = 1, Constant = 2 };
+/// (in the weights section, or found by name in an external weights file), a
+/// constant the graph defines (always in the weights section), or the run's
+/// fault status (in the arena; zeroed before each run and read after it).
+enum class ArtifactBufferKind : uint8_t {
+  Arena = 0,
+  Weight = 1,
+  Constant = 2,
+  Status = 3
+};
+
+/// Bytes of the fault status buffer, three int64: non-zero once a data fault
+/// was recorded, the fault's site, its detail.
+inline constexpr uint64_t kArtifactStatusBytes = 24;
 
 /// A tensor the kernels read or write (schema table Buffer).
 struct ArtifactBuffer {
@@ -93,6 +103,16 @@ struct ArtifactLaunch {
   std::string location;
 };
 
+/// A place where a kernel can meet a fault in its data (schema table
+/// FaultSite): the runtime reports `node 'NODE' (OP_TYPE): MESSAGE`, "{}" in
+/// the message standing for the detail the kernel recorded.
+struct ArtifactFaultSite {
+  uint32_t site = 0;
+  std::string node;
+  std::string opType;
+  std::string message;
+};
+
 /// The bytes of one weight, placed at `offset` in the weights section. Give
 /// either `data` (bytes already in memory, e.g. an mmapped ONNX file, which
 /// must stay alive until writeArtifact returns) or `write`, a callback that
@@ -123,6 +143,8 @@ struct ArtifactSpec {
   /// is the size of the space the Weight buffers' offsets index.
   bool weightsExternal = false;
   uint64_t externalWeightsSize = 0;
+  /// The kernels' fault sites; when there are any, one buffer is the Status.
+  std::vector<ArtifactFaultSite> faultSites;
 };
 
 struct ArtifactWriteOptions {
@@ -132,8 +154,9 @@ struct ArtifactWriteOptions {
 };
 
 /// Checks that every index of `spec` is in range, every buffer fits the arena
-/// or the weights section, signatures match their buffers, and weights do not
-/// overlap. writeArtifact calls it unless told not to.
+/// or the weights section, signatures match their buffers, weights do not
+/// overlap, and fault sites are unique and have the one Status buffer.
+/// writeArtifact calls it unless told not to.
 llvm::Error verifyArtifactSpec(const ArtifactSpec &spec);
 
 /// Writes the artifact of `spec` to `os`, from its current position (the

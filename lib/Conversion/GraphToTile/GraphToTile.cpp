@@ -386,6 +386,13 @@ using PointwiseBody = llvm::function_ref<Value(
     const TileBuilder &, ArrayRef<Value> args, ArrayRef<Value> coords,
     Value mask)>;
 
+/// An index checked against its axis: the index wrapped into [0, size) as
+/// an index tile (0 where it is out of range), and where it may be used (the
+/// mask without the out-of-range elements).
+struct IndexCheck {
+  Value index, valid;
+};
+
 class Lowering {
 public:
   Lowering(ModuleOp module, func::FuncOp main,
@@ -426,6 +433,20 @@ private:
   void lowerMatmul(graph::MatmulOp op);
   void lowerGemm(graph::GemmOp op);
 
+  /// The run's fault status buffer (`tile.fault_status`), made on first use:
+  /// kernels that can meet a fault in their data take it as an argument.
+  Value faultStatus();
+  /// Records a data fault in `status` (a kernel argument) where `violations`
+  /// holds, with `detail` (an integer tile) and `message` (`{}`: the detail)
+  /// for the artifact's fault table. Each call is a new fault site.
+  void emitFault(const TileBuilder &t, Value status, Value violations,
+                 Value detail, const Twine &message);
+  /// Checks a tile of indices `raw` (i32 or i64, loaded from the data) into
+  /// an axis of `size` elements, described by `message` ("axis 0"): records
+  /// a fault where an index lies outside [-size, size) and `mask` holds.
+  IndexCheck checkIndex(const TileBuilder &t, Value status, Value raw,
+                        int64_t size, Value mask, const Twine &message);
+
   /// The buffer of graph value `v`.
   Value bufferOf(Value v);
   /// The buffer a result is written to: the output argument when the value is
@@ -440,6 +461,8 @@ private:
   DenseMap<Value, Value> buffers;
   DenseMap<Value, Value> outputBuffers;
   unsigned constantCounter = 0;
+  Value status;
+  int32_t nextFaultSite = 1;
 };
 
 tile::KernelOp Lowering::createKernel(Operation *op, StringRef name,
@@ -495,6 +518,27 @@ Value Lowering::bufferOf(Value v) {
                                              global.getSymName());
   buffers[v] = buffer;
   return buffer;
+}
+
+Value Lowering::faultStatus() {
+  if (status)
+    return status;
+  OpBuilder::InsertionGuard guard(host);
+  host.setInsertionPointToStart(host.getInsertionBlock());
+  status = tile::FaultStatusOp::create(host, main.getLoc(),
+                                       MemRefType::get({3}, host.getI64Type()));
+  return status;
+}
+
+void Lowering::emitFault(const TileBuilder &t, Value status, Value violations,
+                         Value detail, const Twine &message) {
+  Type detailType = getElementTypeOrSelf(detail.getType());
+  if (!detailType.isInteger(64))
+    detail = arith::ExtSIOp::create(t.b, t.loc, t.tileType(t.b.getI64Type()),
+                                    detail);
+  tile::FaultOp::create(t.b, t.loc, violations, detail, status,
+                        t.b.getI32IntegerAttr(nextFaultSite++),
+                        t.b.getStringAttr(message));
 }
 
 Value Lowering::allocFor(Value v) {
@@ -672,6 +716,37 @@ void Lowering::lowerConcat(graph::ConcatOp op) {
   buffers[op.getResult()] = output;
 }
 
+IndexCheck Lowering::checkIndex(const TileBuilder &t, Value status, Value raw,
+                                int64_t size, Value mask,
+                                const Twine &message) {
+  OpBuilder &b = t.b;
+  Type i64 = b.getI64Type();
+  if (!getElementTypeOrSelf(raw.getType()).isInteger(64))
+    raw = arith::ExtSIOp::create(b, t.loc, t.tileType(i64), raw);
+  Value size64 = t.constant(b.getI64IntegerAttr(size));
+  Value zero = t.constant(b.getI64IntegerAttr(0));
+  Value tooLow = arith::CmpIOp::create(b, t.loc, arith::CmpIPredicate::slt, raw,
+                                       t.constant(b.getI64IntegerAttr(-size)));
+  Value tooHigh =
+      arith::CmpIOp::create(b, t.loc, arith::CmpIPredicate::sge, raw, size64);
+  Value bad = arith::OrIOp::create(b, t.loc, tooLow, tooHigh);
+  emitFault(t, status, t.both(mask, bad), raw,
+            "index {} is out of range for " + message + " of size " +
+                Twine(size));
+  // Negative indices count from the end; faulting ones become 0 and are
+  // masked off, so no access ever leaves the tensor.
+  Value isNegative =
+      arith::CmpIOp::create(b, t.loc, arith::CmpIPredicate::slt, raw, zero);
+  Value wrapped = arith::SelectOp::create(
+      b, t.loc, isNegative, arith::AddIOp::create(b, t.loc, raw, size64), raw);
+  Value safe = arith::SelectOp::create(b, t.loc, bad, zero, wrapped);
+  Value good =
+      arith::XOrIOp::create(b, t.loc, bad, t.constant(b.getBoolAttr(true)));
+  return {
+      arith::IndexCastOp::create(b, t.loc, t.tileType(b.getIndexType()), safe),
+      t.both(mask, good)};
+}
+
 void Lowering::lowerGather(graph::GatherOp op) {
   auto inputShape =
       cast<RankedTensorType>(op.getInput().getType()).getShape();
@@ -683,39 +758,25 @@ void Lowering::lowerGather(graph::GatherOp op) {
   Shape indexStrides = computeStrides(indicesShape);
   Value output = allocFor(op.getResult());
   emitPointwise(
-      op, "gather", {bufferOf(op.getInput()), bufferOf(op.getIndices())},
+      op, "gather",
+      {bufferOf(op.getInput()), bufferOf(op.getIndices()), faultStatus()},
       output, op.getType(),
       [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
           Value mask) {
-        OpBuilder &b = t.b;
         Value position = t.index(0);
         for (int64_t d = 0; d < indexRank; ++d)
           position = t.add(position, t.mul(coords[axis + d], indexStrides[d]));
         Value raw = t.load(args[1], position, mask);
-        // Negative indices count from the end; out-of-range ones clamp, so no
-        // read ever leaves the input.
-        Type rawType = getElementTypeOrSelf(raw.getType());
-        Value size = t.constant(b.getIntegerAttr(rawType, axisSize));
-        Value zero = t.constant(b.getIntegerAttr(rawType, 0));
-        Value isNegative = arith::CmpIOp::create(
-            b, t.loc, arith::CmpIPredicate::slt, raw, zero);
-        Value wrapped = arith::SelectOp::create(
-            b, t.loc, isNegative, arith::AddIOp::create(b, t.loc, raw, size),
-            raw);
-        Value clamped = arith::MinSIOp::create(
-            b, t.loc,
-            arith::MaxSIOp::create(b, t.loc, wrapped, zero),
-            t.constant(b.getIntegerAttr(rawType, axisSize - 1)));
-        Value index = arith::IndexCastOp::create(
-            b, t.loc, t.tileType(b.getIndexType()), clamped);
-        Value offset = t.mul(index, inputStrides[axis]);
+        IndexCheck index =
+            checkIndex(t, args[2], raw, axisSize, mask, "axis " + Twine(axis));
+        Value offset = t.mul(index.index, inputStrides[axis]);
         for (int64_t d = 0; d < axis; ++d)
           offset = t.add(offset, t.mul(coords[d], inputStrides[d]));
         for (int64_t d = axis + 1; d < static_cast<int64_t>(inputShape.size());
              ++d)
           offset = t.add(offset,
                          t.mul(coords[d + indexRank - 1], inputStrides[d]));
-        return t.load(args[0], offset, mask);
+        return t.load(args[0], offset, index.valid);
       });
   buffers[op.getResult()] = output;
 }

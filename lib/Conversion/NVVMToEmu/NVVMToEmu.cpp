@@ -10,8 +10,9 @@
 //   - shared memory (address space 3 globals) becomes the block's shared
 //     buffer from the emulator, the kernel's globals laid out one after the
 //     other;
-//   - every load and store is preceded by a check call, so the emulator sees
-//     out-of-bounds accesses, reads of unwritten shared memory and races;
+//   - every load, store and atomic is preceded by a check call, so the
+//     emulator sees out-of-bounds accesses, reads of unwritten shared memory
+//     and races (an atomic is checked as a store);
 //   - address spaces disappear (host pointers are all generic);
 //   - libdevice functions (__nv_expf, ...) become their libm counterparts;
 //   - each kernel gets the entry `void NAME(void **args)`, run by every
@@ -256,7 +257,8 @@ LogicalResult EmuLowering::lowerKernel(LLVM::LLVMFuncOp kernel) {
   // The kernel's own loads and stores, before any of ours exist.
   SmallVector<Operation *> accesses;
   kernel.walk([&](Operation *op) {
-    if (isa<LLVM::LoadOp, LLVM::StoreOp>(op))
+    if (isa<LLVM::LoadOp, LLVM::StoreOp, LLVM::AtomicCmpXchgOp,
+            LLVM::AtomicRMWOp>(op))
       accesses.push_back(op);
   });
 
@@ -296,10 +298,18 @@ LogicalResult EmuLowering::lowerKernel(LLVM::LLVMFuncOp kernel) {
       address = load.getAddr();
       type = load.getType();
       isLoad = true;
-    } else {
-      auto store = cast<LLVM::StoreOp>(op);
+    } else if (auto store = dyn_cast<LLVM::StoreOp>(op)) {
       address = store.getAddr();
       type = store.getValue().getType();
+    } else if (auto cas = dyn_cast<LLVM::AtomicCmpXchgOp>(op)) {
+      // Atomics are checked as stores: fibers never switch inside one, so
+      // the host instruction is atomic among the emulated threads.
+      address = cas.getPtr();
+      type = cas.getVal().getType();
+    } else {
+      auto rmw = cast<LLVM::AtomicRMWOp>(op);
+      address = rmw.getPtr();
+      type = rmw.getVal().getType();
     }
     int64_t bytes = layout.getTypeSize(type);
     callOps(b, op->getLoc(), isLoad ? kCheckLoad : kCheckStore, Type(),

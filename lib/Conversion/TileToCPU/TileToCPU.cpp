@@ -199,6 +199,22 @@ static void lowerTileOps(ModuleOp module) {
             });
           });
         })
+        .Case([&](tile::FaultOp fault) {
+          // Element by element, in row-major order: the first set element
+          // of the first program to get there is the run's fault.
+          auto shape = fault.getViolations().getType().getShape();
+          loopNest(b, loc, shape, [&](OpBuilder &nb, ValueRange ivs) {
+            Value bad =
+                tensor::ExtractOp::create(nb, loc, fault.getViolations(), ivs);
+            scf::IfOp::create(nb, loc, bad, [&](OpBuilder &tb, Location tl) {
+              Value detail =
+                  tensor::ExtractOp::create(tb, tl, fault.getDetail(), ivs);
+              tile::buildRecordFault(tb, tl, fault.getStatus(), detail,
+                                     fault.getSite());
+              scf::YieldOp::create(tb, tl);
+            });
+          });
+        })
         .Case([&](tile::DotOp dot) {
           auto matmul = linalg::MatmulOp::create(
               b, loc, TypeRange{dot.getType()},

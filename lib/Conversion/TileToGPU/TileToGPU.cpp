@@ -19,6 +19,8 @@
 //     the results come back through shared memory;
 //   - tile.broadcast writes its input to shared memory and every thread reads
 //     the elements its result slots repeat.
+// tile.fault needs no communication: each thread records the faults of its
+// own elements with an atomic compare-and-swap on the status in global memory.
 // Each of them is bracketed by barriers. All of them share one shared-memory
 // scratch buffer, sized for the largest.
 //
@@ -196,6 +198,7 @@ private:
   void distributeDot(tile::DotOp op);
   void distributeReduce(tile::ReduceOp op);
   void distributeBroadcast(tile::BroadcastOp op);
+  void distributeFault(tile::FaultOp op);
   LogicalResult distributeElementwise(Operation *op);
 
   OpBuilder &b;
@@ -251,6 +254,7 @@ LogicalResult Distributor::distributeOp(Operation *op) {
       .Case([&](tile::DotOp o) { distributeDot(o); })
       .Case([&](tile::ReduceOp o) { distributeReduce(o); })
       .Case([&](tile::BroadcastOp o) { distributeBroadcast(o); })
+      .Case([&](tile::FaultOp o) { distributeFault(o); })
       .Default([&](Operation *) { handled = false; });
   if (handled)
     return success();
@@ -636,6 +640,20 @@ void Distributor::distributeBroadcast(tile::BroadcastOp op) {
         zero));
   }
   tiles[op.getResult()] = std::move(slots);
+}
+
+void Distributor::distributeFault(tile::FaultOp op) {
+  // Each thread records the faults of its own elements: an atomic
+  // compare-and-swap on the status in global memory, only where an element
+  // is set (the status is written once per run, never per element).
+  int64_t n = op.getViolations().getType().getNumElements();
+  Value status = mapping.lookupOrDefault(op.getStatus());
+  ArrayRef<Value> violations = slotsOf(op.getViolations());
+  ArrayRef<Value> details = slotsOf(op.getDetail());
+  for (int64_t i = 0, e = violations.size(); i < e; ++i)
+    guarded(both(slotValid(i, n), violations[i]), [&] {
+      tile::buildRecordFault(b, loc, status, details[i], op.getSite());
+    });
 }
 
 /// Bytes of shared scratch the cross-thread ops of `kernel` need.

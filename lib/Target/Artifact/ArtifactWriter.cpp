@@ -44,7 +44,9 @@ static_assert(static_cast<int>(ArtifactBufferKind::Arena) ==
                   static_cast<int>(ArtifactBufferKind::Weight) ==
                       artifact::BufferKind_Weight &&
                   static_cast<int>(ArtifactBufferKind::Constant) ==
-                      artifact::BufferKind_Constant,
+                      artifact::BufferKind_Constant &&
+                  static_cast<int>(ArtifactBufferKind::Status) ==
+                      artifact::BufferKind_Status,
               "ArtifactBufferKind must mirror the schema's BufferKind");
 
 size_t meld::getArtifactDTypeSize(ArtifactDType dtype) {
@@ -138,6 +140,27 @@ llvm::Error meld::verifyArtifactSpec(const ArtifactSpec &spec) {
                                    : "arena") +
                        " of " + llvm::Twine(limit) + " bytes");
   }
+
+  // The fault status: at most one, of its fixed size, needed by the sites.
+  int64_t statusBuffers = llvm::count_if(spec.buffers, [](const auto &b) {
+    return b.kind == ArtifactBufferKind::Status;
+  });
+  if (statusBuffers > 1)
+    return makeError("there are " + llvm::Twine(statusBuffers) +
+                     " fault status buffers; at most one is allowed");
+  for (auto [i, buffer] : llvm::enumerate(spec.buffers))
+    if (buffer.kind == ArtifactBufferKind::Status &&
+        (buffer.size != kArtifactStatusBytes ||
+         buffer.dtype != ArtifactDType::I64))
+      return makeError("buffer " + llvm::Twine(i) +
+                       ": the fault status must be 24 bytes of i64");
+  if (!spec.faultSites.empty() && statusBuffers == 0)
+    return makeError("fault sites without a fault status buffer");
+  std::set<uint32_t> sites;
+  for (const ArtifactFaultSite &site : spec.faultSites)
+    if (site.site == 0 || !sites.insert(site.site).second)
+      return makeError("fault site " + llvm::Twine(site.site) +
+                       " is zero or appears twice");
 
   auto checkSignatures = [&](llvm::ArrayRef<ArtifactTensor> tensors,
                              llvm::StringRef kind) -> llvm::Error {
@@ -260,11 +283,16 @@ void buildMetadata(const ArtifactSpec &spec, uint64_t weightsSize,
         fbb.CreateVector(l.block.data(), l.block.size()), l.sharedMemoryBytes,
         fbb.CreateVector(l.args.data(), l.args.size()),
         fbb.CreateString(l.location)));
+  std::vector<flatbuffers::Offset<artifact::FaultSite>> faults;
+  for (const ArtifactFaultSite &f : spec.faultSites)
+    faults.push_back(artifact::CreateFaultSite(
+        fbb, f.site, fbb.CreateString(f.node), fbb.CreateString(f.opType),
+        fbb.CreateString(f.message)));
   auto root = artifact::CreateArtifact(
       fbb, MELD_ARTIFACT_SCHEMA_VERSION, fbb.CreateString(spec.producer),
       inputs, outputs, fbb.CreateVector(buffers), spec.arenaSize, weightsSize,
       spec.weightsExternal, fbb.CreateVector(modules),
-      fbb.CreateVector(launches));
+      fbb.CreateVector(launches), fbb.CreateVector(faults));
   artifact::FinishArtifactBuffer(fbb, root);
 }
 

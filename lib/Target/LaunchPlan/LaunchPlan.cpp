@@ -3,10 +3,12 @@
 #include "meld/Target/LaunchPlan.h"
 
 #include "meld/Conversion/Passes.h"
+#include "meld/Import/ONNX.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MathExtras.h"
@@ -38,22 +40,12 @@ static std::optional<ArtifactDType> toDType(Type type) {
   return std::nullopt;
 }
 
-/// "name (OpType)" of the ONNX node a location names: the outer NameLoc is
-/// the node, the NameLoc inside it its op type (see meld::getNodeLoc).
+/// "name (OpType)" of the ONNX node a location names, or empty.
 static std::string describeLocation(Location loc) {
-  if (auto fused = dyn_cast<FusedLoc>(loc)) {
-    for (Location inner : fused.getLocations())
-      if (std::string s = describeLocation(inner); !s.empty())
-        return s;
+  auto node = getNodeInfo(loc);
+  if (!node)
     return {};
-  }
-  auto name = dyn_cast<NameLoc>(loc);
-  if (!name)
-    return {};
-  std::string result = name.getName().str();
-  if (auto op = dyn_cast<NameLoc>(name.getChildLoc()))
-    result += " (" + op.getName().str() + ")";
-  return result;
+  return (node->first + " (" + node->second + ")").str();
 }
 
 /// The bytes of constant `value`, row-major, one byte per boolean.
@@ -218,6 +210,7 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
     (isOutput ? spec.outputs : spec.inputs).push_back(std::move(tensor));
   }
 
+  std::optional<uint32_t> statusIndex;
   int64_t position = 0;
   for (Operation &op : entry) {
     ++position;
@@ -271,6 +264,20 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
         return failure();
       continue;
     }
+    if (auto status = dyn_cast<tile::FaultStatusOp>(op)) {
+      // One status for the run, alive for all of it.
+      if (statusIndex) {
+        bufferIndex[status.getResult()] = *statusIndex;
+        continue;
+      }
+      auto index = addBuffer(status.getResult(), ArtifactBufferKind::Status, "",
+                             status.getLoc());
+      if (failed(index))
+        return failure();
+      statusIndex = *index;
+      intervals.push_back({*index, -1, numOps});
+      continue;
+    }
     if (auto launch = dyn_cast<tile::LaunchOp>(op)) {
       auto kernel = symbols.lookup<tile::KernelOp>(launch.getKernel());
       if (!kernel)
@@ -300,6 +307,30 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
     return op.emitError("unexpected operation in the launch plan: ")
            << op.getName();
   }
+
+  // The fault sites of the kernels, for the runtime's messages.
+  llvm::DenseSet<int32_t> sites;
+  WalkResult walk = module.walk([&](tile::FaultOp fault) {
+    if (!sites.insert(fault.getSite()).second) {
+      fault.emitOpError("fault site ")
+          << fault.getSite() << " is used twice in the module";
+      return WalkResult::interrupt();
+    }
+    ArtifactFaultSite site;
+    site.site = fault.getSite();
+    if (auto node = getNodeInfo(fault.getLoc())) {
+      site.node = node->first.str();
+      site.opType = node->second.str();
+    }
+    site.message = fault.getMessage().str();
+    spec.faultSites.push_back(std::move(site));
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  if (!spec.faultSites.empty() && !statusIndex)
+    return module.emitError("kernels record faults but the launch plan has "
+                            "no tile.fault_status");
 
   // Inputs and outputs must not share bytes with anything: they span the
   // whole run, so the assignment keeps them apart.
@@ -348,9 +379,10 @@ void meld::printArtifactPlanJSON(const ArtifactSpec &spec,
   llvm::json::Array buffers;
   for (const ArtifactBuffer &b : spec.buffers)
     buffers.push_back(llvm::json::Object{
-        {"kind", b.kind == ArtifactBufferKind::Arena    ? "arena"
-                 : b.kind == ArtifactBufferKind::Weight ? "weight"
-                                                        : "constant"},
+        {"kind", b.kind == ArtifactBufferKind::Arena      ? "arena"
+                 : b.kind == ArtifactBufferKind::Weight   ? "weight"
+                 : b.kind == ArtifactBufferKind::Constant ? "constant"
+                                                          : "status"},
         {"offset", static_cast<int64_t>(b.offset)},
         {"size", static_cast<int64_t>(b.size)},
         {"dtype", dtypeName(b.dtype)},
@@ -362,6 +394,12 @@ void meld::printArtifactPlanJSON(const ArtifactSpec &spec,
         {"grid", llvm::json::Array(l.grid)},
         {"args", llvm::json::Array(l.args)},
         {"location", l.location}});
+  llvm::json::Array faults;
+  for (const ArtifactFaultSite &f : spec.faultSites)
+    faults.push_back(llvm::json::Object{{"site", f.site},
+                                        {"node", f.node},
+                                        {"op_type", f.opType},
+                                        {"message", f.message}});
   uint64_t weightsSize = 0;
   for (const ArtifactWeight &w : spec.weights)
     weightsSize = std::max(weightsSize, w.offset + w.size);
@@ -373,6 +411,7 @@ void meld::printArtifactPlanJSON(const ArtifactSpec &spec,
       {"weights_external", spec.weightsExternal},
       {"external_weights_size", static_cast<int64_t>(spec.externalWeightsSize)},
       {"buffers", std::move(buffers)},
-      {"launches", std::move(launches)}};
+      {"launches", std::move(launches)},
+      {"faults", std::move(faults)}};
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(plan))) << "\n";
 }

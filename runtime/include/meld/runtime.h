@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 /// Version of this API. Bumped when a declaration in this header changes.
-#define MELD_RUNTIME_API_VERSION 3
+#define MELD_RUNTIME_API_VERSION 4
 
 /// Result of every fallible call. MELD_OK is 0; every other value comes with
 /// a message in meld_last_error().
@@ -76,6 +76,13 @@ typedef enum meld_status {
   /// shared-memory race, a divergent barrier; the message names the launch,
   /// the ONNX node, the kernel, the block and the thread).
   MELD_ERROR_DEVICE = 8,
+  /// A kernel met a fault in the data of the run (API version 4): an index
+  /// out of range (Gather, GatherElements, GatherND, ScatterND), an integer
+  /// division by zero. The message names the ONNX node and the offending
+  /// value, e.g. "node 'emb' (Gather): index 10 is out of range for axis 0
+  /// of size 10". The run's outputs are not available; the session stays
+  /// usable (the next run starts over).
+  MELD_ERROR_DATA = 9,
 } meld_status;
 
 /// Element types. The values are those of the artifact schema's DType.
@@ -143,7 +150,7 @@ MELD_API const char *meld_dtype_name(meld_dtype dtype);
 /// Returns the size in bytes of one element of `dtype`, or 0 if unknown.
 MELD_API size_t meld_dtype_size(meld_dtype dtype);
 
-/// Returns the runtime's version string, e.g. "meld-runtime 0.1 (api 3)".
+/// Returns the runtime's version string, e.g. "meld-runtime 0.1 (api 4)".
 MELD_API const char *meld_runtime_version(void);
 
 //===----------------------------------------------------------------------===//
@@ -231,7 +238,10 @@ MELD_API meld_status meld_session_set_input(meld_session *session,
                                             uint64_t num_bytes);
 
 /// Runs every launch of the model in order. Fails, naming them, if some
-/// inputs are unbound. Bound inputs stay bound for the next run.
+/// inputs are unbound. Bound inputs stay bound for the next run. A fault in
+/// the data (an index out of range, an integer division by zero) fails the
+/// run with MELD_ERROR_DATA and a message naming the ONNX node; the
+/// session stays usable.
 MELD_API meld_status meld_session_run(meld_session *session);
 
 /// Runs like meld_session_run and stores in `*milliseconds` how long the run

@@ -104,14 +104,25 @@ func.func @main(%x: tensor<41x100xf32> {meld.name = "x"}) -> (tensor<41x100xf32>
 
 // -----
 
-// Gather wraps negative indices and clamps the rest before reading.
+// Gather records an index outside [-1000, 1000) as a fault in the run's
+// status (an extra kernel argument), wraps negative indices, and reads only
+// where the index is in range.
+// CHECK-LABEL: func.func @main(
+// CHECK:         %[[STATUS:.+]] = tile.fault_status : memref<3xi64>
+// CHECK:         tile.launch @gather(%{{.+}}, %{{.+}}, %[[STATUS]], %{{.+}})
 // CHECK-LABEL: tile.kernel @gather
+// CHECK-SAME:    %[[S:[^:]+]]: memref<3xi64>
+// CHECK:         %[[MASK:.+]] = arith.cmpi ult
 // CHECK:         %[[IDX:.+]] = tile.load {{.+}} -> tensor<1024xi64>
-// CHECK:         arith.cmpi slt, %[[IDX]]
-// CHECK:         arith.maxsi
-// CHECK:         arith.minsi
-// CHECK:         arith.index_cast
-// CHECK:         tile.load {{.+}} -> tensor<1024xf32>
+// CHECK:         %[[LOW:.+]] = arith.constant dense<-1000> : tensor<1024xi64>
+// CHECK:         %[[TOOLOW:.+]] = arith.cmpi slt, %[[IDX]], %[[LOW]]
+// CHECK:         %[[TOOHIGH:.+]] = arith.cmpi sge, %[[IDX]], %{{.+}}
+// CHECK:         %[[BAD:.+]] = arith.ori %[[TOOLOW]], %[[TOOHIGH]]
+// CHECK:         %[[VIOL:.+]] = arith.andi %[[MASK]], %[[BAD]]
+// CHECK:         tile.fault %[[VIOL]], %[[IDX]], %[[S]] {message = "index {} is out of range for axis 0 of size 1000", site = 1 : i32}
+// CHECK:         %[[GOOD:.+]] = arith.xori %[[BAD]]
+// CHECK:         %[[READ:.+]] = arith.andi %[[MASK]], %[[GOOD]]
+// CHECK:         tile.load %{{.+}}[%{{.+}}], %[[READ]], %{{.+}} : {{.+}} -> tensor<1024xf32>
 func.func @main(%ids: tensor<1x41xi64> {meld.name = "ids"}, %wte: tensor<1000x120xf32> {meld.name = "wte"}) -> (tensor<1x41x120xf32> {meld.name = "h"}) {
   %0 = graph.gather %wte, %ids {axis = 0 : i64} : (tensor<1000x120xf32>, tensor<1x41xi64>) -> tensor<1x41x120xf32>
   return %0 : tensor<1x41x120xf32>

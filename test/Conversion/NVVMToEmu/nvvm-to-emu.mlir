@@ -1,4 +1,4 @@
-// RUN: meld-opt %s --meld-nvvm-to-emu | FileCheck %s
+// RUN: meld-opt %s -split-input-file --meld-nvvm-to-emu | FileCheck %s
 
 // The kernel leaves its gpu.module; the emulator's table of functions is a
 // global set by meld_emu_bind; thread ids, barriers and shuffles become calls
@@ -57,6 +57,33 @@ module attributes {gpu.container_module} {
       %e = llvm.call @__nv_expf(%y) : (f32) -> f32
       %out_at = llvm.getelementptr %out[%tid] : (!llvm.ptr<1>, i32) -> !llvm.ptr<1>, f32
       llvm.store %e, %out_at : f32, !llvm.ptr<1>
+      llvm.return
+    }
+  }
+}
+
+// -----
+
+// Atomics (a fault record's exchange, a compare-and-swap) are checked as
+// stores of their size (field 12 = check_store) before they run: the fibers
+// of a block never switch inside one, so the host's atomic instruction is
+// atomic among the emulated threads too.
+// CHECK-LABEL: llvm.func internal @a__meld_emu_body(
+// CHECK-SAME:    %[[STATUS:.+]]: !llvm.ptr)
+// CHECK:         %[[EIGHT:.+]] = llvm.mlir.constant(8 : i32) : i32
+// CHECK:         llvm.getelementptr %{{.+}}[0, 12]
+// CHECK:         llvm.call %{{.+}}(%[[STATUS]], %[[EIGHT]]) : !llvm.ptr, (!llvm.ptr, i32) -> ()
+// CHECK-NEXT:    %{{.+}} = llvm.atomicrmw xchg %[[STATUS]]
+// CHECK:         llvm.getelementptr %{{.+}}[0, 12]
+// CHECK:         llvm.call %{{.+}}(%[[STATUS]], %{{.+}}) : !llvm.ptr, (!llvm.ptr, i32) -> ()
+// CHECK-NEXT:    %{{.+}} = llvm.cmpxchg %[[STATUS]]
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @a(%status: !llvm.ptr<1>) attributes {nvvm.kernel} {
+      %one = llvm.mlir.constant(1 : i64) : i64
+      %zero = llvm.mlir.constant(0 : i64) : i64
+      %old = llvm.atomicrmw xchg %status, %one monotonic : !llvm.ptr<1>, i64
+      %pair = llvm.cmpxchg %status, %zero, %one monotonic monotonic : !llvm.ptr<1>, i64
       llvm.return
     }
   }

@@ -67,3 +67,35 @@ tile.kernel @contractions(%buf: memref<64xf32>) attributes {grid = array<i64: 1>
   tile.store %bc, %buf[%offs] : tensor<4x8xf32>, memref<64xf32>[tensor<4x8xindex>]
   tile.return
 }
+
+// -----
+
+// A fault is recorded element by element: where an element is set, an atomic
+// exchange claims the status; the claimant stores the site and the detail.
+// CHECK-LABEL: func.func @check(
+// CHECK:         %[[STATUS:.+]] = builtin.unrealized_conversion_cast %{{.+}} : !llvm.struct<{{.+}}> to memref<3xi64>
+// CHECK:         %[[VIOL:.+]] = arith.andi %{{.+}}, %{{.+}} : tensor<64xi1>
+// CHECK:         scf.for %[[I:[^ ]+]] =
+// CHECK-NEXT:      %[[BAD:.+]] = tensor.extract %[[VIOL]][%[[I]]] : tensor<64xi1>
+// CHECK-NEXT:      scf.if %[[BAD]] {
+// CHECK-NEXT:        %[[DETAIL:.+]] = tensor.extract %{{.+}}[%[[I]]] : tensor<64xi64>
+// CHECK:             %[[BEFORE:.+]] = memref.atomic_rmw assign %{{.+}}, %[[STATUS]][%{{.+}}] : (i64, memref<3xi64>) -> i64
+// CHECK:             %[[WON:.+]] = arith.cmpi eq, %[[BEFORE]], %{{.+}} : i64
+// CHECK:             scf.if %[[WON]] {
+// CHECK:               %[[SITE:.+]] = arith.constant 7 : i64
+// CHECK:               memref.store %[[SITE]], %[[STATUS]][%{{.+}}] : memref<3xi64>
+// CHECK:               memref.store %[[DETAIL]], %[[STATUS]][%{{.+}}] : memref<3xi64>
+// CHECK-NOT:     tile.
+tile.kernel @check(%ids: memref<41xi64>, %status: memref<3xi64>)
+    attributes {grid = array<i64: 1>} {
+  %offs = tile.iota 0 : tensor<64xindex>
+  %n = arith.constant dense<41> : tensor<64xindex>
+  %mask = arith.cmpi ult, %offs, %n : tensor<64xindex>
+  %zero = arith.constant 0 : i64
+  %idx = tile.load %ids[%offs], %mask, %zero : memref<41xi64>[tensor<64xindex>], tensor<64xi1>, i64 -> tensor<64xi64>
+  %size = arith.constant dense<1000> : tensor<64xi64>
+  %high = arith.cmpi sge, %idx, %size : tensor<64xi64>
+  %bad = arith.andi %mask, %high : tensor<64xi1>
+  tile.fault %bad, %idx, %status {message = "index {} is out of range for axis 0 of size 1000", site = 7 : i32} : tensor<64xi1>, tensor<64xi64>, memref<3xi64>
+  tile.return
+}

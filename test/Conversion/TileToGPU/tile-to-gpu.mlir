@@ -109,3 +109,41 @@ tile.kernel @mm(%a: memref<512xf32>, %b: memref<128xf32>, %c: memref<256xf32>) a
   tile.store %r, %c[%ic] : tensor<32x8xf32>, memref<256xf32>[tensor<32x8xindex>]
   tile.return
 }
+
+// -----
+
+// A fault: each thread checks its own elements (here one of the 64, on 128
+// threads: slots past the tile are skipped); where one is set, an atomic
+// exchange on the status in global memory claims it and the claimant stores
+// the site and the detail. No communication, no barrier.
+// CHECK-LABEL: gpu.func @check(
+// CHECK-SAME:    %[[IDS:.+]]: memref<41xi64>, %[[STATUS:.+]]: memref<3xi64>) kernel
+// CHECK:         %[[TID:.+]] = gpu.thread_id x
+// CHECK:         %[[IDX:.+]] = scf.if %{{.+}} -> (i64) {
+// CHECK:           memref.load %[[IDS]][%[[TID]]]
+// CHECK:         %[[HIGH:.+]] = arith.cmpi sge, %[[IDX]]
+// CHECK:         %[[BAD:.+]] = arith.andi %{{.+}}, %[[HIGH]] : i1
+// CHECK:         %[[SLOT:.+]] = arith.cmpi ult, %[[TID]], %{{.+}} : index
+// CHECK:         %[[RECORD:.+]] = arith.andi %[[SLOT]], %[[BAD]] : i1
+// CHECK:         scf.if %[[RECORD]] {
+// CHECK:           %[[BEFORE:.+]] = memref.atomic_rmw assign %{{.+}}, %[[STATUS]][%{{.+}}] : (i64, memref<3xi64>) -> i64
+// CHECK:           %[[WON:.+]] = arith.cmpi eq, %[[BEFORE]]
+// CHECK:           scf.if %[[WON]] {
+// CHECK:             %[[SITE:.+]] = arith.constant 7 : i64
+// CHECK:             memref.store %[[SITE]], %[[STATUS]]
+// CHECK:             memref.store %[[IDX]], %[[STATUS]]
+// CHECK-NOT:     gpu.barrier
+// CHECK:         gpu.return
+tile.kernel @check(%ids: memref<41xi64>, %status: memref<3xi64>)
+    attributes {grid = array<i64: 1>} {
+  %offs = tile.iota 0 : tensor<64xindex>
+  %n = arith.constant dense<41> : tensor<64xindex>
+  %mask = arith.cmpi ult, %offs, %n : tensor<64xindex>
+  %zero = arith.constant 0 : i64
+  %idx = tile.load %ids[%offs], %mask, %zero : memref<41xi64>[tensor<64xindex>], tensor<64xi1>, i64 -> tensor<64xi64>
+  %size = arith.constant dense<1000> : tensor<64xi64>
+  %high = arith.cmpi sge, %idx, %size : tensor<64xi64>
+  %bad = arith.andi %mask, %high : tensor<64xi1>
+  tile.fault %bad, %idx, %status {message = "index {} is out of range for axis 0 of size 1000", site = 7 : i32} : tensor<64xi1>, tensor<64xi64>, memref<3xi64>
+  tile.return
+}

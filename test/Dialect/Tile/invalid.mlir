@@ -410,3 +410,55 @@ func.func @weight_empty_handle() {
   %w = tile.weight "" : memref<4xf32>
   return
 }
+
+// -----
+
+tile.kernel @fault_status_size(%status: memref<2xi64>, %bad: memref<4xi1>) attributes {grid = array<i64: 1>} {
+  %offs = tile.iota 0 : tensor<4xindex>
+  %v = tile.load %bad[%offs] : memref<4xi1>[tensor<4xindex>] -> tensor<4xi1>
+  %d = arith.constant dense<0> : tensor<4xi64>
+  // expected-error @+1 {{'tile.fault' op fault status must be a memref<3xi64>, got 'memref<2xi64>'}}
+  tile.fault %v, %d, %status {message = "bad", site = 1 : i32} : tensor<4xi1>, tensor<4xi64>, memref<2xi64>
+  tile.return
+}
+
+// -----
+
+tile.kernel @fault_two_details(%status: memref<3xi64>, %bad: memref<4xi1>) attributes {grid = array<i64: 1>} {
+  %offs = tile.iota 0 : tensor<4xindex>
+  %v = tile.load %bad[%offs] : memref<4xi1>[tensor<4xindex>] -> tensor<4xi1>
+  %d = arith.constant dense<0> : tensor<4xi64>
+  // expected-error @+1 {{'tile.fault' op message holds '{}' (the detail) more than once}}
+  tile.fault %v, %d, %status {message = "{} and {}", site = 1 : i32} : tensor<4xi1>, tensor<4xi64>, memref<3xi64>
+  tile.return
+}
+
+// -----
+
+tile.kernel @fault_site_zero(%status: memref<3xi64>, %bad: memref<4xi1>) attributes {grid = array<i64: 1>} {
+  %offs = tile.iota 0 : tensor<4xindex>
+  %v = tile.load %bad[%offs] : memref<4xi1>[tensor<4xindex>] -> tensor<4xi1>
+  %d = arith.constant dense<0> : tensor<4xi64>
+  // expected-error @+1 {{'tile.fault' op attribute 'site' failed to satisfy constraint: 32-bit signless integer attribute whose value is positive}}
+  tile.fault %v, %d, %status {message = "bad", site = 0 : i32} : tensor<4xi1>, tensor<4xi64>, memref<3xi64>
+  tile.return
+}
+
+// -----
+
+tile.kernel @fault_shapes(%status: memref<3xi64>, %bad: memref<4xi1>) attributes {grid = array<i64: 1>} {
+  %offs = tile.iota 0 : tensor<4xindex>
+  %v = tile.load %bad[%offs] : memref<4xi1>[tensor<4xindex>] -> tensor<4xi1>
+  %d = arith.constant dense<0> : tensor<8xi64>
+  // expected-error @+1 {{'tile.fault' op failed to verify that all of {violations, detail} have same shape}}
+  tile.fault %v, %d, %status {message = "bad", site = 1 : i32} : tensor<4xi1>, tensor<8xi64>, memref<3xi64>
+  tile.return
+}
+
+// -----
+
+func.func @fault_status_type() {
+  // expected-error @+1 {{'tile.fault_status' op fault status must be a memref<3xi64>, got 'memref<4xi64>'}}
+  %s = tile.fault_status : memref<4xi64>
+  return
+}

@@ -117,3 +117,32 @@ tile.kernel @add(%a: memref<4920xf32>, %b: memref<120xf32>, %out: memref<4920xf3
     attributes {grid = array<i64: 5>} {
   tile.return
 }
+
+// -----
+
+// Data faults: a kernel records the first out-of-range index of a run in the
+// fault status, which the launch plan passes to it.
+// CHECK-LABEL: func.func @faults
+// CHECK-SAME: (%[[IDS:.+]]: memref<41xi64>)
+func.func @faults(%ids: memref<41xi64>) {
+  // CHECK: %[[S:.+]] = tile.fault_status : memref<3xi64>
+  %status = tile.fault_status : memref<3xi64>
+  // CHECK: tile.launch @check(%[[IDS]], %[[S]]) : memref<41xi64>, memref<3xi64>
+  tile.launch @check(%ids, %status) : memref<41xi64>, memref<3xi64>
+  return
+}
+// CHECK-LABEL: tile.kernel @check
+tile.kernel @check(%ids: memref<41xi64>, %status: memref<3xi64>)
+    attributes {grid = array<i64: 1>} {
+  %offs = tile.iota 0 : tensor<64xindex>
+  %n = arith.constant dense<41> : tensor<64xindex>
+  %mask = arith.cmpi ult, %offs, %n : tensor<64xindex>
+  %zero = arith.constant 0 : i64
+  %idx = tile.load %ids[%offs], %mask, %zero : memref<41xi64>[tensor<64xindex>], tensor<64xi1>, i64 -> tensor<64xi64>
+  %size = arith.constant dense<1000> : tensor<64xi64>
+  %high = arith.cmpi sge, %idx, %size : tensor<64xi64>
+  %bad = arith.andi %mask, %high : tensor<64xi1>
+  // CHECK: tile.fault %{{.+}}, %{{.+}}, %{{.+}} {message = "index {} is out of range for axis 0 of size 1000", site = 1 : i32} : tensor<64xi1>, tensor<64xi64>, memref<3xi64>
+  tile.fault %bad, %idx, %status {message = "index {} is out of range for axis 0 of size 1000", site = 1 : i32} : tensor<64xi1>, tensor<64xi64>, memref<3xi64>
+  tile.return
+}
