@@ -286,6 +286,21 @@ static bool isUnsignedTensor(Value value) {
   return tensorType(value).getElementType().isUnsignedInteger();
 }
 
+std::optional<int64_t> DivOp::getConstantZeroDivisor() {
+  if (!isa<IntegerType>(getType().getElementType()))
+    return std::nullopt;
+  DenseIntElementsAttr divisor;
+  if (!matchPattern(getRhs(), m_Constant(&divisor)))
+    return std::nullopt;
+  if (divisor.isSplat())
+    return divisor.getSplatValue<APInt>().isZero() ? std::optional<int64_t>(0)
+                                                   : std::nullopt;
+  for (auto [i, value] : llvm::enumerate(divisor.getValues<APInt>()))
+    if (value.isZero())
+      return static_cast<int64_t>(i);
+  return std::nullopt;
+}
+
 OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
   // Integer division by zero is left to run time (it does not fold).
   auto resultType = cast<RankedTensorType>(getType());

@@ -137,7 +137,27 @@ def Graph_AddOp : Graph_BinaryOp<"add", "+", Graph_NumericTensor, [Commutative]>
 def Graph_SubOp : Graph_BinaryOp<"sub", "-", Graph_NumericTensor>;
 def Graph_MulOp : Graph_BinaryOp<"mul", "*", Graph_NumericTensor, [Commutative]>;
 def Graph_DivOp : Graph_BinaryOp<"div", "/ (integers truncate toward zero)",
-                                 Graph_NumericTensor>;
+                                 Graph_NumericTensor> {
+  let description = [{
+    Computes `lhs / rhs` elementwise, with numpy broadcasting; the result has
+    the broadcast shape and the operands' element type. Integers truncate
+    toward zero. An integer division by zero is a fault in the data: a kernel
+    reports it as an error naming the op (and a constant zero divisor is
+    refused at compile time); the signed minimum divided by -1 wraps to the
+    signed minimum, as two's complement arithmetic (and numpy) does.
+
+    ```mlir
+    %0 = graph.div %a, %b : (tensor<2x41x120xf32>, tensor<120xf32>) -> tensor<2x41x120xf32>
+    %1 = graph.div %n, %d : (tensor<5xi64>, tensor<i64>) -> tensor<5xi64>
+    ```
+  }];
+  let extraClassDeclaration = [{
+    /// For an integer division whose divisor is a constant: the row-major
+    /// position in the divisor of its first zero element (a division by zero
+    /// no input can avoid), or nothing.
+    std::optional<int64_t> getConstantZeroDivisor();
+  }];
+}
 def Graph_PowOp : Graph_BinaryOp<"pow", "to the power", Graph_FloatTensor>;
 def Graph_MinOp : Graph_BinaryOp<"min", "min", Graph_NumericTensor, [Commutative]>;
 def Graph_MaxOp : Graph_BinaryOp<"max", "max", Graph_NumericTensor, [Commutative]>;

@@ -209,6 +209,29 @@ static Value castTile(const TileBuilder &t, Value x, Type to) {
   return arith::TruncIOp::create(b, loc, type, x);
 }
 
+/// Signed integer division `x / d` that never traps: where `d` is 0 the
+/// result is `x` (the division by zero is a fault the caller records), and
+/// where `d` is -1 it is `0 - x`, so the signed minimum divided by -1 wraps
+/// to itself, as two's complement arithmetic (and numpy) does. Neither case
+/// reaches the division instruction, which traps on both (x86 idiv) or
+/// makes them poison (LLVM's sdiv).
+static Value safeDivide(const TileBuilder &t, Value x, Value d) {
+  OpBuilder &b = t.b;
+  Type type = getElementTypeOrSelf(d.getType());
+  Value zero = t.constant(b.getIntegerAttr(type, 0));
+  Value one = t.constant(b.getIntegerAttr(type, 1));
+  Value minusOne = t.constant(b.getIntegerAttr(type, -1));
+  Value isZero =
+      arith::CmpIOp::create(b, t.loc, arith::CmpIPredicate::eq, d, zero);
+  Value isMinusOne =
+      arith::CmpIOp::create(b, t.loc, arith::CmpIPredicate::eq, d, minusOne);
+  Value divisor = arith::SelectOp::create(
+      b, t.loc, arith::OrIOp::create(b, t.loc, isZero, isMinusOne), one, d);
+  Value quotient = arith::DivSIOp::create(b, t.loc, x, divisor);
+  Value negated = arith::SubIOp::create(b, t.loc, zero, x);
+  return arith::SelectOp::create(b, t.loc, isMinusOne, negated, quotient);
+}
+
 /// Computes the elementwise graph op `op` on tiles `args` (its operands, already
 /// broadcast to the tile shape). Returns null for ops that are not elementwise.
 static Value computeElementwise(const TileBuilder &t, Operation *op,
@@ -229,7 +252,11 @@ static Value computeElementwise(const TileBuilder &t, Operation *op,
       .Case([&](AddOp) { return binary(arith::AddFOp(), arith::AddIOp()); })
       .Case([&](SubOp) { return binary(arith::SubFOp(), arith::SubIOp()); })
       .Case([&](MulOp) { return binary(arith::MulFOp(), arith::MulIOp()); })
-      .Case([&](DivOp) { return binary(arith::DivFOp(), arith::DivSIOp()); })
+      .Case([&](DivOp) -> Value {
+        if (isFloat(args[0]))
+          return arith::DivFOp::create(b, loc, args[0], args[1]);
+        return safeDivide(t, args[0], args[1]);
+      })
       .Case([&](MinOp) {
         return binary(arith::MinimumFOp(), arith::MinSIOp());
       })
@@ -596,10 +623,21 @@ LogicalResult Lowering::lowerElementwise(Operation *op) {
         constant ? dyn_cast<SplatElementsAttr>(constant.getValue()) : nullptr;
     return splat ? splat.getSplatValue<Attribute>() : Attribute();
   };
+  // An integer division can meet a zero divisor: a fault in the data at run
+  // time, refused here when the divisor is a constant.
+  auto div = dyn_cast<graph::DivOp>(op);
+  bool integerDivision = div && !isa<FloatType>(resultType.getElementType());
+  if (integerDivision)
+    if (std::optional<int64_t> zero = div.getConstantZeroDivisor())
+      return op->emitOpError("integer division by zero: the divisor is a "
+                             "constant whose element ")
+             << *zero << " is 0";
   SmallVector<Value> inputs;
   for (Value operand : op->getOperands())
     if (!splatOf(operand))
       inputs.push_back(bufferOf(operand));
+  if (integerDivision)
+    inputs.push_back(faultStatus());
   Value output = allocFor(op->getResult(0));
   emitPointwise(
       op, op->getName().stripDialect(), inputs, output, resultType,
@@ -615,6 +653,20 @@ LogicalResult Lowering::lowerElementwise(Operation *op) {
           auto shape = cast<RankedTensorType>(operand.getType()).getShape();
           tiles.push_back(
               t.load(*arg++, t.broadcastOffset(coords, shape), mask));
+        }
+        if (integerDivision) {
+          // The detail is the result element's row-major position.
+          Type element = resultType.getElementType();
+          Value isZero = arith::CmpIOp::create(
+              t.b, t.loc, arith::CmpIPredicate::eq, tiles[1],
+              t.constant(t.b.getIntegerAttr(element, 0)));
+          Value position = t.broadcastOffset(coords, resultType.getShape());
+          emitFault(t, args.back(), t.both(mask, isZero),
+                    arith::IndexCastOp::create(
+                        t.b, t.loc, t.tileType(t.b.getI64Type()), position),
+                    "integer division by zero at result element {} "
+                    "(row-major, of " +
+                        Twine(resultType.getNumElements()) + ")");
         }
         return computeElementwise(t, op, tiles);
       });

@@ -452,6 +452,28 @@ static LogicalResult importDropout(Importer &imp, Node &node) {
 }
 
 //===----------------------------------------------------------------------===//
+// Faults known at compile time
+//===----------------------------------------------------------------------===//
+//
+// Values that would be a fault in the data at run time (see docs/Faults.md)
+// are refused at import when they are constants.
+
+/// Div: an integer division by a constant zero is refused.
+static LogicalResult importDiv(Importer &imp, Node &node) {
+  if (failed(importBinary<graph::DivOp>(imp, node, TypeClass::Numeric)))
+    return failure();
+  auto div = node.results[0].getDefiningOp<graph::DivOp>();
+  if (!div)
+    return success();
+  if (std::optional<int64_t> zero = div.getConstantZeroDivisor())
+    return imp.emitError(node.loc)
+           << "integer division by zero: the divisor (input 1, '"
+           << node.proto->input(1) << "') is a constant whose element " << *zero
+           << " is 0";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Matrix products
 //===----------------------------------------------------------------------===//
 
@@ -1553,9 +1575,7 @@ void Importer::registerOps() {
   add("Mul", 2, 2, [](Importer &i, Node &n) {
     return importBinary<graph::MulOp>(i, n, TC::Numeric);
   });
-  add("Div", 2, 2, [](Importer &i, Node &n) {
-    return importBinary<graph::DivOp>(i, n, TC::Numeric);
-  });
+  add("Div", 2, 2, importDiv);
   add("And", 2, 2, [](Importer &i, Node &n) {
     return importBinary<graph::AndOp>(i, n, TC::Bool);
   });

@@ -127,3 +127,31 @@ func.func @main(%ids: tensor<1x41xi64> {meld.name = "ids"}, %wte: tensor<1000x12
   %0 = graph.gather %wte, %ids {axis = 0 : i64} : (tensor<1000x120xf32>, tensor<1x41xi64>) -> tensor<1x41x120xf32>
   return %0 : tensor<1x41x120xf32>
 }
+
+// -----
+
+// Integer division records a zero divisor as a fault (the detail: the result
+// element), and never divides by 0 or -1: those divisors become 1, and a
+// division by -1 is a negation (the signed minimum wraps to itself).
+// CHECK-LABEL: tile.kernel @div
+// CHECK-SAME:    %[[S:[^:]+]]: memref<3xi64>
+// CHECK:         %[[LIN:.+]] = arith.addi
+// CHECK:         %[[MASK:.+]] = arith.cmpi ult, %[[LIN]]
+// CHECK:         %[[X:.+]] = tile.load {{.+}} -> tensor<8xi32>
+// CHECK:         %[[D:.+]] = tile.load {{.+}} -> tensor<8xi32>
+// CHECK:         %[[ISZERO:.+]] = arith.cmpi eq, %[[D]]
+// CHECK:         %[[VIOL:.+]] = arith.andi %[[MASK]], %[[ISZERO]]
+// CHECK:         %[[POS:.+]] = arith.index_cast %[[LIN]] : tensor<8xindex> to tensor<8xi64>
+// CHECK:         tile.fault %[[VIOL]], %[[POS]], %[[S]] {message = "integer division by zero at result element {} (row-major, of 5)", site = 1 : i32}
+// CHECK:         %[[Z:.+]] = arith.cmpi eq, %[[D]]
+// CHECK:         %[[M1:.+]] = arith.cmpi eq, %[[D]]
+// CHECK:         %[[EITHER:.+]] = arith.ori %[[Z]], %[[M1]]
+// CHECK:         %[[SAFE:.+]] = arith.select %[[EITHER]], %{{.+}}, %[[D]]
+// CHECK:         %[[Q:.+]] = arith.divsi %[[X]], %[[SAFE]]
+// CHECK:         %[[NEG:.+]] = arith.subi %{{.+}}, %[[X]]
+// CHECK:         %[[R:.+]] = arith.select %[[M1]], %[[NEG]], %[[Q]]
+// CHECK:         tile.store %[[R]]
+func.func @main(%a: tensor<5xi32> {meld.name = "a"}, %b: tensor<5xi32> {meld.name = "b"}) -> (tensor<5xi32> {meld.name = "q"}) {
+  %0 = graph.div %a, %b : (tensor<5xi32>, tensor<5xi32>) -> tensor<5xi32>
+  return %0 : tensor<5xi32>
+}

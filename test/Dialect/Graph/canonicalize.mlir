@@ -76,8 +76,27 @@ func.func @div() -> (tensor<4xi64>, tensor<2xf32>, tensor<2xui8>) {
 
 // -----
 
-// Integer division by zero is left to run time, even where other elements
-// could fold.
+// The signed minimum divided by -1 wraps to the signed minimum, as the
+// kernels compute it (two's complement, numpy).
+// CHECK-LABEL: func.func @div_min_by_minus_one
+func.func @div_min_by_minus_one() -> (tensor<2xi64>, tensor<i32>) {
+  %a = graph.constant dense<[-9223372036854775808, 9223372036854775807]> : tensor<2xi64>
+  %b = graph.constant dense<-1> : tensor<i64>
+  %0 = graph.div %a, %b : (tensor<2xi64>, tensor<i64>) -> tensor<2xi64>
+  %c = graph.constant dense<-2147483648> : tensor<i32>
+  %d = graph.constant dense<-1> : tensor<i32>
+  %1 = graph.div %c, %d : (tensor<i32>, tensor<i32>) -> tensor<i32>
+  // CHECK-DAG: %[[L:.+]] = graph.constant dense<[-9223372036854775808, -9223372036854775807]> : tensor<2xi64>
+  // CHECK-DAG: %[[I:.+]] = graph.constant dense<-2147483648> : tensor<i32>
+  // CHECK-NOT: graph.div
+  // CHECK: return %[[L]], %[[I]]
+  return %0, %1 : tensor<2xi64>, tensor<i32>
+}
+
+// -----
+
+// Integer division by zero is left to the lowering (which refuses a constant
+// zero divisor), even where other elements could fold.
 // CHECK-LABEL: func.func @div_by_zero
 func.func @div_by_zero() -> (tensor<2xi64>, tensor<2xi32>) {
   %a = graph.constant dense<[6, 8]> : tensor<2xi64>
