@@ -26,6 +26,8 @@ SUPPORTED_OPS = {
     "Unsqueeze", "Squeeze", "Shape", "Constant", "ConstantOfShape", "Range", "Identity",
     "Sin", "Cos", "IsNaN", "IsInf", "ReduceMin", "ReduceSumSquare", "ReduceL1", "ReduceL2",
     "ReduceLogSum", "ReduceLogSumExp", "Einsum",
+    # Data-indexed ops (their indices are checked at run time).
+    "GatherElements", "GatherND", "ScatterND",
 }
 
 ALLOWED_TYPES = {onnx.TensorProto.FLOAT, onnx.TensorProto.INT64, onnx.TensorProto.BOOL}

@@ -65,6 +65,22 @@ def Graph_GeluApproximationAttr : EnumAttr<Graph_Dialect,
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Graph_ScatterReduction : I32EnumAttr<"ScatterReduction",
+    "how a scatter combines an update with the element it lands on", [
+      I32EnumAttrCase<"none", 0>,
+      I32EnumAttrCase<"add", 1>,
+      I32EnumAttrCase<"mul", 2>,
+      I32EnumAttrCase<"max", 3>,
+      I32EnumAttrCase<"min", 4>
+    ]> {
+  let cppNamespace = "::meld::graph";
+  let genSpecializedAttr = 0;
+}
+def Graph_ScatterReductionAttr : EnumAttr<Graph_Dialect,
+                                          Graph_ScatterReduction, "reduction"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 //===----------------------------------------------------------------------===//
 // Types
 //===----------------------------------------------------------------------===//

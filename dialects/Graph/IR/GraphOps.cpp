@@ -906,5 +906,101 @@ OpFoldResult TriluOp::fold(FoldAdaptor adaptor) {
   return DenseElementsAttr::get(type, result);
 }
 
+//===----------------------------------------------------------------------===//
+// Data-indexed ops: GatherElements, GatherND, ScatterND
+//===----------------------------------------------------------------------===//
+//
+// No folders: their constant cases are evaluated by the kernels themselves
+// (lib/Driver/ConstantEvaluator.cpp), one implementation of their meaning.
+
+LogicalResult GatherElementsOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  GatherElementsOp::Adaptor adaptor(operands, attributes, properties);
+  auto inputType = tensorType(adaptor.getInput());
+  auto indicesType = tensorType(adaptor.getIndices());
+  int64_t rank = inputType.getRank();
+  int64_t axis = adaptor.getAxis();
+  if (indicesType.getRank() != rank)
+    return emitOptionalError(loc, "indices of rank ", indicesType.getRank(),
+                             " for an input of rank ", rank,
+                             " (they must be equal)");
+  if (axis < 0 || axis >= rank)
+    return emitOptionalError(loc, "axis ", axis, " is out of range for rank ",
+                             rank);
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis && indicesType.getDimSize(d) > inputType.getDimSize(d))
+      return emitOptionalError(loc, "indices have ", indicesType.getDimSize(d),
+                               " elements in dimension ", d,
+                               ", more than the input's ",
+                               inputType.getDimSize(d));
+  inferredReturnTypes.push_back(RankedTensorType::get(
+      indicesType.getShape(), inputType.getElementType()));
+  return success();
+}
+
+LogicalResult
+GatherNDOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                             ValueRange operands, DictionaryAttr attributes,
+                             OpaqueProperties properties, RegionRange,
+                             SmallVectorImpl<Type> &inferredReturnTypes) {
+  GatherNDOp::Adaptor adaptor(operands, attributes, properties);
+  ArrayRef<int64_t> input = tensorType(adaptor.getInput()).getShape();
+  ArrayRef<int64_t> indices = tensorType(adaptor.getIndices()).getShape();
+  int64_t r = input.size(), q = indices.size();
+  int64_t batch = adaptor.getBatchDims();
+  if (r < 1 || q < 1)
+    return emitOptionalError(loc, "input and indices need a rank of 1 or more");
+  if (batch < 0 || batch >= std::min(q, r))
+    return emitOptionalError(loc, "batch_dims ", batch,
+                             " must be in [0, min(indices rank ", q,
+                             ", input rank ", r, "))");
+  int64_t k = indices.back();
+  if (k < 1 || k > r - batch)
+    return emitOptionalError(
+        loc, "index tuples of ", k, " elements for an input of rank ", r,
+        " and ", batch, " batch dimensions (1 to ", r - batch, " allowed)");
+  if (indices.take_front(batch) != input.take_front(batch))
+    return emitOptionalError(
+        loc, "the batch dimensions of indices and input differ");
+  SmallVector<int64_t> shape(indices.drop_back());
+  llvm::append_range(shape, input.drop_front(batch + k));
+  inferredReturnTypes.push_back(RankedTensorType::get(
+      shape, tensorType(adaptor.getInput()).getElementType()));
+  return success();
+}
+
+LogicalResult
+ScatterNDOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                              ValueRange operands, DictionaryAttr attributes,
+                              OpaqueProperties properties, RegionRange,
+                              SmallVectorImpl<Type> &inferredReturnTypes) {
+  ScatterNDOp::Adaptor adaptor(operands, attributes, properties);
+  auto inputType = tensorType(adaptor.getInput());
+  ArrayRef<int64_t> input = inputType.getShape();
+  ArrayRef<int64_t> indices = tensorType(adaptor.getIndices()).getShape();
+  ArrayRef<int64_t> updates = tensorType(adaptor.getUpdates()).getShape();
+  if (input.empty() || indices.empty())
+    return emitOptionalError(loc, "input and indices need a rank of 1 or more");
+  int64_t k = indices.back();
+  if (k < 1 || k > static_cast<int64_t>(input.size()))
+    return emitOptionalError(loc, "index tuples of ", k,
+                             " elements for an input of rank ", input.size(),
+                             " (1 to ", input.size(), " allowed)");
+  SmallVector<int64_t> expected(indices.drop_back());
+  llvm::append_range(expected, input.drop_front(k));
+  if (updates != ArrayRef<int64_t>(expected))
+    return emitOptionalError(loc, "updates of shape [", updates,
+                             "], expected [", ArrayRef<int64_t>(expected), "]");
+  if (adaptor.getReduction() != ScatterReduction::none &&
+      inputType.getElementType().isInteger(1))
+    return emitOptionalError(loc, "reduction '",
+                             stringifyScatterReduction(adaptor.getReduction()),
+                             "' needs numbers, not booleans");
+  inferredReturnTypes.push_back(inputType);
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/Graph/IR/GraphOps.cpp.inc"

@@ -550,4 +550,91 @@ def Graph_TriluOp : Graph_Op<"trilu", [SameOperandsAndResultType]> {
   let hasFolder = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Data-indexed ops: GatherElements, GatherND, ScatterND
+//===----------------------------------------------------------------------===//
+//
+// Their indices come from data: an index outside its axis is a fault in the
+// data, which the kernels report as an error naming the op and never act on
+// (see docs/Faults.md). Negative indices count from the end of their axis.
+
+def Graph_GatherElementsOp : Graph_Op<"gather_elements", [
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    AllElementTypesMatch<["input", "result"]>]> {
+  let summary = "Takes elements of the input along an axis, one per index";
+  let description = [{
+    ONNX `GatherElements`, `torch.gather`: `input` and `indices` have the same
+    rank; the result has the shape of `indices`, and its element at
+    coordinates `c` is the element of `input` at `c` with coordinate `axis`
+    replaced by `indices[c]`. Along the other dimensions `indices` may be
+    smaller than `input`, never larger. An index outside `[-n, n)` (`n` the
+    size of `axis`) is a fault in the data.
+
+    ```mlir
+    %0 = graph.gather_elements %scores, %ids {axis = 1 : i64}
+        : (tensor<4x9xf32>, tensor<4x3xi64>) -> tensor<4x3xf32>
+    ```
+  }];
+  let arguments = (ins Graph_Tensor:$input, Graph_IndexTensor:$indices,
+                   I64Attr:$axis);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input `,` $indices attr-dict `:` "
+                       "functional-type(operands, results)";
+}
+
+def Graph_GatherNDOp : Graph_Op<"gather_nd", [
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    AllElementTypesMatch<["input", "result"]>]> {
+  let summary = "Takes slices of the input at index tuples";
+  let description = [{
+    ONNX `GatherND`: the last dimension of `indices` holds tuples of `k`
+    indices into dimensions `batch_dims` to `batch_dims + k - 1` of `input`;
+    each tuple selects a slice of the remaining dimensions. The first
+    `batch_dims` dimensions of `indices` and `input` are batch dimensions,
+    equal in both, and a tuple indexes the input of its own batch. The result
+    has the shape `indices.shape[:-1] + input.shape[batch_dims + k:]`. An
+    index outside `[-n, n)` for its dimension is a fault in the data.
+
+    ```mlir
+    %0 = graph.gather_nd %x, %pos {batch_dims = 0 : i64}
+        : (tensor<2x37x64xf32>, tensor<30x2xi64>) -> tensor<30x64xf32>
+    ```
+  }];
+  let arguments = (ins Graph_Tensor:$input, Graph_IndexTensor:$indices,
+                   DefaultValuedAttr<I64Attr, "0">:$batch_dims);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input `,` $indices attr-dict `:` "
+                       "functional-type(operands, results)";
+}
+
+def Graph_ScatterNDOp : Graph_Op<"scatter_nd", [
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    AllElementTypesMatch<["input", "updates", "result"]>]> {
+  let summary = "A copy of the input with slices at index tuples updated";
+  let description = [{
+    ONNX `ScatterND`: the result is `input` with, for every index tuple `t`
+    in the last dimension of `indices` (`k` indices into the first `k`
+    dimensions of `input`), the slice `input[t]` replaced by (`none`) or
+    combined with (`add`, `mul`, `max`, `min`) the matching slice of
+    `updates`, whose shape is `indices.shape[:-1] + input.shape[k:]`. Tuples
+    apply in row-major order of `indices`, so where two tuples are equal the
+    later one wins under `none` (as onnxruntime's CPU kernel does), and the
+    reductions accumulate. Reductions need numbers; `max` and `min` of floats
+    propagate NaN. An index outside `[-n, n)` for its dimension is a fault in
+    the data (that update is not applied).
+
+    ```mlir
+    %0 = graph.scatter_nd %cache, %pos, %new {reduction = #graph.reduction<none>}
+        : (tensor<2x64x8xf32>, tensor<2x1x2xi64>, tensor<2x1x8xf32>) -> tensor<2x64x8xf32>
+    ```
+  }];
+  let arguments = (ins Graph_Tensor:$input, Graph_IndexTensor:$indices,
+                   Graph_Tensor:$updates,
+                   DefaultValuedAttr<Graph_ScatterReductionAttr,
+                                     "ScatterReduction::none">:$reduction);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$input `,` $indices `,` $updates attr-dict `:` "
+                       "functional-type(operands, results)";
+}
+
 #endif // MELD_DIALECT_GRAPH_GRAPHOPS_TD

@@ -1,10 +1,13 @@
 //===- GraphToTile.cpp - Lower graph ops to tile kernels ------------------===//
 //
-// Every graph op becomes one tile kernel and one launch (no fusion yet). The
-// kernels follow a few shapes:
+// Every graph op becomes one tile kernel and one launch (ScatterND two; no
+// fusion yet). The kernels follow a few shapes:
 //   - pointwise: one program per block of result elements, each element's
 //     coordinates recovered from its linear index; covers elementwise math,
-//     broadcasting, casts, transposes, slices, concatenation, gathers, trilu;
+//     broadcasting, casts, transposes, slices, concatenation, gathers
+//     (Gather, GatherElements, GatherND), trilu;
+//   - scatters (ScatterND): a copy of the input, then one program per block
+//     of a slice, each walking every index tuple in order;
 //   - row-wise: one program per block of rows, a loop over the row in chunks;
 //     covers reductions, softmax, layernorm and rmsnorm;
 //   - matrix products: one program per output tile, a loop over K with
@@ -446,6 +449,9 @@ private:
                   RankedTensorType resultType);
   void lowerConcat(graph::ConcatOp op);
   void lowerGather(graph::GatherOp op);
+  void lowerGatherElements(graph::GatherElementsOp op);
+  void lowerGatherND(graph::GatherNDOp op);
+  void lowerScatterND(graph::ScatterNDOp op);
   void lowerTrilu(graph::TriluOp op);
   void lowerCopy(Operation *op, Value from, Value to, RankedTensorType type);
   void emitRowKernel(Operation *op, StringRef name, ValueRange buffers,
@@ -831,6 +837,157 @@ void Lowering::lowerGather(graph::GatherOp op) {
         return t.load(args[0], offset, index.valid);
       });
   buffers[op.getResult()] = output;
+}
+
+//===----------------------------------------------------------------------===//
+// Data-indexed ops: GatherElements, GatherND, ScatterND
+//===----------------------------------------------------------------------===//
+
+void Lowering::lowerGatherElements(graph::GatherElementsOp op) {
+  auto inputShape = cast<RankedTensorType>(op.getInput().getType()).getShape();
+  auto indicesShape =
+      cast<RankedTensorType>(op.getIndices().getType()).getShape();
+  int64_t axis = op.getAxis();
+  Shape inputStrides = computeStrides(inputShape);
+  Value output = allocFor(op.getResult());
+  emitPointwise(
+      op, "gather_elements",
+      {bufferOf(op.getInput()), bufferOf(op.getIndices()), faultStatus()},
+      output, op.getType(),
+      [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
+          Value mask) {
+        // The result has the indices' shape: element c reads index c.
+        Value raw =
+            t.load(args[1], t.broadcastOffset(coords, indicesShape), mask);
+        IndexCheck index = checkIndex(t, args[2], raw, inputShape[axis], mask,
+                                      "axis " + Twine(axis));
+        Value offset = t.mul(index.index, inputStrides[axis]);
+        for (auto [d, c] : llvm::enumerate(coords))
+          if (static_cast<int64_t>(d) != axis)
+            offset = t.add(offset, t.mul(c, inputStrides[d]));
+        return t.load(args[0], offset, index.valid);
+      });
+  buffers[op.getResult()] = output;
+}
+
+void Lowering::lowerGatherND(graph::GatherNDOp op) {
+  auto inputShape = cast<RankedTensorType>(op.getInput().getType()).getShape();
+  auto indicesShape =
+      cast<RankedTensorType>(op.getIndices().getType()).getShape();
+  int64_t batch = op.getBatchDims(), k = indicesShape.back();
+  int64_t tuples = indicesShape.size() - 1;
+  ArrayRef<int64_t> tupleShape = indicesShape.drop_back();
+  Shape inputStrides = computeStrides(inputShape);
+  Value output = allocFor(op.getResult());
+  emitPointwise(
+      op, "gather_nd",
+      {bufferOf(op.getInput()), bufferOf(op.getIndices()), faultStatus()},
+      output, op.getType(),
+      [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
+          Value mask) {
+        // The first dimensions of the result pick the tuple (the batch
+        // dimensions among them), the others the element of its slice.
+        Value tuple =
+            t.mul(t.broadcastOffset(coords.take_front(tuples), tupleShape), k);
+        Value offset = t.index(0);
+        for (int64_t d = 0; d < batch; ++d)
+          offset = t.add(offset, t.mul(coords[d], inputStrides[d]));
+        Value valid = mask;
+        for (int64_t j = 0; j < k; ++j) {
+          Value raw = t.load(args[1], t.add(tuple, t.index(j)), mask);
+          IndexCheck index = checkIndex(t, args[2], raw, inputShape[batch + j],
+                                        mask, "axis " + Twine(batch + j));
+          offset = t.add(offset, t.mul(index.index, inputStrides[batch + j]));
+          valid = t.both(valid, index.valid);
+        }
+        for (int64_t d = batch + k, e = inputShape.size(); d < e; ++d)
+          offset = t.add(
+              offset, t.mul(coords[tuples + d - batch - k], inputStrides[d]));
+        return t.load(args[0], offset, valid);
+      });
+  buffers[op.getResult()] = output;
+}
+
+void Lowering::lowerScatterND(graph::ScatterNDOp op) {
+  RankedTensorType type = op.getType();
+  auto indicesShape =
+      cast<RankedTensorType>(op.getIndices().getType()).getShape();
+  int64_t k = indicesShape.back();
+  int64_t updates = computeProduct(indicesShape.drop_back());
+  int64_t slice = computeProduct(type.getShape().drop_front(k));
+  Shape strides = computeStrides(type.getShape());
+  Value output = allocFor(op.getResult());
+  buffers[op.getResult()] = output;
+  // The result starts as a copy of the input; then one kernel applies the
+  // updates. Its programs split a slice between them and each walks every
+  // index tuple in order, so an element is only ever updated by one program,
+  // in the order of the tuples: equal tuples apply one after the other (the
+  // last wins under `none`, the reductions accumulate), with no atomics.
+  lowerCopy(op, bufferOf(op.getInput()), output, type);
+  if (updates == 0 || slice == 0)
+    return;
+  int64_t block =
+      std::min<int64_t>(options.blockElements, llvm::PowerOf2Ceil(slice));
+  tile::KernelOp kernel =
+      createKernel(op, "scatter_nd",
+                   {bufferOf(op.getIndices()), bufferOf(op.getUpdates()),
+                    faultStatus(), output},
+                   {ceilDiv(slice, block)});
+  OpBuilder b(kernel.getBody().front().getTerminator());
+  Location loc = op.getLoc();
+  SmallVector<Value> args(kernel.getBody().front().getArguments());
+  TileBuilder t{b, loc, {block}};
+  Value pid = tile::ProgramIdOp::create(b, loc, b.getIndexType(),
+                                        b.getI64IntegerAttr(0));
+  Value first = arith::MulIOp::create(b, loc, pid, t.scalarIndex(block));
+  Value element = t.add(t.splat(first), t.iota(0));
+  Value inSlice = t.lessThan(element, slice);
+  graph::ScatterReduction reduction = op.getReduction();
+  scf::ForOp::create(
+      b, loc, t.scalarIndex(0), t.scalarIndex(updates), t.scalarIndex(1),
+      ValueRange{}, [&](OpBuilder &nb, Location l, Value i, ValueRange) {
+        TileBuilder ti{nb, l, {block}};
+        Value tuple = arith::MulIOp::create(nb, l, i, ti.scalarIndex(k));
+        Value offset = element, valid = inSlice;
+        for (int64_t j = 0; j < k; ++j) {
+          Value at = arith::AddIOp::create(nb, l, tuple, ti.scalarIndex(j));
+          Value raw = ti.load(args[0], ti.splat(at), inSlice);
+          IndexCheck index = checkIndex(ti, args[2], raw, type.getDimSize(j),
+                                        inSlice, "axis " + Twine(j));
+          offset = ti.add(offset, ti.mul(index.index, strides[j]));
+          valid = ti.both(valid, index.valid);
+        }
+        Value base = arith::MulIOp::create(nb, l, i, ti.scalarIndex(slice));
+        Value value =
+            ti.load(args[1], ti.add(ti.splat(base), element), inSlice);
+        if (reduction != graph::ScatterReduction::none) {
+          Value current = ti.load(args[3], offset, valid);
+          bool isFloat = isa<FloatType>(type.getElementType());
+          switch (reduction) {
+          case graph::ScatterReduction::add:
+            value = tile::buildReduceCombine(nb, l, tile::ReduceKind::sum,
+                                             current, value);
+            break;
+          case graph::ScatterReduction::max:
+            value = tile::buildReduceCombine(nb, l, tile::ReduceKind::max,
+                                             current, value);
+            break;
+          case graph::ScatterReduction::min:
+            value = tile::buildReduceCombine(nb, l, tile::ReduceKind::min,
+                                             current, value);
+            break;
+          case graph::ScatterReduction::mul:
+            value = isFloat
+                        ? Value(arith::MulFOp::create(nb, l, current, value))
+                        : Value(arith::MulIOp::create(nb, l, current, value));
+            break;
+          case graph::ScatterReduction::none:
+            llvm_unreachable("handled above");
+          }
+        }
+        ti.store(value, args[3], offset, valid);
+        scf::YieldOp::create(nb, l);
+      });
 }
 
 void Lowering::lowerTrilu(graph::TriluOp op) {
@@ -1397,6 +1554,18 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       })
       .Case([&](GatherOp g) {
         lowerGather(g);
+        return success();
+      })
+      .Case([&](GatherElementsOp g) {
+        lowerGatherElements(g);
+        return success();
+      })
+      .Case([&](GatherNDOp g) {
+        lowerGatherND(g);
+        return success();
+      })
+      .Case([&](ScatterNDOp s) {
+        lowerScatterND(s);
         return success();
       })
       .Case([&](TriluOp t) {

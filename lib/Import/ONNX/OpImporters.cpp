@@ -458,6 +458,36 @@ static LogicalResult importDropout(Importer &imp, Node &node) {
 // Values that would be a fault in the data at run time (see docs/Faults.md)
 // are refused at import when they are constants.
 
+/// Checks that input `i` of `node` holds indices (INT64 or INT32).
+static LogicalResult checkIndexType(Importer &imp, Node &node, unsigned i) {
+  Type indexType = node.inputType(i).getElementType();
+  if (indexType.isInteger(64) || indexType.isInteger(32))
+    return success();
+  return imp.emitError(node.loc)
+         << "indices must be INT64 or INT32, not " << indexType;
+}
+
+/// Refuses constant indices (input `i` of `node`) outside their axis of
+/// `shape`: the index at row-major position p indexes axis `axisOf(p)`, and
+/// must lie in [-n, n) for that axis's size n.
+static LogicalResult
+checkConstantIndices(Importer &imp, Node &node, unsigned i,
+                     ArrayRef<int64_t> shape,
+                     llvm::function_ref<int64_t(int64_t)> axisOf) {
+  DenseIntElementsAttr indices;
+  if (!matchPattern(node.input(i), m_Constant(&indices)))
+    return success();
+  for (auto [position, value] : llvm::enumerate(indices.getValues<APInt>())) {
+    int64_t axis = axisOf(position);
+    int64_t size = shape[axis], index = value.getSExtValue();
+    if (index < -size || index >= size)
+      return imp.emitError(node.loc)
+             << "index " << index << " is out of range for axis " << axis
+             << " of size " << size;
+  }
+  return success();
+}
+
 /// Div: an integer division by a constant zero is refused.
 static LogicalResult importDiv(Importer &imp, Node &node) {
   if (failed(importBinary<graph::DivOp>(imp, node, TypeClass::Numeric)))
@@ -471,6 +501,67 @@ static LogicalResult importDiv(Importer &imp, Node &node) {
            << node.proto->input(1) << "') is a constant whose element " << *zero
            << " is 0";
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Data-indexed ops: GatherElements, GatherND, ScatterND
+//===----------------------------------------------------------------------===//
+
+/// Gather and GatherElements: indices into one axis of the input.
+template <typename OpTy>
+static LogicalResult importGatherAlongAxis(Importer &imp, Node &node) {
+  RankedTensorType dataType = node.inputType(0);
+  if (failed(checkIndexType(imp, node, 1)))
+    return failure();
+  auto axis =
+      normalizeAxis(imp, node, node.getInt("axis", 0), dataType.getRank());
+  if (failed(axis) ||
+      failed(checkConstantIndices(imp, node, 1, dataType.getShape(),
+                                  [&](int64_t) { return *axis; })))
+    return failure();
+  return setResult(node, imp.createInferred1<OpTy>(
+                             node.loc, node.input(0), node.input(1),
+                             imp.getBuilder().getI64IntegerAttr(*axis)));
+}
+
+static LogicalResult importGatherND(Importer &imp, Node &node) {
+  if (failed(checkIndexType(imp, node, 1)))
+    return failure();
+  int64_t batch = node.getInt("batch_dims", 0);
+  ArrayRef<int64_t> indicesShape = node.inputType(1).getShape();
+  // The shapes are checked by the op; constant indices need a valid tuple
+  // size to be checked here.
+  int64_t k = indicesShape.empty() ? 0 : indicesShape.back();
+  auto result = imp.createInferred1<graph::GatherNDOp>(
+      node.loc, node.input(0), node.input(1),
+      imp.getBuilder().getI64IntegerAttr(batch));
+  if (failed(result) ||
+      failed(checkConstantIndices(imp, node, 1, node.inputType(0).getShape(),
+                                  [&](int64_t p) { return batch + p % k; })))
+    return failure();
+  return setResult(node, result);
+}
+
+static LogicalResult importScatterND(Importer &imp, Node &node) {
+  if (failed(checkIndexType(imp, node, 1)) ||
+      failed(checkSameElementType(imp, node, {0, 2})))
+    return failure();
+  std::string name = node.getString("reduction", "none");
+  std::optional<graph::ScatterReduction> reduction =
+      graph::symbolizeScatterReduction(name);
+  if (!reduction)
+    return imp.emitError(node.loc)
+           << "unsupported attribute 'reduction' = \"" << name << "\"";
+  ArrayRef<int64_t> indicesShape = node.inputType(1).getShape();
+  int64_t k = indicesShape.empty() ? 0 : indicesShape.back();
+  auto result = imp.createInferred1<graph::ScatterNDOp>(
+      node.loc, node.input(0), node.input(1), node.input(2),
+      graph::ScatterReductionAttr::get(&imp.getContext(), *reduction));
+  if (failed(result) ||
+      failed(checkConstantIndices(imp, node, 1, node.inputType(0).getShape(),
+                                  [&](int64_t p) { return p % k; })))
+    return failure();
+  return setResult(node, result);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1337,30 +1428,6 @@ static LogicalResult importExpand(Importer &imp, Node &node) {
                              node.input(0)));
 }
 
-static LogicalResult importGather(Importer &imp, Node &node) {
-  RankedTensorType dataType = node.inputType(0);
-  Type indexType = node.inputType(1).getElementType();
-  if (!indexType.isInteger(64) && !indexType.isInteger(32))
-    return imp.emitError(node.loc)
-           << "indices must be INT64 or INT32, not " << indexType;
-  auto axis =
-      normalizeAxis(imp, node, node.getInt("axis", 0), dataType.getRank());
-  if (failed(axis))
-    return failure();
-  DenseIntElementsAttr indices;
-  if (matchPattern(node.input(1), m_Constant(&indices))) {
-    int64_t size = dataType.getDimSize(*axis);
-    for (const APInt &index : indices.getValues<APInt>())
-      if (index.getSExtValue() < -size || index.getSExtValue() >= size)
-        return imp.emitError(node.loc)
-               << "index " << index.getSExtValue()
-               << " is out of range for axis " << *axis << " of size " << size;
-  }
-  return setResult(node, imp.createInferred1<graph::GatherOp>(
-                             node.loc, node.input(0), node.input(1),
-                             imp.getBuilder().getI64IntegerAttr(*axis)));
-}
-
 static LogicalResult importTrilu(Importer &imp, Node &node) {
   if (node.inputType(0).getRank() < 2)
     return imp.emitError(node.loc) << "input must have rank at least 2";
@@ -1728,7 +1795,12 @@ void Importer::registerOps() {
       {{"axis", K::Int}, {"split", K::Ints}, {"num_outputs", K::Int}}, 1, kAny);
   add("Concat", 1, kAny, importConcat, {{"axis", K::Int}});
   add("Expand", 2, 2, importExpand);
-  add("Gather", 2, 2, importGather, {{"axis", K::Int}});
+  add("Gather", 2, 2, importGatherAlongAxis<graph::GatherOp>,
+      {{"axis", K::Int}});
+  add("GatherElements", 2, 2, importGatherAlongAxis<graph::GatherElementsOp>,
+      {{"axis", K::Int}});
+  add("GatherND", 2, 2, importGatherND, {{"batch_dims", K::Int}});
+  add("ScatterND", 3, 3, importScatterND, {{"reduction", K::String}});
   add("Trilu", 1, 2, importTrilu, {{"upper", K::Int}});
 
   // Constants.

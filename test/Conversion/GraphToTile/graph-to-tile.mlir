@@ -155,3 +155,60 @@ func.func @main(%a: tensor<5xi32> {meld.name = "a"}, %b: tensor<5xi32> {meld.nam
   %0 = graph.div %a, %b : (tensor<5xi32>, tensor<5xi32>) -> tensor<5xi32>
   return %0 : tensor<5xi32>
 }
+
+// -----
+
+// GatherElements: element c reads index c (the result has the indices'
+// shape), checked against axis 1, and the input at c with coordinate 1
+// replaced by it, only where it is in range.
+// CHECK-LABEL: tile.kernel @gather_elements
+// CHECK-SAME:    %[[IN:[^:]+]]: memref<36xf32>, %[[IDX:[^:]+]]: memref<12xi64>, %[[S:[^:]+]]: memref<3xi64>
+// CHECK:         %[[RAW:.+]] = tile.load %[[IDX]]
+// CHECK:         tile.fault %{{.+}}, %[[RAW]], %[[S]] {message = "index {} is out of range for axis 1 of size 9", site = 1 : i32}
+// CHECK:         %[[VALID:.+]] = arith.andi
+// CHECK:         tile.load %[[IN]][%{{.+}}], %[[VALID]], %{{.+}} : {{.+}} -> tensor<16xf32>
+func.func @main(%x: tensor<4x9xf32> {meld.name = "x"}, %i: tensor<4x3xi64> {meld.name = "i"}) -> (tensor<4x3xf32> {meld.name = "y"}) {
+  %0 = graph.gather_elements %x, %i {axis = 1 : i64} : (tensor<4x9xf32>, tensor<4x3xi64>) -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+// GatherND: each result element loads the k = 2 indices of its tuple (after
+// the batch dimension), each checked against its own axis (a fault site
+// each), and reads where all are in range.
+// CHECK-LABEL: tile.kernel @gather_nd
+// CHECK:         tile.load %{{.+}} -> tensor<128xi32>
+// CHECK:         tile.fault {{.+}} {message = "index {} is out of range for axis 1 of size 37", site = 1 : i32}
+// CHECK:         tile.load %{{.+}} -> tensor<128xi32>
+// CHECK:         tile.fault {{.+}} {message = "index {} is out of range for axis 2 of size 3", site = 2 : i32}
+// CHECK:         tile.load %{{.+}} -> tensor<128xf32>
+func.func @main(%t: tensor<2x37x3x8xf32> {meld.name = "t"}, %i: tensor<2x5x2xi32> {meld.name = "i"}) -> (tensor<2x5x8xf32> {meld.name = "y"}) {
+  %0 = graph.gather_nd %t, %i {batch_dims = 1 : i64} : (tensor<2x37x3x8xf32>, tensor<2x5x2xi32>) -> tensor<2x5x8xf32>
+  return %0 : tensor<2x5x8xf32>
+}
+
+// -----
+
+// ScatterND: the input is copied to the result, then one kernel, one
+// program per block of a slice (35 elements), walks the 2 index tuples in
+// order: checks the index, then combines the update with the element it
+// lands on (add) where the index is in range.
+// CHECK-LABEL: func.func @main(
+// CHECK:         %[[S:.+]] = tile.fault_status
+// CHECK:         tile.launch @copy(%{{.+}}, %[[OUT:.+]])
+// CHECK:         tile.launch @scatter_nd(%{{.+}}, %{{.+}}, %[[S]], %[[OUT]])
+// CHECK-LABEL: tile.kernel @scatter_nd
+// CHECK-SAME:    %[[IDX:[^:]+]]: memref<2xi64>, %[[UPD:[^:]+]]: memref<70xf32>, %[[ST:[^:]+]]: memref<3xi64>, %[[RES:[^:]+]]: memref<105xf32>) attributes {grid = array<i64: 1>}
+// CHECK:         scf.for
+// CHECK:           %[[AT:.+]] = tensor.splat %{{.+}} : tensor<64xindex>
+// CHECK:           %[[RAW:.+]] = tile.load %[[IDX]][%[[AT]]]
+// CHECK:           tile.fault %{{.+}}, %[[RAW]], %[[ST]] {message = "index {} is out of range for axis 0 of size 3", site = 1 : i32}
+// CHECK:           %[[UPDATE:.+]] = tile.load %[[UPD]]
+// CHECK:           %[[CUR:.+]] = tile.load %[[RES]][%[[OFF:[0-9]+]]], %[[VALID:[0-9]+]],
+// CHECK:           %[[SUM:.+]] = arith.addf %[[CUR]], %[[UPDATE]]
+// CHECK:           tile.store %[[SUM]], %[[RES]][%[[OFF]]], %[[VALID]]
+func.func @main(%t: tensor<3x5x7xf32> {meld.name = "t"}, %i: tensor<2x1xi64> {meld.name = "i"}, %u: tensor<2x5x7xf32> {meld.name = "u"}) -> (tensor<3x5x7xf32> {meld.name = "y"}) {
+  %0 = graph.scatter_nd %t, %i, %u {reduction = #graph.reduction<add>} : (tensor<3x5x7xf32>, tensor<2x1xi64>, tensor<2x5x7xf32>) -> tensor<3x5x7xf32>
+  return %0 : tensor<3x5x7xf32>
+}

@@ -608,3 +608,102 @@ func.func @trilu_rank(%a: tensor<3xf32>) {
   %0 = graph.trilu %a : tensor<3xf32>
   return
 }
+
+// -----
+
+func.func @gather_elements_rank(%a: tensor<2x3xf32>, %i: tensor<4xi64>) {
+  // expected-error @+2 {{indices of rank 1 for an input of rank 2 (they must be equal)}}
+  // expected-error @+1 {{'graph.gather_elements' op failed to infer returned types}}
+  %0 = graph.gather_elements %a, %i {axis = 0 : i64} : (tensor<2x3xf32>, tensor<4xi64>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @gather_elements_axis(%a: tensor<2x3xf32>, %i: tensor<2x3xi64>) {
+  // expected-error @+2 {{axis 2 is out of range for rank 2}}
+  // expected-error @+1 {{'graph.gather_elements' op failed to infer returned types}}
+  %0 = graph.gather_elements %a, %i {axis = 2 : i64} : (tensor<2x3xf32>, tensor<2x3xi64>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_elements_larger(%a: tensor<2x3xf32>, %i: tensor<5x4xi64>) {
+  // expected-error @+2 {{indices have 4 elements in dimension 1, more than the input's 3}}
+  // expected-error @+1 {{'graph.gather_elements' op failed to infer returned types}}
+  %0 = graph.gather_elements %a, %i {axis = 0 : i64} : (tensor<2x3xf32>, tensor<5x4xi64>) -> tensor<5x4xf32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_rank(%a: tensor<f32>, %i: tensor<1xi64>) {
+  // expected-error @+2 {{input and indices need a rank of 1 or more}}
+  // expected-error @+1 {{'graph.gather_nd' op failed to infer returned types}}
+  %0 = graph.gather_nd %a, %i : (tensor<f32>, tensor<1xi64>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_batch(%a: tensor<2x3xf32>, %i: tensor<2x1xi64>) {
+  // expected-error @+2 {{batch_dims 2 must be in [0, min(indices rank 2, input rank 2))}}
+  // expected-error @+1 {{'graph.gather_nd' op failed to infer returned types}}
+  %0 = graph.gather_nd %a, %i {batch_dims = 2 : i64} : (tensor<2x3xf32>, tensor<2x1xi64>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_tuple(%a: tensor<2x3xf32>, %i: tensor<2x2xi64>) {
+  // expected-error @+2 {{index tuples of 2 elements for an input of rank 2 and 1 batch dimensions (1 to 1 allowed)}}
+  // expected-error @+1 {{'graph.gather_nd' op failed to infer returned types}}
+  %0 = graph.gather_nd %a, %i {batch_dims = 1 : i64} : (tensor<2x3xf32>, tensor<2x2xi64>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_batch_shape(%a: tensor<2x3xf32>, %i: tensor<4x1xi64>) {
+  // expected-error @+2 {{the batch dimensions of indices and input differ}}
+  // expected-error @+1 {{'graph.gather_nd' op failed to infer returned types}}
+  %0 = graph.gather_nd %a, %i {batch_dims = 1 : i64} : (tensor<2x3xf32>, tensor<4x1xi64>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_rank(%a: tensor<f32>, %i: tensor<1xi64>, %u: tensor<f32>) {
+  // expected-error @+2 {{input and indices need a rank of 1 or more}}
+  // expected-error @+1 {{'graph.scatter_nd' op failed to infer returned types}}
+  %0 = graph.scatter_nd %a, %i, %u : (tensor<f32>, tensor<1xi64>, tensor<f32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_tuple(%a: tensor<2x3xf32>, %i: tensor<1x3xi64>, %u: tensor<1xf32>) {
+  // expected-error @+2 {{index tuples of 3 elements for an input of rank 2 (1 to 2 allowed)}}
+  // expected-error @+1 {{'graph.scatter_nd' op failed to infer returned types}}
+  %0 = graph.scatter_nd %a, %i, %u : (tensor<2x3xf32>, tensor<1x3xi64>, tensor<1xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_updates(%a: tensor<2x3xf32>, %i: tensor<4x1xi64>, %u: tensor<4x2xf32>) {
+  // expected-error @+2 {{updates of shape [4, 2], expected [4, 3]}}
+  // expected-error @+1 {{'graph.scatter_nd' op failed to infer returned types}}
+  %0 = graph.scatter_nd %a, %i, %u : (tensor<2x3xf32>, tensor<4x1xi64>, tensor<4x2xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_bool(%a: tensor<2xi1>, %i: tensor<1x1xi64>, %u: tensor<1xi1>) {
+  // expected-error @+2 {{reduction 'add' needs numbers, not booleans}}
+  // expected-error @+1 {{'graph.scatter_nd' op failed to infer returned types}}
+  %0 = graph.scatter_nd %a, %i, %u {reduction = #graph.reduction<add>} : (tensor<2xi1>, tensor<1x1xi64>, tensor<1xi1>) -> tensor<2xi1>
+  return
+}

@@ -312,3 +312,29 @@ func.func @expand_gather_trilu(%kv: tensor<1x1x41x24xf32>, %wte: tensor<1000x120
   %6 = graph.trilu %ones {k = -2 : i64} : tensor<41x41xf32>
   return
 }
+
+// -----
+
+// The data-indexed ops: GatherElements, GatherND (with batch dimensions) and
+// ScatterND (every reduction; `none` is the default and not printed).
+// CHECK-LABEL: func.func @data_indexed
+// CHECK-SAME: (%[[X:.+]]: tensor<4x9xf32>, %[[IE:.+]]: tensor<4x3xi64>, %[[T:.+]]: tensor<2x37x64xf32>, %[[IND:.+]]: tensor<2x5x1xi32>, %[[ISN:.+]]: tensor<3x2xi64>, %[[U:.+]]: tensor<3x64xf32>)
+func.func @data_indexed(%x: tensor<4x9xf32>, %ie: tensor<4x3xi64>,
+                        %t: tensor<2x37x64xf32>, %ind: tensor<2x5x1xi32>,
+                        %isn: tensor<3x2xi64>, %u: tensor<3x64xf32>) {
+  // CHECK: graph.gather_elements %[[X]], %[[IE]] {axis = 1 : i64} : (tensor<4x9xf32>, tensor<4x3xi64>) -> tensor<4x3xf32>
+  %0 = graph.gather_elements %x, %ie {axis = 1 : i64} : (tensor<4x9xf32>, tensor<4x3xi64>) -> tensor<4x3xf32>
+  // CHECK: graph.gather_nd %[[T]], %[[IND]] {batch_dims = 1 : i64} : (tensor<2x37x64xf32>, tensor<2x5x1xi32>) -> tensor<2x5x64xf32>
+  %1 = graph.gather_nd %t, %ind {batch_dims = 1 : i64} : (tensor<2x37x64xf32>, tensor<2x5x1xi32>) -> tensor<2x5x64xf32>
+  // CHECK: graph.scatter_nd %[[T]], %[[ISN]], %[[U]] : (tensor<2x37x64xf32>, tensor<3x2xi64>, tensor<3x64xf32>) -> tensor<2x37x64xf32>
+  %2 = graph.scatter_nd %t, %isn, %u : (tensor<2x37x64xf32>, tensor<3x2xi64>, tensor<3x64xf32>) -> tensor<2x37x64xf32>
+  // CHECK: graph.scatter_nd %[[T]], %[[ISN]], %[[U]] {reduction = #graph.reduction<add>}
+  %3 = graph.scatter_nd %t, %isn, %u {reduction = #graph.reduction<add>} : (tensor<2x37x64xf32>, tensor<3x2xi64>, tensor<3x64xf32>) -> tensor<2x37x64xf32>
+  // CHECK: graph.scatter_nd %[[T]], %[[ISN]], %[[U]] {reduction = #graph.reduction<mul>}
+  %4 = graph.scatter_nd %t, %isn, %u {reduction = #graph.reduction<mul>} : (tensor<2x37x64xf32>, tensor<3x2xi64>, tensor<3x64xf32>) -> tensor<2x37x64xf32>
+  // CHECK: graph.scatter_nd %[[T]], %[[ISN]], %[[U]] {reduction = #graph.reduction<max>}
+  %5 = graph.scatter_nd %t, %isn, %u {reduction = #graph.reduction<max>} : (tensor<2x37x64xf32>, tensor<3x2xi64>, tensor<3x64xf32>) -> tensor<2x37x64xf32>
+  // CHECK: graph.scatter_nd %[[T]], %[[ISN]], %[[U]] {reduction = #graph.reduction<min>}
+  %6 = graph.scatter_nd %t, %isn, %u {reduction = #graph.reduction<min>} : (tensor<2x37x64xf32>, tensor<3x2xi64>, tensor<3x64xf32>) -> tensor<2x37x64xf32>
+  return
+}
