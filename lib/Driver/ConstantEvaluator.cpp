@@ -128,9 +128,14 @@ meld::evaluateConstants(ArrayRef<Value> values, const WeightStore &weights,
   // Run it on the CPU.
   RuntimeHandles rt;
   if (meld_model_load(path.c_str(), &rt.model) != MELD_OK ||
-      meld_session_create(rt.model, "cpu", nullptr, &rt.session) != MELD_OK ||
-      meld_session_run(rt.session) != MELD_OK)
+      meld_session_create(rt.model, "cpu", nullptr, &rt.session) != MELD_OK)
     return emitError(loc) << meld_last_error();
+  if (meld_status status = meld_session_run(rt.session)) {
+    // A fault in the data (an integer division by zero, an index out of
+    // range among values known at compile time) names its node itself.
+    return emitError(status == MELD_ERROR_DATA ? UnknownLoc::get(context) : loc)
+           << meld_last_error();
+  }
   std::vector<TensorBytes> bytes;
   for (size_t i = 0; i < values.size(); ++i) {
     meld_tensor_info info;

@@ -635,8 +635,8 @@ LogicalResult Lowering::lowerElementwise(Operation *op) {
   bool integerDivision = div && !isa<FloatType>(resultType.getElementType());
   if (integerDivision)
     if (std::optional<int64_t> zero = div.getConstantZeroDivisor())
-      return op->emitOpError("integer division by zero: the divisor is a "
-                             "constant whose element ")
+      return op->emitError("integer division by zero: the divisor is a "
+                           "constant whose element ")
              << *zero << " is 0";
   SmallVector<Value> inputs;
   for (Value operand : op->getOperands())
