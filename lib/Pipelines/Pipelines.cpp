@@ -4,6 +4,8 @@
 
 #include "meld/Conversion/Passes.h"
 
+#include "dialects/Tile/Transforms/Passes.h"
+
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -38,6 +40,9 @@ void meld::buildMeldTilePipeline(OpPassManager &pm) {
   // Step 2: tidy the kernels' index arithmetic.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Step 3: one kernel for each set of identical ones (repeated layers and
+  // steps), so that every later step compiles each distinct kernel once.
+  pm.addPass(tile::createTileDedupKernels());
 }
 
 void meld::buildMeldCpuPipeline(OpPassManager &pm) {

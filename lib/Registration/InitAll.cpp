@@ -8,6 +8,7 @@
 
 #include "dialects/Graph/IR/GraphDialect.h"
 #include "dialects/Tile/IR/TileDialect.h"
+#include "dialects/Tile/Transforms/Passes.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -24,5 +25,6 @@ void meld::registerAllDialects(mlir::DialectRegistry &registry) {
 void meld::registerAllPasses() {
   mlir::registerAllPasses();
   registerMeldConversionPasses();
+  tile::registerMeldTilePasses();
   registerMeldPipelines();
 }
