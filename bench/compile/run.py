@@ -2,12 +2,13 @@
 """Compile time and peak memory of meldc against the size of the graph.
 
     python bench/compile/run.py [--build build] [--nodes 1000,2000,5000,10000]
-                                [--meldc-arg=--target=cpu ...] [--timing]
+                                [--meldc-arg=--target=cpu ...] [--distinct] [--timing]
 
 For each node count N, writes a chain of N elementwise nodes (chain.py: every node one
-kernel) and compiles it with `meldc CHAIN.onnx -o CHAIN.meld` plus the --meldc-arg
-arguments (none: the default invocation, PTX and cubins for sm_80 and sm_90a, the
-emulator's and the host's libraries). Prints one row per N:
+kernel launch; six distinct kernels, or N with --distinct) and compiles it with
+`meldc CHAIN.onnx -o CHAIN.meld` plus the --meldc-arg arguments (none: the default
+invocation, PTX and cubins for sm_80 and sm_90a, the emulator's and the host's
+libraries). Prints one row per N:
 
     | nodes | wall s | cpu s | wall ms/node | cpu ms/node | peak RSS MiB |
 
@@ -38,10 +39,10 @@ import onnx  # noqa: E402
 STEP = re.compile(r"^\s+(?:[-0-9.]+ \(\s*[-0-9.]+%\)\s+)?([-0-9.]+) \(\s*[-0-9.]+%\)  ([^\s\d-].*)$")
 
 
-def compile_chain(meldc, nodes, work, extra, timing, timeout):
+def compile_chain(meldc, nodes, work, extra, timing, timeout, distinct=False):
     """(wall s, cpu s, peak RSS MiB, {step: wall s} or None, error or None)."""
     model = os.path.join(work, f"chain-{nodes}.onnx")
-    onnx.save(make_chain(nodes), model)
+    onnx.save(make_chain(nodes, distinct=distinct), model)
     argv = [meldc, model, "-o", os.path.join(work, f"chain-{nodes}.meld")]
     argv += extra
     if timing:
@@ -81,6 +82,8 @@ def main(argv):
                     help="comma-separated node counts")
     ap.add_argument("--meldc-arg", action="append", default=[],
                     help="an extra meldc argument (repeatable), e.g. --meldc-arg=--target=cpu")
+    ap.add_argument("--distinct", action="store_true",
+                    help="chains of N distinct kernels (chain.py --distinct)")
     ap.add_argument("--timing", action="store_true",
                     help="also print meldc's time per step (--mlir-timing)")
     ap.add_argument("--work", help="folder for the models and artifacts (default: a temporary one)")
@@ -97,7 +100,8 @@ def main(argv):
     os.makedirs(work_dir, exist_ok=True)
 
     invocation = " ".join(["meldc CHAIN.onnx -o CHAIN.meld"] + args.meldc_arg)
-    print(f"Compile time of a chain of N elementwise nodes: {invocation}")
+    kind = "distinct kernels" if args.distinct else "6 distinct kernels"
+    print(f"Compile time of a chain of N elementwise nodes ({kind}): {invocation}")
     print(f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start)")
     print("| nodes | wall s | cpu s | wall ms/node | cpu ms/node | peak RSS MiB |")
     print("|------:|-------:|------:|-------------:|------------:|-------------:|")
@@ -105,7 +109,8 @@ def main(argv):
     timings = []
     for nodes in sizes:
         wall, cpu, rss, steps, error = compile_chain(
-            meldc, nodes, work_dir, args.meldc_arg, args.timing, args.timeout)
+            meldc, nodes, work_dir, args.meldc_arg, args.timing, args.timeout,
+            args.distinct)
         if error:
             print(f"| {nodes} | {error} | | | | |")
             sys.stdout.flush()
