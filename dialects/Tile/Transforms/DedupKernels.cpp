@@ -13,7 +13,6 @@
 #include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/OperationSupport.h"
 #include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/MapVector.h"
 
 namespace meld::tile {
 #define GEN_PASS_DEF_TILEDEDUPKERNELS
@@ -37,11 +36,11 @@ DictionaryAttr attributesButName(KernelOp kernel) {
 llvm::hash_code hashKernel(KernelOp kernel, DictionaryAttr attrs) {
   llvm::hash_code hash = llvm::hash_value(attrs.getAsOpaquePointer());
   kernel.getBody().walk([&](Operation *op) {
-    hash = llvm::hash_combine(
-        hash, OperationEquivalence::computeHash(
-                  op, OperationEquivalence::ignoreHashValue,
-                  OperationEquivalence::ignoreHashValue,
-                  OperationEquivalence::IgnoreLocations));
+    hash =
+        llvm::hash_combine(hash, OperationEquivalence::computeHash(
+                                     op, OperationEquivalence::ignoreHashValue,
+                                     OperationEquivalence::ignoreHashValue,
+                                     OperationEquivalence::IgnoreLocations));
   });
   return hash;
 }
@@ -56,7 +55,7 @@ struct TileDedupKernels
     };
     // Kernels kept so far, by hash; a bucket holds kernels that differ.
     llvm::DenseMap<llvm::hash_code, SmallVector<Kept, 1>> kept;
-    llvm::MapVector<StringAttr, FlatSymbolRefAttr> replacements;
+    llvm::DenseMap<StringAttr, FlatSymbolRefAttr> replacements;
     SmallVector<KernelOp> erased;
     for (auto kernel : module.getOps<KernelOp>()) {
       DictionaryAttr attrs = attributesButName(kernel);
@@ -82,12 +81,13 @@ struct TileDedupKernels
     // one: one walk over the module outside the kernels (kernels are isolated
     // and name no other kernel).
     AttrTypeReplacer replacer;
-    replacer.addReplacement([&](FlatSymbolRefAttr ref) -> std::optional<Attribute> {
-      auto it = replacements.find(ref.getAttr());
-      if (it == replacements.end())
-        return std::nullopt;
-      return it->second;
-    });
+    replacer.addReplacement(
+        [&](FlatSymbolRefAttr ref) -> std::optional<Attribute> {
+          auto it = replacements.find(ref.getAttr());
+          if (it == replacements.end())
+            return std::nullopt;
+          return it->second;
+        });
     module.getBody()->walk<WalkOrder::PreOrder>([&](Operation *op) {
       if (isa<KernelOp>(op))
         return WalkResult::skip();
