@@ -28,8 +28,9 @@ def make_chain(nodes, rows=4, cols=64, opset=17, distinct=False):
     graph_nodes = []
     initializers = []
     prev = "x"
+    ops = BINARY if distinct else OPS
     for i in range(nodes):
-        op = (BINARY if distinct else OPS)[i % (len(BINARY) if distinct else len(OPS))]
+        op = ops[i % len(ops)]
         out = "y" if i == nodes - 1 else f"t{i}"
         if distinct:
             # 1 + i/2^20: exact in float32, different for every node.

@@ -1752,30 +1752,20 @@ void Importer::registerOps() {
   add("ReduceMean", 1, 2, importReduce<graph::ReduceMeanOp>, reduceAttrs);
   add("ReduceMax", 1, 2, importReduce<graph::ReduceMaxOp>, reduceAttrs);
   add("ReduceMin", 1, 2, importReduce<graph::ReduceMinOp>, reduceAttrs);
-  add(
-      "ReduceSumSquare", 1, 2,
-      [](Importer &i, Node &n) {
-        return importSumOf(i, n, TC::Numeric, ElementFn::Square, SumFn::None);
-      },
-      reduceAttrs);
-  add(
-      "ReduceL1", 1, 2,
-      [](Importer &i, Node &n) {
-        return importSumOf(i, n, TC::Numeric, ElementFn::Abs, SumFn::None);
-      },
-      reduceAttrs);
-  add(
-      "ReduceL2", 1, 2,
-      [](Importer &i, Node &n) {
-        return importSumOf(i, n, TC::Float, ElementFn::Square, SumFn::Sqrt);
-      },
-      reduceAttrs);
-  add(
-      "ReduceLogSum", 1, 2,
-      [](Importer &i, Node &n) {
-        return importSumOf(i, n, TC::Float, ElementFn::None, SumFn::Log);
-      },
-      reduceAttrs);
+  // Reductions that are a graph.reduce_sum of f(x), then g of the sum.
+  auto addSumOf = [&](StringRef name, TypeClass types, ElementFn element,
+                      SumFn sum) {
+    add(
+        name, 1, 2,
+        [=](Importer &i, Node &n) {
+          return importSumOf(i, n, types, element, sum);
+        },
+        reduceAttrs);
+  };
+  addSumOf("ReduceSumSquare", TC::Numeric, ElementFn::Square, SumFn::None);
+  addSumOf("ReduceL1", TC::Numeric, ElementFn::Abs, SumFn::None);
+  addSumOf("ReduceL2", TC::Float, ElementFn::Square, SumFn::Sqrt);
+  addSumOf("ReduceLogSum", TC::Float, ElementFn::None, SumFn::Log);
   add("ReduceLogSumExp", 1, 2, importReduceLogSumExp, reduceAttrs);
   add("Softmax", 1, 1, importSoftmax, {{"axis", K::Int}});
   SmallVector<std::pair<StringRef, AttrKind>> normAttrs = {

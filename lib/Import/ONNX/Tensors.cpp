@@ -106,7 +106,8 @@ uint64_t onnx_import::getByteSize(RankedTensorType type) {
 // TensorProto decoding
 //===----------------------------------------------------------------------===//
 
-/// What a file of type `type` is, for messages.
+/// What a file of type `type` is, for messages; empty for a kind without a
+/// name.
 static StringRef describeFileType(llvm::sys::fs::file_type type) {
   using llvm::sys::fs::file_type;
   switch (type) {
@@ -121,17 +122,17 @@ static StringRef describeFileType(llvm::sys::fs::file_type type) {
   case file_type::socket_file:
     return "a socket";
   default:
-    return "not a regular file";
+    return "";
   }
 }
 
 /// The error "WHY" of a file that is not a regular one.
 static llvm::Error notRegularFile(llvm::sys::fs::file_type type) {
   StringRef kind = describeFileType(type);
-  return llvm::createStringError(
-      llvm::inconvertibleErrorCode(),
-      kind == "not a regular file" ? kind.str()
-                                   : (kind + ", not a regular file").str());
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 kind.empty()
+                                     ? std::string("not a regular file")
+                                     : (kind + ", not a regular file").str());
 }
 
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
