@@ -8,6 +8,7 @@
 #define MELD_DIALECT_GRAPH_GRAPHOPS_TD
 
 include "GraphBase.td"
+include "GraphInterfaces.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -111,7 +112,8 @@ def Graph_GemmOp : Graph_Op<"gemm", [
 
 class Graph_BroadcastOp<string mnemonic, list<Trait> traits = []>
     : Graph_Op<mnemonic, !listconcat(traits, [
-        DeclareOpInterfaceMethods<InferTypeOpInterface>])>;
+        DeclareOpInterfaceMethods<InferTypeOpInterface>,
+        DeclareOpInterfaceMethods<Graph_ElementwiseOpInterface>])>;
 
 class Graph_BinaryOp<string mnemonic, string op, Type operandType,
                      list<Trait> traits = []>
@@ -212,7 +214,8 @@ def Graph_WhereOp : Graph_BroadcastOp<"where", [
 
 class Graph_UnaryOp<string mnemonic, string math, Type type,
                     list<Trait> traits = []>
-    : Graph_Op<mnemonic, !listconcat(traits, [SameOperandsAndResultType])> {
+    : Graph_Op<mnemonic, !listconcat(traits, [SameOperandsAndResultType,
+        DeclareOpInterfaceMethods<Graph_ElementwiseOpInterface>])> {
   let summary = "Elementwise " # math;
   let description = [{
     Computes `}] # math # [{` of every element.
@@ -246,7 +249,8 @@ def Graph_SoftplusOp : Graph_UnaryOp<"softplus", "ln(1 + e^x)",
                                      Graph_FloatTensor>;
 def Graph_NotOp : Graph_UnaryOp<"not", "logical not", Graph_BoolTensor>;
 
-def Graph_GeluOp : Graph_Op<"gelu", [SameOperandsAndResultType]> {
+def Graph_GeluOp : Graph_Op<"gelu", [SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Graph_ElementwiseOpInterface>]> {
   let summary = "Elementwise GELU, exact or with the tanh approximation";
   let description = [{
     `x * 0.5 * (1 + erf(x / sqrt(2)))` when `approximation` is `none` (the
@@ -265,7 +269,8 @@ def Graph_GeluOp : Graph_Op<"gelu", [SameOperandsAndResultType]> {
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
-def Graph_ClipOp : Graph_Op<"clip", [SameOperandsAndResultType]> {
+def Graph_ClipOp : Graph_Op<"clip", [SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Graph_ElementwiseOpInterface>]> {
   let summary = "Elementwise clamp to [min, max]";
   let description = [{
     Clamps every element to `[min, max]`; a missing bound does not clamp.
@@ -280,7 +285,8 @@ def Graph_ClipOp : Graph_Op<"clip", [SameOperandsAndResultType]> {
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
-def Graph_CastOp : Graph_Op<"cast", [SameOperandsAndResultShape]> {
+def Graph_CastOp : Graph_Op<"cast", [SameOperandsAndResultShape,
+    DeclareOpInterfaceMethods<Graph_ElementwiseOpInterface>]> {
   let summary = "Elementwise conversion to another element type";
   let description = [{
     Converts every element to the result's element type, as ONNX `Cast` does:
@@ -489,7 +495,8 @@ def Graph_SplitOp : Graph_Op<"split", [
 }
 
 def Graph_ExpandOp : Graph_Op<"expand", [
-    AllElementTypesMatch<["input", "result"]>]> {
+    AllElementTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<Graph_ElementwiseOpInterface>]> {
   let summary = "Broadcasts a tensor to a larger shape";
   let description = [{
     numpy broadcasting of `input` to the result's shape (which the input's shape
