@@ -81,6 +81,13 @@ def Graph_ScatterReductionAttr : EnumAttr<Graph_Dialect,
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Graph_FusionKind : I32EnumAttr<"FusionKind",
+    "the kernel family a fusion group lowers to", [
+      I32EnumAttrCase<"pointwise", 0>
+    ]> {
+  let cppNamespace = "::meld::graph";
+}
+
 //===----------------------------------------------------------------------===//
 // Types
 //===----------------------------------------------------------------------===//

@@ -13,10 +13,13 @@
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/APSInt.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 using namespace mlir;
 using namespace meld::graph;
@@ -1004,3 +1007,109 @@ ScatterNDOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
 
 #define GET_OP_CLASSES
 #include "dialects/Graph/IR/GraphOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// FusionGroupOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult FusionGroupOp::verify() {
+  Block &body = getBodyBlock();
+  if (body.getArgumentTypes() != getInputs().getTypes())
+    return emitOpError("region arguments must have the types of the inputs");
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError("region must end with 'graph.yield'");
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError("yielded values must have the types of the results");
+  if (getNumResults() == 0)
+    return emitOpError("must have at least one result");
+  switch (getKind()) {
+  case FusionKind::pointwise: {
+    ArrayRef<int64_t> shape =
+        cast<RankedTensorType>(getResult(0).getType()).getShape();
+    for (Type type : getResultTypes())
+      if (cast<RankedTensorType>(type).getShape() != shape)
+        return emitOpError("pointwise group results must all have one shape");
+    for (Operation &op : body.without_terminator()) {
+      if (auto constant = dyn_cast<ConstantOp>(op)) {
+        if (!isa<SplatElementsAttr>(constant.getValue()))
+          return emitOpError("pointwise group holds a constant that is not a "
+                             "splat (read it as an input instead)");
+        continue;
+      }
+      if (!isa<ElementwiseOpInterface>(op))
+        return emitOpError("pointwise group holds '")
+               << op.getName() << "', which is not elementwise";
+    }
+    break;
+  }
+  }
+  return success();
+}
+
+/// A splat constant, which a group copies in rather than reads.
+static bool isSplatConstant(Value v) {
+  auto constant = v.getDefiningOp<ConstantOp>();
+  return constant && isa<SplatElementsAttr>(constant.getValue());
+}
+
+FailureOr<FusionGroupOp> FusionGroupOp::wrap(RewriterBase &rewriter,
+                                             ArrayRef<Operation *> ops,
+                                             FusionKind kind) {
+  assert(!ops.empty() && "a group needs ops");
+  llvm::SmallPtrSet<Operation *, 16> inGroup(ops.begin(), ops.end());
+  Operation *last = ops.back();
+  // What the group reads and what it returns.
+  llvm::SetVector<Value> inputs, splats;
+  SmallVector<Value> results;
+  for (Operation *op : ops) {
+    for (Value operand : op->getOperands()) {
+      if (Operation *def = operand.getDefiningOp(); def && inGroup.count(def))
+        continue;
+      if (isSplatConstant(operand))
+        splats.insert(operand);
+      else
+        inputs.insert(operand);
+    }
+    for (Value result : op->getResults()) {
+      bool usedOutside = false;
+      for (Operation *user : result.getUsers()) {
+        if (inGroup.count(user))
+          continue;
+        // A use outside must come after the group's place.
+        if (user->getBlock() == last->getBlock() &&
+            user->isBeforeInBlock(last))
+          return failure();
+        usedOutside = true;
+      }
+      if (usedOutside)
+        results.push_back(result);
+    }
+  }
+
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointAfter(last);
+  auto group = FusionGroupOp::create(
+      rewriter, rewriter.getFusedLoc(llvm::map_to_vector(
+                    ops, [](Operation *op) { return op->getLoc(); })),
+      ValueRange(results).getTypes(), kind, inputs.getArrayRef());
+  Block *body = rewriter.createBlock(
+      &group.getBody(), {}, ValueRange(inputs.getArrayRef()).getTypes(),
+      llvm::map_to_vector(inputs,
+                          [](Value v) { return v.getLoc(); }));
+  IRMapping mapping;
+  mapping.map(inputs.getArrayRef(), body->getArguments());
+  for (Value splat : splats)
+    rewriter.clone(*splat.getDefiningOp(), mapping);
+  for (Operation *op : ops)
+    rewriter.clone(*op, mapping);
+  YieldOp::create(rewriter, group.getLoc(),
+                  llvm::map_to_vector(results, [&](Value v) {
+                    return mapping.lookup(v);
+                  }));
+  for (auto [result, replacement] : llvm::zip(results, group.getResults()))
+    rewriter.replaceAllUsesWith(result, replacement);
+  for (Operation *op : llvm::reverse(ops))
+    rewriter.eraseOp(op);
+  return group;
+}

@@ -10,6 +10,7 @@
 include "GraphBase.td"
 include "GraphInterfaces.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -642,6 +643,71 @@ def Graph_ScatterNDOp : Graph_Op<"scatter_nd", [
   let results = (outs Graph_Tensor:$result);
   let assemblyFormat = "$input `,` $indices `,` $updates attr-dict `:` "
                        "functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Fusion groups
+//===----------------------------------------------------------------------===//
+
+def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
+    IsolatedFromAbove, SingleBlock]> {
+  let summary = "Graph ops that become one kernel";
+  let description = [{
+    The ops of the region are computed by one kernel of the family `kind`; the
+    values they pass each other stay in registers (or shared memory) and never
+    reach device memory. The group reads `inputs` (the region's arguments, in
+    order) and writes the values `graph.yield` lists, its results. Splat
+    constants live inside the region: they become constants of the kernel.
+
+    Kinds:
+    - `pointwise`: elementwise ops (`ElementwiseOpInterface`) and constants.
+      Every result has the same shape, the group's iteration space; values of
+      smaller shapes inside broadcast to it as numpy does.
+
+    `meld-graph-fuse` makes the groups; `meld-graph-to-tile` lowers each one to
+    a kernel.
+
+    ```mlir
+    %y = graph.fusion_group pointwise (%x, %bias) : (tensor<2x41x120xf32>, tensor<120xf32>) -> tensor<2x41x120xf32> {
+    ^bb0(%a: tensor<2x41x120xf32>, %b: tensor<120xf32>):
+      %0 = graph.add %a, %b : (tensor<2x41x120xf32>, tensor<120xf32>) -> tensor<2x41x120xf32>
+      %1 = graph.gelu %0 : tensor<2x41x120xf32>
+      graph.yield %1 : tensor<2x41x120xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Graph_FusionKind:$kind, Variadic<Graph_Tensor>:$inputs);
+  let results = (outs Variadic<Graph_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $kind ` ` `(` $inputs `)` attr-dict `:` functional-type($inputs, results)
+    $body
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Moves `ops` (of one block, in block order) into a new group of `kind`
+    /// placed where the last of them was. The group reads the values they use
+    /// from outside (splat constants are copied in instead) and returns those
+    /// used outside it. Fails, changing nothing, when a value the group would
+    /// return is used before the last op (the ops are not contiguous in the
+    /// dataflow).
+    static llvm::FailureOr<FusionGroupOp> wrap(mlir::RewriterBase &rewriter,
+                                               llvm::ArrayRef<mlir::Operation *> ops,
+                                               FusionKind kind);
+    mlir::Block &getBodyBlock() { return getBody().front(); }
+  }];
+}
+
+def Graph_YieldOp : Graph_Op<"yield", [HasParent<"FusionGroupOp">, ReturnLike,
+                                       Terminator]> {
+  let summary = "The results of a fusion group";
+  let description = [{
+    ```mlir
+    graph.yield %0, %1 : tensor<41x120xf32>, tensor<41x120xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Graph_Tensor>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }
 
 #endif // MELD_DIALECT_GRAPH_GRAPHOPS_TD

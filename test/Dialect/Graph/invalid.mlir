@@ -707,3 +707,79 @@ func.func @scatter_nd_bool(%a: tensor<2xi1>, %i: tensor<1x1xi64>, %u: tensor<1xi
   %0 = graph.scatter_nd %a, %i, %u {reduction = #graph.reduction<add>} : (tensor<2xi1>, tensor<1x1xi64>, tensor<1xi1>) -> tensor<2xi1>
   return
 }
+
+// -----
+
+func.func @fusion_group_arguments(%x: tensor<4xf32>) {
+  // expected-error @below {{'graph.fusion_group' op region arguments must have the types of the inputs}}
+  %0 = graph.fusion_group pointwise (%x) : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<2xf32>):
+    graph.yield %a : tensor<2xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_group_yield(%x: tensor<4xf32>) {
+  // expected-error @below {{'graph.fusion_group' op yielded values must have the types of the results}}
+  %0 = graph.fusion_group pointwise (%x) : (tensor<4xf32>) -> tensor<4xi64> {
+  ^bb0(%a: tensor<4xf32>):
+    graph.yield %a : tensor<4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_group_shapes(%x: tensor<4xf32>, %y: tensor<2x4xf32>) {
+  // expected-error @below {{'graph.fusion_group' op pointwise group results must all have one shape}}
+  %0:2 = graph.fusion_group pointwise (%x, %y) : (tensor<4xf32>, tensor<2x4xf32>) -> (tensor<4xf32>, tensor<2x4xf32>) {
+  ^bb0(%a: tensor<4xf32>, %b: tensor<2x4xf32>):
+    graph.yield %a, %b : tensor<4xf32>, tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_group_not_elementwise(%x: tensor<2x4xf32>) {
+  // expected-error @below {{'graph.fusion_group' op pointwise group holds 'graph.softmax', which is not elementwise}}
+  %0 = graph.fusion_group pointwise (%x) : (tensor<2x4xf32>) -> tensor<2x4xf32> {
+  ^bb0(%a: tensor<2x4xf32>):
+    %s = graph.softmax %a {axis = 1 : i64} : tensor<2x4xf32>
+    graph.yield %s : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_group_dense_constant(%x: tensor<2xf32>) {
+  // expected-error @below {{'graph.fusion_group' op pointwise group holds a constant that is not a splat (read it as an input instead)}}
+  %0 = graph.fusion_group pointwise (%x) : (tensor<2xf32>) -> tensor<2xf32> {
+  ^bb0(%a: tensor<2xf32>):
+    %c = graph.constant dense<[1.0, 2.0]> : tensor<2xf32>
+    %s = graph.add %a, %c : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+    graph.yield %s : tensor<2xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_group_empty(%x: tensor<2xf32>) {
+  // expected-error @below {{'graph.fusion_group' op must have at least one result}}
+  graph.fusion_group pointwise (%x) : (tensor<2xf32>) -> () {
+  ^bb0(%a: tensor<2xf32>):
+    graph.yield
+  }
+  return
+}
+
+// -----
+
+func.func @yield_outside(%x: tensor<2xf32>) {
+  // expected-error @below {{'graph.yield' op expects parent op 'graph.fusion_group'}}
+  graph.yield %x : tensor<2xf32>
+}

@@ -338,3 +338,23 @@ func.func @data_indexed(%x: tensor<4x9xf32>, %ie: tensor<4x3xi64>,
   %6 = graph.scatter_nd %t, %isn, %u {reduction = #graph.reduction<min>} : (tensor<2x37x64xf32>, tensor<3x2xi64>, tensor<3x64xf32>) -> tensor<2x37x64xf32>
   return
 }
+
+// -----
+
+// CHECK-LABEL: func.func @fusion_group
+// CHECK:         %[[G:.+]]:2 = graph.fusion_group pointwise (%{{.+}}, %{{.+}}) : (tensor<2x3xf32>, tensor<3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+// CHECK:         ^bb0(%[[A:.+]]: tensor<2x3xf32>, %[[B:.+]]: tensor<3xf32>):
+// CHECK:           %[[H:.+]] = graph.constant dense<5.000000e-01> : tensor<f32>
+// CHECK:           %[[S:.+]] = graph.add %[[A]], %[[B]]
+// CHECK:           %[[M:.+]] = graph.mul %[[S]], %[[H]]
+// CHECK:           graph.yield %[[S]], %[[M]] : tensor<2x3xf32>, tensor<2x3xf32>
+func.func @fusion_group(%x: tensor<2x3xf32>, %b: tensor<3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  %0:2 = graph.fusion_group pointwise (%x, %b) : (tensor<2x3xf32>, tensor<3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  ^bb0(%a: tensor<2x3xf32>, %c: tensor<3xf32>):
+    %h = graph.constant dense<0.5> : tensor<f32>
+    %s = graph.add %a, %c : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+    %m = graph.mul %s, %h : (tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xf32>
+    graph.yield %s, %m : tensor<2x3xf32>, tensor<2x3xf32>
+  }
+  return %0#0, %0#1 : tensor<2x3xf32>, tensor<2x3xf32>
+}
