@@ -6,15 +6,19 @@
 include "mlir/Pass/PassBase.td"
 
 def ConvertGraphToTile : Pass<"meld-graph-to-tile", "mlir::ModuleOp"> {
-  let summary = "Lower every graph op to a tile kernel and a launch";
+  let summary = "Lower fusion groups and graph ops to tile kernels and launches";
   let description = [{
-    Turns the graph function `@main` into the launch plan: every graph op
+    Turns the graph function `@main` into the launch plan, as a dialect
+    conversion: every `graph.fusion_group` and every compute op outside one
     becomes one `tile.kernel` (a grid of programs over tiles of its result,
-    masked at ragged edges) and a `tile.launch` of it; tensors become flat
-    buffers: function arguments for the model's inputs, extra arguments (marked
-    `meld.output`) for its outputs, `tile.weight` for weights, `memref.global`
-    constants for constants and `memref.alloc` for intermediates. Reshapes are
-    free: they share their input's buffer. No fusion happens here.
+    masked at ragged edges) and a `tile.launch` of it. Elementwise ops outside
+    a group are first put in a pointwise group of their own. Tensors become
+    flat buffers: function arguments for the model's inputs, extra arguments
+    (marked `meld.output`) for its outputs, `tile.weight` for weights,
+    `memref.global` constants for constants and `memref.alloc` for
+    intermediates. Reshapes are free: they share their input's buffer. The
+    values inside a group never get a buffer: which ops share a kernel is
+    decided before, by `meld-graph-fuse`.
 
     Before:
     ```mlir

@@ -34,13 +34,13 @@ func.func @main(%x: tensor<41x120xf32> {meld.name = "x"}) -> (tensor<41x120xf32>
 // CHECK:         %[[U:.+]] = memref.alloc() : memref<8xf32>
 // CHECK:         tile.launch @mul(%[[T]], %[[U]])
 // CHECK:         tile.launch @sub(%[[U]], %[[C]], %{{.+}})
+// CHECK:       memref.global "private" constant @__meld_constant_0 : memref<2xf32> = dense<[1.000000e+00, 2.000000e+00]>
 // CHECK:       tile.kernel @add
 // CHECK:         arith.remui %{{.+}}, %{{.+}} : tensor<8xindex>
 // CHECK:         arith.addf %{{.+}}, %{{.+}} : tensor<8xf32>
 // CHECK:       tile.kernel @mul
 // CHECK:         %[[HALF:.+]] = arith.constant dense<5.000000e-01> : tensor<8xf32>
 // CHECK:         arith.mulf %{{.+}}, %[[HALF]] : tensor<8xf32>
-// CHECK:       memref.global "private" constant @__meld_constant_0 : memref<2xf32> = dense<[1.000000e+00, 2.000000e+00]>
 func.func @main(%x: tensor<4x2xf32> {meld.name = "x"}) -> (tensor<4x2xf32> {meld.name = "y"}) {
   %b = graph.weight "bias" : tensor<2xf32>
   %h = graph.constant dense<0.5> : tensor<1xf32>
@@ -211,4 +211,39 @@ func.func @main(%t: tensor<2x37x3x8xf32> {meld.name = "t"}, %i: tensor<2x5x2xi32
 func.func @main(%t: tensor<3x5x7xf32> {meld.name = "t"}, %i: tensor<2x1xi64> {meld.name = "i"}, %u: tensor<2x5x7xf32> {meld.name = "u"}) -> (tensor<3x5x7xf32> {meld.name = "y"}) {
   %0 = graph.scatter_nd %t, %i, %u {reduction = #graph.reduction<add>} : (tensor<3x5x7xf32>, tensor<2x1xi64>, tensor<2x5x7xf32>) -> tensor<3x5x7xf32>
   return %0 : tensor<3x5x7xf32>
+}
+
+// -----
+
+// A pointwise fusion group is one kernel: each input loaded once per element
+// (the bias broadcast), every op of the region computed on the tile, each
+// result stored once. The intermediate %s never gets a buffer of its own
+// unless it is a result.
+// CHECK-LABEL: func.func @main(
+// CHECK-SAME:    %[[X:[^:]+]]: memref<6xf32>
+// CHECK-SAME:    %[[B:[^:]+]]: memref<3xf32>
+// CHECK-SAME:    %[[S:[^:]+]]: memref<6xf32> {meld.name = "s", meld.output
+// CHECK-SAME:    %[[Y:[^:]+]]: memref<6xf32> {meld.name = "y", meld.output
+// CHECK-NEXT:    tile.launch @add_mul_tanh(%[[X]], %[[B]], %[[S]], %[[Y]])
+// CHECK-NEXT:    return
+// CHECK:       tile.kernel @add_mul_tanh(
+// CHECK-COUNT-2: tile.load
+// CHECK-NOT:     tile.load
+// CHECK:         %[[HALF:.+]] = arith.constant dense<5.000000e-01> : tensor<8xf32>
+// CHECK:         %[[SUM:.+]] = arith.addf
+// CHECK:         %[[M:.+]] = arith.mulf %[[SUM]], %[[HALF]]
+// CHECK:         %[[T:.+]] = math.tanh %[[M]]
+// CHECK:         tile.store %[[SUM]]
+// CHECK:         tile.store %[[T]]
+// CHECK-NOT:     tile.store
+func.func @main(%x: tensor<2x3xf32> {meld.name = "x"}, %b: tensor<3xf32> {meld.name = "b"}) -> (tensor<2x3xf32> {meld.name = "s"}, tensor<2x3xf32> {meld.name = "y"}) {
+  %0:2 = graph.fusion_group pointwise (%x, %b) : (tensor<2x3xf32>, tensor<3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  ^bb0(%a: tensor<2x3xf32>, %c: tensor<3xf32>):
+    %h = graph.constant dense<0.5> : tensor<f32>
+    %s = graph.add %a, %c : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+    %m = graph.mul %s, %h : (tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xf32>
+    %t = graph.tanh %m : tensor<2x3xf32>
+    graph.yield %s, %t : tensor<2x3xf32>, tensor<2x3xf32>
+  }
+  return %0#0, %0#1 : tensor<2x3xf32>, tensor<2x3xf32>
 }

@@ -1,0 +1,240 @@
+//===- KernelEmitter.cpp - Shared pieces of the graph-to-tile lowering ----===//
+
+#include "KernelEmitter.h"
+
+#include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace meld;
+using namespace meld::graph_to_tile;
+
+MemRefType graph_to_tile::bufferType(RankedTensorType type) {
+  return MemRefType::get({std::max<int64_t>(type.getNumElements(), 1)},
+                         type.getElementType());
+}
+
+//===----------------------------------------------------------------------===//
+// TileBuilder
+//===----------------------------------------------------------------------===//
+
+Value TileBuilder::constant(Attribute value) const {
+  auto typed = cast<TypedAttr>(value);
+  return arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(tileType(typed.getType()), typed));
+}
+
+Value TileBuilder::scalarIndex(int64_t value) const {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+Value TileBuilder::splat(Value scalar) const {
+  return tensor::SplatOp::create(b, loc, tileType(scalar.getType()), scalar);
+}
+
+Value TileBuilder::iota(int64_t dim) const {
+  return tile::IotaOp::create(b, loc, tileType(b.getIndexType()),
+                              b.getI64IntegerAttr(dim));
+}
+
+Value TileBuilder::programBlock() const {
+  assert(shape.size() == 1 && "a block of linear ids is 1-D");
+  Value pid = tile::ProgramIdOp::create(b, loc, b.getIndexType(),
+                                        b.getI64IntegerAttr(0));
+  Value base = arith::MulIOp::create(b, loc, pid, scalarIndex(shape[0]));
+  return add(splat(base), iota(0));
+}
+
+Value TileBuilder::add(Value x, Value y) const {
+  return arith::AddIOp::create(b, loc, x, y);
+}
+
+Value TileBuilder::mul(Value x, int64_t c) const {
+  if (c == 1)
+    return x;
+  return arith::MulIOp::create(b, loc, x, index(c));
+}
+
+Value TileBuilder::div(Value x, int64_t c) const {
+  if (c == 1)
+    return x;
+  return arith::DivUIOp::create(b, loc, x, index(c));
+}
+
+Value TileBuilder::rem(Value x, int64_t c) const {
+  return arith::RemUIOp::create(b, loc, x, index(c));
+}
+
+Value TileBuilder::lessThan(Value x, int64_t c) const {
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, index(c));
+}
+
+Value TileBuilder::inRange(Value x, int64_t lo, int64_t hi) const {
+  Value geLo =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, x, index(lo));
+  return both(geLo, lessThan(x, hi));
+}
+
+Value TileBuilder::both(Value x, Value y) const {
+  if (!x)
+    return y;
+  if (!y)
+    return x;
+  return arith::AndIOp::create(b, loc, x, y);
+}
+
+Value TileBuilder::load(Value buffer, Value offsets, Value mask) const {
+  auto element = cast<MemRefType>(buffer.getType()).getElementType();
+  Value other = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+  return tile::LoadOp::create(b, loc, tileType(element), buffer, offsets, mask,
+                              other);
+}
+
+void TileBuilder::store(Value value, Value buffer, Value offsets,
+                        Value mask) const {
+  tile::StoreOp::create(b, loc, value, buffer, offsets, mask);
+}
+
+Value TileBuilder::broadcastOffset(ArrayRef<Value> coords,
+                                   ArrayRef<int64_t> sourceShape) const {
+  Shape strides = computeStrides(sourceShape);
+  int64_t lead = coords.size() - sourceShape.size();
+  Value offset;
+  for (auto [d, size] : llvm::enumerate(sourceShape)) {
+    if (size == 1)
+      continue;
+    Value term = mul(coords[d + lead], strides[d]);
+    offset = offset ? add(offset, term) : term;
+  }
+  return offset ? offset : index(0);
+}
+
+SmallVector<Value> TileBuilder::delinearize(Value linear,
+                                            ArrayRef<int64_t> of) const {
+  Shape strides = computeStrides(of);
+  SmallVector<Value> coords;
+  for (auto [d, size] : llvm::enumerate(of)) {
+    Value c = div(linear, strides[d]);
+    if (d != 0)
+      c = rem(c, size);
+    coords.push_back(c);
+  }
+  return coords;
+}
+
+//===----------------------------------------------------------------------===//
+// KernelEmitter
+//===----------------------------------------------------------------------===//
+
+OpBuilder KernelEmitter::createKernel(RewriterBase &rewriter, Location loc,
+                                      StringRef name, ValueRange buffers,
+                                      ArrayRef<int64_t> grid) {
+  tile::KernelOp kernel;
+  {
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToEnd(module.getBody());
+    auto type = rewriter.getFunctionType(TypeRange(buffers), {});
+    kernel = tile::KernelOp::create(rewriter, loc, name, type, grid);
+    symbols.insert(kernel); // Renames on collision.
+    rewriter.setInsertionPointToEnd(&kernel.getBody().front());
+    tile::ReturnOp::create(rewriter, loc);
+  }
+  tile::LaunchOp::create(
+      rewriter, loc, FlatSymbolRefAttr::get(kernel.getSymNameAttr()), buffers);
+  return OpBuilder(kernel.getBody().front().getTerminator());
+}
+
+Value KernelEmitter::alloc(RewriterBase &rewriter, Location loc, Type type) {
+  return memref::AllocOp::create(rewriter, loc,
+                                 bufferType(cast<RankedTensorType>(type)));
+}
+
+void KernelEmitter::emitPointwise(RewriterBase &rewriter, Location loc,
+                                  StringRef name, ValueRange inputs,
+                                  ValueRange outputs,
+                                  RankedTensorType iterationType,
+                                  PointwiseBody body) {
+  int64_t n = iterationType.getNumElements();
+  if (n == 0)
+    return;
+  int64_t block =
+      std::min<int64_t>(options.blockElements, llvm::PowerOf2Ceil(n));
+  SmallVector<Value> kernelBuffers(inputs);
+  llvm::append_range(kernelBuffers, outputs);
+  OpBuilder b =
+      createKernel(rewriter, loc, name, kernelBuffers, {ceilDiv(n, block)});
+  TileBuilder t{b, loc, {block}};
+  Value linear = t.programBlock();
+  Value mask = t.lessThan(linear, n);
+  SmallVector<Value> coords = t.delinearize(linear, iterationType.getShape());
+  ArrayRef<BlockArgument> args = b.getBlock()->getArguments();
+  SmallVector<Value> inputArgs(args.take_front(inputs.size()));
+  SmallVector<Value> results = body(t, inputArgs, coords, mask);
+  assert(results.size() == outputs.size() && "one tile per output");
+  for (auto [result, out] :
+       llvm::zip_equal(results, args.drop_front(inputs.size())))
+    t.store(result, out, linear, mask);
+}
+
+void KernelEmitter::emitCopy(RewriterBase &rewriter, Location loc, Value from,
+                             Value to, RankedTensorType type) {
+  emitPointwise(rewriter, loc, "copy", {from}, {to}, type,
+                [&](const TileBuilder &t, ArrayRef<Value> args,
+                    ArrayRef<Value> coords, Value mask) -> SmallVector<Value> {
+                  Value offsets = t.broadcastOffset(coords, type.getShape());
+                  return {t.load(args[0], offsets, mask)};
+                });
+}
+
+Value KernelEmitter::faultStatus(RewriterBase &rewriter) {
+  if (status)
+    return status;
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(&main.getBody().front());
+  status = tile::FaultStatusOp::create(
+      rewriter, main.getLoc(), MemRefType::get({3}, rewriter.getI64Type()));
+  return status;
+}
+
+void KernelEmitter::emitFault(const TileBuilder &t, Value status,
+                              Value violations, Value detail,
+                              const Twine &message) {
+  Type detailType = getElementTypeOrSelf(detail.getType());
+  if (!detailType.isInteger(64))
+    detail = arith::ExtSIOp::create(t.b, t.loc, t.tileType(t.b.getI64Type()),
+                                    detail);
+  tile::FaultOp::create(t.b, t.loc, violations, detail, status,
+                        t.b.getI32IntegerAttr(nextFaultSite++),
+                        t.b.getStringAttr(message));
+}
+
+IndexCheck KernelEmitter::checkIndex(const TileBuilder &t, Value status,
+                                     Value raw, int64_t size, Value mask,
+                                     const Twine &message) {
+  OpBuilder &b = t.b;
+  Type i64 = b.getI64Type();
+  if (!getElementTypeOrSelf(raw.getType()).isInteger(64))
+    raw = arith::ExtSIOp::create(b, t.loc, t.tileType(i64), raw);
+  Value size64 = t.constant(b.getI64IntegerAttr(size));
+  Value zero = t.constant(b.getI64IntegerAttr(0));
+  Value tooLow = arith::CmpIOp::create(b, t.loc, arith::CmpIPredicate::slt, raw,
+                                       t.constant(b.getI64IntegerAttr(-size)));
+  Value tooHigh =
+      arith::CmpIOp::create(b, t.loc, arith::CmpIPredicate::sge, raw, size64);
+  Value bad = arith::OrIOp::create(b, t.loc, tooLow, tooHigh);
+  emitFault(t, status, t.both(mask, bad), raw,
+            "index {} is out of range for " + message + " of size " +
+                Twine(size));
+  // Negative indices count from the end; faulting ones become 0 and are
+  // masked off, so no access ever leaves the tensor.
+  Value isNegative =
+      arith::CmpIOp::create(b, t.loc, arith::CmpIPredicate::slt, raw, zero);
+  Value wrapped = arith::SelectOp::create(
+      b, t.loc, isNegative, arith::AddIOp::create(b, t.loc, raw, size64), raw);
+  Value safe = arith::SelectOp::create(b, t.loc, bad, zero, wrapped);
+  Value good =
+      arith::XOrIOp::create(b, t.loc, bad, t.constant(b.getBoolAttr(true)));
+  return {
+      arith::IndexCastOp::create(b, t.loc, t.tileType(b.getIndexType()), safe),
+      t.both(mask, good)};
+}

@@ -1,0 +1,202 @@
+//===- KernelEmitter.h - Shared pieces of the graph-to-tile lowering -----===//
+//
+// What every kernel family of meld-graph-to-tile shares: `TileBuilder` (tile
+// arithmetic inside a kernel body), `KernelEmitter` (the state of one
+// conversion: kernel names, the fault status buffer, fault sites, options)
+// with the pointwise kernel scaffold, and the base class of the conversion
+// patterns. Each family's patterns live in their own file:
+//   - BufferPlan.cpp: constants, weights, reshapes and the model's outputs;
+//   - Pointwise.cpp: fusion groups of elementwise ops and data movement
+//     (transpose, slice, split, concat, trilu);
+//   - DataIndexed.cpp: gathers and scatters, whose indices come from data;
+//   - RowReductions.cpp: reductions, softmax, layernorm and rmsnorm;
+//   - Matmul.cpp: matrix products.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MELD_LIB_CONVERSION_GRAPHTOTILE_KERNELEMITTER_H
+#define MELD_LIB_CONVERSION_GRAPHTOTILE_KERNELEMITTER_H
+
+#include "meld/Conversion/Passes.h"
+
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace meld::graph_to_tile {
+
+using Shape = llvm::SmallVector<int64_t>;
+
+inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// The flat buffer type holding a tensor of `type`.
+mlir::MemRefType bufferType(mlir::RankedTensorType type);
+
+/// Builds tile values in a kernel body; every tile of one builder has `shape`
+/// unless a method says otherwise.
+struct TileBuilder {
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  Shape shape;
+
+  mlir::RankedTensorType tileType(mlir::Type element) const {
+    return mlir::RankedTensorType::get(shape, element);
+  }
+  mlir::Value constant(mlir::Attribute value) const;
+  mlir::Value index(int64_t value) const {
+    return constant(b.getIndexAttr(value));
+  }
+  mlir::Value floatConst(mlir::Type type, double value) const {
+    return constant(b.getFloatAttr(type, value));
+  }
+  mlir::Value scalarIndex(int64_t value) const;
+  mlir::Value splat(mlir::Value scalar) const;
+  mlir::Value iota(int64_t dim) const;
+  /// For a 1-D builder of `block` elements: this program's block of linear
+  /// ids, `program_id(0) * block + [0, block)`.
+  mlir::Value programBlock() const;
+  mlir::Value add(mlir::Value x, mlir::Value y) const;
+  mlir::Value mul(mlir::Value x, int64_t c) const;
+  mlir::Value div(mlir::Value x, int64_t c) const;
+  mlir::Value rem(mlir::Value x, int64_t c) const;
+  mlir::Value lessThan(mlir::Value x, int64_t c) const;
+  mlir::Value inRange(mlir::Value x, int64_t lo, int64_t hi) const;
+  /// `x && y`, where a null mask means "everywhere".
+  mlir::Value both(mlir::Value x, mlir::Value y) const;
+  /// Loads `buffer` at `offsets` where `mask` holds, zero elsewhere.
+  mlir::Value load(mlir::Value buffer, mlir::Value offsets,
+                   mlir::Value mask) const;
+  void store(mlir::Value value, mlir::Value buffer, mlir::Value offsets,
+             mlir::Value mask) const;
+  /// The linear offset into a row-major tensor of `sourceShape` of the element
+  /// that numpy broadcasting maps to result coordinates `coords`.
+  mlir::Value broadcastOffset(llvm::ArrayRef<mlir::Value> coords,
+                              llvm::ArrayRef<int64_t> sourceShape) const;
+  /// Splits linear indices `linear` of a row-major `shape` into coordinates.
+  llvm::SmallVector<mlir::Value> delinearize(mlir::Value linear,
+                                             llvm::ArrayRef<int64_t> of) const;
+};
+
+/// The body of a pointwise kernel: given the kernel's input buffers, the
+/// result coordinates and mask of a tile, returns one tile per output.
+using PointwiseBody = llvm::function_ref<llvm::SmallVector<mlir::Value>(
+    const TileBuilder &, llvm::ArrayRef<mlir::Value> inputs,
+    llvm::ArrayRef<mlir::Value> coords, mlir::Value mask)>;
+
+/// An index checked against its axis: the index wrapped into [0, size) as
+/// an index tile (0 where it is out of range), and where it may be used (the
+/// mask without the out-of-range elements).
+struct IndexCheck {
+  mlir::Value index, valid;
+};
+
+/// The state of one graph-to-tile conversion and the scaffolds the kernel
+/// families share. Host-level ops (allocations, launches, the fault status)
+/// go where the rewriter's insertion point is; kernels and globals go at the
+/// end of the module.
+class KernelEmitter {
+public:
+  KernelEmitter(mlir::ModuleOp module, mlir::func::FuncOp main,
+                const ConvertGraphToTileOptions &options)
+      : module(module), main(main), options(options), symbols(module) {}
+
+  const ConvertGraphToTileOptions &getOptions() const { return options; }
+
+  /// Creates an empty kernel named after `name` (made unique) taking
+  /// `buffers`, with `grid`, and launches it at the rewriter's insertion
+  /// point. Returns a builder positioned before the kernel's terminator.
+  mlir::OpBuilder createKernel(mlir::RewriterBase &rewriter, mlir::Location loc,
+                               llvm::StringRef name, mlir::ValueRange buffers,
+                               llvm::ArrayRef<int64_t> grid);
+
+  /// A fresh buffer for a tensor of `type`.
+  mlir::Value alloc(mlir::RewriterBase &rewriter, mlir::Location loc,
+                    mlir::Type type);
+
+  /// A pointwise kernel: one program per block of the elements of
+  /// `iterationType`, storing `body`'s tiles to `outputs` (each of that many
+  /// elements) at the elements' linear indices.
+  void emitPointwise(mlir::RewriterBase &rewriter, mlir::Location loc,
+                     llvm::StringRef name, mlir::ValueRange inputs,
+                     mlir::ValueRange outputs,
+                     mlir::RankedTensorType iterationType, PointwiseBody body);
+
+  /// Copies buffer `from` into `to`, both holding a tensor of `type`.
+  void emitCopy(mlir::RewriterBase &rewriter, mlir::Location loc,
+                mlir::Value from, mlir::Value to, mlir::RankedTensorType type);
+
+  /// The run's fault status buffer (`tile.fault_status`), made on first use
+  /// at the start of `main`: kernels that can meet a fault in their data take
+  /// it as an argument.
+  mlir::Value faultStatus(mlir::RewriterBase &rewriter);
+  /// Records a data fault in `status` (a kernel argument) where `violations`
+  /// holds, with `detail` (an integer tile) and `message` (`{}`: the detail)
+  /// for the artifact's fault table. Each call is a new fault site.
+  void emitFault(const TileBuilder &t, mlir::Value status,
+                 mlir::Value violations, mlir::Value detail,
+                 const llvm::Twine &message);
+  /// Checks a tile of indices `raw` (i32 or i64, loaded from the data) into
+  /// an axis of `size` elements, described by `message` ("axis 0"): records
+  /// a fault where an index lies outside [-size, size) and `mask` holds.
+  IndexCheck checkIndex(const TileBuilder &t, mlir::Value status,
+                        mlir::Value raw, int64_t size, mlir::Value mask,
+                        const llvm::Twine &message);
+
+  /// A name for the next constant's global.
+  std::string nextConstantName() {
+    return "__meld_constant_" + std::to_string(constantCounter++);
+  }
+  mlir::SymbolTable &getSymbols() { return symbols; }
+  mlir::func::FuncOp getMain() { return main; }
+  mlir::ModuleOp getModule() { return module; }
+
+private:
+  mlir::ModuleOp module;
+  mlir::func::FuncOp main;
+  const ConvertGraphToTileOptions &options;
+  mlir::SymbolTable symbols;
+  mlir::Value status;
+  unsigned constantCounter = 0;
+  int32_t nextFaultSite = 1;
+};
+
+/// The base of every graph-to-tile pattern: an `OpConversionPattern` that
+/// shares the conversion's `KernelEmitter`.
+template <typename OpTy>
+struct LoweringPattern : mlir::OpConversionPattern<OpTy> {
+  LoweringPattern(const mlir::TypeConverter &converter,
+                  mlir::MLIRContext *context, KernelEmitter &emitter)
+      : mlir::OpConversionPattern<OpTy>(converter, context), emitter(emitter) {}
+
+protected:
+  KernelEmitter &emitter;
+};
+
+/// The patterns of each kernel family (see the file comment).
+void populateBufferPlanPatterns(const mlir::TypeConverter &converter,
+                                mlir::RewritePatternSet &patterns,
+                                KernelEmitter &emitter);
+void populatePointwisePatterns(const mlir::TypeConverter &converter,
+                               mlir::RewritePatternSet &patterns,
+                               KernelEmitter &emitter);
+void populateDataIndexedPatterns(const mlir::TypeConverter &converter,
+                                 mlir::RewritePatternSet &patterns,
+                                 KernelEmitter &emitter);
+void populateRowReductionPatterns(const mlir::TypeConverter &converter,
+                                  mlir::RewritePatternSet &patterns,
+                                  KernelEmitter &emitter);
+void populateMatmulPatterns(const mlir::TypeConverter &converter,
+                            mlir::RewritePatternSet &patterns,
+                            KernelEmitter &emitter);
+
+/// After the conversion: gives `main` one buffer argument per result of
+/// `originalType` (marked `meld.output`) in place of its results, so that the
+/// kernel making an output writes it there (a copy where none does: an input,
+/// weight or constant returned, or a value returned twice), and records each
+/// argument's tensor shape in `meld.shape`.
+void assignOutputBuffers(mlir::func::FuncOp main,
+                         mlir::FunctionType originalType,
+                         KernelEmitter &emitter);
+
+} // namespace meld::graph_to_tile
+
+#endif // MELD_LIB_CONVERSION_GRAPHTOTILE_KERNELEMITTER_H

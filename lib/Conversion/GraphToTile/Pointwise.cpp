@@ -1,0 +1,303 @@
+//===- Pointwise.cpp - Pointwise kernels: fusion groups and data movement -===//
+//
+// One program per block of result elements, each element's coordinates
+// recovered from its linear index: fusion groups of elementwise ops (every
+// op of the group computed on the tile, in registers), and the data movement
+// ops that read one input element per result element (transpose, slice,
+// split, concat, trilu). Every access is masked, so any shape works.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelEmitter.h"
+
+#include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "mlir/IR/IRMapping.h"
+
+using namespace mlir;
+using namespace meld;
+using namespace meld::graph_to_tile;
+
+/// Whether `op` is an integer division, whose zero divisors are data faults.
+static bool isIntegerDivision(Operation *op) {
+  return isa<graph::DivOp>(op) &&
+         !isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType()));
+}
+
+/// A kernel name for `group`: its ops' names, the first few of them.
+static std::string groupName(graph::FusionGroupOp group) {
+  std::string name;
+  unsigned count = 0;
+  for (Operation &op : group.getBodyBlock().without_terminator()) {
+    if (isa<graph::ConstantOp>(op))
+      continue;
+    if (count++ == 4) {
+      name += "_etc";
+      break;
+    }
+    if (!name.empty())
+      name += "_";
+    name += op.getName().stripDialect();
+  }
+  return name.empty() ? "fused" : name;
+}
+
+namespace {
+
+/// A pointwise fusion group: one kernel that loads the group's inputs at each
+/// element (broadcast as numpy does), computes every op of the region on the
+/// tile through `ElementwiseOpInterface`, and stores the yielded values.
+struct PointwiseGroupLowering : LoweringPattern<graph::FusionGroupOp> {
+  using LoweringPattern::LoweringPattern;
+
+  LogicalResult
+  matchAndRewrite(graph::FusionGroupOp group, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (group.getKind() != graph::FusionKind::pointwise)
+      return failure();
+    Block &body = group.getBodyBlock();
+    auto iterationType = cast<RankedTensorType>(group.getResult(0).getType());
+    SmallVector<Value> inputs(adaptor.getInputs());
+    bool faults = llvm::any_of(body.without_terminator(), [](Operation &op) {
+      return isIntegerDivision(&op);
+    });
+    if (faults)
+      inputs.push_back(emitter.faultStatus(rewriter));
+    SmallVector<Value> outputs;
+    for (Value result : group.getResults())
+      outputs.push_back(
+          emitter.alloc(rewriter, result.getLoc(), result.getType()));
+
+    emitter.emitPointwise(
+        rewriter, group.getLoc(), groupName(group), inputs, outputs,
+        iterationType,
+        [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
+            Value mask) -> SmallVector<Value> {
+          IRMapping tiles;
+          for (auto [arg, buffer] :
+               llvm::zip(body.getArguments(),
+                         args.take_front(body.getNumArguments()))) {
+            auto shape = cast<RankedTensorType>(arg.getType()).getShape();
+            tiles.map(arg,
+                      t.load(buffer, t.broadcastOffset(coords, shape), mask));
+          }
+          for (Operation &op : body.without_terminator()) {
+            if (auto constant = dyn_cast<graph::ConstantOp>(op)) {
+              // The verifier admits only splats in a pointwise group.
+              tiles.map(constant.getResult(),
+                        t.constant(cast<SplatElementsAttr>(constant.getValue())
+                                       .getSplatValue<Attribute>()));
+              continue;
+            }
+            SmallVector<Value> operands = llvm::map_to_vector(
+                op.getOperands(), [&](Value v) { return tiles.lookup(v); });
+            if (isIntegerDivision(&op)) {
+              // The detail is the group element's row-major position.
+              Type element = getElementTypeOrSelf(operands[1].getType());
+              Value isZero = arith::CmpIOp::create(
+                  t.b, t.loc, arith::CmpIPredicate::eq, operands[1],
+                  t.constant(t.b.getIntegerAttr(element, 0)));
+              Value position =
+                  t.broadcastOffset(coords, iterationType.getShape());
+              emitter.emitFault(
+                  t, args.back(), t.both(mask, isZero),
+                  arith::IndexCastOp::create(
+                      t.b, op.getLoc(), t.tileType(t.b.getI64Type()), position),
+                  "integer division by zero at result element {} "
+                  "(row-major, of " +
+                      Twine(iterationType.getNumElements()) + ")");
+            }
+            Value result =
+                cast<graph::ElementwiseOpInterface>(op).buildTileMath(
+                    t.b, op.getLoc(), operands);
+            tiles.map(op.getResult(0), result);
+          }
+          return llvm::map_to_vector(body.getTerminator()->getOperands(),
+                                     [&](Value v) { return tiles.lookup(v); });
+        });
+    rewriter.replaceOp(group, outputs);
+    return success();
+  }
+};
+
+struct TransposeLowering : LoweringPattern<graph::TransposeOp> {
+  using LoweringPattern::LoweringPattern;
+
+  LogicalResult
+  matchAndRewrite(graph::TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto inputShape =
+        cast<RankedTensorType>(op.getInput().getType()).getShape();
+    Shape strides = computeStrides(inputShape);
+    ArrayRef<int64_t> perm = op.getPermutation();
+    Value output = emitter.alloc(rewriter, op.getLoc(), op.getType());
+    emitter.emitPointwise(
+        rewriter, op.getLoc(), "transpose", {adaptor.getInput()}, {output},
+        op.getType(),
+        [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
+            Value mask) -> SmallVector<Value> {
+          Value offset = t.index(0);
+          for (auto [d, source] : llvm::enumerate(perm))
+            offset = t.add(offset, t.mul(coords[d], strides[source]));
+          return {t.load(args[0], offset, mask)};
+        });
+    rewriter.replaceOp(op, output);
+    return success();
+  }
+};
+
+/// A strided window of a tensor of `inputShape` held in `input`: result
+/// element `i` reads input element `starts + i * steps` in every dimension.
+/// Slices and split pieces.
+static Value emitSlice(KernelEmitter &emitter, RewriterBase &rewriter,
+                       Location loc, StringRef name, Value input,
+                       ArrayRef<int64_t> inputShape, ArrayRef<int64_t> starts,
+                       ArrayRef<int64_t> steps, RankedTensorType resultType) {
+  Shape strides = computeStrides(inputShape);
+  Value output = emitter.alloc(rewriter, loc, resultType);
+  emitter.emitPointwise(
+      rewriter, loc, name, {input}, {output}, resultType,
+      [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
+          Value mask) -> SmallVector<Value> {
+        // offset = sum((start + i * step) * stride), folded into one
+        // constant plus sum(i * step * stride).
+        int64_t constant = 0;
+        Value offset;
+        for (auto [d, c] : llvm::enumerate(coords)) {
+          constant += starts[d] * strides[d];
+          int64_t scale = steps[d] * strides[d];
+          Value term = scale >= 0
+                           ? t.mul(c, scale)
+                           : Value(arith::SubIOp::create(t.b, t.loc, t.index(0),
+                                                         t.mul(c, -scale)));
+          offset = offset ? t.add(offset, term) : term;
+        }
+        offset = t.add(offset, t.index(constant));
+        return {t.load(args[0], offset, mask)};
+      });
+  return output;
+}
+
+struct SliceLowering : LoweringPattern<graph::SliceOp> {
+  using LoweringPattern::LoweringPattern;
+
+  LogicalResult
+  matchAndRewrite(graph::SliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(
+        op,
+        emitSlice(emitter, rewriter, op.getLoc(), "slice", adaptor.getInput(),
+                  cast<RankedTensorType>(op.getInput().getType()).getShape(),
+                  op.getStarts(), op.getSteps(), op.getType()));
+    return success();
+  }
+};
+
+struct SplitLowering : LoweringPattern<graph::SplitOp> {
+  using LoweringPattern::LoweringPattern;
+
+  LogicalResult
+  matchAndRewrite(graph::SplitOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto inputShape =
+        cast<RankedTensorType>(op.getInput().getType()).getShape();
+    int64_t begin = 0;
+    SmallVector<Value> pieces;
+    for (auto [result, size] :
+         llvm::zip_equal(op.getResults(), op.getSizes())) {
+      Shape starts(inputShape.size(), 0), steps(inputShape.size(), 1);
+      starts[op.getAxis()] = begin;
+      begin += size;
+      pieces.push_back(emitSlice(emitter, rewriter, op.getLoc(), "split",
+                                 adaptor.getInput(), inputShape, starts, steps,
+                                 cast<RankedTensorType>(result.getType())));
+    }
+    rewriter.replaceOp(op, pieces);
+    return success();
+  }
+};
+
+struct ConcatLowering : LoweringPattern<graph::ConcatOp> {
+  using LoweringPattern::LoweringPattern;
+
+  LogicalResult
+  matchAndRewrite(graph::ConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    int64_t axis = op.getAxis();
+    Value output = emitter.alloc(rewriter, op.getLoc(), type);
+    emitter.emitPointwise(
+        rewriter, op.getLoc(), "concat", adaptor.getInputs(), {output}, type,
+        [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
+            Value mask) -> SmallVector<Value> {
+          Value result;
+          int64_t begin = 0;
+          for (auto [arg, in] : llvm::zip_equal(args, op.getInputs())) {
+            auto shape = cast<RankedTensorType>(in.getType()).getShape();
+            int64_t end = begin + shape[axis];
+            Value inside = t.both(mask, t.inRange(coords[axis], begin, end));
+            SmallVector<Value> local(coords);
+            local[axis] =
+                arith::SubIOp::create(t.b, t.loc, coords[axis], t.index(begin));
+            Shape strides = computeStrides(shape);
+            Value offset = t.index(0);
+            for (auto [d, c] : llvm::enumerate(local))
+              offset = t.add(offset, t.mul(c, strides[d]));
+            Value part = t.load(arg, offset, inside);
+            result = result ? Value(arith::SelectOp::create(t.b, t.loc, inside,
+                                                            part, result))
+                            : part;
+            begin = end;
+          }
+          return {result};
+        });
+    rewriter.replaceOp(op, output);
+    return success();
+  }
+};
+
+struct TriluLowering : LoweringPattern<graph::TriluOp> {
+  using LoweringPattern::LoweringPattern;
+
+  LogicalResult
+  matchAndRewrite(graph::TriluOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    int64_t rank = type.getRank(), k = op.getKAttr().getInt();
+    bool upper = op.getUpper();
+    Value output = emitter.alloc(rewriter, op.getLoc(), type);
+    emitter.emitPointwise(
+        rewriter, op.getLoc(), "trilu", {adaptor.getInput()}, {output}, type,
+        [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
+            Value mask) -> SmallVector<Value> {
+          OpBuilder &b = t.b;
+          Value x =
+              t.load(args[0], t.broadcastOffset(coords, type.getShape()), mask);
+          // keep = upper ? col - row >= k : col - row <= k.
+          auto toI64 = [&](Value v) {
+            return arith::IndexCastOp::create(b, t.loc,
+                                              t.tileType(b.getI64Type()), v);
+          };
+          Value row = toI64(coords[rank - 2]), col = toI64(coords[rank - 1]);
+          Value diff = arith::SubIOp::create(b, t.loc, col, row);
+          Value kTile = t.constant(b.getI64IntegerAttr(k));
+          Value keep = arith::CmpIOp::create(b, t.loc,
+                                             upper ? arith::CmpIPredicate::sge
+                                                   : arith::CmpIPredicate::sle,
+                                             diff, kTile);
+          Value zero = t.constant(b.getZeroAttr(type.getElementType()));
+          return {arith::SelectOp::create(b, t.loc, keep, x, zero)};
+        });
+    rewriter.replaceOp(op, output);
+    return success();
+  }
+};
+
+} // namespace
+
+void graph_to_tile::populatePointwisePatterns(const TypeConverter &converter,
+                                              RewritePatternSet &patterns,
+                                              KernelEmitter &emitter) {
+  patterns.add<PointwiseGroupLowering, TransposeLowering, SliceLowering,
+               SplitLowering, ConcatLowering, TriluLowering>(
+      converter, patterns.getContext(), emitter);
+}
