@@ -248,6 +248,31 @@ func.func @gelu_tanh_cube(%x: tensor<3x7xf32>) -> tensor<3x7xf32> {
 
 // -----
 
+// F.gelu(approximate="tanh") with the TorchScript exporter below opset 20:
+// the cube as x * (x * x), (x * (1 + tanh(...))) * 0.5.
+// CHECK-LABEL: func.func @gelu_tanh_torchscript
+// CHECK-SAME: (%[[X:.+]]: tensor<3x7xf32>)
+// CHECK-NEXT: %[[G:.+]] = graph.gelu %[[X]] {approximation = #graph.gelu_approx<tanh>} : tensor<3x7xf32>
+// CHECK-NEXT: return %[[G]]
+func.func @gelu_tanh_torchscript(%x: tensor<3x7xf32>) -> tensor<3x7xf32> {
+  %0 = graph.mul %x, %x : (tensor<3x7xf32>, tensor<3x7xf32>) -> tensor<3x7xf32>
+  %1 = graph.mul %x, %0 : (tensor<3x7xf32>, tensor<3x7xf32>) -> tensor<3x7xf32>
+  %k = graph.constant dense<4.471500e-02> : tensor<f32>
+  %2 = graph.mul %1, %k : (tensor<3x7xf32>, tensor<f32>) -> tensor<3x7xf32>
+  %3 = graph.add %x, %2 : (tensor<3x7xf32>, tensor<3x7xf32>) -> tensor<3x7xf32>
+  %c = graph.constant dense<0.797884583> : tensor<f32>
+  %4 = graph.mul %3, %c : (tensor<3x7xf32>, tensor<f32>) -> tensor<3x7xf32>
+  %5 = graph.tanh %4 : tensor<3x7xf32>
+  %one = graph.constant dense<1.000000e+00> : tensor<f32>
+  %6 = graph.add %5, %one : (tensor<3x7xf32>, tensor<f32>) -> tensor<3x7xf32>
+  %7 = graph.mul %x, %6 : (tensor<3x7xf32>, tensor<3x7xf32>) -> tensor<3x7xf32>
+  %half = graph.constant dense<5.000000e-01> : tensor<f32>
+  %8 = graph.mul %7, %half : (tensor<3x7xf32>, tensor<f32>) -> tensor<3x7xf32>
+  return %8 : tensor<3x7xf32>
+}
+
+// -----
+
 // pow(x, 2) is not the cube.
 // CHECK-LABEL: func.func @gelu_tanh_wrong_exponent
 // CHECK-NOT: graph.gelu
