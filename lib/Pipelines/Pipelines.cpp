@@ -4,6 +4,7 @@
 
 #include "meld/Conversion/Passes.h"
 
+#include "dialects/Graph/Transforms/Passes.h"
 #include "dialects/Tile/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -30,6 +31,12 @@ using namespace mlir;
 
 void meld::buildMeldGraphPipeline(OpPassManager &pm) {
   // Step 1: fold what the importer left foldable and drop dead values.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Step 2: composite ops (GELU, LayerNorm, RMSNorm, softmax) from the chains
+  // of elementwise ops and reductions exporters write them as; then fold the
+  // reshapes of constant parameters and merge the unit scales it creates.
+  pm.addPass(graph::createGraphRecognize());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -189,7 +196,8 @@ void meld::loadPipelineDialects(MLIRContext &context) {
 
 void meld::registerMeldPipelines() {
   PassPipelineRegistration<>("meld-graph-pipeline",
-                             "Graph-level cleanup before tiling",
+                             "Graph-level cleanup and composite ops "
+                             "before tiling",
                              buildMeldGraphPipeline);
   PassPipelineRegistration<>("meld-graph-to-tile-pipeline",
                              "Graph dialect to tile kernels and a launch plan",

@@ -7,6 +7,7 @@
 #include "meld/Pipelines/Pipelines.h"
 
 #include "dialects/Graph/IR/GraphDialect.h"
+#include "dialects/Graph/Transforms/Passes.h"
 #include "dialects/Tile/IR/TileDialect.h"
 #include "dialects/Tile/Transforms/Passes.h"
 
@@ -25,6 +26,7 @@ void meld::registerAllDialects(mlir::DialectRegistry &registry) {
 void meld::registerAllPasses() {
   mlir::registerAllPasses();
   registerMeldConversionPasses();
+  graph::registerMeldGraphPasses();
   tile::registerMeldTilePasses();
   registerMeldPipelines();
 }

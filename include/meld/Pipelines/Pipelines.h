@@ -14,7 +14,8 @@
 
 namespace meld {
 
-/// Graph-level cleanup before tiling (`meld-graph-pipeline`).
+/// Graph-level cleanup and recognition of composite ops (GELU, LayerNorm,
+/// RMSNorm, softmax) before tiling (`meld-graph-pipeline`).
 void buildMeldGraphPipeline(mlir::OpPassManager &pm);
 
 /// Graph dialect to the launch plan and tile kernels
