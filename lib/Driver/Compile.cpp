@@ -91,6 +91,12 @@ static void setGpuOptions(MeldGpuPipelineOptions &gpu,
   gpu.cudaPath = options.cudaPath;
 }
 
+LogicalResult meld::optimizeGraph(ModuleOp module,
+                                  const CompileOptions &options) {
+  CompileStep step(options, "graph passes");
+  return runPipeline(module, step, buildMeldGraphPipeline, options);
+}
+
 LogicalResult meld::lowerGraphToTile(ModuleOp module,
                                      const CompileOptions &options) {
   CompileStep step(options, "tile kernels");

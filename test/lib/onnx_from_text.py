@@ -4,7 +4,7 @@
 Used by importer lit tests so that their inputs stay readable in the tree:
 
     // RUN: %python -m onnx_from_text %S/Inputs/add.onnxtxt -o %t.onnx
-    // RUN: meldc %t.onnx --emit graph | FileCheck %s
+    // RUN: meldc %t.onnx --emit import | FileCheck %s
 
 The input is either a whole model (it starts with `<` and carries `ir_version` and
 `opset_import`) or a bare graph (`name (float[2] x) => (float[2] y) { ... }`), which is

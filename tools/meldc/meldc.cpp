@@ -1,6 +1,6 @@
 //===- meldc.cpp - Meld's compiler driver ---------------------------------===//
 //
-// meldc MODEL.onnx -o OUT [--emit graph|tile|llvm|artifact]
+// meldc MODEL.onnx -o OUT [--emit import|graph|tile|llvm|artifact]
 //       [--const NAME=FILE ...] [--shape NAME=DIMS ...]
 //
 // A thin driver: import the model (lib/Import/ONNX), then run the pipeline
@@ -37,7 +37,7 @@ namespace cl = llvm::cl;
 namespace {
 
 /// What meldc produces.
-enum class EmitKind { Graph, Tile, Plan, GPU, LLVM, PTX, Artifact };
+enum class EmitKind { Import, Graph, Tile, Plan, GPU, LLVM, PTX, Artifact };
 
 struct Options {
   cl::OptionCategory category{"meldc options"};
@@ -49,8 +49,11 @@ struct Options {
   cl::opt<EmitKind> emit{
       "emit", cl::desc("What to produce"), cl::init(EmitKind::Artifact),
       cl::values(
-          clEnumValN(EmitKind::Graph, "graph",
+          clEnumValN(EmitKind::Import, "import",
                      "the imported model in the graph dialect (MLIR text)"),
+          clEnumValN(EmitKind::Graph, "graph",
+                     "the graph after the graph passes: recognized "
+                     "composites and fusion groups (MLIR text)"),
           clEnumValN(EmitKind::Tile, "tile", "tile-dialect kernels (MLIR text)"),
           clEnumValN(EmitKind::Plan, "plan",
                      "the artifact's buffer and launch plan (JSON)"),
@@ -336,7 +339,11 @@ int main(int argc, char **argv) {
   }
 
   switch (cli.emit) {
+  case EmitKind::Import:
+    return failed(writeModule(*module, cli.output)) ? 1 : 0;
   case EmitKind::Graph:
+    if (failed(meld::optimizeGraph(*module, compileOptions)))
+      return 1;
     return failed(writeModule(*module, cli.output)) ? 1 : 0;
   case EmitKind::Tile:
     if (failed(meld::lowerGraphToTile(*module, compileOptions)))

@@ -94,7 +94,12 @@ private:
 /// The GPU targets Meld compiles for.
 llvm::ArrayRef<llvm::StringRef> getSupportedTargets();
 
-/// Graph dialect to tile kernels plus the launch plan in `@main`.
+/// The graph passes alone (`meld-graph-pipeline`): what `--emit graph` shows.
+mlir::LogicalResult optimizeGraph(mlir::ModuleOp module,
+                                  const CompileOptions &options = {});
+
+/// Graph dialect to tile kernels plus the launch plan in `@main` (the graph
+/// passes, then the tile pipeline).
 mlir::LogicalResult lowerGraphToTile(mlir::ModuleOp module,
                                      const CompileOptions &options = {});
 
