@@ -39,10 +39,13 @@ void meld::buildMeldGraphPipeline(OpPassManager &pm) {
   pm.addPass(graph::createGraphRecognize());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Step 3: which ops share a kernel, as fusion groups.
+  pm.addPass(graph::createGraphFuse());
 }
 
 void meld::buildMeldTilePipeline(OpPassManager &pm) {
-  // Step 1: one tile kernel and one launch per graph op.
+  // Step 1: one tile kernel and one launch per fusion group and per graph op
+  // outside one.
   pm.addPass(createConvertGraphToTile());
   // Step 2: tidy the kernels' index arithmetic.
   pm.addPass(createCanonicalizerPass());

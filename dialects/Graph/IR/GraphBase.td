@@ -83,7 +83,8 @@ def Graph_ScatterReductionAttr : EnumAttr<Graph_Dialect,
 
 def Graph_FusionKind : I32EnumAttr<"FusionKind",
     "the kernel family a fusion group lowers to", [
-      I32EnumAttrCase<"pointwise", 0>
+      I32EnumAttrCase<"pointwise", 0>,
+      I32EnumAttrCase<"matmul", 1>
     ]> {
   let cppNamespace = "::meld::graph";
 }

@@ -1023,27 +1023,45 @@ LogicalResult FusionGroupOp::verify() {
     return emitOpError("yielded values must have the types of the results");
   if (getNumResults() == 0)
     return emitOpError("must have at least one result");
-  switch (getKind()) {
-  case FusionKind::pointwise: {
-    ArrayRef<int64_t> shape =
-        cast<RankedTensorType>(getResult(0).getType()).getShape();
-    for (Type type : getResultTypes())
-      if (cast<RankedTensorType>(type).getShape() != shape)
-        return emitOpError("pointwise group results must all have one shape");
-    for (Operation &op : body.without_terminator()) {
-      if (auto constant = dyn_cast<ConstantOp>(op)) {
-        if (!isa<SplatElementsAttr>(constant.getValue()))
-          return emitOpError("pointwise group holds a constant that is not a "
-                             "splat (read it as an input instead)");
-        continue;
-      }
-      if (!isa<ElementwiseOpInterface>(op))
-        return emitOpError("pointwise group holds '")
-               << op.getName() << "', which is not elementwise";
+  StringRef kind = stringifyFusionKind(getKind());
+  ArrayRef<int64_t> shape =
+      cast<RankedTensorType>(getResult(0).getType()).getShape();
+  for (Type type : getResultTypes())
+    if (cast<RankedTensorType>(type).getShape() != shape)
+      return emitOpError() << kind << " group results must all have one shape";
+  MatmulOp matmul;
+  for (Operation &op : body.without_terminator()) {
+    if (auto constant = dyn_cast<ConstantOp>(op)) {
+      if (!isa<SplatElementsAttr>(constant.getValue()))
+        return emitOpError() << kind
+                             << " group holds a constant that is not a splat "
+                                "(read it as an input instead)";
+      continue;
     }
-    break;
+    if (isa<ElementwiseOpInterface>(op))
+      continue;
+    if (auto product = dyn_cast<MatmulOp>(op);
+        product && getKind() == FusionKind::matmul && !matmul) {
+      matmul = product;
+      continue;
+    }
+    return emitOpError() << kind << " group holds '" << op.getName()
+                         << "', which is not "
+                         << (getKind() == FusionKind::matmul
+                                 ? "elementwise or its one matmul"
+                                 : "elementwise");
   }
-  }
+  if (getKind() != FusionKind::matmul)
+    return success();
+  if (!matmul)
+    return emitOpError("matmul group holds no 'graph.matmul'");
+  for (Value operand : matmul->getOperands())
+    if (!isa<BlockArgument>(operand) ||
+        cast<RankedTensorType>(operand.getType()).getRank() < 2)
+      return emitOpError("matmul group's matmul must read two arguments of "
+                         "the region, each of rank 2 or more");
+  if (matmul.getType().getShape() != shape)
+    return emitOpError("matmul group results must have the matmul's shape");
   return success();
 }
 

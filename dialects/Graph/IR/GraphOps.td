@@ -663,6 +663,10 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
     - `pointwise`: elementwise ops (`ElementwiseOpInterface`) and constants.
       Every result has the same shape, the group's iteration space; values of
       smaller shapes inside broadcast to it as numpy does.
+    - `matmul`: one `graph.matmul` of two of the region's arguments (each of
+      rank 2 or more), then elementwise ops on its result (the epilogue:
+      bias, activation, scale, residual add), computed on each output tile
+      before it is stored. Every result has the matmul's shape.
 
     `meld-graph-fuse` makes the groups; `meld-graph-to-tile` lowers each one to
     a kernel.

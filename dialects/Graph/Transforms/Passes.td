@@ -70,4 +70,56 @@ def GraphRecognize : Pass<"meld-graph-recognize", "mlir::ModuleOp"> {
   let dependentDialects = ["meld::graph::GraphDialect"];
 }
 
+def GraphFuse : Pass<"meld-graph-fuse", "mlir::ModuleOp"> {
+  let summary = "Partition the graph into fusion groups: elementwise chains "
+                "and matmul epilogues";
+  let description = [{
+    Puts chains of elementwise ops (every op with `ElementwiseOpInterface`)
+    into `graph.fusion_group pointwise` ops, each one kernel: the values
+    passed inside a group never reach device memory. An elementwise op joins
+    the group of an elementwise op producing one of its operands when:
+
+    - every value the merged group returns (used outside it, or by the
+      function's return) has the shape of the group's last op, the kernel's
+      iteration space; a value of a smaller shape (a bias computed once and
+      broadcast) joins only when all its users are in the group;
+    - no value of the group is used outside it before its last op, so no op
+      outside runs between the group's ops (no path leaves the group and
+      comes back in);
+    - the group stays within `max-group-ops` ops;
+    - a group holds at most one `graph.matmul` (operands of rank 2 or more),
+      whose operands come from outside the group and whose result has the
+      group's shape: the elementwise ops after it (bias, activation, scale,
+      residual add) become its epilogue, a `matmul` group.
+
+    Splat constants are copied into the groups that use them. Ops that are
+    not elementwise (reductions, normalizations, matrix products, data
+    movement) stay where they are, and an elementwise op alone stays an op.
+
+    Before:
+    ```mlir
+    %0 = graph.add %x, %b : (tensor<41x480xf32>, tensor<480xf32>) -> tensor<41x480xf32>
+    %1 = graph.gelu %0 : tensor<41x480xf32>
+    %2 = graph.matmul %1, %w : (tensor<41x480xf32>, tensor<480x120xf32>) -> tensor<41x120xf32>
+    ```
+    After:
+    ```mlir
+    %1 = graph.fusion_group pointwise (%x, %b) : (tensor<41x480xf32>, tensor<480xf32>) -> tensor<41x480xf32> {
+    ^bb0(%a: tensor<41x480xf32>, %c: tensor<480xf32>):
+      %0 = graph.add %a, %c : (tensor<41x480xf32>, tensor<480xf32>) -> tensor<41x480xf32>
+      %g = graph.gelu %0 : tensor<41x480xf32>
+      graph.yield %g : tensor<41x480xf32>
+    }
+    %2 = graph.matmul %1, %w : (tensor<41x480xf32>, tensor<480x120xf32>) -> tensor<41x120xf32>
+    ```
+  }];
+  let dependentDialects = ["meld::graph::GraphDialect"];
+  let options = [
+    Option<"maxGroupOps", "max-group-ops", "int64_t", "64",
+           "The most ops one group may hold">,
+    Option<"fuseMatmulEpilogues", "matmul-epilogues", "bool", "true",
+           "Fuse elementwise ops into the matmul they consume">,
+  ];
+}
+
 #endif // MELD_DIALECTS_GRAPH_TRANSFORMS_PASSES_TD

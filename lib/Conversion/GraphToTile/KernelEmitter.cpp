@@ -123,8 +123,91 @@ SmallVector<Value> TileBuilder::delinearize(Value linear,
 }
 
 //===----------------------------------------------------------------------===//
+// Fusion groups
+//===----------------------------------------------------------------------===//
+
+/// Whether `op` is an integer division, whose zero divisors are data faults.
+bool graph_to_tile::isIntegerDivision(Operation *op) {
+  return isa<graph::DivOp>(op) &&
+         !isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType()));
+}
+
+/// A kernel name for `group`: its ops' names, the first few of them.
+std::string graph_to_tile::getGroupName(graph::FusionGroupOp group) {
+  std::string name;
+  unsigned count = 0;
+  for (Operation &op : group.getBodyBlock().without_terminator()) {
+    if (isa<graph::ConstantOp>(op))
+      continue;
+    if (count++ == 4) {
+      name += "_etc";
+      break;
+    }
+    if (!name.empty())
+      name += "_";
+    name += op.getName().stripDialect();
+  }
+  return name.empty() ? "fused" : name;
+}
+
+//===----------------------------------------------------------------------===//
 // KernelEmitter
 //===----------------------------------------------------------------------===//
+
+KernelEmitter::GroupBuffers KernelEmitter::allocGroupBuffers(
+    RewriterBase &rewriter, graph::FusionGroupOp group, ValueRange inputs) {
+  GroupBuffers buffers;
+  buffers.inputs.assign(inputs.begin(), inputs.end());
+  if (llvm::any_of(group.getBodyBlock().without_terminator(),
+                   [](Operation &op) { return isIntegerDivision(&op); })) {
+    buffers.faults = true;
+    buffers.inputs.push_back(faultStatus(rewriter));
+  }
+  for (Value result : group.getResults())
+    buffers.outputs.push_back(
+        alloc(rewriter, result.getLoc(), result.getType()));
+  return buffers;
+}
+
+SmallVector<Value> KernelEmitter::emitGroupBody(
+    const TileBuilder &t, Block &body, IRMapping &tiles, ArrayRef<Value> coords,
+    Value mask, Value status, ArrayRef<int64_t> iterationShape) {
+  for (Operation &op : body.without_terminator()) {
+    if (tiles.contains(op.getResult(0)))
+      continue;
+    if (auto constant = dyn_cast<graph::ConstantOp>(op)) {
+      // Groups hold splat constants only (the verifier's rule).
+      tiles.map(constant.getResult(),
+                t.constant(cast<SplatElementsAttr>(constant.getValue())
+                               .getSplatValue<Attribute>()));
+      continue;
+    }
+    SmallVector<Value> operands = llvm::map_to_vector(
+        op.getOperands(), [&](Value v) { return tiles.lookup(v); });
+    if (isIntegerDivision(&op)) {
+      assert(status && "an integer division needs the fault status");
+      // The fault names the division's node (its location), not the
+      // group's; the detail is the group element's row-major position.
+      TileBuilder at{t.b, op.getLoc(), t.shape};
+      Type element = getElementTypeOrSelf(operands[1].getType());
+      Value isZero = arith::CmpIOp::create(
+          at.b, at.loc, arith::CmpIPredicate::eq, operands[1],
+          at.constant(at.b.getIntegerAttr(element, 0)));
+      Value position = at.broadcastOffset(coords, iterationShape);
+      emitFault(at, status, at.both(mask, isZero),
+                arith::IndexCastOp::create(
+                    at.b, at.loc, at.tileType(at.b.getI64Type()), position),
+                "integer division by zero at result element {} (row-major, "
+                "of " +
+                    Twine(computeProduct(iterationShape)) + ")");
+    }
+    tiles.map(op.getResult(0),
+              cast<graph::ElementwiseOpInterface>(op).buildTileMath(
+                  t.b, op.getLoc(), operands));
+  }
+  return llvm::map_to_vector(body.getTerminator()->getOperands(),
+                             [&](Value v) { return tiles.lookup(v); });
+}
 
 OpBuilder KernelEmitter::createKernel(RewriterBase &rewriter, Location loc,
                                       StringRef name, ValueRange buffers,

@@ -19,6 +19,7 @@
 
 #include "meld/Conversion/Passes.h"
 
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -124,6 +125,29 @@ public:
   void emitCopy(mlir::RewriterBase &rewriter, mlir::Location loc,
                 mlir::Value from, mlir::Value to, mlir::RankedTensorType type);
 
+  /// The buffers of a fusion group's kernel: `inputs` (the group's, then
+  /// the fault status when an integer division needs it) and a fresh buffer
+  /// per result in `outputs`.
+  struct GroupBuffers {
+    llvm::SmallVector<mlir::Value> inputs, outputs;
+    /// Whether the fault status is the last input.
+    bool faults = false;
+  };
+  GroupBuffers allocGroupBuffers(mlir::RewriterBase &rewriter,
+                                 graph::FusionGroupOp group,
+                                 mlir::ValueRange inputs);
+
+  /// Computes the ops of a fusion group's `body` on tiles, in order:
+  /// `tiles` maps the values already known (loaded arguments, a matmul's
+  /// accumulator); splat constants become tile constants and elementwise ops
+  /// build their math (an integer division records its zero divisors in
+  /// `status`, at positions of the group's `iterationShape`). Returns the
+  /// tiles of the yielded values.
+  llvm::SmallVector<mlir::Value>
+  emitGroupBody(const TileBuilder &t, mlir::Block &body, mlir::IRMapping &tiles,
+                llvm::ArrayRef<mlir::Value> coords, mlir::Value mask,
+                mlir::Value status, llvm::ArrayRef<int64_t> iterationShape);
+
   /// The run's fault status buffer (`tile.fault_status`), made on first use
   /// at the start of `main`: kernels that can meet a fault in their data take
   /// it as an argument.
@@ -170,6 +194,12 @@ struct LoweringPattern : mlir::OpConversionPattern<OpTy> {
 protected:
   KernelEmitter &emitter;
 };
+
+/// Whether `op` is an integer division, whose zero divisors are data faults.
+bool isIntegerDivision(mlir::Operation *op);
+
+/// A kernel name for `group`: its ops' names, the first few of them.
+std::string getGroupName(graph::FusionGroupOp group);
 
 /// The patterns of each kernel family (see the file comment).
 void populateBufferPlanPatterns(const mlir::TypeConverter &converter,

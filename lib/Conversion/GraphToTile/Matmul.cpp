@@ -8,6 +8,7 @@
 #include "KernelEmitter.h"
 
 #include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "mlir/IR/IRMapping.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -54,12 +55,22 @@ static Value batchOffset(OpBuilder &b, Location loc, Value batch,
   return offset;
 }
 
-/// Emits the kernel of matrix product `p` (buffers `a`, `bMat`, optional
-/// `c`) writing `output`: one program per output tile, a loop over K with
-/// `tile.dot`.
+/// Computes the tiles a matrix-product kernel stores, one per output, from
+/// the accumulator `acc` (alpha, beta and C applied) at result coordinates
+/// `coords` (batch dimensions, then rows and columns) where `mask` holds;
+/// `args` are the kernel's arguments.
+using Epilogue = llvm::function_ref<SmallVector<Value>(
+    const TileBuilder &, Value acc, ArrayRef<Value> args,
+    ArrayRef<Value> coords, Value mask)>;
+
+/// Emits the kernel of matrix product `p`, named `name`, reading A, B and C
+/// (`c` < 0: none) from `inputs` at those positions and writing `outputs`:
+/// one program per output tile, a loop over K with `tile.dot`, then
+/// `epilogue` (the accumulator alone when null).
 static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
-                       Operation *op, Value a, Value bMat, Value c,
-                       Value output, const MatmulProblem &p) {
+                       Location loc, StringRef name, ValueRange inputs,
+                       unsigned a, unsigned bIndex, int c, ValueRange outputs,
+                       const MatmulProblem &p, Epilogue epilogue = nullptr) {
   const ConvertGraphToTileOptions &options = emitter.getOptions();
   int64_t batches = computeProduct(p.batchShape);
   if (batches == 0 || p.m == 0 || p.n == 0)
@@ -68,16 +79,13 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
   int64_t bn = std::min<int64_t>(options.matmulTileN, llvm::PowerOf2Ceil(p.n));
   int64_t bk = std::min<int64_t>(options.matmulTileK,
                                  llvm::PowerOf2Ceil(std::max<int64_t>(p.k, 1)));
-  SmallVector<Value> kernelBuffers{a, bMat};
-  if (c)
-    kernelBuffers.push_back(c);
-  kernelBuffers.push_back(output);
-  Location loc = op->getLoc();
-  OpBuilder b = emitter.createKernel(
-      rewriter, loc, op->getName().stripDialect(), kernelBuffers,
-      {ceilDiv(p.n, bn), ceilDiv(p.m, bm), batches});
-  auto args = b.getBlock()->getArguments();
-  Type element = cast<MemRefType>(output.getType()).getElementType();
+  SmallVector<Value> kernelBuffers(inputs);
+  llvm::append_range(kernelBuffers, outputs);
+  OpBuilder b =
+      emitter.createKernel(rewriter, loc, name, kernelBuffers,
+                           {ceilDiv(p.n, bn), ceilDiv(p.m, bm), batches});
+  SmallVector<Value> args(b.getBlock()->getArguments());
+  Type element = cast<MemRefType>(inputs[a].getType()).getElementType();
   auto pid = [&](int64_t dim) {
     return tile::ProgramIdOp::create(b, loc, b.getIndexType(),
                                      b.getI64IntegerAttr(dim));
@@ -110,8 +118,8 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
         Value bOff = tb.add(tb.add(tb.mul(kb, p.bRow), tb.mul(colsB, p.bCol)),
                             tb.splat(bBase));
         Value bMask = tb.both(tb.lessThan(kb, p.k), tb.lessThan(colsB, p.n));
-        Value aTile = ta.load(args[0], aOff, aMask);
-        Value bTile = tb.load(args[1], bOff, bMask);
+        Value aTile = ta.load(args[a], aOff, aMask);
+        Value bTile = tb.load(args[bIndex], bOff, bMask);
         Value next = tile::DotOp::create(nb, l, carried[0].getType(), aTile,
                                          bTile, carried[0]);
         scf::YieldOp::create(nb, l, next);
@@ -123,16 +131,66 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
   if (p.alpha != 1.0)
     result =
         arith::MulFOp::create(b, loc, result, cT.floatConst(element, p.alpha));
-  if (c) {
+  if (c >= 0) {
     Value bias =
-        cT.load(args[2], cT.broadcastOffset({rows, cols}, p.cShape), mask);
+        cT.load(args[c], cT.broadcastOffset({rows, cols}, p.cShape), mask);
     if (p.beta != 1.0)
       bias =
           arith::MulFOp::create(b, loc, bias, cT.floatConst(element, p.beta));
     result = arith::AddFOp::create(b, loc, result, bias);
   }
+  SmallVector<Value> results{result};
+  if (epilogue) {
+    // The result coordinates: the batch's, splat, then rows and columns.
+    SmallVector<Value> coords;
+    Shape batchStrides = computeStrides(p.batchShape);
+    for (auto [d, size] : llvm::enumerate(p.batchShape)) {
+      Value coord = arith::DivUIOp::create(b, loc, batch,
+                                           cT.scalarIndex(batchStrides[d]));
+      if (d != 0)
+        coord = arith::RemUIOp::create(b, loc, coord, cT.scalarIndex(size));
+      coords.push_back(cT.splat(coord));
+    }
+    coords.push_back(rows);
+    coords.push_back(cols);
+    results = epilogue(cT, result, args, coords, mask);
+  }
   Value outOff = cT.add(cT.add(cT.mul(rows, p.n), cols), cT.splat(outBase));
-  cT.store(result, args.back(), outOff, mask);
+  for (auto [tile, out] :
+       llvm::zip_equal(results, ArrayRef(args).take_back(outputs.size())))
+    cT.store(tile, out, outOff, mask);
+}
+
+/// The problem of `op`: A and B as they are (a 1-D operand a matrix of one
+/// row or column), batch dimensions broadcast.
+static MatmulProblem getMatmulProblem(graph::MatmulOp op) {
+  Shape lhs(cast<RankedTensorType>(op.getLhs().getType()).getShape());
+  Shape rhs(cast<RankedTensorType>(op.getRhs().getType()).getShape());
+  if (lhs.size() == 1)
+    lhs.insert(lhs.begin(), 1);
+  if (rhs.size() == 1)
+    rhs.push_back(1);
+  MatmulProblem p;
+  p.m = lhs[lhs.size() - 2];
+  p.k = lhs.back();
+  p.n = rhs.back();
+  p.aBatchShape = Shape(ArrayRef(lhs).drop_back(2));
+  p.bBatchShape = Shape(ArrayRef(rhs).drop_back(2));
+  // Result batch dimensions: the broadcast of both (inferred by the op).
+  int64_t batchRank = std::max(p.aBatchShape.size(), p.bBatchShape.size());
+  p.batchShape = Shape(batchRank, 1);
+  for (int64_t i = 0; i < batchRank; ++i) {
+    int64_t fromA = i - (batchRank - p.aBatchShape.size());
+    int64_t fromB = i - (batchRank - p.bBatchShape.size());
+    int64_t da = fromA >= 0 ? p.aBatchShape[fromA] : 1;
+    int64_t db = fromB >= 0 ? p.bBatchShape[fromB] : 1;
+    p.batchShape[i] = std::max(da, db);
+  }
+  p.aRow = p.k;
+  p.aCol = 1;
+  p.bRow = p.n;
+  p.bCol = 1;
+  return p;
 }
 
 struct MatmulLowering : LoweringPattern<graph::MatmulOp> {
@@ -141,35 +199,10 @@ struct MatmulLowering : LoweringPattern<graph::MatmulOp> {
   LogicalResult
   matchAndRewrite(graph::MatmulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Shape lhs(cast<RankedTensorType>(op.getLhs().getType()).getShape());
-    Shape rhs(cast<RankedTensorType>(op.getRhs().getType()).getShape());
-    if (lhs.size() == 1)
-      lhs.insert(lhs.begin(), 1);
-    if (rhs.size() == 1)
-      rhs.push_back(1);
-    MatmulProblem p;
-    p.m = lhs[lhs.size() - 2];
-    p.k = lhs.back();
-    p.n = rhs.back();
-    p.aBatchShape = Shape(ArrayRef(lhs).drop_back(2));
-    p.bBatchShape = Shape(ArrayRef(rhs).drop_back(2));
-    // Result batch dimensions: the broadcast of both (inferred by the op).
-    int64_t batchRank = std::max(p.aBatchShape.size(), p.bBatchShape.size());
-    p.batchShape = Shape(batchRank, 1);
-    for (int64_t i = 0; i < batchRank; ++i) {
-      int64_t fromA = i - (batchRank - p.aBatchShape.size());
-      int64_t fromB = i - (batchRank - p.bBatchShape.size());
-      int64_t da = fromA >= 0 ? p.aBatchShape[fromA] : 1;
-      int64_t db = fromB >= 0 ? p.bBatchShape[fromB] : 1;
-      p.batchShape[i] = std::max(da, db);
-    }
-    p.aRow = p.k;
-    p.aCol = 1;
-    p.bRow = p.n;
-    p.bCol = 1;
+    MatmulProblem p = getMatmulProblem(op);
     Value output = emitter.alloc(rewriter, op.getLoc(), op.getType());
-    emitMatmul(emitter, rewriter, op, adaptor.getLhs(), adaptor.getRhs(),
-               Value(), output, p);
+    emitMatmul(emitter, rewriter, op.getLoc(), "matmul",
+               {adaptor.getLhs(), adaptor.getRhs()}, 0, 1, -1, {output}, p);
     rewriter.replaceOp(op, output);
     return success();
   }
@@ -194,15 +227,61 @@ struct GemmLowering : LoweringPattern<graph::GemmOp> {
     p.bCol = tb ? p.k : 1;
     p.alpha = op.getAlpha().convertToDouble();
     p.beta = op.getBeta().convertToDouble();
-    Value c;
+    SmallVector<Value> inputs{adaptor.getA(), adaptor.getB()};
     if (op.getC() && p.beta != 0.0) {
-      c = adaptor.getC();
+      inputs.push_back(adaptor.getC());
       p.cShape = Shape(cast<RankedTensorType>(op.getC().getType()).getShape());
     }
     Value output = emitter.alloc(rewriter, op.getLoc(), op.getType());
-    emitMatmul(emitter, rewriter, op, adaptor.getA(), adaptor.getB(), c, output,
-               p);
+    emitMatmul(emitter, rewriter, op.getLoc(), "gemm", inputs, 0, 1,
+               inputs.size() == 3 ? 2 : -1, {output}, p);
     rewriter.replaceOp(op, output);
+    return success();
+  }
+};
+
+/// A matmul fusion group: the group's matrix product, then its elementwise
+/// ops computed on the accumulator tile (the epilogue: bias, activation,
+/// scale, residual add) before the one store of each result.
+struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
+  using LoweringPattern::LoweringPattern;
+
+  LogicalResult
+  matchAndRewrite(graph::FusionGroupOp group, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (group.getKind() != graph::FusionKind::matmul)
+      return failure();
+    Block &body = group.getBodyBlock();
+    // The verifier's rules: one graph.matmul, reading two of the arguments.
+    auto matmul = *body.getOps<graph::MatmulOp>().begin();
+    auto lhs = cast<BlockArgument>(matmul.getLhs());
+    auto rhs = cast<BlockArgument>(matmul.getRhs());
+    KernelEmitter::GroupBuffers buffers =
+        emitter.allocGroupBuffers(rewriter, group, adaptor.getInputs());
+    ArrayRef<int64_t> shape = matmul.getType().getShape();
+    emitMatmul(
+        emitter, rewriter, group.getLoc(), getGroupName(group), buffers.inputs,
+        lhs.getArgNumber(), rhs.getArgNumber(), -1, buffers.outputs,
+        getMatmulProblem(matmul),
+        [&](const TileBuilder &t, Value acc, ArrayRef<Value> args,
+            ArrayRef<Value> coords, Value mask) -> SmallVector<Value> {
+          IRMapping tiles;
+          tiles.map(matmul.getResult(), acc);
+          for (BlockArgument arg : body.getArguments()) {
+            if (llvm::all_of(arg.getUsers(), [&](Operation *user) {
+                  return user == matmul.getOperation();
+                }))
+              continue;
+            auto argShape = cast<RankedTensorType>(arg.getType()).getShape();
+            tiles.map(arg, t.load(args[arg.getArgNumber()],
+                                  t.broadcastOffset(coords, argShape), mask));
+          }
+          return emitter.emitGroupBody(
+              t, body, tiles, coords, mask,
+              buffers.faults ? args[buffers.inputs.size() - 1] : Value(),
+              shape);
+        });
+    rewriter.replaceOp(group, buffers.outputs);
     return success();
   }
 };
@@ -212,6 +291,6 @@ struct GemmLowering : LoweringPattern<graph::GemmOp> {
 void graph_to_tile::populateMatmulPatterns(const TypeConverter &converter,
                                            RewritePatternSet &patterns,
                                            KernelEmitter &emitter) {
-  patterns.add<MatmulLowering, GemmLowering>(converter, patterns.getContext(),
-                                             emitter);
+  patterns.add<MatmulLowering, GemmLowering, MatmulGroupLowering>(
+      converter, patterns.getContext(), emitter);
 }

@@ -17,30 +17,6 @@ using namespace mlir;
 using namespace meld;
 using namespace meld::graph_to_tile;
 
-/// Whether `op` is an integer division, whose zero divisors are data faults.
-static bool isIntegerDivision(Operation *op) {
-  return isa<graph::DivOp>(op) &&
-         !isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType()));
-}
-
-/// A kernel name for `group`: its ops' names, the first few of them.
-static std::string groupName(graph::FusionGroupOp group) {
-  std::string name;
-  unsigned count = 0;
-  for (Operation &op : group.getBodyBlock().without_terminator()) {
-    if (isa<graph::ConstantOp>(op))
-      continue;
-    if (count++ == 4) {
-      name += "_etc";
-      break;
-    }
-    if (!name.empty())
-      name += "_";
-    name += op.getName().stripDialect();
-  }
-  return name.empty() ? "fused" : name;
-}
-
 namespace {
 
 /// A pointwise fusion group: one kernel that loads the group's inputs at each
@@ -56,20 +32,11 @@ struct PointwiseGroupLowering : LoweringPattern<graph::FusionGroupOp> {
       return failure();
     Block &body = group.getBodyBlock();
     auto iterationType = cast<RankedTensorType>(group.getResult(0).getType());
-    SmallVector<Value> inputs(adaptor.getInputs());
-    bool faults = llvm::any_of(body.without_terminator(), [](Operation &op) {
-      return isIntegerDivision(&op);
-    });
-    if (faults)
-      inputs.push_back(emitter.faultStatus(rewriter));
-    SmallVector<Value> outputs;
-    for (Value result : group.getResults())
-      outputs.push_back(
-          emitter.alloc(rewriter, result.getLoc(), result.getType()));
-
+    KernelEmitter::GroupBuffers buffers =
+        emitter.allocGroupBuffers(rewriter, group, adaptor.getInputs());
     emitter.emitPointwise(
-        rewriter, group.getLoc(), groupName(group), inputs, outputs,
-        iterationType,
+        rewriter, group.getLoc(), getGroupName(group), buffers.inputs,
+        buffers.outputs, iterationType,
         [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
             Value mask) -> SmallVector<Value> {
           IRMapping tiles;
@@ -80,41 +47,11 @@ struct PointwiseGroupLowering : LoweringPattern<graph::FusionGroupOp> {
             tiles.map(arg,
                       t.load(buffer, t.broadcastOffset(coords, shape), mask));
           }
-          for (Operation &op : body.without_terminator()) {
-            if (auto constant = dyn_cast<graph::ConstantOp>(op)) {
-              // The verifier admits only splats in a pointwise group.
-              tiles.map(constant.getResult(),
-                        t.constant(cast<SplatElementsAttr>(constant.getValue())
-                                       .getSplatValue<Attribute>()));
-              continue;
-            }
-            SmallVector<Value> operands = llvm::map_to_vector(
-                op.getOperands(), [&](Value v) { return tiles.lookup(v); });
-            if (isIntegerDivision(&op)) {
-              // The detail is the group element's row-major position.
-              Type element = getElementTypeOrSelf(operands[1].getType());
-              Value isZero = arith::CmpIOp::create(
-                  t.b, t.loc, arith::CmpIPredicate::eq, operands[1],
-                  t.constant(t.b.getIntegerAttr(element, 0)));
-              Value position =
-                  t.broadcastOffset(coords, iterationType.getShape());
-              emitter.emitFault(
-                  t, args.back(), t.both(mask, isZero),
-                  arith::IndexCastOp::create(
-                      t.b, op.getLoc(), t.tileType(t.b.getI64Type()), position),
-                  "integer division by zero at result element {} "
-                  "(row-major, of " +
-                      Twine(iterationType.getNumElements()) + ")");
-            }
-            Value result =
-                cast<graph::ElementwiseOpInterface>(op).buildTileMath(
-                    t.b, op.getLoc(), operands);
-            tiles.map(op.getResult(0), result);
-          }
-          return llvm::map_to_vector(body.getTerminator()->getOperands(),
-                                     [&](Value v) { return tiles.lookup(v); });
+          return emitter.emitGroupBody(t, body, tiles, coords, mask,
+                                       buffers.faults ? args.back() : Value(),
+                                       iterationType.getShape());
         });
-    rewriter.replaceOp(group, outputs);
+    rewriter.replaceOp(group, buffers.outputs);
     return success();
   }
 };

@@ -247,3 +247,34 @@ func.func @main(%x: tensor<2x3xf32> {meld.name = "x"}, %b: tensor<3xf32> {meld.n
   }
   return %0#0, %0#1 : tensor<2x3xf32>, tensor<2x3xf32>
 }
+
+// -----
+
+// A matmul group is one kernel: the K loop of tile.dot, then the epilogue
+// (bias broadcast over rows, tanh, residual) on the accumulator tile before
+// the one store. A batched product's epilogue indexes the batch too.
+// CHECK-LABEL: func.func @main(
+// CHECK:         tile.launch @matmul_add_tanh_add(
+// CHECK-NOT:     tile.launch
+// CHECK:       tile.kernel @matmul_add_tanh_add(
+// CHECK-COUNT-2: tile.load
+// CHECK:         tile.dot
+// CHECK:         scf.yield
+// CHECK:         %[[BIAS:.+]] = tile.load %arg2
+// CHECK:         %[[R:.+]] = tile.load %arg3
+// CHECK:         %[[S:.+]] = arith.addf %{{.+}}, %[[BIAS]] : tensor<8x8xf32>
+// CHECK:         %[[T:.+]] = math.tanh %[[S]]
+// CHECK:         %[[O:.+]] = arith.addf %[[T]], %[[R]]
+// CHECK:         tile.store %[[O]], %arg4
+// CHECK-NOT:     tile.store
+func.func @main(%x: tensor<2x5x7xf32> {meld.name = "x"}, %w: tensor<7x6xf32> {meld.name = "w"}, %b: tensor<6xf32> {meld.name = "b"}, %r: tensor<2x5x6xf32> {meld.name = "r"}) -> (tensor<2x5x6xf32> {meld.name = "y"}) {
+  %0 = graph.fusion_group matmul (%x, %w, %b, %r) : (tensor<2x5x7xf32>, tensor<7x6xf32>, tensor<6xf32>, tensor<2x5x6xf32>) -> tensor<2x5x6xf32> {
+  ^bb0(%a: tensor<2x5x7xf32>, %c: tensor<7x6xf32>, %d: tensor<6xf32>, %e: tensor<2x5x6xf32>):
+    %m = graph.matmul %a, %c : (tensor<2x5x7xf32>, tensor<7x6xf32>) -> tensor<2x5x6xf32>
+    %s = graph.add %m, %d : (tensor<2x5x6xf32>, tensor<6xf32>) -> tensor<2x5x6xf32>
+    %t = graph.tanh %s : tensor<2x5x6xf32>
+    %o = graph.add %t, %e : (tensor<2x5x6xf32>, tensor<2x5x6xf32>) -> tensor<2x5x6xf32>
+    graph.yield %o : tensor<2x5x6xf32>
+  }
+  return %0 : tensor<2x5x6xf32>
+}

@@ -783,3 +783,55 @@ func.func @yield_outside(%x: tensor<2xf32>) {
   // expected-error @below {{'graph.yield' op expects parent op 'graph.fusion_group'}}
   graph.yield %x : tensor<2xf32>
 }
+
+// -----
+
+func.func @matmul_group_without_matmul(%x: tensor<2x2xf32>) {
+  // expected-error @below {{'graph.fusion_group' op matmul group holds no 'graph.matmul'}}
+  %0 = graph.fusion_group matmul (%x) : (tensor<2x2xf32>) -> tensor<2x2xf32> {
+  ^bb0(%a: tensor<2x2xf32>):
+    %e = graph.exp %a : tensor<2x2xf32>
+    graph.yield %e : tensor<2x2xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @matmul_group_prologue(%x: tensor<2x2xf32>) {
+  // expected-error @below {{'graph.fusion_group' op matmul group's matmul must read two arguments of the region, each of rank 2 or more}}
+  %0 = graph.fusion_group matmul (%x) : (tensor<2x2xf32>) -> tensor<2x2xf32> {
+  ^bb0(%a: tensor<2x2xf32>):
+    %e = graph.exp %a : tensor<2x2xf32>
+    %m = graph.matmul %e, %a : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+    graph.yield %m : tensor<2x2xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @matmul_group_two_matmuls(%x: tensor<2x2xf32>) {
+  // expected-error @below {{'graph.fusion_group' op matmul group holds 'graph.matmul', which is not elementwise or its one matmul}}
+  %0 = graph.fusion_group matmul (%x) : (tensor<2x2xf32>) -> tensor<2x2xf32> {
+  ^bb0(%a: tensor<2x2xf32>):
+    %m = graph.matmul %a, %a : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+    %n = graph.matmul %a, %a : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+    %s = graph.add %m, %n : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+    graph.yield %s : tensor<2x2xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @matmul_group_shape(%x: tensor<2x2xf32>, %y: tensor<3x2x2xf32>) {
+  // expected-error @below {{'graph.fusion_group' op matmul group results must have the matmul's shape}}
+  %0 = graph.fusion_group matmul (%x, %y) : (tensor<2x2xf32>, tensor<3x2x2xf32>) -> tensor<3x2x2xf32> {
+  ^bb0(%a: tensor<2x2xf32>, %b: tensor<3x2x2xf32>):
+    %m = graph.matmul %a, %a : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+    %s = graph.add %b, %m : (tensor<3x2x2xf32>, tensor<2x2xf32>) -> tensor<3x2x2xf32>
+    graph.yield %s : tensor<3x2x2xf32>
+  }
+  return
+}

@@ -1,0 +1,171 @@
+//===- Fuse.cpp - Partition the graph into fusion groups ------------------===//
+//
+// Producer-consumer fusion: elementwise ops into pointwise groups, and into
+// the epilogue of the matrix product they consume (matmul groups). The ops of
+// a block are visited in order; each elementwise op or matmul starts a group,
+// and an elementwise op takes in the groups of the ops producing its operands
+// when the result is still one kernel:
+//   - every value the group returns has the group's shape (the shape of its
+//     last op), so one pointwise iteration space writes them all; a smaller
+//     value (a bias scaled once) joins only if all its users are in the
+//     group;
+//   - no value of the group is used, outside it, before its last op: such a
+//     user would run between the group's ops (a path out of the group and
+//     back in, or a use before the group's place);
+//   - a group holds at most one matmul, its operands come from outside the
+//     group (no prologue yet), and its result shape is the group's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Graph/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/EquivalenceClasses.h"
+
+namespace meld::graph {
+#define GEN_PASS_DEF_GRAPHFUSE
+#include "dialects/Graph/Transforms/Passes.h.inc"
+} // namespace meld::graph
+
+using namespace mlir;
+using namespace meld;
+using namespace meld::graph;
+
+namespace {
+
+/// The groups of one block under construction: each op's group, and each
+/// group's ops in block order.
+class Partition {
+public:
+  Partition(Block &block, int64_t maxOps) : block(block), maxOps(maxOps) {}
+
+  /// Starts a group with matmul `op`, whose epilogue later ops may join.
+  void start(MatmulOp op) {
+    groupOf[op] = groups.size();
+    groups.push_back({op});
+    matmuls.push_back(op);
+  }
+
+  /// Visits elementwise `op` (after every op before it): starts its group and
+  /// merges the groups of its operands' producers where that keeps one
+  /// kernel.
+  void visit(Operation *op) {
+    unsigned id = groups.size();
+    groups.push_back({op});
+    matmuls.push_back(nullptr);
+    groupOf[op] = id;
+    for (Value operand : op->getOperands()) {
+      auto it = groupOf.find(operand.getDefiningOp());
+      if (it == groupOf.end() || it->second == id)
+        continue;
+      unsigned producer = it->second;
+      if (canMerge(producer, id, op))
+        merge(producer, id);
+    }
+  }
+
+  /// The groups of more than one op, each in block order, with their kind.
+  SmallVector<std::pair<SmallVector<Operation *>, FusionKind>> takeGroups() {
+    SmallVector<std::pair<SmallVector<Operation *>, FusionKind>> result;
+    for (auto [ops, matmul] : llvm::zip_equal(groups, matmuls))
+      if (ops.size() > 1)
+        result.push_back({std::move(ops),
+                          matmul ? FusionKind::matmul : FusionKind::pointwise});
+    return result;
+  }
+
+private:
+  bool canMerge(unsigned producer, unsigned consumer, Operation *last) {
+    const SmallVector<Operation *> &ops = groups[producer];
+    if (static_cast<int64_t>(ops.size() + groups[consumer].size()) > maxOps)
+      return false;
+    ArrayRef<int64_t> shape =
+        cast<RankedTensorType>(last->getResult(0).getType()).getShape();
+    auto inMerged = [&](Operation *op) {
+      auto it = groupOf.find(op);
+      return it != groupOf.end() &&
+             (it->second == producer || it->second == consumer);
+    };
+    if (MatmulOp matmul =
+            matmuls[producer] ? matmuls[producer] : matmuls[consumer]) {
+      if (matmuls[producer] && matmuls[consumer])
+        return false;
+      if (matmul.getType().getShape() != shape)
+        return false;
+      for (Value operand : matmul->getOperands())
+        if (Operation *def = operand.getDefiningOp(); def && inMerged(def))
+          return false;
+    }
+    for (Operation *op : ops) {
+      bool sameShape =
+          cast<RankedTensorType>(op->getResult(0).getType()).getShape() ==
+          shape;
+      for (Operation *user : op->getResult(0).getUsers()) {
+        Operation *outside = block.findAncestorOpInBlock(*user);
+        if (outside && inMerged(outside))
+          continue;
+        // A result of the group: it must have the group's shape and be
+        // used after the group's last op.
+        if (!sameShape || !outside || outside->isBeforeInBlock(last))
+          return false;
+      }
+    }
+    return true;
+  }
+
+  void merge(unsigned from, unsigned into) {
+    SmallVector<Operation *> &target = groups[into];
+    for (Operation *op : groups[from]) {
+      groupOf[op] = into;
+      target.push_back(op);
+    }
+    groups[from].clear();
+    if (matmuls[from])
+      matmuls[into] = std::exchange(matmuls[from], nullptr);
+    llvm::sort(target, [](Operation *a, Operation *b) {
+      return a->isBeforeInBlock(b);
+    });
+  }
+
+  Block &block;
+  int64_t maxOps;
+  SmallVector<SmallVector<Operation *>> groups;
+  SmallVector<MatmulOp> matmuls; // Each group's matmul, or null.
+  DenseMap<Operation *, unsigned> groupOf;
+};
+
+struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    getOperation().walk([&](func::FuncOp func) {
+      for (Block &block : func.getBody()) {
+        Partition partition(block, maxGroupOps);
+        for (Operation &op : block) {
+          if (isa<ElementwiseOpInterface>(op))
+            partition.visit(&op);
+          else if (auto matmul = dyn_cast<MatmulOp>(op);
+                   matmul && fuseMatmulEpilogues &&
+                   llvm::all_of(matmul->getOperandTypes(), [](Type type) {
+                     return cast<RankedTensorType>(type).getRank() >= 2;
+                   }))
+            partition.start(matmul);
+        }
+        for (auto &[ops, kind] : partition.takeGroups())
+          if (failed(FusionGroupOp::wrap(rewriter, ops, kind))) {
+            ops.back()->emitError("meld-graph-fuse made a group that is not "
+                                  "contiguous in the dataflow");
+            return signalPassFailure();
+          }
+        // The splat constants the groups copied in.
+        for (Operation &op : llvm::make_early_inc_range(llvm::reverse(block)))
+          if (isa<ConstantOp>(op) && op.use_empty())
+            rewriter.eraseOp(&op);
+      }
+    });
+  }
+};
+
+} // namespace
