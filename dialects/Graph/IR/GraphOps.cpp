@@ -1129,5 +1129,9 @@ FailureOr<FusionGroupOp> FusionGroupOp::wrap(RewriterBase &rewriter,
     rewriter.replaceAllUsesWith(result, replacement);
   for (Operation *op : llvm::reverse(ops))
     rewriter.eraseOp(op);
+  // A splat constant that only the group's ops used now lives in the group.
+  for (Value splat : splats)
+    if (splat.use_empty())
+      rewriter.eraseOp(splat.getDefiningOp());
   return group;
 }

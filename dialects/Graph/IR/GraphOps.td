@@ -691,7 +691,8 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
   let extraClassDeclaration = [{
     /// Moves `ops` (of one block, in block order) into a new group of `kind`
     /// placed where the last of them was. The group reads the values they use
-    /// from outside (splat constants are copied in instead) and returns those
+    /// from outside (splat constants are copied in instead, and erased
+    /// outside when nothing else uses them) and returns those
     /// used outside it. Fails, changing nothing, when a value the group would
     /// return is used before the last op (the ops are not contiguous in the
     /// dataflow).

@@ -159,10 +159,6 @@ struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
                                   "contiguous in the dataflow");
             return signalPassFailure();
           }
-        // The splat constants the groups copied in.
-        for (Operation &op : llvm::make_early_inc_range(llvm::reverse(block)))
-          if (isa<ConstantOp>(op) && op.use_empty())
-            rewriter.eraseOp(&op);
       }
     });
   }

@@ -25,6 +25,11 @@ struct ConstantLowering : LoweringPattern<graph::ConstantOp> {
   LogicalResult
   matchAndRewrite(graph::ConstantOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    // A constant nothing reads needs no buffer.
+    if (op.use_empty()) {
+      rewriter.eraseOp(op);
+      return success();
+    }
     auto type = cast<RankedTensorType>(op.getType());
     // A large splat (a ConstantOfShape, say) is written by a kernel: its bytes
     // never enter the artifact, nor the compiler's memory.
@@ -33,10 +38,9 @@ struct ConstantLowering : LoweringPattern<graph::ConstantOp> {
         type.getNumElements() *
                 std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1) >
             kMaxSplatGlobalBytes) {
-      Value output = emitter.alloc(rewriter, op.getLoc(), type);
       Attribute value = splat.getSplatValue<Attribute>();
-      emitter.emitPointwise(
-          rewriter, op.getLoc(), "fill", {}, {output}, type,
+      Value output = emitter.emitPointwiseResult(
+          rewriter, op.getLoc(), "fill", {}, type,
           [&](const TileBuilder &t, ArrayRef<Value>, ArrayRef<Value>,
               Value) -> SmallVector<Value> { return {t.constant(value)}; });
       rewriter.replaceOp(op, output);

@@ -33,12 +33,11 @@ struct GatherLowering : LoweringPattern<graph::GatherOp> {
     int64_t indexRank = indicesShape.size();
     Shape inputStrides = computeStrides(inputShape);
     Shape indexStrides = computeStrides(indicesShape);
-    Value output = emitter.alloc(rewriter, op.getLoc(), op.getType());
-    emitter.emitPointwise(
+    Value output = emitter.emitPointwiseResult(
         rewriter, op.getLoc(), "gather",
         {adaptor.getInput(), adaptor.getIndices(),
          emitter.faultStatus(rewriter)},
-        {output}, op.getType(),
+        op.getType(),
         [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
             Value mask) -> SmallVector<Value> {
           Value position = t.index(0);
@@ -73,12 +72,11 @@ struct GatherElementsLowering : LoweringPattern<graph::GatherElementsOp> {
         cast<RankedTensorType>(op.getIndices().getType()).getShape();
     int64_t axis = op.getAxis();
     Shape inputStrides = computeStrides(inputShape);
-    Value output = emitter.alloc(rewriter, op.getLoc(), op.getType());
-    emitter.emitPointwise(
+    Value output = emitter.emitPointwiseResult(
         rewriter, op.getLoc(), "gather_elements",
         {adaptor.getInput(), adaptor.getIndices(),
          emitter.faultStatus(rewriter)},
-        {output}, op.getType(),
+        op.getType(),
         [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
             Value mask) -> SmallVector<Value> {
           // The result has the indices' shape: element c reads index c.
@@ -111,12 +109,11 @@ struct GatherNDLowering : LoweringPattern<graph::GatherNDOp> {
     int64_t tuples = indicesShape.size() - 1;
     ArrayRef<int64_t> tupleShape = indicesShape.drop_back();
     Shape inputStrides = computeStrides(inputShape);
-    Value output = emitter.alloc(rewriter, op.getLoc(), op.getType());
-    emitter.emitPointwise(
+    Value output = emitter.emitPointwiseResult(
         rewriter, op.getLoc(), "gather_nd",
         {adaptor.getInput(), adaptor.getIndices(),
          emitter.faultStatus(rewriter)},
-        {output}, op.getType(),
+        op.getType(),
         [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
             Value mask) -> SmallVector<Value> {
           // The first dimensions of the result pick the tuple (the batch

@@ -61,8 +61,7 @@ static LogicalResult checkLowerable(func::FuncOp main) {
 }
 
 /// Puts every elementwise op outside a fusion group in a pointwise group of
-/// its own, and drops the constants that no longer have users (the splats
-/// the groups copied in).
+/// its own.
 static void groupLoneElementwiseOps(func::FuncOp main) {
   IRRewriter rewriter(main.getContext());
   Block &entry = main.getBody().front();
@@ -73,9 +72,6 @@ static void groupLoneElementwiseOps(func::FuncOp main) {
       assert(succeeded(group) && "a single op always forms a group");
       (void)group;
     }
-  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(entry)))
-    if (isa<graph::ConstantOp>(op) && op.use_empty())
-      rewriter.eraseOp(&op);
 }
 
 namespace {

@@ -259,6 +259,15 @@ void KernelEmitter::emitPointwise(RewriterBase &rewriter, Location loc,
     t.store(result, out, linear, mask);
 }
 
+Value KernelEmitter::emitPointwiseResult(RewriterBase &rewriter, Location loc,
+                                         StringRef name, ValueRange inputs,
+                                         RankedTensorType type,
+                                         PointwiseBody body) {
+  Value output = alloc(rewriter, loc, type);
+  emitPointwise(rewriter, loc, name, inputs, {output}, type, body);
+  return output;
+}
+
 void KernelEmitter::emitCopy(RewriterBase &rewriter, Location loc, Value from,
                              Value to, RankedTensorType type) {
   emitPointwise(rewriter, loc, "copy", {from}, {to}, type,

@@ -121,6 +121,14 @@ public:
                      mlir::ValueRange outputs,
                      mlir::RankedTensorType iterationType, PointwiseBody body);
 
+  /// A pointwise kernel with one output, a fresh buffer for a tensor of
+  /// `type` (also the iteration space), which it returns.
+  mlir::Value emitPointwiseResult(mlir::RewriterBase &rewriter,
+                                  mlir::Location loc, llvm::StringRef name,
+                                  mlir::ValueRange inputs,
+                                  mlir::RankedTensorType type,
+                                  PointwiseBody body);
+
   /// Copies buffer `from` into `to`, both holding a tensor of `type`.
   void emitCopy(mlir::RewriterBase &rewriter, mlir::Location loc,
                 mlir::Value from, mlir::Value to, mlir::RankedTensorType type);

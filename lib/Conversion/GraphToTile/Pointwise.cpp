@@ -66,10 +66,8 @@ struct TransposeLowering : LoweringPattern<graph::TransposeOp> {
         cast<RankedTensorType>(op.getInput().getType()).getShape();
     Shape strides = computeStrides(inputShape);
     ArrayRef<int64_t> perm = op.getPermutation();
-    Value output = emitter.alloc(rewriter, op.getLoc(), op.getType());
-    emitter.emitPointwise(
-        rewriter, op.getLoc(), "transpose", {adaptor.getInput()}, {output},
-        op.getType(),
+    Value output = emitter.emitPointwiseResult(
+        rewriter, op.getLoc(), "transpose", {adaptor.getInput()}, op.getType(),
         [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
             Value mask) -> SmallVector<Value> {
           Value offset = t.index(0);
@@ -90,9 +88,8 @@ static Value emitSlice(KernelEmitter &emitter, RewriterBase &rewriter,
                        ArrayRef<int64_t> inputShape, ArrayRef<int64_t> starts,
                        ArrayRef<int64_t> steps, RankedTensorType resultType) {
   Shape strides = computeStrides(inputShape);
-  Value output = emitter.alloc(rewriter, loc, resultType);
-  emitter.emitPointwise(
-      rewriter, loc, name, {input}, {output}, resultType,
+  Value output = emitter.emitPointwiseResult(
+      rewriter, loc, name, {input}, resultType,
       [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
           Value mask) -> SmallVector<Value> {
         // offset = sum((start + i * step) * stride), folded into one
@@ -161,9 +158,8 @@ struct ConcatLowering : LoweringPattern<graph::ConcatOp> {
                   ConversionPatternRewriter &rewriter) const override {
     RankedTensorType type = op.getType();
     int64_t axis = op.getAxis();
-    Value output = emitter.alloc(rewriter, op.getLoc(), type);
-    emitter.emitPointwise(
-        rewriter, op.getLoc(), "concat", adaptor.getInputs(), {output}, type,
+    Value output = emitter.emitPointwiseResult(
+        rewriter, op.getLoc(), "concat", adaptor.getInputs(), type,
         [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
             Value mask) -> SmallVector<Value> {
           Value result;
@@ -201,9 +197,8 @@ struct TriluLowering : LoweringPattern<graph::TriluOp> {
     RankedTensorType type = op.getType();
     int64_t rank = type.getRank(), k = op.getKAttr().getInt();
     bool upper = op.getUpper();
-    Value output = emitter.alloc(rewriter, op.getLoc(), type);
-    emitter.emitPointwise(
-        rewriter, op.getLoc(), "trilu", {adaptor.getInput()}, {output}, type,
+    Value output = emitter.emitPointwiseResult(
+        rewriter, op.getLoc(), "trilu", {adaptor.getInput()}, type,
         [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
             Value mask) -> SmallVector<Value> {
           OpBuilder &b = t.b;
