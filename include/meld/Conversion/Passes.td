@@ -104,6 +104,11 @@ def ConvertTileToGPU : Pass<"meld-tile-to-gpu", "mlir::ModuleOp"> {
     each. Every kernel records its grid (`meld.grid`), block
     (`known_block_size`) and shared memory (`meld.shared_bytes`).
 
+    Index math is 32-bit where sizes allow (as Triton's): when every buffer
+    has fewer than 2^31 elements and every grid dimension fewer than 2^31
+    programs, the `gpu.module` gets a data layout with a 32-bit `index`, so
+    offsets and loop counters take one register each instead of two.
+
     Before:
     ```mlir
     tile.kernel @k(%a: memref<4096xf32>) attributes {grid = array<i64: 4>} {
@@ -112,7 +117,7 @@ def ConvertTileToGPU : Pass<"meld-tile-to-gpu", "mlir::ModuleOp"> {
     ```
     After:
     ```mlir
-    gpu.module @meld_kernels {
+    gpu.module @meld_kernels attributes {dlti.dl_spec = #dlti.dl_spec<index = 32 : i64>} {
       gpu.func @k(%a: memref<4096xf32>) workgroup(...) kernel
           attributes {known_block_size = array<i32: 128, 1, 1>, meld.grid = array<i64: 4>, ...} {
         %tid = gpu.thread_id x
@@ -122,7 +127,8 @@ def ConvertTileToGPU : Pass<"meld-tile-to-gpu", "mlir::ModuleOp"> {
     ```
   }];
   let dependentDialects = [
-    "mlir::arith::ArithDialect", "mlir::gpu::GPUDialect", "mlir::LLVM::LLVMDialect",
+    "mlir::arith::ArithDialect", "mlir::DLTIDialect", "mlir::gpu::GPUDialect",
+    "mlir::LLVM::LLVMDialect",
     "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
     "mlir::vector::VectorDialect"
   ];

@@ -28,8 +28,9 @@
 
 #include "meld/Conversion/Passes.h"
 
-#include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "mlir/Dialect/DLTI/DLTI.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -679,6 +680,22 @@ struct ConvertTileToGPUPass
     : meld::impl::ConvertTileToGPUBase<ConvertTileToGPUPass> {
   using Base::Base;
 
+  /// Whether the index math of `kernels` fits 32 bits: every buffer has
+  /// fewer than 2^31 elements (so does every offset a thread uses) and every
+  /// grid dimension fewer than 2^31 programs.
+  static bool fitsIndex32(ArrayRef<tile::KernelOp> kernels) {
+    constexpr int64_t kLimit = int64_t(1) << 31;
+    for (tile::KernelOp kernel : kernels) {
+      for (Type type : kernel.getArgumentTypes())
+        if (cast<MemRefType>(type).getNumElements() >= kLimit)
+          return false;
+      for (int64_t size : kernel.getGrid())
+        if (size >= kLimit)
+          return false;
+    }
+    return true;
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = module.getContext();
@@ -702,6 +719,12 @@ struct ConvertTileToGPUPass
     auto gpuModule =
         gpu::GPUModuleOp::create(top, module.getLoc(), "meld_kernels");
     SymbolTable gpuSymbols(gpuModule);
+    if (fitsIndex32(kernels))
+      gpuModule->setAttr(
+          DLTIDialect::kDataLayoutAttrName,
+          DataLayoutSpecAttr::get(
+              ctx, {DataLayoutEntryAttr::get(IndexType::get(ctx),
+                                             top.getI64IntegerAttr(32))}));
 
     for (tile::KernelOp kernel : kernels) {
       int64_t scratch = scratchBytes(kernel);

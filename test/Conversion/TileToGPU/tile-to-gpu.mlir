@@ -4,9 +4,10 @@
 // tile is two consecutive elements per thread (2 * tid and 2 * tid + 1), so a
 // warp's accesses coalesce and each thread's pair is one 8-byte vector access
 // where the offsets are consecutive, aligned and unmasked (checked at run
-// time), element by element otherwise. No shared memory, no barrier.
+// time), element by element otherwise. No shared memory, no barrier. Every
+// buffer has fewer than 2^31 elements, so index math is 32-bit.
 // CHECK:       module attributes {gpu.container_module}
-// CHECK:       gpu.module @meld_kernels
+// CHECK:       gpu.module @meld_kernels attributes {dlti.dl_spec = #dlti.dl_spec<index = 32 : i64>}
 // CHECK-LABEL: gpu.func @scale(
 // CHECK-SAME:    %[[IN:.+]]: memref<300xf32>, %[[OUT:.+]]: memref<300xf32>) kernel
 // CHECK-SAME:    known_block_size = array<i32: 128, 1, 1>
@@ -145,5 +146,14 @@ tile.kernel @check(%ids: memref<41xi64>, %status: memref<3xi64>)
   %high = arith.cmpi sge, %idx, %size : tensor<64xi64>
   %bad = arith.andi %mask, %high : tensor<64xi1>
   tile.fault %bad, %idx, %status {message = "index {} is out of range for axis 0 of size 1000", site = 7 : i32} : tensor<64xi1>, tensor<64xi64>, memref<3xi64>
+  tile.return
+}
+
+// -----
+
+// A buffer of 2^31 elements needs 64-bit index math: no data layout.
+// CHECK:       gpu.module @meld_kernels {
+// CHECK-LABEL: gpu.func @huge(
+tile.kernel @huge(%in: memref<2147483648xi8>) attributes {grid = array<i64: 1>} {
   tile.return
 }
