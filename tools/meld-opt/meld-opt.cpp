@@ -11,8 +11,13 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
+namespace meld::test {
+void registerTestViewLayoutsPass();
+} // namespace meld::test
+
 int main(int argc, char **argv) {
   meld::registerAllPasses();
+  meld::test::registerTestViewLayoutsPass();
   mlir::DialectRegistry registry;
   meld::registerAllDialects(registry);
   return mlir::asMainReturnCode(

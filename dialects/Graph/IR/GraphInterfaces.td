@@ -28,4 +28,35 @@ def Graph_ElementwiseOpInterface : OpInterface<"ElementwiseOpInterface"> {
   ];
 }
 
+def Graph_ViewOpInterface : OpInterface<"ViewOpInterface"> {
+  let cppNamespace = "::meld::graph";
+  let description = [{
+    An op whose results are views of its first operand: every result element
+    is one operand element, found in place rather than copied (`transpose`,
+    `reshape`, `slice`, `split`, `expand`). The op describes where with a
+    `ViewLayout`, so a fusion group can read its inputs through views (a
+    kernel loads each element where the view finds it), and store its results
+    through the views that can be inverted (`reshape`, `transpose`).
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        The layout of result `resultIndex`, given `input`, the layout of the
+        first operand: where each result element lives in the buffer that
+        layout addresses. Fails where the view is not a strided layout of
+        that buffer (a reshape that cuts a mode unevenly).
+      }], "::mlir::FailureOr<::meld::graph::ViewLayout>", "getResultLayout",
+      (ins "unsigned":$resultIndex,
+           "const ::meld::graph::ViewLayout &":$input)>,
+    InterfaceMethod<[{
+        For a view that reorders its operand's elements one to one: the
+        layout of the first operand, given `result`, the layout of the single
+        result. Storing the operand's elements there stores the result in
+        `result`'s layout. Fails for views that are not one to one.
+      }], "::mlir::FailureOr<::meld::graph::ViewLayout>", "getInputLayout",
+      (ins "const ::meld::graph::ViewLayout &":$result), [{}], [{
+        return ::mlir::failure();
+      }]>,
+  ];
+}
+
 #endif // MELD_DIALECT_GRAPH_GRAPHINTERFACES_TD

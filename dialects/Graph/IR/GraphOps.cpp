@@ -1012,6 +1012,42 @@ ScatterNDOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
 // FusionGroupOp
 //===----------------------------------------------------------------------===//
 
+bool FusionGroupOp::isInputView(Operation *op) {
+  if (!isa<ViewOpInterface>(op) || op->getParentOp() != getOperation())
+    return false;
+  Value source = op->getOperand(0);
+  if (auto arg = dyn_cast<BlockArgument>(source))
+    return arg.getOwner() == &getBodyBlock();
+  return isInputView(source.getDefiningOp());
+}
+
+bool FusionGroupOp::isOutputView(Operation *op) {
+  if (!isa<ViewOpInterface>(op) || isInputView(op))
+    return false;
+  // One to one, and read only by the yield or by further output views.
+  Value source;
+  if (failed(traceStore(op->getResult(0), source,
+                        [](Operation *) { return true; })))
+    return false;
+  return llvm::all_of(op->getUsers(), [&](Operation *user) {
+    return isa<YieldOp>(user) || isOutputView(user);
+  });
+}
+
+Value FusionGroupOp::getStoredValue(unsigned resultIndex) {
+  Value yielded = getBodyBlock().getTerminator()->getOperand(resultIndex);
+  Value source;
+  if (failed(traceStore(yielded, source,
+                        [&](Operation *op) { return isOutputView(op); })))
+    return yielded;
+  return source;
+}
+
+SmallVector<int64_t> FusionGroupOp::getIterationShape() {
+  return SmallVector<int64_t>(
+      cast<RankedTensorType>(getStoredValue(0).getType()).getShape());
+}
+
 LogicalResult FusionGroupOp::verify() {
   Block &body = getBodyBlock();
   if (body.getArgumentTypes() != getInputs().getTypes())
@@ -1024,11 +1060,6 @@ LogicalResult FusionGroupOp::verify() {
   if (getNumResults() == 0)
     return emitOpError("must have at least one result");
   StringRef kind = stringifyFusionKind(getKind());
-  ArrayRef<int64_t> shape =
-      cast<RankedTensorType>(getResult(0).getType()).getShape();
-  for (Type type : getResultTypes())
-    if (cast<RankedTensorType>(type).getShape() != shape)
-      return emitOpError() << kind << " group results must all have one shape";
   MatmulOp matmul;
   for (Operation &op : body.without_terminator()) {
     if (auto constant = dyn_cast<ConstantOp>(op)) {
@@ -1038,7 +1069,16 @@ LogicalResult FusionGroupOp::verify() {
                                 "(read it as an input instead)";
       continue;
     }
-    if (isa<ElementwiseOpInterface>(op))
+    if (isInputView(&op)) {
+      Value root;
+      traceView(op.getResult(0), root, [](Operation *) { return true; });
+      if (!isa<BlockArgument>(root))
+        return emitOpError()
+               << kind << " group reads its input through '" << op.getName()
+               << "', which is not a strided view of it";
+      continue;
+    }
+    if (isOutputView(&op) || isa<ElementwiseOpInterface>(op))
       continue;
     if (auto product = dyn_cast<MatmulOp>(op);
         product && getKind() == FusionKind::matmul && !matmul) {
@@ -1048,20 +1088,36 @@ LogicalResult FusionGroupOp::verify() {
     return emitOpError() << kind << " group holds '" << op.getName()
                          << "', which is not "
                          << (getKind() == FusionKind::matmul
-                                 ? "elementwise or its one matmul"
-                                 : "elementwise");
+                                 ? "elementwise, a view of an input or a "
+                                   "result, or its one matmul"
+                                 : "elementwise or a view of an input or a "
+                                   "result");
   }
+  // Every result is stored from a value of the iteration shape, through
+  // the result's one-to-one views.
+  SmallVector<int64_t> shape = getIterationShape();
+  for (unsigned i = 0, e = getNumResults(); i < e; ++i)
+    if (cast<RankedTensorType>(getStoredValue(i).getType()).getShape() !=
+        ArrayRef(shape))
+      return emitOpError()
+             << kind
+             << " group results must all have one shape (before their "
+                "reshapes and transposes)";
   if (getKind() != FusionKind::matmul)
     return success();
   if (!matmul)
     return emitOpError("matmul group holds no 'graph.matmul'");
-  for (Value operand : matmul->getOperands())
-    if (!isa<BlockArgument>(operand) ||
+  for (Value operand : matmul->getOperands()) {
+    Operation *def = operand.getDefiningOp();
+    if ((!isa<BlockArgument>(operand) && !(def && isInputView(def))) ||
         cast<RankedTensorType>(operand.getType()).getRank() < 2)
       return emitOpError("matmul group's matmul must read two arguments of "
-                         "the region, each of rank 2 or more");
-  if (matmul.getType().getShape() != shape)
-    return emitOpError("matmul group results must have the matmul's shape");
+                         "the region or views of them, each of rank 2 or "
+                         "more");
+  }
+  if (matmul.getType().getShape() != ArrayRef(shape))
+    return emitOpError("matmul group results must have the matmul's shape "
+                       "(before their reshapes and transposes)");
   return success();
 }
 
@@ -1076,6 +1132,19 @@ FailureOr<FusionGroupOp> FusionGroupOp::wrap(RewriterBase &rewriter,
                                              FusionKind kind) {
   assert(!ops.empty() && "a group needs ops");
   llvm::SmallPtrSet<Operation *, 16> inGroup(ops.begin(), ops.end());
+  // Views of values from outside that the group's ops read are copied in,
+  // like splat constants: the group reads through them, and whatever else
+  // reads them still can.
+  llvm::SmallPtrSet<Operation *, 8> copied;
+  for (Operation *op : ops)
+    if (isa<ViewOpInterface>(op) &&
+        llvm::any_of(op->getUsers(),
+                     [&](Operation *user) { return inGroup.count(user); }) &&
+        llvm::all_of(op->getOperands(), [&](Value v) {
+          Operation *def = v.getDefiningOp();
+          return !def || !inGroup.count(def) || copied.count(def);
+        }))
+      copied.insert(op);
   Operation *last = ops.back();
   // What the group reads and what it returns.
   llvm::SetVector<Value> inputs, splats;
@@ -1089,6 +1158,8 @@ FailureOr<FusionGroupOp> FusionGroupOp::wrap(RewriterBase &rewriter,
       else
         inputs.insert(operand);
     }
+    if (copied.count(op))
+      continue;
     for (Value result : op->getResults()) {
       bool usedOutside = false;
       for (Operation *user : result.getUsers()) {
@@ -1127,8 +1198,10 @@ FailureOr<FusionGroupOp> FusionGroupOp::wrap(RewriterBase &rewriter,
                   }));
   for (auto [result, replacement] : llvm::zip(results, group.getResults()))
     rewriter.replaceAllUsesWith(result, replacement);
+  // Copied views stay where something else still reads them.
   for (Operation *op : llvm::reverse(ops))
-    rewriter.eraseOp(op);
+    if (!copied.count(op) || op->use_empty())
+      rewriter.eraseOp(op);
   // A splat constant that only the group's ops used now lives in the group.
   for (Value splat : splats)
     if (splat.use_empty())

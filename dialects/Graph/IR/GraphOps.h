@@ -4,6 +4,7 @@
 #define MELD_DIALECT_GRAPH_IR_GRAPHOPS_H
 
 #include "dialects/Graph/IR/GraphDialect.h"
+#include "dialects/Graph/IR/ViewLayout.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -19,5 +20,24 @@
 
 #define GET_OP_CLASSES
 #include "dialects/Graph/IR/GraphOps.h.inc"
+
+namespace meld::graph {
+
+/// Follows the views (`ViewOpInterface` ops that `follow` accepts) back from
+/// `value` to the furthest value whose row-major buffer they read, `root`,
+/// and returns where `value`'s elements lie in it. Where a view on the way
+/// has no layout, the walk stops after it; with no view, `root` is `value`.
+ViewLayout traceView(mlir::Value value, mlir::Value &root,
+                     llvm::function_ref<bool(mlir::Operation *)> follow);
+
+/// Follows the one-to-one views (`transpose`, `reshape`) that `follow`
+/// accepts back from `value`, stored row-major, to the value they view,
+/// `source`: returns where each element of `source` goes. Fails where a view
+/// on the way is not one to one.
+mlir::FailureOr<ViewLayout>
+traceStore(mlir::Value value, mlir::Value &source,
+           llvm::function_ref<bool(mlir::Operation *)> follow);
+
+} // namespace meld::graph
 
 #endif // MELD_DIALECT_GRAPH_IR_GRAPHOPS_H

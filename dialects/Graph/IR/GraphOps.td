@@ -401,6 +401,7 @@ def Graph_RmsNormOp : Graph_Op<"rmsnorm", [
 
 def Graph_TransposeOp : Graph_Op<"transpose", [
     DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Graph_ViewOpInterface, ["getInputLayout"]>,
     AllElementTypesMatch<["input", "result"]>]> {
   let summary = "Permutes the dimensions";
   let description = [{
@@ -418,6 +419,7 @@ def Graph_TransposeOp : Graph_Op<"transpose", [
 }
 
 def Graph_ReshapeOp : Graph_Op<"reshape", [
+    DeclareOpInterfaceMethods<Graph_ViewOpInterface, ["getInputLayout"]>,
     AllElementTypesMatch<["input", "result"]>]> {
   let summary = "Reinterprets the elements with another shape";
   let description = [{
@@ -438,6 +440,7 @@ def Graph_ReshapeOp : Graph_Op<"reshape", [
 
 def Graph_SliceOp : Graph_Op<"slice", [
     DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Graph_ViewOpInterface>,
     AllElementTypesMatch<["input", "result"]>]> {
   let summary = "A strided window of the input";
   let description = [{
@@ -478,7 +481,8 @@ def Graph_ConcatOp : Graph_Op<"concat", [
 }
 
 def Graph_SplitOp : Graph_Op<"split", [
-    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Graph_ViewOpInterface>]> {
   let summary = "Cuts a tensor into pieces along one axis";
   let description = [{
     Result `i` holds `sizes[i]` consecutive slices of `input` along `axis`; the
@@ -497,7 +501,8 @@ def Graph_SplitOp : Graph_Op<"split", [
 
 def Graph_ExpandOp : Graph_Op<"expand", [
     AllElementTypesMatch<["input", "result"]>,
-    DeclareOpInterfaceMethods<Graph_ElementwiseOpInterface>]> {
+    DeclareOpInterfaceMethods<Graph_ElementwiseOpInterface>,
+    DeclareOpInterfaceMethods<Graph_ViewOpInterface>]> {
   let summary = "Broadcasts a tensor to a larger shape";
   let description = [{
     numpy broadcasting of `input` to the result's shape (which the input's shape
@@ -659,14 +664,26 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
     order) and writes the values `graph.yield` lists, its results. Splat
     constants live inside the region: they become constants of the kernel.
 
+    Views (`ViewOpInterface`: transpose, reshape, slice, split, expand) cost
+    no kernel of their own inside a group:
+    - an input view (of an argument, or of another input view) is read in
+      place: the kernel loads each element where the view's layout finds it
+      in the argument's buffer, so a split of a fused QKV projection or a
+      transpose feeding a matmul is never copied;
+    - an output view (a reshape or transpose read only by `graph.yield` or by
+      further output views) is where the result is stored: the kernel writes
+      each element at its place in the transposed result.
+
     Kinds:
-    - `pointwise`: elementwise ops (`ElementwiseOpInterface`) and constants.
-      Every result has the same shape, the group's iteration space; values of
-      smaller shapes inside broadcast to it as numpy does.
-    - `matmul`: one `graph.matmul` of two of the region's arguments (each of
-      rank 2 or more), then elementwise ops on its result (the epilogue:
-      bias, activation, scale, residual add), computed on each output tile
-      before it is stored. Every result has the matmul's shape.
+    - `pointwise`: elementwise ops (`ElementwiseOpInterface`), views and
+      constants. Every result stores a value of one shape, the group's
+      iteration space; values of smaller shapes inside broadcast to it as
+      numpy does.
+    - `matmul`: one `graph.matmul` of two of the region's arguments or views
+      of them (each of rank 2 or more), then elementwise ops on its result
+      (the epilogue: bias, activation, scale, residual add), computed on each
+      output tile before it is stored. Every result stores a value of the
+      matmul's shape.
 
     `meld-graph-fuse` makes the groups; `meld-graph-to-tile` lowers each one to
     a kernel.
@@ -677,6 +694,15 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
       %0 = graph.add %a, %b : (tensor<2x41x120xf32>, tensor<120xf32>) -> tensor<2x41x120xf32>
       %1 = graph.gelu %0 : tensor<2x41x120xf32>
       graph.yield %1 : tensor<2x41x120xf32>
+    }
+
+    %s = graph.fusion_group matmul (%qkv, %kt) : (tensor<2x41x360xf32>, tensor<2x5x24x41xf32>) -> tensor<2x5x41x41xf32> {
+    ^bb0(%a: tensor<2x41x360xf32>, %b: tensor<2x5x24x41xf32>):
+      %q:3 = graph.split %a {axis = 2 : i64, sizes = array<i64: 120, 120, 120>} : (tensor<2x41x360xf32>) -> (tensor<2x41x120xf32>, tensor<2x41x120xf32>, tensor<2x41x120xf32>)
+      %0 = graph.reshape %q#0 : tensor<2x41x120xf32> to tensor<2x41x5x24xf32>
+      %1 = graph.transpose %0 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x41x5x24xf32>) -> tensor<2x5x41x24xf32>
+      %2 = graph.matmul %1, %b : (tensor<2x5x41x24xf32>, tensor<2x5x24x41xf32>) -> tensor<2x5x41x41xf32>
+      graph.yield %2 : tensor<2x5x41x41xf32>
     }
     ```
   }];
@@ -691,15 +717,27 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
   let extraClassDeclaration = [{
     /// Moves `ops` (of one block, in block order) into a new group of `kind`
     /// placed where the last of them was. The group reads the values they use
-    /// from outside (splat constants are copied in instead, and erased
-    /// outside when nothing else uses them) and returns those
-    /// used outside it. Fails, changing nothing, when a value the group would
+    /// from outside (splat constants, and views among `ops` of values from
+    /// outside, are copied in instead, and erased outside when nothing else
+    /// uses them) and returns those used outside it. Fails, changing nothing, when a value the group would
     /// return is used before the last op (the ops are not contiguous in the
     /// dataflow).
     static llvm::FailureOr<FusionGroupOp> wrap(mlir::RewriterBase &rewriter,
                                                llvm::ArrayRef<mlir::Operation *> ops,
                                                FusionKind kind);
     mlir::Block &getBodyBlock() { return getBody().front(); }
+    /// Whether `op`, of the region, is a view the group reads an input
+    /// through: its operand is an argument or another such view.
+    bool isInputView(mlir::Operation *op);
+    /// Whether `op`, of the region, is a one-to-one view a result is stored
+    /// through: read only by the yield and by further such views.
+    bool isOutputView(mlir::Operation *op);
+    /// The value of the region that result `resultIndex` stores, through its
+    /// output views.
+    mlir::Value getStoredValue(unsigned resultIndex);
+    /// The shape of the values the group's results store: its iteration
+    /// space.
+    llvm::SmallVector<int64_t> getIterationShape();
   }];
 }
 

@@ -14,6 +14,8 @@
 //     back in, or a use before the group's place);
 //   - a group holds at most one matmul, its operands come from outside the
 //     group (no prologue yet), and its result shape is the group's.
+// Then each group takes in the views it reads through (copied in) and those
+// it stores through (moved in); see `absorbViews`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -65,11 +67,11 @@ public:
     }
   }
 
-  /// The groups of more than one op, each in block order, with their kind.
+  /// The groups, each in block order, with their kind.
   SmallVector<std::pair<SmallVector<Operation *>, FusionKind>> takeGroups() {
     SmallVector<std::pair<SmallVector<Operation *>, FusionKind>> result;
     for (auto [ops, matmul] : llvm::zip_equal(groups, matmuls))
-      if (ops.size() > 1)
+      if (!ops.empty())
         result.push_back({std::move(ops),
                           matmul ? FusionKind::matmul : FusionKind::pointwise});
     return result;
@@ -135,6 +137,80 @@ private:
   DenseMap<Operation *, unsigned> groupOf;
 };
 
+/// Whether `ops` are all reshapes, which cost nothing outside a group either.
+static bool allReshapes(ArrayRef<Operation *> ops) {
+  return llvm::all_of(ops, [](Operation *op) { return isa<ReshapeOp>(op); });
+}
+
+/// Adds to `group` the views it should read or store through rather than
+/// copy: for each operand, the chain of views (that no group holds) back to
+/// the furthest value whose buffer they address; for each result read only
+/// by a chain of reshapes and transposes, that chain, moved to just after
+/// the group. A chain of reshapes alone is left out: it costs nothing. Returns
+/// whether any view was added.
+static bool absorbViews(SmallVector<Operation *> &group,
+                        const llvm::SmallPtrSetImpl<Operation *> &grouped) {
+  const llvm::SmallPtrSet<Operation *, 16> own(group.begin(), group.end());
+  llvm::SmallPtrSet<Operation *, 16> members(own);
+  auto free = [&](Operation *op) {
+    return !grouped.count(op) && !own.count(op);
+  };
+  SmallVector<Operation *> added;
+  for (Operation *op : group)
+    for (Value operand : op->getOperands()) {
+      Value root;
+      traceView(operand, root, free);
+      if (Operation *def = root.getDefiningOp(); def && own.count(def))
+        continue;
+      SmallVector<Operation *> chain;
+      for (Value v = operand; v != root; v = v.getDefiningOp()->getOperand(0))
+        chain.push_back(v.getDefiningOp());
+      if (allReshapes(chain))
+        continue;
+      for (Operation *view : chain)
+        if (members.insert(view).second)
+          added.push_back(view);
+    }
+  // Output chains: a result whose only reader is a one-to-one view, and so
+  // on, stored through them.
+  Operation *last = group.back();
+  for (Operation *op : SmallVector<Operation *>(group)) {
+    if (op->getNumResults() != 1)
+      continue;
+    SmallVector<Operation *> chain;
+    Value v = op->getResult(0);
+    while (v.hasOneUse()) {
+      auto view = dyn_cast<ViewOpInterface>(*v.getUsers().begin());
+      Value source;
+      if (!view || !free(view) || view->getNumResults() != 1 ||
+          failed(traceStore(view->getResult(0), source,
+                            [&](Operation *o) { return o == view; })))
+        break;
+      chain.push_back(view);
+      v = view->getResult(0);
+    }
+    while (!chain.empty() && isa<ReshapeOp>(chain.back()))
+      chain.pop_back();
+    // The group's own ops read nothing it stores through a view.
+    if (chain.empty() ||
+        llvm::any_of(chain.back()->getUsers(),
+                     [&](Operation *user) { return members.count(user); }))
+      continue;
+    for (Operation *view : chain) {
+      view->moveAfter(last);
+      last = view;
+      members.insert(view);
+      added.push_back(view);
+    }
+  }
+  if (added.empty())
+    return false;
+  llvm::append_range(group, added);
+  llvm::sort(group,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  return true;
+}
+
 struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
   using Base::Base;
 
@@ -153,12 +229,25 @@ struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
                    }))
             partition.start(matmul);
         }
-        for (auto &[ops, kind] : partition.takeGroups())
+        auto groups = partition.takeGroups();
+        // A group of one op that is a view (an expand) is a view other
+        // groups may read through; a group of one other op is a group only
+        // if it reads or stores through views.
+        llvm::SmallPtrSet<Operation *, 32> grouped;
+        for (auto &[ops, kind] : groups)
+          if (ops.size() > 1 || !isa<ViewOpInterface>(ops.front()))
+            grouped.insert(ops.begin(), ops.end());
+        for (auto &[ops, kind] : groups) {
+          if (!grouped.count(ops.front()))
+            continue;
+          if (!absorbViews(ops, grouped) && ops.size() == 1)
+            continue;
           if (failed(FusionGroupOp::wrap(rewriter, ops, kind))) {
             ops.back()->emitError("meld-graph-fuse made a group that is not "
                                   "contiguous in the dataflow");
             return signalPassFailure();
           }
+        }
       }
     });
   }

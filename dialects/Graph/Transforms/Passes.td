@@ -71,8 +71,8 @@ def GraphRecognize : Pass<"meld-graph-recognize", "mlir::ModuleOp"> {
 }
 
 def GraphFuse : Pass<"meld-graph-fuse", "mlir::ModuleOp"> {
-  let summary = "Partition the graph into fusion groups: elementwise chains "
-                "and matmul epilogues";
+  let summary = "Partition the graph into fusion groups: elementwise chains, "
+                "matmul epilogues and the views they read and store through";
   let description = [{
     Puts chains of elementwise ops (every op with `ElementwiseOpInterface`)
     into `graph.fusion_group pointwise` ops, each one kernel: the values
@@ -92,9 +92,22 @@ def GraphFuse : Pass<"meld-graph-fuse", "mlir::ModuleOp"> {
       group's shape: the elementwise ops after it (bias, activation, scale,
       residual add) become its epilogue, a `matmul` group.
 
+    Views are read and stored in place rather than copied (see
+    `ViewOpInterface`):
+    - the chain of views (split, reshape, transpose, slice, expand) between
+      a group's op and the furthest value whose buffer the chain addresses is
+      copied into the group: the split of a fused QKV projection, the head
+      transposes, repeated K/V heads. A view that no layout describes (a
+      reshape cutting a transposed dimension unevenly) ends the chain.
+    - a result read only by reshapes and transposes is stored through them,
+      which move into the group.
+    A matmul alone becomes a group when it reads or stores through a view.
+    A chain of reshapes alone is left out: a reshape costs nothing anyway.
+
     Splat constants are copied into the groups that use them. Ops that are
-    not elementwise (reductions, normalizations, matrix products, data
-    movement) stay where they are, and an elementwise op alone stays an op.
+    not elementwise (reductions, normalizations, matrix products, concat)
+    stay where they are, and an elementwise op alone, with no view to
+    absorb, stays an op.
 
     Before:
     ```mlir

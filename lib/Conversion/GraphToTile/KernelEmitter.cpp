@@ -95,18 +95,50 @@ void TileBuilder::store(Value value, Value buffer, Value offsets,
   tile::StoreOp::create(b, loc, value, buffer, offsets, mask);
 }
 
-Value TileBuilder::broadcastOffset(ArrayRef<Value> coords,
-                                   ArrayRef<int64_t> sourceShape) const {
-  Shape strides = computeStrides(sourceShape);
-  int64_t lead = coords.size() - sourceShape.size();
+Value TileBuilder::dimOffset(const graph::ViewLayout &layout, unsigned dim,
+                             Value coord) const {
+  ArrayRef<graph::ViewMode> modes = layout.getDims()[dim];
+  // Digit j of the coordinate: (coord / inner_j) mod size_j, where inner_j
+  // is the product of the sizes of the modes inside it; the outermost digit
+  // needs no mod (the coordinate is in range), the innermost no division.
   Value offset;
-  for (auto [d, size] : llvm::enumerate(sourceShape)) {
-    if (size == 1)
+  int64_t inner = 1;
+  for (auto [j, mode] : llvm::enumerate(llvm::reverse(modes))) {
+    int64_t digitInner = inner;
+    inner *= mode.size;
+    // A broadcast digit adds nothing.
+    if (mode.stride == 0)
       continue;
-    Value term = mul(coords[d + lead], strides[d]);
+    Value digit = div(coord, digitInner);
+    if (j + 1 != modes.size())
+      digit = rem(digit, mode.size);
+    Value term = mul(digit, mode.stride);
     offset = offset ? add(offset, term) : term;
   }
-  return offset ? offset : index(0);
+  return offset;
+}
+
+Value TileBuilder::viewOffset(const graph::ViewLayout &layout,
+                              ArrayRef<Value> coords, bool withBase) const {
+  assert(coords.size() == layout.getRank() && "one coordinate per dimension");
+  Value offset;
+  for (auto [d, coord] : llvm::enumerate(coords))
+    if (coord)
+      if (Value term = dimOffset(layout, d, coord))
+        offset = offset ? add(offset, term) : term;
+  int64_t base = withBase ? layout.getOffset() : 0;
+  if (!offset)
+    return index(base);
+  if (base != 0)
+    offset = add(offset, index(base));
+  return offset;
+}
+
+Value TileBuilder::broadcastOffset(ArrayRef<Value> coords,
+                                   ArrayRef<int64_t> sourceShape) const {
+  // A dimension of size 1 has no modes: it adds nothing at any coordinate.
+  return viewOffset(graph::ViewLayout::rowMajor(sourceShape),
+                    coords.take_back(sourceShape.size()));
 }
 
 SmallVector<Value> TileBuilder::delinearize(Value linear,
@@ -132,12 +164,14 @@ bool graph_to_tile::isIntegerDivision(Operation *op) {
          !isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType()));
 }
 
-/// A kernel name for `group`: its ops' names, the first few of them.
+/// A kernel name for `group`: its computing ops' names, the first few of
+/// them.
 std::string graph_to_tile::getGroupName(graph::FusionGroupOp group) {
   std::string name;
   unsigned count = 0;
   for (Operation &op : group.getBodyBlock().without_terminator()) {
-    if (isa<graph::ConstantOp>(op))
+    if (isa<graph::ConstantOp>(op) || group.isInputView(&op) ||
+        group.isOutputView(&op))
       continue;
     if (count++ == 4) {
       name += "_etc";
@@ -147,7 +181,7 @@ std::string graph_to_tile::getGroupName(graph::FusionGroupOp group) {
       name += "_";
     name += op.getName().stripDialect();
   }
-  return name.empty() ? "fused" : name;
+  return name.empty() ? "copy" : name;
 }
 
 //===----------------------------------------------------------------------===//
@@ -169,11 +203,47 @@ KernelEmitter::GroupBuffers KernelEmitter::allocGroupBuffers(
   return buffers;
 }
 
-SmallVector<Value> KernelEmitter::emitGroupBody(
-    const TileBuilder &t, Block &body, IRMapping &tiles, ArrayRef<Value> coords,
-    Value mask, Value status, ArrayRef<int64_t> iterationShape) {
+Value KernelEmitter::loadGroupInput(const TileBuilder &t,
+                                    graph::FusionGroupOp group, Value value,
+                                    ArrayRef<Value> args,
+                                    ArrayRef<Value> coords, Value mask) {
+  Value root;
+  graph::ViewLayout layout = graph::traceView(
+      value, root, [&](Operation *op) { return group.isInputView(op); });
+  // The verifier's rule: input views compose back to an argument.
+  auto arg = cast<BlockArgument>(root);
+  return t.load(
+      args[arg.getArgNumber()],
+      t.viewOffset(layout.broadcast(group.getIterationShape()), coords), mask);
+}
+
+SmallVector<graph::ViewLayout>
+KernelEmitter::getStoreLayouts(graph::FusionGroupOp group) {
+  Operation *yield = group.getBodyBlock().getTerminator();
+  return llvm::map_to_vector(yield->getOperands(), [&](Value yielded) {
+    Value source;
+    // The verifier's rule: output views are one to one.
+    return *graph::traceStore(
+        yielded, source, [&](Operation *op) { return group.isOutputView(op); });
+  });
+}
+
+SmallVector<Value>
+KernelEmitter::emitGroupBody(const TileBuilder &t, graph::FusionGroupOp group,
+                             IRMapping &tiles, ArrayRef<Value> args,
+                             ArrayRef<Value> coords, Value mask, Value status) {
+  SmallVector<int64_t> iterationShape = group.getIterationShape();
+  auto tileOf = [&](Value v) {
+    if (Value known = tiles.lookupOrNull(v))
+      return known;
+    Value loaded = loadGroupInput(t, group, v, args, coords, mask);
+    tiles.map(v, loaded);
+    return loaded;
+  };
+  Block &body = group.getBodyBlock();
   for (Operation &op : body.without_terminator()) {
-    if (tiles.contains(op.getResult(0)))
+    if (tiles.contains(op.getResult(0)) || group.isInputView(&op) ||
+        group.isOutputView(&op))
       continue;
     if (auto constant = dyn_cast<graph::ConstantOp>(op)) {
       // Groups hold splat constants only (the verifier's rule).
@@ -182,8 +252,7 @@ SmallVector<Value> KernelEmitter::emitGroupBody(
                                .getSplatValue<Attribute>()));
       continue;
     }
-    SmallVector<Value> operands = llvm::map_to_vector(
-        op.getOperands(), [&](Value v) { return tiles.lookup(v); });
+    SmallVector<Value> operands = llvm::map_to_vector(op.getOperands(), tileOf);
     if (isIntegerDivision(&op)) {
       assert(status && "an integer division needs the fault status");
       // The fault names the division's node (its location), not the
@@ -205,8 +274,10 @@ SmallVector<Value> KernelEmitter::emitGroupBody(
               cast<graph::ElementwiseOpInterface>(op).buildTileMath(
                   t.b, op.getLoc(), operands));
   }
-  return llvm::map_to_vector(body.getTerminator()->getOperands(),
-                             [&](Value v) { return tiles.lookup(v); });
+  SmallVector<Value> results;
+  for (unsigned i = 0, e = group.getNumResults(); i < e; ++i)
+    results.push_back(tileOf(group.getStoredValue(i)));
+  return results;
 }
 
 OpBuilder KernelEmitter::createKernel(RewriterBase &rewriter, Location loc,
@@ -236,7 +307,8 @@ void KernelEmitter::emitPointwise(RewriterBase &rewriter, Location loc,
                                   StringRef name, ValueRange inputs,
                                   ValueRange outputs,
                                   RankedTensorType iterationType,
-                                  PointwiseBody body) {
+                                  PointwiseBody body,
+                                  ArrayRef<graph::ViewLayout> outputLayouts) {
   int64_t n = iterationType.getNumElements();
   if (n == 0)
     return;
@@ -254,9 +326,13 @@ void KernelEmitter::emitPointwise(RewriterBase &rewriter, Location loc,
   SmallVector<Value> inputArgs(args.take_front(inputs.size()));
   SmallVector<Value> results = body(t, inputArgs, coords, mask);
   assert(results.size() == outputs.size() && "one tile per output");
-  for (auto [result, out] :
-       llvm::zip_equal(results, args.drop_front(inputs.size())))
-    t.store(result, out, linear, mask);
+  for (auto [i, result, out] :
+       llvm::enumerate(results, args.drop_front(inputs.size()))) {
+    Value offsets = linear;
+    if (!outputLayouts.empty() && !outputLayouts[i].isRowMajor())
+      offsets = t.viewOffset(outputLayouts[i], coords);
+    t.store(result, out, offsets, mask);
+  }
 }
 
 Value KernelEmitter::emitPointwiseResult(RewriterBase &rewriter, Location loc,

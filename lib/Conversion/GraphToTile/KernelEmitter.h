@@ -68,6 +68,17 @@ struct TileBuilder {
                    mlir::Value mask) const;
   void store(mlir::Value value, mlir::Value buffer, mlir::Value offsets,
              mlir::Value mask) const;
+  /// The offsets of the elements at `coords` (one index tile per dimension)
+  /// of a view with `layout`, in the buffer the layout addresses. A null
+  /// coordinate leaves its dimension out, and so does `withBase = false` the
+  /// layout's offset: a loop adds the part that varies to the rest.
+  mlir::Value viewOffset(const graph::ViewLayout &layout,
+                         llvm::ArrayRef<mlir::Value> coords,
+                         bool withBase = true) const;
+  /// What dimension `dim` adds to those offsets at `coord`: each mode's
+  /// digit of `coord` times its stride (null when nothing).
+  mlir::Value dimOffset(const graph::ViewLayout &layout, unsigned dim,
+                        mlir::Value coord) const;
   /// The linear offset into a row-major tensor of `sourceShape` of the element
   /// that numpy broadcasting maps to result coordinates `coords`.
   mlir::Value broadcastOffset(llvm::ArrayRef<mlir::Value> coords,
@@ -115,11 +126,13 @@ public:
 
   /// A pointwise kernel: one program per block of the elements of
   /// `iterationType`, storing `body`'s tiles to `outputs` (each of that many
-  /// elements) at the elements' linear indices.
+  /// elements) at the elements' linear indices, or where `outputLayouts`
+  /// (one per output, when given) place the elements' coordinates.
   void emitPointwise(mlir::RewriterBase &rewriter, mlir::Location loc,
                      llvm::StringRef name, mlir::ValueRange inputs,
                      mlir::ValueRange outputs,
-                     mlir::RankedTensorType iterationType, PointwiseBody body);
+                     mlir::RankedTensorType iterationType, PointwiseBody body,
+                     llvm::ArrayRef<graph::ViewLayout> outputLayouts = {});
 
   /// A pointwise kernel with one output, a fresh buffer for a tensor of
   /// `type` (also the iteration space), which it returns.
@@ -145,16 +158,29 @@ public:
                                  graph::FusionGroupOp group,
                                  mlir::ValueRange inputs);
 
-  /// Computes the ops of a fusion group's `body` on tiles, in order:
-  /// `tiles` maps the values already known (loaded arguments, a matmul's
-  /// accumulator); splat constants become tile constants and elementwise ops
+  /// Computes the ops of `group` on tiles at `coords` (of its iteration
+  /// space), in order: `tiles` maps the values already known (a matmul's
+  /// accumulator); an argument or input view an op reads is loaded from
+  /// `args` (the kernel's buffers of the group's inputs) where its layout
+  /// finds it; splat constants become tile constants and elementwise ops
   /// build their math (an integer division records its zero divisors in
-  /// `status`, at positions of the group's `iterationShape`). Returns the
-  /// tiles of the yielded values.
+  /// `status`). Returns the tiles of the values the results store.
   llvm::SmallVector<mlir::Value>
-  emitGroupBody(const TileBuilder &t, mlir::Block &body, mlir::IRMapping &tiles,
+  emitGroupBody(const TileBuilder &t, graph::FusionGroupOp group,
+                mlir::IRMapping &tiles, llvm::ArrayRef<mlir::Value> args,
                 llvm::ArrayRef<mlir::Value> coords, mlir::Value mask,
-                mlir::Value status, llvm::ArrayRef<int64_t> iterationShape);
+                mlir::Value status);
+  /// Loads `value`, an argument of `group`'s region or an input view of one,
+  /// at `coords` of the group's iteration space (broadcast as numpy does).
+  mlir::Value loadGroupInput(const TileBuilder &t, graph::FusionGroupOp group,
+                             mlir::Value value,
+                             llvm::ArrayRef<mlir::Value> args,
+                             llvm::ArrayRef<mlir::Value> coords,
+                             mlir::Value mask);
+  /// Where each result of `group` stores its value: the inverse of the
+  /// result's output views, row-major without any.
+  static llvm::SmallVector<graph::ViewLayout>
+  getStoreLayouts(graph::FusionGroupOp group);
 
   /// The run's fault status buffer (`tile.fault_status`), made on first use
   /// at the start of `main`: kernels that can meet a fault in their data take
@@ -206,7 +232,7 @@ protected:
 /// Whether `op` is an integer division, whose zero divisors are data faults.
 bool isIntegerDivision(mlir::Operation *op);
 
-/// A kernel name for `group`: its ops' names, the first few of them.
+/// A kernel name for `group`: its computing ops' names, the first few.
 std::string getGroupName(graph::FusionGroupOp group);
 
 /// The patterns of each kernel family (see the file comment).

@@ -17,42 +17,43 @@ using namespace meld::graph_to_tile;
 
 namespace {
 
-/// A (batched) matrix product `out[b] = alpha * A[b] * B[b] + beta * C`, with
-/// element (m, k) of A at `aBatch + m * aRow + k * aCol` and likewise for B.
+/// A (batched) matrix product `out[b] = alpha * A[b] * B[b] + beta * C`.
 struct MatmulProblem {
   int64_t m, n, k;
-  Shape batchShape;               // Batch dimensions of the result.
-  Shape aBatchShape, bBatchShape; // Batch dimensions of A and B (broadcast).
-  int64_t aRow, aCol, bRow, bCol;
+  Shape batchShape; // Batch dimensions of the result.
+  /// Where element (batch..., m, k) of A and (batch..., k, n) of B lie in
+  /// their buffers, over the result's batch dimensions (stride 0 where an
+  /// operand broadcasts).
+  graph::ViewLayout a, b;
   double alpha = 1.0, beta = 1.0;
   Shape cShape; // Shape of C (broadcast to [m, n]); empty without C.
 };
 
-/// The offset of batch `batch` (a scalar linear index into the result's batch
-/// dimensions) in an operand whose batch dimensions broadcast to them.
-static Value batchOffset(OpBuilder &b, Location loc, Value batch,
-                         ArrayRef<int64_t> resultBatch,
-                         ArrayRef<int64_t> operandBatch, int64_t matrix) {
-  Shape resultStrides = computeStrides(resultBatch);
-  Shape operandStrides = computeStrides(operandBatch);
-  int64_t lead = resultBatch.size() - operandBatch.size();
-  Value offset = arith::ConstantIndexOp::create(b, loc, 0);
-  for (auto [d, size] : llvm::enumerate(operandBatch)) {
-    if (size == 1)
-      continue;
-    Value c = arith::DivUIOp::create(
-        b, loc, batch,
-        arith::ConstantIndexOp::create(b, loc, resultStrides[d + lead]));
-    c = arith::RemUIOp::create(
-        b, loc, c,
-        arith::ConstantIndexOp::create(b, loc, resultBatch[d + lead]));
-    offset = arith::AddIOp::create(
-        b, loc, offset,
-        arith::MulIOp::create(b, loc, c,
-                              arith::ConstantIndexOp::create(
-                                  b, loc, operandStrides[d] * matrix)));
+/// The problem of A and B viewed through `a` over [batch..., m, k] and `b`
+/// over [batch..., k, n], batch dimensions broadcast as numpy does.
+static MatmulProblem makeProblem(const graph::ViewLayout &a,
+                                 const graph::ViewLayout &b) {
+  Shape aShape = a.getShape(), bShape = b.getShape();
+  MatmulProblem p;
+  p.m = aShape[aShape.size() - 2];
+  p.k = aShape.back();
+  p.n = bShape.back();
+  ArrayRef<int64_t> aBatch = ArrayRef(aShape).drop_back(2);
+  ArrayRef<int64_t> bBatch = ArrayRef(bShape).drop_back(2);
+  size_t batchRank = std::max(aBatch.size(), bBatch.size());
+  p.batchShape = Shape(batchRank, 1);
+  for (size_t i = 0; i < batchRank; ++i) {
+    int64_t fromA = i - (batchRank - aBatch.size());
+    int64_t fromB = i - (batchRank - bBatch.size());
+    p.batchShape[i] = std::max(fromA >= 0 ? aBatch[fromA] : 1,
+                               fromB >= 0 ? bBatch[fromB] : 1);
   }
-  return offset;
+  Shape aFull(p.batchShape), bFull(p.batchShape);
+  aFull.append({p.m, p.k});
+  bFull.append({p.k, p.n});
+  p.a = a.broadcast(aFull);
+  p.b = b.broadcast(bFull);
+  return p;
 }
 
 /// Computes the tiles a matrix-product kernel stores, one per output, from
@@ -64,13 +65,15 @@ using Epilogue = llvm::function_ref<SmallVector<Value>(
     ArrayRef<Value> coords, Value mask)>;
 
 /// Emits the kernel of matrix product `p`, named `name`, reading A, B and C
-/// (`c` < 0: none) from `inputs` at those positions and writing `outputs`:
+/// (`c` < 0: none) from `inputs` at those positions and writing `outputs`
+/// (row-major, or where `outputLayouts` place the result's coordinates):
 /// one program per output tile, a loop over K with `tile.dot`, then
 /// `epilogue` (the accumulator alone when null).
 static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
                        Location loc, StringRef name, ValueRange inputs,
                        unsigned a, unsigned bIndex, int c, ValueRange outputs,
-                       const MatmulProblem &p, Epilogue epilogue = nullptr) {
+                       const MatmulProblem &p, Epilogue epilogue = nullptr,
+                       ArrayRef<graph::ViewLayout> outputLayouts = {}) {
   const ConvertGraphToTileOptions &options = emitter.getOptions();
   int64_t batches = computeProduct(p.batchShape);
   if (batches == 0 || p.m == 0 || p.n == 0)
@@ -95,15 +98,35 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
                                  arith::ConstantIndexOp::create(b, loc, c));
   };
   Value n0 = scaled(pid(0), bn), m0 = scaled(pid(1), bm), batch = pid(2);
-  Value aBase =
-      batchOffset(b, loc, batch, p.batchShape, p.aBatchShape, p.m * p.k);
-  Value bBase =
-      batchOffset(b, loc, batch, p.batchShape, p.bBatchShape, p.k * p.n);
-  Value outBase = scaled(batch, p.m * p.n);
+  // This program's coordinates in the batch dimensions.
+  SmallVector<Value> batchCoords;
+  Shape batchStrides = computeStrides(p.batchShape);
+  for (auto [d, size] : llvm::enumerate(p.batchShape)) {
+    Value coord = batch;
+    if (batchStrides[d] != 1)
+      coord = arith::DivUIOp::create(
+          b, loc, batch,
+          arith::ConstantIndexOp::create(b, loc, batchStrides[d]));
+    if (d != 0)
+      coord = arith::RemUIOp::create(
+          b, loc, coord, arith::ConstantIndexOp::create(b, loc, size));
+    batchCoords.push_back(coord);
+  }
+  auto splatAll = [](const TileBuilder &t, ArrayRef<Value> scalars) {
+    return llvm::map_to_vector(scalars, [&](Value s) { return t.splat(s); });
+  };
 
   TileBuilder aT{b, loc, {bm, bk}}, bT{b, loc, {bk, bn}}, cT{b, loc, {bm, bn}};
   Value rowsA = aT.add(aT.iota(0), aT.splat(m0));
   Value colsB = bT.add(bT.iota(1), bT.splat(n0));
+  // The parts of the operands' offsets that do not change with K.
+  SmallVector<Value> aCoords = splatAll(aT, batchCoords);
+  aCoords.append({rowsA, Value()});
+  Value aFixed = aT.viewOffset(p.a, aCoords);
+  SmallVector<Value> bCoords = splatAll(bT, batchCoords);
+  bCoords.append({Value(), colsB});
+  Value bFixed = bT.viewOffset(p.b, bCoords);
+  SmallVector<Value> none(p.batchShape.size() + 2, Value());
   Value acc = cT.floatConst(element, 0.0);
   auto loop = scf::ForOp::create(
       b, loc, aT.scalarIndex(0), aT.scalarIndex(p.k), aT.scalarIndex(bk),
@@ -111,12 +134,14 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
       [&](OpBuilder &nb, Location l, Value k0, ValueRange carried) {
         TileBuilder ta{nb, l, {bm, bk}}, tb{nb, l, {bk, bn}};
         Value ka = ta.add(ta.iota(1), ta.splat(k0));
-        Value aOff = ta.add(ta.add(ta.mul(rowsA, p.aRow), ta.mul(ka, p.aCol)),
-                            ta.splat(aBase));
+        SmallVector<Value> kOnly(none);
+        kOnly.back() = ka;
+        Value aOff = ta.add(aFixed, ta.viewOffset(p.a, kOnly, false));
         Value aMask = ta.both(ta.lessThan(rowsA, p.m), ta.lessThan(ka, p.k));
         Value kb = tb.add(tb.iota(0), tb.splat(k0));
-        Value bOff = tb.add(tb.add(tb.mul(kb, p.bRow), tb.mul(colsB, p.bCol)),
-                            tb.splat(bBase));
+        kOnly.back() = Value();
+        kOnly[kOnly.size() - 2] = kb;
+        Value bOff = tb.add(bFixed, tb.viewOffset(p.b, kOnly, false));
         Value bMask = tb.both(tb.lessThan(kb, p.k), tb.lessThan(colsB, p.n));
         Value aTile = ta.load(args[a], aOff, aMask);
         Value bTile = tb.load(args[bIndex], bOff, bMask);
@@ -139,58 +164,44 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
           arith::MulFOp::create(b, loc, bias, cT.floatConst(element, p.beta));
     result = arith::AddFOp::create(b, loc, result, bias);
   }
+  // The result coordinates: the batch's, splat, then rows and columns.
+  SmallVector<Value> coords = splatAll(cT, batchCoords);
+  coords.append({rows, cols});
   SmallVector<Value> results{result};
-  if (epilogue) {
-    // The result coordinates: the batch's, splat, then rows and columns.
-    SmallVector<Value> coords;
-    Shape batchStrides = computeStrides(p.batchShape);
-    for (auto [d, size] : llvm::enumerate(p.batchShape)) {
-      Value coord = arith::DivUIOp::create(b, loc, batch,
-                                           cT.scalarIndex(batchStrides[d]));
-      if (d != 0)
-        coord = arith::RemUIOp::create(b, loc, coord, cT.scalarIndex(size));
-      coords.push_back(cT.splat(coord));
-    }
-    coords.push_back(rows);
-    coords.push_back(cols);
+  if (epilogue)
     results = epilogue(cT, result, args, coords, mask);
+  Value rowMajor;
+  for (auto [i, tile, out] :
+       llvm::enumerate(results, ArrayRef(args).take_back(outputs.size()))) {
+    Value offsets;
+    if (!outputLayouts.empty() && !outputLayouts[i].isRowMajor()) {
+      offsets = cT.viewOffset(outputLayouts[i], coords);
+    } else {
+      if (!rowMajor)
+        rowMajor = cT.add(cT.add(cT.mul(rows, p.n), cols),
+                          cT.splat(scaled(batch, p.m * p.n)));
+      offsets = rowMajor;
+    }
+    cT.store(tile, out, offsets, mask);
   }
-  Value outOff = cT.add(cT.add(cT.mul(rows, p.n), cols), cT.splat(outBase));
-  for (auto [tile, out] :
-       llvm::zip_equal(results, ArrayRef(args).take_back(outputs.size())))
-    cT.store(tile, out, outOff, mask);
 }
 
-/// The problem of `op`: A and B as they are (a 1-D operand a matrix of one
-/// row or column), batch dimensions broadcast.
-static MatmulProblem getMatmulProblem(graph::MatmulOp op) {
-  Shape lhs(cast<RankedTensorType>(op.getLhs().getType()).getShape());
-  Shape rhs(cast<RankedTensorType>(op.getRhs().getType()).getShape());
-  if (lhs.size() == 1)
-    lhs.insert(lhs.begin(), 1);
-  if (rhs.size() == 1)
-    rhs.push_back(1);
-  MatmulProblem p;
-  p.m = lhs[lhs.size() - 2];
-  p.k = lhs.back();
-  p.n = rhs.back();
-  p.aBatchShape = Shape(ArrayRef(lhs).drop_back(2));
-  p.bBatchShape = Shape(ArrayRef(rhs).drop_back(2));
-  // Result batch dimensions: the broadcast of both (inferred by the op).
-  int64_t batchRank = std::max(p.aBatchShape.size(), p.bBatchShape.size());
-  p.batchShape = Shape(batchRank, 1);
-  for (int64_t i = 0; i < batchRank; ++i) {
-    int64_t fromA = i - (batchRank - p.aBatchShape.size());
-    int64_t fromB = i - (batchRank - p.bBatchShape.size());
-    int64_t da = fromA >= 0 ? p.aBatchShape[fromA] : 1;
-    int64_t db = fromB >= 0 ? p.bBatchShape[fromB] : 1;
-    p.batchShape[i] = std::max(da, db);
-  }
-  p.aRow = p.k;
-  p.aCol = 1;
-  p.bRow = p.n;
-  p.bCol = 1;
-  return p;
+/// The problem of `op`, its operands read through `lhs` and `rhs`: as they
+/// are, a 1-D operand a matrix of one row or column.
+static MatmulProblem getMatmulProblem(graph::MatmulOp op,
+                                      const graph::ViewLayout &lhs,
+                                      const graph::ViewLayout &rhs) {
+  graph::ViewLayout a = lhs, b = rhs;
+  if (a.getRank() == 1)
+    a = *a.reshape({1, a.getShape()[0]});
+  if (b.getRank() == 1)
+    b = *b.reshape({b.getShape()[0], 1});
+  return makeProblem(a, b);
+}
+
+static graph::ViewLayout rowMajorOf(Value v) {
+  return graph::ViewLayout::rowMajor(
+      cast<RankedTensorType>(v.getType()).getShape());
 }
 
 struct MatmulLowering : LoweringPattern<graph::MatmulOp> {
@@ -199,7 +210,8 @@ struct MatmulLowering : LoweringPattern<graph::MatmulOp> {
   LogicalResult
   matchAndRewrite(graph::MatmulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    MatmulProblem p = getMatmulProblem(op);
+    MatmulProblem p =
+        getMatmulProblem(op, rowMajorOf(op.getLhs()), rowMajorOf(op.getRhs()));
     Value output = emitter.alloc(rewriter, op.getLoc(), op.getType());
     emitMatmul(emitter, rewriter, op.getLoc(), "matmul",
                {adaptor.getLhs(), adaptor.getRhs()}, 0, 1, -1, {output}, p);
@@ -214,17 +226,12 @@ struct GemmLowering : LoweringPattern<graph::GemmOp> {
   LogicalResult
   matchAndRewrite(graph::GemmOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto aShape = cast<RankedTensorType>(op.getA().getType()).getShape();
-    auto bShape = cast<RankedTensorType>(op.getB().getType()).getShape();
-    MatmulProblem p;
-    bool ta = op.getTransA(), tb = op.getTransB();
-    p.m = ta ? aShape[1] : aShape[0];
-    p.k = ta ? aShape[0] : aShape[1];
-    p.n = tb ? bShape[0] : bShape[1];
-    p.aRow = ta ? 1 : p.k;
-    p.aCol = ta ? p.m : 1;
-    p.bRow = tb ? 1 : p.n;
-    p.bCol = tb ? p.k : 1;
+    graph::ViewLayout a = rowMajorOf(op.getA()), b = rowMajorOf(op.getB());
+    if (op.getTransA())
+      a = a.permute({1, 0});
+    if (op.getTransB())
+      b = b.permute({1, 0});
+    MatmulProblem p = makeProblem(a, b);
     p.alpha = op.getAlpha().convertToDouble();
     p.beta = op.getBeta().convertToDouble();
     SmallVector<Value> inputs{adaptor.getA(), adaptor.getB()};
@@ -252,35 +259,34 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
     if (group.getKind() != graph::FusionKind::matmul)
       return failure();
     Block &body = group.getBodyBlock();
-    // The verifier's rules: one graph.matmul, reading two of the arguments.
+    // The verifier's rules: one graph.matmul, reading two of the arguments
+    // or input views of them.
     auto matmul = *body.getOps<graph::MatmulOp>().begin();
-    auto lhs = cast<BlockArgument>(matmul.getLhs());
-    auto rhs = cast<BlockArgument>(matmul.getRhs());
+    auto operand = [&](Value v, unsigned &argNumber) {
+      Value root;
+      graph::ViewLayout layout = graph::traceView(
+          v, root, [&](Operation *op) { return group.isInputView(op); });
+      argNumber = cast<BlockArgument>(root).getArgNumber();
+      return layout;
+    };
+    unsigned lhs, rhs;
+    graph::ViewLayout lhsLayout = operand(matmul.getLhs(), lhs);
+    graph::ViewLayout rhsLayout = operand(matmul.getRhs(), rhs);
     KernelEmitter::GroupBuffers buffers =
         emitter.allocGroupBuffers(rewriter, group, adaptor.getInputs());
-    ArrayRef<int64_t> shape = matmul.getType().getShape();
     emitMatmul(
         emitter, rewriter, group.getLoc(), getGroupName(group), buffers.inputs,
-        lhs.getArgNumber(), rhs.getArgNumber(), -1, buffers.outputs,
-        getMatmulProblem(matmul),
+        lhs, rhs, -1, buffers.outputs,
+        getMatmulProblem(matmul, lhsLayout, rhsLayout),
         [&](const TileBuilder &t, Value acc, ArrayRef<Value> args,
             ArrayRef<Value> coords, Value mask) -> SmallVector<Value> {
           IRMapping tiles;
           tiles.map(matmul.getResult(), acc);
-          for (BlockArgument arg : body.getArguments()) {
-            if (llvm::all_of(arg.getUsers(), [&](Operation *user) {
-                  return user == matmul.getOperation();
-                }))
-              continue;
-            auto argShape = cast<RankedTensorType>(arg.getType()).getShape();
-            tiles.map(arg, t.load(args[arg.getArgNumber()],
-                                  t.broadcastOffset(coords, argShape), mask));
-          }
           return emitter.emitGroupBody(
-              t, body, tiles, coords, mask,
-              buffers.faults ? args[buffers.inputs.size() - 1] : Value(),
-              shape);
-        });
+              t, group, tiles, args, coords, mask,
+              buffers.faults ? args[buffers.inputs.size() - 1] : Value());
+        },
+        KernelEmitter::getStoreLayouts(group));
     rewriter.replaceOp(group, buffers.outputs);
     return success();
   }

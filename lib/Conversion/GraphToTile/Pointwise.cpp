@@ -3,8 +3,9 @@
 // One program per block of result elements, each element's coordinates
 // recovered from its linear index: fusion groups of elementwise ops (every
 // op of the group computed on the tile, in registers), and the data movement
-// ops that read one input element per result element (transpose, slice,
-// split, concat, trilu). Every access is masked, so any shape works.
+// ops that read one input element per result element (views outside any
+// group copied through their layouts, concat, trilu). Every access is
+// masked, so any shape works.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,8 +21,9 @@ using namespace meld::graph_to_tile;
 namespace {
 
 /// A pointwise fusion group: one kernel that loads the group's inputs at each
-/// element (broadcast as numpy does), computes every op of the region on the
-/// tile through `ElementwiseOpInterface`, and stores the yielded values.
+/// element (through their views, broadcast as numpy does), computes every op
+/// of the region on the tile through `ElementwiseOpInterface`, and stores the
+/// results (through their views).
 struct PointwiseGroupLowering : LoweringPattern<graph::FusionGroupOp> {
   using LoweringPattern::LoweringPattern;
 
@@ -30,8 +32,8 @@ struct PointwiseGroupLowering : LoweringPattern<graph::FusionGroupOp> {
                   ConversionPatternRewriter &rewriter) const override {
     if (group.getKind() != graph::FusionKind::pointwise)
       return failure();
-    Block &body = group.getBodyBlock();
-    auto iterationType = cast<RankedTensorType>(group.getResult(0).getType());
+    auto iterationType =
+        cast<RankedTensorType>(group.getStoredValue(0).getType());
     KernelEmitter::GroupBuffers buffers =
         emitter.allocGroupBuffers(rewriter, group, adaptor.getInputs());
     emitter.emitPointwise(
@@ -40,112 +42,43 @@ struct PointwiseGroupLowering : LoweringPattern<graph::FusionGroupOp> {
         [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
             Value mask) -> SmallVector<Value> {
           IRMapping tiles;
-          for (auto [arg, buffer] :
-               llvm::zip(body.getArguments(),
-                         args.take_front(body.getNumArguments()))) {
-            auto shape = cast<RankedTensorType>(arg.getType()).getShape();
-            tiles.map(arg,
-                      t.load(buffer, t.broadcastOffset(coords, shape), mask));
-          }
-          return emitter.emitGroupBody(t, body, tiles, coords, mask,
-                                       buffers.faults ? args.back() : Value(),
-                                       iterationType.getShape());
-        });
+          return emitter.emitGroupBody(t, group, tiles, args, coords, mask,
+                                       buffers.faults ? args.back() : Value());
+        },
+        KernelEmitter::getStoreLayouts(group));
     rewriter.replaceOp(group, buffers.outputs);
     return success();
   }
 };
 
-struct TransposeLowering : LoweringPattern<graph::TransposeOp> {
-  using LoweringPattern::LoweringPattern;
+/// A view outside any group (a transpose, slice or split piece read by an op
+/// that cannot read through it): a copy of each result, every element read
+/// where the view's layout finds it.
+template <typename OpTy> struct ViewCopyLowering : LoweringPattern<OpTy> {
+  using LoweringPattern<OpTy>::LoweringPattern;
+  using OpAdaptor = typename LoweringPattern<OpTy>::OpAdaptor;
 
   LogicalResult
-  matchAndRewrite(graph::TransposeOp op, OpAdaptor adaptor,
+  matchAndRewrite(OpTy op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto inputShape =
-        cast<RankedTensorType>(op.getInput().getType()).getShape();
-    Shape strides = computeStrides(inputShape);
-    ArrayRef<int64_t> perm = op.getPermutation();
-    Value output = emitter.emitPointwiseResult(
-        rewriter, op.getLoc(), "transpose", {adaptor.getInput()}, op.getType(),
-        [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
-            Value mask) -> SmallVector<Value> {
-          Value offset = t.index(0);
-          for (auto [d, source] : llvm::enumerate(perm))
-            offset = t.add(offset, t.mul(coords[d], strides[source]));
-          return {t.load(args[0], offset, mask)};
-        });
-    rewriter.replaceOp(op, output);
-    return success();
-  }
-};
-
-/// A strided window of a tensor of `inputShape` held in `input`: result
-/// element `i` reads input element `starts + i * steps` in every dimension.
-/// Slices and split pieces.
-static Value emitSlice(KernelEmitter &emitter, RewriterBase &rewriter,
-                       Location loc, StringRef name, Value input,
-                       ArrayRef<int64_t> inputShape, ArrayRef<int64_t> starts,
-                       ArrayRef<int64_t> steps, RankedTensorType resultType) {
-  Shape strides = computeStrides(inputShape);
-  Value output = emitter.emitPointwiseResult(
-      rewriter, loc, name, {input}, resultType,
-      [&](const TileBuilder &t, ArrayRef<Value> args, ArrayRef<Value> coords,
-          Value mask) -> SmallVector<Value> {
-        // offset = sum((start + i * step) * stride), folded into one
-        // constant plus sum(i * step * stride).
-        int64_t constant = 0;
-        Value offset;
-        for (auto [d, c] : llvm::enumerate(coords)) {
-          constant += starts[d] * strides[d];
-          int64_t scale = steps[d] * strides[d];
-          Value term = scale >= 0
-                           ? t.mul(c, scale)
-                           : Value(arith::SubIOp::create(t.b, t.loc, t.index(0),
-                                                         t.mul(c, -scale)));
-          offset = offset ? t.add(offset, term) : term;
-        }
-        offset = t.add(offset, t.index(constant));
-        return {t.load(args[0], offset, mask)};
-      });
-  return output;
-}
-
-struct SliceLowering : LoweringPattern<graph::SliceOp> {
-  using LoweringPattern::LoweringPattern;
-
-  LogicalResult
-  matchAndRewrite(graph::SliceOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(
-        op,
-        emitSlice(emitter, rewriter, op.getLoc(), "slice", adaptor.getInput(),
-                  cast<RankedTensorType>(op.getInput().getType()).getShape(),
-                  op.getStarts(), op.getSteps(), op.getType()));
-    return success();
-  }
-};
-
-struct SplitLowering : LoweringPattern<graph::SplitOp> {
-  using LoweringPattern::LoweringPattern;
-
-  LogicalResult
-  matchAndRewrite(graph::SplitOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    auto inputShape =
-        cast<RankedTensorType>(op.getInput().getType()).getShape();
-    int64_t begin = 0;
-    SmallVector<Value> pieces;
-    for (auto [result, size] :
-         llvm::zip_equal(op.getResults(), op.getSizes())) {
-      Shape starts(inputShape.size(), 0), steps(inputShape.size(), 1);
-      starts[op.getAxis()] = begin;
-      begin += size;
-      pieces.push_back(emitSlice(emitter, rewriter, op.getLoc(), "split",
-                                 adaptor.getInput(), inputShape, starts, steps,
-                                 cast<RankedTensorType>(result.getType())));
+    auto view = cast<graph::ViewOpInterface>(op.getOperation());
+    auto input = graph::ViewLayout::rowMajor(
+        cast<RankedTensorType>(op->getOperand(0).getType()).getShape());
+    SmallVector<Value> copies;
+    for (OpResult result : op->getResults()) {
+      FailureOr<graph::ViewLayout> layout =
+          view.getResultLayout(result.getResultNumber(), input);
+      if (failed(layout))
+        return rewriter.notifyMatchFailure(op, "not a strided view");
+      copies.push_back(this->emitter.emitPointwiseResult(
+          rewriter, op.getLoc(), op->getName().stripDialect(),
+          {adaptor.getInput()}, cast<RankedTensorType>(result.getType()),
+          [&](const TileBuilder &t, ArrayRef<Value> args,
+              ArrayRef<Value> coords, Value mask) -> SmallVector<Value> {
+            return {t.load(args[0], t.viewOffset(*layout, coords), mask)};
+          }));
     }
-    rewriter.replaceOp(op, pieces);
+    rewriter.replaceOp(op, copies);
     return success();
   }
 };
@@ -171,11 +104,7 @@ struct ConcatLowering : LoweringPattern<graph::ConcatOp> {
             SmallVector<Value> local(coords);
             local[axis] =
                 arith::SubIOp::create(t.b, t.loc, coords[axis], t.index(begin));
-            Shape strides = computeStrides(shape);
-            Value offset = t.index(0);
-            for (auto [d, c] : llvm::enumerate(local))
-              offset = t.add(offset, t.mul(c, strides[d]));
-            Value part = t.load(arg, offset, inside);
+            Value part = t.load(arg, t.broadcastOffset(local, shape), inside);
             result = result ? Value(arith::SelectOp::create(t.b, t.loc, inside,
                                                             part, result))
                             : part;
@@ -229,7 +158,8 @@ struct TriluLowering : LoweringPattern<graph::TriluOp> {
 void graph_to_tile::populatePointwisePatterns(const TypeConverter &converter,
                                               RewritePatternSet &patterns,
                                               KernelEmitter &emitter) {
-  patterns.add<PointwiseGroupLowering, TransposeLowering, SliceLowering,
-               SplitLowering, ConcatLowering, TriluLowering>(
+  patterns.add<PointwiseGroupLowering, ViewCopyLowering<graph::TransposeOp>,
+               ViewCopyLowering<graph::SliceOp>,
+               ViewCopyLowering<graph::SplitOp>, ConcatLowering, TriluLowering>(
       converter, patterns.getContext(), emitter);
 }

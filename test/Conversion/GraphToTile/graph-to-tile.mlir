@@ -227,15 +227,18 @@ func.func @main(%t: tensor<3x5x7xf32> {meld.name = "t"}, %i: tensor<2x1xi64> {me
 // CHECK-NEXT:    tile.launch @add_mul_tanh(%[[X]], %[[B]], %[[S]], %[[Y]])
 // CHECK-NEXT:    return
 // CHECK:       tile.kernel @add_mul_tanh(
+// CHECK:         %[[HALF:.+]] = arith.constant dense<5.000000e-01> : tensor<8xf32>
 // CHECK-COUNT-2: tile.load
 // CHECK-NOT:     tile.load
-// CHECK:         %[[HALF:.+]] = arith.constant dense<5.000000e-01> : tensor<8xf32>
 // CHECK:         %[[SUM:.+]] = arith.addf
+// CHECK-NOT:     tile.load
 // CHECK:         %[[M:.+]] = arith.mulf %[[SUM]], %[[HALF]]
+// CHECK-NOT:     tile.load
 // CHECK:         %[[T:.+]] = math.tanh %[[M]]
+// CHECK-NOT:     tile.load
 // CHECK:         tile.store %[[SUM]]
 // CHECK:         tile.store %[[T]]
-// CHECK-NOT:     tile.store
+// CHECK-NOT:     tile.{{load|store}}
 func.func @main(%x: tensor<2x3xf32> {meld.name = "x"}, %b: tensor<3xf32> {meld.name = "b"}) -> (tensor<2x3xf32> {meld.name = "s"}, tensor<2x3xf32> {meld.name = "y"}) {
   %0:2 = graph.fusion_group pointwise (%x, %b) : (tensor<2x3xf32>, tensor<3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
   ^bb0(%a: tensor<2x3xf32>, %c: tensor<3xf32>):
@@ -261,9 +264,9 @@ func.func @main(%x: tensor<2x3xf32> {meld.name = "x"}, %b: tensor<3xf32> {meld.n
 // CHECK:         tile.dot
 // CHECK:         scf.yield
 // CHECK:         %[[BIAS:.+]] = tile.load %arg2
-// CHECK:         %[[R:.+]] = tile.load %arg3
 // CHECK:         %[[S:.+]] = arith.addf %{{.+}}, %[[BIAS]] : tensor<8x8xf32>
 // CHECK:         %[[T:.+]] = math.tanh %[[S]]
+// CHECK:         %[[R:.+]] = tile.load %arg3
 // CHECK:         %[[O:.+]] = arith.addf %[[T]], %[[R]]
 // CHECK:         tile.store %[[O]], %arg4
 // CHECK-NOT:     tile.store
@@ -277,4 +280,42 @@ func.func @main(%x: tensor<2x5x7xf32> {meld.name = "x"}, %w: tensor<7x6xf32> {me
     graph.yield %o : tensor<2x5x6xf32>
   }
   return %0 : tensor<2x5x6xf32>
+}
+
+// -----
+
+// A matmul group reading views: Q and K^T are both read from the one QKV
+// buffer where their layouts place them (K at offset 12, rows 24 apart,
+// heads 4 apart, batches 168 apart); the scores are stored transposed to
+// [batch, row, head, column] (strides 147, 21, 7, 1). No copy kernel.
+// CHECK-LABEL: func.func @main(
+// CHECK-SAME:    %[[QKV:[^:]+]]: memref<336xf32>
+// CHECK-NEXT:    tile.launch @matmul(%[[QKV]], %{{.+}})
+// CHECK-NEXT:    return
+// CHECK:       tile.kernel @matmul(%[[A:.+]]: memref<336xf32>, %[[OUT:.+]]: memref<294xf32>) attributes {grid = array<i64: 1, 1, 6>}
+// CHECK:         arith.constant dense<168> : tensor<8x4xindex>
+// CHECK:         arith.constant dense<24> : tensor<8x4xindex>
+// CHECK:         arith.constant dense<12> : tensor<4x8xindex>
+// CHECK:         scf.for
+// CHECK:           tile.load %[[A]]
+// CHECK:           tile.load %[[A]]
+// CHECK:           tile.dot
+// CHECK:         arith.constant dense<147> : tensor<8x8xindex>
+// CHECK:         arith.constant dense<7> : tensor<8x8xindex>
+// CHECK:         arith.constant dense<21> : tensor<8x8xindex>
+// CHECK:         tile.store %{{.+}}, %[[OUT]]
+// CHECK-NOT:     tile.kernel
+func.func @main(%qkv: tensor<2x7x24xf32> {meld.name = "qkv"}) -> (tensor<2x7x3x7xf32> {meld.name = "s"}) {
+  %0 = graph.fusion_group matmul (%qkv) : (tensor<2x7x24xf32>) -> tensor<2x7x3x7xf32> {
+  ^bb0(%a: tensor<2x7x24xf32>):
+    %s:2 = graph.split %a {axis = 2 : i64, sizes = array<i64: 12, 12>} : (tensor<2x7x24xf32>) -> (tensor<2x7x12xf32>, tensor<2x7x12xf32>)
+    %q = graph.reshape %s#0 : tensor<2x7x12xf32> to tensor<2x7x3x4xf32>
+    %qt = graph.transpose %q {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x7x3x4xf32>) -> tensor<2x3x7x4xf32>
+    %k = graph.reshape %s#1 : tensor<2x7x12xf32> to tensor<2x7x3x4xf32>
+    %kt = graph.transpose %k {permutation = array<i64: 0, 2, 3, 1>} : (tensor<2x7x3x4xf32>) -> tensor<2x3x4x7xf32>
+    %m = graph.matmul %qt, %kt : (tensor<2x3x7x4xf32>, tensor<2x3x4x7xf32>) -> tensor<2x3x7x7xf32>
+    %t = graph.transpose %m {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x3x7x7xf32>) -> tensor<2x7x3x7xf32>
+    graph.yield %t : tensor<2x7x3x7xf32>
+  }
+  return %0 : tensor<2x7x3x7xf32>
 }

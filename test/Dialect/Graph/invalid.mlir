@@ -733,7 +733,7 @@ func.func @fusion_group_yield(%x: tensor<4xf32>) {
 // -----
 
 func.func @fusion_group_shapes(%x: tensor<4xf32>, %y: tensor<2x4xf32>) {
-  // expected-error @below {{'graph.fusion_group' op pointwise group results must all have one shape}}
+  // expected-error @below {{'graph.fusion_group' op pointwise group results must all have one shape (before their reshapes and transposes)}}
   %0:2 = graph.fusion_group pointwise (%x, %y) : (tensor<4xf32>, tensor<2x4xf32>) -> (tensor<4xf32>, tensor<2x4xf32>) {
   ^bb0(%a: tensor<4xf32>, %b: tensor<2x4xf32>):
     graph.yield %a, %b : tensor<4xf32>, tensor<2x4xf32>
@@ -744,7 +744,7 @@ func.func @fusion_group_shapes(%x: tensor<4xf32>, %y: tensor<2x4xf32>) {
 // -----
 
 func.func @fusion_group_not_elementwise(%x: tensor<2x4xf32>) {
-  // expected-error @below {{'graph.fusion_group' op pointwise group holds 'graph.softmax', which is not elementwise}}
+  // expected-error @below {{'graph.fusion_group' op pointwise group holds 'graph.softmax', which is not elementwise or a view of an input or a result}}
   %0 = graph.fusion_group pointwise (%x) : (tensor<2x4xf32>) -> tensor<2x4xf32> {
   ^bb0(%a: tensor<2x4xf32>):
     %s = graph.softmax %a {axis = 1 : i64} : tensor<2x4xf32>
@@ -799,7 +799,7 @@ func.func @matmul_group_without_matmul(%x: tensor<2x2xf32>) {
 // -----
 
 func.func @matmul_group_prologue(%x: tensor<2x2xf32>) {
-  // expected-error @below {{'graph.fusion_group' op matmul group's matmul must read two arguments of the region, each of rank 2 or more}}
+  // expected-error @below {{'graph.fusion_group' op matmul group's matmul must read two arguments of the region or views of them, each of rank 2 or more}}
   %0 = graph.fusion_group matmul (%x) : (tensor<2x2xf32>) -> tensor<2x2xf32> {
   ^bb0(%a: tensor<2x2xf32>):
     %e = graph.exp %a : tensor<2x2xf32>
@@ -812,7 +812,7 @@ func.func @matmul_group_prologue(%x: tensor<2x2xf32>) {
 // -----
 
 func.func @matmul_group_two_matmuls(%x: tensor<2x2xf32>) {
-  // expected-error @below {{'graph.fusion_group' op matmul group holds 'graph.matmul', which is not elementwise or its one matmul}}
+  // expected-error @below {{'graph.fusion_group' op matmul group holds 'graph.matmul', which is not elementwise, a view of an input or a result, or its one matmul}}
   %0 = graph.fusion_group matmul (%x) : (tensor<2x2xf32>) -> tensor<2x2xf32> {
   ^bb0(%a: tensor<2x2xf32>):
     %m = graph.matmul %a, %a : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
@@ -826,12 +826,55 @@ func.func @matmul_group_two_matmuls(%x: tensor<2x2xf32>) {
 // -----
 
 func.func @matmul_group_shape(%x: tensor<2x2xf32>, %y: tensor<3x2x2xf32>) {
-  // expected-error @below {{'graph.fusion_group' op matmul group results must have the matmul's shape}}
+  // expected-error @below {{'graph.fusion_group' op matmul group results must have the matmul's shape (before their reshapes and transposes)}}
   %0 = graph.fusion_group matmul (%x, %y) : (tensor<2x2xf32>, tensor<3x2x2xf32>) -> tensor<3x2x2xf32> {
   ^bb0(%a: tensor<2x2xf32>, %b: tensor<3x2x2xf32>):
     %m = graph.matmul %a, %a : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
     %s = graph.add %b, %m : (tensor<3x2x2xf32>, tensor<2x2xf32>) -> tensor<3x2x2xf32>
     graph.yield %s : tensor<3x2x2xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_group_view_not_strided(%x: tensor<4x6xf32>) {
+  // expected-error @below {{'graph.fusion_group' op pointwise group reads its input through 'graph.reshape', which is not a strided view of it}}
+  %0 = graph.fusion_group pointwise (%x) : (tensor<4x6xf32>) -> tensor<4x6xf32> {
+  ^bb0(%a: tensor<4x6xf32>):
+    %t = graph.transpose %a {permutation = array<i64: 1, 0>} : (tensor<4x6xf32>) -> tensor<6x4xf32>
+    %r = graph.reshape %t : tensor<6x4xf32> to tensor<4x6xf32>
+    %n = graph.neg %r : tensor<4x6xf32>
+    graph.yield %n : tensor<4x6xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_group_view_in_between(%x: tensor<4x6xf32>) {
+  // expected-error @below {{'graph.fusion_group' op pointwise group holds 'graph.transpose', which is not elementwise or a view of an input or a result}}
+  %0 = graph.fusion_group pointwise (%x) : (tensor<4x6xf32>) -> tensor<6x4xf32> {
+  ^bb0(%a: tensor<4x6xf32>):
+    %n = graph.neg %a : tensor<4x6xf32>
+    %t = graph.transpose %n {permutation = array<i64: 1, 0>} : (tensor<4x6xf32>) -> tensor<6x4xf32>
+    %e = graph.exp %t : tensor<6x4xf32>
+    graph.yield %e : tensor<6x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_group_stored_shapes(%x: tensor<4x6xf32>) {
+  // expected-error @below {{'graph.fusion_group' op pointwise group results must all have one shape (before their reshapes and transposes)}}
+  %0:2 = graph.fusion_group pointwise (%x) : (tensor<4x6xf32>) -> (tensor<6x4xf32>, tensor<6x4xf32>) {
+  ^bb0(%a: tensor<4x6xf32>):
+    %n = graph.neg %a : tensor<4x6xf32>
+    %t = graph.transpose %n {permutation = array<i64: 1, 0>} : (tensor<4x6xf32>) -> tensor<6x4xf32>
+    %u = graph.transpose %a {permutation = array<i64: 1, 0>} : (tensor<4x6xf32>) -> tensor<6x4xf32>
+    %e = graph.exp %u : tensor<6x4xf32>
+    graph.yield %t, %e : tensor<6x4xf32>, tensor<6x4xf32>
   }
   return
 }

@@ -358,3 +358,29 @@ func.func @fusion_group(%x: tensor<2x3xf32>, %b: tensor<3xf32>) -> (tensor<2x3xf
   }
   return %0#0, %0#1 : tensor<2x3xf32>, tensor<2x3xf32>
 }
+
+// -----
+
+// A matmul group reading views of its input (the Q and K pieces of a fused
+// projection) and storing through one (the scores, transposed).
+// CHECK-LABEL: func.func @fusion_group_views
+// CHECK:         graph.fusion_group matmul (%{{.+}}) : (tensor<2x7x24xf32>) -> tensor<2x7x3x7xf32> {
+// CHECK:           graph.split
+// CHECK:           graph.transpose
+// CHECK:           graph.matmul
+// CHECK:           %[[T:.+]] = graph.transpose
+// CHECK:           graph.yield %[[T]] : tensor<2x7x3x7xf32>
+func.func @fusion_group_views(%qkv: tensor<2x7x24xf32>) -> tensor<2x7x3x7xf32> {
+  %0 = graph.fusion_group matmul (%qkv) : (tensor<2x7x24xf32>) -> tensor<2x7x3x7xf32> {
+  ^bb0(%a: tensor<2x7x24xf32>):
+    %s:2 = graph.split %a {axis = 2 : i64, sizes = array<i64: 12, 12>} : (tensor<2x7x24xf32>) -> (tensor<2x7x12xf32>, tensor<2x7x12xf32>)
+    %q = graph.reshape %s#0 : tensor<2x7x12xf32> to tensor<2x7x3x4xf32>
+    %qt = graph.transpose %q {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x7x3x4xf32>) -> tensor<2x3x7x4xf32>
+    %k = graph.reshape %s#1 : tensor<2x7x12xf32> to tensor<2x7x3x4xf32>
+    %kt = graph.transpose %k {permutation = array<i64: 0, 2, 3, 1>} : (tensor<2x7x3x4xf32>) -> tensor<2x3x4x7xf32>
+    %m = graph.matmul %qt, %kt : (tensor<2x3x7x4xf32>, tensor<2x3x4x7xf32>) -> tensor<2x3x7x7xf32>
+    %t = graph.transpose %m {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x3x7x7xf32>) -> tensor<2x7x3x7xf32>
+    graph.yield %t : tensor<2x7x3x7xf32>
+  }
+  return %0 : tensor<2x7x3x7xf32>
+}

@@ -216,3 +216,122 @@ func.func @bounded(%x: tensor<4xf32>) -> tensor<4xf32> {
   %3 = graph.tanh %2 : tensor<4xf32>
   return %3 : tensor<4xf32>
 }
+
+// -----
+
+// Attention scores read the fused QKV projection in place: the split, the
+// head reshapes and the transposes of Q and K are copied into the matmul
+// group as views of its one input, and the split outside, read by nothing
+// else, is gone. The reshape of the softmax alone is free, so it stays out.
+// CHECK-LABEL: func.func @qkv_views
+// CHECK-NOT:     graph.split
+// CHECK:         %[[S:.+]] = graph.fusion_group matmul (%[[QKV:.+]]) : (tensor<2x41x360xf32>) -> tensor<2x5x41x41xf32> {
+// CHECK:         ^bb0(%[[A:.+]]: tensor<2x41x360xf32>):
+// CHECK:           %[[P:.+]]:3 = graph.split %[[A]]
+// CHECK-DAG:       %[[KR:.+]] = graph.reshape %[[P]]#1
+// CHECK-DAG:       %[[KT:.+]] = graph.transpose %[[KR]] {permutation = array<i64: 0, 2, 3, 1>}
+// CHECK-DAG:       %[[QR:.+]] = graph.reshape %[[P]]#0
+// CHECK-DAG:       %[[QT:.+]] = graph.transpose %[[QR]] {permutation = array<i64: 0, 2, 1, 3>}
+// CHECK:           %[[M:.+]] = graph.matmul %[[QT]], %[[KT]]
+// CHECK:           %[[D:.+]] = graph.mul %[[M]], %{{.+}}
+// CHECK:           graph.yield %[[D]]
+// CHECK:         %[[F:.+]] = graph.reshape %[[S]] : tensor<2x5x41x41xf32> to tensor<10x41x41xf32>
+// CHECK:         graph.softmax %[[F]]
+func.func @qkv_views(%qkv: tensor<2x41x360xf32>) -> tensor<10x41x41xf32> {
+  %c = graph.constant dense<0.2> : tensor<f32>
+  %s:3 = graph.split %qkv {axis = 2 : i64, sizes = array<i64: 120, 120, 120>} : (tensor<2x41x360xf32>) -> (tensor<2x41x120xf32>, tensor<2x41x120xf32>, tensor<2x41x120xf32>)
+  %q = graph.reshape %s#0 : tensor<2x41x120xf32> to tensor<2x41x5x24xf32>
+  %qt = graph.transpose %q {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x41x5x24xf32>) -> tensor<2x5x41x24xf32>
+  %k = graph.reshape %s#1 : tensor<2x41x120xf32> to tensor<2x41x5x24xf32>
+  %kt = graph.transpose %k {permutation = array<i64: 0, 2, 3, 1>} : (tensor<2x41x5x24xf32>) -> tensor<2x5x24x41xf32>
+  %m = graph.matmul %qt, %kt : (tensor<2x5x41x24xf32>, tensor<2x5x24x41xf32>) -> tensor<2x5x41x41xf32>
+  %d = graph.mul %m, %c : (tensor<2x5x41x41xf32>, tensor<f32>) -> tensor<2x5x41x41xf32>
+  %f = graph.reshape %d : tensor<2x5x41x41xf32> to tensor<10x41x41xf32>
+  %sm = graph.softmax %f {axis = 2 : i64} : tensor<10x41x41xf32>
+  return %sm : tensor<10x41x41xf32>
+}
+
+// -----
+
+// A matmul with no epilogue is a group when it stores through a view: the
+// heads transposed back to rows are written in place. The reshape after the
+// transpose is free and stays out; the V piece of the split is read in place,
+// and the split stays for its other reader.
+// CHECK-LABEL: func.func @store_transposed
+// CHECK:         %[[P:.+]]:2 = graph.split
+// CHECK:         %[[G:.+]] = graph.fusion_group matmul (%{{.+}}, %{{.+}}) : (tensor<2x41x240xf32>, tensor<2x5x41x41xf32>) -> tensor<2x41x5x24xf32> {
+// CHECK:           %[[M:.+]] = graph.matmul
+// CHECK:           %[[T:.+]] = graph.transpose %[[M]] {permutation = array<i64: 0, 2, 1, 3>}
+// CHECK:           graph.yield %[[T]] : tensor<2x41x5x24xf32>
+// CHECK:         %[[R:.+]] = graph.reshape %[[G]] : tensor<2x41x5x24xf32> to tensor<2x41x120xf32>
+// CHECK:         return %[[R]], %[[P]]#0
+func.func @store_transposed(%p: tensor<2x5x41x41xf32>, %kv: tensor<2x41x240xf32>) -> (tensor<2x41x120xf32>, tensor<2x41x120xf32>) {
+  %s:2 = graph.split %kv {axis = 2 : i64, sizes = array<i64: 120, 120>} : (tensor<2x41x240xf32>) -> (tensor<2x41x120xf32>, tensor<2x41x120xf32>)
+  %v = graph.reshape %s#1 : tensor<2x41x120xf32> to tensor<2x41x5x24xf32>
+  %vt = graph.transpose %v {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x41x5x24xf32>) -> tensor<2x5x41x24xf32>
+  %o = graph.matmul %p, %vt : (tensor<2x5x41x41xf32>, tensor<2x5x41x24xf32>) -> tensor<2x5x41x24xf32>
+  %t = graph.transpose %o {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x5x41x24xf32>) -> tensor<2x41x5x24xf32>
+  %r = graph.reshape %t : tensor<2x41x5x24xf32> to tensor<2x41x120xf32>
+  return %r, %s#0 : tensor<2x41x120xf32>, tensor<2x41x120xf32>
+}
+
+// -----
+
+// Grouped-query attention: the repeated K heads (reshape, expand, reshape)
+// are read in place, each KV head by three query heads. The lone expand is
+// not a group of its own.
+// CHECK-LABEL: func.func @repeat_kv
+// CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) : (tensor<1x2x20x41xf32>, tensor<1x6x41x20xf32>) -> tensor<1x6x41x41xf32> {
+// CHECK:           graph.reshape
+// CHECK:           graph.expand
+// CHECK:           graph.reshape
+// CHECK:           graph.matmul
+// CHECK-NOT:     graph.expand
+func.func @repeat_kv(%q: tensor<1x6x41x20xf32>, %kt: tensor<1x2x20x41xf32>) -> tensor<1x6x41x41xf32> {
+  %u = graph.reshape %kt : tensor<1x2x20x41xf32> to tensor<1x2x1x20x41xf32>
+  %e = graph.expand %u : tensor<1x2x1x20x41xf32> to tensor<1x2x3x20x41xf32>
+  %r = graph.reshape %e : tensor<1x2x3x20x41xf32> to tensor<1x6x20x41xf32>
+  %m = graph.matmul %q, %r : (tensor<1x6x41x20xf32>, tensor<1x6x20x41xf32>) -> tensor<1x6x41x41xf32>
+  return %m : tensor<1x6x41x41xf32>
+}
+
+// -----
+
+// A transpose read by a lone elementwise op makes a pointwise group: the
+// kernel reads the input transposed instead of a copy kernel writing it.
+// A matmul whose operands are only reshaped stays a plain op.
+// CHECK-LABEL: func.func @transpose_into_pointwise
+// CHECK:         %[[G:.+]] = graph.fusion_group pointwise (%{{.+}}) : (tensor<4x6xf32>) -> tensor<6x4xf32> {
+// CHECK:           %[[T:.+]] = graph.transpose
+// CHECK:           %[[N:.+]] = graph.neg %[[T]]
+// CHECK:           graph.yield %[[N]]
+// CHECK:         %[[R:.+]] = graph.reshape %[[G]]
+// CHECK:         graph.matmul %[[R]], %{{.+}} : (tensor<4x6xf32>, tensor<6x3xf32>)
+func.func @transpose_into_pointwise(%x: tensor<4x6xf32>, %w: tensor<6x3xf32>) -> tensor<4x3xf32> {
+  %t = graph.transpose %x {permutation = array<i64: 1, 0>} : (tensor<4x6xf32>) -> tensor<6x4xf32>
+  %n = graph.neg %t : tensor<6x4xf32>
+  %r = graph.reshape %n : tensor<6x4xf32> to tensor<4x6xf32>
+  %m = graph.matmul %r, %w : (tensor<4x6xf32>, tensor<6x3xf32>) -> tensor<4x3xf32>
+  return %m : tensor<4x3xf32>
+}
+
+// -----
+
+// Must not fuse: the first matmul's result is read by the transpose and by
+// the return, so it is stored as it is, with no view; a reshape that cuts
+// the transposed modes unevenly is no view of that result, so the second
+// matmul reads the transpose's copy (through the free reshape alone).
+// CHECK-LABEL: func.func @views_that_stay
+// CHECK-NOT:     graph.fusion_group
+// CHECK:         %[[M:.+]] = graph.matmul
+// CHECK:         %[[T:.+]] = graph.transpose %[[M]]
+// CHECK:         %[[R:.+]] = graph.reshape %[[T]] : tensor<6x4xf32> to tensor<4x6xf32>
+// CHECK:         %[[O:.+]] = graph.matmul %[[R]], %{{.+}}
+// CHECK:         return %[[O]], %[[M]]
+func.func @views_that_stay(%x: tensor<4x5xf32>, %y: tensor<5x6xf32>, %w: tensor<6x3xf32>) -> (tensor<4x3xf32>, tensor<4x6xf32>) {
+  %m = graph.matmul %x, %y : (tensor<4x5xf32>, tensor<5x6xf32>) -> tensor<4x6xf32>
+  %t = graph.transpose %m {permutation = array<i64: 1, 0>} : (tensor<4x6xf32>) -> tensor<6x4xf32>
+  %k = graph.reshape %t : tensor<6x4xf32> to tensor<4x6xf32>
+  %o = graph.matmul %k, %w : (tensor<4x6xf32>, tensor<6x3xf32>) -> tensor<4x3xf32>
+  return %o, %m : tensor<4x3xf32>, tensor<4x6xf32>
+}
