@@ -102,7 +102,10 @@ def ConvertTileToGPU : Pass<"meld-tile-to-gpu", "mlir::ModuleOp"> {
     shared memory; `tile.reduce` combines strided partial results with warp
     shuffles; `tile.broadcast` goes through shared memory; barriers bracket
     each. Every kernel records its grid (`meld.grid`), block
-    (`known_block_size`) and shared memory (`meld.shared_bytes`).
+    (`known_block_size`) and shared memory (`meld.shared_bytes`), and asks
+    for one block per SM at least (`nvvm.minctasm = 1`): with the block size
+    alone, ptxas caps registers for an occupancy the kernel does not need and
+    spills.
 
     Index math is 32-bit where sizes allow (as Triton's): when every buffer
     has fewer than 2^31 elements and every grid dimension fewer than 2^31

@@ -30,6 +30,7 @@
 
 #include "mlir/Dialect/DLTI/DLTI.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
@@ -743,6 +744,11 @@ struct ConvertTileToGPUPass
                     UnitAttr::get(ctx));
       func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr(
           {static_cast<int32_t>(threadsPerBlock.getValue()), 1, 1}));
+      // One block per SM is enough: ptxas may use every register a thread
+      // can have rather than spill to fit more blocks (with the block size
+      // alone, it caps registers for an occupancy the kernel does not need).
+      func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
+                    b.getI32IntegerAttr(1));
       func->setAttr("meld.shared_bytes", b.getI64IntegerAttr(scratch));
       func->setAttr("meld.grid", kernel.getGridAttr());
       gpuSymbols.insert(func);

@@ -5,7 +5,8 @@
 // warp's accesses coalesce and each thread's pair is one 8-byte vector access
 // where the offsets are consecutive, aligned and unmasked (checked at run
 // time), element by element otherwise. No shared memory, no barrier. Every
-// buffer has fewer than 2^31 elements, so index math is 32-bit.
+// buffer has fewer than 2^31 elements, so index math is 32-bit. One block
+// per SM is enough (nvvm.minctasm), so ptxas does not cap registers.
 // CHECK:       module attributes {gpu.container_module}
 // CHECK:       gpu.module @meld_kernels attributes {dlti.dl_spec = #dlti.dl_spec<index = 32 : i64>}
 // CHECK-LABEL: gpu.func @scale(
@@ -13,6 +14,7 @@
 // CHECK-SAME:    known_block_size = array<i32: 128, 1, 1>
 // CHECK-SAME:    meld.grid = array<i64: 2>
 // CHECK-SAME:    meld.shared_bytes = 0
+// CHECK-SAME:    nvvm.minctasm = 1 : i32
 // CHECK:         %[[TID:.+]] = gpu.thread_id x
 // CHECK:         %[[BID:.+]] = gpu.block_id x
 // CHECK:         %[[E0:.+]] = arith.muli %[[TID]], %{{.+}} : index
