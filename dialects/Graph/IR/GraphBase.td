@@ -84,9 +84,25 @@ def Graph_ScatterReductionAttr : EnumAttr<Graph_Dialect,
 def Graph_FusionKind : I32EnumAttr<"FusionKind",
     "the kernel family a fusion group lowers to", [
       I32EnumAttrCase<"pointwise", 0>,
-      I32EnumAttrCase<"matmul", 1>
+      I32EnumAttrCase<"matmul", 1>,
+      I32EnumAttrCase<"attention", 2>
     ]> {
   let cppNamespace = "::meld::graph";
+}
+
+def Graph_AttentionMask : I32EnumAttr<"AttentionMask",
+    "how an attention mask applies to the scores", [
+      I32EnumAttrCase<"none", 0>,
+      I32EnumAttrCase<"keep", 1>,
+      I32EnumAttrCase<"drop", 2>,
+      I32EnumAttrCase<"add", 3>
+    ]> {
+  let cppNamespace = "::meld::graph";
+  let genSpecializedAttr = 0;
+}
+def Graph_AttentionMaskAttr : EnumAttr<Graph_Dialect, Graph_AttentionMask,
+                                       "mask"> {
+  let assemblyFormat = "`<` $value `>`";
 }
 
 //===----------------------------------------------------------------------===//

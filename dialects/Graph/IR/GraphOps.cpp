@@ -224,6 +224,54 @@ LogicalResult GemmOp::verify() {
   return success();
 }
 
+/// Whether `shape` broadcasts (numpy, unidirectionally) to `target`.
+static bool broadcastsTo(ArrayRef<int64_t> shape, ArrayRef<int64_t> target) {
+  if (shape.size() > target.size())
+    return false;
+  size_t lead = target.size() - shape.size();
+  for (auto [d, size] : llvm::enumerate(shape))
+    if (size != 1 && size != target[lead + d])
+      return false;
+  return true;
+}
+
+LogicalResult AttentionOp::verify() {
+  ArrayRef<int64_t> q = tensorType(getQuery()).getShape();
+  ArrayRef<int64_t> k = tensorType(getKey()).getShape();
+  ArrayRef<int64_t> v = tensorType(getValue()).getShape();
+  ArrayRef<int64_t> result = getType().getShape();
+  size_t rank = q.size();
+  if (rank < 2 || k.size() != rank || v.size() != rank || result.size() != rank)
+    return emitOpError("query, key, value and result must have one rank, 2 "
+                       "or more");
+  if (k[rank - 1] != q[rank - 1] || v[rank - 2] != k[rank - 2] ||
+      result[rank - 2] != q[rank - 2] || result[rank - 1] != v[rank - 1])
+    return emitOpError("expects query [..., Lq, D], key [..., Lk, D], value "
+                       "[..., Lk, Dv] and result [..., Lq, Dv]");
+  SmallVector<int64_t> scores(result);
+  scores.back() = k[rank - 2];
+  ArrayRef<int64_t> batch = ArrayRef(result).drop_back(2);
+  for (ArrayRef<int64_t> operand : {q, k, v})
+    if (!broadcastsTo(operand.drop_back(2), batch))
+      return emitOpError("the batch dimensions of query, key and value must "
+                         "broadcast to the result's");
+  AttentionMask kind = getMaskKind();
+  Value mask = getMask();
+  if ((kind == AttentionMask::none) != !mask)
+    return emitOpError("has a mask exactly when its mask kind is not 'none'");
+  if (!mask)
+    return success();
+  Type element = tensorType(mask).getElementType();
+  if (kind == AttentionMask::add ? element != getType().getElementType()
+                                 : !element.isInteger(1))
+    return emitOpError(kind == AttentionMask::add
+                           ? "an added mask must have the scores' element type"
+                           : "a keep or drop mask must be boolean (i1)");
+  if (!broadcastsTo(tensorType(mask).getShape(), scores))
+    return emitOpError("the mask must broadcast to the scores [..., Lq, Lk]");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise ops with broadcasting
 //===----------------------------------------------------------------------===//
@@ -1061,6 +1109,7 @@ LogicalResult FusionGroupOp::verify() {
     return emitOpError("must have at least one result");
   StringRef kind = stringifyFusionKind(getKind());
   MatmulOp matmul;
+  AttentionOp attention;
   for (Operation &op : body.without_terminator()) {
     if (auto constant = dyn_cast<ConstantOp>(op)) {
       if (!isa<SplatElementsAttr>(constant.getValue()))
@@ -1078,20 +1127,32 @@ LogicalResult FusionGroupOp::verify() {
                << "', which is not a strided view of it";
       continue;
     }
-    if (isOutputView(&op) || isa<ElementwiseOpInterface>(op))
+    if (isOutputView(&op) ||
+        (isa<ElementwiseOpInterface>(op) && getKind() != FusionKind::attention))
       continue;
     if (auto product = dyn_cast<MatmulOp>(op);
         product && getKind() == FusionKind::matmul && !matmul) {
       matmul = product;
       continue;
     }
-    return emitOpError() << kind << " group holds '" << op.getName()
-                         << "', which is not "
-                         << (getKind() == FusionKind::matmul
-                                 ? "elementwise, a view of an input or a "
-                                   "result, or its one matmul"
-                                 : "elementwise or a view of an input or a "
-                                   "result");
+    if (auto one = dyn_cast<AttentionOp>(op);
+        one && getKind() == FusionKind::attention && !attention) {
+      attention = one;
+      continue;
+    }
+    InFlightDiagnostic diag = emitOpError()
+                              << kind << " group holds '" << op.getName()
+                              << "', which is not ";
+    switch (getKind()) {
+    case FusionKind::matmul:
+      return diag << "elementwise, a view of an input or a result, or its one "
+                     "matmul";
+    case FusionKind::attention:
+      return diag << "a view of an input or a result, or its one attention";
+    case FusionKind::pointwise:
+      break;
+    }
+    return diag << "elementwise or a view of an input or a result";
   }
   // Every result is stored from a value of the iteration shape, through
   // the result's one-to-one views.
@@ -1103,6 +1164,20 @@ LogicalResult FusionGroupOp::verify() {
              << kind
              << " group results must all have one shape (before their "
                 "reshapes and transposes)";
+  if (getKind() == FusionKind::attention) {
+    if (!attention)
+      return emitOpError("attention group holds no 'graph.attention'");
+    for (Value operand : attention->getOperands()) {
+      Operation *def = operand.getDefiningOp();
+      if (!isa<BlockArgument>(operand) && !(def && isInputView(def)))
+        return emitOpError("attention group's attention must read arguments "
+                           "of the region or views of them");
+    }
+    if (attention.getType().getShape() != ArrayRef(shape))
+      return emitOpError("attention group results must have the attention's "
+                         "shape (before their reshapes and transposes)");
+    return success();
+  }
   if (getKind() != FusionKind::matmul)
     return success();
   if (!matmul)
@@ -1149,11 +1224,19 @@ FailureOr<FusionGroupOp> FusionGroupOp::wrap(RewriterBase &rewriter,
   // What the group reads and what it returns.
   llvm::SetVector<Value> inputs, splats;
   SmallVector<Value> results;
+  // A splat constant becomes a constant of the kernel only where elementwise
+  // ops alone read it; a matmul or attention reads its operands from
+  // buffers.
+  auto copiedSplat = [&](Value v) {
+    return isSplatConstant(v) && llvm::all_of(v.getUsers(), [&](Operation *u) {
+             return !inGroup.count(u) || isa<ElementwiseOpInterface>(u);
+           });
+  };
   for (Operation *op : ops) {
     for (Value operand : op->getOperands()) {
       if (Operation *def = operand.getDefiningOp(); def && inGroup.count(def))
         continue;
-      if (isSplatConstant(operand))
+      if (copiedSplat(operand))
         splats.insert(operand);
       else
         inputs.insert(operand);

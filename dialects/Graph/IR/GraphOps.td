@@ -107,6 +107,50 @@ def Graph_GemmOp : Graph_Op<"gemm", [
   let hasVerifier = 1;
 }
 
+def Graph_AttentionOp : Graph_Op<"attention", [
+    AllElementTypesMatch<["query", "key", "value", "result"]>]> {
+  let summary = "Scaled dot-product attention";
+  let description = [{
+    `softmax(mask(scale * query * key^T)) * value` over the last two
+    dimensions, the leading (batch and head) dimensions broadcast as numpy
+    does: `query` is `[..., Lq, D]`, `key` `[..., Lk, D]`, `value`
+    `[..., Lk, Dv]` and the result `[..., Lq, Dv]`. The softmax is over the
+    keys. `mask_kind` says how `mask` (broadcast to the scores'
+    `[..., Lq, Lk]`) applies:
+    - `none`: no mask;
+    - `keep`: a boolean mask, true where the score stays, `masked_score`
+      elsewhere (`where(mask, s, masked_score)`);
+    - `drop`: a boolean mask, true where the score becomes `masked_score`
+      (`where(mask, masked_score, s)`);
+    - `add`: a float mask added to the scores (0 or a large negative).
+
+    `meld-graph-recognize` makes this op from the matmul, scale, mask,
+    softmax and matmul that exporters write; one kernel computes it with the
+    softmax online, key block by key block, so the scores never reach device
+    memory.
+
+    ```mlir
+    %o = graph.attention %q, %k, %v, %causal {mask_kind = #graph.mask<keep>, masked_score = -3.4028234663852886E+38 : f64, scale = 0.20412414523193151 : f64}
+        : (tensor<2x5x41x24xf32>, tensor<2x5x41x24xf32>, tensor<2x5x41x24xf32>, tensor<1x1x41x41xi1>) -> tensor<2x5x41x24xf32>
+    ```
+  }];
+  let arguments = (ins Graph_FloatTensor:$query, Graph_FloatTensor:$key,
+                   Graph_FloatTensor:$value, Optional<Graph_Tensor>:$mask,
+                   F64Attr:$scale, Graph_AttentionMaskAttr:$mask_kind,
+                   DefaultValuedAttr<F64Attr, "0.0">:$masked_score);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`,` $mask^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The largest head dimension (D or Dv) one attention kernel holds: a
+    /// block of queries and one of keys or values stay in registers.
+    static constexpr int64_t kMaxHeadDim = 256;
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise ops with numpy broadcasting
 //===----------------------------------------------------------------------===//
@@ -684,6 +728,9 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
       (the epilogue: bias, activation, scale, residual add), computed on each
       output tile before it is stored. Every result stores a value of the
       matmul's shape.
+    - `attention`: one `graph.attention` of the region's arguments or views
+      of them, and the views its result is stored through: one flash
+      attention kernel.
 
     `meld-graph-fuse` makes the groups; `meld-graph-to-tile` lowers each one to
     a kernel.

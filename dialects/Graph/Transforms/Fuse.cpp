@@ -230,6 +230,10 @@ struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
             partition.start(matmul);
         }
         auto groups = partition.takeGroups();
+        // An attention is a kernel of its own, which may read and store
+        // through views.
+        for (auto attention : block.getOps<AttentionOp>())
+          groups.push_back({{attention}, FusionKind::attention});
         // A group of one op that is a view (an expand) is a view other
         // groups may read through; a group of one other op is a group only
         // if it reads or stores through views.

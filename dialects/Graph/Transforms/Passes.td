@@ -6,8 +6,8 @@
 include "mlir/Pass/PassBase.td"
 
 def GraphRecognize : Pass<"meld-graph-recognize", "mlir::ModuleOp"> {
-  let summary = "Rewrite written-out GELU, LayerNorm, RMSNorm and softmax "
-                "into the graph dialect's composite ops";
+  let summary = "Rewrite written-out GELU, LayerNorm, RMSNorm, softmax and "
+                "attention into the graph dialect's composite ops";
   let description = [{
     Exporters write composite operations out as chains of elementwise ops
     and reductions (older opsets have no `Gelu` or `LayerNormalization`
@@ -30,7 +30,16 @@ def GraphRecognize : Pass<"meld-graph-recognize", "mlir::ModuleOp"> {
       `* scale`, becomes `graph.rmsnorm`;
     - `exp(x - max(x)) / sum(exp(x - max(x)))`, or without the maximum
       subtracted, the division also as a product with a reciprocal, becomes
-      `graph.softmax`.
+      `graph.softmax`;
+    - `softmax(mask(scale * q * kt)) * v`, the softmax over the last
+      dimension, becomes `graph.attention` of `q`, `transpose(kt)` and `v`:
+      the scale a division or product by a constant, the mask a `where`
+      keeping (`where(m, s, c)`) or dropping (`where(m, c, s)`) scores for a
+      constant score `c`, or an added float mask, each optional and in that
+      order (as GPT-2, Llama and BERT exports write them). `q`, `kt` and `v`
+      have the scores' rank (grouped-query K/V repeated by `expand` are
+      views the kernel reads in place), and the head dimensions are at most
+      `AttentionOp::kMaxHeadDim`.
 
     A chain is rewritten only when it computes exactly what the op does:
     constants are checked (the exponents and the `1` exactly, `0.5`,

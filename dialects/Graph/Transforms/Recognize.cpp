@@ -524,10 +524,111 @@ struct RecognizeSoftmax : public OpRewritePattern<ReduceSumOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+/// `softmax(mask(scale * q * kt)) * v`, the softmax over the last dimension,
+/// to `graph.attention` of `q`, `transpose(kt)` and `v`: the scale a division
+/// or product by a constant, the mask a `where` keeping or dropping scores
+/// (for a constant score) or an added float mask, each optional, in that
+/// order. Every intermediate has no other use, all of q, kt and v have the
+/// scores' rank, and the head dimensions fit one kernel. Anchored at the
+/// product with v.
+struct RecognizeAttention : public OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(MatmulOp pv,
+                                PatternRewriter &rewriter) const override {
+    auto softmax = pv.getLhs().getDefiningOp<SoftmaxOp>();
+    if (!softmax)
+      return failure();
+    RankedTensorType scores = softmax.getType();
+    int64_t rank = scores.getRank();
+    if (rank < 2 || softmax.getAxis() != rank - 1)
+      return failure();
+    Value s = softmax.getInput();
+    // The mask.
+    AttentionMask kind = AttentionMask::none;
+    Value mask;
+    double masked = 0.0;
+    if (auto where = s.getDefiningOp<WhereOp>()) {
+      std::optional<APFloat> onFalse = getSplatFloat(where.getOnFalse());
+      std::optional<APFloat> onTrue = getSplatFloat(where.getOnTrue());
+      Value kept = onFalse ? where.getOnTrue() : where.getOnFalse();
+      std::optional<APFloat> score = onFalse ? onFalse : onTrue;
+      if (!score || kept.getType() != scores)
+        return failure();
+      kind = onFalse ? AttentionMask::keep : AttentionMask::drop;
+      mask = where.getCondition();
+      masked = score->convertToDouble();
+      s = kept;
+    } else if (auto add = s.getDefiningOp<AddOp>()) {
+      bool lhsScores = add.getLhs().getType() == scores &&
+                       !matchPattern(add.getLhs(), m_Constant());
+      Value kept = lhsScores ? add.getLhs() : add.getRhs();
+      Value added = lhsScores ? add.getRhs() : add.getLhs();
+      if (kept.getType() != scores || add.getType() != scores)
+        return failure();
+      kind = AttentionMask::add;
+      mask = added;
+      s = kept;
+    }
+    // The scale.
+    double scale = 1.0;
+    if (auto div = s.getDefiningOp<DivOp>()) {
+      std::optional<APFloat> divisor = getSplatFloat(div.getRhs());
+      if (!divisor || div.getLhs().getType() != scores ||
+          div.getType() != scores)
+        return failure();
+      scale = 1.0 / divisor->convertToDouble();
+      s = div.getLhs();
+    } else if (auto mul = s.getDefiningOp<MulOp>()) {
+      std::optional<APFloat> factor = getSplatFloat(mul.getRhs());
+      Value product = mul.getLhs();
+      if (!factor) {
+        factor = getSplatFloat(mul.getLhs());
+        product = mul.getRhs();
+      }
+      if (!factor || product.getType() != scores || mul.getType() != scores)
+        return failure();
+      scale = factor->convertToDouble();
+      s = product;
+    }
+    auto qk = s.getDefiningOp<MatmulOp>();
+    if (!qk)
+      return failure();
+    Value q = qk.getLhs(), kt = qk.getRhs(), v = pv.getRhs();
+    auto qType = tensorType(q), ktType = tensorType(kt), vType = tensorType(v);
+    if (qType.getRank() != rank || ktType.getRank() != rank ||
+        vType.getRank() != rank)
+      return rewriter.notifyMatchFailure(pv, "operands of another rank");
+    if (std::max(qType.getShape().back(), vType.getShape().back()) >
+        AttentionOp::kMaxHeadDim)
+      return rewriter.notifyMatchFailure(pv, "head dimension too large");
+    SmallVector<Value> inputs{q, kt, v};
+    if (mask)
+      inputs.push_back(mask);
+    return replaceChain(rewriter, pv, inputs, [&](Location loc) -> Value {
+      SmallVector<int64_t> permutation =
+          llvm::to_vector(llvm::seq<int64_t>(0, rank));
+      std::swap(permutation[rank - 2], permutation[rank - 1]);
+      Value key = TransposeOp::create(
+          rewriter, loc, kt, rewriter.getDenseI64ArrayAttr(permutation));
+      return AttentionOp::create(
+          rewriter, loc, pv.getType(), q, key, v, mask,
+          rewriter.getF64FloatAttr(scale),
+          AttentionMaskAttr::get(rewriter.getContext(), kind),
+          rewriter.getF64FloatAttr(masked));
+    });
+  }
+};
+
 struct GraphRecognize : public graph::impl::GraphRecognizeBase<GraphRecognize> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<RecognizeGelu, RecognizeNorm, RecognizeSoftmax>(&getContext());
+    patterns.add<RecognizeGelu, RecognizeNorm, RecognizeSoftmax,
+                 RecognizeAttention>(&getContext());
     // Only the rewrites above: folding and region simplification are the
     // canonicalizer's.
     GreedyRewriteConfig config;

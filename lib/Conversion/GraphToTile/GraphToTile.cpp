@@ -46,6 +46,17 @@ static LogicalResult checkLowerable(func::FuncOp main) {
         failed = true;
         return;
       }
+    if (auto attention = dyn_cast<graph::AttentionOp>(op)) {
+      int64_t d = attention.getKey().getType().getShape().back();
+      int64_t dv = attention.getType().getShape().back();
+      if (std::max(d, dv) > graph::AttentionOp::kMaxHeadDim) {
+        op->emitOpError("head dimension ")
+            << std::max(d, dv) << " exceeds " << graph::AttentionOp::kMaxHeadDim
+            << ", the most one attention kernel holds";
+        failed = true;
+        return;
+      }
+    }
     // An integer division can meet a zero divisor: a fault in the data at
     // run time, refused here when the divisor is a constant.
     if (auto div = dyn_cast<graph::DivOp>(op);
@@ -61,17 +72,23 @@ static LogicalResult checkLowerable(func::FuncOp main) {
 }
 
 /// Puts every elementwise op outside a fusion group in a pointwise group of
-/// its own.
-static void groupLoneElementwiseOps(func::FuncOp main) {
+/// its own, and every attention op in an attention group.
+static void groupLoneOps(func::FuncOp main) {
   IRRewriter rewriter(main.getContext());
   Block &entry = main.getBody().front();
-  for (Operation &op : llvm::make_early_inc_range(entry))
-    if (isa<graph::ElementwiseOpInterface>(op)) {
-      FailureOr<graph::FusionGroupOp> group = graph::FusionGroupOp::wrap(
-          rewriter, {&op}, graph::FusionKind::pointwise);
-      assert(succeeded(group) && "a single op always forms a group");
-      (void)group;
-    }
+  for (Operation &op : llvm::make_early_inc_range(entry)) {
+    std::optional<graph::FusionKind> kind;
+    if (isa<graph::ElementwiseOpInterface>(op))
+      kind = graph::FusionKind::pointwise;
+    else if (isa<graph::AttentionOp>(op))
+      kind = graph::FusionKind::attention;
+    if (!kind)
+      continue;
+    FailureOr<graph::FusionGroupOp> group =
+        graph::FusionGroupOp::wrap(rewriter, {&op}, *kind);
+    assert(succeeded(group) && "a single op always forms a group");
+    (void)group;
+  }
 }
 
 namespace {
@@ -98,7 +115,7 @@ struct ConvertGraphToTilePass
     }
     if (failed(checkLowerable(main)))
       return signalPassFailure();
-    groupLoneElementwiseOps(main);
+    groupLoneOps(main);
 
     MLIRContext *ctx = &getContext();
     ConvertGraphToTileOptions options{blockElements, matmulTileM, matmulTileN,
@@ -114,6 +131,7 @@ struct ConvertGraphToTilePass
     populateDataIndexedPatterns(converter, patterns, emitter);
     populateRowReductionPatterns(converter, patterns, emitter);
     populateMatmulPatterns(converter, patterns, emitter);
+    populateAttentionPatterns(converter, patterns, emitter);
 
     ConversionTarget target(*ctx);
     target.addIllegalDialect<graph::GraphDialect>();

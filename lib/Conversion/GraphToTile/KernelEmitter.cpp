@@ -158,6 +158,24 @@ SmallVector<Value> TileBuilder::delinearize(Value linear,
 // Fusion groups
 //===----------------------------------------------------------------------===//
 
+SmallVector<Value> graph_to_tile::delinearizeScalar(OpBuilder &b, Location loc,
+                                                    Value linear,
+                                                    ArrayRef<int64_t> shape) {
+  SmallVector<Value> coords;
+  Shape strides = computeStrides(shape);
+  for (auto [d, size] : llvm::enumerate(shape)) {
+    Value coord = linear;
+    if (strides[d] != 1)
+      coord = arith::DivUIOp::create(
+          b, loc, coord, arith::ConstantIndexOp::create(b, loc, strides[d]));
+    if (d != 0)
+      coord = arith::RemUIOp::create(
+          b, loc, coord, arith::ConstantIndexOp::create(b, loc, size));
+    coords.push_back(coord);
+  }
+  return coords;
+}
+
 /// Whether `op` is an integer division, whose zero divisors are data faults.
 bool graph_to_tile::isIntegerDivision(Operation *op) {
   return isa<graph::DivOp>(op) &&

@@ -10,7 +10,8 @@
 //     (transpose, slice, split, concat, trilu);
 //   - DataIndexed.cpp: gathers and scatters, whose indices come from data;
 //   - RowReductions.cpp: reductions, softmax, layernorm and rmsnorm;
-//   - Matmul.cpp: matrix products.
+//   - Matmul.cpp: matrix products;
+//   - Attention.cpp: attention groups, one flash attention kernel each.
 //
 //===----------------------------------------------------------------------===//
 
@@ -229,6 +230,13 @@ protected:
   KernelEmitter &emitter;
 };
 
+/// The coordinates of `linear`, a scalar linear index into a row-major
+/// `shape` (a program's batch, say): one scalar per dimension.
+llvm::SmallVector<mlir::Value> delinearizeScalar(mlir::OpBuilder &b,
+                                                 mlir::Location loc,
+                                                 mlir::Value linear,
+                                                 llvm::ArrayRef<int64_t> shape);
+
 /// Whether `op` is an integer division, whose zero divisors are data faults.
 bool isIntegerDivision(mlir::Operation *op);
 
@@ -251,6 +259,9 @@ void populateRowReductionPatterns(const mlir::TypeConverter &converter,
 void populateMatmulPatterns(const mlir::TypeConverter &converter,
                             mlir::RewritePatternSet &patterns,
                             KernelEmitter &emitter);
+void populateAttentionPatterns(const mlir::TypeConverter &converter,
+                               mlir::RewritePatternSet &patterns,
+                               KernelEmitter &emitter);
 
 /// After the conversion: gives `main` one buffer argument per result of
 /// `originalType` (marked `meld.output`) in place of its results, so that the

@@ -99,19 +99,8 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
   };
   Value n0 = scaled(pid(0), bn), m0 = scaled(pid(1), bm), batch = pid(2);
   // This program's coordinates in the batch dimensions.
-  SmallVector<Value> batchCoords;
-  Shape batchStrides = computeStrides(p.batchShape);
-  for (auto [d, size] : llvm::enumerate(p.batchShape)) {
-    Value coord = batch;
-    if (batchStrides[d] != 1)
-      coord = arith::DivUIOp::create(
-          b, loc, batch,
-          arith::ConstantIndexOp::create(b, loc, batchStrides[d]));
-    if (d != 0)
-      coord = arith::RemUIOp::create(
-          b, loc, coord, arith::ConstantIndexOp::create(b, loc, size));
-    batchCoords.push_back(coord);
-  }
+  SmallVector<Value> batchCoords =
+      delinearizeScalar(b, loc, batch, p.batchShape);
   auto splatAll = [](const TileBuilder &t, ArrayRef<Value> scalars) {
     return llvm::map_to_vector(scalars, [&](Value s) { return t.splat(s); });
   };

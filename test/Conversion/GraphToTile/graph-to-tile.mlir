@@ -319,3 +319,42 @@ func.func @main(%qkv: tensor<2x7x24xf32> {meld.name = "qkv"}) -> (tensor<2x7x3x7
   }
   return %0 : tensor<2x7x3x7xf32>
 }
+
+// -----
+
+// An attention is one flash attention kernel: one program per block of 16
+// query rows and batch; the query block read once; a loop over blocks of 32
+// keys carrying the row maximum, the row sum and the output block: the
+// scores (a tile.dot with the K^T block), the mask dropping scores, keys past
+// the end at -inf, the new maximum, the exponentials, the rescaled sum, the
+// V block and a second tile.dot into the rescaled output; after the loop the
+// output divided by the row sums, stored once. The scores are never stored.
+// CHECK-LABEL: func.func @main(
+// CHECK:         tile.launch @attention(
+// CHECK-NOT:     tile.launch
+// CHECK:       tile.kernel @attention(%[[Q:[^:]+]]: memref<144xf32>, %[[K:[^:]+]]: memref<640xf32>, %[[V:[^:]+]]: memref<480xf32>, %[[M:[^:]+]]: memref<360xi1>, %[[O:[^:]+]]: memref<108xf32>) attributes {grid = array<i64: 1, 2>}
+// CHECK:         %[[QT:.+]] = tile.load %[[Q]]{{.+}} -> tensor<16x8xf32>
+// CHECK:         %[[LOOP:.+]]:3 = scf.for %[[N0:.+]] = %{{.+}} to %c40 step %c32 iter_args(%[[MAX:.+]] = %{{.+}}, %[[SUM:.+]] = %{{.+}}, %[[ACC:.+]] = %{{.+}}) -> (tensor<16xf32>, tensor<16xf32>, tensor<16x8xf32>)
+// CHECK:           %[[KT:.+]] = tile.load %[[K]]{{.+}} -> tensor<8x32xf32>
+// CHECK:           %[[S:.+]] = tile.dot %[[QT]], %[[KT]]
+// CHECK:           %[[SCALED:.+]] = arith.mulf %[[S]]
+// CHECK:           %[[MASK:.+]] = tile.load %[[M]]{{.+}} -> tensor<16x32xi1>
+// CHECK:           %[[DROPPED:.+]] = arith.select %[[MASK]], %{{.+}}, %[[SCALED]]
+// CHECK:           %[[INSIDE:.+]] = arith.select %{{.+}}, %[[DROPPED]], %{{.+}}
+// CHECK:           %[[ROWMAX:.+]] = tile.reduce <max>, %[[INSIDE]] {dim = 1 : i64}
+// CHECK:           %[[NEWMAX:.+]] = arith.maximumf %[[MAX]], %[[ROWMAX]]
+// CHECK:           %[[P:.+]] = math.exp
+// CHECK:           %[[ALPHA:.+]] = math.exp
+// CHECK:           tile.reduce <sum>, %[[P]] {dim = 1 : i64}
+// CHECK:           %[[VT:.+]] = tile.load %[[V]]{{.+}} -> tensor<32x8xf32>
+// CHECK:           %[[RESCALED:.+]] = arith.mulf %[[ACC]]
+// CHECK:           %[[NEXT:.+]] = tile.dot %[[P]], %[[VT]], %[[RESCALED]]
+// CHECK:           scf.yield %[[NEWMAX]], %{{.+}}, %[[NEXT]]
+// CHECK:         %[[L:.+]] = tile.broadcast %[[LOOP]]#1
+// CHECK:         %[[OUT:.+]] = arith.divf %[[LOOP]]#2, %[[L]]
+// CHECK:         tile.store %[[OUT]], %[[O]]
+// CHECK-NOT:     tile.store
+func.func @main(%q: tensor<2x9x8xf32> {meld.name = "q"}, %k: tensor<2x40x8xf32> {meld.name = "k"}, %v: tensor<2x40x6xf32> {meld.name = "v"}, %m: tensor<9x40xi1> {meld.name = "m"}) -> (tensor<2x9x6xf32> {meld.name = "o"}) {
+  %0 = graph.attention %q, %k, %v, %m {mask_kind = #graph.mask<drop>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<2x9x8xf32>, tensor<2x40x8xf32>, tensor<2x40x6xf32>, tensor<9x40xi1>) -> tensor<2x9x6xf32>
+  return %0 : tensor<2x9x6xf32>
+}

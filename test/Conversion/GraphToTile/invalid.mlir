@@ -31,3 +31,11 @@ func.func @main(%x: tensor<4xi64> {meld.name = "x"}) -> (tensor<4xi64> {meld.nam
   %0 = graph.div %x, %d : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi64>
   return %0 : tensor<4xi64>
 }
+
+// -----
+
+func.func @main(%q: tensor<9x300xf32> {meld.name = "q"}, %k: tensor<11x300xf32> {meld.name = "k"}, %v: tensor<11x6xf32> {meld.name = "v"}) -> (tensor<9x6xf32> {meld.name = "o"}) {
+  // expected-error @below {{'graph.attention' op head dimension 300 exceeds 256, the most one attention kernel holds}}
+  %0 = graph.attention %q, %k, %v {mask_kind = #graph.mask<none>, scale = 1.0 : f64} : (tensor<9x300xf32>, tensor<11x300xf32>, tensor<11x6xf32>) -> tensor<9x6xf32>
+  return %0 : tensor<9x6xf32>
+}

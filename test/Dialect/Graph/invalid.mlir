@@ -878,3 +878,123 @@ func.func @fusion_group_stored_shapes(%x: tensor<4x6xf32>) {
   }
   return
 }
+
+// -----
+
+func.func @attention_rank(%q: tensor<2x9x8xf32>, %k: tensor<11x8xf32>, %v: tensor<11x6xf32>) {
+  // expected-error @below {{'graph.attention' op query, key, value and result must have one rank, 2 or more}}
+  %0 = graph.attention %q, %k, %v {mask_kind = #graph.mask<none>, scale = 1.0 : f64} : (tensor<2x9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<2x9x6xf32>
+  return
+}
+
+// -----
+
+func.func @attention_shapes(%q: tensor<9x8xf32>, %k: tensor<11x7xf32>, %v: tensor<11x6xf32>) {
+  // expected-error @below {{'graph.attention' op expects query [..., Lq, D], key [..., Lk, D], value [..., Lk, Dv] and result [..., Lq, Dv]}}
+  %0 = graph.attention %q, %k, %v {mask_kind = #graph.mask<none>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x7xf32>, tensor<11x6xf32>) -> tensor<9x6xf32>
+  return
+}
+
+// -----
+
+func.func @attention_batch(%q: tensor<2x9x8xf32>, %k: tensor<3x11x8xf32>, %v: tensor<1x11x6xf32>) {
+  // expected-error @below {{'graph.attention' op the batch dimensions of query, key and value must broadcast to the result's}}
+  %0 = graph.attention %q, %k, %v {mask_kind = #graph.mask<none>, scale = 1.0 : f64} : (tensor<2x9x8xf32>, tensor<3x11x8xf32>, tensor<1x11x6xf32>) -> tensor<2x9x6xf32>
+  return
+}
+
+// -----
+
+func.func @attention_mask_kind(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %v: tensor<11x6xf32>) {
+  // expected-error @below {{'graph.attention' op has a mask exactly when its mask kind is not 'none'}}
+  %0 = graph.attention %q, %k, %v {mask_kind = #graph.mask<keep>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32>
+  return
+}
+
+// -----
+
+func.func @attention_keep_float(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %v: tensor<11x6xf32>, %m: tensor<9x11xf32>) {
+  // expected-error @below {{'graph.attention' op a keep or drop mask must be boolean (i1)}}
+  %0 = graph.attention %q, %k, %v, %m {mask_kind = #graph.mask<drop>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>, tensor<9x11xf32>) -> tensor<9x6xf32>
+  return
+}
+
+// -----
+
+func.func @attention_add_bool(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %v: tensor<11x6xf32>, %m: tensor<9x11xi1>) {
+  // expected-error @below {{'graph.attention' op an added mask must have the scores' element type}}
+  %0 = graph.attention %q, %k, %v, %m {mask_kind = #graph.mask<add>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>, tensor<9x11xi1>) -> tensor<9x6xf32>
+  return
+}
+
+// -----
+
+func.func @attention_mask_shape(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %v: tensor<11x6xf32>, %m: tensor<9x9xi1>) {
+  // expected-error @below {{'graph.attention' op the mask must broadcast to the scores [..., Lq, Lk]}}
+  %0 = graph.attention %q, %k, %v, %m {mask_kind = #graph.mask<keep>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>, tensor<9x9xi1>) -> tensor<9x6xf32>
+  return
+}
+
+// -----
+
+func.func @attention_group_without_attention(%x: tensor<2x2xf32>) {
+  // expected-error @below {{'graph.fusion_group' op attention group holds no 'graph.attention'}}
+  %0 = graph.fusion_group attention (%x) : (tensor<2x2xf32>) -> tensor<2x2xf32> {
+  ^bb0(%a: tensor<2x2xf32>):
+    %t = graph.transpose %a {permutation = array<i64: 1, 0>} : (tensor<2x2xf32>) -> tensor<2x2xf32>
+    graph.yield %t : tensor<2x2xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @attention_group_epilogue(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %v: tensor<11x6xf32>) {
+  // expected-error @below {{'graph.fusion_group' op attention group holds 'graph.exp', which is not a view of an input or a result, or its one attention}}
+  %0 = graph.fusion_group attention (%q, %k, %v) : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32> {
+  ^bb0(%a: tensor<9x8xf32>, %b: tensor<11x8xf32>, %c: tensor<11x6xf32>):
+    %o = graph.attention %a, %b, %c {mask_kind = #graph.mask<none>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32>
+    %e = graph.exp %o : tensor<9x6xf32>
+    graph.yield %e : tensor<9x6xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @attention_group_prologue(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %v: tensor<11x6xf32>) {
+  // expected-error @below {{'graph.fusion_group' op attention group holds 'graph.neg', which is not a view of an input or a result, or its one attention}}
+  %0 = graph.fusion_group attention (%q, %k, %v) : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32> {
+  ^bb0(%a: tensor<9x8xf32>, %b: tensor<11x8xf32>, %c: tensor<11x6xf32>):
+    %n = graph.neg %a : tensor<9x8xf32>
+    %o = graph.attention %n, %b, %c {mask_kind = #graph.mask<none>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32>
+    graph.yield %o : tensor<9x6xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @attention_group_constant_mask(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %v: tensor<11x6xf32>) {
+  // expected-error @below {{'graph.fusion_group' op attention group's attention must read arguments of the region or views of them}}
+  %0 = graph.fusion_group attention (%q, %k, %v) : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32> {
+  ^bb0(%a: tensor<9x8xf32>, %b: tensor<11x8xf32>, %c: tensor<11x6xf32>):
+    %m = graph.constant dense<true> : tensor<9x11xi1>
+    %o = graph.attention %a, %b, %c, %m {mask_kind = #graph.mask<keep>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>, tensor<9x11xi1>) -> tensor<9x6xf32>
+    graph.yield %o : tensor<9x6xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @attention_group_shape(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %v: tensor<11x6xf32>) {
+  // expected-error @below {{'graph.fusion_group' op attention group results must have the attention's shape (before their reshapes and transposes)}}
+  %0 = graph.fusion_group attention (%q, %k, %v) : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<8x9xf32> {
+  ^bb0(%a: tensor<9x8xf32>, %b: tensor<11x8xf32>, %c: tensor<11x6xf32>):
+    %o = graph.attention %a, %b, %c {mask_kind = #graph.mask<none>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32>
+    %t = graph.transpose %a {permutation = array<i64: 1, 0>} : (tensor<9x8xf32>) -> tensor<8x9xf32>
+    graph.yield %t : tensor<8x9xf32>
+  }
+  return
+}

@@ -384,3 +384,14 @@ func.func @fusion_group_views(%qkv: tensor<2x7x24xf32>) -> tensor<2x7x3x7xf32> {
   }
   return %0 : tensor<2x7x3x7xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @attention
+// CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {mask_kind = #graph.mask<keep>, masked_score = -1.000000e+04 : f64, scale = 1.250000e-01 : f64} : (tensor<2x4x9x8xf32>, tensor<2x1x11x8xf32>, tensor<2x1x11x6xf32>, tensor<9x11xi1>) -> tensor<2x4x9x6xf32>
+// CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}} {mask_kind = #graph.mask<none>, scale = 1.000000e+00 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32>
+func.func @attention(%q: tensor<2x4x9x8xf32>, %k: tensor<2x1x11x8xf32>, %v: tensor<2x1x11x6xf32>, %m: tensor<9x11xi1>, %q2: tensor<9x8xf32>, %k2: tensor<11x8xf32>, %v2: tensor<11x6xf32>) -> (tensor<2x4x9x6xf32>, tensor<9x6xf32>) {
+  %0 = graph.attention %q, %k, %v, %m {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.125 : f64} : (tensor<2x4x9x8xf32>, tensor<2x1x11x8xf32>, tensor<2x1x11x6xf32>, tensor<9x11xi1>) -> tensor<2x4x9x6xf32>
+  %1 = graph.attention %q2, %k2, %v2 {mask_kind = #graph.mask<none>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32>
+  return %0, %1 : tensor<2x4x9x6xf32>, tensor<9x6xf32>
+}

@@ -335,3 +335,32 @@ func.func @views_that_stay(%x: tensor<4x5xf32>, %y: tensor<5x6xf32>, %w: tensor<
   %o = graph.matmul %k, %w : (tensor<4x6xf32>, tensor<6x3xf32>) -> tensor<4x3xf32>
   return %o, %m : tensor<4x3xf32>, tensor<4x6xf32>
 }
+
+// -----
+
+// An attention is one group: it reads Q, K and V from the fused projection
+// through the split and head views, and stores its result with the heads
+// transposed back to rows. The splat mask is read as an input, not copied
+// in: the attention reads buffers.
+// CHECK-LABEL: func.func @attention_views
+// CHECK:         %[[M:.+]] = graph.constant dense<true>
+// CHECK:         %[[G:.+]] = graph.fusion_group attention (%{{.+}}, %[[M]]) : (tensor<2x7x24xf32>, tensor<7x7xi1>) -> tensor<2x7x2x4xf32> {
+// CHECK:           graph.split
+// CHECK:           %[[O:.+]] = graph.attention
+// CHECK:           %[[T:.+]] = graph.transpose %[[O]] {permutation = array<i64: 0, 2, 1, 3>}
+// CHECK:           graph.yield %[[T]]
+// CHECK:         graph.reshape %[[G]] : tensor<2x7x2x4xf32> to tensor<2x7x8xf32>
+func.func @attention_views(%qkv: tensor<2x7x24xf32>) -> tensor<2x7x8xf32> {
+  %m = graph.constant dense<true> : tensor<7x7xi1>
+  %s:3 = graph.split %qkv {axis = 2 : i64, sizes = array<i64: 8, 8, 8>} : (tensor<2x7x24xf32>) -> (tensor<2x7x8xf32>, tensor<2x7x8xf32>, tensor<2x7x8xf32>)
+  %q = graph.reshape %s#0 : tensor<2x7x8xf32> to tensor<2x7x2x4xf32>
+  %qt = graph.transpose %q {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x7x2x4xf32>) -> tensor<2x2x7x4xf32>
+  %k = graph.reshape %s#1 : tensor<2x7x8xf32> to tensor<2x7x2x4xf32>
+  %kt = graph.transpose %k {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x7x2x4xf32>) -> tensor<2x2x7x4xf32>
+  %v = graph.reshape %s#2 : tensor<2x7x8xf32> to tensor<2x7x2x4xf32>
+  %vt = graph.transpose %v {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x7x2x4xf32>) -> tensor<2x2x7x4xf32>
+  %o = graph.attention %qt, %kt, %vt, %m {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>, tensor<7x7xi1>) -> tensor<2x2x7x4xf32>
+  %t = graph.transpose %o {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x2x7x4xf32>) -> tensor<2x7x2x4xf32>
+  %r = graph.reshape %t : tensor<2x7x2x4xf32> to tensor<2x7x8xf32>
+  return %r : tensor<2x7x8xf32>
+}

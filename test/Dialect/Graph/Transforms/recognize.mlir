@@ -755,3 +755,97 @@ func.func @softmax_exp_used_outside(%x: tensor<3x9xf32>) -> (tensor<3x9xf32>, te
   %2 = graph.div %0, %1 : (tensor<3x9xf32>, tensor<3x1xf32>) -> tensor<3x9xf32>
   return %2, %0 : tensor<3x9xf32>, tensor<3x9xf32>
 }
+
+// -----
+
+// GPT-2's attention: the scores divided by sqrt(D), a causal boolean mask
+// keeping scores (the rest become the lowest float), softmax over the keys,
+// the product with V. K^T is transposed back to K.
+// CHECK-LABEL: func.func @attention_keep
+// CHECK-SAME:    (%[[Q:.+]]: tensor<2x5x41x24xf32>, %[[KT:.+]]: tensor<2x5x24x41xf32>, %[[V:.+]]: tensor<2x5x41x24xf32>, %[[M:.+]]: tensor<1x1x41x41xi1>)
+// CHECK-NOT:     graph.softmax
+// CHECK:         %[[K:.+]] = graph.transpose %[[KT]] {permutation = array<i64: 0, 1, 3, 2>}
+// CHECK:         %[[O:.+]] = graph.attention %[[Q]], %[[K]], %[[V]], %[[M]] {mask_kind = #graph.mask<keep>, masked_score = -3.4028234663852886E+38 : f64, scale = 2.000000e-01 : f64}
+// CHECK:         return %[[O]]
+// LOC-LABEL: func.func @attention_keep
+// LOC: graph.attention {{.*}} loc(#[[FUSED:.+]])
+// LOC: #[[FUSED]] = loc(fused[#{{.+}}, #{{.+}}, #{{.+}}, #{{.+}}, #{{.+}}])
+func.func @attention_keep(%q: tensor<2x5x41x24xf32>, %kt: tensor<2x5x24x41xf32>, %v: tensor<2x5x41x24xf32>, %m: tensor<1x1x41x41xi1>) -> tensor<2x5x41x24xf32> {
+  %c = graph.constant dense<5.0> : tensor<f32>
+  %low = graph.constant dense<-3.40282347E+38> : tensor<f32>
+  %0 = graph.matmul %q, %kt : (tensor<2x5x41x24xf32>, tensor<2x5x24x41xf32>) -> tensor<2x5x41x41xf32> loc("qk")
+  %1 = graph.div %0, %c : (tensor<2x5x41x41xf32>, tensor<f32>) -> tensor<2x5x41x41xf32> loc("scale")
+  %2 = graph.where %m, %1, %low : (tensor<1x1x41x41xi1>, tensor<2x5x41x41xf32>, tensor<f32>) -> tensor<2x5x41x41xf32> loc("mask")
+  %3 = graph.softmax %2 {axis = 3 : i64} : tensor<2x5x41x41xf32> loc("softmax")
+  %4 = graph.matmul %3, %v : (tensor<2x5x41x41xf32>, tensor<2x5x41x24xf32>) -> tensor<2x5x41x24xf32> loc("pv")
+  return %4 : tensor<2x5x41x24xf32>
+}
+
+// -----
+
+// Llama's: the mask is true where a score goes (where(mask, min, scores)).
+// BERT's: a padding mask added after the scale. No scale at all: 1.
+// CHECK-LABEL: func.func @attention_drop_add_unscaled
+// CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {mask_kind = #graph.mask<drop>, masked_score = -1.000000e+04 : f64, scale = 5.000000e-01 : f64}
+// CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {mask_kind = #graph.mask<add>, scale = 2.500000e-01 : f64}
+// CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}} {mask_kind = #graph.mask<none>, scale = 1.000000e+00 : f64}
+// CHECK-NOT:     graph.softmax
+func.func @attention_drop_add_unscaled(%q: tensor<1x6x9x8xf32>, %kt: tensor<1x6x8x9xf32>, %v: tensor<1x6x9x4xf32>, %m: tensor<9x9xi1>, %pad: tensor<1x1x1x9xf32>) -> (tensor<1x6x9x4xf32>, tensor<1x6x9x4xf32>, tensor<1x6x9x4xf32>) {
+  %half = graph.constant dense<0.5> : tensor<f32>
+  %four = graph.constant dense<4.0> : tensor<f32>
+  %low = graph.constant dense<-10000.0> : tensor<f32>
+  %0 = graph.matmul %q, %kt : (tensor<1x6x9x8xf32>, tensor<1x6x8x9xf32>) -> tensor<1x6x9x9xf32>
+  %1 = graph.mul %half, %0 : (tensor<f32>, tensor<1x6x9x9xf32>) -> tensor<1x6x9x9xf32>
+  %2 = graph.where %m, %low, %1 : (tensor<9x9xi1>, tensor<f32>, tensor<1x6x9x9xf32>) -> tensor<1x6x9x9xf32>
+  %3 = graph.softmax %2 {axis = 3 : i64} : tensor<1x6x9x9xf32>
+  %4 = graph.matmul %3, %v : (tensor<1x6x9x9xf32>, tensor<1x6x9x4xf32>) -> tensor<1x6x9x4xf32>
+  %10 = graph.matmul %q, %kt : (tensor<1x6x9x8xf32>, tensor<1x6x8x9xf32>) -> tensor<1x6x9x9xf32>
+  %11 = graph.div %10, %four : (tensor<1x6x9x9xf32>, tensor<f32>) -> tensor<1x6x9x9xf32>
+  %12 = graph.add %pad, %11 : (tensor<1x1x1x9xf32>, tensor<1x6x9x9xf32>) -> tensor<1x6x9x9xf32>
+  %13 = graph.softmax %12 {axis = 3 : i64} : tensor<1x6x9x9xf32>
+  %14 = graph.matmul %13, %v : (tensor<1x6x9x9xf32>, tensor<1x6x9x4xf32>) -> tensor<1x6x9x4xf32>
+  %20 = graph.matmul %q, %kt : (tensor<1x6x9x8xf32>, tensor<1x6x8x9xf32>) -> tensor<1x6x9x9xf32>
+  %21 = graph.softmax %20 {axis = 3 : i64} : tensor<1x6x9x9xf32>
+  %22 = graph.matmul %21, %v : (tensor<1x6x9x9xf32>, tensor<1x6x9x4xf32>) -> tensor<1x6x9x4xf32>
+  return %4, %14, %22 : tensor<1x6x9x4xf32>, tensor<1x6x9x4xf32>, tensor<1x6x9x4xf32>
+}
+
+// -----
+
+// Not attention: the probabilities are also returned (the scores must be
+// written); the softmax is over the queries; the scale is not a constant;
+// the mask replaces scores by a tensor rather than one score.
+// CHECK-LABEL: func.func @attention_negatives
+// CHECK-NOT:     graph.attention
+// CHECK-COUNT-4: graph.softmax
+// CHECK-NOT:     graph.attention
+func.func @attention_negatives(%q: tensor<6x9x8xf32>, %kt: tensor<6x8x9xf32>, %v: tensor<6x9x4xf32>, %s: tensor<f32>, %m: tensor<9x9xi1>, %r: tensor<6x9x9xf32>) -> (tensor<6x9x4xf32>, tensor<6x9x9xf32>, tensor<6x9x4xf32>, tensor<6x9x4xf32>, tensor<6x9x4xf32>) {
+  %0 = graph.matmul %q, %kt : (tensor<6x9x8xf32>, tensor<6x8x9xf32>) -> tensor<6x9x9xf32>
+  %1 = graph.softmax %0 {axis = 2 : i64} : tensor<6x9x9xf32>
+  %2 = graph.matmul %1, %v : (tensor<6x9x9xf32>, tensor<6x9x4xf32>) -> tensor<6x9x4xf32>
+  %10 = graph.matmul %q, %kt : (tensor<6x9x8xf32>, tensor<6x8x9xf32>) -> tensor<6x9x9xf32>
+  %11 = graph.softmax %10 {axis = 1 : i64} : tensor<6x9x9xf32>
+  %12 = graph.matmul %11, %v : (tensor<6x9x9xf32>, tensor<6x9x4xf32>) -> tensor<6x9x4xf32>
+  %20 = graph.matmul %q, %kt : (tensor<6x9x8xf32>, tensor<6x8x9xf32>) -> tensor<6x9x9xf32>
+  %21 = graph.mul %20, %s : (tensor<6x9x9xf32>, tensor<f32>) -> tensor<6x9x9xf32>
+  %22 = graph.softmax %21 {axis = 2 : i64} : tensor<6x9x9xf32>
+  %23 = graph.matmul %22, %v : (tensor<6x9x9xf32>, tensor<6x9x4xf32>) -> tensor<6x9x4xf32>
+  %30 = graph.matmul %q, %kt : (tensor<6x9x8xf32>, tensor<6x8x9xf32>) -> tensor<6x9x9xf32>
+  %31 = graph.where %m, %30, %r : (tensor<9x9xi1>, tensor<6x9x9xf32>, tensor<6x9x9xf32>) -> tensor<6x9x9xf32>
+  %32 = graph.softmax %31 {axis = 2 : i64} : tensor<6x9x9xf32>
+  %33 = graph.matmul %32, %v : (tensor<6x9x9xf32>, tensor<6x9x4xf32>) -> tensor<6x9x4xf32>
+  return %2, %1, %12, %23, %33 : tensor<6x9x4xf32>, tensor<6x9x9xf32>, tensor<6x9x4xf32>, tensor<6x9x4xf32>, tensor<6x9x4xf32>
+}
+
+// -----
+
+// Not attention: a head dimension of 300 does not fit one kernel.
+// CHECK-LABEL: func.func @attention_head_too_large
+// CHECK-NOT:     graph.attention
+// CHECK:         graph.softmax
+func.func @attention_head_too_large(%q: tensor<2x9x300xf32>, %kt: tensor<2x300x9xf32>, %v: tensor<2x9x4xf32>) -> tensor<2x9x4xf32> {
+  %0 = graph.matmul %q, %kt : (tensor<2x9x300xf32>, tensor<2x300x9xf32>) -> tensor<2x9x9xf32>
+  %1 = graph.softmax %0 {axis = 2 : i64} : tensor<2x9x9xf32>
+  %2 = graph.matmul %1, %v : (tensor<2x9x9xf32>, tensor<2x9x4xf32>) -> tensor<2x9x4xf32>
+  return %2 : tensor<2x9x4xf32>
+}

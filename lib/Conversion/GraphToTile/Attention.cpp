@@ -1,0 +1,244 @@
+//===- Attention.cpp - Flash attention
+//-------------------------------------===//
+//
+// An attention group is one kernel: one program per block of query rows (of
+// one batch and head), a loop over blocks of keys computing the scores with
+// `tile.dot`, scaling and masking them, and folding them into a running
+// softmax (the row maximum, the sum of exponentials, and the weighted sum of
+// the values, rescaled whenever the maximum grows), as FlashAttention does.
+// The scores never reach device memory. Q, K, V and the mask are read through
+// their views, so a fused QKV projection, head transposes and repeated K/V
+// heads cost nothing; the result is stored through its views.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelEmitter.h"
+
+#include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace meld;
+using namespace meld::graph_to_tile;
+
+namespace {
+
+/// The layout of `value`, an operand of the group's attention, in the buffer
+/// of the argument it views (whose number goes to `argNumber`), over
+/// `shape`: its own, broadcast.
+graph::ViewLayout operandLayout(graph::FusionGroupOp group, Value value,
+                                ArrayRef<int64_t> shape, unsigned &argNumber) {
+  Value root;
+  graph::ViewLayout layout = graph::traceView(
+      value, root, [&](Operation *op) { return group.isInputView(op); });
+  argNumber = cast<BlockArgument>(root).getArgNumber();
+  return layout.broadcast(shape);
+}
+
+struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
+  using LoweringPattern::LoweringPattern;
+
+  LogicalResult
+  matchAndRewrite(graph::FusionGroupOp group, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (group.getKind() != graph::FusionKind::attention)
+      return failure();
+    auto op = *group.getBodyBlock().getOps<graph::AttentionOp>().begin();
+    Location loc = group.getLoc();
+    ArrayRef<int64_t> out = op.getType().getShape();
+    size_t rank = out.size();
+    Shape batchShape(out.drop_back(2));
+    int64_t lq = out[rank - 2], dv = out[rank - 1];
+    auto keyShape = cast<RankedTensorType>(op.getKey().getType()).getShape();
+    int64_t lk = keyShape[rank - 2], d = keyShape[rank - 1];
+    auto withTail = [&](int64_t a, int64_t b) {
+      Shape shape(batchShape);
+      shape.append({a, b});
+      return shape;
+    };
+    unsigned qArg, kArg, vArg, maskArg = 0;
+    graph::ViewLayout q =
+        operandLayout(group, op.getQuery(), withTail(lq, d), qArg);
+    graph::ViewLayout k =
+        operandLayout(group, op.getKey(), withTail(lk, d), kArg);
+    graph::ViewLayout v =
+        operandLayout(group, op.getValue(), withTail(lk, dv), vArg);
+    std::optional<graph::ViewLayout> mask;
+    if (op.getMask())
+      mask = operandLayout(group, op.getMask(), withTail(lq, lk), maskArg);
+
+    KernelEmitter::GroupBuffers buffers =
+        emitter.allocGroupBuffers(rewriter, group, adaptor.getInputs());
+    int64_t batches = computeProduct(batchShape);
+    if (batches == 0 || lq == 0 || dv == 0) {
+      rewriter.replaceOp(group, buffers.outputs);
+      return success();
+    }
+    const ConvertGraphToTileOptions &options = emitter.getOptions();
+    int64_t bm = std::min<int64_t>(options.matmulTileM, llvm::PowerOf2Ceil(lq));
+    int64_t bn = std::min<int64_t>(
+        options.matmulTileN, llvm::PowerOf2Ceil(std::max<int64_t>(lk, 1)));
+    int64_t bd = llvm::PowerOf2Ceil(std::max<int64_t>(d, 1));
+    int64_t bdv = llvm::PowerOf2Ceil(dv);
+    SmallVector<Value> kernelBuffers(buffers.inputs);
+    llvm::append_range(kernelBuffers, buffers.outputs);
+    OpBuilder b = emitter.createKernel(
+        rewriter, loc, "attention", kernelBuffers, {ceilDiv(lq, bm), batches});
+    ArrayRef<BlockArgument> args = b.getBlock()->getArguments();
+    Type element = op.getType().getElementType();
+    Type f32 = b.getF32Type();
+
+    // This program's batch coordinates and first query row.
+    Value batch = tile::ProgramIdOp::create(b, loc, b.getIndexType(),
+                                            b.getI64IntegerAttr(1));
+    SmallVector<Value> batchCoords =
+        delinearizeScalar(b, loc, batch, batchShape);
+    Value pid = tile::ProgramIdOp::create(b, loc, b.getIndexType(),
+                                          b.getI64IntegerAttr(0));
+    Value m0 = arith::MulIOp::create(
+        b, loc, pid, arith::ConstantIndexOp::create(b, loc, bm));
+    // Coordinates of a [rows, cols] tile: the batch's, then `r` and `c`.
+    auto coordsOf = [&](const TileBuilder &t, Value r, Value c) {
+      SmallVector<Value> coords =
+          llvm::map_to_vector(batchCoords, [&](Value s) { return t.splat(s); });
+      coords.append({r, c});
+      return coords;
+    };
+    auto toF32 = [&](const TileBuilder &t, Value x) -> Value {
+      if (element == f32)
+        return x;
+      return arith::ExtFOp::create(t.b, t.loc, t.tileType(f32), x);
+    };
+
+    // A block of operand `arg` (read through `layout`) at coordinates
+    // `first` and `second` of its last two dimensions, zero past their
+    // sizes, in f32.
+    auto loadBlock = [&](const TileBuilder &t, unsigned arg,
+                         const graph::ViewLayout &layout, Value first,
+                         int64_t firstSize, Value second, int64_t secondSize) {
+      Value inside =
+          t.both(t.lessThan(first, firstSize), t.lessThan(second, secondSize));
+      return toF32(t, t.load(args[arg],
+                             t.viewOffset(layout, coordsOf(t, first, second)),
+                             inside));
+    };
+
+    // The query block, read once: [bm, bd].
+    TileBuilder qT{b, loc, {bm, bd}};
+    Value qTile = loadBlock(qT, qArg, q, qT.add(qT.iota(0), qT.splat(m0)), lq,
+                            qT.iota(1), d);
+
+    TileBuilder sT{b, loc, {bm, bn}}, oT{b, loc, {bm, bdv}}, rT{b, loc, {bm}};
+    Value negInf = rT.floatConst(f32, -std::numeric_limits<double>::infinity());
+    Value zeroRows = rT.floatConst(f32, 0.0);
+    Value acc0 = oT.floatConst(f32, 0.0);
+    auto reduceRows = [&](const TileBuilder &t, tile::ReduceKind kind,
+                          Value x) -> Value {
+      return tile::ReduceOp::create(
+          t.b, t.loc, RankedTensorType::get({bm}, f32),
+          tile::ReduceKindAttr::get(t.b.getContext(), kind), x,
+          t.b.getI64IntegerAttr(1));
+    };
+    auto perRow = [&](const TileBuilder &t, Value rows) -> Value {
+      return tile::BroadcastOp::create(t.b, t.loc, t.tileType(f32), rows,
+                                       t.b.getDenseI64ArrayAttr({1}));
+    };
+    int64_t keyEnd = std::max<int64_t>(lk, 1);
+    auto loop = scf::ForOp::create(
+        b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+        arith::ConstantIndexOp::create(b, loc, keyEnd),
+        arith::ConstantIndexOp::create(b, loc, bn),
+        ValueRange{negInf, zeroRows, acc0},
+        [&](OpBuilder &nb, Location l, Value n0, ValueRange carried) {
+          TileBuilder kt{nb, l, {bd, bn}}, s{nb, l, {bm, bn}},
+              vt{nb, l, {bn, bdv}}, o{nb, l, {bm, bdv}}, r{nb, l, {bm}};
+          // K^T block [bd, bn]: element (dd, j) is key n0 + j, dim dd.
+          Value kTile = loadBlock(kt, kArg, k, kt.add(kt.iota(1), kt.splat(n0)),
+                                  lk, kt.iota(0), d);
+          Value scores = tile::DotOp::create(nb, l, s.tileType(f32), qTile,
+                                             kTile, s.floatConst(f32, 0.0));
+          scores = arith::MulFOp::create(
+              nb, l, scores,
+              s.floatConst(f32, op.getScale().convertToDouble()));
+          Value sRows = s.add(s.iota(0), s.splat(m0));
+          Value sKeys = s.add(s.iota(1), s.splat(n0));
+          Value inside = s.both(s.lessThan(sRows, lq), s.lessThan(sKeys, lk));
+          if (mask) {
+            Value m =
+                s.load(args[maskArg],
+                       s.viewOffset(*mask, coordsOf(s, sRows, sKeys)), inside);
+            switch (op.getMaskKind()) {
+            case graph::AttentionMask::add:
+              scores = arith::AddFOp::create(nb, l, scores, toF32(s, m));
+              break;
+            case graph::AttentionMask::keep:
+            case graph::AttentionMask::drop: {
+              Value masked =
+                  s.floatConst(f32, op.getMaskedScore().convertToDouble());
+              bool keep = op.getMaskKind() == graph::AttentionMask::keep;
+              scores = arith::SelectOp::create(nb, l, m, keep ? scores : masked,
+                                               keep ? masked : scores);
+              break;
+            }
+            case graph::AttentionMask::none:
+              break;
+            }
+          }
+          // Keys past the end take no part: -inf, weight 0.
+          scores = arith::SelectOp::create(
+              nb, l, s.lessThan(sKeys, lk), scores,
+              s.floatConst(f32, -std::numeric_limits<double>::infinity()));
+          // The running maximum; where it is still -inf (every key so far
+          // masked with -inf) exponents are taken from 0, so no -inf - -inf.
+          Value mOld = carried[0];
+          Value mNew = arith::MaximumFOp::create(
+              nb, l, mOld, reduceRows(s, tile::ReduceKind::max, scores));
+          Value isInf = arith::CmpFOp::create(
+              nb, l, arith::CmpFPredicate::OEQ, mNew,
+              r.floatConst(f32, -std::numeric_limits<double>::infinity()));
+          Value mSafe = arith::SelectOp::create(nb, l, isInf,
+                                                r.floatConst(f32, 0.0), mNew);
+          Value p = math::ExpOp::create(
+              nb, l, arith::SubFOp::create(nb, l, scores, perRow(s, mSafe)));
+          Value alpha = math::ExpOp::create(
+              nb, l, arith::SubFOp::create(nb, l, mOld, mSafe));
+          Value lNew = arith::AddFOp::create(
+              nb, l, arith::MulFOp::create(nb, l, carried[1], alpha),
+              reduceRows(s, tile::ReduceKind::sum, p));
+          // V block [bn, bdv].
+          Value vTile = loadBlock(vt, vArg, v, vt.add(vt.iota(0), vt.splat(n0)),
+                                  lk, vt.iota(1), dv);
+          Value rescaled =
+              arith::MulFOp::create(nb, l, carried[2], perRow(o, alpha));
+          Value acc =
+              tile::DotOp::create(nb, l, o.tileType(f32), p, vTile, rescaled);
+          scf::YieldOp::create(nb, l, ValueRange{mNew, lNew, acc});
+        });
+
+    Value result = arith::DivFOp::create(b, loc, loop.getResult(2),
+                                         perRow(oT, loop.getResult(1)));
+    if (element != f32)
+      result = arith::TruncFOp::create(b, loc, oT.tileType(element), result);
+    Value rows = oT.add(oT.iota(0), oT.splat(m0));
+    Value cols = oT.iota(1);
+    Value outMask = oT.both(oT.lessThan(rows, lq), oT.lessThan(cols, dv));
+    SmallVector<Value> coords = coordsOf(oT, rows, cols);
+    for (auto [layout, output] :
+         llvm::zip_equal(KernelEmitter::getStoreLayouts(group),
+                         args.take_back(buffers.outputs.size())))
+      oT.store(result, output, oT.viewOffset(layout, coords), outMask);
+    rewriter.replaceOp(group, buffers.outputs);
+    return success();
+  }
+};
+
+} // namespace
+
+void graph_to_tile::populateAttentionPatterns(const TypeConverter &converter,
+                                              RewritePatternSet &patterns,
+                                              KernelEmitter &emitter) {
+  patterns.add<AttentionGroupLowering>(converter, patterns.getContext(),
+                                       emitter);
+}
