@@ -1096,6 +1096,23 @@ SmallVector<int64_t> FusionGroupOp::getIterationShape() {
       cast<RankedTensorType>(getStoredValue(0).getType()).getShape());
 }
 
+/// Whether `value` is an argument of `group`'s region or an input view.
+static bool isGroupInput(FusionGroupOp group, Value value) {
+  if (isa<BlockArgument>(value))
+    return true;
+  Operation *def = value.getDefiningOp();
+  return def && group.isInputView(def);
+}
+
+Operation *FusionGroupOp::getPrologue() {
+  if (getKind() != FusionKind::matmul)
+    return nullptr;
+  for (Operation &op : getBodyBlock())
+    if (isa<LayerNormOp, RmsNormOp>(op))
+      return &op;
+  return nullptr;
+}
+
 LogicalResult FusionGroupOp::verify() {
   Block &body = getBodyBlock();
   if (body.getArgumentTypes() != getInputs().getTypes())
@@ -1110,6 +1127,7 @@ LogicalResult FusionGroupOp::verify() {
   StringRef kind = stringifyFusionKind(getKind());
   MatmulOp matmul;
   AttentionOp attention;
+  Operation *prologue = nullptr;
   for (Operation &op : body.without_terminator()) {
     if (auto constant = dyn_cast<ConstantOp>(op)) {
       if (!isa<SplatElementsAttr>(constant.getValue()))
@@ -1135,6 +1153,11 @@ LogicalResult FusionGroupOp::verify() {
       matmul = product;
       continue;
     }
+    if (isa<LayerNormOp, RmsNormOp>(op) && getKind() == FusionKind::matmul &&
+        !prologue) {
+      prologue = &op;
+      continue;
+    }
     if (auto one = dyn_cast<AttentionOp>(op);
         one && getKind() == FusionKind::attention && !attention) {
       attention = one;
@@ -1145,8 +1168,8 @@ LogicalResult FusionGroupOp::verify() {
                               << "', which is not ";
     switch (getKind()) {
     case FusionKind::matmul:
-      return diag << "elementwise, a view of an input or a result, or its one "
-                     "matmul";
+      return diag << "elementwise, a view of an input or a result, its one "
+                     "normalization prologue or its one matmul";
     case FusionKind::attention:
       return diag << "a view of an input or a result, or its one attention";
     case FusionKind::pointwise:
@@ -1183,12 +1206,25 @@ LogicalResult FusionGroupOp::verify() {
   if (!matmul)
     return emitOpError("matmul group holds no 'graph.matmul'");
   for (Value operand : matmul->getOperands()) {
-    Operation *def = operand.getDefiningOp();
-    if ((!isa<BlockArgument>(operand) && !(def && isInputView(def))) ||
+    bool fromPrologue = prologue && operand == prologue->getResult(0) &&
+                        operand == matmul.getLhs();
+    if ((!fromPrologue && !isGroupInput(*this, operand)) ||
         cast<RankedTensorType>(operand.getType()).getRank() < 2)
       return emitOpError("matmul group's matmul must read two arguments of "
                          "the region or views of them, each of rank 2 or "
                          "more");
+  }
+  if (prologue) {
+    auto type = cast<RankedTensorType>(prologue->getResult(0).getType());
+    int64_t axis = cast<IntegerAttr>(prologue->getAttr("axis")).getInt();
+    if (axis != type.getRank() - 1 || !prologue->hasOneUse() ||
+        *prologue->getUsers().begin() != matmul.getOperation() ||
+        matmul.getLhs() != prologue->getResult(0) ||
+        !llvm::all_of(prologue->getOperands(),
+                      [&](Value v) { return isGroupInput(*this, v); }))
+      return emitOpError("matmul group's normalization must be of the last "
+                         "axis of arguments or views of them, read only as "
+                         "the matmul's left operand");
   }
   if (matmul.getType().getShape() != ArrayRef(shape))
     return emitOpError("matmul group results must have the matmul's shape "
@@ -1209,10 +1245,11 @@ FailureOr<FusionGroupOp> FusionGroupOp::wrap(RewriterBase &rewriter,
   llvm::SmallPtrSet<Operation *, 16> inGroup(ops.begin(), ops.end());
   // Views of values from outside that the group's ops read are copied in,
   // like splat constants: the group reads through them, and whatever else
-  // reads them still can.
+  // reads them still can. So is a normalization a matmul recomputes as its
+  // prologue.
   llvm::SmallPtrSet<Operation *, 8> copied;
   for (Operation *op : ops)
-    if (isa<ViewOpInterface>(op) &&
+    if (isa<ViewOpInterface, LayerNormOp, RmsNormOp>(op) &&
         llvm::any_of(op->getUsers(),
                      [&](Operation *user) { return inGroup.count(user); }) &&
         llvm::all_of(op->getOperands(), [&](Value v) {

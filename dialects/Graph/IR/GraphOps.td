@@ -727,7 +727,9 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
       of them (each of rank 2 or more), then elementwise ops on its result
       (the epilogue: bias, activation, scale, residual add), computed on each
       output tile before it is stored. Every result stores a value of the
-      matmul's shape.
+      matmul's shape. The left operand may instead be a `graph.layernorm` or
+      `graph.rmsnorm` over its last axis (the prologue) of arguments or
+      views: the kernel normalizes each row of A itself.
     - `attention`: one `graph.attention` of the region's arguments or views
       of them, and the views its result is stored through: one flash
       attention kernel.
@@ -764,9 +766,10 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
   let extraClassDeclaration = [{
     /// Moves `ops` (of one block, in block order) into a new group of `kind`
     /// placed where the last of them was. The group reads the values they use
-    /// from outside (splat constants, and views among `ops` of values from
-    /// outside, are copied in instead, and erased outside when nothing else
-    /// uses them) and returns those used outside it. Fails, changing nothing, when a value the group would
+    /// from outside (splat constants, and views and normalizations among
+    /// `ops` of values from outside, are copied in instead, and erased
+    /// outside when nothing else uses them) and returns those used outside
+    /// it. Fails, changing nothing, when a value the group would
     /// return is used before the last op (the ops are not contiguous in the
     /// dataflow).
     static llvm::FailureOr<FusionGroupOp> wrap(mlir::RewriterBase &rewriter,
@@ -785,6 +788,10 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
     /// The shape of the values the group's results store: its iteration
     /// space.
     llvm::SmallVector<int64_t> getIterationShape();
+    /// A matmul group's prologue: the `graph.layernorm` or `graph.rmsnorm`
+    /// of the last axis whose result is the matmul's left operand; null
+    /// without one.
+    mlir::Operation *getPrologue();
   }];
 }
 

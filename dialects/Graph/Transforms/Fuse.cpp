@@ -14,8 +14,10 @@
 //     back in, or a use before the group's place);
 //   - a group holds at most one matmul, its operands come from outside the
 //     group (no prologue yet), and its result shape is the group's.
-// Then each group takes in the views it reads through (copied in) and those
-// it stores through (moved in); see `absorbViews`.
+// Then each matmul group takes in the normalization of its left operand
+// when only matmuls read it (`absorbPrologue`), and each group the views it
+// reads through (copied in) and those it stores through (moved in); see
+// `absorbViews`. An attention is a group of its own.
 //
 //===----------------------------------------------------------------------===//
 
@@ -211,6 +213,32 @@ static bool absorbViews(SmallVector<Operation *> &group,
   return true;
 }
 
+/// Adds to matmul `group` the normalization computing its matmul's left
+/// operand over the last axis, as the kernel's prologue, when every reader
+/// of the normalization is the left operand of a matmul that starts a group
+/// (each recomputes it, and the normalization's own kernel goes away).
+/// Returns whether it did.
+static bool absorbPrologue(SmallVector<Operation *> &group,
+                           const llvm::SmallPtrSetImpl<Operation *> &grouped,
+                           const llvm::SmallPtrSetImpl<Operation *> &matmuls) {
+  auto it =
+      llvm::find_if(group, [](Operation *op) { return isa<MatmulOp>(op); });
+  if (it == group.end())
+    return false;
+  Value lhs = cast<MatmulOp>(*it).getLhs();
+  Operation *norm = lhs.getDefiningOp();
+  if (!norm || !isa<LayerNormOp, RmsNormOp>(norm) || grouped.count(norm))
+    return false;
+  auto type = cast<RankedTensorType>(lhs.getType());
+  if (cast<IntegerAttr>(norm->getAttr("axis")).getInt() != type.getRank() - 1)
+    return false;
+  for (OpOperand &use : norm->getResult(0).getUses())
+    if (!matmuls.count(use.getOwner()) || use.getOperandNumber() != 0)
+      return false;
+  group.insert(group.begin(), norm);
+  return true;
+}
+
 struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
   using Base::Base;
 
@@ -241,10 +269,18 @@ struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
         for (auto &[ops, kind] : groups)
           if (ops.size() > 1 || !isa<ViewOpInterface>(ops.front()))
             grouped.insert(ops.begin(), ops.end());
+        llvm::SmallPtrSet<Operation *, 16> matmuls;
+        for (auto &[ops, kind] : groups)
+          if (kind == FusionKind::matmul)
+            for (Operation *op : ops)
+              if (isa<MatmulOp>(op))
+                matmuls.insert(op);
         for (auto &[ops, kind] : groups) {
           if (!grouped.count(ops.front()))
             continue;
-          if (!absorbViews(ops, grouped) && ops.size() == 1)
+          bool prologue = kind == FusionKind::matmul &&
+                          absorbPrologue(ops, grouped, matmuls);
+          if (!absorbViews(ops, grouped) && !prologue && ops.size() == 1)
             continue;
           if (failed(FusionGroupOp::wrap(rewriter, ops, kind))) {
             ops.back()->emitError("meld-graph-fuse made a group that is not "

@@ -113,6 +113,17 @@ def GraphFuse : Pass<"meld-graph-fuse", "mlir::ModuleOp"> {
     A matmul alone becomes a group when it reads or stores through a view.
     A chain of reshapes alone is left out: a reshape costs nothing anyway.
 
+    A `graph.layernorm` or `graph.rmsnorm` over the last axis whose every
+    reader is the left operand of a matmul becomes the prologue of each of
+    those matmul groups (copied in, like a view): the kernel normalizes its
+    rows of A itself, and the normalization's own kernel and its output in
+    memory go away (GPT-2's LayerNorm before the QKV projection, Llama's
+    RMSNorm before the Q, K and V projections). A normalization also read by
+    anything else (BERT's, a residual too) stays a kernel.
+
+    Every `graph.attention` is an `attention` group when it reads or stores
+    through views.
+
     Splat constants are copied into the groups that use them. Ops that are
     not elementwise (reductions, normalizations, matrix products, concat)
     stay where they are, and an elementwise op alone, with no view to

@@ -259,9 +259,11 @@ KernelEmitter::emitGroupBody(const TileBuilder &t, graph::FusionGroupOp group,
     return loaded;
   };
   Block &body = group.getBodyBlock();
+  Operation *prologue = group.getPrologue();
   for (Operation &op : body.without_terminator()) {
+    // The prologue is the matmul's to compute.
     if (tiles.contains(op.getResult(0)) || group.isInputView(&op) ||
-        group.isOutputView(&op))
+        group.isOutputView(&op) || &op == prologue)
       continue;
     if (auto constant = dyn_cast<graph::ConstantOp>(op)) {
       // Groups hold splat constants only (the verifier's rule).

@@ -29,6 +29,21 @@ struct MatmulProblem {
   Shape cShape; // Shape of C (broadcast to [m, n]); empty without C.
 };
 
+/// A normalization of A's rows (over K) computed in the matmul kernel, its
+/// prologue: `(a - mean) * rstd * scale + bias` (LayerNorm) or
+/// `a * rstd * scale` (RMSNorm), the row statistics from a first pass over
+/// the program's rows of A.
+struct NormPrologue {
+  bool rms;
+  double epsilon;
+  /// The kernel arguments and layouts (over [k]) of the scale and bias
+  /// (`bias` < 0: none).
+  unsigned scale;
+  graph::ViewLayout scaleLayout;
+  int bias = -1;
+  graph::ViewLayout biasLayout;
+};
+
 /// The problem of A and B viewed through `a` over [batch..., m, k] and `b`
 /// over [batch..., k, n], batch dimensions broadcast as numpy does.
 static MatmulProblem makeProblem(const graph::ViewLayout &a,
@@ -56,6 +71,12 @@ static MatmulProblem makeProblem(const graph::ViewLayout &a,
   return p;
 }
 
+/// Repeats `rows`, one value per row of `t`'s 2-D tiles, along the row.
+static Value perRow(const TileBuilder &t, Type element, Value rows) {
+  return tile::BroadcastOp::create(t.b, t.loc, t.tileType(element), rows,
+                                   t.b.getDenseI64ArrayAttr({1}));
+}
+
 /// Computes the tiles a matrix-product kernel stores, one per output, from
 /// the accumulator `acc` (alpha, beta and C applied) at result coordinates
 /// `coords` (batch dimensions, then rows and columns) where `mask` holds;
@@ -67,13 +88,15 @@ using Epilogue = llvm::function_ref<SmallVector<Value>(
 /// Emits the kernel of matrix product `p`, named `name`, reading A, B and C
 /// (`c` < 0: none) from `inputs` at those positions and writing `outputs`
 /// (row-major, or where `outputLayouts` place the result's coordinates):
-/// one program per output tile, a loop over K with `tile.dot`, then
-/// `epilogue` (the accumulator alone when null).
+/// one program per output tile, a loop over K with `tile.dot` (A's rows
+/// normalized first by `prologue`, when given), then `epilogue` (the
+/// accumulator alone when null).
 static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
                        Location loc, StringRef name, ValueRange inputs,
                        unsigned a, unsigned bIndex, int c, ValueRange outputs,
                        const MatmulProblem &p, Epilogue epilogue = nullptr,
-                       ArrayRef<graph::ViewLayout> outputLayouts = {}) {
+                       ArrayRef<graph::ViewLayout> outputLayouts = {},
+                       const NormPrologue *prologue = nullptr) {
   const ConvertGraphToTileOptions &options = emitter.getOptions();
   int64_t batches = computeProduct(p.batchShape);
   if (batches == 0 || p.m == 0 || p.n == 0)
@@ -116,23 +139,99 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
   bCoords.append({Value(), colsB});
   Value bFixed = bT.viewOffset(p.b, bCoords);
   SmallVector<Value> none(p.batchShape.size() + 2, Value());
+  // A block of A at K offset `k0` and where it lies inside A.
+  auto loadA = [&](const TileBuilder &ta, Value k0) {
+    Value ka = ta.add(ta.iota(1), ta.splat(k0));
+    SmallVector<Value> kOnly(none);
+    kOnly.back() = ka;
+    Value aOff = ta.add(aFixed, ta.viewOffset(p.a, kOnly, false));
+    Value aMask = ta.both(ta.lessThan(rowsA, p.m), ta.lessThan(ka, p.k));
+    return std::make_tuple(ta.load(args[a], aOff, aMask), aMask, ka);
+  };
+  auto kLoop = [&](ValueRange init, function_ref<SmallVector<Value>(
+                                        const TileBuilder &, Value, ValueRange)>
+                                        body) {
+    return scf::ForOp::create(
+        b, loc, aT.scalarIndex(0), aT.scalarIndex(p.k), aT.scalarIndex(bk),
+        init, [&](OpBuilder &nb, Location l, Value k0, ValueRange carried) {
+          TileBuilder ta{nb, l, {bm, bk}};
+          scf::YieldOp::create(nb, l, body(ta, k0, carried));
+        });
+  };
+  // The prologue's row statistics: the mean (LayerNorm), then the mean of
+  // squares (of deviations from the mean), two passes over the rows.
+  Value mean, rstd;
+  if (prologue) {
+    TileBuilder rT{b, loc, {bm}};
+    auto rowSum = [&](const TileBuilder &ta, Value x) -> Value {
+      return tile::ReduceOp::create(
+          ta.b, ta.loc, RankedTensorType::get({bm}, element),
+          tile::ReduceKindAttr::get(ta.b.getContext(), tile::ReduceKind::sum),
+          x, ta.b.getI64IntegerAttr(1));
+    };
+    Value invK = rT.floatConst(element, 1.0 / std::max<int64_t>(p.k, 1));
+    if (!prologue->rms) {
+      Value sum =
+          kLoop({rT.floatConst(element, 0.0)}, [&](const TileBuilder &ta,
+                                                   Value k0,
+                                                   ValueRange carried) {
+            auto [x, mask, ka] = loadA(ta, k0);
+            return SmallVector<Value>{
+                arith::AddFOp::create(ta.b, ta.loc, carried[0], rowSum(ta, x))};
+          }).getResult(0);
+      mean = arith::MulFOp::create(b, loc, sum, invK);
+    }
+    Value squares =
+        kLoop({rT.floatConst(element, 0.0)}, [&](const TileBuilder &ta,
+                                                 Value k0, ValueRange carried) {
+          auto [x, mask, ka] = loadA(ta, k0);
+          if (mean)
+            x = arith::SelectOp::create(
+                ta.b, ta.loc, mask,
+                arith::SubFOp::create(ta.b, ta.loc, x,
+                                      perRow(ta, element, mean)),
+                ta.floatConst(element, 0.0));
+          Value sq = arith::MulFOp::create(ta.b, ta.loc, x, x);
+          return SmallVector<Value>{
+              arith::AddFOp::create(ta.b, ta.loc, carried[0], rowSum(ta, sq))};
+        }).getResult(0);
+    rstd = math::RsqrtOp::create(
+        b, loc,
+        arith::AddFOp::create(b, loc,
+                              arith::MulFOp::create(b, loc, squares, invK),
+                              rT.floatConst(element, prologue->epsilon)));
+  }
   Value acc = cT.floatConst(element, 0.0);
   auto loop = scf::ForOp::create(
       b, loc, aT.scalarIndex(0), aT.scalarIndex(p.k), aT.scalarIndex(bk),
       ValueRange{acc},
       [&](OpBuilder &nb, Location l, Value k0, ValueRange carried) {
         TileBuilder ta{nb, l, {bm, bk}}, tb{nb, l, {bk, bn}};
-        Value ka = ta.add(ta.iota(1), ta.splat(k0));
-        SmallVector<Value> kOnly(none);
-        kOnly.back() = ka;
-        Value aOff = ta.add(aFixed, ta.viewOffset(p.a, kOnly, false));
-        Value aMask = ta.both(ta.lessThan(rowsA, p.m), ta.lessThan(ka, p.k));
+        auto [aTile, aMask, ka] = loadA(ta, k0);
+        if (prologue) {
+          // Normalized, scaled and shifted; zero outside A, so the product
+          // takes nothing from there.
+          Value x = aTile;
+          if (mean)
+            x = arith::SubFOp::create(nb, l, x, perRow(ta, element, mean));
+          x = arith::MulFOp::create(nb, l, x, perRow(ta, element, rstd));
+          x = arith::MulFOp::create(
+              nb, l, x,
+              ta.load(args[prologue->scale],
+                      ta.viewOffset(prologue->scaleLayout, {ka}), aMask));
+          if (prologue->bias >= 0)
+            x = arith::AddFOp::create(
+                nb, l, x,
+                ta.load(args[prologue->bias],
+                        ta.viewOffset(prologue->biasLayout, {ka}), aMask));
+          aTile = arith::SelectOp::create(nb, l, aMask, x,
+                                          ta.floatConst(element, 0.0));
+        }
         Value kb = tb.add(tb.iota(0), tb.splat(k0));
-        kOnly.back() = Value();
+        SmallVector<Value> kOnly(none);
         kOnly[kOnly.size() - 2] = kb;
         Value bOff = tb.add(bFixed, tb.viewOffset(p.b, kOnly, false));
         Value bMask = tb.both(tb.lessThan(kb, p.k), tb.lessThan(colsB, p.n));
-        Value aTile = ta.load(args[a], aOff, aMask);
         Value bTile = tb.load(args[bIndex], bOff, bMask);
         Value next = tile::DotOp::create(nb, l, carried[0].getType(), aTile,
                                          bTile, carried[0]);
@@ -236,7 +335,8 @@ struct GemmLowering : LoweringPattern<graph::GemmOp> {
   }
 };
 
-/// A matmul fusion group: the group's matrix product, then its elementwise
+/// A matmul fusion group: the group's matrix product (its left operand's rows
+/// normalized first when the group has a prologue), then its elementwise
 /// ops computed on the accumulator tile (the epilogue: bias, activation,
 /// scale, residual add) before the one store of each result.
 struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
@@ -258,8 +358,35 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
       argNumber = cast<BlockArgument>(root).getArgNumber();
       return layout;
     };
+    // A normalization of the left operand's rows is the prologue: A is its
+    // input.
+    Value lhsValue = matmul.getLhs();
+    std::optional<NormPrologue> prologue;
+    if (Operation *norm = group.getPrologue()) {
+      int64_t k = cast<RankedTensorType>(lhsValue.getType()).getShape().back();
+      auto param = [&](Value v, unsigned &argNumber) {
+        return operand(v, argNumber).broadcast({k});
+      };
+      prologue.emplace();
+      if (auto layerNorm = dyn_cast<graph::LayerNormOp>(norm)) {
+        prologue->rms = false;
+        prologue->epsilon = layerNorm.getEpsilon().convertToDouble();
+        prologue->scaleLayout = param(layerNorm.getScale(), prologue->scale);
+        if (Value bias = layerNorm.getBias()) {
+          unsigned biasArg;
+          prologue->biasLayout = param(bias, biasArg);
+          prologue->bias = biasArg;
+        }
+      } else {
+        auto rmsNorm = cast<graph::RmsNormOp>(norm);
+        prologue->rms = true;
+        prologue->epsilon = rmsNorm.getEpsilon().convertToDouble();
+        prologue->scaleLayout = param(rmsNorm.getScale(), prologue->scale);
+      }
+      lhsValue = norm->getOperand(0);
+    }
     unsigned lhs, rhs;
-    graph::ViewLayout lhsLayout = operand(matmul.getLhs(), lhs);
+    graph::ViewLayout lhsLayout = operand(lhsValue, lhs);
     graph::ViewLayout rhsLayout = operand(matmul.getRhs(), rhs);
     KernelEmitter::GroupBuffers buffers =
         emitter.allocGroupBuffers(rewriter, group, adaptor.getInputs());
@@ -275,7 +402,7 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
               t, group, tiles, args, coords, mask,
               buffers.faults ? args[buffers.inputs.size() - 1] : Value());
         },
-        KernelEmitter::getStoreLayouts(group));
+        KernelEmitter::getStoreLayouts(group), prologue ? &*prologue : nullptr);
     rewriter.replaceOp(group, buffers.outputs);
     return success();
   }

@@ -358,3 +358,40 @@ func.func @main(%q: tensor<2x9x8xf32> {meld.name = "q"}, %k: tensor<2x40x8xf32> 
   %0 = graph.attention %q, %k, %v, %m {mask_kind = #graph.mask<drop>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<2x9x8xf32>, tensor<2x40x8xf32>, tensor<2x40x6xf32>, tensor<9x40xi1>) -> tensor<2x9x6xf32>
   return %0 : tensor<2x9x6xf32>
 }
+
+// -----
+
+// A LayerNorm prologue: the matmul kernel computes its rows' statistics in
+// two passes over A (the sum, then the squared deviations, masked), then in
+// the K loop normalizes, scales and shifts each A block (zero outside A)
+// before the tile.dot. One kernel; the normalized rows are never stored.
+// CHECK-LABEL: func.func @main(
+// CHECK:         tile.launch @layernorm_matmul(
+// CHECK-NOT:     tile.launch
+// CHECK:       tile.kernel @layernorm_matmul(%[[X:[^:]+]]: memref<140xf32>, %[[G:[^:]+]]: memref<20xf32>, %[[B:[^:]+]]: memref<20xf32>, %[[W:[^:]+]]: memref<100xf32>, %[[Y:[^:]+]]: memref<35xf32>)
+// CHECK:         scf.for
+// CHECK:           tile.load %[[X]]
+// CHECK:           tile.reduce <sum>
+// CHECK:         scf.for
+// CHECK:           tile.load %[[X]]
+// CHECK:           arith.select
+// CHECK:           tile.reduce <sum>
+// CHECK:         math.rsqrt
+// CHECK:         scf.for
+// CHECK:           %[[A:.+]] = tile.load %[[X]]
+// CHECK:           tile.load %[[G]]
+// CHECK:           tile.load %[[B]]
+// CHECK:           %[[NORM:.+]] = arith.select
+// CHECK:           %[[WT:.+]] = tile.load %[[W]]
+// CHECK:           tile.dot %[[NORM]], %[[WT]]
+// CHECK:         tile.store %{{.+}}, %[[Y]]
+// CHECK-NOT:     tile.store
+func.func @main(%x: tensor<7x20xf32> {meld.name = "x"}, %g: tensor<20xf32> {meld.name = "g"}, %bb: tensor<20xf32> {meld.name = "b"}, %w: tensor<20x5xf32> {meld.name = "w"}) -> (tensor<7x5xf32> {meld.name = "y"}) {
+  %0 = graph.fusion_group matmul (%x, %g, %bb, %w) : (tensor<7x20xf32>, tensor<20xf32>, tensor<20xf32>, tensor<20x5xf32>) -> tensor<7x5xf32> {
+  ^bb0(%a: tensor<7x20xf32>, %s: tensor<20xf32>, %c: tensor<20xf32>, %b: tensor<20x5xf32>):
+    %n = graph.layernorm %a, %s, %c {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x20xf32>, tensor<20xf32>, tensor<20xf32>) -> tensor<7x20xf32>
+    %m = graph.matmul %n, %b : (tensor<7x20xf32>, tensor<20x5xf32>) -> tensor<7x5xf32>
+    graph.yield %m : tensor<7x5xf32>
+  }
+  return %0 : tensor<7x5xf32>
+}

@@ -812,7 +812,7 @@ func.func @matmul_group_prologue(%x: tensor<2x2xf32>) {
 // -----
 
 func.func @matmul_group_two_matmuls(%x: tensor<2x2xf32>) {
-  // expected-error @below {{'graph.fusion_group' op matmul group holds 'graph.matmul', which is not elementwise, a view of an input or a result, or its one matmul}}
+  // expected-error @below {{'graph.fusion_group' op matmul group holds 'graph.matmul', which is not elementwise, a view of an input or a result, its one normalization prologue or its one matmul}}
   %0 = graph.fusion_group matmul (%x) : (tensor<2x2xf32>) -> tensor<2x2xf32> {
   ^bb0(%a: tensor<2x2xf32>):
     %m = graph.matmul %a, %a : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
@@ -995,6 +995,33 @@ func.func @attention_group_shape(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %v: 
     %o = graph.attention %a, %b, %c {mask_kind = #graph.mask<none>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32>
     %t = graph.transpose %a {permutation = array<i64: 1, 0>} : (tensor<9x8xf32>) -> tensor<8x9xf32>
     graph.yield %t : tensor<8x9xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @matmul_group_prologue_axis(%x: tensor<7x12xf32>, %g: tensor<7x12xf32>, %w: tensor<12x5xf32>) {
+  // expected-error @below {{'graph.fusion_group' op matmul group's normalization must be of the last axis of arguments or views of them, read only as the matmul's left operand}}
+  %0 = graph.fusion_group matmul (%x, %g, %w) : (tensor<7x12xf32>, tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32> {
+  ^bb0(%a: tensor<7x12xf32>, %b: tensor<7x12xf32>, %c: tensor<12x5xf32>):
+    %n = graph.layernorm %a, %b {axis = 0 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x12xf32>, tensor<7x12xf32>) -> tensor<7x12xf32>
+    %m = graph.matmul %n, %c : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32>
+    graph.yield %m : tensor<7x5xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @matmul_group_two_prologues(%x: tensor<7x12xf32>, %g: tensor<12xf32>, %w: tensor<12x5xf32>) {
+  // expected-error @below {{'graph.fusion_group' op matmul group holds 'graph.rmsnorm', which is not elementwise, a view of an input or a result, its one normalization prologue or its one matmul}}
+  %0 = graph.fusion_group matmul (%x, %g, %w) : (tensor<7x12xf32>, tensor<12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32> {
+  ^bb0(%a: tensor<7x12xf32>, %b: tensor<12xf32>, %c: tensor<12x5xf32>):
+    %n = graph.rmsnorm %a, %b {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x12xf32>, tensor<12xf32>) -> tensor<7x12xf32>
+    %n2 = graph.rmsnorm %n, %b {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x12xf32>, tensor<12xf32>) -> tensor<7x12xf32>
+    %m = graph.matmul %n2, %c : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32>
+    graph.yield %m : tensor<7x5xf32>
   }
   return
 }

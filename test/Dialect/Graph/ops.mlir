@@ -395,3 +395,20 @@ func.func @attention(%q: tensor<2x4x9x8xf32>, %k: tensor<2x1x11x8xf32>, %v: tens
   %1 = graph.attention %q2, %k2, %v2 {mask_kind = #graph.mask<none>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32>
   return %0, %1 : tensor<2x4x9x6xf32>, tensor<9x6xf32>
 }
+
+// -----
+
+// A matmul group with a LayerNorm prologue.
+// CHECK-LABEL: func.func @fusion_group_prologue
+// CHECK:         graph.fusion_group matmul
+// CHECK:           %[[N:.+]] = graph.layernorm
+// CHECK:           graph.matmul %[[N]]
+func.func @fusion_group_prologue(%x: tensor<7x20xf32>, %g: tensor<20xf32>, %w: tensor<20x5xf32>) -> tensor<7x5xf32> {
+  %0 = graph.fusion_group matmul (%x, %g, %w) : (tensor<7x20xf32>, tensor<20xf32>, tensor<20x5xf32>) -> tensor<7x5xf32> {
+  ^bb0(%a: tensor<7x20xf32>, %s: tensor<20xf32>, %b: tensor<20x5xf32>):
+    %n = graph.layernorm %a, %s {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x20xf32>, tensor<20xf32>) -> tensor<7x20xf32>
+    %m = graph.matmul %n, %b : (tensor<7x20xf32>, tensor<20x5xf32>) -> tensor<7x5xf32>
+    graph.yield %m : tensor<7x5xf32>
+  }
+  return %0 : tensor<7x5xf32>
+}

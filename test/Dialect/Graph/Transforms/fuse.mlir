@@ -364,3 +364,63 @@ func.func @attention_views(%qkv: tensor<2x7x24xf32>) -> tensor<2x7x8xf32> {
   %r = graph.reshape %t : tensor<2x7x2x4xf32> to tensor<2x7x8xf32>
   return %r : tensor<2x7x8xf32>
 }
+
+// -----
+
+// A normalization read only as the left operand of matmuls is each one's
+// prologue: GPT-2's LayerNorm before the QKV projection, and Llama's RMSNorm
+// before the Q, K and V projections, copied into all three groups. No
+// normalization kernel is left.
+// CHECK-LABEL: func.func @norm_prologue
+// CHECK-NOT:     graph.layernorm
+// CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (tensor<2x7x12xf32>, tensor<12xf32>, tensor<12xf32>, tensor<12x36xf32>, tensor<36xf32>) -> tensor<2x7x36xf32> {
+// CHECK:           %[[N:.+]] = graph.layernorm
+// CHECK:           %[[M:.+]] = graph.matmul %[[N]], %{{.+}}
+// CHECK:           graph.add %[[M]]
+// CHECK-NOT:     {{^    }}%{{.+}} = graph.rmsnorm
+// CHECK:         graph.fusion_group matmul
+// CHECK-NEXT:    ^bb0
+// CHECK-NEXT:      graph.rmsnorm
+// CHECK-NOT:     {{^    }}%{{.+}} = graph.rmsnorm
+// CHECK:         graph.fusion_group matmul
+// CHECK-NEXT:    ^bb0
+// CHECK-NEXT:      graph.rmsnorm
+// CHECK-NOT:     {{^    }}%{{.+}} = graph.rmsnorm
+// CHECK:         graph.fusion_group matmul
+// CHECK-NEXT:    ^bb0
+// CHECK-NEXT:      graph.rmsnorm
+// CHECK-NOT:     {{^    }}%{{.+}} = graph.rmsnorm
+// CHECK:         return
+func.func @norm_prologue(%x: tensor<2x7x12xf32>, %g: tensor<12xf32>, %b: tensor<12xf32>, %w: tensor<12x36xf32>, %c: tensor<36xf32>, %wq: tensor<12x12xf32>, %wk: tensor<12x4xf32>, %wv: tensor<12x4xf32>) -> (tensor<2x7x36xf32>, tensor<2x7x12xf32>, tensor<2x7x4xf32>, tensor<2x7x4xf32>) {
+  %n = graph.layernorm %x, %g, %b {axis = 2 : i64, epsilon = 1.0e-05 : f32} : (tensor<2x7x12xf32>, tensor<12xf32>, tensor<12xf32>) -> tensor<2x7x12xf32>
+  %m = graph.matmul %n, %w : (tensor<2x7x12xf32>, tensor<12x36xf32>) -> tensor<2x7x36xf32>
+  %a = graph.add %m, %c : (tensor<2x7x36xf32>, tensor<36xf32>) -> tensor<2x7x36xf32>
+  %r = graph.rmsnorm %x, %g {axis = 2 : i64, epsilon = 1.0e-06 : f32} : (tensor<2x7x12xf32>, tensor<12xf32>) -> tensor<2x7x12xf32>
+  %q = graph.matmul %r, %wq : (tensor<2x7x12xf32>, tensor<12x12xf32>) -> tensor<2x7x12xf32>
+  %k = graph.matmul %r, %wk : (tensor<2x7x12xf32>, tensor<12x4xf32>) -> tensor<2x7x4xf32>
+  %v = graph.matmul %r, %wv : (tensor<2x7x12xf32>, tensor<12x4xf32>) -> tensor<2x7x4xf32>
+  return %a, %q, %k, %v : tensor<2x7x36xf32>, tensor<2x7x12xf32>, tensor<2x7x4xf32>, tensor<2x7x4xf32>
+}
+
+// -----
+
+// Must not fuse: BERT's LayerNorm is also the residual of a later add (its
+// kernel stays, so recomputing it in the matmul saves nothing); a
+// normalization read as the right operand; one over two axes.
+// CHECK-LABEL: func.func @norm_stays
+// CHECK:         graph.layernorm
+// CHECK:         graph.matmul
+// CHECK:         graph.layernorm
+// CHECK:         graph.matmul
+// CHECK:         graph.layernorm
+// CHECK:         graph.matmul
+// CHECK-NOT:     graph.fusion_group
+func.func @norm_stays(%x: tensor<7x12xf32>, %g: tensor<12xf32>, %w: tensor<12x12xf32>, %g2: tensor<7x12xf32>) -> (tensor<7x12xf32>, tensor<7x12xf32>, tensor<12x12xf32>, tensor<7x12xf32>) {
+  %n = graph.layernorm %x, %g {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x12xf32>, tensor<12xf32>) -> tensor<7x12xf32>
+  %m = graph.matmul %n, %w : (tensor<7x12xf32>, tensor<12x12xf32>) -> tensor<7x12xf32>
+  %n2 = graph.layernorm %w, %g {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<12x12xf32>, tensor<12xf32>) -> tensor<12x12xf32>
+  %m2 = graph.matmul %x, %n2 : (tensor<7x12xf32>, tensor<12x12xf32>) -> tensor<7x12xf32>
+  %n3 = graph.layernorm %x, %g2 {axis = 0 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x12xf32>, tensor<7x12xf32>) -> tensor<7x12xf32>
+  %m3 = graph.matmul %n3, %w : (tensor<7x12xf32>, tensor<12x12xf32>) -> tensor<7x12xf32>
+  return %m, %n, %n2, %m3 : tensor<7x12xf32>, tensor<7x12xf32>, tensor<12x12xf32>, tensor<7x12xf32>
+}
