@@ -44,7 +44,13 @@ def compile_chain(meldc, nodes, work, extra, timing, timeout, distinct=False):
     model = os.path.join(work, f"chain-{nodes}.onnx")
     onnx.save(make_chain(nodes, distinct=distinct), model)
     argv = [meldc, model, "-o", os.path.join(work, f"chain-{nodes}.meld")]
-    argv += extra
+    return run_meldc(argv + extra, timing, timeout)
+
+
+def run_meldc(argv, timing, timeout):
+    """Runs meldc with `argv` (and --mlir-timing when `timing`): (wall s, cpu s,
+    peak RSS MiB, {step: wall s} or None, error or None)."""
+    argv = list(argv)
     if timing:
         argv.append("--mlir-timing")
     start = time.monotonic()
