@@ -216,6 +216,91 @@ LogicalResult GemmOp::inferReturnTypes(
   return success();
 }
 
+namespace {
+/// `gemm(A, B, C)` to `alpha * matmul(op(A), op(B)) + beta * C`.
+struct GemmToMatmul : public OpRewritePattern<GemmOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(GemmOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Type element = op.getType().getElementType();
+    auto operand = [&](Value v, bool transposed) -> Value {
+      if (!transposed)
+        return v;
+      return TransposeOp::create(rewriter, loc, v,
+                                 rewriter.getDenseI64ArrayAttr({1, 0}));
+    };
+    auto scaled = [&](Value v, double factor) -> Value {
+      if (factor == 1.0)
+        return v;
+      auto scalar = RankedTensorType::get({}, element);
+      Value c = ConstantOp::create(
+          rewriter, loc, scalar,
+          DenseElementsAttr::get(scalar,
+                                 rewriter.getFloatAttr(element, factor)));
+      return MulOp::create(rewriter, loc, v, c);
+    };
+    Value product =
+        MatmulOp::create(rewriter, loc, operand(op.getA(), op.getTransA()),
+                         operand(op.getB(), op.getTransB()));
+    Value result = scaled(product, op.getAlpha().convertToDouble());
+    double beta = op.getBeta().convertToDouble();
+    if (op.getC() && beta != 0.0)
+      result = AddOp::create(rewriter, loc, result, scaled(op.getC(), beta));
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// `matmul(reshape(x: [A, B, ...] to [R, K]), w: [K, N])`, where the
+/// leading dimensions `A, B, ...` of `x` multiply to R, to
+/// `reshape(matmul(reshape(x to [A, B, ..., K]), w) to [R, N])`: rows
+/// flattened for a matrix product are the product's batch.
+struct UnflattenMatmulRows : public OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    auto flatten = op.getLhs().getDefiningOp<ReshapeOp>();
+    if (!flatten)
+      return failure();
+    ArrayRef<int64_t> rows = tensorType(flatten.getInput()).getShape();
+    ArrayRef<int64_t> flat = flatten.getType().getShape();
+    if (flat.size() != 2 || tensorType(op.getRhs()).getRank() != 2)
+      return failure();
+    // The leading dimensions whose product is the rows (at least two of
+    // them), the rest merged into K.
+    int64_t product = 1;
+    size_t lead = 0;
+    while (lead < rows.size() && product < flat[0])
+      product *= rows[lead++];
+    if (lead < 2 || product != flat[0])
+      return failure();
+    SmallVector<int64_t> unflattened(rows.take_front(lead));
+    unflattened.push_back(flat[1]);
+    Location loc = op.getLoc();
+    Value lhs = ReshapeOp::create(
+        rewriter, loc,
+        RankedTensorType::get(unflattened, flatten.getType().getElementType()),
+        flatten.getInput());
+    Value result = MatmulOp::create(rewriter, loc, lhs, op.getRhs());
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), result);
+    return success();
+  }
+};
+} // namespace
+
+void GemmOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                         MLIRContext *context) {
+  patterns.add<GemmToMatmul>(context);
+}
+
+void MatmulOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                           MLIRContext *context) {
+  patterns.add<UnflattenMatmulRows>(context);
+}
+
 LogicalResult GemmOp::verify() {
   if (Value c = getC();
       c && tensorType(c).getElementType() != getType().getElementType())

@@ -69,7 +69,10 @@ def Graph_MatmulOp : Graph_Op<"matmul", [
   let description = [{
     `numpy.matmul`: operands of rank 1 are promoted to matrices (and the added
     dimension removed from the result); leading (batch) dimensions broadcast. This
-    one op covers plain and batched matrix products.
+    one op covers plain and batched matrix products. A left operand flattened
+    to rows (`[B, S, K]` reshaped to `[B*S, K]`) times a matrix is canonically
+    the product of the unflattened operand, reshaped: the flattening
+    exporters write around `Gemm` goes away.
 
     ```mlir
     %0 = graph.matmul %a, %b : (tensor<2x41x120xf32>, tensor<120x360xf32>) -> tensor<2x41x360xf32>
@@ -80,6 +83,7 @@ def Graph_MatmulOp : Graph_Op<"matmul", [
   let results = (outs Graph_FloatTensor:$result);
   let assemblyFormat =
       "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasCanonicalizer = 1;
 }
 
 def Graph_GemmOp : Graph_Op<"gemm", [
@@ -89,7 +93,9 @@ def Graph_GemmOp : Graph_Op<"gemm", [
   let description = [{
     ONNX `Gemm`: `A` and `B` are matrices, optionally transposed; the optional `C`
     (of the same element type) broadcasts (unidirectionally) to the `M x N`
-    result.
+    result. The canonical form is `graph.matmul` of the (transposed)
+    operands, then the scales and `C` as elementwise ops, which fusion takes
+    in as the product's epilogue and views.
 
     ```mlir
     %0 = graph.gemm %a, %b, %c {alpha = 1.0 : f32, beta = 1.0 : f32, trans_b}
@@ -105,6 +111,7 @@ def Graph_GemmOp : Graph_Op<"gemm", [
   let assemblyFormat =
       "$a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Graph_AttentionOp : Graph_Op<"attention", [
@@ -124,6 +131,10 @@ def Graph_AttentionOp : Graph_Op<"attention", [
       (`where(mask, masked_score, s)`);
     - `add`: a float mask added to the scores (0 or a large negative).
 
+    With `zero_nan_rows`, a query whose weights are NaN (every key masked
+    with -inf) gets zeros, as torch's exported SDPA does with
+    `where(isnan(p), 0, p)`; without it, NaN as the softmax gives.
+
     `meld-graph-recognize` makes this op from the matmul, scale, mask,
     softmax and matmul that exporters write; one kernel computes it with the
     softmax online, key block by key block, so the scores never reach device
@@ -137,7 +148,8 @@ def Graph_AttentionOp : Graph_Op<"attention", [
   let arguments = (ins Graph_FloatTensor:$query, Graph_FloatTensor:$key,
                    Graph_FloatTensor:$value, Optional<Graph_Tensor>:$mask,
                    F64Attr:$scale, Graph_AttentionMaskAttr:$mask_kind,
-                   DefaultValuedAttr<F64Attr, "0.0">:$masked_score);
+                   DefaultValuedAttr<F64Attr, "0.0">:$masked_score,
+                   UnitAttr:$zero_nan_rows);
   let results = (outs Graph_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`,` $mask^)? attr-dict `:`

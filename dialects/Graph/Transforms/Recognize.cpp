@@ -530,17 +530,32 @@ struct RecognizeSoftmax : public OpRewritePattern<ReduceSumOp> {
 
 /// `softmax(mask(scale * q * kt)) * v`, the softmax over the last dimension,
 /// to `graph.attention` of `q`, `transpose(kt)` and `v`: the scale a division
-/// or product by a constant, the mask a `where` keeping or dropping scores
-/// (for a constant score) or an added float mask, each optional, in that
-/// order. Every intermediate has no other use, all of q, kt and v have the
-/// scores' rank, and the head dimensions fit one kernel. Anchored at the
-/// product with v.
+/// or product by a constant (or `q` and `kt` each multiplied by one), the
+/// mask a `where` keeping or dropping scores (for a constant score) or an
+/// added float mask, each optional, in that order, and the weights maybe
+/// guarded against NaN (`where(p != p, 0, p)`). Every intermediate has no other
+/// use, all of q, kt and v have the scores' rank, and the head dimensions fit
+/// one kernel. Anchored at the product with v.
 struct RecognizeAttention : public OpRewritePattern<MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(MatmulOp pv,
                                 PatternRewriter &rewriter) const override {
-    auto softmax = pv.getLhs().getDefiningOp<SoftmaxOp>();
+    // torch's exported SDPA zeroes NaN weights: where(p != p, 0, p).
+    Value weights = pv.getLhs();
+    bool zeroNanRows = false;
+    if (auto guard = weights.getDefiningOp<WhereOp>()) {
+      auto isNan = guard.getCondition().getDefiningOp<CmpOp>();
+      if (!isNan || isNan.getPredicate() != CmpPredicate::ne ||
+          isNan.getLhs() != isNan.getRhs() ||
+          isNan.getLhs() != guard.getOnFalse() ||
+          !isExactly(guard.getOnTrue(), 0.0) ||
+          guard.getType() != guard.getOnFalse().getType())
+        return failure();
+      weights = guard.getOnFalse();
+      zeroNanRows = true;
+    }
+    auto softmax = weights.getDefiningOp<SoftmaxOp>();
     if (!softmax)
       return failure();
     RankedTensorType scores = softmax.getType();
@@ -599,6 +614,18 @@ struct RecognizeAttention : public OpRewritePattern<MatmulOp> {
     if (!qk)
       return failure();
     Value q = qk.getLhs(), kt = qk.getRhs(), v = pv.getRhs();
+    // torch's exported SDPA scales Q and K^T each by a root of the scale.
+    auto prescaled = [&](Value &operand) {
+      auto mul = operand.getDefiningOp<MulOp>();
+      if (!mul || mul.getLhs().getType() != mul.getType())
+        return;
+      if (std::optional<APFloat> factor = getSplatFloat(mul.getRhs())) {
+        scale *= factor->convertToDouble();
+        operand = mul.getLhs();
+      }
+    };
+    prescaled(q);
+    prescaled(kt);
     auto qType = tensorType(q), ktType = tensorType(kt), vType = tensorType(v);
     if (qType.getRank() != rank || ktType.getRank() != rank ||
         vType.getRank() != rank)
@@ -619,7 +646,8 @@ struct RecognizeAttention : public OpRewritePattern<MatmulOp> {
           rewriter, loc, pv.getType(), q, key, v, mask,
           rewriter.getF64FloatAttr(scale),
           AttentionMaskAttr::get(rewriter.getContext(), kind),
-          rewriter.getF64FloatAttr(masked));
+          rewriter.getF64FloatAttr(masked),
+          zeroNanRows ? rewriter.getUnitAttr() : UnitAttr());
     });
   }
 };

@@ -217,8 +217,15 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
           scf::YieldOp::create(nb, l, ValueRange{mNew, lNew, acc});
         });
 
-    Value result = arith::DivFOp::create(b, loc, loop.getResult(2),
-                                         perRow(oT, loop.getResult(1)));
+    Value sums = perRow(oT, loop.getResult(1));
+    Value result = arith::DivFOp::create(b, loc, loop.getResult(2), sums);
+    // A row of NaN weights (no key, or NaN scores) becomes zeros.
+    if (op.getZeroNanRows())
+      result = arith::SelectOp::create(
+          b, loc,
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, sums,
+                                oT.floatConst(f32, 0.0)),
+          result, oT.floatConst(f32, 0.0));
     if (element != f32)
       result = arith::TruncFOp::create(b, loc, oT.tileType(element), result);
     Value rows = oT.add(oT.iota(0), oT.splat(m0));

@@ -591,3 +591,52 @@ func.func @trilu_batched() -> (tensor<2x2x3xf32>, tensor<2x3xi1>) {
   // CHECK: return %[[U]], %[[M]]
   return %0, %1 : tensor<2x2x3xf32>, tensor<2x3xi1>
 }
+
+// -----
+
+// Gemm is a matmul of the (transposed) operands, then alpha and beta * C as
+// elementwise ops; beta = 0 drops C.
+// CHECK-LABEL: func.func @gemm_to_matmul
+// CHECK-SAME:    (%[[A:.+]]: tensor<5x7xf32>, %[[B:.+]]: tensor<3x5xf32>, %[[C:.+]]: tensor<3xf32>)
+// CHECK-DAG:     %[[HALF:.+]] = graph.constant dense<5.000000e-01> : tensor<f32>
+// CHECK-DAG:     %[[TWO:.+]] = graph.constant dense<2.000000e+00> : tensor<f32>
+// CHECK-DAG:     %[[AT:.+]] = graph.transpose %[[A]] {permutation = array<i64: 1, 0>}
+// CHECK-DAG:     %[[BT:.+]] = graph.transpose %[[B]] {permutation = array<i64: 1, 0>}
+// CHECK:         %[[M:.+]] = graph.matmul %[[AT]], %[[BT]] : (tensor<7x5xf32>, tensor<5x3xf32>) -> tensor<7x3xf32>
+// CHECK:         %[[S:.+]] = graph.mul %[[M]], %[[HALF]]
+// CHECK:         %[[SC:.+]] = graph.mul %[[C]], %[[TWO]]
+// CHECK:         %[[R:.+]] = graph.add %[[S]], %[[SC]]
+// CHECK:         %[[AT2:.+]] = graph.transpose %[[A]]
+// CHECK:         %[[BT2:.+]] = graph.transpose %[[B]]
+// CHECK:         %[[P:.+]] = graph.matmul %[[AT2]], %[[BT2]]
+// CHECK-NOT:     graph.gemm
+// CHECK:         return %[[R]], %[[P]]
+func.func @gemm_to_matmul(%a: tensor<5x7xf32>, %b: tensor<3x5xf32>, %c: tensor<3xf32>) -> (tensor<7x3xf32>, tensor<7x3xf32>) {
+  %0 = graph.gemm %a, %b, %c {alpha = 0.5 : f32, beta = 2.0 : f32, trans_a, trans_b} : (tensor<5x7xf32>, tensor<3x5xf32>, tensor<3xf32>) -> tensor<7x3xf32>
+  %1 = graph.gemm %a, %b, %c {beta = 0.0 : f32, trans_a, trans_b} : (tensor<5x7xf32>, tensor<3x5xf32>, tensor<3xf32>) -> tensor<7x3xf32>
+  return %0, %1 : tensor<7x3xf32>, tensor<7x3xf32>
+}
+
+// -----
+
+// Rows flattened for a matrix product (the Gemm exporters write around
+// Linear layers) are the product's batch: the product is taken on the
+// unflattened rows, reshaped after. Attention heads merged into K count as
+// K. A 2-D operand, or one whose leading dimension alone is the rows, stays.
+// CHECK-LABEL: func.func @unflatten_rows
+// CHECK-SAME:    (%[[X:.+]]: tensor<2x7x12xf32>, %[[H:.+]]: tensor<2x7x3x4xf32>, %[[W:.+]]: tensor<12x5xf32>, %[[Y:.+]]: tensor<14x12xf32>)
+// CHECK:         %[[M:.+]] = graph.matmul %[[X]], %[[W]] : (tensor<2x7x12xf32>, tensor<12x5xf32>) -> tensor<2x7x5xf32>
+// CHECK:         %[[HR:.+]] = graph.reshape %[[H]] : tensor<2x7x3x4xf32> to tensor<2x7x12xf32>
+// CHECK:         %[[N:.+]] = graph.matmul %[[HR]], %[[W]] : (tensor<2x7x12xf32>, tensor<12x5xf32>) -> tensor<2x7x5xf32>
+// CHECK:         %[[NR:.+]] = graph.reshape %[[N]] : tensor<2x7x5xf32> to tensor<14x5xf32>
+// CHECK:         %[[P:.+]] = graph.matmul %[[Y]], %[[W]] : (tensor<14x12xf32>, tensor<12x5xf32>) -> tensor<14x5xf32>
+// CHECK:         return %[[M]], %[[NR]], %[[P]]
+func.func @unflatten_rows(%x: tensor<2x7x12xf32>, %h: tensor<2x7x3x4xf32>, %w: tensor<12x5xf32>, %y: tensor<14x12xf32>) -> (tensor<2x7x5xf32>, tensor<14x5xf32>, tensor<14x5xf32>) {
+  %0 = graph.reshape %x : tensor<2x7x12xf32> to tensor<14x12xf32>
+  %1 = graph.matmul %0, %w : (tensor<14x12xf32>, tensor<12x5xf32>) -> tensor<14x5xf32>
+  %2 = graph.reshape %1 : tensor<14x5xf32> to tensor<2x7x5xf32>
+  %3 = graph.reshape %h : tensor<2x7x3x4xf32> to tensor<14x12xf32>
+  %4 = graph.matmul %3, %w : (tensor<14x12xf32>, tensor<12x5xf32>) -> tensor<14x5xf32>
+  %5 = graph.matmul %y, %w : (tensor<14x12xf32>, tensor<12x5xf32>) -> tensor<14x5xf32>
+  return %2, %4, %5 : tensor<2x7x5xf32>, tensor<14x5xf32>, tensor<14x5xf32>
+}

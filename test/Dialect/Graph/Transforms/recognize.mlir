@@ -849,3 +849,45 @@ func.func @attention_head_too_large(%q: tensor<2x9x300xf32>, %kt: tensor<2x300x9
   %2 = graph.matmul %1, %v : (tensor<2x9x9xf32>, tensor<2x9x4xf32>) -> tensor<2x9x4xf32>
   return %2 : tensor<2x9x4xf32>
 }
+
+// -----
+
+// torch's exported SDPA (transformers' default attention): Q and K^T each
+// scaled by the fourth root of 1/D (the scale is their product), an added
+// mask, and the weights guarded against NaN (a query with every key masked
+// gets zeros): zero_nan_rows.
+// CHECK-LABEL: func.func @attention_sdpa
+// CHECK-SAME:    (%[[Q:.+]]: tensor<1x4x9x16xf32>, %[[KT:.+]]: tensor<1x4x16x9xf32>, %[[V:.+]]: tensor<1x4x9x16xf32>, %[[M:.+]]: tensor<1x1x9x9xf32>)
+// CHECK:         %[[K:.+]] = graph.transpose %[[KT]]
+// CHECK:         graph.attention %[[Q]], %[[K]], %[[V]], %[[M]] {mask_kind = #graph.mask<add>, scale = 2.500000e-01 : f64, zero_nan_rows}
+// CHECK-NOT:     graph.softmax
+// CHECK-NOT:     graph.where
+func.func @attention_sdpa(%q: tensor<1x4x9x16xf32>, %kt: tensor<1x4x16x9xf32>, %v: tensor<1x4x9x16xf32>, %m: tensor<1x1x9x9xf32>) -> tensor<1x4x9x16xf32> {
+  %s = graph.constant dense<0.5> : tensor<f32>
+  %zero = graph.constant dense<0.0> : tensor<f32>
+  %0 = graph.mul %q, %s : (tensor<1x4x9x16xf32>, tensor<f32>) -> tensor<1x4x9x16xf32>
+  %1 = graph.mul %kt, %s : (tensor<1x4x16x9xf32>, tensor<f32>) -> tensor<1x4x16x9xf32>
+  %2 = graph.matmul %0, %1 : (tensor<1x4x9x16xf32>, tensor<1x4x16x9xf32>) -> tensor<1x4x9x9xf32>
+  %3 = graph.add %2, %m : (tensor<1x4x9x9xf32>, tensor<1x1x9x9xf32>) -> tensor<1x4x9x9xf32>
+  %4 = graph.softmax %3 {axis = 3 : i64} : tensor<1x4x9x9xf32>
+  %5 = graph.cmp ne, %4, %4 : (tensor<1x4x9x9xf32>, tensor<1x4x9x9xf32>) -> tensor<1x4x9x9xi1>
+  %6 = graph.where %5, %zero, %4 : (tensor<1x4x9x9xi1>, tensor<f32>, tensor<1x4x9x9xf32>) -> tensor<1x4x9x9xf32>
+  %7 = graph.matmul %6, %v : (tensor<1x4x9x9xf32>, tensor<1x4x9x16xf32>) -> tensor<1x4x9x16xf32>
+  return %7 : tensor<1x4x9x16xf32>
+}
+
+// -----
+
+// Not attention: the guard replaces NaN weights by 1, not 0.
+// CHECK-LABEL: func.func @attention_guard_not_zero
+// CHECK-NOT:     graph.attention
+// CHECK:         graph.softmax
+func.func @attention_guard_not_zero(%q: tensor<4x9x16xf32>, %kt: tensor<4x16x9xf32>, %v: tensor<4x9x16xf32>) -> tensor<4x9x16xf32> {
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %2 = graph.matmul %q, %kt : (tensor<4x9x16xf32>, tensor<4x16x9xf32>) -> tensor<4x9x9xf32>
+  %4 = graph.softmax %2 {axis = 2 : i64} : tensor<4x9x9xf32>
+  %5 = graph.cmp ne, %4, %4 : (tensor<4x9x9xf32>, tensor<4x9x9xf32>) -> tensor<4x9x9xi1>
+  %6 = graph.where %5, %one, %4 : (tensor<4x9x9xi1>, tensor<f32>, tensor<4x9x9xf32>) -> tensor<4x9x9xf32>
+  %7 = graph.matmul %6, %v : (tensor<4x9x9xf32>, tensor<4x9x16xf32>) -> tensor<4x9x16xf32>
+  return %7 : tensor<4x9x16xf32>
+}
