@@ -235,7 +235,9 @@ static bool absorbPrologue(SmallVector<Operation *> &group,
   for (OpOperand &use : norm->getResult(0).getUses())
     if (!matmuls.count(use.getOwner()) || use.getOperandNumber() != 0)
       return false;
-  group.insert(group.begin(), norm);
+  group.push_back(norm);
+  llvm::sort(group,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
   return true;
 }
 

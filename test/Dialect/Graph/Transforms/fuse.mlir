@@ -424,3 +424,23 @@ func.func @norm_stays(%x: tensor<7x12xf32>, %g: tensor<12xf32>, %w: tensor<12x12
   %m3 = graph.matmul %n3, %w : (tensor<7x12xf32>, tensor<12x12xf32>) -> tensor<7x12xf32>
   return %m, %n, %n2, %m3 : tensor<7x12xf32>, tensor<7x12xf32>, tensor<12x12xf32>, tensor<7x12xf32>
 }
+
+// -----
+
+// The prologue keeps the group in block order: an elementwise op computing
+// the residual before the normalization joins the epilogue, and the group
+// holds them in their order.
+// CHECK-LABEL: func.func @prologue_order
+// CHECK:         graph.fusion_group matmul
+// CHECK:           %[[E:.+]] = graph.neg
+// CHECK-NEXT:      %[[N:.+]] = graph.rmsnorm
+// CHECK-NEXT:      %[[M:.+]] = graph.matmul %[[N]]
+// CHECK-NEXT:      %[[A:.+]] = graph.add %[[M]], %[[E]]
+// CHECK-NEXT:      graph.yield %[[A]]
+func.func @prologue_order(%x: tensor<7x12xf32>, %g: tensor<12xf32>, %w: tensor<12x5xf32>, %r: tensor<7x5xf32>) -> tensor<7x5xf32> {
+  %e = graph.neg %r : tensor<7x5xf32>
+  %n = graph.rmsnorm %x, %g {axis = 1 : i64, epsilon = 1.0e-06 : f32} : (tensor<7x12xf32>, tensor<12xf32>) -> tensor<7x12xf32>
+  %m = graph.matmul %n, %w : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32>
+  %a = graph.add %m, %e : (tensor<7x5xf32>, tensor<7x5xf32>) -> tensor<7x5xf32>
+  return %a : tensor<7x5xf32>
+}
