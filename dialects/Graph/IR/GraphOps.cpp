@@ -1275,12 +1275,10 @@ LogicalResult FusionGroupOp::verify() {
   if (getKind() == FusionKind::attention) {
     if (!attention)
       return emitOpError("attention group holds no 'graph.attention'");
-    for (Value operand : attention->getOperands()) {
-      Operation *def = operand.getDefiningOp();
-      if (!isa<BlockArgument>(operand) && !(def && isInputView(def)))
-        return emitOpError("attention group's attention must read arguments "
-                           "of the region or views of them");
-    }
+    if (!llvm::all_of(attention->getOperands(),
+                      [&](Value v) { return isGroupInput(*this, v); }))
+      return emitOpError("attention group's attention must read arguments "
+                         "of the region or views of them");
     if (attention.getType().getShape() != ArrayRef(shape))
       return emitOpError("attention group results must have the attention's "
                          "shape (before their reshapes and transposes)");

@@ -1,5 +1,4 @@
-//===- Attention.cpp - Flash attention
-//-------------------------------------===//
+//===- Attention.cpp - Flash attention ------------------------------------===//
 //
 // An attention group is one kernel: one program per block of query rows (of
 // one batch and head), a loop over blocks of keys computing the scores with
@@ -26,16 +25,14 @@ using namespace meld::graph_to_tile;
 namespace {
 
 /// The layout of `value`, an operand of the group's attention, in the buffer
-/// of the argument it views (whose number goes to `argNumber`), over
-/// `shape`: its own, broadcast.
+/// of the argument it views (whose number goes to `argNumber`), broadcast to
+/// `shape`.
 graph::ViewLayout operandLayout(graph::FusionGroupOp group, Value value,
                                 ArrayRef<int64_t> shape, unsigned &argNumber) {
-  Value root;
-  graph::ViewLayout layout = graph::traceView(
-      value, root, [&](Operation *op) { return group.isInputView(op); });
-  argNumber = cast<BlockArgument>(root).getArgNumber();
-  return layout.broadcast(shape);
+  return traceGroupInput(group, value, argNumber).broadcast(shape);
 }
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
   using LoweringPattern::LoweringPattern;
@@ -131,20 +128,9 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
                             qT.iota(1), d);
 
     TileBuilder sT{b, loc, {bm, bn}}, oT{b, loc, {bm, bdv}}, rT{b, loc, {bm}};
-    Value negInf = rT.floatConst(f32, -std::numeric_limits<double>::infinity());
+    Value negInf = rT.floatConst(f32, kNegInf);
     Value zeroRows = rT.floatConst(f32, 0.0);
     Value acc0 = oT.floatConst(f32, 0.0);
-    auto reduceRows = [&](const TileBuilder &t, tile::ReduceKind kind,
-                          Value x) -> Value {
-      return tile::ReduceOp::create(
-          t.b, t.loc, RankedTensorType::get({bm}, f32),
-          tile::ReduceKindAttr::get(t.b.getContext(), kind), x,
-          t.b.getI64IntegerAttr(1));
-    };
-    auto perRow = [&](const TileBuilder &t, Value rows) -> Value {
-      return tile::BroadcastOp::create(t.b, t.loc, t.tileType(f32), rows,
-                                       t.b.getDenseI64ArrayAttr({1}));
-    };
     int64_t keyEnd = std::max<int64_t>(lk, 1);
     auto loop = scf::ForOp::create(
         b, loc, arith::ConstantIndexOp::create(b, loc, 0),
@@ -187,37 +173,35 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
             }
           }
           // Keys past the end take no part: -inf, weight 0.
-          scores = arith::SelectOp::create(
-              nb, l, s.lessThan(sKeys, lk), scores,
-              s.floatConst(f32, -std::numeric_limits<double>::infinity()));
+          scores = arith::SelectOp::create(nb, l, s.lessThan(sKeys, lk), scores,
+                                           s.floatConst(f32, kNegInf));
           // The running maximum; where it is still -inf (every key so far
           // masked with -inf) exponents are taken from 0, so no -inf - -inf.
           Value mOld = carried[0];
           Value mNew = arith::MaximumFOp::create(
-              nb, l, mOld, reduceRows(s, tile::ReduceKind::max, scores));
-          Value isInf = arith::CmpFOp::create(
-              nb, l, arith::CmpFPredicate::OEQ, mNew,
-              r.floatConst(f32, -std::numeric_limits<double>::infinity()));
+              nb, l, mOld, s.reduceRows(tile::ReduceKind::max, scores));
+          Value isInf = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                              mNew, r.floatConst(f32, kNegInf));
           Value mSafe = arith::SelectOp::create(nb, l, isInf,
                                                 r.floatConst(f32, 0.0), mNew);
           Value p = math::ExpOp::create(
-              nb, l, arith::SubFOp::create(nb, l, scores, perRow(s, mSafe)));
+              nb, l, arith::SubFOp::create(nb, l, scores, s.perRow(mSafe)));
           Value alpha = math::ExpOp::create(
               nb, l, arith::SubFOp::create(nb, l, mOld, mSafe));
           Value lNew = arith::AddFOp::create(
               nb, l, arith::MulFOp::create(nb, l, carried[1], alpha),
-              reduceRows(s, tile::ReduceKind::sum, p));
+              s.reduceRows(tile::ReduceKind::sum, p));
           // V block [bn, bdv].
           Value vTile = loadBlock(vt, vArg, v, vt.add(vt.iota(0), vt.splat(n0)),
                                   lk, vt.iota(1), dv);
           Value rescaled =
-              arith::MulFOp::create(nb, l, carried[2], perRow(o, alpha));
+              arith::MulFOp::create(nb, l, carried[2], o.perRow(alpha));
           Value acc =
               tile::DotOp::create(nb, l, o.tileType(f32), p, vTile, rescaled);
           scf::YieldOp::create(nb, l, ValueRange{mNew, lNew, acc});
         });
 
-    Value sums = perRow(oT, loop.getResult(1));
+    Value sums = oT.perRow(loop.getResult(1));
     Value result = arith::DivFOp::create(b, loc, loop.getResult(2), sums);
     // A row of NaN weights (no key, or NaN scores) becomes zeros.
     if (op.getZeroNanRows())

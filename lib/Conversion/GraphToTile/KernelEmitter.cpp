@@ -83,6 +83,20 @@ Value TileBuilder::both(Value x, Value y) const {
   return arith::AndIOp::create(b, loc, x, y);
 }
 
+Value TileBuilder::reduceRows(tile::ReduceKind kind, Value x) const {
+  assert(shape.size() == 2 && "a builder of rows");
+  return tile::ReduceOp::create(
+      b, loc, RankedTensorType::get({shape[0]}, getElementTypeOrSelf(x)),
+      tile::ReduceKindAttr::get(b.getContext(), kind), x,
+      b.getI64IntegerAttr(1));
+}
+
+Value TileBuilder::perRow(Value rows) const {
+  assert(shape.size() == 2 && "a builder of rows");
+  return tile::BroadcastOp::create(b, loc, tileType(getElementTypeOrSelf(rows)),
+                                   rows, b.getDenseI64ArrayAttr({1}));
+}
+
 Value TileBuilder::load(Value buffer, Value offsets, Value mask) const {
   auto element = cast<MemRefType>(buffer.getType()).getElementType();
   Value other = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
@@ -221,18 +235,14 @@ KernelEmitter::GroupBuffers KernelEmitter::allocGroupBuffers(
   return buffers;
 }
 
-Value KernelEmitter::loadGroupInput(const TileBuilder &t,
-                                    graph::FusionGroupOp group, Value value,
-                                    ArrayRef<Value> args,
-                                    ArrayRef<Value> coords, Value mask) {
+graph::ViewLayout graph_to_tile::traceGroupInput(graph::FusionGroupOp group,
+                                                 Value value,
+                                                 unsigned &argNumber) {
   Value root;
   graph::ViewLayout layout = graph::traceView(
       value, root, [&](Operation *op) { return group.isInputView(op); });
-  // The verifier's rule: input views compose back to an argument.
-  auto arg = cast<BlockArgument>(root);
-  return t.load(
-      args[arg.getArgNumber()],
-      t.viewOffset(layout.broadcast(group.getIterationShape()), coords), mask);
+  argNumber = cast<BlockArgument>(root).getArgNumber();
+  return layout;
 }
 
 SmallVector<graph::ViewLayout>
@@ -251,10 +261,16 @@ KernelEmitter::emitGroupBody(const TileBuilder &t, graph::FusionGroupOp group,
                              IRMapping &tiles, ArrayRef<Value> args,
                              ArrayRef<Value> coords, Value mask, Value status) {
   SmallVector<int64_t> iterationShape = group.getIterationShape();
+  // An argument or input view is loaded where its layout, broadcast to the
+  // iteration space as numpy does, finds each element.
   auto tileOf = [&](Value v) {
     if (Value known = tiles.lookupOrNull(v))
       return known;
-    Value loaded = loadGroupInput(t, group, v, args, coords, mask);
+    unsigned arg;
+    graph::ViewLayout layout = traceGroupInput(group, v, arg);
+    Value loaded =
+        t.load(args[arg],
+               t.viewOffset(layout.broadcast(iterationShape), coords), mask);
     tiles.map(v, loaded);
     return loaded;
   };

@@ -64,6 +64,12 @@ struct TileBuilder {
   mlir::Value inRange(mlir::Value x, int64_t lo, int64_t hi) const;
   /// `x && y`, where a null mask means "everywhere".
   mlir::Value both(mlir::Value x, mlir::Value y) const;
+  /// For a 2-D builder of rows: the `kind` reduction of each row of `x`
+  /// (one value per row, of `x`'s element type).
+  mlir::Value reduceRows(tile::ReduceKind kind, mlir::Value x) const;
+  /// For a 2-D builder of rows: `rows` (one value per row) repeated along
+  /// each row.
+  mlir::Value perRow(mlir::Value rows) const;
   /// Loads `buffer` at `offsets` where `mask` holds, zero elsewhere.
   mlir::Value load(mlir::Value buffer, mlir::Value offsets,
                    mlir::Value mask) const;
@@ -171,13 +177,6 @@ public:
                 mlir::IRMapping &tiles, llvm::ArrayRef<mlir::Value> args,
                 llvm::ArrayRef<mlir::Value> coords, mlir::Value mask,
                 mlir::Value status);
-  /// Loads `value`, an argument of `group`'s region or an input view of one,
-  /// at `coords` of the group's iteration space (broadcast as numpy does).
-  mlir::Value loadGroupInput(const TileBuilder &t, graph::FusionGroupOp group,
-                             mlir::Value value,
-                             llvm::ArrayRef<mlir::Value> args,
-                             llvm::ArrayRef<mlir::Value> coords,
-                             mlir::Value mask);
   /// Where each result of `group` stores its value: the inverse of the
   /// result's output views, row-major without any.
   static llvm::SmallVector<graph::ViewLayout>
@@ -236,6 +235,12 @@ llvm::SmallVector<mlir::Value> delinearizeScalar(mlir::OpBuilder &b,
                                                  mlir::Location loc,
                                                  mlir::Value linear,
                                                  llvm::ArrayRef<int64_t> shape);
+
+/// Where `value`, an argument of `group`'s region or an input view of one
+/// (the verifier's rule for what a group's kernel reads), lies in the buffer
+/// of that argument, whose number goes to `argNumber`.
+graph::ViewLayout traceGroupInput(graph::FusionGroupOp group, mlir::Value value,
+                                  unsigned &argNumber);
 
 /// Whether `op` is an integer division, whose zero divisors are data faults.
 bool isIntegerDivision(mlir::Operation *op);

@@ -71,12 +71,6 @@ static MatmulProblem makeProblem(const graph::ViewLayout &a,
   return p;
 }
 
-/// Repeats `rows`, one value per row of `t`'s 2-D tiles, along the row.
-static Value perRow(const TileBuilder &t, Type element, Value rows) {
-  return tile::BroadcastOp::create(t.b, t.loc, t.tileType(element), rows,
-                                   t.b.getDenseI64ArrayAttr({1}));
-}
-
 /// Computes the tiles a matrix-product kernel stores, one per output, from
 /// the accumulator `acc` (alpha, beta and C applied) at result coordinates
 /// `coords` (batch dimensions, then rows and columns) where `mask` holds;
@@ -163,11 +157,8 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
   Value mean, rstd;
   if (prologue) {
     TileBuilder rT{b, loc, {bm}};
-    auto rowSum = [&](const TileBuilder &ta, Value x) -> Value {
-      return tile::ReduceOp::create(
-          ta.b, ta.loc, RankedTensorType::get({bm}, element),
-          tile::ReduceKindAttr::get(ta.b.getContext(), tile::ReduceKind::sum),
-          x, ta.b.getI64IntegerAttr(1));
+    auto rowSum = [](const TileBuilder &ta, Value x) {
+      return ta.reduceRows(tile::ReduceKind::sum, x);
     };
     Value invK = rT.floatConst(element, 1.0 / std::max<int64_t>(p.k, 1));
     if (!prologue->rms) {
@@ -188,8 +179,7 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
           if (mean)
             x = arith::SelectOp::create(
                 ta.b, ta.loc, mask,
-                arith::SubFOp::create(ta.b, ta.loc, x,
-                                      perRow(ta, element, mean)),
+                arith::SubFOp::create(ta.b, ta.loc, x, ta.perRow(mean)),
                 ta.floatConst(element, 0.0));
           Value sq = arith::MulFOp::create(ta.b, ta.loc, x, x);
           return SmallVector<Value>{
@@ -201,42 +191,41 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
                               arith::MulFOp::create(b, loc, squares, invK),
                               rT.floatConst(element, prologue->epsilon)));
   }
-  Value acc = cT.floatConst(element, 0.0);
-  auto loop = scf::ForOp::create(
-      b, loc, aT.scalarIndex(0), aT.scalarIndex(p.k), aT.scalarIndex(bk),
-      ValueRange{acc},
-      [&](OpBuilder &nb, Location l, Value k0, ValueRange carried) {
-        TileBuilder ta{nb, l, {bm, bk}}, tb{nb, l, {bk, bn}};
-        auto [aTile, aMask, ka] = loadA(ta, k0);
-        if (prologue) {
-          // Normalized, scaled and shifted; zero outside A, so the product
-          // takes nothing from there.
-          Value x = aTile;
-          if (mean)
-            x = arith::SubFOp::create(nb, l, x, perRow(ta, element, mean));
-          x = arith::MulFOp::create(nb, l, x, perRow(ta, element, rstd));
-          x = arith::MulFOp::create(
-              nb, l, x,
-              ta.load(args[prologue->scale],
-                      ta.viewOffset(prologue->scaleLayout, {ka}), aMask));
-          if (prologue->bias >= 0)
-            x = arith::AddFOp::create(
-                nb, l, x,
-                ta.load(args[prologue->bias],
-                        ta.viewOffset(prologue->biasLayout, {ka}), aMask));
-          aTile = arith::SelectOp::create(nb, l, aMask, x,
-                                          ta.floatConst(element, 0.0));
-        }
-        Value kb = tb.add(tb.iota(0), tb.splat(k0));
-        SmallVector<Value> kOnly(none);
-        kOnly[kOnly.size() - 2] = kb;
-        Value bOff = tb.add(bFixed, tb.viewOffset(p.b, kOnly, false));
-        Value bMask = tb.both(tb.lessThan(kb, p.k), tb.lessThan(colsB, p.n));
-        Value bTile = tb.load(args[bIndex], bOff, bMask);
-        Value next = tile::DotOp::create(nb, l, carried[0].getType(), aTile,
-                                         bTile, carried[0]);
-        scf::YieldOp::create(nb, l, next);
-      });
+  auto loop = kLoop({cT.floatConst(element, 0.0)}, [&](const TileBuilder &ta,
+                                                       Value k0,
+                                                       ValueRange carried) {
+    OpBuilder &nb = ta.b;
+    Location l = ta.loc;
+    auto [aTile, aMask, ka] = loadA(ta, k0);
+    if (prologue) {
+      // Normalized, scaled and shifted; zero outside A, so the product
+      // takes nothing from there.
+      Value x = aTile;
+      if (mean)
+        x = arith::SubFOp::create(nb, l, x, ta.perRow(mean));
+      x = arith::MulFOp::create(nb, l, x, ta.perRow(rstd));
+      x = arith::MulFOp::create(
+          nb, l, x,
+          ta.load(args[prologue->scale],
+                  ta.viewOffset(prologue->scaleLayout, {ka}), aMask));
+      if (prologue->bias >= 0)
+        x = arith::AddFOp::create(
+            nb, l, x,
+            ta.load(args[prologue->bias],
+                    ta.viewOffset(prologue->biasLayout, {ka}), aMask));
+      aTile =
+          arith::SelectOp::create(nb, l, aMask, x, ta.floatConst(element, 0.0));
+    }
+    TileBuilder tb{nb, l, {bk, bn}};
+    Value kb = tb.add(tb.iota(0), tb.splat(k0));
+    SmallVector<Value> kOnly(none);
+    kOnly[kOnly.size() - 2] = kb;
+    Value bOff = tb.add(bFixed, tb.viewOffset(p.b, kOnly, false));
+    Value bMask = tb.both(tb.lessThan(kb, p.k), tb.lessThan(colsB, p.n));
+    Value bTile = tb.load(args[bIndex], bOff, bMask);
+    return SmallVector<Value>{tile::DotOp::create(nb, l, carried[0].getType(),
+                                                  aTile, bTile, carried[0])};
+  });
   Value result = loop.getResult(0);
   Value rows = cT.add(cT.iota(0), cT.splat(m0));
   Value cols = cT.add(cT.iota(1), cT.splat(n0));
@@ -352,11 +341,7 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
     // or input views of them.
     auto matmul = *body.getOps<graph::MatmulOp>().begin();
     auto operand = [&](Value v, unsigned &argNumber) {
-      Value root;
-      graph::ViewLayout layout = graph::traceView(
-          v, root, [&](Operation *op) { return group.isInputView(op); });
-      argNumber = cast<BlockArgument>(root).getArgNumber();
-      return layout;
+      return traceGroupInput(group, v, argNumber);
     };
     // A normalization of the left operand's rows is the prologue: A is its
     // input.

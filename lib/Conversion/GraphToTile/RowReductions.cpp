@@ -96,18 +96,6 @@ struct RowKernel {
     return tile::LoadOp::create(t.b, t.loc, t.tileType(element), buffer,
                                 c.offsets, c.mask, padding);
   }
-  /// Reduces a chunk to one value per row.
-  Value reduce(const TileBuilder &t, tile::ReduceKind kind, Value x) const {
-    return tile::ReduceOp::create(
-        t.b, t.loc, RankedTensorType::get({bm}, element),
-        tile::ReduceKindAttr::get(t.b.getContext(), kind), x,
-        t.b.getI64IntegerAttr(1));
-  }
-  /// Repeats one value per row over a chunk.
-  Value broadcast(const TileBuilder &t, Value perRow) const {
-    return tile::BroadcastOp::create(t.b, t.loc, t.tileType(element), perRow,
-                                     t.b.getDenseI64ArrayAttr({1}));
-  }
   /// Writes one value per row to `buffer` at the row's index.
   void storeRows(Value value, Value buffer) const {
     Value ids = rows.add(rows.splat(firstRow), rows.iota(0));
@@ -166,7 +154,7 @@ struct ReduceLowering : LoweringPattern<OpTy> {
                   const Chunk &c) -> SmallVector<Value> {
                 Value x = k.load(t, k.args[0], c, identity);
                 return {tile::buildReduceCombine(t.b, t.loc, kind, carried[0],
-                                                 k.reduce(t, kind, x))};
+                                                 t.reduceRows(kind, x))};
               })[0];
           if (mean)
             acc = arith::DivFOp::create(
@@ -206,14 +194,14 @@ struct SoftmaxLowering : LoweringPattern<graph::SoftmaxOp> {
                                Value x = k.load(t, k.args[0], c, negInf);
                                return {arith::MaximumFOp::create(
                                    t.b, t.loc, carried[0],
-                                   k.reduce(t, tile::ReduceKind::max, x))};
+                                   t.reduceRows(tile::ReduceKind::max, x))};
                              })[0];
           // exp(x - max); masked-off elements load -inf and contribute 0.
           auto shifted = [&](const TileBuilder &t, const Chunk &c) -> Value {
             Value x = k.load(t, k.args[0], c, negInf);
             return math::ExpOp::create(
                 t.b, t.loc,
-                arith::SubFOp::create(t.b, t.loc, x, k.broadcast(t, maxima)));
+                arith::SubFOp::create(t.b, t.loc, x, t.perRow(maxima)));
           };
           // Pass 2: the sums of exp(x - max).
           Value sums = k.forEachChunk(
@@ -222,14 +210,14 @@ struct SoftmaxLowering : LoweringPattern<graph::SoftmaxOp> {
                   const Chunk &c) -> SmallVector<Value> {
                 return {arith::AddFOp::create(
                     t.b, t.loc, carried[0],
-                    k.reduce(t, tile::ReduceKind::sum, shifted(t, c)))};
+                    t.reduceRows(tile::ReduceKind::sum, shifted(t, c)))};
               })[0];
           // Pass 3: write exp(x - max) / sum.
           k.forEachChunk({},
                          [&](const TileBuilder &t, ValueRange,
                              const Chunk &c) -> SmallVector<Value> {
                            Value y = arith::DivFOp::create(
-                               t.b, t.loc, shifted(t, c), k.broadcast(t, sums));
+                               t.b, t.loc, shifted(t, c), t.perRow(sums));
                            t.store(y, k.args[1], c.offsets, c.mask);
                            return {};
                          });
@@ -279,7 +267,7 @@ static Value emitNorm(KernelEmitter &emitter, RewriterBase &rewriter,
                                       f(t, c, k.load(t, k.args[0], c, zero));
                                   return {arith::AddFOp::create(
                                       t.b, t.loc, carried[0],
-                                      k.reduce(t, tile::ReduceKind::sum, x))};
+                                      t.reduceRows(tile::ReduceKind::sum, x))};
                                 })[0];
         };
         OpBuilder &b = k.rows.b;
@@ -298,7 +286,7 @@ static Value emitNorm(KernelEmitter &emitter, RewriterBase &rewriter,
               if (mean)
                 x = arith::SelectOp::create(
                     t.b, t.loc, c.mask,
-                    arith::SubFOp::create(t.b, t.loc, x, k.broadcast(t, mean)),
+                    arith::SubFOp::create(t.b, t.loc, x, t.perRow(mean)),
                     t.constant(zero));
               return arith::MulFOp::create(t.b, t.loc, x, x);
             });
@@ -313,9 +301,8 @@ static Value emitNorm(KernelEmitter &emitter, RewriterBase &rewriter,
                 const Chunk &c) -> SmallVector<Value> {
               Value x = k.load(t, k.args[0], c, zero);
               if (mean)
-                x = arith::SubFOp::create(t.b, t.loc, x, k.broadcast(t, mean));
-              Value y =
-                  arith::MulFOp::create(t.b, t.loc, x, k.broadcast(t, rstd));
+                x = arith::SubFOp::create(t.b, t.loc, x, t.perRow(mean));
+              Value y = arith::MulFOp::create(t.b, t.loc, x, t.perRow(rstd));
               // The parameters broadcast over the normalized dimensions: index
               // them by the element's coordinates in the row.
               SmallVector<Value> coords = t.delinearize(c.cols, p.elementShape);
