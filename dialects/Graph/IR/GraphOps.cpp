@@ -1176,9 +1176,9 @@ Value FusionGroupOp::getStoredValue(unsigned resultIndex) {
   return source;
 }
 
-SmallVector<int64_t> FusionGroupOp::getIterationShape() {
+SmallVector<int64_t> FusionGroupOp::getIterationShape(unsigned resultIndex) {
   return SmallVector<int64_t>(
-      cast<RankedTensorType>(getStoredValue(0).getType()).getShape());
+      cast<RankedTensorType>(getStoredValue(resultIndex).getType()).getShape());
 }
 
 /// Whether `value` is an argument of `group`'s region or an input view.
@@ -1187,6 +1187,41 @@ static bool isGroupInput(FusionGroupOp group, Value value) {
     return true;
   Operation *def = value.getDefiningOp();
   return def && group.isInputView(def);
+}
+
+bool FusionGroupOp::isElemental(Value value) {
+  if (isGroupInput(*this, value))
+    return true;
+  Operation *def = value.getDefiningOp();
+  if (auto constant = dyn_cast<ConstantOp>(def))
+    return isa<SplatElementsAttr>(constant.getValue());
+  if (isa<ElementwiseOpInterface, ConcatOp>(def))
+    return !(isa<DivOp>(def) &&
+             !isa<FloatType>(getElementTypeOrSelf(value.getType()))) &&
+           llvm::all_of(def->getOperands(),
+                        [&](Value v) { return isElemental(v); });
+  if (auto view = dyn_cast<ViewOpInterface>(def)) {
+    Value source = def->getOperand(0);
+    auto type = cast<RankedTensorType>(source.getType());
+    return succeeded(
+               view.getResultLayout(cast<OpResult>(value).getResultNumber(),
+                                    ViewLayout::rowMajor(type.getShape()))) &&
+           isElemental(source);
+  }
+  return false;
+}
+
+/// Whether `op`, of an attention group, computes a value for the attention
+/// to read: an elementwise op, a concat or a view that is not an input or
+/// output view, read only by the attention and other such ops.
+static bool isAttentionPrologue(FusionGroupOp group, Operation *op) {
+  if (group.getKind() != FusionKind::attention ||
+      !isa<ElementwiseOpInterface, ConcatOp, ViewOpInterface>(op) ||
+      group.isInputView(op) || group.isOutputView(op))
+    return false;
+  return llvm::all_of(op->getUsers(), [&](Operation *user) {
+    return isa<AttentionOp>(user) || isAttentionPrologue(group, user);
+  });
 }
 
 Operation *FusionGroupOp::getPrologue() {
@@ -1210,7 +1245,7 @@ LogicalResult FusionGroupOp::verify() {
   if (getNumResults() == 0)
     return emitOpError("must have at least one result");
   StringRef kind = stringifyFusionKind(getKind());
-  MatmulOp matmul;
+  SmallVector<MatmulOp> matmuls;
   AttentionOp attention;
   Operation *prologue = nullptr;
   for (Operation &op : body.without_terminator()) {
@@ -1231,11 +1266,13 @@ LogicalResult FusionGroupOp::verify() {
       continue;
     }
     if (isOutputView(&op) ||
-        (isa<ElementwiseOpInterface>(op) && getKind() != FusionKind::attention))
+        (isa<ElementwiseOpInterface>(op) &&
+         getKind() != FusionKind::attention) ||
+        isAttentionPrologue(*this, &op))
       continue;
     if (auto product = dyn_cast<MatmulOp>(op);
-        product && getKind() == FusionKind::matmul && !matmul) {
-      matmul = product;
+        product && getKind() == FusionKind::matmul) {
+      matmuls.push_back(product);
       continue;
     }
     if (isa<LayerNormOp, RmsNormOp>(op) && getKind() == FusionKind::matmul &&
@@ -1254,65 +1291,114 @@ LogicalResult FusionGroupOp::verify() {
     switch (getKind()) {
     case FusionKind::matmul:
       return diag << "elementwise, a view of an input or a result, its one "
-                     "normalization prologue or its one matmul";
+                     "normalization prologue or a matmul";
     case FusionKind::attention:
-      return diag << "a view of an input or a result, or its one attention";
+      return diag << "a view of an input or a result, its one attention, or "
+                     "elementwise, a concat or a view read only on the way "
+                     "to the attention's operands";
     case FusionKind::pointwise:
       break;
     }
     return diag << "elementwise or a view of an input or a result";
   }
-  // Every result is stored from a value of the iteration shape, through
-  // the result's one-to-one views.
-  SmallVector<int64_t> shape = getIterationShape();
-  for (unsigned i = 0, e = getNumResults(); i < e; ++i)
-    if (cast<RankedTensorType>(getStoredValue(i).getType()).getShape() !=
-        ArrayRef(shape))
-      return emitOpError()
-             << kind
-             << " group results must all have one shape (before their "
-                "reshapes and transposes)";
+  if (getKind() != FusionKind::matmul) {
+    // Every result is stored from a value of the iteration shape, through
+    // the result's one-to-one views.
+    SmallVector<int64_t> shape = getIterationShape();
+    for (unsigned i = 0, e = getNumResults(); i < e; ++i)
+      if (cast<RankedTensorType>(getStoredValue(i).getType()).getShape() !=
+          ArrayRef(shape))
+        return emitOpError()
+               << kind
+               << " group results must all have one shape (before their "
+                  "reshapes and transposes)";
+  }
   if (getKind() == FusionKind::attention) {
     if (!attention)
       return emitOpError("attention group holds no 'graph.attention'");
     if (!llvm::all_of(attention->getOperands(),
-                      [&](Value v) { return isGroupInput(*this, v); }))
-      return emitOpError("attention group's attention must read arguments "
-                         "of the region or views of them");
-    if (attention.getType().getShape() != ArrayRef(shape))
+                      [&](Value v) { return isElemental(v); }))
+      return emitOpError(
+          "attention group's attention must read arguments of the region, "
+          "views of them, or values computed from them element by element");
+    if (attention.getType().getShape() != ArrayRef(getIterationShape()))
       return emitOpError("attention group results must have the attention's "
                          "shape (before their reshapes and transposes)");
     return success();
   }
   if (getKind() != FusionKind::matmul)
     return success();
-  if (!matmul)
+  if (matmuls.empty())
     return emitOpError("matmul group holds no 'graph.matmul'");
-  for (Value operand : matmul->getOperands()) {
-    bool fromPrologue = prologue && operand == prologue->getResult(0) &&
-                        operand == matmul.getLhs();
-    if ((!fromPrologue && !isGroupInput(*this, operand)) ||
-        cast<RankedTensorType>(operand.getType()).getRank() < 2)
-      return emitOpError("matmul group's matmul must read two arguments of "
-                         "the region or views of them, each of rank 2 or "
-                         "more");
+  MatmulOp first = matmuls.front();
+  ArrayRef<int64_t> firstShape = first.getType().getShape();
+  for (MatmulOp matmul : matmuls) {
+    for (Value operand : matmul->getOperands()) {
+      bool fromPrologue = prologue && operand == prologue->getResult(0) &&
+                          operand == matmul.getLhs();
+      if ((!fromPrologue && !isGroupInput(*this, operand)) ||
+          cast<RankedTensorType>(operand.getType()).getRank() < 2)
+        return emitOpError("matmul group's matmul must read two arguments of "
+                           "the region or views of them, each of rank 2 or "
+                           "more");
+    }
+    // Several matmuls are one kernel's parts, the programs of each computing
+    // its tiles: they share A, rows and batch.
+    ArrayRef<int64_t> shape = matmul.getType().getShape();
+    if (matmul.getLhs() != first.getLhs() ||
+        shape.drop_back() != firstShape.drop_back())
+      return emitOpError("matmul group's matmuls must share their left "
+                         "operand and their result's shape but for columns");
   }
   if (prologue) {
     auto type = cast<RankedTensorType>(prologue->getResult(0).getType());
     int64_t axis = cast<IntegerAttr>(prologue->getAttr("axis")).getInt();
-    if (axis != type.getRank() - 1 || !prologue->hasOneUse() ||
-        *prologue->getUsers().begin() != matmul.getOperation() ||
-        matmul.getLhs() != prologue->getResult(0) ||
+    if (axis != type.getRank() - 1 ||
+        first.getLhs() != prologue->getResult(0) ||
+        !llvm::all_of(prologue->getUsers(),
+                      [](Operation *user) { return isa<MatmulOp>(user); }) ||
         !llvm::all_of(prologue->getOperands(),
                       [&](Value v) { return isGroupInput(*this, v); }))
       return emitOpError("matmul group's normalization must be of the last "
                          "axis of arguments or views of them, read only as "
-                         "the matmul's left operand");
+                         "the matmuls' left operand");
   }
-  if (matmul.getType().getShape() != ArrayRef(shape))
-    return emitOpError("matmul group results must have the matmul's shape "
-                       "(before their reshapes and transposes)");
+  // Each op computes from at most one matmul's result, and each result from
+  // one, of whose shape it is.
+  for (Operation &op : body.without_terminator()) {
+    MatmulOp from;
+    for (Value operand : op.getOperands()) {
+      MatmulOp source = getMatmulOf(operand);
+      if (from && source && source != from)
+        return emitOpError("matmul group's ops must each compute from one "
+                           "matmul's result");
+      from = from ? from : source;
+    }
+  }
+  for (unsigned i = 0, e = getNumResults(); i < e; ++i) {
+    MatmulOp from = getMatmulOf(getStoredValue(i));
+    if (!from && matmuls.size() == 1)
+      from = first;
+    if (!from ||
+        from.getType().getShape() !=
+            cast<RankedTensorType>(getStoredValue(i).getType()).getShape())
+      return emitOpError("matmul group results must each have the shape of "
+                         "the matmul they compute from (before their "
+                         "reshapes and transposes)");
+  }
   return success();
+}
+
+MatmulOp FusionGroupOp::getMatmulOf(Value value) {
+  Operation *def = value.getDefiningOp();
+  if (!def || def->getParentOp() != getOperation())
+    return nullptr;
+  if (auto matmul = dyn_cast<MatmulOp>(def))
+    return matmul;
+  for (Value operand : def->getOperands())
+    if (MatmulOp from = getMatmulOf(operand))
+      return from;
+  return nullptr;
 }
 
 /// A splat constant, which a group copies in rather than reads.

@@ -741,10 +741,18 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
       output tile before it is stored. Every result stores a value of the
       matmul's shape. The left operand may instead be a `graph.layernorm` or
       `graph.rmsnorm` over its last axis (the prologue) of arguments or
-      views: the kernel normalizes each row of A itself.
-    - `attention`: one `graph.attention` of the region's arguments or views
-      of them, and the views its result is stored through: one flash
-      attention kernel.
+      views: the kernel normalizes each row of A itself. Several matmuls
+      sharing their left operand (the Q, K and V projections of one input)
+      may be one group: each program computes a tile of one of them, and
+      each epilogue op and result computes from one matmul.
+    - `attention`: one `graph.attention`, and the views its result is stored
+      through: one flash attention kernel. Its operands are the region's
+      arguments or views of them, or values the kernel computes from those
+      where it reads them (see `isElemental`): elementwise ops, concats and
+      views of computed values, such as the rotary embedding of Q and K
+      written out with Slice/Neg/Concat/Mul or the preparation of an
+      additive padding mask. Those ops are used only by each other and the
+      attention.
 
     `meld-graph-fuse` makes the groups; `meld-graph-to-tile` lowers each one to
     a kernel.
@@ -797,9 +805,18 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
     /// The value of the region that result `resultIndex` stores, through its
     /// output views.
     mlir::Value getStoredValue(unsigned resultIndex);
-    /// The shape of the values the group's results store: its iteration
-    /// space.
-    llvm::SmallVector<int64_t> getIterationShape();
+    /// The shape of the value result `resultIndex` stores: its iteration
+    /// space (every result's, but in a group of several matmuls).
+    llvm::SmallVector<int64_t> getIterationShape(unsigned resultIndex = 0);
+    /// In a matmul group, the matmul whose result `value` computes from
+    /// (the verifier's rule: at most one); null when none.
+    MatmulOp getMatmulOf(mlir::Value value);
+    /// Whether `value`, of the region, can be computed element by element
+    /// at any coordinates from the region's arguments: an argument, an input
+    /// view, a splat constant, or the result of an elementwise op (not an
+    /// integer division, whose faults need a position), a concat or a
+    /// strided view, each of such values.
+    bool isElemental(mlir::Value value);
     /// A matmul group's prologue: the `graph.layernorm` or `graph.rmsnorm`
     /// of the last axis whose result is the matmul's left operand; null
     /// without one.

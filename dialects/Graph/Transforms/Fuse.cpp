@@ -17,7 +17,9 @@
 // Then each matmul group takes in the normalization of its left operand
 // when only matmuls read it (`absorbPrologue`), and each group the views it
 // reads through (copied in) and those it stores through (moved in); see
-// `absorbViews`. An attention is a group of its own.
+// `absorbViews`. An attention is a group of its own, with the ops computing
+// its operands that only it reads (`getAttentionPrologue`): its kernel
+// computes them where it reads them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +28,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/EquivalenceClasses.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace meld::graph {
 #define GEN_PASS_DEF_GRAPHFUSE
@@ -37,6 +40,9 @@ using namespace meld;
 using namespace meld::graph;
 
 namespace {
+
+/// The ops of a fusion group, in block order, and its kind.
+using Group = std::pair<SmallVector<Operation *>, FusionKind>;
 
 /// The groups of one block under construction: each op's group, and each
 /// group's ops in block order.
@@ -70,8 +76,8 @@ public:
   }
 
   /// The groups, each in block order, with their kind.
-  SmallVector<std::pair<SmallVector<Operation *>, FusionKind>> takeGroups() {
-    SmallVector<std::pair<SmallVector<Operation *>, FusionKind>> result;
+  SmallVector<Group> takeGroups() {
+    SmallVector<Group> result;
     for (auto [ops, matmul] : llvm::zip_equal(groups, matmuls))
       if (!ops.empty())
         result.push_back({std::move(ops),
@@ -148,14 +154,19 @@ static bool allReshapes(ArrayRef<Operation *> ops) {
 /// copy: for each operand, the chain of views (that no group holds) back to
 /// the furthest value whose buffer they address; for each result read only
 /// by a chain of reshapes and transposes, that chain, moved to just after
-/// the group. A chain of reshapes alone is left out: it costs nothing. Returns
-/// whether any view was added.
+/// the group. A chain of reshapes alone is left out: it costs nothing. Groups
+/// may share the views they read through (each reads through its copy), but
+/// a view one group stores through is no other's: `inputViews` and
+/// `outputViews` hold those the groups before took. Returns whether any
+/// view was added.
 static bool absorbViews(SmallVector<Operation *> &group,
-                        const llvm::SmallPtrSetImpl<Operation *> &grouped) {
+                        const llvm::SmallPtrSetImpl<Operation *> &grouped,
+                        llvm::SmallPtrSetImpl<Operation *> &inputViews,
+                        llvm::SmallPtrSetImpl<Operation *> &outputViews) {
   const llvm::SmallPtrSet<Operation *, 16> own(group.begin(), group.end());
   llvm::SmallPtrSet<Operation *, 16> members(own);
   auto free = [&](Operation *op) {
-    return !grouped.count(op) && !own.count(op);
+    return !grouped.count(op) && !own.count(op) && !outputViews.count(op);
   };
   SmallVector<Operation *> added;
   for (Operation *op : group)
@@ -169,9 +180,11 @@ static bool absorbViews(SmallVector<Operation *> &group,
         chain.push_back(v.getDefiningOp());
       if (allReshapes(chain))
         continue;
-      for (Operation *view : chain)
+      for (Operation *view : chain) {
+        inputViews.insert(view);
         if (members.insert(view).second)
           added.push_back(view);
+      }
     }
   // Output chains: a result whose only reader is a one-to-one view, and so
   // on, stored through them.
@@ -184,7 +197,8 @@ static bool absorbViews(SmallVector<Operation *> &group,
     while (v.hasOneUse()) {
       auto view = dyn_cast<ViewOpInterface>(*v.getUsers().begin());
       Value source;
-      if (!view || !free(view) || view->getNumResults() != 1 ||
+      if (!view || !free(view) || inputViews.count(view) ||
+          view->getNumResults() != 1 ||
           failed(traceStore(view->getResult(0), source,
                             [&](Operation *o) { return o == view; })))
         break;
@@ -199,6 +213,7 @@ static bool absorbViews(SmallVector<Operation *> &group,
                      [&](Operation *user) { return members.count(user); }))
       continue;
     for (Operation *view : chain) {
+      outputViews.insert(view);
       view->moveAfter(last);
       last = view;
       members.insert(view);
@@ -241,6 +256,161 @@ static bool absorbPrologue(SmallVector<Operation *> &group,
   return true;
 }
 
+/// The matmul of matmul group `ops`.
+static MatmulOp getMatmul(ArrayRef<Operation *> ops) {
+  for (Operation *op : ops)
+    if (auto matmul = dyn_cast<MatmulOp>(op))
+      return matmul;
+  return nullptr;
+}
+
+/// Merges each matmul group into an earlier one whose matmul shares its left
+/// operand and its result's shape but for columns (the Q, K and V
+/// projections of one input, the gate and up projections of an MLP): one
+/// kernel whose programs each compute a tile of one of them. Only where
+/// neither group reads the other's results, every value the merged group
+/// returns is used after its last op, and it has at most `maxOps` ops.
+static void mergeSiblingMatmuls(SmallVector<Group> &groups, int64_t maxOps) {
+  DenseMap<Value, SmallVector<unsigned>> withLhs;
+  // Whether group `i` merged into group `j`.
+  auto tryMerge = [&](unsigned j, unsigned i) {
+    SmallVector<Operation *> &into = groups[j].first;
+    SmallVector<Operation *> &from = groups[i].first;
+    if (getMatmul(into).getType().getShape().drop_back() !=
+        getMatmul(from).getType().getShape().drop_back())
+      return false;
+    // Both may hold a normalization they share; each holds its other ops.
+    llvm::SetVector<Operation *> merged(into.begin(), into.end());
+    merged.insert(from.begin(), from.end());
+    if (static_cast<int64_t>(merged.size()) > maxOps)
+      return false;
+    llvm::SmallPtrSet<Operation *, 16> inInto(into.begin(), into.end()),
+        inFrom(from.begin(), from.end());
+    auto readsOther = [&](Operation *op,
+                          const llvm::SmallPtrSetImpl<Operation *> &own,
+                          const llvm::SmallPtrSetImpl<Operation *> &other) {
+      return llvm::any_of(op->getOperands(), [&](Value v) {
+        Operation *def = v.getDefiningOp();
+        return def && other.count(def) && !own.count(def);
+      });
+    };
+    Operation *last =
+        *llvm::max_element(merged, [](Operation *a, Operation *b) {
+          return a->isBeforeInBlock(b);
+        });
+    bool ok = llvm::all_of(merged, [&](Operation *op) {
+      if ((inInto.count(op) && readsOther(op, inInto, inFrom)) ||
+          (inFrom.count(op) && readsOther(op, inFrom, inInto)))
+        return false;
+      return llvm::all_of(op->getUsers(), [&](Operation *user) {
+        Operation *outside = op->getBlock()->findAncestorOpInBlock(*user);
+        return !outside || merged.count(outside) ||
+               last->isBeforeInBlock(outside);
+      });
+    });
+    if (!ok)
+      return false;
+    into = merged.takeVector();
+    llvm::sort(
+        into, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+    from.clear();
+    return true;
+  };
+  for (unsigned i = 0, e = groups.size(); i < e; ++i) {
+    if (groups[i].second != FusionKind::matmul || groups[i].first.empty())
+      continue;
+    SmallVector<unsigned> &earlier =
+        withLhs[getMatmul(groups[i].first).getLhs()];
+    if (llvm::none_of(earlier, [&](unsigned j) { return tryMerge(j, i); }))
+      earlier.push_back(i);
+  }
+  llvm::erase_if(groups,
+                 [](const Group &group) { return group.first.empty(); });
+}
+
+/// Whether the attention kernel can compute `op`'s result where it reads it
+/// (`FusionGroupOp::isElemental`, given operands it can compute).
+static bool isElementalOp(Operation *op) {
+  if (isa<DivOp>(op) &&
+      !isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType())))
+    return false;
+  if (isa<ElementwiseOpInterface, ConcatOp>(op))
+    return true;
+  auto view = dyn_cast<ViewOpInterface>(op);
+  if (!view)
+    return false;
+  auto source = cast<RankedTensorType>(op->getOperand(0).getType());
+  return llvm::all_of(op->getResults(), [&](OpResult result) {
+    return succeeded(view.getResultLayout(
+        result.getResultNumber(), ViewLayout::rowMajor(source.getShape())));
+  });
+}
+
+/// The ops computing `attention`'s operands that it alone reads (directly
+/// or through each other) and can compute where it reads them: the rotary
+/// embedding of Q and K, the preparation of a padding mask. It takes no op
+/// of a matmul group (a bias is the matmul's epilogue) and each other group
+/// whole or not at all (`groupOf` gives each grouped op's group, `kinds`
+/// each group's kind); at most `maxOps` ops, in block order.
+static SmallVector<Operation *>
+getAttentionPrologue(AttentionOp attention,
+                     const DenseMap<Operation *, unsigned> &groupOf,
+                     ArrayRef<Group> groups, int64_t maxOps) {
+  auto inMatmulGroup = [&](Operation *op) {
+    auto it = groupOf.find(op);
+    return it != groupOf.end() &&
+           groups[it->second].second == FusionKind::matmul;
+  };
+  // The candidates: producers reached back from the operands through ops
+  // the kernel can compute.
+  llvm::SetVector<Operation *> candidates;
+  SmallVector<Value> worklist(attention->getOperands());
+  while (!worklist.empty()) {
+    Operation *def = worklist.pop_back_val().getDefiningOp();
+    if (!def || def->getBlock() != attention->getBlock() ||
+        !isElementalOp(def) || inMatmulGroup(def) || !candidates.insert(def))
+      continue;
+    llvm::append_range(worklist, def->getOperands());
+  }
+  // The largest set of them in which every op's users are the attention or
+  // in the set, every group is whole, and every view is of a value of the
+  // set: start from all, drop what breaks a rule, until nothing does.
+  llvm::SmallPtrSet<Operation *, 16> joined(candidates.begin(),
+                                            candidates.end());
+  auto breaksRule = [&](Operation *op) {
+    // A view of a value from outside is the group's input view, which
+    // `absorbViews` decides on (it may be another group's output view).
+    if (isa<ViewOpInterface>(op)) {
+      Operation *source = op->getOperand(0).getDefiningOp();
+      if (!source || !joined.count(source))
+        return true;
+    }
+    if (llvm::any_of(op->getUsers(), [&](Operation *user) {
+          return user != attention.getOperation() && !joined.count(user);
+        }))
+      return true;
+    auto it = groupOf.find(op);
+    return it != groupOf.end() &&
+           llvm::any_of(groups[it->second].first, [&](Operation *member) {
+             return !joined.count(member);
+           });
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (Operation *op : candidates)
+      if (joined.count(op) && breaksRule(op)) {
+        joined.erase(op);
+        changed = true;
+      }
+  }
+  if (static_cast<int64_t>(joined.size()) > maxOps)
+    return {};
+  SmallVector<Operation *> prologue(joined.begin(), joined.end());
+  llvm::sort(prologue,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  return prologue;
+}
+
 struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
   using Base::Base;
 
@@ -259,11 +429,27 @@ struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
                    }))
             partition.start(matmul);
         }
-        auto groups = partition.takeGroups();
+        SmallVector<Group> groups = partition.takeGroups();
         // An attention is a kernel of its own, which may read and store
-        // through views.
-        for (auto attention : block.getOps<AttentionOp>())
-          groups.push_back({{attention}, FusionKind::attention});
+        // through views, with the ops computing its operands that only it
+        // reads (whole groups, which then go).
+        DenseMap<Operation *, unsigned> groupOf;
+        for (auto [i, group] : llvm::enumerate(groups))
+          for (Operation *op : group.first)
+            groupOf[op] = i;
+        SmallVector<Group> attentions;
+        llvm::SmallPtrSet<Operation *, 32> inAttention;
+        for (auto attention : block.getOps<AttentionOp>()) {
+          SmallVector<Operation *> ops =
+              getAttentionPrologue(attention, groupOf, groups, maxGroupOps);
+          inAttention.insert(ops.begin(), ops.end());
+          ops.push_back(attention);
+          attentions.push_back({std::move(ops), FusionKind::attention});
+        }
+        llvm::erase_if(groups, [&](const Group &group) {
+          return inAttention.count(group.first.front());
+        });
+        llvm::append_range(groups, attentions);
         // A group of one op that is a view (an expand) is a view other
         // groups may read through; a group of one other op is a group only
         // if it reads or stores through views.
@@ -277,12 +463,22 @@ struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
             for (Operation *op : ops)
               if (isa<MatmulOp>(op))
                 matmuls.insert(op);
+        // Each group takes its prologue and its views; then groups of
+        // sibling matmuls merge. A group left with one op reads and stores
+        // through no view: that op is its own kernel.
+        llvm::SmallPtrSet<Operation *, 16> inputViews, outputViews;
         for (auto &[ops, kind] : groups) {
-          if (!grouped.count(ops.front()))
+          if (!grouped.count(ops.back())) {
+            ops.clear();
             continue;
-          bool prologue = kind == FusionKind::matmul &&
-                          absorbPrologue(ops, grouped, matmuls);
-          if (!absorbViews(ops, grouped) && !prologue && ops.size() == 1)
+          }
+          if (kind == FusionKind::matmul)
+            absorbPrologue(ops, grouped, matmuls);
+          absorbViews(ops, grouped, inputViews, outputViews);
+        }
+        mergeSiblingMatmuls(groups, maxGroupOps);
+        for (auto &[ops, kind] : groups) {
+          if (ops.size() == 1)
             continue;
           if (failed(FusionGroupOp::wrap(rewriter, ops, kind))) {
             ops.back()->emitError("meld-graph-fuse made a group that is not "

@@ -560,7 +560,7 @@ struct RecognizeAttention : public OpRewritePattern<MatmulOp> {
       return failure();
     RankedTensorType scores = softmax.getType();
     int64_t rank = scores.getRank();
-    if (rank < 2 || softmax.getAxis() != rank - 1)
+    if (rank < 2 || static_cast<int64_t>(softmax.getAxis()) != rank - 1)
       return failure();
     Value s = softmax.getInput();
     // The mask.

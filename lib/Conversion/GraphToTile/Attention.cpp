@@ -24,14 +24,6 @@ using namespace meld::graph_to_tile;
 
 namespace {
 
-/// The layout of `value`, an operand of the group's attention, in the buffer
-/// of the argument it views (whose number goes to `argNumber`), broadcast to
-/// `shape`.
-graph::ViewLayout operandLayout(graph::FusionGroupOp group, Value value,
-                                ArrayRef<int64_t> shape, unsigned &argNumber) {
-  return traceGroupInput(group, value, argNumber).broadcast(shape);
-}
-
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
@@ -55,17 +47,8 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
       shape.append({a, b});
       return shape;
     };
-    unsigned qArg, kArg, vArg, maskArg = 0;
-    graph::ViewLayout q =
-        operandLayout(group, op.getQuery(), withTail(lq, d), qArg);
-    graph::ViewLayout k =
-        operandLayout(group, op.getKey(), withTail(lk, d), kArg);
-    graph::ViewLayout v =
-        operandLayout(group, op.getValue(), withTail(lk, dv), vArg);
-    std::optional<graph::ViewLayout> mask;
-    if (op.getMask())
-      mask = operandLayout(group, op.getMask(), withTail(lq, lk), maskArg);
-
+    Shape qShape = withTail(lq, d), kShape = withTail(lk, d),
+          vShape = withTail(lk, dv), maskShape = withTail(lq, lk);
     KernelEmitter::GroupBuffers buffers =
         emitter.allocGroupBuffers(rewriter, group, adaptor.getInputs());
     int64_t batches = computeProduct(batchShape);
@@ -109,23 +92,44 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
       return arith::ExtFOp::create(t.b, t.loc, t.tileType(f32), x);
     };
 
-    // A block of operand `arg` (read through `layout`) at coordinates
-    // `first` and `second` of its last two dimensions, zero past their
-    // sizes, in f32.
-    auto loadBlock = [&](const TileBuilder &t, unsigned arg,
-                         const graph::ViewLayout &layout, Value first,
-                         int64_t firstSize, Value second, int64_t secondSize) {
+    // Q, K, V and the mask, read through their views or computed from the
+    // group's arguments where the kernel needs them.
+    SmallVector<Value> inputArgs(args.take_front(buffers.inputs.size()));
+    GroupElements elements(group, inputArgs);
+    // A block of `operand` (broadcast to `shape`) at coordinates `first` and
+    // `second` of its last two dimensions, zero past their sizes.
+    auto operandBlock = [&](const TileBuilder &t, Value operand,
+                            ArrayRef<int64_t> shape, Value first,
+                            int64_t firstSize, Value second,
+                            int64_t secondSize) {
       Value inside =
           t.both(t.lessThan(first, firstSize), t.lessThan(second, secondSize));
-      return toF32(t, t.load(args[arg],
-                             t.viewOffset(layout, coordsOf(t, first, second)),
-                             inside));
+      Value x =
+          elements.at(t, operand,
+                      t.broadcastCoords(
+                          coordsOf(t, first, second), shape,
+                          cast<RankedTensorType>(operand.getType()).getShape()),
+                      inside);
+      // A load is zero outside; a computed value may be anything.
+      if (Operation *def = operand.getDefiningOp();
+          def && !group.isInputView(def))
+        x = arith::SelectOp::create(
+            t.b, t.loc, inside, x,
+            t.constant(t.b.getZeroAttr(getElementTypeOrSelf(x))));
+      return x;
+    };
+    auto loadBlock = [&](const TileBuilder &t, Value operand,
+                         ArrayRef<int64_t> shape, Value first,
+                         int64_t firstSize, Value second, int64_t secondSize) {
+      return toF32(t, operandBlock(t, operand, shape, first, firstSize, second,
+                                   secondSize));
     };
 
     // The query block, read once: [bm, bd].
     TileBuilder qT{b, loc, {bm, bd}};
-    Value qTile = loadBlock(qT, qArg, q, qT.add(qT.iota(0), qT.splat(m0)), lq,
-                            qT.iota(1), d);
+    Value qTile =
+        loadBlock(qT, op.getQuery(), qShape, qT.add(qT.iota(0), qT.splat(m0)),
+                  lq, qT.iota(1), d);
 
     TileBuilder sT{b, loc, {bm, bn}}, oT{b, loc, {bm, bdv}}, rT{b, loc, {bm}};
     Value negInf = rT.floatConst(f32, kNegInf);
@@ -141,8 +145,9 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
           TileBuilder kt{nb, l, {bd, bn}}, s{nb, l, {bm, bn}},
               vt{nb, l, {bn, bdv}}, o{nb, l, {bm, bdv}}, r{nb, l, {bm}};
           // K^T block [bd, bn]: element (dd, j) is key n0 + j, dim dd.
-          Value kTile = loadBlock(kt, kArg, k, kt.add(kt.iota(1), kt.splat(n0)),
-                                  lk, kt.iota(0), d);
+          Value kTile =
+              loadBlock(kt, op.getKey(), kShape,
+                        kt.add(kt.iota(1), kt.splat(n0)), lk, kt.iota(0), d);
           Value scores = tile::DotOp::create(nb, l, s.tileType(f32), qTile,
                                              kTile, s.floatConst(f32, 0.0));
           scores = arith::MulFOp::create(
@@ -150,11 +155,9 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
               s.floatConst(f32, op.getScale().convertToDouble()));
           Value sRows = s.add(s.iota(0), s.splat(m0));
           Value sKeys = s.add(s.iota(1), s.splat(n0));
-          Value inside = s.both(s.lessThan(sRows, lq), s.lessThan(sKeys, lk));
-          if (mask) {
+          if (Value maskValue = op.getMask()) {
             Value m =
-                s.load(args[maskArg],
-                       s.viewOffset(*mask, coordsOf(s, sRows, sKeys)), inside);
+                operandBlock(s, maskValue, maskShape, sRows, lq, sKeys, lk);
             switch (op.getMaskKind()) {
             case graph::AttentionMask::add:
               scores = arith::AddFOp::create(nb, l, scores, toF32(s, m));
@@ -192,8 +195,9 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
               nb, l, arith::MulFOp::create(nb, l, carried[1], alpha),
               s.reduceRows(tile::ReduceKind::sum, p));
           // V block [bn, bdv].
-          Value vTile = loadBlock(vt, vArg, v, vt.add(vt.iota(0), vt.splat(n0)),
-                                  lk, vt.iota(1), dv);
+          Value vTile =
+              loadBlock(vt, op.getValue(), vShape,
+                        vt.add(vt.iota(0), vt.splat(n0)), lk, vt.iota(1), dv);
           Value rescaled =
               arith::MulFOp::create(nb, l, carried[2], o.perRow(alpha));
           Value acc =

@@ -155,6 +155,17 @@ Value TileBuilder::broadcastOffset(ArrayRef<Value> coords,
                     coords.take_back(sourceShape.size()));
 }
 
+SmallVector<Value>
+TileBuilder::broadcastCoords(ArrayRef<Value> coords, ArrayRef<int64_t> shape,
+                             ArrayRef<int64_t> sourceShape) const {
+  size_t lead = shape.size() - sourceShape.size();
+  SmallVector<Value> result;
+  for (auto [d, size] : llvm::enumerate(sourceShape))
+    result.push_back(size == 1 && shape[lead + d] != 1 ? index(0)
+                                                       : coords[lead + d]);
+  return result;
+}
+
 SmallVector<Value> TileBuilder::delinearize(Value linear,
                                             ArrayRef<int64_t> of) const {
   Shape strides = computeStrides(of);
@@ -259,59 +270,62 @@ KernelEmitter::getStoreLayouts(graph::FusionGroupOp group) {
 SmallVector<Value>
 KernelEmitter::emitGroupBody(const TileBuilder &t, graph::FusionGroupOp group,
                              IRMapping &tiles, ArrayRef<Value> args,
-                             ArrayRef<Value> coords, Value mask, Value status) {
-  SmallVector<int64_t> iterationShape = group.getIterationShape();
-  // An argument or input view is loaded where its layout, broadcast to the
-  // iteration space as numpy does, finds each element.
-  auto tileOf = [&](Value v) {
+                             ArrayRef<Value> coords, Value mask, Value status,
+                             ArrayRef<unsigned> resultIndices) {
+  SmallVector<int64_t> iterationShape = group.getIterationShape(
+      resultIndices.empty() ? 0 : resultIndices.front());
+  // Each value is built when a result needs it, once: an argument or input
+  // view is loaded where its layout, broadcast to the iteration space as
+  // numpy does, finds each element; a splat constant is a tile constant; an
+  // elementwise op builds its math on its operands' tiles.
+  std::function<Value(Value)> tileOf = [&](Value v) -> Value {
     if (Value known = tiles.lookupOrNull(v))
       return known;
-    unsigned arg;
-    graph::ViewLayout layout = traceGroupInput(group, v, arg);
-    Value loaded =
-        t.load(args[arg],
-               t.viewOffset(layout.broadcast(iterationShape), coords), mask);
-    tiles.map(v, loaded);
-    return loaded;
-  };
-  Block &body = group.getBodyBlock();
-  Operation *prologue = group.getPrologue();
-  for (Operation &op : body.without_terminator()) {
-    // The prologue is the matmul's to compute.
-    if (tiles.contains(op.getResult(0)) || group.isInputView(&op) ||
-        group.isOutputView(&op) || &op == prologue)
-      continue;
-    if (auto constant = dyn_cast<graph::ConstantOp>(op)) {
+    Operation *op = v.getDefiningOp();
+    Value tile;
+    if (!op || group.isInputView(op)) {
+      unsigned arg;
+      graph::ViewLayout layout = traceGroupInput(group, v, arg);
+      tile =
+          t.load(args[arg],
+                 t.viewOffset(layout.broadcast(iterationShape), coords), mask);
+    } else if (auto constant = dyn_cast<graph::ConstantOp>(op)) {
       // Groups hold splat constants only (the verifier's rule).
-      tiles.map(constant.getResult(),
-                t.constant(cast<SplatElementsAttr>(constant.getValue())
-                               .getSplatValue<Attribute>()));
-      continue;
+      tile = t.constant(cast<SplatElementsAttr>(constant.getValue())
+                            .getSplatValue<Attribute>());
+    } else {
+      // The prologue and the matmul are the kernel's to compute: their
+      // tiles are given.
+      SmallVector<Value> operands =
+          llvm::map_to_vector(op->getOperands(), tileOf);
+      if (isIntegerDivision(op)) {
+        assert(status && "an integer division needs the fault status");
+        // The fault names the division's node (its location), not the
+        // group's; the detail is the group element's row-major position.
+        TileBuilder at{t.b, op->getLoc(), t.shape};
+        Type element = getElementTypeOrSelf(operands[1].getType());
+        Value isZero = arith::CmpIOp::create(
+            at.b, at.loc, arith::CmpIPredicate::eq, operands[1],
+            at.constant(at.b.getIntegerAttr(element, 0)));
+        Value position = at.broadcastOffset(coords, iterationShape);
+        emitFault(at, status, at.both(mask, isZero),
+                  arith::IndexCastOp::create(
+                      at.b, at.loc, at.tileType(at.b.getI64Type()), position),
+                  "integer division by zero at result element {} (row-major, "
+                  "of " +
+                      Twine(computeProduct(iterationShape)) + ")");
+      }
+      tile = cast<graph::ElementwiseOpInterface>(op).buildTileMath(
+          t.b, op->getLoc(), operands);
     }
-    SmallVector<Value> operands = llvm::map_to_vector(op.getOperands(), tileOf);
-    if (isIntegerDivision(&op)) {
-      assert(status && "an integer division needs the fault status");
-      // The fault names the division's node (its location), not the
-      // group's; the detail is the group element's row-major position.
-      TileBuilder at{t.b, op.getLoc(), t.shape};
-      Type element = getElementTypeOrSelf(operands[1].getType());
-      Value isZero = arith::CmpIOp::create(
-          at.b, at.loc, arith::CmpIPredicate::eq, operands[1],
-          at.constant(at.b.getIntegerAttr(element, 0)));
-      Value position = at.broadcastOffset(coords, iterationShape);
-      emitFault(at, status, at.both(mask, isZero),
-                arith::IndexCastOp::create(
-                    at.b, at.loc, at.tileType(at.b.getI64Type()), position),
-                "integer division by zero at result element {} (row-major, "
-                "of " +
-                    Twine(computeProduct(iterationShape)) + ")");
-    }
-    tiles.map(op.getResult(0),
-              cast<graph::ElementwiseOpInterface>(op).buildTileMath(
-                  t.b, op.getLoc(), operands));
-  }
+    tiles.map(v, tile);
+    return tile;
+  };
   SmallVector<Value> results;
-  for (unsigned i = 0, e = group.getNumResults(); i < e; ++i)
+  if (resultIndices.empty())
+    for (unsigned i = 0, e = group.getNumResults(); i < e; ++i)
+      results.push_back(tileOf(group.getStoredValue(i)));
+  for (unsigned i : resultIndices)
     results.push_back(tileOf(group.getStoredValue(i)));
   return results;
 }

@@ -90,6 +90,12 @@ struct TileBuilder {
   /// that numpy broadcasting maps to result coordinates `coords`.
   mlir::Value broadcastOffset(llvm::ArrayRef<mlir::Value> coords,
                               llvm::ArrayRef<int64_t> sourceShape) const;
+  /// The coordinates in a tensor of `sourceShape` of the element that numpy
+  /// broadcasting maps to `coords` of a result of `shape`.
+  llvm::SmallVector<mlir::Value>
+  broadcastCoords(llvm::ArrayRef<mlir::Value> coords,
+                  llvm::ArrayRef<int64_t> shape,
+                  llvm::ArrayRef<int64_t> sourceShape) const;
   /// Splits linear indices `linear` of a row-major `shape` into coordinates.
   llvm::SmallVector<mlir::Value> delinearize(mlir::Value linear,
                                              llvm::ArrayRef<int64_t> of) const;
@@ -165,18 +171,20 @@ public:
                                  graph::FusionGroupOp group,
                                  mlir::ValueRange inputs);
 
-  /// Computes the ops of `group` on tiles at `coords` (of its iteration
-  /// space), in order: `tiles` maps the values already known (a matmul's
-  /// accumulator); an argument or input view an op reads is loaded from
-  /// `args` (the kernel's buffers of the group's inputs) where its layout
-  /// finds it; splat constants become tile constants and elementwise ops
-  /// build their math (an integer division records its zero divisors in
-  /// `status`). Returns the tiles of the values the results store.
+  /// Computes the ops of `group` that results `resultIndices` (all when
+  /// empty, which share one iteration space) need, on tiles at `coords` of
+  /// their iteration space: `tiles` maps the values already known (a
+  /// matmul's accumulator); an argument or input view an op reads is loaded
+  /// from `args` (the kernel's buffers of the group's inputs) where its
+  /// layout finds it; splat constants become tile constants and elementwise
+  /// ops build their math (an integer division records its zero divisors in
+  /// `status`). Returns the tiles of the values those results store.
   llvm::SmallVector<mlir::Value>
   emitGroupBody(const TileBuilder &t, graph::FusionGroupOp group,
                 mlir::IRMapping &tiles, llvm::ArrayRef<mlir::Value> args,
                 llvm::ArrayRef<mlir::Value> coords, mlir::Value mask,
-                mlir::Value status);
+                mlir::Value status,
+                llvm::ArrayRef<unsigned> resultIndices = {});
   /// Where each result of `group` stores its value: the inverse of the
   /// result's output views, row-major without any.
   static llvm::SmallVector<graph::ViewLayout>
@@ -244,6 +252,40 @@ graph::ViewLayout traceGroupInput(graph::FusionGroupOp group, mlir::Value value,
 
 /// Whether `op` is an integer division, whose zero divisors are data faults.
 bool isIntegerDivision(mlir::Operation *op);
+
+/// Computes values of a fusion group's region at any coordinates, as XLA's
+/// elemental emitter does: an argument or input view is loaded where its
+/// layout finds the element; an elementwise op computes its operands at the
+/// coordinates numpy broadcasting maps to; a view of a computed value
+/// computes its source at the coordinates its layout maps to; a concat
+/// computes each piece where its coordinates fall; a splat constant is a
+/// tile constant. An attention group computes its operands this way (the
+/// rotary embedding of Q and K, the preparation of a padding mask).
+class GroupElements {
+public:
+  GroupElements(graph::FusionGroupOp group, llvm::ArrayRef<mlir::Value> args)
+      : group(group), args(args) {}
+
+  /// The tile of `value` (which `group.isElemental` accepts) at `coords` (one
+  /// index tile of `t`'s shape per dimension of `value`), where `mask` holds
+  /// (null: everywhere); elsewhere no access is made and the elements are
+  /// unspecified.
+  mlir::Value at(const TileBuilder &t, mlir::Value value,
+                 llvm::ArrayRef<mlir::Value> coords, mlir::Value mask);
+
+private:
+  mlir::Value compute(const TileBuilder &t, mlir::Value value,
+                      llvm::ArrayRef<mlir::Value> coords, mlir::Value mask);
+
+  graph::FusionGroupOp group;
+  llvm::ArrayRef<mlir::Value> args;
+  /// The tiles already built by the current `at`, by value, then by
+  /// coordinates and mask.
+  llvm::DenseMap<
+      mlir::Value,
+      llvm::SmallVector<std::pair<llvm::SmallVector<mlir::Value>, mlir::Value>>>
+      built;
+};
 
 /// A kernel name for `group`: its computing ops' names, the first few.
 std::string getGroupName(graph::FusionGroupOp group);

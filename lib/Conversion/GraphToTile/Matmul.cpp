@@ -79,32 +79,64 @@ using Epilogue = llvm::function_ref<SmallVector<Value>(
     const TileBuilder &, Value acc, ArrayRef<Value> args,
     ArrayRef<Value> coords, Value mask)>;
 
-/// Emits the kernel of matrix product `p`, named `name`, reading A, B and C
-/// (`c` < 0: none) from `inputs` at those positions and writing `outputs`
-/// (row-major, or where `outputLayouts` place the result's coordinates):
-/// one program per output tile, a loop over K with `tile.dot` (A's rows
-/// normalized first by `prologue`, when given), then `epilogue` (the
-/// accumulator alone when null).
+/// One matrix product of a matmul kernel: its B and C (`c` < 0: none)
+/// among the kernel's inputs, its problem, and the kernel's outputs it
+/// writes (row-major, or where `outputLayouts` place the result's
+/// coordinates) with the tiles of `epilogue` (the accumulator alone when
+/// null).
+struct MatmulPart {
+  unsigned b;
+  int c = -1;
+  MatmulProblem p;
+  Epilogue epilogue = nullptr;
+  SmallVector<unsigned> outputs{0};
+  SmallVector<graph::ViewLayout> outputLayouts;
+};
+
+/// The one part of a kernel of one matrix product, storing its accumulator
+/// row-major.
+static MatmulPart makePart(unsigned b, int c, const MatmulProblem &p) {
+  MatmulPart part;
+  part.b = b;
+  part.c = c;
+  part.p = p;
+  return part;
+}
+
+/// Emits a matmul kernel named `name` computing `parts`, which share A
+/// (`inputs[a]`, normalized first by `prologue` when given), rows and batch:
+/// one program per output tile of one part (the parts' column tiles one
+/// after another along the grid's x), a loop over K with `tile.dot`, then
+/// the part's epilogue and stores.
 static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
                        Location loc, StringRef name, ValueRange inputs,
-                       unsigned a, unsigned bIndex, int c, ValueRange outputs,
-                       const MatmulProblem &p, Epilogue epilogue = nullptr,
-                       ArrayRef<graph::ViewLayout> outputLayouts = {},
+                       unsigned a, ValueRange outputs,
+                       ArrayRef<MatmulPart> parts,
                        const NormPrologue *prologue = nullptr) {
   const ConvertGraphToTileOptions &options = emitter.getOptions();
-  int64_t batches = computeProduct(p.batchShape);
-  if (batches == 0 || p.m == 0 || p.n == 0)
+  const MatmulProblem &shared = parts.front().p;
+  int64_t batches = computeProduct(shared.batchShape);
+  int64_t maxN = 0;
+  for (const MatmulPart &part : parts)
+    maxN = std::max(maxN, part.p.n);
+  if (batches == 0 || shared.m == 0 || maxN == 0)
     return;
-  int64_t bm = std::min<int64_t>(options.matmulTileM, llvm::PowerOf2Ceil(p.m));
-  int64_t bn = std::min<int64_t>(options.matmulTileN, llvm::PowerOf2Ceil(p.n));
-  int64_t bk = std::min<int64_t>(options.matmulTileK,
-                                 llvm::PowerOf2Ceil(std::max<int64_t>(p.k, 1)));
+  int64_t bm =
+      std::min<int64_t>(options.matmulTileM, llvm::PowerOf2Ceil(shared.m));
+  int64_t bn = std::min<int64_t>(options.matmulTileN, llvm::PowerOf2Ceil(maxN));
+  int64_t bk = std::min<int64_t>(
+      options.matmulTileK, llvm::PowerOf2Ceil(std::max<int64_t>(shared.k, 1)));
+  // The first column tile of each part along the grid's x.
+  SmallVector<int64_t> firstTile{0};
+  for (const MatmulPart &part : parts)
+    firstTile.push_back(firstTile.back() + ceilDiv(part.p.n, bn));
   SmallVector<Value> kernelBuffers(inputs);
   llvm::append_range(kernelBuffers, outputs);
   OpBuilder b =
       emitter.createKernel(rewriter, loc, name, kernelBuffers,
-                           {ceilDiv(p.n, bn), ceilDiv(p.m, bm), batches});
+                           {firstTile.back(), ceilDiv(shared.m, bm), batches});
   SmallVector<Value> args(b.getBlock()->getArguments());
+  ArrayRef<Value> outputArgs = ArrayRef(args).take_back(outputs.size());
   Type element = cast<MemRefType>(inputs[a].getType()).getElementType();
   auto pid = [&](int64_t dim) {
     return tile::ProgramIdOp::create(b, loc, b.getIndexType(),
@@ -114,53 +146,51 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
     return arith::MulIOp::create(b, loc, v,
                                  arith::ConstantIndexOp::create(b, loc, c));
   };
-  Value n0 = scaled(pid(0), bn), m0 = scaled(pid(1), bm), batch = pid(2);
+  Value tileX = pid(0), m0 = scaled(pid(1), bm), batch = pid(2);
   // This program's coordinates in the batch dimensions.
   SmallVector<Value> batchCoords =
-      delinearizeScalar(b, loc, batch, p.batchShape);
+      delinearizeScalar(b, loc, batch, shared.batchShape);
   auto splatAll = [](const TileBuilder &t, ArrayRef<Value> scalars) {
     return llvm::map_to_vector(scalars, [&](Value s) { return t.splat(s); });
   };
 
   TileBuilder aT{b, loc, {bm, bk}}, bT{b, loc, {bk, bn}}, cT{b, loc, {bm, bn}};
   Value rowsA = aT.add(aT.iota(0), aT.splat(m0));
-  Value colsB = bT.add(bT.iota(1), bT.splat(n0));
-  // The parts of the operands' offsets that do not change with K.
+  // The parts of A's offsets that do not change with K.
   SmallVector<Value> aCoords = splatAll(aT, batchCoords);
   aCoords.append({rowsA, Value()});
-  Value aFixed = aT.viewOffset(p.a, aCoords);
-  SmallVector<Value> bCoords = splatAll(bT, batchCoords);
-  bCoords.append({Value(), colsB});
-  Value bFixed = bT.viewOffset(p.b, bCoords);
-  SmallVector<Value> none(p.batchShape.size() + 2, Value());
+  Value aFixed = aT.viewOffset(shared.a, aCoords);
+  SmallVector<Value> none(shared.batchShape.size() + 2, Value());
   // A block of A at K offset `k0` and where it lies inside A.
   auto loadA = [&](const TileBuilder &ta, Value k0) {
     Value ka = ta.add(ta.iota(1), ta.splat(k0));
     SmallVector<Value> kOnly(none);
     kOnly.back() = ka;
-    Value aOff = ta.add(aFixed, ta.viewOffset(p.a, kOnly, false));
-    Value aMask = ta.both(ta.lessThan(rowsA, p.m), ta.lessThan(ka, p.k));
+    Value aOff = ta.add(aFixed, ta.viewOffset(shared.a, kOnly, false));
+    Value aMask =
+        ta.both(ta.lessThan(rowsA, shared.m), ta.lessThan(ka, shared.k));
     return std::make_tuple(ta.load(args[a], aOff, aMask), aMask, ka);
   };
   auto kLoop = [&](ValueRange init, function_ref<SmallVector<Value>(
                                         const TileBuilder &, Value, ValueRange)>
                                         body) {
     return scf::ForOp::create(
-        b, loc, aT.scalarIndex(0), aT.scalarIndex(p.k), aT.scalarIndex(bk),
+        b, loc, aT.scalarIndex(0), aT.scalarIndex(shared.k), aT.scalarIndex(bk),
         init, [&](OpBuilder &nb, Location l, Value k0, ValueRange carried) {
           TileBuilder ta{nb, l, {bm, bk}};
           scf::YieldOp::create(nb, l, body(ta, k0, carried));
         });
   };
   // The prologue's row statistics: the mean (LayerNorm), then the mean of
-  // squares (of deviations from the mean), two passes over the rows.
+  // squares (of deviations from the mean), two passes over the rows. Every
+  // part's programs share them.
   Value mean, rstd;
   if (prologue) {
     TileBuilder rT{b, loc, {bm}};
     auto rowSum = [](const TileBuilder &ta, Value x) {
       return ta.reduceRows(tile::ReduceKind::sum, x);
     };
-    Value invK = rT.floatConst(element, 1.0 / std::max<int64_t>(p.k, 1));
+    Value invK = rT.floatConst(element, 1.0 / std::max<int64_t>(shared.k, 1));
     if (!prologue->rms) {
       Value sum =
           kLoop({rT.floatConst(element, 0.0)}, [&](const TileBuilder &ta,
@@ -191,75 +221,118 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
                               arith::MulFOp::create(b, loc, squares, invK),
                               rT.floatConst(element, prologue->epsilon)));
   }
-  auto loop = kLoop({cT.floatConst(element, 0.0)}, [&](const TileBuilder &ta,
-                                                       Value k0,
-                                                       ValueRange carried) {
-    OpBuilder &nb = ta.b;
-    Location l = ta.loc;
-    auto [aTile, aMask, ka] = loadA(ta, k0);
-    if (prologue) {
-      // Normalized, scaled and shifted; zero outside A, so the product
-      // takes nothing from there.
-      Value x = aTile;
-      if (mean)
-        x = arith::SubFOp::create(nb, l, x, ta.perRow(mean));
-      x = arith::MulFOp::create(nb, l, x, ta.perRow(rstd));
-      x = arith::MulFOp::create(
-          nb, l, x,
-          ta.load(args[prologue->scale],
-                  ta.viewOffset(prologue->scaleLayout, {ka}), aMask));
-      if (prologue->bias >= 0)
-        x = arith::AddFOp::create(
-            nb, l, x,
-            ta.load(args[prologue->bias],
-                    ta.viewOffset(prologue->biasLayout, {ka}), aMask));
-      aTile =
-          arith::SelectOp::create(nb, l, aMask, x, ta.floatConst(element, 0.0));
+
+  // Where a [bm, bn] tile of `part`'s result at columns from `n0` lies.
+  struct TilePlace {
+    Value rows, cols, mask;
+    SmallVector<Value> coords; // The batch's, splat, then rows and columns.
+  };
+  auto placeTile = [&](const MatmulPart &part, Value n0) {
+    TilePlace place;
+    place.rows = cT.add(cT.iota(0), cT.splat(m0));
+    place.cols = cT.add(cT.iota(1), cT.splat(n0));
+    place.mask = cT.both(cT.lessThan(place.rows, part.p.m),
+                         cT.lessThan(place.cols, part.p.n));
+    place.coords = splatAll(cT, batchCoords);
+    place.coords.append({place.rows, place.cols});
+    return place;
+  };
+  // The offsets in output `i` of `part` of the elements at `place`.
+  auto outputOffsets = [&](const MatmulPart &part, unsigned i,
+                           const TilePlace &place) {
+    if (!part.outputLayouts.empty() && !part.outputLayouts[i].isRowMajor())
+      return cT.viewOffset(part.outputLayouts[i], place.coords);
+    return cT.add(cT.add(cT.mul(place.rows, part.p.n), place.cols),
+                  cT.splat(scaled(batch, part.p.m * part.p.n)));
+  };
+  // The tiles `part`'s epilogue computes at columns from `n0`.
+  auto computeTile = [&](const MatmulPart &part, Value n0,
+                         const TilePlace &place) {
+    const MatmulProblem &p = part.p;
+    Value colsB = bT.add(bT.iota(1), bT.splat(n0));
+    SmallVector<Value> bCoords = splatAll(bT, batchCoords);
+    bCoords.append({Value(), colsB});
+    Value bFixed = bT.viewOffset(p.b, bCoords);
+    auto loop =
+        kLoop({cT.floatConst(element, 0.0)}, [&](const TileBuilder &ta,
+                                                 Value k0, ValueRange carried) {
+          OpBuilder &nb = ta.b;
+          Location l = ta.loc;
+          auto [aTile, aMask, ka] = loadA(ta, k0);
+          if (prologue) {
+            // Normalized, scaled and shifted; zero outside A, so the product
+            // takes nothing from there.
+            Value x = aTile;
+            if (mean)
+              x = arith::SubFOp::create(nb, l, x, ta.perRow(mean));
+            x = arith::MulFOp::create(nb, l, x, ta.perRow(rstd));
+            x = arith::MulFOp::create(
+                nb, l, x,
+                ta.load(args[prologue->scale],
+                        ta.viewOffset(prologue->scaleLayout, {ka}), aMask));
+            if (prologue->bias >= 0)
+              x = arith::AddFOp::create(
+                  nb, l, x,
+                  ta.load(args[prologue->bias],
+                          ta.viewOffset(prologue->biasLayout, {ka}), aMask));
+            aTile = arith::SelectOp::create(nb, l, aMask, x,
+                                            ta.floatConst(element, 0.0));
+          }
+          TileBuilder tb{nb, l, {bk, bn}};
+          Value kb = tb.add(tb.iota(0), tb.splat(k0));
+          SmallVector<Value> kOnly(none);
+          kOnly[kOnly.size() - 2] = kb;
+          Value bOff = tb.add(bFixed, tb.viewOffset(p.b, kOnly, false));
+          Value bMask = tb.both(tb.lessThan(kb, p.k), tb.lessThan(colsB, p.n));
+          Value bTile = tb.load(args[part.b], bOff, bMask);
+          return SmallVector<Value>{tile::DotOp::create(
+              nb, l, carried[0].getType(), aTile, bTile, carried[0])};
+        });
+    Value result = loop.getResult(0);
+    if (p.alpha != 1.0)
+      result = arith::MulFOp::create(b, loc, result,
+                                     cT.floatConst(element, p.alpha));
+    if (part.c >= 0) {
+      Value bias = cT.load(
+          args[part.c], cT.broadcastOffset({place.rows, place.cols}, p.cShape),
+          place.mask);
+      if (p.beta != 1.0)
+        bias =
+            arith::MulFOp::create(b, loc, bias, cT.floatConst(element, p.beta));
+      result = arith::AddFOp::create(b, loc, result, bias);
     }
-    TileBuilder tb{nb, l, {bk, bn}};
-    Value kb = tb.add(tb.iota(0), tb.splat(k0));
-    SmallVector<Value> kOnly(none);
-    kOnly[kOnly.size() - 2] = kb;
-    Value bOff = tb.add(bFixed, tb.viewOffset(p.b, kOnly, false));
-    Value bMask = tb.both(tb.lessThan(kb, p.k), tb.lessThan(colsB, p.n));
-    Value bTile = tb.load(args[bIndex], bOff, bMask);
-    return SmallVector<Value>{tile::DotOp::create(nb, l, carried[0].getType(),
-                                                  aTile, bTile, carried[0])};
-  });
-  Value result = loop.getResult(0);
-  Value rows = cT.add(cT.iota(0), cT.splat(m0));
-  Value cols = cT.add(cT.iota(1), cT.splat(n0));
-  Value mask = cT.both(cT.lessThan(rows, p.m), cT.lessThan(cols, p.n));
-  if (p.alpha != 1.0)
-    result =
-        arith::MulFOp::create(b, loc, result, cT.floatConst(element, p.alpha));
-  if (c >= 0) {
-    Value bias =
-        cT.load(args[c], cT.broadcastOffset({rows, cols}, p.cShape), mask);
-    if (p.beta != 1.0)
-      bias =
-          arith::MulFOp::create(b, loc, bias, cT.floatConst(element, p.beta));
-    result = arith::AddFOp::create(b, loc, result, bias);
-  }
-  // The result coordinates: the batch's, splat, then rows and columns.
-  SmallVector<Value> coords = splatAll(cT, batchCoords);
-  coords.append({rows, cols});
-  SmallVector<Value> results{result};
-  if (epilogue)
-    results = epilogue(cT, result, args, coords, mask);
-  Value rowMajor;
-  for (auto [i, tile, out] :
-       llvm::enumerate(results, ArrayRef(args).take_back(outputs.size()))) {
-    Value offsets;
-    if (!outputLayouts.empty() && !outputLayouts[i].isRowMajor()) {
-      offsets = cT.viewOffset(outputLayouts[i], coords);
-    } else {
-      if (!rowMajor)
-        rowMajor = cT.add(cT.add(cT.mul(rows, p.n), cols),
-                          cT.splat(scaled(batch, p.m * p.n)));
-      offsets = rowMajor;
+    if (!part.epilogue)
+      return SmallVector<Value>{result};
+    return part.epilogue(cT, result, args, place.coords, place.mask);
+  };
+  // The tiles of `part` at its column tile `tileN`, stored.
+  auto emitPart = [&](const MatmulPart &part, Value tileN) {
+    Value n0 = scaled(tileN, bn);
+    TilePlace place = placeTile(part, n0);
+    SmallVector<Value> tiles = computeTile(part, n0, place);
+    for (auto [i, tile, out] : llvm::enumerate(tiles, part.outputs))
+      cT.store(tile, outputArgs[out], outputOffsets(part, i, place),
+               place.mask);
+  };
+
+  // Each program computes a tile of the part its x falls in: a branch per
+  // part but the last, on the program id alone.
+  for (auto [i, part] : llvm::enumerate(parts)) {
+    Value tileN = tileX;
+    if (firstTile[i] != 0)
+      tileN = arith::SubIOp::create(
+          b, loc, tileX, arith::ConstantIndexOp::create(b, loc, firstTile[i]));
+    if (i + 1 == parts.size()) {
+      emitPart(part, tileN);
+      break;
     }
-    cT.store(tile, out, offsets, mask);
+    Value inPart = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::ult, tileX,
+        arith::ConstantIndexOp::create(b, loc, firstTile[i + 1]));
+    auto branch = scf::IfOp::create(b, loc, inPart, /*withElseRegion=*/true);
+    b.setInsertionPoint(branch.thenBlock()->getTerminator());
+    emitPart(part, tileN);
+    b.setInsertionPoint(branch.elseBlock()->getTerminator());
   }
 }
 
@@ -291,7 +364,8 @@ struct MatmulLowering : LoweringPattern<graph::MatmulOp> {
         getMatmulProblem(op, rowMajorOf(op.getLhs()), rowMajorOf(op.getRhs()));
     Value output = emitter.alloc(rewriter, op.getLoc(), op.getType());
     emitMatmul(emitter, rewriter, op.getLoc(), "matmul",
-               {adaptor.getLhs(), adaptor.getRhs()}, 0, 1, -1, {output}, p);
+               {adaptor.getLhs(), adaptor.getRhs()}, 0, {output},
+               {makePart(1, -1, p)});
     rewriter.replaceOp(op, output);
     return success();
   }
@@ -317,17 +391,18 @@ struct GemmLowering : LoweringPattern<graph::GemmOp> {
       p.cShape = Shape(cast<RankedTensorType>(op.getC().getType()).getShape());
     }
     Value output = emitter.alloc(rewriter, op.getLoc(), op.getType());
-    emitMatmul(emitter, rewriter, op.getLoc(), "gemm", inputs, 0, 1,
-               inputs.size() == 3 ? 2 : -1, {output}, p);
+    emitMatmul(emitter, rewriter, op.getLoc(), "gemm", inputs, 0, {output},
+               {makePart(1, inputs.size() == 3 ? 2 : -1, p)});
     rewriter.replaceOp(op, output);
     return success();
   }
 };
 
-/// A matmul fusion group: the group's matrix product (its left operand's rows
-/// normalized first when the group has a prologue), then its elementwise
-/// ops computed on the accumulator tile (the epilogue: bias, activation,
-/// scale, residual add) before the one store of each result.
+/// A matmul fusion group: the group's matrix products (their shared left
+/// operand's rows normalized first when the group has a prologue), then
+/// each one's elementwise ops computed on its accumulator tile (the
+/// epilogue: bias, activation, scale, residual add) before the one store of
+/// each of its results.
 struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
   using LoweringPattern::LoweringPattern;
 
@@ -337,15 +412,15 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
     if (group.getKind() != graph::FusionKind::matmul)
       return failure();
     Block &body = group.getBodyBlock();
-    // The verifier's rules: one graph.matmul, reading two of the arguments
-    // or input views of them.
-    auto matmul = *body.getOps<graph::MatmulOp>().begin();
+    // The verifier's rules: graph.matmuls sharing their left operand, each
+    // reading arguments or input views of them.
+    auto matmuls = llvm::to_vector(body.getOps<graph::MatmulOp>());
     auto operand = [&](Value v, unsigned &argNumber) {
       return traceGroupInput(group, v, argNumber);
     };
     // A normalization of the left operand's rows is the prologue: A is its
     // input.
-    Value lhsValue = matmul.getLhs();
+    Value lhsValue = matmuls.front().getLhs();
     std::optional<NormPrologue> prologue;
     if (Operation *norm = group.getPrologue()) {
       int64_t k = cast<RankedTensorType>(lhsValue.getType()).getShape().back();
@@ -370,24 +445,49 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
       }
       lhsValue = norm->getOperand(0);
     }
-    unsigned lhs, rhs;
+    unsigned lhs;
     graph::ViewLayout lhsLayout = operand(lhsValue, lhs);
-    graph::ViewLayout rhsLayout = operand(matmul.getRhs(), rhs);
     KernelEmitter::GroupBuffers buffers =
         emitter.allocGroupBuffers(rewriter, group, adaptor.getInputs());
-    emitMatmul(
-        emitter, rewriter, group.getLoc(), getGroupName(group), buffers.inputs,
-        lhs, rhs, -1, buffers.outputs,
-        getMatmulProblem(matmul, lhsLayout, rhsLayout),
-        [&](const TileBuilder &t, Value acc, ArrayRef<Value> args,
-            ArrayRef<Value> coords, Value mask) -> SmallVector<Value> {
-          IRMapping tiles;
-          tiles.map(matmul.getResult(), acc);
-          return emitter.emitGroupBody(
-              t, group, tiles, args, coords, mask,
-              buffers.faults ? args[buffers.inputs.size() - 1] : Value());
-        },
-        KernelEmitter::getStoreLayouts(group), prologue ? &*prologue : nullptr);
+    Value status = buffers.faults ? buffers.inputs.back() : Value();
+    SmallVector<graph::ViewLayout> storeLayouts =
+        KernelEmitter::getStoreLayouts(group);
+    // One part per matmul, writing the results that compute from it.
+    SmallVector<MatmulPart, 3> parts;
+    for (graph::MatmulOp matmul : matmuls) {
+      MatmulPart &part = parts.emplace_back();
+      graph::ViewLayout rhsLayout = operand(matmul.getRhs(), part.b);
+      part.p = getMatmulProblem(matmul, lhsLayout, rhsLayout);
+      part.outputs.clear();
+      for (unsigned i = 0, e = group.getNumResults(); i < e; ++i)
+        if (matmuls.size() == 1 ||
+            group.getMatmulOf(group.getStoredValue(i)) == matmul) {
+          part.outputs.push_back(i);
+          part.outputLayouts.push_back(storeLayouts[i]);
+        }
+    }
+    // The epilogues, which outlive the parts' references to them.
+    SmallVector<std::function<SmallVector<Value>(
+        const TileBuilder &, Value, ArrayRef<Value>, ArrayRef<Value>, Value)>>
+        epilogues;
+    for (size_t i = 0; i < parts.size(); ++i)
+      epilogues.push_back(
+          [&, product = matmuls[i].getResult(), results = parts[i].outputs](
+              const TileBuilder &t, Value acc, ArrayRef<Value> args,
+              ArrayRef<Value> coords, Value mask) -> SmallVector<Value> {
+            IRMapping tiles;
+            tiles.map(product, acc);
+            Value kernelStatus;
+            if (status)
+              kernelStatus = args[buffers.inputs.size() - 1];
+            return emitter.emitGroupBody(t, group, tiles, args, coords, mask,
+                                         kernelStatus, results);
+          });
+    for (auto [part, epilogue] : llvm::zip_equal(parts, epilogues))
+      part.epilogue = epilogue;
+    emitMatmul(emitter, rewriter, group.getLoc(), getGroupName(group),
+               buffers.inputs, lhs, buffers.outputs, parts,
+               prologue ? &*prologue : nullptr);
     rewriter.replaceOp(group, buffers.outputs);
     return success();
   }

@@ -193,6 +193,7 @@ private:
 
   LogicalResult distributeOp(Operation *op);
   LogicalResult distributeFor(scf::ForOp loop);
+  LogicalResult distributeIf(scf::IfOp branch);
   void distributeIota(tile::IotaOp op);
   Value contiguous(ArrayRef<Value> offsets, ArrayRef<Value> masks);
   void distributeLoad(tile::LoadOp op);
@@ -248,6 +249,8 @@ LogicalResult Distributor::distributeOp(Operation *op) {
   }
   if (auto loop = dyn_cast<scf::ForOp>(op))
     return distributeFor(loop);
+  if (auto branch = dyn_cast<scf::IfOp>(op))
+    return distributeIf(branch);
   bool handled = true;
   llvm::TypeSwitch<Operation *>(op)
       .Case([&](tile::IotaOp o) { distributeIota(o); })
@@ -347,6 +350,27 @@ LogicalResult Distributor::distributeFor(scf::ForOp loop) {
   }
   unflatten(newLoop.getResults(), loop.getResults());
   return success();
+}
+
+LogicalResult Distributor::distributeIf(scf::IfOp branch) {
+  // A branch on a scalar (a program's part of a kernel of several matrix
+  // products): every thread of the block takes the same side.
+  if (branch.getNumResults() != 0 ||
+      isa<RankedTensorType>(branch.getCondition().getType()))
+    return branch.emitOpError("cannot be mapped onto GPU threads");
+  auto newBranch =
+      scf::IfOp::create(b, loc, mapping.lookupOrDefault(branch.getCondition()),
+                        /*withElseRegion=*/!branch.getElseRegion().empty());
+  auto side = [&](Region &from, Region &to) -> LogicalResult {
+    if (from.empty())
+      return success();
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(to.front().getTerminator());
+    return distribute(from.front());
+  };
+  if (failed(side(branch.getThenRegion(), newBranch.getThenRegion())))
+    return failure();
+  return side(branch.getElseRegion(), newBranch.getElseRegion());
 }
 
 void Distributor::distributeIota(tile::IotaOp op) {

@@ -227,11 +227,11 @@ func.func @main(%t: tensor<3x5x7xf32> {meld.name = "t"}, %i: tensor<2x1xi64> {me
 // CHECK-NEXT:    tile.launch @add_mul_tanh(%[[X]], %[[B]], %[[S]], %[[Y]])
 // CHECK-NEXT:    return
 // CHECK:       tile.kernel @add_mul_tanh(
-// CHECK:         %[[HALF:.+]] = arith.constant dense<5.000000e-01> : tensor<8xf32>
 // CHECK-COUNT-2: tile.load
 // CHECK-NOT:     tile.load
 // CHECK:         %[[SUM:.+]] = arith.addf
 // CHECK-NOT:     tile.load
+// CHECK:         %[[HALF:.+]] = arith.constant dense<5.000000e-01> : tensor<8xf32>
 // CHECK:         %[[M:.+]] = arith.mulf %[[SUM]], %[[HALF]]
 // CHECK-NOT:     tile.load
 // CHECK:         %[[T:.+]] = math.tanh %[[M]]
@@ -394,4 +394,44 @@ func.func @main(%x: tensor<7x20xf32> {meld.name = "x"}, %g: tensor<20xf32> {meld
     graph.yield %m : tensor<7x5xf32>
   }
   return %0 : tensor<7x5xf32>
+}
+
+// -----
+
+// A group of two matmuls sharing A (sibling projections) is one kernel: the
+// programs along x first cover the first product's column tiles, then the
+// second's; each takes its part by a branch on its program id, runs its own
+// K loop and epilogue and stores only its own result.
+// CHECK-LABEL: func.func @main(
+// CHECK-NEXT:    tile.launch @matmul_add_matmul(
+// CHECK-NEXT:    return
+// CHECK:       tile.kernel @matmul_add_matmul(%[[A:.+]]: memref<35xf32>, %[[W:.+]]: memref<42xf32>, %[[B:.+]]: memref<6xf32>, %[[V:.+]]: memref<21xf32>, %[[Y:.+]]: memref<30xf32>, %[[Z:.+]]: memref<15xf32>) attributes {grid = array<i64: 2, 1, 1>}
+// CHECK:         %[[X:.+]] = tile.program_id 0
+// CHECK:         %[[FIRST:.+]] = arith.cmpi ult, %[[X]], %c1
+// CHECK:         scf.if %[[FIRST]] {
+// CHECK:           scf.for
+// CHECK:             tile.load %[[A]]
+// CHECK:             tile.load %[[W]]
+// CHECK:             tile.dot
+// CHECK:           tile.load %[[B]]
+// CHECK:           arith.addf
+// CHECK:           tile.store %{{.+}}, %[[Y]]
+// CHECK-NOT:       tile.store
+// CHECK:         } else {
+// CHECK:           scf.for
+// CHECK:             tile.load %[[A]]
+// CHECK:             tile.load %[[V]]
+// CHECK:             tile.dot
+// CHECK:           tile.store %{{.+}}, %[[Z]]
+// CHECK-NOT:       tile.store
+// CHECK:         }
+func.func @main(%x: tensor<5x7xf32> {meld.name = "x"}, %w: tensor<7x6xf32> {meld.name = "w"}, %b: tensor<6xf32> {meld.name = "b"}, %v: tensor<7x3xf32> {meld.name = "v"}) -> (tensor<5x6xf32> {meld.name = "y"}, tensor<5x3xf32> {meld.name = "z"}) {
+  %0:2 = graph.fusion_group matmul (%x, %w, %b, %v) : (tensor<5x7xf32>, tensor<7x6xf32>, tensor<6xf32>, tensor<7x3xf32>) -> (tensor<5x6xf32>, tensor<5x3xf32>) {
+  ^bb0(%a: tensor<5x7xf32>, %c: tensor<7x6xf32>, %d: tensor<6xf32>, %e: tensor<7x3xf32>):
+    %m = graph.matmul %a, %c : (tensor<5x7xf32>, tensor<7x6xf32>) -> tensor<5x6xf32>
+    %s = graph.add %m, %d : (tensor<5x6xf32>, tensor<6xf32>) -> tensor<5x6xf32>
+    %n = graph.matmul %a, %e : (tensor<5x7xf32>, tensor<7x3xf32>) -> tensor<5x3xf32>
+    graph.yield %s, %n : tensor<5x6xf32>, tensor<5x3xf32>
+  }
+  return %0#0, %0#1 : tensor<5x6xf32>, tensor<5x3xf32>
 }

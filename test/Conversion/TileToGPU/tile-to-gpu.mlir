@@ -159,3 +159,31 @@ tile.kernel @check(%ids: memref<41xi64>, %status: memref<3xi64>)
 tile.kernel @huge(%in: memref<2147483648xi8>) attributes {grid = array<i64: 1>} {
   tile.return
 }
+
+// -----
+
+// A branch on the program id (a kernel of several matrix products, each
+// program computing a tile of one): the block takes one side, whose tile ops
+// are distributed over its threads as anywhere else.
+// CHECK-LABEL: gpu.func @parts(
+// CHECK:         %[[BID:.+]] = gpu.block_id x
+// CHECK:         %[[FIRST:.+]] = arith.cmpi ult, %[[BID]], %{{.+}} : index
+// CHECK:         scf.if %[[FIRST]] {
+// CHECK:           memref.store %{{.+}}, %arg0[
+// CHECK:         } else {
+// CHECK:           memref.store %{{.+}}, %arg1[
+// CHECK:         }
+tile.kernel @parts(%y: memref<256xf32>, %z: memref<256xf32>) attributes {grid = array<i64: 2>} {
+  %pid = tile.program_id 0
+  %c1 = arith.constant 1 : index
+  %first = arith.cmpi ult, %pid, %c1 : index
+  %o = tile.iota 0 : tensor<256xindex>
+  scf.if %first {
+    %one = arith.constant dense<1.0> : tensor<256xf32>
+    tile.store %one, %y[%o] : tensor<256xf32>, memref<256xf32>[tensor<256xindex>]
+  } else {
+    %two = arith.constant dense<2.0> : tensor<256xf32>
+    tile.store %two, %z[%o] : tensor<256xf32>, memref<256xf32>[tensor<256xindex>]
+  }
+  tile.return
+}

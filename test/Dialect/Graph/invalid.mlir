@@ -812,7 +812,7 @@ func.func @matmul_group_prologue(%x: tensor<2x2xf32>) {
 // -----
 
 func.func @matmul_group_two_matmuls(%x: tensor<2x2xf32>) {
-  // expected-error @below {{'graph.fusion_group' op matmul group holds 'graph.matmul', which is not elementwise, a view of an input or a result, its one normalization prologue or its one matmul}}
+  // expected-error @below {{'graph.fusion_group' op matmul group's ops must each compute from one matmul's result}}
   %0 = graph.fusion_group matmul (%x) : (tensor<2x2xf32>) -> tensor<2x2xf32> {
   ^bb0(%a: tensor<2x2xf32>):
     %m = graph.matmul %a, %a : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
@@ -825,8 +825,21 @@ func.func @matmul_group_two_matmuls(%x: tensor<2x2xf32>) {
 
 // -----
 
+func.func @matmul_group_siblings_lhs(%x: tensor<2x4xf32>, %y: tensor<2x4xf32>, %w: tensor<4x3xf32>) {
+  // expected-error @below {{'graph.fusion_group' op matmul group's matmuls must share their left operand and their result's shape but for columns}}
+  %0:2 = graph.fusion_group matmul (%x, %y, %w) : (tensor<2x4xf32>, tensor<2x4xf32>, tensor<4x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  ^bb0(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>, %c: tensor<4x3xf32>):
+    %m = graph.matmul %a, %c : (tensor<2x4xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+    %n = graph.matmul %b, %c : (tensor<2x4xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+    graph.yield %m, %n : tensor<2x3xf32>, tensor<2x3xf32>
+  }
+  return
+}
+
+// -----
+
 func.func @matmul_group_shape(%x: tensor<2x2xf32>, %y: tensor<3x2x2xf32>) {
-  // expected-error @below {{'graph.fusion_group' op matmul group results must have the matmul's shape (before their reshapes and transposes)}}
+  // expected-error @below {{'graph.fusion_group' op matmul group results must each have the shape of the matmul they compute from (before their reshapes and transposes)}}
   %0 = graph.fusion_group matmul (%x, %y) : (tensor<2x2xf32>, tensor<3x2x2xf32>) -> tensor<3x2x2xf32> {
   ^bb0(%a: tensor<2x2xf32>, %b: tensor<3x2x2xf32>):
     %m = graph.matmul %a, %a : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
@@ -950,7 +963,7 @@ func.func @attention_group_without_attention(%x: tensor<2x2xf32>) {
 // -----
 
 func.func @attention_group_epilogue(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %v: tensor<11x6xf32>) {
-  // expected-error @below {{'graph.fusion_group' op attention group holds 'graph.exp', which is not a view of an input or a result, or its one attention}}
+  // expected-error @below {{'graph.fusion_group' op attention group holds 'graph.exp', which is not a view of an input or a result, its one attention, or elementwise, a concat or a view read only on the way to the attention's operands}}
   %0 = graph.fusion_group attention (%q, %k, %v) : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32> {
   ^bb0(%a: tensor<9x8xf32>, %b: tensor<11x8xf32>, %c: tensor<11x6xf32>):
     %o = graph.attention %a, %b, %c {mask_kind = #graph.mask<none>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32>
@@ -963,24 +976,25 @@ func.func @attention_group_epilogue(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %
 // -----
 
 func.func @attention_group_prologue(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %v: tensor<11x6xf32>) {
-  // expected-error @below {{'graph.fusion_group' op attention group holds 'graph.neg', which is not a view of an input or a result, or its one attention}}
-  %0 = graph.fusion_group attention (%q, %k, %v) : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32> {
+  // expected-error @below {{'graph.fusion_group' op attention group holds 'graph.neg', which is not a view of an input or a result, its one attention, or elementwise, a concat or a view read only on the way to the attention's operands}}
+  %0:2 = graph.fusion_group attention (%q, %k, %v) : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> (tensor<9x6xf32>, tensor<9x8xf32>) {
   ^bb0(%a: tensor<9x8xf32>, %b: tensor<11x8xf32>, %c: tensor<11x6xf32>):
     %n = graph.neg %a : tensor<9x8xf32>
     %o = graph.attention %n, %b, %c {mask_kind = #graph.mask<none>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32>
-    graph.yield %o : tensor<9x6xf32>
+    graph.yield %o, %n : tensor<9x6xf32>, tensor<9x8xf32>
   }
   return
 }
 
 // -----
 
-func.func @attention_group_constant_mask(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %v: tensor<11x6xf32>) {
-  // expected-error @below {{'graph.fusion_group' op attention group's attention must read arguments of the region or views of them}}
-  %0 = graph.fusion_group attention (%q, %k, %v) : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32> {
-  ^bb0(%a: tensor<9x8xf32>, %b: tensor<11x8xf32>, %c: tensor<11x6xf32>):
-    %m = graph.constant dense<true> : tensor<9x11xi1>
-    %o = graph.attention %a, %b, %c, %m {mask_kind = #graph.mask<keep>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>, tensor<9x11xi1>) -> tensor<9x6xf32>
+func.func @attention_group_integer_division(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %v: tensor<11x6xf32>, %i: tensor<9x11xi32>) {
+  // expected-error @below {{'graph.fusion_group' op attention group's attention must read arguments of the region, views of them, or values computed from them element by element}}
+  %0 = graph.fusion_group attention (%q, %k, %v, %i) : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>, tensor<9x11xi32>) -> tensor<9x6xf32> {
+  ^bb0(%a: tensor<9x8xf32>, %b: tensor<11x8xf32>, %c: tensor<11x6xf32>, %d: tensor<9x11xi32>):
+    %r = graph.div %d, %d : (tensor<9x11xi32>, tensor<9x11xi32>) -> tensor<9x11xi32>
+    %m = graph.cast %r : tensor<9x11xi32> to tensor<9x11xf32>
+    %o = graph.attention %a, %b, %c, %m {mask_kind = #graph.mask<add>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>, tensor<9x11xf32>) -> tensor<9x6xf32>
     graph.yield %o : tensor<9x6xf32>
   }
   return
@@ -1002,7 +1016,7 @@ func.func @attention_group_shape(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %v: 
 // -----
 
 func.func @matmul_group_prologue_axis(%x: tensor<7x12xf32>, %g: tensor<7x12xf32>, %w: tensor<12x5xf32>) {
-  // expected-error @below {{'graph.fusion_group' op matmul group's normalization must be of the last axis of arguments or views of them, read only as the matmul's left operand}}
+  // expected-error @below {{'graph.fusion_group' op matmul group's normalization must be of the last axis of arguments or views of them, read only as the matmuls' left operand}}
   %0 = graph.fusion_group matmul (%x, %g, %w) : (tensor<7x12xf32>, tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32> {
   ^bb0(%a: tensor<7x12xf32>, %b: tensor<7x12xf32>, %c: tensor<12x5xf32>):
     %n = graph.layernorm %a, %b {axis = 0 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x12xf32>, tensor<7x12xf32>) -> tensor<7x12xf32>
@@ -1015,7 +1029,7 @@ func.func @matmul_group_prologue_axis(%x: tensor<7x12xf32>, %g: tensor<7x12xf32>
 // -----
 
 func.func @matmul_group_two_prologues(%x: tensor<7x12xf32>, %g: tensor<12xf32>, %w: tensor<12x5xf32>) {
-  // expected-error @below {{'graph.fusion_group' op matmul group holds 'graph.rmsnorm', which is not elementwise, a view of an input or a result, its one normalization prologue or its one matmul}}
+  // expected-error @below {{'graph.fusion_group' op matmul group holds 'graph.rmsnorm', which is not elementwise, a view of an input or a result, its one normalization prologue or a matmul}}
   %0 = graph.fusion_group matmul (%x, %g, %w) : (tensor<7x12xf32>, tensor<12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32> {
   ^bb0(%a: tensor<7x12xf32>, %b: tensor<12xf32>, %c: tensor<12x5xf32>):
     %n = graph.rmsnorm %a, %b {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x12xf32>, tensor<12xf32>) -> tensor<7x12xf32>

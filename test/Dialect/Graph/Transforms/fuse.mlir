@@ -367,10 +367,72 @@ func.func @attention_views(%qkv: tensor<2x7x24xf32>) -> tensor<2x7x8xf32> {
 
 // -----
 
-// A normalization read only as the left operand of matmuls is each one's
+// The rotary embedding of Q (Slice/Neg/Concat/Mul, as exporters write it)
+// and an additive mask made from a 0/1 padding mask are computed by the
+// attention kernel where it reads them: one group. The splat constants of
+// the mask's preparation are copied in; cos and sin are read as inputs.
+// CHECK-LABEL: func.func @attention_prologue
+// CHECK-NOT:     graph.fusion_group pointwise
+// CHECK:         %[[G:.+]] = graph.fusion_group attention (%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (tensor<2x7x4xf32>, tensor<7x4xf32>, tensor<7x4xf32>, tensor<2x7xi64>, tensor<2x7x4xf32>, tensor<2x7x4xf32>) -> tensor<2x7x4xf32> {
+// CHECK:           graph.slice
+// CHECK:           graph.neg
+// CHECK:           graph.slice
+// CHECK:           graph.concat
+// CHECK:           graph.mul
+// CHECK:           graph.mul
+// CHECK:           graph.add
+// CHECK:           graph.cast
+// CHECK:           graph.sub
+// CHECK:           graph.mul
+// CHECK:           graph.reshape
+// CHECK:           %[[O:.+]] = graph.attention
+// CHECK:           graph.yield %[[O]]
+// CHECK-NOT:     graph.fusion_group
+// CHECK:         return %[[G]]
+func.func @attention_prologue(%q: tensor<2x7x4xf32>, %cos: tensor<7x4xf32>, %sin: tensor<7x4xf32>, %k: tensor<2x7x4xf32>, %v: tensor<2x7x4xf32>, %pad: tensor<2x7xi64>) -> tensor<2x7x4xf32> {
+  %hi = graph.slice %q {sizes = array<i64: 2, 7, 2>, starts = array<i64: 0, 0, 2>, steps = array<i64: 1, 1, 1>} : (tensor<2x7x4xf32>) -> tensor<2x7x2xf32>
+  %neg = graph.neg %hi : tensor<2x7x2xf32>
+  %lo = graph.slice %q {sizes = array<i64: 2, 7, 2>, starts = array<i64: 0, 0, 0>, steps = array<i64: 1, 1, 1>} : (tensor<2x7x4xf32>) -> tensor<2x7x2xf32>
+  %rot = graph.concat %neg, %lo {axis = 2 : i64} : (tensor<2x7x2xf32>, tensor<2x7x2xf32>) -> tensor<2x7x4xf32>
+  %qc = graph.mul %q, %cos : (tensor<2x7x4xf32>, tensor<7x4xf32>) -> tensor<2x7x4xf32>
+  %qs = graph.mul %rot, %sin : (tensor<2x7x4xf32>, tensor<7x4xf32>) -> tensor<2x7x4xf32>
+  %qr = graph.add %qc, %qs : (tensor<2x7x4xf32>, tensor<2x7x4xf32>) -> tensor<2x7x4xf32>
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %big = graph.constant dense<-1.0e4> : tensor<f32>
+  %f = graph.cast %pad : tensor<2x7xi64> to tensor<2x7xf32>
+  %inv = graph.sub %one, %f : (tensor<f32>, tensor<2x7xf32>) -> tensor<2x7xf32>
+  %add = graph.mul %inv, %big : (tensor<2x7xf32>, tensor<f32>) -> tensor<2x7xf32>
+  %m = graph.reshape %add : tensor<2x7xf32> to tensor<2x1x7xf32>
+  %o = graph.attention %qr, %k, %v, %m {mask_kind = #graph.mask<add>, scale = 0.5 : f64} : (tensor<2x7x4xf32>, tensor<2x7x4xf32>, tensor<2x7x4xf32>, tensor<2x1x7xf32>) -> tensor<2x7x4xf32>
+  return %o : tensor<2x7x4xf32>
+}
+
+// -----
+
+// Must not fuse into the attention: the rotated K is also returned, so a
+// kernel of its own computes it once and the attention reads it; the
+// scaled Q is read only by the attention and is computed there.
+// CHECK-LABEL: func.func @attention_prologue_used_outside
+// CHECK:         %[[K:.+]] = graph.neg
+// CHECK:         %[[G:.+]] = graph.fusion_group attention (%{{.+}}, %[[K]], %{{.+}}) : (tensor<2x7x4xf32>, tensor<2x7x4xf32>, tensor<2x7x4xf32>) -> tensor<2x7x4xf32> {
+// CHECK:           graph.mul
+// CHECK:           graph.attention
+// CHECK:         return %[[G]], %[[K]]
+func.func @attention_prologue_used_outside(%q: tensor<2x7x4xf32>, %k: tensor<2x7x4xf32>, %v: tensor<2x7x4xf32>) -> (tensor<2x7x4xf32>, tensor<2x7x4xf32>) {
+  %two = graph.constant dense<2.0> : tensor<f32>
+  %qs = graph.mul %q, %two : (tensor<2x7x4xf32>, tensor<f32>) -> tensor<2x7x4xf32>
+  %kn = graph.neg %k : tensor<2x7x4xf32>
+  %o = graph.attention %qs, %kn, %v {mask_kind = #graph.mask<none>, scale = 0.5 : f64} : (tensor<2x7x4xf32>, tensor<2x7x4xf32>, tensor<2x7x4xf32>) -> tensor<2x7x4xf32>
+  return %o, %kn : tensor<2x7x4xf32>, tensor<2x7x4xf32>
+}
+
+// -----
+
+// A normalization read only as the left operand of matmuls is their
 // prologue: GPT-2's LayerNorm before the QKV projection, and Llama's RMSNorm
-// before the Q, K and V projections, copied into all three groups. No
-// normalization kernel is left.
+// before the Q, K and V projections, which share it and become one group of
+// three matmuls (one kernel, the row statistics computed once per program).
+// No normalization kernel is left.
 // CHECK-LABEL: func.func @norm_prologue
 // CHECK-NOT:     graph.layernorm
 // CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (tensor<2x7x12xf32>, tensor<12xf32>, tensor<12xf32>, tensor<12x36xf32>, tensor<36xf32>) -> tensor<2x7x36xf32> {
@@ -378,18 +440,14 @@ func.func @attention_views(%qkv: tensor<2x7x24xf32>) -> tensor<2x7x8xf32> {
 // CHECK:           %[[M:.+]] = graph.matmul %[[N]], %{{.+}}
 // CHECK:           graph.add %[[M]]
 // CHECK-NOT:     {{^    }}%{{.+}} = graph.rmsnorm
-// CHECK:         graph.fusion_group matmul
+// CHECK:         graph.fusion_group matmul ({{.+}}) -> (tensor<2x7x12xf32>, tensor<2x7x4xf32>, tensor<2x7x4xf32>) {
 // CHECK-NEXT:    ^bb0
-// CHECK-NEXT:      graph.rmsnorm
-// CHECK-NOT:     {{^    }}%{{.+}} = graph.rmsnorm
-// CHECK:         graph.fusion_group matmul
-// CHECK-NEXT:    ^bb0
-// CHECK-NEXT:      graph.rmsnorm
-// CHECK-NOT:     {{^    }}%{{.+}} = graph.rmsnorm
-// CHECK:         graph.fusion_group matmul
-// CHECK-NEXT:    ^bb0
-// CHECK-NEXT:      graph.rmsnorm
-// CHECK-NOT:     {{^    }}%{{.+}} = graph.rmsnorm
+// CHECK-NEXT:      %[[R:.+]] = graph.rmsnorm
+// CHECK-NEXT:      %[[Q:.+]] = graph.matmul %[[R]]
+// CHECK-NEXT:      %[[K:.+]] = graph.matmul %[[R]]
+// CHECK-NEXT:      %[[V:.+]] = graph.matmul %[[R]]
+// CHECK-NEXT:      graph.yield %[[Q]], %[[K]], %[[V]]
+// CHECK-NOT:     graph.rmsnorm
 // CHECK:         return
 func.func @norm_prologue(%x: tensor<2x7x12xf32>, %g: tensor<12xf32>, %b: tensor<12xf32>, %w: tensor<12x36xf32>, %c: tensor<36xf32>, %wq: tensor<12x12xf32>, %wk: tensor<12x4xf32>, %wv: tensor<12x4xf32>) -> (tensor<2x7x36xf32>, tensor<2x7x12xf32>, tensor<2x7x4xf32>, tensor<2x7x4xf32>) {
   %n = graph.layernorm %x, %g, %b {axis = 2 : i64, epsilon = 1.0e-05 : f32} : (tensor<2x7x12xf32>, tensor<12xf32>, tensor<12xf32>) -> tensor<2x7x12xf32>
@@ -400,6 +458,70 @@ func.func @norm_prologue(%x: tensor<2x7x12xf32>, %g: tensor<12xf32>, %b: tensor<
   %k = graph.matmul %r, %wk : (tensor<2x7x12xf32>, tensor<12x4xf32>) -> tensor<2x7x4xf32>
   %v = graph.matmul %r, %wv : (tensor<2x7x12xf32>, tensor<12x4xf32>) -> tensor<2x7x4xf32>
   return %a, %q, %k, %v : tensor<2x7x36xf32>, tensor<2x7x12xf32>, tensor<2x7x4xf32>, tensor<2x7x4xf32>
+}
+
+// -----
+
+// Sibling matmuls (BERT's Q, K and V projections of one input, each with its
+// bias and head views) are one group of three matmuls, each with its own
+// epilogue and results: one kernel.
+// CHECK-LABEL: func.func @sibling_matmuls
+// CHECK:         %[[G:.+]]:3 = graph.fusion_group matmul
+// CHECK-COUNT-3:   graph.matmul
+// CHECK:           graph.yield
+// CHECK-NOT:     graph.fusion_group
+// CHECK:         return %[[G]]#0, %[[G]]#1, %[[G]]#2
+func.func @sibling_matmuls(%x: tensor<2x7x8xf32>, %wq: tensor<8x8xf32>, %bq: tensor<8xf32>, %wk: tensor<8x8xf32>, %bk: tensor<8xf32>, %wv: tensor<8x8xf32>, %bv: tensor<8xf32>) -> (tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>) {
+  %q = graph.matmul %x, %wq : (tensor<2x7x8xf32>, tensor<8x8xf32>) -> tensor<2x7x8xf32>
+  %qb = graph.add %bq, %q : (tensor<8xf32>, tensor<2x7x8xf32>) -> tensor<2x7x8xf32>
+  %qr = graph.reshape %qb : tensor<2x7x8xf32> to tensor<2x7x2x4xf32>
+  %qt = graph.transpose %qr {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x7x2x4xf32>) -> tensor<2x2x7x4xf32>
+  %k = graph.matmul %x, %wk : (tensor<2x7x8xf32>, tensor<8x8xf32>) -> tensor<2x7x8xf32>
+  %kb = graph.add %bk, %k : (tensor<8xf32>, tensor<2x7x8xf32>) -> tensor<2x7x8xf32>
+  %kr = graph.reshape %kb : tensor<2x7x8xf32> to tensor<2x7x2x4xf32>
+  %kt = graph.transpose %kr {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x7x2x4xf32>) -> tensor<2x2x7x4xf32>
+  %v = graph.matmul %x, %wv : (tensor<2x7x8xf32>, tensor<8x8xf32>) -> tensor<2x7x8xf32>
+  %vb = graph.add %bv, %v : (tensor<8xf32>, tensor<2x7x8xf32>) -> tensor<2x7x8xf32>
+  %vr = graph.reshape %vb : tensor<2x7x8xf32> to tensor<2x7x2x4xf32>
+  %vt = graph.transpose %vr {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x7x2x4xf32>) -> tensor<2x2x7x4xf32>
+  return %qt, %kt, %vt : tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>
+}
+
+// -----
+
+// Must not merge: the up projection's epilogue reads the gate projection's
+// result (SwiGLU, the gate's group reads the up projection's matmul).
+// CHECK-LABEL: func.func @swiglu_stays
+// CHECK:         %[[U:.+]] = graph.matmul
+// CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}, %[[U]])
+// CHECK-COUNT-1:   graph.matmul
+// CHECK-NOT:       graph.matmul
+// CHECK:         return
+func.func @swiglu_stays(%x: tensor<2x7x8xf32>, %wg: tensor<8x6xf32>, %wu: tensor<8x6xf32>) -> tensor<2x7x6xf32> {
+  %g = graph.matmul %x, %wg : (tensor<2x7x8xf32>, tensor<8x6xf32>) -> tensor<2x7x6xf32>
+  %s = graph.silu %g : tensor<2x7x6xf32>
+  %u = graph.matmul %x, %wu : (tensor<2x7x8xf32>, tensor<8x6xf32>) -> tensor<2x7x6xf32>
+  %h = graph.mul %s, %u : (tensor<2x7x6xf32>, tensor<2x7x6xf32>) -> tensor<2x7x6xf32>
+  return %h : tensor<2x7x6xf32>
+}
+
+// -----
+
+// Must not merge: the first group's result is read (by the second matmul's
+// group) before the sibling matmul, where the merged kernel would run.
+// CHECK-LABEL: func.func @sibling_used_between
+// CHECK:         %[[A:.+]] = graph.fusion_group matmul
+// CHECK-COUNT-1:   graph.matmul
+// CHECK:         graph.fusion_group matmul (%[[A]], %{{.+}})
+// CHECK:         %[[B:.+]] = graph.matmul %{{.+}}, %{{.+}} : (tensor<2x7x8xf32>, tensor<8x6xf32>)
+// CHECK:         return
+func.func @sibling_used_between(%x: tensor<2x7x8xf32>, %w1: tensor<8x6xf32>, %w2: tensor<8x6xf32>, %wd: tensor<6x8xf32>) -> (tensor<2x7x6xf32>, tensor<2x7x8xf32>) {
+  %a = graph.matmul %x, %w1 : (tensor<2x7x8xf32>, tensor<8x6xf32>) -> tensor<2x7x6xf32>
+  %n = graph.neg %a : tensor<2x7x6xf32>
+  %d = graph.matmul %n, %wd : (tensor<2x7x6xf32>, tensor<6x8xf32>) -> tensor<2x7x8xf32>
+  %e = graph.neg %d : tensor<2x7x8xf32>
+  %b = graph.matmul %x, %w2 : (tensor<2x7x8xf32>, tensor<8x6xf32>) -> tensor<2x7x6xf32>
+  return %b, %e : tensor<2x7x6xf32>, tensor<2x7x8xf32>
 }
 
 // -----
