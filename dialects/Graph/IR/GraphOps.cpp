@@ -1228,7 +1228,18 @@ Operation *FusionGroupOp::getPrologue() {
   if (getKind() != FusionKind::matmul)
     return nullptr;
   for (Operation &op : getBodyBlock())
-    if (isa<LayerNormOp, RmsNormOp>(op))
+    if (isa<LayerNormOp, RmsNormOp>(op) &&
+        isGroupInput(*this, op.getOperand(0)))
+      return &op;
+  return nullptr;
+}
+
+Operation *FusionGroupOp::getRowEpilogue() {
+  if (getKind() != FusionKind::matmul)
+    return nullptr;
+  for (Operation &op : getBodyBlock())
+    if (isa<LayerNormOp, RmsNormOp>(op) &&
+        !isGroupInput(*this, op.getOperand(0)))
       return &op;
   return nullptr;
 }
@@ -1247,7 +1258,7 @@ LogicalResult FusionGroupOp::verify() {
   StringRef kind = stringifyFusionKind(getKind());
   SmallVector<MatmulOp> matmuls;
   AttentionOp attention;
-  Operation *prologue = nullptr;
+  Operation *prologue = nullptr, *rowEpilogue = nullptr;
   for (Operation &op : body.without_terminator()) {
     if (auto constant = dyn_cast<ConstantOp>(op)) {
       if (!isa<SplatElementsAttr>(constant.getValue()))
@@ -1270,15 +1281,25 @@ LogicalResult FusionGroupOp::verify() {
          getKind() != FusionKind::attention) ||
         isAttentionPrologue(*this, &op))
       continue;
+    // A gather of arguments (or views of them) computes its elements where
+    // the pointwise kernel needs them.
+    if (isa<GatherOp>(op) && getKind() == FusionKind::pointwise &&
+        llvm::all_of(op.getOperands(),
+                     [&](Value v) { return isGroupInput(*this, v); }))
+      continue;
     if (auto product = dyn_cast<MatmulOp>(op);
         product && getKind() == FusionKind::matmul) {
       matmuls.push_back(product);
       continue;
     }
-    if (isa<LayerNormOp, RmsNormOp>(op) && getKind() == FusionKind::matmul &&
-        !prologue) {
-      prologue = &op;
-      continue;
+    if (isa<LayerNormOp, RmsNormOp>(op) && getKind() == FusionKind::matmul) {
+      // Of an input: the prologue; of a computed value: the row epilogue.
+      Operation *&norm =
+          isGroupInput(*this, op.getOperand(0)) ? prologue : rowEpilogue;
+      if (!norm) {
+        norm = &op;
+        continue;
+      }
     }
     if (auto one = dyn_cast<AttentionOp>(op);
         one && getKind() == FusionKind::attention && !attention) {
@@ -1291,7 +1312,8 @@ LogicalResult FusionGroupOp::verify() {
     switch (getKind()) {
     case FusionKind::matmul:
       return diag << "elementwise, a view of an input or a result, its one "
-                     "normalization prologue or a matmul";
+                     "normalization prologue, its one row epilogue or a "
+                     "matmul";
     case FusionKind::attention:
       return diag << "a view of an input or a result, its one attention, or "
                      "elementwise, a concat or a view read only on the way "
@@ -1299,7 +1321,8 @@ LogicalResult FusionGroupOp::verify() {
     case FusionKind::pointwise:
       break;
     }
-    return diag << "elementwise or a view of an input or a result";
+    return diag << "elementwise, a gather of inputs, or a view of an input "
+                   "or a result";
   }
   if (getKind() != FusionKind::matmul) {
     // Every result is stored from a value of the iteration shape, through
@@ -1362,6 +1385,23 @@ LogicalResult FusionGroupOp::verify() {
       return emitOpError("matmul group's normalization must be of the last "
                          "axis of arguments or views of them, read only as "
                          "the matmuls' left operand");
+  }
+  if (rowEpilogue) {
+    Value input = rowEpilogue->getOperand(0);
+    auto type = cast<RankedTensorType>(input.getType());
+    int64_t axis = cast<IntegerAttr>(rowEpilogue->getAttr("axis")).getInt();
+    bool stored = llvm::all_of(llvm::seq(getNumResults()), [&](unsigned i) {
+      return getStoredValue(i) == rowEpilogue->getResult(0);
+    });
+    if (matmuls.size() != 1 || axis != type.getRank() - 1 ||
+        !input.hasOneUse() || getMatmulOf(input) != first ||
+        !llvm::all_of(rowEpilogue->getOperands().drop_front(),
+                      [&](Value v) { return isGroupInput(*this, v); }) ||
+        !stored)
+      return emitOpError("matmul group's row epilogue must normalize the "
+                         "last axis of a value only it reads, computed from "
+                         "the group's one matmul, with parameters from "
+                         "arguments, and be what every result stores");
   }
   // Each op computes from at most one matmul's result, and each result from
   // one, of whose shape it is.

@@ -731,8 +731,9 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
       each element at its place in the transposed result.
 
     Kinds:
-    - `pointwise`: elementwise ops (`ElementwiseOpInterface`), views and
-      constants. Every result stores a value of one shape, the group's
+    - `pointwise`: elementwise ops (`ElementwiseOpInterface`), views,
+      constants, and gathers of arguments (an embedding lookup, each element
+      read where its index points, every index checked). Every result stores a value of one shape, the group's
       iteration space; values of smaller shapes inside broadcast to it as
       numpy does.
     - `matmul`: one `graph.matmul` of two of the region's arguments or views
@@ -741,7 +742,10 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
       output tile before it is stored. Every result stores a value of the
       matmul's shape. The left operand may instead be a `graph.layernorm` or
       `graph.rmsnorm` over its last axis (the prologue) of arguments or
-      views: the kernel normalizes each row of A itself. Several matmuls
+      views: the kernel normalizes each row of A itself. The results may
+      instead all store a normalization over the last axis of the
+      epilogue's value (the row epilogue: BERT's LayerNorm after the
+      residual add): each program then computes whole rows. Several matmuls
       sharing their left operand (the Q, K and V projections of one input)
       may be one group: each program computes a tile of one of them, and
       each epilogue op and result computes from one matmul.
@@ -821,6 +825,10 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
     /// of the last axis whose result is the matmul's left operand; null
     /// without one.
     mlir::Operation *getPrologue();
+    /// A matmul group's row epilogue: the `graph.layernorm` or
+    /// `graph.rmsnorm` of the last axis of a value computed from the matmul,
+    /// whose result the group stores; null without one.
+    mlir::Operation *getRowEpilogue();
   }];
 }
 

@@ -57,6 +57,15 @@ public:
     matmuls.push_back(op);
   }
 
+  /// Starts a pointwise group with gather `op`, which later elementwise ops
+  /// may join (it reads its operands from buffers, so it takes in no
+  /// producer).
+  void startGather(GatherOp op) {
+    groupOf[op] = groups.size();
+    groups.push_back({op});
+    matmuls.push_back(nullptr);
+  }
+
   /// Visits elementwise `op` (after every op before it): starts its group and
   /// merges the groups of its operands' producers where that keeps one
   /// kernel.
@@ -269,8 +278,11 @@ static MatmulOp getMatmul(ArrayRef<Operation *> ops) {
 /// projections of one input, the gate and up projections of an MLP): one
 /// kernel whose programs each compute a tile of one of them. Only where
 /// neither group reads the other's results, every value the merged group
-/// returns is used after its last op, and it has at most `maxOps` ops.
-static void mergeSiblingMatmuls(SmallVector<Group> &groups, int64_t maxOps) {
+/// returns is used after its last op, it has at most `maxOps` ops, and
+/// neither has a row epilogue (`withRowNorm` holds their matmuls).
+static void
+mergeSiblingMatmuls(SmallVector<Group> &groups, int64_t maxOps,
+                    const llvm::SmallPtrSetImpl<Operation *> &withRowNorm) {
   DenseMap<Value, SmallVector<unsigned>> withLhs;
   // Whether group `i` merged into group `j`.
   auto tryMerge = [&](unsigned j, unsigned i) {
@@ -317,7 +329,8 @@ static void mergeSiblingMatmuls(SmallVector<Group> &groups, int64_t maxOps) {
     return true;
   };
   for (unsigned i = 0, e = groups.size(); i < e; ++i) {
-    if (groups[i].second != FusionKind::matmul || groups[i].first.empty())
+    if (groups[i].second != FusionKind::matmul || groups[i].first.empty() ||
+        withRowNorm.count(getMatmul(groups[i].first)))
       continue;
     SmallVector<unsigned> &earlier =
         withLhs[getMatmul(groups[i].first).getLhs()];
@@ -411,6 +424,45 @@ getAttentionPrologue(AttentionOp attention,
   return prologue;
 }
 
+/// Adds to matmul `group` (of one matmul) the normalization of the last
+/// axis of its value, as the kernel's row epilogue, when that value is all
+/// the group gives outside (read only by the normalization) and the
+/// normalization is in no group (`grouped`, or a prologue in `taken`).
+/// Returns whether it did.
+static bool absorbRowEpilogue(SmallVector<Operation *> &group,
+                              const llvm::SmallPtrSetImpl<Operation *> &grouped,
+                              const llvm::SmallPtrSetImpl<Operation *> &taken) {
+  if (llvm::count_if(group, [](Operation *op) { return isa<MatmulOp>(op); }) !=
+      1)
+    return false;
+  const llvm::SmallPtrSet<Operation *, 16> members(group.begin(), group.end());
+  Operation *norm = nullptr;
+  for (Operation *op : group)
+    for (Operation *user : op->getUsers()) {
+      if (members.count(user))
+        continue;
+      // The one value read outside, by a normalization alone.
+      if (norm || !isa<LayerNormOp, RmsNormOp>(user) ||
+          user->getOperand(0) != op->getResult(0) || !op->hasOneUse())
+        return false;
+      norm = user;
+    }
+  if (!norm || grouped.count(norm) || taken.count(norm) ||
+      norm->getBlock() != group.front()->getBlock() ||
+      llvm::any_of(norm->getOperands().drop_front(), [&](Value v) {
+        return members.count(v.getDefiningOp());
+      }))
+    return false;
+  auto type = cast<RankedTensorType>(norm->getResult(0).getType());
+  if (cast<IntegerAttr>(norm->getAttr("axis")).getInt() != type.getRank() - 1 ||
+      type.getShape() != getMatmul(group).getType().getShape())
+    return false;
+  group.push_back(norm);
+  llvm::sort(group,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  return true;
+}
+
 struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
   using Base::Base;
 
@@ -422,6 +474,8 @@ struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
         for (Operation &op : block) {
           if (isa<ElementwiseOpInterface>(op))
             partition.visit(&op);
+          else if (auto gather = dyn_cast<GatherOp>(op))
+            partition.startGather(gather);
           else if (auto matmul = dyn_cast<MatmulOp>(op);
                    matmul && fuseMatmulEpilogues &&
                    llvm::all_of(matmul->getOperandTypes(), [](Type type) {
@@ -466,17 +520,27 @@ struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
         // Each group takes its prologue and its views; then groups of
         // sibling matmuls merge. A group left with one op reads and stores
         // through no view: that op is its own kernel.
-        llvm::SmallPtrSet<Operation *, 16> inputViews, outputViews;
+        llvm::SmallPtrSet<Operation *, 16> inputViews, outputViews, norms,
+            withRowNorm;
         for (auto &[ops, kind] : groups) {
           if (!grouped.count(ops.back())) {
             ops.clear();
             continue;
           }
-          if (kind == FusionKind::matmul)
-            absorbPrologue(ops, grouped, matmuls);
-          absorbViews(ops, grouped, inputViews, outputViews);
+          if (kind == FusionKind::matmul &&
+              absorbPrologue(ops, grouped, matmuls))
+            norms.insert(getMatmul(ops).getLhs().getDefiningOp());
         }
-        mergeSiblingMatmuls(groups, maxGroupOps);
+        // A normalization read only as matmuls' left operand is their
+        // prologue; one of a matmul group's only value is its row epilogue.
+        for (auto &[ops, kind] : groups)
+          if (kind == FusionKind::matmul && !ops.empty() &&
+              absorbRowEpilogue(ops, grouped, norms))
+            withRowNorm.insert(getMatmul(ops));
+        for (auto &[ops, kind] : groups)
+          if (!ops.empty())
+            absorbViews(ops, grouped, inputViews, outputViews);
+        mergeSiblingMatmuls(groups, maxGroupOps, withRowNorm);
         for (auto &[ops, kind] : groups) {
           if (ops.size() == 1)
             continue;

@@ -236,7 +236,9 @@ KernelEmitter::GroupBuffers KernelEmitter::allocGroupBuffers(
   GroupBuffers buffers;
   buffers.inputs.assign(inputs.begin(), inputs.end());
   if (llvm::any_of(group.getBodyBlock().without_terminator(),
-                   [](Operation &op) { return isIntegerDivision(&op); })) {
+                   [](Operation &op) {
+                     return isIntegerDivision(&op) || isa<graph::GatherOp>(op);
+                   })) {
     buffers.faults = true;
     buffers.inputs.push_back(faultStatus(rewriter));
   }
@@ -272,8 +274,22 @@ KernelEmitter::emitGroupBody(const TileBuilder &t, graph::FusionGroupOp group,
                              IRMapping &tiles, ArrayRef<Value> args,
                              ArrayRef<Value> coords, Value mask, Value status,
                              ArrayRef<unsigned> resultIndices) {
-  SmallVector<int64_t> iterationShape = group.getIterationShape(
-      resultIndices.empty() ? 0 : resultIndices.front());
+  SmallVector<Value> stored;
+  if (resultIndices.empty())
+    for (unsigned i = 0, e = group.getNumResults(); i < e; ++i)
+      stored.push_back(group.getStoredValue(i));
+  for (unsigned i : resultIndices)
+    stored.push_back(group.getStoredValue(i));
+  return emitGroupValues(t, group, tiles, args, coords, mask, status, stored);
+}
+
+SmallVector<Value>
+KernelEmitter::emitGroupValues(const TileBuilder &t, graph::FusionGroupOp group,
+                               IRMapping &tiles, ArrayRef<Value> args,
+                               ArrayRef<Value> coords, Value mask, Value status,
+                               ArrayRef<Value> values) {
+  SmallVector<int64_t> iterationShape(
+      cast<RankedTensorType>(values.front().getType()).getShape());
   // Each value is built when a result needs it, once: an argument or input
   // view is loaded where its layout, broadcast to the iteration space as
   // numpy does, finds each element; a splat constant is a tile constant; an
@@ -293,6 +309,32 @@ KernelEmitter::emitGroupBody(const TileBuilder &t, graph::FusionGroupOp group,
       // Groups hold splat constants only (the verifier's rule).
       tile = t.constant(cast<SplatElementsAttr>(constant.getValue())
                             .getSplatValue<Attribute>());
+    } else if (auto gather = dyn_cast<graph::GatherOp>(op)) {
+      // Each element's index, checked (a fault where it is out of range),
+      // then the element it points at; both operands are inputs (the
+      // verifier's rule).
+      ArrayRef<int64_t> shape = gather.getType().getShape();
+      SmallVector<Value> at = t.broadcastCoords(coords, iterationShape, shape);
+      auto inputType = cast<RankedTensorType>(gather.getInput().getType());
+      int64_t axis = gather.getAxis(), axisSize = inputType.getDimSize(axis);
+      int64_t indexRank =
+          cast<RankedTensorType>(gather.getIndices().getType()).getRank();
+      unsigned indicesArg, inputArg;
+      graph::ViewLayout indices =
+          traceGroupInput(group, gather.getIndices(), indicesArg);
+      graph::ViewLayout input =
+          traceGroupInput(group, gather.getInput(), inputArg);
+      Value raw = t.load(
+          args[indicesArg],
+          t.viewOffset(indices, ArrayRef(at).slice(axis, indexRank)), mask);
+      assert(status && "a gather needs the fault status");
+      TileBuilder here{t.b, op->getLoc(), t.shape};
+      IndexCheck index =
+          checkIndex(here, status, raw, axisSize, mask, "axis " + Twine(axis));
+      SmallVector<Value> from(ArrayRef(at).take_front(axis));
+      from.push_back(index.index);
+      llvm::append_range(from, ArrayRef(at).drop_front(axis + indexRank));
+      tile = t.load(args[inputArg], t.viewOffset(input, from), index.valid);
     } else {
       // The prologue and the matmul are the kernel's to compute: their
       // tiles are given.
@@ -321,13 +363,7 @@ KernelEmitter::emitGroupBody(const TileBuilder &t, graph::FusionGroupOp group,
     tiles.map(v, tile);
     return tile;
   };
-  SmallVector<Value> results;
-  if (resultIndices.empty())
-    for (unsigned i = 0, e = group.getNumResults(); i < e; ++i)
-      results.push_back(tileOf(group.getStoredValue(i)));
-  for (unsigned i : resultIndices)
-    results.push_back(tileOf(group.getStoredValue(i)));
-  return results;
+  return llvm::map_to_vector(values, tileOf);
 }
 
 OpBuilder KernelEmitter::createKernel(RewriterBase &rewriter, Location loc,

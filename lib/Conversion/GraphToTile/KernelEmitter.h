@@ -185,6 +185,13 @@ public:
                 llvm::ArrayRef<mlir::Value> coords, mlir::Value mask,
                 mlir::Value status,
                 llvm::ArrayRef<unsigned> resultIndices = {});
+  /// Like `emitGroupBody`, the tiles of `values` of the region, of one
+  /// iteration space.
+  llvm::SmallVector<mlir::Value>
+  emitGroupValues(const TileBuilder &t, graph::FusionGroupOp group,
+                  mlir::IRMapping &tiles, llvm::ArrayRef<mlir::Value> args,
+                  llvm::ArrayRef<mlir::Value> coords, mlir::Value mask,
+                  mlir::Value status, llvm::ArrayRef<mlir::Value> values);
   /// Where each result of `group` stores its value: the inverse of the
   /// result's output views, row-major without any.
   static llvm::SmallVector<graph::ViewLayout>

@@ -2,6 +2,10 @@
 //
 // One program per output tile (and batch), a loop over K with `tile.dot`;
 // Gemm's alpha, beta and C are applied to the accumulator before the store.
+// A matmul group adds its prologue (a normalization of A's rows), its
+// epilogue (elementwise ops on the accumulator), several parts (sibling
+// matmuls sharing A, each program computing a tile of one) or a row epilogue
+// (a normalization of the result's rows, each program computing whole rows).
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,19 +33,53 @@ struct MatmulProblem {
   Shape cShape; // Shape of C (broadcast to [m, n]); empty without C.
 };
 
-/// A normalization of A's rows (over K) computed in the matmul kernel, its
-/// prologue: `(a - mean) * rstd * scale + bias` (LayerNorm) or
-/// `a * rstd * scale` (RMSNorm), the row statistics from a first pass over
-/// the program's rows of A.
-struct NormPrologue {
+/// A normalization of rows computed in the matmul kernel:
+/// `(x - mean) * rstd * scale + bias` (LayerNorm) or `x * rstd * scale`
+/// (RMSNorm). Of A's rows (over K) it is the kernel's prologue, the row
+/// statistics from a first pass over the program's rows of A; of the
+/// result's rows (over N), its row epilogue.
+struct RowNorm {
   bool rms;
   double epsilon;
-  /// The kernel arguments and layouts (over [k]) of the scale and bias
+  /// The kernel arguments and layouts (over the row) of the scale and bias
   /// (`bias` < 0: none).
   unsigned scale;
   graph::ViewLayout scaleLayout;
   int bias = -1;
   graph::ViewLayout biasLayout;
+
+  /// The reciprocal standard deviations of rows (a 1-D builder `rows`) whose
+  /// `squares` (of deviations from the mean, for LayerNorm) sum over `width`
+  /// elements.
+  Value rstd(const TileBuilder &rows, Value squares, int64_t width) const {
+    Type element = getElementTypeOrSelf(squares);
+    Value invWidth =
+        rows.floatConst(element, 1.0 / std::max<int64_t>(width, 1));
+    return math::RsqrtOp::create(
+        rows.b, rows.loc,
+        arith::AddFOp::create(
+            rows.b, rows.loc,
+            arith::MulFOp::create(rows.b, rows.loc, squares, invWidth),
+            rows.floatConst(element, epsilon)));
+  }
+
+  /// `x` normalized with its rows' `mean` (null for RMSNorm) and `rstd`,
+  /// then scaled and shifted by the parameters (of the kernel's `args`) at
+  /// positions `along` its rows, where `mask` holds.
+  Value apply(const TileBuilder &t, ArrayRef<Value> args, Value x, Value mean,
+              Value rstd, Value along, Value mask) const {
+    if (mean)
+      x = arith::SubFOp::create(t.b, t.loc, x, t.perRow(mean));
+    x = arith::MulFOp::create(t.b, t.loc, x, t.perRow(rstd));
+    x = arith::MulFOp::create(
+        t.b, t.loc, x,
+        t.load(args[scale], t.viewOffset(scaleLayout, {along}), mask));
+    if (bias >= 0)
+      x = arith::AddFOp::create(
+          t.b, t.loc, x,
+          t.load(args[bias], t.viewOffset(biasLayout, {along}), mask));
+    return x;
+  }
 };
 
 /// The problem of A and B viewed through `a` over [batch..., m, k] and `b`
@@ -112,7 +150,8 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
                        Location loc, StringRef name, ValueRange inputs,
                        unsigned a, ValueRange outputs,
                        ArrayRef<MatmulPart> parts,
-                       const NormPrologue *prologue = nullptr) {
+                       const RowNorm *prologue = nullptr,
+                       const RowNorm *row = nullptr) {
   const ConvertGraphToTileOptions &options = emitter.getOptions();
   const MatmulProblem &shared = parts.front().p;
   int64_t batches = computeProduct(shared.batchShape);
@@ -130,6 +169,10 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
   SmallVector<int64_t> firstTile{0};
   for (const MatmulPart &part : parts)
     firstTile.push_back(firstTile.back() + ceilDiv(part.p.n, bn));
+  // With a row epilogue, each program computes whole rows.
+  assert((!row || parts.size() == 1) && "a row epilogue has one part");
+  if (row)
+    firstTile.back() = 1;
   SmallVector<Value> kernelBuffers(inputs);
   llvm::append_range(kernelBuffers, outputs);
   OpBuilder b =
@@ -215,11 +258,7 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
           return SmallVector<Value>{
               arith::AddFOp::create(ta.b, ta.loc, carried[0], rowSum(ta, sq))};
         }).getResult(0);
-    rstd = math::RsqrtOp::create(
-        b, loc,
-        arith::AddFOp::create(b, loc,
-                              arith::MulFOp::create(b, loc, squares, invK),
-                              rT.floatConst(element, prologue->epsilon)));
+    rstd = prologue->rstd(rT, squares, shared.k);
   }
 
   // Where a [bm, bn] tile of `part`'s result at columns from `n0` lies.
@@ -262,19 +301,7 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
           if (prologue) {
             // Normalized, scaled and shifted; zero outside A, so the product
             // takes nothing from there.
-            Value x = aTile;
-            if (mean)
-              x = arith::SubFOp::create(nb, l, x, ta.perRow(mean));
-            x = arith::MulFOp::create(nb, l, x, ta.perRow(rstd));
-            x = arith::MulFOp::create(
-                nb, l, x,
-                ta.load(args[prologue->scale],
-                        ta.viewOffset(prologue->scaleLayout, {ka}), aMask));
-            if (prologue->bias >= 0)
-              x = arith::AddFOp::create(
-                  nb, l, x,
-                  ta.load(args[prologue->bias],
-                          ta.viewOffset(prologue->biasLayout, {ka}), aMask));
+            Value x = prologue->apply(ta, args, aTile, mean, rstd, ka, aMask);
             aTile = arith::SelectOp::create(nb, l, aMask, x,
                                             ta.floatConst(element, 0.0));
           }
@@ -315,6 +342,72 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
                place.mask);
   };
 
+  if (row) {
+    // A normalization of each row of the one part's result, its row
+    // epilogue: each program computes every column of its rows, a loop over
+    // column tiles storing the values to normalize where the results go
+    // while summing them (or their squares, for RMSNorm); then a pass for
+    // the squared deviations from the mean (LayerNorm); then a pass
+    // normalizing what it stored. Each thread reads back only the elements
+    // it stored itself (tiles of one shape), so no barrier is needed.
+    const MatmulPart &part = parts.front();
+    int64_t n = part.p.n;
+    TileBuilder rT{b, loc, {bm}};
+    auto nLoop = [&](ValueRange init, function_ref<SmallVector<Value>(
+                                          Value, const TilePlace &, ValueRange)>
+                                          body) {
+      return scf::ForOp::create(
+          b, loc, rT.scalarIndex(0), rT.scalarIndex(n), rT.scalarIndex(bn),
+          init, [&](OpBuilder &nb, Location l, Value n0, ValueRange carried) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPointToEnd(nb.getInsertionBlock());
+            SmallVector<Value> next = body(n0, placeTile(part, n0), carried);
+            scf::YieldOp::create(b, l, next);
+          });
+    };
+    Value zero = cT.floatConst(element, 0.0);
+    auto rowSum = [&](Value carried, Value x, const TilePlace &place) {
+      Value inside = arith::SelectOp::create(b, loc, place.mask, x, zero);
+      return arith::AddFOp::create(
+          b, loc, carried, cT.reduceRows(tile::ReduceKind::sum, inside));
+    };
+    auto square = [&](Value x) { return arith::MulFOp::create(b, loc, x, x); };
+    Value stored = outputArgs[part.outputs.front()];
+    auto readBack = [&](const TilePlace &place) {
+      return cT.load(stored, outputOffsets(part, 0, place), place.mask);
+    };
+    Value invN = rT.floatConst(element, 1.0 / std::max<int64_t>(n, 1));
+    Value firstPass =
+        nLoop({rT.floatConst(element, 0.0)}, [&](Value n0,
+                                                 const TilePlace &place,
+                                                 ValueRange carried) {
+          Value x = computeTile(part, n0, place).front();
+          cT.store(x, stored, outputOffsets(part, 0, place), place.mask);
+          return SmallVector<Value>{
+              rowSum(carried[0], row->rms ? square(x) : x, place)};
+        }).getResult(0);
+    Value rowMean, squares = firstPass;
+    if (!row->rms) {
+      rowMean = arith::MulFOp::create(b, loc, firstPass, invN);
+      squares =
+          nLoop({rT.floatConst(element, 0.0)}, [&](Value,
+                                                   const TilePlace &place,
+                                                   ValueRange carried) {
+            Value d = arith::SubFOp::create(b, loc, readBack(place),
+                                            cT.perRow(rowMean));
+            return SmallVector<Value>{rowSum(carried[0], square(d), place)};
+          }).getResult(0);
+    }
+    Value rowRstd = row->rstd(rT, squares, n);
+    nLoop({}, [&](Value, const TilePlace &place, ValueRange) {
+      Value x = row->apply(cT, args, readBack(place), rowMean, rowRstd,
+                           place.cols, place.mask);
+      for (auto [i, out] : llvm::enumerate(part.outputs))
+        cT.store(x, outputArgs[out], outputOffsets(part, i, place), place.mask);
+      return SmallVector<Value>{};
+    });
+    return;
+  }
   // Each program computes a tile of the part its x falls in: a branch per
   // part but the last, on the program id alone.
   for (auto [i, part] : llvm::enumerate(parts)) {
@@ -398,6 +491,32 @@ struct GemmLowering : LoweringPattern<graph::GemmOp> {
   }
 };
 
+/// The normalization `norm` (of `group`, over its last axis) as a `RowNorm`.
+static RowNorm getRowNorm(graph::FusionGroupOp group, Operation *norm) {
+  int64_t width =
+      cast<RankedTensorType>(norm->getOperand(0).getType()).getShape().back();
+  auto param = [&](Value v, unsigned &argNumber) {
+    return traceGroupInput(group, v, argNumber).broadcast({width});
+  };
+  RowNorm result;
+  if (auto layerNorm = dyn_cast<graph::LayerNormOp>(norm)) {
+    result.rms = false;
+    result.epsilon = layerNorm.getEpsilon().convertToDouble();
+    result.scaleLayout = param(layerNorm.getScale(), result.scale);
+    if (Value bias = layerNorm.getBias()) {
+      unsigned biasArg;
+      result.biasLayout = param(bias, biasArg);
+      result.bias = biasArg;
+    }
+    return result;
+  }
+  auto rmsNorm = cast<graph::RmsNormOp>(norm);
+  result.rms = true;
+  result.epsilon = rmsNorm.getEpsilon().convertToDouble();
+  result.scaleLayout = param(rmsNorm.getScale(), result.scale);
+  return result;
+}
+
 /// A matmul fusion group: the group's matrix products (their shared left
 /// operand's rows normalized first when the group has a prologue), then
 /// each one's elementwise ops computed on its accumulator tile (the
@@ -421,30 +540,16 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
     // A normalization of the left operand's rows is the prologue: A is its
     // input.
     Value lhsValue = matmuls.front().getLhs();
-    std::optional<NormPrologue> prologue;
+    std::optional<RowNorm> prologue, row;
     if (Operation *norm = group.getPrologue()) {
-      int64_t k = cast<RankedTensorType>(lhsValue.getType()).getShape().back();
-      auto param = [&](Value v, unsigned &argNumber) {
-        return operand(v, argNumber).broadcast({k});
-      };
-      prologue.emplace();
-      if (auto layerNorm = dyn_cast<graph::LayerNormOp>(norm)) {
-        prologue->rms = false;
-        prologue->epsilon = layerNorm.getEpsilon().convertToDouble();
-        prologue->scaleLayout = param(layerNorm.getScale(), prologue->scale);
-        if (Value bias = layerNorm.getBias()) {
-          unsigned biasArg;
-          prologue->biasLayout = param(bias, biasArg);
-          prologue->bias = biasArg;
-        }
-      } else {
-        auto rmsNorm = cast<graph::RmsNormOp>(norm);
-        prologue->rms = true;
-        prologue->epsilon = rmsNorm.getEpsilon().convertToDouble();
-        prologue->scaleLayout = param(rmsNorm.getScale(), prologue->scale);
-      }
+      prologue = getRowNorm(group, norm);
       lhsValue = norm->getOperand(0);
     }
+    // A normalization of the result's rows is the row epilogue: the
+    // epilogue computes its input.
+    Operation *rowNorm = group.getRowEpilogue();
+    if (rowNorm)
+      row = getRowNorm(group, rowNorm);
     unsigned lhs;
     graph::ViewLayout lhsLayout = operand(lhsValue, lhs);
     KernelEmitter::GroupBuffers buffers =
@@ -480,6 +585,11 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
             Value kernelStatus;
             if (status)
               kernelStatus = args[buffers.inputs.size() - 1];
+            // With a row epilogue, the value it normalizes.
+            if (rowNorm)
+              return emitter.emitGroupValues(t, group, tiles, args, coords,
+                                             mask, kernelStatus,
+                                             {rowNorm->getOperand(0)});
             return emitter.emitGroupBody(t, group, tiles, args, coords, mask,
                                          kernelStatus, results);
           });
@@ -487,7 +597,7 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
       part.epilogue = epilogue;
     emitMatmul(emitter, rewriter, group.getLoc(), getGroupName(group),
                buffers.inputs, lhs, buffers.outputs, parts,
-               prologue ? &*prologue : nullptr);
+               prologue ? &*prologue : nullptr, row ? &*row : nullptr);
     rewriter.replaceOp(group, buffers.outputs);
     return success();
   }

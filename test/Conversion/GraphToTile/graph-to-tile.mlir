@@ -435,3 +435,34 @@ func.func @main(%x: tensor<5x7xf32> {meld.name = "x"}, %w: tensor<7x6xf32> {meld
   }
   return %0#0, %0#1 : tensor<5x6xf32>, tensor<5x3xf32>
 }
+
+// -----
+
+// A row epilogue (a LayerNorm of the matmul's rows): one program per row
+// tile (grid x is 1) walks the column tiles three times: computing and
+// storing the values while summing each row, summing the squared deviations
+// of what it stored, then normalizing it in place.
+// CHECK-LABEL: func.func @main(
+// CHECK:       tile.kernel @matmul_layernorm(%[[A:.+]]: memref<35xf32>, %[[W:.+]]: memref<420xf32>, %[[G:.+]]: memref<60xf32>, %[[Y:.+]]: memref<300xf32>) attributes {grid = array<i64: 1, 1, 1>}
+// CHECK:         scf.for
+// CHECK:           scf.for
+// CHECK:             tile.dot
+// CHECK:           tile.store %{{.+}}, %[[Y]]
+// CHECK:           tile.reduce <sum>
+// CHECK:         scf.for
+// CHECK:           tile.load %[[Y]]
+// CHECK:           tile.reduce <sum>
+// CHECK:         math.rsqrt
+// CHECK:         scf.for
+// CHECK:           tile.load %[[Y]]
+// CHECK:           tile.load %[[G]]
+// CHECK:           tile.store %{{.+}}, %[[Y]]
+func.func @main(%x: tensor<5x7xf32> {meld.name = "x"}, %w: tensor<7x60xf32> {meld.name = "w"}, %g: tensor<60xf32> {meld.name = "g"}) -> (tensor<5x60xf32> {meld.name = "y"}) {
+  %0 = graph.fusion_group matmul (%x, %w, %g) : (tensor<5x7xf32>, tensor<7x60xf32>, tensor<60xf32>) -> tensor<5x60xf32> {
+  ^bb0(%a: tensor<5x7xf32>, %b: tensor<7x60xf32>, %c: tensor<60xf32>):
+    %m = graph.matmul %a, %b : (tensor<5x7xf32>, tensor<7x60xf32>) -> tensor<5x60xf32>
+    %n = graph.layernorm %m, %c {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<5x60xf32>, tensor<60xf32>) -> tensor<5x60xf32>
+    graph.yield %n : tensor<5x60xf32>
+  }
+  return %0 : tensor<5x60xf32>
+}

@@ -744,7 +744,7 @@ func.func @fusion_group_shapes(%x: tensor<4xf32>, %y: tensor<2x4xf32>) {
 // -----
 
 func.func @fusion_group_not_elementwise(%x: tensor<2x4xf32>) {
-  // expected-error @below {{'graph.fusion_group' op pointwise group holds 'graph.softmax', which is not elementwise or a view of an input or a result}}
+  // expected-error @below {{'graph.fusion_group' op pointwise group holds 'graph.softmax', which is not elementwise, a gather of inputs, or a view of an input or a result}}
   %0 = graph.fusion_group pointwise (%x) : (tensor<2x4xf32>) -> tensor<2x4xf32> {
   ^bb0(%a: tensor<2x4xf32>):
     %s = graph.softmax %a {axis = 1 : i64} : tensor<2x4xf32>
@@ -866,7 +866,7 @@ func.func @fusion_group_view_not_strided(%x: tensor<4x6xf32>) {
 // -----
 
 func.func @fusion_group_view_in_between(%x: tensor<4x6xf32>) {
-  // expected-error @below {{'graph.fusion_group' op pointwise group holds 'graph.transpose', which is not elementwise or a view of an input or a result}}
+  // expected-error @below {{'graph.fusion_group' op pointwise group holds 'graph.transpose', which is not elementwise, a gather of inputs, or a view of an input or a result}}
   %0 = graph.fusion_group pointwise (%x) : (tensor<4x6xf32>) -> tensor<6x4xf32> {
   ^bb0(%a: tensor<4x6xf32>):
     %n = graph.neg %a : tensor<4x6xf32>
@@ -1029,13 +1029,53 @@ func.func @matmul_group_prologue_axis(%x: tensor<7x12xf32>, %g: tensor<7x12xf32>
 // -----
 
 func.func @matmul_group_two_prologues(%x: tensor<7x12xf32>, %g: tensor<12xf32>, %w: tensor<12x5xf32>) {
-  // expected-error @below {{'graph.fusion_group' op matmul group holds 'graph.rmsnorm', which is not elementwise, a view of an input or a result, its one normalization prologue or a matmul}}
+  // expected-error @below {{'graph.fusion_group' op matmul group's matmul must read two arguments of the region or views of them, each of rank 2 or more}}
   %0 = graph.fusion_group matmul (%x, %g, %w) : (tensor<7x12xf32>, tensor<12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32> {
   ^bb0(%a: tensor<7x12xf32>, %b: tensor<12xf32>, %c: tensor<12x5xf32>):
     %n = graph.rmsnorm %a, %b {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x12xf32>, tensor<12xf32>) -> tensor<7x12xf32>
     %n2 = graph.rmsnorm %n, %b {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x12xf32>, tensor<12xf32>) -> tensor<7x12xf32>
     %m = graph.matmul %n2, %c : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32>
     graph.yield %m : tensor<7x5xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @matmul_group_row_epilogue_axis(%x: tensor<7x12xf32>, %w: tensor<12x5xf32>, %g: tensor<7x5xf32>) {
+  // expected-error @below {{'graph.fusion_group' op matmul group's row epilogue must normalize the last axis of a value only it reads, computed from the group's one matmul, with parameters from arguments, and be what every result stores}}
+  %0 = graph.fusion_group matmul (%x, %w, %g) : (tensor<7x12xf32>, tensor<12x5xf32>, tensor<7x5xf32>) -> tensor<7x5xf32> {
+  ^bb0(%a: tensor<7x12xf32>, %b: tensor<12x5xf32>, %c: tensor<7x5xf32>):
+    %m = graph.matmul %a, %b : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32>
+    %n = graph.layernorm %m, %c {axis = 0 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x5xf32>, tensor<7x5xf32>) -> tensor<7x5xf32>
+    graph.yield %n : tensor<7x5xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @matmul_group_row_epilogue_also_stored(%x: tensor<7x12xf32>, %w: tensor<12x5xf32>, %g: tensor<5xf32>) {
+  // expected-error @below {{'graph.fusion_group' op matmul group's row epilogue must normalize the last axis of a value only it reads, computed from the group's one matmul, with parameters from arguments, and be what every result stores}}
+  %0:2 = graph.fusion_group matmul (%x, %w, %g) : (tensor<7x12xf32>, tensor<12x5xf32>, tensor<5xf32>) -> (tensor<7x5xf32>, tensor<7x5xf32>) {
+  ^bb0(%a: tensor<7x12xf32>, %b: tensor<12x5xf32>, %c: tensor<5xf32>):
+    %m = graph.matmul %a, %b : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32>
+    %e = graph.exp %m : tensor<7x5xf32>
+    %n = graph.rmsnorm %e, %c {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x5xf32>, tensor<5xf32>) -> tensor<7x5xf32>
+    graph.yield %n, %e : tensor<7x5xf32>, tensor<7x5xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @pointwise_group_gather_of_computed(%w: tensor<10x4xf32>, %i: tensor<3xi64>) {
+  // expected-error @below {{'graph.fusion_group' op pointwise group holds 'graph.gather', which is not elementwise, a gather of inputs, or a view of an input or a result}}
+  %0 = graph.fusion_group pointwise (%w, %i) : (tensor<10x4xf32>, tensor<3xi64>) -> tensor<3x4xf32> {
+  ^bb0(%a: tensor<10x4xf32>, %b: tensor<3xi64>):
+    %n = graph.neg %a : tensor<10x4xf32>
+    %g = graph.gather %n, %b {axis = 0 : i64} : (tensor<10x4xf32>, tensor<3xi64>) -> tensor<3x4xf32>
+    graph.yield %g : tensor<3x4xf32>
   }
   return
 }

@@ -526,9 +526,35 @@ func.func @sibling_used_between(%x: tensor<2x7x8xf32>, %w1: tensor<8x6xf32>, %w2
 
 // -----
 
-// Must not fuse: BERT's LayerNorm is also the residual of a later add (its
-// kernel stays, so recomputing it in the matmul saves nothing); a
-// normalization read as the right operand; one over two axes.
+// BERT's LayerNorm after the residual add (also read by a later add, so no
+// matmul's prologue) is the row epilogue of the matmul group computing its
+// input: one kernel stores the normalized rows.
+// CHECK-LABEL: func.func @row_epilogue
+// CHECK:         %[[G:.+]] = graph.fusion_group matmul
+// CHECK:           graph.matmul
+// CHECK:           graph.add
+// CHECK:           graph.add
+// CHECK:           %[[N:.+]] = graph.layernorm
+// CHECK:           graph.yield %[[N]]
+// CHECK-NOT:     graph.layernorm
+// CHECK:         graph.fusion_group matmul (%[[G]], %{{.+}})
+// CHECK-NOT:     graph.layernorm
+// CHECK:         return
+func.func @row_epilogue(%x: tensor<2x7x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>, %r: tensor<2x7x8xf32>, %g: tensor<8xf32>, %w2: tensor<8x8xf32>) -> tensor<2x7x8xf32> {
+  %m = graph.matmul %x, %w : (tensor<2x7x8xf32>, tensor<8x8xf32>) -> tensor<2x7x8xf32>
+  %a = graph.add %m, %b : (tensor<2x7x8xf32>, tensor<8xf32>) -> tensor<2x7x8xf32>
+  %s = graph.add %a, %r : (tensor<2x7x8xf32>, tensor<2x7x8xf32>) -> tensor<2x7x8xf32>
+  %n = graph.layernorm %s, %g, %b {axis = 2 : i64, epsilon = 1.0e-12 : f32} : (tensor<2x7x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<2x7x8xf32>
+  %m2 = graph.matmul %n, %w2 : (tensor<2x7x8xf32>, tensor<8x8xf32>) -> tensor<2x7x8xf32>
+  %o = graph.add %m2, %n : (tensor<2x7x8xf32>, tensor<2x7x8xf32>) -> tensor<2x7x8xf32>
+  return %o : tensor<2x7x8xf32>
+}
+
+// -----
+
+// Must not fuse: a normalization also returned (its kernel stays, so
+// recomputing it in the matmul saves nothing); one read as the right
+// operand; one over two axes. None follows a matmul group.
 // CHECK-LABEL: func.func @norm_stays
 // CHECK:         graph.layernorm
 // CHECK:         graph.matmul
@@ -565,4 +591,23 @@ func.func @prologue_order(%x: tensor<7x12xf32>, %g: tensor<12xf32>, %w: tensor<1
   %m = graph.matmul %n, %w : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32>
   %a = graph.add %m, %e : (tensor<7x5xf32>, tensor<7x5xf32>) -> tensor<7x5xf32>
   return %a : tensor<7x5xf32>
+}
+
+// -----
+
+// An embedding lookup and the position add after it are one pointwise group:
+// the gather reads each element where its index points. A gather alone stays
+// a plain op (its own kernel).
+// CHECK-LABEL: func.func @gather_add
+// CHECK:         %[[G:.+]] = graph.fusion_group pointwise (%{{.+}}, %{{.+}}, %{{.+}}) : (tensor<10x4xf32>, tensor<2x3xi64>, tensor<3x4xf32>) -> tensor<2x3x4xf32> {
+// CHECK:           %[[E:.+]] = graph.gather
+// CHECK:           graph.add %[[E]]
+// CHECK:         graph.gather
+// CHECK-NOT:     graph.fusion_group
+// CHECK:         return %[[G]]
+func.func @gather_add(%w: tensor<10x4xf32>, %ids: tensor<2x3xi64>, %pos: tensor<3x4xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>) {
+  %e = graph.gather %w, %ids {axis = 0 : i64} : (tensor<10x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4xf32>
+  %y = graph.add %e, %pos : (tensor<2x3x4xf32>, tensor<3x4xf32>) -> tensor<2x3x4xf32>
+  %f = graph.gather %w, %ids {axis = 0 : i64} : (tensor<10x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4xf32>
+  return %y, %f : tensor<2x3x4xf32>, tensor<2x3x4xf32>
 }
