@@ -2,6 +2,8 @@
 
 #include "meld/Driver/Compile.h"
 
+#include "dialects/Tile/Analysis/KernelCost.h"
+#include "meld/Import/ONNX.h"
 #include "meld/Pipelines/Pipelines.h"
 #include "meld/Target/Artifact.h"
 #include "meld/Target/CUDA.h"
@@ -12,6 +14,8 @@
 #include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
@@ -205,48 +209,145 @@ LogicalResult meld::printArtifactPlan(ModuleOp module,
 }
 
 namespace {
+/// What the report says of a kernel on every target: the ONNX nodes it
+/// computes, its launches and its work per launch.
+struct KernelSummary {
+  std::vector<std::string> ops;
+  int64_t launches = 0;
+  tile::KernelCost cost;
+};
+
 /// One row of the --report table.
 struct ReportRow {
   std::string target;
   PtxasKernelInfo kernel;
   int64_t threads;
   std::optional<double> occupancy;
+  const KernelSummary *summary;
+  std::optional<double> estimate; // Microseconds per launch.
 };
 } // namespace
 
+/// The summary of every tile kernel of `module` (at the tile level) that
+/// `spec` launches.
+static llvm::StringMap<KernelSummary>
+summarizeKernels(ModuleOp module, const ArtifactSpec &spec) {
+  llvm::StringMap<KernelSummary> summaries;
+  module.walk([&](tile::KernelOp kernel) {
+    KernelSummary &summary = summaries[kernel.getSymName()];
+    for (auto [name, type] : getNodeInfos(kernel.getLoc()))
+      summary.ops.push_back((name + " (" + type + ")").str());
+    summary.cost = tile::getKernelCost(kernel);
+  });
+  for (const ArtifactLaunch &launch : spec.launches)
+    ++summaries[launch.kernel].launches;
+  return summaries;
+}
+
 static void printReport(llvm::ArrayRef<ReportRow> rows, bool json,
                         llvm::raw_ostream &os) {
-  if (json) {
+  // The totals of each target, over every launch.
+  struct Totals {
+    int64_t kernels = 0, bytes = 0;
+    double flops = 0, estimate = 0;
+    bool estimated = true;
+  };
+  llvm::MapVector<llvm::StringRef, Totals> totals;
+  for (const ReportRow &r : rows) {
+    Totals &t = totals[r.target];
+    const KernelSummary &s = *r.summary;
+    t.kernels += s.launches;
+    t.flops += s.launches * s.cost.flops;
+    t.bytes += s.launches * (s.cost.bytesRead + s.cost.bytesWritten);
+    if (r.estimate)
+      t.estimate += s.launches * *r.estimate;
+    else
+      t.estimated = false;
+  }
+  auto list = [](llvm::ArrayRef<int64_t> values) {
     llvm::json::Array array;
+    for (int64_t v : values)
+      array.push_back(v);
+    return array;
+  };
+  if (json) {
+    llvm::json::Array kernels;
     for (const ReportRow &r : rows) {
-      llvm::json::Object row{
-          {"kernel", r.kernel.name},
-          {"target", r.target},
-          {"registers", r.kernel.registers},
-          {"spill_store_bytes", r.kernel.spillStoreBytes},
-          {"spill_load_bytes", r.kernel.spillLoadBytes},
-          {"shared_bytes", r.kernel.sharedBytes},
-          {"stack_frame_bytes", r.kernel.stackFrameBytes},
-          {"barriers", r.kernel.barriers},
-          {"threads_per_block", r.threads}};
+      const KernelSummary &s = *r.summary;
+      llvm::json::Array ops;
+      for (const std::string &op : s.ops)
+        ops.push_back(op);
+      llvm::json::Object row{{"kernel", r.kernel.name},
+                             {"target", r.target},
+                             {"ops", std::move(ops)},
+                             {"launches", s.launches},
+                             {"grid", list(s.cost.grid)},
+                             {"tile", list(s.cost.tile)},
+                             {"flops", s.cost.flops},
+                             {"bytes_read", s.cost.bytesRead},
+                             {"bytes_written", s.cost.bytesWritten},
+                             {"registers", r.kernel.registers},
+                             {"spill_store_bytes", r.kernel.spillStoreBytes},
+                             {"spill_load_bytes", r.kernel.spillLoadBytes},
+                             {"shared_bytes", r.kernel.sharedBytes},
+                             {"stack_frame_bytes", r.kernel.stackFrameBytes},
+                             {"barriers", r.kernel.barriers},
+                             {"threads_per_block", r.threads}};
+      if (r.estimate)
+        row["est_us"] = *r.estimate;
       if (r.occupancy)
         row["occupancy"] = *r.occupancy;
-      array.push_back(std::move(row));
+      kernels.push_back(std::move(row));
     }
-    os << llvm::formatv("{0:2}", llvm::json::Value(std::move(array))) << "\n";
+    llvm::json::Array totalRows;
+    for (auto &[target, t] : totals) {
+      llvm::json::Object row{{"target", target},
+                             {"kernels", t.kernels},
+                             {"flops", t.flops},
+                             {"bytes", t.bytes}};
+      if (t.estimated)
+        row["est_us"] = t.estimate;
+      totalRows.push_back(std::move(row));
+    }
+    llvm::json::Object report{{"kernels", std::move(kernels)},
+                              {"totals", std::move(totalRows)}};
+    os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report))) << "\n";
     return;
   }
-  os << llvm::formatv("{0,-24} {1,-7} {2,5} {3,8} {4,8} {5,7} {6,6} {7,9}\n",
-                      "kernel", "target", "regs", "spill-st", "spill-ld",
-                      "smem", "stack", "occupancy");
-  for (const ReportRow &r : rows)
+  auto shape = [](llvm::ArrayRef<int64_t> values) {
+    std::string text;
+    llvm::raw_string_ostream out(text);
+    llvm::interleave(values, out, "x");
+    return text;
+  };
+  auto estimate = [](std::optional<double> us) {
+    return us ? llvm::formatv("{0:F1}", *us).str() : std::string("-");
+  };
+  const char *format = "{0,-26} {1,-7} {2,5} {3,4} {4,-10} {5,-9} {6,9} "
+                       "{7,9} {8,8} {9,5} {10,8} {11,8} {12,7} {13,6} "
+                       "{14,9}\n";
+  os << llvm::formatv(format, "kernel", "target", "nodes", "runs", "grid",
+                      "tile", "MFLOP", "MB", "est-us", "regs", "spill-st",
+                      "spill-ld", "smem", "stack", "occupancy");
+  for (const ReportRow &r : rows) {
+    const KernelSummary &s = *r.summary;
     os << llvm::formatv(
-        "{0,-24} {1,-7} {2,5} {3,8} {4,8} {5,7} {6,6} {7,9}\n", r.kernel.name,
-        r.target, r.kernel.registers, r.kernel.spillStoreBytes,
-        r.kernel.spillLoadBytes, r.kernel.sharedBytes,
-        r.kernel.stackFrameBytes,
+        format, r.kernel.name, r.target, s.ops.size(), s.launches,
+        shape(s.cost.grid), shape(s.cost.tile),
+        llvm::formatv("{0:F2}", s.cost.flops / 1e6).str(),
+        llvm::formatv("{0:F3}", (s.cost.bytesRead + s.cost.bytesWritten) / 1e6)
+            .str(),
+        estimate(r.estimate), r.kernel.registers, r.kernel.spillStoreBytes,
+        r.kernel.spillLoadBytes, r.kernel.sharedBytes, r.kernel.stackFrameBytes,
         r.occupancy ? llvm::formatv("{0:P0}", *r.occupancy).str()
                     : std::string("-"));
+  }
+  for (auto &[target, t] : totals)
+    os << llvm::formatv("total {0}: {1} launches, {2:F2} MFLOP, {3:F3} MB, "
+                        "est {4} us\n",
+                        target, t.kernels, t.flops / 1e6, t.bytes / 1e6,
+                        t.estimated ? llvm::formatv("{0:F1}", t.estimate).str()
+                                    : std::string("-"));
 }
 
 /// Compiles the LLVM-dialect `module` into a shared object as step `name`,
@@ -290,6 +391,9 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
 
   if (failed(planArtifact(module, weights, options, spec)))
     return failure();
+  llvm::StringMap<KernelSummary> summaries;
+  if (options.report)
+    summaries = summarizeKernels(module, spec);
 
   // The GPU kernels, shared by the targets and the emulator, and the launch
   // geometry: the block each kernel was built for.
@@ -407,12 +511,18 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
     }
     PtxasResult &assembled = **result.assembled;
     spec.modules.push_back({target, "cubin", std::move(assembled.cubin)});
+    std::optional<tile::TargetPeak> peak = tile::getTargetPeak(target);
     for (PtxasKernelInfo &kernel : assembled.kernels) {
       int64_t threads = geometry.lookup(kernel.name);
-      report.push_back({target, kernel, threads,
-                        getTheoreticalOccupancy(target, threads,
-                                                kernel.registers,
-                                                kernel.sharedBytes)});
+      const KernelSummary &summary = summaries[kernel.name];
+      report.push_back(
+          {target, kernel, threads,
+           getTheoreticalOccupancy(target, threads, kernel.registers,
+                                   kernel.sharedBytes),
+           &summary,
+           peak ? std::optional<double>(
+                      tile::estimateMicroseconds(summary.cost, *peak))
+                : std::nullopt});
     }
   }
   if (emulator.valid()) {

@@ -20,7 +20,7 @@ def main():
     args = parser.parse_args()
     targets = args.targets.split(",")
     with open(args.report) as f:
-        entries = json.load(f)
+        entries = json.load(f)["kernels"]
 
     kernels = collections.defaultdict(list)
     problems = []

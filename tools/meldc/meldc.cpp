@@ -80,10 +80,17 @@ struct Options {
       cl::value_desc("sm_XX,...|cpu"), cl::CommaSeparated, cl::cat(category)};
   cl::opt<std::string> report{
       "report",
-      cl::desc("Print, per kernel and target, the registers, spill bytes, "
-               "shared memory and stack frame ptxas reports and the "
-               "theoretical occupancy (--report=json for JSON)"),
+      cl::desc("Print, per kernel and target, the ONNX nodes it computes, "
+               "its launches, grid and tile, its flops and device-memory "
+               "bytes and their roofline time on the target, the registers, "
+               "spill bytes, shared memory and stack frame ptxas reports and "
+               "the theoretical occupancy; then the totals per target "
+               "(--report=json for JSON)"),
       cl::ValueOptional, cl::value_desc("json"), cl::cat(category)};
+  cl::opt<std::string> reportFile{
+      "report-file",
+      cl::desc("Write the --report to this file instead of stdout"),
+      cl::value_desc("file"), cl::cat(category)};
   cl::opt<std::string> cudaPath{
       "cuda-path",
       cl::desc("The CUDA toolkit (libdevice for math, ptxas for cubins)"),
@@ -295,6 +302,9 @@ int main(int argc, char **argv) {
     return usageError("--weights takes 'embedded' or 'external', got '" +
                       cli.weightsMode + "'");
   compileOptions.externalWeights = cli.weightsMode == "external";
+  if (cli.reportFile.getNumOccurrences() && !cli.report.getNumOccurrences())
+    return usageError("--report-file needs --report");
+  std::unique_ptr<llvm::ToolOutputFile> reportFile;
   if (cli.report.getNumOccurrences()) {
     if (compileOptions.targets.empty())
       return usageError("--report reports on GPU targets; --target=cpu has "
@@ -303,6 +313,13 @@ int main(int argc, char **argv) {
       return usageError("--report takes no value or 'json', got '" +
                         cli.report + "'");
     compileOptions.report = &llvm::outs();
+    if (cli.reportFile.getNumOccurrences()) {
+      std::string error;
+      reportFile = openOutputFile(cli.reportFile, &error);
+      if (!reportFile)
+        return usageError("--report-file: " + error);
+      compileOptions.report = &reportFile->os();
+    }
     compileOptions.reportJSON = cli.report == "json";
   }
   if (cli.emit == EmitKind::PTX && compileOptions.targets.size() != 1)
@@ -384,10 +401,12 @@ int main(int argc, char **argv) {
   case EmitKind::Artifact:
     if (cli.output == "-")
       return usageError("--emit=artifact needs -o FILE");
-    return failed(meld::compileToArtifact(*module, weights, cli.output,
-                                          compileOptions))
-               ? 1
-               : 0;
+    if (failed(meld::compileToArtifact(*module, weights, cli.output,
+                                       compileOptions)))
+      return 1;
+    if (reportFile)
+      reportFile->keep();
+    return 0;
   }
   return 0;
 }

@@ -205,6 +205,11 @@ mlir::Location getNodeLoc(mlir::MLIRContext &context, llvm::StringRef nodeName,
 std::optional<std::pair<llvm::StringRef, llvm::StringRef>>
 getNodeInfo(mlir::Location loc);
 
+/// Every ONNX node (name, op type) of a location made by getNodeLoc or fused
+/// from several (a fused kernel's), in order, each once.
+llvm::SmallVector<std::pair<llvm::StringRef, llvm::StringRef>>
+getNodeInfos(mlir::Location loc);
+
 /// Reads a tensor file (.npy, or a serialized ONNX TensorProto otherwise) as a
 /// constant of element type f32, i64, i32 or i1. Emits an error at `loc`
 /// naming the file and returns null on failure. The path must name a regular

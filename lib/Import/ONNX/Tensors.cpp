@@ -644,26 +644,51 @@ Location meld::getNodeLoc(MLIRContext &context, StringRef nodeName,
                       NameLoc::get(StringAttr::get(&context, opType), file));
 }
 
-std::optional<std::pair<StringRef, StringRef>> meld::getNodeInfo(Location loc) {
+/// Appends the ONNX nodes of `loc` to `nodes`, in order; stops after the
+/// first when `firstOnly`.
+static void
+collectNodes(Location loc,
+             SmallVectorImpl<std::pair<StringRef, StringRef>> &nodes,
+             bool firstOnly) {
+  if (firstOnly && !nodes.empty())
+    return;
   if (auto name = dyn_cast<NameLoc>(loc)) {
     if (auto inner = dyn_cast<NameLoc>(name.getChildLoc()))
-      if (isa<FileLineColLoc>(inner.getChildLoc()))
-        return std::make_pair(name.getName().getValue(),
-                              inner.getName().getValue());
-    return getNodeInfo(name.getChildLoc());
+      if (isa<FileLineColLoc>(inner.getChildLoc())) {
+        nodes.push_back(
+            {name.getName().getValue(), inner.getName().getValue()});
+        return;
+      }
+    return collectNodes(name.getChildLoc(), nodes, firstOnly);
   }
   if (auto fused = dyn_cast<FusedLoc>(loc)) {
     for (Location inner : fused.getLocations())
-      if (auto info = getNodeInfo(inner))
-        return info;
-    return std::nullopt;
+      collectNodes(inner, nodes, firstOnly);
+    return;
   }
   if (auto callSite = dyn_cast<CallSiteLoc>(loc)) {
-    if (auto info = getNodeInfo(callSite.getCallee()))
-      return info;
-    return getNodeInfo(callSite.getCaller());
+    collectNodes(callSite.getCallee(), nodes, firstOnly);
+    collectNodes(callSite.getCaller(), nodes, firstOnly);
+    return;
   }
   if (auto opaque = dyn_cast<OpaqueLoc>(loc))
-    return getNodeInfo(opaque.getFallbackLocation());
-  return std::nullopt;
+    collectNodes(opaque.getFallbackLocation(), nodes, firstOnly);
+}
+
+std::optional<std::pair<StringRef, StringRef>> meld::getNodeInfo(Location loc) {
+  SmallVector<std::pair<StringRef, StringRef>, 1> nodes;
+  collectNodes(loc, nodes, /*firstOnly=*/true);
+  if (nodes.empty())
+    return std::nullopt;
+  return nodes.front();
+}
+
+SmallVector<std::pair<StringRef, StringRef>> meld::getNodeInfos(Location loc) {
+  SmallVector<std::pair<StringRef, StringRef>> nodes;
+  collectNodes(loc, nodes, /*firstOnly=*/false);
+  SmallVector<std::pair<StringRef, StringRef>> unique;
+  for (auto &node : nodes)
+    if (!llvm::is_contained(unique, node))
+      unique.push_back(node);
+  return unique;
 }

@@ -1,0 +1,153 @@
+//===- KernelCost.cpp - What a tile kernel computes and moves ------------===//
+
+#include "dialects/Tile/Analysis/KernelCost.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace meld;
+using namespace meld::tile;
+
+namespace {
+
+/// The counts of one program, by walking its body with each op's number of
+/// executions.
+struct ProgramCounter {
+  double flops = 0;
+  /// Elements loaded and stored per buffer argument.
+  llvm::DenseMap<Value, double> loaded, stored;
+  SmallVector<int64_t> dotTile, storeTile;
+
+  void count(Block &block, double times) {
+    for (Operation &op : block)
+      count(op, times);
+  }
+
+  void count(Operation &op, double times) {
+    if (auto loop = dyn_cast<scf::ForOp>(op)) {
+      std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+      std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+      std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+      double trips = 1;
+      if (lb && ub && step && *step > 0)
+        trips = *ub > *lb ? (*ub - *lb + *step - 1) / *step : 0;
+      count(*loop.getBody(), times * trips);
+      return;
+    }
+    if (auto branch = dyn_cast<scf::IfOp>(op)) {
+      // A program takes one side: the larger counts.
+      ProgramCounter thenSide, elseSide;
+      thenSide.count(branch.getThenRegion().front(), times);
+      if (!branch.getElseRegion().empty())
+        elseSide.count(branch.getElseRegion().front(), times);
+      merge(thenSide.flops >= elseSide.flops ? thenSide : elseSide);
+      // Both sides' buffers are read by some program.
+      const ProgramCounter &other =
+          thenSide.flops >= elseSide.flops ? elseSide : thenSide;
+      for (auto [buffer, n] : other.loaded)
+        loaded.try_emplace(buffer, n);
+      for (auto [buffer, n] : other.stored)
+        stored.try_emplace(buffer, n);
+      return;
+    }
+    if (auto dot = dyn_cast<DotOp>(op)) {
+      auto a = cast<RankedTensorType>(dot.getA().getType()).getShape();
+      auto b = cast<RankedTensorType>(dot.getB().getType()).getShape();
+      flops += times * 2.0 * a[0] * b[1] * a[1];
+      SmallVector<int64_t> shape{a[0], b[1], a[1]};
+      if (computeProduct(shape) > computeProduct(dotTile))
+        dotTile = shape;
+      return;
+    }
+    if (auto load = dyn_cast<LoadOp>(op)) {
+      loaded[load.getBuffer()] += times * load.getType().getNumElements();
+      return;
+    }
+    if (auto store = dyn_cast<StoreOp>(op)) {
+      auto type = cast<RankedTensorType>(store.getValue().getType());
+      stored[store.getBuffer()] += times * type.getNumElements();
+      if (type.getNumElements() > computeProduct(storeTile))
+        storeTile = SmallVector<int64_t>(type.getShape());
+      return;
+    }
+    if (auto reduce = dyn_cast<ReduceOp>(op)) {
+      auto type = cast<RankedTensorType>(reduce.getInput().getType());
+      if (isa<FloatType>(type.getElementType()))
+        flops += times * type.getNumElements();
+      return;
+    }
+    // Floating-point math on tiles: one operation per element.
+    if (op.getNumResults() == 1 &&
+        isa<arith::ArithDialect, math::MathDialect>(op.getDialect()) &&
+        !isa<arith::ConstantOp, arith::SelectOp, arith::CmpFOp>(op))
+      if (auto type = dyn_cast<RankedTensorType>(op.getResult(0).getType());
+          type && isa<FloatType>(type.getElementType()))
+        flops += times * type.getNumElements();
+  }
+
+  void merge(const ProgramCounter &other) {
+    flops += other.flops;
+    for (auto [buffer, n] : other.loaded)
+      loaded[buffer] += n;
+    for (auto [buffer, n] : other.stored)
+      stored[buffer] += n;
+    if (computeProduct(other.dotTile) > computeProduct(dotTile))
+      dotTile = other.dotTile;
+    if (computeProduct(other.storeTile) > computeProduct(storeTile))
+      storeTile = other.storeTile;
+  }
+};
+
+/// The bytes of buffer `buffer` that `elements` accesses of all programs
+/// touch: each byte once, at most the buffer.
+int64_t touchedBytes(Value buffer, double elements) {
+  auto type = cast<MemRefType>(buffer.getType());
+  int64_t elementBytes =
+      std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
+  double size = static_cast<double>(type.getNumElements()) * elementBytes;
+  return static_cast<int64_t>(std::min(size, elements * elementBytes));
+}
+
+} // namespace
+
+KernelCost tile::getKernelCost(KernelOp kernel) {
+  KernelCost cost;
+  cost.grid = SmallVector<int64_t>(kernel.getGrid());
+  cost.programs = computeProduct(cost.grid);
+  ProgramCounter counter;
+  counter.count(kernel.getBody().front(), 1.0);
+  double programs = static_cast<double>(cost.programs);
+  cost.flops = counter.flops * programs;
+  for (auto [buffer, n] : counter.loaded)
+    cost.bytesRead += touchedBytes(buffer, n * programs);
+  for (auto [buffer, n] : counter.stored)
+    cost.bytesWritten += touchedBytes(buffer, n * programs);
+  cost.tile = counter.dotTile.empty() ? counter.storeTile : counter.dotTile;
+  return cost;
+}
+
+std::optional<TargetPeak> tile::getTargetPeak(llvm::StringRef target) {
+  // Published peaks: fp32 on CUDA cores, and HBM bandwidth.
+  if (target == "sm_80")
+    return TargetPeak{19.5e12, 2.039e12}; // A100 80GB SXM
+  if (target == "sm_86")
+    return TargetPeak{35.6e12, 0.936e12}; // RTX 3090
+  if (target == "sm_89")
+    return TargetPeak{82.6e12, 1.008e12}; // RTX 4090
+  if (target == "sm_90" || target == "sm_90a")
+    return TargetPeak{66.9e12, 3.35e12}; // H100 SXM
+  return std::nullopt;
+}
+
+double tile::estimateMicroseconds(const KernelCost &cost,
+                                  const TargetPeak &peak) {
+  double bytes = static_cast<double>(cost.bytesRead + cost.bytesWritten);
+  return 1e6 * std::max(cost.flops / peak.flopsPerSecond,
+                        bytes / peak.bytesPerSecond);
+}

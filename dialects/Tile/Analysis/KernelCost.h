@@ -1,0 +1,62 @@
+//===- KernelCost.h - What a tile kernel computes and moves -----*- C++ -*-===//
+//
+// The work of one launch of a `tile.kernel`, counted from its ops as
+// compiled: floating-point operations, and the device-memory bytes it reads
+// and writes, each byte once. The roofline estimate of a launch on a target
+// comes from those and the target's peak rates.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MELD_DIALECTS_TILE_ANALYSIS_KERNELCOST_H
+#define MELD_DIALECTS_TILE_ANALYSIS_KERNELCOST_H
+
+#include "dialects/Tile/IR/TileOps.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <optional>
+
+namespace meld::tile {
+
+/// The work of one launch of a kernel.
+struct KernelCost {
+  /// The kernel's grid (x, y, z as given) and its number of programs.
+  llvm::SmallVector<int64_t> grid;
+  int64_t programs = 1;
+  /// The tile a program computes: a matrix product's [M, N, K] (its
+  /// largest `tile.dot`), otherwise the largest tile it stores.
+  llvm::SmallVector<int64_t> tile;
+  /// Floating-point operations of all programs: 2*M*N*K per `tile.dot`, one
+  /// per element of every other floating-point op on tiles and of every
+  /// reduced element, counted over the tiles as compiled (ragged edges
+  /// included) and every loop trip.
+  double flops = 0;
+  /// Device-memory bytes read and written: for each buffer, the bytes its
+  /// loads (stores) touch over all programs and loop trips, at most the
+  /// buffer's size (each byte moves once; re-reads hit the cache).
+  int64_t bytesRead = 0, bytesWritten = 0;
+};
+
+/// Counts the work of one launch of `kernel`. Loops need constant bounds;
+/// of the two sides of a branch (a program's part of a kernel of several
+/// products), the larger counts.
+KernelCost getKernelCost(KernelOp kernel);
+
+/// The peak rates of a GPU target, for roofline estimates: CUDA-core fp32
+/// operations per second (Meld's kernels use no tensor cores yet) and
+/// device-memory bytes per second.
+struct TargetPeak {
+  double flopsPerSecond, bytesPerSecond;
+};
+/// The peak of `target` ("sm_80": A100 80GB SXM, "sm_90"/"sm_90a": H100
+/// SXM, ...), or nothing for a target without one.
+std::optional<TargetPeak> getTargetPeak(llvm::StringRef target);
+
+/// The roofline estimate of a launch with `cost` on `peak`, in microseconds:
+/// the longer of its compute and memory times.
+double estimateMicroseconds(const KernelCost &cost, const TargetPeak &peak);
+
+} // namespace meld::tile
+
+#endif // MELD_DIALECTS_TILE_ANALYSIS_KERNELCOST_H
