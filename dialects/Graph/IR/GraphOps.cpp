@@ -8,15 +8,16 @@
 
 #include "dialects/Graph/IR/GraphOps.h"
 
-#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/CommonFolders.h"
 #include "mlir/Dialect/Traits.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/APSInt.h"
+#include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
@@ -1403,17 +1404,18 @@ LogicalResult FusionGroupOp::verify() {
                          "the group's one matmul, with parameters from "
                          "arguments, and be what every result stores");
   }
-  // Each op computes from at most one matmul's result, and each result from
-  // one, of whose shape it is.
+  // An op may combine the results of several matmuls of one shape (the
+  // kernel computes them in the same program); each result computes from
+  // matmuls of the shape it has.
   for (Operation &op : body.without_terminator()) {
-    MatmulOp from;
-    for (Value operand : op.getOperands()) {
-      MatmulOp source = getMatmulOf(operand);
-      if (from && source && source != from)
-        return emitOpError("matmul group's ops must each compute from one "
-                           "matmul's result");
-      from = from ? from : source;
-    }
+    Type shape;
+    for (Value operand : op.getOperands())
+      for (Operation *source : getMatmulsOf(operand)) {
+        if (shape && source->getResult(0).getType() != shape)
+          return emitOpError("matmul group's ops may combine only results of "
+                             "matmuls of one shape");
+        shape = source->getResult(0).getType();
+      }
   }
   for (unsigned i = 0, e = getNumResults(); i < e; ++i) {
     MatmulOp from = getMatmulOf(getStoredValue(i));
@@ -1427,6 +1429,52 @@ LogicalResult FusionGroupOp::verify() {
                          "reshapes and transposes)");
   }
   return success();
+}
+
+SmallVector<Operation *> FusionGroupOp::getMatmulsOf(Value value) {
+  llvm::SetVector<Operation *> found;
+  SmallVector<Value> worklist{value};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  while (!worklist.empty()) {
+    Operation *def = worklist.pop_back_val().getDefiningOp();
+    if (!def || def->getParentOp() != getOperation() ||
+        !seen.insert(def).second)
+      continue;
+    if (isa<MatmulOp>(def)) {
+      found.insert(def);
+      continue;
+    }
+    llvm::append_range(worklist, def->getOperands());
+  }
+  return found.takeVector();
+}
+
+SmallVector<SmallVector<Operation *>> FusionGroupOp::getMatmulParts() {
+  // Matmuls an op combines are one part: the connected sets of them.
+  llvm::EquivalenceClasses<Operation *> parts;
+  SmallVector<Operation *> order;
+  for (Operation &op : getBodyBlock().without_terminator()) {
+    if (isa<MatmulOp>(op)) {
+      parts.insert(&op);
+      order.push_back(&op);
+      continue;
+    }
+    SmallVector<Operation *> sources;
+    for (Value operand : op.getOperands())
+      llvm::append_range(sources, getMatmulsOf(operand));
+    for (Operation *source : sources)
+      parts.unionSets(sources.front(), source);
+  }
+  SmallVector<SmallVector<Operation *>> result;
+  DenseMap<Operation *, unsigned> index;
+  for (Operation *matmul : order) {
+    Operation *leader = parts.getLeaderValue(matmul);
+    auto [it, inserted] = index.try_emplace(leader, result.size());
+    if (inserted)
+      result.emplace_back();
+    result[it->second].push_back(matmul);
+  }
+  return result;
 }
 
 MatmulOp FusionGroupOp::getMatmulOf(Value value) {

@@ -748,7 +748,9 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
       residual add): each program then computes whole rows. Several matmuls
       sharing their left operand (the Q, K and V projections of one input)
       may be one group: each program computes a tile of one of them, and
-      each epilogue op and result computes from one matmul.
+      each epilogue op and result computes from one matmul, or from several
+      of one shape that the same programs compute (SwiGLU's gate and up
+      projections, combined by the epilogue).
     - `attention`: one `graph.attention`, and the views its result is stored
       through: one flash attention kernel. Its operands are the region's
       arguments or views of them, or values the kernel computes from those
@@ -812,9 +814,16 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
     /// The shape of the value result `resultIndex` stores: its iteration
     /// space (every result's, but in a group of several matmuls).
     llvm::SmallVector<int64_t> getIterationShape(unsigned resultIndex = 0);
-    /// In a matmul group, the matmul whose result `value` computes from
-    /// (the verifier's rule: at most one); null when none.
+    /// In a matmul group, a matmul whose result `value` computes from (the
+    /// first found); null when none.
     MatmulOp getMatmulOf(mlir::Value value);
+    /// In a matmul group, every matmul (`graph.matmul`) whose result
+    /// `value` computes from.
+    llvm::SmallVector<mlir::Operation *> getMatmulsOf(mlir::Value value);
+    /// In a matmul group, its matmuls in parts: those some op combines (of
+    /// one shape, computed by the same programs) are one part; in block
+    /// order.
+    llvm::SmallVector<llvm::SmallVector<mlir::Operation *>> getMatmulParts();
     /// Whether `value`, of the region, can be computed element by element
     /// at any coordinates from the region's arguments: an argument, an input
     /// view, a splat constant, or the result of an elementwise op (not an

@@ -275,9 +275,11 @@ static MatmulOp getMatmul(ArrayRef<Operation *> ops) {
 
 /// Merges each matmul group into an earlier one whose matmul shares its left
 /// operand and its result's shape but for columns (the Q, K and V
-/// projections of one input, the gate and up projections of an MLP): one
-/// kernel whose programs each compute a tile of one of them. Only where
-/// neither group reads the other's results, every value the merged group
+/// projections of one input): one kernel whose programs each compute a tile
+/// of one of them. Groups of products of one shape where one reads the
+/// other's values elementwise (SwiGLU's gate and up projections) merge too:
+/// each program computes both products' tiles. Only where neither group
+/// reads the other's values otherwise, every value the merged group
 /// returns is used after its last op, it has at most `maxOps` ops, and
 /// neither has a row epilogue (`withRowNorm` holds their matmuls).
 static void
@@ -298,14 +300,38 @@ mergeSiblingMatmuls(SmallVector<Group> &groups, int64_t maxOps,
       return false;
     llvm::SmallPtrSet<Operation *, 16> inInto(into.begin(), into.end()),
         inFrom(from.begin(), from.end());
+    // An op of one group may read the other's values only elementwise (the
+    // kernel then computes both products in each program: a dual product,
+    // SwiGLU's gate and up), and no op may combine products of two shapes.
     auto readsOther = [&](Operation *op,
                           const llvm::SmallPtrSetImpl<Operation *> &own,
                           const llvm::SmallPtrSetImpl<Operation *> &other) {
-      return llvm::any_of(op->getOperands(), [&](Value v) {
+      bool reads = llvm::any_of(op->getOperands(), [&](Value v) {
         Operation *def = v.getDefiningOp();
         return def && other.count(def) && !own.count(def);
       });
+      return reads && !isa<ElementwiseOpInterface>(op);
     };
+    SmallVector<Operation *> ordered(merged.begin(), merged.end());
+    llvm::sort(ordered, [](Operation *a, Operation *b) {
+      return a->isBeforeInBlock(b);
+    });
+    DenseMap<Operation *, Type> productType;
+    for (Operation *op : ordered) {
+      if (auto matmul = dyn_cast<MatmulOp>(op)) {
+        productType[op] = matmul.getType();
+        continue;
+      }
+      for (Value v : op->getOperands()) {
+        Type type = productType.lookup(v.getDefiningOp());
+        if (!type)
+          continue;
+        if (Type &mine = productType[op]; mine && mine != type)
+          return false;
+        else
+          mine = type;
+      }
+    }
     Operation *last =
         *llvm::max_element(merged, [](Operation *a, Operation *b) {
           return a->isBeforeInBlock(b);

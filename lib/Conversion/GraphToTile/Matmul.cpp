@@ -110,11 +110,11 @@ static MatmulProblem makeProblem(const graph::ViewLayout &a,
 }
 
 /// Computes the tiles a matrix-product kernel stores, one per output, from
-/// the accumulator `acc` (alpha, beta and C applied) at result coordinates
-/// `coords` (batch dimensions, then rows and columns) where `mask` holds;
-/// `args` are the kernel's arguments.
+/// the accumulators `accs` (one per product of the part; alpha, beta and C
+/// applied) at result coordinates `coords` (batch dimensions, then rows and
+/// columns) where `mask` holds; `args` are the kernel's arguments.
 using Epilogue = llvm::function_ref<SmallVector<Value>(
-    const TileBuilder &, Value acc, ArrayRef<Value> args,
+    const TileBuilder &, ArrayRef<Value> accs, ArrayRef<Value> args,
     ArrayRef<Value> coords, Value mask)>;
 
 /// One matrix product of a matmul kernel: its B and C (`c` < 0: none)
@@ -126,6 +126,10 @@ struct MatmulPart {
   unsigned b;
   int c = -1;
   MatmulProblem p;
+  /// The B operands (argument, layout) of further products of `p`'s shape
+  /// that the same programs compute (a dual product), each with its own
+  /// accumulator.
+  SmallVector<std::pair<unsigned, graph::ViewLayout>> moreB;
   Epilogue epilogue = nullptr;
   SmallVector<unsigned> outputs{0};
   SmallVector<graph::ViewLayout> outputLayouts;
@@ -291,10 +295,15 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
     Value colsB = bT.add(bT.iota(1), bT.splat(n0));
     SmallVector<Value> bCoords = splatAll(bT, batchCoords);
     bCoords.append({Value(), colsB});
-    Value bFixed = bT.viewOffset(p.b, bCoords);
+    // Each product's B: its argument and layout, and the part of its
+    // offsets that does not change with K.
+    SmallVector<std::tuple<unsigned, const graph::ViewLayout *, Value>> bs;
+    bs.push_back({part.b, &p.b, bT.viewOffset(p.b, bCoords)});
+    for (const auto &[arg, layout] : part.moreB)
+      bs.push_back({arg, &layout, bT.viewOffset(layout, bCoords)});
+    SmallVector<Value> zeros(bs.size(), cT.floatConst(element, 0.0));
     auto loop =
-        kLoop({cT.floatConst(element, 0.0)}, [&](const TileBuilder &ta,
-                                                 Value k0, ValueRange carried) {
+        kLoop(zeros, [&](const TileBuilder &ta, Value k0, ValueRange carried) {
           OpBuilder &nb = ta.b;
           Location l = ta.loc;
           auto [aTile, aMask, ka] = loadA(ta, k0);
@@ -309,11 +318,16 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
           Value kb = tb.add(tb.iota(0), tb.splat(k0));
           SmallVector<Value> kOnly(none);
           kOnly[kOnly.size() - 2] = kb;
-          Value bOff = tb.add(bFixed, tb.viewOffset(p.b, kOnly, false));
           Value bMask = tb.both(tb.lessThan(kb, p.k), tb.lessThan(colsB, p.n));
-          Value bTile = tb.load(args[part.b], bOff, bMask);
-          return SmallVector<Value>{tile::DotOp::create(
-              nb, l, carried[0].getType(), aTile, bTile, carried[0])};
+          SmallVector<Value> next;
+          for (auto [i, b] : llvm::enumerate(bs)) {
+            auto [arg, layout, fixed] = b;
+            Value bOff = tb.add(fixed, tb.viewOffset(*layout, kOnly, false));
+            Value bTile = tb.load(args[arg], bOff, bMask);
+            next.push_back(tile::DotOp::create(nb, l, carried[i].getType(),
+                                               aTile, bTile, carried[i]));
+          }
+          return next;
         });
     Value result = loop.getResult(0);
     if (p.alpha != 1.0)
@@ -330,7 +344,9 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
     }
     if (!part.epilogue)
       return SmallVector<Value>{result};
-    return part.epilogue(cT, result, args, place.coords, place.mask);
+    SmallVector<Value> accs(loop.getResults());
+    accs.front() = result;
+    return part.epilogue(cT, accs, args, place.coords, place.mask);
   };
   // The tiles of `part` at its column tile `tileN`, stored.
   auto emitPart = [&](const MatmulPart &part, Value tileN) {
@@ -557,31 +573,45 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
     Value status = buffers.faults ? buffers.inputs.back() : Value();
     SmallVector<graph::ViewLayout> storeLayouts =
         KernelEmitter::getStoreLayouts(group);
-    // One part per matmul, writing the results that compute from it.
+    // One part per set of matmuls the same programs compute, writing the
+    // results that compute from them.
+    SmallVector<SmallVector<Operation *>> matmulParts = group.getMatmulParts();
     SmallVector<MatmulPart, 3> parts;
-    for (graph::MatmulOp matmul : matmuls) {
+    for (ArrayRef<Operation *> products : matmulParts) {
       MatmulPart &part = parts.emplace_back();
-      graph::ViewLayout rhsLayout = operand(matmul.getRhs(), part.b);
-      part.p = getMatmulProblem(matmul, lhsLayout, rhsLayout);
+      auto first = cast<graph::MatmulOp>(products.front());
+      graph::ViewLayout rhsLayout = operand(first.getRhs(), part.b);
+      part.p = getMatmulProblem(first, lhsLayout, rhsLayout);
+      for (Operation *op : products.drop_front()) {
+        auto product = cast<graph::MatmulOp>(op);
+        unsigned arg;
+        graph::ViewLayout layout = operand(product.getRhs(), arg);
+        part.moreB.push_back(
+            {arg, getMatmulProblem(product, lhsLayout, layout).b});
+      }
       part.outputs.clear();
       for (unsigned i = 0, e = group.getNumResults(); i < e; ++i)
-        if (matmuls.size() == 1 ||
-            group.getMatmulOf(group.getStoredValue(i)) == matmul) {
+        if (matmulParts.size() == 1 ||
+            llvm::is_contained(
+                products,
+                group.getMatmulOf(group.getStoredValue(i)).getOperation())) {
           part.outputs.push_back(i);
           part.outputLayouts.push_back(storeLayouts[i]);
         }
     }
     // The epilogues, which outlive the parts' references to them.
     SmallVector<std::function<SmallVector<Value>(
-        const TileBuilder &, Value, ArrayRef<Value>, ArrayRef<Value>, Value)>>
+        const TileBuilder &, ArrayRef<Value>, ArrayRef<Value>, ArrayRef<Value>,
+        Value)>>
         epilogues;
     for (size_t i = 0; i < parts.size(); ++i)
       epilogues.push_back(
-          [&, product = matmuls[i].getResult(), results = parts[i].outputs](
-              const TileBuilder &t, Value acc, ArrayRef<Value> args,
+          [&, products = matmulParts[i], results = parts[i].outputs](
+              const TileBuilder &t, ArrayRef<Value> accs, ArrayRef<Value> args,
               ArrayRef<Value> coords, Value mask) -> SmallVector<Value> {
             IRMapping tiles;
-            tiles.map(product, acc);
+            for (auto [product, acc] : llvm::zip_equal(products, accs))
+              tiles.map(product->getResult(0), acc);
             Value kernelStatus;
             if (status)
               kernelStatus = args[buffers.inputs.size() - 1];

@@ -811,13 +811,13 @@ func.func @matmul_group_prologue(%x: tensor<2x2xf32>) {
 
 // -----
 
-func.func @matmul_group_two_matmuls(%x: tensor<2x2xf32>) {
-  // expected-error @below {{'graph.fusion_group' op matmul group's ops must each compute from one matmul's result}}
-  %0 = graph.fusion_group matmul (%x) : (tensor<2x2xf32>) -> tensor<2x2xf32> {
-  ^bb0(%a: tensor<2x2xf32>):
+func.func @matmul_group_two_matmuls(%x: tensor<2x2xf32>, %y: tensor<2x1xf32>) {
+  // expected-error @below {{'graph.fusion_group' op matmul group's ops may combine only results of matmuls of one shape}}
+  %0 = graph.fusion_group matmul (%x, %y) : (tensor<2x2xf32>, tensor<2x1xf32>) -> tensor<2x2xf32> {
+  ^bb0(%a: tensor<2x2xf32>, %b: tensor<2x1xf32>):
     %m = graph.matmul %a, %a : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
-    %n = graph.matmul %a, %a : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
-    %s = graph.add %m, %n : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+    %n = graph.matmul %a, %b : (tensor<2x2xf32>, tensor<2x1xf32>) -> tensor<2x1xf32>
+    %s = graph.add %m, %n : (tensor<2x2xf32>, tensor<2x1xf32>) -> tensor<2x2xf32>
     graph.yield %s : tensor<2x2xf32>
   }
   return

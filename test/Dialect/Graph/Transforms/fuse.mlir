@@ -489,20 +489,33 @@ func.func @sibling_matmuls(%x: tensor<2x7x8xf32>, %wq: tensor<8x8xf32>, %bq: ten
 
 // -----
 
-// Must not merge: the up projection's epilogue reads the gate projection's
-// result (SwiGLU, the gate's group reads the up projection's matmul).
-// CHECK-LABEL: func.func @swiglu_stays
-// CHECK:         %[[U:.+]] = graph.matmul
-// CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}, %[[U]])
+// SwiGLU: the gate's epilogue reads the up projection's result, both of one
+// shape, so the two groups are one dual product: each program computes both
+// tiles and combines them. A narrower product of the same input joins as a
+// part of its own; the group combining it with a product of another shape
+// (broadcast) stays apart.
+// CHECK-LABEL: func.func @swiglu
+// CHECK:         %[[G:.+]]:2 = graph.fusion_group matmul
+// CHECK-NEXT:    ^bb0
+// CHECK-NEXT:      %[[U:.+]] = graph.matmul
+// CHECK-NEXT:      %[[GATE:.+]] = graph.matmul
+// CHECK-NEXT:      %[[S:.+]] = graph.silu %[[GATE]]
+// CHECK-NEXT:      %[[H:.+]] = graph.mul %[[S]], %[[U]]
+// CHECK-NEXT:      %[[C:.+]] = graph.matmul
+// CHECK-NEXT:      graph.yield %[[H]], %[[C]]
+// CHECK:         %[[D:.+]] = graph.fusion_group matmul (%{{.+}}, %{{.+}}, %[[G]]#1)
 // CHECK-COUNT-1:   graph.matmul
 // CHECK-NOT:       graph.matmul
-// CHECK:         return
-func.func @swiglu_stays(%x: tensor<2x7x8xf32>, %wg: tensor<8x6xf32>, %wu: tensor<8x6xf32>) -> tensor<2x7x6xf32> {
+// CHECK:         return %[[G]]#0, %[[D]]
+func.func @swiglu(%x: tensor<2x7x8xf32>, %wg: tensor<8x6xf32>, %wu: tensor<8x6xf32>, %wc: tensor<8x1xf32>, %wd: tensor<8x6xf32>) -> (tensor<2x7x6xf32>, tensor<2x7x6xf32>) {
+  %u = graph.matmul %x, %wu : (tensor<2x7x8xf32>, tensor<8x6xf32>) -> tensor<2x7x6xf32>
   %g = graph.matmul %x, %wg : (tensor<2x7x8xf32>, tensor<8x6xf32>) -> tensor<2x7x6xf32>
   %s = graph.silu %g : tensor<2x7x6xf32>
-  %u = graph.matmul %x, %wu : (tensor<2x7x8xf32>, tensor<8x6xf32>) -> tensor<2x7x6xf32>
   %h = graph.mul %s, %u : (tensor<2x7x6xf32>, tensor<2x7x6xf32>) -> tensor<2x7x6xf32>
-  return %h : tensor<2x7x6xf32>
+  %c = graph.matmul %x, %wc : (tensor<2x7x8xf32>, tensor<8x1xf32>) -> tensor<2x7x1xf32>
+  %d = graph.matmul %x, %wd : (tensor<2x7x8xf32>, tensor<8x6xf32>) -> tensor<2x7x6xf32>
+  %e = graph.mul %d, %c : (tensor<2x7x6xf32>, tensor<2x7x1xf32>) -> tensor<2x7x6xf32>
+  return %h, %e : tensor<2x7x6xf32>, tensor<2x7x6xf32>
 }
 
 // -----
