@@ -1,10 +1,11 @@
 //===- Fuse.cpp - Partition the graph into fusion groups ------------------===//
 //
-// Producer-consumer fusion: elementwise ops into pointwise groups, and into
-// the epilogue of the matrix product they consume (matmul groups). The ops of
-// a block are visited in order; each elementwise op or matmul starts a group,
-// and an elementwise op takes in the groups of the ops producing its operands
-// when the result is still one kernel:
+// Producer-consumer fusion: elementwise ops into pointwise groups (which a
+// gather may start: an embedding lookup and the ops after it), and into the
+// epilogue of the matrix product they consume (matmul groups). The ops of a
+// block are visited in order; each elementwise op, gather or matmul starts a
+// group, and an elementwise op takes in the groups of the ops producing its
+// operands when the result is still one kernel:
 //   - every value the group returns has the group's shape (the shape of its
 //     last op), so one pointwise iteration space writes them all; a smaller
 //     value (a bias scaled once) joins only if all its users are in the
@@ -13,13 +14,15 @@
 //     user would run between the group's ops (a path out of the group and
 //     back in, or a use before the group's place);
 //   - a group holds at most one matmul, its operands come from outside the
-//     group (no prologue yet), and its result shape is the group's.
-// Then each matmul group takes in the normalization of its left operand
-// when only matmuls read it (`absorbPrologue`), and each group the views it
-// reads through (copied in) and those it stores through (moved in); see
-// `absorbViews`. An attention is a group of its own, with the ops computing
-// its operands that only it reads (`getAttentionPrologue`): its kernel
-// computes them where it reads them.
+//     group, and its result shape is the group's.
+// An attention is a group of its own, with the ops computing its operands
+// that only it reads (`getAttentionPrologue`): its kernel computes them where
+// it reads them. Then each matmul group takes in the normalization of its
+// left operand when only matmuls read it (`absorbPrologue`), or else the
+// normalization of its only value (`absorbRowEpilogue`); each group the
+// views it reads through (copied in) and those it stores through (moved in),
+// see `absorbViews`; and matmul groups sharing their left operand merge into
+// one kernel of several parts (`mergeSiblingMatmuls`).
 //
 //===----------------------------------------------------------------------===//
 

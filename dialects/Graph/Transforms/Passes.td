@@ -81,7 +81,9 @@ def GraphRecognize : Pass<"meld-graph-recognize", "mlir::ModuleOp"> {
 
 def GraphFuse : Pass<"meld-graph-fuse", "mlir::ModuleOp"> {
   let summary = "Partition the graph into fusion groups: elementwise chains, "
-                "matmul epilogues and the views they read and store through";
+                "matmul prologues and epilogues, sibling matmuls, attention "
+                "with its operands, and the views they read and store "
+                "through";
   let description = [{
     Puts chains of elementwise ops (every op with `ElementwiseOpInterface`)
     into `graph.fusion_group pointwise` ops, each one kernel: the values
@@ -118,16 +120,32 @@ def GraphFuse : Pass<"meld-graph-fuse", "mlir::ModuleOp"> {
     those matmul groups (copied in, like a view): the kernel normalizes its
     rows of A itself, and the normalization's own kernel and its output in
     memory go away (GPT-2's LayerNorm before the QKV projection, Llama's
-    RMSNorm before the Q, K and V projections). A normalization also read by
-    anything else (BERT's, a residual too) stays a kernel.
+    RMSNorm before the Q, K and V projections). A normalization over the
+    last axis of a matmul group's only value (BERT's after the residual add,
+    also read by a later add) becomes that group's row epilogue instead: each
+    program computes whole rows and normalizes them.
 
-    Every `graph.attention` is an `attention` group when it reads or stores
-    through views.
+    Matmul groups whose matmuls share their left operand (and a prologue)
+    merge into one group of several matmuls, one kernel whose programs each
+    compute a tile of one of them (the Q, K and V projections), where
+    neither group reads the other's values and no value is used before the
+    merged group's place. Products of one shape that one group's epilogue
+    combines elementwise with the other's (SwiGLU's gate and up) merge as
+    one part: each program computes both tiles in one loop over K.
+
+    A `graph.gather` of arguments starts a pointwise group that the
+    elementwise ops after it may join (the token embedding plus positions).
+
+    Every `graph.attention` is an `attention` group, with the ops computing
+    its operands that only it reads (whole groups, never a matmul's
+    epilogue): elementwise ops, concats and views of computed values, such
+    as the rotary embeddings of Q and K and the preparation of a padding
+    mask, which its kernel computes where it reads them.
 
     Splat constants are copied into the groups that use them. Ops that are
-    not elementwise (reductions, normalizations, matrix products, concat)
-    stay where they are, and an elementwise op alone, with no view to
-    absorb, stays an op.
+    not elementwise (reductions, other normalizations, concat outside an
+    attention) stay where they are, and an elementwise op alone, with no
+    view to absorb, stays an op.
 
     Before:
     ```mlir
