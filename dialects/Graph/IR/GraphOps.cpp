@@ -1190,26 +1190,33 @@ static bool isGroupInput(FusionGroupOp group, Value value) {
   return def && group.isInputView(def);
 }
 
+bool meld::graph::isIntegerDivision(Operation *op) {
+  return isa<DivOp>(op) &&
+         !isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType()));
+}
+
+bool meld::graph::isElementalOp(Operation *op) {
+  if (isa<ElementwiseOpInterface, ConcatOp>(op))
+    return !isIntegerDivision(op);
+  auto view = dyn_cast<ViewOpInterface>(op);
+  if (!view)
+    return false;
+  auto source = cast<RankedTensorType>(op->getOperand(0).getType());
+  return llvm::all_of(op->getResults(), [&](OpResult result) {
+    return succeeded(view.getResultLayout(
+        result.getResultNumber(), ViewLayout::rowMajor(source.getShape())));
+  });
+}
+
 bool FusionGroupOp::isElemental(Value value) {
   if (isGroupInput(*this, value))
     return true;
   Operation *def = value.getDefiningOp();
   if (auto constant = dyn_cast<ConstantOp>(def))
     return isa<SplatElementsAttr>(constant.getValue());
-  if (isa<ElementwiseOpInterface, ConcatOp>(def))
-    return !(isa<DivOp>(def) &&
-             !isa<FloatType>(getElementTypeOrSelf(value.getType()))) &&
-           llvm::all_of(def->getOperands(),
-                        [&](Value v) { return isElemental(v); });
-  if (auto view = dyn_cast<ViewOpInterface>(def)) {
-    Value source = def->getOperand(0);
-    auto type = cast<RankedTensorType>(source.getType());
-    return succeeded(
-               view.getResultLayout(cast<OpResult>(value).getResultNumber(),
-                                    ViewLayout::rowMajor(type.getShape()))) &&
-           isElemental(source);
-  }
-  return false;
+  return isElementalOp(def) && llvm::all_of(def->getOperands(), [&](Value v) {
+           return isElemental(v);
+         });
 }
 
 /// Whether `op`, of an attention group, computes a value for the attention

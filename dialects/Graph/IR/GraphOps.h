@@ -38,6 +38,16 @@ mlir::FailureOr<ViewLayout>
 traceStore(mlir::Value value, mlir::Value &source,
            llvm::function_ref<bool(mlir::Operation *)> follow);
 
+/// Whether `op` is an integer division, whose zero divisors are data faults
+/// (the kernel records each one's position).
+bool isIntegerDivision(mlir::Operation *op);
+
+/// Whether a kernel can compute `op`'s results element by element, at any
+/// coordinates, from its operands' elements: an elementwise op but an
+/// integer division (whose faults need the iteration's position), a concat,
+/// or a view whose every result is a strided view of a row-major operand.
+bool isElementalOp(mlir::Operation *op);
+
 } // namespace meld::graph
 
 #endif // MELD_DIALECT_GRAPH_IR_GRAPHOPS_H

@@ -47,6 +47,19 @@ namespace {
 /// The ops of a fusion group, in block order, and its kind.
 using Group = std::pair<SmallVector<Operation *>, FusionKind>;
 
+/// Whether `a` comes before `b` in their block: block order, for sorts.
+static bool inBlockOrder(Operation *a, Operation *b) {
+  return a->isBeforeInBlock(b);
+}
+
+/// The (first) matmul of matmul group `ops`.
+static MatmulOp getMatmul(ArrayRef<Operation *> ops) {
+  for (Operation *op : ops)
+    if (auto matmul = dyn_cast<MatmulOp>(op))
+      return matmul;
+  return nullptr;
+}
+
 /// The groups of one block under construction: each op's group, and each
 /// group's ops in block order.
 class Partition {
@@ -145,9 +158,7 @@ private:
     groups[from].clear();
     if (matmuls[from])
       matmuls[into] = std::exchange(matmuls[from], nullptr);
-    llvm::sort(target, [](Operation *a, Operation *b) {
-      return a->isBeforeInBlock(b);
-    });
+    llvm::sort(target, inBlockOrder);
   }
 
   Block &block;
@@ -235,8 +246,7 @@ static bool absorbViews(SmallVector<Operation *> &group,
   if (added.empty())
     return false;
   llvm::append_range(group, added);
-  llvm::sort(group,
-             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  llvm::sort(group, inBlockOrder);
   return true;
 }
 
@@ -248,11 +258,10 @@ static bool absorbViews(SmallVector<Operation *> &group,
 static bool absorbPrologue(SmallVector<Operation *> &group,
                            const llvm::SmallPtrSetImpl<Operation *> &grouped,
                            const llvm::SmallPtrSetImpl<Operation *> &matmuls) {
-  auto it =
-      llvm::find_if(group, [](Operation *op) { return isa<MatmulOp>(op); });
-  if (it == group.end())
+  MatmulOp matmul = getMatmul(group);
+  if (!matmul)
     return false;
-  Value lhs = cast<MatmulOp>(*it).getLhs();
+  Value lhs = matmul.getLhs();
   Operation *norm = lhs.getDefiningOp();
   if (!norm || !isa<LayerNormOp, RmsNormOp>(norm) || grouped.count(norm))
     return false;
@@ -263,17 +272,8 @@ static bool absorbPrologue(SmallVector<Operation *> &group,
     if (!matmuls.count(use.getOwner()) || use.getOperandNumber() != 0)
       return false;
   group.push_back(norm);
-  llvm::sort(group,
-             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  llvm::sort(group, inBlockOrder);
   return true;
-}
-
-/// The matmul of matmul group `ops`.
-static MatmulOp getMatmul(ArrayRef<Operation *> ops) {
-  for (Operation *op : ops)
-    if (auto matmul = dyn_cast<MatmulOp>(op))
-      return matmul;
-  return nullptr;
 }
 
 /// Merges each matmul group into an earlier one whose matmul shares its left
@@ -316,9 +316,7 @@ mergeSiblingMatmuls(SmallVector<Group> &groups, int64_t maxOps,
       return reads && !isa<ElementwiseOpInterface>(op);
     };
     SmallVector<Operation *> ordered(merged.begin(), merged.end());
-    llvm::sort(ordered, [](Operation *a, Operation *b) {
-      return a->isBeforeInBlock(b);
-    });
+    llvm::sort(ordered, inBlockOrder);
     DenseMap<Operation *, Type> productType;
     for (Operation *op : ordered) {
       if (auto matmul = dyn_cast<MatmulOp>(op)) {
@@ -335,10 +333,7 @@ mergeSiblingMatmuls(SmallVector<Group> &groups, int64_t maxOps,
           mine = type;
       }
     }
-    Operation *last =
-        *llvm::max_element(merged, [](Operation *a, Operation *b) {
-          return a->isBeforeInBlock(b);
-        });
+    Operation *last = ordered.back();
     bool ok = llvm::all_of(merged, [&](Operation *op) {
       if ((inInto.count(op) && readsOther(op, inInto, inFrom)) ||
           (inFrom.count(op) && readsOther(op, inFrom, inInto)))
@@ -351,9 +346,7 @@ mergeSiblingMatmuls(SmallVector<Group> &groups, int64_t maxOps,
     });
     if (!ok)
       return false;
-    into = merged.takeVector();
-    llvm::sort(
-        into, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+    into = std::move(ordered);
     from.clear();
     return true;
   };
@@ -368,24 +361,6 @@ mergeSiblingMatmuls(SmallVector<Group> &groups, int64_t maxOps,
   }
   llvm::erase_if(groups,
                  [](const Group &group) { return group.first.empty(); });
-}
-
-/// Whether the attention kernel can compute `op`'s result where it reads it
-/// (`FusionGroupOp::isElemental`, given operands it can compute).
-static bool isElementalOp(Operation *op) {
-  if (isa<DivOp>(op) &&
-      !isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType())))
-    return false;
-  if (isa<ElementwiseOpInterface, ConcatOp>(op))
-    return true;
-  auto view = dyn_cast<ViewOpInterface>(op);
-  if (!view)
-    return false;
-  auto source = cast<RankedTensorType>(op->getOperand(0).getType());
-  return llvm::all_of(op->getResults(), [&](OpResult result) {
-    return succeeded(view.getResultLayout(
-        result.getResultNumber(), ViewLayout::rowMajor(source.getShape())));
-  });
 }
 
 /// The ops computing `attention`'s operands that it alone reads (directly
@@ -448,8 +423,7 @@ getAttentionPrologue(AttentionOp attention,
   if (static_cast<int64_t>(joined.size()) > maxOps)
     return {};
   SmallVector<Operation *> prologue(joined.begin(), joined.end());
-  llvm::sort(prologue,
-             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  llvm::sort(prologue, inBlockOrder);
   return prologue;
 }
 
@@ -487,8 +461,7 @@ static bool absorbRowEpilogue(SmallVector<Operation *> &group,
       type.getShape() != getMatmul(group).getType().getShape())
     return false;
   group.push_back(norm);
-  llvm::sort(group,
-             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  llvm::sort(group, inBlockOrder);
   return true;
 }
 

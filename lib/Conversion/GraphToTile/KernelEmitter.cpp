@@ -201,12 +201,6 @@ SmallVector<Value> graph_to_tile::delinearizeScalar(OpBuilder &b, Location loc,
   return coords;
 }
 
-/// Whether `op` is an integer division, whose zero divisors are data faults.
-bool graph_to_tile::isIntegerDivision(Operation *op) {
-  return isa<graph::DivOp>(op) &&
-         !isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType()));
-}
-
 /// A kernel name for `group`: its computing ops' names, the first few of
 /// them.
 std::string graph_to_tile::getGroupName(graph::FusionGroupOp group) {
@@ -235,10 +229,10 @@ KernelEmitter::GroupBuffers KernelEmitter::allocGroupBuffers(
     RewriterBase &rewriter, graph::FusionGroupOp group, ValueRange inputs) {
   GroupBuffers buffers;
   buffers.inputs.assign(inputs.begin(), inputs.end());
-  if (llvm::any_of(group.getBodyBlock().without_terminator(),
-                   [](Operation &op) {
-                     return isIntegerDivision(&op) || isa<graph::GatherOp>(op);
-                   })) {
+  if (llvm::any_of(
+          group.getBodyBlock().without_terminator(), [](Operation &op) {
+            return graph::isIntegerDivision(&op) || isa<graph::GatherOp>(op);
+          })) {
     buffers.faults = true;
     buffers.inputs.push_back(faultStatus(rewriter));
   }
@@ -340,7 +334,7 @@ KernelEmitter::emitGroupValues(const TileBuilder &t, graph::FusionGroupOp group,
       // tiles are given.
       SmallVector<Value> operands =
           llvm::map_to_vector(op->getOperands(), tileOf);
-      if (isIntegerDivision(op)) {
+      if (graph::isIntegerDivision(op)) {
         assert(status && "an integer division needs the fault status");
         // The fault names the division's node (its location), not the
         // group's; the detail is the group element's row-major position.

@@ -257,9 +257,6 @@ llvm::SmallVector<mlir::Value> delinearizeScalar(mlir::OpBuilder &b,
 graph::ViewLayout traceGroupInput(graph::FusionGroupOp group, mlir::Value value,
                                   unsigned &argNumber);
 
-/// Whether `op` is an integer division, whose zero divisors are data faults.
-bool isIntegerDivision(mlir::Operation *op);
-
 /// Computes values of a fusion group's region at any coordinates, as XLA's
 /// elemental emitter does: an argument or input view is loaded where its
 /// layout finds the element; an elementwise op computes its operands at the
