@@ -91,7 +91,6 @@ static void setGpuOptions(MeldGpuPipelineOptions &gpu,
                           const CompileOptions &options,
                           llvm::StringRef chip) {
   gpu.chip = chip.str();
-  gpu.threadsPerBlock = options.threadsPerBlock;
   gpu.cudaPath = options.cudaPath;
 }
 
@@ -106,9 +105,11 @@ LogicalResult meld::lowerGraphToTile(ModuleOp module,
   CompileStep step(options, "tile kernels");
   return runPipeline(
       module, step,
-      [](OpPassManager &pm) {
+      [&](OpPassManager &pm) {
         buildMeldGraphPipeline(pm);
-        buildMeldTilePipeline(pm);
+        MeldTilePipelineOptions tile;
+        tile.numWarps = options.numWarps;
+        buildMeldTilePipeline(pm, tile);
       },
       options);
 }
@@ -395,31 +396,18 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
   if (options.report)
     summaries = summarizeKernels(module, spec);
 
-  // The GPU kernels, shared by the targets and the emulator, and the launch
-  // geometry: the block each kernel was built for.
+  // The GPU kernels, shared by the targets and the emulator, each built for
+  // the block the plan launches it with (its tile-level launch
+  // configuration).
   OwningOpRef<ModuleOp> kernels;
-  llvm::StringMap<int64_t> geometry;
   if (!options.targets.empty() || options.emulator) {
     kernels = module.clone();
     if (failed(lowerTileToGPU(*kernels, options)))
       return failure();
-    kernels->walk([&](gpu::GPUFuncOp func) {
-      int64_t threads = 1;
-      if (auto block = func.getKnownBlockSize())
-        threads = (*block)[0];
-      geometry[func.getName()] = threads;
-    });
-    for (ArtifactLaunch &launch : spec.launches) {
-      auto it = geometry.find(launch.kernel);
-      if (it == geometry.end())
-        return module.emitError("no GPU kernel for launch of '")
-               << launch.kernel << "'";
-      launch.block = {static_cast<uint32_t>(it->second), 1, 1};
-      // The kernels declare their shared memory statically: no dynamic
-      // shared memory at launch.
-      launch.sharedMemoryBytes = 0;
-    }
   }
+  llvm::StringMap<int64_t> geometry;
+  for (const ArtifactLaunch &launch : spec.launches)
+    geometry[launch.kernel] = launch.block[0];
   std::optional<std::string> ptxas = findPtxas(options.cudaPath);
   if (!ptxas && options.report)
     return module.emitError("--report needs ptxas: no CUDA toolkit at '")

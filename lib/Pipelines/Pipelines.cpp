@@ -43,7 +43,8 @@ void meld::buildMeldGraphPipeline(OpPassManager &pm) {
   pm.addPass(graph::createGraphFuse());
 }
 
-void meld::buildMeldTilePipeline(OpPassManager &pm) {
+void meld::buildMeldTilePipeline(OpPassManager &pm,
+                                 const MeldTilePipelineOptions &options) {
   // Step 1: one tile kernel and one launch per fusion group and per graph op
   // outside one.
   pm.addPass(createConvertGraphToTile());
@@ -53,6 +54,13 @@ void meld::buildMeldTilePipeline(OpPassManager &pm) {
   // Step 3: one kernel for each set of identical ones (repeated layers and
   // steps), so that every later step compiles each distinct kernel once.
   pm.addPass(tile::createTileDedupKernels());
+  // Step 4: prove which loads and stores are aligned vector accesses, and
+  // decide each kernel's warps and shared memory.
+  OpPassManager &kernels = pm.nest<tile::KernelOp>();
+  kernels.addPass(tile::createTileAnnotateContiguity());
+  tile::TileConfigureLaunchOptions launch;
+  launch.numWarps = options.numWarps;
+  kernels.addPass(tile::createTileConfigureLaunch(launch));
 }
 
 void meld::buildMeldCpuPipeline(OpPassManager &pm) {
@@ -115,10 +123,10 @@ std::optional<std::string> meld::getPtxFeatures(llvm::StringRef chip) {
 
 void meld::buildMeldGpuKernelPipeline(OpPassManager &pm,
                                       const MeldGpuPipelineOptions &options) {
-  // Step 1: kernels onto the threads of blocks.
-  ConvertTileToGPUOptions threads;
-  threads.threadsPerBlock = options.threadsPerBlock;
-  pm.addPass(createConvertTileToGPU(threads));
+  // Step 1: kernels onto the threads of blocks, as their launch
+  // configuration says.
+  pm.addNestedPass<tile::KernelOp>(tile::createTileConfigureLaunch());
+  pm.addPass(createConvertTileToGPU());
   OpPassManager &kernels =
       pm.nest<gpu::GPUModuleOp>().nest<gpu::GPUFuncOp>();
   kernels.addPass(createCanonicalizerPass());
@@ -184,7 +192,7 @@ void meld::loadPipelineDialects(MLIRContext &context) {
   // load on first use.
   PassManager pm(&context);
   buildMeldGraphPipeline(pm);
-  buildMeldTilePipeline(pm);
+  buildMeldTilePipeline(pm, MeldTilePipelineOptions());
   buildMeldCpuPipeline(pm);
   buildMeldGpuPipeline(pm, MeldGpuPipelineOptions());
   buildMeldEmuPipeline(pm);
@@ -202,9 +210,9 @@ void meld::registerMeldPipelines() {
                              "Graph-level cleanup and composite ops "
                              "before tiling",
                              buildMeldGraphPipeline);
-  PassPipelineRegistration<>("meld-graph-to-tile-pipeline",
-                             "Graph dialect to tile kernels and a launch plan",
-                             buildMeldTilePipeline);
+  PassPipelineRegistration<MeldTilePipelineOptions>(
+      "meld-graph-to-tile-pipeline",
+      "Graph dialect to tile kernels and a launch plan", buildMeldTilePipeline);
   PassPipelineRegistration<>("meld-cpu-pipeline",
                              "Tile kernels to the LLVM dialect for the host",
                              buildMeldCpuPipeline);

@@ -342,6 +342,8 @@ private:
                .pairSync[current % warpSize][other % warpSize] > otherSync;
   }
   void reportOutOfBounds(uintptr_t p, uint32_t bytes, bool store);
+  [[noreturn]] void reportMisaligned(uintptr_t p, uint32_t bytes, bool store,
+                                     bool shared);
 
   std::string threadCoords(uint32_t linear) const {
     uint32_t x = linear % block[0];
@@ -994,7 +996,12 @@ void Launch::checkAccess(const void *ptr, uint32_t bytes, bool store) {
   uintptr_t p = reinterpret_cast<uintptr_t>(ptr);
   uintptr_t end = p + bytes;
   uintptr_t sharedLow = reinterpret_cast<uintptr_t>(sharedMemory);
-  if (p >= sharedLow && end <= sharedLow + sharedBytes && end > p) {
+  bool shared = p >= sharedLow && end <= sharedLow + sharedBytes && end > p;
+  // A GPU faults on an access (scalar or vector, up to 16 bytes) that is not
+  // aligned to its size ("misaligned address").
+  if ((bytes & (bytes - 1)) == 0 && p % bytes != 0)
+    reportMisaligned(p, bytes, store, shared);
+  if (shared) {
     checkShared(p - sharedLow, bytes, store);
     return;
   }
@@ -1020,6 +1027,33 @@ void Launch::checkAccess(const void *ptr, uint32_t bytes, bool store) {
       end <= reinterpret_cast<uintptr_t>(f.stackHigh) && end > p)
     return;
   reportOutOfBounds(p, bytes, store);
+}
+
+void Launch::reportMisaligned(uintptr_t p, uint32_t bytes, bool store,
+                              bool shared) {
+  const char *access = store ? "store" : "load";
+  std::string where;
+  if (shared) {
+    where = format("at shared offset %" PRIu64,
+                   uint64_t(p - reinterpret_cast<uintptr_t>(sharedMemory)));
+  } else {
+    where = format("at 0x%" PRIxPTR, p);
+    for (size_t i = 0; i < args.size(); ++i) {
+      uintptr_t base = reinterpret_cast<uintptr_t>(args[i].base);
+      if (p >= base && p < base + args[i].size) {
+        where += format(": offset %" PRIu64 " of argument %zu",
+                        uint64_t(p - base), i) +
+                 (args[i].name ? std::string(" '") + args[i].name + "'"
+                               : std::string());
+        break;
+      }
+    }
+  }
+  setFailure(current, format("misaligned %s %s of %u bytes %s (it must be "
+                             "%u-byte aligned)",
+                             shared ? "shared" : "global", access, bytes,
+                             where.c_str(), bytes));
+  abandon();
 }
 
 void Launch::reportOutOfBounds(uintptr_t p, uint32_t bytes, bool store) {

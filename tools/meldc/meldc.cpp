@@ -109,10 +109,11 @@ struct Options {
                "(meld-run --device emu). Default: on with GPU targets, off "
                "with --target=cpu (where --emulator adds them)"),
       cl::init(true), cl::cat(category)};
-  cl::opt<int64_t> threadsPerBlock{
-      "threads-per-block",
-      cl::desc("Threads of each GPU block (a multiple of 32)"), cl::init(128),
-      cl::cat(category)};
+  cl::opt<int64_t> numWarps{
+      "num-warps",
+      cl::desc("Warps of every GPU kernel's block, 1 to 32 (default: chosen "
+               "per kernel from its tiles)"),
+      cl::init(0), cl::cat(category)};
   cl::opt<bool> quiet{
       "quiet",
       cl::desc("Print no progress line (one is shown on a terminal while a "
@@ -290,7 +291,11 @@ int main(int argc, char **argv) {
                         llvm::join(meld::getSupportedTargets(), ", ") +
                         ", or cpu");
   compileOptions.cudaPath = cli.cudaPath;
-  compileOptions.threadsPerBlock = cli.threadsPerBlock;
+  if (cli.numWarps.getNumOccurrences() &&
+      (cli.numWarps < 1 || cli.numWarps > 32))
+    return usageError("--num-warps must be 1 to 32, got " +
+                      std::to_string(cli.numWarps));
+  compileOptions.numWarps = cli.numWarps;
   if (cli.kernelsPerPart < 1)
     return usageError("--kernels-per-part must be at least 1");
   compileOptions.host.kernelsPerPart = cli.kernelsPerPart;

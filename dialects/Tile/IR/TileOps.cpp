@@ -65,6 +65,21 @@ LogicalResult KernelOp::verify() {
   return success();
 }
 
+int64_t meld::tile::getStagingBytes(Operation *op) {
+  auto tileBytes = [](Value v) {
+    auto type = cast<RankedTensorType>(v.getType());
+    return type.getNumElements() *
+           llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  };
+  if (auto dot = dyn_cast<DotOp>(op))
+    return tileBytes(dot.getA()) + tileBytes(dot.getB());
+  if (auto reduce = dyn_cast<ReduceOp>(op))
+    return tileBytes(reduce.getInput()) + tileBytes(reduce.getResult());
+  if (auto broadcast = dyn_cast<BroadcastOp>(op))
+    return tileBytes(broadcast.getInput());
+  return 0;
+}
+
 int64_t KernelOp::getNumPrograms() {
   int64_t n = 1;
   for (int64_t d : getGrid())
@@ -84,13 +99,19 @@ LogicalResult IotaOp::verify() {
   return success();
 }
 
-/// Checks that `mask` (when present) has the shape of `offsets`.
-static LogicalResult verifyMask(Operation *op, Value offsets, Value mask) {
-  if (!mask)
-    return success();
-  if (cast<ShapedType>(mask.getType()).getShape() !=
-      cast<ShapedType>(offsets.getType()).getShape())
+/// Checks that `mask` (when present) has the shape of `offsets`, and that
+/// `contiguity` (when present) is a power of two dividing their last
+/// dimension.
+static LogicalResult verifyAccess(Operation *op, Value offsets, Value mask,
+                                  std::optional<uint64_t> contiguity) {
+  ArrayRef<int64_t> shape = cast<ShapedType>(offsets.getType()).getShape();
+  if (mask && cast<ShapedType>(mask.getType()).getShape() != shape)
     return op->emitOpError("mask and offsets differ in shape");
+  if (contiguity && (!llvm::isPowerOf2_64(*contiguity) || shape.empty() ||
+                     shape.back() % *contiguity != 0))
+    return op->emitOpError("contiguity ")
+           << *contiguity
+           << " must be a power of two dividing the last dimension";
   return success();
 }
 
@@ -104,7 +125,7 @@ LogicalResult LoadOp::verify() {
   if (getOther() && getOther().getType() != getType().getElementType())
     return emitOpError("padding value must have the element type ")
            << getType().getElementType();
-  return verifyMask(*this, getOffsets(), getMask());
+  return verifyAccess(*this, getOffsets(), getMask(), getContiguity());
 }
 
 LogicalResult StoreOp::verify() {
@@ -113,7 +134,7 @@ LogicalResult StoreOp::verify() {
     return emitOpError("value and buffer differ in element type");
   if (valueType.getShape() != getOffsets().getType().getShape())
     return emitOpError("value and offsets differ in shape");
-  return verifyMask(*this, getOffsets(), getMask());
+  return verifyAccess(*this, getOffsets(), getMask(), getContiguity());
 }
 
 LogicalResult DotOp::verify() {

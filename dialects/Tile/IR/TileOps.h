@@ -48,6 +48,12 @@ void buildRecordFault(mlir::OpBuilder &builder, mlir::Location loc,
 /// used. Lowerings of the kernels call it once the plan has been read.
 void eraseLaunchPlan(mlir::ModuleOp module);
 
+/// Bytes of shared memory a GPU block stages the tiles of `op` in: both
+/// operands of a `tile.dot`, the input and result of a `tile.reduce`, the
+/// input of a `tile.broadcast` (each element at its type's size, an `i1` as
+/// a byte); 0 for any other op. A kernel's `shared_bytes` is the largest.
+int64_t getStagingBytes(mlir::Operation *op);
+
 } // namespace meld::tile
 
 #endif // MELD_DIALECT_TILE_IR_TILEOPS_H

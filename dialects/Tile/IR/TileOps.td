@@ -19,6 +19,9 @@ def Tile_Buffer : MemRefRankOf<[AnyType], [1]>;
 def Tile_Tile : StaticShapeTensorOf<[AnyType]>;
 def Tile_Offsets : StaticShapeTensorOf<[Index]>;
 def Tile_Mask : StaticShapeTensorOf<[I1]>;
+/// The proved length of a load's or store's aligned runs of consecutive
+/// offsets (see tile.load).
+def Tile_ContiguityAttr : OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>;
 
 def Tile_KernelOp : Tile_Op<"kernel", [
     FunctionOpInterface, IsolatedFromAbove, Symbol]> {
@@ -30,9 +33,14 @@ def Tile_KernelOp : Tile_Op<"kernel", [
     which one it is. Programs of one launch run in no particular order and may run
     concurrently; they communicate only through the buffers of later launches.
 
+    The launch configuration, set by `meld-tile-configure-launch` and read by
+    the GPU lowering and the launch plan alike: `num_warps`, the warps of the
+    block that runs each program (1 to 32), and `shared_bytes`, the shared
+    memory a block stages its tiles in.
+
     ```mlir
     tile.kernel @add(%a: memref<4920xf32>, %b: memref<120xf32>, %out: memref<4920xf32>)
-        attributes {grid = array<i64: 5>} {
+        attributes {grid = array<i64: 5>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
       %pid = tile.program_id 0
       ...
       tile.return
@@ -42,6 +50,10 @@ def Tile_KernelOp : Tile_Op<"kernel", [
   let arguments = (ins SymbolNameAttr:$sym_name,
                    TypeAttrOf<FunctionType>:$function_type,
                    DenseI64ArrayAttr:$grid,
+                   OptionalAttr<ConfinedAttr<I64Attr, [IntMinValue<1>,
+                       IntMaxValue<32>]>>:$num_warps,
+                   OptionalAttr<ConfinedAttr<I64Attr,
+                       [IntNonNegative]>>:$shared_bytes,
                    OptionalAttr<DictArrayAttr>:$arg_attrs,
                    OptionalAttr<DictArrayAttr>:$res_attrs);
   let regions = (region SizedRegion<1>:$body);
@@ -114,14 +126,27 @@ def Tile_LoadOp : Tile_Op<"load", [
     does not. Masked-off offsets are never read, so they may lie outside the
     buffer. Without a mask every element is read and `other` is not allowed.
 
+    `contiguity`, where present, is a fact proved of the offsets and mask
+    (`meld-tile-annotate-contiguity` sets it): in the row-major order of the
+    tile's elements, each aligned run of that many elements (a power of two
+    dividing the last dimension) has consecutive offsets starting at a
+    multiple of the run length, and one mask value. The GPU lowering reads
+    such a run as one vector access; without it, element by element.
+
     ```mlir
-    %x = tile.load %buf[%offs], %mask, %zero
+    %x = tile.load %buf[%offs], %mask, %zero {contiguity = 4 : i64}
         : memref<4920xf32>[tensor<1024xindex>], tensor<1024xi1>, f32 -> tensor<1024xf32>
     ```
   }];
   let arguments = (ins Tile_Buffer:$buffer, Tile_Offsets:$offsets,
-                   Optional<Tile_Mask>:$mask, Optional<AnyType>:$other);
+                   Optional<Tile_Mask>:$mask, Optional<AnyType>:$other,
+                   Tile_ContiguityAttr:$contiguity);
   let results = (outs Tile_Tile:$result);
+  let builders = [OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$buffer,
+      "mlir::Value":$offsets, "mlir::Value":$mask, "mlir::Value":$other), [{
+    build($_builder, $_state, result, buffer, offsets, mask, other,
+          /*contiguity=*/mlir::IntegerAttr());
+  }]>];
   let assemblyFormat = [{
     $buffer `[` $offsets `]` (`,` $mask^)? (`,` $other^)? attr-dict `:`
     type($buffer) `[` type($offsets) `]` (`,` type($mask)^)? (`,` type($other)^)?
@@ -135,13 +160,21 @@ def Tile_StoreOp : Tile_Op<"store", [MemoryEffects<[MemWrite]>]> {
   let description = [{
     Writes `value[e]` to `buffer[offsets[e]]` where `mask[e]` holds (everywhere
     when there is no mask). Masked-off offsets are never written.
+    `contiguity` is as for `tile.load`.
 
     ```mlir
-    tile.store %y, %out[%offs], %mask : tensor<1024xf32>, memref<4920xf32>[tensor<1024xindex>], tensor<1024xi1>
+    tile.store %y, %out[%offs], %mask {contiguity = 4 : i64}
+        : tensor<1024xf32>, memref<4920xf32>[tensor<1024xindex>], tensor<1024xi1>
     ```
   }];
   let arguments = (ins Tile_Tile:$value, Tile_Buffer:$buffer,
-                   Tile_Offsets:$offsets, Optional<Tile_Mask>:$mask);
+                   Tile_Offsets:$offsets, Optional<Tile_Mask>:$mask,
+                   Tile_ContiguityAttr:$contiguity);
+  let builders = [OpBuilder<(ins "mlir::Value":$value, "mlir::Value":$buffer,
+      "mlir::Value":$offsets, "mlir::Value":$mask), [{
+    build($_builder, $_state, value, buffer, offsets, mask,
+          /*contiguity=*/mlir::IntegerAttr());
+  }]>];
   let assemblyFormat = [{
     $value `,` $buffer `[` $offsets `]` (`,` $mask^)? attr-dict `:`
     type($value) `,` type($buffer) `[` type($offsets) `]` (`,` type($mask)^)?

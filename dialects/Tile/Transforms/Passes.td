@@ -50,4 +50,74 @@ def TileDedupKernels : Pass<"meld-tile-dedup-kernels", "mlir::ModuleOp"> {
   }];
 }
 
+def TileAnnotateContiguity
+    : Pass<"meld-tile-annotate-contiguity", "meld::tile::KernelOp"> {
+  let summary = "Prove which loads and stores are aligned vector accesses";
+  let description = [{
+    Computes, for the integer values of a kernel, what they are known to look
+    like along each dimension (an axis analysis, as Triton's AxisInfo, on
+    MLIR's sparse data-flow framework): the length of the aligned runs in
+    which a value steps by one (contiguity) and in which it is constant
+    (constancy), and the power of two dividing the start of each run
+    (divisibility). Iotas, splats of scalars, constants, additions,
+    products, unsigned division and remainder by constants, comparisons with
+    constants and loop induction variables carry them; anything else is
+    unknown.
+
+    Each `tile.load` and `tile.store` then gets `contiguity`: the longest
+    power of two such that every aligned run of that many elements along the
+    last dimension has consecutive offsets starting at a multiple of it and
+    one mask value. The GPU lowering reads and writes such runs as vector
+    accesses, with no check at run time; an access without the attribute
+    goes element by element.
+
+    A row-major tile of a [rows, 768] tensor, its mask constant along rows:
+    ```mlir
+    %rows = tile.iota 0 : tensor<4x256xindex>
+    %cols = tile.iota 1 : tensor<4x256xindex>
+    %r = arith.muli %rows, %c768 : tensor<4x256xindex>
+    %offs = arith.addi %r, %cols : tensor<4x256xindex>
+    %in = arith.cmpi ult, %rows, %c3 : tensor<4x256xindex>
+    %x = tile.load %buf[%offs], %in, %zero : ...
+    ```
+    becomes `%x = tile.load %buf[%offs], %in, %zero {contiguity = 256 : i64}`.
+    With a mask of `%cols < 100` the runs are 4 long (100 = 4 * 25); with a
+    row stride of 770 they are 2 long (the rows start at multiples of 2).
+  }];
+}
+
+def TileConfigureLaunch
+    : Pass<"meld-tile-configure-launch", "meld::tile::KernelOp"> {
+  let summary = "Decide each kernel's launch configuration";
+  let description = [{
+    Sets `num_warps` and `shared_bytes` on a `tile.kernel` that has no launch
+    configuration yet; the GPU lowering builds the kernel for it and the
+    launch plan launches it with it.
+
+    - `num_warps`: enough warps for each thread to hold 8 elements of the
+      kernel's largest tile, a power of two from 1 to 4 (so a 32x32 block is
+      4 warps, a 256-element tile 1). Four warps is the most: with the tiles
+      graph-to-tile makes (up to 32x32), more warps would leave threads
+      holding too little to vectorize. The `num-warps` option overrides it
+      for every kernel.
+    - `shared_bytes`: the most any op stages in shared memory: both operands
+      of a `tile.dot`, the input and result of a `tile.reduce`, the input of
+      a `tile.broadcast`. Ops run one after another, so they share it.
+
+    ```mlir
+    tile.kernel @softmax(...) attributes {grid = array<i64: 4>} {
+      ... tile.reduce <max>, %x : tensor<4x128xf32> -> tensor<4xf32> ...
+    }
+    ```
+    becomes
+    ```mlir
+    tile.kernel @softmax(...) attributes {grid = array<i64: 4>, num_warps = 2 : i64, shared_bytes = 2064 : i64} {
+    ```
+  }];
+  let options = [
+    Option<"numWarps", "num-warps", "int64_t", "0",
+           "Warps of every kernel's block (1 to 32); 0 chooses per kernel">,
+  ];
+}
+
 #endif // MELD_DIALECTS_TILE_TRANSFORMS_PASSES_TD

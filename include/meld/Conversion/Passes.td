@@ -93,19 +93,23 @@ def ConvertTileToGPU : Pass<"meld-tile-to-gpu", "mlir::ModuleOp"> {
   let summary = "Map tile kernels onto the threads of GPU blocks";
   let description = [{
     Turns every `tile.kernel` into a `gpu.func` kernel (in a `gpu.module`
-    named `meld_kernels`) run by one block of `threads-per-block` threads per
-    program. Tiles are distributed over the threads in groups of V consecutive
-    elements (group g of thread t: elements `(g * T + t) * V` onwards), so each
-    thread holds a few scalars per tile, contiguous accesses coalesce, and a
-    group whose offsets are consecutive, aligned and unmasked is one vector
-    load or store (checked at run time). `tile.dot` stages its operands in
-    shared memory; `tile.reduce` combines strided partial results with warp
-    shuffles; `tile.broadcast` goes through shared memory; barriers bracket
-    each. Every kernel records its grid (`meld.grid`), block
-    (`known_block_size`) and shared memory (`meld.shared_bytes`), and asks
-    for one block per SM at least (`nvvm.minctasm = 1`): with the block size
-    alone, ptxas caps registers for an occupancy the kernel does not need and
-    spills.
+    named `meld_kernels`) run by one block per program, of the kernel's
+    `num_warps` warps, with its `shared_bytes` of shared memory: the launch
+    configuration `meld-tile-configure-launch` decided at the tile level (a
+    kernel without one is an error). Tiles are distributed over the threads
+    in groups of V consecutive elements (group g of thread t: elements
+    `(g * T + t) * V` onwards), so each thread holds a few scalars per tile
+    and contiguous accesses coalesce. A load or store with a proved
+    `contiguity` (`meld-tile-annotate-contiguity`) reads or writes each group
+    as vector accesses of up to 16 bytes under one predicate; any other goes
+    element by element, with no test of the offsets at run time.
+    `tile.dot` stages its operands in shared memory; `tile.reduce` combines
+    strided partial results with warp shuffles; `tile.broadcast` goes
+    through shared memory; barriers bracket each. Every kernel records its
+    grid (`meld.grid`), block (`known_block_size`) and shared memory
+    (`meld.shared_bytes`), and asks for one block per SM at least
+    (`nvvm.minctasm = 1`): with the block size alone, ptxas caps registers
+    for an occupancy the kernel does not need and spills.
 
     Index math is 32-bit where sizes allow (as Triton's): when every buffer
     has fewer than 2^31 elements and every grid dimension fewer than 2^31
@@ -114,7 +118,8 @@ def ConvertTileToGPU : Pass<"meld-tile-to-gpu", "mlir::ModuleOp"> {
 
     Before:
     ```mlir
-    tile.kernel @k(%a: memref<4096xf32>) attributes {grid = array<i64: 4>} {
+    tile.kernel @k(%a: memref<4096xf32>)
+        attributes {grid = array<i64: 4>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
       ...
     }
     ```
@@ -134,10 +139,6 @@ def ConvertTileToGPU : Pass<"meld-tile-to-gpu", "mlir::ModuleOp"> {
     "mlir::LLVM::LLVMDialect",
     "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
     "mlir::vector::VectorDialect"
-  ];
-  let options = [
-    Option<"threadsPerBlock", "threads-per-block", "int64_t", "128",
-           "Threads of each block (a multiple of 32)">,
   ];
 }
 

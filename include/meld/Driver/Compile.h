@@ -55,8 +55,9 @@ struct CompileOptions {
   /// Also compile the GPU kernels for the GPU emulator (`meld-run --device
   /// emu`).
   bool emulator = true;
-  /// Threads of each GPU block.
-  int64_t threadsPerBlock = 128;
+  /// Warps of every GPU kernel's block (1 to 32); 0 lets the tile pipeline
+  /// choose per kernel.
+  int64_t numWarps = 0;
   HostObjectOptions host;
   /// Where to print ptxas's report per kernel and target (none when null).
   llvm::raw_ostream *report = nullptr;

@@ -18,9 +18,20 @@ namespace meld {
 /// RMSNorm, softmax) before tiling (`meld-graph-pipeline`).
 void buildMeldGraphPipeline(mlir::OpPassManager &pm);
 
-/// Graph dialect to the launch plan and tile kernels
-/// (`meld-graph-to-tile-pipeline`).
-void buildMeldTilePipeline(mlir::OpPassManager &pm);
+/// Options of the tile pipeline.
+struct MeldTilePipelineOptions
+    : public mlir::PassPipelineOptions<MeldTilePipelineOptions> {
+  Option<int64_t> numWarps{
+      *this, "num-warps",
+      llvm::cl::desc("Warps of every GPU kernel's block (1 to 32); 0 "
+                     "chooses per kernel from its tiles"),
+      llvm::cl::init(0)};
+};
+
+/// Graph dialect to the launch plan and tile kernels, each with its launch
+/// configuration (`meld-graph-to-tile-pipeline`).
+void buildMeldTilePipeline(mlir::OpPassManager &pm,
+                           const MeldTilePipelineOptions &options);
 
 /// Tile kernels to the LLVM dialect for the host, with Meld's CPU kernel ABI
 /// (`meld-cpu-pipeline`). Expects the launch plan to have been read already.
@@ -33,10 +44,6 @@ struct MeldGpuPipelineOptions
                            llvm::cl::desc("The GPU: sm_80, sm_86, sm_89, "
                                           "sm_90 or sm_90a"),
                            llvm::cl::init("sm_80")};
-  Option<int64_t> threadsPerBlock{
-      *this, "threads-per-block",
-      llvm::cl::desc("Threads of each block (a multiple of 32)"),
-      llvm::cl::init(128)};
   Option<std::string> cudaPath{
       *this, "cuda-path",
       llvm::cl::desc("The CUDA toolkit, for libdevice (math functions)"),
@@ -49,7 +56,9 @@ std::optional<std::string> getPtxFeatures(llvm::StringRef chip);
 
 /// Tile kernels onto the threads of GPU blocks (the first half of
 /// `meld-gpu-pipeline`): gpu.func kernels that record their grid, block and
-/// shared memory. Expects the launch plan to have been read already.
+/// shared memory. Kernels without a launch configuration get one (as
+/// `meld-tile-configure-launch` chooses). Expects the launch plan to have
+/// been read already.
 void buildMeldGpuKernelPipeline(mlir::OpPassManager &pm,
                                 const MeldGpuPipelineOptions &options);
 

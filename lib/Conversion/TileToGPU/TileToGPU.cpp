@@ -4,11 +4,13 @@
 // Tiles are distributed over the block's T threads in groups of V consecutive
 // elements (V = 4, 2 or 1, the largest dividing the tile evenly): group g of
 // thread t holds elements (g * T + t) * V to (g * T + t) * V + V - 1. A warp's
-// groups are consecutive, so contiguous loads and stores coalesce, and a
-// group whose offsets turn out (at run time) consecutive, aligned and
-// unmasked is one vector access. A tile of N elements is, in each thread,
-// ceil(N/T) scalar values; elementwise math maps slot by slot and needs no
-// communication.
+// groups are consecutive, so contiguous loads and stores coalesce. Where a
+// load or store carries a proved `contiguity` (meld-tile-annotate-contiguity),
+// each group is one or a few vector accesses under one predicate, at most
+// 16 bytes each; otherwise it goes element by element. Nothing about the
+// layout of offsets is checked at run time. A tile of N elements is, in each
+// thread, ceil(N/T) scalar values; elementwise math maps slot by slot and needs
+// no communication.
 //
 // The ops that move data between threads go through shared memory:
 //   - tile.dot stages both operands in shared memory (each element is reused
@@ -60,9 +62,9 @@ static int64_t sharedBytes(Type type) {
 class Distributor {
 public:
   Distributor(OpBuilder &b, Location loc, int64_t threads, Value tid,
-              ArrayRef<Value> blockIds, Value scratch)
+              ArrayRef<Value> blockIds, Value scratch, int64_t scratchBytes)
       : b(b), loc(loc), threads(threads), tid(tid), blockIds(blockIds),
-        scratch(scratch) {}
+        scratch(scratch), scratchBytes(scratchBytes) {}
 
   /// Rewrites the ops of `block` (the kernel body or a loop body) with
   /// `mapping` holding the scalar and buffer values seen so far.
@@ -195,7 +197,10 @@ private:
   LogicalResult distributeFor(scf::ForOp loop);
   LogicalResult distributeIf(scf::IfOp branch);
   void distributeIota(tile::IotaOp op);
-  Value contiguous(ArrayRef<Value> offsets, ArrayRef<Value> masks);
+  /// How many consecutive slots of `op` (a tile.load or tile.store of `n`
+  /// elements of `elementType`) are one vector access: its proved
+  /// contiguity, within a slot group and 16 bytes.
+  int64_t accessWidth(Operation *op, int64_t n, Type elementType) const;
   void distributeLoad(tile::LoadOp op);
   void distributeStore(tile::StoreOp op);
   void distributeDot(tile::DotOp op);
@@ -210,6 +215,7 @@ private:
   Value tid;
   ArrayRef<Value> blockIds;
   Value scratch;
+  int64_t scratchBytes;
   DenseMap<Value, SmallVector<Value>> tiles;
 };
 
@@ -222,6 +228,10 @@ LogicalResult Distributor::distribute(Block &block) {
 
 LogicalResult Distributor::distributeOp(Operation *op) {
   loc = op->getLoc();
+  if (int64_t staging = tile::getStagingBytes(op); staging > scratchBytes)
+    return op->emitOpError("stages ")
+           << staging << " bytes in shared memory, more than its kernel's "
+           << "shared_bytes (" << scratchBytes << ")";
   if (auto pid = dyn_cast<tile::ProgramIdOp>(op)) {
     mapping.map(pid.getResult(), blockIds[pid.getDim()]);
     return success();
@@ -389,29 +399,22 @@ void Distributor::distributeIota(tile::IotaOp op) {
   tiles[op.getResult()] = std::move(slots);
 }
 
-/// Whether the `v` offsets `offsets` of one slot group are consecutive, start
-/// at a multiple of `v` and are all enabled by `masks` (when given): then the
-/// group is one aligned vector access.
-Value Distributor::contiguous(ArrayRef<Value> offsets, ArrayRef<Value> masks) {
-  int64_t v = offsets.size();
-  Value start = offsets.front();
-  Value ok = arith::CmpIOp::create(
-      b, loc, arith::CmpIPredicate::eq,
-      arith::RemUIOp::create(b, loc, start, index(v)), index(0));
-  for (int64_t j = 1; j < v; ++j)
-    ok = both(ok, arith::CmpIOp::create(
-                      b, loc, arith::CmpIPredicate::eq, offsets[j],
-                      arith::AddIOp::create(b, loc, start, index(j))));
-  for (Value mask : masks)
-    ok = both(ok, mask);
-  return ok;
+int64_t Distributor::accessWidth(Operation *op, int64_t n,
+                                 Type elementType) const {
+  auto contiguity = op->getAttrOfType<IntegerAttr>("contiguity");
+  if (!contiguity || elementType.isInteger(1))
+    return 1;
+  int64_t width = std::min(vectorWidth(n), contiguity.getInt());
+  while (width > 1 && width * sharedBytes(elementType) > 16)
+    width /= 2;
+  return width;
 }
 
 void Distributor::distributeLoad(tile::LoadOp op) {
   RankedTensorType type = op.getType();
   Type elementType = type.getElementType();
   int64_t n = type.getNumElements();
-  int64_t v = vectorWidth(n);
+  int64_t v = accessWidth(op, n, elementType);
   Value buffer = mapping.lookupOrDefault(op.getBuffer());
   Value other = op.getOther()
                     ? mapping.lookupOrDefault(op.getOther())
@@ -422,48 +425,45 @@ void Distributor::distributeLoad(tile::LoadOp op) {
   ArrayRef<Value> masks;
   if (op.getMask())
     masks = slotsOf(op.getMask());
-  auto scalarLoad = [&](int64_t i) {
+  SmallVector<Value> slots;
+  for (int64_t i = 0, e = offsets.size(); i < e; i += v) {
+    // The slots of a group of v are all valid or all not, and share one
+    // mask value: one predicate for the group.
     Value valid = slotValid(i, n);
     if (op.getMask())
       valid = both(valid, masks[i]);
-    return select(
-        valid,
-        [&] { return memref::LoadOp::create(b, loc, buffer, offsets[i]); },
-        other);
-  };
-  SmallVector<Value> slots;
-  for (int64_t i = 0, e = offsets.size(); i < e; i += v) {
-    if (v == 1 || elementType.isInteger(1)) {
-      for (int64_t j = 0; j < v; ++j)
-        slots.push_back(scalarLoad(i + j));
+    if (v == 1) {
+      slots.push_back(select(
+          valid,
+          [&] { return memref::LoadOp::create(b, loc, buffer, offsets[i]); },
+          other));
       continue;
     }
-    // A group of consecutive, aligned, enabled offsets is one vector load
-    // (ld.global.v4 / .v2); any other group loads element by element.
+    // ld.global.v4 / .v2.
     SmallVector<Type> types(v, elementType);
-    auto vectorType = VectorType::get({v}, elementType);
-    auto ifOp = scf::IfOp::create(
-        b, loc, types,
-        contiguous(offsets.slice(i, v),
-                   masks.empty() ? ArrayRef<Value>() : masks.slice(i, v)),
-        /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      int64_t bytes = v * sharedBytes(elementType);
-      Value vec = vector::LoadOp::create(b, loc, vectorType, buffer,
-                                         ValueRange{offsets[i]},
-                                         /*nontemporal=*/false,
-                                         llvm::MaybeAlign(bytes));
+    auto vectorLoad = [&]() -> SmallVector<Value> {
+      auto vectorType = VectorType::get({v}, elementType);
+      Value vec = vector::LoadOp::create(
+          b, loc, vectorType, buffer, ValueRange{offsets[i]},
+          /*nontemporal=*/false,
+          llvm::MaybeAlign(v * sharedBytes(elementType)));
       SmallVector<Value> parts;
       for (int64_t j = 0; j < v; ++j)
         parts.push_back(vector::ExtractOp::create(b, loc, vec, j));
-      scf::YieldOp::create(b, loc, parts);
+      return parts;
+    };
+    if (!valid) {
+      llvm::append_range(slots, vectorLoad());
+      continue;
+    }
+    auto ifOp = scf::IfOp::create(b, loc, types, valid,
+                                  /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      scf::YieldOp::create(b, loc, vectorLoad());
       b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-      SmallVector<Value> scalars;
-      for (int64_t j = 0; j < v; ++j)
-        scalars.push_back(scalarLoad(i + j));
-      scf::YieldOp::create(b, loc, scalars);
+      scf::YieldOp::create(b, loc, SmallVector<Value>(v, other));
     }
     llvm::append_range(slots, ifOp.getResults());
   }
@@ -474,44 +474,30 @@ void Distributor::distributeStore(tile::StoreOp op) {
   auto type = cast<RankedTensorType>(op.getValue().getType());
   Type elementType = type.getElementType();
   int64_t n = type.getNumElements();
-  int64_t v = vectorWidth(n);
+  int64_t v = accessWidth(op, n, elementType);
   Value buffer = mapping.lookupOrDefault(op.getBuffer());
   ArrayRef<Value> values = slotsOf(op.getValue());
   ArrayRef<Value> offsets = slotsOf(op.getOffsets());
   ArrayRef<Value> masks;
   if (op.getMask())
     masks = slotsOf(op.getMask());
-  auto scalarStore = [&](int64_t i) {
+  for (int64_t i = 0, e = values.size(); i < e; i += v) {
+    // As for loads: one predicate for a group of v.
     Value valid = slotValid(i, n);
     if (op.getMask())
       valid = both(valid, masks[i]);
     guarded(valid, [&] {
-      memref::StoreOp::create(b, loc, values[i], buffer, offsets[i]);
+      if (v == 1) {
+        memref::StoreOp::create(b, loc, values[i], buffer, offsets[i]);
+        return;
+      }
+      auto vectorType = VectorType::get({v}, elementType);
+      Value vec = vector::FromElementsOp::create(b, loc, vectorType,
+                                                 values.slice(i, v));
+      vector::StoreOp::create(b, loc, vec, buffer, ValueRange{offsets[i]},
+                              /*nontemporal=*/false,
+                              llvm::MaybeAlign(v * sharedBytes(elementType)));
     });
-  };
-  for (int64_t i = 0, e = values.size(); i < e; i += v) {
-    if (v == 1 || elementType.isInteger(1)) {
-      for (int64_t j = 0; j < v; ++j)
-        scalarStore(i + j);
-      continue;
-    }
-    // As for loads: one vector store where the group allows it.
-    auto ifOp = scf::IfOp::create(
-        b, loc,
-        contiguous(offsets.slice(i, v),
-                   masks.empty() ? ArrayRef<Value>() : masks.slice(i, v)),
-        /*withElseRegion=*/true);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    auto vectorType = VectorType::get({v}, elementType);
-    Value vec = vector::FromElementsOp::create(b, loc, vectorType,
-                                               values.slice(i, v));
-    vector::StoreOp::create(b, loc, vec, buffer, ValueRange{offsets[i]},
-                            /*nontemporal=*/false,
-                            llvm::MaybeAlign(v * sharedBytes(elementType)));
-    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-    for (int64_t j = 0; j < v; ++j)
-      scalarStore(i + j);
   }
 }
 
@@ -682,25 +668,6 @@ void Distributor::distributeFault(tile::FaultOp op) {
     });
 }
 
-/// Bytes of shared scratch the cross-thread ops of `kernel` need.
-static int64_t scratchBytes(tile::KernelOp kernel) {
-  int64_t bytes = 0;
-  auto tileBytes = [](Value v) {
-    auto type = cast<RankedTensorType>(v.getType());
-    return type.getNumElements() * sharedBytes(type.getElementType());
-  };
-  kernel.walk([&](Operation *op) {
-    if (auto dot = dyn_cast<tile::DotOp>(op))
-      bytes = std::max(bytes, tileBytes(dot.getA()) + tileBytes(dot.getB()));
-    else if (auto reduce = dyn_cast<tile::ReduceOp>(op))
-      bytes = std::max(bytes, tileBytes(reduce.getInput()) +
-                                  tileBytes(reduce.getResult()));
-    else if (auto broadcast = dyn_cast<tile::BroadcastOp>(op))
-      bytes = std::max(bytes, tileBytes(broadcast.getInput()));
-  });
-  return bytes;
-}
-
 struct ConvertTileToGPUPass
     : meld::impl::ConvertTileToGPUBase<ConvertTileToGPUPass> {
   using Base::Base;
@@ -730,13 +697,13 @@ struct ConvertTileToGPUPass
     auto kernels = llvm::to_vector(module.getOps<tile::KernelOp>());
     if (kernels.empty())
       return;
-    int64_t threads = threadsPerBlock;
-    if (threads <= 0 || threads % 32 != 0 || threads > 1024) {
-      module.emitError("threads-per-block must be a multiple of 32 in "
-                       "[32, 1024], got ")
-          << threads;
-      return signalPassFailure();
-    }
+    for (tile::KernelOp kernel : kernels)
+      if (!kernel.getNumWarps() || !kernel.getSharedBytes()) {
+        kernel.emitOpError("has no launch configuration (num_warps and "
+                           "shared_bytes): run meld-tile-configure-launch "
+                           "first");
+        return signalPassFailure();
+      }
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     UnitAttr::get(ctx));
     OpBuilder top(module.getBodyRegion());
@@ -752,7 +719,8 @@ struct ConvertTileToGPUPass
                                              top.getI64IntegerAttr(32))}));
 
     for (tile::KernelOp kernel : kernels) {
-      int64_t scratch = scratchBytes(kernel);
+      int64_t threads = *kernel.getNumWarps() * 32;
+      int64_t scratch = *kernel.getSharedBytes();
       OpBuilder b(gpuModule.getBodyRegion());
       b.setInsertionPoint(gpuModule.getBody()->getTerminator());
       auto type = b.getFunctionType(kernel.getArgumentTypes(), {});
@@ -766,8 +734,8 @@ struct ConvertTileToGPUPass
                                          kernel.getSymName(), type, workgroup);
       func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
                     UnitAttr::get(ctx));
-      func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr(
-          {static_cast<int32_t>(threadsPerBlock.getValue()), 1, 1}));
+      func.setKnownBlockSizeAttr(
+          b.getDenseI32ArrayAttr({static_cast<int32_t>(threads), 1, 1}));
       // One block per SM is enough: ptxas may use every register a thread
       // can have rather than spill to fit more blocks (with the block size
       // alone, it caps registers for an occupancy the kernel does not need).
@@ -787,8 +755,8 @@ struct ConvertTileToGPUPass
           gpu::BlockIdOp::create(b, loc, gpu::Dimension::z)};
       Value scratchBuffer =
           scratch > 0 ? Value(func.getWorkgroupAttributions().front()) : Value();
-      Distributor distributor(b, loc, threadsPerBlock, tid, blockIds,
-                              scratchBuffer);
+      Distributor distributor(b, loc, threads, tid, blockIds, scratchBuffer,
+                              scratch);
       // The entry block's arguments: the kernel's buffers, then the
       // workgroup attribution.
       for (auto [from, to] : llvm::zip_equal(

@@ -290,6 +290,14 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
           return launch.emitError("grid dimension too large");
         l.grid[i] = size;
       }
+      // The block the GPU lowering builds the kernel for; its shared
+      // memory is declared in the kernel (none is dynamic).
+      std::optional<uint64_t> warps = kernel.getNumWarps();
+      if (!warps)
+        return launch.emitError("kernel '")
+               << kernel.getSymName()
+               << "' has no launch configuration (num_warps)";
+      l.block = {static_cast<uint32_t>(*warps * 32), 1, 1};
       l.location = describeLocation(launch.getLoc());
       for (Value arg : launch.getArgs()) {
         auto it = bufferIndex.find(arg);
@@ -389,11 +397,11 @@ void meld::printArtifactPlanJSON(const ArtifactSpec &spec,
         {"name", b.name}});
   llvm::json::Array launches;
   for (const ArtifactLaunch &l : spec.launches)
-    launches.push_back(llvm::json::Object{
-        {"kernel", l.kernel},
-        {"grid", llvm::json::Array(l.grid)},
-        {"args", llvm::json::Array(l.args)},
-        {"location", l.location}});
+    launches.push_back(llvm::json::Object{{"kernel", l.kernel},
+                                          {"grid", llvm::json::Array(l.grid)},
+                                          {"block", llvm::json::Array(l.block)},
+                                          {"args", llvm::json::Array(l.args)},
+                                          {"location", l.location}});
   llvm::json::Array faults;
   for (const ArtifactFaultSite &f : spec.faultSites)
     faults.push_back(llvm::json::Object{{"site", f.site},

@@ -285,6 +285,20 @@ KERNEL load_shifted(void **args) {
     ST(&out[i], LD(&in[(int32_t)i + shift]));
 }
 
+/* Four floats from in[4 * t + params.shift] as one 16-byte vector load, as
+   ld.global.v4.f32 would: misaligned unless the shift is a multiple of 4. */
+typedef float float4_t __attribute__((vector_size(16)));
+KERNEL load_vector_shifted(void **args) {
+  const uint32_t *params = (const uint32_t *)args[0];
+  const float *in = (const float *)args[1];
+  float *out = (float *)args[2];
+  uint32_t t = linearTid();
+  const float4_t *v =
+      (const float4_t *)&in[4 * (int32_t)t + (int32_t)LD(&params[0])];
+  float4_t x = LD(v);
+  ST(&out[t], x[0] + x[1] + x[2] + x[3]);
+}
+
 /* Stores into its first argument (a weight when the driver marks it
    read-only). */
 KERNEL store_first(void **args) {

@@ -1,12 +1,13 @@
-// RUN: meld-opt %s -split-input-file --meld-tile-to-gpu | FileCheck %s
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-configure-launch{num-warps=4}),meld-tile-to-gpu)' | FileCheck %s
 
 // A pointwise kernel: one block of 128 threads per program; the 256-element
 // tile is two consecutive elements per thread (2 * tid and 2 * tid + 1), so a
-// warp's accesses coalesce and each thread's pair is one 8-byte vector access
-// where the offsets are consecutive, aligned and unmasked (checked at run
-// time), element by element otherwise. No shared memory, no barrier. Every
-// buffer has fewer than 2^31 elements, so index math is 32-bit. One block
-// per SM is enough (nvvm.minctasm), so ptxas does not cap registers.
+// warp's accesses coalesce. The load and store carry a proved contiguity (runs
+// of 4, cut by the mask at 300), so each thread's pair is one 8-byte vector
+// access under one predicate: the pair's mask, with no run-time test of the
+// offsets. No shared memory, no barrier. Every buffer has fewer than 2^31
+// elements, so index math is 32-bit. One block per SM is enough
+// (nvvm.minctasm), so ptxas does not cap registers.
 // CHECK:       module attributes {gpu.container_module}
 // CHECK:       gpu.module @meld_kernels attributes {dlti.dl_spec = #dlti.dl_spec<index = 32 : i64>}
 // CHECK-LABEL: gpu.func @scale(
@@ -19,24 +20,57 @@
 // CHECK:         %[[BID:.+]] = gpu.block_id x
 // CHECK:         %[[E0:.+]] = arith.muli %[[TID]], %{{.+}} : index
 // CHECK:         %[[PAIR:.+]]:2 = scf.if %{{.+}} -> (f32, f32) {
-// CHECK:           %[[V:.+]] = vector.load %[[IN]][%{{.+}}] {alignment = 8 : i64} : memref<300xf32>, vector<2xf32>
-// CHECK:           vector.extract %[[V]][0]
-// CHECK:           vector.extract %[[V]][1]
-// CHECK:         } else {
-// CHECK:           scf.if
-// CHECK:             memref.load %[[IN]]
-// CHECK:           scf.if
-// CHECK:             memref.load %[[IN]]
+// CHECK-NEXT:      %[[V:.+]] = vector.load %[[IN]][%{{.+}}] {alignment = 8 : i64} : memref<300xf32>, vector<2xf32>
+// CHECK-NEXT:      vector.extract %[[V]][0]
+// CHECK-NEXT:      vector.extract %[[V]][1]
+// CHECK-NEXT:      scf.yield
+// CHECK-NEXT:    } else {
+// CHECK-NEXT:      scf.yield %[[ZERO:.+]], %[[ZERO]] : f32, f32
+// CHECK-NEXT:    }
 // CHECK:         arith.mulf %[[PAIR]]#0
 // CHECK:         arith.mulf %[[PAIR]]#1
 // CHECK:         scf.if
-// CHECK:           vector.from_elements
-// CHECK:           vector.store %{{.+}}, %[[OUT]][%{{.+}}] {alignment = 8 : i64}
-// CHECK:         } else {
-// CHECK:           memref.store %{{.+}}, %[[OUT]]
+// CHECK-NEXT:      vector.from_elements
+// CHECK-NEXT:      vector.store %{{.+}}, %[[OUT]][%{{.+}}] {alignment = 8 : i64}
+// CHECK-NEXT:    }
+// CHECK-NOT:     memref.load
+// CHECK-NOT:     memref.store
 // CHECK-NOT:     gpu.barrier
 // CHECK:         gpu.return
 tile.kernel @scale(%in: memref<300xf32>, %out: memref<300xf32>) attributes {grid = array<i64: 2>} {
+  %pid = tile.program_id 0
+  %c256 = arith.constant 256 : index
+  %base = arith.muli %pid, %c256 : index
+  %s = tensor.splat %base : tensor<256xindex>
+  %i = tile.iota 0 : tensor<256xindex>
+  %offs = arith.addi %s, %i : tensor<256xindex>
+  %n = arith.constant dense<300> : tensor<256xindex>
+  %mask = arith.cmpi ult, %offs, %n : tensor<256xindex>
+  %zero = arith.constant 0.0 : f32
+  %x = tile.load %in[%offs], %mask, %zero {contiguity = 4 : i64} : memref<300xf32>[tensor<256xindex>], tensor<256xi1>, f32 -> tensor<256xf32>
+  %two = arith.constant dense<2.0> : tensor<256xf32>
+  %y = arith.mulf %x, %two : tensor<256xf32>
+  tile.store %y, %out[%offs], %mask {contiguity = 4 : i64} : tensor<256xf32>, memref<300xf32>[tensor<256xindex>], tensor<256xi1>
+  tile.return
+}
+
+// -----
+
+// Without a proved contiguity, the same kernel goes element by element: each
+// slot under its own mask, no vector access.
+// CHECK-LABEL: gpu.func @scale_unproved(
+// CHECK:         scf.if %{{.+}} -> (f32) {
+// CHECK-NEXT:      memref.load
+// CHECK:         scf.if %{{.+}} -> (f32) {
+// CHECK-NEXT:      memref.load
+// CHECK:         scf.if
+// CHECK-NEXT:      memref.store
+// CHECK:         scf.if
+// CHECK-NEXT:      memref.store
+// CHECK-NOT:     vector.load
+// CHECK-NOT:     vector.store
+// CHECK:         gpu.return
+tile.kernel @scale_unproved(%in: memref<300xf32>, %out: memref<300xf32>) attributes {grid = array<i64: 2>} {
   %pid = tile.program_id 0
   %c256 = arith.constant 256 : index
   %base = arith.muli %pid, %c256 : index

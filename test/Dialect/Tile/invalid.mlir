@@ -148,6 +148,25 @@ tile.kernel @load_element_type(%a: memref<16xf32>) attributes {grid = array<i64:
 
 // -----
 
+tile.kernel @load_contiguity_not_power_of_two(%a: memref<16xf32>) attributes {grid = array<i64: 1>} {
+  %o = tile.iota 0 : tensor<4x3xindex>
+  // expected-error @+1 {{'tile.load' op contiguity 3 must be a power of two dividing the last dimension}}
+  %x = tile.load %a[%o] {contiguity = 3 : i64} : memref<16xf32>[tensor<4x3xindex>] -> tensor<4x3xf32>
+  tile.return
+}
+
+// -----
+
+tile.kernel @store_contiguity_past_row(%a: memref<16xf32>) attributes {grid = array<i64: 1>} {
+  %o = tile.iota 1 : tensor<4x4xindex>
+  %v = arith.constant dense<1.0> : tensor<4x4xf32>
+  // expected-error @+1 {{'tile.store' op contiguity 8 must be a power of two dividing the last dimension}}
+  tile.store %v, %a[%o] {contiguity = 8 : i64} : tensor<4x4xf32>, memref<16xf32>[tensor<4x4xindex>]
+  tile.return
+}
+
+// -----
+
 tile.kernel @load_other_without_mask(%a: memref<16xf32>) attributes {grid = array<i64: 1>} {
   %o = tile.iota 0 : tensor<16xindex>
   %z = arith.constant 0.0 : f32
