@@ -94,10 +94,27 @@ static void setGpuOptions(MeldGpuPipelineOptions &gpu,
   gpu.cudaPath = options.cudaPath;
 }
 
+/// Builds the graph pipeline, its tiles chosen for the GPU target with the
+/// most SMs (the one hardest to fill; sm_80 without one).
+static void buildGraphPipeline(OpPassManager &pm,
+                               const CompileOptions &options) {
+  MeldGraphPipelineOptions graph;
+  int64_t most = 0;
+  for (const std::string &target : options.targets)
+    if (std::optional<tile::TargetPeak> peak = tile::getTargetPeak(target);
+        peak && peak->multiprocessors > most) {
+      most = peak->multiprocessors;
+      graph.target = target;
+    }
+  buildMeldGraphPipeline(pm, graph);
+}
+
 LogicalResult meld::optimizeGraph(ModuleOp module,
                                   const CompileOptions &options) {
   CompileStep step(options, "graph passes");
-  return runPipeline(module, step, buildMeldGraphPipeline, options);
+  return runPipeline(
+      module, step, [&](OpPassManager &pm) { buildGraphPipeline(pm, options); },
+      options);
 }
 
 LogicalResult meld::lowerGraphToTile(ModuleOp module,
@@ -106,7 +123,7 @@ LogicalResult meld::lowerGraphToTile(ModuleOp module,
   return runPipeline(
       module, step,
       [&](OpPassManager &pm) {
-        buildMeldGraphPipeline(pm);
+        buildGraphPipeline(pm, options);
         MeldTilePipelineOptions tile;
         tile.numWarps = options.numWarps;
         buildMeldTilePipeline(pm, tile);

@@ -29,7 +29,8 @@
 
 using namespace mlir;
 
-void meld::buildMeldGraphPipeline(OpPassManager &pm) {
+void meld::buildMeldGraphPipeline(OpPassManager &pm,
+                                  const MeldGraphPipelineOptions &options) {
   // Step 1: fold what the importer left foldable and drop dead values.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -39,8 +40,12 @@ void meld::buildMeldGraphPipeline(OpPassManager &pm) {
   pm.addPass(graph::createGraphRecognize());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  // Step 3: which ops share a kernel, as fusion groups.
+  // Step 3: which ops share a kernel, as fusion groups, and the tiles of
+  // each matmul and attention kernel.
   pm.addPass(graph::createGraphFuse());
+  graph::GraphChooseTilesOptions tiles;
+  tiles.target = options.target;
+  pm.addPass(graph::createGraphChooseTiles(tiles));
 }
 
 void meld::buildMeldTilePipeline(OpPassManager &pm,
@@ -191,7 +196,7 @@ void meld::loadPipelineDialects(MLIRContext &context) {
   // Every pipeline, built as meldc builds it: what PassManager::run would
   // load on first use.
   PassManager pm(&context);
-  buildMeldGraphPipeline(pm);
+  buildMeldGraphPipeline(pm, MeldGraphPipelineOptions());
   buildMeldTilePipeline(pm, MeldTilePipelineOptions());
   buildMeldCpuPipeline(pm);
   buildMeldGpuPipeline(pm, MeldGpuPipelineOptions());
@@ -206,10 +211,10 @@ void meld::loadPipelineDialects(MLIRContext &context) {
 }
 
 void meld::registerMeldPipelines() {
-  PassPipelineRegistration<>("meld-graph-pipeline",
-                             "Graph-level cleanup and composite ops "
-                             "before tiling",
-                             buildMeldGraphPipeline);
+  PassPipelineRegistration<MeldGraphPipelineOptions>(
+      "meld-graph-pipeline",
+      "Graph-level cleanup, composite ops, fusion groups and their tiles",
+      buildMeldGraphPipeline);
   PassPipelineRegistration<MeldTilePipelineOptions>(
       "meld-graph-to-tile-pipeline",
       "Graph dialect to tile kernels and a launch plan", buildMeldTilePipeline);

@@ -1264,6 +1264,21 @@ LogicalResult FusionGroupOp::verify() {
   if (getNumResults() == 0)
     return emitOpError("must have at least one result");
   StringRef kind = stringifyFusionKind(getKind());
+  if (std::optional<ArrayRef<int64_t>> sizes = getTileSizes()) {
+    size_t expected = getKind() == FusionKind::matmul      ? 3
+                      : getKind() == FusionKind::attention ? 2
+                                                           : 0;
+    if (sizes->size() != expected || llvm::any_of(*sizes, [](int64_t size) {
+          return size <= 0 || !llvm::isPowerOf2_64(size);
+        }))
+      return emitOpError() << kind << " group takes "
+                           << (expected == 3 ? "3 tile sizes ([M, N, K]), "
+                                               "each a power of two"
+                               : expected == 2
+                                   ? "2 tile sizes ([queries, keys]), each "
+                                     "a power of two"
+                                   : "no tile sizes");
+  }
   SmallVector<MatmulOp> matmuls;
   AttentionOp attention;
   Operation *prologue = nullptr, *rowEpilogue = nullptr;

@@ -760,6 +760,11 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
       additive padding mask. Those ops are used only by each other and the
       attention.
 
+    `tile_sizes`, where present, is the tiling `meld-graph-choose-tiles`
+    chose for the kernel: `[M, N, K]` of a matmul group's result tile and K
+    step, `[queries, keys]` of an attention group's blocks (powers of two);
+    without it, `meld-graph-to-tile` uses its own options.
+
     `meld-graph-fuse` makes the groups; `meld-graph-to-tile` lowers each one to
     a kernel.
 
@@ -781,13 +786,19 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
     }
     ```
   }];
-  let arguments = (ins Graph_FusionKind:$kind, Variadic<Graph_Tensor>:$inputs);
+  let arguments = (ins Graph_FusionKind:$kind, Variadic<Graph_Tensor>:$inputs,
+                   OptionalAttr<DenseI64ArrayAttr>:$tile_sizes);
   let results = (outs Variadic<Graph_Tensor>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
     $kind ` ` `(` $inputs `)` attr-dict `:` functional-type($inputs, results)
     $body
   }];
+  let builders = [OpBuilder<(ins "mlir::TypeRange":$results,
+      "FusionKind":$kind, "mlir::ValueRange":$inputs), [{
+    build($_builder, $_state, results, kind, inputs,
+          /*tile_sizes=*/mlir::DenseI64ArrayAttr());
+  }]>];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// Moves `ops` (of one block, in block order) into a new group of `kind`

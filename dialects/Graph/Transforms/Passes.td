@@ -173,4 +173,54 @@ def GraphFuse : Pass<"meld-graph-fuse", "mlir::ModuleOp"> {
   ];
 }
 
+def GraphChooseTiles : Pass<"meld-graph-choose-tiles", "mlir::ModuleOp"> {
+  let summary = "Choose each matmul and attention kernel's tiles from a cost "
+                "model of the target";
+  let description = [{
+    Sets `tile_sizes` on every `matmul` group (`[M, N, K]`: the result tile
+    a program computes and the K step) and `attention` group (`[queries,
+    keys]`), which `meld-graph-to-tile` then builds the kernel with. The
+    choice is the candidate (M from 16, 32, 64; N from 32, 64; K 16;
+    attention queries 16 or 32) with the least estimated time on `target`:
+
+    - a warp computes at 1/16 of its SM's fp32 rate (16 warps resident),
+      a program has the warps its tile gets (8 elements a thread, 1 to 4
+      warps, as `meld-tile-configure-launch` gives it), and programs run in
+      waves of `SMs x 16 / warps`, each computing its whole tile (ragged
+      edges included): waves x one program's time;
+    - every program streams its rows of A and columns of B through the L2
+      (taken as 3x the device-memory bandwidth);
+    - the estimate is the longer of the two.
+
+    With as many threads either way, larger tiles read the operands less
+    often and smaller ones lose less to the last, partial wave; ties go to
+    the larger tile. A
+    tile holds at most 4096 accumulators (32 per thread of four warps), 1024
+    with a normalization prologue or row epilogue, counting both products of
+    a dual product. The target's rates and SM count are those of
+    `meldc --report` (A100 for sm_80, H100 for sm_90a). The options fix any
+    size for every kernel instead.
+
+    GPT-2-small's QKV projection at sequence 1024 on sm_80, [1024, 768] x
+    [768, 2304]: 64x32 tiles make 1152 programs, three full waves of 432,
+    where 64x64 tiles make two waves of which the second is a third full:
+    ```mlir
+    %0 = graph.fusion_group matmul (%x, %w) {tile_sizes = array<i64: 64, 32, 16>} : ...
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "std::string", "\"sm_80\"",
+           "The GPU whose rates the cost model uses (sm_80, sm_86, sm_89, "
+           "sm_90, sm_90a)">,
+    Option<"tileM", "tile-m", "int64_t", "0",
+           "Rows of every matmul's result tile and queries of every "
+           "attention block (0: chosen)">,
+    Option<"tileN", "tile-n", "int64_t", "0",
+           "Columns of every matmul's result tile and keys of every "
+           "attention block (0: chosen)">,
+    Option<"tileK", "tile-k", "int64_t", "0",
+           "K step of every matmul (0: 16)">,
+  ];
+}
+
 #endif // MELD_DIALECTS_GRAPH_TRANSFORMS_PASSES_TD

@@ -43,11 +43,12 @@ struct KernelCost {
 /// products), the larger counts.
 KernelCost getKernelCost(KernelOp kernel);
 
-/// The peak rates of a GPU target, for roofline estimates: CUDA-core fp32
-/// operations per second (Meld's kernels use no tensor cores yet) and
-/// device-memory bytes per second.
+/// The peak rates of a GPU target, for roofline estimates and tiling:
+/// CUDA-core fp32 operations per second (Meld's kernels use no tensor cores
+/// yet), device-memory bytes per second, and its streaming multiprocessors.
 struct TargetPeak {
   double flopsPerSecond, bytesPerSecond;
+  int64_t multiprocessors;
 };
 /// The peak of `target` ("sm_80": A100 80GB SXM, "sm_90"/"sm_90a": H100
 /// SXM, ...), or nothing for a target without one.

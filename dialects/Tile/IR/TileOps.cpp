@@ -80,6 +80,13 @@ int64_t meld::tile::getStagingBytes(Operation *op) {
   return 0;
 }
 
+int64_t meld::tile::getDefaultNumWarps(int64_t tileElements) {
+  constexpr int64_t kElementsPerThread = 8, kMaxWarps = 4;
+  return std::min<int64_t>(kMaxWarps, llvm::PowerOf2Ceil(llvm::divideCeil(
+                                          std::max<int64_t>(tileElements, 1),
+                                          32 * kElementsPerThread)));
+}
+
 int64_t KernelOp::getNumPrograms() {
   int64_t n = 1;
   for (int64_t d : getGrid())

@@ -54,6 +54,12 @@ void eraseLaunchPlan(mlir::ModuleOp module);
 /// a byte); 0 for any other op. A kernel's `shared_bytes` is the largest.
 int64_t getStagingBytes(mlir::Operation *op);
 
+/// The warps a kernel whose largest tile has `tileElements` elements runs
+/// with unless told otherwise: enough for each thread to hold 8 of them (what
+/// a 32x32 block gives four warps, the configuration the kernels were tuned
+/// with), a power of two from 1 to 4.
+int64_t getDefaultNumWarps(int64_t tileElements);
+
 } // namespace meld::tile
 
 #endif // MELD_DIALECT_TILE_IR_TILEOPS_H

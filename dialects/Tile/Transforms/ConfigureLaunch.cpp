@@ -22,11 +22,6 @@ using namespace meld::tile;
 
 namespace {
 
-/// Elements of the largest tile each thread should hold: what a 32x32 block
-/// gives four warps, the configuration the kernels were tuned with.
-constexpr int64_t kElementsPerThread = 8;
-constexpr int64_t kMaxChosenWarps = 4;
-
 struct TileConfigureLaunch
     : public tile::impl::TileConfigureLaunchBase<TileConfigureLaunch> {
   using Base::Base;
@@ -50,11 +45,8 @@ struct TileConfigureLaunch
     });
     Builder b(kernel.getContext());
     if (numWarps > 0 || !kernel.getNumWarps()) {
-      int64_t warps = numWarps;
-      if (warps == 0)
-        warps = std::min<int64_t>(kMaxChosenWarps,
-                                  llvm::PowerOf2Ceil(llvm::divideCeil(
-                                      largest, 32 * kElementsPerThread)));
+      int64_t warps =
+          numWarps ? int64_t(numWarps) : getDefaultNumWarps(largest);
       kernel.setNumWarpsAttr(b.getI64IntegerAttr(warps));
     }
     if (!kernel.getSharedBytes())

@@ -16,7 +16,17 @@ namespace meld {
 
 /// Graph-level cleanup and recognition of composite ops (GELU, LayerNorm,
 /// RMSNorm, softmax) before tiling (`meld-graph-pipeline`).
-void buildMeldGraphPipeline(mlir::OpPassManager &pm);
+/// Options of the graph pipeline.
+struct MeldGraphPipelineOptions
+    : public mlir::PassPipelineOptions<MeldGraphPipelineOptions> {
+  Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("The GPU whose cost model chooses the kernels' tiles"),
+      llvm::cl::init("sm_80")};
+};
+
+void buildMeldGraphPipeline(mlir::OpPassManager &pm,
+                            const MeldGraphPipelineOptions &options);
 
 /// Options of the tile pipeline.
 struct MeldTilePipelineOptions

@@ -56,10 +56,15 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
       rewriter.replaceOp(group, buffers.outputs);
       return success();
     }
+    // The group's chosen blocks (meld-graph-choose-tiles), else the
+    // options.
     const ConvertGraphToTileOptions &options = emitter.getOptions();
-    int64_t bm = std::min<int64_t>(options.matmulTileM, llvm::PowerOf2Ceil(lq));
-    int64_t bn = std::min<int64_t>(
-        options.matmulTileN, llvm::PowerOf2Ceil(std::max<int64_t>(lk, 1)));
+    std::optional<ArrayRef<int64_t>> sizes = group.getTileSizes();
+    int64_t bm = std::min<int64_t>(sizes ? (*sizes)[0] : options.matmulTileM,
+                                   llvm::PowerOf2Ceil(lq));
+    int64_t bn =
+        std::min<int64_t>(sizes ? (*sizes)[1] : options.matmulTileN,
+                          llvm::PowerOf2Ceil(std::max<int64_t>(lk, 1)));
     int64_t bd = llvm::PowerOf2Ceil(std::max<int64_t>(d, 1));
     int64_t bdv = llvm::PowerOf2Ceil(dv);
     SmallVector<Value> kernelBuffers(buffers.inputs);

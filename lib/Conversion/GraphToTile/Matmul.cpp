@@ -155,8 +155,13 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
                        unsigned a, ValueRange outputs,
                        ArrayRef<MatmulPart> parts,
                        const RowNorm *prologue = nullptr,
-                       const RowNorm *row = nullptr) {
+                       const RowNorm *row = nullptr,
+                       std::optional<ArrayRef<int64_t>> tileSizes = {}) {
   const ConvertGraphToTileOptions &options = emitter.getOptions();
+  // The group's chosen tiles (meld-graph-choose-tiles), else the options.
+  int64_t tileM = tileSizes ? (*tileSizes)[0] : options.matmulTileM;
+  int64_t tileN = tileSizes ? (*tileSizes)[1] : options.matmulTileN;
+  int64_t tileK = tileSizes ? (*tileSizes)[2] : options.matmulTileK;
   const MatmulProblem &shared = parts.front().p;
   int64_t batches = computeProduct(shared.batchShape);
   int64_t maxN = 0;
@@ -164,11 +169,10 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
     maxN = std::max(maxN, part.p.n);
   if (batches == 0 || shared.m == 0 || maxN == 0)
     return;
-  int64_t bm =
-      std::min<int64_t>(options.matmulTileM, llvm::PowerOf2Ceil(shared.m));
-  int64_t bn = std::min<int64_t>(options.matmulTileN, llvm::PowerOf2Ceil(maxN));
+  int64_t bm = std::min<int64_t>(tileM, llvm::PowerOf2Ceil(shared.m));
+  int64_t bn = std::min<int64_t>(tileN, llvm::PowerOf2Ceil(maxN));
   int64_t bk = std::min<int64_t>(
-      options.matmulTileK, llvm::PowerOf2Ceil(std::max<int64_t>(shared.k, 1)));
+      tileK, llvm::PowerOf2Ceil(std::max<int64_t>(shared.k, 1)));
   // The first column tile of each part along the grid's x.
   SmallVector<int64_t> firstTile{0};
   for (const MatmulPart &part : parts)
@@ -627,7 +631,8 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
       part.epilogue = epilogue;
     emitMatmul(emitter, rewriter, group.getLoc(), getGroupName(group),
                buffers.inputs, lhs, buffers.outputs, parts,
-               prologue ? &*prologue : nullptr, row ? &*row : nullptr);
+               prologue ? &*prologue : nullptr, row ? &*row : nullptr,
+               group.getTileSizes());
     rewriter.replaceOp(group, buffers.outputs);
     return success();
   }

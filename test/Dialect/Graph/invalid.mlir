@@ -710,6 +710,42 @@ func.func @scatter_nd_bool(%a: tensor<2xi1>, %i: tensor<1x1xi64>, %u: tensor<1xi
 
 // -----
 
+func.func @fusion_group_tile_sizes(%x: tensor<4x4xf32>) {
+  // expected-error @below {{'graph.fusion_group' op matmul group takes 3 tile sizes ([M, N, K]), each a power of two}}
+  %0 = graph.fusion_group matmul (%x) {tile_sizes = array<i64: 32, 32>} : (tensor<4x4xf32>) -> tensor<4x4xf32> {
+  ^bb0(%a: tensor<4x4xf32>):
+    %1 = graph.matmul %a, %a : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+    graph.yield %1 : tensor<4x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_group_tile_sizes_power_of_two(%x: tensor<4x4xf32>) {
+  // expected-error @below {{'graph.fusion_group' op matmul group takes 3 tile sizes ([M, N, K]), each a power of two}}
+  %0 = graph.fusion_group matmul (%x) {tile_sizes = array<i64: 32, 24, 16>} : (tensor<4x4xf32>) -> tensor<4x4xf32> {
+  ^bb0(%a: tensor<4x4xf32>):
+    %1 = graph.matmul %a, %a : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+    graph.yield %1 : tensor<4x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_group_pointwise_tile_sizes(%x: tensor<4xf32>) {
+  // expected-error @below {{'graph.fusion_group' op pointwise group takes no tile sizes}}
+  %0 = graph.fusion_group pointwise (%x) {tile_sizes = array<i64: 32>} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %1 = graph.neg %a : tensor<4xf32>
+    graph.yield %1 : tensor<4xf32>
+  }
+  return
+}
+
+// -----
+
 func.func @fusion_group_arguments(%x: tensor<4xf32>) {
   // expected-error @below {{'graph.fusion_group' op region arguments must have the types of the inputs}}
   %0 = graph.fusion_group pointwise (%x) : (tensor<4xf32>) -> tensor<4xf32> {

@@ -1,0 +1,218 @@
+//===- ChooseTiles.cpp - Tile sizes from a cost model of the target -------===//
+//
+// Each matmul and attention group gets the tile sizes its kernel runs with,
+// chosen by estimating the kernel's time on the target for each candidate:
+//
+//   - a warp computes at 1/16 of its SM's fp32 rate (16 warps resident: the
+//     register file holds 16 warps of 128 registers), and a program has the
+//     warps its tile gets (tile::getDefaultNumWarps);
+//   - programs run in waves of SMs x (16 / warps) at once, and a program
+//     computes its whole tile (ragged edges included): time = waves x one
+//     program's flops at its warps' rate;
+//   - every program streams its rows of A and columns of B (K values each)
+//     through the L2, at kL2OverHbm x the device-memory bandwidth;
+//   - the estimate is the longer of the two; ties go to the larger tile.
+//
+// With as many threads either way, larger tiles read the operands less
+// often; smaller ones lose less to the last, partial wave. Tiles are bounded
+// by the registers their accumulators take, tighter where a prologue, a row
+// epilogue or a second accumulator (SwiGLU's dual product) needs more.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Graph/Transforms/Passes.h"
+
+#include "dialects/Tile/Analysis/KernelCost.h"
+#include "dialects/Tile/IR/TileOps.h"
+
+#include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "llvm/Support/MathExtras.h"
+
+namespace meld::graph {
+#define GEN_PASS_DEF_GRAPHCHOOSETILES
+#include "dialects/Graph/Transforms/Passes.h.inc"
+} // namespace meld::graph
+
+using namespace mlir;
+using namespace meld;
+using namespace meld::graph;
+
+namespace {
+
+/// Warps resident on an SM at once.
+constexpr int64_t kWarpsPerSM = 16;
+/// L2 bandwidth over device-memory bandwidth.
+constexpr double kL2OverHbm = 3.0;
+/// Accumulator elements a tile may hold: 32 per thread of four warps; 8 per
+/// thread (what 32x32 tiles give) with a prologue or row epilogue, whose
+/// statistics and normalization take registers too.
+constexpr int64_t kMaxAccumulators = 4096;
+constexpr int64_t kMaxAccumulatorsFused = 1024;
+/// The K step: each step stages BM x 16 and 16 x BN operands.
+constexpr int64_t kTileK = 16;
+/// The key block of attention.
+constexpr int64_t kAttentionKeys = 32;
+
+/// What the cost model needs of one kernel's work.
+struct Work {
+  int64_t batches = 1, m = 1, k = 1;
+  /// The N of each part; each part's programs cover its columns.
+  SmallVector<int64_t> partColumns;
+  /// Products per part computed together (2 for a dual product).
+  int64_t accumulators = 1;
+  /// Whether each program computes whole rows (a row epilogue).
+  bool wholeRows = false;
+};
+
+/// The estimated time of `work` with `bm` x `bn` tiles on `peak`, in
+/// seconds (comparable between candidates only).
+double estimate(const Work &work, int64_t bm, int64_t bn,
+                const tile::TargetPeak &peak) {
+  int64_t columnTiles = 0;
+  for (int64_t n : work.partColumns)
+    columnTiles += llvm::divideCeil(n, bn);
+  int64_t columnsPerProgram = bn;
+  if (work.wholeRows) {
+    columnsPerProgram = bn * columnTiles;
+    columnTiles = 1;
+  }
+  int64_t programs = work.batches * llvm::divideCeil(work.m, bm) * columnTiles;
+  int64_t warps = tile::getDefaultNumWarps(bm * bn);
+  int64_t slots = peak.multiprocessors * (kWarpsPerSM / warps);
+  int64_t waves = llvm::divideCeil(programs, slots);
+  double programFlops =
+      2.0 * bm * columnsPerProgram * work.k * work.accumulators;
+  double warpRate = peak.flopsPerSecond / peak.multiprocessors / kWarpsPerSM;
+  double compute = waves * programFlops / (warps * warpRate);
+  double operandBytes =
+      4.0 * programs * work.k * (bm + columnsPerProgram * work.accumulators);
+  double memory = operandBytes / (kL2OverHbm * peak.bytesPerSecond);
+  return std::max(compute, memory);
+}
+
+/// The best [BM, BN] for `work` among powers of two no larger than the
+/// problem needs, within `maxAccumulators`; ties go to the larger tile.
+std::pair<int64_t, int64_t> chooseMatmulTile(const Work &work,
+                                             int64_t maxAccumulators,
+                                             const tile::TargetPeak &peak) {
+  int64_t maxN = 1;
+  for (int64_t n : work.partColumns)
+    maxN = std::max(maxN, n);
+  int64_t mCap = llvm::PowerOf2Ceil(std::max<int64_t>(work.m, 1));
+  int64_t nCap = llvm::PowerOf2Ceil(maxN);
+  std::pair<int64_t, int64_t> best{0, 0};
+  double bestTime = 0;
+  for (int64_t bm : {64, 32, 16}) {
+    for (int64_t bn : {64, 32}) {
+      int64_t m = std::min(bm, mCap), n = std::min(bn, nCap);
+      if (m * n * work.accumulators > maxAccumulators)
+        continue;
+      double time = estimate(work, m, n, peak);
+      if (!best.first || time < bestTime) {
+        best = {m, n};
+        bestTime = time;
+      }
+    }
+  }
+  if (!best.first)
+    best = {std::min<int64_t>(16, mCap), std::min<int64_t>(32, nCap)};
+  return best;
+}
+
+/// The shape of a product's result as [batches, M, N] and its K.
+Work matmulWork(MatmulOp op) {
+  ArrayRef<int64_t> lhs =
+      cast<RankedTensorType>(op.getLhs().getType()).getShape();
+  ArrayRef<int64_t> rhs =
+      cast<RankedTensorType>(op.getRhs().getType()).getShape();
+  ArrayRef<int64_t> out = op.getType().getShape();
+  Work work;
+  work.k = std::max<int64_t>(1, lhs.back());
+  work.m = lhs.size() >= 2 ? lhs[lhs.size() - 2] : 1;
+  int64_t n = rhs.size() >= 2 ? rhs.back() : 1;
+  int64_t elements = computeProduct(out);
+  work.batches = work.m * n > 0 ? elements / (work.m * n) : 0;
+  work.partColumns = {n};
+  return work;
+}
+
+struct GraphChooseTiles
+    : public graph::impl::GraphChooseTilesBase<GraphChooseTiles> {
+  using Base::Base;
+
+  LogicalResult initialize(MLIRContext *context) override {
+    peak = tile::getTargetPeak(target);
+    if (!peak)
+      return emitError(UnknownLoc::get(context))
+             << "meld-graph-choose-tiles: no cost model for target '" << target
+             << "'";
+    for (int64_t size : {int64_t(tileM), int64_t(tileN), int64_t(tileK)})
+      if (size < 0 || (size > 0 && !llvm::isPowerOf2_64(size)))
+        return emitError(UnknownLoc::get(context))
+               << "meld-graph-choose-tiles: tile sizes must be powers of "
+                  "two (or 0: chosen), got "
+               << size;
+    return success();
+  }
+
+  void runOnOperation() override {
+    Builder b(&getContext());
+    getOperation()->walk([&](FusionGroupOp group) {
+      if (group.getKind() == FusionKind::matmul)
+        group.setTileSizesAttr(b.getDenseI64ArrayAttr(chooseMatmul(group)));
+      else if (group.getKind() == FusionKind::attention)
+        group.setTileSizesAttr(b.getDenseI64ArrayAttr(chooseAttention(group)));
+    });
+  }
+
+  SmallVector<int64_t> chooseMatmul(FusionGroupOp group) {
+    SmallVector<SmallVector<Operation *>> parts = group.getMatmulParts();
+    Work work = matmulWork(cast<MatmulOp>(parts.front().front()));
+    work.partColumns.clear();
+    for (ArrayRef<Operation *> part : parts) {
+      work.partColumns.push_back(
+          matmulWork(cast<MatmulOp>(part.front())).partColumns.front());
+      work.accumulators = std::max<int64_t>(work.accumulators, part.size());
+    }
+    work.wholeRows = group.getRowEpilogue() != nullptr;
+    bool fused = group.getPrologue() || work.wholeRows;
+    auto [bm, bn] = chooseMatmulTile(
+        work, fused ? kMaxAccumulatorsFused : kMaxAccumulators, *peak);
+    return {tileM ? int64_t(tileM) : bm, tileN ? int64_t(tileN) : bn,
+            tileK ? int64_t(tileK) : kTileK};
+  }
+
+  SmallVector<int64_t> chooseAttention(FusionGroupOp group) {
+    auto op = *group.getBodyBlock().getOps<AttentionOp>().begin();
+    ArrayRef<int64_t> out = op.getType().getShape();
+    ArrayRef<int64_t> key =
+        cast<RankedTensorType>(op.getKey().getType()).getShape();
+    // Per program: a block of queries against every key, QK^T then PV,
+    // as a product of [queries, keys] by [keys, d + dv].
+    Work work;
+    work.m = out[out.size() - 2];
+    work.k = std::max<int64_t>(1, key[key.size() - 2]);
+    work.partColumns = {key.back() + out.back()};
+    work.batches = computeProduct(out.drop_back(2));
+    work.wholeRows = true;
+    int64_t mCap = llvm::PowerOf2Ceil(std::max<int64_t>(work.m, 1));
+    // The scores and the output accumulator are both in registers: 32
+    // queries at most.
+    int64_t best = 0;
+    double bestTime = 0;
+    for (int64_t bm : {32, 16}) {
+      int64_t m = std::min(bm, mCap);
+      double time = estimate(work, m, work.partColumns.front(), *peak);
+      if (!best || time < bestTime) {
+        best = m;
+        bestTime = time;
+      }
+    }
+    return {tileM ? int64_t(tileM) : best,
+            tileN ? int64_t(tileN) : kAttentionKeys};
+  }
+
+  std::optional<tile::TargetPeak> peak;
+};
+
+} // namespace

@@ -1,0 +1,94 @@
+// RUN: meld-opt %s -split-input-file --meld-graph-choose-tiles | FileCheck %s
+// RUN: meld-opt %s -split-input-file --meld-graph-choose-tiles="target=sm_90a" | FileCheck %s --check-prefix=H100
+// RUN: meld-opt %s -split-input-file --meld-graph-choose-tiles="tile-m=32 tile-n=32 tile-k=32" | FileCheck %s --check-prefix=FIXED
+// RUN: not meld-opt %s --meld-graph-choose-tiles="target=sm_70" 2>&1 | FileCheck %s --check-prefix=TARGET
+// RUN: not meld-opt %s --meld-graph-choose-tiles="tile-m=24" 2>&1 | FileCheck %s --check-prefix=POW2
+// TARGET: meld-graph-choose-tiles: no cost model for target 'sm_70'
+// POW2: meld-graph-choose-tiles: tile sizes must be powers of two (or 0: chosen), got 24
+
+// A projection of 82 rows (a short sequence): every candidate fits in one
+// wave, so the time is one program's. 32x32 tiles (4 warps, 8 elements a
+// thread) take as long as 16x32 (2 warps) and read the operands half as
+// often; 64x32 tiles would give each of the 4 warps twice the work.
+// CHECK-LABEL: func.func @short
+// CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
+// H100-LABEL: func.func @short
+// H100:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
+// FIXED-LABEL: func.func @short
+// FIXED:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 32>}
+func.func @short(%x: tensor<82x120xf32>, %w: tensor<120x360xf32>) -> tensor<82x360xf32> {
+  %0 = graph.fusion_group matmul (%x, %w) : (tensor<82x120xf32>, tensor<120x360xf32>) -> tensor<82x360xf32> {
+  ^bb0(%a: tensor<82x120xf32>, %b: tensor<120x360xf32>):
+    %1 = graph.matmul %a, %b : (tensor<82x120xf32>, tensor<120x360xf32>) -> tensor<82x360xf32>
+    graph.yield %1 : tensor<82x360xf32>
+  }
+  return %0 : tensor<82x360xf32>
+}
+
+// -----
+
+// GPT-2-small's QKV projection at sequence 1024, many waves of programs:
+// the last wave decides. On an A100 (108 SMs, 432 programs of 4 warps at
+// once) 64x32 tiles make 1152 programs, three waves of 2x the work of a
+// 32x32 program: 6 units, against 6 for 32x32 (2304 programs, 5.3 waves)
+// and 8 for 64x64 (576, 1.3 waves): the tie goes to the larger tile. On an
+// H100 (132 SMs, 528 at once) 32x32 tiles take 5 units, 64x32 tiles 6.
+// CHECK-LABEL: func.func @long
+// CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 64, 32, 16>}
+// H100-LABEL: func.func @long
+// H100:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
+func.func @long(%x: tensor<1024x768xf32>, %w: tensor<768x2304xf32>) -> tensor<1024x2304xf32> {
+  %0 = graph.fusion_group matmul (%x, %w) : (tensor<1024x768xf32>, tensor<768x2304xf32>) -> tensor<1024x2304xf32> {
+  ^bb0(%a: tensor<1024x768xf32>, %b: tensor<768x2304xf32>):
+    %1 = graph.matmul %a, %b : (tensor<1024x768xf32>, tensor<768x2304xf32>) -> tensor<1024x2304xf32>
+    graph.yield %1 : tensor<1024x2304xf32>
+  }
+  return %0 : tensor<1024x2304xf32>
+}
+
+// -----
+
+// With a normalization prologue the tile holds at most 1024 accumulators:
+// the row statistics take registers too. The same product as @long gets
+// 32x32 tiles, not 64x32.
+// CHECK-LABEL: func.func @prologue
+// CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
+func.func @prologue(%x: tensor<1024x768xf32>, %g: tensor<768xf32>, %w: tensor<768x2304xf32>) -> tensor<1024x2304xf32> {
+  %0 = graph.fusion_group matmul (%x, %g, %w) : (tensor<1024x768xf32>, tensor<768xf32>, tensor<768x2304xf32>) -> tensor<1024x2304xf32> {
+  ^bb0(%a: tensor<1024x768xf32>, %s: tensor<768xf32>, %b: tensor<768x2304xf32>):
+    %n = graph.rmsnorm %a, %s {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<1024x768xf32>, tensor<768xf32>) -> tensor<1024x768xf32>
+    %1 = graph.matmul %n, %b : (tensor<1024x768xf32>, tensor<768x2304xf32>) -> tensor<1024x2304xf32>
+    graph.yield %1 : tensor<1024x2304xf32>
+  }
+  return %0 : tensor<1024x2304xf32>
+}
+
+// -----
+
+// Attention over 41 queries of 10 heads, one wave either way: blocks of 16
+// queries give each program half the work of blocks of 32 (and 30 programs
+// rather than 20); keys come in blocks of 32.
+// CHECK-LABEL: func.func @attention
+// CHECK:         graph.fusion_group attention (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 16, 32>}
+func.func @attention(%q: tensor<10x41x24xf32>, %k: tensor<10x41x24xf32>, %v: tensor<10x41x24xf32>) -> tensor<10x41x24xf32> {
+  %0 = graph.fusion_group attention (%q, %k, %v) : (tensor<10x41x24xf32>, tensor<10x41x24xf32>, tensor<10x41x24xf32>) -> tensor<10x41x24xf32> {
+  ^bb0(%a: tensor<10x41x24xf32>, %b: tensor<10x41x24xf32>, %c: tensor<10x41x24xf32>):
+    %1 = graph.attention %a, %b, %c {mask_kind = #graph.mask<none>, scale = 0.2041 : f64} : (tensor<10x41x24xf32>, tensor<10x41x24xf32>, tensor<10x41x24xf32>) -> tensor<10x41x24xf32>
+    graph.yield %1 : tensor<10x41x24xf32>
+  }
+  return %0 : tensor<10x41x24xf32>
+}
+
+// -----
+
+// Pointwise groups have no tile sizes to choose.
+// CHECK-LABEL: func.func @pointwise
+// CHECK-NOT:     tile_sizes
+func.func @pointwise(%x: tensor<4x6xf32>) -> tensor<4x6xf32> {
+  %0 = graph.fusion_group pointwise (%x) : (tensor<4x6xf32>) -> tensor<4x6xf32> {
+  ^bb0(%a: tensor<4x6xf32>):
+    %1 = graph.neg %a : tensor<4x6xf32>
+    graph.yield %1 : tensor<4x6xf32>
+  }
+  return %0 : tensor<4x6xf32>
+}
