@@ -9,7 +9,7 @@ C_COMPILER ?= clang-22
 # for FUZZ_SECONDS on its corpus (see fuzz/README.md); FUZZ_ARGS adds libFuzzer flags.
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= onnx-import const-tensor tensor-file artifact safetensors
+FUZZ_TARGETS ?= onnx-import graph-passes const-tensor tensor-file artifact safetensors
 FUZZ_ARGS ?=
 FUZZ_SANITIZE = -fsanitize=fuzzer-no-link,address,undefined \
   -fno-sanitize-recover=undefined -fno-omit-frame-pointer -gline-tables-only

@@ -18,7 +18,10 @@ shift 2
 for target in "$@"; do
   work="$build/fuzz"
   mkdir -p "$work/corpus/$target" "$work/findings/$target"
-  seeds=("$root/fuzz/corpus/$target")
+  # graph-passes starts from the models onnx-import's seeds are.
+  corpus=$target
+  [ "$target" = graph-passes ] && corpus=onnx-import
+  seeds=("$root/fuzz/corpus/$corpus")
   [ -d "$root/fuzz/regressions/$target" ] && seeds+=("$root/fuzz/regressions/$target")
   echo "fuzz: $target for ${seconds}s (log: $work/$target.log)"
   status=0
