@@ -132,6 +132,14 @@ Value TileBuilder::dimOffset(const graph::ViewLayout &layout, unsigned dim,
   return offset;
 }
 
+Value TileBuilder::outputOffsets(ArrayRef<graph::ViewLayout> layouts,
+                                 unsigned i, ArrayRef<Value> coords,
+                                 function_ref<Value()> rowMajor) const {
+  if (!layouts.empty() && !layouts[i].isRowMajor())
+    return viewOffset(layouts[i], coords);
+  return rowMajor();
+}
+
 Value TileBuilder::viewOffset(const graph::ViewLayout &layout,
                               ArrayRef<Value> coords, bool withBase) const {
   assert(coords.size() == layout.getRank() && "one coordinate per dimension");
@@ -408,10 +416,9 @@ void KernelEmitter::emitPointwise(RewriterBase &rewriter, Location loc,
   assert(results.size() == outputs.size() && "one tile per output");
   for (auto [i, result, out] :
        llvm::enumerate(results, args.drop_front(inputs.size()))) {
-    Value offsets = linear;
-    if (!outputLayouts.empty() && !outputLayouts[i].isRowMajor())
-      offsets = t.viewOffset(outputLayouts[i], coords);
-    t.store(result, out, offsets, mask);
+    t.store(result, out,
+            t.outputOffsets(outputLayouts, i, coords, [&] { return linear; }),
+            mask);
   }
 }
 

@@ -82,6 +82,13 @@ struct TileBuilder {
   mlir::Value viewOffset(const graph::ViewLayout &layout,
                          llvm::ArrayRef<mlir::Value> coords,
                          bool withBase = true) const;
+  /// The offsets at which a kernel's output `i` holds the elements at
+  /// `coords`: through `layouts[i]` where the output is stored through a
+  /// view (`layouts` empty: none is), else `rowMajor()`, the caller's
+  /// row-major offsets.
+  mlir::Value outputOffsets(llvm::ArrayRef<graph::ViewLayout> layouts,
+                            unsigned i, llvm::ArrayRef<mlir::Value> coords,
+                            llvm::function_ref<mlir::Value()> rowMajor) const;
   /// What dimension `dim` adds to those offsets at `coord`: each mode's
   /// digit of `coord` times its stride (null when nothing).
   mlir::Value dimOffset(const graph::ViewLayout &layout, unsigned dim,

@@ -287,10 +287,10 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
   // The offsets in output `i` of `part` of the elements at `place`.
   auto outputOffsets = [&](const MatmulPart &part, unsigned i,
                            const TilePlace &place) {
-    if (!part.outputLayouts.empty() && !part.outputLayouts[i].isRowMajor())
-      return cT.viewOffset(part.outputLayouts[i], place.coords);
-    return cT.add(cT.add(cT.mul(place.rows, part.p.n), place.cols),
-                  cT.splat(scaled(batch, part.p.m * part.p.n)));
+    return cT.outputOffsets(part.outputLayouts, i, place.coords, [&] {
+      return cT.add(cT.add(cT.mul(place.rows, part.p.n), place.cols),
+                    cT.splat(scaled(batch, part.p.m * part.p.n)));
+    });
   };
   // The tiles `part`'s epilogue computes at columns from `n0`.
   auto computeTile = [&](const MatmulPart &part, Value n0,
