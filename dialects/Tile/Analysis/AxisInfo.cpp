@@ -135,11 +135,13 @@ AxisInfo finish(AxisInfo info) {
   return info;
 }
 
-/// `a + b` (`a - b` where `subtract`).
-AxisInfo addInfo(const AxisInfo &a, const AxisInfo &b, bool subtract) {
+/// `a + b` (`a - b` where `subtract`), of `shape`.
+AxisInfo addInfo(const AxisInfo &a, const AxisInfo &b, bool subtract,
+                 ArrayRef<int64_t> shape) {
   if (a.constant && b.constant)
-    return AxisInfo::getConstant(
-        subtract ? *a.constant - *b.constant : *a.constant + *b.constant, {});
+    return AxisInfo::getConstant(subtract ? *a.constant - *b.constant
+                                          : *a.constant + *b.constant,
+                                 shape);
   AxisInfo info = AxisInfo::getUnknown(a.getRank());
   for (int64_t d = 0, e = a.getRank(); d < e; ++d) {
     // Steps by one where one side does and the other is constant; a
@@ -157,9 +159,11 @@ AxisInfo addInfo(const AxisInfo &a, const AxisInfo &b, bool subtract) {
   return finish(info);
 }
 
-AxisInfo mulInfo(const AxisInfo &a, const AxisInfo &b) {
+/// `a * b`, of `shape`.
+AxisInfo mulInfo(const AxisInfo &a, const AxisInfo &b,
+                 ArrayRef<int64_t> shape) {
   if (a.constant && b.constant)
-    return AxisInfo::getConstant(*a.constant * *b.constant, {});
+    return AxisInfo::getConstant(*a.constant * *b.constant, shape);
   if (b.constant == 1)
     return a;
   if (a.constant == 1)
@@ -185,13 +189,14 @@ int64_t runsAvoiding(const AxisInfo &a, int64_t d, int64_t boundary) {
   return gcd(gcd(a.contiguity[d], a.divisibility[d]), boundary);
 }
 
-/// `a / c` and `a % c` (unsigned) for a positive constant `c`.
-AxisInfo divRemInfo(const AxisInfo &a, int64_t c, bool remainder) {
+/// `a / c` and `a % c` (unsigned), of `shape`, for a positive constant `c`.
+AxisInfo divRemInfo(const AxisInfo &a, int64_t c, bool remainder,
+                    ArrayRef<int64_t> shape) {
   if (a.constant)
     return AxisInfo::getConstant(remainder ? *a.constant % c : *a.constant / c,
-                                 {});
+                                 shape);
   if (c == 1)
-    return remainder ? AxisInfo::getConstant(0, {}) : a;
+    return remainder ? AxisInfo::getConstant(0, shape) : a;
   AxisInfo info = AxisInfo::getUnknown(a.getRank());
   for (int64_t d = 0, e = a.getRank(); d < e; ++d) {
     int64_t length = runsAvoiding(a, d, c);
@@ -322,18 +327,20 @@ static std::optional<AxisInfo> transfer(Operation *op,
         return finish(info);
       })
       .Case([&](arith::AddIOp) {
-        return addInfo(operand(0), operand(1), /*subtract=*/false);
+        return addInfo(operand(0), operand(1), /*subtract=*/false, shape);
       })
       .Case([&](arith::SubIOp) {
-        return addInfo(operand(0), operand(1), /*subtract=*/true);
+        return addInfo(operand(0), operand(1), /*subtract=*/true, shape);
       })
-      .Case([&](arith::MulIOp) { return mulInfo(operand(0), operand(1)); })
+      .Case(
+          [&](arith::MulIOp) { return mulInfo(operand(0), operand(1), shape); })
       .Case<arith::DivUIOp, arith::RemUIOp>(
           [&](Operation *op) -> std::optional<AxisInfo> {
             std::optional<int64_t> divisor = operand(1).constant;
             if (!divisor || *divisor <= 0)
               return std::nullopt;
-            return divRemInfo(operand(0), *divisor, isa<arith::RemUIOp>(op));
+            return divRemInfo(operand(0), *divisor, isa<arith::RemUIOp>(op),
+                              shape);
           })
       .Case([&](arith::CmpIOp compare) {
         return compareInfo(compare.getPredicate(), operand(0), operand(1));
@@ -385,6 +392,11 @@ AxisInfoAnalysis::visitOperation(Operation *op,
   for (const AxisInfoLattice *lattice : operands)
     infos.push_back(&lattice->getValue());
   std::optional<AxisInfo> info = transfer(op, infos);
+  // What the transfer functions give has the result's rank; anything else
+  // would be a bug here, and is taken as knowing nothing.
+  if (info &&
+      info->getRank() != static_cast<int64_t>(shapeOf(op->getResult(0)).size()))
+    info.reset();
   if (!info) {
     setAllToEntryStates(results);
     return success();

@@ -145,3 +145,25 @@ tile.kernel @loops(%x: memref<4096xf32>) attributes {grid = array<i64: 1>} {
   }
   tile.return
 }
+
+// -----
+
+// Arithmetic on constant tiles (left unfolded here) stays a constant of the
+// tile's shape: 4 + 4 added to an iota of 32 starts its run at 8, so runs of
+// 8 are aligned; 3 * 2 = 6 leaves runs of 2.
+// CHECK-LABEL: tile.kernel @constants
+// CHECK:         tile.load %{{.+}}[%{{.+}}] {contiguity = 8 : i64}
+// CHECK-NEXT:    tile.load %{{.+}}[%{{.+}}] {contiguity = 2 : i64}
+tile.kernel @constants(%x: memref<64xf32>) attributes {grid = array<i64: 1>} {
+  %c4 = arith.constant dense<4> : tensor<32xindex>
+  %c3 = arith.constant dense<3> : tensor<32xindex>
+  %c2 = arith.constant dense<2> : tensor<32xindex>
+  %i = tile.iota 0 : tensor<32xindex>
+  %eight = arith.addi %c4, %c4 : tensor<32xindex>
+  %six = arith.muli %c3, %c2 : tensor<32xindex>
+  %o8 = arith.addi %i, %eight : tensor<32xindex>
+  %o6 = arith.addi %i, %six : tensor<32xindex>
+  %a = tile.load %x[%o8] : memref<64xf32>[tensor<32xindex>] -> tensor<32xf32>
+  %b = tile.load %x[%o6] : memref<64xf32>[tensor<32xindex>] -> tensor<32xf32>
+  tile.return
+}
