@@ -23,8 +23,13 @@ def Tile_Dialect : Dialect {
 
     Tile kernels are the common input of the GPU lowering (tiles distributed over
     the threads of a block) and of the CPU lowering (tiles as loop nests).
+
+    The dialect adds one canonicalization of index arithmetic to the
+    canonicalizer: `(x / c) * c + x % c` (unsigned) is `x`, the offset a
+    kernel recomputes from the coordinates it split a linear index into.
   }];
   let useDefaultAttributePrinterParser = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Tile_ReduceKind : I32EnumAttr<"ReduceKind", "reduction combiner", [
