@@ -96,10 +96,11 @@ def TileConfigureLaunch
 
     - `num_warps`: enough warps for each thread to hold 8 elements of the
       kernel's largest tile, a power of two from 1 to 4 (so a 32x32 block is
-      4 warps, a 256-element tile 1). Four warps is the most: with the tiles
-      graph-to-tile makes (up to 32x32), more warps would leave threads
-      holding too little to vectorize. The `num-warps` option overrides it
-      for every kernel.
+      4 warps, a 256-element tile 1). Four warps is the most, the block size
+      the kernels were tuned with; `meld-graph-choose-tiles` counts on this
+      rule (`tile::getDefaultNumWarps`) when it weighs tile sizes, and caps
+      a 64x64 tile at 32 accumulators a thread. The `num-warps` option
+      overrides it for every kernel.
     - `shared_bytes`: the most any op stages in shared memory: both operands
       of a `tile.dot`, the input and result of a `tile.reduce`, the input of
       a `tile.broadcast`. Ops run one after another, so they share it.
