@@ -119,20 +119,23 @@ std::pair<int64_t, int64_t> chooseMatmulTile(const Work &work,
   return best;
 }
 
-/// The shape of a product's result as [batches, M, N] and its K.
+/// The columns of `op`'s result (1 for a 1-D right operand).
+int64_t columnsOf(MatmulOp op) {
+  ArrayRef<int64_t> rhs =
+      cast<RankedTensorType>(op.getRhs().getType()).getShape();
+  return rhs.size() >= 2 ? rhs.back() : 1;
+}
+
+/// The batches, M and K of `op` (its parts' columns are the caller's).
 Work matmulWork(MatmulOp op) {
   ArrayRef<int64_t> lhs =
       cast<RankedTensorType>(op.getLhs().getType()).getShape();
-  ArrayRef<int64_t> rhs =
-      cast<RankedTensorType>(op.getRhs().getType()).getShape();
-  ArrayRef<int64_t> out = op.getType().getShape();
   Work work;
   work.k = std::max<int64_t>(1, lhs.back());
   work.m = lhs.size() >= 2 ? lhs[lhs.size() - 2] : 1;
-  int64_t n = rhs.size() >= 2 ? rhs.back() : 1;
-  int64_t elements = computeProduct(out);
-  work.batches = work.m * n > 0 ? elements / (work.m * n) : 0;
-  work.partColumns = {n};
+  int64_t perBatch = work.m * columnsOf(op);
+  work.batches =
+      perBatch > 0 ? computeProduct(op.getType().getShape()) / perBatch : 0;
   return work;
 }
 
@@ -168,10 +171,8 @@ struct GraphChooseTiles
   SmallVector<int64_t> chooseMatmul(FusionGroupOp group) {
     SmallVector<SmallVector<Operation *>> parts = group.getMatmulParts();
     Work work = matmulWork(cast<MatmulOp>(parts.front().front()));
-    work.partColumns.clear();
     for (ArrayRef<Operation *> part : parts) {
-      work.partColumns.push_back(
-          matmulWork(cast<MatmulOp>(part.front())).partColumns.front());
+      work.partColumns.push_back(columnsOf(cast<MatmulOp>(part.front())));
       work.accumulators = std::max<int64_t>(work.accumulators, part.size());
     }
     work.wholeRows = group.getRowEpilogue() != nullptr;
