@@ -85,7 +85,8 @@ def Graph_FusionKind : I32EnumAttr<"FusionKind",
     "the kernel family a fusion group lowers to", [
       I32EnumAttrCase<"pointwise", 0>,
       I32EnumAttrCase<"matmul", 1>,
-      I32EnumAttrCase<"attention", 2>
+      I32EnumAttrCase<"attention", 2>,
+      I32EnumAttrCase<"rows", 3>
     ]> {
   let cppNamespace = "::meld::graph";
 }

@@ -1208,6 +1208,34 @@ bool meld::graph::isElementalOp(Operation *op) {
   });
 }
 
+std::optional<int64_t> meld::graph::getRowAxis(Operation *op) {
+  if (auto softmax = dyn_cast<SoftmaxOp>(op)) {
+    int64_t last = softmax.getType().getRank() - 1;
+    return softmax.getAxis() == last ? std::optional<int64_t>(last)
+                                     : std::nullopt;
+  }
+  if (isa<LayerNormOp, RmsNormOp>(op))
+    return cast<IntegerAttr>(op->getAttr("axis")).getInt();
+  if (!isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp>(op))
+    return std::nullopt;
+  ArrayRef<int64_t> axes = op->getAttrOfType<DenseI64ArrayAttr>("axes");
+  int64_t rank = cast<RankedTensorType>(op->getOperand(0).getType()).getRank();
+  int64_t first = rank - static_cast<int64_t>(axes.size());
+  if (axes.empty() ||
+      axes != ArrayRef<int64_t>(llvm::to_vector(llvm::seq(first, rank))))
+    return std::nullopt;
+  return first;
+}
+
+Operation *FusionGroupOp::getRowOp() {
+  if (getKind() != FusionKind::rows)
+    return nullptr;
+  for (Operation &op : getBodyBlock())
+    if (getRowAxis(&op))
+      return &op;
+  return nullptr;
+}
+
 bool FusionGroupOp::isElemental(Value value) {
   if (isGroupInput(*this, value))
     return true;
@@ -1281,7 +1309,7 @@ LogicalResult FusionGroupOp::verify() {
   }
   SmallVector<MatmulOp> matmuls;
   AttentionOp attention;
-  Operation *prologue = nullptr, *rowEpilogue = nullptr;
+  Operation *prologue = nullptr, *rowEpilogue = nullptr, *rowOp = nullptr;
   for (Operation &op : body.without_terminator()) {
     if (auto constant = dyn_cast<ConstantOp>(op)) {
       if (!isa<SplatElementsAttr>(constant.getValue()))
@@ -1324,6 +1352,10 @@ LogicalResult FusionGroupOp::verify() {
         continue;
       }
     }
+    if (getKind() == FusionKind::rows && !rowOp && getRowAxis(&op)) {
+      rowOp = &op;
+      continue;
+    }
     if (auto one = dyn_cast<AttentionOp>(op);
         one && getKind() == FusionKind::attention && !attention) {
       attention = one;
@@ -1341,6 +1373,10 @@ LogicalResult FusionGroupOp::verify() {
       return diag << "a view of an input or a result, its one attention, or "
                      "elementwise, a concat or a view read only on the way "
                      "to the attention's operands";
+    case FusionKind::rows:
+      return diag << "elementwise, a view of an input or a result, or its "
+                     "one row-wise op (a softmax of the last axis, a "
+                     "normalization or a reduction of the trailing axes)";
     case FusionKind::pointwise:
       break;
     }
@@ -1358,6 +1394,23 @@ LogicalResult FusionGroupOp::verify() {
                << kind
                << " group results must all have one shape (before their "
                   "reshapes and transposes)";
+  }
+  if (getKind() == FusionKind::rows) {
+    if (!rowOp)
+      return emitOpError("rows group holds no row-wise op (a softmax of the "
+                         "last axis, a normalization or a reduction of the "
+                         "trailing axes)");
+    if (!llvm::all_of(rowOp->getOperands(),
+                      [&](Value v) { return isElemental(v); }))
+      return emitOpError(
+          "rows group's row-wise op must read arguments of the region, views "
+          "of them, or values computed from them element by element");
+    if (cast<RankedTensorType>(rowOp->getResult(0).getType()).getShape() !=
+        ArrayRef(getIterationShape()))
+      return emitOpError("rows group results must have the shape of its "
+                         "row-wise op's result (before their reshapes and "
+                         "transposes)");
+    return success();
   }
   if (getKind() == FusionKind::attention) {
     if (!attention)

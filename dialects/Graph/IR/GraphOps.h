@@ -48,6 +48,12 @@ bool isIntegerDivision(mlir::Operation *op);
 /// or a view whose every result is a strided view of a row-major operand.
 bool isElementalOp(mlir::Operation *op);
 
+/// The first of the trailing axes `op` reduces or normalizes, when it is a
+/// row-wise op a `rows` fusion group can hold: a softmax of the last axis, a
+/// `graph.layernorm` or `graph.rmsnorm`, or a reduction of the trailing
+/// axes (each row of the input, its trailing dimensions, gives one value).
+std::optional<int64_t> getRowAxis(mlir::Operation *op);
+
 } // namespace meld::graph
 
 #endif // MELD_DIALECT_GRAPH_IR_GRAPHOPS_H

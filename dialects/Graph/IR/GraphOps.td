@@ -759,11 +759,24 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
       written out with Slice/Neg/Concat/Mul or the preparation of an
       additive padding mask. Those ops are used only by each other and the
       attention.
+    - `rows`: one row-wise op (`getRowAxis`: a softmax of the last axis, a
+      `graph.layernorm` or `graph.rmsnorm`, or a reduction of the trailing
+      axes) with the elementwise ops around it: one program per block of
+      rows, each row walked in chunks. The row-wise op's operands are the
+      region's arguments, views of them, or values computed from them
+      element by element (its prologue: a residual add before a LayerNorm, a
+      scale and mask before a softmax), which the kernel computes in every
+      pass over a row; elementwise ops of its result (the epilogue) are
+      computed before the one store. Every result stores a value of the
+      row-wise op's result shape: the epilogue's, the op's own, or (of a
+      softmax or normalization, whose result has the input's shape) a
+      prologue value also read outside, such as the residual sum.
 
     `tile_sizes`, where present, is the tiling `meld-graph-choose-tiles`
     chose for the kernel: `[M, N, K]` of a matmul group's result tile and K
     step, `[queries, keys]` of an attention group's blocks (powers of two);
-    without it, `meld-graph-to-tile` uses its own options.
+    without it, `meld-graph-to-tile` uses its own options. A `pointwise` or
+    `rows` group takes none.
 
     `meld-graph-fuse` makes the groups; `meld-graph-to-tile` lowers each one to
     a kernel.
@@ -849,6 +862,8 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
     /// `graph.rmsnorm` of the last axis of a value computed from the matmul,
     /// whose result the group stores; null without one.
     mlir::Operation *getRowEpilogue();
+    /// A rows group's row-wise op (see `getRowAxis`); null in other kinds.
+    mlir::Operation *getRowOp();
   }];
 }
 

@@ -19,10 +19,13 @@
 // that only it reads (`getAttentionPrologue`): its kernel computes them where
 // it reads them. Then each matmul group takes in the normalization of its
 // left operand when only matmuls read it (`absorbPrologue`), or else the
-// normalization of its only value (`absorbRowEpilogue`); each group the
-// views it reads through (copied in) and those it stores through (moved in),
-// see `absorbViews`; and matmul groups sharing their left operand merge into
-// one kernel of several parts (`mergeSiblingMatmuls`).
+// normalization of its only value (`absorbRowEpilogue`); a row-wise op left
+// (a softmax, normalization or reduction of the trailing axes) becomes a
+// rows group with the pointwise groups computing its input and reading its
+// result (`formRowGroups`); each group takes the views it reads through
+// (copied in) and those it stores through (moved in), see `absorbViews`; and
+// matmul groups sharing their left operand merge into one kernel of several
+// parts (`mergeSiblingMatmuls`).
 //
 //===----------------------------------------------------------------------===//
 
@@ -465,6 +468,89 @@ static bool absorbRowEpilogue(SmallVector<Operation *> &group,
   return true;
 }
 
+/// Whether `value` is one a rows group of `ops` can compute element by
+/// element where its row-wise op reads it: a value from outside the group
+/// (an input), or one an elemental op of the group computes from such values.
+static bool isElementalIn(Value value,
+                          const llvm::SetVector<Operation *> &ops) {
+  Operation *def = value.getDefiningOp();
+  if (!def || !ops.contains(def))
+    return true;
+  return isElementalOp(def) && llvm::all_of(def->getOperands(), [&](Value v) {
+           return isElementalIn(v, ops);
+         });
+}
+
+/// Makes a rows group of each row-wise op of `block` (`getRowAxis`) no group
+/// took, with the pointwise group computing its input (the prologue, which
+/// the kernel computes in each pass over a row) and a pointwise group reading
+/// its result (the epilogue). A group joins whole, and only where the kernel
+/// can compute what the row-wise op reads element by element, every value
+/// the rows group returns has the op's result shape and is used after its
+/// last op, and it has at most `maxOps` ops. A row-wise op that takes in
+/// neither is left to a kernel of its own.
+static void formRowGroups(Block &block, SmallVector<Group> &groups,
+                          int64_t maxOps) {
+  DenseMap<Operation *, unsigned> groupOf;
+  for (auto [i, group] : llvm::enumerate(groups))
+    for (Operation *op : group.first)
+      groupOf[op] = i;
+  SmallVector<Group> rows;
+  for (Operation &rowOp : block) {
+    if (!getRowAxis(&rowOp) || groupOf.count(&rowOp))
+      continue;
+    ArrayRef<int64_t> shape =
+        cast<RankedTensorType>(rowOp.getResult(0).getType()).getShape();
+    llvm::SetVector<Operation *> ops;
+    ops.insert(&rowOp);
+    // Adds the pointwise group of `member` when it keeps one rows kernel.
+    auto join = [&](Operation *member) {
+      auto it = groupOf.find(member);
+      if (it == groupOf.end())
+        return false;
+      auto &[groupOps, kind] = groups[it->second];
+      if (kind != FusionKind::pointwise || groupOps.empty() ||
+          !llvm::all_of(groupOps, [](Operation *op) {
+            return isa<ElementwiseOpInterface>(op);
+          }))
+        return false;
+      llvm::SetVector<Operation *> merged(ops);
+      merged.insert(groupOps.begin(), groupOps.end());
+      if (static_cast<int64_t>(merged.size()) > maxOps ||
+          !llvm::all_of(rowOp.getOperands(),
+                        [&](Value v) { return isElementalIn(v, merged); }))
+        return false;
+      Operation *last = *llvm::max_element(merged, inBlockOrder);
+      for (Operation *op : merged)
+        for (Value result : op->getResults())
+          for (Operation *user : result.getUsers()) {
+            Operation *outside = block.findAncestorOpInBlock(*user);
+            if (outside && merged.contains(outside))
+              continue;
+            if (!outside || outside->isBeforeInBlock(last) ||
+                cast<RankedTensorType>(result.getType()).getShape() != shape)
+              return false;
+          }
+      ops = std::move(merged);
+      groupOps.clear();
+      return true;
+    };
+    if (Operation *def = rowOp.getOperand(0).getDefiningOp())
+      join(def);
+    for (Operation *user : rowOp.getResult(0).getUsers())
+      if (join(user))
+        break;
+    if (ops.size() == 1)
+      continue;
+    SmallVector<Operation *> sorted(ops.begin(), ops.end());
+    llvm::sort(sorted, inBlockOrder);
+    rows.push_back({std::move(sorted), FusionKind::rows});
+  }
+  llvm::erase_if(groups,
+                 [](const Group &group) { return group.first.empty(); });
+  llvm::append_range(groups, rows);
+}
+
 struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
   using Base::Base;
 
@@ -539,6 +625,9 @@ struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
           if (kind == FusionKind::matmul && !ops.empty() &&
               absorbRowEpilogue(ops, grouped, norms))
             withRowNorm.insert(getMatmul(ops));
+        // A row-wise op no matmul took is a rows kernel with the
+        // elementwise ops around it.
+        formRowGroups(block, groups, maxGroupOps);
         for (auto &[ops, kind] : groups)
           if (!ops.empty())
             absorbViews(ops, grouped, inputViews, outputViews);

@@ -82,8 +82,8 @@ def GraphRecognize : Pass<"meld-graph-recognize", "mlir::ModuleOp"> {
 def GraphFuse : Pass<"meld-graph-fuse", "mlir::ModuleOp"> {
   let summary = "Partition the graph into fusion groups: elementwise chains, "
                 "matmul prologues and epilogues, sibling matmuls, attention "
-                "with its operands, and the views they read and store "
-                "through";
+                "with its operands, row-wise ops with their neighbours, and "
+                "the views they read and store through";
   let description = [{
     Puts chains of elementwise ops (every op with `ElementwiseOpInterface`)
     into `graph.fusion_group pointwise` ops, each one kernel: the values
@@ -142,10 +142,24 @@ def GraphFuse : Pass<"meld-graph-fuse", "mlir::ModuleOp"> {
     as the rotary embeddings of Q and K and the preparation of a padding
     mask, which its kernel computes where it reads them.
 
-    Splat constants are copied into the groups that use them. Ops that are
-    not elementwise (reductions, other normalizations, concat outside an
-    attention) stay where they are, and an elementwise op alone, with no
-    view to absorb, stays an op.
+    A row-wise op that no matmul took (`getRowAxis`: a softmax of the last
+    axis, a LayerNorm or RMSNorm, a reduction of the trailing axes) is a
+    `rows` group with the pointwise group computing its input (its
+    prologue: the scale and mask before a softmax, the residual add before a
+    LayerNorm, which the kernel computes in each pass over a row) and a
+    pointwise group reading its result (its epilogue). A pointwise group
+    joins whole, only where the kernel can compute what the row-wise op
+    reads element by element, and where every value the rows group returns
+    has the row-wise op's result shape (the residual sum before a LayerNorm
+    may be one; the squares before a mean may not) and is used after the
+    group's last op. A softmax of another axis, a reduction of axes that
+    are not the trailing ones, and a row-wise op that takes in neither
+    neighbour stay ops.
+
+    Splat constants are copied into the groups that use them. Ops that
+    are neither elementwise nor row-wise (concat outside an attention,
+    gathers after their first op) stay where they are, and an elementwise
+    op alone, with no view to absorb, stays an op.
 
     Before:
     ```mlir

@@ -72,7 +72,8 @@ static LogicalResult checkLowerable(func::FuncOp main) {
 }
 
 /// Puts every elementwise op outside a fusion group in a pointwise group of
-/// its own, and every attention op in an attention group.
+/// its own, every attention op in an attention group, and every row-wise op
+/// of the trailing axes in a rows group.
 static void groupLoneOps(func::FuncOp main) {
   IRRewriter rewriter(main.getContext());
   Block &entry = main.getBody().front();
@@ -82,6 +83,8 @@ static void groupLoneOps(func::FuncOp main) {
       kind = graph::FusionKind::pointwise;
     else if (isa<graph::AttentionOp>(op))
       kind = graph::FusionKind::attention;
+    else if (graph::getRowAxis(&op))
+      kind = graph::FusionKind::rows;
     if (!kind)
       continue;
     FailureOr<graph::FusionGroupOp> group =

@@ -9,7 +9,8 @@
 //   - Pointwise.cpp: fusion groups of elementwise ops and data movement
 //     (transpose, slice, split, concat, trilu);
 //   - DataIndexed.cpp: gathers and scatters, whose indices come from data;
-//   - RowReductions.cpp: reductions, softmax, layernorm and rmsnorm;
+//   - RowReductions.cpp: reductions, softmax, layernorm and rmsnorm, alone
+//     or as rows groups with their elementwise neighbours;
 //   - Matmul.cpp: matrix products;
 //   - Attention.cpp: attention groups, one flash attention kernel each.
 //

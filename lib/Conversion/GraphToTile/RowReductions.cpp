@@ -1,13 +1,18 @@
 //===- RowReductions.cpp - Row-wise kernels -------------------------------===//
 //
 // One program per block of rows, a loop over each row in chunks: reductions
-// over any set of axes, softmax, layernorm and rmsnorm.
+// over any set of axes, softmax, layernorm and rmsnorm. Each body reads the
+// op's operands and writes its result through a `RowIO`: the op's own
+// buffers for a lone op, or the elementwise ops around it for a rows group
+// (its prologue computed where the op reads it, its epilogue before the
+// stores).
 //
 //===----------------------------------------------------------------------===//
 
 #include "KernelEmitter.h"
 
 #include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -131,222 +136,306 @@ static void emitRowKernel(KernelEmitter &emitter, RewriterBase &rewriter,
   body(kernelBody);
 }
 
-/// A reduction of `kind` over the op's axes (the mean: the sum divided by
-/// the count).
-template <typename OpTy, tile::ReduceKind kind, bool mean = false>
-struct ReduceLowering : LoweringPattern<OpTy> {
-  using LoweringPattern<OpTy>::LoweringPattern;
-
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    auto inputType = cast<RankedTensorType>(op.getInput().getType());
-    RowProblem p = makeRowProblem(inputType.getShape(), op.getAxes());
-    Type element = inputType.getElementType();
-    Value output = this->emitter.alloc(rewriter, op.getLoc(), op.getType());
-    emitRowKernel(
-        this->emitter, rewriter, op.getLoc(), op->getName().stripDialect(),
-        {adaptor.getInput(), output}, p, element, [&](const RowKernel &k) {
-          TypedAttr identity = tile::getReduceIdentity(k.rows.b, kind, element);
-          Value acc = k.forEachChunk(
-              {k.rows.constant(identity)},
-              [&](const TileBuilder &t, ValueRange carried,
-                  const Chunk &c) -> SmallVector<Value> {
-                Value x = k.load(t, k.args[0], c, identity);
-                return {tile::buildReduceCombine(t.b, t.loc, kind, carried[0],
-                                                 t.reduceRows(kind, x))};
-              })[0];
-          if (mean)
-            acc = arith::DivFOp::create(
-                k.rows.b, k.rows.loc, acc,
-                k.rows.floatConst(element, static_cast<double>(p.length)));
-          k.storeRows(acc, k.args[1]);
-        });
-    rewriter.replaceOp(op, output);
-    return success();
-  }
+/// How a row-wise kernel reads its op's operands and writes its result: from
+/// and to the op's own buffers, or, in a rows group, computing the prologue
+/// where the op reads it and the epilogue before the stores.
+struct RowIO {
+  /// Operand `i` of the op (broadcast to its input's shape) at the elements
+  /// of chunk `c`, `other` where the chunk is masked off.
+  std::function<Value(const TileBuilder &, const Chunk &, unsigned i,
+                      TypedAttr other)>
+      read;
+  /// Writes the result at the elements of chunk `c` (of an op whose result
+  /// has the input's shape).
+  std::function<void(const TileBuilder &, const Chunk &, Value)> write;
+  /// Writes the result of the program's rows, one value each (of a
+  /// reduction).
+  std::function<void(Value)> writeRows;
 };
 
-struct SoftmaxLowering : LoweringPattern<graph::SoftmaxOp> {
-  using LoweringPattern::LoweringPattern;
-
-  LogicalResult
-  matchAndRewrite(graph::SoftmaxOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = op.getType();
-    RowProblem p =
-        makeRowProblem(type.getShape(), {static_cast<int64_t>(op.getAxis())});
-    Type element = type.getElementType();
-    Value output = emitter.alloc(rewriter, op.getLoc(), type);
-    rewriter.replaceOp(op, output);
-    if (p.length == 0)
-      return success();
-    emitRowKernel(
-        emitter, rewriter, op.getLoc(), "softmax", {adaptor.getInput(), output},
-        p, element, [&](const RowKernel &k) {
-          TypedAttr negInf = k.rows.b.getFloatAttr(
-              element, -std::numeric_limits<double>::infinity());
-          // Pass 1: the row maxima.
-          Value maxima =
-              k.forEachChunk({k.rows.constant(negInf)},
-                             [&](const TileBuilder &t, ValueRange carried,
-                                 const Chunk &c) -> SmallVector<Value> {
-                               Value x = k.load(t, k.args[0], c, negInf);
-                               return {arith::MaximumFOp::create(
-                                   t.b, t.loc, carried[0],
-                                   t.reduceRows(tile::ReduceKind::max, x))};
-                             })[0];
-          // exp(x - max); masked-off elements load -inf and contribute 0.
-          auto shifted = [&](const TileBuilder &t, const Chunk &c) -> Value {
-            Value x = k.load(t, k.args[0], c, negInf);
-            return math::ExpOp::create(
-                t.b, t.loc,
-                arith::SubFOp::create(t.b, t.loc, x, t.perRow(maxima)));
-          };
-          // Pass 2: the sums of exp(x - max).
-          Value sums = k.forEachChunk(
-              {k.rows.floatConst(element, 0.0)},
-              [&](const TileBuilder &t, ValueRange carried,
-                  const Chunk &c) -> SmallVector<Value> {
-                return {arith::AddFOp::create(
-                    t.b, t.loc, carried[0],
-                    t.reduceRows(tile::ReduceKind::sum, shifted(t, c)))};
-              })[0];
-          // Pass 3: write exp(x - max) / sum.
-          k.forEachChunk({},
-                         [&](const TileBuilder &t, ValueRange,
-                             const Chunk &c) -> SmallVector<Value> {
-                           Value y = arith::DivFOp::create(
-                               t.b, t.loc, shifted(t, c), t.perRow(sums));
-                           t.store(y, k.args[1], c.offsets, c.mask);
-                           return {};
-                         });
-        });
-    return success();
-  }
-};
-
-/// Layer normalization (`rms`: root-mean-square normalization, no mean and
-/// no bias) of the dimensions from `axis` on, in buffers `input`, `scale`,
-/// `bias` (optional); returns the result's buffer.
-static Value emitNorm(KernelEmitter &emitter, RewriterBase &rewriter,
-                      Operation *op, Value input, Value scale, Value bias,
-                      Value inputBuffer, Value scaleBuffer, Value biasBuffer,
-                      int64_t axis, float epsilon, bool rms) {
-  auto type = cast<RankedTensorType>(input.getType());
-  Shape normalizedDims;
-  for (int64_t d = axis; d < type.getRank(); ++d)
-    normalizedDims.push_back(d);
-  RowProblem p = makeRowProblem(type.getShape(), normalizedDims);
-  Type element = type.getElementType();
-  Value output = emitter.alloc(rewriter, op->getLoc(), type);
-  if (p.length == 0)
-    return output;
-  SmallVector<Value> kernelBuffers{inputBuffer, scaleBuffer};
-  if (bias)
-    kernelBuffers.push_back(biasBuffer);
-  kernelBuffers.push_back(output);
-  auto scaleShape = cast<RankedTensorType>(scale.getType()).getShape();
-  Shape biasShape;
-  if (bias)
-    biasShape = Shape(cast<RankedTensorType>(bias.getType()).getShape());
-  emitRowKernel(
-      emitter, rewriter, op->getLoc(), rms ? "rmsnorm" : "layernorm",
-      kernelBuffers, p, element, [&](const RowKernel &k) {
-        TypedAttr zero = k.rows.b.getZeroAttr(element);
-        Value invLength =
-            k.rows.floatConst(element, 1.0 / static_cast<double>(p.length));
-        // Sums over each row of `f(chunk)`, one value per row.
-        auto rowSum = [&](llvm::function_ref<Value(const TileBuilder &,
-                                                   const Chunk &, Value)>
-                              f) {
-          return k.forEachChunk({k.rows.constant(zero)},
-                                [&](const TileBuilder &t, ValueRange carried,
-                                    const Chunk &c) -> SmallVector<Value> {
-                                  Value x =
-                                      f(t, c, k.load(t, k.args[0], c, zero));
-                                  return {arith::AddFOp::create(
-                                      t.b, t.loc, carried[0],
-                                      t.reduceRows(tile::ReduceKind::sum, x))};
-                                })[0];
-        };
-        OpBuilder &b = k.rows.b;
-        Location loc = k.rows.loc;
-        Value mean;
-        if (!rms)
-          mean = arith::MulFOp::create(
-              b, loc, rowSum([](const TileBuilder &, const Chunk &, Value x) {
-                return x;
-              }),
-              invLength);
-        // The mean of squares (of deviations from the mean, for layernorm);
-        // masked-off elements must not count.
-        Value squares =
-            rowSum([&](const TileBuilder &t, const Chunk &c, Value x) -> Value {
-              if (mean)
-                x = arith::SelectOp::create(
-                    t.b, t.loc, c.mask,
-                    arith::SubFOp::create(t.b, t.loc, x, t.perRow(mean)),
-                    t.constant(zero));
-              return arith::MulFOp::create(t.b, t.loc, x, x);
-            });
-        Value variance = arith::MulFOp::create(b, loc, squares, invLength);
-        Value rstd = math::RsqrtOp::create(
-            b, loc,
-            arith::AddFOp::create(b, loc, variance,
-                                  k.rows.floatConst(element, epsilon)));
-        k.forEachChunk(
-            {},
-            [&](const TileBuilder &t, ValueRange,
-                const Chunk &c) -> SmallVector<Value> {
-              Value x = k.load(t, k.args[0], c, zero);
-              if (mean)
-                x = arith::SubFOp::create(t.b, t.loc, x, t.perRow(mean));
-              Value y = arith::MulFOp::create(t.b, t.loc, x, t.perRow(rstd));
-              // The parameters broadcast over the normalized dimensions: index
-              // them by the element's coordinates in the row.
-              SmallVector<Value> coords = t.delinearize(c.cols, p.elementShape);
-              Value g = t.load(k.args[1], t.broadcastOffset(coords, scaleShape),
-                               c.mask);
-              y = arith::MulFOp::create(t.b, t.loc, y, g);
-              if (bias) {
-                Value beta = t.load(
-                    k.args[2], t.broadcastOffset(coords, biasShape), c.mask);
-                y = arith::AddFOp::create(t.b, t.loc, y, beta);
-              }
-              t.store(y, k.args.back(), c.offsets, c.mask);
-              return {};
-            });
-      });
-  return output;
+/// A reduction of `kind` over each row (the mean: the sum divided by the
+/// count).
+static void emitReduceBody(const RowKernel &k, const RowIO &io,
+                           tile::ReduceKind kind, bool mean) {
+  TypedAttr identity = tile::getReduceIdentity(k.rows.b, kind, k.element);
+  Value acc = k.forEachChunk(
+      {k.rows.constant(identity)},
+      [&](const TileBuilder &t, ValueRange carried,
+          const Chunk &c) -> SmallVector<Value> {
+        Value x = io.read(t, c, 0, identity);
+        return {tile::buildReduceCombine(t.b, t.loc, kind, carried[0],
+                                         t.reduceRows(kind, x))};
+      })[0];
+  if (mean)
+    acc = arith::DivFOp::create(
+        k.rows.b, k.rows.loc, acc,
+        k.rows.floatConst(k.element, static_cast<double>(k.p.length)));
+  io.writeRows(acc);
 }
 
-struct LayerNormLowering : LoweringPattern<graph::LayerNormOp> {
-  using LoweringPattern::LoweringPattern;
+/// A softmax of each row: its maxima, then the sums of exp(x - max), then
+/// exp(x - max) / sum written.
+static void emitSoftmaxBody(const RowKernel &k, const RowIO &io) {
+  TypedAttr negInf = k.rows.b.getFloatAttr(
+      k.element, -std::numeric_limits<double>::infinity());
+  // Pass 1: the row maxima.
+  Value maxima = k.forEachChunk(
+      {k.rows.constant(negInf)},
+      [&](const TileBuilder &t, ValueRange carried,
+          const Chunk &c) -> SmallVector<Value> {
+        Value x = io.read(t, c, 0, negInf);
+        return {arith::MaximumFOp::create(
+            t.b, t.loc, carried[0], t.reduceRows(tile::ReduceKind::max, x))};
+      })[0];
+  // exp(x - max); masked-off elements read -inf and contribute 0.
+  auto shifted = [&](const TileBuilder &t, const Chunk &c) -> Value {
+    Value x = io.read(t, c, 0, negInf);
+    return math::ExpOp::create(
+        t.b, t.loc, arith::SubFOp::create(t.b, t.loc, x, t.perRow(maxima)));
+  };
+  // Pass 2: the sums of exp(x - max).
+  Value sums =
+      k.forEachChunk({k.rows.floatConst(k.element, 0.0)},
+                     [&](const TileBuilder &t, ValueRange carried,
+                         const Chunk &c) -> SmallVector<Value> {
+                       return {arith::AddFOp::create(
+                           t.b, t.loc, carried[0],
+                           t.reduceRows(tile::ReduceKind::sum, shifted(t, c)))};
+                     })[0];
+  // Pass 3: write exp(x - max) / sum.
+  k.forEachChunk({},
+                 [&](const TileBuilder &t, ValueRange,
+                     const Chunk &c) -> SmallVector<Value> {
+                   io.write(t, c,
+                            arith::DivFOp::create(t.b, t.loc, shifted(t, c),
+                                                  t.perRow(sums)));
+                   return {};
+                 });
+}
+
+/// Layer normalization of each row (`rms`: root-mean-square normalization,
+/// no mean and no bias): operand 1 is the scale, operand 2 (`hasBias`) the
+/// bias.
+static void emitNormBody(const RowKernel &k, const RowIO &io, float epsilon,
+                         bool rms, bool hasBias) {
+  TypedAttr zero = k.rows.b.getZeroAttr(k.element);
+  Value invLength =
+      k.rows.floatConst(k.element, 1.0 / static_cast<double>(k.p.length));
+  // Sums over each row of `f(chunk)`, one value per row.
+  auto rowSum =
+      [&](llvm::function_ref<Value(const TileBuilder &, const Chunk &, Value)>
+              f) {
+        return k.forEachChunk({k.rows.constant(zero)},
+                              [&](const TileBuilder &t, ValueRange carried,
+                                  const Chunk &c) -> SmallVector<Value> {
+                                Value x = f(t, c, io.read(t, c, 0, zero));
+                                return {arith::AddFOp::create(
+                                    t.b, t.loc, carried[0],
+                                    t.reduceRows(tile::ReduceKind::sum, x))};
+                              })[0];
+      };
+  OpBuilder &b = k.rows.b;
+  Location loc = k.rows.loc;
+  Value mean;
+  if (!rms)
+    mean = arith::MulFOp::create(
+        b, loc,
+        rowSum([](const TileBuilder &, const Chunk &, Value x) { return x; }),
+        invLength);
+  // The mean of squares (of deviations from the mean, for layernorm);
+  // masked-off elements must not count.
+  Value squares =
+      rowSum([&](const TileBuilder &t, const Chunk &c, Value x) -> Value {
+        if (mean)
+          x = arith::SelectOp::create(
+              t.b, t.loc, c.mask,
+              arith::SubFOp::create(t.b, t.loc, x, t.perRow(mean)),
+              t.constant(zero));
+        return arith::MulFOp::create(t.b, t.loc, x, x);
+      });
+  Value variance = arith::MulFOp::create(b, loc, squares, invLength);
+  Value rstd = math::RsqrtOp::create(
+      b, loc,
+      arith::AddFOp::create(b, loc, variance,
+                            k.rows.floatConst(k.element, epsilon)));
+  k.forEachChunk(
+      {},
+      [&](const TileBuilder &t, ValueRange,
+          const Chunk &c) -> SmallVector<Value> {
+        Value x = io.read(t, c, 0, zero);
+        if (mean)
+          x = arith::SubFOp::create(t.b, t.loc, x, t.perRow(mean));
+        Value y = arith::MulFOp::create(t.b, t.loc, x, t.perRow(rstd));
+        y = arith::MulFOp::create(t.b, t.loc, y, io.read(t, c, 1, zero));
+        if (hasBias)
+          y = arith::AddFOp::create(t.b, t.loc, y, io.read(t, c, 2, zero));
+        io.write(t, c, y);
+        return {};
+      });
+}
+
+/// The row-wise kernel body of `op` (one `getRowAxis` accepts, or a
+/// reduction of any axes), reading and writing through `io`.
+static void emitRowBody(Operation *op, const RowKernel &k, const RowIO &io) {
+  TypeSwitch<Operation *>(op)
+      .Case([&](graph::ReduceSumOp) {
+        emitReduceBody(k, io, tile::ReduceKind::sum, false);
+      })
+      .Case([&](graph::ReduceMeanOp) {
+        emitReduceBody(k, io, tile::ReduceKind::sum, true);
+      })
+      .Case([&](graph::ReduceMaxOp) {
+        emitReduceBody(k, io, tile::ReduceKind::max, false);
+      })
+      .Case([&](graph::ReduceMinOp) {
+        emitReduceBody(k, io, tile::ReduceKind::min, false);
+      })
+      .Case([&](graph::SoftmaxOp) { emitSoftmaxBody(k, io); })
+      .Case([&](graph::LayerNormOp norm) {
+        emitNormBody(k, io, norm.getEpsilon().convertToFloat(), false,
+                     static_cast<bool>(norm.getBias()));
+      })
+      .Case([&](graph::RmsNormOp norm) {
+        emitNormBody(k, io, norm.getEpsilon().convertToFloat(), true, false);
+      });
+}
+
+/// The axes a row-wise op reduces or normalizes.
+static Shape getRowAxes(Operation *op) {
+  if (auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes"))
+    return Shape(axes.asArrayRef());
+  int64_t rank = cast<RankedTensorType>(op->getOperand(0).getType()).getRank();
+  int64_t axis = cast<IntegerAttr>(op->getAttr("axis")).getInt();
+  // A softmax normalizes its one axis, a normalization those from its axis.
+  if (isa<graph::SoftmaxOp>(op))
+    return {axis};
+  return llvm::to_vector(llvm::seq(axis, rank));
+}
+
+/// A row-wise op outside any group (a reduction or softmax of axes that are
+/// not the trailing ones): its own kernel over its buffers, each operand
+/// broadcast to the input over the row's elements.
+struct RowOpLowering : ConversionPattern {
+  RowOpLowering(const TypeConverter &converter, MLIRContext *context,
+                StringRef name, KernelEmitter &emitter)
+      : ConversionPattern(converter, name, /*benefit=*/1, context),
+        emitter(emitter) {}
 
   LogicalResult
-  matchAndRewrite(graph::LayerNormOp op, OpAdaptor adaptor,
+  matchAndRewrite(Operation *op, ArrayRef<Value> operands,
                   ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(
-        op, emitNorm(emitter, rewriter, op, op.getInput(), op.getScale(),
-                     op.getBias(), adaptor.getInput(), adaptor.getScale(),
-                     adaptor.getBias(), op.getAxis(),
-                     op.getEpsilon().convertToFloat(), /*rms=*/false));
+    auto inputType = cast<RankedTensorType>(op->getOperand(0).getType());
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    RowProblem p = makeRowProblem(inputType.getShape(), getRowAxes(op));
+    Value output = emitter.alloc(rewriter, op->getLoc(), type);
+    rewriter.replaceOp(op, output);
+    if (type.getNumElements() == 0)
+      return success();
+    SmallVector<Value> buffers(operands);
+    buffers.push_back(output);
+    emitRowKernel(
+        emitter, rewriter, op->getLoc(), op->getName().stripDialect(), buffers,
+        p, inputType.getElementType(), [&](const RowKernel &k) {
+          RowIO io;
+          io.read = [&](const TileBuilder &t, const Chunk &c, unsigned i,
+                        TypedAttr other) -> Value {
+            if (i == 0)
+              return k.load(t, k.args[0], c, other);
+            // A parameter broadcasts over the row's elements: index it by
+            // the element's coordinates in the row.
+            auto shape =
+                cast<RankedTensorType>(op->getOperand(i).getType()).getShape();
+            SmallVector<Value> coords = t.delinearize(c.cols, p.elementShape);
+            return t.load(k.args[i], t.broadcastOffset(coords, shape), c.mask);
+          };
+          io.write = [&](const TileBuilder &t, const Chunk &c, Value y) {
+            t.store(y, k.args.back(), c.offsets, c.mask);
+          };
+          io.writeRows = [&](Value acc) { k.storeRows(acc, k.args.back()); };
+          emitRowBody(op, k, io);
+        });
     return success();
   }
+
+private:
+  KernelEmitter &emitter;
 };
 
-struct RmsNormLowering : LoweringPattern<graph::RmsNormOp> {
+/// A rows group: its row-wise op over the trailing axes, reading its
+/// operands where the group's prologue computes them (each pass over a row
+/// computes them again from the group's inputs), then the epilogue computed
+/// on each chunk of the result (or on each row's value, for a reduction)
+/// before the stores of every result.
+struct RowsGroupLowering : LoweringPattern<graph::FusionGroupOp> {
   using LoweringPattern::LoweringPattern;
 
   LogicalResult
-  matchAndRewrite(graph::RmsNormOp op, OpAdaptor adaptor,
+  matchAndRewrite(graph::FusionGroupOp group, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, emitNorm(emitter, rewriter, op, op.getInput(),
-                                    op.getScale(), Value(), adaptor.getInput(),
-                                    adaptor.getScale(), Value(), op.getAxis(),
-                                    op.getEpsilon().convertToFloat(),
-                                    /*rms=*/true));
+    if (group.getKind() != graph::FusionKind::rows)
+      return failure();
+    Operation *rowOp = group.getRowOp();
+    auto inputType = cast<RankedTensorType>(rowOp->getOperand(0).getType());
+    auto resultType = cast<RankedTensorType>(rowOp->getResult(0).getType());
+    RowProblem p = makeRowProblem(inputType.getShape(), getRowAxes(rowOp));
+    KernelEmitter::GroupBuffers buffers =
+        emitter.allocGroupBuffers(rewriter, group, adaptor.getInputs());
+    rewriter.replaceOp(group, buffers.outputs);
+    if (resultType.getNumElements() == 0)
+      return success();
+    SmallVector<graph::ViewLayout> storeLayouts =
+        KernelEmitter::getStoreLayouts(group);
+    SmallVector<Value> kernelBuffers(buffers.inputs);
+    llvm::append_range(kernelBuffers, buffers.outputs);
+    emitRowKernel(
+        emitter, rewriter, group.getLoc(), getGroupName(group), kernelBuffers,
+        p, inputType.getElementType(), [&](const RowKernel &k) {
+          ArrayRef<Value> inputArgs = k.args.take_front(buffers.inputs.size());
+          ArrayRef<Value> outputArgs = k.args.take_back(buffers.outputs.size());
+          Value status = buffers.faults ? inputArgs.back() : Value();
+          GroupElements elements(group, inputArgs);
+          // The coordinates in the input of a chunk's elements: the row's,
+          // then the element's in the row (the trailing dimensions).
+          auto coordsOf = [&](const TileBuilder &t, const Chunk &c) {
+            SmallVector<Value> coords = t.delinearize(k.rowIds, p.rowShape);
+            llvm::append_range(coords, t.delinearize(c.cols, p.elementShape));
+            return coords;
+          };
+          // The epilogue on the row-wise op's result `y`, at `coords` of the
+          // result, then every result stored.
+          auto store = [&](const TileBuilder &t, Value y,
+                           ArrayRef<Value> coords, Value mask) {
+            IRMapping tiles;
+            tiles.map(rowOp->getResult(0), y);
+            SmallVector<Value> values = emitter.emitGroupBody(
+                t, group, tiles, inputArgs, coords, mask, status);
+            for (auto [value, layout, output] :
+                 llvm::zip_equal(values, storeLayouts, outputArgs))
+              t.store(value, output, t.viewOffset(layout, coords), mask);
+          };
+          RowIO io;
+          io.read = [&](const TileBuilder &t, const Chunk &c, unsigned i,
+                        TypedAttr other) -> Value {
+            Value operand = rowOp->getOperand(i);
+            SmallVector<Value> coords = t.broadcastCoords(
+                coordsOf(t, c), inputType.getShape(),
+                cast<RankedTensorType>(operand.getType()).getShape());
+            // Elements outside the chunk may be anything: `other` there.
+            return arith::SelectOp::create(
+                t.b, t.loc, c.mask, elements.at(t, operand, coords, c.mask),
+                t.constant(other));
+          };
+          io.write = [&](const TileBuilder &t, const Chunk &c, Value y) {
+            store(t, y, coordsOf(t, c), c.mask);
+          };
+          io.writeRows = [&](Value acc) {
+            const TileBuilder &r = k.rows;
+            Value ids = r.add(r.splat(k.firstRow), r.iota(0));
+            store(r, acc, r.delinearize(ids, resultType.getShape()),
+                  r.lessThan(ids, p.rows));
+          };
+          emitRowBody(rowOp, k, io);
+        });
     return success();
   }
 };
@@ -356,11 +445,14 @@ struct RmsNormLowering : LoweringPattern<graph::RmsNormOp> {
 void graph_to_tile::populateRowReductionPatterns(const TypeConverter &converter,
                                                  RewritePatternSet &patterns,
                                                  KernelEmitter &emitter) {
-  patterns.add<ReduceLowering<graph::ReduceSumOp, tile::ReduceKind::sum>,
-               ReduceLowering<graph::ReduceMeanOp, tile::ReduceKind::sum,
-                              /*mean=*/true>,
-               ReduceLowering<graph::ReduceMaxOp, tile::ReduceKind::max>,
-               ReduceLowering<graph::ReduceMinOp, tile::ReduceKind::min>,
-               SoftmaxLowering, LayerNormLowering, RmsNormLowering>(
-      converter, patterns.getContext(), emitter);
+  MLIRContext *context = patterns.getContext();
+  for (StringRef name : {graph::ReduceSumOp::getOperationName(),
+                         graph::ReduceMeanOp::getOperationName(),
+                         graph::ReduceMaxOp::getOperationName(),
+                         graph::ReduceMinOp::getOperationName(),
+                         graph::SoftmaxOp::getOperationName(),
+                         graph::LayerNormOp::getOperationName(),
+                         graph::RmsNormOp::getOperationName()})
+    patterns.add<RowOpLowering>(converter, context, name, emitter);
+  patterns.add<RowsGroupLowering>(converter, context, emitter);
 }

@@ -466,3 +466,40 @@ func.func @main(%x: tensor<5x7xf32> {meld.name = "x"}, %w: tensor<7x60xf32> {mel
   }
   return %0 : tensor<5x60xf32>
 }
+
+// -----
+
+// A rows group (a residual add and the LayerNorm of its sum, both stored):
+// the mean and the variance passes compute the sum from both inputs where
+// they read it, and the last pass stores the sum and the normalized rows. No
+// intermediate buffer.
+// CHECK-LABEL: func.func @main(
+// CHECK-NEXT:    tile.launch @add_layernorm(
+// CHECK-NEXT:    return
+// CHECK:       tile.kernel @add_layernorm(%[[X:.+]]: memref<246xf32>, %[[R:.+]]: memref<246xf32>, %[[G:.+]]: memref<6xf32>, %[[B:.+]]: memref<6xf32>, %[[H:.+]]: memref<246xf32>, %[[Y:.+]]: memref<246xf32>)
+// CHECK:         scf.for
+// CHECK:           tile.load %[[X]]
+// CHECK:           tile.load %[[R]]
+// CHECK:           arith.addf
+// CHECK-NOT:       tile.store
+// CHECK:           tile.reduce <sum>
+// CHECK:         scf.for
+// CHECK:           tile.load %[[X]]
+// CHECK:           tile.load %[[R]]
+// CHECK-NOT:       tile.store
+// CHECK:           tile.reduce <sum>
+// CHECK:         math.rsqrt
+// CHECK:         scf.for
+// CHECK:           tile.load %[[G]]
+// CHECK:           tile.load %[[B]]
+// CHECK-DAG:       tile.store %{{.+}}, %[[H]]
+// CHECK-DAG:       tile.store %{{.+}}, %[[Y]]
+func.func @main(%x: tensor<41x6xf32> {meld.name = "x"}, %r: tensor<41x6xf32> {meld.name = "r"}, %g: tensor<6xf32> {meld.name = "g"}, %b: tensor<6xf32> {meld.name = "b"}) -> (tensor<41x6xf32> {meld.name = "h"}, tensor<41x6xf32> {meld.name = "y"}) {
+  %0:2 = graph.fusion_group rows (%x, %r, %g, %b) : (tensor<41x6xf32>, tensor<41x6xf32>, tensor<6xf32>, tensor<6xf32>) -> (tensor<41x6xf32>, tensor<41x6xf32>) {
+  ^bb0(%a: tensor<41x6xf32>, %c: tensor<41x6xf32>, %d: tensor<6xf32>, %e: tensor<6xf32>):
+    %s = graph.add %a, %c : (tensor<41x6xf32>, tensor<41x6xf32>) -> tensor<41x6xf32>
+    %n = graph.layernorm %s, %d, %e {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<41x6xf32>, tensor<6xf32>, tensor<6xf32>) -> tensor<41x6xf32>
+    graph.yield %s, %n : tensor<41x6xf32>, tensor<41x6xf32>
+  }
+  return %0#0, %0#1 : tensor<41x6xf32>, tensor<41x6xf32>
+}

@@ -1115,3 +1115,94 @@ func.func @pointwise_group_gather_of_computed(%w: tensor<10x4xf32>, %i: tensor<3
   }
   return
 }
+
+// -----
+
+func.func @rows_group_without_row_op(%x: tensor<4x6xf32>) {
+  // expected-error @below {{'graph.fusion_group' op rows group holds no row-wise op (a softmax of the last axis, a normalization or a reduction of the trailing axes)}}
+  %0 = graph.fusion_group rows (%x) : (tensor<4x6xf32>) -> tensor<4x6xf32> {
+  ^bb0(%a: tensor<4x6xf32>):
+    %1 = graph.exp %a : tensor<4x6xf32>
+    graph.yield %1 : tensor<4x6xf32>
+  }
+  return
+}
+
+// -----
+
+// A softmax of another axis than the last is no row-wise op of a rows group.
+func.func @rows_group_softmax_not_last(%x: tensor<4x6xf32>) {
+  // expected-error @below {{'graph.fusion_group' op rows group holds 'graph.softmax', which is not elementwise, a view of an input or a result, or its one row-wise op (a softmax of the last axis, a normalization or a reduction of the trailing axes)}}
+  %0 = graph.fusion_group rows (%x) : (tensor<4x6xf32>) -> tensor<4x6xf32> {
+  ^bb0(%a: tensor<4x6xf32>):
+    %1 = graph.softmax %a {axis = 0 : i64} : tensor<4x6xf32>
+    graph.yield %1 : tensor<4x6xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @rows_group_reduction_wrong_axis(%x: tensor<4x6xf32>) {
+  // expected-error @below {{'graph.fusion_group' op rows group holds 'graph.reduce_sum', which is not elementwise, a view of an input or a result, or its one row-wise op (a softmax of the last axis, a normalization or a reduction of the trailing axes)}}
+  %0 = graph.fusion_group rows (%x) : (tensor<4x6xf32>) -> tensor<1x6xf32> {
+  ^bb0(%a: tensor<4x6xf32>):
+    %1 = graph.reduce_sum %a {axes = array<i64: 0>, keep_dims} : (tensor<4x6xf32>) -> tensor<1x6xf32>
+    graph.yield %1 : tensor<1x6xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @rows_group_integer_division(%x: tensor<4x6xi32>, %y: tensor<4x6xi32>) {
+  // expected-error @below {{'graph.fusion_group' op rows group's row-wise op must read arguments of the region, views of them, or values computed from them element by element}}
+  %0 = graph.fusion_group rows (%x, %y) : (tensor<4x6xi32>, tensor<4x6xi32>) -> tensor<4x1xi32> {
+  ^bb0(%a: tensor<4x6xi32>, %b: tensor<4x6xi32>):
+    %1 = graph.div %a, %b : (tensor<4x6xi32>, tensor<4x6xi32>) -> tensor<4x6xi32>
+    %2 = graph.reduce_sum %1 {axes = array<i64: 1>, keep_dims} : (tensor<4x6xi32>) -> tensor<4x1xi32>
+    graph.yield %2 : tensor<4x1xi32>
+  }
+  return
+}
+
+// -----
+
+// A reduction's rows give one value each: its input's shape is not the
+// group's iteration space.
+func.func @rows_group_result_shape(%x: tensor<4x6xf32>) {
+  // expected-error @below {{'graph.fusion_group' op rows group results must all have one shape (before their reshapes and transposes)}}
+  %0:2 = graph.fusion_group rows (%x) : (tensor<4x6xf32>) -> (tensor<4x1xf32>, tensor<4x6xf32>) {
+  ^bb0(%a: tensor<4x6xf32>):
+    %1 = graph.exp %a : tensor<4x6xf32>
+    %2 = graph.reduce_sum %1 {axes = array<i64: 1>, keep_dims} : (tensor<4x6xf32>) -> tensor<4x1xf32>
+    graph.yield %2, %1 : tensor<4x1xf32>, tensor<4x6xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @rows_group_input_shape(%x: tensor<4x6xf32>) {
+  // expected-error @below {{'graph.fusion_group' op rows group results must have the shape of its row-wise op's result (before their reshapes and transposes)}}
+  %0 = graph.fusion_group rows (%x) : (tensor<4x6xf32>) -> tensor<4x6xf32> {
+  ^bb0(%a: tensor<4x6xf32>):
+    %1 = graph.exp %a : tensor<4x6xf32>
+    %2 = graph.reduce_sum %1 {axes = array<i64: 1>, keep_dims} : (tensor<4x6xf32>) -> tensor<4x1xf32>
+    %3 = graph.add %1, %2 : (tensor<4x6xf32>, tensor<4x1xf32>) -> tensor<4x6xf32>
+    graph.yield %3 : tensor<4x6xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @rows_group_tile_sizes(%x: tensor<4x6xf32>) {
+  // expected-error @below {{'graph.fusion_group' op rows group takes no tile sizes}}
+  %0 = graph.fusion_group rows (%x) {tile_sizes = array<i64: 32>} : (tensor<4x6xf32>) -> tensor<4x6xf32> {
+  ^bb0(%a: tensor<4x6xf32>):
+    %1 = graph.softmax %a {axis = 1 : i64} : tensor<4x6xf32>
+    graph.yield %1 : tensor<4x6xf32>
+  }
+  return
+}

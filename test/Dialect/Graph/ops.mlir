@@ -387,6 +387,26 @@ func.func @fusion_group_views(%qkv: tensor<2x7x24xf32>) -> tensor<2x7x3x7xf32> {
 
 // -----
 
+// A rows group: a reduction of the trailing axes with its neighbours.
+// CHECK-LABEL: func.func @fusion_group_rows
+// CHECK:         graph.fusion_group rows (%{{.+}}) : (tensor<2x4x6xf32>) -> tensor<2x4x1xf32> {
+// CHECK:           graph.mul
+// CHECK:           graph.reduce_mean
+// CHECK:           graph.sqrt
+// CHECK:           graph.yield
+func.func @fusion_group_rows(%x: tensor<2x4x6xf32>) -> tensor<2x4x1xf32> {
+  %0 = graph.fusion_group rows (%x) : (tensor<2x4x6xf32>) -> tensor<2x4x1xf32> {
+  ^bb0(%a: tensor<2x4x6xf32>):
+    %m = graph.mul %a, %a : (tensor<2x4x6xf32>, tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+    %r = graph.reduce_mean %m {axes = array<i64: 2>, keep_dims} : (tensor<2x4x6xf32>) -> tensor<2x4x1xf32>
+    %s = graph.sqrt %r : tensor<2x4x1xf32>
+    graph.yield %s : tensor<2x4x1xf32>
+  }
+  return %0 : tensor<2x4x1xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @attention
 // CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {mask_kind = #graph.mask<keep>, masked_score = -1.000000e+04 : f64, scale = 1.250000e-01 : f64} : (tensor<2x4x9x8xf32>, tensor<2x1x11x8xf32>, tensor<2x1x11x6xf32>, tensor<9x11xi1>) -> tensor<2x4x9x6xf32>
 // CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}} {mask_kind = #graph.mask<none>, scale = 1.000000e+00 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32>

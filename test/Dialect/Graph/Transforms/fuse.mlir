@@ -39,13 +39,17 @@ func.func @two_results(%x: tensor<4x6xf32>, %y: tensor<4x6xf32>) -> (tensor<4x6x
 
 // -----
 
-// Must not fuse: %0 is used by the softmax, whose result comes back into
-// %2 (a path out of the group and back in). Each stays its own op.
+// %0 is used by the softmax and again by %2: a path out of a pointwise group
+// and back in, unless the softmax is inside. A rows group holds all three:
+// the exp is the softmax's prologue (computed in each pass over a row), the
+// add its epilogue.
 // CHECK-LABEL: func.func @path_out_and_back
-// CHECK-NOT:     graph.fusion_group
-// CHECK:         graph.exp
-// CHECK:         graph.softmax
-// CHECK:         graph.add
+// CHECK:         %[[G:.+]] = graph.fusion_group rows
+// CHECK:           %[[E:.+]] = graph.exp
+// CHECK:           %[[S:.+]] = graph.softmax %[[E]]
+// CHECK:           %[[A:.+]] = graph.add %[[E]], %[[S]]
+// CHECK:           graph.yield %[[A]]
+// CHECK:         return %[[G]]
 func.func @path_out_and_back(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
   %0 = graph.exp %x : tensor<4x4xf32>
   %1 = graph.softmax %0 {axis = 1 : i64} : tensor<4x4xf32>
@@ -88,16 +92,17 @@ func.func @smaller_value_inside(%x: tensor<4x6xf32>, %b: tensor<6xf32>) -> tenso
 
 // -----
 
-// Must not fuse across a reduction or a softmax: they are not elementwise.
-// The elementwise ops on either side form groups of their own (the lone
-// exp stays an op).
+// A pointwise group stops at a softmax (not elementwise); the softmax of the
+// last axis then makes a rows group of the groups on either side: the sub
+// and mul are computed where the softmax reads them, the exp before the
+// store.
 // CHECK-LABEL: func.func @across_reductions
-// CHECK:         graph.fusion_group pointwise
+// CHECK:         %[[G:.+]] = graph.fusion_group rows
 // CHECK:           graph.sub
 // CHECK:           graph.mul
-// CHECK:         graph.softmax
-// CHECK-NOT:     graph.fusion_group
-// CHECK:         graph.exp
+// CHECK:           graph.softmax
+// CHECK:           graph.exp
+// CHECK:         return %[[G]]
 func.func @across_reductions(%x: tensor<4x6xf32>, %y: tensor<4x6xf32>) -> tensor<4x6xf32> {
   %0 = graph.sub %x, %y : (tensor<4x6xf32>, tensor<4x6xf32>) -> tensor<4x6xf32>
   %1 = graph.mul %0, %0 : (tensor<4x6xf32>, tensor<4x6xf32>) -> tensor<4x6xf32>
@@ -623,4 +628,116 @@ func.func @gather_add(%w: tensor<10x4xf32>, %ids: tensor<2x3xi64>, %pos: tensor<
   %y = graph.add %e, %pos : (tensor<2x3x4xf32>, tensor<3x4xf32>) -> tensor<2x3x4xf32>
   %f = graph.gather %w, %ids {axis = 0 : i64} : (tensor<10x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4xf32>
   return %y, %f : tensor<2x3x4xf32>, tensor<2x3x4xf32>
+}
+
+// -----
+
+// A softmax of the last axis with the scale and mask before it and the
+// weighting after it: one rows kernel.
+// CHECK-LABEL: func.func @rows_softmax
+// CHECK:         %[[G:.+]] = graph.fusion_group rows (%{{.+}}, %{{.+}}, %{{.+}}) : (tensor<4x6xf32>, tensor<6xf32>, tensor<6xf32>) -> tensor<4x6xf32> {
+// CHECK:           graph.constant dense<1.250000e-01>
+// CHECK:           %[[M:.+]] = graph.mul
+// CHECK:           %[[A:.+]] = graph.add %[[M]]
+// CHECK:           %[[S:.+]] = graph.softmax %[[A]] {axis = 1 : i64}
+// CHECK:           %[[W:.+]] = graph.mul %[[S]]
+// CHECK:           graph.yield %[[W]]
+// CHECK:         return %[[G]]
+func.func @rows_softmax(%x: tensor<4x6xf32>, %m: tensor<6xf32>, %w: tensor<6xf32>) -> tensor<4x6xf32> {
+  %c = graph.constant dense<0.125> : tensor<f32>
+  %0 = graph.mul %x, %c : (tensor<4x6xf32>, tensor<f32>) -> tensor<4x6xf32>
+  %1 = graph.add %0, %m : (tensor<4x6xf32>, tensor<6xf32>) -> tensor<4x6xf32>
+  %2 = graph.softmax %1 {axis = 1 : i64} : tensor<4x6xf32>
+  %3 = graph.mul %2, %w : (tensor<4x6xf32>, tensor<6xf32>) -> tensor<4x6xf32>
+  return %3 : tensor<4x6xf32>
+}
+
+// -----
+
+// A residual add read by a LayerNorm and by a later op: the rows kernel
+// stores the sum too.
+// CHECK-LABEL: func.func @rows_residual_layernorm
+// CHECK:         %[[G:.+]]:2 = graph.fusion_group rows
+// CHECK:           %[[H:.+]] = graph.add
+// CHECK:           %[[Y:.+]] = graph.layernorm %[[H]]
+// CHECK:           graph.yield %[[H]], %[[Y]]
+// CHECK:         %[[T:.+]] = graph.tanh %[[G]]#0
+// CHECK:         return %[[G]]#1, %[[T]]
+func.func @rows_residual_layernorm(%x: tensor<4x6xf32>, %r: tensor<4x6xf32>, %g: tensor<6xf32>, %b: tensor<6xf32>) -> (tensor<4x6xf32>, tensor<4x6xf32>) {
+  %0 = graph.add %x, %r : (tensor<4x6xf32>, tensor<4x6xf32>) -> tensor<4x6xf32>
+  %1 = graph.layernorm %0, %g, %b {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<4x6xf32>, tensor<6xf32>, tensor<6xf32>) -> tensor<4x6xf32>
+  %2 = graph.tanh %0 : tensor<4x6xf32>
+  return %1, %2 : tensor<4x6xf32>, tensor<4x6xf32>
+}
+
+// -----
+
+// A reduction of the trailing axes with its elementwise neighbours: the
+// epilogue is in the reduction's result shape.
+// CHECK-LABEL: func.func @rows_reduction
+// CHECK:         %[[G:.+]] = graph.fusion_group rows (%{{.+}}) : (tensor<2x4x6xf32>) -> tensor<2x1x1xf32> {
+// CHECK:           graph.mul
+// CHECK:           graph.reduce_mean
+// CHECK:           graph.sqrt
+// CHECK:           graph.yield
+// CHECK:         return %[[G]]
+func.func @rows_reduction(%x: tensor<2x4x6xf32>) -> tensor<2x1x1xf32> {
+  %0 = graph.mul %x, %x : (tensor<2x4x6xf32>, tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
+  %1 = graph.reduce_mean %0 {axes = array<i64: 1, 2>, keep_dims} : (tensor<2x4x6xf32>) -> tensor<2x1x1xf32>
+  %2 = graph.sqrt %1 : tensor<2x1x1xf32>
+  return %2 : tensor<2x1x1xf32>
+}
+
+// -----
+
+// Must not fuse: a softmax over another axis than the last, and a reduction
+// of an axis that is not trailing, are no rows kernels; their neighbours
+// stay ops of their own.
+// CHECK-LABEL: func.func @rows_wrong_axis
+// CHECK-NOT:     graph.fusion_group
+// CHECK:         graph.exp
+// CHECK:         graph.softmax
+// CHECK:         graph.neg
+// CHECK:         graph.reduce_sum
+// CHECK:         graph.sqrt
+func.func @rows_wrong_axis(%x: tensor<4x6xf32>) -> (tensor<4x6xf32>, tensor<1x6xf32>) {
+  %0 = graph.exp %x : tensor<4x6xf32>
+  %1 = graph.softmax %0 {axis = 0 : i64} : tensor<4x6xf32>
+  %2 = graph.neg %x : tensor<4x6xf32>
+  %3 = graph.reduce_sum %2 {axes = array<i64: 0>, keep_dims} : (tensor<4x6xf32>) -> tensor<1x6xf32>
+  %4 = graph.sqrt %3 : tensor<1x6xf32>
+  return %1, %4 : tensor<4x6xf32>, tensor<1x6xf32>
+}
+
+// -----
+
+// Must not fuse the prologue: the exp is read by a matmul before the
+// softmax, which would then run before the group that computes its operand.
+// CHECK-LABEL: func.func @rows_prologue_used_before
+// CHECK:         %[[E:.+]] = graph.exp
+// CHECK:         graph.fusion_group matmul (%[[E]]
+// CHECK:         graph.softmax %[[E]]
+func.func @rows_prologue_used_before(%x: tensor<4x6xf32>, %w: tensor<6x6xf32>) -> (tensor<4x6xf32>, tensor<4x6xf32>) {
+  %0 = graph.exp %x : tensor<4x6xf32>
+  %1 = graph.matmul %0, %w : (tensor<4x6xf32>, tensor<6x6xf32>) -> tensor<4x6xf32>
+  %2 = graph.neg %1 : tensor<4x6xf32>
+  %3 = graph.softmax %0 {axis = 1 : i64} : tensor<4x6xf32>
+  return %2, %3 : tensor<4x6xf32>, tensor<4x6xf32>
+}
+
+// -----
+
+// A LayerNorm read only as a matmul's left operand is the matmul's prologue,
+// not a rows kernel; the residual add before it stays pointwise.
+// CHECK-LABEL: func.func @rows_norm_is_prologue
+// CHECK:         %[[H:.+]] = graph.add
+// CHECK:         graph.fusion_group matmul (%[[H]]
+// CHECK:           graph.layernorm
+// CHECK:           graph.matmul
+// CHECK-NOT:     graph.fusion_group rows
+func.func @rows_norm_is_prologue(%x: tensor<4x6xf32>, %r: tensor<4x6xf32>, %g: tensor<6xf32>, %w: tensor<6x8xf32>) -> (tensor<4x6xf32>, tensor<4x8xf32>) {
+  %0 = graph.add %x, %r : (tensor<4x6xf32>, tensor<4x6xf32>) -> tensor<4x6xf32>
+  %1 = graph.layernorm %0, %g {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<4x6xf32>, tensor<6xf32>) -> tensor<4x6xf32>
+  %2 = graph.matmul %1, %w : (tensor<4x6xf32>, tensor<6x8xf32>) -> tensor<4x8xf32>
+  return %0, %2 : tensor<4x6xf32>, tensor<4x8xf32>
 }
