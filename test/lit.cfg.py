@@ -40,6 +40,7 @@ llvm_config.with_environment("PATH", config.meld_tools_dir, append_path=True)
 
 tools = [
     "meld-opt",
+    "meld-capi-compiler-test",
     "meldc",
     "meld-run",
 ]

@@ -15,6 +15,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -29,6 +30,25 @@ llvm::ArrayRef<llvm::StringRef> meld::getSupportedTargets() {
   static const llvm::StringRef targets[] = {"sm_80", "sm_86", "sm_89",
                                             "sm_90", "sm_90a"};
   return targets;
+}
+
+std::optional<std::string>
+meld::parseTargets(llvm::ArrayRef<std::string> names,
+                   std::vector<std::string> &targets) {
+  if (llvm::is_contained(names, "cpu")) {
+    if (names.size() != 1)
+      return std::string("target 'cpu' names no GPU target and takes no "
+                         "other (the host code is in every artifact)");
+    targets.clear();
+    return std::nullopt;
+  }
+  for (const std::string &name : names)
+    if (!llvm::is_contained(getSupportedTargets(), name))
+      return "unknown target '" + name +
+             "'; supported: " + llvm::join(getSupportedTargets(), ", ") +
+             ", or cpu";
+  targets.assign(names.begin(), names.end());
+  return std::nullopt;
 }
 
 CompileProgress::~CompileProgress() = default;

@@ -277,23 +277,16 @@ int main(int argc, char **argv) {
 
   meld::CompileOptions compileOptions;
   compileOptions.timing = &timing;
-  bool cpuOnly = llvm::is_contained(cli.targets, "cpu");
-  if (cpuOnly && cli.targets.size() != 1)
-    return usageError("--target=cpu names no GPU target and takes no other "
-                      "(the host code is in every artifact)");
-  if (cpuOnly)
-    compileOptions.targets.clear();
-  else if (!cli.targets.empty())
-    compileOptions.targets.assign(cli.targets.begin(), cli.targets.end());
-  for (const std::string &target : compileOptions.targets)
-    if (!llvm::is_contained(meld::getSupportedTargets(), target))
-      return usageError("unknown target '" + target + "'; supported: " +
-                        llvm::join(meld::getSupportedTargets(), ", ") +
-                        ", or cpu");
+  if (!cli.targets.empty())
+    if (std::optional<std::string> error = meld::parseTargets(
+            std::vector<std::string>(cli.targets.begin(), cli.targets.end()),
+            compileOptions.targets))
+      return usageError(*error);
   compileOptions.cudaPath = cli.cudaPath;
   if (cli.numWarps.getNumOccurrences() &&
-      (cli.numWarps < 1 || cli.numWarps > 32))
-    return usageError("--num-warps must be 1 to 32, got " +
+      (cli.numWarps < 1 || cli.numWarps > meld::kMaxNumWarps))
+    return usageError("--num-warps must be 1 to " +
+                      std::to_string(meld::kMaxNumWarps) + ", got " +
                       std::to_string(cli.numWarps));
   compileOptions.numWarps = cli.numWarps;
   if (cli.kernelsPerPart < 1)

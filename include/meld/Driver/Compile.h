@@ -17,6 +17,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/Timing.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,15 @@ private:
 
 /// The GPU targets Meld compiles for.
 llvm::ArrayRef<llvm::StringRef> getSupportedTargets();
+
+/// Sets `targets` to the GPU targets `names` (each one of
+/// `getSupportedTargets`, or "cpu" alone: none). Returns the problem, one
+/// line, when a name is not a target, changing nothing.
+std::optional<std::string> parseTargets(llvm::ArrayRef<std::string> names,
+                                        std::vector<std::string> &targets);
+
+/// The most warps a kernel's block may have (`CompileOptions::numWarps`).
+constexpr int64_t kMaxNumWarps = 32;
 
 /// The graph passes alone (`meld-graph-pipeline`): what `--emit graph` shows.
 mlir::LogicalResult optimizeGraph(mlir::ModuleOp module,

@@ -1,0 +1,153 @@
+/*===- meld-c/Compiler.h - Meld's compiler as a C library ---------*- C -*-===*\
+|*                                                                            *|
+|* The C API of libMeldCompiler: compile an ONNX model (a file, or its bytes  *|
+|* in memory) into artifact bytes in memory, with the options of `meldc`,     *|
+|* for frameworks that call Meld in-process. Its conventions are those of the *|
+|* runtime's C API (meld/runtime.h): `meld_` names, opaque objects created    *|
+|* and freed by the library, nothing thrown across the API.                   *|
+|*                                                                            *|
+|* A compile never prints and never aborts on bad input: every problem (an    *|
+|* unreadable or malformed model, an unsupported op, a bad option) is a       *|
+|* diagnostic record of the result, naming the ONNX node and op type where    *|
+|* there is one.                                                              *|
+|*                                                                            *|
+|* Typical use:                                                               *|
+|*                                                                            *|
+|*   meld_compile_options *options = meld_compile_options_create();           *|
+|*   meld_compile_options_set_targets(options, "sm_90a");                     *|
+|*   meld_compile_result *result = meld_compile_file("m.onnx", options);      *|
+|*   if (!meld_compile_result_ok(result))                                     *|
+|*     for (size_t i = 0; i < meld_compile_result_num_diagnostics(result);    *|
+|*          ++i)                                                              *|
+|*       report(meld_compile_result_diagnostic(result, i));                   *|
+|*   size_t size;                                                             *|
+|*   const void *artifact = meld_compile_result_artifact(result, &size);      *|
+|*   meld_compile_result_free(result);                                        *|
+|*   meld_compile_options_free(options);                                      *|
+|*                                                                            *|
+|* Thread safety: compiles may run at the same time on any threads, each with *|
+|* its own options (options are only read by a compile) or sharing them. A    *|
+|* result is immutable and may be read from any thread.                       *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef MELD_C_COMPILER_H
+#define MELD_C_COMPILER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(MELD_COMPILER_BUILDING) && defined(__GNUC__)
+#define MELD_COMPILER_API __attribute__((visibility("default")))
+#else
+#define MELD_COMPILER_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Version of this API. Bumped when a declaration in this header changes.
+#define MELD_COMPILER_API_VERSION 1
+
+/// How a compile runs: `meldc`'s options. Created with the defaults of
+/// `meldc`: GPU targets sm_80 and sm_90a, the emulator's kernels, weights
+/// embedded, warps chosen per kernel.
+typedef struct meld_compile_options meld_compile_options;
+
+/// What a compile made: the artifact's bytes when it succeeded, and every
+/// diagnostic it reported either way.
+typedef struct meld_compile_result meld_compile_result;
+
+typedef enum meld_diagnostic_severity {
+  MELD_SEVERITY_ERROR = 0,
+  MELD_SEVERITY_WARNING = 1,
+  MELD_SEVERITY_NOTE = 2,
+  MELD_SEVERITY_REMARK = 3,
+} meld_diagnostic_severity;
+
+/// One diagnostic of a compile. The strings are NUL-terminated, owned by the
+/// result and valid until it is freed.
+typedef struct meld_diagnostic {
+  meld_diagnostic_severity severity;
+  /// The ONNX node at fault and its op type; "" when the diagnostic is not
+  /// at a node (a missing file, a bad option).
+  const char *node;
+  const char *op_type;
+  const char *message;
+} meld_diagnostic;
+
+/// Options with the defaults above; NULL only when out of memory.
+MELD_COMPILER_API meld_compile_options *meld_compile_options_create(void);
+/// Frees `options` (NULL: nothing).
+MELD_COMPILER_API void meld_compile_options_free(meld_compile_options *options);
+
+/// The GPU targets, comma-separated ("sm_80,sm_90a"; supported: sm_80,
+/// sm_86, sm_89, sm_90, sm_90a), or "cpu" for none: the host code alone
+/// (always in the artifact). An unknown target is an error of the compile.
+MELD_COMPILER_API void
+meld_compile_options_set_targets(meld_compile_options *options,
+                                 const char *targets);
+/// The CUDA toolkit (libdevice for math functions, ptxas for cubins);
+/// default /usr/local/cuda.
+MELD_COMPILER_API void
+meld_compile_options_set_cuda_path(meld_compile_options *options,
+                                   const char *path);
+/// Whether the weights are left out of the artifact (nonzero), for the
+/// runtime to load from a safetensors file keyed by initializer name.
+MELD_COMPILER_API void
+meld_compile_options_set_external_weights(meld_compile_options *options,
+                                          int external);
+/// Whether the artifact carries the GPU kernels compiled for the emulator
+/// (default: with GPU targets, and not with "cpu").
+MELD_COMPILER_API void
+meld_compile_options_set_emulator(meld_compile_options *options, int emulator);
+/// The warps of every GPU kernel's block, 1 to 32; 0 (the default) chooses
+/// per kernel. Another value is an error of the compile.
+MELD_COMPILER_API void
+meld_compile_options_set_num_warps(meld_compile_options *options,
+                                   int64_t warps);
+/// Freezes graph input `name` to the tensor in `file` (.npy or an ONNX
+/// TensorProto .pb): it becomes a constant and leaves the signature.
+MELD_COMPILER_API void
+meld_compile_options_add_const(meld_compile_options *options, const char *name,
+                               const char *file);
+/// Fixes the shape of graph input `name` to the `rank` dimensions `dims`, or
+/// the size of symbolic dimension `name` in every input that has it (rank
+/// 1). Given twice with different values: an error of the compile.
+MELD_COMPILER_API void
+meld_compile_options_set_shape(meld_compile_options *options, const char *name,
+                               const int64_t *dims, size_t rank);
+
+/// Compiles the ONNX model in file `path` (external data next to it) with
+/// `options` (NULL: the defaults). Returns NULL only when out of memory.
+MELD_COMPILER_API meld_compile_result *
+meld_compile_file(const char *path, const meld_compile_options *options);
+/// Compiles the serialized ONNX model in `size` bytes at `model`; its
+/// external data files, if any, are looked up in `base_dir` and must lie
+/// inside it (NULL or "": the working directory). Diagnostics name the model
+/// "<buffer>".
+MELD_COMPILER_API meld_compile_result *
+meld_compile_buffer(const void *model, size_t size, const char *base_dir,
+                    const meld_compile_options *options);
+
+/// Nonzero when the compile succeeded: the result holds an artifact and no
+/// error diagnostic.
+MELD_COMPILER_API int meld_compile_result_ok(const meld_compile_result *result);
+/// The artifact's bytes (what `meldc -o` writes), `*size` of them; NULL and
+/// 0 when the compile failed. Valid until the result is freed.
+MELD_COMPILER_API const void *
+meld_compile_result_artifact(const meld_compile_result *result, size_t *size);
+MELD_COMPILER_API size_t
+meld_compile_result_num_diagnostics(const meld_compile_result *result);
+/// Diagnostic `index`, in the order reported (an index out of range gives an
+/// error record saying so).
+MELD_COMPILER_API meld_diagnostic
+meld_compile_result_diagnostic(const meld_compile_result *result, size_t index);
+/// Frees `result` (NULL: nothing).
+MELD_COMPILER_API void meld_compile_result_free(meld_compile_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MELD_C_COMPILER_H */

@@ -1,0 +1,244 @@
+/*===- compiler.c - Test of the compiler's C API --------------------------===*\
+|*                                                                            *|
+|* meld-capi-compiler-test MODE ARGS...; prints what it finds, for FileCheck: *|
+|*                                                                            *|
+|*   same MODEL.onnx ARTIFACT    compiles MODEL from its file, from its bytes *|
+|*                               and from its bytes on 4 threads at once,     *|
+|*                               each time with the default options, and      *|
+|*                               compares every artifact with ARTIFACT        *|
+|*                               (what meldc wrote with the same options)     *|
+|*   errors MODEL.onnx           compiles MODEL, which must fail, and prints  *|
+|*                               every diagnostic                             *|
+|*   options MODEL.onnx          compiles MODEL with bad options, one at a    *|
+|*                               time, and prints the diagnostics             *|
+|*   null                        calls every function with NULL arguments     *|
+|*                                                                            *|
+|* Exit code 0 when every check it makes holds.                               *|
+\*===----------------------------------------------------------------------===*/
+
+#include "meld-c/Compiler.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *severityName(meld_diagnostic_severity severity) {
+  switch (severity) {
+  case MELD_SEVERITY_ERROR:
+    return "error";
+  case MELD_SEVERITY_WARNING:
+    return "warning";
+  case MELD_SEVERITY_NOTE:
+    return "note";
+  case MELD_SEVERITY_REMARK:
+    return "remark";
+  }
+  return "?";
+}
+
+/* Prints the result's status and every diagnostic, one line each. */
+static void printResult(const char *label, const meld_compile_result *result) {
+  size_t size;
+  meld_compile_result_artifact(result, &size);
+  printf("%s: ok=%d artifact=%s diagnostics=%zu\n", label,
+         meld_compile_result_ok(result), size ? "yes" : "none",
+         meld_compile_result_num_diagnostics(result));
+  for (size_t i = 0; i < meld_compile_result_num_diagnostics(result); ++i) {
+    meld_diagnostic d = meld_compile_result_diagnostic(result, i);
+    printf("  %s: node '%s' (%s): %s\n", severityName(d.severity), d.node,
+           d.op_type, d.message);
+  }
+}
+
+/* The bytes of file `path` (`*size` of them), or NULL. */
+static char *readFile(const char *path, size_t *size) {
+  FILE *file = fopen(path, "rb");
+  if (!file)
+    return NULL;
+  fseek(file, 0, SEEK_END);
+  long length = ftell(file);
+  fseek(file, 0, SEEK_SET);
+  char *data = malloc(length > 0 ? (size_t)length : 1);
+  if (data && fread(data, 1, (size_t)length, file) != (size_t)length) {
+    free(data);
+    data = NULL;
+  }
+  fclose(file);
+  *size = (size_t)length;
+  return data;
+}
+
+/* Whether `result` succeeded with exactly the `size` bytes at `expected`. */
+static int sameArtifact(const meld_compile_result *result, const char *expected,
+                        size_t size) {
+  size_t got;
+  const void *artifact = meld_compile_result_artifact(result, &got);
+  return meld_compile_result_ok(result) && artifact && got == size &&
+         memcmp(artifact, expected, size) == 0;
+}
+
+struct ThreadWork {
+  const char *model;
+  size_t size;
+  meld_compile_result *result;
+};
+
+static void *compileOnThread(void *arg) {
+  struct ThreadWork *work = arg;
+  work->result = meld_compile_buffer(work->model, work->size, NULL, NULL);
+  return NULL;
+}
+
+static int testSame(const char *modelPath, const char *artifactPath) {
+  size_t modelSize, expectedSize;
+  char *model = readFile(modelPath, &modelSize);
+  char *expected = readFile(artifactPath, &expectedSize);
+  if (!model || !expected) {
+    printf("cannot read the model or the artifact\n");
+    return 1;
+  }
+  int failures = 0;
+  meld_compile_result *fromFile = meld_compile_file(modelPath, NULL);
+  int same = sameArtifact(fromFile, expected, expectedSize);
+  failures += !same;
+  printf("file: %s\n", same ? "same as meldc" : "DIFFERENT");
+  printResult("file", fromFile);
+  meld_compile_result_free(fromFile);
+
+  meld_compile_result *fromBuffer =
+      meld_compile_buffer(model, modelSize, NULL, NULL);
+  same = sameArtifact(fromBuffer, expected, expectedSize);
+  failures += !same;
+  printf("buffer: %s\n", same ? "same as meldc" : "DIFFERENT");
+  meld_compile_result_free(fromBuffer);
+
+  enum { kThreads = 4 };
+  pthread_t threads[kThreads];
+  struct ThreadWork work[kThreads];
+  for (int i = 0; i < kThreads; ++i) {
+    work[i].model = model;
+    work[i].size = modelSize;
+    work[i].result = NULL;
+    if (pthread_create(&threads[i], NULL, compileOnThread, &work[i]) != 0) {
+      printf("cannot start a thread\n");
+      return 1;
+    }
+  }
+  int sameCount = 0;
+  for (int i = 0; i < kThreads; ++i) {
+    pthread_join(threads[i], NULL);
+    sameCount += sameArtifact(work[i].result, expected, expectedSize);
+    meld_compile_result_free(work[i].result);
+  }
+  failures += sameCount != kThreads;
+  printf("threads: %d of %d compiles same as meldc\n", sameCount, kThreads);
+  free(model);
+  free(expected);
+  return failures != 0;
+}
+
+static int testErrors(const char *modelPath) {
+  meld_compile_result *result = meld_compile_file(modelPath, NULL);
+  printResult("errors", result);
+  int ok = meld_compile_result_ok(result);
+  meld_compile_result_free(result);
+  return ok; /* The compile must fail. */
+}
+
+/* Compiles `modelPath` with `options` (then frees them) and prints the
+   result; 1 when its success is not `expectOk`. */
+static int check(const char *label, const char *modelPath,
+                 meld_compile_options *options, int expectOk) {
+  meld_compile_result *result = meld_compile_file(modelPath, options);
+  printResult(label, result);
+  int wrong = !meld_compile_result_ok(result) != !expectOk;
+  meld_compile_result_free(result);
+  meld_compile_options_free(options);
+  return wrong;
+}
+
+static int testOptions(const char *modelPath) {
+  int failures = 0;
+  meld_compile_options *options = meld_compile_options_create();
+  meld_compile_options_set_targets(options, "sm_80,sm_50");
+  failures += check("target", modelPath, options, 0);
+
+  options = meld_compile_options_create();
+  meld_compile_options_set_targets(options, "cpu,sm_80");
+  failures += check("cpu-and-gpu", modelPath, options, 0);
+
+  options = meld_compile_options_create();
+  meld_compile_options_set_num_warps(options, 33);
+  failures += check("warps", modelPath, options, 0);
+
+  options = meld_compile_options_create();
+  int64_t first[] = {3, 5}, second[] = {4, 5};
+  meld_compile_options_set_shape(options, "x", first, 2);
+  meld_compile_options_set_shape(options, "x", second, 2);
+  failures += check("shape-twice", modelPath, options, 0);
+
+  /* A shape that does not fit the model: the importer's diagnostic. */
+  options = meld_compile_options_create();
+  meld_compile_options_set_targets(options, "cpu");
+  int64_t wrong[] = {3, 6};
+  meld_compile_options_set_shape(options, "x", wrong, 2);
+  failures += check("shape-wrong", modelPath, options, 0);
+
+  /* The CPU alone: an artifact without GPU kernels. */
+  options = meld_compile_options_create();
+  meld_compile_options_set_targets(options, "cpu");
+  failures += check("cpu", modelPath, options, 1);
+
+  failures += check("missing", "/nonexistent/model.onnx", NULL, 0);
+
+  const char garbage[] = "not an onnx model";
+  meld_compile_result *result =
+      meld_compile_buffer(garbage, sizeof(garbage), NULL, NULL);
+  printResult("garbage", result);
+  failures += meld_compile_result_ok(result);
+  meld_compile_result_free(result);
+  return failures != 0;
+}
+
+static int testNull(void) {
+  meld_compile_options_set_targets(NULL, "cpu");
+  meld_compile_options_set_cuda_path(NULL, NULL);
+  meld_compile_options_set_external_weights(NULL, 1);
+  meld_compile_options_set_emulator(NULL, 1);
+  meld_compile_options_set_num_warps(NULL, 1);
+  meld_compile_options_add_const(NULL, NULL, NULL);
+  meld_compile_options_set_shape(NULL, NULL, NULL, 0);
+  meld_compile_options_free(NULL);
+  meld_compile_result *result = meld_compile_file(NULL, NULL);
+  printResult("null-path", result);
+  int failures = meld_compile_result_ok(result);
+  meld_compile_result_free(result);
+  result = meld_compile_buffer(NULL, 4, NULL, NULL);
+  printResult("null-bytes", result);
+  failures += meld_compile_result_ok(result);
+  meld_diagnostic outside = meld_compile_result_diagnostic(result, 7);
+  printf("index 7: %s: %s\n", severityName(outside.severity), outside.message);
+  meld_compile_result_free(result);
+  size_t size = 1;
+  const void *artifact = meld_compile_result_artifact(NULL, &size);
+  printf("null result: ok=%d artifact=%s size=%zu diagnostics=%zu\n",
+         meld_compile_result_ok(NULL), artifact ? "yes" : "none", size,
+         meld_compile_result_num_diagnostics(NULL));
+  meld_compile_result_free(NULL);
+  return failures != 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 4 && strcmp(argv[1], "same") == 0)
+    return testSame(argv[2], argv[3]);
+  if (argc == 3 && strcmp(argv[1], "errors") == 0)
+    return testErrors(argv[2]);
+  if (argc == 3 && strcmp(argv[1], "options") == 0)
+    return testOptions(argv[2]);
+  if (argc == 2 && strcmp(argv[1], "null") == 0)
+    return testNull();
+  fprintf(stderr, "usage: meld-capi-compiler-test same|errors|options|null "
+                  "ARGS...\n");
+  return 2;
+}
