@@ -31,6 +31,10 @@ llvm_config.use_default_substitutions()
 # Python helpers (onnx-from-text, node test runner, e2e harness) import from here.
 llvm_config.with_environment("PYTHONPATH", os.path.join(config.meld_src_root, "test", "lib"),
                              append_path=True)
+# The Python package `meld` as built (python/CMakeLists.txt).
+llvm_config.with_environment("PYTHONPATH",
+                             os.path.join(config.meld_obj_root, "python_packages"),
+                             append_path=True)
 
 config.meld_tools_dir = os.path.join(config.meld_obj_root, "bin")
 # Where the test helpers are (e.g. the fake libcuda of the CUDA backend tests).

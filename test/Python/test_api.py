@@ -1,0 +1,193 @@
+"""The Python API of Meld (python/meld) on the end-to-end fixtures, against
+onnxruntime, and each of its error paths. Run by api.test (lit), with the
+package from the build tree and test/lib on PYTHONPATH."""
+
+import os
+
+import numpy as np
+import onnx
+import pytest
+from onnx import helper, TensorProto
+
+import meld
+import run_e2e
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "..", "E2E", "fixtures")
+TOLERANCE = 1e-4  # CONVENTIONS.md: float32 end to end
+
+
+def fixture(name):
+    return os.path.join(FIXTURES, name)
+
+
+@pytest.fixture(scope="module")
+def gpt2():
+    """The GPT-2 block (dynamo export) compiled once for sm_80, which also
+    carries the emulator's kernels, and random inputs with onnxruntime's
+    outputs."""
+    path = fixture("gpt2_block.dynamo.onnx")
+    artifact = meld.compile(path, targets="sm_80")
+    model = onnx.load(path)
+    feeds = run_e2e.make_inputs(model, seed=3)
+    return path, artifact, feeds, run_e2e.reference(path, feeds)
+
+
+def check_outputs(outputs, expected):
+    assert sorted(outputs) == sorted(expected)
+    for name, ref in expected.items():
+        ok, line = run_e2e.compare(name, outputs[name], ref, TOLERANCE)
+        assert ok, line
+
+
+@pytest.mark.parametrize("device", ["cpu", "emu"])
+def test_gpt2_block_matches_onnxruntime(gpt2, device):
+    _, artifact, feeds, expected = gpt2
+    session = meld.Session(artifact, device=device)
+    check_outputs(session.run(feeds), expected)
+    assert session.last_run_ms is not None and session.last_run_ms >= 0
+
+
+def test_llama_block_from_bytes_and_model_proto():
+    path = fixture("llama_block.torchscript.onnx")
+    model = onnx.load(path)
+    from_path = meld.compile(path, targets="cpu")
+    from_bytes = meld.compile(model.SerializeToString(), targets="cpu")
+    from_proto = meld.compile(model, targets="cpu")
+    assert from_path.data == from_bytes.data == from_proto.data
+    feeds = run_e2e.make_inputs(model, seed=5)
+    check_outputs(meld.Session(from_proto).run(feeds),
+                  run_e2e.reference(path, feeds))
+
+
+def test_artifact_save_load_and_meldc_equal(gpt2, tmp_path):
+    path, artifact, feeds, expected = gpt2
+    saved = tmp_path / "block.meld"
+    artifact.save(saved)
+    loaded = meld.load(saved)
+    assert loaded.data == artifact.data
+    # A session straight from the file.
+    check_outputs(meld.Session(str(saved)).run(feeds), expected)
+
+
+def test_metadata(gpt2):
+    _, artifact, feeds, expected = gpt2
+    session = meld.Session(artifact)
+    assert [i.name for i in session.inputs] == list(feeds)
+    for info in session.inputs:
+        assert info.shape == feeds[info.name].shape
+        assert info.numpy_dtype == feeds[info.name].dtype
+    assert [o.name for o in session.outputs] == list(expected)
+    assert all(o.dtype == "f32" for o in session.outputs)
+
+
+def one_node_model(op_type, name):
+    """y = op_type(x) over [2, 3] floats, the node called `name`."""
+    node = helper.make_node(op_type, ["x"], ["y"], name=name)
+    graph = helper.make_graph(
+        [node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def unsupported_model():
+    return one_node_model("HardSigmoid", "hard_gate")
+
+
+def tiny_model():
+    return one_node_model("Tanh", "squash")
+
+
+def test_unsupported_op_is_a_compile_error_naming_the_node():
+    with pytest.raises(meld.CompileError) as caught:
+        meld.compile(unsupported_model(), targets="cpu")
+    diagnostics = caught.value.diagnostics
+    assert len(diagnostics) == 1
+    d = diagnostics[0]
+    assert (d.severity, d.node, d.op_type) == ("error", "hard_gate", "HardSigmoid")
+    assert "HardSigmoid" in str(caught.value)
+
+
+def test_bad_options_are_compile_errors():
+    with pytest.raises(meld.CompileError, match="unknown target 'sm_50'"):
+        meld.compile(tiny_model(), targets=["sm_80", "sm_50"])
+    with pytest.raises(meld.CompileError, match="num_warps must be 1 to 32"):
+        meld.compile(tiny_model(), num_warps=64)
+    with pytest.raises(meld.CompileError, match="dimension 1 to 4"):
+        meld.compile(tiny_model(), targets="cpu", shapes={"x": (2, 4)})
+    with pytest.raises(ValueError, match="weights must be"):
+        meld.compile(tiny_model(), weights="elsewhere")
+    with pytest.raises(TypeError, match="model must be a path"):
+        meld.compile(42)
+
+
+def test_missing_file_and_garbage_bytes():
+    with pytest.raises(meld.CompileError, match="cannot open"):
+        meld.compile("/nonexistent/model.onnx")
+    with pytest.raises(meld.CompileError, match="cannot parse"):
+        meld.compile(b"not a model")
+
+
+@pytest.fixture(scope="module")
+def tiny_session():
+    return meld.Session(meld.compile(tiny_model(), targets="cpu"))
+
+
+def test_tiny_model_runs(tiny_session):
+    x = np.linspace(-2, 2, 6, dtype=np.float32).reshape(2, 3)
+    y = tiny_session.run({"x": x})["y"]
+    assert y.dtype == np.float32 and y.shape == (2, 3)
+    np.testing.assert_allclose(y, np.tanh(x), rtol=1e-6)
+    # Outputs are new arrays: a second run does not change the first's.
+    kept = y.copy()
+    tiny_session.run({"x": x * 2})
+    np.testing.assert_array_equal(y, kept)
+    # Lists and non-contiguous arrays are converted.
+    np.testing.assert_allclose(tiny_session.run({"x": x.tolist()})["y"],
+                               np.tanh(x), rtol=1e-6)
+    np.testing.assert_allclose(
+        tiny_session.run({"x": np.asfortranarray(x)})["y"], np.tanh(x), rtol=1e-6)
+
+
+def test_bad_inputs_are_runtime_errors(tiny_session):
+    x = np.zeros((2, 3), np.float32)
+    with pytest.raises(meld.RuntimeError, match="'x'") as caught:
+        tiny_session.run({"x": np.zeros((3, 3), np.float32)})
+    assert caught.value.status == "invalid argument"
+    with pytest.raises(meld.RuntimeError, match="'x'") as caught:
+        tiny_session.run({"x": x.astype(np.float64)})
+    assert caught.value.status == "invalid argument"
+    with pytest.raises(meld.RuntimeError, match="no input 'z'"):
+        tiny_session.run({"x": x, "z": x})
+    with pytest.raises(TypeError, match="not Meld tensors"):
+        tiny_session.run({"x": x.astype(np.complex64)})
+    assert isinstance(meld.RuntimeError("s", "m"), RuntimeError)
+
+
+def test_missing_input_binding():
+    session = meld.Session(meld.compile(tiny_model(), targets="cpu"))
+    with pytest.raises(meld.RuntimeError) as caught:
+        session.run({})
+    assert caught.value.status == "failed precondition"
+    assert "'x'" in str(caught.value)
+
+
+def test_devices_without_their_kernels_or_hardware(tiny_session):
+    cpu_only = meld.compile(tiny_model(), targets="cpu")
+    with pytest.raises(meld.RuntimeError) as caught:
+        meld.Session(cpu_only, device="emu")
+    assert caught.value.status == "unsupported"
+    with pytest.raises(meld.RuntimeError) as caught:
+        meld.Session(cpu_only, device="tpu")
+    assert caught.value.status in ("unsupported", "invalid argument")
+
+
+def test_bad_artifact_files(tmp_path):
+    bad = tmp_path / "bad.meld"
+    bad.write_bytes(b"\0" * 64)
+    with pytest.raises(meld.RuntimeError) as caught:
+        meld.Session(str(bad))
+    assert caught.value.status == "invalid artifact"
+    with pytest.raises(meld.RuntimeError) as caught:
+        meld.Session(str(tmp_path / "missing.meld"))
+    assert caught.value.status == "i/o error"
