@@ -46,8 +46,9 @@
 extern "C" {
 #endif
 
-/// Version of this API. Bumped when a declaration in this header changes.
-#define MELD_COMPILER_API_VERSION 1
+/// Version of this API. Bumped when a declaration in this header changes
+/// (2: the report).
+#define MELD_COMPILER_API_VERSION 2
 
 /// How a compile runs: `meldc`'s options. Created with the defaults of
 /// `meldc`: GPU targets sm_80 and sm_90a, the emulator's kernels, weights
@@ -106,6 +107,12 @@ meld_compile_options_set_emulator(meld_compile_options *options, int emulator);
 MELD_COMPILER_API void
 meld_compile_options_set_num_warps(meld_compile_options *options,
                                    int64_t warps);
+/// Whether the result carries the report of `meldc --report=json` (nonzero):
+/// per kernel and GPU target, the ONNX nodes it computes, its grid, tile,
+/// flops, device-memory bytes, roofline estimate and what ptxas says, with
+/// totals per target. It needs a GPU target and ptxas.
+MELD_COMPILER_API void
+meld_compile_options_set_report(meld_compile_options *options, int report);
 /// Freezes graph input `name` to the tensor in `file` (.npy or an ONNX
 /// TensorProto .pb): it becomes a constant and leaves the signature.
 MELD_COMPILER_API void
@@ -137,6 +144,10 @@ MELD_COMPILER_API int meld_compile_result_ok(const meld_compile_result *result);
 /// 0 when the compile failed. Valid until the result is freed.
 MELD_COMPILER_API const void *
 meld_compile_result_artifact(const meld_compile_result *result, size_t *size);
+/// The report (JSON, NUL-terminated) when the options asked for it and the
+/// compile succeeded; "" otherwise. Valid until the result is freed.
+MELD_COMPILER_API const char *
+meld_compile_result_report(const meld_compile_result *result);
 MELD_COMPILER_API size_t
 meld_compile_result_num_diagnostics(const meld_compile_result *result);
 /// Diagnostic `index`, in the order reported (an index out of range gives an

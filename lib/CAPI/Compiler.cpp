@@ -39,6 +39,7 @@ struct meld_compile_options {
   bool externalWeights = false;
   std::optional<bool> emulator;
   int64_t numWarps = 0;
+  bool report = false;
   std::vector<std::pair<std::string, std::string>> consts;
   std::vector<std::pair<std::string, llvm::SmallVector<int64_t>>> shapes;
 };
@@ -50,6 +51,7 @@ struct meld_compile_result {
   };
   bool ok = false;
   llvm::SmallString<0> artifact;
+  std::string report;
   std::vector<Record> diagnostics;
 
   void error(const llvm::Twine &message) {
@@ -107,6 +109,10 @@ LogicalResult getOptions(const meld_compile_options *options,
     return failure();
   }
   compile.numWarps = o.numWarps;
+  if (o.report && compile.targets.empty()) {
+    result.error("the report is of GPU targets; the target 'cpu' has none");
+    return failure();
+  }
   for (const auto &[name, file] : o.consts)
     import.constInputs[name] = file;
   for (const auto &[name, shape] : o.shapes) {
@@ -158,15 +164,23 @@ compile(const meld_compile_options *options,
   if (!module || failed(verify(*module)))
     return result;
   llvm::raw_svector_ostream os(result->artifact);
+  llvm::raw_string_ostream report(result->report);
+  if (options && options->report) {
+    compileOptions.report = &report;
+    compileOptions.reportJSON = true;
+  }
   if (failed(meld::compileToArtifact(*module, weights, os, compileOptions))) {
     result->artifact.clear();
+    result->report.clear();
     return result;
   }
   result->ok = llvm::none_of(result->diagnostics, [](const auto &record) {
     return record.severity == MELD_SEVERITY_ERROR;
   });
-  if (!result->ok)
+  if (!result->ok) {
     result->artifact.clear();
+    result->report.clear();
+  }
   return result;
 }
 
@@ -216,6 +230,12 @@ void meld_compile_options_set_num_warps(meld_compile_options *options,
                                         int64_t warps) {
   if (options)
     options->numWarps = warps;
+}
+
+void meld_compile_options_set_report(meld_compile_options *options,
+                                     int report) {
+  if (options)
+    options->report = report != 0;
 }
 
 void meld_compile_options_add_const(meld_compile_options *options,
@@ -280,6 +300,10 @@ const void *meld_compile_result_artifact(const meld_compile_result *result,
   if (size)
     *size = ok ? result->artifact.size() : 0;
   return ok ? result->artifact.data() : nullptr;
+}
+
+const char *meld_compile_result_report(const meld_compile_result *result) {
+  return result && result->ok ? result->report.c_str() : "";
 }
 
 size_t meld_compile_result_num_diagnostics(const meld_compile_result *result) {

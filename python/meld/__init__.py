@@ -16,6 +16,7 @@ node and op type at fault; a runtime call that fails raises `RuntimeError`
 """
 
 import builtins
+import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -107,10 +108,14 @@ def _numpy_dtype(name: str) -> np.dtype:
 
 
 class Artifact:
-    """A compiled model: the bytes of a .meld artifact."""
+    """A compiled model: the bytes of a .meld artifact, the compile's
+    diagnostics (warnings) and its report when asked for (else None)."""
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, *, diagnostics: Sequence[Diagnostic] = (),
+                 report: Optional[dict] = None):
         self.data = bytes(data)
+        self.diagnostics = list(diagnostics)
+        self.report = report
 
     def save(self, path: Union[str, os.PathLike]) -> None:
         """Writes the artifact to `path` (what `meldc -o path` writes)."""
@@ -140,6 +145,7 @@ def compile(model: Model, *,
             weights: str = "embedded",
             emulator: Optional[bool] = None,
             num_warps: int = 0,
+            report: bool = False,
             cuda_path: Optional[str] = None,
             base_dir: Optional[Union[str, os.PathLike]] = None) -> Artifact:
     """Compiles `model` (a path, serialized bytes or an `onnx.ModelProto`)
@@ -156,6 +162,10 @@ def compile(model: Model, *,
     - `emulator`: include the kernels of the GPU emulator (default: with
       GPU targets);
     - `num_warps`: warps of every GPU kernel's block (0: per kernel);
+    - `report`: attach `meldc --report=json` as `Artifact.report` (a dict:
+      per kernel and GPU target its ONNX nodes, grid, tile, flops,
+      device-memory bytes, roofline estimate and ptxas's figures; totals
+      per target); needs a GPU target;
     - `cuda_path`: the CUDA toolkit (default /usr/local/cuda);
     - `base_dir`: where the external data of a model given as bytes or a
       ModelProto lies (default: the working directory).
@@ -175,24 +185,25 @@ def compile(model: Model, *,
     options = _meld.CompileOptions(
         targets=targets, cuda_path=cuda_path,
         external_weights=weights == "external", emulator=emulator,
-        num_warps=int(num_warps), consts=consts, shapes=shape_list)
+        num_warps=int(num_warps), report=bool(report), consts=consts,
+        shapes=shape_list)
     if isinstance(model, (str, os.PathLike)):
-        artifact, diagnostics = _meld.compile_file(os.fspath(model), options)
+        artifact, diagnostics, report_json = _meld.compile_file(
+            os.fspath(model), options)
     else:
         if hasattr(model, "SerializeToString"):
             model = model.SerializeToString()
         elif not isinstance(model, (bytes, bytearray, memoryview)):
             raise TypeError("model must be a path, bytes or an "
                             f"onnx.ModelProto, got {type(model).__name__}")
-        artifact, diagnostics = _meld.compile_buffer(
+        artifact, diagnostics, report_json = _meld.compile_buffer(
             bytes(model), os.fspath(base_dir) if base_dir else "", options)
     records = [Diagnostic(_SEVERITIES[s], node, op_type, message)
                for s, node, op_type, message in diagnostics]
     if artifact is None:
         raise CompileError(records)
-    result = Artifact(artifact)
-    result.diagnostics = records
-    return result
+    return Artifact(artifact, diagnostics=records,
+                    report=json.loads(report_json) if report_json else None)
 
 
 class Session:
@@ -202,6 +213,8 @@ class Session:
     def __init__(self, artifact: Union[Artifact, str, os.PathLike],
                  device: str = "cpu", *, weights: Optional[str] = None,
                  num_threads: int = 0, emu_seed: int = 0):
+        # The compile's report, when the artifact came with one.
+        self.report = getattr(artifact, "report", None)
         if isinstance(artifact, Artifact):
             # The runtime maps artifacts from files.
             with tempfile.NamedTemporaryFile(suffix=".meld",

@@ -55,6 +55,7 @@ public:
   CompileOptions(
       std::optional<std::string> targets, std::optional<std::string> cudaPath,
       bool externalWeights, std::optional<bool> emulator, int64_t numWarps,
+      bool report,
       const std::vector<std::pair<std::string, std::string>> &consts,
       const std::vector<std::pair<std::string, std::vector<int64_t>>> &shapes)
       : options(meld_compile_options_create()) {
@@ -68,6 +69,7 @@ public:
     if (emulator)
       meld_compile_options_set_emulator(options, *emulator);
     meld_compile_options_set_num_warps(options, numWarps);
+    meld_compile_options_set_report(options, report);
     for (const auto &[name, file] : consts)
       meld_compile_options_add_const(options, name.c_str(), file.c_str());
     for (const auto &[name, dims] : shapes)
@@ -84,8 +86,8 @@ private:
   meld_compile_options *options;
 };
 
-/// (artifact bytes or None, [(severity, node, op type, message), ...]) of
-/// `result`, which it frees.
+/// (artifact bytes or None, [(severity, node, op type, message), ...],
+/// report JSON or "") of `result`, which it frees.
 nb::tuple takeResult(meld_compile_result *result) {
   if (!result)
     throw std::bad_alloc();
@@ -102,7 +104,8 @@ nb::tuple takeResult(meld_compile_result *result) {
   size_t size = 0;
   if (const void *data = meld_compile_result_artifact(result, &size))
     artifact = nb::bytes(static_cast<const char *>(data), size);
-  return nb::make_tuple(artifact, diagnostics);
+  return nb::make_tuple(artifact, diagnostics,
+                        std::string(meld_compile_result_report(result)));
 }
 
 /// (name, dtype name, shape) of a model input or output.
@@ -265,13 +268,14 @@ NB_MODULE(_meld, m) {
 
   nb::class_<CompileOptions>(m, "CompileOptions", "Options of a compile.")
       .def(nb::init<std::optional<std::string>, std::optional<std::string>,
-                    bool, std::optional<bool>, int64_t,
+                    bool, std::optional<bool>, int64_t, bool,
                     const std::vector<std::pair<std::string, std::string>> &,
                     const std::vector<
                         std::pair<std::string, std::vector<int64_t>>> &>(),
            nb::arg("targets"), nb::arg("cuda_path"),
            nb::arg("external_weights"), nb::arg("emulator"),
-           nb::arg("num_warps"), nb::arg("consts"), nb::arg("shapes"));
+           nb::arg("num_warps"), nb::arg("report"), nb::arg("consts"),
+           nb::arg("shapes"));
 
   m.def(
       "compile_file",
@@ -285,7 +289,7 @@ NB_MODULE(_meld, m) {
       },
       nb::arg("path"), nb::arg("options"),
       "Compiles the ONNX model at `path`: (artifact bytes or None, "
-      "diagnostics as (severity, node, op type, message)).");
+      "diagnostics as (severity, node, op type, message), report JSON).");
 
   m.def(
       "compile_buffer",

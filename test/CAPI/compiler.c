@@ -190,6 +190,25 @@ static int testOptions(const char *modelPath) {
   meld_compile_options_set_targets(options, "cpu");
   failures += check("cpu", modelPath, options, 1);
 
+  /* The report: JSON with the kernels and the totals per target. */
+  options = meld_compile_options_create();
+  meld_compile_options_set_targets(options, "sm_90a");
+  meld_compile_options_set_report(options, 1);
+  meld_compile_result *reported = meld_compile_file(modelPath, options);
+  const char *report = meld_compile_result_report(reported);
+  int hasReport =
+      meld_compile_result_ok(reported) && strstr(report, "\"kernels\"") &&
+      strstr(report, "\"totals\"") && strstr(report, "\"target\": \"sm_90a\"");
+  printf("report: %s\n", hasReport ? "kernels and totals for sm_90a" : report);
+  failures += !hasReport;
+  meld_compile_result_free(reported);
+  meld_compile_options_free(options);
+
+  options = meld_compile_options_create();
+  meld_compile_options_set_targets(options, "cpu");
+  meld_compile_options_set_report(options, 1);
+  failures += check("report-cpu", modelPath, options, 0);
+
   failures += check("missing", "/nonexistent/model.onnx", NULL, 0);
 
   const char garbage[] = "not an onnx model";

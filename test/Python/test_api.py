@@ -70,6 +70,23 @@ def test_artifact_save_load_and_meldc_equal(gpt2, tmp_path):
     check_outputs(meld.Session(str(saved)).run(feeds), expected)
 
 
+def test_report_as_a_dict():
+    artifact = meld.compile(fixture("gpt2_block.dynamo.onnx"), targets="sm_90a",
+                            report=True)
+    report = artifact.report
+    assert [t["target"] for t in report["totals"]] == ["sm_90a"]
+    totals = report["totals"][0]
+    kernels = [k for k in report["kernels"] if k["target"] == "sm_90a"]
+    # The fusion issue's target for this block, counted from the kernels.
+    assert totals["kernels"] == len(kernels) == 5
+    assert all(k["spill_store_bytes"] == 0 for k in kernels)
+    assert any("MatMul" in op for k in kernels for op in k["ops"])
+    assert meld.Session(artifact).report is report
+    assert meld.compile(tiny_model(), targets="cpu").report is None
+    with pytest.raises(meld.CompileError, match="report is of GPU targets"):
+        meld.compile(tiny_model(), targets="cpu", report=True)
+
+
 def test_metadata(gpt2):
     _, artifact, feeds, expected = gpt2
     session = meld.Session(artifact)
