@@ -208,3 +208,12 @@ def test_bad_artifact_files(tmp_path):
     with pytest.raises(meld.RuntimeError) as caught:
         meld.Session(str(tmp_path / "missing.meld"))
     assert caught.value.status == "i/o error"
+
+
+def test_type_information_ships_with_the_package():
+    package = os.path.dirname(meld.__file__)
+    assert os.path.exists(os.path.join(package, "py.typed"))
+    with open(os.path.join(package, "_meld.pyi")) as stub:
+        text = stub.read()
+    assert "def compile_file(path: str, options: CompileOptions)" in text
+    assert "class Session:" in text
