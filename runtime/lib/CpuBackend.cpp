@@ -57,8 +57,6 @@ public:
   ~CpuBackend() override {
     if (arena)
       munmap(arena, arenaBytes);
-    if (handle)
-      dlclose(handle);
   }
 
   meld_status init();
@@ -75,7 +73,7 @@ private:
 
   const Model &model;
   ThreadPool pool;
-  void *handle = nullptr;
+  SharedObject module;
   void *arena = nullptr;
   size_t arenaBytes = 0;
   std::vector<ResolvedLaunch> launches;
@@ -86,7 +84,7 @@ meld_status CpuBackend::init() {
   // Step 1: the kernel module, if anything is launched at all.
   if (!model.launches.empty()) {
     if (meld_status s =
-            loadDeviceModule(model, "cpu", hostTarget, hostFormat, handle))
+            loadDeviceModule(model, "cpu", hostTarget, hostFormat, module))
       return s;
   }
 
@@ -105,7 +103,8 @@ meld_status CpuBackend::init() {
 
   // Step 3: resolve every kernel and argument once.
   std::vector<KernelFn> kernels;
-  if (meld_status s = resolveLaunchKernels(model, handle, "host", kernels))
+  if (meld_status s =
+          resolveLaunchKernels(model, module.get(), "host", kernels))
     return s;
   for (size_t i = 0; i < model.launches.size(); ++i) {
     const LaunchPlan &plan = model.launches[i];

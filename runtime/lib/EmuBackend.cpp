@@ -48,11 +48,7 @@ class EmuBackend final : public Backend {
 public:
   EmuBackend(const Model &model, uint64_t seed) : model(model), seed(seed) {}
 
-  ~EmuBackend() override {
-    buffers.clear();
-    if (handle)
-      dlclose(handle);
-  }
+  ~EmuBackend() override { buffers.clear(); }
 
   meld_status init();
   meld_status run(const std::vector<const void *> &inputs) override;
@@ -63,7 +59,7 @@ public:
 private:
   const Model &model;
   uint64_t seed;
-  void *handle = nullptr;
+  SharedObject module;
   std::vector<emu::GuardedBuffer> buffers;
   std::vector<EmuLaunch> launches;
 };
@@ -72,9 +68,10 @@ meld_status EmuBackend::init() {
   // Step 1: the kernel module, bound to the emulator.
   if (!model.launches.empty()) {
     if (meld_status s =
-            loadDeviceModule(model, "emu", emuTarget, emuFormat, handle))
+            loadDeviceModule(model, "emu", emuTarget, emuFormat, module))
       return s;
-    auto bind = findFunction<meld_emu_bind_fn>(handle, MELD_EMU_BIND_SYMBOL);
+    auto bind =
+        findFunction<meld_emu_bind_fn>(module.get(), MELD_EMU_BIND_SYMBOL);
     if (!bind)
       return setError(MELD_ERROR_INVALID_ARTIFACT,
                       "'" + model.path +
@@ -103,7 +100,7 @@ meld_status EmuBackend::init() {
 
   // Step 3: resolve every kernel and argument once.
   std::vector<meld_emu_kernel_fn> kernels;
-  if (meld_status s = resolveLaunchKernels(model, handle, "emu", kernels))
+  if (meld_status s = resolveLaunchKernels(model, module.get(), "emu", kernels))
     return s;
   for (size_t i = 0; i < model.launches.size(); ++i) {
     const LaunchPlan &plan = model.launches[i];
@@ -112,7 +109,7 @@ meld_status EmuBackend::init() {
     launch.sharedBytes = plan.sharedMemoryBytes;
     std::string staticName = plan.kernel + MELD_EMU_SHARED_BYTES_SUFFIX;
     if (auto *declared = static_cast<const uint32_t *>(
-            findSymbol(handle, staticName.c_str())))
+            findSymbol(module.get(), staticName.c_str())))
       launch.sharedBytes += *declared;
     for (uint32_t arg : plan.args) {
       emu::LaunchArg a;

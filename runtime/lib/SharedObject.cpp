@@ -78,9 +78,16 @@ meld_status checkElf(const Model &model, const KernelModuleRef &module,
 
 } // namespace
 
+SharedObject::~SharedObject() {
+  if (handle)
+    dlclose(handle);
+  if (fd >= 0)
+    close(fd);
+}
+
 meld_status loadSharedObject(const Model &model, const KernelModuleRef &module,
-                             const std::string &target, void *&handle) {
-  handle = nullptr;
+                             const std::string &target, SharedObject &object) {
+  void *&handle = object.handle;
   if (meld_status s = checkElf(model, module, target))
     return s;
   std::string dlError;
@@ -95,9 +102,12 @@ meld_status loadSharedObject(const Model &model, const KernelModuleRef &module,
         dlError = e ? e : "unknown dlopen error";
       }
     }
-    close(fd);
-    if (handle)
+    // Held open while the module is loaded: see SharedObject.h.
+    if (handle) {
+      object.fd = fd;
       return MELD_OK;
+    }
+    close(fd);
     if (!dlError.empty())
       return setError(MELD_ERROR_INVALID_ARTIFACT,
                       "'" + model.path + "': cannot load the " + target +
@@ -144,7 +154,7 @@ void *findSymbol(void *handle, const char *name) {
 
 meld_status loadDeviceModule(const Model &model, const std::string &device,
                              const std::string &target,
-                             const std::string &format, void *&handle) {
+                             const std::string &format, SharedObject &object) {
   const KernelModuleRef *module = model.findModule(target, format);
   if (!module) {
     bool vowel = std::string("aeiou").find(target[0]) != std::string::npos;
@@ -154,7 +164,7 @@ meld_status loadDeviceModule(const Model &model, const std::string &device,
                         "' module in format '" + format +
                         "'); its kernel modules: " + model.describeModules());
   }
-  return loadSharedObject(model, *module, target, handle);
+  return loadSharedObject(model, *module, target, object);
 }
 
 meld_status resolveLaunchSymbols(const Model &model, void *handle,

@@ -5,6 +5,11 @@
 // touching disk where possible (memfd_create + dlopen of /proc/self/fd/N),
 // else from an unlinked temporary file.
 //
+// glibc's dlopen returns the object already loaded under the same path
+// without looking at the file: the memfd stays open while its module is
+// loaded, so that no other module (another model's, in the same process)
+// is ever loaded from the same /proc/self/fd/N.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef MELD_RUNTIME_LIB_SHAREDOBJECT_H
@@ -21,20 +26,38 @@ namespace rt {
 class Model;
 struct KernelModuleRef;
 
+/// A kernel module loaded with dlopen, and the memfd it was loaded from;
+/// both are closed on destruction.
+class SharedObject {
+public:
+  SharedObject() = default;
+  ~SharedObject();
+  SharedObject(const SharedObject &) = delete;
+  SharedObject &operator=(const SharedObject &) = delete;
+
+  /// The dlopen handle; null until loaded.
+  void *get() const { return handle; }
+
+private:
+  friend meld_status loadSharedObject(const Model &, const KernelModuleRef &,
+                                      const std::string &, SharedObject &);
+  void *handle = nullptr;
+  int fd = -1;
+};
+
 /// Checks the ELF header of `module` (64-bit, little-endian, ET_DYN, this
-/// machine) and dlopen()s it with RTLD_NOW | RTLD_LOCAL. `target` names the
-/// module in messages ("the host kernel module ..."). On failure sets the
-/// thread's error and returns its code; on success the caller owns `handle`
-/// (dlclose).
+/// machine) and dlopen()s it with RTLD_NOW | RTLD_LOCAL into `object` (which
+/// must be empty). `target` names the module in messages ("the host kernel
+/// module ..."). On failure sets the thread's error and returns its code.
 meld_status loadSharedObject(const Model &model, const KernelModuleRef &module,
-                             const std::string &target, void *&handle);
+                             const std::string &target, SharedObject &object);
 
 /// Finds the artifact's kernel module for `device` ("cpu", "emu": an ELF
 /// shared object with target `target`) and loads it with loadSharedObject.
 /// A missing module is an error listing the modules the artifact has.
 meld_status loadDeviceModule(const Model &model, const std::string &device,
                              const std::string &target,
-                             const std::string &format, void *&handle);
+                             const std::string &format, SharedObject &object);
 
 /// dlsym() as a function pointer, or nullptr.
 template <typename Fn> Fn findFunction(void *handle, const char *name);

@@ -98,12 +98,12 @@ def test_metadata(gpt2):
     assert all(o.dtype == "f32" for o in session.outputs)
 
 
-def one_node_model(op_type, name):
-    """y = op_type(x) over [2, 3] floats, the node called `name`."""
+def one_node_model(op_type, name, shape=(2, 3)):
+    """y = op_type(x) over floats of `shape`, the node called `name`."""
     node = helper.make_node(op_type, ["x"], ["y"], name=name)
     graph = helper.make_graph(
-        [node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])])
+        [node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, shape)])
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 
 
@@ -217,3 +217,29 @@ def test_type_information_ships_with_the_package():
         text = stub.read()
     assert "def compile_file(path: str, options: CompileOptions)" in text
     assert "class Session:" in text
+
+
+@pytest.mark.parametrize("device", ["cpu", "emu"])
+def test_two_models_with_the_same_kernels_in_one_process(device):
+    """Two artifacts whose kernel modules have the same kernel names (one
+    model at two shapes): each session runs its own module, both alive at
+    once and one after the other (the runtime once loaded the second module
+    under the first one's /proc/self/fd path, which dlopen took for the
+    first module)."""
+    targets = "cpu" if device == "cpu" else "sm_80"
+    shapes = [(2, 3), (64, 300)]
+    artifacts = [meld.compile(one_node_model("Softmax", "weights", shape),
+                              targets=targets) for shape in shapes]
+
+    def check(session, shape):
+        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        np.testing.assert_allclose(session.run({"x": x})["y"],
+                                   e / e.sum(axis=-1, keepdims=True), rtol=1e-5)
+
+    together = [meld.Session(a, device=device) for a in artifacts]
+    for session, shape in zip(together, shapes):
+        check(session, shape)
+    del together
+    for artifact, shape in zip(artifacts, shapes):
+        check(meld.Session(artifact, device=device), shape)
