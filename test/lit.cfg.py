@@ -31,6 +31,17 @@ llvm_config.use_default_substitutions()
 # Python helpers (onnx-from-text, node test runner, e2e harness) import from here.
 llvm_config.with_environment("PYTHONPATH", os.path.join(config.meld_src_root, "test", "lib"),
                              append_path=True)
+# torch (test/Python/torch.test) loads libtorch_cuda.so even on a machine
+# without a GPU: the libraries it links come from the nvidia-* wheels of the
+# test environment and the CUDA toolkit (see requirements-test.txt). Only the
+# tests that import torch get them, through %env_torch.
+import glob
+venv = os.path.dirname(os.path.dirname(config.python_executable))
+nvidia = glob.glob(os.path.join(venv, "lib", "python3*", "site-packages", "nvidia"))
+torch_libs = [os.path.join(nvidia[0], d, "lib") for d in ("cusparselt", "cu13", "nvshmem", "nccl")] if nvidia else []
+torch_libs.append("/usr/local/cuda/lib64")
+config.substitutions.append(("%env_torch", "env LD_LIBRARY_PATH=" + ":".join(torch_libs)))
+
 # The Python package `meld` as built (python/CMakeLists.txt).
 llvm_config.with_environment("PYTHONPATH",
                              os.path.join(config.meld_obj_root, "python_packages"),
