@@ -40,12 +40,50 @@ def check_outputs(outputs, expected):
         assert ok, line
 
 
-@pytest.mark.parametrize("device", ["cpu", "emu"])
-def test_gpt2_block_matches_onnxruntime(gpt2, device):
-    _, artifact, feeds, expected = gpt2
-    session = meld.Session(artifact, device=device)
-    check_outputs(session.run(feeds), expected)
-    assert session.last_run_ms is not None and session.last_run_ms >= 0
+FIXTURE_FILES = sorted(name for name in os.listdir(FIXTURES)
+                       if name.endswith(".onnx"))
+
+
+@pytest.mark.parametrize("name", FIXTURE_FILES)
+def test_fixture_matches_onnxruntime(name):
+    """Every end-to-end fixture (both exporters), compiled once for sm_80
+    (which carries the emulator's kernels), on cpu and emu."""
+    path = fixture(name)
+    artifact = meld.compile(path, targets="sm_80")
+    feeds = run_e2e.make_inputs(onnx.load(path, load_external_data=False), seed=1)
+    expected = run_e2e.reference(path, feeds)
+    for device in ("cpu", "emu"):
+        session = meld.Session(artifact, device=device)
+        check_outputs(session.run(feeds), expected)
+        assert session.last_run_ms is not None and session.last_run_ms >= 0
+
+
+def test_external_weights(tmp_path):
+    from onnx import numpy_helper
+    from safetensors_io import write_safetensors
+
+    path = fixture("mlp_external.dynamo.onnx")
+    artifact = meld.compile(path, targets="cpu", weights="external")
+    full = onnx.load(path)
+    weights = tmp_path / "weights.safetensors"
+    write_safetensors(str(weights), [(t.name, numpy_helper.to_array(t))
+                                     for t in full.graph.initializer])
+    feeds = run_e2e.make_inputs(full, seed=2)
+    with pytest.raises(meld.RuntimeError) as caught:
+        meld.Session(artifact)
+    assert caught.value.status == "failed precondition"
+    session = meld.Session(artifact, weights=weights)
+    check_outputs(session.run(feeds), run_e2e.reference(path, feeds))
+
+
+def test_concurrent_compiles_give_one_artifact():
+    import concurrent.futures
+
+    model = onnx.load(fixture("llama_block.dynamo.onnx")).SerializeToString()
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        artifacts = list(pool.map(lambda _: meld.compile(model, targets="cpu"),
+                                  range(3)))
+    assert len({a.data for a in artifacts}) == 1
 
 
 def test_llama_block_from_bytes_and_model_proto():
