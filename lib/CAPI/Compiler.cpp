@@ -116,8 +116,7 @@ LogicalResult getOptions(const meld_compile_options *options,
   for (const auto &[name, file] : o.consts)
     import.constInputs[name] = file;
   for (const auto &[name, shape] : o.shapes) {
-    auto [it, inserted] = import.inputShapes.try_emplace(name, shape);
-    if (!inserted && it->second != shape) {
+    if (!import.addInputShape(name, shape)) {
       result.error("the shape of '" + name +
                    "' is given twice, with different values");
       return failure();
@@ -169,14 +168,12 @@ compile(const meld_compile_options *options,
     compileOptions.report = &report;
     compileOptions.reportJSON = true;
   }
-  if (failed(meld::compileToArtifact(*module, weights, os, compileOptions))) {
-    result->artifact.clear();
-    result->report.clear();
-    return result;
-  }
-  result->ok = llvm::none_of(result->diagnostics, [](const auto &record) {
-    return record.severity == MELD_SEVERITY_ERROR;
-  });
+  bool compiled =
+      succeeded(meld::compileToArtifact(*module, weights, os, compileOptions));
+  result->ok =
+      compiled && llvm::none_of(result->diagnostics, [](const auto &record) {
+        return record.severity == MELD_SEVERITY_ERROR;
+      });
   if (!result->ok) {
     result->artifact.clear();
     result->report.clear();

@@ -208,8 +208,7 @@ LogicalResult parseImportOptions(const Options &cli,
       }
       shape.push_back(dim);
     }
-    auto [it, inserted] = options.inputShapes.try_emplace(name, shape);
-    if (!inserted && it->second != shape) {
+    if (!options.addInputShape(name, shape)) {
       usageError("--shape " + name + " is given twice, with different values");
       return failure();
     }

@@ -1211,8 +1211,9 @@ bool meld::graph::isElementalOp(Operation *op) {
 std::optional<int64_t> meld::graph::getRowAxis(Operation *op) {
   if (auto softmax = dyn_cast<SoftmaxOp>(op)) {
     int64_t last = softmax.getType().getRank() - 1;
-    return softmax.getAxis() == last ? std::optional<int64_t>(last)
-                                     : std::nullopt;
+    return static_cast<int64_t>(softmax.getAxis()) == last
+               ? std::optional<int64_t>(last)
+               : std::nullopt;
   }
   if (isa<LayerNormOp, RmsNormOp>(op))
     return cast<IntegerAttr>(op->getAttr("axis")).getInt();
@@ -1221,8 +1222,7 @@ std::optional<int64_t> meld::graph::getRowAxis(Operation *op) {
   ArrayRef<int64_t> axes = op->getAttrOfType<DenseI64ArrayAttr>("axes");
   int64_t rank = cast<RankedTensorType>(op->getOperand(0).getType()).getRank();
   int64_t first = rank - static_cast<int64_t>(axes.size());
-  if (axes.empty() ||
-      axes != ArrayRef<int64_t>(llvm::to_vector(llvm::seq(first, rank))))
+  if (axes.empty() || !llvm::equal(axes, llvm::seq(first, rank)))
     return std::nullopt;
   return first;
 }

@@ -63,6 +63,25 @@ static MatmulOp getMatmul(ArrayRef<Operation *> ops) {
   return nullptr;
 }
 
+/// Whether every value of `ops` that an op outside the group (`inGroup` says
+/// which ops are in it) reads has the group's `shape` and is read, in
+/// `block`, after `last`, where the group will be: the group's results.
+static bool returnsAfter(Block &block, ArrayRef<Operation *> ops,
+                         function_ref<bool(Operation *)> inGroup,
+                         Operation *last, ArrayRef<int64_t> shape) {
+  for (Operation *op : ops)
+    for (Value result : op->getResults())
+      for (Operation *user : result.getUsers()) {
+        Operation *outside = block.findAncestorOpInBlock(*user);
+        if (outside && inGroup(outside))
+          continue;
+        if (!outside || outside->isBeforeInBlock(last) ||
+            cast<RankedTensorType>(result.getType()).getShape() != shape)
+          return false;
+      }
+  return true;
+}
+
 /// The groups of one block under construction: each op's group, and each
 /// group's ops in block order.
 class Partition {
@@ -135,21 +154,9 @@ private:
         if (Operation *def = operand.getDefiningOp(); def && inMerged(def))
           return false;
     }
-    for (Operation *op : ops) {
-      bool sameShape =
-          cast<RankedTensorType>(op->getResult(0).getType()).getShape() ==
-          shape;
-      for (Operation *user : op->getResult(0).getUsers()) {
-        Operation *outside = block.findAncestorOpInBlock(*user);
-        if (outside && inMerged(outside))
-          continue;
-        // A result of the group: it must have the group's shape and be
-        // used after the group's last op.
-        if (!sameShape || !outside || outside->isBeforeInBlock(last))
-          return false;
-      }
-    }
-    return true;
+    // A result of the group: it must have the group's shape and be used
+    // after the group's last op.
+    return returnsAfter(block, ops, inMerged, last, shape);
   }
 
   void merge(unsigned from, unsigned into) {
@@ -520,17 +527,11 @@ static void formRowGroups(Block &block, SmallVector<Group> &groups,
           !llvm::all_of(rowOp.getOperands(),
                         [&](Value v) { return isElementalIn(v, merged); }))
         return false;
-      Operation *last = *llvm::max_element(merged, inBlockOrder);
-      for (Operation *op : merged)
-        for (Value result : op->getResults())
-          for (Operation *user : result.getUsers()) {
-            Operation *outside = block.findAncestorOpInBlock(*user);
-            if (outside && merged.contains(outside))
-              continue;
-            if (!outside || outside->isBeforeInBlock(last) ||
-                cast<RankedTensorType>(result.getType()).getShape() != shape)
-              return false;
-          }
+      if (!returnsAfter(
+              block, merged.getArrayRef(),
+              [&](Operation *op) { return merged.contains(op); },
+              *llvm::max_element(merged, inBlockOrder), shape))
+        return false;
       ops = std::move(merged);
       groupOps.clear();
       return true;

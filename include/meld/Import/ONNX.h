@@ -106,6 +106,13 @@ struct ImportOptions {
   /// take (2^30: about a second on the CPU kernels); a larger one stays a
   /// kernel, so no model makes the compiler compute for long.
   uint64_t maxFoldMatmulWork = uint64_t(1) << 30;
+
+  /// Records `shape` for `name` in `inputShapes`; false, changing nothing,
+  /// when `name` already has another shape.
+  bool addInputShape(llvm::StringRef name, llvm::ArrayRef<int64_t> shape) {
+    auto [it, inserted] = inputShapes.try_emplace(name, shape);
+    return inserted || llvm::ArrayRef<int64_t>(it->second) == shape;
+  }
 };
 
 /// The bytes of the weights a module references by handle. Entries point into

@@ -102,8 +102,12 @@ struct RowKernel {
                                 c.offsets, c.mask, padding);
   }
   /// Writes one value per row to `buffer` at the row's index.
+  /// The indices of the program's rows, one per row ([BM]).
+  Value programRows() const {
+    return rows.add(rows.splat(firstRow), rows.iota(0));
+  }
   void storeRows(Value value, Value buffer) const {
-    Value ids = rows.add(rows.splat(firstRow), rows.iota(0));
+    Value ids = programRows();
     rows.store(value, buffer, ids, rows.lessThan(ids, p.rows));
   }
 };
@@ -312,9 +316,9 @@ static Shape getRowAxes(Operation *op) {
   return llvm::to_vector(llvm::seq(axis, rank));
 }
 
-/// A row-wise op outside any group (a reduction or softmax of axes that are
-/// not the trailing ones): its own kernel over its buffers, each operand
-/// broadcast to the input over the row's elements.
+/// A reduction or softmax outside any group: of axes that are not the
+/// trailing ones (graph-to-tile puts every other row-wise op, normalizations
+/// included, in a rows group), its own kernel over its input's buffer.
 struct RowOpLowering : ConversionPattern {
   RowOpLowering(const TypeConverter &converter, MLIRContext *context,
                 StringRef name, KernelEmitter &emitter)
@@ -339,14 +343,8 @@ struct RowOpLowering : ConversionPattern {
           RowIO io;
           io.read = [&](const TileBuilder &t, const Chunk &c, unsigned i,
                         TypedAttr other) -> Value {
-            if (i == 0)
-              return k.load(t, k.args[0], c, other);
-            // A parameter broadcasts over the row's elements: index it by
-            // the element's coordinates in the row.
-            auto shape =
-                cast<RankedTensorType>(op->getOperand(i).getType()).getShape();
-            SmallVector<Value> coords = t.delinearize(c.cols, p.elementShape);
-            return t.load(k.args[i], t.broadcastOffset(coords, shape), c.mask);
+            assert(i == 0 && "a reduction or softmax reads its input alone");
+            return k.load(t, k.args[0], c, other);
           };
           io.write = [&](const TileBuilder &t, const Chunk &c, Value y) {
             t.store(y, k.args.back(), c.offsets, c.mask);
@@ -430,7 +428,7 @@ struct RowsGroupLowering : LoweringPattern<graph::FusionGroupOp> {
           };
           io.writeRows = [&](Value acc) {
             const TileBuilder &r = k.rows;
-            Value ids = r.add(r.splat(k.firstRow), r.iota(0));
+            Value ids = k.programRows();
             store(r, acc, r.delinearize(ids, resultType.getShape()),
                   r.lessThan(ids, p.rows));
           };
@@ -450,9 +448,7 @@ void graph_to_tile::populateRowReductionPatterns(const TypeConverter &converter,
                          graph::ReduceMeanOp::getOperationName(),
                          graph::ReduceMaxOp::getOperationName(),
                          graph::ReduceMinOp::getOperationName(),
-                         graph::SoftmaxOp::getOperationName(),
-                         graph::LayerNormOp::getOperationName(),
-                         graph::RmsNormOp::getOperationName()})
+                         graph::SoftmaxOp::getOperationName()})
     patterns.add<RowOpLowering>(converter, context, name, emitter);
   patterns.add<RowsGroupLowering>(converter, context, emitter);
 }
