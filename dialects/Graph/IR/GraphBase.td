@@ -86,7 +86,8 @@ def Graph_FusionKind : I32EnumAttr<"FusionKind",
       I32EnumAttrCase<"pointwise", 0>,
       I32EnumAttrCase<"matmul", 1>,
       I32EnumAttrCase<"attention", 2>,
-      I32EnumAttrCase<"rows", 3>
+      I32EnumAttrCase<"rows", 3>,
+      I32EnumAttrCase<"chain", 4>
     ]> {
   let cppNamespace = "::meld::graph";
 }

@@ -1260,8 +1260,14 @@ static bool isAttentionPrologue(FusionGroupOp group, Operation *op) {
   });
 }
 
+/// Whether `kind` is a family of matrix-product kernels, whose groups may
+/// hold a prologue and a row epilogue.
+static bool isProductKind(FusionKind kind) {
+  return kind == FusionKind::matmul || kind == FusionKind::chain;
+}
+
 Operation *FusionGroupOp::getPrologue() {
-  if (getKind() != FusionKind::matmul)
+  if (!isProductKind(getKind()))
     return nullptr;
   for (Operation &op : getBodyBlock())
     if (isa<LayerNormOp, RmsNormOp>(op) &&
@@ -1271,13 +1277,78 @@ Operation *FusionGroupOp::getPrologue() {
 }
 
 Operation *FusionGroupOp::getRowEpilogue() {
-  if (getKind() != FusionKind::matmul)
+  if (!isProductKind(getKind()))
     return nullptr;
   for (Operation &op : getBodyBlock())
     if (isa<LayerNormOp, RmsNormOp>(op) &&
         !isGroupInput(*this, op.getOperand(0)))
       return &op;
   return nullptr;
+}
+
+MatmulOp FusionGroupOp::getSecondProduct() {
+  if (getKind() != FusionKind::chain)
+    return nullptr;
+  Operation *prologue = getPrologue();
+  for (auto matmul : getBodyBlock().getOps<MatmulOp>()) {
+    Value lhs = matmul.getLhs();
+    if (!isGroupInput(*this, lhs) &&
+        (!prologue || lhs != prologue->getResult(0)))
+      return matmul;
+  }
+  return nullptr;
+}
+
+/// Checks the link between chain `group`'s first `products` and its
+/// `second` product: the second's left operand is computed from the first
+/// products (each of which it reads) by elementwise ops of their shape, with
+/// arguments, views of them and splat constants; only the second product
+/// reads it, and nothing else reads the first products' values; the
+/// second's right operand is an argument or a view of one.
+static LogicalResult verifyChainLink(FusionGroupOp group, MatmulOp second,
+                                     MutableArrayRef<MatmulOp> products) {
+  auto fail = [&] {
+    return group.emitOpError(
+        "chain group's second product must read as its left operand, alone, "
+        "a value computed from every first product by elementwise ops of "
+        "their shape, and as its right operand an argument or a view of one "
+        "of rank 2 or more, giving the first products' rows and batch");
+  };
+  ArrayRef<int64_t> shape = products.front().getType().getShape();
+  Value link = second.getLhs();
+  if (!link.hasOneUse() || !isGroupInput(group, second.getRhs()) ||
+      cast<RankedTensorType>(second.getRhs().getType()).getRank() < 2 ||
+      cast<RankedTensorType>(link.getType()).getShape() != shape ||
+      second.getType().getShape().drop_back() != shape.drop_back())
+    return fail();
+  // The ops computing the link from the first products.
+  llvm::SmallPtrSet<Operation *, 16> slice;
+  SmallVector<Value> worklist{link};
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    Operation *def = value.getDefiningOp();
+    auto constant = dyn_cast_or_null<ConstantOp>(def);
+    if (isGroupInput(group, value) ||
+        (constant && isa<SplatElementsAttr>(constant.getValue())) ||
+        llvm::is_contained(products, dyn_cast<MatmulOp>(def)) ||
+        !slice.insert(def).second)
+      continue;
+    if (!isa<ElementwiseOpInterface>(def) ||
+        cast<RankedTensorType>(value.getType()).getShape() != shape)
+      return fail();
+    llvm::append_range(worklist, def->getOperands());
+  }
+  auto onTheLink = [&](Operation *user) {
+    return slice.count(user) || user == second.getOperation();
+  };
+  for (MatmulOp product : products)
+    if (product.getType() != products.front().getType() ||
+        product->use_empty() || !llvm::all_of(product->getUsers(), onTheLink))
+      return fail();
+  for (Operation *op : slice)
+    if (!llvm::all_of(op->getUsers(), onTheLink))
+      return fail();
+  return success();
 }
 
 LogicalResult FusionGroupOp::verify() {
@@ -1293,15 +1364,19 @@ LogicalResult FusionGroupOp::verify() {
     return emitOpError("must have at least one result");
   StringRef kind = stringifyFusionKind(getKind());
   if (std::optional<ArrayRef<int64_t>> sizes = getTileSizes()) {
-    size_t expected = getKind() == FusionKind::matmul      ? 3
+    size_t expected = isProductKind(getKind())             ? 3
                       : getKind() == FusionKind::attention ? 2
                                                            : 0;
     if (sizes->size() != expected || llvm::any_of(*sizes, [](int64_t size) {
           return size <= 0 || !llvm::isPowerOf2_64(size);
         }))
       return emitOpError() << kind << " group takes "
-                           << (expected == 3 ? "3 tile sizes ([M, N, K]), "
-                                               "each a power of two"
+                           << (expected == 3
+                                   ? (getKind() == FusionKind::chain
+                                          ? "3 tile sizes ([M, I, K]), each "
+                                            "a power of two"
+                                          : "3 tile sizes ([M, N, K]), each "
+                                            "a power of two")
                                : expected == 2
                                    ? "2 tile sizes ([queries, keys]), each "
                                      "a power of two"
@@ -1339,11 +1414,11 @@ LogicalResult FusionGroupOp::verify() {
                      [&](Value v) { return isGroupInput(*this, v); }))
       continue;
     if (auto product = dyn_cast<MatmulOp>(op);
-        product && getKind() == FusionKind::matmul) {
+        product && isProductKind(getKind())) {
       matmuls.push_back(product);
       continue;
     }
-    if (isa<LayerNormOp, RmsNormOp>(op) && getKind() == FusionKind::matmul) {
+    if (isa<LayerNormOp, RmsNormOp>(op) && isProductKind(getKind())) {
       // Of an input: the prologue; of a computed value: the row epilogue.
       Operation *&norm =
           isGroupInput(*this, op.getOperand(0)) ? prologue : rowEpilogue;
@@ -1366,6 +1441,7 @@ LogicalResult FusionGroupOp::verify() {
                               << "', which is not ";
     switch (getKind()) {
     case FusionKind::matmul:
+    case FusionKind::chain:
       return diag << "elementwise, a view of an input or a result, its one "
                      "normalization prologue, its one row epilogue or a "
                      "matmul";
@@ -1383,7 +1459,7 @@ LogicalResult FusionGroupOp::verify() {
     return diag << "elementwise, a gather of inputs, or a view of an input "
                    "or a result";
   }
-  if (getKind() != FusionKind::matmul) {
+  if (!isProductKind(getKind())) {
     // Every result is stored from a value of the iteration shape, through
     // the result's one-to-one views.
     SmallVector<int64_t> shape = getIterationShape();
@@ -1425,13 +1501,34 @@ LogicalResult FusionGroupOp::verify() {
                          "shape (before their reshapes and transposes)");
     return success();
   }
-  if (getKind() != FusionKind::matmul)
+  if (!isProductKind(getKind()))
     return success();
   if (matmuls.empty())
-    return emitOpError("matmul group holds no 'graph.matmul'");
-  MatmulOp first = matmuls.front();
+    return emitOpError() << kind << " group holds no 'graph.matmul'";
+  // A chain's second product reads a value the group computes; the rules
+  // below are those of the other (first) products, of the left operand.
+  MatmulOp second = getSecondProduct();
+  SmallVector<MatmulOp> products(matmuls);
+  if (second) {
+    llvm::erase(products, second);
+    if (products.empty() || llvm::any_of(products, [&](MatmulOp product) {
+          return product.getLhs() == second.getLhs() ||
+                 (!isGroupInput(*this, product.getLhs()) &&
+                  (!prologue || product.getLhs() != prologue->getResult(0)));
+        }))
+      return emitOpError(
+          "chain group must hold first products of its left operand and one "
+          "second product of a value computed from them");
+    if (failed(verifyChainLink(*this, second, products)))
+      return failure();
+  } else if (getKind() == FusionKind::chain) {
+    return emitOpError(
+        "chain group must hold first products of its left operand and one "
+        "second product of a value computed from them");
+  }
+  MatmulOp first = products.front();
   ArrayRef<int64_t> firstShape = first.getType().getShape();
-  for (MatmulOp matmul : matmuls) {
+  for (MatmulOp matmul : products) {
     for (Value operand : matmul->getOperands()) {
       bool fromPrologue = prologue && operand == prologue->getResult(0) &&
                           operand == matmul.getLhs();
@@ -1469,15 +1566,17 @@ LogicalResult FusionGroupOp::verify() {
     bool stored = llvm::all_of(llvm::seq(getNumResults()), [&](unsigned i) {
       return getStoredValue(i) == rowEpilogue->getResult(0);
     });
-    if (matmuls.size() != 1 || axis != type.getRank() - 1 ||
-        !input.hasOneUse() || getMatmulOf(input) != first ||
+    if ((!second && matmuls.size() != 1) || axis != type.getRank() - 1 ||
+        !input.hasOneUse() || getMatmulOf(input) != (second ? second : first) ||
         !llvm::all_of(rowEpilogue->getOperands().drop_front(),
                       [&](Value v) { return isGroupInput(*this, v); }) ||
         !stored)
-      return emitOpError("matmul group's row epilogue must normalize the "
-                         "last axis of a value only it reads, computed from "
-                         "the group's one matmul, with parameters from "
-                         "arguments, and be what every result stores");
+      return emitOpError()
+             << kind
+             << " group's row epilogue must normalize the last axis of a "
+                "value only it reads, computed from the group's one matmul "
+                "(a chain's second product), with parameters from arguments, "
+                "and be what every result stores";
   }
   // An op may combine the results of several matmuls of one shape (the
   // kernel computes them in the same program); each result computes from
@@ -1494,7 +1593,12 @@ LogicalResult FusionGroupOp::verify() {
   }
   for (unsigned i = 0, e = getNumResults(); i < e; ++i) {
     MatmulOp from = getMatmulOf(getStoredValue(i));
-    if (!from && matmuls.size() == 1)
+    if (second) {
+      if (from != second)
+        return emitOpError("chain group results must each compute from the "
+                           "second product, with its shape (before their "
+                           "reshapes and transposes)");
+    } else if (!from && matmuls.size() == 1)
       from = first;
     if (!from ||
         from.getType().getShape() !=

@@ -771,9 +771,23 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
       row-wise op's result shape: the epilogue's, the op's own, or (of a
       softmax or normalization, whose result has the input's shape) a
       prologue value also read outside, such as the residual sum.
+    - `chain`: two matrix products in sequence, as in a transformer's MLP,
+      with the intermediate never reaching device memory. The first products
+      (one, or several of one shape combined by the epilogue: SwiGLU's gate
+      and up projections) share their left operand, an argument, a view of
+      one or its normalization (the prologue, as in `matmul`); elementwise
+      ops of their shape compute from them the second product's left
+      operand (bias, activation, gate product), which only the second
+      product reads; its right operand is an argument or a view of one. Then
+      come the second product's epilogue and, optionally, its row epilogue,
+      as in `matmul`; every result stores a value of the second product's
+      shape. Each program computes whole rows of the result: it walks the
+      intermediate's columns in blocks, computes each block from the first
+      products and multiplies it into its accumulator at once.
 
     `tile_sizes`, where present, is the tiling `meld-graph-choose-tiles`
     chose for the kernel: `[M, N, K]` of a matmul group's result tile and K
+    step, `[M, I, K]` of a chain group's rows, intermediate columns and K
     step, `[queries, keys]` of an attention group's blocks (powers of two);
     without it, `meld-graph-to-tile` uses its own options. A `pointwise` or
     `rows` group takes none.
@@ -854,14 +868,18 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
     /// integer division, whose faults need a position), a concat or a
     /// strided view, each of such values.
     bool isElemental(mlir::Value value);
-    /// A matmul group's prologue: the `graph.layernorm` or `graph.rmsnorm`
-    /// of the last axis whose result is the matmul's left operand; null
-    /// without one.
+    /// A matmul or chain group's prologue: the `graph.layernorm` or
+    /// `graph.rmsnorm` of the last axis whose result is the (first) matmuls'
+    /// left operand; null without one.
     mlir::Operation *getPrologue();
-    /// A matmul group's row epilogue: the `graph.layernorm` or
-    /// `graph.rmsnorm` of the last axis of a value computed from the matmul,
-    /// whose result the group stores; null without one.
+    /// A matmul or chain group's row epilogue: the `graph.layernorm` or
+    /// `graph.rmsnorm` of the last axis of a value computed from the matmul
+    /// (a chain's second product), whose result the group stores; null
+    /// without one.
     mlir::Operation *getRowEpilogue();
+    /// A chain group's second product: the matmul whose left operand the
+    /// group computes from its first products; null in other kinds.
+    MatmulOp getSecondProduct();
     /// A rows group's row-wise op (see `getRowAxis`); null in other kinds.
     mlir::Operation *getRowOp();
   }];

@@ -18,6 +18,10 @@
 // by the registers their accumulators take, tighter where a prologue, a row
 // epilogue or a second accumulator (SwiGLU's dual product) needs more.
 //
+// A chain group's programs each hold whole rows of the second product's
+// result, so its rows per program decide its parallelism: the fewest (16,
+// or the problem's rows), with blocks of 32 intermediate columns.
+//
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Graph/Transforms/Passes.h"
@@ -52,6 +56,9 @@ constexpr int64_t kMaxAccumulatorsFused = 1024;
 constexpr int64_t kTileK = 16;
 /// The key block of attention.
 constexpr int64_t kAttentionKeys = 32;
+/// A chain's rows per program and intermediate block.
+constexpr int64_t kChainRows = 16;
+constexpr int64_t kChainBlock = 32;
 
 /// What the cost model needs of one kernel's work.
 struct Work {
@@ -163,6 +170,8 @@ struct GraphChooseTiles
     getOperation()->walk([&](FusionGroupOp group) {
       if (group.getKind() == FusionKind::matmul)
         group.setTileSizesAttr(b.getDenseI64ArrayAttr(chooseMatmul(group)));
+      else if (group.getKind() == FusionKind::chain)
+        group.setTileSizesAttr(b.getDenseI64ArrayAttr(chooseChain(group)));
       else if (group.getKind() == FusionKind::attention)
         group.setTileSizesAttr(b.getDenseI64ArrayAttr(chooseAttention(group)));
     });
@@ -180,6 +189,16 @@ struct GraphChooseTiles
     auto [bm, bn] = chooseMatmulTile(
         work, fused ? kMaxAccumulatorsFused : kMaxAccumulators, *peak);
     return {tileM ? int64_t(tileM) : bm, tileN ? int64_t(tileN) : bn,
+            tileK ? int64_t(tileK) : kTileK};
+  }
+
+  SmallVector<int64_t> chooseChain(FusionGroupOp group) {
+    MatmulOp second = group.getSecondProduct();
+    Work work = matmulWork(second);
+    int64_t bm = std::min<int64_t>(
+        kChainRows, llvm::PowerOf2Ceil(std::max<int64_t>(work.m, 1)));
+    int64_t bi = std::min<int64_t>(kChainBlock, llvm::PowerOf2Ceil(work.k));
+    return {tileM ? int64_t(tileM) : bm, tileN ? int64_t(tileN) : bi,
             tileK ? int64_t(tileK) : kTileK};
   }
 

@@ -25,7 +25,9 @@
 // result (`formRowGroups`); each group takes the views it reads through
 // (copied in) and those it stores through (moved in), see `absorbViews`; and
 // matmul groups sharing their left operand merge into one kernel of several
-// parts (`mergeSiblingMatmuls`).
+// parts (`mergeSiblingMatmuls`); last, a matmul group whose only value is the
+// left operand of a matmul group's one matmul of few enough columns joins it
+// in a chain group, which keeps the intermediate on chip (`formChains`).
 //
 //===----------------------------------------------------------------------===//
 
@@ -552,6 +554,72 @@ static void formRowGroups(Block &block, SmallVector<Group> &groups,
   llvm::append_range(groups, rows);
 }
 
+/// Joins matmul groups in pairs as chain groups, an MLP's two products in
+/// one kernel: a group (the first) whose only value read outside is the
+/// left operand of the one matmul of a later group (the second), which
+/// alone reads it. The first group's ops other than its matmuls, their
+/// prologue and its input views must be elementwise ops of its matmuls'
+/// shape computing that value from all of them; the second group holds no
+/// other matmul, and its matmul has at most `maxColumns` columns (each
+/// program computes whole rows of the result: they must fit its
+/// registers). The joined group has at most `maxOps` ops.
+static void formChains(SmallVector<Group> &groups, int64_t maxOps,
+                       int64_t maxColumns) {
+  DenseMap<Operation *, unsigned> groupOf;
+  for (auto [i, group] : llvm::enumerate(groups))
+    if (group.second == FusionKind::matmul)
+      for (Operation *op : group.first)
+        groupOf[op] = i;
+  for (auto &[ops, kind] : groups) {
+    if (kind != FusionKind::matmul || ops.empty())
+      continue;
+    if (llvm::count_if(ops, [](Operation *op) { return isa<MatmulOp>(op); }) !=
+        1)
+      continue;
+    MatmulOp second = getMatmul(ops);
+    Value link = second.getLhs();
+    auto it = groupOf.find(link.getDefiningOp());
+    if (it == groupOf.end() || !link.hasOneUse())
+      continue;
+    auto &[first, firstKind] = groups[it->second];
+    if (firstKind != FusionKind::matmul || first.empty() || first == ops ||
+        static_cast<int64_t>(first.size() + ops.size()) > maxOps ||
+        cast<RankedTensorType>(second.getType()).getShape().back() > maxColumns)
+      continue;
+    const llvm::SmallPtrSet<Operation *, 16> members(first.begin(),
+                                                     first.end());
+    MatmulOp product = getMatmul(first);
+    if (second.getType().getShape().drop_back() !=
+        product.getType().getShape().drop_back())
+      continue;
+    bool linked =
+        isa<MatmulOp, ElementwiseOpInterface>(link.getDefiningOp()) &&
+        llvm::all_of(first, [&](Operation *op) {
+          // The products are of one type, and the values computed from them
+          // of their shape (a prologue or an input view is read only
+          // inside); only the link leaves, to the second product alone.
+          if ((isa<MatmulOp>(op) &&
+               op->getResult(0).getType() != product.getType()) ||
+              (isa<ElementwiseOpInterface>(op) &&
+               cast<RankedTensorType>(op->getResult(0).getType()).getShape() !=
+                   product.getType().getShape()))
+            return false;
+          return llvm::all_of(op->getUsers(), [&](Operation *user) {
+            return members.count(user) ||
+                   (user == second.getOperation() && op->getResult(0) == link);
+          });
+        });
+    if (!linked)
+      continue;
+    llvm::append_range(ops, first);
+    llvm::sort(ops, inBlockOrder);
+    kind = FusionKind::chain;
+    first.clear();
+  }
+  llvm::erase_if(groups,
+                 [](const Group &group) { return group.first.empty(); });
+}
+
 struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
   using Base::Base;
 
@@ -633,6 +701,8 @@ struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
           if (!ops.empty())
             absorbViews(ops, grouped, inputViews, outputViews);
         mergeSiblingMatmuls(groups, maxGroupOps, withRowNorm);
+        if (fuseMatmulChains)
+          formChains(groups, maxGroupOps, maxChainColumns);
         for (auto &[ops, kind] : groups) {
           if (ops.size() == 1)
             continue;

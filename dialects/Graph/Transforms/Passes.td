@@ -133,6 +133,17 @@ def GraphFuse : Pass<"meld-graph-fuse", "mlir::ModuleOp"> {
     combines elementwise with the other's (SwiGLU's gate and up) merge as
     one part: each program computes both tiles in one loop over K.
 
+    Last, two matmul groups in sequence become one `chain` group, a
+    transformer's MLP in one kernel whose intermediate never reaches device
+    memory: the first group's only value read outside (after its bias and
+    activation, or SwiGLU's gate product) is the left operand of the second
+    group's one matmul and read by nothing else, the first group's other
+    values are elementwise ops of its products' shape, and the second
+    product has at most `max-chain-columns` columns, since each program of
+    the chain holds whole rows of its result (its epilogue and row epilogue
+    come along). GPT-2-small's MLP (768 columns) stays two kernels; a model
+    of hidden size 256 or less gets one.
+
     A `graph.gather` of arguments starts a pointwise group that the
     elementwise ops after it may join (the token embedding plus positions).
 
@@ -184,6 +195,11 @@ def GraphFuse : Pass<"meld-graph-fuse", "mlir::ModuleOp"> {
            "The most ops one group may hold">,
     Option<"fuseMatmulEpilogues", "matmul-epilogues", "bool", "true",
            "Fuse elementwise ops into the matmul they consume">,
+    Option<"fuseMatmulChains", "matmul-chains", "bool", "true",
+           "Join two matmul groups in sequence (an MLP) into a chain group">,
+    Option<"maxChainColumns", "max-chain-columns", "int64_t", "256",
+           "The most columns a chain's second product may have (each "
+           "program holds whole rows of it)">,
   ];
 }
 
@@ -192,7 +208,7 @@ def GraphChooseTiles : Pass<"meld-graph-choose-tiles", "mlir::ModuleOp"> {
                 "model of the target";
   let description = [{
     Sets `tile_sizes` on every `matmul` group (`[M, N, K]`: the result tile
-    a program computes and the K step) and `attention` group (`[queries,
+    a program computes and the K step), `chain` group and `attention` group (`[queries,
     keys]`), which `meld-graph-to-tile` then builds the kernel with. The
     choice is the candidate (M from 16, 32, 64; N from 32, 64; K 16;
     attention queries 16 or 32) with the least estimated time on `target`:
@@ -215,6 +231,10 @@ def GraphChooseTiles : Pass<"meld-graph-choose-tiles", "mlir::ModuleOp"> {
     `meldc --report` (A100 for sm_80, H100 for sm_90a). The options fix any
     size for every kernel instead.
 
+    A `chain` group gets `[M, I, K]`: 16 rows per program (or the
+    problem's rows, when fewer), since each program computes whole rows of
+    the result, blocks of 32 intermediate columns, and K steps of 16.
+
     GPT-2-small's QKV projection at sequence 1024 on sm_80, [1024, 768] x
     [768, 2304]: 64x32 tiles make 1152 programs, three full waves of 432,
     where 64x64 tiles make two waves of which the second is a third full:
@@ -230,8 +250,8 @@ def GraphChooseTiles : Pass<"meld-graph-choose-tiles", "mlir::ModuleOp"> {
            "Rows of every matmul's result tile and queries of every "
            "attention block (0: chosen)">,
     Option<"tileN", "tile-n", "int64_t", "0",
-           "Columns of every matmul's result tile and keys of every "
-           "attention block (0: chosen)">,
+           "Columns of every matmul's result tile, a chain's intermediate "
+           "block and keys of every attention block (0: chosen)">,
     Option<"tileK", "tile-k", "int64_t", "0",
            "K step of every matmul (0: 16)">,
   ];

@@ -6,6 +6,11 @@
 // epilogue (elementwise ops on the accumulator), several parts (sibling
 // matmuls sharing A, each program computing a tile of one) or a row epilogue
 // (a normalization of the result's rows, each program computing whole rows).
+// A chain group (an MLP) is one such kernel whose one part's epilogue
+// computes the left operand of a second product: each program walks the
+// intermediate's columns in blocks and multiplies each block into an
+// accumulator of whole rows of the result at once, so the intermediate
+// never reaches device memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -135,6 +140,20 @@ struct MatmulPart {
   SmallVector<graph::ViewLayout> outputLayouts;
 };
 
+/// The second product of a chain kernel: the first part's epilogue computes
+/// its left operand ([batch..., m, n] of the part), which it multiplies by B
+/// (argument `b`, `layout` over [batch..., n, columns]); each program holds
+/// whole rows of the result, computes `epilogue` on them (from the second
+/// accumulator alone) and stores the kernel's outputs (row-major, or where
+/// `outputLayouts` place the result's coordinates).
+struct ChainProduct {
+  unsigned b;
+  graph::ViewLayout layout;
+  int64_t columns;
+  Epilogue epilogue;
+  SmallVector<graph::ViewLayout> outputLayouts;
+};
+
 /// The one part of a kernel of one matrix product, storing its accumulator
 /// row-major.
 static MatmulPart makePart(unsigned b, int c, const MatmulProblem &p) {
@@ -149,14 +168,17 @@ static MatmulPart makePart(unsigned b, int c, const MatmulProblem &p) {
 /// (`inputs[a]`, normalized first by `prologue` when given), rows and batch:
 /// one program per output tile of one part (the parts' column tiles one
 /// after another along the grid's x), a loop over K with `tile.dot`, then
-/// the part's epilogue and stores.
+/// the part's epilogue and stores. With `chain`, the one part's epilogue
+/// computes the left operand of the chain's second product instead, which
+/// is never stored (see `ChainProduct`).
 static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
                        Location loc, StringRef name, ValueRange inputs,
                        unsigned a, ValueRange outputs,
                        ArrayRef<MatmulPart> parts,
                        const RowNorm *prologue = nullptr,
                        const RowNorm *row = nullptr,
-                       std::optional<ArrayRef<int64_t>> tileSizes = {}) {
+                       std::optional<ArrayRef<int64_t>> tileSizes = {},
+                       const ChainProduct *chain = nullptr) {
   const ConvertGraphToTileOptions &options = emitter.getOptions();
   // The group's chosen tiles (meld-graph-choose-tiles), else the options.
   int64_t tileM = tileSizes ? (*tileSizes)[0] : options.matmulTileM;
@@ -177,9 +199,10 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
   SmallVector<int64_t> firstTile{0};
   for (const MatmulPart &part : parts)
     firstTile.push_back(firstTile.back() + ceilDiv(part.p.n, bn));
-  // With a row epilogue, each program computes whole rows.
+  // With a row epilogue or a chain, each program computes whole rows.
   assert((!row || parts.size() == 1) && "a row epilogue has one part");
-  if (row)
+  assert((!chain || parts.size() == 1) && "a chain has one first part");
+  if (row || chain)
     firstTile.back() = 1;
   SmallVector<Value> kernelBuffers(inputs);
   llvm::append_range(kernelBuffers, outputs);
@@ -362,6 +385,78 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
                place.mask);
   };
 
+  if (chain) {
+    // The loop over blocks of the intermediate's columns: each block the
+    // first part's epilogue computes (zero outside the intermediate), times
+    // the rows of the second B it meets, into the accumulator of whole rows
+    // of the result.
+    const MatmulPart &part = parts.front();
+    int64_t columns = chain->columns;
+    int64_t bc = llvm::PowerOf2Ceil(columns);
+    TileBuilder oT{b, loc, {bm, bc}};
+    auto loop = scf::ForOp::create(
+        b, loc, oT.scalarIndex(0), oT.scalarIndex(part.p.n), oT.scalarIndex(bn),
+        ValueRange{oT.floatConst(element, 0.0)},
+        [&](OpBuilder &nb, Location l, Value n0, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToEnd(nb.getInsertionBlock());
+          TilePlace place = placeTile(part, n0);
+          Value link = arith::SelectOp::create(
+              b, l, place.mask, computeTile(part, n0, place).front(),
+              cT.floatConst(element, 0.0));
+          TileBuilder wT{b, l, {bn, bc}};
+          Value rowsB = wT.add(wT.iota(0), wT.splat(n0));
+          Value colsB = wT.iota(1);
+          SmallVector<Value> bCoords = splatAll(wT, batchCoords);
+          bCoords.append({rowsB, colsB});
+          Value bTile =
+              wT.load(args[chain->b], wT.viewOffset(chain->layout, bCoords),
+                      wT.both(wT.lessThan(rowsB, part.p.n),
+                              wT.lessThan(colsB, columns)));
+          scf::YieldOp::create(
+              b, l,
+              ValueRange{tile::DotOp::create(b, l, carried[0].getType(), link,
+                                             bTile, carried[0])});
+        });
+    Value rows = oT.add(oT.iota(0), oT.splat(m0));
+    Value cols = oT.iota(1);
+    Value mask =
+        oT.both(oT.lessThan(rows, part.p.m), oT.lessThan(cols, columns));
+    SmallVector<Value> coords = splatAll(oT, batchCoords);
+    coords.append({rows, cols});
+    SmallVector<Value> tiles =
+        chain->epilogue(oT, {loop.getResult(0)}, args, coords, mask);
+    if (row) {
+      // The row epilogue on the rows in registers: the statistics of the
+      // elements inside, then the normalized value for every output.
+      TileBuilder rT{b, loc, {bm}};
+      Value zero = oT.floatConst(element, 0.0);
+      Value invN = rT.floatConst(element, 1.0 / std::max<int64_t>(columns, 1));
+      auto rowSum = [&](Value x) {
+        return oT.reduceRows(tile::ReduceKind::sum,
+                             arith::SelectOp::create(b, loc, mask, x, zero));
+      };
+      Value x = tiles.front(), rowMean, d = x;
+      if (!row->rms) {
+        rowMean = arith::MulFOp::create(b, loc, rowSum(x), invN);
+        d = arith::SubFOp::create(b, loc, x, oT.perRow(rowMean));
+      }
+      Value rowRstd =
+          row->rstd(rT, rowSum(arith::MulFOp::create(b, loc, d, d)), columns);
+      Value y = row->apply(oT, args, x, rowMean, rowRstd, cols, mask);
+      tiles.assign(outputs.size(), y);
+    }
+    for (auto [i, tile] : llvm::enumerate(tiles))
+      oT.store(tile, outputArgs[i],
+               oT.outputOffsets(
+                   chain->outputLayouts, i, coords,
+                   [&] {
+                     return oT.add(oT.add(oT.mul(rows, columns), cols),
+                                   oT.splat(scaled(batch, part.p.m * columns)));
+                   }),
+               mask);
+    return;
+  }
   if (row) {
     // A normalization of each row of the one part's result, its row
     // epilogue: each program computes every column of its rows, a loop over
@@ -537,6 +632,32 @@ static RowNorm getRowNorm(graph::FusionGroupOp group, Operation *norm) {
   return result;
 }
 
+/// Where a matmul or chain group's kernel reads the rows of its (first)
+/// products' left operand `lhsValue`, and how it normalizes rows.
+struct GroupRows {
+  /// The left operand's argument and layout: the prologue's input, if any.
+  unsigned lhs;
+  graph::ViewLayout lhsLayout;
+  /// A normalization of the left operand's rows (the prologue), and of the
+  /// result's rows (the row epilogue, `rowNorm`, whose input the epilogue
+  /// computes).
+  std::optional<RowNorm> prologue, row;
+  Operation *rowNorm;
+
+  GroupRows(graph::FusionGroupOp group, Value lhsValue)
+      : rowNorm(group.getRowEpilogue()) {
+    if (Operation *norm = group.getPrologue()) {
+      prologue = getRowNorm(group, norm);
+      lhsValue = norm->getOperand(0);
+    }
+    if (rowNorm)
+      row = getRowNorm(group, rowNorm);
+    lhsLayout = traceGroupInput(group, lhsValue, lhs);
+  }
+  const RowNorm *getPrologue() const { return prologue ? &*prologue : nullptr; }
+  const RowNorm *getRow() const { return row ? &*row : nullptr; }
+};
+
 /// A matmul fusion group: the group's matrix products (their shared left
 /// operand's rows normalized first when the group has a prologue), then
 /// each one's elementwise ops computed on its accumulator tile (the
@@ -557,21 +678,9 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
     auto operand = [&](Value v, unsigned &argNumber) {
       return traceGroupInput(group, v, argNumber);
     };
-    // A normalization of the left operand's rows is the prologue: A is its
-    // input.
-    Value lhsValue = matmuls.front().getLhs();
-    std::optional<RowNorm> prologue, row;
-    if (Operation *norm = group.getPrologue()) {
-      prologue = getRowNorm(group, norm);
-      lhsValue = norm->getOperand(0);
-    }
-    // A normalization of the result's rows is the row epilogue: the
-    // epilogue computes its input.
-    Operation *rowNorm = group.getRowEpilogue();
-    if (rowNorm)
-      row = getRowNorm(group, rowNorm);
-    unsigned lhs;
-    graph::ViewLayout lhsLayout = operand(lhsValue, lhs);
+    GroupRows rows(group, matmuls.front().getLhs());
+    const graph::ViewLayout &lhsLayout = rows.lhsLayout;
+    Operation *rowNorm = rows.rowNorm;
     KernelEmitter::GroupBuffers buffers =
         emitter.allocGroupBuffers(rewriter, group, adaptor.getInputs());
     Value status = buffers.faults ? buffers.inputs.back() : Value();
@@ -630,9 +739,88 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
     for (auto [part, epilogue] : llvm::zip_equal(parts, epilogues))
       part.epilogue = epilogue;
     emitMatmul(emitter, rewriter, group.getLoc(), getGroupName(group),
-               buffers.inputs, lhs, buffers.outputs, parts,
-               prologue ? &*prologue : nullptr, row ? &*row : nullptr,
-               group.getTileSizes());
+               buffers.inputs, rows.lhs, buffers.outputs, parts,
+               rows.getPrologue(), rows.getRow(), group.getTileSizes());
+    rewriter.replaceOp(group, buffers.outputs);
+    return success();
+  }
+};
+
+/// A chain group (an MLP): the first products of the left operand
+/// (normalized first when the group has a prologue), their epilogue up to
+/// the second product's left operand, then the second product with its
+/// epilogue (and row epilogue) on whole rows of the result, in one kernel.
+struct ChainGroupLowering : LoweringPattern<graph::FusionGroupOp> {
+  using LoweringPattern::LoweringPattern;
+
+  LogicalResult
+  matchAndRewrite(graph::FusionGroupOp group, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (group.getKind() != graph::FusionKind::chain)
+      return failure();
+    // The verifier's rules: first products sharing their left operand (or
+    // its normalization, the prologue), whose epilogue computes the second
+    // product's left operand, read by it alone.
+    graph::MatmulOp second = group.getSecondProduct();
+    SmallVector<Operation *> products;
+    for (auto matmul : group.getBodyBlock().getOps<graph::MatmulOp>())
+      if (matmul != second)
+        products.push_back(matmul);
+    auto first = cast<graph::MatmulOp>(products.front());
+    GroupRows rows(group, first.getLhs());
+    const graph::ViewLayout &lhsLayout = rows.lhsLayout;
+    Operation *rowNorm = rows.rowNorm;
+    KernelEmitter::GroupBuffers buffers =
+        emitter.allocGroupBuffers(rewriter, group, adaptor.getInputs());
+    Value status = buffers.faults ? buffers.inputs.back() : Value();
+    auto statusOf = [&](ArrayRef<Value> args) {
+      return status ? args[buffers.inputs.size() - 1] : Value();
+    };
+    MatmulPart part;
+    part.p = getMatmulProblem(first, lhsLayout,
+                              traceGroupInput(group, first.getRhs(), part.b));
+    for (Operation *op : ArrayRef(products).drop_front()) {
+      auto product = cast<graph::MatmulOp>(op);
+      unsigned arg;
+      graph::ViewLayout layout = traceGroupInput(group, product.getRhs(), arg);
+      part.moreB.push_back(
+          {arg, getMatmulProblem(product, lhsLayout, layout).b});
+    }
+    Value link = second.getLhs();
+    auto epilogue = [&](const TileBuilder &t, ArrayRef<Value> accs,
+                        ArrayRef<Value> args, ArrayRef<Value> coords,
+                        Value mask) -> SmallVector<Value> {
+      IRMapping tiles;
+      for (auto [product, acc] : llvm::zip_equal(products, accs))
+        tiles.map(product->getResult(0), acc);
+      return emitter.emitGroupValues(t, group, tiles, args, coords, mask,
+                                     statusOf(args), {link});
+    };
+    part.epilogue = epilogue;
+    ChainProduct chain;
+    chain.layout =
+        getMatmulProblem(second, rowMajorOf(link),
+                         traceGroupInput(group, second.getRhs(), chain.b))
+            .b;
+    chain.columns = second.getType().getShape().back();
+    chain.outputLayouts = KernelEmitter::getStoreLayouts(group);
+    auto secondEpilogue = [&](const TileBuilder &t, ArrayRef<Value> accs,
+                              ArrayRef<Value> args, ArrayRef<Value> coords,
+                              Value mask) -> SmallVector<Value> {
+      IRMapping tiles;
+      tiles.map(second.getResult(), accs.front());
+      // With a row epilogue, the value it normalizes.
+      if (rowNorm)
+        return emitter.emitGroupValues(t, group, tiles, args, coords, mask,
+                                       statusOf(args),
+                                       {rowNorm->getOperand(0)});
+      return emitter.emitGroupBody(t, group, tiles, args, coords, mask,
+                                   statusOf(args));
+    };
+    chain.epilogue = secondEpilogue;
+    emitMatmul(emitter, rewriter, group.getLoc(), getGroupName(group),
+               buffers.inputs, rows.lhs, buffers.outputs, {part},
+               rows.getPrologue(), rows.getRow(), group.getTileSizes(), &chain);
     rewriter.replaceOp(group, buffers.outputs);
     return success();
   }
@@ -643,6 +831,6 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
 void graph_to_tile::populateMatmulPatterns(const TypeConverter &converter,
                                            RewritePatternSet &patterns,
                                            KernelEmitter &emitter) {
-  patterns.add<MatmulLowering, GemmLowering, MatmulGroupLowering>(
-      converter, patterns.getContext(), emitter);
+  patterns.add<MatmulLowering, GemmLowering, MatmulGroupLowering,
+               ChainGroupLowering>(converter, patterns.getContext(), emitter);
 }

@@ -503,3 +503,48 @@ func.func @main(%x: tensor<41x6xf32> {meld.name = "x"}, %r: tensor<41x6xf32> {me
   }
   return %0#0, %0#1 : tensor<41x6xf32>, tensor<41x6xf32>
 }
+
+// -----
+
+// A chain group (an MLP with BERT's LayerNorm after it) is one kernel of
+// one program per block of rows (grid x 1): a loop over blocks of the
+// intermediate's columns, each computed by a K loop of the first product
+// and its epilogue (bias, GELU), zeroed outside, and multiplied at once by
+// the rows of the second B it meets; then the second epilogue (the residual
+// add) and the LayerNorm on the rows in registers, and the one store. The
+// intermediate is never stored.
+// CHECK-LABEL: func.func @main(
+// CHECK-NEXT:    tile.launch @matmul_add_gelu_matmul_etc(
+// CHECK-NEXT:    return
+// CHECK:       tile.kernel @matmul_add_gelu_matmul_etc(%[[X:[^:]+]]: memref<56xf32>, %[[W1:[^:]+]]: memref<256xf32>, %[[B1:[^:]+]]: memref<32xf32>, %[[W2:[^:]+]]: memref<256xf32>, %[[S:[^:]+]]: memref<8xf32>, %[[Y:[^:]+]]: memref<56xf32>) attributes {grid = array<i64: 1, 1, 1>}
+// CHECK:         %[[LOOP:.+]] = scf.for
+// CHECK:           scf.for
+// CHECK:             tile.load %[[X]]
+// CHECK:             tile.load %[[W1]]
+// CHECK:             tile.dot
+// CHECK:           tile.load %[[B1]]
+// CHECK:           math.erf
+// CHECK:           %[[LINK:.+]] = arith.select
+// CHECK:           %[[W2T:.+]] = tile.load %[[W2]]
+// CHECK:           tile.dot %[[LINK]], %[[W2T]]
+// CHECK-NOT:       tile.store
+// CHECK:         tile.load %[[X]]
+// CHECK:         tile.reduce <sum>
+// CHECK:         tile.reduce <sum>
+// CHECK:         math.rsqrt
+// CHECK:         tile.load %[[S]]
+// CHECK:         tile.store %{{.+}}, %[[Y]]
+// CHECK-NOT:     tile.store
+func.func @main(%x: tensor<7x8xf32> {meld.name = "x"}, %w1: tensor<8x32xf32> {meld.name = "w1"}, %b1: tensor<32xf32> {meld.name = "b1"}, %w2: tensor<32x8xf32> {meld.name = "w2"}, %s: tensor<8xf32> {meld.name = "s"}) -> (tensor<7x8xf32> {meld.name = "y"}) {
+  %0 = graph.fusion_group chain (%x, %w1, %b1, %w2, %s) : (tensor<7x8xf32>, tensor<8x32xf32>, tensor<32xf32>, tensor<32x8xf32>, tensor<8xf32>) -> tensor<7x8xf32> {
+  ^bb0(%a: tensor<7x8xf32>, %b: tensor<8x32xf32>, %c: tensor<32xf32>, %d: tensor<32x8xf32>, %e: tensor<8xf32>):
+    %m = graph.matmul %a, %b : (tensor<7x8xf32>, tensor<8x32xf32>) -> tensor<7x32xf32>
+    %p = graph.add %m, %c : (tensor<7x32xf32>, tensor<32xf32>) -> tensor<7x32xf32>
+    %g = graph.gelu %p : tensor<7x32xf32>
+    %y = graph.matmul %g, %d : (tensor<7x32xf32>, tensor<32x8xf32>) -> tensor<7x8xf32>
+    %r = graph.add %y, %a : (tensor<7x8xf32>, tensor<7x8xf32>) -> tensor<7x8xf32>
+    %n = graph.layernorm %r, %e {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x8xf32>, tensor<8xf32>) -> tensor<7x8xf32>
+    graph.yield %n : tensor<7x8xf32>
+  }
+  return %0 : tensor<7x8xf32>
+}

@@ -1079,7 +1079,7 @@ func.func @matmul_group_two_prologues(%x: tensor<7x12xf32>, %g: tensor<12xf32>, 
 // -----
 
 func.func @matmul_group_row_epilogue_axis(%x: tensor<7x12xf32>, %w: tensor<12x5xf32>, %g: tensor<7x5xf32>) {
-  // expected-error @below {{'graph.fusion_group' op matmul group's row epilogue must normalize the last axis of a value only it reads, computed from the group's one matmul, with parameters from arguments, and be what every result stores}}
+  // expected-error @below {{'graph.fusion_group' op matmul group's row epilogue must normalize the last axis of a value only it reads, computed from the group's one matmul (a chain's second product), with parameters from arguments, and be what every result stores}}
   %0 = graph.fusion_group matmul (%x, %w, %g) : (tensor<7x12xf32>, tensor<12x5xf32>, tensor<7x5xf32>) -> tensor<7x5xf32> {
   ^bb0(%a: tensor<7x12xf32>, %b: tensor<12x5xf32>, %c: tensor<7x5xf32>):
     %m = graph.matmul %a, %b : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32>
@@ -1092,7 +1092,7 @@ func.func @matmul_group_row_epilogue_axis(%x: tensor<7x12xf32>, %w: tensor<12x5x
 // -----
 
 func.func @matmul_group_row_epilogue_also_stored(%x: tensor<7x12xf32>, %w: tensor<12x5xf32>, %g: tensor<5xf32>) {
-  // expected-error @below {{'graph.fusion_group' op matmul group's row epilogue must normalize the last axis of a value only it reads, computed from the group's one matmul, with parameters from arguments, and be what every result stores}}
+  // expected-error @below {{'graph.fusion_group' op matmul group's row epilogue must normalize the last axis of a value only it reads, computed from the group's one matmul (a chain's second product), with parameters from arguments, and be what every result stores}}
   %0:2 = graph.fusion_group matmul (%x, %w, %g) : (tensor<7x12xf32>, tensor<12x5xf32>, tensor<5xf32>) -> (tensor<7x5xf32>, tensor<7x5xf32>) {
   ^bb0(%a: tensor<7x12xf32>, %b: tensor<12x5xf32>, %c: tensor<5xf32>):
     %m = graph.matmul %a, %b : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32>
@@ -1203,6 +1203,59 @@ func.func @rows_group_tile_sizes(%x: tensor<4x6xf32>) {
   ^bb0(%a: tensor<4x6xf32>):
     %1 = graph.softmax %a {axis = 1 : i64} : tensor<4x6xf32>
     graph.yield %1 : tensor<4x6xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @chain_group_one_product(%x: tensor<7x12xf32>, %w: tensor<12x5xf32>) {
+  // expected-error @below {{'graph.fusion_group' op chain group must hold first products of its left operand and one second product of a value computed from them}}
+  %0 = graph.fusion_group chain (%x, %w) : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32> {
+  ^bb0(%a: tensor<7x12xf32>, %b: tensor<12x5xf32>):
+    %m = graph.matmul %a, %b : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32>
+    graph.yield %m : tensor<7x5xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @chain_group_intermediate_stored(%x: tensor<7x12xf32>, %w: tensor<12x5xf32>, %v: tensor<5x3xf32>) {
+  // expected-error @below {{'graph.fusion_group' op chain group's second product must read as its left operand, alone, a value computed from every first product by elementwise ops of their shape, and as its right operand an argument or a view of one of rank 2 or more, giving the first products' rows and batch}}
+  %0:2 = graph.fusion_group chain (%x, %w, %v) : (tensor<7x12xf32>, tensor<12x5xf32>, tensor<5x3xf32>) -> (tensor<7x5xf32>, tensor<7x3xf32>) {
+  ^bb0(%a: tensor<7x12xf32>, %b: tensor<12x5xf32>, %c: tensor<5x3xf32>):
+    %m = graph.matmul %a, %b : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32>
+    %g = graph.gelu %m : tensor<7x5xf32>
+    %d = graph.matmul %g, %c : (tensor<7x5xf32>, tensor<5x3xf32>) -> tensor<7x3xf32>
+    graph.yield %g, %d : tensor<7x5xf32>, tensor<7x3xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @chain_group_result_not_from_second(%x: tensor<7x12xf32>, %w: tensor<12x5xf32>, %v: tensor<5x3xf32>, %y: tensor<7x3xf32>) {
+  // expected-error @below {{'graph.fusion_group' op chain group results must each compute from the second product, with its shape (before their reshapes and transposes)}}
+  %0:2 = graph.fusion_group chain (%x, %w, %v, %y) : (tensor<7x12xf32>, tensor<12x5xf32>, tensor<5x3xf32>, tensor<7x3xf32>) -> (tensor<7x3xf32>, tensor<7x3xf32>) {
+  ^bb0(%a: tensor<7x12xf32>, %b: tensor<12x5xf32>, %c: tensor<5x3xf32>, %e: tensor<7x3xf32>):
+    %m = graph.matmul %a, %b : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32>
+    %d = graph.matmul %m, %c : (tensor<7x5xf32>, tensor<5x3xf32>) -> tensor<7x3xf32>
+    %n = graph.neg %e : tensor<7x3xf32>
+    graph.yield %d, %n : tensor<7x3xf32>, tensor<7x3xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @chain_group_tile_sizes(%x: tensor<7x12xf32>, %w: tensor<12x5xf32>, %v: tensor<5x3xf32>) {
+  // expected-error @below {{'graph.fusion_group' op chain group takes 3 tile sizes ([M, I, K]), each a power of two}}
+  %0 = graph.fusion_group chain (%x, %w, %v) {tile_sizes = array<i64: 16, 32>} : (tensor<7x12xf32>, tensor<12x5xf32>, tensor<5x3xf32>) -> tensor<7x3xf32> {
+  ^bb0(%a: tensor<7x12xf32>, %b: tensor<12x5xf32>, %c: tensor<5x3xf32>):
+    %m = graph.matmul %a, %b : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32>
+    %d = graph.matmul %m, %c : (tensor<7x5xf32>, tensor<5x3xf32>) -> tensor<7x3xf32>
+    graph.yield %d : tensor<7x3xf32>
   }
   return
 }

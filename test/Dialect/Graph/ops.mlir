@@ -432,3 +432,29 @@ func.func @fusion_group_prologue(%x: tensor<7x20xf32>, %g: tensor<20xf32>, %w: t
   }
   return %0 : tensor<7x5xf32>
 }
+
+// -----
+
+// A chain group: an MLP with an RMSNorm prologue, SwiGLU's dual product,
+// the down projection, the residual add and its tiles.
+// CHECK-LABEL: func.func @fusion_group_chain
+// CHECK:         graph.fusion_group chain ({{.+}}) {tile_sizes = array<i64: 16, 32, 16>}
+// CHECK:           %[[N:.+]] = graph.rmsnorm
+// CHECK:           %[[G:.+]] = graph.matmul %[[N]]
+// CHECK:           %[[U:.+]] = graph.matmul %[[N]]
+// CHECK:           %[[H:.+]] = graph.mul %[[G]], %[[U]]
+// CHECK:           %[[D:.+]] = graph.matmul %[[H]]
+// CHECK:           graph.add %{{.+}}, %[[D]]
+func.func @fusion_group_chain(%x: tensor<7x8xf32>, %g: tensor<8xf32>, %wg: tensor<8x24xf32>, %wu: tensor<8x24xf32>, %wd: tensor<24x8xf32>) -> tensor<7x8xf32> {
+  %0 = graph.fusion_group chain (%x, %g, %wg, %wu, %wd) {tile_sizes = array<i64: 16, 32, 16>} : (tensor<7x8xf32>, tensor<8xf32>, tensor<8x24xf32>, tensor<8x24xf32>, tensor<24x8xf32>) -> tensor<7x8xf32> {
+  ^bb0(%a: tensor<7x8xf32>, %s: tensor<8xf32>, %b: tensor<8x24xf32>, %c: tensor<8x24xf32>, %d: tensor<24x8xf32>):
+    %n = graph.rmsnorm %a, %s {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x8xf32>, tensor<8xf32>) -> tensor<7x8xf32>
+    %m = graph.matmul %n, %b : (tensor<7x8xf32>, tensor<8x24xf32>) -> tensor<7x24xf32>
+    %u = graph.matmul %n, %c : (tensor<7x8xf32>, tensor<8x24xf32>) -> tensor<7x24xf32>
+    %h = graph.mul %m, %u : (tensor<7x24xf32>, tensor<7x24xf32>) -> tensor<7x24xf32>
+    %y = graph.matmul %h, %d : (tensor<7x24xf32>, tensor<24x8xf32>) -> tensor<7x8xf32>
+    %r = graph.add %a, %y : (tensor<7x8xf32>, tensor<7x8xf32>) -> tensor<7x8xf32>
+    graph.yield %r : tensor<7x8xf32>
+  }
+  return %0 : tensor<7x8xf32>
+}

@@ -92,3 +92,30 @@ func.func @pointwise(%x: tensor<4x6xf32>) -> tensor<4x6xf32> {
   }
   return %0 : tensor<4x6xf32>
 }
+
+// -----
+
+// A chain's programs each hold whole rows of the result: 16 rows each (the
+// fewest), blocks of 32 intermediate columns, K steps of 16; a problem of 7
+// rows takes 8. The options fix them too.
+// CHECK-LABEL: func.func @chain
+// CHECK:         graph.fusion_group chain (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 16, 32, 16>}
+// CHECK:         graph.fusion_group chain (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 8, 32, 16>}
+// FIXED-LABEL: func.func @chain
+// FIXED:         graph.fusion_group chain (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 32>}
+func.func @chain(%x: tensor<41x8xf32>, %w: tensor<8x64xf32>, %v: tensor<64x8xf32>, %y: tensor<7x8xf32>) -> (tensor<41x8xf32>, tensor<7x8xf32>) {
+  %0 = graph.fusion_group chain (%x, %w, %v) : (tensor<41x8xf32>, tensor<8x64xf32>, tensor<64x8xf32>) -> tensor<41x8xf32> {
+  ^bb0(%a: tensor<41x8xf32>, %b: tensor<8x64xf32>, %c: tensor<64x8xf32>):
+    %m = graph.matmul %a, %b : (tensor<41x8xf32>, tensor<8x64xf32>) -> tensor<41x64xf32>
+    %g = graph.gelu %m : tensor<41x64xf32>
+    %d = graph.matmul %g, %c : (tensor<41x64xf32>, tensor<64x8xf32>) -> tensor<41x8xf32>
+    graph.yield %d : tensor<41x8xf32>
+  }
+  %1 = graph.fusion_group chain (%y, %w, %v) : (tensor<7x8xf32>, tensor<8x64xf32>, tensor<64x8xf32>) -> tensor<7x8xf32> {
+  ^bb0(%a: tensor<7x8xf32>, %b: tensor<8x64xf32>, %c: tensor<64x8xf32>):
+    %m = graph.matmul %a, %b : (tensor<7x8xf32>, tensor<8x64xf32>) -> tensor<7x64xf32>
+    %d = graph.matmul %m, %c : (tensor<7x64xf32>, tensor<64x8xf32>) -> tensor<7x8xf32>
+    graph.yield %d : tensor<7x8xf32>
+  }
+  return %0, %1 : tensor<41x8xf32>, tensor<7x8xf32>
+}

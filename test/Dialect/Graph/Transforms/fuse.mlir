@@ -526,11 +526,12 @@ func.func @swiglu(%x: tensor<2x7x8xf32>, %wg: tensor<8x6xf32>, %wu: tensor<8x6xf
 // -----
 
 // Must not merge: the first group's result is read (by the second matmul's
-// group) before the sibling matmul, where the merged kernel would run.
+// group) before the sibling matmul, where the merged kernel would run. (The
+// two groups in sequence are one chain.)
 // CHECK-LABEL: func.func @sibling_used_between
-// CHECK:         %[[A:.+]] = graph.fusion_group matmul
-// CHECK-COUNT-1:   graph.matmul
-// CHECK:         graph.fusion_group matmul (%[[A]], %{{.+}})
+// CHECK:         graph.fusion_group chain
+// CHECK-COUNT-2:   graph.matmul
+// CHECK:           graph.yield
 // CHECK:         %[[B:.+]] = graph.matmul %{{.+}}, %{{.+}} : (tensor<2x7x8xf32>, tensor<8x6xf32>)
 // CHECK:         return
 func.func @sibling_used_between(%x: tensor<2x7x8xf32>, %w1: tensor<8x6xf32>, %w2: tensor<8x6xf32>, %wd: tensor<6x8xf32>) -> (tensor<2x7x6xf32>, tensor<2x7x8xf32>) {
@@ -740,4 +741,154 @@ func.func @rows_norm_is_prologue(%x: tensor<4x6xf32>, %r: tensor<4x6xf32>, %g: t
   %1 = graph.layernorm %0, %g {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<4x6xf32>, tensor<6xf32>) -> tensor<4x6xf32>
   %2 = graph.matmul %1, %w : (tensor<4x6xf32>, tensor<6x8xf32>) -> tensor<4x8xf32>
   return %0, %2 : tensor<4x6xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// An MLP: the up projection's group (bias, GELU) gives only the down
+// projection's left operand, so the two groups are one chain, whose
+// intermediate stays on chip; the down projection's bias and residual add
+// come along.
+// CHECK-LABEL: func.func @mlp_chain
+// CHECK:         %[[C:.+]] = graph.fusion_group chain
+// CHECK-NEXT:    ^bb0
+// CHECK-NEXT:      %[[U:.+]] = graph.matmul
+// CHECK-NEXT:      %[[B:.+]] = graph.add %[[U]]
+// CHECK-NEXT:      %[[G:.+]] = graph.gelu %[[B]]
+// CHECK-NEXT:      %[[D:.+]] = graph.matmul %[[G]]
+// CHECK-NEXT:      %[[B2:.+]] = graph.add %[[D]]
+// CHECK-NEXT:      %[[R:.+]] = graph.add %[[B2]]
+// CHECK-NEXT:      graph.yield %[[R]]
+// CHECK-NOT:     graph.fusion_group
+// CHECK:         return %[[C]]
+func.func @mlp_chain(%x: tensor<2x7x8xf32>, %w1: tensor<8x32xf32>, %b1: tensor<32xf32>, %w2: tensor<32x8xf32>, %b2: tensor<8xf32>) -> tensor<2x7x8xf32> {
+  %u = graph.matmul %x, %w1 : (tensor<2x7x8xf32>, tensor<8x32xf32>) -> tensor<2x7x32xf32>
+  %b = graph.add %u, %b1 : (tensor<2x7x32xf32>, tensor<32xf32>) -> tensor<2x7x32xf32>
+  %g = graph.gelu %b : tensor<2x7x32xf32>
+  %d = graph.matmul %g, %w2 : (tensor<2x7x32xf32>, tensor<32x8xf32>) -> tensor<2x7x8xf32>
+  %b3 = graph.add %d, %b2 : (tensor<2x7x8xf32>, tensor<8xf32>) -> tensor<2x7x8xf32>
+  %r = graph.add %b3, %x : (tensor<2x7x8xf32>, tensor<2x7x8xf32>) -> tensor<2x7x8xf32>
+  return %r : tensor<2x7x8xf32>
+}
+
+// -----
+
+// Llama's MLP: the RMSNorm prologue, the gate and up projections (a dual
+// product) and SiLU(gate) * up, then the down projection and the residual
+// add: one chain.
+// CHECK-LABEL: func.func @swiglu_chain
+// CHECK:         %[[C:.+]] = graph.fusion_group chain
+// CHECK-NEXT:    ^bb0
+// CHECK-NEXT:      %[[N:.+]] = graph.rmsnorm
+// CHECK-NEXT:      %[[GATE:.+]] = graph.matmul %[[N]]
+// CHECK-NEXT:      %[[S:.+]] = graph.silu %[[GATE]]
+// CHECK-NEXT:      %[[U:.+]] = graph.matmul %[[N]]
+// CHECK-NEXT:      %[[H:.+]] = graph.mul %[[S]], %[[U]]
+// CHECK-NEXT:      %[[D:.+]] = graph.matmul %[[H]]
+// CHECK-NEXT:      %[[R:.+]] = graph.add %{{.+}}, %[[D]]
+// CHECK-NEXT:      graph.yield %[[R]]
+// CHECK-NOT:     graph.fusion_group
+// CHECK:         return %[[C]]
+func.func @swiglu_chain(%x: tensor<7x8xf32>, %g: tensor<8xf32>, %wg: tensor<8x24xf32>, %wu: tensor<8x24xf32>, %wd: tensor<24x8xf32>) -> tensor<7x8xf32> {
+  %n = graph.rmsnorm %x, %g {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x8xf32>, tensor<8xf32>) -> tensor<7x8xf32>
+  %a = graph.matmul %n, %wg : (tensor<7x8xf32>, tensor<8x24xf32>) -> tensor<7x24xf32>
+  %s = graph.silu %a : tensor<7x24xf32>
+  %u = graph.matmul %n, %wu : (tensor<7x8xf32>, tensor<8x24xf32>) -> tensor<7x24xf32>
+  %h = graph.mul %s, %u : (tensor<7x24xf32>, tensor<7x24xf32>) -> tensor<7x24xf32>
+  %d = graph.matmul %h, %wd : (tensor<7x24xf32>, tensor<24x8xf32>) -> tensor<7x8xf32>
+  %r = graph.add %x, %d : (tensor<7x8xf32>, tensor<7x8xf32>) -> tensor<7x8xf32>
+  return %r : tensor<7x8xf32>
+}
+
+// -----
+
+// BERT's MLP: the down projection's group has a row epilogue (the LayerNorm
+// after the residual add), which the chain keeps.
+// CHECK-LABEL: func.func @chain_row_epilogue
+// CHECK:         %[[C:.+]] = graph.fusion_group chain
+// CHECK:           graph.gelu
+// CHECK:           graph.matmul
+// CHECK:           %[[N:.+]] = graph.layernorm
+// CHECK-NEXT:      graph.yield %[[N]]
+// CHECK-NOT:     graph.fusion_group
+// CHECK:         return %[[C]]
+func.func @chain_row_epilogue(%x: tensor<7x8xf32>, %w1: tensor<8x32xf32>, %w2: tensor<32x8xf32>, %s: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<7x8xf32> {
+  %u = graph.matmul %x, %w1 : (tensor<7x8xf32>, tensor<8x32xf32>) -> tensor<7x32xf32>
+  %g = graph.gelu %u : tensor<7x32xf32>
+  %d = graph.matmul %g, %w2 : (tensor<7x32xf32>, tensor<32x8xf32>) -> tensor<7x8xf32>
+  %r = graph.add %d, %x : (tensor<7x8xf32>, tensor<7x8xf32>) -> tensor<7x8xf32>
+  %n = graph.layernorm %r, %s, %b {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<7x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<7x8xf32>
+  return %n : tensor<7x8xf32>
+}
+
+// -----
+
+// Must not chain: the intermediate is also returned (used outside), so it
+// must reach device memory; two matmul groups.
+// CHECK-LABEL: func.func @no_chain_intermediate_used
+// CHECK-NOT:     graph.fusion_group chain
+// CHECK:         graph.fusion_group matmul
+// CHECK:         graph.fusion_group matmul
+// CHECK-NOT:     graph.fusion_group chain
+func.func @no_chain_intermediate_used(%x: tensor<7x8xf32>, %w1: tensor<8x32xf32>, %w2: tensor<32x8xf32>) -> (tensor<7x32xf32>, tensor<7x8xf32>) {
+  %u = graph.matmul %x, %w1 : (tensor<7x8xf32>, tensor<8x32xf32>) -> tensor<7x32xf32>
+  %g = graph.gelu %u : tensor<7x32xf32>
+  %d = graph.matmul %g, %w2 : (tensor<7x32xf32>, tensor<32x8xf32>) -> tensor<7x8xf32>
+  %r = graph.neg %d : tensor<7x8xf32>
+  return %g, %r : tensor<7x32xf32>, tensor<7x8xf32>
+}
+
+// -----
+
+// Must not chain: the second product has 300 columns, more than a program's
+// rows may hold (max-chain-columns, 256).
+// CHECK-LABEL: func.func @no_chain_wide
+// CHECK-NOT:     graph.fusion_group chain
+// CHECK:         graph.fusion_group matmul
+// CHECK:         graph.fusion_group matmul
+// CHECK-NOT:     graph.fusion_group chain
+func.func @no_chain_wide(%x: tensor<7x8xf32>, %w1: tensor<8x32xf32>, %w2: tensor<32x300xf32>) -> tensor<7x300xf32> {
+  %u = graph.matmul %x, %w1 : (tensor<7x8xf32>, tensor<8x32xf32>) -> tensor<7x32xf32>
+  %g = graph.gelu %u : tensor<7x32xf32>
+  %d = graph.matmul %g, %w2 : (tensor<7x32xf32>, tensor<32x300xf32>) -> tensor<7x300xf32>
+  %r = graph.neg %d : tensor<7x300xf32>
+  return %r : tensor<7x300xf32>
+}
+
+// -----
+
+// Must not chain: the second product reads the intermediate through a
+// reshape (its group's input view), not as the first group computes it.
+// CHECK-LABEL: func.func @no_chain_through_view
+// CHECK-NOT:     graph.fusion_group chain
+// CHECK:         graph.fusion_group matmul
+// CHECK:         graph.fusion_group matmul
+// CHECK-NOT:     graph.fusion_group chain
+func.func @no_chain_through_view(%x: tensor<7x8xf32>, %w1: tensor<8x32xf32>, %w2: tensor<16x8xf32>) -> tensor<14x8xf32> {
+  %u = graph.matmul %x, %w1 : (tensor<7x8xf32>, tensor<8x32xf32>) -> tensor<7x32xf32>
+  %g = graph.gelu %u : tensor<7x32xf32>
+  %v = graph.reshape %g : tensor<7x32xf32> to tensor<14x16xf32>
+  %d = graph.matmul %v, %w2 : (tensor<14x16xf32>, tensor<16x8xf32>) -> tensor<14x8xf32>
+  %r = graph.neg %d : tensor<14x8xf32>
+  return %r : tensor<14x8xf32>
+}
+
+// -----
+
+// Three products in sequence: the first two are a chain; the third reads
+// the chain's result and stays a matmul group (a chain has two products).
+// CHECK-LABEL: func.func @chain_of_three
+// CHECK:         %[[C:.+]] = graph.fusion_group chain
+// CHECK-COUNT-2:   graph.matmul
+// CHECK:         graph.fusion_group matmul (%[[C]], %{{.+}})
+// CHECK-COUNT-1:   graph.matmul
+// CHECK-NOT:       graph.matmul
+func.func @chain_of_three(%x: tensor<7x8xf32>, %w1: tensor<8x32xf32>, %w2: tensor<32x8xf32>, %w3: tensor<8x8xf32>) -> tensor<7x8xf32> {
+  %u = graph.matmul %x, %w1 : (tensor<7x8xf32>, tensor<8x32xf32>) -> tensor<7x32xf32>
+  %g = graph.gelu %u : tensor<7x32xf32>
+  %d = graph.matmul %g, %w2 : (tensor<7x32xf32>, tensor<32x8xf32>) -> tensor<7x8xf32>
+  %e = graph.neg %d : tensor<7x8xf32>
+  %f = graph.matmul %e, %w3 : (tensor<7x8xf32>, tensor<8x8xf32>) -> tensor<7x8xf32>
+  %r = graph.neg %f : tensor<7x8xf32>
+  return %r : tensor<7x8xf32>
 }
