@@ -115,9 +115,9 @@ def test_report_as_a_dict():
     assert [t["target"] for t in report["totals"]] == ["sm_90a"]
     totals = report["totals"][0]
     kernels = [k for k in report["kernels"] if k["target"] == "sm_90a"]
-    # The block's kernels (QKV, attention, projection, the MLP's chain),
-    # counted from the kernels.
-    assert totals["kernels"] == len(kernels) == 4
+    # The block's kernels (QKV, attention with its projection, the MLP's
+    # chain), counted from the kernels.
+    assert totals["kernels"] == len(kernels) == 3
     assert all(k["spill_store_bytes"] == 0 for k in kernels)
     assert any("MatMul" in op for k in kernels for op in k["ops"])
     assert meld.Session(artifact).report is report

@@ -1236,6 +1236,49 @@ Operation *FusionGroupOp::getRowOp() {
   return nullptr;
 }
 
+bool meld::graph::isMergedHeads(Value value, AttentionOp attention) {
+  Value root;
+  ViewLayout layout = traceView(value, root, [](Operation *) { return true; });
+  ArrayRef<int64_t> shape = attention.getType().getShape();
+  int64_t rank = shape.size();
+  if (root != attention.getResult() || rank < 3)
+    return false;
+  auto permutation = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  std::swap(permutation[rank - 3], permutation[rank - 2]);
+  SmallVector<int64_t> merged(shape.drop_back(3));
+  merged.append({shape[rank - 2], shape[rank - 3] * shape[rank - 1]});
+  FailureOr<ViewLayout> expected =
+      ViewLayout::rowMajor(shape).permute(permutation).reshape(merged);
+  return succeeded(expected) && *expected == layout;
+}
+
+MatmulOp FusionGroupOp::getProjection() {
+  if (getKind() != FusionKind::attention)
+    return nullptr;
+  auto matmuls = getBodyBlock().getOps<MatmulOp>();
+  return matmuls.empty() ? nullptr : *matmuls.begin();
+}
+
+/// The views between an attention group's attention and its projection's
+/// left operand, each read only by the next (or the projection); empty
+/// without a projection or where a view on the way is read otherwise.
+static llvm::SmallPtrSet<Operation *, 4>
+getProjectionViews(FusionGroupOp group) {
+  llvm::SmallPtrSet<Operation *, 4> views;
+  MatmulOp projection = group.getProjection();
+  if (!projection)
+    return views;
+  Value value = projection.getLhs();
+  while (Operation *def = value.getDefiningOp()) {
+    if (!isa<ViewOpInterface>(def) || def->getParentOp() != group ||
+        !value.hasOneUse())
+      break;
+    views.insert(def);
+    value = def->getOperand(0);
+  }
+  return views;
+}
+
 bool FusionGroupOp::isElemental(Value value) {
   if (isGroupInput(*this, value))
     return true;
@@ -1384,6 +1427,8 @@ LogicalResult FusionGroupOp::verify() {
   }
   SmallVector<MatmulOp> matmuls;
   AttentionOp attention;
+  MatmulOp projection = getProjection();
+  llvm::SmallPtrSet<Operation *, 4> projectionViews = getProjectionViews(*this);
   Operation *prologue = nullptr, *rowEpilogue = nullptr, *rowOp = nullptr;
   for (Operation &op : body.without_terminator()) {
     if (auto constant = dyn_cast<ConstantOp>(op)) {
@@ -1406,6 +1451,13 @@ LogicalResult FusionGroupOp::verify() {
         (isa<ElementwiseOpInterface>(op) &&
          getKind() != FusionKind::attention) ||
         isAttentionPrologue(*this, &op))
+      continue;
+    // An attention's projection, the views it reads the attention's result
+    // through and its epilogue.
+    if (getKind() == FusionKind::attention && projection &&
+        (&op == projection.getOperation() || projectionViews.count(&op) ||
+         (isa<ElementwiseOpInterface>(op) &&
+          getMatmulOf(op.getResult(0)) == projection)))
       continue;
     // A gather of arguments (or views of them) computes its elements where
     // the pointwise kernel needs them.
@@ -1446,9 +1498,10 @@ LogicalResult FusionGroupOp::verify() {
                      "normalization prologue, its one row epilogue or a "
                      "matmul";
     case FusionKind::attention:
-      return diag << "a view of an input or a result, its one attention, or "
+      return diag << "a view of an input or a result, its one attention, "
                      "elementwise, a concat or a view read only on the way "
-                     "to the attention's operands";
+                     "to the attention's operands, or its one projection, "
+                     "the views it reads and its elementwise epilogue";
     case FusionKind::rows:
       return diag << "elementwise, a view of an input or a result, or its "
                      "one row-wise op (a softmax of the last axis, a "
@@ -1496,6 +1549,33 @@ LogicalResult FusionGroupOp::verify() {
       return emitOpError(
           "attention group's attention must read arguments of the region, "
           "views of them, or values computed from them element by element");
+    if (projection) {
+      // The verifier's loop took the first matmul as the projection; a
+      // second one is an op the group may not hold.
+      Value lhs = projection.getLhs();
+      Value root;
+      traceView(lhs, root,
+                [&](Operation *op) { return projectionViews.count(op) != 0; });
+      auto rhs = cast<RankedTensorType>(projection.getRhs().getType());
+      if (root != attention.getResult() || !root.hasOneUse() ||
+          !isMergedHeads(lhs, attention) ||
+          cast<RankedTensorType>(lhs.getType()).getShape().back() == 0 ||
+          !isGroupInput(*this, projection.getRhs()) || rhs.getRank() != 2)
+        return emitOpError(
+            "attention group's projection must read as its left operand, "
+            "alone, the attention's result with its heads merged ([batch..., "
+            "queries, heads x dv] through views, heads x dv > 0), and as its "
+            "right operand a 2-D argument or a view of one");
+      for (unsigned i = 0, e = getNumResults(); i < e; ++i)
+        if (getMatmulOf(getStoredValue(i)) != projection ||
+            cast<RankedTensorType>(getStoredValue(i).getType()).getShape() !=
+                projection.getType().getShape())
+          return emitOpError(
+              "attention group results must each compute from its "
+              "projection, with its shape (before their reshapes and "
+              "transposes)");
+      return success();
+    }
     if (attention.getType().getShape() != ArrayRef(getIterationShape()))
       return emitOpError("attention group results must have the attention's "
                          "shape (before their reshapes and transposes)");

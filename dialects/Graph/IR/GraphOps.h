@@ -38,6 +38,12 @@ mlir::FailureOr<ViewLayout>
 traceStore(mlir::Value value, mlir::Value &source,
            llvm::function_ref<bool(mlir::Operation *)> follow);
 
+/// Whether `value` is `attention`'s result with its heads merged: viewed
+/// (through views alone) as [batch..., queries, heads x dv], the transpose
+/// of heads and queries reshaped, as an attention's output projection reads
+/// it.
+bool isMergedHeads(mlir::Value value, AttentionOp attention);
+
 /// Whether `op` is an integer division, whose zero divisors are data faults
 /// (the kernel records each one's position).
 bool isIntegerDivision(mlir::Operation *op);

@@ -758,7 +758,14 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
       views of computed values, such as the rotary embedding of Q and K
       written out with Slice/Neg/Concat/Mul or the preparation of an
       additive padding mask. Those ops are used only by each other and the
-      attention.
+      attention. The group may also hold the attention's output projection:
+      a `graph.matmul` reading the attention's result, alone, with its heads
+      merged (transposed and reshaped to [batch..., queries, heads x dv],
+      see `isMergedHeads`), by a 2-D argument, with its epilogue (bias,
+      residual add); every result then stores a value of the projection's
+      shape. Each program then computes every head of its queries in turn
+      and multiplies each head's output by that head's rows of the weight
+      at once, so the attention's result never reaches device memory.
     - `rows`: one row-wise op (`getRowAxis`: a softmax of the last axis, a
       `graph.layernorm` or `graph.rmsnorm`, or a reduction of the trailing
       axes) with the elementwise ops around it: one program per block of
@@ -877,6 +884,9 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
     /// (a chain's second product), whose result the group stores; null
     /// without one.
     mlir::Operation *getRowEpilogue();
+    /// An attention group's output projection: the matmul of the
+    /// attention's result, its heads merged, by a weight; null without one.
+    MatmulOp getProjection();
     /// A chain group's second product: the matmul whose left operand the
     /// group computes from its first products; null in other kinds.
     MatmulOp getSecondProduct();

@@ -27,7 +27,9 @@
 // matmul groups sharing their left operand merge into one kernel of several
 // parts (`mergeSiblingMatmuls`); last, a matmul group whose only value is the
 // left operand of a matmul group's one matmul of few enough columns joins it
-// in a chain group, which keeps the intermediate on chip (`formChains`).
+// in a chain group, which keeps the intermediate on chip (`formChains`), and
+// an attention's output projection of few enough columns joins the
+// attention's group (`joinAttentionProjections`).
 //
 //===----------------------------------------------------------------------===//
 
@@ -620,6 +622,79 @@ static void formChains(SmallVector<Group> &groups, int64_t maxOps,
                  [](const Group &group) { return group.first.empty(); });
 }
 
+/// Joins into each attention group the matmul group of its output
+/// projection: a group of one matmul and its epilogue (no normalization)
+/// whose left operand is the attention's result with its heads merged
+/// (`isMergedHeads`), through views each read only on the way, of a 2-D
+/// weight of at most `maxColumns` columns (each program of the joined
+/// kernel holds whole rows of the projection), where the attention group
+/// gives nothing else outside. The joined group has at most `maxOps` ops.
+static void joinAttentionProjections(SmallVector<Group> &groups, int64_t maxOps,
+                                     int64_t maxColumns) {
+  DenseMap<Operation *, unsigned> attentionOf;
+  for (auto [i, group] : llvm::enumerate(groups))
+    if (group.second == FusionKind::attention)
+      for (Operation *op : group.first)
+        if (isa<AttentionOp>(op))
+          attentionOf[op] = i;
+  for (auto &[ops, kind] : groups) {
+    if (kind != FusionKind::matmul || ops.empty() ||
+        llvm::count_if(ops, [](Operation *op) { return isa<MatmulOp>(op); }) !=
+            1 ||
+        llvm::any_of(
+            ops, [](Operation *op) { return isa<LayerNormOp, RmsNormOp>(op); }))
+      continue;
+    MatmulOp projection = getMatmul(ops);
+    const llvm::SmallPtrSet<Operation *, 16> members(ops.begin(), ops.end());
+    // The views from the attention's result, each read only on the way
+    // (the attention group's output views, then the projection's input
+    // views).
+    llvm::SmallPtrSet<Operation *, 4> path;
+    Value value = projection.getLhs();
+    while (Operation *def = value.getDefiningOp()) {
+      if (!isa<ViewOpInterface>(def) || !value.hasOneUse())
+        break;
+      path.insert(def);
+      value = def->getOperand(0);
+    }
+    auto attention = value.getDefiningOp<AttentionOp>();
+    auto it = attentionOf.find(attention);
+    if (!attention || it == attentionOf.end() || !value.hasOneUse() ||
+        !isMergedHeads(projection.getLhs(), attention) ||
+        cast<RankedTensorType>(projection.getLhs().getType())
+                .getShape()
+                .back() == 0 ||
+        cast<RankedTensorType>(projection.getRhs().getType()).getRank() != 2 ||
+        projection.getType().getShape().back() > maxColumns)
+      continue;
+    SmallVector<Operation *> &heads = groups[it->second].first;
+    const llvm::SmallPtrSet<Operation *, 16> inAttention(heads.begin(),
+                                                         heads.end());
+    // The attention group gives only what the path reads, and the path is
+    // the two groups' views.
+    bool givesOnlyResult =
+        llvm::all_of(path,
+                     [&](Operation *view) {
+                       return members.count(view) || inAttention.count(view);
+                     }) &&
+        llvm::all_of(heads, [&](Operation *op) {
+          return llvm::all_of(op->getUsers(), [&](Operation *user) {
+            return inAttention.count(user) ||
+                   (path.count(user) && members.count(user));
+          });
+        });
+    if (!givesOnlyResult ||
+        static_cast<int64_t>(heads.size() + ops.size()) > maxOps)
+      continue;
+    llvm::append_range(ops, heads);
+    llvm::sort(ops, inBlockOrder);
+    kind = FusionKind::attention;
+    heads.clear();
+  }
+  llvm::erase_if(groups,
+                 [](const Group &group) { return group.first.empty(); });
+}
+
 struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
   using Base::Base;
 
@@ -701,8 +776,10 @@ struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {
           if (!ops.empty())
             absorbViews(ops, grouped, inputViews, outputViews);
         mergeSiblingMatmuls(groups, maxGroupOps, withRowNorm);
-        if (fuseMatmulChains)
+        if (fuseMatmulChains) {
           formChains(groups, maxGroupOps, maxChainColumns);
+          joinAttentionProjections(groups, maxGroupOps, maxChainColumns);
+        }
         for (auto &[ops, kind] : groups) {
           if (ops.size() == 1)
             continue;

@@ -81,9 +81,10 @@ def GraphRecognize : Pass<"meld-graph-recognize", "mlir::ModuleOp"> {
 
 def GraphFuse : Pass<"meld-graph-fuse", "mlir::ModuleOp"> {
   let summary = "Partition the graph into fusion groups: elementwise chains, "
-                "matmul prologues and epilogues, sibling matmuls, attention "
-                "with its operands, row-wise ops with their neighbours, and "
-                "the views they read and store through";
+                "matmul prologues and epilogues, sibling matmuls, MLPs, "
+                "attention with its operands and projection, row-wise ops "
+                "with their neighbours, and the views they read and store "
+                "through";
   let description = [{
     Puts chains of elementwise ops (every op with `ElementwiseOpInterface`)
     into `graph.fusion_group pointwise` ops, each one kernel: the values
@@ -142,7 +143,15 @@ def GraphFuse : Pass<"meld-graph-fuse", "mlir::ModuleOp"> {
     product has at most `max-chain-columns` columns, since each program of
     the chain holds whole rows of its result (its epilogue and row epilogue
     come along). GPT-2-small's MLP (768 columns) stays two kernels; a model
-    of hidden size 256 or less gets one.
+    of hidden size 256 or less gets one. Likewise an attention's output
+    projection joins the attention's group: a matmul group of one matmul
+    (no normalization) whose left operand is the attention's result with
+    its heads merged (transposed and reshaped to [batch..., queries, heads x
+    dv], `isMergedHeads`) through views read only on the way, by a 2-D
+    weight of at most `max-chain-columns` columns, where the attention group
+    gives nothing else. Its kernel computes each head in turn and multiplies
+    its output by the head's rows of the weight, so the attention's result
+    never reaches device memory.
 
     A `graph.gather` of arguments starts a pointwise group that the
     elementwise ops after it may join (the token embedding plus positions).
@@ -196,10 +205,11 @@ def GraphFuse : Pass<"meld-graph-fuse", "mlir::ModuleOp"> {
     Option<"fuseMatmulEpilogues", "matmul-epilogues", "bool", "true",
            "Fuse elementwise ops into the matmul they consume">,
     Option<"fuseMatmulChains", "matmul-chains", "bool", "true",
-           "Join two matmul groups in sequence (an MLP) into a chain group">,
+           "Join two matmul groups in sequence (an MLP) into a chain group, "
+           "and an attention's output projection into its group">,
     Option<"maxChainColumns", "max-chain-columns", "int64_t", "256",
-           "The most columns a chain's second product may have (each "
-           "program holds whole rows of it)">,
+           "The most columns a chain's second product or an attention's "
+           "projection may have (each program holds whole rows of it)">,
   ];
 }
 

@@ -9,6 +9,13 @@
 // their views, so a fused QKV projection, head transposes and repeated K/V
 // heads cost nothing; the result is stored through its views.
 //
+// A group with the attention's output projection has one program per block
+// of query rows of every head: it computes each head's output in turn and
+// multiplies it at once by that head's rows of the projection's weight into
+// an accumulator of whole rows of the projection, whose epilogue (bias,
+// residual add) it then computes and stores. The attention's result never
+// reaches device memory.
+//
 //===----------------------------------------------------------------------===//
 
 #include "KernelEmitter.h"
@@ -51,6 +58,12 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
           vShape = withTail(lk, dv), maskShape = withTail(lq, lk);
     KernelEmitter::GroupBuffers buffers =
         emitter.allocGroupBuffers(rewriter, group, adaptor.getInputs());
+    // With a projection, each program walks the heads (the last batch
+    // dimension) of the others' coordinates.
+    graph::MatmulOp projection = group.getProjection();
+    Shape programShape(batchShape);
+    if (projection)
+      programShape.pop_back();
     int64_t batches = computeProduct(batchShape);
     if (batches == 0 || lq == 0 || dv == 0) {
       rewriter.replaceOp(group, buffers.outputs);
@@ -70,16 +83,19 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
     SmallVector<Value> kernelBuffers(buffers.inputs);
     llvm::append_range(kernelBuffers, buffers.outputs);
     OpBuilder b = emitter.createKernel(
-        rewriter, loc, "attention", kernelBuffers, {ceilDiv(lq, bm), batches});
+        rewriter, loc, projection ? getGroupName(group) : "attention",
+        kernelBuffers, {ceilDiv(lq, bm), computeProduct(programShape)});
     ArrayRef<BlockArgument> args = b.getBlock()->getArguments();
     Type element = op.getType().getElementType();
     Type f32 = b.getF32Type();
 
-    // This program's batch coordinates and first query row.
+    // This program's batch coordinates (but the head, with a projection)
+    // and first query row.
     Value batch = tile::ProgramIdOp::create(b, loc, b.getIndexType(),
                                             b.getI64IntegerAttr(1));
-    SmallVector<Value> batchCoords =
-        delinearizeScalar(b, loc, batch, batchShape);
+    SmallVector<Value> programCoords =
+        delinearizeScalar(b, loc, batch, programShape);
+    SmallVector<Value> batchCoords(programCoords);
     Value pid = tile::ProgramIdOp::create(b, loc, b.getIndexType(),
                                           b.getI64IntegerAttr(0));
     Value m0 = arith::MulIOp::create(
@@ -130,95 +146,112 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
                                    secondSize));
     };
 
-    // The query block, read once: [bm, bd].
-    TileBuilder qT{b, loc, {bm, bd}};
-    Value qTile =
-        loadBlock(qT, op.getQuery(), qShape, qT.add(qT.iota(0), qT.splat(m0)),
-                  lq, qT.iota(1), d);
+    // The output of the head at `batchCoords` for this program's block of
+    // queries, in f32: [bm, bdv].
+    auto headOutput = [&]() -> Value {
+      // The query block, read once: [bm, bd].
+      TileBuilder qT{b, loc, {bm, bd}};
+      Value qTile =
+          loadBlock(qT, op.getQuery(), qShape, qT.add(qT.iota(0), qT.splat(m0)),
+                    lq, qT.iota(1), d);
 
-    TileBuilder sT{b, loc, {bm, bn}}, oT{b, loc, {bm, bdv}}, rT{b, loc, {bm}};
-    Value negInf = rT.floatConst(f32, kNegInf);
-    Value zeroRows = rT.floatConst(f32, 0.0);
-    Value acc0 = oT.floatConst(f32, 0.0);
-    int64_t keyEnd = std::max<int64_t>(lk, 1);
-    auto loop = scf::ForOp::create(
-        b, loc, arith::ConstantIndexOp::create(b, loc, 0),
-        arith::ConstantIndexOp::create(b, loc, keyEnd),
-        arith::ConstantIndexOp::create(b, loc, bn),
-        ValueRange{negInf, zeroRows, acc0},
-        [&](OpBuilder &nb, Location l, Value n0, ValueRange carried) {
-          TileBuilder kt{nb, l, {bd, bn}}, s{nb, l, {bm, bn}},
-              vt{nb, l, {bn, bdv}}, o{nb, l, {bm, bdv}}, r{nb, l, {bm}};
-          // K^T block [bd, bn]: element (dd, j) is key n0 + j, dim dd.
-          Value kTile =
-              loadBlock(kt, op.getKey(), kShape,
-                        kt.add(kt.iota(1), kt.splat(n0)), lk, kt.iota(0), d);
-          Value scores = tile::DotOp::create(nb, l, s.tileType(f32), qTile,
-                                             kTile, s.floatConst(f32, 0.0));
-          scores = arith::MulFOp::create(
-              nb, l, scores,
-              s.floatConst(f32, op.getScale().convertToDouble()));
-          Value sRows = s.add(s.iota(0), s.splat(m0));
-          Value sKeys = s.add(s.iota(1), s.splat(n0));
-          if (Value maskValue = op.getMask()) {
-            Value m =
-                operandBlock(s, maskValue, maskShape, sRows, lq, sKeys, lk);
-            switch (op.getMaskKind()) {
-            case graph::AttentionMask::add:
-              scores = arith::AddFOp::create(nb, l, scores, toF32(s, m));
-              break;
-            case graph::AttentionMask::keep:
-            case graph::AttentionMask::drop: {
-              Value masked =
-                  s.floatConst(f32, op.getMaskedScore().convertToDouble());
-              bool keep = op.getMaskKind() == graph::AttentionMask::keep;
-              scores = arith::SelectOp::create(nb, l, m, keep ? scores : masked,
-                                               keep ? masked : scores);
-              break;
+      TileBuilder sT{b, loc, {bm, bn}}, oT{b, loc, {bm, bdv}}, rT{b, loc, {bm}};
+      Value negInf = rT.floatConst(f32, kNegInf);
+      Value zeroRows = rT.floatConst(f32, 0.0);
+      Value acc0 = oT.floatConst(f32, 0.0);
+      int64_t keyEnd = std::max<int64_t>(lk, 1);
+      auto loop = scf::ForOp::create(
+          b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+          arith::ConstantIndexOp::create(b, loc, keyEnd),
+          arith::ConstantIndexOp::create(b, loc, bn),
+          ValueRange{negInf, zeroRows, acc0},
+          [&](OpBuilder &nb, Location l, Value n0, ValueRange carried) {
+            TileBuilder kt{nb, l, {bd, bn}}, s{nb, l, {bm, bn}},
+                vt{nb, l, {bn, bdv}}, o{nb, l, {bm, bdv}}, r{nb, l, {bm}};
+            // K^T block [bd, bn]: element (dd, j) is key n0 + j, dim dd.
+            Value kTile =
+                loadBlock(kt, op.getKey(), kShape,
+                          kt.add(kt.iota(1), kt.splat(n0)), lk, kt.iota(0), d);
+            Value scores = tile::DotOp::create(nb, l, s.tileType(f32), qTile,
+                                               kTile, s.floatConst(f32, 0.0));
+            scores = arith::MulFOp::create(
+                nb, l, scores,
+                s.floatConst(f32, op.getScale().convertToDouble()));
+            Value sRows = s.add(s.iota(0), s.splat(m0));
+            Value sKeys = s.add(s.iota(1), s.splat(n0));
+            if (Value maskValue = op.getMask()) {
+              Value m =
+                  operandBlock(s, maskValue, maskShape, sRows, lq, sKeys, lk);
+              switch (op.getMaskKind()) {
+              case graph::AttentionMask::add:
+                scores = arith::AddFOp::create(nb, l, scores, toF32(s, m));
+                break;
+              case graph::AttentionMask::keep:
+              case graph::AttentionMask::drop: {
+                Value masked =
+                    s.floatConst(f32, op.getMaskedScore().convertToDouble());
+                bool keep = op.getMaskKind() == graph::AttentionMask::keep;
+                scores = arith::SelectOp::create(
+                    nb, l, m, keep ? scores : masked, keep ? masked : scores);
+                break;
+              }
+              case graph::AttentionMask::none:
+                break;
+              }
             }
-            case graph::AttentionMask::none:
-              break;
-            }
-          }
-          // Keys past the end take no part: -inf, weight 0.
-          scores = arith::SelectOp::create(nb, l, s.lessThan(sKeys, lk), scores,
-                                           s.floatConst(f32, kNegInf));
-          // The running maximum; where it is still -inf (every key so far
-          // masked with -inf) exponents are taken from 0, so no -inf - -inf.
-          Value mOld = carried[0];
-          Value mNew = arith::MaximumFOp::create(
-              nb, l, mOld, s.reduceRows(tile::ReduceKind::max, scores));
-          Value isInf = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
-                                              mNew, r.floatConst(f32, kNegInf));
-          Value mSafe = arith::SelectOp::create(nb, l, isInf,
-                                                r.floatConst(f32, 0.0), mNew);
-          Value p = math::ExpOp::create(
-              nb, l, arith::SubFOp::create(nb, l, scores, s.perRow(mSafe)));
-          Value alpha = math::ExpOp::create(
-              nb, l, arith::SubFOp::create(nb, l, mOld, mSafe));
-          Value lNew = arith::AddFOp::create(
-              nb, l, arith::MulFOp::create(nb, l, carried[1], alpha),
-              s.reduceRows(tile::ReduceKind::sum, p));
-          // V block [bn, bdv].
-          Value vTile =
-              loadBlock(vt, op.getValue(), vShape,
-                        vt.add(vt.iota(0), vt.splat(n0)), lk, vt.iota(1), dv);
-          Value rescaled =
-              arith::MulFOp::create(nb, l, carried[2], o.perRow(alpha));
-          Value acc =
-              tile::DotOp::create(nb, l, o.tileType(f32), p, vTile, rescaled);
-          scf::YieldOp::create(nb, l, ValueRange{mNew, lNew, acc});
-        });
+            // Keys past the end take no part: -inf, weight 0.
+            scores =
+                arith::SelectOp::create(nb, l, s.lessThan(sKeys, lk), scores,
+                                        s.floatConst(f32, kNegInf));
+            // The running maximum; where it is still -inf (every key so far
+            // masked with -inf) exponents are taken from 0, so no -inf - -inf.
+            Value mOld = carried[0];
+            Value mNew = arith::MaximumFOp::create(
+                nb, l, mOld, s.reduceRows(tile::ReduceKind::max, scores));
+            Value isInf =
+                arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, mNew,
+                                      r.floatConst(f32, kNegInf));
+            Value mSafe = arith::SelectOp::create(nb, l, isInf,
+                                                  r.floatConst(f32, 0.0), mNew);
+            Value p = math::ExpOp::create(
+                nb, l, arith::SubFOp::create(nb, l, scores, s.perRow(mSafe)));
+            Value alpha = math::ExpOp::create(
+                nb, l, arith::SubFOp::create(nb, l, mOld, mSafe));
+            Value lNew = arith::AddFOp::create(
+                nb, l, arith::MulFOp::create(nb, l, carried[1], alpha),
+                s.reduceRows(tile::ReduceKind::sum, p));
+            // V block [bn, bdv].
+            Value vTile =
+                loadBlock(vt, op.getValue(), vShape,
+                          vt.add(vt.iota(0), vt.splat(n0)), lk, vt.iota(1), dv);
+            Value rescaled =
+                arith::MulFOp::create(nb, l, carried[2], o.perRow(alpha));
+            Value acc =
+                tile::DotOp::create(nb, l, o.tileType(f32), p, vTile, rescaled);
+            scf::YieldOp::create(nb, l, ValueRange{mNew, lNew, acc});
+          });
 
-    Value sums = oT.perRow(loop.getResult(1));
-    Value result = arith::DivFOp::create(b, loc, loop.getResult(2), sums);
-    // A row of NaN weights (no key, or NaN scores) becomes zeros.
-    if (op.getZeroNanRows())
-      result = arith::SelectOp::create(
-          b, loc,
-          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, sums,
-                                oT.floatConst(f32, 0.0)),
-          result, oT.floatConst(f32, 0.0));
+      Value sums = oT.perRow(loop.getResult(1));
+      Value result = arith::DivFOp::create(b, loc, loop.getResult(2), sums);
+      // A row of NaN weights (no key, or NaN scores) becomes zeros.
+      if (op.getZeroNanRows())
+        result = arith::SelectOp::create(
+            b, loc,
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, sums,
+                                  oT.floatConst(f32, 0.0)),
+            result, oT.floatConst(f32, 0.0));
+      return result;
+    };
+
+    if (projection) {
+      emitProjection(b, loc, group, projection, args, buffers, headOutput,
+                     batchCoords, programCoords, batch, m0, batchShape.back(),
+                     lq, dv, bm, bdv);
+      rewriter.replaceOp(group, buffers.outputs);
+      return success();
+    }
+    TileBuilder oT{b, loc, {bm, bdv}};
+    Value result = headOutput();
     if (element != f32)
       result = arith::TruncFOp::create(b, loc, oT.tileType(element), result);
     Value rows = oT.add(oT.iota(0), oT.splat(m0));
@@ -231,6 +264,90 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
       oT.store(result, output, oT.viewOffset(layout, coords), outMask);
     rewriter.replaceOp(group, buffers.outputs);
     return success();
+  }
+
+private:
+  /// The projection of a group with one: each of the `heads` in turn (the
+  /// last of `batchCoords`, after this program's `programCoords`), its
+  /// output from `headOutput` ([bm, bdv] of `dv` columns) times its rows of
+  /// the weight (the projection's left operand holds head h's column j at
+  /// h * dv + j, `isMergedHeads`), into whole rows of the projection; then
+  /// its epilogue and the stores, where the program's rows from `m0` (of
+  /// `lq`) lie in each result.
+  void emitProjection(OpBuilder &b, Location loc, graph::FusionGroupOp group,
+                      graph::MatmulOp projection, ArrayRef<BlockArgument> args,
+                      const KernelEmitter::GroupBuffers &buffers,
+                      function_ref<Value()> headOutput,
+                      SmallVector<Value> &batchCoords,
+                      ArrayRef<Value> programCoords, Value batch, Value m0,
+                      int64_t heads, int64_t lq, int64_t dv, int64_t bm,
+                      int64_t bdv) const {
+    int64_t columns = projection.getType().getShape().back();
+    int64_t bc = llvm::PowerOf2Ceil(columns);
+    Type f32 = b.getF32Type();
+    Type element = projection.getType().getElementType();
+    unsigned weightArg;
+    graph::ViewLayout weight =
+        traceGroupInput(group, projection.getRhs(), weightArg);
+    TileBuilder pT{b, loc, {bm, bc}};
+    auto loop = scf::ForOp::create(
+        b, loc, pT.scalarIndex(0), pT.scalarIndex(heads), pT.scalarIndex(1),
+        ValueRange{pT.floatConst(f32, 0.0)},
+        [&](OpBuilder &nb, Location l, Value head, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToEnd(nb.getInsertionBlock());
+          batchCoords.assign(programCoords.begin(), programCoords.end());
+          batchCoords.push_back(head);
+          TileBuilder oT{b, l, {bm, bdv}}, wT{b, l, {bdv, bc}};
+          // Zero past the head's columns, which meet no row of the weight.
+          Value o =
+              arith::SelectOp::create(b, l, oT.lessThan(oT.iota(1), dv),
+                                      headOutput(), oT.floatConst(f32, 0.0));
+          Value j = wT.iota(0), cols = wT.iota(1);
+          Value rows = wT.add(
+              j, wT.splat(arith::MulIOp::create(
+                     b, l, head, arith::ConstantIndexOp::create(b, l, dv))));
+          Value w =
+              wT.load(args[weightArg], wT.viewOffset(weight, {rows, cols}),
+                      wT.both(wT.lessThan(j, dv), wT.lessThan(cols, columns)));
+          if (element != f32)
+            w = arith::ExtFOp::create(b, l, wT.tileType(f32), w);
+          scf::YieldOp::create(
+              b, l,
+              ValueRange{tile::DotOp::create(b, l, carried[0].getType(), o, w,
+                                             carried[0])});
+        });
+    Value acc = loop.getResult(0);
+    if (element != f32)
+      acc = arith::TruncFOp::create(b, loc, pT.tileType(element), acc);
+    Value rows = pT.add(pT.iota(0), pT.splat(m0)), cols = pT.iota(1);
+    Value mask = pT.both(pT.lessThan(rows, lq), pT.lessThan(cols, columns));
+    SmallVector<Value> coords = llvm::map_to_vector(
+        programCoords, [&](Value s) { return pT.splat(s); });
+    coords.append({rows, cols});
+    IRMapping tiles;
+    tiles.map(projection.getResult(), acc);
+    SmallVector<Value> kernelArgs(args.begin(), args.end());
+    Value status =
+        buffers.faults ? kernelArgs[buffers.inputs.size() - 1] : Value();
+    SmallVector<Value> stored = emitter.emitGroupBody(
+        pT, group, tiles, kernelArgs, coords, mask, status);
+    SmallVector<graph::ViewLayout> layouts =
+        KernelEmitter::getStoreLayouts(group);
+    ArrayRef<Value> outputArgs =
+        ArrayRef(kernelArgs).take_back(buffers.outputs.size());
+    for (auto [i, tile] : llvm::enumerate(stored))
+      pT.store(tile, outputArgs[i],
+               pT.outputOffsets(
+                   layouts, i, coords,
+                   [&] {
+                     Value first = arith::MulIOp::create(
+                         b, loc, batch,
+                         arith::ConstantIndexOp::create(b, loc, lq * columns));
+                     return pT.add(pT.add(pT.mul(rows, columns), cols),
+                                   pT.splat(first));
+                   }),
+               mask);
   }
 };
 

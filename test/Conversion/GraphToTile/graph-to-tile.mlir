@@ -548,3 +548,41 @@ func.func @main(%x: tensor<7x8xf32> {meld.name = "x"}, %w1: tensor<8x32xf32> {me
   }
   return %0 : tensor<7x8xf32>
 }
+
+// -----
+
+// An attention group with its output projection: one program per block of
+// queries of each batch (grid [1, 2]), a loop over the two heads, each
+// running the flash loop over key blocks and multiplying the head's output
+// by its rows of the weight into the accumulator of whole rows; then the
+// residual add and the one store of [2, 7, 8]. The attention's result is
+// never stored.
+// CHECK-LABEL: func.func @main(
+// CHECK-NEXT:    tile.launch @attention_transpose_reshape_matmul_etc(
+// CHECK-NEXT:    return
+// CHECK:       tile.kernel @attention_transpose_reshape_matmul_etc(%[[Q:[^:]+]]: memref<112xf32>, %[[W:[^:]+]]: memref<64xf32>, %[[X:[^:]+]]: memref<112xf32>, %[[Y:[^:]+]]: memref<112xf32>) attributes {grid = array<i64: 1, 2>}
+// CHECK:         scf.for %[[H:.+]] = %{{.+}} to %c2{{.*}} step %c1
+// CHECK:           tile.load %[[Q]]
+// CHECK:           scf.for
+// CHECK:             tile.dot
+// CHECK:             math.exp
+// CHECK:             tile.dot
+// CHECK:           arith.divf
+// CHECK:           %[[WT:.+]] = tile.load %[[W]]
+// CHECK:           tile.dot %{{.+}}, %[[WT]]
+// CHECK-NOT:       tile.store
+// CHECK:         tile.load %[[X]]
+// CHECK:         tile.store %{{.+}}, %[[Y]]
+// CHECK-NOT:     tile.store
+func.func @main(%q: tensor<2x2x7x4xf32> {meld.name = "q"}, %w: tensor<8x8xf32> {meld.name = "w"}, %x: tensor<2x7x8xf32> {meld.name = "x"}) -> (tensor<2x7x8xf32> {meld.name = "y"}) {
+  %0 = graph.fusion_group attention (%q, %w, %x) : (tensor<2x2x7x4xf32>, tensor<8x8xf32>, tensor<2x7x8xf32>) -> tensor<2x7x8xf32> {
+  ^bb0(%a: tensor<2x2x7x4xf32>, %b: tensor<8x8xf32>, %c: tensor<2x7x8xf32>):
+    %o = graph.attention %a, %a, %a {mask_kind = #graph.mask<none>, scale = 0.5 : f64} : (tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>) -> tensor<2x2x7x4xf32>
+    %t = graph.transpose %o {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x2x7x4xf32>) -> tensor<2x7x2x4xf32>
+    %r = graph.reshape %t : tensor<2x7x2x4xf32> to tensor<2x7x8xf32>
+    %p = graph.matmul %r, %b : (tensor<2x7x8xf32>, tensor<8x8xf32>) -> tensor<2x7x8xf32>
+    %s = graph.add %p, %c : (tensor<2x7x8xf32>, tensor<2x7x8xf32>) -> tensor<2x7x8xf32>
+    graph.yield %s : tensor<2x7x8xf32>
+  }
+  return %0 : tensor<2x7x8xf32>
+}

@@ -999,7 +999,7 @@ func.func @attention_group_without_attention(%x: tensor<2x2xf32>) {
 // -----
 
 func.func @attention_group_epilogue(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %v: tensor<11x6xf32>) {
-  // expected-error @below {{'graph.fusion_group' op attention group holds 'graph.exp', which is not a view of an input or a result, its one attention, or elementwise, a concat or a view read only on the way to the attention's operands}}
+  // expected-error @below {{'graph.fusion_group' op attention group holds 'graph.exp', which is not a view of an input or a result, its one attention, elementwise, a concat or a view read only on the way to the attention's operands, or its one projection, the views it reads and its elementwise epilogue}}
   %0 = graph.fusion_group attention (%q, %k, %v) : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32> {
   ^bb0(%a: tensor<9x8xf32>, %b: tensor<11x8xf32>, %c: tensor<11x6xf32>):
     %o = graph.attention %a, %b, %c {mask_kind = #graph.mask<none>, scale = 1.0 : f64} : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> tensor<9x6xf32>
@@ -1012,7 +1012,7 @@ func.func @attention_group_epilogue(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %
 // -----
 
 func.func @attention_group_prologue(%q: tensor<9x8xf32>, %k: tensor<11x8xf32>, %v: tensor<11x6xf32>) {
-  // expected-error @below {{'graph.fusion_group' op attention group holds 'graph.neg', which is not a view of an input or a result, its one attention, or elementwise, a concat or a view read only on the way to the attention's operands}}
+  // expected-error @below {{'graph.fusion_group' op attention group holds 'graph.neg', which is not a view of an input or a result, its one attention, elementwise, a concat or a view read only on the way to the attention's operands, or its one projection, the views it reads and its elementwise epilogue}}
   %0:2 = graph.fusion_group attention (%q, %k, %v) : (tensor<9x8xf32>, tensor<11x8xf32>, tensor<11x6xf32>) -> (tensor<9x6xf32>, tensor<9x8xf32>) {
   ^bb0(%a: tensor<9x8xf32>, %b: tensor<11x8xf32>, %c: tensor<11x6xf32>):
     %n = graph.neg %a : tensor<9x8xf32>
@@ -1256,6 +1256,35 @@ func.func @chain_group_tile_sizes(%x: tensor<7x12xf32>, %w: tensor<12x5xf32>, %v
     %m = graph.matmul %a, %b : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32>
     %d = graph.matmul %m, %c : (tensor<7x5xf32>, tensor<5x3xf32>) -> tensor<7x3xf32>
     graph.yield %d : tensor<7x3xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @attention_group_projection_heads_not_merged(%q: tensor<2x2x7x4xf32>, %w: tensor<28x8xf32>) {
+  // expected-error @below {{'graph.fusion_group' op attention group's projection must read as its left operand, alone, the attention's result with its heads merged ([batch..., queries, heads x dv] through views, heads x dv > 0), and as its right operand a 2-D argument or a view of one}}
+  %0 = graph.fusion_group attention (%q, %w) : (tensor<2x2x7x4xf32>, tensor<28x8xf32>) -> tensor<2x2x8xf32> {
+  ^bb0(%a: tensor<2x2x7x4xf32>, %b: tensor<28x8xf32>):
+    %o = graph.attention %a, %a, %a {mask_kind = #graph.mask<none>, scale = 0.5 : f64} : (tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>) -> tensor<2x2x7x4xf32>
+    %r = graph.reshape %o : tensor<2x2x7x4xf32> to tensor<2x2x28xf32>
+    %p = graph.matmul %r, %b : (tensor<2x2x28xf32>, tensor<28x8xf32>) -> tensor<2x2x8xf32>
+    graph.yield %p : tensor<2x2x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @attention_group_result_not_from_projection(%q: tensor<2x2x7x4xf32>, %w: tensor<8x8xf32>, %x: tensor<2x7x8xf32>) {
+  // expected-error @below {{'graph.fusion_group' op attention group results must each compute from its projection, with its shape (before their reshapes and transposes)}}
+  %0:2 = graph.fusion_group attention (%q, %w, %x) : (tensor<2x2x7x4xf32>, tensor<8x8xf32>, tensor<2x7x8xf32>) -> (tensor<2x7x8xf32>, tensor<2x7x8xf32>) {
+  ^bb0(%a: tensor<2x2x7x4xf32>, %b: tensor<8x8xf32>, %c: tensor<2x7x8xf32>):
+    %o = graph.attention %a, %a, %a {mask_kind = #graph.mask<none>, scale = 0.5 : f64} : (tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>) -> tensor<2x2x7x4xf32>
+    %t = graph.transpose %o {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x2x7x4xf32>) -> tensor<2x7x2x4xf32>
+    %r = graph.reshape %t : tensor<2x7x2x4xf32> to tensor<2x7x8xf32>
+    %p = graph.matmul %r, %b : (tensor<2x7x8xf32>, tensor<8x8xf32>) -> tensor<2x7x8xf32>
+    graph.yield %p, %c : tensor<2x7x8xf32>, tensor<2x7x8xf32>
   }
   return
 }

@@ -458,3 +458,26 @@ func.func @fusion_group_chain(%x: tensor<7x8xf32>, %g: tensor<8xf32>, %wg: tenso
   }
   return %0 : tensor<7x8xf32>
 }
+
+// -----
+
+// An attention group with its output projection and residual add.
+// CHECK-LABEL: func.func @fusion_group_attention_projection
+// CHECK:         graph.fusion_group attention
+// CHECK:           %[[O:.+]] = graph.attention
+// CHECK:           %[[T:.+]] = graph.transpose %[[O]]
+// CHECK:           %[[R:.+]] = graph.reshape %[[T]]
+// CHECK:           %[[P:.+]] = graph.matmul %[[R]]
+// CHECK:           graph.add %[[P]]
+func.func @fusion_group_attention_projection(%q: tensor<2x2x7x4xf32>, %w: tensor<8x8xf32>, %x: tensor<2x7x8xf32>) -> tensor<2x7x8xf32> {
+  %0 = graph.fusion_group attention (%q, %w, %x) {tile_sizes = array<i64: 16, 32>} : (tensor<2x2x7x4xf32>, tensor<8x8xf32>, tensor<2x7x8xf32>) -> tensor<2x7x8xf32> {
+  ^bb0(%a: tensor<2x2x7x4xf32>, %b: tensor<8x8xf32>, %c: tensor<2x7x8xf32>):
+    %o = graph.attention %a, %a, %a {mask_kind = #graph.mask<none>, scale = 0.5 : f64} : (tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>) -> tensor<2x2x7x4xf32>
+    %t = graph.transpose %o {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x2x7x4xf32>) -> tensor<2x7x2x4xf32>
+    %r = graph.reshape %t : tensor<2x7x2x4xf32> to tensor<2x7x8xf32>
+    %p = graph.matmul %r, %b : (tensor<2x7x8xf32>, tensor<8x8xf32>) -> tensor<2x7x8xf32>
+    %s = graph.add %p, %c : (tensor<2x7x8xf32>, tensor<2x7x8xf32>) -> tensor<2x7x8xf32>
+    graph.yield %s : tensor<2x7x8xf32>
+  }
+  return %0 : tensor<2x7x8xf32>
+}

@@ -892,3 +892,81 @@ func.func @chain_of_three(%x: tensor<7x8xf32>, %w1: tensor<8x32xf32>, %w2: tenso
   %r = graph.neg %f : tensor<7x8xf32>
   return %r : tensor<7x8xf32>
 }
+
+// -----
+
+// An attention's output projection: the attention stores its result with
+// the heads transposed back to rows (its output view), the projection reads
+// it reshaped to [batch, queries, heads x dv] (its input view), then adds
+// the residual. The projection's group joins the attention's: one kernel,
+// the attention's result never stored.
+// CHECK-LABEL: func.func @attention_projection
+// CHECK:         %[[G:.+]] = graph.fusion_group attention
+// CHECK:           %[[O:.+]] = graph.attention
+// CHECK-NEXT:      %[[T:.+]] = graph.transpose %[[O]] {permutation = array<i64: 0, 2, 1, 3>}
+// CHECK-NEXT:      %[[R:.+]] = graph.reshape %[[T]] : tensor<2x7x2x4xf32> to tensor<2x7x8xf32>
+// CHECK-NEXT:      %[[P:.+]] = graph.matmul %[[R]]
+// CHECK-NEXT:      %[[A:.+]] = graph.add %[[P]]
+// CHECK-NEXT:      graph.yield %[[A]] : tensor<2x7x8xf32>
+// CHECK-NOT:     graph.fusion_group
+// CHECK:         return %[[G]]
+func.func @attention_projection(%q: tensor<2x2x7x4xf32>, %k: tensor<2x2x7x4xf32>, %v: tensor<2x2x7x4xf32>, %w: tensor<8x8xf32>, %x: tensor<2x7x8xf32>) -> tensor<2x7x8xf32> {
+  %o = graph.attention %q, %k, %v {mask_kind = #graph.mask<none>, scale = 0.5 : f64} : (tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>) -> tensor<2x2x7x4xf32>
+  %t = graph.transpose %o {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x2x7x4xf32>) -> tensor<2x7x2x4xf32>
+  %r = graph.reshape %t : tensor<2x7x2x4xf32> to tensor<2x7x8xf32>
+  %p = graph.matmul %r, %w : (tensor<2x7x8xf32>, tensor<8x8xf32>) -> tensor<2x7x8xf32>
+  %a = graph.add %p, %x : (tensor<2x7x8xf32>, tensor<2x7x8xf32>) -> tensor<2x7x8xf32>
+  return %a : tensor<2x7x8xf32>
+}
+
+// -----
+
+// Must not join: the attention's result is also returned, so it must reach
+// device memory.
+// CHECK-LABEL: func.func @no_projection_result_used
+// CHECK-NOT:     graph.fusion_group attention
+// CHECK:         %[[O:.+]] = graph.attention
+// CHECK-NEXT:    graph.fusion_group matmul (%[[O]], 
+func.func @no_projection_result_used(%q: tensor<2x2x7x4xf32>, %k: tensor<2x2x7x4xf32>, %v: tensor<2x2x7x4xf32>, %w: tensor<8x8xf32>, %x: tensor<2x7x8xf32>) -> (tensor<2x7x8xf32>, tensor<2x2x7x4xf32>) {
+  %o = graph.attention %q, %k, %v {mask_kind = #graph.mask<none>, scale = 0.5 : f64} : (tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>) -> tensor<2x2x7x4xf32>
+  %t = graph.transpose %o {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x2x7x4xf32>) -> tensor<2x7x2x4xf32>
+  %r = graph.reshape %t : tensor<2x7x2x4xf32> to tensor<2x7x8xf32>
+  %p = graph.matmul %r, %w : (tensor<2x7x8xf32>, tensor<8x8xf32>) -> tensor<2x7x8xf32>
+  %a = graph.add %p, %x : (tensor<2x7x8xf32>, tensor<2x7x8xf32>) -> tensor<2x7x8xf32>
+  return %a, %o : tensor<2x7x8xf32>, tensor<2x2x7x4xf32>
+}
+
+// -----
+
+// Must not join: the matmul reads the attention's result with queries and
+// dv merged per head ([batch, heads, queries x dv] is not [batch, queries,
+// heads x dv]), so a head's output is not a block of its rows.
+// CHECK-LABEL: func.func @no_projection_heads_not_merged
+// CHECK-NOT:     graph.fusion_group attention
+// CHECK:         %[[O:.+]] = graph.attention
+// CHECK-NEXT:    %[[R:.+]] = graph.reshape %[[O]]
+// CHECK-NEXT:    graph.fusion_group matmul (%[[R]], 
+func.func @no_projection_heads_not_merged(%q: tensor<2x2x7x4xf32>, %k: tensor<2x2x7x4xf32>, %v: tensor<2x2x7x4xf32>, %w: tensor<28x8xf32>) -> tensor<2x2x8xf32> {
+  %o = graph.attention %q, %k, %v {mask_kind = #graph.mask<none>, scale = 0.5 : f64} : (tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>) -> tensor<2x2x7x4xf32>
+  %r = graph.reshape %o : tensor<2x2x7x4xf32> to tensor<2x2x28xf32>
+  %p = graph.matmul %r, %w : (tensor<2x2x28xf32>, tensor<28x8xf32>) -> tensor<2x2x8xf32>
+  %a = graph.neg %p : tensor<2x2x8xf32>
+  return %a : tensor<2x2x8xf32>
+}
+
+// -----
+
+// Must not join: the projection has 300 columns, more than a program's rows
+// may hold (max-chain-columns, 256).
+// CHECK-LABEL: func.func @no_projection_wide
+// CHECK-NOT:     graph.fusion_group attention
+// CHECK:         %[[O:.+]] = graph.attention
+// CHECK-NEXT:    graph.fusion_group matmul (%[[O]], 
+func.func @no_projection_wide(%q: tensor<2x2x7x4xf32>, %k: tensor<2x2x7x4xf32>, %v: tensor<2x2x7x4xf32>, %w: tensor<8x300xf32>) -> tensor<2x7x300xf32> {
+  %o = graph.attention %q, %k, %v {mask_kind = #graph.mask<none>, scale = 0.5 : f64} : (tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>) -> tensor<2x2x7x4xf32>
+  %t = graph.transpose %o {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x2x7x4xf32>) -> tensor<2x7x2x4xf32>
+  %r = graph.reshape %t : tensor<2x7x2x4xf32> to tensor<2x7x8xf32>
+  %p = graph.matmul %r, %w : (tensor<2x7x8xf32>, tensor<8x300xf32>) -> tensor<2x7x300xf32>
+  %a = graph.neg %p : tensor<2x7x300xf32>
+  return %a : tensor<2x7x300xf32>
+}
