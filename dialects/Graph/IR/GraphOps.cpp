@@ -1320,7 +1320,7 @@ Operation *FusionGroupOp::getPrologue() {
 }
 
 Operation *FusionGroupOp::getRowEpilogue() {
-  if (!isProductKind(getKind()))
+  if (!isProductKind(getKind()) && !getProjection())
     return nullptr;
   for (Operation &op : getBodyBlock())
     if (isa<LayerNormOp, RmsNormOp>(op) &&
@@ -1340,6 +1340,31 @@ MatmulOp FusionGroupOp::getSecondProduct() {
       return matmul;
   }
   return nullptr;
+}
+
+/// Checks the row epilogue `norm` of `group`, whose one matmul (a chain's
+/// second product, an attention's projection) is `from` (`oneProduct`
+/// false: the group has several, and may have no row epilogue).
+static LogicalResult verifyRowEpilogue(FusionGroupOp group, Operation *norm,
+                                       MatmulOp from, bool oneProduct) {
+  Value input = norm->getOperand(0);
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t axis = cast<IntegerAttr>(norm->getAttr("axis")).getInt();
+  bool stored = llvm::all_of(llvm::seq(group.getNumResults()), [&](unsigned i) {
+    return group.getStoredValue(i) == norm->getResult(0);
+  });
+  if (!oneProduct || axis != type.getRank() - 1 || !input.hasOneUse() ||
+      group.getMatmulOf(input) != from ||
+      !llvm::all_of(norm->getOperands().drop_front(),
+                    [&](Value v) { return isGroupInput(group, v); }) ||
+      !stored)
+    return group.emitOpError()
+           << stringifyFusionKind(group.getKind())
+           << " group's row epilogue must normalize the last axis of a value "
+              "only it reads, computed from the group's one matmul (a "
+              "chain's second product, an attention's projection), with "
+              "parameters from arguments, and be what every result stores";
+  return success();
 }
 
 /// Checks the link between chain `group`'s first `products` and its
@@ -1470,7 +1495,9 @@ LogicalResult FusionGroupOp::verify() {
       matmuls.push_back(product);
       continue;
     }
-    if (isa<LayerNormOp, RmsNormOp>(op) && isProductKind(getKind())) {
+    if (isa<LayerNormOp, RmsNormOp>(op) &&
+        (isProductKind(getKind()) ||
+         (projection && !isGroupInput(*this, op.getOperand(0))))) {
       // Of an input: the prologue; of a computed value: the row epilogue.
       Operation *&norm =
           isGroupInput(*this, op.getOperand(0)) ? prologue : rowEpilogue;
@@ -1574,6 +1601,9 @@ LogicalResult FusionGroupOp::verify() {
               "attention group results must each compute from its "
               "projection, with its shape (before their reshapes and "
               "transposes)");
+      if (rowEpilogue &&
+          failed(verifyRowEpilogue(*this, rowEpilogue, projection, true)))
+        return failure();
       return success();
     }
     if (attention.getType().getShape() != ArrayRef(getIterationShape()))
@@ -1639,25 +1669,10 @@ LogicalResult FusionGroupOp::verify() {
                          "axis of arguments or views of them, read only as "
                          "the matmuls' left operand");
   }
-  if (rowEpilogue) {
-    Value input = rowEpilogue->getOperand(0);
-    auto type = cast<RankedTensorType>(input.getType());
-    int64_t axis = cast<IntegerAttr>(rowEpilogue->getAttr("axis")).getInt();
-    bool stored = llvm::all_of(llvm::seq(getNumResults()), [&](unsigned i) {
-      return getStoredValue(i) == rowEpilogue->getResult(0);
-    });
-    if ((!second && matmuls.size() != 1) || axis != type.getRank() - 1 ||
-        !input.hasOneUse() || getMatmulOf(input) != (second ? second : first) ||
-        !llvm::all_of(rowEpilogue->getOperands().drop_front(),
-                      [&](Value v) { return isGroupInput(*this, v); }) ||
-        !stored)
-      return emitOpError()
-             << kind
-             << " group's row epilogue must normalize the last axis of a "
-                "value only it reads, computed from the group's one matmul "
-                "(a chain's second product), with parameters from arguments, "
-                "and be what every result stores";
-  }
+  if (rowEpilogue &&
+      failed(verifyRowEpilogue(*this, rowEpilogue, second ? second : first,
+                               second || matmuls.size() == 1)))
+    return failure();
   // An op may combine the results of several matmuls of one shape (the
   // kernel computes them in the same program); each result computes from
   // matmuls of the shape it has.

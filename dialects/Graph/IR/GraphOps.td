@@ -762,8 +762,8 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
       a `graph.matmul` reading the attention's result, alone, with its heads
       merged (transposed and reshaped to [batch..., queries, heads x dv],
       see `isMergedHeads`), by a 2-D argument, with its epilogue (bias,
-      residual add); every result then stores a value of the projection's
-      shape. Each program then computes every head of its queries in turn
+      residual add) and row epilogue (BERT's LayerNorm), as in `matmul`;
+      every result then stores a value of the projection's shape. Each program then computes every head of its queries in turn
       and multiplies each head's output by that head's rows of the weight
       at once, so the attention's result never reaches device memory.
     - `rows`: one row-wise op (`getRowAxis`: a softmax of the last axis, a
@@ -879,10 +879,10 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
     /// `graph.rmsnorm` of the last axis whose result is the (first) matmuls'
     /// left operand; null without one.
     mlir::Operation *getPrologue();
-    /// A matmul or chain group's row epilogue: the `graph.layernorm` or
-    /// `graph.rmsnorm` of the last axis of a value computed from the matmul
-    /// (a chain's second product), whose result the group stores; null
-    /// without one.
+    /// A matmul or chain group's row epilogue, or an attention group's with
+    /// a projection: the `graph.layernorm` or `graph.rmsnorm` of the last
+    /// axis of a value computed from the matmul (a chain's second product,
+    /// the projection), whose result the group stores; null without one.
     mlir::Operation *getRowEpilogue();
     /// An attention group's output projection: the matmul of the
     /// attention's result, its heads merged, by a weight; null without one.

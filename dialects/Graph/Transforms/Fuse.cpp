@@ -623,8 +623,8 @@ static void formChains(SmallVector<Group> &groups, int64_t maxOps,
 }
 
 /// Joins into each attention group the matmul group of its output
-/// projection: a group of one matmul and its epilogue (no normalization)
-/// whose left operand is the attention's result with its heads merged
+/// projection: a group of one matmul, its epilogue and row epilogue, whose
+/// left operand is the attention's result with its heads merged
 /// (`isMergedHeads`), through views each read only on the way, of a 2-D
 /// weight of at most `maxColumns` columns (each program of the joined
 /// kernel holds whole rows of the projection), where the attention group
@@ -640,9 +640,7 @@ static void joinAttentionProjections(SmallVector<Group> &groups, int64_t maxOps,
   for (auto &[ops, kind] : groups) {
     if (kind != FusionKind::matmul || ops.empty() ||
         llvm::count_if(ops, [](Operation *op) { return isa<MatmulOp>(op); }) !=
-            1 ||
-        llvm::any_of(
-            ops, [](Operation *op) { return isa<LayerNormOp, RmsNormOp>(op); }))
+            1)
       continue;
     MatmulOp projection = getMatmul(ops);
     const llvm::SmallPtrSet<Operation *, 16> members(ops.begin(), ops.end());

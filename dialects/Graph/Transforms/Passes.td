@@ -145,7 +145,7 @@ def GraphFuse : Pass<"meld-graph-fuse", "mlir::ModuleOp"> {
     come along). GPT-2-small's MLP (768 columns) stays two kernels; a model
     of hidden size 256 or less gets one. Likewise an attention's output
     projection joins the attention's group: a matmul group of one matmul
-    (no normalization) whose left operand is the attention's result with
+    (with its epilogue and row epilogue) whose left operand is the attention's result with
     its heads merged (transposed and reshaped to [batch..., queries, heads x
     dv], `isMergedHeads`) through views read only on the way, by a 2-D
     weight of at most `max-chain-columns` columns, where the attention group

@@ -273,7 +273,8 @@ private:
   /// the weight (the projection's left operand holds head h's column j at
   /// h * dv + j, `isMergedHeads`), into whole rows of the projection; then
   /// its epilogue and the stores, where the program's rows from `m0` (of
-  /// `lq`) lie in each result.
+  /// `lq`) lie in each result (a row epilogue normalizes the rows in
+  /// registers first).
   void emitProjection(OpBuilder &b, Location loc, graph::FusionGroupOp group,
                       graph::MatmulOp projection, ArrayRef<BlockArgument> args,
                       const KernelEmitter::GroupBuffers &buffers,
@@ -330,8 +331,21 @@ private:
     SmallVector<Value> kernelArgs(args.begin(), args.end());
     Value status =
         buffers.faults ? kernelArgs[buffers.inputs.size() - 1] : Value();
-    SmallVector<Value> stored = emitter.emitGroupBody(
-        pT, group, tiles, kernelArgs, coords, mask, status);
+    // With a row epilogue, the value it normalizes, normalized in
+    // registers for every result.
+    SmallVector<Value> stored;
+    if (Operation *rowNorm = group.getRowEpilogue()) {
+      Value x = emitter
+                    .emitGroupValues(pT, group, tiles, kernelArgs, coords, mask,
+                                     status, {rowNorm->getOperand(0)})
+                    .front();
+      stored.assign(buffers.outputs.size(),
+                    getRowNorm(group, rowNorm)
+                        .normalize(pT, kernelArgs, x, cols, mask, columns));
+    } else {
+      stored = emitter.emitGroupBody(pT, group, tiles, kernelArgs, coords, mask,
+                                     status);
+    }
     SmallVector<graph::ViewLayout> layouts =
         KernelEmitter::getStoreLayouts(group);
     ArrayRef<Value> outputArgs =

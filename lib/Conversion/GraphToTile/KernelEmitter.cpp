@@ -493,3 +493,77 @@ IndexCheck KernelEmitter::checkIndex(const TileBuilder &t, Value status,
       arith::IndexCastOp::create(b, t.loc, t.tileType(b.getIndexType()), safe),
       t.both(mask, good)};
 }
+
+Value RowNorm::rstd(const TileBuilder &rows, Value squares,
+                    int64_t width) const {
+  Type element = getElementTypeOrSelf(squares);
+  Value invWidth = rows.floatConst(element, 1.0 / std::max<int64_t>(width, 1));
+  return math::RsqrtOp::create(
+      rows.b, rows.loc,
+      arith::AddFOp::create(
+          rows.b, rows.loc,
+          arith::MulFOp::create(rows.b, rows.loc, squares, invWidth),
+          rows.floatConst(element, epsilon)));
+}
+
+Value RowNorm::apply(const TileBuilder &t, ArrayRef<Value> args, Value x,
+                     Value mean, Value rstd, Value along, Value mask) const {
+  if (mean)
+    x = arith::SubFOp::create(t.b, t.loc, x, t.perRow(mean));
+  x = arith::MulFOp::create(t.b, t.loc, x, t.perRow(rstd));
+  x = arith::MulFOp::create(
+      t.b, t.loc, x,
+      t.load(args[scale], t.viewOffset(scaleLayout, {along}), mask));
+  if (bias >= 0)
+    x = arith::AddFOp::create(
+        t.b, t.loc, x,
+        t.load(args[bias], t.viewOffset(biasLayout, {along}), mask));
+  return x;
+}
+
+Value RowNorm::normalize(const TileBuilder &t, ArrayRef<Value> args, Value x,
+                         Value along, Value mask, int64_t width) const {
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Type element = getElementTypeOrSelf(x);
+  TileBuilder rows{b, loc, {t.shape.front()}};
+  Value zero = t.floatConst(element, 0.0);
+  auto rowSum = [&](Value v) {
+    return t.reduceRows(tile::ReduceKind::sum,
+                        arith::SelectOp::create(b, loc, mask, v, zero));
+  };
+  Value mean, d = x;
+  if (!rms) {
+    mean = arith::MulFOp::create(
+        b, loc, rowSum(x),
+        rows.floatConst(element, 1.0 / std::max<int64_t>(width, 1)));
+    d = arith::SubFOp::create(b, loc, x, t.perRow(mean));
+  }
+  Value r = rstd(rows, rowSum(arith::MulFOp::create(b, loc, d, d)), width);
+  return apply(t, args, x, mean, r, along, mask);
+}
+
+RowNorm graph_to_tile::getRowNorm(graph::FusionGroupOp group, Operation *norm) {
+  int64_t width =
+      cast<RankedTensorType>(norm->getOperand(0).getType()).getShape().back();
+  auto param = [&](Value v, unsigned &argNumber) {
+    return traceGroupInput(group, v, argNumber).broadcast({width});
+  };
+  RowNorm result;
+  if (auto layerNorm = dyn_cast<graph::LayerNormOp>(norm)) {
+    result.rms = false;
+    result.epsilon = layerNorm.getEpsilon().convertToDouble();
+    result.scaleLayout = param(layerNorm.getScale(), result.scale);
+    if (Value bias = layerNorm.getBias()) {
+      unsigned biasArg;
+      result.biasLayout = param(bias, biasArg);
+      result.bias = biasArg;
+    }
+    return result;
+  }
+  auto rmsNorm = cast<graph::RmsNormOp>(norm);
+  result.rms = true;
+  result.epsilon = rmsNorm.getEpsilon().convertToDouble();
+  result.scaleLayout = param(rmsNorm.getScale(), result.scale);
+  return result;
+}

@@ -299,6 +299,45 @@ private:
       built;
 };
 
+/// A normalization of rows computed in a matrix-product kernel:
+/// `(x - mean) * rstd * scale + bias` (LayerNorm) or `x * rstd * scale`
+/// (RMSNorm). Of A's rows (over K) it is the kernel's prologue, the row
+/// statistics from a first pass over the program's rows of A; of the
+/// result's rows (over N), its row epilogue.
+struct RowNorm {
+  bool rms;
+  double epsilon;
+  /// The kernel arguments and layouts (over the row) of the scale and bias
+  /// (`bias` < 0: none).
+  unsigned scale;
+  graph::ViewLayout scaleLayout;
+  int bias = -1;
+  graph::ViewLayout biasLayout;
+
+  /// The reciprocal standard deviations of rows (a 1-D builder `rows`) whose
+  /// `squares` (of deviations from the mean, for LayerNorm) sum over `width`
+  /// elements.
+  mlir::Value rstd(const TileBuilder &rows, mlir::Value squares,
+                   int64_t width) const;
+  /// `x` normalized with its rows' `mean` (null for RMSNorm) and `rstd`,
+  /// then scaled and shifted by the parameters (of the kernel's `args`) at
+  /// positions `along` its rows, where `mask` holds.
+  mlir::Value apply(const TileBuilder &t, llvm::ArrayRef<mlir::Value> args,
+                    mlir::Value x, mlir::Value mean, mlir::Value rstd,
+                    mlir::Value along, mlir::Value mask) const;
+  /// Whole rows `x` (a 2-D builder's tile of rows of `width` elements, at
+  /// positions `along` them, inside where `mask` holds) normalized in
+  /// registers: their statistics, then `apply`.
+  mlir::Value normalize(const TileBuilder &t, llvm::ArrayRef<mlir::Value> args,
+                        mlir::Value x, mlir::Value along, mlir::Value mask,
+                        int64_t width) const;
+};
+
+/// The normalization `norm` of `group` (a `graph.layernorm` or
+/// `graph.rmsnorm` over its last axis, its parameters arguments or input
+/// views) as a `RowNorm`.
+RowNorm getRowNorm(graph::FusionGroupOp group, mlir::Operation *norm);
+
 /// A kernel name for `group`: its computing ops' names, the first few.
 std::string getGroupName(graph::FusionGroupOp group);
 

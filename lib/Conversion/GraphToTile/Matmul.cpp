@@ -38,55 +38,6 @@ struct MatmulProblem {
   Shape cShape; // Shape of C (broadcast to [m, n]); empty without C.
 };
 
-/// A normalization of rows computed in the matmul kernel:
-/// `(x - mean) * rstd * scale + bias` (LayerNorm) or `x * rstd * scale`
-/// (RMSNorm). Of A's rows (over K) it is the kernel's prologue, the row
-/// statistics from a first pass over the program's rows of A; of the
-/// result's rows (over N), its row epilogue.
-struct RowNorm {
-  bool rms;
-  double epsilon;
-  /// The kernel arguments and layouts (over the row) of the scale and bias
-  /// (`bias` < 0: none).
-  unsigned scale;
-  graph::ViewLayout scaleLayout;
-  int bias = -1;
-  graph::ViewLayout biasLayout;
-
-  /// The reciprocal standard deviations of rows (a 1-D builder `rows`) whose
-  /// `squares` (of deviations from the mean, for LayerNorm) sum over `width`
-  /// elements.
-  Value rstd(const TileBuilder &rows, Value squares, int64_t width) const {
-    Type element = getElementTypeOrSelf(squares);
-    Value invWidth =
-        rows.floatConst(element, 1.0 / std::max<int64_t>(width, 1));
-    return math::RsqrtOp::create(
-        rows.b, rows.loc,
-        arith::AddFOp::create(
-            rows.b, rows.loc,
-            arith::MulFOp::create(rows.b, rows.loc, squares, invWidth),
-            rows.floatConst(element, epsilon)));
-  }
-
-  /// `x` normalized with its rows' `mean` (null for RMSNorm) and `rstd`,
-  /// then scaled and shifted by the parameters (of the kernel's `args`) at
-  /// positions `along` its rows, where `mask` holds.
-  Value apply(const TileBuilder &t, ArrayRef<Value> args, Value x, Value mean,
-              Value rstd, Value along, Value mask) const {
-    if (mean)
-      x = arith::SubFOp::create(t.b, t.loc, x, t.perRow(mean));
-    x = arith::MulFOp::create(t.b, t.loc, x, t.perRow(rstd));
-    x = arith::MulFOp::create(
-        t.b, t.loc, x,
-        t.load(args[scale], t.viewOffset(scaleLayout, {along}), mask));
-    if (bias >= 0)
-      x = arith::AddFOp::create(
-          t.b, t.loc, x,
-          t.load(args[bias], t.viewOffset(biasLayout, {along}), mask));
-    return x;
-  }
-};
-
 /// The problem of A and B viewed through `a` over [batch..., m, k] and `b`
 /// over [batch..., k, n], batch dimensions broadcast as numpy does.
 static MatmulProblem makeProblem(const graph::ViewLayout &a,
@@ -426,26 +377,9 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
     coords.append({rows, cols});
     SmallVector<Value> tiles =
         chain->epilogue(oT, {loop.getResult(0)}, args, coords, mask);
-    if (row) {
-      // The row epilogue on the rows in registers: the statistics of the
-      // elements inside, then the normalized value for every output.
-      TileBuilder rT{b, loc, {bm}};
-      Value zero = oT.floatConst(element, 0.0);
-      Value invN = rT.floatConst(element, 1.0 / std::max<int64_t>(columns, 1));
-      auto rowSum = [&](Value x) {
-        return oT.reduceRows(tile::ReduceKind::sum,
-                             arith::SelectOp::create(b, loc, mask, x, zero));
-      };
-      Value x = tiles.front(), rowMean, d = x;
-      if (!row->rms) {
-        rowMean = arith::MulFOp::create(b, loc, rowSum(x), invN);
-        d = arith::SubFOp::create(b, loc, x, oT.perRow(rowMean));
-      }
-      Value rowRstd =
-          row->rstd(rT, rowSum(arith::MulFOp::create(b, loc, d, d)), columns);
-      Value y = row->apply(oT, args, x, rowMean, rowRstd, cols, mask);
-      tiles.assign(outputs.size(), y);
-    }
+    if (row)
+      tiles.assign(outputs.size(), row->normalize(oT, args, tiles.front(), cols,
+                                                  mask, columns));
     for (auto [i, tile] : llvm::enumerate(tiles))
       oT.store(tile, outputArgs[i],
                oT.outputOffsets(
@@ -605,32 +539,6 @@ struct GemmLowering : LoweringPattern<graph::GemmOp> {
     return success();
   }
 };
-
-/// The normalization `norm` (of `group`, over its last axis) as a `RowNorm`.
-static RowNorm getRowNorm(graph::FusionGroupOp group, Operation *norm) {
-  int64_t width =
-      cast<RankedTensorType>(norm->getOperand(0).getType()).getShape().back();
-  auto param = [&](Value v, unsigned &argNumber) {
-    return traceGroupInput(group, v, argNumber).broadcast({width});
-  };
-  RowNorm result;
-  if (auto layerNorm = dyn_cast<graph::LayerNormOp>(norm)) {
-    result.rms = false;
-    result.epsilon = layerNorm.getEpsilon().convertToDouble();
-    result.scaleLayout = param(layerNorm.getScale(), result.scale);
-    if (Value bias = layerNorm.getBias()) {
-      unsigned biasArg;
-      result.biasLayout = param(bias, biasArg);
-      result.bias = biasArg;
-    }
-    return result;
-  }
-  auto rmsNorm = cast<graph::RmsNormOp>(norm);
-  result.rms = true;
-  result.epsilon = rmsNorm.getEpsilon().convertToDouble();
-  result.scaleLayout = param(rmsNorm.getScale(), result.scale);
-  return result;
-}
 
 /// Where a matmul or chain group's kernel reads the rows of its (first)
 /// products' left operand `lhsValue`, and how it normalizes rows.

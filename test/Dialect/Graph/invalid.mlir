@@ -1079,7 +1079,7 @@ func.func @matmul_group_two_prologues(%x: tensor<7x12xf32>, %g: tensor<12xf32>, 
 // -----
 
 func.func @matmul_group_row_epilogue_axis(%x: tensor<7x12xf32>, %w: tensor<12x5xf32>, %g: tensor<7x5xf32>) {
-  // expected-error @below {{'graph.fusion_group' op matmul group's row epilogue must normalize the last axis of a value only it reads, computed from the group's one matmul (a chain's second product), with parameters from arguments, and be what every result stores}}
+  // expected-error @below {{'graph.fusion_group' op matmul group's row epilogue must normalize the last axis of a value only it reads, computed from the group's one matmul (a chain's second product, an attention's projection), with parameters from arguments, and be what every result stores}}
   %0 = graph.fusion_group matmul (%x, %w, %g) : (tensor<7x12xf32>, tensor<12x5xf32>, tensor<7x5xf32>) -> tensor<7x5xf32> {
   ^bb0(%a: tensor<7x12xf32>, %b: tensor<12x5xf32>, %c: tensor<7x5xf32>):
     %m = graph.matmul %a, %b : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32>
@@ -1092,7 +1092,7 @@ func.func @matmul_group_row_epilogue_axis(%x: tensor<7x12xf32>, %w: tensor<12x5x
 // -----
 
 func.func @matmul_group_row_epilogue_also_stored(%x: tensor<7x12xf32>, %w: tensor<12x5xf32>, %g: tensor<5xf32>) {
-  // expected-error @below {{'graph.fusion_group' op matmul group's row epilogue must normalize the last axis of a value only it reads, computed from the group's one matmul (a chain's second product), with parameters from arguments, and be what every result stores}}
+  // expected-error @below {{'graph.fusion_group' op matmul group's row epilogue must normalize the last axis of a value only it reads, computed from the group's one matmul (a chain's second product, an attention's projection), with parameters from arguments, and be what every result stores}}
   %0:2 = graph.fusion_group matmul (%x, %w, %g) : (tensor<7x12xf32>, tensor<12x5xf32>, tensor<5xf32>) -> (tensor<7x5xf32>, tensor<7x5xf32>) {
   ^bb0(%a: tensor<7x12xf32>, %b: tensor<12x5xf32>, %c: tensor<5xf32>):
     %m = graph.matmul %a, %b : (tensor<7x12xf32>, tensor<12x5xf32>) -> tensor<7x5xf32>
@@ -1285,6 +1285,22 @@ func.func @attention_group_result_not_from_projection(%q: tensor<2x2x7x4xf32>, %
     %r = graph.reshape %t : tensor<2x7x2x4xf32> to tensor<2x7x8xf32>
     %p = graph.matmul %r, %b : (tensor<2x7x8xf32>, tensor<8x8xf32>) -> tensor<2x7x8xf32>
     graph.yield %p, %c : tensor<2x7x8xf32>, tensor<2x7x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @attention_group_row_epilogue_axis(%q: tensor<2x2x7x4xf32>, %w: tensor<8x8xf32>, %s: tensor<7x8xf32>) {
+  // expected-error @below {{'graph.fusion_group' op attention group's row epilogue must normalize the last axis of a value only it reads, computed from the group's one matmul (a chain's second product, an attention's projection), with parameters from arguments, and be what every result stores}}
+  %0 = graph.fusion_group attention (%q, %w, %s) : (tensor<2x2x7x4xf32>, tensor<8x8xf32>, tensor<7x8xf32>) -> tensor<2x7x8xf32> {
+  ^bb0(%a: tensor<2x2x7x4xf32>, %b: tensor<8x8xf32>, %c: tensor<7x8xf32>):
+    %o = graph.attention %a, %a, %a {mask_kind = #graph.mask<none>, scale = 0.5 : f64} : (tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>) -> tensor<2x2x7x4xf32>
+    %t = graph.transpose %o {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x2x7x4xf32>) -> tensor<2x7x2x4xf32>
+    %r = graph.reshape %t : tensor<2x7x2x4xf32> to tensor<2x7x8xf32>
+    %p = graph.matmul %r, %b : (tensor<2x7x8xf32>, tensor<8x8xf32>) -> tensor<2x7x8xf32>
+    %n = graph.layernorm %p, %c {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<2x7x8xf32>, tensor<7x8xf32>) -> tensor<2x7x8xf32>
+    graph.yield %n : tensor<2x7x8xf32>
   }
   return
 }

@@ -970,3 +970,26 @@ func.func @no_projection_wide(%q: tensor<2x2x7x4xf32>, %k: tensor<2x2x7x4xf32>, 
   %a = graph.neg %p : tensor<2x7x300xf32>
   return %a : tensor<2x7x300xf32>
 }
+
+// -----
+
+// BERT's attention output: the projection, its bias, the residual add and
+// the LayerNorm after it (its group's row epilogue) all join the attention.
+// CHECK-LABEL: func.func @attention_projection_row_epilogue
+// CHECK:         %[[G:.+]] = graph.fusion_group attention
+// CHECK:           graph.attention
+// CHECK:           %[[P:.+]] = graph.matmul
+// CHECK:           %[[A:.+]] = graph.add %[[P]]
+// CHECK:           %[[N:.+]] = graph.layernorm %[[A]]
+// CHECK-NEXT:      graph.yield %[[N]] : tensor<2x7x8xf32>
+// CHECK-NOT:     graph.fusion_group
+// CHECK:         return %[[G]]
+func.func @attention_projection_row_epilogue(%q: tensor<2x2x7x4xf32>, %k: tensor<2x2x7x4xf32>, %v: tensor<2x2x7x4xf32>, %w: tensor<8x8xf32>, %x: tensor<2x7x8xf32>, %s: tensor<8xf32>) -> tensor<2x7x8xf32> {
+  %o = graph.attention %q, %k, %v {mask_kind = #graph.mask<none>, scale = 0.5 : f64} : (tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>, tensor<2x2x7x4xf32>) -> tensor<2x2x7x4xf32>
+  %t = graph.transpose %o {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x2x7x4xf32>) -> tensor<2x7x2x4xf32>
+  %r = graph.reshape %t : tensor<2x7x2x4xf32> to tensor<2x7x8xf32>
+  %p = graph.matmul %r, %w : (tensor<2x7x8xf32>, tensor<8x8xf32>) -> tensor<2x7x8xf32>
+  %a = graph.add %p, %x : (tensor<2x7x8xf32>, tensor<2x7x8xf32>) -> tensor<2x7x8xf32>
+  %n = graph.layernorm %a, %s {axis = 2 : i64, epsilon = 1.0e-05 : f32} : (tensor<2x7x8xf32>, tensor<8xf32>) -> tensor<2x7x8xf32>
+  return %n : tensor<2x7x8xf32>
+}
