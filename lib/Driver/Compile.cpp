@@ -119,6 +119,20 @@ static void setGpuOptions(MeldGpuPipelineOptions &gpu,
 static void buildGraphPipeline(OpPassManager &pm,
                                const CompileOptions &options) {
   MeldGraphPipelineOptions graph;
+  if (const WeightStore *weights = options.weights;
+      weights && !options.externalWeights)
+    graph.readWeight =
+        [weights](llvm::StringRef handle) -> std::optional<ArrayRef<uint8_t>> {
+      const WeightStore::Entry *entry = weights->lookup(handle);
+      if (!entry)
+        return std::nullopt;
+      llvm::Expected<ArrayRef<uint8_t>> bytes = weights->getBytes(*entry);
+      if (!bytes) {
+        llvm::consumeError(bytes.takeError());
+        return std::nullopt;
+      }
+      return *bytes;
+    };
   int64_t most = 0;
   for (const std::string &target : options.targets)
     if (std::optional<tile::TargetPeak> peak = tile::getTargetPeak(target);
@@ -216,7 +230,9 @@ LogicalResult meld::emitPTX(ModuleOp module, llvm::StringRef chip,
 static LogicalResult planArtifact(ModuleOp module, const WeightStore &weights,
                                   const CompileOptions &options,
                                   ArtifactSpec &spec) {
-  if (failed(lowerGraphToTile(module, options)))
+  CompileOptions withWeights(options);
+  withWeights.weights = &weights;
+  if (failed(lowerGraphToTile(module, withWeights)))
     return failure();
   CompileStep step(options, "launch plan");
   auto lookup = [&](llvm::StringRef handle) -> llvm::Expected<WeightSource> {

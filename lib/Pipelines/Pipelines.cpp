@@ -38,6 +38,8 @@ void meld::buildMeldGraphPipeline(OpPassManager &pm,
   // of elementwise ops and reductions exporters write them as; then fold the
   // reshapes of constant parameters and merge the unit scales it creates.
   pm.addPass(graph::createGraphRecognize());
+  // Attention masks known to be causal become the attention's attribute.
+  pm.addPass(graph::createGraphCausalMasks(options.readWeight));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Step 3: which ops share a kernel, as fusion groups, and the tiles of

@@ -352,6 +352,7 @@ int main(int argc, char **argv) {
       return 1;
   }
 
+  compileOptions.weights = &weights;
   switch (cli.emit) {
   case EmitKind::Import:
     return failed(writeModule(*module, cli.output)) ? 1 : 0;

@@ -135,6 +135,11 @@ def Graph_AttentionOp : Graph_Op<"attention", [
     with -inf) gets zeros, as torch's exported SDPA does with
     `where(isnan(p), 0, p)`; without it, NaN as the softmax gives.
 
+    With `causal`, key `j` takes part in query `i`'s softmax only where
+    `j <= i + Lk - Lq` (as if masked with -inf elsewhere), besides any mask:
+    `meld-graph-causal-masks` sets it for masks known to be causal, and the
+    kernel skips the key blocks past each query block's last key.
+
     `meld-graph-recognize` makes this op from the matmul, scale, mask,
     softmax and matmul that exporters write; one kernel computes it with the
     softmax online, key block by key block, so the scores never reach device
@@ -149,7 +154,7 @@ def Graph_AttentionOp : Graph_Op<"attention", [
                    Graph_FloatTensor:$value, Optional<Graph_Tensor>:$mask,
                    F64Attr:$scale, Graph_AttentionMaskAttr:$mask_kind,
                    DefaultValuedAttr<F64Attr, "0.0">:$masked_score,
-                   UnitAttr:$zero_nan_rows);
+                   UnitAttr:$zero_nan_rows, UnitAttr:$causal);
   let results = (outs Graph_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`,` $mask^)? attr-dict `:`

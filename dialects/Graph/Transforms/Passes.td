@@ -79,6 +79,34 @@ def GraphRecognize : Pass<"meld-graph-recognize", "mlir::ModuleOp"> {
   let dependentDialects = ["meld::graph::GraphDialect"];
 }
 
+def GraphCausalMasks : Pass<"meld-graph-causal-masks", "mlir::ModuleOp"> {
+  let summary = "Turn attention masks known to be causal into the attention's "
+                "causal attribute";
+  let description = [{
+    An attention (`mask_kind` keep or drop) whose boolean mask is known at
+    compile time and holds, for every batch and head it broadcasts over, the
+    causal pattern of its `[Lq, Lk]` scores (keep: true exactly where key
+    `j <= i + Lk - Lq`; drop: true exactly where `j > i + Lk - Lq`), with
+    `Lk >= Lq` so that every query keeps a key, becomes `causal` with no
+    mask: its kernel then computes the mask from the positions and skips the
+    key blocks past each query block's last key, about half the work of a
+    long causal attention, and reads no mask.
+
+    The mask is known when it is a `graph.constant` (the TorchScript
+    exporter's Trilu of ones, folded by the importer) or a `graph.weight`
+    whose bytes the compiler lends the pass (the default exporter's `triu`
+    or GPT-2's sliced `bias` buffer; `meldc` does unless weights are
+    external, whose values come at run time). Any other mask stays.
+
+    ```mlir
+    %o = graph.attention %q, %k, %v, %m {mask_kind = #graph.mask<keep>, masked_score = -3.4028234663852886E+38 : f64, scale = 0.2 : f64} : (...)
+    // with %m = graph.constant dense<[[true, false], [true, true]]> becomes
+    %o = graph.attention %q, %k, %v {causal, mask_kind = #graph.mask<none>, scale = 0.2 : f64} : (...)
+    ```
+  }];
+  let dependentDialects = ["meld::graph::GraphDialect"];
+}
+
 def GraphFuse : Pass<"meld-graph-fuse", "mlir::ModuleOp"> {
   let summary = "Partition the graph into fusion groups: elementwise chains, "
                 "matmul prologues and epilogues, sibling matmuls, MLPs, "

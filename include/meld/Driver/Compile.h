@@ -71,6 +71,10 @@ struct CompileOptions {
   mlir::TimingScope *timing = nullptr;
   /// Told of each step and of the kernels it has done, or null.
   CompileProgress *progress = nullptr;
+  /// The model's weights, whose values the graph passes may read at compile
+  /// time (a mask known to be causal); null, or with external weights (whose
+  /// values come at run time), none are read.
+  const WeightStore *weights = nullptr;
 };
 
 /// One step of a compile, from construction to destruction: timed under

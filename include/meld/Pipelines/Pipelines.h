@@ -9,6 +9,8 @@
 #ifndef MELD_PIPELINES_PIPELINES_H
 #define MELD_PIPELINES_PIPELINES_H
 
+#include "dialects/Graph/Transforms/Passes.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -23,6 +25,10 @@ struct MeldGraphPipelineOptions
       *this, "target",
       llvm::cl::desc("The GPU whose cost model chooses the kernels' tiles"),
       llvm::cl::init("sm_80")};
+  /// The bytes of weights known at compile time, which
+  /// meld-graph-causal-masks reads masks from (not a textual option: the
+  /// driver sets it).
+  graph::WeightReader readWeight;
 };
 
 void buildMeldGraphPipeline(mlir::OpPassManager &pm,

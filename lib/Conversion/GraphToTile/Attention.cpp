@@ -16,6 +16,9 @@
 // residual add) it then computes and stores. The attention's result never
 // reaches device memory.
 //
+// A causal attention computes its mask from the positions, and each program
+// stops its loop over keys after the last key its queries see.
+//
 //===----------------------------------------------------------------------===//
 
 #include "KernelEmitter.h"
@@ -160,9 +163,18 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
       Value zeroRows = rT.floatConst(f32, 0.0);
       Value acc0 = oT.floatConst(f32, 0.0);
       int64_t keyEnd = std::max<int64_t>(lk, 1);
+      Value keyBound = arith::ConstantIndexOp::create(b, loc, keyEnd);
+      if (op.getCausal()) {
+        // No query of the block sees a key past m0 + bm - 1 + lk - lq: the
+        // loop stops there (after one block at least, as without keys).
+        Value end = arith::AddIOp::create(
+            b, loc, m0, arith::ConstantIndexOp::create(b, loc, bm + lk - lq));
+        end = arith::MaxSIOp::create(b, loc, end,
+                                     arith::ConstantIndexOp::create(b, loc, 1));
+        keyBound = arith::MinSIOp::create(b, loc, end, keyBound);
+      }
       auto loop = scf::ForOp::create(
-          b, loc, arith::ConstantIndexOp::create(b, loc, 0),
-          arith::ConstantIndexOp::create(b, loc, keyEnd),
+          b, loc, arith::ConstantIndexOp::create(b, loc, 0), keyBound,
           arith::ConstantIndexOp::create(b, loc, bn),
           ValueRange{negInf, zeroRows, acc0},
           [&](OpBuilder &nb, Location l, Value n0, ValueRange carried) {
@@ -199,10 +211,16 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
                 break;
               }
             }
-            // Keys past the end take no part: -inf, weight 0.
-            scores =
-                arith::SelectOp::create(nb, l, s.lessThan(sKeys, lk), scores,
-                                        s.floatConst(f32, kNegInf));
+            // Keys past the end take no part: -inf, weight 0; nor, in a
+            // causal attention, keys past a query's position.
+            Value inside = s.lessThan(sKeys, lk);
+            if (op.getCausal())
+              inside = s.both(
+                  inside,
+                  arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle, sKeys,
+                                        s.add(sRows, s.index(lk - lq))));
+            scores = arith::SelectOp::create(nb, l, inside, scores,
+                                             s.floatConst(f32, kNegInf));
             // The running maximum; where it is still -inf (every key so far
             // masked with -inf) exponents are taken from 0, so no -inf - -inf.
             Value mOld = carried[0];

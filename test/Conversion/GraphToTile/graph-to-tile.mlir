@@ -586,3 +586,28 @@ func.func @main(%q: tensor<2x2x7x4xf32> {meld.name = "q"}, %w: tensor<8x8xf32> {
   }
   return %0 : tensor<2x7x8xf32>
 }
+
+// -----
+
+// A causal attention: each program's loop over key blocks ends after the
+// last key its queries see (min(m0 + 16, 41): the block's rows, as Lq = Lk),
+// and each score past its query's position is -inf. No mask is read.
+// CHECK-LABEL: func.func @main(
+// CHECK:       tile.kernel @attention(%[[Q:[^:]+]]: memref<1968xf32>, %[[Y:[^:]+]]: memref<1968xf32>) attributes {grid = array<i64: 3, 2>}
+// CHECK:         %[[PID:.+]] = tile.program_id 0
+// CHECK:         %[[M0:.+]] = arith.muli %[[PID]], %c16
+// CHECK:         %[[END:.+]] = arith.addi %[[M0]], %c16
+// CHECK:         %[[LAST:.+]] = arith.maxsi %[[END]], %c1
+// CHECK:         %[[BOUND:.+]] = arith.minsi %[[LAST]], %c41
+// CHECK:         scf.for %{{.+}} = %{{.+}} to %[[BOUND]] step
+// CHECK:           tile.dot
+// CHECK:           arith.cmpi sle
+// CHECK:           math.exp
+func.func @main(%q: tensor<2x41x24xf32> {meld.name = "q"}) -> (tensor<2x41x24xf32> {meld.name = "y"}) {
+  %0 = graph.fusion_group attention (%q) {tile_sizes = array<i64: 16, 32>} : (tensor<2x41x24xf32>) -> tensor<2x41x24xf32> {
+  ^bb0(%a: tensor<2x41x24xf32>):
+    %o = graph.attention %a, %a, %a {causal, mask_kind = #graph.mask<none>, scale = 0.2 : f64} : (tensor<2x41x24xf32>, tensor<2x41x24xf32>, tensor<2x41x24xf32>) -> tensor<2x41x24xf32>
+    graph.yield %o : tensor<2x41x24xf32>
+  }
+  return %0 : tensor<2x41x24xf32>
+}

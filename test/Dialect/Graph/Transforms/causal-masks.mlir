@@ -1,0 +1,85 @@
+// RUN: meld-opt %s -split-input-file --meld-graph-causal-masks | FileCheck %s
+
+// A keep mask, true exactly where key j <= query i: causal, no mask.
+// CHECK-LABEL: func.func @keep
+// CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}} {causal, mask_kind = #graph.mask<none>
+func.func @keep(%q: tensor<2x4x8xf32>) -> tensor<2x4x8xf32> {
+  %m = graph.constant dense<[[true, false, false, false], [true, true, false, false], [true, true, true, false], [true, true, true, true]]> : tensor<4x4xi1>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<keep>, masked_score = -3.4028234663852886E+38 : f64, scale = 0.5 : f64} : (tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<4x4xi1>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+// A drop mask (true above the diagonal), broadcast over batch and heads.
+// CHECK-LABEL: func.func @drop
+// CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}} {causal, mask_kind = #graph.mask<none>
+func.func @drop(%q: tensor<1x2x3x8xf32>) -> tensor<1x2x3x8xf32> {
+  %m = graph.constant dense<[[[[false, true, true], [false, false, true], [false, false, false]]]]> : tensor<1x1x3x3xi1>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<drop>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>, tensor<1x1x3x3xi1>) -> tensor<1x2x3x8xf32>
+  return %o : tensor<1x2x3x8xf32>
+}
+
+// -----
+
+// Two queries over four keys (the last two positions of a cache): query i
+// sees keys j <= i + 2.
+// CHECK-LABEL: func.func @offset
+// CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}} {causal, mask_kind = #graph.mask<none>
+func.func @offset(%q: tensor<2x8xf32>, %k: tensor<4x8xf32>) -> tensor<2x8xf32> {
+  %m = graph.constant dense<[[true, true, true, false], [true, true, true, true]]> : tensor<2x4xi1>
+  %o = graph.attention %q, %k, %k, %m {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<2x4xi1>) -> tensor<2x8xf32>
+  return %o : tensor<2x8xf32>
+}
+
+// -----
+
+// Must stay: the diagonal is masked (not causal).
+// CHECK-LABEL: func.func @strictly_lower
+// CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {mask_kind = #graph.mask<keep>
+// CHECK-NOT:     causal
+func.func @strictly_lower(%q: tensor<3x8xf32>) -> tensor<3x8xf32> {
+  %m = graph.constant dense<[[false, false, false], [true, false, false], [true, true, false]]> : tensor<3x3xi1>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x3xi1>) -> tensor<3x8xf32>
+  return %o : tensor<3x8xf32>
+}
+
+// -----
+
+// Must stay: the heads' masks differ (the second head sees every key).
+// CHECK-LABEL: func.func @per_head
+// CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {mask_kind = #graph.mask<keep>
+// CHECK-NOT:     causal
+func.func @per_head(%q: tensor<2x2x8xf32>) -> tensor<2x2x8xf32> {
+  %m = graph.constant dense<[[[true, false], [true, true]], [[true, true], [true, true]]]> : tensor<2x2x2xi1>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<2x2x8xf32>, tensor<2x2x8xf32>, tensor<2x2x8xf32>, tensor<2x2x2xi1>) -> tensor<2x2x8xf32>
+  return %o : tensor<2x2x8xf32>
+}
+
+// -----
+
+// Must stay: more queries than keys, so the first query would keep no key
+// (its masked scores, not -inf, give it uniform weights).
+// CHECK-LABEL: func.func @more_queries
+// CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {mask_kind = #graph.mask<keep>
+// CHECK-NOT:     causal
+func.func @more_queries(%q: tensor<3x8xf32>, %k: tensor<2x8xf32>) -> tensor<3x8xf32> {
+  %m = graph.constant dense<[[false, false], [true, false], [true, true]]> : tensor<3x2xi1>
+  %o = graph.attention %q, %k, %k, %m {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<3x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<3x2xi1>) -> tensor<3x8xf32>
+  return %o : tensor<3x8xf32>
+}
+
+// -----
+
+// Must stay: a mask that broadcasts along the keys, and a weight (whose
+// bytes meld-opt does not know: only the compiler lends them).
+// CHECK-LABEL: func.func @unknown
+// CHECK-COUNT-2: mask_kind = #graph.mask<keep>
+// CHECK-NOT:     causal
+func.func @unknown(%q: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>) {
+  %m = graph.constant dense<[[true], [true]]> : tensor<2x1xi1>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x1xi1>) -> tensor<2x8xf32>
+  %w = graph.weight "triu" : tensor<2x2xi1>
+  %p = graph.attention %q, %q, %q, %w {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x2xi1>) -> tensor<2x8xf32>
+  return %o, %p : tensor<2x8xf32>, tensor<2x8xf32>
+}
