@@ -119,12 +119,14 @@ static void setGpuOptions(MeldGpuPipelineOptions &gpu,
 static void buildGraphPipeline(OpPassManager &pm,
                                const CompileOptions &options) {
   MeldGraphPipelineOptions graph;
-  if (const WeightStore *weights = options.weights;
-      weights && !options.externalWeights)
+  // With external weights, an initializer's values come at run time; what
+  // the importer computed (a folded mask) is known either way.
+  if (const WeightStore *weights = options.weights)
     graph.readWeight =
-        [weights](llvm::StringRef handle) -> std::optional<ArrayRef<uint8_t>> {
+        [weights, external = options.externalWeights](
+            llvm::StringRef handle) -> std::optional<ArrayRef<uint8_t>> {
       const WeightStore::Entry *entry = weights->lookup(handle);
-      if (!entry)
+      if (!entry || (external && entry->isInitializer))
         return std::nullopt;
       llvm::Expected<ArrayRef<uint8_t>> bytes = weights->getBytes(*entry);
       if (!bytes) {

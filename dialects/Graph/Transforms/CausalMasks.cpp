@@ -12,6 +12,8 @@
 
 #include "mlir/IR/PatternMatch.h"
 
+#include <cstring>
+
 namespace meld::graph {
 #define GEN_PASS_DEF_GRAPHCAUSALMASKS
 #include "dialects/Graph/Transforms/Passes.h.inc"
@@ -23,13 +25,19 @@ using namespace meld::graph;
 
 namespace {
 
-/// Whether `values` (a boolean tensor of `shape`, row-major, whose last two
+/// The most an added mask may add where it masks a score: then the score's
+/// weight underflows to exactly 0 in f32 (its query keeps a key, so the row's
+/// maximum is a real score), as -inf gives.
+constexpr double kMaskedAtMost = -1e30;
+
+/// Whether `values` (a tensor of `shape`, row-major, whose last two
 /// dimensions are the scores' [lq, lk]) holds, in every slice over the
-/// leading dimensions, the causal pattern: true exactly where key
-/// `j <= i + lk - lq` when `keep`, exactly where `j > i + lk - lq` when not.
-/// Every query must keep a key: `lk >= lq`.
-static bool isCausal(function_ref<bool(int64_t)> values,
-                     ArrayRef<int64_t> shape, bool keep) {
+/// leading dimensions, the causal pattern: `kept(e)` exactly where key
+/// `j <= i + lk - lq` and `masked(e)` elsewhere. Every query must keep a
+/// key: `lk >= lq`.
+static bool isCausal(function_ref<bool(int64_t)> kept,
+                     function_ref<bool(int64_t)> masked,
+                     ArrayRef<int64_t> shape) {
   if (shape.size() < 2)
     return false;
   int64_t lq = shape[shape.size() - 2], lk = shape.back();
@@ -41,7 +49,7 @@ static bool isCausal(function_ref<bool(int64_t)> values,
   for (int64_t s = 0, e = 0; s < slices; ++s)
     for (int64_t i = 0; i < lq; ++i)
       for (int64_t j = 0; j < lk; ++j, ++e)
-        if (values(e) != ((j <= i + lk - lq) == keep))
+        if (!(j <= i + lk - lq ? kept(e) : masked(e)))
           return false;
   return true;
 }
@@ -56,7 +64,7 @@ struct GraphCausalMasks
     getOperation().walk([&](AttentionOp attention) {
       Value mask = attention.getMask();
       AttentionMask kind = attention.getMaskKind();
-      if (!mask || (kind != AttentionMask::keep && kind != AttentionMask::drop))
+      if (!mask || kind == AttentionMask::none)
         return;
       auto type = cast<RankedTensorType>(mask.getType());
       // The mask must give the scores' [Lq, Lk] itself, not broadcast them.
@@ -67,29 +75,50 @@ struct GraphCausalMasks
               ArrayRef<int64_t>{scores[scores.size() - 2],
                                 keys.getShape()[keys.getRank() - 2]})
         return;
-      bool keep = kind == AttentionMask::keep;
-      bool causal = false;
+      // The mask's elements, as booleans (keep, drop) or f32 (add).
+      SmallVector<bool> bits;
+      SmallVector<float> floats;
+      bool isBool = type.getElementType().isInteger(1);
+      if (isBool == (kind == AttentionMask::add) ||
+          (!isBool && !type.getElementType().isF32()))
+        return;
       if (auto constant = mask.getDefiningOp<ConstantOp>()) {
         auto values = dyn_cast<DenseElementsAttr>(constant.getValue());
-        if (!values || !values.getElementType().isInteger(1))
+        if (!values)
           return;
-        if (values.isSplat()) {
-          bool splat = values.getSplatValue<bool>();
-          causal =
-              isCausal([&](int64_t) { return splat; }, type.getShape(), keep);
-        } else {
-          auto bits = llvm::to_vector(values.getValues<bool>());
-          causal = isCausal([&](int64_t e) { return bits[e]; }, type.getShape(),
-                            keep);
-        }
+        if (isBool)
+          bits.assign(values.value_begin<bool>(), values.value_end<bool>());
+        else
+          floats.assign(values.value_begin<float>(), values.value_end<float>());
       } else if (auto weight = mask.getDefiningOp<WeightOp>();
-                 weight && readWeight && type.getElementType().isInteger(1)) {
+                 weight && readWeight) {
         std::optional<ArrayRef<uint8_t>> bytes = readWeight(weight.getHandle());
-        if (!bytes ||
-            static_cast<int64_t>(bytes->size()) != type.getNumElements())
+        int64_t count = type.getNumElements();
+        if (!bytes || static_cast<int64_t>(bytes->size()) !=
+                          count * (isBool ? 1 : int64_t(sizeof(float))))
           return;
-        causal = isCausal([&](int64_t e) { return (*bytes)[e] != 0; },
-                          type.getShape(), keep);
+        if (isBool) {
+          for (uint8_t byte : *bytes)
+            bits.push_back(byte != 0);
+        } else {
+          floats.resize(count);
+          std::memcpy(floats.data(), bytes->data(), bytes->size());
+        }
+      } else {
+        return;
+      }
+      bool causal;
+      if (isBool) {
+        // keep: true where the score stays; drop: true where it goes.
+        bool keep = kind == AttentionMask::keep;
+        causal = isCausal([&](int64_t e) { return bits[e] == keep; },
+                          [&](int64_t e) { return bits[e] != keep; },
+                          type.getShape());
+      } else {
+        // add: 0 where the score stays, -inf or below -1e30 where it goes.
+        causal = isCausal([&](int64_t e) { return floats[e] == 0.0f; },
+                          [&](int64_t e) { return floats[e] <= kMaskedAtMost; },
+                          type.getShape());
       }
       if (!causal)
         return;

@@ -80,23 +80,27 @@ def GraphRecognize : Pass<"meld-graph-recognize", "mlir::ModuleOp"> {
 }
 
 def GraphCausalMasks : Pass<"meld-graph-causal-masks", "mlir::ModuleOp"> {
-  let summary = "Turn attention masks known to be causal into the attention's "
-                "causal attribute";
+  let summary = "Turn attention masks known to be causal (boolean or added) "
+                "into the attention's causal attribute";
   let description = [{
-    An attention (`mask_kind` keep or drop) whose boolean mask is known at
-    compile time and holds, for every batch and head it broadcasts over, the
-    causal pattern of its `[Lq, Lk]` scores (keep: true exactly where key
-    `j <= i + Lk - Lq`; drop: true exactly where `j > i + Lk - Lq`), with
-    `Lk >= Lq` so that every query keeps a key, becomes `causal` with no
-    mask: its kernel then computes the mask from the positions and skips the
-    key blocks past each query block's last key, about half the work of a
-    long causal attention, and reads no mask.
+    An attention whose mask is known at compile time and holds, for every
+    batch and head it broadcasts over, the causal pattern of its `[Lq, Lk]`
+    scores, with `Lk >= Lq` so that every query keeps a key, becomes `causal`
+    with no mask. The pattern keeps key `j` of query `i` exactly where
+    `j <= i + Lk - Lq`: a keep mask is true exactly there, a drop mask
+    exactly elsewhere, and an added f32 mask is 0 exactly there and -inf or
+    at most -1e30 elsewhere (such a score's weight is exactly 0 in f32, as
+    its row keeps a real score). Its kernel then computes the mask from the
+    positions, skips the key blocks past each query block's last key (about
+    half the work of a long causal attention) and reads no mask.
 
     The mask is known when it is a `graph.constant` (the TorchScript
     exporter's Trilu of ones, folded by the importer) or a `graph.weight`
-    whose bytes the compiler lends the pass (the default exporter's `triu`
-    or GPT-2's sliced `bias` buffer; `meldc` does unless weights are
-    external, whose values come at run time). Any other mask stays.
+    whose bytes the compiler lends the pass: the default exporter's `triu`,
+    GPT-2's sliced `bias` buffer, or the additive mask transformers builds,
+    which the importer folds to a weight. `meldc` lends every weight but,
+    with external weights, the model's initializers, whose values come at
+    run time. Any other mask stays.
 
     ```mlir
     %o = graph.attention %q, %k, %v, %m {mask_kind = #graph.mask<keep>, masked_score = -3.4028234663852886E+38 : f64, scale = 0.2 : f64} : (...)

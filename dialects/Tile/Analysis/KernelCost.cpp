@@ -16,6 +16,23 @@ using namespace meld::tile;
 
 namespace {
 
+/// A constant no smaller than `value`: the constant itself, or for a minimum
+/// (a causal attention's key loop, which ends at min(its queries' last key,
+/// the keys)), its constant operand: programs that stop early are counted as
+/// if they did not.
+std::optional<int64_t> getUpperLimit(Value value) {
+  if (std::optional<int64_t> constant = getConstantIntValue(value))
+    return constant;
+  Operation *def = value.getDefiningOp();
+  if (!isa_and_nonnull<arith::MinSIOp, arith::MinUIOp>(def))
+    return std::nullopt;
+  std::optional<int64_t> lhs = getUpperLimit(def->getOperand(0));
+  std::optional<int64_t> rhs = getUpperLimit(def->getOperand(1));
+  if (lhs && rhs)
+    return std::min(*lhs, *rhs);
+  return lhs ? lhs : rhs;
+}
+
 /// The counts of one program, by walking its body with each op's number of
 /// executions.
 struct ProgramCounter {
@@ -32,7 +49,7 @@ struct ProgramCounter {
   void count(Operation &op, double times) {
     if (auto loop = dyn_cast<scf::ForOp>(op)) {
       std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
-      std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+      std::optional<int64_t> ub = getUpperLimit(loop.getUpperBound());
       std::optional<int64_t> step = getConstantIntValue(loop.getStep());
       double trips = 1;
       if (lb && ub && step && *step > 0)

@@ -83,3 +83,33 @@ func.func @unknown(%q: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>) {
   %p = graph.attention %q, %q, %q, %w {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x2xi1>) -> tensor<2x8xf32>
   return %o, %p : tensor<2x8xf32>, tensor<2x8xf32>
 }
+
+// -----
+
+// An added mask, 0 where the score stays and -inf (or at most -1e30, as
+// finfo.min) elsewhere: causal.
+// CHECK-LABEL: func.func @added
+// CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}} {causal, mask_kind = #graph.mask<none>
+// CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}} {causal, mask_kind = #graph.mask<none>
+func.func @added(%q: tensor<3x8xf32>) -> (tensor<3x8xf32>, tensor<3x8xf32>) {
+  %m = graph.constant dense<[[0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000], [0.0, 0.0, 0.0]]> : tensor<3x3xf32>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<add>, scale = 0.5 : f64} : (tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x3xf32>) -> tensor<3x8xf32>
+  %n = graph.constant dense<[[0.0, -3.40282347E+38, -3.40282347E+38], [0.0, 0.0, -3.40282347E+38], [0.0, 0.0, 0.0]]> : tensor<3x3xf32>
+  %p = graph.attention %q, %q, %q, %n {mask_kind = #graph.mask<add>, scale = 0.5 : f64} : (tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x3xf32>) -> tensor<3x8xf32>
+  return %o, %p : tensor<3x8xf32>, tensor<3x8xf32>
+}
+
+// -----
+
+// Must stay: an added mask of -10000, whose scores keep a weight that need
+// not be 0, and one that is not 0 where scores stay.
+// CHECK-LABEL: func.func @added_not_causal
+// CHECK-COUNT-2: mask_kind = #graph.mask<add>
+// CHECK-NOT:     causal
+func.func @added_not_causal(%q: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>) {
+  %m = graph.constant dense<[[0.0, -1.0e4], [0.0, 0.0]]> : tensor<2x2xf32>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<add>, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x2xf32>) -> tensor<2x8xf32>
+  %n = graph.constant dense<[[0.5, 0xFF800000], [0.0, 0.0]]> : tensor<2x2xf32>
+  %p = graph.attention %q, %q, %q, %n {mask_kind = #graph.mask<add>, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x2xf32>) -> tensor<2x8xf32>
+  return %o, %p : tensor<2x8xf32>, tensor<2x8xf32>
+}
