@@ -25,9 +25,11 @@ using namespace meld::graph;
 
 namespace {
 
-/// The most an added mask may add where it masks a score: then the score's
-/// weight underflows to exactly 0 in f32 (its query keeps a key, so the row's
-/// maximum is a real score), as -inf gives.
+/// The most an added mask may add where it masks a score, and the most a
+/// boolean mask's masked score may be: then the score's weight underflows to
+/// exactly 0 in f32 (its query keeps a key, so the row's maximum is a real
+/// score), as -inf gives. A mask of -10000 is not: a row of scores below
+/// -10000 would weigh the masked keys most.
 constexpr double kMaskedAtMost = -1e30;
 
 /// Whether `values` (a tensor of `shape`, row-major, whose last two
@@ -81,6 +83,10 @@ struct GraphCausalMasks
       bool isBool = type.getElementType().isInteger(1);
       if (isBool == (kind == AttentionMask::add) ||
           (!isBool && !type.getElementType().isF32()))
+        return;
+      // A boolean mask's masked scores must weigh exactly 0, as -inf's do.
+      if (isBool &&
+          attention.getMaskedScore().convertToDouble() > kMaskedAtMost)
         return;
       if (auto constant = mask.getDefiningOp<ConstantOp>()) {
         auto values = dyn_cast<DenseElementsAttr>(constant.getValue());

@@ -88,9 +88,10 @@ def GraphCausalMasks : Pass<"meld-graph-causal-masks", "mlir::ModuleOp"> {
     scores, with `Lk >= Lq` so that every query keeps a key, becomes `causal`
     with no mask. The pattern keeps key `j` of query `i` exactly where
     `j <= i + Lk - Lq`: a keep mask is true exactly there, a drop mask
-    exactly elsewhere, and an added f32 mask is 0 exactly there and -inf or
-    at most -1e30 elsewhere (such a score's weight is exactly 0 in f32, as
-    its row keeps a real score). Its kernel then computes the mask from the
+    exactly elsewhere (either with a `masked_score` of -inf or at most
+    -1e30), and an added f32 mask is 0 exactly there and -inf or at most
+    -1e30 elsewhere (such a score's weight is exactly 0 in f32, as its row
+    keeps a real score; with -10000 it need not be). Its kernel then computes the mask from the
     positions, skips the key blocks past each query block's last key (about
     half the work of a long causal attention) and reads no mask.
 

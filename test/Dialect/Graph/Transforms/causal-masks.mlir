@@ -16,7 +16,7 @@ func.func @keep(%q: tensor<2x4x8xf32>) -> tensor<2x4x8xf32> {
 // CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}} {causal, mask_kind = #graph.mask<none>
 func.func @drop(%q: tensor<1x2x3x8xf32>) -> tensor<1x2x3x8xf32> {
   %m = graph.constant dense<[[[[false, true, true], [false, false, true], [false, false, false]]]]> : tensor<1x1x3x3xi1>
-  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<drop>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>, tensor<1x1x3x3xi1>) -> tensor<1x2x3x8xf32>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<drop>, masked_score = 0xFFF0000000000000 : f64, scale = 0.5 : f64} : (tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>, tensor<1x1x3x3xi1>) -> tensor<1x2x3x8xf32>
   return %o : tensor<1x2x3x8xf32>
 }
 
@@ -28,7 +28,7 @@ func.func @drop(%q: tensor<1x2x3x8xf32>) -> tensor<1x2x3x8xf32> {
 // CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}} {causal, mask_kind = #graph.mask<none>
 func.func @offset(%q: tensor<2x8xf32>, %k: tensor<4x8xf32>) -> tensor<2x8xf32> {
   %m = graph.constant dense<[[true, true, true, false], [true, true, true, true]]> : tensor<2x4xi1>
-  %o = graph.attention %q, %k, %k, %m {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<2x4xi1>) -> tensor<2x8xf32>
+  %o = graph.attention %q, %k, %k, %m {mask_kind = #graph.mask<keep>, masked_score = -3.4028234663852886E+38 : f64, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<2x4xi1>) -> tensor<2x8xf32>
   return %o : tensor<2x8xf32>
 }
 
@@ -40,7 +40,7 @@ func.func @offset(%q: tensor<2x8xf32>, %k: tensor<4x8xf32>) -> tensor<2x8xf32> {
 // CHECK-NOT:     causal
 func.func @strictly_lower(%q: tensor<3x8xf32>) -> tensor<3x8xf32> {
   %m = graph.constant dense<[[false, false, false], [true, false, false], [true, true, false]]> : tensor<3x3xi1>
-  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x3xi1>) -> tensor<3x8xf32>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<keep>, masked_score = 0xFFF0000000000000 : f64, scale = 0.5 : f64} : (tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x3xi1>) -> tensor<3x8xf32>
   return %o : tensor<3x8xf32>
 }
 
@@ -52,7 +52,7 @@ func.func @strictly_lower(%q: tensor<3x8xf32>) -> tensor<3x8xf32> {
 // CHECK-NOT:     causal
 func.func @per_head(%q: tensor<2x2x8xf32>) -> tensor<2x2x8xf32> {
   %m = graph.constant dense<[[[true, false], [true, true]], [[true, true], [true, true]]]> : tensor<2x2x2xi1>
-  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<2x2x8xf32>, tensor<2x2x8xf32>, tensor<2x2x8xf32>, tensor<2x2x2xi1>) -> tensor<2x2x8xf32>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<keep>, masked_score = 0xFFF0000000000000 : f64, scale = 0.5 : f64} : (tensor<2x2x8xf32>, tensor<2x2x8xf32>, tensor<2x2x8xf32>, tensor<2x2x2xi1>) -> tensor<2x2x8xf32>
   return %o : tensor<2x2x8xf32>
 }
 
@@ -65,7 +65,7 @@ func.func @per_head(%q: tensor<2x2x8xf32>) -> tensor<2x2x8xf32> {
 // CHECK-NOT:     causal
 func.func @more_queries(%q: tensor<3x8xf32>, %k: tensor<2x8xf32>) -> tensor<3x8xf32> {
   %m = graph.constant dense<[[false, false], [true, false], [true, true]]> : tensor<3x2xi1>
-  %o = graph.attention %q, %k, %k, %m {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<3x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<3x2xi1>) -> tensor<3x8xf32>
+  %o = graph.attention %q, %k, %k, %m {mask_kind = #graph.mask<keep>, masked_score = 0xFFF0000000000000 : f64, scale = 0.5 : f64} : (tensor<3x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<3x2xi1>) -> tensor<3x8xf32>
   return %o : tensor<3x8xf32>
 }
 
@@ -78,9 +78,9 @@ func.func @more_queries(%q: tensor<3x8xf32>, %k: tensor<2x8xf32>) -> tensor<3x8x
 // CHECK-NOT:     causal
 func.func @unknown(%q: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>) {
   %m = graph.constant dense<[[true], [true]]> : tensor<2x1xi1>
-  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x1xi1>) -> tensor<2x8xf32>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<keep>, masked_score = 0xFFF0000000000000 : f64, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x1xi1>) -> tensor<2x8xf32>
   %w = graph.weight "triu" : tensor<2x2xi1>
-  %p = graph.attention %q, %q, %q, %w {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x2xi1>) -> tensor<2x8xf32>
+  %p = graph.attention %q, %q, %q, %w {mask_kind = #graph.mask<keep>, masked_score = 0xFFF0000000000000 : f64, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x2xi1>) -> tensor<2x8xf32>
   return %o, %p : tensor<2x8xf32>, tensor<2x8xf32>
 }
 
@@ -112,4 +112,17 @@ func.func @added_not_causal(%q: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8
   %n = graph.constant dense<[[0.5, 0xFF800000], [0.0, 0.0]]> : tensor<2x2xf32>
   %p = graph.attention %q, %q, %q, %n {mask_kind = #graph.mask<add>, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x2xf32>) -> tensor<2x8xf32>
   return %o, %p : tensor<2x8xf32>, tensor<2x8xf32>
+}
+
+// -----
+
+// Must stay: a causal keep mask whose masked scores are -10000, whose
+// weights need not be 0.
+// CHECK-LABEL: func.func @masked_score_not_small
+// CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {mask_kind = #graph.mask<keep>
+// CHECK-NOT:     causal
+func.func @masked_score_not_small(%q: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %m = graph.constant dense<[[true, false], [true, true]]> : tensor<2x2xi1>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x2xi1>) -> tensor<2x8xf32>
+  return %o : tensor<2x8xf32>
 }
