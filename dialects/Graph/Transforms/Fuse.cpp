@@ -67,6 +67,28 @@ static MatmulOp getMatmul(ArrayRef<Operation *> ops) {
   return nullptr;
 }
 
+/// Whether matmul group `ops` holds exactly one matmul.
+static bool hasOneMatmul(ArrayRef<Operation *> ops) {
+  return llvm::count_if(ops, [](Operation *op) { return isa<MatmulOp>(op); }) ==
+         1;
+}
+
+/// Drops the groups that merges left empty.
+static void eraseEmptyGroups(SmallVector<Group> &groups) {
+  llvm::erase_if(groups,
+                 [](const Group &group) { return group.first.empty(); });
+}
+
+/// Moves the ops of `from` into `into` (kept in block order), which becomes
+/// of `kind`; `from` is left empty.
+static void moveGroup(Group &into, SmallVector<Operation *> &from,
+                      FusionKind kind) {
+  llvm::append_range(into.first, from);
+  llvm::sort(into.first, inBlockOrder);
+  into.second = kind;
+  from.clear();
+}
+
 /// Whether every value of `ops` that an op outside the group (`inGroup` says
 /// which ops are in it) reads has the group's `shape` and is read, in
 /// `block`, after `last`, where the group will be: the group's results.
@@ -373,8 +395,7 @@ mergeSiblingMatmuls(SmallVector<Group> &groups, int64_t maxOps,
     if (llvm::none_of(earlier, [&](unsigned j) { return tryMerge(j, i); }))
       earlier.push_back(i);
   }
-  llvm::erase_if(groups,
-                 [](const Group &group) { return group.first.empty(); });
+  eraseEmptyGroups(groups);
 }
 
 /// The ops computing `attention`'s operands that it alone reads (directly
@@ -449,8 +470,7 @@ getAttentionPrologue(AttentionOp attention,
 static bool absorbRowEpilogue(SmallVector<Operation *> &group,
                               const llvm::SmallPtrSetImpl<Operation *> &grouped,
                               const llvm::SmallPtrSetImpl<Operation *> &taken) {
-  if (llvm::count_if(group, [](Operation *op) { return isa<MatmulOp>(op); }) !=
-      1)
+  if (!hasOneMatmul(group))
     return false;
   const llvm::SmallPtrSet<Operation *, 16> members(group.begin(), group.end());
   Operation *norm = nullptr;
@@ -551,8 +571,7 @@ static void formRowGroups(Block &block, SmallVector<Group> &groups,
     llvm::sort(sorted, inBlockOrder);
     rows.push_back({std::move(sorted), FusionKind::rows});
   }
-  llvm::erase_if(groups,
-                 [](const Group &group) { return group.first.empty(); });
+  eraseEmptyGroups(groups);
   llvm::append_range(groups, rows);
 }
 
@@ -572,11 +591,9 @@ static void formChains(SmallVector<Group> &groups, int64_t maxOps,
     if (group.second == FusionKind::matmul)
       for (Operation *op : group.first)
         groupOf[op] = i;
-  for (auto &[ops, kind] : groups) {
-    if (kind != FusionKind::matmul || ops.empty())
-      continue;
-    if (llvm::count_if(ops, [](Operation *op) { return isa<MatmulOp>(op); }) !=
-        1)
+  for (Group &group : groups) {
+    auto &[ops, kind] = group;
+    if (kind != FusionKind::matmul || ops.empty() || !hasOneMatmul(ops))
       continue;
     MatmulOp second = getMatmul(ops);
     Value link = second.getLhs();
@@ -613,13 +630,9 @@ static void formChains(SmallVector<Group> &groups, int64_t maxOps,
         });
     if (!linked)
       continue;
-    llvm::append_range(ops, first);
-    llvm::sort(ops, inBlockOrder);
-    kind = FusionKind::chain;
-    first.clear();
+    moveGroup(group, first, FusionKind::chain);
   }
-  llvm::erase_if(groups,
-                 [](const Group &group) { return group.first.empty(); });
+  eraseEmptyGroups(groups);
 }
 
 /// Joins into each attention group the matmul group of its output
@@ -637,10 +650,9 @@ static void joinAttentionProjections(SmallVector<Group> &groups, int64_t maxOps,
       for (Operation *op : group.first)
         if (isa<AttentionOp>(op))
           attentionOf[op] = i;
-  for (auto &[ops, kind] : groups) {
-    if (kind != FusionKind::matmul || ops.empty() ||
-        llvm::count_if(ops, [](Operation *op) { return isa<MatmulOp>(op); }) !=
-            1)
+  for (Group &group : groups) {
+    auto &[ops, kind] = group;
+    if (kind != FusionKind::matmul || ops.empty() || !hasOneMatmul(ops))
       continue;
     MatmulOp projection = getMatmul(ops);
     const llvm::SmallPtrSet<Operation *, 16> members(ops.begin(), ops.end());
@@ -684,13 +696,9 @@ static void joinAttentionProjections(SmallVector<Group> &groups, int64_t maxOps,
     if (!givesOnlyResult ||
         static_cast<int64_t>(heads.size() + ops.size()) > maxOps)
       continue;
-    llvm::append_range(ops, heads);
-    llvm::sort(ops, inBlockOrder);
-    kind = FusionKind::attention;
-    heads.clear();
+    moveGroup(group, heads, FusionKind::attention);
   }
-  llvm::erase_if(groups,
-                 [](const Group &group) { return group.first.empty(); });
+  eraseEmptyGroups(groups);
 }
 
 struct GraphFuse : public graph::impl::GraphFuseBase<GraphFuse> {

@@ -347,23 +347,15 @@ private:
     IRMapping tiles;
     tiles.map(projection.getResult(), acc);
     SmallVector<Value> kernelArgs(args.begin(), args.end());
-    Value status =
-        buffers.faults ? kernelArgs[buffers.inputs.size() - 1] : Value();
-    // With a row epilogue, the value it normalizes, normalized in
-    // registers for every result.
-    SmallVector<Value> stored;
-    if (Operation *rowNorm = group.getRowEpilogue()) {
-      Value x = emitter
-                    .emitGroupValues(pT, group, tiles, kernelArgs, coords, mask,
-                                     status, {rowNorm->getOperand(0)})
-                    .front();
-      stored.assign(buffers.outputs.size(),
-                    getRowNorm(group, rowNorm)
-                        .normalize(pT, kernelArgs, x, cols, mask, columns));
-    } else {
-      stored = emitter.emitGroupBody(pT, group, tiles, kernelArgs, coords, mask,
-                                     status);
-    }
+    SmallVector<Value> stored =
+        emitter.emitEpilogue(pT, group, tiles, kernelArgs, coords, mask,
+                             buffers.getStatus(kernelArgs));
+    // A row epilogue normalizes its value in registers for every result.
+    if (Operation *rowNorm = group.getRowEpilogue())
+      stored.assign(
+          buffers.outputs.size(),
+          getRowNorm(group, rowNorm)
+              .normalize(pT, kernelArgs, stored.front(), cols, mask, columns));
     SmallVector<graph::ViewLayout> layouts =
         KernelEmitter::getStoreLayouts(group);
     ArrayRef<Value> outputArgs =

@@ -286,6 +286,18 @@ KernelEmitter::emitGroupBody(const TileBuilder &t, graph::FusionGroupOp group,
 }
 
 SmallVector<Value>
+KernelEmitter::emitEpilogue(const TileBuilder &t, graph::FusionGroupOp group,
+                            IRMapping &tiles, ArrayRef<Value> args,
+                            ArrayRef<Value> coords, Value mask, Value status,
+                            ArrayRef<unsigned> resultIndices) {
+  if (Operation *rowNorm = group.getRowEpilogue())
+    return emitGroupValues(t, group, tiles, args, coords, mask, status,
+                           {rowNorm->getOperand(0)});
+  return emitGroupBody(t, group, tiles, args, coords, mask, status,
+                       resultIndices);
+}
+
+SmallVector<Value>
 KernelEmitter::emitGroupValues(const TileBuilder &t, graph::FusionGroupOp group,
                                IRMapping &tiles, ArrayRef<Value> args,
                                ArrayRef<Value> coords, Value mask, Value status,

@@ -174,6 +174,11 @@ public:
     llvm::SmallVector<mlir::Value> inputs, outputs;
     /// Whether the fault status is the last input.
     bool faults = false;
+    /// The kernel argument holding the fault status among `args` (the
+    /// kernel's arguments, inputs first), or null without faults.
+    mlir::Value getStatus(llvm::ArrayRef<mlir::Value> args) const {
+      return faults ? args[inputs.size() - 1] : mlir::Value();
+    }
   };
   GroupBuffers allocGroupBuffers(mlir::RewriterBase &rewriter,
                                  graph::FusionGroupOp group,
@@ -200,6 +205,15 @@ public:
                   mlir::IRMapping &tiles, llvm::ArrayRef<mlir::Value> args,
                   llvm::ArrayRef<mlir::Value> coords, mlir::Value mask,
                   mlir::Value status, llvm::ArrayRef<mlir::Value> values);
+  /// The tiles a matrix-product kernel's epilogue computes: those of the
+  /// values results `resultIndices` store (as `emitGroupBody`) or, where
+  /// `group` has a row epilogue (`getRowEpilogue`), the one value it
+  /// normalizes, which the kernel then normalizes for every result.
+  llvm::SmallVector<mlir::Value>
+  emitEpilogue(const TileBuilder &t, graph::FusionGroupOp group,
+               mlir::IRMapping &tiles, llvm::ArrayRef<mlir::Value> args,
+               llvm::ArrayRef<mlir::Value> coords, mlir::Value mask,
+               mlir::Value status, llvm::ArrayRef<unsigned> resultIndices = {});
   /// Where each result of `group` stores its value: the inverse of the
   /// result's output views, row-major without any.
   static llvm::SmallVector<graph::ViewLayout>

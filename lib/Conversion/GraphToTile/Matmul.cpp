@@ -547,24 +547,40 @@ struct GroupRows {
   unsigned lhs;
   graph::ViewLayout lhsLayout;
   /// A normalization of the left operand's rows (the prologue), and of the
-  /// result's rows (the row epilogue, `rowNorm`, whose input the epilogue
-  /// computes).
+  /// result's rows (the row epilogue, whose input the epilogue computes).
   std::optional<RowNorm> prologue, row;
-  Operation *rowNorm;
 
-  GroupRows(graph::FusionGroupOp group, Value lhsValue)
-      : rowNorm(group.getRowEpilogue()) {
+  GroupRows(graph::FusionGroupOp group, Value lhsValue) {
     if (Operation *norm = group.getPrologue()) {
       prologue = getRowNorm(group, norm);
       lhsValue = norm->getOperand(0);
     }
-    if (rowNorm)
-      row = getRowNorm(group, rowNorm);
+    if (Operation *norm = group.getRowEpilogue())
+      row = getRowNorm(group, norm);
     lhsLayout = traceGroupInput(group, lhsValue, lhs);
   }
   const RowNorm *getPrologue() const { return prologue ? &*prologue : nullptr; }
   const RowNorm *getRow() const { return row ? &*row : nullptr; }
 };
+
+/// The part of `group`'s kernel computing `products` (matmuls of one shape
+/// sharing their left operand, read through `lhs`): the first one's B and
+/// problem, the others' B operands.
+static MatmulPart makeGroupPart(graph::FusionGroupOp group,
+                                ArrayRef<Operation *> products,
+                                const graph::ViewLayout &lhs) {
+  MatmulPart part;
+  auto first = cast<graph::MatmulOp>(products.front());
+  part.p = getMatmulProblem(first, lhs,
+                            traceGroupInput(group, first.getRhs(), part.b));
+  for (Operation *op : products.drop_front()) {
+    auto product = cast<graph::MatmulOp>(op);
+    unsigned arg;
+    graph::ViewLayout layout = traceGroupInput(group, product.getRhs(), arg);
+    part.moreB.push_back({arg, getMatmulProblem(product, lhs, layout).b});
+  }
+  return part;
+}
 
 /// A matmul fusion group: the group's matrix products (their shared left
 /// operand's rows normalized first when the group has a prologue), then
@@ -583,15 +599,9 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
     // The verifier's rules: graph.matmuls sharing their left operand, each
     // reading arguments or input views of them.
     auto matmuls = llvm::to_vector(body.getOps<graph::MatmulOp>());
-    auto operand = [&](Value v, unsigned &argNumber) {
-      return traceGroupInput(group, v, argNumber);
-    };
     GroupRows rows(group, matmuls.front().getLhs());
-    const graph::ViewLayout &lhsLayout = rows.lhsLayout;
-    Operation *rowNorm = rows.rowNorm;
     KernelEmitter::GroupBuffers buffers =
         emitter.allocGroupBuffers(rewriter, group, adaptor.getInputs());
-    Value status = buffers.faults ? buffers.inputs.back() : Value();
     SmallVector<graph::ViewLayout> storeLayouts =
         KernelEmitter::getStoreLayouts(group);
     // One part per set of matmuls the same programs compute, writing the
@@ -599,17 +609,8 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
     SmallVector<SmallVector<Operation *>> matmulParts = group.getMatmulParts();
     SmallVector<MatmulPart, 3> parts;
     for (ArrayRef<Operation *> products : matmulParts) {
-      MatmulPart &part = parts.emplace_back();
-      auto first = cast<graph::MatmulOp>(products.front());
-      graph::ViewLayout rhsLayout = operand(first.getRhs(), part.b);
-      part.p = getMatmulProblem(first, lhsLayout, rhsLayout);
-      for (Operation *op : products.drop_front()) {
-        auto product = cast<graph::MatmulOp>(op);
-        unsigned arg;
-        graph::ViewLayout layout = operand(product.getRhs(), arg);
-        part.moreB.push_back(
-            {arg, getMatmulProblem(product, lhsLayout, layout).b});
-      }
+      MatmulPart &part =
+          parts.emplace_back(makeGroupPart(group, products, rows.lhsLayout));
       part.outputs.clear();
       for (unsigned i = 0, e = group.getNumResults(); i < e; ++i)
         if (matmulParts.size() == 1 ||
@@ -633,16 +634,8 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
             IRMapping tiles;
             for (auto [product, acc] : llvm::zip_equal(products, accs))
               tiles.map(product->getResult(0), acc);
-            Value kernelStatus;
-            if (status)
-              kernelStatus = args[buffers.inputs.size() - 1];
-            // With a row epilogue, the value it normalizes.
-            if (rowNorm)
-              return emitter.emitGroupValues(t, group, tiles, args, coords,
-                                             mask, kernelStatus,
-                                             {rowNorm->getOperand(0)});
-            return emitter.emitGroupBody(t, group, tiles, args, coords, mask,
-                                         kernelStatus, results);
+            return emitter.emitEpilogue(t, group, tiles, args, coords, mask,
+                                        buffers.getStatus(args), results);
           });
     for (auto [part, epilogue] : llvm::zip_equal(parts, epilogues))
       part.epilogue = epilogue;
@@ -674,26 +667,10 @@ struct ChainGroupLowering : LoweringPattern<graph::FusionGroupOp> {
     for (auto matmul : group.getBodyBlock().getOps<graph::MatmulOp>())
       if (matmul != second)
         products.push_back(matmul);
-    auto first = cast<graph::MatmulOp>(products.front());
-    GroupRows rows(group, first.getLhs());
-    const graph::ViewLayout &lhsLayout = rows.lhsLayout;
-    Operation *rowNorm = rows.rowNorm;
+    GroupRows rows(group, cast<graph::MatmulOp>(products.front()).getLhs());
     KernelEmitter::GroupBuffers buffers =
         emitter.allocGroupBuffers(rewriter, group, adaptor.getInputs());
-    Value status = buffers.faults ? buffers.inputs.back() : Value();
-    auto statusOf = [&](ArrayRef<Value> args) {
-      return status ? args[buffers.inputs.size() - 1] : Value();
-    };
-    MatmulPart part;
-    part.p = getMatmulProblem(first, lhsLayout,
-                              traceGroupInput(group, first.getRhs(), part.b));
-    for (Operation *op : ArrayRef(products).drop_front()) {
-      auto product = cast<graph::MatmulOp>(op);
-      unsigned arg;
-      graph::ViewLayout layout = traceGroupInput(group, product.getRhs(), arg);
-      part.moreB.push_back(
-          {arg, getMatmulProblem(product, lhsLayout, layout).b});
-    }
+    MatmulPart part = makeGroupPart(group, products, rows.lhsLayout);
     Value link = second.getLhs();
     auto epilogue = [&](const TileBuilder &t, ArrayRef<Value> accs,
                         ArrayRef<Value> args, ArrayRef<Value> coords,
@@ -702,7 +679,7 @@ struct ChainGroupLowering : LoweringPattern<graph::FusionGroupOp> {
       for (auto [product, acc] : llvm::zip_equal(products, accs))
         tiles.map(product->getResult(0), acc);
       return emitter.emitGroupValues(t, group, tiles, args, coords, mask,
-                                     statusOf(args), {link});
+                                     buffers.getStatus(args), {link});
     };
     part.epilogue = epilogue;
     ChainProduct chain;
@@ -717,13 +694,8 @@ struct ChainGroupLowering : LoweringPattern<graph::FusionGroupOp> {
                               Value mask) -> SmallVector<Value> {
       IRMapping tiles;
       tiles.map(second.getResult(), accs.front());
-      // With a row epilogue, the value it normalizes.
-      if (rowNorm)
-        return emitter.emitGroupValues(t, group, tiles, args, coords, mask,
-                                       statusOf(args),
-                                       {rowNorm->getOperand(0)});
-      return emitter.emitGroupBody(t, group, tiles, args, coords, mask,
-                                   statusOf(args));
+      return emitter.emitEpilogue(t, group, tiles, args, coords, mask,
+                                  buffers.getStatus(args));
     };
     chain.epilogue = secondEpilogue;
     emitMatmul(emitter, rewriter, group.getLoc(), getGroupName(group),

@@ -43,7 +43,7 @@ struct PointwiseGroupLowering : LoweringPattern<graph::FusionGroupOp> {
             Value mask) -> SmallVector<Value> {
           IRMapping tiles;
           return emitter.emitGroupBody(t, group, tiles, args, coords, mask,
-                                       buffers.faults ? args.back() : Value());
+                                       buffers.getStatus(args));
         },
         KernelEmitter::getStoreLayouts(group));
     rewriter.replaceOp(group, buffers.outputs);

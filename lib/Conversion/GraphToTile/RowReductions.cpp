@@ -390,7 +390,7 @@ struct RowsGroupLowering : LoweringPattern<graph::FusionGroupOp> {
         p, inputType.getElementType(), [&](const RowKernel &k) {
           ArrayRef<Value> inputArgs = k.args.take_front(buffers.inputs.size());
           ArrayRef<Value> outputArgs = k.args.take_back(buffers.outputs.size());
-          Value status = buffers.faults ? inputArgs.back() : Value();
+          Value status = buffers.getStatus(inputArgs);
           GroupElements elements(group, inputArgs);
           // The coordinates in the input of a chunk's elements: the row's,
           // then the element's in the row (the trailing dimensions).
