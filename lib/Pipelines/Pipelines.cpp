@@ -34,6 +34,9 @@ void meld::buildMeldGraphPipeline(OpPassManager &pm,
   // Step 1: fold what the importer left foldable and drop dead values.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Reshapes around a flattened batch move below the elementwise ops and
+  // cancel, so that the ops read the products they follow.
+  pm.addPass(graph::createGraphSinkReshapes());
   // Step 2: composite ops (GELU, LayerNorm, RMSNorm, softmax) from the chains
   // of elementwise ops and reductions exporters write them as; then fold the
   // reshapes of constant parameters and merge the unit scales it creates.

@@ -5,6 +5,39 @@
 
 include "mlir/Pass/PassBase.td"
 
+def GraphSinkReshapes : Pass<"meld-graph-sink-reshapes", "mlir::ModuleOp"> {
+  let summary = "Move reshapes that keep their trailing dimensions below the "
+                "elementwise ops reading them";
+  let description = [{
+    An elementwise op reading `reshape(x)` computes on `x` instead, followed
+    by the reshape, when the reshape keeps the trailing dimensions every
+    other operand meets: each other operand has at most as many dimensions
+    as the reshape keeps (a bias, a scalar), or is the same reshape of a
+    value of `x`'s type. `expand`, which sets its own shape, stays. Folding
+    then cancels a reshape and its inverse.
+
+    Exporters write a linear layer applied to a flattened batch (GPT-2's
+    Conv1D is `view(-1, n)`, `addmm` and `view(batch, seq, n)`) as a matmul,
+    a reshape, the bias add and the reshape back. With the reshapes moved
+    down and cancelled, the bias add and the residual add read the product
+    directly, and `meld-graph-fuse` puts them in its epilogue.
+
+    Before:
+    ```mlir
+    %0 = graph.matmul %x, %w : (tensor<2x37x64xf32>, tensor<64x136xf32>) -> tensor<2x37x136xf32>
+    %1 = graph.reshape %0 : tensor<2x37x136xf32> to tensor<74x136xf32>
+    %2 = graph.add %1, %bias : (tensor<74x136xf32>, tensor<136xf32>) -> tensor<74x136xf32>
+    %3 = graph.reshape %2 : tensor<74x136xf32> to tensor<2x37x136xf32>
+    ```
+    After:
+    ```mlir
+    %0 = graph.matmul %x, %w : (tensor<2x37x64xf32>, tensor<64x136xf32>) -> tensor<2x37x136xf32>
+    %3 = graph.add %0, %bias : (tensor<2x37x136xf32>, tensor<136xf32>) -> tensor<2x37x136xf32>
+    ```
+  }];
+  let dependentDialects = ["meld::graph::GraphDialect"];
+}
+
 def GraphRecognize : Pass<"meld-graph-recognize", "mlir::ModuleOp"> {
   let summary = "Rewrite written-out GELU, LayerNorm, RMSNorm, softmax and "
                 "attention into the graph dialect's composite ops";
