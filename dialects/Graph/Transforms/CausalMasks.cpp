@@ -4,15 +4,20 @@
 // weight whose bytes the compiler lends) and holds the causal pattern for
 // every batch and head becomes `causal`, without the mask: its kernel computes
 // the mask from the positions and skips the key blocks no query of a block
-// sees.
+// sees. A mask computed from the inputs (causal plus padding) is split into
+// its factors: the known ones become `causal` (or go, when true everywhere),
+// and the padding stays as a small keep mask.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Graph/Transforms/Passes.h"
 
+#include "mlir/Dialect/Traits.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <cstring>
+#include <limits>
 
 namespace meld::graph {
 #define GEN_PASS_DEF_GRAPHCAUSALMASKS
@@ -31,6 +36,7 @@ namespace {
 /// score), as -inf gives. A mask of -10000 is not: a row of scores below
 /// -10000 would weigh the masked keys most.
 constexpr double kMaskedAtMost = -1e30;
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 /// Whether `values` (a tensor of `shape`, row-major, whose last two
 /// dimensions are the scores' [lq, lk]) holds, in every slice over the
@@ -56,81 +62,203 @@ static bool isCausal(function_ref<bool(int64_t)> kept,
   return true;
 }
 
+/// The factors of boolean `cond` as a conjunction: the operands of the
+/// `graph.and` ops computing it, in order.
+static void collectFactors(Value cond, SmallVectorImpl<Value> &factors) {
+  if (auto conjunction = cond.getDefiningOp<AndOp>()) {
+    collectFactors(conjunction.getLhs(), factors);
+    collectFactors(conjunction.getRhs(), factors);
+    return;
+  }
+  factors.push_back(cond);
+}
+
 struct GraphCausalMasks
     : public graph::impl::GraphCausalMasksBase<GraphCausalMasks> {
   using Base::Base;
   explicit GraphCausalMasks(WeightReader readWeight)
       : readWeight(std::move(readWeight)) {}
 
-  void runOnOperation() override {
-    getOperation().walk([&](AttentionOp attention) {
-      Value mask = attention.getMask();
-      AttentionMask kind = attention.getMaskKind();
-      if (!mask || kind == AttentionMask::none)
-        return;
-      auto type = cast<RankedTensorType>(mask.getType());
-      // The mask must give the scores' [Lq, Lk] itself, not broadcast them.
-      auto scores = attention.getType().getShape();
-      auto keys = cast<RankedTensorType>(attention.getKey().getType());
-      if (type.getRank() < 2 ||
-          type.getShape().take_back(2) !=
-              ArrayRef<int64_t>{scores[scores.size() - 2],
-                                keys.getShape()[keys.getRank() - 2]})
-        return;
-      // The mask's elements, as booleans (keep, drop) or f32 (add).
-      SmallVector<bool> bits;
-      SmallVector<float> floats;
-      bool isBool = type.getElementType().isInteger(1);
-      if (isBool == (kind == AttentionMask::add) ||
-          (!isBool && !type.getElementType().isF32()))
-        return;
-      // A boolean mask's masked scores must weigh exactly 0, as -inf's do.
-      if (isBool &&
-          attention.getMaskedScore().convertToDouble() > kMaskedAtMost)
-        return;
-      if (auto constant = mask.getDefiningOp<ConstantOp>()) {
-        auto values = dyn_cast<DenseElementsAttr>(constant.getValue());
-        if (!values)
-          return;
-        if (isBool)
-          bits.assign(values.value_begin<bool>(), values.value_end<bool>());
-        else
-          floats.assign(values.value_begin<float>(), values.value_end<float>());
-      } else if (auto weight = mask.getDefiningOp<WeightOp>();
-                 weight && readWeight) {
-        std::optional<ArrayRef<uint8_t>> bytes = readWeight(weight.getHandle());
-        int64_t count = type.getNumElements();
-        if (!bytes || static_cast<int64_t>(bytes->size()) !=
-                          count * (isBool ? 1 : int64_t(sizeof(float))))
-          return;
-        if (isBool) {
-          for (uint8_t byte : *bytes)
-            bits.push_back(byte != 0);
-        } else {
-          floats.resize(count);
-          std::memcpy(floats.data(), bytes->data(), bytes->size());
-        }
-      } else {
-        return;
-      }
-      bool causal;
+  /// The elements of `value` (row-major; booleans as 0 and 1) where the
+  /// compiler knows them: a constant, or a weight whose bytes it lends.
+  std::optional<SmallVector<double>> readKnown(Value value) const {
+    auto type = cast<RankedTensorType>(value.getType());
+    Type element = type.getElementType();
+    bool isBool = element.isInteger(1);
+    if (!isBool && !element.isF32())
+      return std::nullopt;
+    SmallVector<double> values;
+    if (auto constant = value.getDefiningOp<ConstantOp>()) {
+      auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+      if (!dense)
+        return std::nullopt;
+      if (isBool)
+        for (bool bit : dense.getValues<bool>())
+          values.push_back(bit);
+      else
+        for (float x : dense.getValues<float>())
+          values.push_back(x);
+      return values;
+    }
+    auto weight = value.getDefiningOp<WeightOp>();
+    if (!weight || !readWeight)
+      return std::nullopt;
+    std::optional<ArrayRef<uint8_t>> bytes = readWeight(weight.getHandle());
+    int64_t count = type.getNumElements();
+    if (!bytes || static_cast<int64_t>(bytes->size()) !=
+                      count * (isBool ? 1 : int64_t(sizeof(float))))
+      return std::nullopt;
+    for (int64_t e = 0; e < count; ++e) {
       if (isBool) {
-        // keep: true where the score stays; drop: true where it goes.
-        bool keep = kind == AttentionMask::keep;
-        causal = isCausal([&](int64_t e) { return bits[e] == keep; },
-                          [&](int64_t e) { return bits[e] != keep; },
-                          type.getShape());
-      } else {
-        // add: 0 where the score stays, -inf or below -1e30 where it goes.
-        causal = isCausal([&](int64_t e) { return floats[e] == 0.0f; },
-                          [&](int64_t e) { return floats[e] <= kMaskedAtMost; },
-                          type.getShape());
+        values.push_back((*bytes)[e] != 0);
+        continue;
       }
-      if (!causal)
-        return;
+      float x;
+      std::memcpy(&x, bytes->data() + e * sizeof(float), sizeof(float));
+      values.push_back(x);
+    }
+    return values;
+  }
+
+  /// A known mask of the scores' `[lq, lk]` (f32 added, or boolean keep or
+  /// drop) that is causal: the attention becomes causal, without a mask.
+  void foldKnownMask(AttentionOp attention, ArrayRef<int64_t> scores) const {
+    Value mask = attention.getMask();
+    AttentionMask kind = attention.getMaskKind();
+    auto type = cast<RankedTensorType>(mask.getType());
+    bool isBool = type.getElementType().isInteger(1);
+    if (type.getRank() < 2 || type.getShape().take_back(2) != scores ||
+        isBool == (kind == AttentionMask::add))
+      return;
+    // A boolean mask's masked scores must weigh exactly 0, as -inf's do.
+    if (isBool && attention.getMaskedScore().convertToDouble() > kMaskedAtMost)
+      return;
+    std::optional<SmallVector<double>> values = readKnown(mask);
+    if (!values)
+      return;
+    // keep: 1 where the score stays; drop: 1 where it goes; add: 0 where
+    // it stays, -inf or below -1e30 where it goes.
+    double kept = kind == AttentionMask::keep ? 1.0 : 0.0;
+    auto isKept = [&](int64_t e) { return (*values)[e] == kept; };
+    auto isMasked = [&](int64_t e) {
+      return isBool ? (*values)[e] != kept : (*values)[e] <= kMaskedAtMost;
+    };
+    if (!isCausal(isKept, isMasked, type.getShape()))
+      return;
+    attention.getMaskMutable().clear();
+    attention.setMaskKind(AttentionMask::none);
+    attention.setCausal(true);
+  }
+
+  /// A mask that keeps the scores where a conjunction of boolean factors
+  /// holds (a keep mask, or an added `where(cond, 0, c)` with `c` -inf or
+  /// at most -1e30), some of them known: the known factors go where they
+  /// are all true, or causal (then the attention is causal; with factors
+  /// left, only for -inf, which gives a query no key beyond the diagonal
+  /// whatever the others say), and the rest stays as a keep mask.
+  /// Returns whether it rewrote the attention.
+  bool splitConjunction(AttentionOp attention, ArrayRef<int64_t> scores) {
+    Value cond;
+    double masked;
+    if (attention.getMaskKind() == AttentionMask::keep) {
+      cond = attention.getMask();
+      masked = attention.getMaskedScore().convertToDouble();
+    } else if (auto where = attention.getMask().getDefiningOp<WhereOp>();
+               where && attention.getMaskKind() == AttentionMask::add) {
+      std::optional<SmallVector<double>> zero = readKnown(where.getOnTrue());
+      std::optional<SmallVector<double>> low = readKnown(where.getOnFalse());
+      if (!zero || !low || low->empty() ||
+          llvm::any_of(*zero, [](double x) { return x != 0.0; }) ||
+          llvm::any_of(*low, [&](double x) { return x != low->front(); }) ||
+          low->front() > kMaskedAtMost)
+        return false;
+      cond = where.getCondition();
+      masked = low->front();
+    } else {
+      return false;
+    }
+    SmallVector<Value> factors, unknown;
+    collectFactors(cond, factors);
+    // The known factors' conjunction, over their broadcast shape.
+    SmallVector<Value> known;
+    SmallVector<SmallVector<double>> knownValues;
+    SmallVector<int64_t> shape;
+    for (Value factor : factors) {
+      std::optional<SmallVector<double>> values = readKnown(factor);
+      if (!values) {
+        unknown.push_back(factor);
+        continue;
+      }
+      SmallVector<int64_t> next;
+      if (!OpTrait::util::getBroadcastedShape(
+              shape, cast<RankedTensorType>(factor.getType()).getShape(), next))
+        return false;
+      shape = std::move(next);
+      known.push_back(factor);
+      knownValues.push_back(std::move(*values));
+    }
+    SmallVector<int64_t> strides = computeStrides(shape);
+    int64_t count = computeProduct(shape);
+    SmallVector<bool> bits(count, true);
+    for (auto [factor, values] : llvm::zip_equal(known, knownValues)) {
+      ArrayRef<int64_t> own =
+          cast<RankedTensorType>(factor.getType()).getShape();
+      SmallVector<int64_t> ownStrides = computeStrides(own);
+      size_t lead = shape.size() - own.size();
+      for (int64_t e = 0; e < count; ++e) {
+        // The factor's element at the broadcast coordinates of `e`.
+        int64_t at = 0;
+        for (size_t d = lead; d < shape.size(); ++d)
+          if (own[d - lead] != 1)
+            at += (e / strides[d] % shape[d]) * ownStrides[d - lead];
+        bits[e] = bits[e] && values[at] != 0.0;
+      }
+    }
+    bool allTrue = llvm::all_of(bits, [](bool bit) { return bit; });
+    bool causal = !allTrue && shape.size() >= 2 &&
+                  ArrayRef<int64_t>(shape).take_back(2) == scores &&
+                  masked <= kMaskedAtMost &&
+                  (unknown.empty() || masked == kNegInf) &&
+                  isCausal([&](int64_t e) { return bits[e]; },
+                           [&](int64_t e) { return !bits[e]; }, shape);
+    // The factors that stay.
+    SmallVector<Value> kept(unknown);
+    if (!allTrue && !causal)
+      llvm::append_range(kept, known);
+    // A keep mask none of whose factors goes stays as it is.
+    if (attention.getMaskKind() == AttentionMask::keep &&
+        kept.size() == factors.size())
+      return false;
+    OpBuilder b(attention);
+    Value newMask;
+    for (Value factor : kept)
+      newMask = newMask ? AndOp::create(b, attention.getLoc(), newMask, factor)
+                              .getResult()
+                        : factor;
+    if (newMask) {
+      attention.getMaskMutable().assign(newMask);
+      attention.setMaskKind(AttentionMask::keep);
+      attention.setMaskedScoreAttr(b.getF64FloatAttr(masked));
+    } else {
       attention.getMaskMutable().clear();
       attention.setMaskKind(AttentionMask::none);
+    }
+    if (causal)
       attention.setCausal(true);
+    return true;
+  }
+
+  void runOnOperation() override {
+    getOperation().walk([&](AttentionOp attention) {
+      if (!attention.getMask() ||
+          attention.getMaskKind() == AttentionMask::none)
+        return;
+      auto out = attention.getType().getShape();
+      auto keys = cast<RankedTensorType>(attention.getKey().getType());
+      SmallVector<int64_t> scores{out[out.size() - 2],
+                                  keys.getShape()[keys.getRank() - 2]};
+      if (!splitConjunction(attention, scores))
+        foldKnownMask(attention, scores);
     });
   }
 

@@ -134,12 +134,27 @@ def GraphCausalMasks : Pass<"meld-graph-causal-masks", "mlir::ModuleOp"> {
     GPT-2's sliced `bias` buffer, or the additive mask transformers builds,
     which the importer folds to a weight. `meldc` lends every weight but,
     with external weights, the model's initializers, whose values come at
-    run time. Any other mask stays.
+    run time.
+
+    A mask computed from the model's inputs (transformers' padding mask) is
+    split: a keep mask, or an added `where(cond, 0, c)` with `c` -inf or at
+    most -1e30, keeps a score where every factor of the `graph.and`s
+    computing its condition holds. The known factors go where together
+    they are true everywhere (BERT's padding mask expanded over the
+    queries), or hold the causal pattern; then the attention is causal, but
+    with factors left only for a `c` of -inf: with finfo.min, a query whose
+    keys up to its own are all padding weighs every key alike, those past
+    the diagonal too. The factors left are the attention's keep mask with
+    masked score `c`: the padding, `[batch, 1, 1, keys]`, which the kernel
+    reads instead of the `[batch, 1, queries, keys]` floats an added mask
+    takes.
 
     ```mlir
     %o = graph.attention %q, %k, %v, %m {mask_kind = #graph.mask<keep>, masked_score = -3.4028234663852886E+38 : f64, scale = 0.2 : f64} : (...)
     // with %m = graph.constant dense<[[true, false], [true, true]]> becomes
     %o = graph.attention %q, %k, %v {causal, mask_kind = #graph.mask<none>, scale = 0.2 : f64} : (...)
+    // with %m = graph.where (graph.and %padding, %causal), 0, -inf becomes
+    %o = graph.attention %q, %k, %v, %padding {causal, mask_kind = #graph.mask<keep>, masked_score = 0xFFF0000000000000 : f64, scale = 0.2 : f64} : (...)
     ```
   }];
   let dependentDialects = ["meld::graph::GraphDialect"];

@@ -77,7 +77,7 @@ func.func @more_queries(%q: tensor<3x8xf32>, %k: tensor<2x8xf32>) -> tensor<3x8x
 // CHECK-COUNT-2: mask_kind = #graph.mask<keep>
 // CHECK-NOT:     causal
 func.func @unknown(%q: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>) {
-  %m = graph.constant dense<[[true], [true]]> : tensor<2x1xi1>
+  %m = graph.constant dense<[[true], [false]]> : tensor<2x1xi1>
   %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<keep>, masked_score = 0xFFF0000000000000 : f64, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x1xi1>) -> tensor<2x8xf32>
   %w = graph.weight "triu" : tensor<2x2xi1>
   %p = graph.attention %q, %q, %q, %w {mask_kind = #graph.mask<keep>, masked_score = 0xFFF0000000000000 : f64, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x2xi1>) -> tensor<2x8xf32>
@@ -125,4 +125,106 @@ func.func @masked_score_not_small(%q: tensor<2x8xf32>) -> tensor<2x8xf32> {
   %m = graph.constant dense<[[true, false], [true, true]]> : tensor<2x2xi1>
   %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<keep>, masked_score = -1.0e4 : f64, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x2xi1>) -> tensor<2x8xf32>
   return %o : tensor<2x8xf32>
+}
+
+// -----
+
+// A keep mask that is true everywhere masks nothing: it goes.
+// CHECK-LABEL: func.func @all_kept
+// CHECK:         graph.attention %{{.+}}, %{{.+}}, %{{.+}} {mask_kind = #graph.mask<none>
+// CHECK-NOT:     causal
+func.func @all_kept(%q: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %m = graph.constant dense<true> : tensor<2x1xi1>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<keep>, masked_score = 0xFFF0000000000000 : f64, scale = 0.5 : f64} : (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x1xi1>) -> tensor<2x8xf32>
+  return %o : tensor<2x8xf32>
+}
+
+// -----
+
+// Causal plus padding, as the TorchScript exporter writes transformers'
+// mask: where(padding & causal, 0, -inf). The attention is causal and keeps
+// only the padding, [batch, 1, 1, keys], as a keep mask.
+// CHECK-LABEL: func.func @padding_causal
+// CHECK-SAME:    (%[[Q:.+]]: tensor<2x2x3x8xf32>, %[[P:.+]]: tensor<2x1x1x3xi1>)
+// CHECK:         graph.attention %[[Q]], %[[Q]], %[[Q]], %[[P]] {causal, mask_kind = #graph.mask<keep>, masked_score = 0xFFF0000000000000 : f64
+func.func @padding_causal(%q: tensor<2x2x3x8xf32>, %pad: tensor<2x1x1x3xi1>) -> tensor<2x2x3x8xf32> {
+  %c = graph.constant dense<[[[[true, false, false], [true, true, false], [true, true, true]]]]> : tensor<1x1x3x3xi1>
+  %zero = graph.constant dense<0.0> : tensor<1xf32>
+  %ninf = graph.constant dense<0xFF800000> : tensor<1xf32>
+  %both = graph.and %pad, %c : (tensor<2x1x1x3xi1>, tensor<1x1x3x3xi1>) -> tensor<2x1x3x3xi1>
+  %m = graph.where %both, %zero, %ninf : (tensor<2x1x3x3xi1>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x1x3x3xf32>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<add>, scale = 0.5 : f64, zero_nan_rows} : (tensor<2x2x3x8xf32>, tensor<2x2x3x8xf32>, tensor<2x2x3x8xf32>, tensor<2x1x3x3xf32>) -> tensor<2x2x3x8xf32>
+  return %o : tensor<2x2x3x8xf32>
+}
+
+// -----
+
+// The same keep mask, the padding second.
+// CHECK-LABEL: func.func @padding_causal_keep
+// CHECK-SAME:    (%[[Q:.+]]: tensor<2x3x8xf32>, %[[P:.+]]: tensor<2x1x3xi1>)
+// CHECK:         graph.attention %[[Q]], %[[Q]], %[[Q]], %[[P]] {causal, mask_kind = #graph.mask<keep>
+func.func @padding_causal_keep(%q: tensor<2x3x8xf32>, %pad: tensor<2x1x3xi1>) -> tensor<2x3x8xf32> {
+  %c = graph.constant dense<[[true, false, false], [true, true, false], [true, true, true]]> : tensor<3x3xi1>
+  %both = graph.and %c, %pad : (tensor<3x3xi1>, tensor<2x1x3xi1>) -> tensor<2x3x3xi1>
+  %o = graph.attention %q, %q, %q, %both {mask_kind = #graph.mask<keep>, masked_score = 0xFFF0000000000000 : f64, scale = 0.5 : f64} : (tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x3x3xi1>) -> tensor<2x3x8xf32>
+  return %o : tensor<2x3x8xf32>
+}
+
+// -----
+
+// Must not become causal: causal plus padding masked with finfo.min, not
+// -inf. A query whose keys up to its own are all padding weighs every key
+// alike, those past it too, which a causal kernel never reads. The added
+// mask becomes the keep mask of its condition.
+// CHECK-LABEL: func.func @padding_causal_finite
+// CHECK-SAME:    (%[[Q:.+]]: tensor<2x3x8xf32>, %[[P:.+]]: tensor<2x1x3xi1>)
+// CHECK:         %[[C:.+]] = graph.constant
+// CHECK:         %[[M:.+]] = graph.and %[[P]], %[[C]]
+// CHECK:         graph.attention %[[Q]], %[[Q]], %[[Q]], %[[M]] {mask_kind = #graph.mask<keep>, masked_score = -3.4028234663852886E+38 : f64
+// CHECK-NOT:     causal
+func.func @padding_causal_finite(%q: tensor<2x3x8xf32>, %pad: tensor<2x1x3xi1>) -> tensor<2x3x8xf32> {
+  %c = graph.constant dense<[[true, false, false], [true, true, false], [true, true, true]]> : tensor<3x3xi1>
+  %zero = graph.constant dense<0.0> : tensor<f32>
+  %min = graph.constant dense<-3.40282347E+38> : tensor<f32>
+  %both = graph.and %c, %pad : (tensor<3x3xi1>, tensor<2x1x3xi1>) -> tensor<2x3x3xi1>
+  %m = graph.where %both, %zero, %min : (tensor<2x3x3xi1>, tensor<f32>, tensor<f32>) -> tensor<2x3x3xf32>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<add>, scale = 0.5 : f64} : (tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x3x3xf32>) -> tensor<2x3x8xf32>
+  return %o : tensor<2x3x8xf32>
+}
+
+// -----
+
+// BERT's padding mask, as the TorchScript exporter writes it: a factor true
+// everywhere goes, and the padding, [batch, 1, 1, keys], is the keep mask.
+// CHECK-LABEL: func.func @padding_only
+// CHECK-SAME:    (%[[Q:.+]]: tensor<2x2x3x8xf32>, %[[P:.+]]: tensor<2x1x1x3xi1>)
+// CHECK:         graph.attention %[[Q]], %[[Q]], %[[Q]], %[[P]] {mask_kind = #graph.mask<keep>, masked_score = 0xFFF0000000000000 : f64
+// CHECK-NOT:     causal
+func.func @padding_only(%q: tensor<2x2x3x8xf32>, %pad: tensor<2x1x1x3xi1>) -> tensor<2x2x3x8xf32> {
+  %t = graph.constant dense<true> : tensor<1x1x3x1xi1>
+  %zero = graph.constant dense<0.0> : tensor<1xf32>
+  %ninf = graph.constant dense<0xFF800000> : tensor<1xf32>
+  %both = graph.and %pad, %t : (tensor<2x1x1x3xi1>, tensor<1x1x3x1xi1>) -> tensor<2x1x3x3xi1>
+  %m = graph.where %both, %zero, %ninf : (tensor<2x1x3x3xi1>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x1x3x3xf32>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<add>, scale = 0.5 : f64} : (tensor<2x2x3x8xf32>, tensor<2x2x3x8xf32>, tensor<2x2x3x8xf32>, tensor<2x1x3x3xf32>) -> tensor<2x2x3x8xf32>
+  return %o : tensor<2x2x3x8xf32>
+}
+
+// -----
+
+// Must stay added: where(padding, 0, -10000) (the older BERT exports), whose
+// masked scores keep a weight that need not be 0; and a mask that adds a
+// value where it keeps the score.
+// CHECK-LABEL: func.func @padding_added_not_small
+// CHECK-COUNT-2: mask_kind = #graph.mask<add>
+func.func @padding_added_not_small(%q: tensor<2x3x8xf32>, %pad: tensor<2x1x3xi1>) -> (tensor<2x3x8xf32>, tensor<2x3x8xf32>) {
+  %zero = graph.constant dense<0.0> : tensor<f32>
+  %half = graph.constant dense<0.5> : tensor<f32>
+  %low = graph.constant dense<-1.0e4> : tensor<f32>
+  %ninf = graph.constant dense<0xFF800000> : tensor<f32>
+  %m = graph.where %pad, %zero, %low : (tensor<2x1x3xi1>, tensor<f32>, tensor<f32>) -> tensor<2x1x3xf32>
+  %o = graph.attention %q, %q, %q, %m {mask_kind = #graph.mask<add>, scale = 0.5 : f64} : (tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x1x3xf32>) -> tensor<2x3x8xf32>
+  %n = graph.where %pad, %half, %ninf : (tensor<2x1x3xi1>, tensor<f32>, tensor<f32>) -> tensor<2x1x3xf32>
+  %p = graph.attention %q, %q, %q, %n {mask_kind = #graph.mask<add>, scale = 0.5 : f64} : (tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x1x3xf32>) -> tensor<2x3x8xf32>
+  return %o, %p : tensor<2x3x8xf32>, tensor<2x3x8xf32>
 }
