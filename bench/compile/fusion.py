@@ -14,7 +14,9 @@ exporters write it), compiles it with `meldc --report=json` and prints
   (the report's `bytes`, counted from the kernels as compiled);
 - eager MB: what an eager run moves with one kernel per ONNX compute node,
   each reading its inputs and writing its outputs once (shapes from ONNX
-  shape inference; Constant, Shape and the view-only Reshape, Squeeze,
+  shape inference, and where it leaves one unknown, as the TorchScript
+  exporter's computed Reshape shapes make it, from a run of onnxruntime that
+  returns every intermediate value; Constant, Shape and the view-only Reshape, Squeeze,
   Unsqueeze, Flatten and Identity launch nothing in eager frameworks and are
   not counted);
 - est us: the report's roofline estimate on the target.
@@ -34,6 +36,7 @@ import tempfile
 
 import numpy as np
 import onnx
+import onnxruntime
 from onnx import shape_inference
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -59,6 +62,29 @@ def tensor_bytes(type_proto):
     return count * np.dtype(dtype).itemsize
 
 
+def run_sizes(path, names):
+    """Bytes of the values `names` of the model at `path`, measured by
+    running it in onnxruntime with each returned as an output (inputs of
+    their declared shapes: zeros, which index anything, and ones for
+    masks)."""
+    model = onnx.load(path)
+    known = {o.name for o in model.graph.output}
+    for name in sorted(names - known):
+        model.graph.output.append(onnx.ValueInfoProto(name=name))
+    session = onnxruntime.InferenceSession(
+        model.SerializeToString(), providers=["CPUExecutionProvider"])
+    feeds = {}
+    for info in session.get_inputs():
+        dtype = {"tensor(float)": np.float32, "tensor(int64)": np.int64,
+                 "tensor(bool)": np.bool_}[info.type]
+        fill = np.ones if "mask" in info.name else np.zeros
+        feeds[info.name] = fill(info.shape, dtype=dtype)
+    outputs = session.get_outputs()
+    values = session.run([o.name for o in outputs], feeds)
+    return {o.name: v.nbytes for o, v in zip(outputs, values)
+            if o.name in names}
+
+
 def eager_bytes(path):
     """Bytes an eager run moves: each compute node reads its inputs and
     writes its outputs once. Returns (bytes, nodes counted, nodes skipped for
@@ -75,6 +101,10 @@ def eager_bytes(path):
         size = tensor_bytes(info.type)
         if size is not None:
             sizes[info.name] = size
+    missing = {n for node in graph.node for n in node.output
+               if n and n not in sizes}
+    if missing:
+        sizes.update(run_sizes(path, missing))
     total, counted, unknown = 0, 0, 0
     for node in graph.node:
         if node.op_type in NOT_COMPUTE:
