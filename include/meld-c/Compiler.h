@@ -47,8 +47,10 @@ extern "C" {
 #endif
 
 /// Version of this API. Bumped when a declaration in this header changes
-/// (2: the report).
-#define MELD_COMPILER_API_VERSION 2
+/// (2: the report; 3: outputs other than the artifact, an output file, the
+/// report as a table, progress and diagnostic callbacks, MLIR's
+/// command-line options).
+#define MELD_COMPILER_API_VERSION 3
 
 /// How a compile runs: `meldc`'s options. Created with the defaults of
 /// `meldc`: GPU targets sm_80 and sm_90a, the emulator's kernels, weights
@@ -76,6 +78,58 @@ typedef struct meld_diagnostic {
   const char *op_type;
   const char *message;
 } meld_diagnostic;
+
+/// What a compile produces (`meldc --emit`): the artifact, or the text of
+/// one stage of the compile, for looking inside it.
+typedef enum meld_compile_output {
+  /// The .meld artifact for the runtime (the default).
+  MELD_OUTPUT_ARTIFACT = 0,
+  /// The imported model in the graph dialect (MLIR text).
+  MELD_OUTPUT_IMPORT = 1,
+  /// The graph after the graph passes: composites and fusion groups.
+  MELD_OUTPUT_GRAPH = 2,
+  /// The tile-dialect kernels and the launch plan (MLIR text).
+  MELD_OUTPUT_TILE = 3,
+  /// The artifact's buffer and launch plan (JSON).
+  MELD_OUTPUT_PLAN = 4,
+  /// The GPU kernels in the gpu dialect, before NVVM (MLIR text).
+  MELD_OUTPUT_GPU = 5,
+  /// The host kernels in the LLVM dialect (MLIR text).
+  MELD_OUTPUT_LLVM = 6,
+  /// The PTX module of the one GPU target the options name.
+  MELD_OUTPUT_PTX = 7,
+} meld_compile_output;
+
+/// The report's format (`meld_compile_options_set_report`).
+typedef enum meld_report_format {
+  MELD_REPORT_NONE = 0,
+  MELD_REPORT_JSON = 1,
+  /// The table `meldc --report` prints.
+  MELD_REPORT_TABLE = 2,
+} meld_report_format;
+
+/// What a progress callback is told.
+typedef enum meld_progress_event {
+  /// Step `step` started (import, tile kernels, PTX sm_90a, ...).
+  MELD_PROGRESS_START = 0,
+  /// Step `step` has done `done` of `total` `unit` (passes, kernels).
+  MELD_PROGRESS_STEP = 1,
+  /// Step `step` ended.
+  MELD_PROGRESS_FINISH = 2,
+} meld_progress_event;
+
+/// Called as a compile goes, with the `user` pointer given with it. Steps
+/// run at the same time on several threads: calls may come from any of
+/// them, at once. `step` and `unit` are valid during the call.
+typedef void (*meld_progress_callback)(void *user, meld_progress_event event,
+                                       const char *step, int64_t done,
+                                       int64_t total, const char *unit);
+
+/// Called with each diagnostic as the compile reports it (it is in the
+/// result too), one call at a time, from any of the compile's threads.
+/// The record is valid during the call.
+typedef void (*meld_diagnostic_callback)(void *user,
+                                         const meld_diagnostic *diagnostic);
 
 /// Options with the defaults above; NULL only when out of memory.
 MELD_COMPILER_API meld_compile_options *meld_compile_options_create(void);
@@ -107,12 +161,46 @@ meld_compile_options_set_emulator(meld_compile_options *options, int emulator);
 MELD_COMPILER_API void
 meld_compile_options_set_num_warps(meld_compile_options *options,
                                    int64_t warps);
-/// Whether the result carries the report of `meldc --report=json` (nonzero):
-/// per kernel and GPU target, the ONNX nodes it computes, its grid, tile,
-/// flops, device-memory bytes, roofline estimate and what ptxas says, with
-/// totals per target. It needs a GPU target and ptxas.
+/// Whether the result carries the report of `meldc --report`, and in which
+/// format (a `meld_report_format`; any other nonzero value: JSON): per
+/// kernel and GPU target, the ONNX nodes it computes, its grid, tile, flops,
+/// device-memory bytes, roofline estimate and what ptxas says, with totals
+/// per target. It needs a GPU target and ptxas, and the artifact output.
 MELD_COMPILER_API void
 meld_compile_options_set_report(meld_compile_options *options, int report);
+/// What the compile produces (default `MELD_OUTPUT_ARTIFACT`). The PTX
+/// output needs exactly one GPU target.
+MELD_COMPILER_API void
+meld_compile_options_set_output(meld_compile_options *options,
+                                meld_compile_output output);
+/// Writes the output to file `path` as the compile makes it ("-": the
+/// standard output, for text), rather than holding it in the result: an
+/// artifact's weights are then never all in memory at once. The file is
+/// left only when the compile succeeds. NULL or "": held in the result
+/// (the default).
+MELD_COMPILER_API void
+meld_compile_options_set_output_file(meld_compile_options *options,
+                                     const char *path);
+/// Calls `callback` with `user` as the compile goes (NULL: no calls).
+MELD_COMPILER_API void meld_compile_options_set_progress_callback(
+    meld_compile_options *options, meld_progress_callback callback, void *user);
+/// Calls `callback` with `user` for each diagnostic as it is reported
+/// (NULL: no calls).
+MELD_COMPILER_API void
+meld_compile_options_set_diagnostic_callback(meld_compile_options *options,
+                                             meld_diagnostic_callback callback,
+                                             void *user);
+/// The host and emulator libraries of more kernels are compiled in parts of
+/// about this many kernels (at least 1; default 64), on several threads.
+MELD_COMPILER_API void
+meld_compile_options_set_kernels_per_part(meld_compile_options *options,
+                                          int64_t kernels);
+/// Whether MLIR's command-line options, where the process registered and
+/// parsed them (as `meldc` does: --mlir-timing, --mlir-print-ir-after-all,
+/// ...), apply to the compile (nonzero); the timing report then goes to
+/// stderr. Off by default: a compile reads no global state.
+MELD_COMPILER_API void
+meld_compile_options_use_command_line(meld_compile_options *options, int use);
 /// Freezes graph input `name` to the tensor in `file` (.npy or an ONNX
 /// TensorProto .pb): it becomes a constant and leaves the signature.
 MELD_COMPILER_API void
@@ -141,9 +229,15 @@ meld_compile_buffer(const void *model, size_t size, const char *base_dir,
 /// error diagnostic.
 MELD_COMPILER_API int meld_compile_result_ok(const meld_compile_result *result);
 /// The artifact's bytes (what `meldc -o` writes), `*size` of them; NULL and
-/// 0 when the compile failed. Valid until the result is freed.
+/// 0 when the compile failed, made another output, or wrote it to a file.
+/// Valid until the result is freed.
 MELD_COMPILER_API const void *
 meld_compile_result_artifact(const meld_compile_result *result, size_t *size);
+/// The output's bytes, `*size` of them (the artifact, or the text of
+/// another output, not NUL-terminated); NULL and 0 when the compile failed
+/// or wrote its output to a file. Valid until the result is freed.
+MELD_COMPILER_API const void *
+meld_compile_result_output(const meld_compile_result *result, size_t *size);
 /// The report (JSON, NUL-terminated) when the options asked for it and the
 /// compile succeeded; "" otherwise. Valid until the result is freed.
 MELD_COMPILER_API const char *

@@ -3,9 +3,11 @@
 // meld-c/Compiler.h over the driver: each compile has its own MLIRContext,
 // whose diagnostic handler records every diagnostic (with the ONNX node and
 // op type of its location) in the result instead of printing it, then
-// imports the model and compiles it to artifact bytes in memory, as meldc
-// does to a file. Nothing reads the command line's options: compiles on
-// several threads share no state but the read-only dialect registry.
+// imports the model and runs the pipeline to the output asked for (the
+// artifact, or a stage's text), into memory or a file. `meldc` is a client
+// of it. Unless asked to, nothing reads the command line's options:
+// compiles on several threads share no state but the read-only dialect
+// registry.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,9 +22,12 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <mutex>
@@ -39,7 +44,15 @@ struct meld_compile_options {
   bool externalWeights = false;
   std::optional<bool> emulator;
   int64_t numWarps = 0;
-  bool report = false;
+  int64_t kernelsPerPart = meld::HostObjectOptions().kernelsPerPart;
+  meld_report_format report = MELD_REPORT_NONE;
+  meld_compile_output output = MELD_OUTPUT_ARTIFACT;
+  std::string outputFile;
+  meld_progress_callback progress = nullptr;
+  void *progressUser = nullptr;
+  meld_diagnostic_callback onDiagnostic = nullptr;
+  void *diagnosticUser = nullptr;
+  bool commandLine = false;
   std::vector<std::pair<std::string, std::string>> consts;
   std::vector<std::pair<std::string, llvm::SmallVector<int64_t>>> shapes;
 };
@@ -50,7 +63,8 @@ struct meld_compile_result {
     std::string node, opType, message;
   };
   bool ok = false;
-  llvm::SmallString<0> artifact;
+  bool isArtifact = false;
+  llvm::SmallString<0> output;
   std::string report;
   std::vector<Record> diagnostics;
 
@@ -73,6 +87,67 @@ meld_diagnostic_severity toSeverity(DiagnosticSeverity severity) {
     return MELD_SEVERITY_REMARK;
   }
   return MELD_SEVERITY_ERROR;
+}
+
+/// The driver's progress, told to a C callback.
+class CallbackProgress : public meld::CompileProgress {
+public:
+  CallbackProgress(meld_progress_callback callback, void *user)
+      : callback(callback), user(user) {}
+
+  void startStep(llvm::StringRef name) override {
+    callback(user, MELD_PROGRESS_START, name.str().c_str(), 0, 0, "");
+  }
+  void stepProgress(llvm::StringRef name, int64_t done, int64_t total,
+                    llvm::StringRef unit) override {
+    callback(user, MELD_PROGRESS_STEP, name.str().c_str(), done, total,
+             unit.str().c_str());
+  }
+  void finishStep(llvm::StringRef name) override {
+    callback(user, MELD_PROGRESS_FINISH, name.str().c_str(), 0, 0, "");
+  }
+
+private:
+  meld_progress_callback callback;
+  void *user;
+};
+
+/// Runs the pipeline to `output` on the imported `module` and writes what
+/// it makes to `os`.
+LogicalResult produce(meld_compile_output output, ModuleOp module,
+                      const meld::WeightStore &weights,
+                      const meld::CompileOptions &options,
+                      llvm::raw_pwrite_stream &os) {
+  auto print = [&] {
+    module.print(os);
+    os << "\n";
+    return success();
+  };
+  switch (output) {
+  case MELD_OUTPUT_IMPORT:
+    return print();
+  case MELD_OUTPUT_GRAPH:
+    return failure(failed(meld::optimizeGraph(module, options)) ||
+                   failed(print()));
+  case MELD_OUTPUT_TILE:
+    return failure(failed(meld::lowerGraphToTile(module, options)) ||
+                   failed(print()));
+  case MELD_OUTPUT_PLAN:
+    return meld::printArtifactPlan(module, weights, options, os);
+  case MELD_OUTPUT_GPU:
+    return failure(failed(meld::lowerGraphToTile(module, options)) ||
+                   failed(meld::lowerTileToGPU(module, options)) ||
+                   failed(print()));
+  case MELD_OUTPUT_LLVM:
+    return failure(failed(meld::lowerGraphToTile(module, options)) ||
+                   failed(meld::lowerTileToHost(module, options)) ||
+                   failed(print()));
+  case MELD_OUTPUT_PTX:
+    return meld::emitPTX(module, options.targets.front(), options, os);
+  case MELD_OUTPUT_ARTIFACT:
+    return meld::compileToArtifact(module, weights, os, options);
+  }
+  return failure();
 }
 
 /// The dialect registry every compile's context is made from.
@@ -109,8 +184,35 @@ LogicalResult getOptions(const meld_compile_options *options,
     return failure();
   }
   compile.numWarps = o.numWarps;
-  if (o.report && compile.targets.empty()) {
-    result.error("the report is of GPU targets; the target 'cpu' has none");
+  if (o.kernelsPerPart < 1) {
+    result.error("kernels_per_part must be at least 1, got " +
+                 llvm::Twine(o.kernelsPerPart));
+    return failure();
+  }
+  compile.host.kernelsPerPart = o.kernelsPerPart;
+  compile.useCommandLineOptions = o.commandLine;
+  if (o.output < MELD_OUTPUT_ARTIFACT || o.output > MELD_OUTPUT_PTX) {
+    result.error("unknown output " + llvm::Twine(static_cast<int>(o.output)));
+    return failure();
+  }
+  if (o.output == MELD_OUTPUT_PTX && compile.targets.size() != 1) {
+    result.error("the PTX output needs exactly one GPU target, got " +
+                 llvm::Twine(compile.targets.size()));
+    return failure();
+  }
+  if (o.report != MELD_REPORT_NONE) {
+    if (compile.targets.empty()) {
+      result.error("the report is of GPU targets; the target 'cpu' has none");
+      return failure();
+    }
+    if (o.output != MELD_OUTPUT_ARTIFACT) {
+      result.error("the report is of the artifact's kernels: it needs the "
+                   "artifact output");
+      return failure();
+    }
+  }
+  if (o.output == MELD_OUTPUT_ARTIFACT && o.outputFile == "-") {
+    result.error("an artifact is not written to the standard output");
     return failure();
   }
   for (const auto &[name, file] : o.consts)
@@ -128,7 +230,7 @@ LogicalResult getOptions(const meld_compile_options *options,
   return success();
 }
 
-/// Imports the model `import` returns and compiles it with `options`.
+/// Imports the model `importModel` returns and compiles it with `options`.
 meld_compile_result *
 compile(const meld_compile_options *options,
         llvm::function_ref<OwningOpRef<ModuleOp>(
@@ -137,46 +239,100 @@ compile(const meld_compile_options *options,
   auto *result = new (std::nothrow) meld_compile_result();
   if (!result)
     return nullptr;
+  static const meld_compile_options defaults;
+  const meld_compile_options &o = options ? *options : defaults;
+  // Diagnostics go to the result, and to the callback as they come; the
+  // steps of a compile report from several threads at once.
+  std::mutex mutex;
+  auto record = [&](meld_compile_result::Record entry) {
+    std::lock_guard<std::mutex> lock(mutex);
+    result->diagnostics.push_back(std::move(entry));
+    if (o.onDiagnostic) {
+      const meld_compile_result::Record &last = result->diagnostics.back();
+      meld_diagnostic diagnostic{last.severity, last.node.c_str(),
+                                 last.opType.c_str(), last.message.c_str()};
+      o.onDiagnostic(o.diagnosticUser, &diagnostic);
+    }
+  };
+  meld_compile_result problems;
   meld::CompileOptions compileOptions;
   meld::ImportOptions importOptions;
-  if (failed(getOptions(options, compileOptions, importOptions, *result)))
+  if (failed(getOptions(options, compileOptions, importOptions, problems))) {
+    for (meld_compile_result::Record &entry : problems.diagnostics)
+      record(std::move(entry));
     return result;
+  }
   MLIRContext context(getRegistry());
   context.printOpOnDiagnostic(false);
-  // Steps of a compile report from several threads at once.
-  std::mutex mutex;
   ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
-    meld_compile_result::Record record{toSeverity(diag.getSeverity()), "", "",
-                                       diag.str()};
+    meld_compile_result::Record entry{toSeverity(diag.getSeverity()), "", "",
+                                      diag.str()};
     if (auto node = meld::getNodeInfo(diag.getLocation())) {
-      record.node = node->first.str();
-      record.opType = node->second.str();
+      entry.node = node->first.str();
+      entry.opType = node->second.str();
     }
-    std::lock_guard<std::mutex> lock(mutex);
-    result->diagnostics.push_back(std::move(record));
+    record(std::move(entry));
     return success();
   });
+  // --mlir-timing, where the command line applies: every step of the
+  // compile, with the passes of each, printed when the compile ends.
+  DefaultTimingManager timingManager;
+  if (o.commandLine)
+    applyDefaultTimingManagerCLOptions(timingManager);
+  TimingScope timing = timingManager.getRootScope();
+  compileOptions.timing = &timing;
+  std::optional<CallbackProgress> progress;
+  if (o.progress) {
+    progress.emplace(o.progress, o.progressUser);
+    compileOptions.progress = &*progress;
+  }
   // What the folders do not evaluate is computed by Meld's own CPU kernels.
   importOptions.evaluator = meld::makeConstantEvaluator(compileOptions);
   meld::WeightStore weights;
-  OwningOpRef<ModuleOp> module = importModel(context, importOptions, weights);
-  if (!module || failed(verify(*module)))
-    return result;
-  llvm::raw_svector_ostream os(result->artifact);
-  llvm::raw_string_ostream report(result->report);
-  if (options && options->report) {
-    compileOptions.report = &report;
-    compileOptions.reportJSON = true;
+  OwningOpRef<ModuleOp> module;
+  {
+    meld::CompileStep importStep(compileOptions, "import");
+    module = importModel(context, importOptions, weights);
+    if (!module || failed(verify(*module)))
+      return result;
   }
-  bool compiled =
-      succeeded(meld::compileToArtifact(*module, weights, os, compileOptions));
+  compileOptions.weights = &weights;
+  llvm::raw_string_ostream report(result->report);
+  if (o.report != MELD_REPORT_NONE) {
+    compileOptions.report = &report;
+    compileOptions.reportJSON = o.report != MELD_REPORT_TABLE;
+  }
+  bool produced;
+  std::unique_ptr<llvm::ToolOutputFile> file;
+  if (o.outputFile.empty()) {
+    llvm::raw_svector_ostream os(result->output);
+    produced =
+        succeeded(produce(o.output, *module, weights, compileOptions, os));
+  } else if (o.output == MELD_OUTPUT_ARTIFACT) {
+    // Written as it is made, weights streamed from the model.
+    produced = succeeded(meld::compileToArtifact(*module, weights, o.outputFile,
+                                                 compileOptions));
+  } else {
+    std::string error;
+    file = openOutputFile(o.outputFile, &error);
+    if (!file) {
+      record({MELD_SEVERITY_ERROR, "", "", error});
+      return result;
+    }
+    produced = succeeded(
+        produce(o.output, *module, weights, compileOptions, file->os()));
+  }
+  std::lock_guard<std::mutex> lock(mutex);
   result->ok =
-      compiled && llvm::none_of(result->diagnostics, [](const auto &record) {
-        return record.severity == MELD_SEVERITY_ERROR;
+      produced && llvm::none_of(result->diagnostics, [](const auto &entry) {
+        return entry.severity == MELD_SEVERITY_ERROR;
       });
+  result->isArtifact = o.output == MELD_OUTPUT_ARTIFACT;
   if (!result->ok) {
-    result->artifact.clear();
+    result->output.clear();
     result->report.clear();
+  } else if (file) {
+    file->keep();
   }
   return result;
 }
@@ -232,7 +388,51 @@ void meld_compile_options_set_num_warps(meld_compile_options *options,
 void meld_compile_options_set_report(meld_compile_options *options,
                                      int report) {
   if (options)
-    options->report = report != 0;
+    options->report = report == MELD_REPORT_NONE    ? MELD_REPORT_NONE
+                      : report == MELD_REPORT_TABLE ? MELD_REPORT_TABLE
+                                                    : MELD_REPORT_JSON;
+}
+
+void meld_compile_options_set_output(meld_compile_options *options,
+                                     meld_compile_output output) {
+  if (options)
+    options->output = output;
+}
+
+void meld_compile_options_set_output_file(meld_compile_options *options,
+                                          const char *path) {
+  if (options)
+    options->outputFile = toString(path);
+}
+
+void meld_compile_options_set_progress_callback(meld_compile_options *options,
+                                                meld_progress_callback callback,
+                                                void *user) {
+  if (!options)
+    return;
+  options->progress = callback;
+  options->progressUser = user;
+}
+
+void meld_compile_options_set_diagnostic_callback(
+    meld_compile_options *options, meld_diagnostic_callback callback,
+    void *user) {
+  if (!options)
+    return;
+  options->onDiagnostic = callback;
+  options->diagnosticUser = user;
+}
+
+void meld_compile_options_set_kernels_per_part(meld_compile_options *options,
+                                               int64_t kernels) {
+  if (options)
+    options->kernelsPerPart = kernels;
+}
+
+void meld_compile_options_use_command_line(meld_compile_options *options,
+                                           int use) {
+  if (options)
+    options->commandLine = use != 0;
 }
 
 void meld_compile_options_add_const(meld_compile_options *options,
@@ -291,12 +491,21 @@ int meld_compile_result_ok(const meld_compile_result *result) {
   return result && result->ok;
 }
 
+const void *meld_compile_result_output(const meld_compile_result *result,
+                                       size_t *size) {
+  bool held = result && result->ok && !result->output.empty();
+  if (size)
+    *size = held ? result->output.size() : 0;
+  return held ? result->output.data() : nullptr;
+}
+
 const void *meld_compile_result_artifact(const meld_compile_result *result,
                                          size_t *size) {
-  bool ok = result && result->ok;
+  if (result && result->isArtifact)
+    return meld_compile_result_output(result, size);
   if (size)
-    *size = ok ? result->artifact.size() : 0;
-  return ok ? result->artifact.data() : nullptr;
+    *size = 0;
+  return nullptr;
 }
 
 const char *meld_compile_result_report(const meld_compile_result *result) {

@@ -11,6 +11,12 @@
 |*                               every diagnostic                             *|
 |*   options MODEL.onnx          compiles MODEL with bad options, one at a    *|
 |*                               time, and prints the diagnostics             *|
+|*   outputs MODEL BAD ARTIFACT DIR                                           *|
+|*                               compiles MODEL to each other output, in      *|
+|*                               memory and into files under DIR, with the    *|
+|*                               callbacks, the report as a table, and bad    *|
+|*                               combinations (BAD must fail); ARTIFACT is   *|
+|*                               what meldc wrote                             *|
 |*   null                        calls every function with NULL arguments     *|
 |*                                                                            *|
 |* Exit code 0 when every check it makes holds.                               *|
@@ -220,6 +226,165 @@ static int testOptions(const char *modelPath) {
   return failures != 0;
 }
 
+/* What the progress callback saw. */
+struct Progress {
+  int started, finished, steps;
+  char first[64];
+};
+
+static void onProgress(void *user, meld_progress_event event, const char *step,
+                       int64_t done, int64_t total, const char *unit) {
+  struct Progress *progress = user;
+  (void)done;
+  (void)total;
+  (void)unit;
+  /* Steps run on several threads. */
+  static pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+  pthread_mutex_lock(&mutex);
+  if (event == MELD_PROGRESS_START && progress->started++ == 0)
+    snprintf(progress->first, sizeof(progress->first), "%s", step);
+  if (event == MELD_PROGRESS_STEP)
+    ++progress->steps;
+  if (event == MELD_PROGRESS_FINISH)
+    ++progress->finished;
+  pthread_mutex_unlock(&mutex);
+}
+
+static void onDiagnostic(void *user, const meld_diagnostic *diagnostic) {
+  ++*(int *)user;
+  printf("  callback: %s: node '%s' (%s)\n", severityName(diagnostic->severity),
+         diagnostic->node, diagnostic->op_type);
+}
+
+/* Compiles `modelPath` to `output` in memory and prints whether the text
+   holds `expected`. */
+static int checkText(const char *label, const char *modelPath,
+                     meld_compile_output output, const char *targets,
+                     const char *expected) {
+  meld_compile_options *options = meld_compile_options_create();
+  meld_compile_options_set_output(options, output);
+  if (targets)
+    meld_compile_options_set_targets(options, targets);
+  meld_compile_result *result = meld_compile_file(modelPath, options);
+  size_t size, artifactSize;
+  const char *text = meld_compile_result_output(result, &size);
+  meld_compile_result_artifact(result, &artifactSize);
+  char *copy = calloc(size + 1, 1);
+  if (text)
+    memcpy(copy, text, size);
+  int found = meld_compile_result_ok(result) && strstr(copy, expected) &&
+              artifactSize == 0;
+  printf("%s: %s '%s', no artifact\n", label, found ? "has" : "lacks",
+         expected);
+  free(copy);
+  meld_compile_result_free(result);
+  meld_compile_options_free(options);
+  return !found;
+}
+
+static int fileExists(const char *path) {
+  FILE *file = fopen(path, "rb");
+  if (file)
+    fclose(file);
+  return file != NULL;
+}
+
+static int testOutputs(const char *modelPath, const char *badPath,
+                       const char *artifactPath, const char *dir) {
+  int failures = 0;
+  failures += checkText("import", modelPath, MELD_OUTPUT_IMPORT, NULL,
+                        "func.func @main");
+  failures += checkText("graph", modelPath, MELD_OUTPUT_GRAPH, NULL,
+                        "graph.fusion_group");
+  failures +=
+      checkText("tile", modelPath, MELD_OUTPUT_TILE, NULL, "tile.kernel");
+  failures +=
+      checkText("plan", modelPath, MELD_OUTPUT_PLAN, NULL, "\"launches\"");
+  failures += checkText("gpu", modelPath, MELD_OUTPUT_GPU, NULL, "gpu.func");
+  failures += checkText("llvm", modelPath, MELD_OUTPUT_LLVM, NULL, "llvm.func");
+  failures +=
+      checkText("ptx", modelPath, MELD_OUTPUT_PTX, "sm_80", ".target sm_80");
+
+  /* The artifact into a file, as it is made: meldc's bytes, none held. */
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/out.meld", dir);
+  meld_compile_options *options = meld_compile_options_create();
+  meld_compile_options_set_output_file(options, path);
+  struct Progress progress = {0, 0, 0, ""};
+  meld_compile_options_set_progress_callback(options, onProgress, &progress);
+  meld_compile_result *result = meld_compile_file(modelPath, options);
+  size_t held;
+  meld_compile_result_output(result, &held);
+  size_t size, expectedSize;
+  char *written = readFile(path, &size);
+  char *expected = readFile(artifactPath, &expectedSize);
+  int same = meld_compile_result_ok(result) && held == 0 && written &&
+             expected && size == expectedSize &&
+             memcmp(written, expected, size) == 0;
+  printf("file: %s\n", same ? "same as meldc, none held" : "differs");
+  failures += !same;
+  free(written);
+  free(expected);
+  meld_compile_result_free(result);
+  meld_compile_options_free(options);
+  int paired = progress.started > 0 && progress.started == progress.finished &&
+               progress.steps > 0;
+  printf("progress: first step '%s', every step started %s\n", progress.first,
+         paired ? "ends, with passes counted" : "does not end");
+  failures += !paired;
+
+  /* A failed compile leaves no file; the callback hears each diagnostic. */
+  snprintf(path, sizeof(path), "%s/bad.meld", dir);
+  options = meld_compile_options_create();
+  meld_compile_options_set_output_file(options, path);
+  int heard = 0;
+  meld_compile_options_set_diagnostic_callback(options, onDiagnostic, &heard);
+  result = meld_compile_file(badPath, options);
+  printResult("bad-file", result);
+  int left = fileExists(path);
+  printf("bad-file: %s, %d heard\n", left ? "file left" : "no file", heard);
+  failures += left || heard != 1 || meld_compile_result_ok(result);
+  meld_compile_result_free(result);
+  meld_compile_options_free(options);
+
+  /* The report as meldc's table. */
+  options = meld_compile_options_create();
+  meld_compile_options_set_targets(options, "sm_90a");
+  meld_compile_options_set_report(options, MELD_REPORT_TABLE);
+  result = meld_compile_file(modelPath, options);
+  const char *table = meld_compile_result_report(result);
+  int isTable = meld_compile_result_ok(result) &&
+                strncmp(table, "kernel ", 7) == 0 &&
+                strstr(table, "total sm_90a:");
+  printf("table: %s\n", isTable ? "kernels and the total of sm_90a" : table);
+  failures += !isTable;
+  meld_compile_result_free(result);
+  meld_compile_options_free(options);
+
+  options = meld_compile_options_create();
+  meld_compile_options_set_output(options, MELD_OUTPUT_PTX);
+  failures += check("ptx-two-targets", modelPath, options, 0);
+  options = meld_compile_options_create();
+  meld_compile_options_set_output(options, MELD_OUTPUT_GRAPH);
+  meld_compile_options_set_report(options, MELD_REPORT_JSON);
+  failures += check("report-graph", modelPath, options, 0);
+  options = meld_compile_options_create();
+  meld_compile_options_set_output_file(options, "-");
+  failures += check("artifact-stdout", modelPath, options, 0);
+  options = meld_compile_options_create();
+  meld_compile_options_set_output(options, (meld_compile_output)42);
+  failures += check("output-42", modelPath, options, 0);
+  options = meld_compile_options_create();
+  meld_compile_options_set_kernels_per_part(options, 0);
+  failures += check("parts", modelPath, options, 0);
+  options = meld_compile_options_create();
+  meld_compile_options_set_output(options, MELD_OUTPUT_GRAPH);
+  snprintf(path, sizeof(path), "%s/no/such/dir/graph.mlir", dir);
+  meld_compile_options_set_output_file(options, path);
+  failures += check("unwritable", modelPath, options, 0);
+  return failures != 0;
+}
+
 static int testNull(void) {
   meld_compile_options_set_targets(NULL, "cpu");
   meld_compile_options_set_cuda_path(NULL, NULL);
@@ -228,6 +393,13 @@ static int testNull(void) {
   meld_compile_options_set_num_warps(NULL, 1);
   meld_compile_options_add_const(NULL, NULL, NULL);
   meld_compile_options_set_shape(NULL, NULL, NULL, 0);
+  meld_compile_options_set_report(NULL, MELD_REPORT_TABLE);
+  meld_compile_options_set_output(NULL, MELD_OUTPUT_GRAPH);
+  meld_compile_options_set_output_file(NULL, NULL);
+  meld_compile_options_set_progress_callback(NULL, NULL, NULL);
+  meld_compile_options_set_diagnostic_callback(NULL, NULL, NULL);
+  meld_compile_options_set_kernels_per_part(NULL, 1);
+  meld_compile_options_use_command_line(NULL, 1);
   meld_compile_options_free(NULL);
   meld_compile_result *result = meld_compile_file(NULL, NULL);
   printResult("null-path", result);
@@ -241,6 +413,9 @@ static int testNull(void) {
   meld_compile_result_free(result);
   size_t size = 1;
   const void *artifact = meld_compile_result_artifact(NULL, &size);
+  size_t outputSize = 1;
+  if (meld_compile_result_output(NULL, &outputSize) || outputSize != 0)
+    ++failures;
   printf("null result: ok=%d artifact=%s size=%zu diagnostics=%zu\n",
          meld_compile_result_ok(NULL), artifact ? "yes" : "none", size,
          meld_compile_result_num_diagnostics(NULL));
@@ -255,9 +430,11 @@ int main(int argc, char **argv) {
     return testErrors(argv[2]);
   if (argc == 3 && strcmp(argv[1], "options") == 0)
     return testOptions(argv[2]);
+  if (argc == 6 && strcmp(argv[1], "outputs") == 0)
+    return testOutputs(argv[2], argv[3], argv[4], argv[5]);
   if (argc == 2 && strcmp(argv[1], "null") == 0)
     return testNull();
-  fprintf(stderr, "usage: meld-capi-compiler-test same|errors|options|null "
-                  "ARGS...\n");
+  fprintf(stderr, "usage: meld-capi-compiler-test "
+                  "same|errors|options|outputs|null ARGS...\n");
   return 2;
 }

@@ -3,25 +3,21 @@
 // meldc MODEL.onnx -o OUT [--emit import|graph|tile|llvm|artifact]
 //       [--const NAME=FILE ...] [--shape NAME=DIMS ...]
 //
-// A thin driver: import the model (lib/Import/ONNX), then run the pipeline
-// that produces what --emit asks for, and write it. Every diagnostic is one
-// line on stderr: `meldc: error: node 'NAME' (OpType): message` for errors at
-// an ONNX node, `meldc: error: message` otherwise. Exit code 1 on any error.
+// A thin client of the compiler's C API (meld-c/Compiler.h): the command
+// line becomes its options, the compile writes what --emit asks for to the
+// output file, and meldc prints what the compile tells it. Every diagnostic
+// is one line on stderr: `meldc: error: node 'NAME' (OpType): message` for
+// errors at an ONNX node, `meldc: error: message` otherwise. Exit code 1 on
+// any error.
 //
 //===----------------------------------------------------------------------===//
 
+#include "meld-c/Compiler.h"
 #include "meld/Driver/Compile.h"
 #include "meld/Driver/Progress.h"
-#include "meld/Driver/ConstantEvaluator.h"
-#include "meld/Import/ONNX.h"
-#include "meld/InitAllDialects.h"
 
 #include "mlir/IR/AsmState.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
@@ -36,8 +32,8 @@ namespace cl = llvm::cl;
 
 namespace {
 
-/// What meldc produces.
-enum class EmitKind { Import, Graph, Tile, Plan, GPU, LLVM, PTX, Artifact };
+/// What meldc produces: the compiler's outputs.
+using EmitKind = meld_compile_output;
 
 struct Options {
   cl::OptionCategory category{"meldc options"};
@@ -47,23 +43,24 @@ struct Options {
                               cl::value_desc("file"), cl::init("-"),
                               cl::cat(category)};
   cl::opt<EmitKind> emit{
-      "emit", cl::desc("What to produce"), cl::init(EmitKind::Artifact),
+      "emit", cl::desc("What to produce"), cl::init(MELD_OUTPUT_ARTIFACT),
       cl::values(
-          clEnumValN(EmitKind::Import, "import",
+          clEnumValN(MELD_OUTPUT_IMPORT, "import",
                      "the imported model in the graph dialect (MLIR text)"),
-          clEnumValN(EmitKind::Graph, "graph",
+          clEnumValN(MELD_OUTPUT_GRAPH, "graph",
                      "the graph after the graph passes: recognized "
                      "composites and fusion groups (MLIR text)"),
-          clEnumValN(EmitKind::Tile, "tile", "tile-dialect kernels (MLIR text)"),
-          clEnumValN(EmitKind::Plan, "plan",
+          clEnumValN(MELD_OUTPUT_TILE, "tile",
+                     "tile-dialect kernels (MLIR text)"),
+          clEnumValN(MELD_OUTPUT_PLAN, "plan",
                      "the artifact's buffer and launch plan (JSON)"),
-          clEnumValN(EmitKind::GPU, "gpu",
+          clEnumValN(MELD_OUTPUT_GPU, "gpu",
                      "GPU kernels: gpu dialect, before NVVM (MLIR text)"),
-          clEnumValN(EmitKind::LLVM, "llvm",
+          clEnumValN(MELD_OUTPUT_LLVM, "llvm",
                      "host kernels in the LLVM dialect (MLIR text)"),
-          clEnumValN(EmitKind::PTX, "ptx",
+          clEnumValN(MELD_OUTPUT_PTX, "ptx",
                      "the PTX module of one target (--target names one)"),
-          clEnumValN(EmitKind::Artifact, "artifact",
+          clEnumValN(MELD_OUTPUT_ARTIFACT, "artifact",
                      "a .meld artifact for meld-run")),
       cl::cat(category)};
   cl::list<std::string> consts{
@@ -139,22 +136,22 @@ struct Options {
       cl::value_desc("NAME=DIMS"), cl::cat(category)};
 };
 
-/// Prints `diag` as one line: `meldc: error: node 'NAME' (OpType): message`.
-/// Attached notes are dropped: every diagnostic stays one line.
-void printDiagnostic(Diagnostic &diag) {
+/// Prints `diagnostic` as one line: `meldc: error: node 'NAME' (OpType):
+/// message`.
+void printDiagnostic(const meld_diagnostic &diagnostic) {
   llvm::raw_ostream &os = llvm::errs();
   os << "meldc: ";
-  switch (diag.getSeverity()) {
-  case DiagnosticSeverity::Error:
+  switch (diagnostic.severity) {
+  case MELD_SEVERITY_ERROR:
     os << "error: ";
     break;
-  case DiagnosticSeverity::Warning:
+  case MELD_SEVERITY_WARNING:
     os << "warning: ";
     break;
-  case DiagnosticSeverity::Note:
+  case MELD_SEVERITY_NOTE:
     os << "note: ";
     break;
-  case DiagnosticSeverity::Remark:
+  case MELD_SEVERITY_REMARK:
     os << "remark: ";
     break;
   }
@@ -166,10 +163,10 @@ void printDiagnostic(Diagnostic &diag) {
         c = ' ';
     return line;
   };
-  if (auto node = meld::getNodeInfo(diag.getLocation()))
-    os << "node '" << oneLine(node->first) << "' (" << oneLine(node->second)
-       << "): ";
-  os << oneLine(diag.str()) << "\n";
+  if (*diagnostic.node || *diagnostic.op_type)
+    os << "node '" << oneLine(diagnostic.node) << "' ("
+       << oneLine(diagnostic.op_type) << "): ";
+  os << oneLine(diagnostic.message) << "\n";
 }
 
 /// Reports a command-line error.
@@ -178,17 +175,20 @@ int usageError(const llvm::Twine &message) {
   return 1;
 }
 
-/// Fills `options` from --const and --shape.
+/// Gives `options` the --const and --shape entries.
 LogicalResult parseImportOptions(const Options &cli,
-                                 meld::ImportOptions &options) {
+                                 meld_compile_options *options) {
   for (const std::string &entry : cli.consts) {
     auto [name, file] = llvm::StringRef(entry).split('=');
     if (name.empty() || file.empty()) {
       usageError("--const " + entry + ": expected NAME=FILE");
       return failure();
     }
-    options.constInputs[name] = file.str();
+    meld_compile_options_add_const(options, name.str().c_str(),
+                                   file.str().c_str());
   }
+  // The compiler says when a shape is given twice; meldc names the flag.
+  llvm::StringMap<llvm::SmallVector<int64_t>> given;
   for (const std::string &entry : cli.shapes) {
     auto [name, dims] = llvm::StringRef(entry).rsplit('=');
     if (name.empty() || !llvm::StringRef(entry).contains('=')) {
@@ -208,27 +208,52 @@ LogicalResult parseImportOptions(const Options &cli,
       }
       shape.push_back(dim);
     }
-    if (!options.addInputShape(name, shape)) {
+    auto [it, inserted] = given.try_emplace(name, shape);
+    if (!inserted && it->second != shape) {
       usageError("--shape " + name + " is given twice, with different values");
       return failure();
     }
+    meld_compile_options_set_shape(options, name.str().c_str(), shape.data(),
+                                   shape.size());
   }
   return success();
 }
 
-/// Writes `module` as MLIR text to `path`.
-LogicalResult writeModule(ModuleOp module, llvm::StringRef path) {
-  std::string error;
-  auto file = openOutputFile(path, &error);
-  if (!file) {
-    usageError(error);
-    return failure();
+/// What the compile tells meldc as it goes: progress to the progress line
+/// (when one shows), diagnostics to stderr above it.
+struct Listener {
+  std::optional<meld::ProgressLine> progress;
+
+  static void onProgress(void *user, meld_progress_event event,
+                         const char *step, int64_t done, int64_t total,
+                         const char *unit) {
+    meld::ProgressLine &line = *static_cast<Listener *>(user)->progress;
+    switch (event) {
+    case MELD_PROGRESS_START:
+      line.startStep(step);
+      break;
+    case MELD_PROGRESS_STEP:
+      line.stepProgress(step, done, total, unit);
+      break;
+    case MELD_PROGRESS_FINISH:
+      line.finishStep(step);
+      break;
+    }
   }
-  module.print(file->os());
-  file->os() << "\n";
-  file->keep();
-  return success();
-}
+
+  static void onDiagnostic(void *user, const meld_diagnostic *diagnostic) {
+    auto *self = static_cast<Listener *>(user);
+    if (self->progress)
+      self->progress->printAbove(
+          [&](llvm::raw_ostream &) { printDiagnostic(*diagnostic); });
+    else
+      printDiagnostic(*diagnostic);
+  }
+};
+
+/// Owns a C API object.
+template <typename T, void (*Free)(T *)>
+using Owned = std::unique_ptr<T, std::integral_constant<decltype(Free), Free>>;
 
 } // namespace
 
@@ -256,155 +281,99 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "meldc: compiles an ONNX model with Meld\n");
 
-  DialectRegistry registry;
-  meld::registerAllDialects(registry);
-  MLIRContext context(registry);
-  context.printOpOnDiagnostic(false);
-  std::optional<meld::ProgressLine> progress;
-  context.getDiagEngine().registerHandler([&](Diagnostic &diag) {
-    if (progress)
-      progress->printAbove([&](llvm::raw_ostream &) { printDiagnostic(diag); });
-    else
-      printDiagnostic(diag);
-    return success();
-  });
-
-  // --mlir-timing: every step of the compile, with the passes of each.
-  DefaultTimingManager timingManager;
-  applyDefaultTimingManagerCLOptions(timingManager);
-  TimingScope timing = timingManager.getRootScope();
-
-  meld::CompileOptions compileOptions;
-  compileOptions.timing = &timing;
-  if (!cli.targets.empty())
+  Owned<meld_compile_options, meld_compile_options_free> options(
+      meld_compile_options_create());
+  if (!options)
+    return usageError("out of memory");
+  meld_compile_options *o = options.get();
+  // The MLIR options above apply to the compile.
+  meld_compile_options_use_command_line(o, 1);
+  std::vector<std::string> targets;
+  if (!cli.targets.empty()) {
     if (std::optional<std::string> error = meld::parseTargets(
             std::vector<std::string>(cli.targets.begin(), cli.targets.end()),
-            compileOptions.targets))
+            targets))
       return usageError(*error);
-  compileOptions.cudaPath = cli.cudaPath;
+    meld_compile_options_set_targets(
+        o, targets.empty() ? "cpu" : llvm::join(targets, ",").c_str());
+  } else {
+    targets = meld::CompileOptions().targets;
+  }
+  meld_compile_options_set_cuda_path(o, cli.cudaPath.c_str());
   if (cli.numWarps.getNumOccurrences() &&
       (cli.numWarps < 1 || cli.numWarps > meld::kMaxNumWarps))
     return usageError("--num-warps must be 1 to " +
                       std::to_string(meld::kMaxNumWarps) + ", got " +
                       std::to_string(cli.numWarps));
-  compileOptions.numWarps = cli.numWarps;
+  meld_compile_options_set_num_warps(o, cli.numWarps);
   if (cli.kernelsPerPart < 1)
     return usageError("--kernels-per-part must be at least 1");
-  compileOptions.host.kernelsPerPart = cli.kernelsPerPart;
+  meld_compile_options_set_kernels_per_part(o, cli.kernelsPerPart);
   // The emulator stands in for the GPU targets: without any, only asked for.
-  compileOptions.emulator = cli.emulator.getNumOccurrences()
-                                ? cli.emulator
-                                : !compileOptions.targets.empty();
+  if (cli.emulator.getNumOccurrences())
+    meld_compile_options_set_emulator(o, cli.emulator);
   if (cli.weightsMode != "embedded" && cli.weightsMode != "external")
     return usageError("--weights takes 'embedded' or 'external', got '" +
                       cli.weightsMode + "'");
-  compileOptions.externalWeights = cli.weightsMode == "external";
+  meld_compile_options_set_external_weights(o, cli.weightsMode == "external");
   if (cli.reportFile.getNumOccurrences() && !cli.report.getNumOccurrences())
     return usageError("--report-file needs --report");
   std::unique_ptr<llvm::ToolOutputFile> reportFile;
   if (cli.report.getNumOccurrences()) {
-    if (compileOptions.targets.empty())
+    if (targets.empty())
       return usageError("--report reports on GPU targets; --target=cpu has "
                         "none");
     if (!cli.report.empty() && cli.report != "json")
       return usageError("--report takes no value or 'json', got '" +
                         cli.report + "'");
-    compileOptions.report = &llvm::outs();
     if (cli.reportFile.getNumOccurrences()) {
       std::string error;
       reportFile = openOutputFile(cli.reportFile, &error);
       if (!reportFile)
         return usageError("--report-file: " + error);
-      compileOptions.report = &reportFile->os();
     }
-    compileOptions.reportJSON = cli.report == "json";
+    meld_compile_options_set_report(
+        o, cli.report == "json" ? MELD_REPORT_JSON : MELD_REPORT_TABLE);
   }
-  if (cli.emit == EmitKind::PTX && compileOptions.targets.size() != 1)
+  if (cli.emit == MELD_OUTPUT_PTX && targets.size() != 1)
     return usageError("--emit=ptx needs --target naming exactly one GPU "
                       "target");
-
-  meld::ImportOptions importOptions;
-  if (failed(parseImportOptions(cli, importOptions)))
+  if (cli.emit == MELD_OUTPUT_ARTIFACT && cli.output == "-")
+    return usageError("--emit=artifact needs -o FILE");
+  meld_compile_options_set_output(o, cli.emit);
+  meld_compile_options_set_output_file(o, cli.output.c_str());
+  if (failed(parseImportOptions(cli, o)))
     return 1;
-  // External weights are read at run time: no float initializer's value may
-  // be baked into the artifact.
-  importOptions.floatInitializersAsWeights = compileOptions.externalWeights;
-  // What the folders do not evaluate is computed by Meld's own CPU kernels.
-  importOptions.evaluator = meld::makeConstantEvaluator(compileOptions);
-  meld::WeightStore weights;
+
   // Progress: on a terminal, unless --quiet; --progress forces it (one line
   // per event where stderr is not a terminal).
+  Listener listener;
   bool terminal = llvm::errs().is_displayed();
   if (cli.progress || (terminal && !cli.quiet)) {
-    progress.emplace(llvm::errs(),
-                     terminal ? meld::ProgressLine::Mode::Terminal
-                              : meld::ProgressLine::Mode::Lines,
-                     cli.progress ? std::chrono::milliseconds(0)
-                                  : std::chrono::seconds(1));
-    compileOptions.progress = &*progress;
+    listener.progress.emplace(llvm::errs(),
+                              terminal ? meld::ProgressLine::Mode::Terminal
+                                       : meld::ProgressLine::Mode::Lines,
+                              cli.progress ? std::chrono::milliseconds(0)
+                                           : std::chrono::seconds(1));
+    meld_compile_options_set_progress_callback(o, Listener::onProgress,
+                                               &listener);
   }
+  meld_compile_options_set_diagnostic_callback(o, Listener::onDiagnostic,
+                                               &listener);
 
-  OwningOpRef<ModuleOp> module;
-  {
-    meld::CompileStep importStep(compileOptions, "import");
-    module = meld::importONNXModel(cli.input, context, importOptions, weights);
-    if (!module || failed(verify(*module)))
-      return 1;
-  }
-
-  compileOptions.weights = &weights;
-  switch (cli.emit) {
-  case EmitKind::Import:
-    return failed(writeModule(*module, cli.output)) ? 1 : 0;
-  case EmitKind::Graph:
-    if (failed(meld::optimizeGraph(*module, compileOptions)))
-      return 1;
-    return failed(writeModule(*module, cli.output)) ? 1 : 0;
-  case EmitKind::Tile:
-    if (failed(meld::lowerGraphToTile(*module, compileOptions)))
-      return 1;
-    return failed(writeModule(*module, cli.output)) ? 1 : 0;
-  case EmitKind::Plan: {
-    std::string error;
-    auto file = openOutputFile(cli.output, &error);
-    if (!file)
-      return usageError(error);
-    if (failed(meld::printArtifactPlan(*module, weights, compileOptions,
-                                       file->os())))
-      return 1;
-    file->keep();
-    return 0;
-  }
-  case EmitKind::GPU:
-    if (failed(meld::lowerGraphToTile(*module, compileOptions)) ||
-        failed(meld::lowerTileToGPU(*module, compileOptions)))
-      return 1;
-    return failed(writeModule(*module, cli.output)) ? 1 : 0;
-  case EmitKind::PTX: {
-    std::string error;
-    auto file = openOutputFile(cli.output, &error);
-    if (!file)
-      return usageError(error);
-    if (failed(meld::emitPTX(*module, compileOptions.targets.front(),
-                             compileOptions, file->os())))
-      return 1;
-    file->keep();
-    return 0;
-  }
-  case EmitKind::LLVM:
-    if (failed(meld::lowerGraphToTile(*module, compileOptions)) ||
-        failed(meld::lowerTileToHost(*module, compileOptions)))
-      return 1;
-    return failed(writeModule(*module, cli.output)) ? 1 : 0;
-  case EmitKind::Artifact:
-    if (cli.output == "-")
-      return usageError("--emit=artifact needs -o FILE");
-    if (failed(meld::compileToArtifact(*module, weights, cli.output,
-                                       compileOptions)))
-      return 1;
+  Owned<meld_compile_result, meld_compile_result_free> result(
+      meld_compile_file(cli.input.c_str(), o));
+  if (listener.progress)
+    listener.progress->stop();
+  if (!result)
+    return usageError("out of memory");
+  if (!meld_compile_result_ok(result.get()))
+    return 1;
+  if (cli.report.getNumOccurrences()) {
+    llvm::raw_ostream &os = reportFile ? reportFile->os() : llvm::outs();
+    os << meld_compile_result_report(result.get());
     if (reportFile)
       reportFile->keep();
-    return 0;
   }
   return 0;
 }
