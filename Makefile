@@ -14,7 +14,7 @@ FUZZ_ARGS ?=
 FUZZ_SANITIZE = -fsanitize=fuzzer-no-link,address,undefined \
   -fno-sanitize-recover=undefined -fno-omit-frame-pointer -gline-tables-only
 
-.PHONY: all deps configure build test run clean fuzz fuzz-deps fuzz-build
+.PHONY: all deps configure build test run clean wheel fuzz fuzz-deps fuzz-build
 
 all: build
 
@@ -43,6 +43,12 @@ run: build
 
 clean:
 	rm -rf $(BUILD)
+
+# The portable wheel (manylinux_2_36_x86_64, carrying its MLIR) in dist/, built,
+# installed into a fresh environment and checked there (scripts/check-wheel.sh).
+wheel: deps
+	scripts/check-wheel.sh $(CURDIR)/dist-work
+	mkdir -p dist && cp dist-work/wheelhouse/meld-*.whl dist/
 
 fuzz-deps:
 	@scripts/install-deps.sh fuzz

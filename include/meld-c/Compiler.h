@@ -49,7 +49,7 @@ extern "C" {
 /// Version of this API. Bumped when a declaration in this header changes
 /// (2: the report; 3: outputs other than the artifact, an output file, the
 /// report as a table, progress and diagnostic callbacks, MLIR's
-/// command-line options).
+/// command-line options, the linker).
 #define MELD_COMPILER_API_VERSION 3
 
 /// How a compile runs: `meldc`'s options. Created with the defaults of
@@ -152,6 +152,12 @@ meld_compile_options_set_cuda_path(meld_compile_options *options,
 MELD_COMPILER_API void
 meld_compile_options_set_external_weights(meld_compile_options *options,
                                           int external);
+/// The linker of the host kernels (lld's ELF linker, `ld.lld`): default the
+/// one of the LLVM Meld was built with, else `ld.lld` on the PATH. The
+/// Python package's wheel carries its own and passes it.
+MELD_COMPILER_API void
+meld_compile_options_set_linker(meld_compile_options *options,
+                                const char *path);
 /// Whether the artifact carries the GPU kernels compiled for the emulator
 /// (default: with GPU targets, and not with "cpu").
 MELD_COMPILER_API void

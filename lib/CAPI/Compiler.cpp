@@ -41,6 +41,7 @@ using namespace mlir;
 struct meld_compile_options {
   std::optional<std::vector<std::string>> targets;
   std::string cudaPath = "/usr/local/cuda";
+  std::string linker;
   bool externalWeights = false;
   std::optional<bool> emulator;
   int64_t numWarps = 0;
@@ -176,6 +177,7 @@ LogicalResult getOptions(const meld_compile_options *options,
       return failure();
     }
   compile.cudaPath = o.cudaPath;
+  compile.host.linker = o.linker;
   compile.externalWeights = o.externalWeights;
   compile.emulator = o.emulator.value_or(!compile.targets.empty());
   if (o.numWarps < 0 || o.numWarps > meld::kMaxNumWarps) {
@@ -365,6 +367,12 @@ void meld_compile_options_set_cuda_path(meld_compile_options *options,
                                         const char *path) {
   if (options)
     options->cudaPath = toString(path);
+}
+
+void meld_compile_options_set_linker(meld_compile_options *options,
+                                     const char *path) {
+  if (options)
+    options->linker = toString(path);
 }
 
 void meld_compile_options_set_external_weights(meld_compile_options *options,

@@ -138,6 +138,13 @@ def load(path: Union[str, os.PathLike]) -> Artifact:
 Model = Union[str, os.PathLike, bytes, bytearray, memoryview, "onnx.ModelProto"]
 
 
+# The linker of the host kernels that the wheel carries (meld/bin/ld.lld,
+# with the LLVM libraries it links in meld.libs); without it (a development
+# build) the compiler's default, the LLVM it was built with.
+_LINKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bin",
+                       "ld.lld")
+
+
 def compile(model: Model, *,
             targets: Union[None, str, Sequence[str]] = None,
             const: Optional[Mapping[str, Union[str, os.PathLike]]] = None,
@@ -184,6 +191,7 @@ def compile(model: Model, *,
         shape_list.append((str(name), [int(d) for d in dims]))
     options = _meld.CompileOptions(
         targets=targets, cuda_path=cuda_path,
+        linker=_LINKER if os.path.exists(_LINKER) else None,
         external_weights=weights == "external", emulator=emulator,
         num_warps=int(num_warps), report=bool(report), consts=consts,
         shapes=shape_list)

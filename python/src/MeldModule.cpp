@@ -54,8 +54,8 @@ class CompileOptions {
 public:
   CompileOptions(
       std::optional<std::string> targets, std::optional<std::string> cudaPath,
-      bool externalWeights, std::optional<bool> emulator, int64_t numWarps,
-      bool report,
+      std::optional<std::string> linker, bool externalWeights,
+      std::optional<bool> emulator, int64_t numWarps, bool report,
       const std::vector<std::pair<std::string, std::string>> &consts,
       const std::vector<std::pair<std::string, std::vector<int64_t>>> &shapes)
       : options(meld_compile_options_create()) {
@@ -65,6 +65,8 @@ public:
       meld_compile_options_set_targets(options, targets->c_str());
     if (cudaPath)
       meld_compile_options_set_cuda_path(options, cudaPath->c_str());
+    if (linker)
+      meld_compile_options_set_linker(options, linker->c_str());
     meld_compile_options_set_external_weights(options, externalWeights);
     if (emulator)
       meld_compile_options_set_emulator(options, *emulator);
@@ -267,12 +269,13 @@ NB_MODULE(_meld, m) {
       "Sets the class raised for a failed runtime call.");
 
   nb::class_<CompileOptions>(m, "CompileOptions", "Options of a compile.")
-      .def(nb::init<std::optional<std::string>, std::optional<std::string>,
-                    bool, std::optional<bool>, int64_t, bool,
-                    const std::vector<std::pair<std::string, std::string>> &,
-                    const std::vector<
-                        std::pair<std::string, std::vector<int64_t>>> &>(),
-           nb::arg("targets"), nb::arg("cuda_path"),
+      .def(nb::init<
+               std::optional<std::string>, std::optional<std::string>,
+               std::optional<std::string>, bool, std::optional<bool>, int64_t,
+               bool, const std::vector<std::pair<std::string, std::string>> &,
+               const std::vector<std::pair<std::string, std::vector<int64_t>>>
+                   &>(),
+           nb::arg("targets"), nb::arg("cuda_path"), nb::arg("linker"),
            nb::arg("external_weights"), nb::arg("emulator"),
            nb::arg("num_warps"), nb::arg("report"), nb::arg("consts"),
            nb::arg("shapes"));

@@ -215,6 +215,12 @@ static int testOptions(const char *modelPath) {
   meld_compile_options_set_report(options, 1);
   failures += check("report-cpu", modelPath, options, 0);
 
+  /* A linker that is not there: an error record of the host step. */
+  options = meld_compile_options_create();
+  meld_compile_options_set_targets(options, "cpu");
+  meld_compile_options_set_linker(options, "/nonexistent/ld.lld");
+  failures += check("linker", modelPath, options, 0);
+
   failures += check("missing", "/nonexistent/model.onnx", NULL, 0);
 
   const char garbage[] = "not an onnx model";
@@ -388,6 +394,7 @@ static int testOutputs(const char *modelPath, const char *badPath,
 static int testNull(void) {
   meld_compile_options_set_targets(NULL, "cpu");
   meld_compile_options_set_cuda_path(NULL, NULL);
+  meld_compile_options_set_linker(NULL, NULL);
   meld_compile_options_set_external_weights(NULL, 1);
   meld_compile_options_set_emulator(NULL, 1);
   meld_compile_options_set_num_warps(NULL, 1);

@@ -270,8 +270,9 @@ meld::emitHostSharedObject(ModuleOp module, const HostObjectOptions &options) {
   std::string linker = options.linker.empty() ? MELD_DEFAULT_LINKER
                                               : options.linker;
   if (!llvm::sys::fs::exists(linker)) {
+    // A name is looked up on the PATH; a path is where it is, or nowhere.
     auto found = llvm::sys::findProgramByName(linker);
-    if (!found)
+    if (!found || !llvm::sys::fs::exists(*found))
       return llvm::createStringError("cannot find the linker '" + linker +
                                      "' (install lld)");
     linker = *found;
