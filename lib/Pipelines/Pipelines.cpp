@@ -41,6 +41,9 @@ void meld::buildMeldGraphPipeline(OpPassManager &pm,
   // of elementwise ops and reductions exporters write them as; then fold the
   // reshapes of constant parameters and merge the unit scales it creates.
   pm.addPass(graph::createGraphRecognize());
+  // A product whose columns are split for elementwise ops (a fused gate and
+  // up projection) becomes one product per part.
+  pm.addPass(graph::createGraphSplitProducts());
   // Attention masks known to be causal become the attention's attribute.
   pm.addPass(graph::createGraphCausalMasks(options.readWeight));
   pm.addPass(createCanonicalizerPass());

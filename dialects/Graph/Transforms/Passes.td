@@ -112,6 +112,42 @@ def GraphRecognize : Pass<"meld-graph-recognize", "mlir::ModuleOp"> {
   let dependentDialects = ["meld::graph::GraphDialect"];
 }
 
+def GraphSplitProducts : Pass<"meld-graph-split-products", "mlir::ModuleOp"> {
+  let summary = "Split a product whose columns are split or sliced for "
+                "elementwise ops into one product per part";
+  let description = [{
+    A `graph.matmul` whose result only `graph.split`s of the last axis and
+    `graph.slice`s of a block of columns (the TorchScript exporter's
+    `chunk`) read, each part read only by elementwise ops, becomes one
+    matmul per part, of the same left operand and its block of columns of the right
+    operand (a `graph.slice`, which the kernels read in place). The parts
+    are computed as before, and the products are each what the fusion
+    passes know: Phi-3's fused gate and up projection, split in halves for
+    `silu(gate) * up`, becomes the two products of one left operand that
+    `meld-graph-fuse` makes a dual product of, and the MLP one chain kernel.
+    A part read through a view (the heads of a fused QKV projection, which
+    the attention kernel reads in place) stays a split.
+
+    Before:
+    ```mlir
+    %p = graph.matmul %x, %w : (tensor<2x37x64xf32>, tensor<64x272xf32>) -> tensor<2x37x272xf32>
+    %g:2 = graph.split %p {axis = 2 : i64, sizes = array<i64: 136, 136>} : (tensor<2x37x272xf32>) -> (tensor<2x37x136xf32>, tensor<2x37x136xf32>)
+    %s = graph.silu %g#0 : tensor<2x37x136xf32>
+    %m = graph.mul %s, %g#1 : (tensor<2x37x136xf32>, tensor<2x37x136xf32>) -> tensor<2x37x136xf32>
+    ```
+    After:
+    ```mlir
+    %w0 = graph.slice %w {sizes = array<i64: 64, 136>, starts = array<i64: 0, 0>, steps = array<i64: 1, 1>} : (tensor<64x272xf32>) -> tensor<64x136xf32>
+    %g0 = graph.matmul %x, %w0 : (tensor<2x37x64xf32>, tensor<64x136xf32>) -> tensor<2x37x136xf32>
+    %w1 = graph.slice %w {sizes = array<i64: 64, 136>, starts = array<i64: 0, 136>, steps = array<i64: 1, 1>} : (tensor<64x272xf32>) -> tensor<64x136xf32>
+    %g1 = graph.matmul %x, %w1 : (tensor<2x37x64xf32>, tensor<64x136xf32>) -> tensor<2x37x136xf32>
+    %s = graph.silu %g0 : tensor<2x37x136xf32>
+    %m = graph.mul %s, %g1 : (tensor<2x37x136xf32>, tensor<2x37x136xf32>) -> tensor<2x37x136xf32>
+    ```
+  }];
+  let dependentDialects = ["meld::graph::GraphDialect"];
+}
+
 def GraphCausalMasks : Pass<"meld-graph-causal-masks", "mlir::ModuleOp"> {
   let summary = "Turn attention masks known to be causal (boolean or added) "
                 "into the attention's causal attribute";
