@@ -17,6 +17,7 @@
 #include "mlir/IR/PatternMatch.h"
 
 #include <cstring>
+#include <functional>
 #include <limits>
 
 namespace meld::graph {
@@ -73,6 +74,19 @@ static void collectFactors(Value cond, SmallVectorImpl<Value> &factors) {
   factors.push_back(cond);
 }
 
+/// The elements of a tensor known at compile time, by row-major index.
+struct KnownTensor {
+  int64_t count;
+  std::function<double(int64_t)> at;
+
+  bool all(function_ref<bool(double)> holds) const {
+    for (int64_t e = 0; e < count; ++e)
+      if (!holds(at(e)))
+        return false;
+    return true;
+  }
+};
+
 struct GraphCausalMasks
     : public graph::impl::GraphCausalMasksBase<GraphCausalMasks> {
   using Base::Base;
@@ -80,44 +94,44 @@ struct GraphCausalMasks
       : readWeight(std::move(readWeight)) {}
 
   /// The elements of `value` (row-major; booleans as 0 and 1) where the
-  /// compiler knows them: a constant, or a weight whose bytes it lends.
-  std::optional<SmallVector<double>> readKnown(Value value) const {
+  /// compiler knows them: a constant, or a weight whose bytes it lends. Read
+  /// in place, element by element: a causal mask of a long context is large.
+  std::optional<KnownTensor> readKnown(Value value) const {
     auto type = cast<RankedTensorType>(value.getType());
     Type element = type.getElementType();
     bool isBool = element.isInteger(1);
     if (!isBool && !element.isF32())
       return std::nullopt;
-    SmallVector<double> values;
+    int64_t count = type.getNumElements();
     if (auto constant = value.getDefiningOp<ConstantOp>()) {
       auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
       if (!dense)
         return std::nullopt;
       if (isBool)
-        for (bool bit : dense.getValues<bool>())
-          values.push_back(bit);
-      else
-        for (float x : dense.getValues<float>())
-          values.push_back(x);
-      return values;
+        return KnownTensor{count, [dense](int64_t e) -> double {
+                             return dense.getValues<bool>()[e];
+                           }};
+      return KnownTensor{count, [dense](int64_t e) -> double {
+                           return dense.getValues<float>()[e];
+                         }};
     }
     auto weight = value.getDefiningOp<WeightOp>();
     if (!weight || !readWeight)
       return std::nullopt;
     std::optional<ArrayRef<uint8_t>> bytes = readWeight(weight.getHandle());
-    int64_t count = type.getNumElements();
     if (!bytes || static_cast<int64_t>(bytes->size()) !=
                       count * (isBool ? 1 : int64_t(sizeof(float))))
       return std::nullopt;
-    for (int64_t e = 0; e < count; ++e) {
-      if (isBool) {
-        values.push_back((*bytes)[e] != 0);
-        continue;
-      }
-      float x;
-      std::memcpy(&x, bytes->data() + e * sizeof(float), sizeof(float));
-      values.push_back(x);
-    }
-    return values;
+    ArrayRef<uint8_t> data = *bytes;
+    if (isBool)
+      return KnownTensor{count,
+                         [data](int64_t e) -> double { return data[e] != 0; }};
+    return KnownTensor{count, [data](int64_t e) -> double {
+                         float x;
+                         std::memcpy(&x, data.data() + e * sizeof(float),
+                                     sizeof(float));
+                         return x;
+                       }};
   }
 
   /// A known mask of the scores' `[lq, lk]` (f32 added, or boolean keep or
@@ -133,15 +147,16 @@ struct GraphCausalMasks
     // A boolean mask's masked scores must weigh exactly 0, as -inf's do.
     if (isBool && attention.getMaskedScore().convertToDouble() > kMaskedAtMost)
       return;
-    std::optional<SmallVector<double>> values = readKnown(mask);
+    std::optional<KnownTensor> values = readKnown(mask);
     if (!values)
       return;
     // keep: 1 where the score stays; drop: 1 where it goes; add: 0 where
     // it stays, -inf or below -1e30 where it goes.
     double kept = kind == AttentionMask::keep ? 1.0 : 0.0;
-    auto isKept = [&](int64_t e) { return (*values)[e] == kept; };
+    auto isKept = [&](int64_t e) { return values->at(e) == kept; };
     auto isMasked = [&](int64_t e) {
-      return isBool ? (*values)[e] != kept : (*values)[e] <= kMaskedAtMost;
+      double x = values->at(e);
+      return isBool ? x != kept : x <= kMaskedAtMost;
     };
     if (!isCausal(isKept, isMasked, type.getShape()))
       return;
@@ -165,15 +180,16 @@ struct GraphCausalMasks
       masked = attention.getMaskedScore().convertToDouble();
     } else if (auto where = attention.getMask().getDefiningOp<WhereOp>();
                where && attention.getMaskKind() == AttentionMask::add) {
-      std::optional<SmallVector<double>> zero = readKnown(where.getOnTrue());
-      std::optional<SmallVector<double>> low = readKnown(where.getOnFalse());
-      if (!zero || !low || low->empty() ||
-          llvm::any_of(*zero, [](double x) { return x != 0.0; }) ||
-          llvm::any_of(*low, [&](double x) { return x != low->front(); }) ||
-          low->front() > kMaskedAtMost)
+      std::optional<KnownTensor> zero = readKnown(where.getOnTrue());
+      std::optional<KnownTensor> low = readKnown(where.getOnFalse());
+      if (!zero || !low || low->count == 0 ||
+          !zero->all([](double x) { return x == 0.0; }))
+        return false;
+      masked = low->at(0);
+      if (masked > kMaskedAtMost ||
+          !low->all([&](double x) { return x == masked; }))
         return false;
       cond = where.getCondition();
-      masked = low->front();
     } else {
       return false;
     }
@@ -181,10 +197,10 @@ struct GraphCausalMasks
     collectFactors(cond, factors);
     // The known factors' conjunction, over their broadcast shape.
     SmallVector<Value> known;
-    SmallVector<SmallVector<double>> knownValues;
+    SmallVector<KnownTensor> knownValues;
     SmallVector<int64_t> shape;
     for (Value factor : factors) {
-      std::optional<SmallVector<double>> values = readKnown(factor);
+      std::optional<KnownTensor> values = readKnown(factor);
       if (!values) {
         unknown.push_back(factor);
         continue;
@@ -211,7 +227,7 @@ struct GraphCausalMasks
         for (size_t d = lead; d < shape.size(); ++d)
           if (own[d - lead] != 1)
             at += (e / strides[d] % shape[d]) * ownStrides[d - lead];
-        bits[e] = bits[e] && values[at] != 0.0;
+        bits[e] = bits[e] && values.at(at) != 0.0;
       }
     }
     bool allTrue = llvm::all_of(bits, [](bool bit) { return bit; });
