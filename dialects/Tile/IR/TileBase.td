@@ -19,7 +19,9 @@ def Tile_Dialect : Dialect {
     `tile.store`, which take a tile of element offsets into a flat buffer and a
     mask, so ragged edges, broadcasting, transposes and gathers are all index
     arithmetic on tiles. `tile.dot` and `tile.reduce` are the block-level
-    contractions.
+    contractions. Scalars (program ids, loop bounds) are the same throughout a
+    program: `tensor.splat` makes a tile of one, and `tensor.extract` makes
+    one of a rank-0 tile (a reduction's result, say, for a loop bound).
 
     Tile kernels are the common input of the GPU lowering (tiles distributed over
     the threads of a block) and of the CPU lowering (tiles as loop nests).

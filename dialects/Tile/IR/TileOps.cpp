@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/FunctionImplementation.h"
@@ -77,6 +78,8 @@ int64_t meld::tile::getStagingBytes(Operation *op) {
     return tileBytes(reduce.getInput()) + tileBytes(reduce.getResult());
   if (auto broadcast = dyn_cast<BroadcastOp>(op))
     return tileBytes(broadcast.getInput());
+  if (auto extract = dyn_cast<tensor::ExtractOp>(op))
+    return tileBytes(extract.getTensor());
   return 0;
 }
 

@@ -50,8 +50,9 @@ void eraseLaunchPlan(mlir::ModuleOp module);
 
 /// Bytes of shared memory a GPU block stages the tiles of `op` in: both
 /// operands of a `tile.dot`, the input and result of a `tile.reduce`, the
-/// input of a `tile.broadcast` (each element at its type's size, an `i1` as
-/// a byte); 0 for any other op. A kernel's `shared_bytes` is the largest.
+/// input of a `tile.broadcast`, the rank-0 tile a `tensor.extract` makes a
+/// program's scalar of (each element at its type's size, an `i1` as a
+/// byte); 0 for any other op. A kernel's `shared_bytes` is the largest.
 int64_t getStagingBytes(mlir::Operation *op);
 
 /// The warps a kernel whose largest tile has `tileElements` elements runs

@@ -21,6 +21,8 @@
 //     the results come back through shared memory;
 //   - tile.broadcast writes its input to shared memory and every thread reads
 //     the elements its result slots repeat.
+//   - tensor.extract makes a program's scalar of a rank-0 tile: thread 0's
+//     element, read by every thread from shared memory.
 // tile.fault needs no communication: each thread records the faults of its
 // own elements with an atomic compare-and-swap on the status in global memory.
 // Each of them is bracketed by barriers. All of them share one shared-memory
@@ -195,6 +197,7 @@ private:
 
   LogicalResult distributeOp(Operation *op);
   LogicalResult distributeFor(scf::ForOp loop);
+  LogicalResult distributeExtract(tensor::ExtractOp extract);
   LogicalResult distributeIf(scf::IfOp branch);
   void distributeIota(tile::IotaOp op);
   /// How many consecutive slots of `op` (a tile.load or tile.store of `n`
@@ -257,6 +260,8 @@ LogicalResult Distributor::distributeOp(Operation *op) {
         SmallVector<Value>(slotCount(tensorType.getShape()), scalar);
     return success();
   }
+  if (auto extract = dyn_cast<tensor::ExtractOp>(op))
+    return distributeExtract(extract);
   if (auto loop = dyn_cast<scf::ForOp>(op))
     return distributeFor(loop);
   if (auto branch = dyn_cast<scf::IfOp>(op))
@@ -305,6 +310,26 @@ LogicalResult Distributor::distributeElementwise(Operation *op) {
     slots.push_back(b.create(state)->getResult(0));
   }
   tiles[op->getResult(0)] = std::move(slots);
+  return success();
+}
+
+LogicalResult Distributor::distributeExtract(tensor::ExtractOp extract) {
+  auto type = cast<RankedTensorType>(extract.getTensor().getType());
+  if (type.getRank() != 0)
+    return extract.emitOpError("makes a scalar of a rank-0 tile only");
+  // A program's scalar is the same in each of its threads: thread 0's
+  // element, through shared memory.
+  barrier();
+  Value view = scratchView(type.getElementType(), 0, 1);
+  Value first =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, index(0));
+  guarded(first, [&] {
+    memref::StoreOp::create(b, loc, slotsOf(extract.getTensor())[0], view,
+                            ValueRange{index(0)});
+  });
+  barrier();
+  mapping.map(extract.getResult(),
+              memref::LoadOp::create(b, loc, view, ValueRange{index(0)}));
   return success();
 }
 

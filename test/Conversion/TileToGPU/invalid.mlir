@@ -19,3 +19,15 @@ tile.kernel @small(%a: memref<64xf32>) attributes {grid = array<i64: 1>, num_war
   %m = tile.reduce <sum>, %x {dim = 1 : i64} : tensor<4x16xf32> -> tensor<4xf32>
   tile.return
 }
+
+// -----
+
+// A program's scalar comes from a rank-0 tile only.
+tile.kernel @extract(%a: memref<4xf32>) attributes {grid = array<i64: 1>, num_warps = 1 : i64, shared_bytes = 64 : i64} {
+  %i = tile.iota 0 : tensor<4xindex>
+  %x = tile.load %a[%i] : memref<4xf32>[tensor<4xindex>] -> tensor<4xf32>
+  %c1 = arith.constant 1 : index
+  // expected-error @below {{'tensor.extract' op makes a scalar of a rank-0 tile only}}
+  %s = tensor.extract %x[%c1] : tensor<4xf32>
+  tile.return
+}

@@ -121,6 +121,42 @@ tile.kernel @rowsum(%in: memref<512xf32>, %out: memref<8xf32>) attributes {grid 
 
 // -----
 
+// tensor.extract makes a program's scalar of a rank-0 tile (the maximum of a
+// reduction) for a loop bound: thread 0 writes its element to shared memory,
+// and after a barrier every thread reads it, so the bound is the same in
+// each thread of the block.
+// CHECK-LABEL: gpu.func @bound(
+// CHECK:         %[[TID:.+]] = gpu.thread_id  x
+// CHECK:         %[[FIRST:.+]] = arith.cmpi eq, %[[TID]], %{{.+}} : index
+// CHECK-NEXT:    scf.if %[[FIRST]] {
+// CHECK-NEXT:      arith.constant 0
+// CHECK-NEXT:      memref.store %{{.+}}, %[[VIEW:.+]][%{{.+}}] : memref<1xf32, #gpu.address_space<workgroup>>
+// CHECK-NEXT:    }
+// CHECK-NEXT:    gpu.barrier
+// CHECK-NEXT:    arith.constant 0
+// CHECK-NEXT:    %[[SCALAR:.+]] = memref.load %[[VIEW]][%{{.+}}]
+// CHECK-NEXT:    arith.fptosi %[[SCALAR]] : f32 to i64
+// CHECK:         scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args
+tile.kernel @bound(%in: memref<8xf32>, %out: memref<8xf32>) attributes {grid = array<i64: 1>} {
+  %offs = tile.iota 0 : tensor<8xindex>
+  %x = tile.load %in[%offs] : memref<8xf32>[tensor<8xindex>] -> tensor<8xf32>
+  %m = tile.reduce <max>, %x {dim = 0 : i64} : tensor<8xf32> -> tensor<f32>
+  %s = tensor.extract %m[] : tensor<f32>
+  %n = arith.fptosi %s : f32 to i64
+  %ub = arith.index_cast %n : i64 to index
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant dense<0.0> : tensor<8xf32>
+  %r = scf.for %i = %c0 to %ub step %c1 iter_args(%acc = %zero) -> (tensor<8xf32>) {
+    %y = arith.addf %acc, %x : tensor<8xf32>
+    scf.yield %y : tensor<8xf32>
+  }
+  tile.store %r, %out[%offs] : tensor<8xf32>, memref<8xf32>[tensor<8xindex>]
+  tile.return
+}
+
+// -----
+
 // tile.dot stages A (32x16) and B (16x8) in shared memory; each thread then
 // computes its two result elements from there, a loop over K.
 // CHECK-LABEL: gpu.func @mm(
