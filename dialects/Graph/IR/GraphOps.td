@@ -135,10 +135,12 @@ def Graph_AttentionOp : Graph_Op<"attention", [
     with -inf) gets zeros, as torch's exported SDPA does with
     `where(isnan(p), 0, p)`; without it, NaN as the softmax gives.
 
-    With `causal`, key `j` takes part in query `i`'s softmax only where
-    `j <= i + Lk - Lq` (as if masked with -inf elsewhere), besides any mask:
-    `meld-graph-causal-masks` sets it for masks known to be causal, and the
-    kernel skips the key blocks past each query block's last key.
+    With `causal`, key `j` is masked for query `i` where `j > i + Lk - Lq`,
+    besides any mask: with `masked_score` under a keep or drop mask, and
+    with -inf otherwise. `meld-graph-causal-masks` sets it for masks known to
+    be causal, and the kernel skips the key blocks past each query block's
+    last key (where a finite masked score leaves a query of the block no
+    key, it reads them: such a query weighs every key alike).
 
     `meld-graph-recognize` makes this op from the matmul, scale, mask,
     softmax and matmul that exporters write; one kernel computes it with the

@@ -18,7 +18,6 @@
 
 #include <cstring>
 #include <functional>
-#include <limits>
 
 namespace meld::graph {
 #define GEN_PASS_DEF_GRAPHCAUSALMASKS
@@ -37,7 +36,6 @@ namespace {
 /// score), as -inf gives. A mask of -10000 is not: a row of scores below
 /// -10000 would weigh the masked keys most.
 constexpr double kMaskedAtMost = -1e30;
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 /// Whether `values` (a tensor of `shape`, row-major, whose last two
 /// dimensions are the scores' [lq, lk]) holds, in every slice over the
@@ -167,11 +165,11 @@ struct GraphCausalMasks
 
   /// A mask that keeps the scores where a conjunction of boolean factors
   /// holds (a keep mask, or an added `where(cond, 0, c)` with `c` -inf or
-  /// at most -1e30), some of them known: the known factors go where they
-  /// are all true, or causal (then the attention is causal; with factors
-  /// left, only for -inf, which gives a query no key beyond the diagonal
-  /// whatever the others say), and the rest stays as a keep mask.
-  /// Returns whether it rewrote the attention.
+  /// at most -1e30), some of them known: the known factors go where together
+  /// they are true everywhere, or causal (then the attention is causal, the
+  /// keys past the diagonal masked with `c` as the mask masked them), and
+  /// the rest stays as a keep mask. Returns whether it rewrote the
+  /// attention.
   bool splitConjunction(AttentionOp attention, ArrayRef<int64_t> scores) {
     Value cond;
     double masked;
@@ -234,7 +232,6 @@ struct GraphCausalMasks
     bool causal = !allTrue && shape.size() >= 2 &&
                   ArrayRef<int64_t>(shape).take_back(2) == scores &&
                   masked <= kMaskedAtMost &&
-                  (unknown.empty() || masked == kNegInf) &&
                   isCausal([&](int64_t e) { return bits[e]; },
                            [&](int64_t e) { return !bits[e]; }, shape);
     // The factors that stay.

@@ -177,13 +177,14 @@ def GraphCausalMasks : Pass<"meld-graph-causal-masks", "mlir::ModuleOp"> {
     most -1e30, keeps a score where every factor of the `graph.and`s
     computing its condition holds. The known factors go where together
     they are true everywhere (BERT's padding mask expanded over the
-    queries), or hold the causal pattern; then the attention is causal, but
-    with factors left only for a `c` of -inf: with finfo.min, a query whose
-    keys up to its own are all padding weighs every key alike, those past
-    the diagonal too. The factors left are the attention's keep mask with
-    masked score `c`: the padding, `[batch, 1, 1, keys]`, which the kernel
-    reads instead of the `[batch, 1, queries, keys]` floats an added mask
-    takes.
+    queries), or hold the causal pattern; then the attention is causal, the
+    keys past the diagonal masked with `c` as the mask masked them. The
+    factors left are the attention's keep mask with masked score `c`: the
+    padding, `[batch, 1, 1, keys]`, which the kernel reads instead of the
+    `[batch, 1, queries, keys]` floats an added mask takes. With finfo.min
+    (the default exporter's), a query whose keys up to its own are all
+    padding weighs every key alike, those past the diagonal too: a program
+    with such a query reads the keys past the diagonal after all.
 
     ```mlir
     %o = graph.attention %q, %k, %v, %m {mask_kind = #graph.mask<keep>, masked_score = -3.4028234663852886E+38 : f64, scale = 0.2 : f64} : (...)

@@ -48,6 +48,15 @@ struct ProgramCounter {
 
   void count(Operation &op, double times) {
     if (auto loop = dyn_cast<scf::ForOp>(op)) {
+      // A loop that runs only where some data says so (its upper bound a
+      // select of its lower bound: a causal attention's keys past the
+      // diagonal, for a query that sees only padding) is counted at zero
+      // trips, as it runs for few programs if any.
+      if (auto select = loop.getUpperBound().getDefiningOp<arith::SelectOp>();
+          select && llvm::is_contained(ValueRange{select.getTrueValue(),
+                                                  select.getFalseValue()},
+                                       loop.getLowerBound()))
+        return;
       std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
       std::optional<int64_t> ub = getUpperLimit(loop.getUpperBound());
       std::optional<int64_t> step = getConstantIntValue(loop.getStep());

@@ -17,7 +17,10 @@
 // reaches device memory.
 //
 // A causal attention computes its mask from the positions, and each program
-// stops its loop over keys after the last key its queries see.
+// stops its loop over keys after the last key its queries see. With a mask
+// whose masked score is finite (finfo.min), a query whose visible keys are
+// all masked weighs every key alike: a program with such a row goes on to
+// the last key.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +29,7 @@
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -173,10 +177,16 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
                                      arith::ConstantIndexOp::create(b, loc, 1));
         keyBound = arith::MinSIOp::create(b, loc, end, keyBound);
       }
-      auto loop = scf::ForOp::create(
-          b, loc, arith::ConstantIndexOp::create(b, loc, 0), keyBound,
-          arith::ConstantIndexOp::create(b, loc, bn),
-          ValueRange{negInf, zeroRows, acc0},
+      // With a keep or drop mask of a finite masked score, the keys past
+      // the diagonal are masked with that score, as the mask masks: a query
+      // whose visible keys are all masked weighs every key alike, those
+      // past the diagonal too.
+      std::optional<double> finiteMasked;
+      if (op.getCausal() && op.getMask() &&
+          op.getMaskKind() != graph::AttentionMask::add &&
+          std::isfinite(op.getMaskedScore().convertToDouble()))
+        finiteMasked = op.getMaskedScore().convertToDouble();
+      auto keyBlock =
           [&](OpBuilder &nb, Location l, Value n0, ValueRange carried) {
             TileBuilder kt{nb, l, {bd, bn}}, s{nb, l, {bm, bn}},
                 vt{nb, l, {bn, bdv}}, o{nb, l, {bm, bdv}}, r{nb, l, {bm}};
@@ -214,11 +224,16 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
             // Keys past the end take no part: -inf, weight 0; nor, in a
             // causal attention, keys past a query's position.
             Value inside = s.lessThan(sKeys, lk);
-            if (op.getCausal())
-              inside = s.both(
-                  inside,
+            if (op.getCausal()) {
+              Value seen =
                   arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle, sKeys,
-                                        s.add(sRows, s.index(lk - lq))));
+                                        s.add(sRows, s.index(lk - lq)));
+              if (finiteMasked)
+                scores = arith::SelectOp::create(
+                    nb, l, seen, scores, s.floatConst(f32, *finiteMasked));
+              else
+                inside = s.both(inside, seen);
+            }
             scores = arith::SelectOp::create(nb, l, inside, scores,
                                              s.floatConst(f32, kNegInf));
             // The running maximum; where it is still -inf (every key so far
@@ -247,7 +262,46 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
             Value acc =
                 tile::DotOp::create(nb, l, o.tileType(f32), p, vTile, rescaled);
             scf::YieldOp::create(nb, l, ValueRange{mNew, lNew, acc});
-          });
+          };
+      Value step = arith::ConstantIndexOp::create(b, loc, bn);
+      auto loop = scf::ForOp::create(
+          b, loc, arith::ConstantIndexOp::create(b, loc, 0), keyBound, step,
+          ValueRange{negInf, zeroRows, acc0}, keyBlock);
+      if (finiteMasked) {
+        // A row of the block whose keys so far are all masked (its maximum
+        // is the masked score) weighs the keys past the diagonal too: then
+        // the program goes on to the last key. Rows past the queries do not
+        // count.
+        Value rows = rT.add(rT.iota(0), rT.splat(m0));
+        Value allMasked =
+            rT.both(arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                          loop.getResult(0),
+                                          rT.floatConst(f32, *finiteMasked)),
+                    rT.lessThan(rows, lq));
+        Value any = tile::ReduceOp::create(
+            b, loc, RankedTensorType::get({}, f32),
+            tile::ReduceKindAttr::get(b.getContext(), tile::ReduceKind::max),
+            arith::UIToFPOp::create(b, loc, rT.tileType(f32), allMasked),
+            b.getI64IntegerAttr(0));
+        Value goOn = arith::CmpFOp::create(
+            b, loc, arith::CmpFPredicate::OGT,
+            tensor::ExtractOp::create(b, loc, any, ValueRange{}),
+            arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.5)));
+        // The next block after the ones the loop read.
+        Value next = arith::MulIOp::create(
+            b, loc,
+            arith::DivUIOp::create(
+                b, loc,
+                arith::AddIOp::create(
+                    b, loc, keyBound,
+                    arith::ConstantIndexOp::create(b, loc, bn - 1)),
+                step),
+            step);
+        Value end = arith::SelectOp::create(
+            b, loc, goOn, arith::ConstantIndexOp::create(b, loc, keyEnd), next);
+        loop = scf::ForOp::create(b, loc, next, end, step, loop.getResults(),
+                                  keyBlock);
+      }
 
       Value sums = oT.perRow(loop.getResult(1));
       Value result = arith::DivFOp::create(b, loc, loop.getResult(2), sums);

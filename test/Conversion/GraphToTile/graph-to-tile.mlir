@@ -611,3 +611,34 @@ func.func @main(%q: tensor<2x41x24xf32> {meld.name = "q"}) -> (tensor<2x41x24xf3
   }
   return %0 : tensor<2x41x24xf32>
 }
+
+// -----
+
+// A causal attention with a padding mask of a finite masked score (finfo.min):
+// the keys past each query's position are masked with that score, not -inf;
+// after the loop to the diagonal, a program with a row whose keys so far are
+// all masked (its maximum is the masked score; rows past the queries do not
+// count) goes on from the next block to the last key, where every key weighs
+// alike for that row.
+// CHECK-LABEL: func.func @main(
+// CHECK:       tile.kernel @attention(
+// CHECK:         %[[BOUND:.+]] = arith.minsi %{{.+}}, %c41
+// CHECK:         %[[FIRST:.+]]:3 = scf.for %{{.+}} = %c0 to %[[BOUND]] step %c32
+// CHECK:           arith.cmpi sle
+// CHECK:           arith.select %{{.+}}, %{{.+}}, %cst
+// CHECK:         arith.cmpf oeq, %[[FIRST]]#0
+// CHECK:         %[[ANY:.+]] = tile.reduce <max>, %{{.+}} {dim = 0 : i64} : tensor<16xf32> -> tensor<f32>
+// CHECK:         %[[FLAG:.+]] = tensor.extract %[[ANY]][] : tensor<f32>
+// CHECK:         %[[GO:.+]] = arith.cmpf ogt, %[[FLAG]]
+// CHECK:         %[[NEXT:.+]] = arith.muli
+// CHECK:         %[[END:.+]] = arith.select %[[GO]], %c41{{.*}}, %[[NEXT]] : index
+// CHECK:         scf.for %{{.+}} = %[[NEXT]] to %[[END]] step %c32 iter_args(%{{.+}} = %[[FIRST]]#0, %{{.+}} = %[[FIRST]]#1, %{{.+}} = %[[FIRST]]#2)
+// CHECK:           tile.dot
+func.func @main(%q: tensor<2x41x24xf32> {meld.name = "q"}, %p: tensor<2x1x41xi1> {meld.name = "padding"}) -> (tensor<2x41x24xf32> {meld.name = "y"}) {
+  %0 = graph.fusion_group attention (%q, %p) {tile_sizes = array<i64: 16, 32>} : (tensor<2x41x24xf32>, tensor<2x1x41xi1>) -> tensor<2x41x24xf32> {
+  ^bb0(%a: tensor<2x41x24xf32>, %m: tensor<2x1x41xi1>):
+    %o = graph.attention %a, %a, %a, %m {causal, mask_kind = #graph.mask<keep>, masked_score = -3.4028234663852886E+38 : f64, scale = 0.2 : f64} : (tensor<2x41x24xf32>, tensor<2x41x24xf32>, tensor<2x41x24xf32>, tensor<2x1x41xi1>) -> tensor<2x41x24xf32>
+    graph.yield %o : tensor<2x41x24xf32>
+  }
+  return %0 : tensor<2x41x24xf32>
+}

@@ -172,16 +172,13 @@ func.func @padding_causal_keep(%q: tensor<2x3x8xf32>, %pad: tensor<2x1x3xi1>) ->
 
 // -----
 
-// Must not become causal: causal plus padding masked with finfo.min, not
-// -inf. A query whose keys up to its own are all padding weighs every key
-// alike, those past it too, which a causal kernel never reads. The added
-// mask becomes the keep mask of its condition.
+// Causal plus padding masked with finfo.min, not -inf: causal too, the
+// padding a keep mask of that masked score (with which the kernel masks the
+// keys past the diagonal: a query whose keys up to its own are all padding
+// weighs every key alike, those past it too).
 // CHECK-LABEL: func.func @padding_causal_finite
 // CHECK-SAME:    (%[[Q:.+]]: tensor<2x3x8xf32>, %[[P:.+]]: tensor<2x1x3xi1>)
-// CHECK:         %[[C:.+]] = graph.constant
-// CHECK:         %[[M:.+]] = graph.and %[[P]], %[[C]]
-// CHECK:         graph.attention %[[Q]], %[[Q]], %[[Q]], %[[M]] {mask_kind = #graph.mask<keep>, masked_score = -3.4028234663852886E+38 : f64
-// CHECK-NOT:     causal
+// CHECK:         graph.attention %[[Q]], %[[Q]], %[[Q]], %[[P]] {causal, mask_kind = #graph.mask<keep>, masked_score = -3.4028234663852886E+38 : f64
 func.func @padding_causal_finite(%q: tensor<2x3x8xf32>, %pad: tensor<2x1x3xi1>) -> tensor<2x3x8xf32> {
   %c = graph.constant dense<[[true, false, false], [true, true, false], [true, true, true]]> : tensor<3x3xi1>
   %zero = graph.constant dense<0.0> : tensor<f32>
