@@ -106,12 +106,14 @@ struct GraphCausalMasks
       if (!dense)
         return std::nullopt;
       if (isBool)
-        return KnownTensor{count, [dense](int64_t e) -> double {
-                             return dense.getValues<bool>()[e];
-                           }};
-      return KnownTensor{count, [dense](int64_t e) -> double {
-                           return dense.getValues<float>()[e];
-                         }};
+        return KnownTensor{
+            count, [bits = dense.getValues<bool>()](int64_t e) -> double {
+              return bits[e];
+            }};
+      return KnownTensor{
+          count, [floats = dense.getValues<float>()](int64_t e) -> double {
+            return floats[e];
+          }};
     }
     auto weight = value.getDefiningOp<WeightOp>();
     if (!weight || !readWeight)
