@@ -68,7 +68,11 @@ struct SinkReshapeBelowElementwise
     SmallVector<Value> operands;
     for (Value operand : op->getOperands()) {
       auto other = operand.getDefiningOp<ReshapeOp>();
-      if (other && other.getInput().getType() == sourceType &&
+      // The same reshape of a value of the source's shape (of any element
+      // type: a `where`'s condition).
+      if (other &&
+          cast<RankedTensorType>(other.getInput().getType()).getShape() ==
+              source &&
           other.getType().getShape() == target) {
         operands.push_back(other.getInput());
         continue;

@@ -90,3 +90,18 @@ func.func @expand(%x: tensor<2x3x1xf32>) -> tensor<6x8xf32> {
   %1 = graph.expand %0 : tensor<6x1xf32> to tensor<6x8xf32>
   return %1 : tensor<6x8xf32>
 }
+
+// -----
+
+// A select whose condition and value are reshaped alike moves too.
+// CHECK-LABEL: func.func @select
+// CHECK-SAME:    (%[[C:.+]]: tensor<6x8xi1>, %[[A:.+]]: tensor<6x8xf32>)
+// CHECK:         %[[W:.+]] = graph.where %[[C]], %[[A]], %{{.+}} : (tensor<6x8xi1>, tensor<6x8xf32>, tensor<f32>) -> tensor<6x8xf32>
+// CHECK-NEXT:    graph.reshape %[[W]] : tensor<6x8xf32> to tensor<2x3x8xf32>
+func.func @select(%c: tensor<6x8xi1>, %a: tensor<6x8xf32>) -> tensor<2x3x8xf32> {
+  %z = graph.constant dense<0.0> : tensor<f32>
+  %0 = graph.reshape %c : tensor<6x8xi1> to tensor<2x3x8xi1>
+  %1 = graph.reshape %a : tensor<6x8xf32> to tensor<2x3x8xf32>
+  %2 = graph.where %0, %1, %z : (tensor<2x3x8xi1>, tensor<2x3x8xf32>, tensor<f32>) -> tensor<2x3x8xf32>
+  return %2 : tensor<2x3x8xf32>
+}
