@@ -15,6 +15,7 @@
 #include "meld-c/Compiler.h"
 #include "meld/Driver/Compile.h"
 #include "meld/Driver/Progress.h"
+#include "meld/Import/ONNX.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -187,8 +188,9 @@ LogicalResult parseImportOptions(const Options &cli,
     meld_compile_options_add_const(options, name.str().c_str(),
                                    file.str().c_str());
   }
-  // The compiler says when a shape is given twice; meldc names the flag.
-  llvm::StringMap<llvm::SmallVector<int64_t>> given;
+  // The compiler says when a shape is given twice; meldc names the flag,
+  // by the importer's own rule.
+  meld::ImportOptions given;
   for (const std::string &entry : cli.shapes) {
     auto [name, dims] = llvm::StringRef(entry).rsplit('=');
     if (name.empty() || !llvm::StringRef(entry).contains('=')) {
@@ -208,8 +210,7 @@ LogicalResult parseImportOptions(const Options &cli,
       }
       shape.push_back(dim);
     }
-    auto [it, inserted] = given.try_emplace(name, shape);
-    if (!inserted && it->second != shape) {
+    if (!given.addInputShape(name, shape)) {
       usageError("--shape " + name + " is given twice, with different values");
       return failure();
     }
