@@ -134,8 +134,9 @@ struct GraphCausalMasks
                        }};
   }
 
-  /// A known mask of the scores' `[lq, lk]` (f32 added, or boolean keep or
-  /// drop) that is causal: the attention becomes causal, without a mask.
+  /// A known drop mask, or added f32 mask, of the scores' `[lq, lk]` that is
+  /// causal: the attention becomes causal, without a mask. (A keep mask is
+  /// `splitConjunction`'s, as a conjunction of one factor.)
   void foldKnownMask(AttentionOp attention, ArrayRef<int64_t> scores) const {
     Value mask = attention.getMask();
     AttentionMask kind = attention.getMaskKind();
@@ -150,13 +151,12 @@ struct GraphCausalMasks
     std::optional<KnownTensor> values = readKnown(mask);
     if (!values)
       return;
-    // keep: 1 where the score stays; drop: 1 where it goes; add: 0 where
-    // it stays, -inf or below -1e30 where it goes.
-    double kept = kind == AttentionMask::keep ? 1.0 : 0.0;
-    auto isKept = [&](int64_t e) { return values->at(e) == kept; };
+    // drop: 0 where the score stays, 1 where it goes; add: 0 where it
+    // stays, -inf or below -1e30 where it goes.
+    auto isKept = [&](int64_t e) { return values->at(e) == 0.0; };
     auto isMasked = [&](int64_t e) {
       double x = values->at(e);
-      return isBool ? x != kept : x <= kMaskedAtMost;
+      return isBool ? x != 0.0 : x <= kMaskedAtMost;
     };
     if (!isCausal(isKept, isMasked, type.getShape()))
       return;
@@ -272,7 +272,8 @@ struct GraphCausalMasks
       auto keys = cast<RankedTensorType>(attention.getKey().getType());
       SmallVector<int64_t> scores{out[out.size() - 2],
                                   keys.getShape()[keys.getRank() - 2]};
-      if (!splitConjunction(attention, scores))
+      if (!splitConjunction(attention, scores) &&
+          attention.getMaskKind() != AttentionMask::keep)
         foldKnownMask(attention, scores);
     });
   }
