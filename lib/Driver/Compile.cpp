@@ -460,9 +460,10 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
     if (failed(lowerTileToGPU(*kernels, options)))
       return failure();
   }
-  llvm::StringMap<int64_t> geometry;
+  // Each kernel's block and dynamic shared memory, as the plan launches it.
+  llvm::StringMap<const ArtifactLaunch *> geometry;
   for (const ArtifactLaunch &launch : spec.launches)
-    geometry[launch.kernel] = launch.block[0];
+    geometry[launch.kernel] = &launch;
   std::optional<std::string> ptxas = findPtxas(options.cudaPath);
   if (!ptxas && options.report)
     return module.emitError("--report needs ptxas: no CUDA toolkit at '")
@@ -556,7 +557,12 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
     spec.modules.push_back({target, "cubin", std::move(assembled.cubin)});
     std::optional<tile::TargetPeak> peak = tile::getTargetPeak(target);
     for (PtxasKernelInfo &kernel : assembled.kernels) {
-      int64_t threads = geometry.lookup(kernel.name);
+      const ArtifactLaunch *launch = geometry.lookup(kernel.name);
+      int64_t threads = launch ? launch->block[0] : 0;
+      // A block's shared memory: what the kernel declares (ptxas's smem)
+      // and the dynamic shared memory of its launch.
+      if (launch)
+        kernel.sharedBytes += launch->sharedMemoryBytes;
       const KernelSummary &summary = summaries[kernel.name];
       report.push_back(
           {target, kernel, threads,

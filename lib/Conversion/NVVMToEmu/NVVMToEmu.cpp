@@ -414,21 +414,31 @@ LogicalResult EmuLowering::run() {
       continue;
     sharedOffsets[global.getSymNameAttr()] = 0;
   }
-  // Lay out per kernel: several globals of one kernel follow one another.
+  // Lay out per kernel: several globals of one kernel follow one another,
+  // and the dynamic shared memory (a global of no size, as
+  // gpu.dynamic_shared_memory lowers) starts after all of them, as on the
+  // GPU.
   DataLayout layout(module);
   SymbolTable symbols(module);
   for (auto kernel : module.getOps<LLVM::LLVMFuncOp>()) {
     int64_t next = 0;
     llvm::SmallDenseSet<StringAttr> placed;
+    SmallVector<StringAttr> dynamic;
     kernel.walk([&](LLVM::AddressOfOp addr) {
       auto global = symbols.lookup<LLVM::GlobalOp>(addr.getGlobalName());
       if (!global || global.getAddrSpace() != 3 ||
           !placed.insert(global.getSymNameAttr()).second)
         return;
+      int64_t size = layout.getTypeSize(global.getGlobalType());
+      if (size == 0) {
+        dynamic.push_back(global.getSymNameAttr());
+        return;
+      }
       sharedOffsets[global.getSymNameAttr()] = next;
-      next = llvm::alignTo(next + layout.getTypeSize(global.getGlobalType()),
-                           16);
+      next = llvm::alignTo(next + size, 16);
     });
+    for (StringAttr name : dynamic)
+      sharedOffsets[name] = next;
     staticSharedBytes[kernel.getSymNameAttr()] = next;
   }
 

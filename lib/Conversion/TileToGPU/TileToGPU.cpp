@@ -26,7 +26,7 @@
 // tile.fault needs no communication: each thread records the faults of its
 // own elements with an atomic compare-and-swap on the status in global memory.
 // Each of them is bracketed by barriers. All of them share one shared-memory
-// scratch buffer, sized for the largest.
+// scratch buffer, sized for the largest: the launch's dynamic shared memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -749,14 +749,8 @@ struct ConvertTileToGPUPass
       OpBuilder b(gpuModule.getBodyRegion());
       b.setInsertionPoint(gpuModule.getBody()->getTerminator());
       auto type = b.getFunctionType(kernel.getArgumentTypes(), {});
-      SmallVector<Type> workgroup;
-      auto space = gpu::AddressSpaceAttr::get(ctx,
-                                              gpu::AddressSpace::Workgroup);
-      if (scratch > 0)
-        workgroup.push_back(MemRefType::get(
-            {scratch}, b.getI8Type(), MemRefLayoutAttrInterface(), space));
-      auto func = gpu::GPUFuncOp::create(b, kernel.getLoc(),
-                                         kernel.getSymName(), type, workgroup);
+      auto func =
+          gpu::GPUFuncOp::create(b, kernel.getLoc(), kernel.getSymName(), type);
       func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
                     UnitAttr::get(ctx));
       func.setKnownBlockSizeAttr(
@@ -778,12 +772,20 @@ struct ConvertTileToGPUPass
           gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
           gpu::BlockIdOp::create(b, loc, gpu::Dimension::y),
           gpu::BlockIdOp::create(b, loc, gpu::Dimension::z)};
-      Value scratchBuffer =
-          scratch > 0 ? Value(func.getWorkgroupAttributions().front()) : Value();
+      // The scratch buffer is the launch's dynamic shared memory: the launch
+      // plan passes `shared_bytes`, and the runtime opts a kernel in to more
+      // than the default 48 KiB.
+      Value scratchBuffer;
+      if (scratch > 0) {
+        auto space =
+            gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+        scratchBuffer = gpu::DynamicSharedMemoryOp::create(
+            b, loc,
+            MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                            MemRefLayoutAttrInterface(), space));
+      }
       Distributor distributor(b, loc, threads, tid, blockIds, scratchBuffer,
                               scratch);
-      // The entry block's arguments: the kernel's buffers, then the
-      // workgroup attribution.
       for (auto [from, to] : llvm::zip_equal(
                kernel.getBody().getArguments(),
                func.getArguments().take_front(kernel.getNumArguments())))

@@ -290,14 +290,20 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
           return launch.emitError("grid dimension too large");
         l.grid[i] = size;
       }
-      // The block the GPU lowering builds the kernel for; its shared
-      // memory is declared in the kernel (none is dynamic).
+      // The block the GPU lowering builds the kernel for, and its shared
+      // memory: the lowering declares none, and takes `shared_bytes` of
+      // dynamic shared memory from the launch.
       std::optional<uint64_t> warps = kernel.getNumWarps();
-      if (!warps)
+      std::optional<uint64_t> shared = kernel.getSharedBytes();
+      if (!warps || !shared)
         return launch.emitError("kernel '")
                << kernel.getSymName()
-               << "' has no launch configuration (num_warps)";
+               << "' has no launch configuration (num_warps and shared_bytes)";
+      if (*shared > std::numeric_limits<uint32_t>::max())
+        return launch.emitError("kernel '")
+               << kernel.getSymName() << "' takes too much shared memory";
       l.block = {static_cast<uint32_t>(*warps * 32), 1, 1};
+      l.sharedMemoryBytes = static_cast<uint32_t>(*shared);
       l.location = describeLocation(launch.getLoc());
       for (Value arg : launch.getArgs()) {
         auto it = bufferIndex.find(arg);
@@ -397,11 +403,13 @@ void meld::printArtifactPlanJSON(const ArtifactSpec &spec,
         {"name", b.name}});
   llvm::json::Array launches;
   for (const ArtifactLaunch &l : spec.launches)
-    launches.push_back(llvm::json::Object{{"kernel", l.kernel},
-                                          {"grid", llvm::json::Array(l.grid)},
-                                          {"block", llvm::json::Array(l.block)},
-                                          {"args", llvm::json::Array(l.args)},
-                                          {"location", l.location}});
+    launches.push_back(
+        llvm::json::Object{{"kernel", l.kernel},
+                           {"grid", llvm::json::Array(l.grid)},
+                           {"block", llvm::json::Array(l.block)},
+                           {"shared_memory_bytes", l.sharedMemoryBytes},
+                           {"args", llvm::json::Array(l.args)},
+                           {"location", l.location}});
   llvm::json::Array faults;
   for (const ArtifactFaultSite &f : spec.faultSites)
     faults.push_back(llvm::json::Object{{"site", f.site},

@@ -88,3 +88,28 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// Dynamic shared memory (a global of no size, as gpu.dynamic_shared_memory
+// lowers) starts after the kernel's static shared memory, as on the GPU,
+// whichever the kernel uses first; only the static part is the kernel's.
+// CHECK:       llvm.mlir.global external constant @mixed__meld_emu_shared_bytes(256 : i32)
+// CHECK-LABEL: llvm.func internal @mixed__meld_emu_body(
+// CHECK:         %[[BASE:.+]] = llvm.call %{{.+}}() : !llvm.ptr, () -> !llvm.ptr
+// CHECK:         llvm.getelementptr %[[BASE]][256] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK:         llvm.getelementptr %[[BASE]][0] : (!llvm.ptr) -> !llvm.ptr, i8
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.mlir.global internal @__dynamic_shmem__0() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i8>
+    llvm.mlir.global internal @__wg_mixed_0() {addr_space = 3 : i32} : !llvm.array<256 x i8>
+    llvm.func @mixed() attributes {nvvm.kernel} {
+      %x = llvm.mlir.constant(1.0 : f32) : f32
+      %dyn = llvm.mlir.addressof @__dynamic_shmem__0 : !llvm.ptr<3>
+      llvm.store %x, %dyn : f32, !llvm.ptr<3>
+      %st = llvm.mlir.addressof @__wg_mixed_0 : !llvm.ptr<3>
+      llvm.store %x, %st : f32, !llvm.ptr<3>
+      llvm.return
+    }
+  }
+}

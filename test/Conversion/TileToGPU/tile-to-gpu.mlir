@@ -93,9 +93,10 @@ tile.kernel @scale_unproved(%in: memref<300xf32>, %out: memref<300xf32>) attribu
 // share each of the 8 rows (strided partial sums, then a butterfly of
 // shuffles at distances 8, 4, 2, 1); lane 0 of each group writes the row's
 // result to shared memory, read back after a barrier. Scratch: 8x64 + 8 f32.
+// The scratch is the launch's dynamic shared memory.
 // CHECK-LABEL: gpu.func @rowsum(
-// CHECK-SAME:    workgroup(%[[SMEM:.+]] : memref<2080xi8, #gpu.address_space<workgroup>>)
 // CHECK-SAME:    meld.shared_bytes = 2080
+// CHECK:         %[[SMEM:.+]] = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
 // CHECK:         gpu.barrier
 // CHECK:         %[[IN:.+]] = memref.view %[[SMEM]]
 // CHECK-SAME:      to memref<512xf32, #gpu.address_space<workgroup>>
@@ -160,7 +161,8 @@ tile.kernel @bound(%in: memref<8xf32>, %out: memref<8xf32>) attributes {grid = a
 // tile.dot stages A (32x16) and B (16x8) in shared memory; each thread then
 // computes its two result elements from there, a loop over K.
 // CHECK-LABEL: gpu.func @mm(
-// CHECK-SAME:    memref<2560xi8, #gpu.address_space<workgroup>>
+// CHECK-SAME:    meld.shared_bytes = 2560
+// CHECK:         gpu.dynamic_shared_memory
 // CHECK:         gpu.barrier
 // CHECK:         %[[A:.+]] = memref.view {{.+}} to memref<512xf32, #gpu.address_space<workgroup>>
 // CHECK:         %[[B:.+]] = memref.view {{.+}} to memref<128xf32, #gpu.address_space<workgroup>>
