@@ -6,6 +6,7 @@
 
 #include "dialects/Graph/Transforms/Passes.h"
 #include "dialects/Tile/Transforms/Passes.h"
+#include "dialects/TileGPU/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -136,9 +137,11 @@ std::optional<std::string> meld::getPtxFeatures(llvm::StringRef chip) {
 
 void meld::buildMeldGpuKernelPipeline(OpPassManager &pm,
                                       const MeldGpuPipelineOptions &options) {
-  // Step 1: kernels onto the threads of blocks, as their launch
-  // configuration says.
+  // Step 1: each kernel's launch configuration, and every tile's layout
+  // over its block.
   pm.addNestedPass<tile::KernelOp>(tile::createTileConfigureLaunch());
+  pm.addNestedPass<tile::KernelOp>(tile_gpu::createTileGPUAssignLayouts());
+  // Step 2: kernels onto the threads of blocks, as the layouts say.
   pm.addPass(createConvertTileToGPU());
   OpPassManager &kernels =
       pm.nest<gpu::GPUModuleOp>().nest<gpu::GPUFuncOp>();

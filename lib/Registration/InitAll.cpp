@@ -10,6 +10,8 @@
 #include "dialects/Graph/Transforms/Passes.h"
 #include "dialects/Tile/IR/TileDialect.h"
 #include "dialects/Tile/Transforms/Passes.h"
+#include "dialects/TileGPU/IR/TileGPUDialect.h"
+#include "dialects/TileGPU/Transforms/Passes.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -17,7 +19,8 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void meld::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<graph::GraphDialect, tile::TileDialect>();
+  registry.insert<graph::GraphDialect, tile::TileDialect,
+                  tile_gpu::TileGPUDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   mlir::registerAllToLLVMIRTranslations(registry);
@@ -28,5 +31,6 @@ void meld::registerAllPasses() {
   registerMeldConversionPasses();
   graph::registerMeldGraphPasses();
   tile::registerMeldTilePasses();
+  tile_gpu::registerMeldTileGPUPasses();
   registerMeldPipelines();
 }

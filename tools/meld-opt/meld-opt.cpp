@@ -13,11 +13,13 @@
 
 namespace meld::test {
 void registerTestViewLayoutsPass();
+void registerTestTileGPULayoutsPass();
 } // namespace meld::test
 
 int main(int argc, char **argv) {
   meld::registerAllPasses();
   meld::test::registerTestViewLayoutsPass();
+  meld::test::registerTestTileGPULayoutsPass();
   mlir::DialectRegistry registry;
   meld::registerAllDialects(registry);
   return mlir::asMainReturnCode(

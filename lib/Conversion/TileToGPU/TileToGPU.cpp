@@ -1,18 +1,20 @@
 //===- TileToGPU.cpp - Map tile kernels onto GPU threads ------------------===//
 //
 // Every tile.kernel becomes a gpu.func run by one thread block per program.
-// Tiles are distributed over the block's T threads in groups of V consecutive
-// elements (V = 4, 2 or 1, the largest dividing the tile evenly): group g of
-// thread t holds elements (g * T + t) * V to (g * T + t) * V + V - 1. A warp's
-// groups are consecutive, so contiguous loads and stores coalesce. Where a
-// load or store carries a proved `contiguity` (meld-tile-annotate-contiguity),
-// each group is one or a few vector accesses under one predicate, at most
-// 16 bytes each; otherwise it goes element by element. Nothing about the
-// layout of offsets is checked at run time. A tile of N elements is, in each
-// thread, ceil(N/T) scalar values; elementwise math maps slot by slot and needs
-// no communication.
+// Each tile is spread over the block's threads as its layout (the encoding of
+// its type, from meld-tile-gpu-assign-layouts) says: slot i of a thread holds
+// the element at the layout's coordinates for that slot, an affine function
+// of the thread's lane and warp, and a slot whose coordinates fall outside
+// the tile holds nothing. Elementwise math maps slot by slot and needs no
+// communication. Where a load or store carries a proved `contiguity`
+// (meld-tile-annotate-contiguity), the layout's runs of consecutive slots
+// along the last dimension are one or a few vector accesses under one
+// predicate, at most 16 bytes each; otherwise it goes element by element.
+// Nothing about the layout of offsets is checked at run time.
 //
 // The ops that move data between threads go through shared memory:
+//   - tile_gpu.convert_layout writes its tile and reads it back in the other
+//     layout;
 //   - tile.dot stages both operands in shared memory (each element is reused
 //     by a whole row or column of the result) and every thread computes its
 //     own result elements from there;
@@ -21,8 +23,8 @@
 //     the results come back through shared memory;
 //   - tile.broadcast writes its input to shared memory and every thread reads
 //     the elements its result slots repeat.
-//   - tensor.extract makes a program's scalar of a rank-0 tile: thread 0's
-//     element, read by every thread from shared memory.
+//   - tensor.extract makes a program's scalar of a rank-0 tile: the element
+//     of the thread holding it, read by every thread from shared memory.
 // tile.fault needs no communication: each thread records the faults of its
 // own elements with an atomic compare-and-swap on the status in global memory.
 // Each of them is bracketed by barriers. All of them share one shared-memory
@@ -31,6 +33,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "meld/Conversion/Passes.h"
+
+#include "dialects/TileGPU/IR/TileGPUDialect.h"
 
 #include "mlir/Dialect/DLTI/DLTI.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -66,7 +70,10 @@ public:
   Distributor(OpBuilder &b, Location loc, int64_t threads, Value tid,
               ArrayRef<Value> blockIds, Value scratch, int64_t scratchBytes)
       : b(b), loc(loc), threads(threads), tid(tid), blockIds(blockIds),
-        scratch(scratch), scratchBytes(scratchBytes) {}
+        scratch(scratch), scratchBytes(scratchBytes) {
+    lane = arith::RemUIOp::create(b, loc, tid, index(32));
+    warp = arith::DivUIOp::create(b, loc, tid, index(32));
+  }
 
   /// Rewrites the ops of `block` (the kernel body or a loop body) with
   /// `mapping` holding the scalar and buffer values seen so far.
@@ -82,42 +89,127 @@ public:
   IRMapping mapping;
 
 private:
-  int64_t slotCount(ArrayRef<int64_t> shape) const {
-    return std::max<int64_t>(1, llvm::divideCeil(computeProduct(shape), threads));
+  /// What the lowering needs of a tile type's layout, computed once.
+  struct LayoutInfo {
+    tile_gpu::DistributedLayoutAttr layout;
+    /// The shape the layout lays out ([1] for a rank-0 tile).
+    Shape shape;
+    int64_t slots;
+    /// Per slot and dimension: whether some thread's coordinate there falls
+    /// outside the tile (so the lowering tests it).
+    SmallVector<SmallVector<bool>> mayExceed;
+  };
+  const LayoutInfo &infoOf(Type type) {
+    auto [it, inserted] = layouts.try_emplace(type);
+    LayoutInfo &info = it->second;
+    if (!inserted)
+      return info;
+    auto tensorType = cast<RankedTensorType>(type);
+    info.layout = tile_gpu::getLayout(type);
+    assert(info.layout && "tile without a layout reached the lowering");
+    info.shape = tile_gpu::getLayoutShape(tensorType.getShape());
+    info.slots = info.layout.getSlotsPerThread(info.shape);
+    int64_t rank = info.shape.size();
+    for (int64_t slot = 0; slot < info.slots; ++slot) {
+      SmallVector<bool> exceeds(rank, false);
+      SmallVector<AffineExpr> coords =
+          info.layout.getSlotCoordinates(info.shape, slot);
+      for (int64_t w = 0; w < threads / 32; ++w)
+        for (int64_t l = 0; l < 32; ++l)
+          for (int64_t d = 0; d < rank; ++d)
+            if (evaluate(coords[d], l, w) >= info.shape[d])
+              exceeds[d] = true;
+      info.mayExceed.push_back(std::move(exceeds));
+    }
+    return info;
   }
-  /// How many consecutive elements of a tile of `n` elements a thread holds
-  /// side by side (so that it can load and store them as one vector): 4 or 2
-  /// when the tile divides evenly, else 1.
-  int64_t vectorWidth(int64_t n) const {
-    for (int64_t v : {4, 2})
-      if (n % (threads * v) == 0)
-        return v;
-    return 1;
+  /// The value of `expr` (a layout's coordinate) for lane `l` of warp `w`.
+  static int64_t evaluate(AffineExpr expr, int64_t l, int64_t w) {
+    if (auto c = dyn_cast<AffineConstantExpr>(expr))
+      return c.getValue();
+    if (auto dim = dyn_cast<AffineDimExpr>(expr))
+      return dim.getPosition() == 0 ? l : w;
+    auto bin = cast<AffineBinaryOpExpr>(expr);
+    int64_t x = evaluate(bin.getLHS(), l, w), y = evaluate(bin.getRHS(), l, w);
+    switch (expr.getKind()) {
+    case AffineExprKind::Add:
+      return x + y;
+    case AffineExprKind::Mul:
+      return x * y;
+    case AffineExprKind::Mod:
+      return llvm::mod(x, y);
+    case AffineExprKind::FloorDiv:
+      return llvm::divideFloorSigned(x, y);
+    case AffineExprKind::CeilDiv:
+      return llvm::divideCeilSigned(x, y);
+    default:
+      llvm_unreachable("not a binary affine expression");
+    }
+  }
+  /// `expr` (a layout's coordinate, non-negative) as index arithmetic on
+  /// this thread's lane and warp.
+  Value materialize(AffineExpr expr) {
+    // warp * 32 + lane is the thread's id.
+    MLIRContext *ctx = expr.getContext();
+    if (expr == getAffineDimExpr(1, ctx) * 32 + getAffineDimExpr(0, ctx))
+      return tid;
+    if (auto c = dyn_cast<AffineConstantExpr>(expr))
+      return index(c.getValue());
+    if (auto dim = dyn_cast<AffineDimExpr>(expr))
+      return dim.getPosition() == 0 ? lane : warp;
+    auto bin = cast<AffineBinaryOpExpr>(expr);
+    Value x = materialize(bin.getLHS()), y = materialize(bin.getRHS());
+    switch (expr.getKind()) {
+    case AffineExprKind::Add:
+      return arith::AddIOp::create(b, loc, x, y);
+    case AffineExprKind::Mul:
+      return arith::MulIOp::create(b, loc, x, y);
+    case AffineExprKind::Mod:
+      return arith::RemUIOp::create(b, loc, x, y);
+    case AffineExprKind::FloorDiv:
+      return arith::DivUIOp::create(b, loc, x, y);
+    default:
+      llvm_unreachable("layouts use no ceildiv");
+    }
+  }
+  /// How many slots a thread has for tiles of `type`.
+  int64_t slotCount(Type type) { return infoOf(type).slots; }
+  /// The coordinates of slot `i`'s element in a tile of `type` (in the
+  /// layout's shape).
+  SmallVector<Value> coordinatesOf(Type type, int64_t i) {
+    const LayoutInfo &info = infoOf(type);
+    return llvm::map_to_vector(info.layout.getSlotCoordinates(info.shape, i),
+                               [&](AffineExpr e) { return materialize(e); });
+  }
+  /// The row-major index of slot `i`'s element in a tile of `type`.
+  Value linearOf(Type type, int64_t i) {
+    return linearize(coordinatesOf(type, i), infoOf(type).shape);
+  }
+  /// Whether slot `i` of a tile of `type` holds an element, or null when it
+  /// always does.
+  Value slotValid(Type type, int64_t i) {
+    const LayoutInfo &info = infoOf(type);
+    if (!llvm::is_contained(info.mayExceed[i], true))
+      return {};
+    SmallVector<AffineExpr> coords =
+        info.layout.getSlotCoordinates(info.shape, i);
+    Value valid;
+    for (auto [d, exceeds] : llvm::enumerate(info.mayExceed[i]))
+      if (exceeds)
+        valid = both(valid, arith::CmpIOp::create(
+                                b, loc, arith::CmpIPredicate::ult,
+                                materialize(coords[d]), index(info.shape[d])));
+    return valid;
+  }
+  /// How many consecutive slots of tiles of `type` lie side by side along
+  /// the last dimension, in runs starting at multiples of it, every slot of
+  /// a run holding an element or none.
+  int64_t contiguousSlots(Type type) {
+    const LayoutInfo &info = infoOf(type);
+    int64_t run = info.layout.getContiguousSlots(info.shape);
+    return info.shape.back() % run == 0 ? run : 1;
   }
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  /// The element a thread holds in slot `i` of a tile of `n` elements: slots
-  /// come in groups of V consecutive elements, group g of thread t starting at
-  /// element (g * T + t) * V.
-  Value elementAt(int64_t i, int64_t n) {
-    int64_t v = vectorWidth(n);
-    int64_t group = i / v, lane = i % v;
-    Value e = tid;
-    if (group != 0)
-      e = arith::AddIOp::create(b, loc, e, index(group * threads));
-    if (v != 1)
-      e = arith::MulIOp::create(b, loc, e, index(v));
-    if (lane != 0)
-      e = arith::AddIOp::create(b, loc, e, index(lane));
-    return e;
-  }
-  /// Whether slot `i` of a tile of `n` elements holds an element, or null when
-  /// it always does.
-  Value slotValid(int64_t i, int64_t n) {
-    if ((i / vectorWidth(n) + 1) * threads * vectorWidth(n) <= n)
-      return {};
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                 elementAt(i, n), index(n));
-  }
   Value both(Value x, Value y) {
     if (!x)
       return y;
@@ -162,13 +254,27 @@ private:
   void barrier() { gpu::BarrierOp::create(b, loc); }
   /// Writes tile `tile` (distributed) to `view` at its row-major positions.
   void writeTile(Value tile, Value view) {
-    auto type = cast<RankedTensorType>(tile.getType());
+    Type type = tile.getType();
     ArrayRef<Value> slots = slotsOf(tile);
     for (int64_t i = 0, e = slots.size(); i < e; ++i)
-      guarded(slotValid(i, type.getNumElements()), [&] {
-        memref::StoreOp::create(b, loc, slots[i], view,
-                                elementAt(i, type.getNumElements()));
+      guarded(slotValid(type, i), [&] {
+        memref::StoreOp::create(b, loc, slots[i], view, linearOf(type, i));
       });
+  }
+  /// The slots of a tile of `type` read from `view` (its row-major
+  /// elements); slots that hold nothing get zero.
+  SmallVector<Value> readTile(Type type, Value view) {
+    Value zero = arith::ConstantOp::create(
+        b, loc, b.getZeroAttr(cast<RankedTensorType>(type).getElementType()));
+    SmallVector<Value> slots;
+    for (int64_t i = 0, e = slotCount(type); i < e; ++i)
+      slots.push_back(select(
+          slotValid(type, i),
+          [&] {
+            return memref::LoadOp::create(b, loc, view, linearOf(type, i));
+          },
+          zero));
+    return slots;
   }
   /// Coordinates of row-major linear index `linear` in `shape`.
   SmallVector<Value> delinearize(Value linear, ArrayRef<int64_t> shape) {
@@ -199,11 +305,12 @@ private:
   LogicalResult distributeFor(scf::ForOp loop);
   LogicalResult distributeExtract(tensor::ExtractOp extract);
   LogicalResult distributeIf(scf::IfOp branch);
+  LogicalResult distributeConvert(tile_gpu::ConvertLayoutOp op);
   void distributeIota(tile::IotaOp op);
-  /// How many consecutive slots of `op` (a tile.load or tile.store of `n`
-  /// elements of `elementType`) are one vector access: its proved
-  /// contiguity, within a slot group and 16 bytes.
-  int64_t accessWidth(Operation *op, int64_t n, Type elementType) const;
+  /// How many consecutive slots of `op` (a tile.load or tile.store of tiles
+  /// of `type`) are one vector access: its proved contiguity, within a run
+  /// of the layout and 16 bytes.
+  int64_t accessWidth(Operation *op, RankedTensorType type);
   void distributeLoad(tile::LoadOp op);
   void distributeStore(tile::StoreOp op);
   void distributeDot(tile::DotOp op);
@@ -219,7 +326,10 @@ private:
   ArrayRef<Value> blockIds;
   Value scratch;
   int64_t scratchBytes;
+  /// This thread's lane and warp.
+  Value lane, warp;
   DenseMap<Value, SmallVector<Value>> tiles;
+  DenseMap<Type, LayoutInfo> layouts;
 };
 
 LogicalResult Distributor::distribute(Block &block) {
@@ -241,8 +351,8 @@ LogicalResult Distributor::distributeOp(Operation *op) {
   }
   if (auto splat = dyn_cast<tensor::SplatOp>(op)) {
     Value scalar = mapping.lookupOrDefault(splat.getInput());
-    tiles[splat.getResult()] = SmallVector<Value>(
-        slotCount(splat.getType().getShape()), scalar);
+    tiles[splat.getResult()] =
+        SmallVector<Value>(slotCount(splat.getType()), scalar);
     return success();
   }
   if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
@@ -257,11 +367,13 @@ LogicalResult Distributor::distributeOp(Operation *op) {
     Value scalar = arith::ConstantOp::create(
         b, loc, cast<TypedAttr>(dense.getSplatValue<Attribute>()));
     tiles[constant.getResult()] =
-        SmallVector<Value>(slotCount(tensorType.getShape()), scalar);
+        SmallVector<Value>(slotCount(tensorType), scalar);
     return success();
   }
   if (auto extract = dyn_cast<tensor::ExtractOp>(op))
     return distributeExtract(extract);
+  if (auto convert = dyn_cast<tile_gpu::ConvertLayoutOp>(op))
+    return distributeConvert(convert);
   if (auto loop = dyn_cast<scf::ForOp>(op))
     return distributeFor(loop);
   if (auto branch = dyn_cast<scf::IfOp>(op))
@@ -295,7 +407,16 @@ LogicalResult Distributor::distributeElementwise(Operation *op) {
       !OpTrait::hasElementwiseMappableTraits(op))
     return op->emitOpError("cannot be mapped onto GPU threads");
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
-  int64_t count = slotCount(resultType.getShape());
+  // Slot by slot: elementwise ops' verifiers keep every tile operand in the
+  // result's layout (the encoding is part of the type).
+  assert(llvm::all_of(op->getOperandTypes(),
+                      [&](Type type) {
+                        auto tile = dyn_cast<RankedTensorType>(type);
+                        return !tile ||
+                               tile.getEncoding() == resultType.getEncoding();
+                      }) &&
+         "elementwise operands in another layout than the result");
+  int64_t count = slotCount(resultType);
   SmallVector<Value> slots;
   for (int64_t i = 0; i < count; ++i) {
     SmallVector<Value> operands;
@@ -317,13 +438,13 @@ LogicalResult Distributor::distributeExtract(tensor::ExtractOp extract) {
   auto type = cast<RankedTensorType>(extract.getTensor().getType());
   if (type.getRank() != 0)
     return extract.emitOpError("makes a scalar of a rank-0 tile only");
-  // A program's scalar is the same in each of its threads: thread 0's
-  // element, through shared memory.
+  // A program's scalar is the same in each of its threads: the element of
+  // the thread holding it, through shared memory.
   barrier();
   Value view = scratchView(type.getElementType(), 0, 1);
-  Value first =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, index(0));
-  guarded(first, [&] {
+  Value holder = slotValid(type, 0);
+  assert(holder && "a rank-0 tile is held by one thread");
+  guarded(holder, [&] {
     memref::StoreOp::create(b, loc, slotsOf(extract.getTensor())[0], view,
                             ValueRange{index(0)});
   });
@@ -409,27 +530,39 @@ LogicalResult Distributor::distributeIf(scf::IfOp branch) {
 }
 
 void Distributor::distributeIota(tile::IotaOp op) {
-  ArrayRef<int64_t> shape = op.getType().getShape();
-  Shape strides = computeStrides(shape);
-  int64_t dim = op.getDim();
+  // Each slot's coordinate along the dimension, as its layout places it.
+  RankedTensorType type = op.getType();
+  const LayoutInfo &info = infoOf(type);
   SmallVector<Value> slots;
-  for (int64_t i = 0, e = slotCount(shape); i < e; ++i) {
-    Value c = elementAt(i, computeProduct(shape));
-    if (strides[dim] != 1)
-      c = arith::DivUIOp::create(b, loc, c, index(strides[dim]));
-    if (dim != 0)
-      c = arith::RemUIOp::create(b, loc, c, index(shape[dim]));
-    slots.push_back(c);
-  }
+  for (int64_t i = 0; i < info.slots; ++i)
+    slots.push_back(materialize(
+        info.layout.getSlotCoordinates(info.shape, i)[op.getDim()]));
   tiles[op.getResult()] = std::move(slots);
 }
 
-int64_t Distributor::accessWidth(Operation *op, int64_t n,
-                                 Type elementType) const {
+LogicalResult Distributor::distributeConvert(tile_gpu::ConvertLayoutOp op) {
+  // Through shared memory: each thread writes the elements it holds and
+  // reads those it will hold.
+  RankedTensorType type = op.getType();
+  int64_t bytes = type.getNumElements() * sharedBytes(type.getElementType());
+  if (bytes > scratchBytes)
+    return op.emitOpError("stages ")
+           << bytes << " bytes in shared memory, more than its kernel's "
+           << "shared_bytes (" << scratchBytes << ")";
+  barrier();
+  Value view = scratchView(type.getElementType(), 0, type.getNumElements());
+  writeTile(op.getSrc(), view);
+  barrier();
+  tiles[op.getResult()] = readTile(type, view);
+  return success();
+}
+
+int64_t Distributor::accessWidth(Operation *op, RankedTensorType type) {
+  Type elementType = type.getElementType();
   auto contiguity = op->getAttrOfType<IntegerAttr>("contiguity");
   if (!contiguity || elementType.isInteger(1))
     return 1;
-  int64_t width = std::min(vectorWidth(n), contiguity.getInt());
+  int64_t width = std::min(contiguousSlots(type), contiguity.getInt());
   while (width > 1 && width * sharedBytes(elementType) > 16)
     width /= 2;
   return width;
@@ -438,8 +571,7 @@ int64_t Distributor::accessWidth(Operation *op, int64_t n,
 void Distributor::distributeLoad(tile::LoadOp op) {
   RankedTensorType type = op.getType();
   Type elementType = type.getElementType();
-  int64_t n = type.getNumElements();
-  int64_t v = accessWidth(op, n, elementType);
+  int64_t v = accessWidth(op, type);
   Value buffer = mapping.lookupOrDefault(op.getBuffer());
   Value other = op.getOther()
                     ? mapping.lookupOrDefault(op.getOther())
@@ -454,7 +586,7 @@ void Distributor::distributeLoad(tile::LoadOp op) {
   for (int64_t i = 0, e = offsets.size(); i < e; i += v) {
     // The slots of a group of v are all valid or all not, and share one
     // mask value: one predicate for the group.
-    Value valid = slotValid(i, n);
+    Value valid = slotValid(type, i);
     if (op.getMask())
       valid = both(valid, masks[i]);
     if (v == 1) {
@@ -498,8 +630,7 @@ void Distributor::distributeLoad(tile::LoadOp op) {
 void Distributor::distributeStore(tile::StoreOp op) {
   auto type = cast<RankedTensorType>(op.getValue().getType());
   Type elementType = type.getElementType();
-  int64_t n = type.getNumElements();
-  int64_t v = accessWidth(op, n, elementType);
+  int64_t v = accessWidth(op, type);
   Value buffer = mapping.lookupOrDefault(op.getBuffer());
   ArrayRef<Value> values = slotsOf(op.getValue());
   ArrayRef<Value> offsets = slotsOf(op.getOffsets());
@@ -508,7 +639,7 @@ void Distributor::distributeStore(tile::StoreOp op) {
     masks = slotsOf(op.getMask());
   for (int64_t i = 0, e = values.size(); i < e; i += v) {
     // As for loads: one predicate for a group of v.
-    Value valid = slotValid(i, n);
+    Value valid = slotValid(type, i);
     if (op.getMask())
       valid = both(valid, masks[i]);
     guarded(valid, [&] {
@@ -543,12 +674,13 @@ void Distributor::distributeDot(tile::DotOp op) {
   ArrayRef<Value> acc = slotsOf(op.getAcc());
   SmallVector<Value> slots;
   for (auto [i, init] : llvm::enumerate(acc)) {
-    // Slots past the end hold nothing: compute with row and column 0.
-    Value e = elementAt(i, m * n);
-    if (Value valid = slotValid(i, m * n))
-      e = arith::SelectOp::create(b, loc, valid, e, index(0));
-    Value row = arith::DivUIOp::create(b, loc, e, index(n));
-    Value col = arith::RemUIOp::create(b, loc, e, index(n));
+    // Slots that hold nothing compute with row and column 0.
+    SmallVector<Value> coords = coordinatesOf(cType, i);
+    Value row = coords[0], col = coords[1];
+    if (Value valid = slotValid(cType, i)) {
+      row = arith::SelectOp::create(b, loc, valid, row, index(0));
+      col = arith::SelectOp::create(b, loc, valid, col, index(0));
+    }
     Value aRow = arith::MulIOp::create(b, loc, row, index(k));
     auto loop = scf::ForOp::create(
         b, loc, index(0), index(k), index(1), ValueRange{init},
@@ -636,17 +768,7 @@ void Distributor::distributeReduce(tile::ReduceOp op) {
     });
   }
   barrier();
-  SmallVector<Value> slots;
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
-  for (int64_t i = 0, e = slotCount(resultType.getShape()); i < e; ++i)
-    slots.push_back(select(
-        slotValid(i, outputs),
-        [&] {
-          return memref::LoadOp::create(b, loc, outView,
-                                        elementAt(i, outputs));
-        },
-        zero));
-  tiles[op.getResult()] = std::move(slots);
+  tiles[op.getResult()] = readTile(resultType, outView);
 }
 
 void Distributor::distributeBroadcast(tile::BroadcastOp op) {
@@ -660,13 +782,11 @@ void Distributor::distributeBroadcast(tile::BroadcastOp op) {
   ArrayRef<int64_t> dims = op.getDims();
   SmallVector<Value> slots;
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
-  for (int64_t i = 0, e = slotCount(resultType.getShape()); i < e; ++i) {
+  for (int64_t i = 0, e = slotCount(resultType); i < e; ++i) {
     slots.push_back(select(
-        slotValid(i, resultType.getNumElements()),
+        slotValid(resultType, i),
         [&] {
-          SmallVector<Value> coords =
-              delinearize(elementAt(i, resultType.getNumElements()),
-                          resultType.getShape());
+          SmallVector<Value> coords = coordinatesOf(resultType, i);
           SmallVector<Value> kept;
           for (auto [d, c] : llvm::enumerate(coords))
             if (!llvm::is_contained(dims, static_cast<int64_t>(d)))
@@ -683,12 +803,12 @@ void Distributor::distributeFault(tile::FaultOp op) {
   // Each thread records the faults of its own elements: an atomic
   // compare-and-swap on the status in global memory, only where an element
   // is set (the status is written once per run, never per element).
-  int64_t n = op.getViolations().getType().getNumElements();
+  Type type = op.getViolations().getType();
   Value status = mapping.lookupOrDefault(op.getStatus());
   ArrayRef<Value> violations = slotsOf(op.getViolations());
   ArrayRef<Value> details = slotsOf(op.getDetail());
   for (int64_t i = 0, e = violations.size(); i < e; ++i)
-    guarded(both(slotValid(i, n), violations[i]), [&] {
+    guarded(both(slotValid(type, i), violations[i]), [&] {
       tile::buildRecordFault(b, loc, status, details[i], op.getSite());
     });
 }
@@ -722,13 +842,36 @@ struct ConvertTileToGPUPass
     auto kernels = llvm::to_vector(module.getOps<tile::KernelOp>());
     if (kernels.empty())
       return;
-    for (tile::KernelOp kernel : kernels)
+    for (tile::KernelOp kernel : kernels) {
       if (!kernel.getNumWarps() || !kernel.getSharedBytes()) {
         kernel.emitOpError("has no launch configuration (num_warps and "
                            "shared_bytes): run meld-tile-configure-launch "
                            "first");
         return signalPassFailure();
       }
+      // Every tile has a layout over this kernel's warps.
+      int64_t warps = *kernel.getNumWarps();
+      WalkResult walk = kernel.walk([&](Operation *op) {
+        for (Type type : op->getResultTypes()) {
+          if (!isa<RankedTensorType>(type))
+            continue;
+          tile_gpu::DistributedLayoutAttr layout = tile_gpu::getLayout(type);
+          if (!layout) {
+            op->emitOpError("has a tile without a layout: run "
+                            "meld-tile-gpu-assign-layouts first");
+            return WalkResult::interrupt();
+          }
+          if (layout.getNumWarps() != warps) {
+            op->emitOpError("has a tile laid out over ")
+                << layout.getNumWarps() << " warps in a kernel of " << warps;
+            return WalkResult::interrupt();
+          }
+        }
+        return WalkResult::advance();
+      });
+      if (walk.wasInterrupted())
+        return signalPassFailure();
+    }
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     UnitAttr::get(ctx));
     OpBuilder top(module.getBodyRegion());

@@ -11,23 +11,58 @@ module {
 
 // -----
 
+// Nor does it guess layouts.
+tile.kernel @unlaid(%a: memref<4xf32>) attributes {grid = array<i64: 1>, num_warps = 1 : i64, shared_bytes = 0 : i64} {
+  // expected-error @below {{'tile.iota' op has a tile without a layout: run meld-tile-gpu-assign-layouts first}}
+  %i = tile.iota 0 : tensor<4xindex>
+  tile.return
+}
+
+// -----
+
+// A layout is for the kernel's block.
+#two_warps = #tile_gpu.blocked<sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [2], order = [0]>
+tile.kernel @warps(%a: memref<4xf32>) attributes {grid = array<i64: 1>, num_warps = 1 : i64, shared_bytes = 0 : i64} {
+  // expected-error @below {{'tile.iota' op has a tile laid out over 2 warps in a kernel of 1}}
+  %i = tile.iota 0 : tensor<4xindex, #two_warps>
+  tile.return
+}
+
+// -----
+
 // An op that stages more in shared memory than its kernel declares.
+#b2 = #tile_gpu.blocked<sizePerThread = [1, 2], threadsPerWarp = [4, 8], warpsPerCTA = [1, 1], order = [1, 0]>
+#b1 = #tile_gpu.blocked<sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [1], order = [0]>
 tile.kernel @small(%a: memref<64xf32>) attributes {grid = array<i64: 1>, num_warps = 1 : i64, shared_bytes = 64 : i64} {
-  %i = tile.iota 1 : tensor<4x16xindex>
-  %x = tile.load %a[%i] : memref<64xf32>[tensor<4x16xindex>] -> tensor<4x16xf32>
+  %i = tile.iota 1 : tensor<4x16xindex, #b2>
+  %x = tile.load %a[%i] : memref<64xf32>[tensor<4x16xindex, #b2>] -> tensor<4x16xf32, #b2>
   // expected-error @below {{'tile.reduce' op stages 272 bytes in shared memory, more than its kernel's shared_bytes (64)}}
-  %m = tile.reduce <sum>, %x {dim = 1 : i64} : tensor<4x16xf32> -> tensor<4xf32>
+  %m = tile.reduce <sum>, %x {dim = 1 : i64} : tensor<4x16xf32, #b2> -> tensor<4xf32, #b1>
+  tile.return
+}
+
+// -----
+
+// So does a layout conversion.
+#rows = #tile_gpu.blocked<sizePerThread = [1, 2], threadsPerWarp = [4, 8], warpsPerCTA = [1, 1], order = [1, 0]>
+#cols = #tile_gpu.blocked<sizePerThread = [2, 1], threadsPerWarp = [2, 16], warpsPerCTA = [1, 1], order = [0, 1]>
+tile.kernel @convert(%a: memref<64xf32>) attributes {grid = array<i64: 1>, num_warps = 1 : i64, shared_bytes = 64 : i64} {
+  %i = tile.iota 1 : tensor<4x16xindex, #rows>
+  %x = tile.load %a[%i] : memref<64xf32>[tensor<4x16xindex, #rows>] -> tensor<4x16xf32, #rows>
+  // expected-error @below {{'tile_gpu.convert_layout' op stages 256 bytes in shared memory, more than its kernel's shared_bytes (64)}}
+  %y = tile_gpu.convert_layout %x : tensor<4x16xf32, #rows> -> tensor<4x16xf32, #cols>
   tile.return
 }
 
 // -----
 
 // A program's scalar comes from a rank-0 tile only.
+#b1 = #tile_gpu.blocked<sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [1], order = [0]>
 tile.kernel @extract(%a: memref<4xf32>) attributes {grid = array<i64: 1>, num_warps = 1 : i64, shared_bytes = 64 : i64} {
-  %i = tile.iota 0 : tensor<4xindex>
-  %x = tile.load %a[%i] : memref<4xf32>[tensor<4xindex>] -> tensor<4xf32>
+  %i = tile.iota 0 : tensor<4xindex, #b1>
+  %x = tile.load %a[%i] : memref<4xf32>[tensor<4xindex, #b1>] -> tensor<4xf32, #b1>
   %c1 = arith.constant 1 : index
   // expected-error @below {{'tensor.extract' op makes a scalar of a rank-0 tile only}}
-  %s = tensor.extract %x[%c1] : tensor<4xf32>
+  %s = tensor.extract %x[%c1] : tensor<4xf32, #b1>
   tile.return
 }

@@ -1,4 +1,4 @@
-// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-configure-launch{num-warps=4}),meld-tile-to-gpu)' | FileCheck %s
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-configure-launch{num-warps=4},meld-tile-gpu-assign-layouts),meld-tile-to-gpu)' | FileCheck %s
 
 // A pointwise kernel: one block of 128 threads per program; the 256-element
 // tile is two consecutive elements per thread (2 * tid and 2 * tid + 1), so a
@@ -18,7 +18,7 @@
 // CHECK-SAME:    nvvm.minctasm = 1 : i32
 // CHECK:         %[[TID:.+]] = gpu.thread_id x
 // CHECK:         %[[BID:.+]] = gpu.block_id x
-// CHECK:         %[[E0:.+]] = arith.muli %[[TID]], %{{.+}} : index
+// CHECK:         arith.muli %[[TID]], %{{.+}} : index
 // CHECK:         %[[PAIR:.+]]:2 = scf.if %{{.+}} -> (f32, f32) {
 // CHECK-NEXT:      %[[V:.+]] = vector.load %[[IN]][%{{.+}}] {alignment = 8 : i64} : memref<300xf32>, vector<2xf32>
 // CHECK-NEXT:      vector.extract %[[V]][0]
@@ -123,15 +123,21 @@ tile.kernel @rowsum(%in: memref<512xf32>, %out: memref<8xf32>) attributes {grid 
 // -----
 
 // tensor.extract makes a program's scalar of a rank-0 tile (the maximum of a
-// reduction) for a loop bound: thread 0 writes its element to shared memory,
-// and after a barrier every thread reads it, so the bound is the same in
-// each thread of the block.
+// reduction) for a loop bound: the thread holding it (thread 0, the one whose
+// coordinate in the layout's [1] is below 1) writes its element to shared
+// memory, and after a barrier every thread reads it, so the bound is the same
+// in each thread of the block.
 // CHECK-LABEL: gpu.func @bound(
 // CHECK:         %[[TID:.+]] = gpu.thread_id  x
-// CHECK:         %[[FIRST:.+]] = arith.cmpi eq, %[[TID]], %{{.+}} : index
+// The reduction's result, read back:
+// CHECK:         memref.load %{{.+}} : memref<1xf32, #gpu.address_space<workgroup>>
+// CHECK:         gpu.barrier
+// CHECK:         %[[VIEW:.+]] = memref.view %{{.+}} to memref<1xf32, #gpu.address_space<workgroup>>
+// CHECK-NEXT:    %[[ONE:.+]] = arith.constant 1 : index
+// CHECK-NEXT:    %[[FIRST:.+]] = arith.cmpi ult, %[[TID]], %[[ONE]] : index
 // CHECK-NEXT:    scf.if %[[FIRST]] {
 // CHECK-NEXT:      arith.constant 0
-// CHECK-NEXT:      memref.store %{{.+}}, %[[VIEW:.+]][%{{.+}}] : memref<1xf32, #gpu.address_space<workgroup>>
+// CHECK-NEXT:      memref.store %{{.+}}, %[[VIEW]][%{{.+}}] : memref<1xf32, #gpu.address_space<workgroup>>
 // CHECK-NEXT:    }
 // CHECK-NEXT:    gpu.barrier
 // CHECK-NEXT:    arith.constant 0

@@ -1,4 +1,4 @@
-// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-configure-launch{num-warps=4}),meld-tile-to-gpu)' -verify-diagnostics
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-configure-launch{num-warps=4},meld-tile-gpu-assign-layouts),meld-tile-to-gpu)' -verify-diagnostics
 
 // A branch that yields values is not a program's choice of part.
 module {

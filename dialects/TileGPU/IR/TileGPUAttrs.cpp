@@ -1,0 +1,346 @@
+//===- TileGPUAttrs.cpp - Layouts of tiles on a GPU -----------------------===//
+//
+// Each layout places the slots of a thread as affine functions of its lane
+// (d0) and warp (d1); the GPU lowering materializes them, and tests evaluate
+// them for every thread.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/TileGPU/IR/TileGPUDialect.h"
+
+#include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace meld::tile_gpu;
+
+#include "dialects/TileGPU/IR/TileGPUAttrInterfaces.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/TileGPU/IR/TileGPUAttrs.cpp.inc"
+
+void TileGPUDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialects/TileGPU/IR/TileGPUAttrs.cpp.inc"
+      >();
+}
+
+DistributedLayoutAttr meld::tile_gpu::getLayout(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor ? dyn_cast_or_null<DistributedLayoutAttr>(tensor.getEncoding())
+                : DistributedLayoutAttr();
+}
+
+SmallVector<int64_t> meld::tile_gpu::getLayoutShape(ArrayRef<int64_t> shape) {
+  if (shape.empty())
+    return {1};
+  return llvm::to_vector(shape);
+}
+
+//===----------------------------------------------------------------------===//
+// DistributedLayoutAttr
+//===----------------------------------------------------------------------===//
+
+std::optional<SmallVector<int64_t>>
+DistributedLayoutAttr::getSlotElement(ArrayRef<int64_t> shape, int64_t slot,
+                                      int64_t lane, int64_t warp) {
+  SmallVector<int64_t> layoutShape = getLayoutShape(shape);
+  MLIRContext *ctx = getContext();
+  SmallVector<int64_t> coords;
+  for (auto [expr, size] :
+       llvm::zip_equal(getSlotCoordinates(layoutShape, slot), layoutShape)) {
+    AffineExpr value =
+        simplifyAffineExpr(expr.replaceDims({getAffineConstantExpr(lane, ctx),
+                                             getAffineConstantExpr(warp, ctx)}),
+                           2, 0);
+    int64_t c = cast<AffineConstantExpr>(value).getValue();
+    if (c < 0 || c >= size)
+      return std::nullopt;
+    coords.push_back(c);
+  }
+  return coords;
+}
+
+bool DistributedLayoutAttr::isSlotAlwaysValid(ArrayRef<int64_t> shape,
+                                              int64_t slot) {
+  for (int64_t warp = 0, e = getNumWarps(); warp < e; ++warp)
+    for (int64_t lane = 0; lane < 32; ++lane)
+      if (!getSlotElement(shape, slot, lane, warp))
+        return false;
+  return true;
+}
+
+/// Verifies that `layout` lays out tiles of `shape`.
+static LogicalResult
+verifyLayoutRank(DistributedLayoutAttr layout, ArrayRef<int64_t> shape,
+                 function_ref<InFlightDiagnostic()> emitError) {
+  if (static_cast<int64_t>(getLayoutShape(shape).size()) != layout.getRank())
+    return emitError() << "layout of rank " << layout.getRank()
+                       << " for a tile of rank " << shape.size();
+  if (ShapedType::isDynamicShape(shape))
+    return emitError() << "layout for a tile of dynamic shape";
+  return success();
+}
+
+/// `index` split over `sizes` in `order` (fastest first).
+static SmallVector<int64_t> delinearizeInOrder(int64_t index,
+                                               ArrayRef<int64_t> sizes,
+                                               ArrayRef<int64_t> order) {
+  SmallVector<int64_t> coords(sizes.size(), 0);
+  for (int64_t d : order) {
+    coords[d] = index % sizes[d];
+    index /= sizes[d];
+  }
+  return coords;
+}
+
+/// `id` (an affine expression, 0 to the product of `sizes` - 1) split over
+/// `sizes` in `order`.
+static SmallVector<AffineExpr> delinearizeInOrder(AffineExpr id,
+                                                  ArrayRef<int64_t> sizes,
+                                                  ArrayRef<int64_t> order) {
+  SmallVector<AffineExpr> coords(sizes.size());
+  int64_t stride = 1;
+  for (int64_t d : order) {
+    coords[d] = id.floorDiv(stride);
+    // The slowest dimension takes the rest of `id` whole.
+    if (d != order.back())
+      coords[d] = coords[d] % sizes[d];
+    stride *= sizes[d];
+  }
+  return coords;
+}
+
+//===----------------------------------------------------------------------===//
+// BlockedLayoutAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult BlockedLayoutAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError,
+    ArrayRef<int64_t> sizePerThread, ArrayRef<int64_t> threadsPerWarp,
+    ArrayRef<int64_t> warpsPerCTA, ArrayRef<int64_t> order) {
+  size_t rank = sizePerThread.size();
+  if (rank == 0 || threadsPerWarp.size() != rank ||
+      warpsPerCTA.size() != rank || order.size() != rank)
+    return emitError() << "sizePerThread, threadsPerWarp, warpsPerCTA and "
+                          "order must have one entry per dimension";
+  for (ArrayRef<int64_t> sizes : {sizePerThread, threadsPerWarp, warpsPerCTA})
+    if (llvm::any_of(sizes, [](int64_t s) { return s < 1; }))
+      return emitError() << "sizes must be positive";
+  if (computeProduct(threadsPerWarp) != 32)
+    return emitError() << "threadsPerWarp must multiply to 32";
+  if (!isPermutationVector(order))
+    return emitError() << "order must be a permutation of the dimensions";
+  return success();
+}
+
+LogicalResult BlockedLayoutAttr::verifyEncoding(
+    ArrayRef<int64_t> shape, Type,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  return verifyLayoutRank(cast<DistributedLayoutAttr>(*this), shape, emitError);
+}
+
+int64_t BlockedLayoutAttr::getNumWarps() const {
+  return computeProduct(getWarpsPerCTA());
+}
+
+int64_t BlockedLayoutAttr::getRank() const { return getOrder().size(); }
+
+/// The elements one block-sized pattern of `layout` covers per dimension,
+/// and how many times it repeats over `shape`.
+static std::pair<SmallVector<int64_t>, SmallVector<int64_t>>
+getBlockedTiling(BlockedLayoutAttr layout, ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> cta, reps;
+  for (auto [d, size] : llvm::enumerate(shape)) {
+    int64_t covered = layout.getSizePerThread()[d] *
+                      layout.getThreadsPerWarp()[d] *
+                      layout.getWarpsPerCTA()[d];
+    cta.push_back(covered);
+    reps.push_back(std::max<int64_t>(1, llvm::divideCeil(size, covered)));
+  }
+  return {cta, reps};
+}
+
+int64_t BlockedLayoutAttr::getSlotsPerThread(ArrayRef<int64_t> shape) const {
+  auto [cta, reps] = getBlockedTiling(*this, shape);
+  return computeProduct(getSizePerThread()) * computeProduct(reps);
+}
+
+SmallVector<AffineExpr>
+BlockedLayoutAttr::getSlotCoordinates(ArrayRef<int64_t> shape,
+                                      int64_t slot) const {
+  MLIRContext *ctx = getContext();
+  auto [cta, reps] = getBlockedTiling(*this, shape);
+  int64_t perPattern = computeProduct(getSizePerThread());
+  SmallVector<int64_t> element =
+      delinearizeInOrder(slot % perPattern, getSizePerThread(), getOrder());
+  SmallVector<int64_t> rep =
+      delinearizeInOrder(slot / perPattern, reps, getOrder());
+  SmallVector<AffineExpr> lane = delinearizeInOrder(
+      getAffineDimExpr(0, ctx), getThreadsPerWarp(), getOrder());
+  SmallVector<AffineExpr> warp = delinearizeInOrder(
+      getAffineDimExpr(1, ctx), getWarpsPerCTA(), getOrder());
+  SmallVector<AffineExpr> coords;
+  for (size_t d = 0; d < shape.size(); ++d)
+    coords.push_back(rep[d] * cta[d] +
+                     (warp[d] * getThreadsPerWarp()[d] + lane[d]) *
+                         getSizePerThread()[d] +
+                     element[d]);
+  return coords;
+}
+
+int64_t BlockedLayoutAttr::getContiguousSlots(ArrayRef<int64_t> shape) const {
+  int64_t last = shape.size() - 1;
+  if (getOrder().front() != last)
+    return 1;
+  return std::min(getSizePerThread()[last], shape[last]);
+}
+
+BlockedLayoutAttr BlockedLayoutAttr::getDefault(MLIRContext *context,
+                                                ArrayRef<int64_t> tileShape,
+                                                int64_t numWarps) {
+  SmallVector<int64_t> shape = getLayoutShape(tileShape);
+  int64_t rank = shape.size();
+  int64_t threads = 32 * numWarps;
+  int64_t elements = computeProduct(shape);
+  // The group: V consecutive row-major elements, spread over the last
+  // dimensions (whole rows of them when a row is shorter than V).
+  SmallVector<int64_t> sizePerThread(rank, 1);
+  for (int64_t v : {4, 2, 1}) {
+    if (elements % (threads * v) != 0 && v != 1)
+      continue;
+    SmallVector<int64_t> spt(rank, 1);
+    int64_t left = v;
+    bool fits = true;
+    for (int64_t d = rank - 1; d >= 0 && left > 1; --d) {
+      if (left >= shape[d] ? left % shape[d] != 0 : shape[d] % left != 0) {
+        fits = false;
+        break;
+      }
+      spt[d] = std::min(left, shape[d]);
+      left /= spt[d];
+    }
+    if (fits && left == 1) {
+      sizePerThread = spt;
+      break;
+    }
+  }
+  // Lanes, then warps, fill the groups from the last dimension; what is
+  // left over goes to the first (and holds nothing).
+  auto fill = [&](int64_t count, ArrayRef<int64_t> inner) {
+    SmallVector<int64_t> sizes(rank, 1);
+    for (int64_t d = rank - 1; d >= 0 && count > 1; --d) {
+      int64_t room = std::max<int64_t>(
+          1, shape[d] / (sizePerThread[d] * (inner.empty() ? 1 : inner[d])));
+      sizes[d] = std::min<int64_t>(
+          count, llvm::bit_floor(static_cast<uint64_t>(room)));
+      count /= sizes[d];
+    }
+    sizes[0] *= count;
+    return sizes;
+  };
+  SmallVector<int64_t> threadsPerWarp = fill(32, {});
+  SmallVector<int64_t> warpsPerCTA = fill(numWarps, threadsPerWarp);
+  SmallVector<int64_t> order;
+  for (int64_t d = rank - 1; d >= 0; --d)
+    order.push_back(d);
+  return BlockedLayoutAttr::get(context, sizePerThread, threadsPerWarp,
+                                warpsPerCTA, order);
+}
+
+//===----------------------------------------------------------------------===//
+// MmaLayoutAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+MmaLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                      unsigned version, ArrayRef<int64_t> warpsPerCTA,
+                      ArrayRef<int64_t> instrShape) {
+  if (warpsPerCTA.size() != 2 || instrShape.size() != 2)
+    return emitError() << "warpsPerCTA and instrShape must have 2 entries";
+  if (llvm::any_of(warpsPerCTA, [](int64_t w) { return w < 1; }))
+    return emitError() << "warpsPerCTA must be positive";
+  if (version == 2) {
+    if (instrShape[0] != 16 || instrShape[1] != 8)
+      return emitError() << "an mma.sync accumulator (version 2) has "
+                            "instrShape [16, 8]";
+    return success();
+  }
+  if (version == 3) {
+    if (instrShape[0] != 64 || instrShape[1] < 8 || instrShape[1] > 256 ||
+        instrShape[1] % 8 != 0)
+      return emitError() << "a wgmma accumulator (version 3) has instrShape "
+                            "[64, N], N a multiple of 8 up to 256";
+    if (warpsPerCTA[0] % 4 != 0)
+      return emitError() << "a wgmma accumulator (version 3) needs whole "
+                            "warpgroups: warpsPerCTA[0] a multiple of 4";
+    return success();
+  }
+  return emitError() << "version must be 2 (mma.sync) or 3 (wgmma)";
+}
+
+LogicalResult MmaLayoutAttr::verifyEncoding(
+    ArrayRef<int64_t> shape, Type,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  return verifyLayoutRank(cast<DistributedLayoutAttr>(*this), shape, emitError);
+}
+
+int64_t MmaLayoutAttr::getNumWarps() const {
+  return computeProduct(getWarpsPerCTA());
+}
+
+int64_t MmaLayoutAttr::getRank() const { return 2; }
+
+/// The rows and columns one block-wide step of `layout` covers, and the
+/// warps' arrangement: for version 3, warpgroups stand for warps.
+static std::pair<SmallVector<int64_t>, SmallVector<int64_t>>
+getMmaTiling(MmaLayoutAttr layout, ArrayRef<int64_t> shape) {
+  ArrayRef<int64_t> warps = layout.getWarpsPerCTA();
+  ArrayRef<int64_t> instr = layout.getInstrShape();
+  int64_t groupRows = layout.getVersion() == 3 ? warps[0] / 4 : warps[0];
+  SmallVector<int64_t> cta{instr[0] * groupRows, instr[1] * warps[1]};
+  SmallVector<int64_t> reps{
+      std::max<int64_t>(1, llvm::divideCeil(shape[0], cta[0])),
+      std::max<int64_t>(1, llvm::divideCeil(shape[1], cta[1]))};
+  return {cta, reps};
+}
+
+int64_t MmaLayoutAttr::getSlotsPerThread(ArrayRef<int64_t> shape) const {
+  auto [cta, reps] = getMmaTiling(*this, shape);
+  // Each 16x8 block of a warp: 4 elements per lane.
+  int64_t perInstr = getInstrShape()[1] / 8 * 4;
+  return perInstr * reps[0] * reps[1];
+}
+
+SmallVector<AffineExpr>
+MmaLayoutAttr::getSlotCoordinates(ArrayRef<int64_t> shape, int64_t slot) const {
+  MLIRContext *ctx = getContext();
+  auto [cta, reps] = getMmaTiling(*this, shape);
+  int64_t perInstr = getInstrShape()[1] / 8 * 4;
+  int64_t block = slot / perInstr, within = slot % perInstr;
+  int64_t repRow = block / reps[1], repCol = block % reps[1];
+  int64_t columnBlock = within / 4, j = within % 4;
+  AffineExpr lane = getAffineDimExpr(0, ctx);
+  AffineExpr warp = getAffineDimExpr(1, ctx);
+  int64_t warpCols = getWarpsPerCTA()[1];
+  // Version 3: warp w is warp w % 4 of warpgroup w / 4; the warpgroups, as
+  // the warps of version 2, are laid out row-major over warpsPerCTA.
+  AffineExpr unit = getVersion() == 3 ? warp.floorDiv(4) : warp;
+  AffineExpr unitRow = unit.floorDiv(warpCols), unitCol = unit % warpCols;
+  AffineExpr row = repRow * cta[0] + unitRow * getInstrShape()[0] +
+                   lane.floorDiv(4) + 8 * (j / 2);
+  if (getVersion() == 3)
+    row = row + (warp % 4) * 16;
+  AffineExpr col = repCol * cta[1] + unitCol * getInstrShape()[1] +
+                   columnBlock * 8 + (lane % 4) * 2 + j % 2;
+  return {row, col};
+}
+
+int64_t MmaLayoutAttr::getContiguousSlots(ArrayRef<int64_t> shape) const {
+  return std::min<int64_t>(2, shape[1]);
+}

@@ -1,0 +1,144 @@
+//===- TileGPUAttrs.td - Layouts of tiles on a GPU ---------*- tablegen -*-===//
+
+#ifndef MELD_DIALECT_TILEGPU_TILEGPUATTRS_TD
+#define MELD_DIALECT_TILEGPU_TILEGPUATTRS_TD
+
+include "dialects/TileGPU/IR/TileGPUBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/TensorEncoding.td"
+
+def TileGPU_DistributedLayout : AttrInterface<"DistributedLayoutAttr"> {
+  let cppNamespace = "::meld::tile_gpu";
+  let description = [{
+    A layout that spreads a tile over the threads of a block: for a tile of
+    a given shape, how many elements ("slots") each thread holds and where
+    each slot's element is, as a function of the thread's lane (`d0`, 0 to
+    31) and warp (`d1`). Every element is held by exactly one slot of one
+    thread; a slot whose
+    coordinates fall outside the tile holds nothing. A rank-0 tile is laid
+    out as a tile of shape [1].
+  }];
+  let methods = [
+    InterfaceMethod<"The warps of the block the layout is for.",
+      "int64_t", "getNumWarps">,
+    InterfaceMethod<
+      "The rank of the tiles the layout applies to (1 for a rank-0 tile).",
+      "int64_t", "getRank">,
+    InterfaceMethod<"How many slots each thread has for a tile of `shape`.",
+      "int64_t", "getSlotsPerThread", (ins "llvm::ArrayRef<int64_t>":$shape)>,
+    InterfaceMethod<[{
+        The coordinates of slot `slot`'s element in a tile of `shape`, one
+        per dimension, as affine expressions of the lane (d0) and warp (d1).
+      }],
+      "llvm::SmallVector<mlir::AffineExpr>", "getSlotCoordinates",
+      (ins "llvm::ArrayRef<int64_t>":$shape, "int64_t":$slot)>,
+    InterfaceMethod<[{
+        How many consecutive slots, starting at a multiple of it, hold
+        consecutive elements along the tile's last dimension: what one
+        vector access may cover.
+      }],
+      "int64_t", "getContiguousSlots", (ins "llvm::ArrayRef<int64_t>":$shape)>,
+  ];
+  let extraSharedClassDeclaration = [{
+    /// Whether slot `slot` holds an element in every thread of a tile of
+    /// `shape` (else the lowering tests its coordinates).
+    bool isSlotAlwaysValid(llvm::ArrayRef<int64_t> shape, int64_t slot);
+    /// The coordinates of slot `slot` in the thread of lane `lane` and warp
+    /// `warp`, or nothing when that slot holds no element.
+    std::optional<llvm::SmallVector<int64_t>>
+    getSlotElement(llvm::ArrayRef<int64_t> shape, int64_t slot, int64_t lane,
+                   int64_t warp);
+  }];
+}
+
+class TileGPU_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<TileGPU_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+def TileGPU_BlockedLayoutAttr : TileGPU_Attr<"BlockedLayout", "blocked", [
+    DeclareAttrInterfaceMethods<TileGPU_DistributedLayout>,
+    DeclareAttrInterfaceMethods<VerifiableTensorEncoding>]> {
+  let summary = "Threads by elements per thread, repeated over the tile";
+  let description = [{
+    Each thread holds `sizePerThread` consecutive elements per dimension; the
+    32 lanes of a warp are arranged `threadsPerWarp` and the warps
+    `warpsPerCTA`, each filling the dimensions in `order` (fastest first).
+    That block-sized pattern repeats over the tile. Slots count the elements
+    of one pattern first (in `order`), then the repetitions (in `order`);
+    coordinates past the tile's size hold nothing.
+
+    The default layout of a tile (`meld-tile-gpu-assign-layouts`) gives each
+    thread groups of 4, 2 or 1 consecutive elements along the last
+    dimension, a warp's groups consecutive in row-major order, so that
+    contiguous loads and stores coalesce.
+
+    Example: a 32x32 tile over 4 warps, each thread holding 4 consecutive
+    elements of a row: a warp covers 4 rows, the block 16, twice.
+    ```mlir
+    #blocked = #tile_gpu.blocked<sizePerThread = [1, 4],
+                                 threadsPerWarp = [4, 8],
+                                 warpsPerCTA = [4, 1], order = [1, 0]>
+    %t = tile.load %buf[%offsets] : memref<1024xf32>,
+        tensor<32x32xindex, #blocked> -> tensor<32x32xf32, #blocked>
+    ```
+  }];
+  let parameters = (ins ArrayRefParameter<"int64_t">:$sizePerThread,
+                        ArrayRefParameter<"int64_t">:$threadsPerWarp,
+                        ArrayRefParameter<"int64_t">:$warpsPerCTA,
+                        ArrayRefParameter<"int64_t">:$order);
+  let assemblyFormat = [{
+    `<` `sizePerThread` `=` `[` $sizePerThread `]` `,`
+        `threadsPerWarp` `=` `[` $threadsPerWarp `]` `,`
+        `warpsPerCTA` `=` `[` $warpsPerCTA `]` `,`
+        `order` `=` `[` $order `]` `>`
+  }];
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The default layout of a tile of `shape` over `numWarps` warps: groups
+    /// of 4, 2 or 1 elements (the largest that divides the tile evenly over
+    /// the threads) along the last dimensions, threads and then warps
+    /// filling the dimensions from the last, so that thread t's g-th group
+    /// starts at row-major element (g * threads + t) * group.
+    static BlockedLayoutAttr getDefault(mlir::MLIRContext *context,
+                                        llvm::ArrayRef<int64_t> shape,
+                                        int64_t numWarps);
+  }];
+}
+
+def TileGPU_MmaLayoutAttr : TileGPU_Attr<"MmaLayout", "mma", [
+    DeclareAttrInterfaceMethods<TileGPU_DistributedLayout>,
+    DeclareAttrInterfaceMethods<VerifiableTensorEncoding>]> {
+  let summary = "The accumulator of a tensor-core product";
+  let description = [{
+    The accumulator fragments of tensor-core instructions, as the PTX ISA
+    lays them out, tiled over the warps (`warpsPerCTA`, rows and columns)
+    and repeated over the tile.
+
+    - Version 2 (`mma.sync.m16n8kK`, sm_80 and later): `instrShape` is
+      [16, 8]. Each warp computes 16x8 blocks; lane l holds (l / 4, 2 (l % 4)
+      + j) and (l / 4 + 8, 2 (l % 4) + j) for j = 0, 1: slots 0 to 3 of a
+      block in that order. Blocks repeat along the columns first.
+    - Version 3 (`wgmma.mma_async.m64nNk*`, sm_90a): `instrShape` is
+      [64, N]; a warpgroup (4 warps, the first dimension of `warpsPerCTA` a
+      multiple of 4) computes 64xN blocks, warp w of the group rows 16 (w %
+      4) to 16 (w % 4) + 15, each 16x8 column block laid out as in version
+      2.
+
+    ```mlir
+    #mma = #tile_gpu.mma<version = 2, warpsPerCTA = [2, 2], instrShape = [16, 8]>
+    %acc = arith.constant dense<0.0> : tensor<64x32xf32, #mma>
+    ```
+  }];
+  let parameters = (ins "unsigned":$version,
+                        ArrayRefParameter<"int64_t">:$warpsPerCTA,
+                        ArrayRefParameter<"int64_t">:$instrShape);
+  let assemblyFormat = [{
+    `<` `version` `=` $version `,`
+        `warpsPerCTA` `=` `[` $warpsPerCTA `]` `,`
+        `instrShape` `=` `[` $instrShape `]` `>`
+  }];
+  let genVerifyDecl = 1;
+}
+
+#endif // MELD_DIALECT_TILEGPU_TILEGPUATTRS_TD

@@ -1,0 +1,75 @@
+// RUN: meld-opt %s -split-input-file -verify-diagnostics
+
+// expected-error @below {{sizePerThread, threadsPerWarp, warpsPerCTA and order must have one entry per dimension}}
+func.func @ranks(%x: tensor<4xf32, #tile_gpu.blocked<sizePerThread = [1, 1], threadsPerWarp = [32], warpsPerCTA = [1], order = [0]>>)
+
+// -----
+
+// expected-error @below {{sizes must be positive}}
+func.func @zero(%x: tensor<4xf32, #tile_gpu.blocked<sizePerThread = [0], threadsPerWarp = [32], warpsPerCTA = [1], order = [0]>>)
+
+// -----
+
+// expected-error @below {{threadsPerWarp must multiply to 32}}
+func.func @lanes(%x: tensor<4xf32, #tile_gpu.blocked<sizePerThread = [1], threadsPerWarp = [16], warpsPerCTA = [1], order = [0]>>)
+
+// -----
+
+// expected-error @below {{order must be a permutation of the dimensions}}
+func.func @order(%x: tensor<4x4xf32, #tile_gpu.blocked<sizePerThread = [1, 1], threadsPerWarp = [4, 8], warpsPerCTA = [1, 1], order = [1, 1]>>)
+
+// -----
+
+// expected-error @below {{layout of rank 2 for a tile of rank 1}}
+func.func @rank(%x: tensor<4xf32, #tile_gpu.blocked<sizePerThread = [1, 1], threadsPerWarp = [4, 8], warpsPerCTA = [1, 1], order = [1, 0]>>)
+
+// -----
+
+// expected-error @below {{warpsPerCTA and instrShape must have 2 entries}}
+func.func @mma_rank(%x: tensor<16x8xf32, #tile_gpu.mma<version = 2, warpsPerCTA = [1], instrShape = [16, 8]>>)
+
+// -----
+
+// expected-error @below {{warpsPerCTA must be positive}}
+func.func @mma_warps(%x: tensor<16x8xf32, #tile_gpu.mma<version = 2, warpsPerCTA = [0, 1], instrShape = [16, 8]>>)
+
+// -----
+
+// expected-error @below {{an mma.sync accumulator (version 2) has instrShape [16, 8]}}
+func.func @mma_v2(%x: tensor<16x8xf32, #tile_gpu.mma<version = 2, warpsPerCTA = [1, 1], instrShape = [16, 16]>>)
+
+// -----
+
+// expected-error @below {{a wgmma accumulator (version 3) has instrShape [64, N], N a multiple of 8 up to 256}}
+func.func @mma_v3(%x: tensor<64x8xf32, #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 12]>>)
+
+// -----
+
+// expected-error @below {{a wgmma accumulator (version 3) needs whole warpgroups: warpsPerCTA[0] a multiple of 4}}
+func.func @warpgroups(%x: tensor<64x8xf32, #tile_gpu.mma<version = 3, warpsPerCTA = [2, 1], instrShape = [64, 8]>>)
+
+// -----
+
+// expected-error @below {{version must be 2 (mma.sync) or 3 (wgmma)}}
+func.func @version(%x: tensor<16x8xf32, #tile_gpu.mma<version = 1, warpsPerCTA = [1, 1], instrShape = [16, 8]>>)
+
+// -----
+
+// expected-error @below {{layout of rank 2 for a tile of rank 1}}
+func.func @mma_tile(%x: tensor<16xf32, #tile_gpu.mma<version = 2, warpsPerCTA = [1, 1], instrShape = [16, 8]>>)
+
+// -----
+
+func.func @unlaid(%x: tensor<4xf32>) {
+  // expected-error @below {{'tile_gpu.convert_layout' op converts between tiles with distributed layouts, got 'tensor<4xf32>'}}
+  %y = tile_gpu.convert_layout %x : tensor<4xf32> -> tensor<4xf32, #tile_gpu.blocked<sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [1], order = [0]>>
+  return
+}
+
+// -----
+
+func.func @shape(%x: tensor<4xf32, #tile_gpu.blocked<sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [1], order = [0]>>) {
+  // expected-error @below {{'tile_gpu.convert_layout' op requires the same shape for all operands and results}}
+  %y = tile_gpu.convert_layout %x : tensor<4xf32, #tile_gpu.blocked<sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [1], order = [0]>> -> tensor<8xf32, #tile_gpu.blocked<sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [1], order = [0]>>
+  return
+}

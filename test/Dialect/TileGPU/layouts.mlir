@@ -1,0 +1,78 @@
+// RUN: meld-opt %s -split-input-file --test-tile-gpu-layouts 2>&1 | FileCheck %s
+
+// mma.sync's accumulator (PTX ISA, "Matrix Fragments for mma.m16n8k*", f32
+// C/D): with groupID = lane >> 2 and threadID_in_group = lane % 4, c0 and c1
+// are at row groupID, columns threadID_in_group * 2 + (0, 1); c2 and c3 at row
+// groupID + 8.
+// CHECK-LABEL: remark: 4 slots per thread
+// CHECK-NEXT:  lane 0 warp 0: (0, 0) (0, 1) (8, 0) (8, 1)
+// CHECK-NEXT:  lane 1 warp 0: (0, 2) (0, 3) (8, 2) (8, 3)
+// CHECK:       lane 5 warp 0: (1, 2) (1, 3) (9, 2) (9, 3)
+// CHECK:       lane 31 warp 0: (7, 6) (7, 7) (15, 6) (15, 7)
+// CHECK-NEXT:  each element held once
+#mma = #tile_gpu.mma<version = 2, warpsPerCTA = [1, 1], instrShape = [16, 8]>
+func.func @m16n8() -> tensor<16x8xf32, #mma> {
+  %c = arith.constant dense<0.0> : tensor<16x8xf32, #mma>
+  return %c : tensor<16x8xf32, #mma>
+}
+
+// -----
+
+// Four warps, 2x2 (row-major: warp 3 is row 1, column 1), over a 64x32 tile:
+// the 32x16 block of the warps repeats twice along each dimension, columns
+// first.
+// CHECK-LABEL: remark: 16 slots per thread
+// CHECK:       lane 0 warp 3: (16, 8) (16, 9) (24, 8) (24, 9) (16, 24) (16, 25) (24, 24) (24, 25) (48, 8) (48, 9) (56, 8) (56, 9) (48, 24) (48, 25) (56, 24) (56, 25)
+// CHECK:       each element held once
+#mma = #tile_gpu.mma<version = 2, warpsPerCTA = [2, 2], instrShape = [16, 8]>
+func.func @warps() -> tensor<64x32xf32, #mma> {
+  %c = arith.constant dense<0.0> : tensor<64x32xf32, #mma>
+  return %c : tensor<64x32xf32, #mma>
+}
+
+// -----
+
+// wgmma's accumulator (PTX ISA, "Matrix Fragments for wgmma.mma_async
+// m64nNk*", D): warp w of the warpgroup holds rows 16 w to 16 w + 15; d[i]
+// is at row 16 w + groupID + 8 ((i % 4) / 2), column (i / 4) * 8 +
+// threadID_in_group * 2 + i % 2.
+// CHECK-LABEL: remark: 8 slots per thread
+// CHECK:       lane 0 warp 0: (0, 0) (0, 1) (8, 0) (8, 1) (0, 8) (0, 9) (8, 8) (8, 9)
+// CHECK:       lane 6 warp 1: (17, 4) (17, 5) (25, 4) (25, 5) (17, 12) (17, 13) (25, 12) (25, 13)
+// CHECK:       lane 31 warp 3: (55, 6) (55, 7) (63, 6) (63, 7) (55, 14) (55, 15) (63, 14) (63, 15)
+// CHECK-NEXT:  each element held once
+#wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 16]>
+func.func @m64n16() -> tensor<64x16xf32, #wgmma> {
+  %c = arith.constant dense<0.0> : tensor<64x16xf32, #wgmma>
+  return %c : tensor<64x16xf32, #wgmma>
+}
+
+// -----
+
+// A blocked layout: each thread holds 4 consecutive elements of a row; a
+// warp covers 4 rows of 32, the 4 warps 16 rows; the pattern repeats twice
+// down a 32x32 tile: thread t's g-th group starts at row-major element
+// (128 g + t) * 4, so lane 9 of warp 1 (thread 41) holds elements 164 to 167
+// and 676 to 679.
+// CHECK-LABEL: remark: 8 slots per thread
+// CHECK:       lane 9 warp 1: (5, 4) (5, 5) (5, 6) (5, 7) (21, 4) (21, 5) (21, 6) (21, 7)
+// CHECK:       each element held once
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+func.func @blocked() -> tensor<32x32xf32, #blocked> {
+  %c = arith.constant dense<0.0> : tensor<32x32xf32, #blocked>
+  return %c : tensor<32x32xf32, #blocked>
+}
+
+// -----
+
+// Fewer elements than threads: threads past the 16th hold nothing.
+// CHECK-LABEL: remark: 1 slots per thread
+// CHECK:       lane 15 warp 0: (15)
+// CHECK-NEXT:  lane 16 warp 0: -
+// CHECK:       lane 0 warp 1: -
+// CHECK:       each element held once
+#small = #tile_gpu.blocked<sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [2], order = [0]>
+func.func @small() -> tensor<16xf32, #small> {
+  %c = arith.constant dense<0.0> : tensor<16xf32, #small>
+  return %c : tensor<16xf32, #small>
+}
