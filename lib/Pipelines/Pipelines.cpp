@@ -154,6 +154,8 @@ void meld::buildMeldGpuToNvvmPipeline(OpPassManager &pm) {
   // The passes that work kernel by kernel run on several at once.
   OpPassManager &module = pm.nest<gpu::GPUModuleOp>();
   module.addNestedPass<gpu::GPUFuncOp>(createSCFToControlFlowPass());
+  // Tensor-core ops (nvgpu.mma.sync) to NVVM.
+  module.addPass(createConvertNVGPUToNVVMPass());
   ConvertGpuOpsToNVVMOpsOptions nvvm;
   nvvm.useBarePtrCallConv = true;
   module.addPass(createConvertGpuOpsToNVVMOps(nvvm));

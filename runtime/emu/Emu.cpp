@@ -213,7 +213,7 @@ thread_local StackPool stackPool;
 //===----------------------------------------------------------------------===//
 
 enum class FiberState : uint8_t { Ready, AtBarrier, AtCollective, Exited };
-enum class CollectiveKind : uint8_t { Shfl, Vote, SyncWarp };
+enum class CollectiveKind : uint8_t { Shfl, Vote, SyncWarp, Mma };
 
 struct Fiber {
 #if MELD_EMU_ASM_SWITCH
@@ -231,6 +231,11 @@ struct Fiber {
   uint32_t value = 0, laneOrOffset = 0, c = 0, pred = 0;
   /// Results, written by the lane that completes the collective.
   uint32_t result = 0, resultValid = 0;
+  /// An mma's fragments: the lane's registers of A, B and C, and where its
+  /// registers of D go.
+  const uint32_t *mmaA = nullptr, *mmaB = nullptr;
+  const float *mmaC = nullptr;
+  float *mmaD = nullptr;
 };
 
 /// Lanes of one warp that have arrived at the same collective.
@@ -301,6 +306,8 @@ public:
   uint32_t collective(CollectiveKind kind, uint32_t mode, uint32_t memberMask,
                       uint32_t value, uint32_t laneOrOffset, uint32_t c,
                       uint32_t pred, uint32_t *valid);
+  void mma(uint32_t shape, const uint32_t *a, const uint32_t *b, const float *c,
+           float *d);
   void *sharedBase() { return sharedMemory; }
   void checkAccess(const void *ptr, uint32_t bytes, bool store);
 
@@ -353,6 +360,10 @@ private:
   }
   std::string describeCollective(CollectiveKind kind, uint32_t mode,
                                  uint32_t rawMask) const {
+    if (kind == CollectiveKind::Mma)
+      return mode == MELD_EMU_MMA_M16N8K8_TF32
+                 ? "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32"
+                 : format("mma.sync with shape %u", mode);
     const char *name = kind == CollectiveKind::Shfl   ? shflName(mode)
                        : kind == CollectiveKind::Vote ? voteName(mode)
                                                       : "bar.warp.sync";
@@ -819,10 +830,13 @@ uint32_t Launch::collective(CollectiveKind kind, uint32_t mode,
   uint32_t lanesInWarp = std::min(warpSize, numThreads - warpBase);
   uint32_t existing = lanesInWarp == warpSize ? ~0u : ((1u << lanesInWarp) - 1);
   if ((kind == CollectiveKind::Shfl && mode > MELD_EMU_SHFL_BFLY) ||
-      (kind == CollectiveKind::Vote && mode > MELD_EMU_VOTE_BALLOT)) {
-    setFailure(current,
-               format("%s: invalid mode %u",
-                      kind == CollectiveKind::Shfl ? "shfl" : "vote", mode));
+      (kind == CollectiveKind::Vote && mode > MELD_EMU_VOTE_BALLOT) ||
+      (kind == CollectiveKind::Mma && mode != MELD_EMU_MMA_M16N8K8_TF32)) {
+    setFailure(current, format("%s: invalid mode %u",
+                               kind == CollectiveKind::Shfl   ? "shfl"
+                               : kind == CollectiveKind::Vote ? "vote"
+                                                              : "mma",
+                               mode));
     abandon();
   }
   if (!(memberMask >> lane & 1)) {
@@ -880,12 +894,70 @@ uint32_t Launch::collective(CollectiveKind kind, uint32_t mode,
   return f.result;
 }
 
+void Launch::mma(uint32_t shape, const uint32_t *a, const uint32_t *b,
+                 const float *c, float *d) {
+  Fiber &f = fibers[current];
+  f.mmaA = a;
+  f.mmaB = b;
+  f.mmaC = c;
+  f.mmaD = d;
+  // `.aligned`: the whole warp, which must exist.
+  uint32_t warpBase = current / warpSize * warpSize;
+  if (numThreads - warpBase < warpSize) {
+    setFailure(current, describeCollective(CollectiveKind::Mma, shape, ~0u) +
+                            format(" needs a whole warp (the block has %u "
+                                   "threads)",
+                                   numThreads));
+    abandon();
+  }
+  collective(CollectiveKind::Mma, shape, ~0u, 0, 0, 0, 0, nullptr);
+}
+
+/// The tf32 value of a register: its top 19 bits (sign, exponent and 10 bits
+/// of mantissa).
+static float tf32(uint32_t bits) {
+  bits &= 0xffffe000u;
+  float value;
+  memcpy(&value, &bits, sizeof(value));
+  return value;
+}
+
 void Launch::completeGroup(uint32_t w, size_t groupIndex) {
   Group g = warps[w].groups[groupIndex];
   warps[w].groups.erase(warps[w].groups.begin() + groupIndex);
   uint32_t warpBase = w * warpSize;
 
-  if (g.kind == CollectiveKind::Shfl) {
+  if (g.kind == CollectiveKind::Mma) {
+    // PTX ISA, "Matrix Fragments for mma.m16n8k8", .tf32: with groupID =
+    // lane >> 2 and threadID_in_group = lane % 4, A's a0..a3 are at rows
+    // groupID (+ 8 for a1, a3), columns threadID_in_group (+ 4 for a2, a3);
+    // B's b0, b1 at rows threadID_in_group (+ 4 for b1), column groupID;
+    // C's and D's c0..c3 at rows groupID (+ 8 for c2, c3), columns
+    // threadID_in_group * 2 + (i & 1).
+    float a[16][8], b[8][8], acc[16][8];
+    for (uint32_t lane = 0; lane < warpSize; ++lane) {
+      const Fiber &f = fibers[warpBase + lane];
+      uint32_t group = lane >> 2, inGroup = lane % 4;
+      for (uint32_t i = 0; i < 4; ++i)
+        a[group + 8 * (i % 2)][inGroup + 4 * (i / 2)] = tf32(f.mmaA[i]);
+      for (uint32_t i = 0; i < 2; ++i)
+        b[inGroup + 4 * i][group] = tf32(f.mmaB[i]);
+      for (uint32_t i = 0; i < 4; ++i)
+        acc[group + 8 * (i / 2)][inGroup * 2 + (i & 1)] = f.mmaC[i];
+    }
+    for (uint32_t row = 0; row < 16; ++row)
+      for (uint32_t col = 0; col < 8; ++col)
+        for (uint32_t k = 0; k < 8; ++k)
+          acc[row][col] += a[row][k] * b[k][col];
+    for (uint32_t lane = 0; lane < warpSize; ++lane) {
+      Fiber &f = fibers[warpBase + lane];
+      uint32_t group = lane >> 2, inGroup = lane % 4;
+      for (uint32_t i = 0; i < 4; ++i)
+        f.mmaD[i] = acc[group + 8 * (i / 2)][inGroup * 2 + (i & 1)];
+      f.result = 0;
+      f.resultValid = 1;
+    }
+  } else if (g.kind == CollectiveKind::Shfl) {
     // PTX ISA, shfl.sync: each lane computes its source lane j from its own
     // b (laneOrOffset) and c operands.
     uint32_t results[warpSize], valids[warpSize];
@@ -1221,6 +1293,10 @@ void opSyncwarp(uint32_t memberMask) {
   launchOrDie().collective(CollectiveKind::SyncWarp, 0, memberMask, 0, 0, 0, 0,
                            nullptr);
 }
+void opMma(uint32_t shape, const uint32_t *a, const uint32_t *b, const float *c,
+           float *d) {
+  launchOrDie().mma(shape, a, b, c, d);
+}
 void *opSharedBase() { return launchOrDie().sharedBase(); }
 void opCheckLoad(const void *ptr, uint32_t bytes) {
   launchOrDie().checkAccess(ptr, bytes, false);
@@ -1243,6 +1319,7 @@ const meld_emu_ops opsTable = {
     opSharedBase,
     opCheckLoad,
     opCheckStore,
+    opMma,
 };
 
 } // namespace

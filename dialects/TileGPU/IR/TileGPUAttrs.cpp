@@ -344,3 +344,96 @@ MmaLayoutAttr::getSlotCoordinates(ArrayRef<int64_t> shape, int64_t slot) const {
 int64_t MmaLayoutAttr::getContiguousSlots(ArrayRef<int64_t> shape) const {
   return std::min<int64_t>(2, shape[1]);
 }
+
+//===----------------------------------------------------------------------===//
+// DotOperandLayoutAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+DotOperandLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                             unsigned opIdx, MmaLayoutAttr parent,
+                             unsigned kWidth) {
+  if (opIdx > 1)
+    return emitError() << "opIdx must be 0 (A) or 1 (B)";
+  if (parent.getVersion() != 2)
+    return emitError() << "a dot operand in registers is for mma.sync "
+                          "(an mma parent of version 2)";
+  if (kWidth != 1 && kWidth != 2)
+    return emitError() << "kWidth must be 1 (tf32) or 2 (f16, bf16)";
+  return success();
+}
+
+LogicalResult DotOperandLayoutAttr::verifyEncoding(
+    ArrayRef<int64_t> shape, Type,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  return verifyLayoutRank(cast<DistributedLayoutAttr>(*this), shape, emitError);
+}
+
+int64_t DotOperandLayoutAttr::getNumWarps() const {
+  return getParent().getNumWarps();
+}
+
+int64_t DotOperandLayoutAttr::getRank() const { return 2; }
+
+/// For operand `layout` of a tile of `shape`: the rows or columns (of A or
+/// B) one step of the warps covers, their repetitions, the K blocks, and the
+/// slots of one instruction.
+struct DotOperandTiling {
+  int64_t outer, outerReps, kBlocks, perInstr;
+};
+static DotOperandTiling getDotOperandTiling(DotOperandLayoutAttr layout,
+                                            ArrayRef<int64_t> shape) {
+  ArrayRef<int64_t> warps = layout.getParent().getWarpsPerCTA();
+  bool isA = layout.getOpIdx() == 0;
+  int64_t outer = isA ? 16 * warps[0] : 8 * warps[1];
+  int64_t outerSize = isA ? shape[0] : shape[1];
+  int64_t kSize = isA ? shape[1] : shape[0];
+  return {outer, std::max<int64_t>(1, llvm::divideCeil(outerSize, outer)),
+          std::max<int64_t>(1, llvm::divideCeil(kSize, layout.getInstrK())),
+          (isA ? 4 : 2) * static_cast<int64_t>(layout.getKWidth())};
+}
+
+int64_t DotOperandLayoutAttr::getSlotsPerThread(ArrayRef<int64_t> shape) const {
+  DotOperandTiling tiling = getDotOperandTiling(*this, shape);
+  return tiling.perInstr * tiling.outerReps * tiling.kBlocks;
+}
+
+SmallVector<AffineExpr>
+DotOperandLayoutAttr::getSlotCoordinates(ArrayRef<int64_t> shape,
+                                         int64_t slot) const {
+  MLIRContext *ctx = getContext();
+  DotOperandTiling tiling = getDotOperandTiling(*this, shape);
+  int64_t kWidth = getKWidth();
+  int64_t block = slot / tiling.perInstr, within = slot % tiling.perInstr;
+  int64_t kBlock = block % tiling.kBlocks, outerRep = block / tiling.kBlocks;
+  int64_t reg = within / kWidth, element = within % kWidth;
+  AffineExpr lane = getAffineDimExpr(0, ctx);
+  AffineExpr warp = getAffineDimExpr(1, ctx);
+  int64_t warpCols = getParent().getWarpsPerCTA()[1];
+  AffineExpr group = lane.floorDiv(4), inGroup = lane % 4;
+  if (getOpIdx() == 0) {
+    AffineExpr row = outerRep * tiling.outer + warp.floorDiv(warpCols) * 16 +
+                     group + 8 * (reg % 2);
+    AffineExpr col = kBlock * getInstrK() + inGroup * kWidth + element +
+                     4 * kWidth * (reg / 2);
+    return {row, col};
+  }
+  AffineExpr row =
+      kBlock * getInstrK() + inGroup * kWidth + element + 4 * kWidth * reg;
+  AffineExpr col = outerRep * tiling.outer + (warp % warpCols) * 8 + group;
+  return {row, col};
+}
+
+AffineExpr DotOperandLayoutAttr::getCopyIndex() const {
+  // A: the warps of a row of warps hold copies, told apart by their column;
+  // B: by their row.
+  AffineExpr warp = getAffineDimExpr(1, getContext());
+  int64_t warpCols = getParent().getWarpsPerCTA()[1];
+  return getOpIdx() == 0 ? warp % warpCols : warp.floorDiv(warpCols);
+}
+
+int64_t
+DotOperandLayoutAttr::getContiguousSlots(ArrayRef<int64_t> shape) const {
+  // A's elements of one register lie along its rows.
+  return getOpIdx() == 0 ? std::min<int64_t>(getKWidth(), shape[1]) : 1;
+}

@@ -14,7 +14,8 @@ def TileGPU_DistributedLayout : AttrInterface<"DistributedLayoutAttr"> {
     a given shape, how many elements ("slots") each thread holds and where
     each slot's element is, as a function of the thread's lane (`d0`, 0 to
     31) and warp (`d1`). Every element is held by exactly one slot of one
-    thread; a slot whose
+    thread (dot operands: one in each warp of a row or column of warps,
+    `getCopyIndex` telling the first); a slot whose
     coordinates fall outside the tile holds nothing. A rank-0 tile is laid
     out as a tile of shape [1].
   }];
@@ -32,6 +33,13 @@ def TileGPU_DistributedLayout : AttrInterface<"DistributedLayoutAttr"> {
       }],
       "llvm::SmallVector<mlir::AffineExpr>", "getSlotCoordinates",
       (ins "llvm::ArrayRef<int64_t>":$shape, "int64_t":$slot)>,
+    InterfaceMethod<[{
+        An affine expression of the lane (d0) and warp (d1) that is 0 in
+        the threads holding the first copy of each element, or null when
+        every element has one holder.
+      }],
+      "mlir::AffineExpr", "getCopyIndex", (ins),
+      /*methodBody=*/"", /*defaultImplementation=*/"return {};">,
     InterfaceMethod<[{
         How many consecutive slots, starting at a multiple of it, hold
         consecutive elements along the tile's last dimension: what one
@@ -139,6 +147,46 @@ def TileGPU_MmaLayoutAttr : TileGPU_Attr<"MmaLayout", "mma", [
         `instrShape` `=` `[` $instrShape `]` `>`
   }];
   let genVerifyDecl = 1;
+}
+
+def TileGPU_DotOperandLayoutAttr : TileGPU_Attr<"DotOperandLayout",
+    "dot_operand", [DeclareAttrInterfaceMethods<TileGPU_DistributedLayout,
+                                                ["getCopyIndex"]>,
+                    DeclareAttrInterfaceMethods<VerifiableTensorEncoding>]> {
+  let summary = "An operand of a tensor-core product, in registers";
+  let description = [{
+    Operand `opIdx` (0: A, M x K; 1: B, K x N) of the product whose
+    accumulator has layout `parent` (an `mma` layout of version 2), as
+    `mma.sync` reads it from registers. `kWidth` consecutive K elements share
+    a 32-bit register: 1 for tf32 (`m16n8k8`), 2 for f16 and bf16
+    (`m16n8k16`); one instruction covers 8 kWidth of K. With g = lane / 4
+    and t = lane % 4 (PTX ISA, "Matrix Fragments for mma.m16n8k8" and
+    "mma.m16n8k16"), register r and element e of it hold
+
+    - A: row g + 8 (r % 2), column kWidth t + e + 4 kWidth (r / 2), four
+      registers;
+    - B: row kWidth t + e + 4 kWidth r, column g, two registers.
+
+    A warp's rows of A are its accumulator rows (the parent's first warp
+    dimension) and its columns of B its accumulator columns; the warps of
+    the other dimension hold copies. Blocks repeat along K first.
+
+    ```mlir
+    #mma = #tile_gpu.mma<version = 2, warpsPerCTA = [2, 2], instrShape = [16, 8]>
+    #a = #tile_gpu.dot_operand<opIdx = 0, parent = #mma, kWidth = 1>
+    %a = tile_gpu.convert_layout %x : tensor<64x32xf32, #blocked> -> tensor<64x32xf32, #a>
+    ```
+  }];
+  let parameters = (ins "unsigned":$opIdx, "MmaLayoutAttr":$parent,
+                        "unsigned":$kWidth);
+  let assemblyFormat = [{
+    `<` `opIdx` `=` $opIdx `,` `parent` `=` $parent `,` `kWidth` `=` $kWidth `>`
+  }];
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The K one instruction covers.
+    int64_t getInstrK() const { return 8 * getKWidth(); }
+  }];
 }
 
 #endif // MELD_DIALECT_TILEGPU_TILEGPUATTRS_TD

@@ -19,7 +19,9 @@ def TileGPU_Dialect : Dialect {
     - `#tile_gpu.blocked`: threads by elements per thread, repeated over the
       tile, for loads, stores and elementwise math;
     - `#tile_gpu.mma`: the accumulator of a tensor-core product (version 2:
-      `mma.sync`; version 3: `wgmma`).
+      `mma.sync`; version 3: `wgmma`);
+    - `#tile_gpu.dot_operand`: an operand of an `mma.sync` product in
+      registers.
 
     Ops that need a tile in another layout get it from
     `tile_gpu.convert_layout`, which moves elements between threads (through
@@ -29,7 +31,8 @@ def TileGPU_Dialect : Dialect {
     Every layout gives, for each slot, the coordinates of its element as an
     affine function of the lane (`d0`) and the warp (`d1`) of the thread; a
     slot whose coordinates fall outside the tile holds nothing. Each element
-    of a tile is held by exactly one slot of one thread.
+    of a tile is held by exactly one slot of one thread, but for dot
+    operands, which every warp of a row (A) or column (B) of warps holds.
   }];
   let useDefaultAttributePrinterParser = 1;
   let extraClassDeclaration = [{

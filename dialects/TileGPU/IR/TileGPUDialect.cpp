@@ -11,8 +11,8 @@ using namespace meld::tile_gpu;
 
 namespace {
 
-/// Layouts print as aliases (`#blocked`, `#mma`, `#blocked1`, ...) at the top
-/// of the module, so tile types stay readable.
+/// Layouts print as aliases (`#blocked`, `#mma`, `#dot`, `#blocked1`, ...) at
+/// the top of the module, so tile types stay readable.
 struct TileGPUAsmInterface : public OpAsmDialectInterface {
   using OpAsmDialectInterface::OpAsmDialectInterface;
 
@@ -23,6 +23,10 @@ struct TileGPUAsmInterface : public OpAsmDialectInterface {
     }
     if (isa<MmaLayoutAttr>(attr)) {
       os << "mma";
+      return AliasResult::FinalAlias;
+    }
+    if (isa<DotOperandLayoutAttr>(attr)) {
+      os << "dot";
       return AliasResult::FinalAlias;
     }
     return AliasResult::NoAlias;

@@ -55,6 +55,7 @@ enum EmuOp : unsigned {
   kSharedBase,
   kCheckLoad,
   kCheckStore,
+  kMma,
   kNumFields
 };
 
@@ -109,6 +110,9 @@ private:
   DenseMap<StringAttr, int64_t> sharedOffsets;
   /// Bytes of statically declared shared memory of each kernel.
   DenseMap<StringAttr, int64_t> staticSharedBytes;
+  /// The stack slots of the kernel being lowered for an mma's fragments: A
+  /// (4 x i32), B (2 x i32), C and D (4 x f32 each).
+  Value mmaSlots[4];
 };
 
 void EmuLowering::createBindFunction() {
@@ -239,6 +243,49 @@ LogicalResult EmuLowering::lowerNVVMOp(Operation *op, OpBuilder &b,
         vote.erase();
         return success();
       })
+      .Case([&](NVVM::MmaOp mma) -> LogicalResult {
+        // The warp's product, through the emulator: each lane passes its
+        // fragments in stack slots and gets its part of D back.
+        NVVM::MMAShapeAttr shape = mma.getShape();
+        auto ptxType = mma.getMultiplicandAPtxType();
+        if (shape.getM() != 16 || shape.getN() != 8 || shape.getK() != 8 ||
+            ptxType != NVVM::MMATypes::tf32 || mma.getOperandA().size() != 4 ||
+            mma.getOperandB().size() != 2 || mma.getOperandC().size() != 4)
+          return mma.emitOpError("has no emulation: the emulator runs "
+                                 "mma.sync m16n8k8 on tf32 only");
+        Type f32 = Float32Type::get(ctx);
+        auto slot = [&](Value base, Type element, ValueRange values) {
+          for (auto [i, value] : llvm::enumerate(values)) {
+            Value v = value.getType() == element
+                          ? value
+                          : LLVM::BitcastOp::create(b, loc, element, value)
+                                .getResult();
+            Value at = LLVM::GEPOp::create(
+                b, loc, ptr, element, base,
+                ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+            LLVM::StoreOp::create(b, loc, v, at);
+          }
+          return base;
+        };
+        Value a = slot(mmaSlots[0], i32, mma.getOperandA());
+        Value bRegs = slot(mmaSlots[1], i32, mma.getOperandB());
+        Value c = slot(mmaSlots[2], f32, mma.getOperandC());
+        Value d = mmaSlots[3];
+        callOps(b, loc, kMma, Type(), {constI32(b, loc, 0), a, bRegs, c, d});
+        auto structType = cast<LLVM::LLVMStructType>(mma.getType());
+        Value packed = LLVM::UndefOp::create(b, loc, structType);
+        for (int64_t i = 0; i < 4; ++i) {
+          Value at = LLVM::GEPOp::create(
+              b, loc, ptr, f32, d,
+              ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+          packed = LLVM::InsertValueOp::create(
+              b, loc, packed, LLVM::LoadOp::create(b, loc, f32, at),
+              ArrayRef<int64_t>{i});
+        }
+        mma.getResult().replaceAllUsesWith(packed);
+        mma.erase();
+        return success();
+      })
       .Case([&](NVVM::SyncWarpOp sync) {
         callOps(b, loc, kSyncwarp, Type(), {sync.getMask()});
         sync.erase();
@@ -262,10 +309,19 @@ LogicalResult EmuLowering::lowerKernel(LLVM::LLVMFuncOp kernel) {
       accesses.push_back(op);
   });
 
-  // One stack slot for the validity flag shuffles return.
+  // One stack slot for the validity flag shuffles return, and the slots of
+  // an mma's fragments (allocated once: the mma may be in a loop).
   b.setInsertionPointToStart(&entry);
   Value one = constI32(b, loc, 1);
   Value validSlot = LLVM::AllocaOp::create(b, loc, ptr, i32, one);
+  if (kernel.walk([](NVVM::MmaOp) { return WalkResult::interrupt(); })
+          .wasInterrupted()) {
+    Type f32 = Float32Type::get(ctx);
+    mmaSlots[0] = LLVM::AllocaOp::create(b, loc, ptr, i32, constI32(b, loc, 4));
+    mmaSlots[1] = LLVM::AllocaOp::create(b, loc, ptr, i32, constI32(b, loc, 2));
+    mmaSlots[2] = LLVM::AllocaOp::create(b, loc, ptr, f32, constI32(b, loc, 4));
+    mmaSlots[3] = LLVM::AllocaOp::create(b, loc, ptr, f32, constI32(b, loc, 4));
+  }
 
   // Shared memory: each of the kernel's address-space-3 globals at its offset
   // in the block's buffer.

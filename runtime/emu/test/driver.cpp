@@ -141,7 +141,7 @@ void printBuffer(size_t index, const Buffer &buffer) {
     if (buffer.type == 'f') {
       float f;
       memcpy(&f, &u, 4);
-      printf(" %g", f);
+      printf(" %.9g", f);
     } else if (buffer.type == 'i') {
       printf(" %d", static_cast<int32_t>(u));
     } else {

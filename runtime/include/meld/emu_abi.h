@@ -29,8 +29,8 @@
 |* Execution model. The blocks of a launch run one after another in a        *|
 |* pseudo-random order (seeded; see docs/Emulator.md). The threads of a block *|
 |* run as fibers on one OS thread, round-robin: a thread runs until it        *|
-|* returns or blocks in `barrier`, `shfl`, `vote` or `syncwarp`. Warps are    *|
-|* groups of 32 consecutive linear thread ids, x fastest                      *|
+|* returns or blocks in `barrier`, `shfl`, `vote`, `syncwarp` or `mma`.      *|
+|* Warps are groups of 32 consecutive linear thread ids, x fastest           *|
 |* (linear = x + ntid.x * (y + ntid.y * z)); laneid = linear % 32.            *|
 |*                                                                            *|
 |* Every function of the table must be called from inside a kernel launched   *|
@@ -55,7 +55,7 @@ extern "C" {
 
 /// Version of the table below. Bumped on any change to it or to the meaning of
 /// a function; fields are only ever appended.
-#define MELD_EMU_ABI_VERSION 1
+#define MELD_EMU_ABI_VERSION 2
 
 /// `mode` of meld_emu_ops::shfl, as in PTX `shfl.sync.{idx,up,down,bfly}`.
 enum {
@@ -71,6 +71,12 @@ enum {
   MELD_EMU_VOTE_ANY = 1,
   MELD_EMU_VOTE_UNI = 2,
   MELD_EMU_VOTE_BALLOT = 3,
+};
+
+/// `shape` of meld_emu_ops::mma: the PTX `mma.sync.aligned` instruction.
+enum {
+  /// mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32.
+  MELD_EMU_MMA_M16N8K8_TF32 = 0,
 };
 
 typedef struct meld_emu_ops {
@@ -138,6 +144,19 @@ typedef struct meld_emu_ops {
   /// "out-of-bounds global/shared load/store".
   void (*check_load)(const void *ptr, uint32_t bytes);
   void (*check_store)(const void *ptr, uint32_t bytes);
+
+  /* Version 2. */
+
+  /// A warp-wide `mma.sync.aligned` of `shape`: every lane of the warp calls
+  /// it (`.aligned`: all 32, at the same instruction), with its fragments
+  /// as the PTX ISA lays them out ("Matrix Fragments for mma.m16n8k8"): `a`
+  /// (4 registers of A, 16x8), `b` (2 of B, 8x8) and `c` (4 of the 16x8
+  /// accumulator); the lane's 4 registers of D = A B + C go to `d`. tf32
+  /// operands are the top 19 bits of their registers (the low 13 bits are
+  /// ignored, as on the GPU); products accumulate in float, k ascending.
+  /// Rendezvous as for shfl; a lane missing from the warp is an error.
+  void (*mma)(uint32_t shape, const uint32_t *a, const uint32_t *b,
+              const float *c, float *d);
 } meld_emu_ops;
 
 /// Signatures of the module's exports.

@@ -113,3 +113,35 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// mma.sync (m16n8k8, tf32) becomes a call through field 13 (mma) with shape
+// 0 and the lane's fragments in stack slots allocated once, in the entry
+// block (the product is usually in a loop); D comes back from its slot.
+// CHECK-LABEL: llvm.func internal @product__meld_emu_body(
+// CHECK:         llvm.alloca
+// CHECK-COUNT-4: llvm.alloca
+// CHECK:         ^bb1:
+// CHECK-NOT:     llvm.alloca
+// CHECK:         llvm.getelementptr %{{.+}}[0, 13]
+// CHECK:         llvm.call %{{.+}}(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : !llvm.ptr, (i32, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr) -> ()
+// CHECK-COUNT-4: llvm.load %{{.+}} : !llvm.ptr -> f32
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @product(%p: !llvm.ptr<1>) attributes {nvvm.kernel} {
+      %a = llvm.mlir.constant(1 : i32) : i32
+      %b = llvm.mlir.constant(2 : i32) : i32
+      %c = llvm.mlir.constant(1.0 : f32) : f32
+      llvm.br ^bb1
+    ^bb1:
+      %d = nvvm.mma.sync A[%a, %a, %a, %a] B[%b, %b] C[%c, %c, %c, %c]
+          {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
+           multiplicandAPtxType = #nvvm.mma_type<tf32>,
+           multiplicandBPtxType = #nvvm.mma_type<tf32>,
+           shape = #nvvm.shape<m = 16, n = 8, k = 8>}
+          : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+      llvm.return
+    }
+  }
+}

@@ -73,3 +73,18 @@ func.func @shape(%x: tensor<4xf32, #tile_gpu.blocked<sizePerThread = [1], thread
   %y = tile_gpu.convert_layout %x : tensor<4xf32, #tile_gpu.blocked<sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [1], order = [0]>> -> tensor<8xf32, #tile_gpu.blocked<sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [1], order = [0]>>
   return
 }
+
+// -----
+
+// expected-error @below {{opIdx must be 0 (A) or 1 (B)}}
+func.func @operand(%x: tensor<16x8xf32, #tile_gpu.dot_operand<opIdx = 2, parent = #tile_gpu.mma<version = 2, warpsPerCTA = [1, 1], instrShape = [16, 8]>, kWidth = 1>>)
+
+// -----
+
+// expected-error @below {{a dot operand in registers is for mma.sync (an mma parent of version 2)}}
+func.func @wgmma_operand(%x: tensor<64x8xf32, #tile_gpu.dot_operand<opIdx = 0, parent = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 8]>, kWidth = 1>>)
+
+// -----
+
+// expected-error @below {{kWidth must be 1 (tf32) or 2 (f16, bf16)}}
+func.func @width(%x: tensor<16x8xf32, #tile_gpu.dot_operand<opIdx = 0, parent = #tile_gpu.mma<version = 2, warpsPerCTA = [1, 1], instrShape = [16, 8]>, kWidth = 4>>)

@@ -76,3 +76,66 @@ func.func @small() -> tensor<16xf32, #small> {
   %c = arith.constant dense<0.0> : tensor<16xf32, #small>
   return %c : tensor<16xf32, #small>
 }
+
+// -----
+
+// mma.sync's tf32 operands (PTX ISA, "Matrix Fragments for mma.m16n8k8",
+// .tf32): A's a0..a3 at rows groupID (+ 8 for a1, a3), columns
+// threadID_in_group (+ 4 for a2, a3); B's b0, b1 at rows threadID_in_group
+// (+ 4 for b1), column groupID.
+// CHECK-LABEL: remark: 4 slots per thread
+// CHECK-NEXT:  lane 0 warp 0: (0, 0) (8, 0) (0, 4) (8, 4)
+// CHECK:       lane 5 warp 0: (1, 1) (9, 1) (1, 5) (9, 5)
+// CHECK:       each element held once
+// CHECK-LABEL: remark: 2 slots per thread
+// CHECK-NEXT:  lane 0 warp 0: (0, 0) (4, 0)
+// CHECK:       lane 5 warp 0: (1, 1) (5, 1)
+// CHECK:       lane 31 warp 0: (3, 7) (7, 7)
+// CHECK-NEXT:  each element held once
+#mma = #tile_gpu.mma<version = 2, warpsPerCTA = [1, 1], instrShape = [16, 8]>
+#a = #tile_gpu.dot_operand<opIdx = 0, parent = #mma, kWidth = 1>
+#b = #tile_gpu.dot_operand<opIdx = 1, parent = #mma, kWidth = 1>
+func.func @tf32() -> (tensor<16x8xf32, #a>, tensor<8x8xf32, #b>) {
+  %a = arith.constant dense<0.0> : tensor<16x8xf32, #a>
+  %b = arith.constant dense<0.0> : tensor<8x8xf32, #b>
+  return %a, %b : tensor<16x8xf32, #a>, tensor<8x8xf32, #b>
+}
+
+// -----
+
+// f16 and bf16 operands, two to a register (PTX ISA, "Matrix Fragments for
+// mma.m16n8k16", .f16/.bf16): A's a0, a1 at row groupID, columns
+// threadID_in_group * 2 + (0, 1); a2, a3 at row groupID + 8; a4..a7 the same
+// 8 columns on.
+// CHECK-LABEL: remark: 8 slots per thread
+// CHECK:       lane 5 warp 0: (1, 2) (1, 3) (9, 2) (9, 3) (1, 10) (1, 11) (9, 10) (9, 11)
+// CHECK:       each element held once
+#mma = #tile_gpu.mma<version = 2, warpsPerCTA = [1, 1], instrShape = [16, 8]>
+#a = #tile_gpu.dot_operand<opIdx = 0, parent = #mma, kWidth = 2>
+func.func @f16() -> tensor<16x16xf16, #a> {
+  %a = arith.constant dense<0.0> : tensor<16x16xf16, #a>
+  return %a : tensor<16x16xf16, #a>
+}
+
+// -----
+
+// Over 2x2 warps, the two warps of a row of warps hold copies of A (their
+// rows), the two of a column copies of B; K repeats in blocks of 8.
+// CHECK-LABEL: remark: 8 slots per thread
+// CHECK:       lane 0 warp 0: (0, 0) (8, 0) (0, 4) (8, 4) (0, 8) (8, 8) (0, 12) (8, 12)
+// CHECK-NEXT:  lane 1 warp 0:
+// CHECK:       lane 0 warp 1: (0, 0) (8, 0) (0, 4) (8, 4) (0, 8) (8, 8) (0, 12) (8, 12)
+// CHECK:       lane 0 warp 2: (16, 0) (24, 0) (16, 4) (24, 4) (16, 8) (24, 8) (16, 12) (24, 12)
+// CHECK:       each element held once, in 2 copies
+// CHECK-LABEL: remark: 4 slots per thread
+// CHECK:       lane 0 warp 1: (0, 8) (4, 8) (8, 8) (12, 8)
+// CHECK:       lane 0 warp 3: (0, 8) (4, 8) (8, 8) (12, 8)
+// CHECK:       each element held once, in 2 copies
+#mma = #tile_gpu.mma<version = 2, warpsPerCTA = [2, 2], instrShape = [16, 8]>
+#a = #tile_gpu.dot_operand<opIdx = 0, parent = #mma, kWidth = 1>
+#b = #tile_gpu.dot_operand<opIdx = 1, parent = #mma, kWidth = 1>
+func.func @copies() -> (tensor<32x16xf32, #a>, tensor<16x16xf32, #b>) {
+  %a = arith.constant dense<0.0> : tensor<32x16xf32, #a>
+  %b = arith.constant dense<0.0> : tensor<16x16xf32, #b>
+  return %a, %b : tensor<32x16xf32, #a>, tensor<16x16xf32, #b>
+}

@@ -3,8 +3,9 @@
 // `test-tile-gpu-layouts` reports, for every op result that is a tile with a
 // distributed layout, where each thread's slots lie (`lane L warp W: (r, c)
 // ...`, `-` for a slot that holds nothing), and then how often each element
-// is held: "each element held once", or the first element held another
-// number of times. Lit checks the layouts against the PTX ISA's fragment
+// is held: "each element held once" (by the first copy of a dot operand,
+// with the number of copies), or the first element held another number of
+// times. Lit checks the layouts against the PTX ISA's fragment
 // tables through these remarks.
 //
 //===----------------------------------------------------------------------===//
@@ -30,6 +31,15 @@ struct TestLayouts : public PassWrapper<TestLayouts, OperationPass<>> {
     return "Report where the layout of every tile places its elements";
   }
 
+  static bool isFirstCopy(AffineExpr copyIndex, int64_t lane, int64_t warp) {
+    MLIRContext *ctx = copyIndex.getContext();
+    AffineExpr value = simplifyAffineExpr(
+        copyIndex.replaceDims({getAffineConstantExpr(lane, ctx),
+                               getAffineConstantExpr(warp, ctx)}),
+        2, 0);
+    return cast<AffineConstantExpr>(value).getValue() == 0;
+  }
+
   void runOnOperation() override {
     getOperation()->walk([&](Operation *op) {
       for (Value result : op->getResults()) {
@@ -39,7 +49,8 @@ struct TestLayouts : public PassWrapper<TestLayouts, OperationPass<>> {
         auto type = cast<RankedTensorType>(result.getType());
         SmallVector<int64_t> shape = getLayoutShape(type.getShape());
         int64_t slots = layout.getSlotsPerThread(shape);
-        std::map<SmallVector<int64_t>, int64_t> held;
+        std::map<SmallVector<int64_t>, int64_t> held, copies;
+        AffineExpr copyIndex = layout.getCopyIndex();
         InFlightDiagnostic remark = op->emitRemark();
         remark << slots << " slots per thread";
         for (int64_t warp = 0; warp < layout.getNumWarps(); ++warp)
@@ -59,7 +70,9 @@ struct TestLayouts : public PassWrapper<TestLayouts, OperationPass<>> {
                                                    }),
                                    ", ")
                      << ")";
-              ++held[*element];
+              ++copies[*element];
+              if (!copyIndex || isFirstCopy(copyIndex, lane, warp))
+                ++held[*element];
             }
           }
         int64_t elements = type.getNumElements();
@@ -71,6 +84,8 @@ struct TestLayouts : public PassWrapper<TestLayouts, OperationPass<>> {
           remark << "\nan element held " << odd->second << " times";
         else
           remark << "\neach element held once";
+        if (copyIndex)
+          remark << ", in " << copies.begin()->second << " copies";
       }
     });
   }
