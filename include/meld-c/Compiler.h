@@ -49,8 +49,8 @@ extern "C" {
 /// Version of this API. Bumped when a declaration in this header changes
 /// (2: the report; 3: outputs other than the artifact, an output file, the
 /// report as a table, progress and diagnostic callbacks, MLIR's
-/// command-line options, the linker).
-#define MELD_COMPILER_API_VERSION 3
+/// command-line options, the linker; 4: the precision).
+#define MELD_COMPILER_API_VERSION 4
 
 /// How a compile runs: `meldc`'s options. Created with the defaults of
 /// `meldc`: GPU targets sm_80 and sm_90a, the emulator's kernels, weights
@@ -167,6 +167,13 @@ meld_compile_options_set_emulator(meld_compile_options *options, int emulator);
 MELD_COMPILER_API void
 meld_compile_options_set_num_warps(meld_compile_options *options,
                                    int64_t warps);
+/// Which products of the GPU kernels run on tensor cores: "fp32" (the
+/// default: none, every product in f32 on the CUDA cores) or "tf32" (f32
+/// products on mma.sync, operands rounded to tf32, accumulated in f32).
+/// Another value is an error of the compile.
+MELD_COMPILER_API void
+meld_compile_options_set_precision(meld_compile_options *options,
+                                   const char *precision);
 /// Whether the result carries the report of `meldc --report`, and in which
 /// format (a `meld_report_format`; any other nonzero value: JSON): per
 /// kernel and GPU target, the ONNX nodes it computes, its grid, tile, flops,

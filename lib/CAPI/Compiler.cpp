@@ -45,6 +45,7 @@ struct meld_compile_options {
   bool externalWeights = false;
   std::optional<bool> emulator;
   int64_t numWarps = 0;
+  std::string precision = "fp32";
   int64_t kernelsPerPart = meld::HostObjectOptions().kernelsPerPart;
   meld_report_format report = MELD_REPORT_NONE;
   meld_compile_output output = MELD_OUTPUT_ARTIFACT;
@@ -186,6 +187,11 @@ LogicalResult getOptions(const meld_compile_options *options,
     return failure();
   }
   compile.numWarps = o.numWarps;
+  if (o.precision != "fp32" && o.precision != "tf32") {
+    result.error("precision must be fp32 or tf32, got '" + o.precision + "'");
+    return failure();
+  }
+  compile.precision = o.precision;
   if (o.kernelsPerPart < 1) {
     result.error("kernels_per_part must be at least 1, got " +
                  llvm::Twine(o.kernelsPerPart));
@@ -391,6 +397,12 @@ void meld_compile_options_set_num_warps(meld_compile_options *options,
                                         int64_t warps) {
   if (options)
     options->numWarps = warps;
+}
+
+void meld_compile_options_set_precision(meld_compile_options *options,
+                                        const char *precision) {
+  if (options)
+    options->precision = precision ? precision : "";
 }
 
 void meld_compile_options_set_report(meld_compile_options *options,

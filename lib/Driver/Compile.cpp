@@ -112,6 +112,7 @@ static void setGpuOptions(MeldGpuPipelineOptions &gpu,
                           llvm::StringRef chip) {
   gpu.chip = chip.str();
   gpu.cudaPath = options.cudaPath;
+  gpu.precision = options.precision;
 }
 
 /// Builds the graph pipeline, its tiles chosen for the GPU target with the
@@ -271,6 +272,9 @@ struct KernelSummary {
   std::vector<std::string> ops;
   int64_t launches = 0;
   tile::KernelCost cost;
+  /// What its products run at on a GPU: "tf32" on tensor cores, "mixed"
+  /// when only some are, else "fp32".
+  std::string precision = "fp32";
 };
 
 /// One row of the --report table.
@@ -339,6 +343,7 @@ static void printReport(llvm::ArrayRef<ReportRow> rows, bool json,
                              {"launches", s.launches},
                              {"grid", list(s.cost.grid)},
                              {"tile", list(s.cost.tile)},
+                             {"precision", s.precision},
                              {"flops", s.cost.flops},
                              {"bytes_read", s.cost.bytesRead},
                              {"bytes_written", s.cost.bytesWritten},
@@ -379,17 +384,17 @@ static void printReport(llvm::ArrayRef<ReportRow> rows, bool json,
   auto estimate = [](std::optional<double> us) {
     return us ? llvm::formatv("{0:F1}", *us).str() : std::string("-");
   };
-  const char *format = "{0,-26} {1,-7} {2,5} {3,4} {4,-10} {5,-9} {6,9} "
-                       "{7,9} {8,8} {9,5} {10,8} {11,8} {12,7} {13,6} "
-                       "{14,9}\n";
+  const char *format = "{0,-26} {1,-7} {2,5} {3,4} {4,-10} {5,-9} {6,-4} "
+                       "{7,9} {8,9} {9,8} {10,5} {11,8} {12,8} {13,7} "
+                       "{14,6} {15,9}\n";
   os << llvm::formatv(format, "kernel", "target", "nodes", "runs", "grid",
-                      "tile", "MFLOP", "MB", "est-us", "regs", "spill-st",
-                      "spill-ld", "smem", "stack", "occupancy");
+                      "tile", "prec", "MFLOP", "MB", "est-us", "regs",
+                      "spill-st", "spill-ld", "smem", "stack", "occupancy");
   for (const ReportRow &r : rows) {
     const KernelSummary &s = *r.summary;
     os << llvm::formatv(
         format, r.kernel.name, r.target, s.ops.size(), s.launches,
-        shape(s.cost.grid), shape(s.cost.tile),
+        shape(s.cost.grid), shape(s.cost.tile), s.precision,
         llvm::formatv("{0:F2}", s.cost.flops / 1e6).str(),
         llvm::formatv("{0:F3}", (s.cost.bytesRead + s.cost.bytesWritten) / 1e6)
             .str(),
@@ -459,6 +464,24 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
     kernels = module.clone();
     if (failed(lowerTileToGPU(*kernels, options)))
       return failure();
+    // The GPU passes may give a kernel more shared memory than its tile
+    // level did (a layout conversion stages its tile): launches pass what
+    // the GPU kernel takes.
+    llvm::StringMap<uint32_t> shared;
+    kernels->walk([&](gpu::GPUFuncOp func) {
+      if (auto bytes = func->getAttrOfType<IntegerAttr>("meld.shared_bytes"))
+        shared[func.getName()] = static_cast<uint32_t>(bytes.getInt());
+    });
+    for (ArtifactLaunch &launch : spec.launches)
+      if (auto it = shared.find(launch.kernel); it != shared.end())
+        launch.sharedMemoryBytes = it->second;
+    // What each kernel's products run at (meld-tile-gpu-accelerate-dot).
+    kernels->walk([&](gpu::GPUFuncOp func) {
+      auto precision = func->getAttrOfType<StringAttr>("meld.precision");
+      if (auto it = summaries.find(func.getName());
+          precision && it != summaries.end())
+        it->second.precision = precision.str();
+    });
   }
   // Each kernel's block and dynamic shared memory, as the plan launches it.
   llvm::StringMap<const ArtifactLaunch *> geometry;

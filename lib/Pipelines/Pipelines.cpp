@@ -141,7 +141,17 @@ void meld::buildMeldGpuKernelPipeline(OpPassManager &pm,
   // over its block.
   pm.addNestedPass<tile::KernelOp>(tile::createTileConfigureLaunch());
   pm.addNestedPass<tile::KernelOp>(tile_gpu::createTileGPUAssignLayouts());
-  // Step 2: kernels onto the threads of blocks, as the layouts say.
+  // Step 2: products onto tensor cores where the precision allows, and no
+  // more layout conversions than needed.
+  tile_gpu::TileGPUAccelerateDotOptions accelerate;
+  accelerate.precision = options.precision;
+  pm.addNestedPass<tile::KernelOp>(
+      tile_gpu::createTileGPUAccelerateDot(accelerate));
+  pm.addNestedPass<tile::KernelOp>(
+      tile_gpu::createTileGPURemoveLayoutConversions());
+  pm.addNestedPass<tile::KernelOp>(createCanonicalizerPass());
+  pm.addNestedPass<tile::KernelOp>(createCSEPass());
+  // Step 3: kernels onto the threads of blocks, as the layouts say.
   pm.addPass(createConvertTileToGPU());
   OpPassManager &kernels =
       pm.nest<gpu::GPUModuleOp>().nest<gpu::GPUFuncOp>();

@@ -152,6 +152,7 @@ def compile(model: Model, *,
             weights: str = "embedded",
             emulator: Optional[bool] = None,
             num_warps: int = 0,
+            precision: str = "fp32",
             report: bool = False,
             cuda_path: Optional[str] = None,
             base_dir: Optional[Union[str, os.PathLike]] = None) -> Artifact:
@@ -169,6 +170,9 @@ def compile(model: Model, *,
     - `emulator`: include the kernels of the GPU emulator (default: with
       GPU targets);
     - `num_warps`: warps of every GPU kernel's block (0: per kernel);
+    - `precision`: which products of the GPU kernels run on tensor cores:
+      "fp32" (none) or "tf32" (f32 products on mma.sync, operands rounded
+      to tf32, accumulated in f32);
     - `report`: attach `meldc --report=json` as `Artifact.report` (a dict:
       per kernel and GPU target its ONNX nodes, grid, tile, flops,
       device-memory bytes, roofline estimate and ptxas's figures; totals
@@ -193,7 +197,8 @@ def compile(model: Model, *,
         targets=targets, cuda_path=cuda_path,
         linker=_LINKER if os.path.exists(_LINKER) else None,
         external_weights=weights == "external", emulator=emulator,
-        num_warps=int(num_warps), report=bool(report), consts=consts,
+        num_warps=int(num_warps), precision=str(precision),
+        report=bool(report), consts=consts,
         shapes=shape_list)
     if isinstance(model, (str, os.PathLike)):
         artifact, diagnostics, report_json = _meld.compile_file(

@@ -179,6 +179,10 @@ static int testOptions(const char *modelPath) {
   failures += check("warps", modelPath, options, 0);
 
   options = meld_compile_options_create();
+  meld_compile_options_set_precision(options, "fp16");
+  failures += check("precision", modelPath, options, 0);
+
+  options = meld_compile_options_create();
   int64_t first[] = {3, 5}, second[] = {4, 5};
   meld_compile_options_set_shape(options, "x", first, 2);
   meld_compile_options_set_shape(options, "x", second, 2);

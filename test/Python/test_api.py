@@ -120,7 +120,12 @@ def test_report_as_a_dict():
     assert totals["kernels"] == len(kernels) == 3
     assert all(k["spill_store_bytes"] == 0 for k in kernels)
     assert any("MatMul" in op for k in kernels for op in k["ops"])
+    assert all(k["precision"] == "fp32" for k in kernels)
     assert meld.Session(artifact).report is report
+    # With precision="tf32" the products run on tensor cores.
+    tf32 = meld.compile(fixture("gpt2_block.dynamo.onnx"), targets="sm_90a",
+                        precision="tf32", report=True).report
+    assert all(k["precision"] == "tf32" for k in tf32["kernels"])
     assert meld.compile(tiny_model(), targets="cpu").report is None
     with pytest.raises(meld.CompileError, match="report is of GPU targets"):
         meld.compile(tiny_model(), targets="cpu", report=True)
@@ -169,6 +174,8 @@ def test_bad_options_are_compile_errors():
         meld.compile(tiny_model(), targets=["sm_80", "sm_50"])
     with pytest.raises(meld.CompileError, match="num_warps must be 1 to 32"):
         meld.compile(tiny_model(), num_warps=64)
+    with pytest.raises(meld.CompileError, match="precision must be fp32 or tf32"):
+        meld.compile(tiny_model(), precision="fp16")
     with pytest.raises(meld.CompileError, match="dimension 1 to 4"):
         meld.compile(tiny_model(), targets="cpu", shapes={"x": (2, 4)})
     with pytest.raises(ValueError, match="weights must be"):

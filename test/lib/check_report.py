@@ -1,10 +1,12 @@
 """Checks every kernel of a `meldc --report=json` report.
 
-Usage: check_report.py REPORT.json --targets sm_80,sm_90a
+Usage: check_report.py REPORT.json --targets sm_80,sm_90a [--tensor-cores]
 
 Every kernel must appear once for every target, with no spill stores, no
-spill loads and no stack frame. Prints one line per target with the number of
-kernels checked, or every offending kernel (and exits 1).
+spill loads and no stack frame. With --tensor-cores (a compile with
+--precision tf32), every kernel computing a MatMul or Gemm node must run at
+tf32, its products on tensor cores. Prints one line per target with the
+number of kernels checked, or every offending kernel (and exits 1).
 """
 
 import argparse
@@ -17,6 +19,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("report")
     parser.add_argument("--targets", required=True)
+    parser.add_argument("--tensor-cores", action="store_true")
     args = parser.parse_args()
     targets = args.targets.split(",")
     with open(args.report) as f:
@@ -24,8 +27,15 @@ def main():
 
     kernels = collections.defaultdict(list)
     problems = []
+    products = 0
     for entry in entries:
         kernels[entry["kernel"]].append(entry["target"])
+        if args.tensor_cores and any(op.endswith(("(MatMul)", "(Gemm)"))
+                                     for op in entry["ops"]):
+            products += 1
+            if entry["precision"] != "tf32":
+                problems.append(f"{entry['kernel']} {entry['target']}: "
+                                f"products at {entry['precision']}")
         for field in ("spill_store_bytes", "spill_load_bytes",
                       "stack_frame_bytes"):
             if entry[field] != 0:
@@ -43,6 +53,8 @@ def main():
         return 1
     for target in targets:
         print(f"{target}: {len(kernels)} kernels, no spills, no stack")
+    if args.tensor_cores:
+        print(f"{products} kernels with products, all on tensor cores")
     return 0
 
 

@@ -112,6 +112,12 @@ struct Options {
       cl::desc("Warps of every GPU kernel's block, 1 to 32 (default: chosen "
                "per kernel from its tiles)"),
       cl::init(0), cl::cat(category)};
+  cl::opt<std::string> precision{
+      "precision",
+      cl::desc("Which products of the GPU kernels run on tensor cores: fp32 "
+               "(default: none) or tf32 (f32 products on mma.sync, operands "
+               "rounded to tf32, accumulated in f32)"),
+      cl::init("fp32"), cl::cat(category)};
   cl::opt<bool> quiet{
       "quiet",
       cl::desc("Print no progress line (one is shown on a terminal while a "
@@ -307,6 +313,10 @@ int main(int argc, char **argv) {
                       std::to_string(meld::kMaxNumWarps) + ", got " +
                       std::to_string(cli.numWarps));
   meld_compile_options_set_num_warps(o, cli.numWarps);
+  if (cli.precision != "fp32" && cli.precision != "tf32")
+    return usageError("--precision must be fp32 or tf32, got '" +
+                      cli.precision + "'");
+  meld_compile_options_set_precision(o, cli.precision.c_str());
   if (cli.kernelsPerPart < 1)
     return usageError("--kernels-per-part must be at least 1");
   meld_compile_options_set_kernels_per_part(o, cli.kernelsPerPart);

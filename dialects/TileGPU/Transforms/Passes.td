@@ -49,4 +49,88 @@ def TileGPUAssignLayouts : Pass<"meld-tile-gpu-assign-layouts",
   let dependentDialects = ["::meld::tile_gpu::TileGPUDialect"];
 }
 
+def TileGPUAccelerateDot : Pass<"meld-tile-gpu-accelerate-dot",
+                                "::meld::tile::KernelOp"> {
+  let summary = "Move tile products onto tensor cores (mma.sync)";
+  let description = [{
+    Where the precision allows it, a `tile.dot` runs on tensor cores: with
+    `precision=tf32`, a product of f32 tiles whose sizes are whole
+    `m16n8k8` blocks gets an accumulator in an `#tile_gpu.mma` layout of
+    version 2 (its warps along M first, 16 rows a warp, then N, 8 columns a
+    warp) and operands in the matching `#tile_gpu.dot_operand` layouts
+    (kWidth 1), each through a `tile_gpu.convert_layout`; its result
+    converts back to the layout its readers had. The GPU lowering computes
+    it with `mma.sync.aligned.m16n8k8` on operands rounded to tf32 (to
+    nearest, ties away from zero), accumulating in f32. A product too small
+    for the kernel's warps stays on the CUDA cores. The kernel's
+    `shared_bytes` grows to stage its largest conversion.
+
+    With `precision=fp32` (the default) the pass changes nothing.
+
+    Before (4 warps):
+    ```mlir
+    %c = tile.dot %a, %b, %acc : tensor<32x16xf32, #blocked>,
+        tensor<16x32xf32, #blocked1> -> tensor<32x32xf32, #blocked2>
+    ```
+    After:
+    ```mlir
+    #mma = #tile_gpu.mma<version = 2, warpsPerCTA = [2, 2], instrShape = [16, 8]>
+    %a1 = tile_gpu.convert_layout %a : tensor<32x16xf32, #blocked>
+        -> tensor<32x16xf32, #tile_gpu.dot_operand<opIdx = 0, parent = #mma, kWidth = 1>>
+    %b1 = tile_gpu.convert_layout %b : ... -> tensor<16x32xf32, #tile_gpu.dot_operand<opIdx = 1, ...>>
+    %acc1 = tile_gpu.convert_layout %acc : ... -> tensor<32x32xf32, #mma>
+    %p = tile.dot %a1, %b1, %acc1 : ... -> tensor<32x32xf32, #mma>
+    %c = tile_gpu.convert_layout %p : tensor<32x32xf32, #mma> -> tensor<32x32xf32, #blocked2>
+    ```
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
+           "Which products run on tensor cores: fp32 (none), tf32 (f32 "
+           "products, operands rounded to tf32)">,
+  ];
+  let dependentDialects = ["::meld::tile_gpu::TileGPUDialect"];
+}
+
+def TileGPURemoveLayoutConversions
+    : Pass<"meld-tile-gpu-remove-layout-conversions", "::meld::tile::KernelOp"> {
+  let summary = "Remove the layout conversions a kernel does not need";
+  let description = [{
+    Every `tile_gpu.convert_layout` moves a tile through shared memory
+    between barriers. This pass removes those it can, with patterns:
+
+    - a conversion of a constant or a splat is the constant or splat made in
+      the other layout;
+    - a loop-carried tile that the body reads only converted to one layout,
+      and yields converted from it, is carried in that layout, converted
+      once before and once after the loop (a K loop's accumulator stays in
+      the mma registers);
+    - a conversion sinks below its elementwise readers and stores, whose
+      other operands are recomputed in the source layout (constants,
+      splats, iotas, elementwise math and loads, cloned with the other
+      type), and a reduction reads the unconverted tile (it stages its input
+      in shared memory from any layout): a product's epilogue computes and
+      stores from the accumulator's registers.
+
+    Before:
+    ```mlir
+    %r = scf.for %k = %c0 to %cK step %c16 iter_args(%acc = %zero) -> (tensor<32x32xf32, #blocked>) {
+      %acc1 = tile_gpu.convert_layout %acc : ... -> tensor<32x32xf32, #mma>
+      %p = tile.dot %a1, %b1, %acc1 : ... -> tensor<32x32xf32, #mma>
+      %c = tile_gpu.convert_layout %p : tensor<32x32xf32, #mma> -> tensor<32x32xf32, #blocked>
+      scf.yield %c : tensor<32x32xf32, #blocked>
+    }
+    tile.store %r, %out[%offsets] : tensor<32x32xf32, #blocked>, ...
+    ```
+    After:
+    ```mlir
+    %r = scf.for %k = %c0 to %cK step %c16 iter_args(%acc = %zero_mma) -> (tensor<32x32xf32, #mma>) {
+      %p = tile.dot %a1, %b1, %acc : ... -> tensor<32x32xf32, #mma>
+      scf.yield %p : tensor<32x32xf32, #mma>
+    }
+    tile.store %r, %out[%offsets_mma] : tensor<32x32xf32, #mma>, ...
+    ```
+  }];
+  let dependentDialects = ["::meld::tile_gpu::TileGPUDialect"];
+}
+
 #endif // MELD_DIALECTS_TILEGPU_TRANSFORMS_PASSES_TD

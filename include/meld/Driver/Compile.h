@@ -59,6 +59,9 @@ struct CompileOptions {
   /// Warps of every GPU kernel's block (1 to 32); 0 lets the tile pipeline
   /// choose per kernel.
   int64_t numWarps = 0;
+  /// Which products run on tensor cores: "fp32" (none) or "tf32" (f32
+  /// products, operands rounded to tf32).
+  std::string precision = "fp32";
   HostObjectOptions host;
   /// Where to print ptxas's report per kernel and target (none when null).
   llvm::raw_ostream *report = nullptr;

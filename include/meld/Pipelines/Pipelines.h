@@ -64,6 +64,11 @@ struct MeldGpuPipelineOptions
       *this, "cuda-path",
       llvm::cl::desc("The CUDA toolkit, for libdevice (math functions)"),
       llvm::cl::init("/usr/local/cuda")};
+  Option<std::string> precision{
+      *this, "precision",
+      llvm::cl::desc("Which products run on tensor cores: fp32 (none) or "
+                     "tf32 (f32 products, operands rounded to tf32)"),
+      llvm::cl::init("fp32")};
 };
 
 /// The minimum PTX ISA feature for `chip` ("+ptx70" for sm_80, ...), or

@@ -39,6 +39,7 @@
 #include "mlir/Dialect/DLTI/DLTI.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
@@ -256,8 +257,13 @@ private:
   void writeTile(Value tile, Value view) {
     Type type = tile.getType();
     ArrayRef<Value> slots = slotsOf(tile);
+    // Of a layout whose elements several warps hold, the first copy.
+    Value first;
+    if (AffineExpr copy = infoOf(type).layout.getCopyIndex())
+      first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                    materialize(copy), index(0));
     for (int64_t i = 0, e = slots.size(); i < e; ++i)
-      guarded(slotValid(type, i), [&] {
+      guarded(both(first, slotValid(type, i)), [&] {
         memref::StoreOp::create(b, loc, slots[i], view, linearOf(type, i));
       });
   }
@@ -314,6 +320,7 @@ private:
   void distributeLoad(tile::LoadOp op);
   void distributeStore(tile::StoreOp op);
   void distributeDot(tile::DotOp op);
+  void distributeMmaDot(tile::DotOp op, tile_gpu::MmaLayoutAttr mma);
   void distributeReduce(tile::ReduceOp op);
   void distributeBroadcast(tile::BroadcastOp op);
   void distributeFault(tile::FaultOp op);
@@ -341,7 +348,13 @@ LogicalResult Distributor::distribute(Block &block) {
 
 LogicalResult Distributor::distributeOp(Operation *op) {
   loc = op->getLoc();
-  if (int64_t staging = tile::getStagingBytes(op); staging > scratchBytes)
+  // A product on tensor cores stages nothing: its operands' conversions do.
+  bool onTensorCores =
+      isa<tile::DotOp>(op) &&
+      isa<tile_gpu::MmaLayoutAttr>(
+          cast<RankedTensorType>(op->getResult(0).getType()).getEncoding());
+  if (int64_t staging = onTensorCores ? 0 : tile::getStagingBytes(op);
+      staging > scratchBytes)
     return op->emitOpError("stages ")
            << staging << " bytes in shared memory, more than its kernel's "
            << "shared_bytes (" << scratchBytes << ")";
@@ -657,7 +670,70 @@ void Distributor::distributeStore(tile::StoreOp op) {
   }
 }
 
+/// `x` (f32) rounded to tf32, to nearest with ties away from zero (as
+/// cvt.rna.tf32.f32): the top 19 bits of x + 2^12 ulps, NaN kept.
+static Value roundToTf32(OpBuilder &b, Location loc, Value x) {
+  Type i32 = b.getI32Type();
+  Value bits = arith::BitcastOp::create(b, loc, i32, x);
+  Value half = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0x1000));
+  Value mask = arith::ConstantOp::create(
+      b, loc, b.getI32IntegerAttr(static_cast<int32_t>(0xffffe000u)));
+  Value rounded = arith::AndIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, bits, half), mask);
+  Value isNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+  return arith::SelectOp::create(
+      b, loc, isNan, x, arith::BitcastOp::create(b, loc, x.getType(), rounded));
+}
+
+void Distributor::distributeMmaDot(tile::DotOp op,
+                                   tile_gpu::MmaLayoutAttr mma) {
+  // mma.sync.aligned.m16n8k8 on tf32: for each 16x8 block of a warp's
+  // accumulator, the products of its K blocks in turn. The slots of each
+  // layout come block by block (4 of the accumulator, 4 of A, 2 of B), K
+  // fastest for the operands.
+  auto aType = cast<RankedTensorType>(op.getA().getType());
+  RankedTensorType cType = op.getType();
+  ArrayRef<int64_t> warps = mma.getWarpsPerCTA();
+  int64_t repsM = llvm::divideCeil(cType.getDimSize(0), 16 * warps[0]);
+  int64_t repsN = llvm::divideCeil(cType.getDimSize(1), 8 * warps[1]);
+  int64_t kBlocks = llvm::divideCeil(aType.getDimSize(1), 8);
+  auto rounded = [&](Value tile) {
+    return llvm::map_to_vector(slotsOf(tile),
+                               [&](Value x) { return roundToTf32(b, loc, x); });
+  };
+  SmallVector<Value> a = rounded(op.getA()), bSlots = rounded(op.getB());
+  SmallVector<Value> slots(slotsOf(op.getAcc()));
+  Type f32 = b.getF32Type();
+  auto aVector = VectorType::get({4, 1}, f32);
+  auto bVector = VectorType::get({2, 1}, f32);
+  auto cVector = VectorType::get({2, 2}, f32);
+  for (int64_t rm = 0; rm < repsM; ++rm)
+    for (int64_t rn = 0; rn < repsN; ++rn) {
+      int64_t c = (rm * repsN + rn) * 4;
+      Value acc = vector::FromElementsOp::create(
+          b, loc, cVector, ArrayRef<Value>(slots).slice(c, 4));
+      for (int64_t kb = 0; kb < kBlocks; ++kb) {
+        Value va = vector::FromElementsOp::create(
+            b, loc, aVector,
+            ArrayRef<Value>(a).slice((rm * kBlocks + kb) * 4, 4));
+        Value vb = vector::FromElementsOp::create(
+            b, loc, bVector,
+            ArrayRef<Value>(bSlots).slice((rn * kBlocks + kb) * 2, 2));
+        acc = nvgpu::MmaSyncOp::create(b, loc, va, vb, acc,
+                                       ArrayRef<int64_t>{16, 8, 8},
+                                       /*tf32Enabled=*/true);
+      }
+      for (int64_t i = 0; i < 4; ++i)
+        slots[c + i] = vector::ExtractOp::create(
+            b, loc, acc, ArrayRef<int64_t>{i / 2, i % 2});
+    }
+  tiles[op.getResult()] = std::move(slots);
+}
+
 void Distributor::distributeDot(tile::DotOp op) {
+  if (auto mma =
+          dyn_cast_or_null<tile_gpu::MmaLayoutAttr>(op.getType().getEncoding()))
+    return distributeMmaDot(op, mma);
   auto aType = cast<RankedTensorType>(op.getA().getType());
   auto bType = cast<RankedTensorType>(op.getB().getType());
   RankedTensorType cType = op.getType();
@@ -904,6 +980,10 @@ struct ConvertTileToGPUPass
       func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
                     b.getI32IntegerAttr(1));
       func->setAttr("meld.shared_bytes", b.getI64IntegerAttr(scratch));
+      // What its products run at (meld-tile-gpu-accelerate-dot), for the
+      // report.
+      if (Attribute precision = kernel->getAttr("meld.precision"))
+        func->setAttr("meld.precision", precision);
       func->setAttr("meld.grid", kernel.getGridAttr());
       gpuSymbols.insert(func);
 

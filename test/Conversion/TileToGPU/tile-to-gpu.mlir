@@ -265,3 +265,67 @@ tile.kernel @parts(%y: memref<256xf32>, %z: memref<256xf32>) attributes {grid = 
   }
   tile.return
 }
+
+// -----
+
+// A product on tensor cores: a 16x32 accumulator over four warps side by
+// side is one 16x8 block per warp, K = 16 two blocks of 8, so two
+// mma.sync.m16n8k8 on tf32, the second accumulating the first. The operands
+// come through shared memory in their dot operand layouts and are rounded to
+// tf32 (to nearest, ties away: the bits + 0x1000, the low 13 cleared; NaN
+// kept); the accumulator never leaves the registers.
+// CHECK-LABEL: gpu.func @tensor_cores(
+// CHECK-COUNT-4: gpu.barrier
+// CHECK:         %[[HALF:.+]] = arith.constant 4096 : i32
+// CHECK:         %[[MASK:.+]] = arith.constant -8192 : i32
+// CHECK:         %[[UP:.+]] = arith.addi %{{.+}}, %[[HALF]] : i32
+// CHECK:         arith.andi %[[UP]], %[[MASK]] : i32
+// CHECK:         arith.cmpf uno
+// CHECK:         %[[D0:.+]] = nvgpu.mma.sync(%{{.+}}, %{{.+}}, %{{.+}}) {mmaShape = [16, 8, 8], tf32Enabled} : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+// CHECK:         %[[D1:.+]] = nvgpu.mma.sync(%{{.+}}, %{{.+}}, %[[D0]]) {mmaShape = [16, 8, 8], tf32Enabled}
+// CHECK-NOT:     nvgpu.mma.sync
+// CHECK-NOT:     gpu.barrier
+// CHECK:         vector.extract %[[D1]][1, 1]
+// CHECK:         gpu.return
+#bA = #tile_gpu.blocked<sizePerThread = [1, 2], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#bB = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#mma = #tile_gpu.mma<version = 2, warpsPerCTA = [1, 4], instrShape = [16, 8]>
+#a = #tile_gpu.dot_operand<opIdx = 0, parent = #mma, kWidth = 1>
+#b = #tile_gpu.dot_operand<opIdx = 1, parent = #mma, kWidth = 1>
+tile.kernel @tensor_cores(%in: memref<512xf32>, %out: memref<512xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 2048 : i64} {
+  %ia = tile.iota 1 : tensor<16x16xindex, #bA>
+  %ib = tile.iota 1 : tensor<16x32xindex, #bB>
+  %x = tile.load %in[%ia] : memref<512xf32>[tensor<16x16xindex, #bA>] -> tensor<16x16xf32, #bA>
+  %y = tile.load %in[%ib] : memref<512xf32>[tensor<16x32xindex, #bB>] -> tensor<16x32xf32, #bB>
+  %xa = tile_gpu.convert_layout %x : tensor<16x16xf32, #bA> -> tensor<16x16xf32, #a>
+  %yb = tile_gpu.convert_layout %y : tensor<16x32xf32, #bB> -> tensor<16x32xf32, #b>
+  %zero = arith.constant dense<0.0> : tensor<16x32xf32, #mma>
+  %p = tile.dot %xa, %yb, %zero : tensor<16x16xf32, #a>, tensor<16x32xf32, #b> -> tensor<16x32xf32, #mma>
+  %io = tile.iota 1 : tensor<16x32xindex, #mma>
+  tile.store %p, %out[%io] : tensor<16x32xf32, #mma>, memref<512xf32>[tensor<16x32xindex, #mma>]
+  tile.return
+}
+
+// -----
+
+// A tile whose elements several warps hold (A of a product over 2x2 warps:
+// the two warps of a row of warps hold the same rows) is written to shared
+// memory by the first copy only: warp % 2 == 0.
+// CHECK-LABEL: gpu.func @copies(
+// CHECK:         %[[TID:.+]] = gpu.thread_id x
+// CHECK:         %[[WARP:.+]] = arith.divui %[[TID]], %{{.+}} : index
+// CHECK:         %[[COL:.+]] = arith.remui %[[WARP]], %{{.+}} : index
+// CHECK:         %[[FIRST:.+]] = arith.cmpi eq, %[[COL]], %{{.+}} : index
+// CHECK:         scf.if %[[FIRST]] {
+// CHECK-NOT:     }
+// CHECK:           memref.store
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#mma = #tile_gpu.mma<version = 2, warpsPerCTA = [2, 2], instrShape = [16, 8]>
+#a = #tile_gpu.dot_operand<opIdx = 0, parent = #mma, kWidth = 1>
+tile.kernel @copies(%out: memref<1024xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 4096 : i64} {
+  %x = arith.constant dense<1.0> : tensor<32x32xf32, #a>
+  %y = tile_gpu.convert_layout %x : tensor<32x32xf32, #a> -> tensor<32x32xf32, #blocked>
+  %i = tile.iota 1 : tensor<32x32xindex, #blocked>
+  tile.store %y, %out[%i] : tensor<32x32xf32, #blocked>, memref<1024xf32>[tensor<32x32xindex, #blocked>]
+  tile.return
+}

@@ -1,0 +1,143 @@
+//===- AccelerateDot.cpp - Tile products onto tensor cores ----------------===//
+//
+// A tile.dot whose precision allows it moves to mma.sync: its accumulator
+// takes an mma layout (version 2) over the kernel's warps, its operands the
+// matching dot_operand layouts, each through a tile_gpu.convert_layout; the
+// result converts back to the layout its users read, for
+// meld-tile-gpu-remove-layout-conversions to push away.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/TileGPU/Transforms/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace meld::tile_gpu {
+#define GEN_PASS_DEF_TILEGPUACCELERATEDOT
+#include "dialects/TileGPU/Transforms/Passes.h.inc"
+} // namespace meld::tile_gpu
+
+using namespace mlir;
+using namespace meld;
+using namespace meld::tile_gpu;
+
+namespace {
+
+/// Where the pass records what a kernel's products run at; the GPU lowering
+/// carries it to the gpu.func.
+constexpr llvm::StringLiteral kPrecisionAttrName = "meld.precision";
+
+/// The warps of an mma layout for an M x N accumulator over `numWarps`
+/// warps: along M first (16 rows a warp), then N (8 columns a warp), or
+/// nothing when the tile is too small for them all.
+std::optional<SmallVector<int64_t>> getMmaWarps(int64_t m, int64_t n,
+                                                int64_t numWarps) {
+  int64_t rows = 1;
+  while (rows * 2 <= numWarps && rows * 2 * 16 <= m)
+    rows *= 2;
+  int64_t cols = numWarps / rows;
+  if (rows * cols != numWarps || cols * 8 > n)
+    return std::nullopt;
+  return SmallVector<int64_t>{rows, cols};
+}
+
+struct DotToMma : OpRewritePattern<tile::DotOp> {
+  DotToMma(MLIRContext *context, int64_t numWarps)
+      : OpRewritePattern(context), numWarps(numWarps) {}
+
+  LogicalResult matchAndRewrite(tile::DotOp dot,
+                                PatternRewriter &rewriter) const override {
+    auto aType = cast<RankedTensorType>(dot.getA().getType());
+    auto bType = cast<RankedTensorType>(dot.getB().getType());
+    RankedTensorType cType = dot.getType();
+    if (isa_and_nonnull<MmaLayoutAttr>(cType.getEncoding()))
+      return rewriter.notifyMatchFailure(dot, "already on tensor cores");
+    // tf32: f32 operands and accumulator, m16n8k8.
+    if (!aType.getElementType().isF32() || !bType.getElementType().isF32() ||
+        !cType.getElementType().isF32())
+      return rewriter.notifyMatchFailure(dot, "not f32");
+    int64_t m = cType.getDimSize(0), n = cType.getDimSize(1),
+            k = aType.getDimSize(1);
+    if (m % 16 != 0 || n % 8 != 0 || k % 8 != 0)
+      return rewriter.notifyMatchFailure(dot, "not whole m16n8k8 blocks");
+    std::optional<SmallVector<int64_t>> warps = getMmaWarps(m, n, numWarps);
+    if (!warps)
+      return rewriter.notifyMatchFailure(dot, "too small for the warps");
+    MLIRContext *ctx = getContext();
+    auto mma = MmaLayoutAttr::get(ctx, 2, *warps, {16, 8});
+    auto retype = [](RankedTensorType type, Attribute layout) {
+      return RankedTensorType::get(type.getShape(), type.getElementType(),
+                                   layout);
+    };
+    Location loc = dot.getLoc();
+    Value a = ConvertLayoutOp::create(
+        rewriter, loc,
+        retype(aType, DotOperandLayoutAttr::get(ctx, 0, mma, /*kWidth=*/1)),
+        dot.getA());
+    Value b = ConvertLayoutOp::create(
+        rewriter, loc,
+        retype(bType, DotOperandLayoutAttr::get(ctx, 1, mma, /*kWidth=*/1)),
+        dot.getB());
+    Value acc = ConvertLayoutOp::create(rewriter, loc, retype(cType, mma),
+                                        dot.getAcc());
+    Value product =
+        tile::DotOp::create(rewriter, loc, acc.getType(), a, b, acc);
+    rewriter.replaceOpWithNewOp<ConvertLayoutOp>(dot, cType, product);
+    return success();
+  }
+
+  int64_t numWarps;
+};
+
+struct TileGPUAccelerateDot
+    : tile_gpu::impl::TileGPUAccelerateDotBase<TileGPUAccelerateDot> {
+  using Base::Base;
+
+  LogicalResult initialize(MLIRContext *context) override {
+    if (precision != "fp32" && precision != "tf32")
+      return emitError(UnknownLoc::get(context))
+             << "precision must be fp32 or tf32, got '" << precision << "'";
+    return success();
+  }
+
+  void runOnOperation() override {
+    tile::KernelOp kernel = getOperation();
+    if (precision == "fp32")
+      return;
+    std::optional<uint64_t> warps = kernel.getNumWarps();
+    if (!warps) {
+      kernel.emitOpError("has no num_warps: run meld-tile-configure-launch "
+                         "first");
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    patterns.add<DotToMma>(&getContext(), *warps);
+    if (failed(applyPatternsGreedily(kernel, std::move(patterns))))
+      return signalPassFailure();
+    // What the kernel's products run at, for the report: "tf32" when all
+    // are on tensor cores, "mixed" when some are.
+    int64_t products = 0, accelerated = 0;
+    kernel.walk([&](tile::DotOp dot) {
+      ++products;
+      accelerated +=
+          isa_and_nonnull<MmaLayoutAttr>(dot.getType().getEncoding());
+    });
+    if (accelerated)
+      kernel->setAttr(kPrecisionAttrName,
+                      StringAttr::get(&getContext(), accelerated == products
+                                                         ? "tf32"
+                                                         : "mixed"));
+    // Each conversion stages its tile in the kernel's shared memory.
+    int64_t shared = kernel.getSharedBytes().value_or(0);
+    kernel.walk([&](ConvertLayoutOp convert) {
+      RankedTensorType type = convert.getType();
+      shared = std::max<int64_t>(
+          shared, type.getNumElements() *
+                      llvm::divideCeil(type.getElementTypeBitWidth(), 8));
+    });
+    kernel.setSharedBytesAttr(Builder(&getContext()).getI64IntegerAttr(shared));
+  }
+};
+
+} // namespace

@@ -1,0 +1,239 @@
+//===- RemoveLayoutConversions.cpp - Keep tiles where they are ------------===//
+//
+// Each tile_gpu.convert_layout moves a tile through shared memory between
+// barriers. These patterns remove the conversions a kernel does not need:
+//   - a constant or a splat converts by being made in the other layout;
+//   - a loop-carried tile that the body only reads converted to one layout,
+//     and yields converted from it, is carried in that layout (the
+//     accumulator of a K loop stays in the mma registers);
+//   - a conversion sinks below its elementwise readers, its stores and its
+//     reductions, whose other operands are rematerialized in the source
+//     layout (constants, splats, iotas, elementwise math and loads, cloned
+//     with the other type): the epilogue of a product computes and stores
+//     from the accumulator's registers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/TileGPU/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace meld::tile_gpu {
+#define GEN_PASS_DEF_TILEGPUREMOVELAYOUTCONVERSIONS
+#include "dialects/TileGPU/Transforms/Passes.h.inc"
+} // namespace meld::tile_gpu
+
+using namespace mlir;
+using namespace meld;
+using namespace meld::tile_gpu;
+
+namespace {
+
+RankedTensorType withLayout(Type type, Attribute layout) {
+  auto tensor = cast<RankedTensorType>(type);
+  return RankedTensorType::get(tensor.getShape(), tensor.getElementType(),
+                               layout);
+}
+
+/// Whether `op` computes elementwise on tiles (and may be recomputed).
+bool isElementwise(Operation *op) {
+  return op->getNumResults() == 1 && op->getNumRegions() == 0 &&
+         OpTrait::hasElementwiseMappableTraits(op) && isPure(op);
+}
+
+/// A constant or splat in another layout is made in that layout.
+struct ConvertOfSplat : OpRewritePattern<ConvertLayoutOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ConvertLayoutOp convert,
+                                PatternRewriter &rewriter) const override {
+    Operation *def = convert.getSrc().getDefiningOp();
+    if (auto splat = dyn_cast_or_null<tensor::SplatOp>(def)) {
+      rewriter.replaceOpWithNewOp<tensor::SplatOp>(convert, convert.getType(),
+                                                   splat.getInput());
+      return success();
+    }
+    auto constant = dyn_cast_or_null<arith::ConstantOp>(def);
+    auto dense = constant ? dyn_cast<SplatElementsAttr>(constant.getValue())
+                          : SplatElementsAttr();
+    if (!dense)
+      return failure();
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+        convert, dense.reshape(convert.getType()));
+    return success();
+  }
+};
+
+/// A loop-carried tile read only converted to layout L, and yielded
+/// converted from L, is carried in L.
+struct CarryConvertedTile : OpRewritePattern<scf::ForOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(scf::ForOp loop,
+                                PatternRewriter &rewriter) const override {
+    auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+    for (auto [i, arg] : llvm::enumerate(loop.getRegionIterArgs())) {
+      if (!isa<RankedTensorType>(arg.getType()) || arg.use_empty())
+        continue;
+      auto yielded = yield.getOperand(i).getDefiningOp<ConvertLayoutOp>();
+      if (!yielded)
+        continue;
+      Type carried = yielded.getSrc().getType();
+      if (!llvm::all_of(arg.getUsers(), [&](Operation *user) {
+            auto convert = dyn_cast<ConvertLayoutOp>(user);
+            return convert && convert.getType() == carried;
+          }))
+        continue;
+      Type original = arg.getType();
+      OpResult result = loop->getResult(i);
+      rewriter.setInsertionPoint(loop);
+      Value init = ConvertLayoutOp::create(rewriter, loop.getLoc(), carried,
+                                           loop.getInitArgs()[i]);
+      rewriter.modifyOpInPlace(loop, [&] {
+        loop.getInitArgsMutable()[i].assign(init);
+        arg.setType(carried);
+        result.setType(carried);
+      });
+      for (Operation *user : llvm::make_early_inc_range(arg.getUsers()))
+        rewriter.replaceOp(user, arg);
+      rewriter.modifyOpInPlace(yield,
+                               [&] { yield->setOperand(i, yielded.getSrc()); });
+      if (yielded->use_empty())
+        rewriter.eraseOp(yielded);
+      rewriter.setInsertionPointAfter(loop);
+      auto back =
+          ConvertLayoutOp::create(rewriter, loop.getLoc(), original, result);
+      rewriter.replaceAllUsesExcept(result, back, back);
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// Recomputes values in another layout: constants, splats, iotas,
+/// elementwise math and loads, cloned with the other types.
+class Rematerializer {
+public:
+  Rematerializer(PatternRewriter &rewriter, Attribute layout)
+      : rewriter(rewriter), layout(layout) {}
+
+  /// Whether `value` can be had in the layout, creating nothing.
+  bool check(Value value, int depth = 0) {
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    if (!type || type.getEncoding() == layout)
+      return true;
+    Operation *def = value.getDefiningOp();
+    if (!def || depth > kMaxDepth)
+      return false;
+    if (auto convert = dyn_cast<ConvertLayoutOp>(def))
+      if (convert.getSrc().getType() == withLayout(type, layout))
+        return true;
+    if (!isClonable(def))
+      return false;
+    return llvm::all_of(def->getOperands(), [&](Value operand) {
+      return check(operand, depth + 1);
+    });
+  }
+
+  /// `value` in the layout (`check` holds for it).
+  Value get(Value value) {
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    if (!type)
+      return value;
+    if (type.getEncoding() == layout)
+      return value;
+    if (Value known = done.lookup(value))
+      return known;
+    Operation *def = value.getDefiningOp();
+    if (auto convert = dyn_cast<ConvertLayoutOp>(def))
+      if (convert.getSrc().getType() == withLayout(type, layout))
+        return convert.getSrc();
+    SmallVector<Value> operands = llvm::map_to_vector(
+        def->getOperands(), [&](Value operand) { return get(operand); });
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointAfter(def);
+    Operation *clone = rewriter.clone(*def);
+    clone->setOperands(operands);
+    clone->getResult(0).setType(withLayout(type, layout));
+    if (auto constant = dyn_cast<arith::ConstantOp>(clone))
+      if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
+        constant.setValueAttr(
+            dense.reshape(cast<ShapedType>(constant.getType())));
+    done[value] = clone->getResult(0);
+    return clone->getResult(0);
+  }
+
+private:
+  static constexpr int kMaxDepth = 24;
+  static bool isClonable(Operation *op) {
+    return isa<arith::ConstantOp, tensor::SplatOp, tile::IotaOp, tile::LoadOp>(
+               op) ||
+           isElementwise(op);
+  }
+
+  PatternRewriter &rewriter;
+  Attribute layout;
+  DenseMap<Value, Value> done;
+};
+
+/// A conversion sinks below a reader that can work in its source layout.
+struct SinkConversion : OpRewritePattern<ConvertLayoutOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ConvertLayoutOp convert,
+                                PatternRewriter &rewriter) const override {
+    Value source = convert.getSrc();
+    Attribute layout = cast<RankedTensorType>(source.getType()).getEncoding();
+    for (OpOperand &use : llvm::make_early_inc_range(convert->getUses())) {
+      Operation *user = use.getOwner();
+      // A reduction stages its input in shared memory from any layout.
+      if (isa<tile::ReduceOp>(user)) {
+        rewriter.modifyOpInPlace(user, [&] { use.set(source); });
+        return success();
+      }
+      bool isStore = isa<tile::StoreOp>(user);
+      if (!isStore && !isElementwise(user))
+        continue;
+      Rematerializer remat(rewriter, layout);
+      if (!llvm::all_of(user->getOperands(), [&](Value operand) {
+            return operand == convert.getResult() || remat.check(operand);
+          }))
+        continue;
+      SmallVector<Value> operands =
+          llvm::map_to_vector(user->getOperands(), [&](Value operand) {
+            return operand == convert.getResult() ? source : remat.get(operand);
+          });
+      rewriter.setInsertionPoint(user);
+      Operation *clone = rewriter.clone(*user);
+      clone->setOperands(operands);
+      if (isStore) {
+        rewriter.eraseOp(user);
+        return success();
+      }
+      Type type = user->getResult(0).getType();
+      clone->getResult(0).setType(withLayout(type, layout));
+      rewriter.replaceOpWithNewOp<ConvertLayoutOp>(user, type,
+                                                   clone->getResult(0));
+      return success();
+    }
+    return failure();
+  }
+};
+
+struct TileGPURemoveLayoutConversions
+    : tile_gpu::impl::TileGPURemoveLayoutConversionsBase<
+          TileGPURemoveLayoutConversions> {
+  void runOnOperation() override {
+    MLIRContext *context = &getContext();
+    RewritePatternSet patterns(context);
+    patterns.add<ConvertOfSplat, CarryConvertedTile, SinkConversion>(context);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,82 @@
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-assign-layouts,meld-tile-gpu-accelerate-dot{precision=tf32}))' | FileCheck %s
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-assign-layouts,meld-tile-gpu-accelerate-dot))' | FileCheck %s --check-prefix=FP32
+// RUN: not meld-opt %s --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-accelerate-dot{precision=fp16}))' 2>&1 | FileCheck %s --check-prefix=BAD
+
+// An f32 product of whole m16n8k8 blocks moves to tensor cores at tf32: 4
+// warps over a 32x32 accumulator are 2x2 (16 rows and 8 columns a warp
+// first along M); A and B convert to the matching dot operand layouts, the
+// accumulator to the mma layout, and the result back. The kernel's shared
+// memory grows to stage its largest conversion (32x32 f32: 4096 bytes), and
+// it records the precision of its products.
+// CHECK:       #[[MMA:.+]] = #tile_gpu.mma<version = 2, warpsPerCTA = [2, 2], instrShape = [16, 8]>
+// CHECK-DAG:   #[[A:.+]] = #tile_gpu.dot_operand<opIdx = 0, parent = #[[MMA]], kWidth = 1>
+// CHECK-DAG:   #[[B:.+]] = #tile_gpu.dot_operand<opIdx = 1, parent = #[[MMA]], kWidth = 1>
+// CHECK-LABEL: tile.kernel @mm(
+// CHECK-SAME:    meld.precision = "tf32"
+// CHECK-SAME:    shared_bytes = 4096
+// CHECK:         %[[X:.+]] = tile_gpu.convert_layout %{{.+}} : tensor<32x16xf32, #{{.+}}> -> tensor<32x16xf32, #[[A]]>
+// CHECK:         %[[Y:.+]] = tile_gpu.convert_layout %{{.+}} : tensor<16x32xf32, #{{.+}}> -> tensor<16x32xf32, #[[B]]>
+// CHECK:         %[[ACC:.+]] = tile_gpu.convert_layout %{{.+}} : tensor<32x32xf32, #[[BLOCKED:.+]]> -> tensor<32x32xf32, #[[MMA]]>
+// CHECK:         %[[P:.+]] = tile.dot %[[X]], %[[Y]], %[[ACC]] : tensor<32x16xf32, #[[A]]>, tensor<16x32xf32, #[[B]]> -> tensor<32x32xf32, #[[MMA]]>
+// CHECK:         tile_gpu.convert_layout %[[P]] : tensor<32x32xf32, #[[MMA]]> -> tensor<32x32xf32, #[[BLOCKED]]>
+// At fp32 nothing moves.
+// FP32-LABEL:  tile.kernel @mm(
+// FP32-NOT:      meld.precision
+// FP32-NOT:      tile_gpu.convert_layout
+// BAD: precision must be fp32 or tf32, got 'fp16'
+tile.kernel @mm(%a: memref<512xf32>, %b: memref<512xf32>, %c: memref<1024xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 4096 : i64} {
+  %ia = tile.iota 1 : tensor<32x16xindex>
+  %ib = tile.iota 1 : tensor<16x32xindex>
+  %ic = tile.iota 1 : tensor<32x32xindex>
+  %x = tile.load %a[%ia] : memref<512xf32>[tensor<32x16xindex>] -> tensor<32x16xf32>
+  %y = tile.load %b[%ib] : memref<512xf32>[tensor<16x32xindex>] -> tensor<16x32xf32>
+  %zero = arith.constant dense<0.0> : tensor<32x32xf32>
+  %p = tile.dot %x, %y, %zero : tensor<32x16xf32>, tensor<16x32xf32> -> tensor<32x32xf32>
+  tile.store %p, %c[%ic] : tensor<32x32xf32>, memref<1024xf32>[tensor<32x32xindex>]
+  tile.return
+}
+
+// -----
+
+// A product too narrow for the kernel's warps (4 warps over 16 rows need 4
+// columns of 8; there are 16) stays on the CUDA cores.
+// CHECK-LABEL: tile.kernel @small(
+// CHECK-NOT:     meld.precision
+// CHECK:         tile.dot %{{.+}}, %{{.+}}, %{{.+}} : tensor<16x8xf32, #{{[a-z0-9]+}}>, tensor<8x16xf32, #{{[a-z0-9]+}}> -> tensor<16x16xf32, #blocked
+tile.kernel @small(%a: memref<128xf32>, %b: memref<128xf32>, %c: memref<256xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 1024 : i64} {
+  %ia = tile.iota 1 : tensor<16x8xindex>
+  %ib = tile.iota 1 : tensor<8x16xindex>
+  %ic = tile.iota 1 : tensor<16x16xindex>
+  %x = tile.load %a[%ia] : memref<128xf32>[tensor<16x8xindex>] -> tensor<16x8xf32>
+  %y = tile.load %b[%ib] : memref<128xf32>[tensor<8x16xindex>] -> tensor<8x16xf32>
+  %zero = arith.constant dense<0.0> : tensor<16x16xf32>
+  %p = tile.dot %x, %y, %zero : tensor<16x8xf32>, tensor<8x16xf32> -> tensor<16x16xf32>
+  tile.store %p, %c[%ic] : tensor<16x16xf32>, memref<256xf32>[tensor<16x16xindex>]
+  tile.return
+}
+
+// -----
+
+// So does a product whose K is not a whole block of 8 (the second one
+// here). A kernel with some products on tensor cores and some not is
+// "mixed".
+// CHECK-LABEL: tile.kernel @mixed(
+// CHECK-SAME:    meld.precision = "mixed"
+// CHECK:         tile.dot {{.+}} -> tensor<32x32xf32, #mma>
+// CHECK:         tile.dot {{.+}} : tensor<32x4xf32, #{{[a-z0-9]+}}>, tensor<4x32xf32, #{{[a-z0-9]+}}> -> tensor<32x32xf32, #blocked
+tile.kernel @mixed(%a: memref<512xf32>, %b: memref<512xf32>, %c: memref<1024xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 4096 : i64} {
+  %ia = tile.iota 1 : tensor<32x16xindex>
+  %ib = tile.iota 1 : tensor<16x32xindex>
+  %ic = tile.iota 1 : tensor<32x32xindex>
+  %ia4 = tile.iota 1 : tensor<32x4xindex>
+  %ib4 = tile.iota 1 : tensor<4x32xindex>
+  %x = tile.load %a[%ia] : memref<512xf32>[tensor<32x16xindex>] -> tensor<32x16xf32>
+  %y = tile.load %b[%ib] : memref<512xf32>[tensor<16x32xindex>] -> tensor<16x32xf32>
+  %x4 = tile.load %a[%ia4] : memref<512xf32>[tensor<32x4xindex>] -> tensor<32x4xf32>
+  %y4 = tile.load %b[%ib4] : memref<512xf32>[tensor<4x32xindex>] -> tensor<4x32xf32>
+  %zero = arith.constant dense<0.0> : tensor<32x32xf32>
+  %p = tile.dot %x, %y, %zero : tensor<32x16xf32>, tensor<16x32xf32> -> tensor<32x32xf32>
+  %q = tile.dot %x4, %y4, %p : tensor<32x4xf32>, tensor<4x32xf32> -> tensor<32x32xf32>
+  tile.store %q, %c[%ic] : tensor<32x32xf32>, memref<1024xf32>[tensor<32x32xindex>]
+  tile.return
+}
