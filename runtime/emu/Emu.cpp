@@ -32,10 +32,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
+#include <set>
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <unordered_map>
 #include <vector>
 
 // Fibers switch with a few instructions of assembly on x86-64 (swapcontext
@@ -236,6 +239,16 @@ struct Fiber {
   const uint32_t *mmaA = nullptr, *mmaB = nullptr;
   const float *mmaC = nullptr;
   float *mmaD = nullptr;
+  /// With memory statistics: how many times the thread reached each site.
+  std::unordered_map<uint32_t, uint32_t> siteVisits;
+};
+
+/// One lane's access at a site, for the memory statistics.
+struct SiteAccess {
+  uintptr_t address;
+  uint32_t bytes;
+  uint32_t lane;
+  bool shared;
 };
 
 /// Lanes of one warp that have arrived at the same collective.
@@ -252,6 +265,9 @@ struct Group {
 struct WarpState {
   /// Pending groups (disjoint masks), at most one per lane.
   std::vector<Group> groups;
+  /// With memory statistics: the lanes' accesses of this block, by site and
+  /// visit ((site << 32) | visit).
+  std::unordered_map<uint64_t, std::vector<SiteAccess>> accesses;
   /// pairSync[a][b]: sequence number of the last __syncwarp that lanes a and
   /// b completed together (0: none). __syncwarp orders the memory accesses of
   /// its lanes, so an access made before it does not race with one after.
@@ -310,6 +326,12 @@ public:
            float *d);
   void *sharedBase() { return sharedMemory; }
   void checkAccess(const void *ptr, uint32_t bytes, bool store);
+  /// checkAccess, and with memory statistics, the access recorded for the
+  /// warp-wide access of `site` it is part of.
+  void checkAccessAt(const void *ptr, uint32_t bytes, bool store,
+                     uint32_t site);
+  /// Adds the warp-wide accesses recorded in this block to the statistics.
+  void countAccesses();
 
   /// Entry of every fiber.
   static void fiberMain();
@@ -502,10 +524,12 @@ void Launch::startBlock(uint64_t linearBlock) {
   numAtBarrier = 0;
   for (WarpState &w : warps) {
     w.groups.clear();
+    w.accesses.clear();
     memset(w.pairSync, 0, sizeof(w.pairSync));
   }
   for (Fiber &f : fibers) {
     f.state = FiberState::Ready;
+    f.siteVisits.clear();
 #if MELD_EMU_ASM_SWITCH
     // The initial frame, popped by meldEmuSwitchStack: six registers, then
     // the "return address" fiberMain, then a zero slot standing for
@@ -581,8 +605,11 @@ bool Launch::runBlock() {
       if (failed)
         return false;
     }
-    if (numExited == numThreads)
+    if (numExited == numThreads) {
+      if (options.accessStats)
+        countAccesses();
       return true;
+    }
     if (!ran) {
       diagnoseStuck();
       return false;
@@ -1101,6 +1128,78 @@ void Launch::checkAccess(const void *ptr, uint32_t bytes, bool store) {
   reportOutOfBounds(p, bytes, store);
 }
 
+void Launch::checkAccessAt(const void *ptr, uint32_t bytes, bool store,
+                           uint32_t site) {
+  checkAccess(ptr, bytes, store);
+  if (!options.accessStats || !bytes)
+    return;
+  uintptr_t p = reinterpret_cast<uintptr_t>(ptr);
+  uintptr_t sharedLow = reinterpret_cast<uintptr_t>(sharedMemory);
+  bool shared = p >= sharedLow && p + bytes <= sharedLow + sharedBytes;
+  // The thread's own stack (local memory) is not counted.
+  const Fiber &f = fibers[current];
+  if (!shared && p >= reinterpret_cast<uintptr_t>(f.stackLow) &&
+      p < reinterpret_cast<uintptr_t>(f.stackHigh))
+    return;
+  uint32_t visit = fibers[current].siteVisits[site]++;
+  warps[current / warpSize].accesses[(uint64_t(site) << 32) | visit].push_back(
+      {p, bytes, current % warpSize, shared});
+}
+
+void Launch::countAccesses() {
+  AccessStats &stats = *options.accessStats;
+  for (WarpState &warp : warps) {
+    for (auto &[key, lanes] : warp.accesses) {
+      // A site is shared or global memory for all its lanes (else each
+      // part counts on its own).
+      for (bool shared : {true, false}) {
+        std::vector<const SiteAccess *> part;
+        uint32_t widest = 0;
+        for (const SiteAccess &a : lanes)
+          if (a.shared == shared) {
+            part.push_back(&a);
+            widest = std::max(widest, a.bytes);
+          }
+        if (part.empty())
+          continue;
+        if (shared) {
+          // PTX accesses of 8 and 16 bytes are served a half and a quarter
+          // of the warp at a time; in each part, a bank serves one distinct
+          // 4-byte word per wavefront (equal words are broadcast).
+          uint32_t lanesPerPart = widest <= 4 ? 32 : widest == 8 ? 16 : 8;
+          std::map<uint32_t, std::map<uint32_t, std::set<uintptr_t>>> banks;
+          for (const SiteAccess *a : part)
+            for (uint32_t b = 0; b < std::max<uint32_t>(a->bytes, 1); b += 4) {
+              uintptr_t word = (a->address + b) / 4;
+              banks[a->lane / lanesPerPart][word % 32].insert(word);
+            }
+          ++stats.sharedAccesses;
+          for (auto &[partIndex, byBank] : banks) {
+            size_t most = 1;
+            for (auto &[bank, words] : byBank)
+              most = std::max(most, words.size());
+            stats.sharedWavefronts += most;
+            ++stats.sharedIdealWavefronts;
+          }
+        } else {
+          // The 32-byte sectors touched, against the fewest the distinct
+          // bytes need.
+          std::set<uintptr_t> sectors, bytes;
+          for (const SiteAccess *a : part)
+            for (uint32_t b = 0; b < a->bytes; ++b) {
+              bytes.insert(a->address + b);
+              sectors.insert((a->address + b) / 32);
+            }
+          ++stats.globalAccesses;
+          stats.globalSectors += sectors.size();
+          stats.globalIdealSectors += (bytes.size() + 31) / 32;
+        }
+      }
+    }
+    warp.accesses.clear();
+  }
+}
+
 void Launch::reportMisaligned(uintptr_t p, uint32_t bytes, bool store,
                               bool shared) {
   const char *access = store ? "store" : "load";
@@ -1304,6 +1403,12 @@ void opCheckLoad(const void *ptr, uint32_t bytes) {
 void opCheckStore(const void *ptr, uint32_t bytes) {
   launchOrDie().checkAccess(ptr, bytes, true);
 }
+void opCheckLoadAt(const void *ptr, uint32_t bytes, uint32_t site) {
+  launchOrDie().checkAccessAt(ptr, bytes, false, site);
+}
+void opCheckStoreAt(const void *ptr, uint32_t bytes, uint32_t site) {
+  launchOrDie().checkAccessAt(ptr, bytes, true, site);
+}
 
 const meld_emu_ops opsTable = {
     MELD_EMU_ABI_VERSION,
@@ -1320,6 +1425,8 @@ const meld_emu_ops opsTable = {
     opCheckLoad,
     opCheckStore,
     opMma,
+    opCheckLoadAt,
+    opCheckStoreAt,
 };
 
 } // namespace

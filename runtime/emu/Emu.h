@@ -38,6 +38,31 @@ struct LaunchArg {
   const char *name = nullptr;
 };
 
+/// What the memory accesses of launches cost, counted per warp-wide access
+/// (the accesses the lanes of a warp make at one site of the kernel, the
+/// n-th time each reaches it) the way the hardware serves them.
+struct AccessStats {
+  /// Shared memory: warp-wide accesses; the wavefronts they take (a pass
+  /// over the 32 banks, one more for each extra distinct 4-byte word asked
+  /// of one bank; 8-byte accesses go a half-warp, 16-byte ones a quarter
+  /// at a time); and the fewest they could take (one per such part of the
+  /// warp).
+  uint64_t sharedAccesses = 0, sharedWavefronts = 0, sharedIdealWavefronts = 0;
+  /// Global memory: warp-wide accesses; the 32-byte sectors they touch; and
+  /// the fewest sectors their distinct bytes fit in.
+  uint64_t globalAccesses = 0, globalSectors = 0, globalIdealSectors = 0;
+
+  AccessStats &operator+=(const AccessStats &other) {
+    sharedAccesses += other.sharedAccesses;
+    sharedWavefronts += other.sharedWavefronts;
+    sharedIdealWavefronts += other.sharedIdealWavefronts;
+    globalAccesses += other.globalAccesses;
+    globalSectors += other.globalSectors;
+    globalIdealSectors += other.globalIdealSectors;
+    return *this;
+  }
+};
+
 struct LaunchOptions {
   /// Seed of the block order. Equal seeds give equal orders.
   uint64_t seed = 0;
@@ -47,6 +72,9 @@ struct LaunchOptions {
   /// Shadow-state checks of shared memory (uninitialized reads, races).
   bool checkSharedRaces = true;
   bool checkSharedUninitialized = true;
+  /// Where to add the launch's memory statistics (none when null; counting
+  /// slows the emulator down).
+  AccessStats *accessStats = nullptr;
 };
 
 /// A buffer in its own page-aligned mapping, with a PROT_NONE guard page

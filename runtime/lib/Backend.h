@@ -45,6 +45,10 @@ public:
 
   /// Host-readable bytes of output `index` after a successful run.
   virtual const void *outputData(size_t index) const = 0;
+
+  /// The emulator's memory statistics of the runs so far, one line per
+  /// kernel, or null when the backend counts none.
+  virtual const char *accessStats() { return nullptr; }
 };
 
 /// Creates the CPU backend: loads the artifact's "host" "elf-shared-object"

@@ -46,7 +46,8 @@ struct EmuLaunch {
 
 class EmuBackend final : public Backend {
 public:
-  EmuBackend(const Model &model, uint64_t seed) : model(model), seed(seed) {}
+  EmuBackend(const Model &model, uint64_t seed, bool countAccesses)
+      : model(model), seed(seed), countAccesses(countAccesses) {}
 
   ~EmuBackend() override { buffers.clear(); }
 
@@ -55,10 +56,15 @@ public:
   const void *outputData(size_t index) const override {
     return buffers[model.outputs[index].buffer].data();
   }
+  const char *accessStats() override;
 
 private:
   const Model &model;
   uint64_t seed;
+  /// Memory statistics per kernel (when counted), and their text.
+  bool countAccesses;
+  std::map<std::string, emu::AccessStats> stats;
+  std::string statsText;
   SharedObject module;
   std::vector<emu::GuardedBuffer> buffers;
   std::vector<EmuLaunch> launches;
@@ -144,6 +150,8 @@ meld_status EmuBackend::run(const std::vector<const void *> &inputs) {
     emu::LaunchOptions options;
     // Each launch gets its own order, all determined by the session's seed.
     options.seed = seed ^ (0x9e3779b97f4a7c15ull * (i + 1));
+    if (countAccesses)
+      options.accessStats = &stats[plan.kernel];
     std::string error;
     if (!emu::launch(launches[i].fn, launches[i].args.data(),
                      launches[i].args.size(), plan.grid, plan.block,
@@ -160,11 +168,35 @@ meld_status EmuBackend::run(const std::vector<const void *> &inputs) {
   return MELD_OK;
 }
 
+const char *EmuBackend::accessStats() {
+  if (!countAccesses)
+    return nullptr;
+  auto ratio = [](uint64_t x, uint64_t ideal) {
+    char text[32];
+    snprintf(text, sizeof(text), "%.2f", ideal ? double(x) / ideal : 1.0);
+    return std::string(text);
+  };
+  statsText.clear();
+  for (const auto &[kernel, s] : stats) {
+    statsText += "kernel " + kernel + ": shared " +
+                 std::to_string(s.sharedAccesses) + " accesses, " +
+                 std::to_string(s.sharedWavefronts) + " wavefronts (ideal " +
+                 std::to_string(s.sharedIdealWavefronts) + ", x" +
+                 ratio(s.sharedWavefronts, s.sharedIdealWavefronts) +
+                 "); global " + std::to_string(s.globalAccesses) +
+                 " accesses, " + std::to_string(s.globalSectors) +
+                 " sectors (ideal " + std::to_string(s.globalIdealSectors) +
+                 ", x" + ratio(s.globalSectors, s.globalIdealSectors) + ")\n";
+  }
+  return statsText.c_str();
+}
+
 } // namespace
 
 meld_status createEmuBackend(const Model &model, uint64_t seed,
+                             bool accessStats,
                              std::unique_ptr<Backend> &result) {
-  std::unique_ptr<EmuBackend> backend(new EmuBackend(model, seed));
+  std::unique_ptr<EmuBackend> backend(new EmuBackend(model, seed, accessStats));
   if (meld_status s = backend->init())
     return s;
   result = std::move(backend);

@@ -20,8 +20,11 @@ namespace rt {
 /// Creates the emu backend: loads the artifact's "emu" "elf-shared-object"
 /// module, binds it to the emulator, resolves every kernel and allocates
 /// every buffer separately (arena buffers filled with 0xFF, weights copied
-/// and made read-only). `seed` seeds the block order of every launch.
+/// and made read-only). `seed` seeds the block order of every launch. With
+/// `accessStats`, it counts the memory statistics of every kernel
+/// (Backend::accessStats).
 meld_status createEmuBackend(const Model &model, uint64_t seed,
+                             bool accessStats,
                              std::unique_ptr<Backend> &result);
 
 } // namespace rt

@@ -165,7 +165,7 @@ const char *meld_dtype_name(meld_dtype dtype) { return dtypeName(dtype); }
 
 size_t meld_dtype_size(meld_dtype dtype) { return dtypeSize(dtype); }
 
-const char *meld_runtime_version(void) { return "meld-runtime 0.1 (api 4)"; }
+const char *meld_runtime_version(void) { return "meld-runtime 0.1 (api 5)"; }
 
 meld_status meld_model_load(const char *path, meld_model **model) {
   return guard([&]() -> meld_status {
@@ -256,6 +256,7 @@ meld_status meld_session_create(meld_model *model, const char *device,
       return nullArgument("meld_session_create", "device");
     int32_t numThreads = 0;
     uint64_t emuSeed = 0;
+    bool emuAccessStats = false;
     if (options) {
       if (options->struct_size < sizeof(uint32_t))
         return setError(MELD_ERROR_INVALID_ARGUMENT,
@@ -267,6 +268,9 @@ meld_status meld_session_create(meld_model *model, const char *device,
       if (options->struct_size >=
           offsetof(meld_session_options, emu_seed) + sizeof(uint64_t))
         emuSeed = options->emu_seed;
+      if (options->struct_size >=
+          offsetof(meld_session_options, emu_access_stats) + sizeof(int32_t))
+        emuAccessStats = options->emu_access_stats != 0;
     }
     if (numThreads < 0 || numThreads > 4096)
       return setError(MELD_ERROR_INVALID_ARGUMENT,
@@ -298,7 +302,8 @@ meld_status meld_session_create(meld_model *model, const char *device,
                                             backend))
         return s;
     } else if (dev == "emu") {
-      if (meld_status s = createEmuBackend(*model->model, emuSeed, backend))
+      if (meld_status s =
+              createEmuBackend(*model->model, emuSeed, emuAccessStats, backend))
         return s;
     } else {
       return setError(MELD_ERROR_INVALID_ARGUMENT,
@@ -429,6 +434,21 @@ meld_status meld_session_run_timed(meld_session *session,
     });
   *milliseconds = 0;
   return runSession(session, milliseconds, "meld_session_run_timed");
+}
+
+meld_status meld_session_emu_stats(meld_session *session, const char **text) {
+  return guard([&]() -> meld_status {
+    if (!session)
+      return nullArgument("meld_session_emu_stats", "session");
+    if (!text)
+      return nullArgument("meld_session_emu_stats", "text");
+    *text = session->backend->accessStats();
+    if (!*text)
+      return setError(MELD_ERROR_FAILED_PRECONDITION,
+                      "meld_session_emu_stats: the session counts no memory "
+                      "statistics (device 'emu' with emu_access_stats)");
+    return MELD_OK;
+  });
 }
 
 meld_status meld_session_get_output(meld_session *session, size_t index,

@@ -70,6 +70,12 @@ OPTIONS:
                       of each launch (default 0): a kernel whose result
                       depends on the order of blocks gives different results
                       for different seeds.
+  --emu-stats         With --device emu: after the runs, print each kernel's
+                      memory statistics, per warp-wide access (the lanes'
+                      accesses at one load or store): shared-memory
+                      wavefronts against the fewest possible (bank
+                      conflicts), global 32-byte sectors against the fewest
+                      possible (coalescing).
   --repeat N          Time the model: after the warm-up runs, run it N times
                       with meld_session_run_timed and print one line:
                         time: median X.XXX ms, min Y.YYY ms over N runs
@@ -119,6 +125,8 @@ struct Options {
   long warmup = -1;
   bool list = false;
   bool quiet = false;
+  /// --emu-stats: print the emulator's memory statistics after the runs.
+  bool emuStats = false;
   /// --help or --version was handled: exit 0 without running.
   bool done = false;
 };
@@ -143,6 +151,10 @@ bool parseOptions(int argc, char **argv, Options &options) {
     }
     if (arg == "--quiet") {
       options.quiet = true;
+      continue;
+    }
+    if (arg == "--emu-stats") {
+      options.emuStats = true;
       continue;
     }
     if (arg.size() < 2 || arg[0] != '-') {
@@ -358,6 +370,7 @@ bool run(const Options &options) {
   sessionOptions.struct_size = sizeof(sessionOptions);
   sessionOptions.num_threads = options.threads;
   sessionOptions.emu_seed = options.emuSeed;
+  sessionOptions.emu_access_stats = options.emuStats;
   if (!check(meld_session_create(h.model, options.device.c_str(),
                                  &sessionOptions, &h.session)))
     return false;
@@ -405,6 +418,13 @@ bool run(const Options &options) {
         n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
     printf("time: median %.3f ms, min %.3f ms over %zu runs (device %s)\n",
            median, times.front(), n, options.device.c_str());
+    fflush(stdout);
+  }
+  if (options.emuStats) {
+    const char *text = nullptr;
+    if (!check(meld_session_emu_stats(h.session, &text)))
+      return false;
+    fputs(text, stdout);
     fflush(stdout);
   }
   if (!createDirectories(options.outputDir))

@@ -56,6 +56,8 @@ enum EmuOp : unsigned {
   kCheckLoad,
   kCheckStore,
   kMma,
+  kCheckLoadAt,
+  kCheckStoreAt,
   kNumFields
 };
 
@@ -110,6 +112,8 @@ private:
   DenseMap<StringAttr, int64_t> sharedOffsets;
   /// Bytes of statically declared shared memory of each kernel.
   DenseMap<StringAttr, int64_t> staticSharedBytes;
+  /// The site of the next checked access (numbered across the module).
+  uint32_t nextSite = 0;
   /// The stack slots of the kernel being lowered for an mma's fragments: A
   /// (4 x i32), B (2 x i32), C and D (4 x f32 each).
   Value mmaSlots[4];
@@ -368,8 +372,11 @@ LogicalResult EmuLowering::lowerKernel(LLVM::LLVMFuncOp kernel) {
       type = rmw.getVal().getType();
     }
     int64_t bytes = layout.getTypeSize(type);
-    callOps(b, op->getLoc(), isLoad ? kCheckLoad : kCheckStore, Type(),
-            {address, constI32(b, op->getLoc(), bytes)});
+    // Each access of the module has its own site, which lets the emulator
+    // take the lanes' accesses at one site as one warp-wide instruction.
+    callOps(b, op->getLoc(), isLoad ? kCheckLoadAt : kCheckStoreAt, Type(),
+            {address, constI32(b, op->getLoc(), bytes),
+             constI32(b, op->getLoc(), nextSite++)});
   }
 
   // NVVM operations become calls into the emulator.

@@ -16,6 +16,8 @@
 //                            bytes) or a comma-separated list; default 0
 //     --readonly I           argument I is read-only (a weight)
 //     --print I              after the launch, print buffer I
+//     --stats                after the launch, print the memory statistics
+//                            (emu::AccessStats)
 //     --check transpose      buffers {rows, cols}, in, out: compare out with
 //                            the transpose of in, computed here
 //
@@ -167,6 +169,8 @@ int main(int argc, char **argv) {
   uint32_t grid[3] = {1, 1, 1}, block[3] = {1, 1, 1};
   uint32_t shared = 0;
   emu::LaunchOptions options;
+  emu::AccessStats stats;
+  bool printStats = false;
   std::vector<Buffer> buffers;
   std::vector<size_t> prints;
   for (int i = 1; i < argc; ++i) {
@@ -195,6 +199,9 @@ int main(int argc, char **argv) {
       buffers[b].readOnly = true;
     } else if (arg == "--print" && hasValue) {
       prints.push_back(strtoul(argv[++i], nullptr, 10));
+    } else if (arg == "--stats") {
+      printStats = true;
+      options.accessStats = &stats;
     } else if (arg == "--check" && hasValue) {
       check = argv[++i];
     } else if (arg.size() > 1 && arg[0] != '-' && kernelName.empty()) {
@@ -234,6 +241,15 @@ int main(int argc, char **argv) {
                    kernelName.c_str(), options, error))
     return fail(error);
 
+  if (printStats)
+    printf("stats: shared %llu accesses, %llu wavefronts (ideal %llu); "
+           "global %llu accesses, %llu sectors (ideal %llu)\n",
+           (unsigned long long)stats.sharedAccesses,
+           (unsigned long long)stats.sharedWavefronts,
+           (unsigned long long)stats.sharedIdealWavefronts,
+           (unsigned long long)stats.globalAccesses,
+           (unsigned long long)stats.globalSectors,
+           (unsigned long long)stats.globalIdealSectors);
   for (size_t p : prints) {
     if (p >= buffers.size())
       return fail("--print: no such buffer");

@@ -55,7 +55,7 @@ extern "C" {
 
 /// Version of the table below. Bumped on any change to it or to the meaning of
 /// a function; fields are only ever appended.
-#define MELD_EMU_ABI_VERSION 2
+#define MELD_EMU_ABI_VERSION 3
 
 /// `mode` of meld_emu_ops::shfl, as in PTX `shfl.sync.{idx,up,down,bfly}`.
 enum {
@@ -157,6 +157,16 @@ typedef struct meld_emu_ops {
   /// Rendezvous as for shfl; a lane missing from the warp is an error.
   void (*mma)(uint32_t shape, const uint32_t *a, const uint32_t *b,
               const float *c, float *d);
+
+  /* Version 3. */
+
+  /// check_load / check_store with `site`, the access's number in the module
+  /// (the compiler numbers every load and store). The emulator takes the
+  /// accesses the lanes of a warp make at one site, the n-th time each lane
+  /// reaches it, as one warp-wide instruction, for its memory statistics
+  /// (shared-memory bank conflicts, global sectors).
+  void (*check_load_at)(const void *ptr, uint32_t bytes, uint32_t site);
+  void (*check_store_at)(const void *ptr, uint32_t bytes, uint32_t site);
 } meld_emu_ops;
 
 /// Signatures of the module's exports.

@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 /// Version of this API. Bumped when a declaration in this header changes.
-#define MELD_RUNTIME_API_VERSION 4
+#define MELD_RUNTIME_API_VERSION 5
 
 /// Result of every fallible call. MELD_OK is 0; every other value comes with
 /// a message in meld_last_error().
@@ -134,6 +134,10 @@ typedef struct meld_session_options {
   /// equal orders; 0, the default, is a seed like any other. Ignored by the
   /// other devices.
   uint64_t emu_seed;
+  /// Device "emu": nonzero counts the memory statistics of every kernel
+  /// (meld_session_emu_stats). Counting slows the emulator down. Ignored by
+  /// the other devices.
+  int32_t emu_access_stats;
 } meld_session_options;
 
 /// Returns the message of the last failed call on the calling thread: one
@@ -150,7 +154,7 @@ MELD_API const char *meld_dtype_name(meld_dtype dtype);
 /// Returns the size in bytes of one element of `dtype`, or 0 if unknown.
 MELD_API size_t meld_dtype_size(meld_dtype dtype);
 
-/// Returns the runtime's version string, e.g. "meld-runtime 0.1 (api 4)".
+/// Returns the runtime's version string, e.g. "meld-runtime 0.1 (api 5)".
 MELD_API const char *meld_runtime_version(void);
 
 //===----------------------------------------------------------------------===//
@@ -257,6 +261,17 @@ MELD_API meld_status meld_session_run(meld_session *session);
 /// meld_session_run.
 MELD_API meld_status meld_session_run_timed(meld_session *session,
                                             double *milliseconds);
+
+/// The emulator's memory statistics of the session's runs so far (a
+/// session on "emu" created with `emu_access_stats`), in `*text`: one line
+/// per kernel, "kernel NAME: shared A accesses, W wavefronts (ideal I, xR);
+/// global A accesses, S sectors (ideal I, xR)". A warp-wide access is the
+/// lanes' accesses at one load or store of the kernel; shared wavefronts
+/// above the ideal are bank conflicts, global sectors above it uncoalesced
+/// bytes. Valid until the next call on the session. Any other session:
+/// MELD_ERROR_FAILED_PRECONDITION.
+MELD_API meld_status meld_session_emu_stats(meld_session *session,
+                                            const char **text);
 
 /// Gives output `index` of the last successful run: its description in
 /// `*info` (may be NULL) and a read-only pointer to its bytes in `*data`.

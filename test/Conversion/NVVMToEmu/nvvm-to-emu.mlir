@@ -3,7 +3,8 @@
 // The kernel leaves its gpu.module; the emulator's table of functions is a
 // global set by meld_emu_bind; thread ids, barriers and shuffles become calls
 // through it (fields 1 = tid, 6 = barrier, 7 = shfl, 10 = shared_base,
-// 11 = check_load, 12 = check_store); shared memory is an offset into the
+// 14 = check_load_at, 15 = check_store_at, each access with its site number);
+// shared memory is an offset into the
 // block's buffer; every load and store is checked first; address spaces are
 // gone; the entry is `void k(void **args)`.
 // CHECK-NOT:   gpu.module
@@ -24,10 +25,10 @@
 // CHECK:         llvm.getelementptr %{{.+}}[0, 1]
 // CHECK:         %[[TID:.+]] = llvm.call %{{.+}}(%{{.+}}) : !llvm.ptr, (i32) -> i32
 // CHECK:         %[[SHARED:.+]] = llvm.getelementptr %[[BASE]][0] : (!llvm.ptr) -> !llvm.ptr, i8
-// CHECK:         llvm.getelementptr %{{.+}}[0, 11]
-// CHECK:         llvm.call %{{.+}}(%{{.+}}, %{{.+}}) : !llvm.ptr, (!llvm.ptr, i32) -> ()
+// CHECK:         llvm.getelementptr %{{.+}}[0, 14]
+// CHECK:         llvm.call %{{.+}}(%{{.+}}, %{{.+}}, %{{.+}}) : !llvm.ptr, (!llvm.ptr, i32, i32) -> ()
 // CHECK:         %[[X:.+]] = llvm.load %{{.+}} : !llvm.ptr -> f32
-// CHECK:         llvm.getelementptr %{{.+}}[0, 12]
+// CHECK:         llvm.getelementptr %{{.+}}[0, 15]
 // CHECK:         llvm.store %[[X]], %{{.+}} : f32, !llvm.ptr
 // CHECK:         llvm.getelementptr %{{.+}}[0, 6]
 // CHECK:         llvm.call %{{.+}}() : !llvm.ptr, () -> ()
@@ -65,17 +66,17 @@ module attributes {gpu.container_module} {
 // -----
 
 // Atomics (a fault record's exchange, a compare-and-swap) are checked as
-// stores of their size (field 12 = check_store) before they run: the fibers
+// stores of their size (field 15 = check_store_at) before they run: the fibers
 // of a block never switch inside one, so the host's atomic instruction is
 // atomic among the emulated threads too.
 // CHECK-LABEL: llvm.func internal @a__meld_emu_body(
 // CHECK-SAME:    %[[STATUS:.+]]: !llvm.ptr)
 // CHECK:         %[[EIGHT:.+]] = llvm.mlir.constant(8 : i32) : i32
-// CHECK:         llvm.getelementptr %{{.+}}[0, 12]
-// CHECK:         llvm.call %{{.+}}(%[[STATUS]], %[[EIGHT]]) : !llvm.ptr, (!llvm.ptr, i32) -> ()
+// CHECK:         llvm.getelementptr %{{.+}}[0, 15]
+// CHECK:         llvm.call %{{.+}}(%[[STATUS]], %[[EIGHT]], %{{.+}}) : !llvm.ptr, (!llvm.ptr, i32, i32) -> ()
 // CHECK-NEXT:    %{{.+}} = llvm.atomicrmw xchg %[[STATUS]]
-// CHECK:         llvm.getelementptr %{{.+}}[0, 12]
-// CHECK:         llvm.call %{{.+}}(%[[STATUS]], %{{.+}}) : !llvm.ptr, (!llvm.ptr, i32) -> ()
+// CHECK:         llvm.getelementptr %{{.+}}[0, 15]
+// CHECK:         llvm.call %{{.+}}(%[[STATUS]], %{{.+}}, %{{.+}}) : !llvm.ptr, (!llvm.ptr, i32, i32) -> ()
 // CHECK-NEXT:    %{{.+}} = llvm.cmpxchg %[[STATUS]]
 module attributes {gpu.container_module} {
   gpu.module @meld_kernels {
