@@ -312,6 +312,14 @@ private:
   LogicalResult distributeExtract(tensor::ExtractOp extract);
   LogicalResult distributeIf(scf::IfOp branch);
   LogicalResult distributeConvert(tile_gpu::ConvertLayoutOp op);
+  /// Where element `coords` of a tile of `type` lies in a conversion's
+  /// staging buffer: row-major, 16-byte chunks swizzled for 2-D tiles of
+  /// 4-byte elements.
+  Value stagedOffset(ArrayRef<Value> coords, RankedTensorType type);
+  /// A conversion's halves: `tile` into `view`, and the slots of a tile of
+  /// `type` out of it, runs of consecutive slots as vector accesses.
+  void writeStaged(Value tile, Value view);
+  SmallVector<Value> readStaged(RankedTensorType type, Value view);
   void distributeIota(tile::IotaOp op);
   /// How many consecutive slots of `op` (a tile.load or tile.store of tiles
   /// of `type`) are one vector access: its proved contiguity, within a run
@@ -564,10 +572,104 @@ LogicalResult Distributor::distributeConvert(tile_gpu::ConvertLayoutOp op) {
            << "shared_bytes (" << scratchBytes << ")";
   barrier();
   Value view = scratchView(type.getElementType(), 0, type.getNumElements());
-  writeTile(op.getSrc(), view);
+  writeStaged(op.getSrc(), view);
   barrier();
-  tiles[op.getResult()] = readTile(type, view);
+  tiles[op.getResult()] = readStaged(type, view);
   return success();
+}
+
+Value Distributor::stagedOffset(ArrayRef<Value> coords, RankedTensorType type) {
+  ArrayRef<int64_t> shape = infoOf(type).shape;
+  int64_t columns = shape.back();
+  if (shape.size() != 2 || sharedBytes(type.getElementType()) != 4 ||
+      columns % 4 != 0)
+    return linearize(coords, shape);
+  // Rows of 16-byte chunks; row r's chunks are permuted by XOR with its
+  // phase, (r / perPhase) % maxPhase, where perPhase rows share a 128-byte
+  // line: the lanes reading a column block of consecutive rows (an mma
+  // operand's fragments) hit different banks, and a chunk stays whole for
+  // vector accesses.
+  int64_t chunks = columns / 4;
+  int64_t perPhase = std::max<int64_t>(1, 32 / columns);
+  int64_t maxPhase = std::min<int64_t>(8, chunks);
+  Value row = coords[0], col = coords[1];
+  Value phase = row;
+  if (perPhase != 1)
+    phase = arith::DivUIOp::create(b, loc, phase, index(perPhase));
+  phase = arith::RemUIOp::create(b, loc, phase, index(maxPhase));
+  Value chunk = arith::DivUIOp::create(b, loc, col, index(4));
+  Value swizzled = arith::XOrIOp::create(b, loc, chunk, phase);
+  Value within = arith::RemUIOp::create(b, loc, col, index(4));
+  return arith::AddIOp::create(
+      b, loc,
+      arith::AddIOp::create(b, loc,
+                            arith::MulIOp::create(b, loc, row, index(columns)),
+                            arith::MulIOp::create(b, loc, swizzled, index(4))),
+      within);
+}
+
+void Distributor::writeStaged(Value tile, Value view) {
+  auto type = cast<RankedTensorType>(tile.getType());
+  ArrayRef<Value> slots = slotsOf(tile);
+  Value first;
+  if (AffineExpr copy = infoOf(type).layout.getCopyIndex())
+    first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                  materialize(copy), index(0));
+  // Runs of consecutive slots along a row are one vector store of up to 16
+  // bytes: they stay in one chunk of the swizzle.
+  int64_t v = std::min<int64_t>(contiguousSlots(type), 4);
+  for (int64_t i = 0, e = slots.size(); i < e; i += v)
+    guarded(both(first, slotValid(type, i)), [&] {
+      Value offset = stagedOffset(coordinatesOf(type, i), type);
+      if (v == 1) {
+        memref::StoreOp::create(b, loc, slots[i], view, offset);
+        return;
+      }
+      auto vectorType = VectorType::get({v}, type.getElementType());
+      Value vec =
+          vector::FromElementsOp::create(b, loc, vectorType, slots.slice(i, v));
+      vector::StoreOp::create(
+          b, loc, vec, view, ValueRange{offset},
+          /*nontemporal=*/false,
+          llvm::MaybeAlign(v * sharedBytes(type.getElementType())));
+    });
+}
+
+SmallVector<Value> Distributor::readStaged(RankedTensorType type, Value view) {
+  Type element = type.getElementType();
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+  int64_t v = std::min<int64_t>(contiguousSlots(type), 4);
+  SmallVector<Value> slots;
+  for (int64_t i = 0, e = slotCount(type); i < e; i += v) {
+    Value valid = slotValid(type, i);
+    auto load = [&]() -> SmallVector<Value> {
+      Value offset = stagedOffset(coordinatesOf(type, i), type);
+      if (v == 1)
+        return {memref::LoadOp::create(b, loc, view, offset)};
+      Value vec = vector::LoadOp::create(
+          b, loc, VectorType::get({v}, element), view, ValueRange{offset},
+          /*nontemporal=*/false, llvm::MaybeAlign(v * sharedBytes(element)));
+      SmallVector<Value> parts;
+      for (int64_t j = 0; j < v; ++j)
+        parts.push_back(vector::ExtractOp::create(b, loc, vec, j));
+      return parts;
+    };
+    if (!valid) {
+      llvm::append_range(slots, load());
+      continue;
+    }
+    auto ifOp = scf::IfOp::create(b, loc, SmallVector<Type>(v, element), valid,
+                                  /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      scf::YieldOp::create(b, loc, load());
+      b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+      scf::YieldOp::create(b, loc, SmallVector<Value>(v, zero));
+    }
+    llvm::append_range(slots, ifOp.getResults());
+  }
+  return slots;
 }
 
 int64_t Distributor::accessWidth(Operation *op, RankedTensorType type) {

@@ -273,9 +273,18 @@ tile.kernel @parts(%y: memref<256xf32>, %z: memref<256xf32>) attributes {grid = 
 // mma.sync.m16n8k8 on tf32, the second accumulating the first. The operands
 // come through shared memory in their dot operand layouts and are rounded to
 // tf32 (to nearest, ties away: the bits + 0x1000, the low 13 cleared; NaN
-// kept); the accumulator never leaves the registers.
+// kept); the accumulator never leaves the registers. In shared memory each
+// row's 16-byte chunks are permuted (XOR with the row's phase) so that the
+// lanes reading a fragment's column hit different banks; A's pairs of
+// consecutive elements are written as one vector store.
 // CHECK-LABEL: gpu.func @tensor_cores(
-// CHECK-COUNT-4: gpu.barrier
+// CHECK:         gpu.barrier
+// CHECK:         arith.xori
+// CHECK:         vector.store %{{.+}} : memref<256xf32, #gpu.address_space<workgroup>>, vector<2xf32>
+// CHECK:         gpu.barrier
+// CHECK:         arith.xori
+// CHECK:         memref.load
+// CHECK-COUNT-2: gpu.barrier
 // CHECK:         %[[HALF:.+]] = arith.constant 4096 : i32
 // CHECK:         %[[MASK:.+]] = arith.constant -8192 : i32
 // CHECK:         %[[UP:.+]] = arith.addi %{{.+}}, %[[HALF]] : i32
