@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cinttypes>
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -385,6 +386,10 @@ private:
     if (kind == CollectiveKind::Mma)
       return mode == MELD_EMU_MMA_M16N8K8_TF32
                  ? "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32"
+             : mode == MELD_EMU_MMA_M16N8K16_F16
+                 ? "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"
+             : mode == MELD_EMU_MMA_M16N8K16_BF16
+                 ? "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"
                  : format("mma.sync with shape %u", mode);
     const char *name = kind == CollectiveKind::Shfl   ? shflName(mode)
                        : kind == CollectiveKind::Vote ? voteName(mode)
@@ -858,7 +863,7 @@ uint32_t Launch::collective(CollectiveKind kind, uint32_t mode,
   uint32_t existing = lanesInWarp == warpSize ? ~0u : ((1u << lanesInWarp) - 1);
   if ((kind == CollectiveKind::Shfl && mode > MELD_EMU_SHFL_BFLY) ||
       (kind == CollectiveKind::Vote && mode > MELD_EMU_VOTE_BALLOT) ||
-      (kind == CollectiveKind::Mma && mode != MELD_EMU_MMA_M16N8K8_TF32)) {
+      (kind == CollectiveKind::Mma && mode > MELD_EMU_MMA_M16N8K16_BF16)) {
     setFailure(current, format("%s: invalid mode %u",
                                kind == CollectiveKind::Shfl   ? "shfl"
                                : kind == CollectiveKind::Vote ? "vote"
@@ -949,32 +954,72 @@ static float tf32(uint32_t bits) {
   return value;
 }
 
+/// The value of a bf16: the top half of an f32.
+static float bf16(uint16_t bits) {
+  uint32_t wide = uint32_t(bits) << 16;
+  float value;
+  memcpy(&value, &wide, sizeof(value));
+  return value;
+}
+
+/// The value of an IEEE binary16.
+static float f16(uint16_t bits) {
+  uint32_t sign = uint32_t(bits >> 15) << 31;
+  uint32_t exponent = (bits >> 10) & 0x1f, mantissa = bits & 0x3ff;
+  uint32_t wide;
+  if (exponent == 0x1f) {
+    wide = sign | 0x7f800000u | (mantissa << 13); // Inf, NaN.
+  } else if (exponent != 0) {
+    wide = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else {
+    // Zero or subnormal: mantissa * 2^-24, exact in float.
+    float value = std::ldexp(static_cast<float>(mantissa), -24);
+    return sign ? -value : value;
+  }
+  float value;
+  memcpy(&value, &wide, sizeof(value));
+  return value;
+}
+
 void Launch::completeGroup(uint32_t w, size_t groupIndex) {
   Group g = warps[w].groups[groupIndex];
   warps[w].groups.erase(warps[w].groups.begin() + groupIndex);
   uint32_t warpBase = w * warpSize;
 
   if (g.kind == CollectiveKind::Mma) {
-    // PTX ISA, "Matrix Fragments for mma.m16n8k8", .tf32: with groupID =
-    // lane >> 2 and threadID_in_group = lane % 4, A's a0..a3 are at rows
-    // groupID (+ 8 for a1, a3), columns threadID_in_group (+ 4 for a2, a3);
-    // B's b0, b1 at rows threadID_in_group (+ 4 for b1), column groupID;
-    // C's and D's c0..c3 at rows groupID (+ 8 for c2, c3), columns
-    // threadID_in_group * 2 + (i & 1).
-    float a[16][8], b[8][8], acc[16][8];
+    // PTX ISA, "Matrix Fragments for mma.m16n8k8" (.tf32) and
+    // "mma.m16n8k16" (.f16, .bf16): with groupID = lane >> 2 and
+    // threadID_in_group = lane % 4, and w elements to a register (tf32: 1;
+    // f16, bf16: 2, the first in the low half), element e of A's register r
+    // is at row groupID + 8 (r % 2), column w threadID_in_group + e + 4 w
+    // (r / 2); of B's register r at row w threadID_in_group + e + 4 w r,
+    // column groupID; C's and D's c0..c3 at rows groupID (+ 8 for c2, c3),
+    // columns threadID_in_group * 2 + (i & 1).
+    uint32_t w = g.mode == MELD_EMU_MMA_M16N8K8_TF32 ? 1 : 2;
+    uint32_t depth = 8 * w;
+    auto element = [&](uint32_t reg, uint32_t e) {
+      if (w == 1)
+        return tf32(reg);
+      uint16_t half = static_cast<uint16_t>(reg >> (16 * e));
+      return g.mode == MELD_EMU_MMA_M16N8K16_F16 ? f16(half) : bf16(half);
+    };
+    float a[16][16], b[16][8], acc[16][8];
     for (uint32_t lane = 0; lane < warpSize; ++lane) {
       const Fiber &f = fibers[warpBase + lane];
       uint32_t group = lane >> 2, inGroup = lane % 4;
-      for (uint32_t i = 0; i < 4; ++i)
-        a[group + 8 * (i % 2)][inGroup + 4 * (i / 2)] = tf32(f.mmaA[i]);
-      for (uint32_t i = 0; i < 2; ++i)
-        b[inGroup + 4 * i][group] = tf32(f.mmaB[i]);
+      for (uint32_t r = 0; r < 4; ++r)
+        for (uint32_t e = 0; e < w; ++e)
+          a[group + 8 * (r % 2)][w * inGroup + e + 4 * w * (r / 2)] =
+              element(f.mmaA[r], e);
+      for (uint32_t r = 0; r < 2; ++r)
+        for (uint32_t e = 0; e < w; ++e)
+          b[w * inGroup + e + 4 * w * r][group] = element(f.mmaB[r], e);
       for (uint32_t i = 0; i < 4; ++i)
         acc[group + 8 * (i / 2)][inGroup * 2 + (i & 1)] = f.mmaC[i];
     }
     for (uint32_t row = 0; row < 16; ++row)
       for (uint32_t col = 0; col < 8; ++col)
-        for (uint32_t k = 0; k < 8; ++k)
+        for (uint32_t k = 0; k < depth; ++k)
           acc[row][col] += a[row][k] * b[k][col];
     for (uint32_t lane = 0; lane < warpSize; ++lane) {
       Fiber &f = fibers[warpBase + lane];

@@ -251,12 +251,27 @@ LogicalResult EmuLowering::lowerNVVMOp(Operation *op, OpBuilder &b,
         // The warp's product, through the emulator: each lane passes its
         // fragments in stack slots and gets its part of D back.
         NVVM::MMAShapeAttr shape = mma.getShape();
-        auto ptxType = mma.getMultiplicandAPtxType();
-        if (shape.getM() != 16 || shape.getN() != 8 || shape.getK() != 8 ||
-            ptxType != NVVM::MMATypes::tf32 || mma.getOperandA().size() != 4 ||
-            mma.getOperandB().size() != 2 || mma.getOperandC().size() != 4)
+        std::optional<NVVM::MMATypes> ptxType = mma.getMultiplicandAPtxType();
+        if (!ptxType && !mma.getOperandA().empty())
+          ptxType = NVVM::MmaOp::inferOperandMMAType(
+              mma.getOperandA().front().getType(), /*isAccumulator=*/false);
+        // The emulator's shapes (emu_abi.h): m16n8k8 on tf32, m16n8k16 on
+        // f16 and bf16, with four f32 accumulators.
+        int shapeCode = -1;
+        if (ptxType == NVVM::MMATypes::tf32 && shape.getK() == 8)
+          shapeCode = 0;
+        else if (ptxType == NVVM::MMATypes::f16 && shape.getK() == 16)
+          shapeCode = 1;
+        else if (ptxType == NVVM::MMATypes::bf16 && shape.getK() == 16)
+          shapeCode = 2;
+        bool f32Accumulator = llvm::all_of(
+            mma.getOperandC(), [](Value c) { return c.getType().isF32(); });
+        if (shapeCode < 0 || shape.getM() != 16 || shape.getN() != 8 ||
+            mma.getOperandA().size() != 4 || mma.getOperandB().size() != 2 ||
+            mma.getOperandC().size() != 4 || !f32Accumulator)
           return mma.emitOpError("has no emulation: the emulator runs "
-                                 "mma.sync m16n8k8 on tf32 only");
+                                 "mma.sync m16n8k8 on tf32 and m16n8k16 on "
+                                 "f16 and bf16, accumulating in f32");
         Type f32 = Float32Type::get(ctx);
         auto slot = [&](Value base, Type element, ValueRange values) {
           for (auto [i, value] : llvm::enumerate(values)) {
@@ -275,7 +290,8 @@ LogicalResult EmuLowering::lowerNVVMOp(Operation *op, OpBuilder &b,
         Value bRegs = slot(mmaSlots[1], i32, mma.getOperandB());
         Value c = slot(mmaSlots[2], f32, mma.getOperandC());
         Value d = mmaSlots[3];
-        callOps(b, loc, kMma, Type(), {constI32(b, loc, 0), a, bRegs, c, d});
+        callOps(b, loc, kMma, Type(),
+                {constI32(b, loc, shapeCode), a, bRegs, c, d});
         auto structType = cast<LLVM::LLVMStructType>(mma.getType());
         Value packed = LLVM::UndefOp::create(b, loc, structType);
         for (int64_t i = 0; i < 4; ++i) {

@@ -77,6 +77,10 @@ enum {
 enum {
   /// mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32.
   MELD_EMU_MMA_M16N8K8_TF32 = 0,
+  /// mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 (version 3).
+  MELD_EMU_MMA_M16N8K16_F16 = 1,
+  /// mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 (version 3).
+  MELD_EMU_MMA_M16N8K16_BF16 = 2,
 };
 
 typedef struct meld_emu_ops {
@@ -149,11 +153,13 @@ typedef struct meld_emu_ops {
 
   /// A warp-wide `mma.sync.aligned` of `shape`: every lane of the warp calls
   /// it (`.aligned`: all 32, at the same instruction), with its fragments
-  /// as the PTX ISA lays them out ("Matrix Fragments for mma.m16n8k8"): `a`
-  /// (4 registers of A, 16x8), `b` (2 of B, 8x8) and `c` (4 of the 16x8
-  /// accumulator); the lane's 4 registers of D = A B + C go to `d`. tf32
-  /// operands are the top 19 bits of their registers (the low 13 bits are
-  /// ignored, as on the GPU); products accumulate in float, k ascending.
+  /// as the PTX ISA lays them out ("Matrix Fragments for mma.m16n8k8" and
+  /// "mma.m16n8k16"): `a` (4 registers of A, 16xK), `b` (2 of B, Kx8) and
+  /// `c` (4 of the 16x8 f32 accumulator); the lane's 4 registers of D = A B
+  /// + C go to `d`. tf32 operands are the top 19 bits of their registers
+  /// (the low 13 bits are ignored, as on the GPU); f16 and bf16 ones come
+  /// two to a register, the first in the low half. Products accumulate in
+  /// float, k ascending.
   /// Rendezvous as for shfl; a lane missing from the warp is an error.
   void (*mma)(uint32_t shape, const uint32_t *a, const uint32_t *b,
               const float *c, float *d);

@@ -1,11 +1,12 @@
 // RUN: meld-opt %s -split-input-file --meld-nvvm-to-emu -verify-diagnostics
 
-// The emulator runs the tensor-core shapes Meld emits; any other is refused
-// in one line rather than run wrong.
+// The emulator runs the tensor-core shapes Meld emits; any other (here f16
+// operands with an f16 accumulator) is refused in one line rather than run
+// wrong.
 module attributes {gpu.container_module} {
   gpu.module @meld_kernels {
     llvm.func @f16(%a: vector<2xf16>, %b: vector<2xf16>, %c: vector<2xf16>) attributes {nvvm.kernel} {
-      // expected-error @below {{'nvvm.mma.sync' op has no emulation: the emulator runs mma.sync m16n8k8 on tf32 only}}
+      // expected-error @below {{'nvvm.mma.sync' op has no emulation: the emulator runs mma.sync m16n8k8 on tf32 and m16n8k16 on f16 and bf16, accumulating in f32}}
       %d = nvvm.mma.sync A[%a, %a, %a, %a] B[%b, %b] C[%c, %c]
           {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
            shape = #nvvm.shape<m = 16, n = 8, k = 16>}
