@@ -315,11 +315,14 @@ private:
   /// Where element `coords` of a tile of `type` lies in a conversion's
   /// staging buffer: row-major, 16-byte chunks swizzled for 2-D tiles of
   /// 4-byte elements.
-  Value stagedOffset(ArrayRef<Value> coords, RankedTensorType type);
+  Value stagedOffset(ArrayRef<Value> coords, RankedTensorType type,
+                     int64_t phaseStep);
   /// A conversion's halves: `tile` into `view`, and the slots of a tile of
-  /// `type` out of it, runs of consecutive slots as vector accesses.
-  void writeStaged(Value tile, Value view);
-  SmallVector<Value> readStaged(RankedTensorType type, Value view);
+  /// `type` out of it, runs of consecutive slots as vector accesses, with
+  /// the swizzle's phase step.
+  void writeStaged(Value tile, Value view, int64_t phaseStep);
+  SmallVector<Value> readStaged(RankedTensorType type, Value view,
+                                int64_t phaseStep);
   void distributeIota(tile::IotaOp op);
   /// How many consecutive slots of `op` (a tile.load or tile.store of tiles
   /// of `type`) are one vector access: its proved contiguity, within a run
@@ -572,23 +575,27 @@ LogicalResult Distributor::distributeConvert(tile_gpu::ConvertLayoutOp op) {
            << "shared_bytes (" << scratchBytes << ")";
   barrier();
   Value view = scratchView(type.getElementType(), 0, type.getNumElements());
-  writeStaged(op.getSrc(), view);
+  auto operand = dyn_cast<tile_gpu::DotOperandLayoutAttr>(type.getEncoding());
+  int64_t phaseStep = operand && operand.getOpIdx() == 1 ? 2 : 1;
+  writeStaged(op.getSrc(), view, phaseStep);
   barrier();
-  tiles[op.getResult()] = readStaged(type, view);
+  tiles[op.getResult()] = readStaged(type, view, phaseStep);
   return success();
 }
 
-Value Distributor::stagedOffset(ArrayRef<Value> coords, RankedTensorType type) {
+Value Distributor::stagedOffset(ArrayRef<Value> coords, RankedTensorType type,
+                                int64_t phaseStep) {
   ArrayRef<int64_t> shape = infoOf(type).shape;
   int64_t columns = shape.back();
   if (shape.size() != 2 || sharedBytes(type.getElementType()) != 4 ||
       columns % 4 != 0)
     return linearize(coords, shape);
   // Rows of 16-byte chunks; row r's chunks are permuted by XOR with its
-  // phase, (r / perPhase) % maxPhase, where perPhase rows share a 128-byte
-  // line: the lanes reading a column block of consecutive rows (an mma
-  // operand's fragments) hit different banks, and a chunk stays whole for
-  // vector accesses.
+  // phase, (r / perPhase * phaseStep) % maxPhase, where perPhase rows share
+  // a 128-byte line: the lanes reading a column block of consecutive rows
+  // (an mma operand's fragments) hit different banks, and a chunk stays
+  // whole for vector accesses. B's lanes read two chunks of a row (8
+  // columns) from each of 4 rows: a step of 2 gives each row its own pair.
   int64_t chunks = columns / 4;
   int64_t perPhase = std::max<int64_t>(1, 32 / columns);
   int64_t maxPhase = std::min<int64_t>(8, chunks);
@@ -596,6 +603,8 @@ Value Distributor::stagedOffset(ArrayRef<Value> coords, RankedTensorType type) {
   Value phase = row;
   if (perPhase != 1)
     phase = arith::DivUIOp::create(b, loc, phase, index(perPhase));
+  if (phaseStep != 1)
+    phase = arith::MulIOp::create(b, loc, phase, index(phaseStep));
   phase = arith::RemUIOp::create(b, loc, phase, index(maxPhase));
   Value chunk = arith::DivUIOp::create(b, loc, col, index(4));
   Value swizzled = arith::XOrIOp::create(b, loc, chunk, phase);
@@ -608,7 +617,7 @@ Value Distributor::stagedOffset(ArrayRef<Value> coords, RankedTensorType type) {
       within);
 }
 
-void Distributor::writeStaged(Value tile, Value view) {
+void Distributor::writeStaged(Value tile, Value view, int64_t phaseStep) {
   auto type = cast<RankedTensorType>(tile.getType());
   ArrayRef<Value> slots = slotsOf(tile);
   Value first;
@@ -620,7 +629,7 @@ void Distributor::writeStaged(Value tile, Value view) {
   int64_t v = std::min<int64_t>(contiguousSlots(type), 4);
   for (int64_t i = 0, e = slots.size(); i < e; i += v)
     guarded(both(first, slotValid(type, i)), [&] {
-      Value offset = stagedOffset(coordinatesOf(type, i), type);
+      Value offset = stagedOffset(coordinatesOf(type, i), type, phaseStep);
       if (v == 1) {
         memref::StoreOp::create(b, loc, slots[i], view, offset);
         return;
@@ -635,7 +644,8 @@ void Distributor::writeStaged(Value tile, Value view) {
     });
 }
 
-SmallVector<Value> Distributor::readStaged(RankedTensorType type, Value view) {
+SmallVector<Value> Distributor::readStaged(RankedTensorType type, Value view,
+                                           int64_t phaseStep) {
   Type element = type.getElementType();
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
   int64_t v = std::min<int64_t>(contiguousSlots(type), 4);
@@ -643,7 +653,7 @@ SmallVector<Value> Distributor::readStaged(RankedTensorType type, Value view) {
   for (int64_t i = 0, e = slotCount(type); i < e; i += v) {
     Value valid = slotValid(type, i);
     auto load = [&]() -> SmallVector<Value> {
-      Value offset = stagedOffset(coordinatesOf(type, i), type);
+      Value offset = stagedOffset(coordinatesOf(type, i), type, phaseStep);
       if (v == 1)
         return {memref::LoadOp::create(b, loc, view, offset)};
       Value vec = vector::LoadOp::create(
