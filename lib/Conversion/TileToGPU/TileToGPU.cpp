@@ -323,6 +323,13 @@ private:
   void writeStaged(Value tile, Value view, int64_t phaseStep);
   SmallVector<Value> readStaged(RankedTensorType type, Value view,
                                 int64_t phaseStep);
+  /// How many consecutive slots of a tile of `type` a conversion stages as
+  /// one vector: its layout's runs, at most 4, and 1 for booleans.
+  int64_t stagingWidth(RankedTensorType type) {
+    if (type.getElementType().isInteger(1))
+      return 1;
+    return std::min<int64_t>(contiguousSlots(type), 4);
+  }
   void distributeIota(tile::IotaOp op);
   /// How many consecutive slots of `op` (a tile.load or tile.store of tiles
   /// of `type`) are one vector access: its proved contiguity, within a run
@@ -625,8 +632,9 @@ void Distributor::writeStaged(Value tile, Value view, int64_t phaseStep) {
     first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                   materialize(copy), index(0));
   // Runs of consecutive slots along a row are one vector store of up to 16
-  // bytes: they stay in one chunk of the swizzle.
-  int64_t v = std::min<int64_t>(contiguousSlots(type), 4);
+  // bytes: they stay in one chunk of the swizzle. (Booleans go one by one:
+  // a vector of i1 is packed bits.)
+  int64_t v = stagingWidth(type);
   for (int64_t i = 0, e = slots.size(); i < e; i += v)
     guarded(both(first, slotValid(type, i)), [&] {
       Value offset = stagedOffset(coordinatesOf(type, i), type, phaseStep);
@@ -648,7 +656,7 @@ SmallVector<Value> Distributor::readStaged(RankedTensorType type, Value view,
                                            int64_t phaseStep) {
   Type element = type.getElementType();
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
-  int64_t v = std::min<int64_t>(contiguousSlots(type), 4);
+  int64_t v = stagingWidth(type);
   SmallVector<Value> slots;
   for (int64_t i = 0, e = slotCount(type); i < e; i += v) {
     Value valid = slotValid(type, i);

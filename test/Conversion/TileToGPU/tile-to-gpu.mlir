@@ -338,3 +338,29 @@ tile.kernel @copies(%out: memref<1024xf32>) attributes {grid = array<i64: 1>, nu
   tile.store %y, %out[%i] : tensor<32x32xf32, #blocked>, memref<1024xf32>[tensor<32x32xindex, #blocked>]
   tile.return
 }
+
+// -----
+
+// A conversion of a boolean tile stages it element by element: a vector of
+// i1 would be packed bits, not the bytes each element takes in memory.
+// CHECK-LABEL: gpu.func @booleans(
+// CHECK-NOT:     vector.store
+// CHECK:         memref.store %{{.+}} : memref<1024xi1, #gpu.address_space<workgroup>>
+// CHECK-NOT:     vector.store
+// CHECK:         gpu.barrier
+// CHECK:         memref.load %{{.+}} : memref<1024xi1, #gpu.address_space<workgroup>>
+#rows = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#cols = #tile_gpu.blocked<sizePerThread = [4, 1], threadsPerWarp = [8, 4], warpsPerCTA = [1, 4], order = [0, 1]>
+tile.kernel @booleans(%in: memref<1024xf32>, %out: memref<1024xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 1024 : i64} {
+  %i = tile.iota 1 : tensor<32x32xindex, #rows>
+  %x = tile.load %in[%i] : memref<1024xf32>[tensor<32x32xindex, #rows>] -> tensor<32x32xf32, #rows>
+  %zero = arith.constant dense<0.0> : tensor<32x32xf32, #rows>
+  %m = arith.cmpf olt, %x, %zero : tensor<32x32xf32, #rows>
+  %mc = tile_gpu.convert_layout %m : tensor<32x32xi1, #rows> -> tensor<32x32xi1, #cols>
+  %j = tile.iota 1 : tensor<32x32xindex, #cols>
+  %y = tile.load %in[%j] : memref<1024xf32>[tensor<32x32xindex, #cols>] -> tensor<32x32xf32, #cols>
+  %z = arith.constant dense<0.0> : tensor<32x32xf32, #cols>
+  %r = arith.select %mc, %y, %z : tensor<32x32xi1, #cols>, tensor<32x32xf32, #cols>
+  tile.store %r, %out[%j] : tensor<32x32xf32, #cols>, memref<1024xf32>[tensor<32x32xindex, #cols>]
+  tile.return
+}
