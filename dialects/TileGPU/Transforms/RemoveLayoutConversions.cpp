@@ -76,7 +76,10 @@ struct CarryConvertedTile : OpRewritePattern<scf::ForOp> {
   LogicalResult matchAndRewrite(scf::ForOp loop,
                                 PatternRewriter &rewriter) const override {
     auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
-    for (auto [i, arg] : llvm::enumerate(loop.getRegionIterArgs())) {
+    for (auto [index, iterArg] : llvm::enumerate(loop.getRegionIterArgs())) {
+      // Plain copies: lambdas cannot capture structured bindings in C++17.
+      unsigned i = index;
+      BlockArgument arg = iterArg;
       if (!isa<RankedTensorType>(arg.getType()) || arg.use_empty())
         continue;
       auto yielded = yield.getOperand(i).getDefiningOp<ConvertLayoutOp>();
