@@ -74,13 +74,36 @@ int64_t meld::tile::getStagingBytes(Operation *op) {
   };
   if (auto dot = dyn_cast<DotOp>(op))
     return tileBytes(dot.getA()) + tileBytes(dot.getB());
-  if (auto reduce = dyn_cast<ReduceOp>(op))
-    return tileBytes(reduce.getInput()) + tileBytes(reduce.getResult());
+  if (auto reduce = dyn_cast<ReduceOp>(op)) {
+    auto input = cast<RankedTensorType>(reduce.getInput().getType());
+    int64_t staged = input.getRank() == 0 ? 1
+                                          : getReduceStagingStrides(input)[0] *
+                                                input.getDimSize(0);
+    return staged * llvm::divideCeil(input.getElementTypeBitWidth(), 8) +
+           tileBytes(reduce.getResult());
+  }
   if (auto broadcast = dyn_cast<BroadcastOp>(op))
     return tileBytes(broadcast.getInput());
   if (auto extract = dyn_cast<tensor::ExtractOp>(op))
     return tileBytes(extract.getTensor());
   return 0;
+}
+
+SmallVector<int64_t>
+meld::tile::getReduceStagingStrides(RankedTensorType inputType) {
+  ArrayRef<int64_t> shape = inputType.getShape();
+  int64_t rank = shape.size();
+  SmallVector<int64_t> strides(rank, 1);
+  if (rank == 0)
+    return strides;
+  int64_t bytes = llvm::divideCeil(inputType.getElementTypeBitWidth(), 8);
+  int64_t pad = rank >= 2 ? std::max<int64_t>(1, 4 / bytes) : 0;
+  int64_t next = shape[rank - 1] + pad;
+  for (int64_t d = rank - 2; d >= 0; --d) {
+    strides[d] = next;
+    next *= shape[d];
+  }
+  return strides;
 }
 
 int64_t meld::tile::getDefaultNumWarps(int64_t tileElements) {

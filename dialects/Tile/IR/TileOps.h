@@ -49,11 +49,21 @@ void buildRecordFault(mlir::OpBuilder &builder, mlir::Location loc,
 void eraseLaunchPlan(mlir::ModuleOp module);
 
 /// Bytes of shared memory a GPU block stages the tiles of `op` in: both
-/// operands of a `tile.dot`, the input and result of a `tile.reduce`, the
-/// input of a `tile.broadcast`, the rank-0 tile a `tensor.extract` makes a
-/// program's scalar of (each element at its type's size, an `i1` as a
-/// byte); 0 for any other op. A kernel's `shared_bytes` is the largest.
+/// operands of a `tile.dot`, the input (rows padded, getReduceStagingStrides)
+/// and result of a `tile.reduce`, the input of a `tile.broadcast`, the
+/// rank-0 tile a `tensor.extract` makes a program's scalar of (each element
+/// at its type's size, an `i1` as a byte); 0 for any other op. A kernel's
+/// `shared_bytes` is the largest.
 int64_t getStagingBytes(mlir::Operation *op);
+
+/// The element strides at which a GPU block stages the input of a
+/// `tile.reduce` of `inputType`: row-major, each row of the last dimension
+/// padded by one 4-byte word (for tiles of rank 2 and more), so that the
+/// lanes reading the same position of different rows, or walking down a
+/// column, hit different banks. The staged elements are
+/// `strides[0] * shape[0]`.
+llvm::SmallVector<int64_t>
+getReduceStagingStrides(mlir::RankedTensorType inputType);
 
 /// The warps a kernel whose largest tile has `tileElements` elements runs
 /// with unless told otherwise: enough for each thread to hold 8 of them (what

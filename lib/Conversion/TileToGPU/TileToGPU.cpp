@@ -253,8 +253,9 @@ private:
                                   ValueRange{});
   }
   void barrier() { gpu::BarrierOp::create(b, loc); }
-  /// Writes tile `tile` (distributed) to `view` at its row-major positions.
-  void writeTile(Value tile, Value view) {
+  /// Writes tile `tile` (distributed) to `view` at its row-major positions,
+  /// or at `strides` (in the layout's shape) when given.
+  void writeTile(Value tile, Value view, ArrayRef<int64_t> strides = {}) {
     Type type = tile.getType();
     ArrayRef<Value> slots = slotsOf(tile);
     // Of a layout whose elements several warps hold, the first copy.
@@ -264,7 +265,10 @@ private:
                                     materialize(copy), index(0));
     for (int64_t i = 0, e = slots.size(); i < e; ++i)
       guarded(both(first, slotValid(type, i)), [&] {
-        memref::StoreOp::create(b, loc, slots[i], view, linearOf(type, i));
+        Value offset = strides.empty()
+                           ? linearOf(type, i)
+                           : linearizeStrided(coordinatesOf(type, i), strides);
+        memref::StoreOp::create(b, loc, slots[i], view, offset);
       });
   }
   /// The slots of a tile of `type` read from `view` (its row-major
@@ -297,7 +301,9 @@ private:
     return coords;
   }
   Value linearize(ArrayRef<Value> coords, ArrayRef<int64_t> shape) {
-    Shape strides = computeStrides(shape);
+    return linearizeStrided(coords, computeStrides(shape));
+  }
+  Value linearizeStrided(ArrayRef<Value> coords, ArrayRef<int64_t> strides) {
     Value linear = index(0);
     for (auto [c, stride] : llvm::zip_equal(coords, strides))
       linear = arith::AddIOp::create(
@@ -906,14 +912,19 @@ void Distributor::distributeReduce(tile::ReduceOp op) {
   int64_t dim = op.getDim();
   int64_t length = inputType.getDimSize(dim);
   int64_t outputs = resultType.getNumElements();
-  int64_t inputs = inputType.getNumElements();
   int64_t bytes = sharedBytes(element);
   tile::ReduceKind kind = op.getKind();
 
+  // The input's rows are padded by a word (getReduceStagingStrides): lanes
+  // of different rows at one position, or walking a column, hit different
+  // banks.
+  Shape inputStrides = tile::getReduceStagingStrides(inputType);
+  int64_t staged =
+      inputType.getRank() == 0 ? 1 : inputStrides[0] * inputType.getDimSize(0);
   barrier();
-  Value inView = scratchView(element, 0, inputs);
-  Value outView = scratchView(element, inputs * bytes, outputs);
-  writeTile(op.getInput(), inView);
+  Value inView = scratchView(element, 0, staged);
+  Value outView = scratchView(element, staged * bytes, outputs);
+  writeTile(op.getInput(), inView, inputStrides);
   barrier();
 
   // `lanes` consecutive lanes of a warp share an output: each sums a strided
@@ -925,7 +936,6 @@ void Distributor::distributeReduce(tile::ReduceOp op) {
   int64_t groups = threads / lanes;
   Value group = arith::DivUIOp::create(b, loc, tid, index(lanes));
   Value lane = arith::RemUIOp::create(b, loc, tid, index(lanes));
-  Shape inputStrides = computeStrides(inputType.getShape());
   TypedAttr identity = tile::getReduceIdentity(b, kind, element);
   for (int64_t round = 0, e = llvm::divideCeil(outputs, groups); round < e;
        ++round) {
@@ -936,7 +946,7 @@ void Distributor::distributeReduce(tile::ReduceOp op) {
     Value row = arith::SelectOp::create(b, loc, outValid, out, index(0));
     SmallVector<Value> coords = delinearize(row, resultType.getShape());
     coords.insert(coords.begin() + dim, index(0));
-    Value base = linearize(coords, inputType.getShape());
+    Value base = linearizeStrided(coords, inputStrides);
     Value init = arith::ConstantOp::create(b, loc, identity);
     auto loop = scf::ForOp::create(
         b, loc, lane, index(length), index(lanes), ValueRange{init},

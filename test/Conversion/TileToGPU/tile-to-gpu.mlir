@@ -92,16 +92,20 @@ tile.kernel @scale_unproved(%in: memref<300xf32>, %out: memref<300xf32>) attribu
 // A row reduction: the input goes to shared memory between barriers; 16 lanes
 // share each of the 8 rows (strided partial sums, then a butterfly of
 // shuffles at distances 8, 4, 2, 1); lane 0 of each group writes the row's
-// result to shared memory, read back after a barrier. Scratch: 8x64 + 8 f32.
-// The scratch is the launch's dynamic shared memory.
+// result to shared memory, read back after a barrier. The input's rows are
+// padded by a word (a stride of 65), so that the two groups of a warp, on
+// rows 65 words apart, read different banks. Scratch: 8x65 + 8 f32. The
+// scratch is the launch's dynamic shared memory.
 // CHECK-LABEL: gpu.func @rowsum(
-// CHECK-SAME:    meld.shared_bytes = 2080
+// CHECK-SAME:    meld.shared_bytes = 2112
 // CHECK:         %[[SMEM:.+]] = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
 // CHECK:         gpu.barrier
 // CHECK:         %[[IN:.+]] = memref.view %[[SMEM]]
-// CHECK-SAME:      to memref<512xf32, #gpu.address_space<workgroup>>
+// CHECK-SAME:      to memref<520xf32, #gpu.address_space<workgroup>>
+// CHECK:         arith.constant 65 : index
 // CHECK:         memref.store %{{.+}}, %[[IN]]
 // CHECK:         gpu.barrier
+// CHECK:         arith.constant 65 : index
 // CHECK:         scf.for
 // CHECK:           memref.load %[[IN]]
 // CHECK:           arith.addf

@@ -24,11 +24,11 @@ tile.kernel @product(%a: memref<512xf32>, %b: memref<512xf32>, %c: memref<1024xf
 
 // -----
 
-// Rows of a softmax: a 4x128 tile (2 warps); the reduction stages its input
-// and its 4 results, 2048 + 16 bytes. A 256-element pointwise tile is one
-// warp, with no shared memory.
+// Rows of a softmax: a 4x128 tile (2 warps); the reduction stages its input,
+// each row padded by a word, and its 4 results: 4 * 129 * 4 + 16 bytes. A
+// 256-element pointwise tile is one warp, with no shared memory.
 // CHECK-LABEL: tile.kernel @rows
-// CHECK-SAME:    num_warps = 2 : i64, shared_bytes = 2064 : i64
+// CHECK-SAME:    num_warps = 2 : i64, shared_bytes = 2080 : i64
 // CHECK-LABEL: tile.kernel @pointwise
 // CHECK-SAME:    num_warps = 1 : i64, shared_bytes = 0 : i64
 tile.kernel @rows(%a: memref<512xf32>, %b: memref<4xf32>) attributes {grid = array<i64: 1>} {
