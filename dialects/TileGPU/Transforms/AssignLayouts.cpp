@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/TileGPU/Transforms/Passes.h"
+#include "dialects/TileGPU/Transforms/Utils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
@@ -55,16 +56,7 @@ struct AssignResultLayouts : ConversionPattern {
     if (failed(getTypeConverter()->convertTypes(op->getResultTypes(),
                                                 resultTypes)))
       return failure();
-    Operation *newOp = rewriter.clone(*op);
-    newOp->setOperands(operands);
-    for (auto [result, type] :
-         llvm::zip_equal(newOp->getResults(), resultTypes))
-      result.setType(type);
-    // A tile constant's value has the tile's type.
-    if (auto constant = dyn_cast<arith::ConstantOp>(newOp))
-      if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
-        constant.setValueAttr(
-            dense.reshape(cast<ShapedType>(constant.getType())));
+    Operation *newOp = cloneWithTypes(rewriter, op, operands, resultTypes);
     rewriter.replaceOp(op, newOp->getResults());
     return success();
   }

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/TileGPU/Transforms/Passes.h"
+#include "dialects/TileGPU/Transforms/Utils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -159,13 +160,8 @@ public:
         def->getOperands(), [&](Value operand) { return get(operand); });
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPointAfter(def);
-    Operation *clone = rewriter.clone(*def);
-    clone->setOperands(operands);
-    clone->getResult(0).setType(withLayout(type, layout));
-    if (auto constant = dyn_cast<arith::ConstantOp>(clone))
-      if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
-        constant.setValueAttr(
-            dense.reshape(cast<ShapedType>(constant.getType())));
+    Operation *clone =
+        cloneWithTypes(rewriter, def, operands, withLayout(type, layout));
     done[value] = clone->getResult(0);
     return clone->getResult(0);
   }
@@ -211,14 +207,14 @@ struct SinkConversion : OpRewritePattern<ConvertLayoutOp> {
             return operand == convert.getResult() ? source : remat.get(operand);
           });
       rewriter.setInsertionPoint(user);
-      Operation *clone = rewriter.clone(*user);
-      clone->setOperands(operands);
       if (isStore) {
+        cloneWithTypes(rewriter, user, operands, TypeRange());
         rewriter.eraseOp(user);
         return success();
       }
       Type type = user->getResult(0).getType();
-      clone->getResult(0).setType(withLayout(type, layout));
+      Operation *clone =
+          cloneWithTypes(rewriter, user, operands, withLayout(type, layout));
       rewriter.replaceOpWithNewOp<ConvertLayoutOp>(user, type,
                                                    clone->getResult(0));
       return success();

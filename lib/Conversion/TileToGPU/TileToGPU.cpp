@@ -253,16 +253,66 @@ private:
                                   ValueRange{});
   }
   void barrier() { gpu::BarrierOp::create(b, loc); }
+  /// Null, or where a tile of `type` that several warps hold copies of is
+  /// written from: its first copy.
+  Value firstCopy(Type type) {
+    AffineExpr copy = infoOf(type).layout.getCopyIndex();
+    if (!copy)
+      return {};
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                 materialize(copy), index(0));
+  }
+  /// The `v` elements of `element` at `memory[offset()]` (one vector access
+  /// when v > 1) where `valid` holds (always when null), else `otherwise`;
+  /// `offset` builds the index under the predicate.
+  SmallVector<Value> loadGroup(Value memory, function_ref<Value()> offsetOf,
+                               int64_t v, Type element, Value valid,
+                               Value otherwise) {
+    auto load = [&]() -> SmallVector<Value> {
+      Value offset = offsetOf();
+      if (v == 1)
+        return {memref::LoadOp::create(b, loc, memory, offset)};
+      Value vec = vector::LoadOp::create(
+          b, loc, VectorType::get({v}, element), memory, ValueRange{offset},
+          /*nontemporal=*/false, llvm::MaybeAlign(v * sharedBytes(element)));
+      SmallVector<Value> parts;
+      for (int64_t j = 0; j < v; ++j)
+        parts.push_back(vector::ExtractOp::create(b, loc, vec, j));
+      return parts;
+    };
+    if (!valid)
+      return load();
+    auto ifOp = scf::IfOp::create(b, loc, SmallVector<Type>(v, element), valid,
+                                  /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    scf::YieldOp::create(b, loc, load());
+    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    scf::YieldOp::create(b, loc, SmallVector<Value>(v, otherwise));
+    return SmallVector<Value>(ifOp.getResults());
+  }
+  /// Stores `values` at `memory[offset]`: one vector access for several.
+  void storeGroup(ArrayRef<Value> values, Value memory, Value offset) {
+    if (values.size() == 1) {
+      memref::StoreOp::create(b, loc, values[0], memory, offset);
+      return;
+    }
+    Type element = values[0].getType();
+    auto vectorType =
+        VectorType::get({static_cast<int64_t>(values.size())}, element);
+    Value vec = vector::FromElementsOp::create(b, loc, vectorType, values);
+    vector::StoreOp::create(
+        b, loc, vec, memory, ValueRange{offset},
+        /*nontemporal=*/false,
+        llvm::MaybeAlign(values.size() * sharedBytes(element)));
+  }
+
   /// Writes tile `tile` (distributed) to `view` at its row-major positions,
   /// or at `strides` (in the layout's shape) when given.
   void writeTile(Value tile, Value view, ArrayRef<int64_t> strides = {}) {
     Type type = tile.getType();
     ArrayRef<Value> slots = slotsOf(tile);
-    // Of a layout whose elements several warps hold, the first copy.
-    Value first;
-    if (AffineExpr copy = infoOf(type).layout.getCopyIndex())
-      first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                    materialize(copy), index(0));
+    Value first = firstCopy(type);
     for (int64_t i = 0, e = slots.size(); i < e; ++i)
       guarded(both(first, slotValid(type, i)), [&] {
         Value offset = strides.empty()
@@ -633,28 +683,15 @@ Value Distributor::stagedOffset(ArrayRef<Value> coords, RankedTensorType type,
 void Distributor::writeStaged(Value tile, Value view, int64_t phaseStep) {
   auto type = cast<RankedTensorType>(tile.getType());
   ArrayRef<Value> slots = slotsOf(tile);
-  Value first;
-  if (AffineExpr copy = infoOf(type).layout.getCopyIndex())
-    first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                  materialize(copy), index(0));
+  Value first = firstCopy(type);
   // Runs of consecutive slots along a row are one vector store of up to 16
   // bytes: they stay in one chunk of the swizzle. (Booleans go one by one:
   // a vector of i1 is packed bits.)
   int64_t v = stagingWidth(type);
   for (int64_t i = 0, e = slots.size(); i < e; i += v)
     guarded(both(first, slotValid(type, i)), [&] {
-      Value offset = stagedOffset(coordinatesOf(type, i), type, phaseStep);
-      if (v == 1) {
-        memref::StoreOp::create(b, loc, slots[i], view, offset);
-        return;
-      }
-      auto vectorType = VectorType::get({v}, type.getElementType());
-      Value vec =
-          vector::FromElementsOp::create(b, loc, vectorType, slots.slice(i, v));
-      vector::StoreOp::create(
-          b, loc, vec, view, ValueRange{offset},
-          /*nontemporal=*/false,
-          llvm::MaybeAlign(v * sharedBytes(type.getElementType())));
+      storeGroup(slots.slice(i, v), view,
+                 stagedOffset(coordinatesOf(type, i), type, phaseStep));
     });
 }
 
@@ -666,32 +703,13 @@ SmallVector<Value> Distributor::readStaged(RankedTensorType type, Value view,
   SmallVector<Value> slots;
   for (int64_t i = 0, e = slotCount(type); i < e; i += v) {
     Value valid = slotValid(type, i);
-    auto load = [&]() -> SmallVector<Value> {
-      Value offset = stagedOffset(coordinatesOf(type, i), type, phaseStep);
-      if (v == 1)
-        return {memref::LoadOp::create(b, loc, view, offset)};
-      Value vec = vector::LoadOp::create(
-          b, loc, VectorType::get({v}, element), view, ValueRange{offset},
-          /*nontemporal=*/false, llvm::MaybeAlign(v * sharedBytes(element)));
-      SmallVector<Value> parts;
-      for (int64_t j = 0; j < v; ++j)
-        parts.push_back(vector::ExtractOp::create(b, loc, vec, j));
-      return parts;
-    };
-    if (!valid) {
-      llvm::append_range(slots, load());
-      continue;
-    }
-    auto ifOp = scf::IfOp::create(b, loc, SmallVector<Type>(v, element), valid,
-                                  /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      scf::YieldOp::create(b, loc, load());
-      b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-      scf::YieldOp::create(b, loc, SmallVector<Value>(v, zero));
-    }
-    llvm::append_range(slots, ifOp.getResults());
+    llvm::append_range(slots, loadGroup(
+                                  view,
+                                  [&] {
+                                    return stagedOffset(coordinatesOf(type, i),
+                                                        type, phaseStep);
+                                  },
+                                  v, element, valid, zero));
   }
   return slots;
 }
@@ -728,47 +746,16 @@ void Distributor::distributeLoad(tile::LoadOp op) {
     Value valid = slotValid(type, i);
     if (op.getMask())
       valid = both(valid, masks[i]);
-    if (v == 1) {
-      slots.push_back(select(
-          valid,
-          [&] { return memref::LoadOp::create(b, loc, buffer, offsets[i]); },
-          other));
-      continue;
-    }
-    // ld.global.v4 / .v2.
-    SmallVector<Type> types(v, elementType);
-    auto vectorLoad = [&]() -> SmallVector<Value> {
-      auto vectorType = VectorType::get({v}, elementType);
-      Value vec = vector::LoadOp::create(
-          b, loc, vectorType, buffer, ValueRange{offsets[i]},
-          /*nontemporal=*/false,
-          llvm::MaybeAlign(v * sharedBytes(elementType)));
-      SmallVector<Value> parts;
-      for (int64_t j = 0; j < v; ++j)
-        parts.push_back(vector::ExtractOp::create(b, loc, vec, j));
-      return parts;
-    };
-    if (!valid) {
-      llvm::append_range(slots, vectorLoad());
-      continue;
-    }
-    auto ifOp = scf::IfOp::create(b, loc, types, valid,
-                                  /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      scf::YieldOp::create(b, loc, vectorLoad());
-      b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-      scf::YieldOp::create(b, loc, SmallVector<Value>(v, other));
-    }
-    llvm::append_range(slots, ifOp.getResults());
+    // ld.global, .v2, .v4.
+    llvm::append_range(slots, loadGroup(
+                                  buffer, [&] { return offsets[i]; }, v,
+                                  elementType, valid, other));
   }
   tiles[op.getResult()] = std::move(slots);
 }
 
 void Distributor::distributeStore(tile::StoreOp op) {
   auto type = cast<RankedTensorType>(op.getValue().getType());
-  Type elementType = type.getElementType();
   int64_t v = accessWidth(op, type);
   Value buffer = mapping.lookupOrDefault(op.getBuffer());
   ArrayRef<Value> values = slotsOf(op.getValue());
@@ -781,18 +768,7 @@ void Distributor::distributeStore(tile::StoreOp op) {
     Value valid = slotValid(type, i);
     if (op.getMask())
       valid = both(valid, masks[i]);
-    guarded(valid, [&] {
-      if (v == 1) {
-        memref::StoreOp::create(b, loc, values[i], buffer, offsets[i]);
-        return;
-      }
-      auto vectorType = VectorType::get({v}, elementType);
-      Value vec = vector::FromElementsOp::create(b, loc, vectorType,
-                                                 values.slice(i, v));
-      vector::StoreOp::create(b, loc, vec, buffer, ValueRange{offsets[i]},
-                              /*nontemporal=*/false,
-                              llvm::MaybeAlign(v * sharedBytes(elementType)));
-    });
+    guarded(valid, [&] { storeGroup(values.slice(i, v), buffer, offsets[i]); });
   }
 }
 

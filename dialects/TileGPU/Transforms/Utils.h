@@ -1,0 +1,19 @@
+//===- Utils.h - Helpers of the TileGPU passes ------------------*- C++ -*-===//
+
+#ifndef MELD_DIALECTS_TILEGPU_TRANSFORMS_UTILS_H
+#define MELD_DIALECTS_TILEGPU_TRANSFORMS_UTILS_H
+
+#include "mlir/IR/Builders.h"
+
+namespace meld::tile_gpu {
+
+/// A clone of `op` (regionless) at the builder's insertion point, on
+/// `operands` and with results of `resultTypes` (tiles in other layouts); a
+/// dense constant's value takes its new type.
+mlir::Operation *cloneWithTypes(mlir::OpBuilder &builder, mlir::Operation *op,
+                                mlir::ValueRange operands,
+                                mlir::TypeRange resultTypes);
+
+} // namespace meld::tile_gpu
+
+#endif // MELD_DIALECTS_TILEGPU_TRANSFORMS_UTILS_H
