@@ -168,9 +168,10 @@ MELD_COMPILER_API void
 meld_compile_options_set_num_warps(meld_compile_options *options,
                                    int64_t warps);
 /// Which products of the GPU kernels run on tensor cores: "fp32" (the
-/// default: none, every product in f32 on the CUDA cores) or "tf32" (f32
-/// products on mma.sync, operands rounded to tf32, accumulated in f32).
-/// Another value is an error of the compile.
+/// default: none, every product in f32 on the CUDA cores), "tf32" (f32
+/// products on mma.sync, operands rounded to tf32), "fp16" or "bf16"
+/// (operands rounded to that type); all accumulate in f32. Another value is
+/// an error of the compile.
 MELD_COMPILER_API void
 meld_compile_options_set_precision(meld_compile_options *options,
                                    const char *precision);

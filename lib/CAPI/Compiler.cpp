@@ -187,8 +187,9 @@ LogicalResult getOptions(const meld_compile_options *options,
     return failure();
   }
   compile.numWarps = o.numWarps;
-  if (o.precision != "fp32" && o.precision != "tf32") {
-    result.error("precision must be fp32 or tf32, got '" + o.precision + "'");
+  if (!meld::isPrecision(o.precision)) {
+    result.error(llvm::Twine("precision must be ") + meld::kPrecisions +
+                 ", got '" + o.precision + "'");
     return failure();
   }
   compile.precision = o.precision;

@@ -21,6 +21,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstring>
 #include <future>
 
 using namespace mlir;
@@ -30,6 +31,10 @@ llvm::ArrayRef<llvm::StringRef> meld::getSupportedTargets() {
   static const llvm::StringRef targets[] = {"sm_80", "sm_86", "sm_89",
                                             "sm_90", "sm_90a"};
   return targets;
+}
+
+bool meld::isPrecision(llvm::StringRef name) {
+  return name == "fp32" || name == "tf32" || name == "fp16" || name == "bf16";
 }
 
 std::optional<std::string>
@@ -163,6 +168,10 @@ LogicalResult meld::lowerGraphToTile(ModuleOp module,
         buildGraphPipeline(pm, options);
         MeldTilePipelineOptions tile;
         tile.numWarps = options.numWarps;
+        // Without a GPU target no product is on tensor cores: the weights
+        // stay as they are.
+        if (!options.targets.empty())
+          tile.precision = options.precision;
         buildMeldTilePipeline(pm, tile);
       },
       options);
@@ -229,6 +238,55 @@ LogicalResult meld::emitPTX(ModuleOp module, llvm::StringRef chip,
   return success();
 }
 
+/// The f16 (or, with `bf16`, bf16) bits of the f32 `value`, rounded to
+/// nearest even: overflow to infinity, NaN to a quiet NaN of its sign.
+static uint16_t narrowFloat(float value, bool bf16) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  uint32_t sign = bits & 0x80000000u, magnitude = bits & 0x7fffffffu;
+  if (bf16) {
+    if (magnitude > 0x7f800000u)
+      return static_cast<uint16_t>((bits >> 16) | 0x40);
+    return static_cast<uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1)) >> 16);
+  }
+  uint32_t result;
+  if (magnitude >= 0x47800000u) {
+    // At least 2^16: infinity, or NaN.
+    result = magnitude > 0x7f800000u ? 0x7e00u : 0x7c00u;
+  } else if (magnitude < 0x38800000u) {
+    // Below 2^-14: a subnormal, in multiples of 2^-24 (0.5f's ulp), which
+    // the addition rounds to nearest even.
+    float shifted;
+    std::memcpy(&shifted, &magnitude, sizeof(shifted));
+    shifted += 0.5f;
+    std::memcpy(&result, &shifted, sizeof(result));
+    result -= 0x3f000000u;
+  } else {
+    // Normal: rebias the exponent, round the 13 dropped bits to even.
+    result = (magnitude + 0xc8000fffu + ((magnitude >> 13) & 1)) >> 13;
+  }
+  return static_cast<uint16_t>(result | (sign >> 16));
+}
+
+/// Writes the f32 elements of `bytes` as f16 (or bf16), little-endian.
+static void writeNarrowed(ArrayRef<uint8_t> bytes, bool bf16,
+                          llvm::raw_ostream &os) {
+  std::vector<uint8_t> chunk;
+  constexpr size_t kChunk = 1 << 16;
+  for (size_t at = 0; at + 4 <= bytes.size(); at += 4 * kChunk) {
+    size_t count = std::min(kChunk, (bytes.size() - at) / 4);
+    chunk.resize(2 * count);
+    for (size_t i = 0; i < count; ++i) {
+      float value;
+      std::memcpy(&value, bytes.data() + at + 4 * i, sizeof(value));
+      uint16_t narrow = narrowFloat(value, bf16);
+      chunk[2 * i] = narrow & 0xff;
+      chunk[2 * i + 1] = narrow >> 8;
+    }
+    os.write(reinterpret_cast<const char *>(chunk.data()), chunk.size());
+  }
+}
+
 /// Lowers `module` to tile kernels and reads its launch plan into `spec`.
 static LogicalResult planArtifact(ModuleOp module, const WeightStore &weights,
                                   const CompileOptions &options,
@@ -238,7 +296,8 @@ static LogicalResult planArtifact(ModuleOp module, const WeightStore &weights,
   if (failed(lowerGraphToTile(module, withWeights)))
     return failure();
   CompileStep step(options, "launch plan");
-  auto lookup = [&](llvm::StringRef handle) -> llvm::Expected<WeightSource> {
+  auto lookup = [&](llvm::StringRef handle,
+                    Type element) -> llvm::Expected<WeightSource> {
     const WeightStore::Entry *entry = weights.lookup(handle);
     if (!entry)
       return llvm::createStringError("no data for weight '" + handle + "'");
@@ -248,6 +307,25 @@ static LogicalResult planArtifact(ModuleOp module, const WeightStore &weights,
     source.shape = llvm::SmallVector<int64_t>(entry->type.getShape());
     source.write = [&weights, entry](llvm::raw_ostream &os) {
       return weights.writeBytes(*entry, os);
+    };
+    if (element == entry->type.getElementType())
+      return source;
+    // An f32 weight the kernels read narrowed: converted here, once, and
+    // stored in the artifact (a weights file holds the model's f32).
+    if (!entry->type.getElementType().isF32() ||
+        !(element.isF16() || element.isBF16()))
+      return llvm::createStringError("weight '" + handle +
+                                     "' cannot be converted to the type its "
+                                     "kernels read");
+    source.size = entry->type.getNumElements() * 2;
+    source.externalizable = false;
+    source.write = [&weights, entry, bf16 = element.isBF16()](
+                       llvm::raw_ostream &os) -> llvm::Error {
+      llvm::Expected<ArrayRef<uint8_t>> bytes = weights.getBytes(*entry);
+      if (!bytes)
+        return bytes.takeError();
+      writeNarrowed(*bytes, bf16, os);
+      return llvm::Error::success();
     };
     return source;
   };

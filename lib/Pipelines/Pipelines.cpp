@@ -68,6 +68,13 @@ void meld::buildMeldTilePipeline(OpPassManager &pm,
   // Step 3: one kernel for each set of identical ones (repeated layers and
   // steps), so that every later step compiles each distinct kernel once.
   pm.addPass(tile::createTileDedupKernels());
+  // Step 3b: at fp16 and bf16, the weights only products read are stored
+  // in that type.
+  if (options.precision == "fp16" || options.precision == "bf16") {
+    tile::TileNarrowWeightsOptions narrow;
+    narrow.precision = options.precision;
+    pm.addPass(tile::createTileNarrowWeights(narrow));
+  }
   // Step 4: prove which loads and stores are aligned vector accesses, and
   // decide each kernel's warps and shared memory.
   OpPassManager &kernels = pm.nest<tile::KernelOp>();
@@ -109,6 +116,8 @@ void meld::buildMeldCpuPipeline(OpPassManager &pm) {
     kernels.addPass(createSCFToControlFlowPass());
     kernels.addPass(createCanonicalizerPass());
     kernels.addPass(createConvertMathToLLVMPass());
+    // 16-bit float conversions without compiler-rt.
+    kernels.addPass(createExpandFloatConversions());
   }
   // Step 5: to the LLVM dialect. Functions libm has (erf, tanh, ...) become
   // calls resolved when the kernel library is loaded.
@@ -122,6 +131,7 @@ void meld::buildMeldCpuPipeline(OpPassManager &pm) {
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createBFloat16AsInteger());
   pm.addNestedPass<LLVM::LLVMFuncOp>(createCanonicalizerPass());
 }
 
@@ -195,10 +205,14 @@ void meld::buildMeldNvvmPipeline(OpPassManager &pm,
 }
 
 void meld::buildMeldEmuPipeline(OpPassManager &pm) {
-  // Step 1: to NVVM, exactly as for PTX.
+  // Step 1: to NVVM, exactly as for PTX, but for the 16-bit float
+  // conversions: the host computes them without compiler-rt.
+  pm.nest<gpu::GPUModuleOp>().addNestedPass<gpu::GPUFuncOp>(
+      createExpandFloatConversions());
   buildMeldGpuToNvvmPipeline(pm);
   // Step 2: NVVM operations to calls into the emulator; host code.
   pm.addPass(createConvertNVVMToEmu());
+  pm.addPass(createBFloat16AsInteger());
   pm.addNestedPass<LLVM::LLVMFuncOp>(createCanonicalizerPass());
 }
 

@@ -179,7 +179,7 @@ static int testOptions(const char *modelPath) {
   failures += check("warps", modelPath, options, 0);
 
   options = meld_compile_options_create();
-  meld_compile_options_set_precision(options, "fp16");
+  meld_compile_options_set_precision(options, "fp8");
   failures += check("precision", modelPath, options, 0);
 
   options = meld_compile_options_create();

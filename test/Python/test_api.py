@@ -174,8 +174,8 @@ def test_bad_options_are_compile_errors():
         meld.compile(tiny_model(), targets=["sm_80", "sm_50"])
     with pytest.raises(meld.CompileError, match="num_warps must be 1 to 32"):
         meld.compile(tiny_model(), num_warps=64)
-    with pytest.raises(meld.CompileError, match="precision must be fp32 or tf32"):
-        meld.compile(tiny_model(), precision="fp16")
+    with pytest.raises(meld.CompileError, match="precision must be fp32, tf32, fp16 or bf16"):
+        meld.compile(tiny_model(), precision="fp8")
     with pytest.raises(meld.CompileError, match="dimension 1 to 4"):
         meld.compile(tiny_model(), targets="cpu", shapes={"x": (2, 4)})
     with pytest.raises(ValueError, match="weights must be"):

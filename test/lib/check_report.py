@@ -1,11 +1,12 @@
 """Checks every kernel of a `meldc --report=json` report.
 
-Usage: check_report.py REPORT.json --targets sm_80,sm_90a [--tensor-cores]
+Usage: check_report.py REPORT.json --targets sm_80,sm_90a [--tensor-cores [PRECISION]]
 
 Every kernel must appear once for every target, with no spill stores, no
-spill loads and no stack frame. With --tensor-cores (a compile with
---precision tf32), every kernel computing a MatMul or Gemm node must run at
-tf32, its products on tensor cores. Prints one line per target with the
+spill loads and no stack frame. With --tensor-cores PRECISION (a compile
+with --precision PRECISION: tf32, the default, fp16 or bf16), every kernel
+computing a MatMul or Gemm node must run at that precision, its products on
+tensor cores. Prints one line per target with the
 number of kernels checked, or every offending kernel (and exits 1).
 """
 
@@ -19,7 +20,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("report")
     parser.add_argument("--targets", required=True)
-    parser.add_argument("--tensor-cores", action="store_true")
+    parser.add_argument("--tensor-cores", nargs="?", const="tf32", default=None,
+                        choices=["tf32", "fp16", "bf16"])
     args = parser.parse_args()
     targets = args.targets.split(",")
     with open(args.report) as f:
@@ -33,7 +35,7 @@ def main():
         if args.tensor_cores and any(op.endswith(("(MatMul)", "(Gemm)"))
                                      for op in entry["ops"]):
             products += 1
-            if entry["precision"] != "tf32":
+            if entry["precision"] != args.tensor_cores:
                 problems.append(f"{entry['kernel']} {entry['target']}: "
                                 f"products at {entry['precision']}")
         for field in ("spill_store_bytes", "spill_load_bytes",

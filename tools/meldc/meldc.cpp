@@ -115,8 +115,9 @@ struct Options {
   cl::opt<std::string> precision{
       "precision",
       cl::desc("Which products of the GPU kernels run on tensor cores: fp32 "
-               "(default: none) or tf32 (f32 products on mma.sync, operands "
-               "rounded to tf32, accumulated in f32)"),
+               "(default: none), tf32 (f32 products on mma.sync, operands "
+               "rounded to tf32), fp16 or bf16 (operands rounded to that "
+               "type); all accumulate in f32"),
       cl::init("fp32"), cl::cat(category)};
   cl::opt<bool> quiet{
       "quiet",
@@ -313,9 +314,9 @@ int main(int argc, char **argv) {
                       std::to_string(meld::kMaxNumWarps) + ", got " +
                       std::to_string(cli.numWarps));
   meld_compile_options_set_num_warps(o, cli.numWarps);
-  if (cli.precision != "fp32" && cli.precision != "tf32")
-    return usageError("--precision must be fp32 or tf32, got '" +
-                      cli.precision + "'");
+  if (!meld::isPrecision(cli.precision))
+    return usageError(std::string("--precision must be ") + meld::kPrecisions +
+                      ", got '" + cli.precision + "'");
   meld_compile_options_set_precision(o, cli.precision.c_str());
   if (cli.kernelsPerPart < 1)
     return usageError("--kernels-per-part must be at least 1");

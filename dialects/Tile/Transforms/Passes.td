@@ -121,4 +121,46 @@ def TileConfigureLaunch
   ];
 }
 
+def TileNarrowWeights : Pass<"meld-tile-narrow-weights", "mlir::ModuleOp"> {
+  let summary = "Store the weights of products in 16 bits";
+  let description = [{
+    At `precision=fp16` or `bf16`, products on tensor cores read their
+    operands in that type. A `tile.weight` of f32 that every launch passes
+    to kernel arguments read only by `tile.load`s whose tiles are only the
+    A or B operand of `tile.dot`s takes that type: the compiler converts its
+    bytes once (to nearest even) and stores them in the artifact so, at half
+    the size. Those kernel arguments take the narrow type too, and each
+    load's tile is widened back to f32 (`arith.extf`) where it is read, so
+    the kernel computes as before on the CPU; on the GPU, the rounding that
+    `meld-tile-gpu-accelerate-dot` adds before a product folds with it into
+    the load. A weight with any other reader (a tied embedding gathered
+    elsewhere), or passed to an argument that also gets other buffers,
+    stays f32; so do all the ops naming the same handle.
+
+    Before:
+    ```mlir
+    tile.kernel @mm(%x: memref<512xf32>, %w: memref<512xf32>, ...) {
+      %b = tile.load %w[%offs] : memref<512xf32>[tensor<16x32xindex>] -> tensor<16x32xf32>
+      %p = tile.dot %a, %b, %acc : ...
+    }
+    %w = tile.weight "fc.weight" : memref<512xf32>
+    tile.launch @mm(%x, %w, ...) : ...
+    ```
+    After (fp16):
+    ```mlir
+    tile.kernel @mm(%x: memref<512xf32>, %w: memref<512xf16>, ...) {
+      %b16 = tile.load %w[%offs] : memref<512xf16>[tensor<16x32xindex>] -> tensor<16x32xf16>
+      %b = arith.extf %b16 : tensor<16x32xf16> to tensor<16x32xf32>
+      %p = tile.dot %a, %b, %acc : ...
+    }
+    %w = tile.weight "fc.weight" : memref<512xf16>
+    ```
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", "\"fp16\"",
+           "The weights' type: fp16 or bf16">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 #endif // MELD_DIALECTS_TILE_TRANSFORMS_PASSES_TD

@@ -4,12 +4,15 @@
 // takes an mma layout (version 2) over the kernel's warps, its operands the
 // matching dot_operand layouts, each through a tile_gpu.convert_layout; the
 // result converts back to the layout its users read, for
-// meld-tile-gpu-remove-layout-conversions to push away.
+// meld-tile-gpu-remove-layout-conversions to push away. At fp16 and bf16 the
+// f32 operands are first rounded to the 16-bit type (arith.truncf), so that
+// they are staged at half the size; the accumulator stays f32.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/TileGPU/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -42,9 +45,28 @@ std::optional<SmallVector<int64_t>> getMmaWarps(int64_t m, int64_t n,
   return SmallVector<int64_t>{rows, cols};
 }
 
+/// The operand type and K of one mma.sync for each precision on tensor
+/// cores: tf32 runs m16n8k8 on f32 registers (rounded in the lowering), fp16
+/// and bf16 m16n8k16 on two 16-bit elements a register.
+struct MmaOperands {
+  Type element;
+  int64_t k;
+  unsigned kWidth;
+};
+static std::optional<MmaOperands> getMmaOperands(MLIRContext *ctx,
+                                                 StringRef precision) {
+  if (precision == "tf32")
+    return MmaOperands{Float32Type::get(ctx), 8, 1};
+  if (precision == "fp16")
+    return MmaOperands{Float16Type::get(ctx), 16, 2};
+  if (precision == "bf16")
+    return MmaOperands{BFloat16Type::get(ctx), 16, 2};
+  return std::nullopt;
+}
+
 struct DotToMma : OpRewritePattern<tile::DotOp> {
-  DotToMma(MLIRContext *context, int64_t numWarps)
-      : OpRewritePattern(context), numWarps(numWarps) {}
+  DotToMma(MLIRContext *context, int64_t numWarps, MmaOperands operands)
+      : OpRewritePattern(context), numWarps(numWarps), operands(operands) {}
 
   LogicalResult matchAndRewrite(tile::DotOp dot,
                                 PatternRewriter &rewriter) const override {
@@ -53,14 +75,18 @@ struct DotToMma : OpRewritePattern<tile::DotOp> {
     RankedTensorType cType = dot.getType();
     if (isa_and_nonnull<MmaLayoutAttr>(cType.getEncoding()))
       return rewriter.notifyMatchFailure(dot, "already on tensor cores");
-    // tf32: f32 operands and accumulator, m16n8k8.
-    if (!aType.getElementType().isF32() || !bType.getElementType().isF32() ||
-        !cType.getElementType().isF32())
+    // f32 operands (or operands already of the precision's type) and an
+    // f32 accumulator.
+    auto isOperand = [&](Type type) {
+      return type.isF32() || type == operands.element;
+    };
+    if (!isOperand(aType.getElementType()) ||
+        !isOperand(bType.getElementType()) || !cType.getElementType().isF32())
       return rewriter.notifyMatchFailure(dot, "not f32");
     int64_t m = cType.getDimSize(0), n = cType.getDimSize(1),
             k = aType.getDimSize(1);
-    if (m % 16 != 0 || n % 8 != 0 || k % 8 != 0)
-      return rewriter.notifyMatchFailure(dot, "not whole m16n8k8 blocks");
+    if (m % 16 != 0 || n % 8 != 0 || k % operands.k != 0)
+      return rewriter.notifyMatchFailure(dot, "not whole mma.sync blocks");
     std::optional<SmallVector<int64_t>> warps = getMmaWarps(m, n, numWarps);
     if (!warps)
       return rewriter.notifyMatchFailure(dot, "too small for the warps");
@@ -71,14 +97,22 @@ struct DotToMma : OpRewritePattern<tile::DotOp> {
                                    layout);
     };
     Location loc = dot.getLoc();
-    Value a = ConvertLayoutOp::create(
-        rewriter, loc,
-        retype(aType, DotOperandLayoutAttr::get(ctx, 0, mma, /*kWidth=*/1)),
-        dot.getA());
-    Value b = ConvertLayoutOp::create(
-        rewriter, loc,
-        retype(bType, DotOperandLayoutAttr::get(ctx, 1, mma, /*kWidth=*/1)),
-        dot.getB());
+    // Each operand in the precision's type, then in its layout.
+    auto operand = [&](Value value, unsigned opIdx) -> Value {
+      auto type = cast<RankedTensorType>(value.getType());
+      if (type.getElementType() != operands.element) {
+        type = RankedTensorType::get(type.getShape(), operands.element,
+                                     type.getEncoding());
+        value = arith::TruncFOp::create(rewriter, loc, type, value);
+      }
+      return ConvertLayoutOp::create(
+          rewriter, loc,
+          retype(type,
+                 DotOperandLayoutAttr::get(ctx, opIdx, mma, operands.kWidth)),
+          value);
+    };
+    Value a = operand(dot.getA(), 0);
+    Value b = operand(dot.getB(), 1);
     Value acc = ConvertLayoutOp::create(rewriter, loc, retype(cType, mma),
                                         dot.getAcc());
     Value product =
@@ -88,6 +122,7 @@ struct DotToMma : OpRewritePattern<tile::DotOp> {
   }
 
   int64_t numWarps;
+  MmaOperands operands;
 };
 
 struct TileGPUAccelerateDot
@@ -95,9 +130,10 @@ struct TileGPUAccelerateDot
   using Base::Base;
 
   LogicalResult initialize(MLIRContext *context) override {
-    if (precision != "fp32" && precision != "tf32")
+    if (precision != "fp32" && !getMmaOperands(context, precision))
       return emitError(UnknownLoc::get(context))
-             << "precision must be fp32 or tf32, got '" << precision << "'";
+             << "precision must be fp32, tf32, fp16 or bf16, got '" << precision
+             << "'";
     return success();
   }
 
@@ -112,11 +148,12 @@ struct TileGPUAccelerateDot
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<DotToMma>(&getContext(), *warps);
+    patterns.add<DotToMma>(&getContext(), *warps,
+                           *getMmaOperands(&getContext(), precision));
     if (failed(applyPatternsGreedily(kernel, std::move(patterns))))
       return signalPassFailure();
-    // What the kernel's products run at, for the report: "tf32" when all
-    // are on tensor cores, "mixed" when some are.
+    // What the kernel's products run at, for the report: the precision
+    // when all are on tensor cores, "mixed" when some are.
     int64_t products = 0, accelerated = 0;
     kernel.walk([&](tile::DotOp dot) {
       ++products;
@@ -126,7 +163,7 @@ struct TileGPUAccelerateDot
     if (accelerated)
       kernel->setAttr(kPrecisionAttrName,
                       StringAttr::get(&getContext(), accelerated == products
-                                                         ? "tf32"
+                                                         ? StringRef(precision)
                                                          : "mixed"));
     // Each conversion stages its tile in the kernel's shared memory.
     int64_t shared = kernel.getSharedBytes().value_or(0);

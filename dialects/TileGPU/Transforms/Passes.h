@@ -5,6 +5,7 @@
 
 #include "dialects/Tile/IR/TileOps.h"
 #include "dialects/TileGPU/IR/TileGPUDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 
 #include "mlir/Pass/Pass.h"
 

@@ -61,9 +61,18 @@ def TileGPUAccelerateDot : Pass<"meld-tile-gpu-accelerate-dot",
     (kWidth 1), each through a `tile_gpu.convert_layout`; its result
     converts back to the layout its readers had. The GPU lowering computes
     it with `mma.sync.aligned.m16n8k8` on operands rounded to tf32 (to
-    nearest, ties away from zero), accumulating in f32. A product too small
-    for the kernel's warps stays on the CUDA cores. The kernel's
-    `shared_bytes` grows to stage its largest conversion.
+    nearest, ties away from zero), accumulating in f32.
+
+    With `precision=fp16` or `bf16`, a product of whole `m16n8k16` blocks
+    first rounds its f32 operands to that type (`arith.truncf`, to nearest
+    even; operands already of that type stay as they are), and its operand
+    layouts hold two elements a register (kWidth 2); the lowering uses
+    `mma.sync.aligned.m16n8k16`, accumulating in f32.
+
+    A product too small for the kernel's warps stays on the CUDA cores, in
+    f32. The kernel's `shared_bytes` grows to stage its largest conversion,
+    and `meld.precision` records what its products run at: the precision
+    when all are on tensor cores, `mixed` when some are.
 
     With `precision=fp32` (the default) the pass changes nothing.
 
@@ -86,9 +95,11 @@ def TileGPUAccelerateDot : Pass<"meld-tile-gpu-accelerate-dot",
   let options = [
     Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
            "Which products run on tensor cores: fp32 (none), tf32 (f32 "
-           "products, operands rounded to tf32)">,
+           "products, operands rounded to tf32), fp16 or bf16 (operands "
+           "rounded to that type)">,
   ];
-  let dependentDialects = ["::meld::tile_gpu::TileGPUDialect"];
+  let dependentDialects = ["::meld::tile_gpu::TileGPUDialect",
+                           "::mlir::arith::ArithDialect"];
 }
 
 def TileGPURemoveLayoutConversions

@@ -96,14 +96,18 @@ def ConvertTileToGPU : Pass<"meld-tile-to-gpu", "mlir::ModuleOp"> {
     named `meld_kernels`) run by one block per program, of the kernel's
     `num_warps` warps, with its `shared_bytes` of shared memory: the launch
     configuration `meld-tile-configure-launch` decided at the tile level (a
-    kernel without one is an error). Tiles are distributed over the threads
-    in groups of V consecutive elements (group g of thread t: elements
+    kernel without one is an error). Each tile is distributed over the
+    threads as its `#tile_gpu` layout says (a tile without one takes the
+    default blocked layout: group g of thread t holds elements
     `(g * T + t) * V` onwards), so each thread holds a few scalars per tile
     and contiguous accesses coalesce. A load or store with a proved
     `contiguity` (`meld-tile-annotate-contiguity`) reads or writes each group
     as vector accesses of up to 16 bytes under one predicate; any other goes
     element by element, with no test of the offsets at run time.
-    `tile.dot` stages its operands in shared memory; `tile.reduce` combines
+    `tile_gpu.convert_layout` goes through swizzled shared memory. A
+    `tile.dot` with an `#tile_gpu.mma` result runs on tensor cores
+    (`nvgpu.mma.sync` m16n8k8 on tf32, NVVM's `mma.sync` m16n8k16 on f16 and
+    bf16); any other stages its operands in shared memory; `tile.reduce` combines
     strided partial results with warp shuffles; `tile.broadcast` goes
     through shared memory; barriers bracket each. Every kernel records its
     grid (`meld.grid`), block (`known_block_size`) and shared memory
@@ -136,7 +140,7 @@ def ConvertTileToGPU : Pass<"meld-tile-to-gpu", "mlir::ModuleOp"> {
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::DLTIDialect", "mlir::gpu::GPUDialect",
-    "mlir::LLVM::LLVMDialect",
+    "mlir::LLVM::LLVMDialect", "mlir::NVVM::NVVMDialect",
     "mlir::memref::MemRefDialect", "mlir::nvgpu::NVGPUDialect",
     "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
   ];
@@ -174,6 +178,60 @@ def ConvertNVVMToEmu : Pass<"meld-nvvm-to-emu", "mlir::ModuleOp"> {
       ...
     }
     llvm.func @k(%args: !llvm.ptr) { ... }
+    ```
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+def ExpandFloatConversions : Pass<"meld-expand-float-conversions"> {
+  let summary = "Compute 16-bit float conversions with integer arithmetic";
+  let description = [{
+    Rewrites `arith.extf` from f16 and bf16 to f32 and `arith.truncf` from
+    f32 to f16 and bf16 (to nearest even) as arithmetic on their bits, so
+    that host code needs neither F16C nor AVX512-BF16 instructions nor the
+    compiler-rt functions LLVM calls without them (`__truncsfbf2`,
+    `__extendhfsf2`, ...), which a kernel library linked without a runtime
+    lacks. Values keep their class: infinities, NaNs (quieted when
+    narrowed), signed zeros and subnormals. bf16 uses MLIR's
+    `populateExpandBFloat16Patterns`. Runs on host code: the CPU kernels and
+    the emulator's kernels, before the arith-to-LLVM conversion.
+
+    Before:
+    ```mlir
+    %h = arith.truncf %x : f32 to f16
+    ```
+    After:
+    ```mlir
+    %bits = arith.bitcast %x : f32 to i32
+    ...
+    %h16 = arith.trunci %r : i32 to i16
+    %h = arith.bitcast %h16 : i16 to f16
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
+def BFloat16AsInteger : Pass<"meld-bf16-as-integer", "mlir::ModuleOp"> {
+  let summary = "Carry the bf16 values of host code as i16";
+  let description = [{
+    In host code at the LLVM dialect (the CPU kernels, the emulator's), bf16
+    values are only moved once `meld-expand-float-conversions` has run:
+    loaded, stored, selected, passed between blocks. An x86 backend without
+    AVX512-BF16 still moves them through f32, calling compiler-rt
+    (`__truncsfbf2`), which a kernel library linked without a runtime lacks.
+    This pass retypes every bf16 (scalar, vector, constant, element type of
+    a GEP) to i16, so they move as the bits they are. An op that would
+    compute with bf16 is an error.
+
+    Before:
+    ```mlir
+    %v = llvm.load %p : !llvm.ptr -> bf16
+    llvm.store %v, %q : bf16, !llvm.ptr
+    ```
+    After:
+    ```mlir
+    %v = llvm.load %p : !llvm.ptr -> i16
+    llvm.store %v, %q : i16, !llvm.ptr
     ```
   }];
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];

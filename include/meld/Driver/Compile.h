@@ -59,8 +59,9 @@ struct CompileOptions {
   /// Warps of every GPU kernel's block (1 to 32); 0 lets the tile pipeline
   /// choose per kernel.
   int64_t numWarps = 0;
-  /// Which products run on tensor cores: "fp32" (none) or "tf32" (f32
-  /// products, operands rounded to tf32).
+  /// Which products run on tensor cores (one of `isPrecision`): "fp32"
+  /// (none), "tf32" (f32 products, operands rounded to tf32), "fp16" or
+  /// "bf16" (operands rounded to that type); all accumulate in f32.
   std::string precision = "fp32";
   HostObjectOptions host;
   /// Where to print ptxas's report per kernel and target (none when null).
@@ -111,6 +112,11 @@ std::optional<std::string> parseTargets(llvm::ArrayRef<std::string> names,
 
 /// The most warps a kernel's block may have (`CompileOptions::numWarps`).
 constexpr int64_t kMaxNumWarps = 32;
+
+/// The values of `CompileOptions::precision`, as messages list them.
+constexpr const char *kPrecisions = "fp32, tf32, fp16 or bf16";
+/// Whether `name` is one of them.
+bool isPrecision(llvm::StringRef name);
 
 /// The graph passes alone (`meld-graph-pipeline`): what `--emit graph` shows.
 mlir::LogicalResult optimizeGraph(mlir::ModuleOp module,

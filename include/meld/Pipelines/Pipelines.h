@@ -42,6 +42,11 @@ struct MeldTilePipelineOptions
       llvm::cl::desc("Warps of every GPU kernel's block (1 to 32); 0 "
                      "chooses per kernel from its tiles"),
       llvm::cl::init(0)};
+  Option<std::string> precision{
+      *this, "precision",
+      llvm::cl::desc("The precision of the products on tensor cores: at "
+                     "fp16 or bf16 their weights are stored in that type"),
+      llvm::cl::init("fp32")};
 };
 
 /// Graph dialect to the launch plan and tile kernels, each with its launch
@@ -66,8 +71,9 @@ struct MeldGpuPipelineOptions
       llvm::cl::init("/usr/local/cuda")};
   Option<std::string> precision{
       *this, "precision",
-      llvm::cl::desc("Which products run on tensor cores: fp32 (none) or "
-                     "tf32 (f32 products, operands rounded to tf32)"),
+      llvm::cl::desc("Which products run on tensor cores: fp32 (none), "
+                     "tf32 (f32 products, operands rounded to tf32), fp16 "
+                     "or bf16 (operands rounded to that type)"),
       llvm::cl::init("fp32")};
 };
 

@@ -32,9 +32,12 @@ struct WeightSource {
   std::function<llvm::Error(llvm::raw_ostream &)> write;
 };
 
-/// Looks up the weight named `handle`; fails when there is none.
-using WeightLookup =
-    llvm::function_ref<llvm::Expected<WeightSource>(llvm::StringRef handle)>;
+/// Looks up the weight named `handle`, its elements of type `element` (the
+/// model's, or one the compiler narrowed it to: see
+/// meld-tile-narrow-weights); fails when there is none, or when it cannot
+/// be converted to that type.
+using WeightLookup = llvm::function_ref<llvm::Expected<WeightSource>(
+    llvm::StringRef handle, mlir::Type element)>;
 
 /// Fills `spec`'s signatures, buffers, arena size, launches and weights from
 /// the launch plan in `module` (which must still hold its tile kernels).

@@ -370,7 +370,7 @@ private:
   LogicalResult distributeConvert(tile_gpu::ConvertLayoutOp op);
   /// Where element `coords` of a tile of `type` lies in a conversion's
   /// staging buffer: row-major, 16-byte chunks swizzled for 2-D tiles of
-  /// 4-byte elements.
+  /// 2- and 4-byte elements.
   Value stagedOffset(ArrayRef<Value> coords, RankedTensorType type,
                      int64_t phaseStep);
   /// A conversion's halves: `tile` into `view`, and the slots of a tile of
@@ -380,11 +380,12 @@ private:
   SmallVector<Value> readStaged(RankedTensorType type, Value view,
                                 int64_t phaseStep);
   /// How many consecutive slots of a tile of `type` a conversion stages as
-  /// one vector: its layout's runs, at most 4, and 1 for booleans.
+  /// one vector: its layout's runs, within 16 bytes, and 1 for booleans.
   int64_t stagingWidth(RankedTensorType type) {
     if (type.getElementType().isInteger(1))
       return 1;
-    return std::min<int64_t>(contiguousSlots(type), 4);
+    return std::min<int64_t>(contiguousSlots(type),
+                             16 / sharedBytes(type.getElementType()));
   }
   void distributeIota(tile::IotaOp op);
   /// How many consecutive slots of `op` (a tile.load or tile.store of tiles
@@ -638,8 +639,14 @@ LogicalResult Distributor::distributeConvert(tile_gpu::ConvertLayoutOp op) {
            << "shared_bytes (" << scratchBytes << ")";
   barrier();
   Value view = scratchView(type.getElementType(), 0, type.getNumElements());
+  // B's lanes read 8 columns of a row at once: 32 bytes of f32 (two
+  // chunks, a phase step of 2), 16 of a 16-bit type (one chunk, a step of
+  // 1).
   auto operand = dyn_cast<tile_gpu::DotOperandLayoutAttr>(type.getEncoding());
-  int64_t phaseStep = operand && operand.getOpIdx() == 1 ? 2 : 1;
+  int64_t phaseStep =
+      operand && operand.getOpIdx() == 1
+          ? std::max<int64_t>(1, 8 * sharedBytes(type.getElementType()) / 16)
+          : 1;
   writeStaged(op.getSrc(), view, phaseStep);
   barrier();
   tiles[op.getResult()] = readStaged(type, view, phaseStep);
@@ -650,17 +657,18 @@ Value Distributor::stagedOffset(ArrayRef<Value> coords, RankedTensorType type,
                                 int64_t phaseStep) {
   ArrayRef<int64_t> shape = infoOf(type).shape;
   int64_t columns = shape.back();
-  if (shape.size() != 2 || sharedBytes(type.getElementType()) != 4 ||
-      columns % 4 != 0)
+  int64_t bytes = sharedBytes(type.getElementType());
+  int64_t perChunk = 16 / bytes;
+  if (shape.size() != 2 || (bytes != 4 && bytes != 2) ||
+      columns % perChunk != 0)
     return linearize(coords, shape);
   // Rows of 16-byte chunks; row r's chunks are permuted by XOR with its
   // phase, (r / perPhase * phaseStep) % maxPhase, where perPhase rows share
   // a 128-byte line: the lanes reading a column block of consecutive rows
   // (an mma operand's fragments) hit different banks, and a chunk stays
-  // whole for vector accesses. B's lanes read two chunks of a row (8
-  // columns) from each of 4 rows: a step of 2 gives each row its own pair.
-  int64_t chunks = columns / 4;
-  int64_t perPhase = std::max<int64_t>(1, 32 / columns);
+  // whole for vector accesses.
+  int64_t chunks = columns / perChunk;
+  int64_t perPhase = std::max<int64_t>(1, 128 / (columns * bytes));
   int64_t maxPhase = std::min<int64_t>(8, chunks);
   Value row = coords[0], col = coords[1];
   Value phase = row;
@@ -669,14 +677,14 @@ Value Distributor::stagedOffset(ArrayRef<Value> coords, RankedTensorType type,
   if (phaseStep != 1)
     phase = arith::MulIOp::create(b, loc, phase, index(phaseStep));
   phase = arith::RemUIOp::create(b, loc, phase, index(maxPhase));
-  Value chunk = arith::DivUIOp::create(b, loc, col, index(4));
+  Value chunk = arith::DivUIOp::create(b, loc, col, index(perChunk));
   Value swizzled = arith::XOrIOp::create(b, loc, chunk, phase);
-  Value within = arith::RemUIOp::create(b, loc, col, index(4));
+  Value within = arith::RemUIOp::create(b, loc, col, index(perChunk));
   return arith::AddIOp::create(
       b, loc,
-      arith::AddIOp::create(b, loc,
-                            arith::MulIOp::create(b, loc, row, index(columns)),
-                            arith::MulIOp::create(b, loc, swizzled, index(4))),
+      arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, row, index(columns)),
+          arith::MulIOp::create(b, loc, swizzled, index(perChunk))),
       within);
 }
 
@@ -789,45 +797,86 @@ static Value roundToTf32(OpBuilder &b, Location loc, Value x) {
 
 void Distributor::distributeMmaDot(tile::DotOp op,
                                    tile_gpu::MmaLayoutAttr mma) {
-  // mma.sync.aligned.m16n8k8 on tf32: for each 16x8 block of a warp's
-  // accumulator, the products of its K blocks in turn. The slots of each
-  // layout come block by block (4 of the accumulator, 4 of A, 2 of B), K
-  // fastest for the operands.
+  // mma.sync.aligned.m16n8k8 on tf32, m16n8k16 on f16 and bf16: for each
+  // 16x8 block of a warp's accumulator, the products of its K blocks in
+  // turn. The slots of each layout come block by block (4 of the
+  // accumulator; 4 registers of A and 2 of B, of one element each on tf32
+  // and two on 16-bit types), K fastest for the operands.
   auto aType = cast<RankedTensorType>(op.getA().getType());
   RankedTensorType cType = op.getType();
+  Type operandType = aType.getElementType();
+  bool tf32 = operandType.isF32();
+  int64_t kWidth = tf32 ? 1 : 2;
   ArrayRef<int64_t> warps = mma.getWarpsPerCTA();
   int64_t repsM = llvm::divideCeil(cType.getDimSize(0), 16 * warps[0]);
   int64_t repsN = llvm::divideCeil(cType.getDimSize(1), 8 * warps[1]);
-  int64_t kBlocks = llvm::divideCeil(aType.getDimSize(1), 8);
-  auto rounded = [&](Value tile) {
-    return llvm::map_to_vector(slotsOf(tile),
-                               [&](Value x) { return roundToTf32(b, loc, x); });
-  };
-  SmallVector<Value> a = rounded(op.getA()), bSlots = rounded(op.getB());
+  int64_t kBlocks = llvm::divideCeil(aType.getDimSize(1), 8 * kWidth);
+  SmallVector<Value> a(slotsOf(op.getA())), bSlots(slotsOf(op.getB()));
+  if (tf32) {
+    auto round = [&](Value x) { return roundToTf32(b, loc, x); };
+    a = llvm::map_to_vector(a, round);
+    bSlots = llvm::map_to_vector(bSlots, round);
+  }
   SmallVector<Value> slots(slotsOf(op.getAcc()));
   Type f32 = b.getF32Type();
-  auto aVector = VectorType::get({4, 1}, f32);
-  auto bVector = VectorType::get({2, 1}, f32);
-  auto cVector = VectorType::get({2, 2}, f32);
+  // One 16-bit register: two elements, as NVVM's mma.sync takes them
+  // (vector<2xf16>; bf16 as i32). nvgpu.mma.sync has no bf16.
+  auto registers = [&](ArrayRef<Value> elements) {
+    SmallVector<Value> regs;
+    for (int64_t i = 0, e = elements.size(); i < e; i += 2) {
+      Value pair = vector::FromElementsOp::create(
+          b, loc, VectorType::get({2}, operandType), elements.slice(i, 2));
+      if (operandType.isBF16())
+        pair = LLVM::BitcastOp::create(b, loc, b.getI32Type(), pair);
+      regs.push_back(pair);
+    }
+    return regs;
+  };
+  auto fragments =
+      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+  NVVM::MMATypes ptxType =
+      operandType.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  int64_t aPerInstr = 4 * kWidth, bPerInstr = 2 * kWidth;
   for (int64_t rm = 0; rm < repsM; ++rm)
     for (int64_t rn = 0; rn < repsN; ++rn) {
       int64_t c = (rm * repsN + rn) * 4;
-      Value acc = vector::FromElementsOp::create(
-          b, loc, cVector, ArrayRef<Value>(slots).slice(c, 4));
+      SmallVector<Value> acc(ArrayRef<Value>(slots).slice(c, 4));
+      // tf32 carries its accumulator as nvgpu's vector from one K block to
+      // the next.
+      Value accVector;
+      if (tf32)
+        accVector = vector::FromElementsOp::create(
+            b, loc, VectorType::get({2, 2}, f32), acc);
       for (int64_t kb = 0; kb < kBlocks; ++kb) {
-        Value va = vector::FromElementsOp::create(
-            b, loc, aVector,
-            ArrayRef<Value>(a).slice((rm * kBlocks + kb) * 4, 4));
-        Value vb = vector::FromElementsOp::create(
-            b, loc, bVector,
-            ArrayRef<Value>(bSlots).slice((rn * kBlocks + kb) * 2, 2));
-        acc = nvgpu::MmaSyncOp::create(b, loc, va, vb, acc,
-                                       ArrayRef<int64_t>{16, 8, 8},
-                                       /*tf32Enabled=*/true);
+        ArrayRef<Value> aInstr = ArrayRef<Value>(a).slice(
+            (rm * kBlocks + kb) * aPerInstr, aPerInstr);
+        ArrayRef<Value> bInstr = ArrayRef<Value>(bSlots).slice(
+            (rn * kBlocks + kb) * bPerInstr, bPerInstr);
+        if (tf32) {
+          accVector = nvgpu::MmaSyncOp::create(
+              b, loc,
+              vector::FromElementsOp::create(
+                  b, loc, VectorType::get({4, 1}, f32), aInstr),
+              vector::FromElementsOp::create(
+                  b, loc, VectorType::get({2, 1}, f32), bInstr),
+              accVector, ArrayRef<int64_t>{16, 8, 8}, /*tf32Enabled=*/true);
+          continue;
+        }
+        Value product = NVVM::MmaOp::create(
+            b, loc, fragments, registers(aInstr), registers(bInstr), acc,
+            ArrayRef<int64_t>{16, 8, 16}, /*b1Op=*/std::nullopt,
+            /*intOverflow=*/std::nullopt,
+            std::array<NVVM::MMATypes, 2>{ptxType, ptxType},
+            std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                           NVVM::MMALayout::col});
+        for (int64_t i = 0; i < 4; ++i)
+          acc[i] = LLVM::ExtractValueOp::create(b, loc, product, i);
       }
-      for (int64_t i = 0; i < 4; ++i)
-        slots[c + i] = vector::ExtractOp::create(
-            b, loc, acc, ArrayRef<int64_t>{i / 2, i % 2});
+      if (tf32)
+        for (int64_t i = 0; i < 4; ++i)
+          acc[i] = vector::ExtractOp::create(b, loc, accVector,
+                                             ArrayRef<int64_t>{i / 2, i % 2});
+      llvm::copy(acc, slots.begin() + c);
     }
   tiles[op.getResult()] = std::move(slots);
 }

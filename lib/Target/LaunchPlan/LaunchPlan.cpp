@@ -229,7 +229,8 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
         bufferIndex[weight.getResult()] = it->second;
         continue;
       }
-      auto source = weights(handle);
+      auto source =
+          weights(handle, cast<MemRefType>(weight.getType()).getElementType());
       if (!source) {
         weight.emitError() << llvm::toString(source.takeError());
         return failure();

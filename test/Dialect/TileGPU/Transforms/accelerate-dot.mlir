@@ -1,6 +1,8 @@
 // RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-assign-layouts,meld-tile-gpu-accelerate-dot{precision=tf32}))' | FileCheck %s
 // RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-assign-layouts,meld-tile-gpu-accelerate-dot))' | FileCheck %s --check-prefix=FP32
-// RUN: not meld-opt %s --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-accelerate-dot{precision=fp16}))' 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-assign-layouts,meld-tile-gpu-accelerate-dot{precision=fp16}))' | FileCheck %s --check-prefix=F16
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-assign-layouts,meld-tile-gpu-accelerate-dot{precision=bf16}))' | FileCheck %s --check-prefix=BF16
+// RUN: not meld-opt %s --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-accelerate-dot{precision=fp8}))' 2>&1 | FileCheck %s --check-prefix=BAD
 
 // An f32 product of whole m16n8k8 blocks moves to tensor cores at tf32: 4
 // warps over a 32x32 accumulator are 2x2 (16 rows and 8 columns a warp
@@ -23,7 +25,26 @@
 // FP32-LABEL:  tile.kernel @mm(
 // FP32-NOT:      meld.precision
 // FP32-NOT:      tile_gpu.convert_layout
-// BAD: precision must be fp32 or tf32, got 'fp16'
+// At fp16 the operands are first rounded to f16 in their own layouts, so
+// that they are staged at 2 bytes an element; their dot operand layouts
+// hold two elements a register (kWidth 2); the accumulator stays f32.
+// F16-DAG:     #[[MMA:.+]] = #tile_gpu.mma<version = 2, warpsPerCTA = [2, 2], instrShape = [16, 8]>
+// F16-DAG:     #[[A:.+]] = #tile_gpu.dot_operand<opIdx = 0, parent = #[[MMA]], kWidth = 2>
+// F16-DAG:     #[[B:.+]] = #tile_gpu.dot_operand<opIdx = 1, parent = #[[MMA]], kWidth = 2>
+// F16-LABEL:   tile.kernel @mm(
+// F16-SAME:      meld.precision = "fp16"
+// F16:           %[[X:.+]] = arith.truncf %{{.+}} : tensor<32x16xf32, #[[BA:[a-z0-9]+]]> to tensor<32x16xf16, #[[BA]]>
+// F16:           %[[XA:.+]] = tile_gpu.convert_layout %[[X]] : tensor<32x16xf16, #[[BA]]> -> tensor<32x16xf16, #[[A]]>
+// F16:           %[[Y:.+]] = arith.truncf %{{.+}} : tensor<16x32xf32, #[[BB:[a-z0-9]+]]> to tensor<16x32xf16, #[[BB]]>
+// F16:           %[[YB:.+]] = tile_gpu.convert_layout %[[Y]] : tensor<16x32xf16, #[[BB]]> -> tensor<16x32xf16, #[[B]]>
+// F16:           tile.dot %[[XA]], %[[YB]], %{{.+}} : tensor<32x16xf16, #[[A]]>, tensor<16x32xf16, #[[B]]> -> tensor<32x32xf32, #[[MMA]]>
+// The same at bf16.
+// BF16-LABEL:  tile.kernel @mm(
+// BF16-SAME:     meld.precision = "bf16"
+// BF16:          arith.truncf %{{.+}} : tensor<32x16xf32, #{{.+}}> to tensor<32x16xbf16, #{{.+}}>
+// BF16:          arith.truncf %{{.+}} : tensor<16x32xf32, #{{.+}}> to tensor<16x32xbf16, #{{.+}}>
+// BF16:          tile.dot %{{.+}} : tensor<32x16xbf16, #{{.+}}>, tensor<16x32xbf16, #{{.+}}> -> tensor<32x32xf32, #mma>
+// BAD: precision must be fp32, tf32, fp16 or bf16, got 'fp8'
 tile.kernel @mm(%a: memref<512xf32>, %b: memref<512xf32>, %c: memref<1024xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 4096 : i64} {
   %ia = tile.iota 1 : tensor<32x16xindex>
   %ib = tile.iota 1 : tensor<16x32xindex>
@@ -78,5 +99,48 @@ tile.kernel @mixed(%a: memref<512xf32>, %b: memref<512xf32>, %c: memref<1024xf32
   %p = tile.dot %x, %y, %zero : tensor<32x16xf32>, tensor<16x32xf32> -> tensor<32x32xf32>
   %q = tile.dot %x4, %y4, %p : tensor<32x4xf32>, tensor<4x32xf32> -> tensor<32x32xf32>
   tile.store %q, %c[%ic] : tensor<32x32xf32>, memref<1024xf32>[tensor<32x32xindex>]
+  tile.return
+}
+
+// -----
+
+// At fp16 a K of 8 is no whole m16n8k16 block: the product stays on the
+// CUDA cores in f32 (at tf32 it moves).
+// F16-LABEL:   tile.kernel @k8(
+// F16-NOT:       meld.precision
+// F16-NOT:       arith.truncf
+// F16:           tile.dot {{.+}} : tensor<32x8xf32, #{{[a-z0-9]+}}>, tensor<8x32xf32, #{{[a-z0-9]+}}> -> tensor<32x32xf32, #blocked
+tile.kernel @k8(%a: memref<256xf32>, %b: memref<256xf32>, %c: memref<1024xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 4096 : i64} {
+  %ia = tile.iota 1 : tensor<32x8xindex>
+  %ib = tile.iota 1 : tensor<8x32xindex>
+  %ic = tile.iota 1 : tensor<32x32xindex>
+  %x = tile.load %a[%ia] : memref<256xf32>[tensor<32x8xindex>] -> tensor<32x8xf32>
+  %y = tile.load %b[%ib] : memref<256xf32>[tensor<8x32xindex>] -> tensor<8x32xf32>
+  %zero = arith.constant dense<0.0> : tensor<32x32xf32>
+  %p = tile.dot %x, %y, %zero : tensor<32x8xf32>, tensor<8x32xf32> -> tensor<32x32xf32>
+  tile.store %p, %c[%ic] : tensor<32x32xf32>, memref<1024xf32>[tensor<32x32xindex>]
+  tile.return
+}
+
+// -----
+
+// An operand widened from f16 (a weight stored narrowed) is read as the f16
+// it was: rounding it back folds away. The f32 one is rounded.
+// F16-LABEL:   tile.kernel @narrowed(
+// F16-SAME:      meld.precision = "fp16"
+// F16:           %[[W:.+]] = tile.load {{.+}} -> tensor<16x32xf16, #[[BW:[a-z0-9]+]]>
+// F16:           arith.truncf %{{.+}} : tensor<32x16xf32, #{{.+}}> to tensor<32x16xf16
+// F16-NOT:       arith.truncf
+// F16:           tile_gpu.convert_layout %[[W]] : tensor<16x32xf16, #[[BW]]> -> tensor<16x32xf16, #dot{{[0-9]*}}>
+tile.kernel @narrowed(%a: memref<512xf32>, %b: memref<512xf16>, %c: memref<1024xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 4096 : i64} {
+  %ia = tile.iota 1 : tensor<32x16xindex>
+  %ib = tile.iota 1 : tensor<16x32xindex>
+  %ic = tile.iota 1 : tensor<32x32xindex>
+  %x = tile.load %a[%ia] : memref<512xf32>[tensor<32x16xindex>] -> tensor<32x16xf32>
+  %y16 = tile.load %b[%ib] : memref<512xf16>[tensor<16x32xindex>] -> tensor<16x32xf16>
+  %y = arith.extf %y16 : tensor<16x32xf16> to tensor<16x32xf32>
+  %zero = arith.constant dense<0.0> : tensor<32x32xf32>
+  %p = tile.dot %x, %y, %zero : tensor<32x16xf32>, tensor<16x32xf32> -> tensor<32x32xf32>
+  tile.store %p, %c[%ic] : tensor<32x32xf32>, memref<1024xf32>[tensor<32x32xindex>]
   tile.return
 }
