@@ -169,10 +169,12 @@ void meld::buildMeldGpuKernelPipeline(OpPassManager &pm,
   kernels.addPass(createCSEPass());
 }
 
-void meld::buildMeldGpuToNvvmPipeline(OpPassManager &pm) {
+void meld::buildMeldGpuToNvvmPipeline(OpPassManager &pm, bool forHost) {
   // Kernel parameters are bare pointers, one per buffer.
   // The passes that work kernel by kernel run on several at once.
   OpPassManager &module = pm.nest<gpu::GPUModuleOp>();
+  if (forHost)
+    module.addNestedPass<gpu::GPUFuncOp>(createExpandFloatConversions());
   module.addNestedPass<gpu::GPUFuncOp>(createSCFToControlFlowPass());
   // Tensor-core ops (nvgpu.mma.sync) to NVVM.
   module.addPass(createConvertNVGPUToNVVMPass());
@@ -207,9 +209,7 @@ void meld::buildMeldNvvmPipeline(OpPassManager &pm,
 void meld::buildMeldEmuPipeline(OpPassManager &pm) {
   // Step 1: to NVVM, exactly as for PTX, but for the 16-bit float
   // conversions: the host computes them without compiler-rt.
-  pm.nest<gpu::GPUModuleOp>().addNestedPass<gpu::GPUFuncOp>(
-      createExpandFloatConversions());
-  buildMeldGpuToNvvmPipeline(pm);
+  buildMeldGpuToNvvmPipeline(pm, /*forHost=*/true);
   // Step 2: NVVM operations to calls into the emulator; host code.
   pm.addPass(createConvertNVVMToEmu());
   pm.addPass(createBFloat16AsInteger());

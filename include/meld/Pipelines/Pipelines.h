@@ -90,8 +90,10 @@ void buildMeldGpuKernelPipeline(mlir::OpPassManager &pm,
                                 const MeldGpuPipelineOptions &options);
 
 /// GPU kernels (gpu.func) to the LLVM dialect with NVVM ops, in their
-/// gpu.module: what PTX and the emulator are both made from.
-void buildMeldGpuToNvvmPipeline(mlir::OpPassManager &pm);
+/// gpu.module: what PTX and the emulator are both made from. `forHost`
+/// (the emulator) first computes 16-bit float conversions with integer
+/// arithmetic (meld-expand-float-conversions).
+void buildMeldGpuToNvvmPipeline(mlir::OpPassManager &pm, bool forHost = false);
 
 /// GPU kernels (gpu.func) to host code for the GPU emulator: to NVVM as for
 /// PTX, then meld-nvvm-to-emu (`meld-emu-pipeline` with the kernel pipeline
