@@ -1,8 +1,9 @@
 //===- Emu.cpp - The GPU emulator's execution engine ----------------------===//
 //
-// One `Launch` object per emu::launch call drives the grid:
+// One `GridRun` per emu::launch call drives the grid, with one `BlockRunner`
+// per OS thread taking part (LaunchOptions::parallelFor); each runner:
 //
-//   for each block, in a seeded random order:
+//   for each block it takes, in a seeded random order:
 //     reset the block's fibers (one per thread, stacks reused), poison the
 //     shared memory, start a new barrier epoch
 //     round-robin over the runnable fibers until all have exited:
@@ -11,21 +12,24 @@
 //     if no fiber can run but some have not exited: report why (barrier or
 //     collective reached by only part of the block/memberMask)
 //
-// The current launch and fiber are thread-local, since the ABI functions
-// carry no context. An error raised inside a fiber records the message and
+// The current runner is thread-local, since the ABI functions carry no
+// context. An error raised inside a fiber records the message and
 // switches back to the scheduler, abandoning every fiber of the launch.
 //
-// Shared-memory shadow state, per byte: the epoch and thread of the last
-// write, the epoch and (up to two distinct) threads that read it. Epochs are
-// numbered across the whole launch (a new one at each block start and each
-// barrier release), so nothing needs clearing between blocks: a byte was
-// written in this block iff its write epoch >= the block's first epoch.
+// Shared-memory shadow state, per byte (kept per 4-byte word until an access
+// covers part of a word): the epoch and thread of the last write, the epoch
+// and (up to two distinct) threads that read it. Epochs are
+// numbered across all the blocks a runner executes (a new one at each block
+// start and each barrier release), so nothing needs clearing between blocks: a
+// byte was written in this block iff its write epoch >= the block's first
+// epoch.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Emu.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cinttypes>
 #include <cmath>
@@ -286,32 +290,69 @@ struct ShadowByte {
   uint16_t writer = noThread;
   uint16_t reader1 = noThread;
   uint16_t reader2 = noThread;
+
+  bool operator==(const ShadowByte &o) const {
+    return writeEpoch == o.writeEpoch && readEpoch == o.readEpoch &&
+           writeSync == o.writeSync && read1Sync == o.read1Sync &&
+           read2Sync == o.read2Sync && writer == o.writer &&
+           reader1 == o.reader1 && reader2 == o.reader2;
+  }
 };
 
-class Launch;
-thread_local Launch *currentLaunch = nullptr;
+/// What the runners of one launch share, read-only while blocks run.
+struct LaunchSpec {
+  meld_emu_kernel_fn kernel = nullptr;
+  std::vector<LaunchArg> args;
+  /// The bases of `args`: what the kernel receives.
+  std::vector<void *> argPointers;
+  uint32_t grid[3] = {1, 1, 1};
+  uint32_t block[3] = {1, 1, 1};
+  uint32_t sharedBytes = 0;
+  const char *kernelName = "?";
+  LaunchOptions options;
 
-class Launch {
+  /// Checks the launch configuration against what a GPU accepts.
+  bool validate(std::string &error) const;
+};
+
+class BlockRunner;
+/// The runner whose blocks this OS thread executes (the ABI functions carry
+/// no context).
+thread_local BlockRunner *currentRunner = nullptr;
+
+/// Runs blocks of one launch, one at a time, on one OS thread: the block's
+/// threads as fibers, its shared memory and the shadow state checking it.
+/// A launch has one runner per OS thread that takes part.
+
+class BlockRunner {
 public:
-  Launch(meld_emu_kernel_fn kernel, const LaunchArg *args, size_t numArgs,
-         const uint32_t grid[3], const uint32_t block[3], uint32_t sharedBytes,
-         const char *kernelName, const LaunchOptions &options)
-      : kernel(kernel), args(args, args + numArgs), sharedBytes(sharedBytes),
-        kernelName(kernelName ? kernelName : "?"), options(options) {
+  BlockRunner(const LaunchSpec &spec)
+      : kernel(spec.kernel), args(spec.args), argPointers(spec.argPointers),
+        sharedBytes(spec.sharedBytes), kernelName(spec.kernelName),
+        options(spec.options) {
     for (int d = 0; d < 3; ++d) {
-      this->grid[d] = grid[d];
-      this->block[d] = block[d];
+      grid[d] = spec.grid[d];
+      block[d] = spec.block[d];
     }
-    for (const LaunchArg &arg : this->args)
-      argPointers.push_back(arg.base);
+    // Each runner counts into its own statistics, added up after the launch.
+    if (options.accessStats)
+      options.accessStats = &stats;
   }
 
-  ~Launch() {
+  ~BlockRunner() {
     if (sharedMapping)
       munmap(sharedMapping, sharedMappingBytes);
   }
 
-  bool run(std::string &error);
+  /// Maps the stacks (from this OS thread's pool) and the shared memory.
+  bool setUp(std::string &error);
+  /// Runs one block to its end; false with `error` set if it failed.
+  bool runBlockAt(uint64_t linearBlock) {
+    startBlock(linearBlock);
+    return runBlock();
+  }
+  const std::string &getError() const { return error; }
+  const AccessStats &getStats() const { return stats; }
 
   // --- ABI entry points (called on a fiber) ---------------------------------
   uint32_t tid(uint32_t dim);
@@ -326,11 +367,20 @@ public:
   void mma(uint32_t shape, const uint32_t *a, const uint32_t *b, const float *c,
            float *d);
   void *sharedBase() { return sharedMemory; }
-  void checkAccess(const void *ptr, uint32_t bytes, bool store);
+  /// Every global and shared access of a kernel is checked here: the hot
+  /// path is inlined into the ABI functions, errors are reported out of line.
+  [[gnu::always_inline]] inline void checkAccess(const void *ptr,
+                                                 uint32_t bytes, bool store);
   /// checkAccess, and with memory statistics, the access recorded for the
   /// warp-wide access of `site` it is part of.
-  void checkAccessAt(const void *ptr, uint32_t bytes, bool store,
-                     uint32_t site);
+  [[gnu::always_inline]] void checkAccessAt(const void *ptr, uint32_t bytes,
+                                            bool store, uint32_t site) {
+    checkAccess(ptr, bytes, store);
+    if (__builtin_expect(options.accessStats != nullptr, 0))
+      recordAccess(ptr, bytes, site);
+  }
+  [[gnu::noinline]] void recordAccess(const void *ptr, uint32_t bytes,
+                                      uint32_t site);
   /// Adds the warp-wide accesses recorded in this block to the statistics.
   void countAccesses();
 
@@ -345,8 +395,6 @@ public:
   bool inFiber = false;
 
 private:
-  bool validate(std::string &error) const;
-  bool setUp(std::string &error);
   void startBlock(uint64_t linearBlock);
   bool runBlock();
   void diagnoseStuck();
@@ -361,7 +409,23 @@ private:
   [[noreturn]] void abandon();
 
   void completeGroup(uint32_t warp, size_t groupIndex);
-  void checkShared(uint64_t offset, uint32_t bytes, bool store);
+  /// A global access outside the argument checkAccess tried first.
+  [[gnu::noinline]] void checkOtherAccess(uintptr_t p, uint32_t bytes,
+                                          bool store);
+  [[gnu::always_inline]] inline void checkShared(uint64_t offset,
+                                                 uint32_t bytes, bool store);
+  /// checkShared for the byte or word at `o` of the access of `bytes` bytes
+  /// at `offset`, whose shadow state is `s`.
+  [[gnu::always_inline]] inline void checkCell(ShadowByte &s, uint64_t o,
+                                               uint32_t bytes, uint64_t offset,
+                                               bool store);
+  [[noreturn, gnu::noinline, gnu::cold]] void
+  reportRace(uint16_t other, const char *first, uint64_t o, uint32_t bytes,
+             bool store);
+  [[noreturn, gnu::noinline, gnu::cold]] void
+  reportUninitialized(uint64_t o, uint32_t bytes, uint64_t offset);
+  /// Merges split word `w` if its bytes' states agree; whether it did.
+  bool mergeWord(uint64_t w);
   /// Whether an access by `other` (made when the __syncwarp sequence number
   /// was `otherSync`) is ordered before the current thread's access by a
   /// __syncwarp both completed since. (Barriers are handled by epochs.)
@@ -371,9 +435,10 @@ private:
     return warps[current / warpSize]
                .pairSync[current % warpSize][other % warpSize] > otherSync;
   }
-  void reportOutOfBounds(uintptr_t p, uint32_t bytes, bool store);
-  [[noreturn]] void reportMisaligned(uintptr_t p, uint32_t bytes, bool store,
-                                     bool shared);
+  [[noreturn, gnu::noinline, gnu::cold]] void
+  reportOutOfBounds(uintptr_t p, uint32_t bytes, bool store);
+  [[noreturn, gnu::noinline, gnu::cold]] void
+  reportMisaligned(uintptr_t p, uint32_t bytes, bool store, bool shared);
 
   std::string threadCoords(uint32_t linear) const {
     uint32_t x = linear % block[0];
@@ -399,13 +464,16 @@ private:
 
   // Launch parameters.
   meld_emu_kernel_fn kernel;
-  std::vector<LaunchArg> args;
+  const std::vector<LaunchArg> &args;
+  /// A copy: the kernel takes its arguments as `void **`.
   std::vector<void *> argPointers;
   uint32_t grid[3];
   uint32_t block[3];
   uint32_t sharedBytes;
   const char *kernelName;
   LaunchOptions options;
+  /// This runner's memory statistics (with options.accessStats).
+  AccessStats stats;
 
   // Derived.
   uint32_t numThreads = 0;
@@ -416,7 +484,11 @@ private:
   void *sharedMapping = nullptr;
   size_t sharedMappingBytes = 0;
   char *sharedMemory = nullptr;
-  std::vector<ShadowByte> shadow;
+  /// Shadow state per 4-byte word; a word whose bytes differ (an access
+  /// covered part of it) is `split`, its state then in splitBytes.
+  std::vector<ShadowByte> words;
+  std::vector<uint8_t> split;
+  std::vector<ShadowByte> splitBytes;
 
   // The running block.
   uint32_t blockId[3] = {0, 0, 0};
@@ -426,7 +498,7 @@ private:
   uint32_t epoch = 0;
   uint32_t blockFirstEpoch = 0;
   size_t lastArg = 0;
-  /// Number of __syncwarp completed so far in the launch.
+  /// Number of __syncwarp completed so far by this runner.
   uint32_t syncSeq = 0;
   bool failed = false;
   std::string error;
@@ -438,7 +510,7 @@ private:
 #endif
 };
 
-bool Launch::validate(std::string &error) const {
+bool LaunchSpec::validate(std::string &error) const {
   auto invalid = [&](const std::string &why) {
     error = std::string("kernel '") + kernelName +
             "': invalid launch configuration: " + why;
@@ -473,7 +545,7 @@ bool Launch::validate(std::string &error) const {
   return true;
 }
 
-bool Launch::setUp(std::string &error) {
+bool BlockRunner::setUp(std::string &error) {
   numThreads = block[0] * block[1] * block[2];
   numWarps = (numThreads + warpSize - 1) / warpSize;
   threadIds.resize(size_t(numThreads) * 3);
@@ -514,11 +586,14 @@ bool Launch::setUp(std::string &error) {
   mprotect(m, page, PROT_NONE);
   mprotect(static_cast<char *>(m) + page + body, page, PROT_NONE);
   sharedMemory = static_cast<char *>(m) + page;
-  shadow.assign(sharedBytes, ShadowByte());
+  size_t numWords = (size_t(sharedBytes) + 3) / 4;
+  words.assign(numWords, ShadowByte());
+  split.assign(numWords, 0);
+  splitBytes.assign(numWords * 4, ShadowByte());
   return true;
 }
 
-void Launch::startBlock(uint64_t linearBlock) {
+void BlockRunner::startBlock(uint64_t linearBlock) {
   blockId[0] = static_cast<uint32_t>(linearBlock % grid[0]);
   blockId[1] = static_cast<uint32_t>((linearBlock / grid[0]) % grid[1]);
   blockId[2] =
@@ -543,7 +618,7 @@ void Launch::startBlock(uint64_t linearBlock) {
     uintptr_t top = reinterpret_cast<uintptr_t>(f.stackHigh) & ~uintptr_t(15);
     void **frame = reinterpret_cast<void **>(top);
     frame[-1] = nullptr;
-    frame[-2] = reinterpret_cast<void *>(&Launch::fiberMain);
+    frame[-2] = reinterpret_cast<void *>(&BlockRunner::fiberMain);
     for (int r = 3; r <= 8; ++r)
       frame[-r] = nullptr;
     f.sp = frame - 8;
@@ -552,12 +627,12 @@ void Launch::startBlock(uint64_t linearBlock) {
     f.context.uc_stack.ss_sp = f.stackLow;
     f.context.uc_stack.ss_size = f.stackHigh - f.stackLow;
     f.context.uc_link = nullptr;
-    makecontext(&f.context, &Launch::fiberMain, 0);
+    makecontext(&f.context, &BlockRunner::fiberMain, 0);
 #endif
   }
 }
 
-void Launch::switchToFiber(uint32_t t) {
+void BlockRunner::switchToFiber(uint32_t t) {
   current = t;
   inFiber = true;
 #if MELD_EMU_ASM_SWITCH
@@ -568,7 +643,7 @@ void Launch::switchToFiber(uint32_t t) {
   inFiber = false;
 }
 
-void Launch::switchToScheduler() {
+void BlockRunner::switchToScheduler() {
 #if MELD_EMU_ASM_SWITCH
   meldEmuSwitchStack(&fibers[current].sp, schedulerSp);
 #else
@@ -576,8 +651,8 @@ void Launch::switchToScheduler() {
 #endif
 }
 
-void Launch::fiberMain() {
-  Launch *launch = currentLaunch;
+void BlockRunner::fiberMain() {
+  BlockRunner *launch = currentRunner;
   launch->kernel(launch->argPointers.data());
   Fiber &f = launch->fibers[launch->current];
   f.state = FiberState::Exited;
@@ -587,19 +662,19 @@ void Launch::fiberMain() {
   abort();
 }
 
-void Launch::setFailure(uint32_t thread, const std::string &what) {
+void BlockRunner::setFailure(uint32_t thread, const std::string &what) {
   error = format("kernel '%s' block (%u,%u,%u) thread ", kernelName, blockId[0],
                  blockId[1], blockId[2]) +
           threadCoords(thread) + ": " + what;
   failed = true;
 }
 
-void Launch::abandon() {
+void BlockRunner::abandon() {
   switchToScheduler();
   abort(); // Never resumed.
 }
 
-bool Launch::runBlock() {
+bool BlockRunner::runBlock() {
   for (;;) {
     bool ran = false;
     for (uint32_t t = 0; t < numThreads; ++t) {
@@ -622,7 +697,7 @@ bool Launch::runBlock() {
   }
 }
 
-void Launch::diagnoseStuck() {
+void BlockRunner::diagnoseStuck() {
   // A warp collective that misses a lane: name its lowest waiting lane and
   // the first lane that cannot come.
   for (uint32_t w = 0; w < numWarps; ++w) {
@@ -684,7 +759,7 @@ int faultGuards = 0;
 struct sigaction previousSegv, previousBus;
 
 void faultHandler(int sig, siginfo_t *info, void *) {
-  Launch *launch = currentLaunch;
+  BlockRunner *launch = currentRunner;
   if (launch && launch->inFiber)
     launch->handleFault(sig, info->si_addr);
   sigaction(sig, sig == SIGSEGV ? &previousSegv : &previousBus, nullptr);
@@ -738,7 +813,7 @@ private:
   bool hasAltStack = false;
 };
 
-void Launch::handleFault(int sig, const void *address) {
+void BlockRunner::handleFault(int sig, const void *address) {
   uintptr_t a = reinterpret_cast<uintptr_t>(address);
   const char *name = sig == SIGSEGV ? "SIGSEGV" : "SIGBUS";
   std::string what;
@@ -775,70 +850,131 @@ void Launch::handleFault(int sig, const void *address) {
   abandon();
 }
 
-bool Launch::run(std::string &errorOut) {
-  if (!validate(errorOut) || !setUp(errorOut))
-    return false;
-
-  // The block order: a seeded Fisher-Yates shuffle.
-  uint64_t numBlocks = uint64_t(grid[0]) * grid[1] * grid[2];
-  std::vector<uint32_t> order(numBlocks);
-  for (uint64_t i = 0; i < numBlocks; ++i)
-    order[i] = static_cast<uint32_t>(i);
-  uint64_t rng = options.seed;
-  for (uint64_t i = numBlocks; i > 1; --i) {
-    uint64_t j = splitMix64(rng) % i;
-    std::swap(order[i - 1], order[j]);
-  }
-
-  Launch *saved = currentLaunch;
-  currentLaunch = this;
-  bool ok = true;
-  {
-    FaultGuard guard;
-    for (uint64_t i = 0; i < numBlocks && ok; ++i) {
-      startBlock(order[i]);
-      ok = runBlock();
+/// Runs the blocks of a launch in their shuffled order on the runners of
+/// one or more OS threads. Each runner takes the next position of the order
+/// until none is left. On a failure, no position after the failing one is
+/// started, and the positions before it all complete: the error reported is
+/// that of the first failing block in the order, whatever the timing.
+class GridRun {
+public:
+  GridRun(const LaunchSpec &spec) : spec(spec) {
+    uint64_t numBlocks = uint64_t(spec.grid[0]) * spec.grid[1] * spec.grid[2];
+    order.resize(numBlocks);
+    for (uint64_t i = 0; i < numBlocks; ++i)
+      order[i] = static_cast<uint32_t>(i);
+    // A seeded Fisher-Yates shuffle.
+    uint64_t rng = spec.options.seed;
+    for (uint64_t i = numBlocks; i > 1; --i) {
+      uint64_t j = splitMix64(rng) % i;
+      std::swap(order[i - 1], order[j]);
     }
   }
-  currentLaunch = saved;
-  if (!ok)
+
+  bool run(std::string &errorOut) {
+    const LaunchOptions &options = spec.options;
+    uint64_t workers = std::min<uint64_t>(
+        options.parallelFor ? std::max(options.workers, 1u) : 1, order.size());
+    if (workers <= 1)
+      runWorker();
+    else
+      options.parallelFor(
+          options.executor, static_cast<int64_t>(workers),
+          [](void *self, int64_t begin, int64_t end) {
+            for (int64_t i = begin; i < end; ++i)
+              static_cast<GridRun *>(self)->runWorker();
+          },
+          this);
+    if (options.accessStats)
+      *options.accessStats += stats;
+    if (failedAt == noFailure)
+      return true;
     errorOut = error;
-  return ok;
-}
+    return false;
+  }
+
+private:
+  static constexpr uint64_t noFailure = ~uint64_t(0);
+
+  /// One OS thread's part: a runner of its own, fed positions of the order.
+  void runWorker() {
+    BlockRunner runner(spec);
+    std::string setUpError;
+    if (!runner.setUp(setUpError)) {
+      fail(0, setUpError);
+      return;
+    }
+    BlockRunner *saved = currentRunner;
+    currentRunner = &runner;
+    {
+      FaultGuard guard;
+      for (;;) {
+        uint64_t i = next.fetch_add(1, std::memory_order_relaxed);
+        if (i >= order.size() || i > failedAt.load(std::memory_order_relaxed))
+          break;
+        if (!runner.runBlockAt(order[i])) {
+          fail(i, runner.getError());
+          break;
+        }
+      }
+    }
+    currentRunner = saved;
+    if (spec.options.accessStats) {
+      std::lock_guard<std::mutex> lock(mutex);
+      stats += runner.getStats();
+    }
+  }
+
+  /// Records the failure at `position` if it comes before any other.
+  void fail(uint64_t position, const std::string &what) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (position >= failedAt.load(std::memory_order_relaxed))
+      return;
+    failedAt.store(position, std::memory_order_relaxed);
+    error = what;
+  }
+
+  const LaunchSpec &spec;
+  std::vector<uint32_t> order;
+  std::atomic<uint64_t> next{0};
+  std::atomic<uint64_t> failedAt{noFailure};
+  std::mutex mutex;
+  std::string error;
+  AccessStats stats;
+};
 
 //===----------------------------------------------------------------------===//
 // Ids, barriers and warp collectives
 //===----------------------------------------------------------------------===//
 
-uint32_t Launch::tid(uint32_t dim) {
+uint32_t BlockRunner::tid(uint32_t dim) {
   if (dim < 3)
     return threadIds[3 * current + dim];
   setFailure(current, format("tid(%u): dimension out of range", dim));
   abandon();
 }
 
-uint32_t Launch::ntid(uint32_t dim) {
+uint32_t BlockRunner::ntid(uint32_t dim) {
   if (dim < 3)
     return block[dim];
   setFailure(current, format("ntid(%u): dimension out of range", dim));
   abandon();
 }
 
-uint32_t Launch::ctaid(uint32_t dim) {
+uint32_t BlockRunner::ctaid(uint32_t dim) {
   if (dim < 3)
     return blockId[dim];
   setFailure(current, format("ctaid(%u): dimension out of range", dim));
   abandon();
 }
 
-uint32_t Launch::nctaid(uint32_t dim) {
+uint32_t BlockRunner::nctaid(uint32_t dim) {
   if (dim < 3)
     return grid[dim];
   setFailure(current, format("nctaid(%u): dimension out of range", dim));
   abandon();
 }
 
-void Launch::barrier() {
+void BlockRunner::barrier() {
   if (++numAtBarrier == numThreads) {
     // The last arrival releases everyone and starts a new epoch.
     for (Fiber &f : fibers)
@@ -852,10 +988,10 @@ void Launch::barrier() {
   switchToScheduler();
 }
 
-uint32_t Launch::collective(CollectiveKind kind, uint32_t mode,
-                            uint32_t memberMask, uint32_t value,
-                            uint32_t laneOrOffset, uint32_t c, uint32_t pred,
-                            uint32_t *valid) {
+uint32_t BlockRunner::collective(CollectiveKind kind, uint32_t mode,
+                                 uint32_t memberMask, uint32_t value,
+                                 uint32_t laneOrOffset, uint32_t c,
+                                 uint32_t pred, uint32_t *valid) {
   uint32_t lane = current % warpSize;
   uint32_t w = current / warpSize;
   uint32_t warpBase = w * warpSize;
@@ -926,8 +1062,8 @@ uint32_t Launch::collective(CollectiveKind kind, uint32_t mode,
   return f.result;
 }
 
-void Launch::mma(uint32_t shape, const uint32_t *a, const uint32_t *b,
-                 const float *c, float *d) {
+void BlockRunner::mma(uint32_t shape, const uint32_t *a, const uint32_t *b,
+                      const float *c, float *d) {
   Fiber &f = fibers[current];
   f.mmaA = a;
   f.mmaB = b;
@@ -981,7 +1117,7 @@ static float f16(uint16_t bits) {
   return value;
 }
 
-void Launch::completeGroup(uint32_t w, size_t groupIndex) {
+void BlockRunner::completeGroup(uint32_t w, size_t groupIndex) {
   Group g = warps[w].groups[groupIndex];
   warps[w].groups.erase(warps[w].groups.begin() + groupIndex);
   uint32_t warpBase = w * warpSize;
@@ -1134,7 +1270,8 @@ void Launch::completeGroup(uint32_t w, size_t groupIndex) {
 // Memory checks
 //===----------------------------------------------------------------------===//
 
-void Launch::checkAccess(const void *ptr, uint32_t bytes, bool store) {
+inline void BlockRunner::checkAccess(const void *ptr, uint32_t bytes,
+                                     bool store) {
   if (!bytes)
     return;
   uintptr_t p = reinterpret_cast<uintptr_t>(ptr);
@@ -1156,6 +1293,11 @@ void Launch::checkAccess(const void *ptr, uint32_t bytes, bool store) {
         !(store && args[lastArg].readOnly))
       return;
   }
+  checkOtherAccess(p, bytes, store);
+}
+
+void BlockRunner::checkOtherAccess(uintptr_t p, uint32_t bytes, bool store) {
+  uintptr_t end = p + bytes;
   for (size_t i = 0; i < args.size(); ++i) {
     uintptr_t base = reinterpret_cast<uintptr_t>(args[i].base);
     if (p >= base && end <= base + args[i].size && end > p) {
@@ -1173,10 +1315,8 @@ void Launch::checkAccess(const void *ptr, uint32_t bytes, bool store) {
   reportOutOfBounds(p, bytes, store);
 }
 
-void Launch::checkAccessAt(const void *ptr, uint32_t bytes, bool store,
-                           uint32_t site) {
-  checkAccess(ptr, bytes, store);
-  if (!options.accessStats || !bytes)
+void BlockRunner::recordAccess(const void *ptr, uint32_t bytes, uint32_t site) {
+  if (!bytes)
     return;
   uintptr_t p = reinterpret_cast<uintptr_t>(ptr);
   uintptr_t sharedLow = reinterpret_cast<uintptr_t>(sharedMemory);
@@ -1191,7 +1331,7 @@ void Launch::checkAccessAt(const void *ptr, uint32_t bytes, bool store,
       {p, bytes, current % warpSize, shared});
 }
 
-void Launch::countAccesses() {
+void BlockRunner::countAccesses() {
   AccessStats &stats = *options.accessStats;
   for (WarpState &warp : warps) {
     for (auto &[key, lanes] : warp.accesses) {
@@ -1245,8 +1385,8 @@ void Launch::countAccesses() {
   }
 }
 
-void Launch::reportMisaligned(uintptr_t p, uint32_t bytes, bool store,
-                              bool shared) {
+void BlockRunner::reportMisaligned(uintptr_t p, uint32_t bytes, bool store,
+                                   bool shared) {
   const char *access = store ? "store" : "load";
   std::string where;
   if (shared) {
@@ -1272,7 +1412,7 @@ void Launch::reportMisaligned(uintptr_t p, uint32_t bytes, bool store,
   abandon();
 }
 
-void Launch::reportOutOfBounds(uintptr_t p, uint32_t bytes, bool store) {
+void BlockRunner::reportOutOfBounds(uintptr_t p, uint32_t bytes, bool store) {
   const char *access = store ? "store" : "load";
   uintptr_t end = p + bytes;
   // A store inside a read-only argument.
@@ -1330,76 +1470,113 @@ void Launch::reportOutOfBounds(uintptr_t p, uint32_t bytes, bool store) {
   abandon();
 }
 
-void Launch::checkShared(uint64_t offset, uint32_t bytes, bool store) {
-  uint16_t self = static_cast<uint16_t>(current);
-  for (uint64_t o = offset; o < offset + bytes; ++o) {
-    ShadowByte &s = shadow[o];
-    if (store) {
-      uint16_t other = noThread;
-      const char *order = nullptr;
-      if (s.writeEpoch == epoch && s.writer != self &&
-          !orderedByWarpSync(s.writer, s.writeSync)) {
-        other = s.writer;
-        order = "write";
-      } else if (s.readEpoch == epoch && s.reader1 != self &&
-                 !orderedByWarpSync(s.reader1, s.read1Sync)) {
-        other = s.reader1;
-        order = "read";
-      } else if (s.readEpoch == epoch && s.reader2 != noThread &&
-                 s.reader2 != self &&
-                 !orderedByWarpSync(s.reader2, s.read2Sync)) {
-        other = s.reader2;
-        order = "read";
+inline void BlockRunner::checkShared(uint64_t offset, uint32_t bytes,
+                                     bool store) {
+  // Whole words that are not split take the word's state; the bytes of a
+  // partly covered word are split first. A split word covered whole is
+  // merged again when its bytes agree (after a store of the whole word,
+  // typically).
+  uint64_t end = offset + bytes;
+  for (uint64_t o = offset; o < end;) {
+    uint64_t w = o / 4;
+    if (o % 4 == 0 && end - o >= 4) {
+      if (split[w] && !mergeWord(w)) {
+        for (uint64_t b = o; b < o + 4; ++b)
+          checkCell(splitBytes[b], b, bytes, offset, store);
+      } else {
+        checkCell(words[w], o, bytes, offset, store);
       }
-      if (options.checkSharedRaces && other != noThread) {
-        setFailure(current,
-                   format("data race on shared memory at offset %" PRIu64
-                          " between threads ",
-                          o) +
-                       threadCoords(other) + " and " + threadCoords(current) +
-                       " (no barrier between): " + order + " by " +
-                       threadCoords(other) + ", then " + format("%u", bytes) +
-                       "-byte write by " + threadCoords(current));
-        abandon();
-      }
-      s.writeEpoch = epoch;
-      s.writer = self;
-      s.writeSync = syncSeq;
+      o += 4;
       continue;
     }
-    if (options.checkSharedUninitialized && s.writeEpoch < blockFirstEpoch) {
-      setFailure(current,
-                 format("read of uninitialized shared memory at offset %" PRIu64
-                        " (%u-byte load at offset %" PRIu64
-                        "; no thread of this block wrote byte %" PRIu64 ")",
-                        o, bytes, offset, o));
-      abandon();
+    if (!split[w]) {
+      for (uint64_t b = 4 * w; b < 4 * w + 4; ++b)
+        splitBytes[b] = words[w];
+      split[w] = 1;
     }
-    if (options.checkSharedRaces && s.writeEpoch == epoch && s.writer != self &&
+    checkCell(splitBytes[o], o, bytes, offset, store);
+    ++o;
+  }
+}
+
+void BlockRunner::reportRace(uint16_t other, const char *first, uint64_t o,
+                             uint32_t bytes, bool store) {
+  setFailure(current,
+             format("data race on shared memory at offset %" PRIu64
+                    " between threads ",
+                    o) +
+                 threadCoords(other) + " and " + threadCoords(current) +
+                 " (no barrier between): " + first + " by " +
+                 threadCoords(other) + ", then " + format("%u", bytes) +
+                 "-byte " + (store ? "write" : "read") + " by " +
+                 threadCoords(current));
+  abandon();
+}
+
+void BlockRunner::reportUninitialized(uint64_t o, uint32_t bytes,
+                                      uint64_t offset) {
+  setFailure(current,
+             format("read of uninitialized shared memory at offset %" PRIu64
+                    " (%u-byte load at offset %" PRIu64
+                    "; no thread of this block wrote byte %" PRIu64 ")",
+                    o, bytes, offset, o));
+  abandon();
+}
+
+bool BlockRunner::mergeWord(uint64_t w) {
+  const ShadowByte *b = &splitBytes[4 * w];
+  for (int i = 1; i < 4; ++i)
+    if (!(b[i] == b[0]))
+      return false;
+  words[w] = b[0];
+  split[w] = 0;
+  return true;
+}
+
+inline void BlockRunner::checkCell(ShadowByte &s, uint64_t o, uint32_t bytes,
+                                   uint64_t offset, bool store) {
+  uint16_t self = static_cast<uint16_t>(current);
+  if (store) {
+    uint16_t other = noThread;
+    const char *order = nullptr;
+    if (s.writeEpoch == epoch && s.writer != self &&
         !orderedByWarpSync(s.writer, s.writeSync)) {
-      setFailure(current,
-                 format("data race on shared memory at offset %" PRIu64
-                        " between threads ",
-                        o) +
-                     threadCoords(s.writer) + " and " + threadCoords(current) +
-                     " (no barrier between): write by " +
-                     threadCoords(s.writer) + ", then " + format("%u", bytes) +
-                     "-byte read by " + threadCoords(current));
-      abandon();
+      other = s.writer;
+      order = "write";
+    } else if (s.readEpoch == epoch && s.reader1 != self &&
+               !orderedByWarpSync(s.reader1, s.read1Sync)) {
+      other = s.reader1;
+      order = "read";
+    } else if (s.readEpoch == epoch && s.reader2 != noThread &&
+               s.reader2 != self &&
+               !orderedByWarpSync(s.reader2, s.read2Sync)) {
+      other = s.reader2;
+      order = "read";
     }
-    // Record the read: the first two distinct readers of the epoch, each
-    // with its latest read (a third reader is not tracked).
-    if (s.readEpoch != epoch) {
-      s.readEpoch = epoch;
-      s.reader1 = self;
-      s.read1Sync = syncSeq;
-      s.reader2 = noThread;
-    } else if (s.reader1 == self) {
-      s.read1Sync = syncSeq;
-    } else if (s.reader2 == noThread || s.reader2 == self) {
-      s.reader2 = self;
-      s.read2Sync = syncSeq;
-    }
+    if (options.checkSharedRaces && other != noThread)
+      reportRace(other, order, o, bytes, true);
+    s.writeEpoch = epoch;
+    s.writer = self;
+    s.writeSync = syncSeq;
+    return;
+  }
+  if (options.checkSharedUninitialized && s.writeEpoch < blockFirstEpoch)
+    reportUninitialized(o, bytes, offset);
+  if (options.checkSharedRaces && s.writeEpoch == epoch && s.writer != self &&
+      !orderedByWarpSync(s.writer, s.writeSync))
+    reportRace(s.writer, "write", o, bytes, false);
+  // Record the read: the first two distinct readers of the epoch, each
+  // with its latest read (a third reader is not tracked).
+  if (s.readEpoch != epoch) {
+    s.readEpoch = epoch;
+    s.reader1 = self;
+    s.read1Sync = syncSeq;
+    s.reader2 = noThread;
+  } else if (s.reader1 == self) {
+    s.read1Sync = syncSeq;
+  } else if (s.reader2 == noThread || s.reader2 == self) {
+    s.reader2 = self;
+    s.read2Sync = syncSeq;
   }
 }
 
@@ -1407,8 +1584,8 @@ void Launch::checkShared(uint64_t offset, uint32_t bytes, bool store) {
 // The ABI table
 //===----------------------------------------------------------------------===//
 
-Launch &launchOrDie() {
-  Launch *l = currentLaunch;
+BlockRunner &launchOrDie() {
+  BlockRunner *l = currentRunner;
   if (!l) {
     fputs("meld emulator: an emulated kernel called the ABI outside a "
           "launch\n",
@@ -1534,14 +1711,27 @@ bool launch(meld_emu_kernel_fn kernel, const LaunchArg *args, size_t numArgs,
             const uint32_t grid[3], const uint32_t block[3],
             uint32_t sharedBytes, const char *kernelName,
             const LaunchOptions &options, std::string &error) {
-  if (currentLaunch) {
+  if (currentRunner) {
     error = std::string("kernel '") + (kernelName ? kernelName : "?") +
             "': emu::launch called from inside an emulated kernel";
     return false;
   }
-  Launch l(kernel, args, numArgs, grid, block, sharedBytes, kernelName,
-           options);
-  return l.run(error);
+  LaunchSpec spec;
+  spec.kernel = kernel;
+  spec.args.assign(args, args + numArgs);
+  for (const LaunchArg &arg : spec.args)
+    spec.argPointers.push_back(arg.base);
+  for (int d = 0; d < 3; ++d) {
+    spec.grid[d] = grid[d];
+    spec.block[d] = block[d];
+  }
+  spec.sharedBytes = sharedBytes;
+  if (kernelName)
+    spec.kernelName = kernelName;
+  spec.options = options;
+  if (!spec.validate(error))
+    return false;
+  return GridRun(spec).run(error);
 }
 
 } // namespace emu

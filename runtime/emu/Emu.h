@@ -1,12 +1,14 @@
 //===- Emu.h - The GPU emulator's execution engine --------------*- C++ -*-===//
 //
 // Runs one launch of an emulated kernel (meld/emu_abi.h): every block, in a
-// seeded pseudo-random order, each block's threads as fibers on the calling
-// OS thread, with warp collectives as the PTX ISA specifies them and checks
-// of every global and shared access. Links no MLIR or LLVM; glibc only.
+// seeded pseudo-random order, each block's threads as fibers on one OS
+// thread, with warp collectives as the PTX ISA specifies them and checks of
+// every global and shared access. Independent blocks run on several OS
+// threads when the caller lends an executor (LaunchOptions::parallelFor).
+// Links no MLIR or LLVM; glibc only.
 //
-// Not thread-safe across OS threads for one launch, but independent launches
-// on different OS threads are fine (the current launch is thread-local).
+// Independent launches on different OS threads are fine (the runner an OS
+// thread executes is thread-local).
 //
 //===----------------------------------------------------------------------===//
 
@@ -75,6 +77,18 @@ struct LaunchOptions {
   /// Where to add the launch's memory statistics (none when null; counting
   /// slows the emulator down).
   AccessStats *accessStats = nullptr;
+  /// Runs blocks on up to `workers` OS threads at once, the calling one
+  /// included: `parallelFor(executor, n, body, context)` must call
+  /// `body(context, begin, end)` over disjoint ranges covering [0, n),
+  /// possibly concurrently, and return once all have returned. Null: every
+  /// block on the calling thread. The result, the error reported and the
+  /// statistics do not depend on the number of threads (a kernel whose
+  /// blocks race on global memory aside).
+  using RangeFn = void (*)(void *context, int64_t begin, int64_t end);
+  void (*parallelFor)(void *executor, int64_t n, RangeFn body,
+                      void *context) = nullptr;
+  void *executor = nullptr;
+  unsigned workers = 1;
 };
 
 /// A buffer in its own page-aligned mapping, with a PROT_NONE guard page

@@ -146,11 +146,6 @@ meld_status CpuBackend::run(const std::vector<const void *> &inputs) {
 
 meld_status createCpuBackend(const Model &model, unsigned numThreads,
                              std::unique_ptr<Backend> &result) {
-  if (numThreads == 0) {
-    numThreads = std::thread::hardware_concurrency();
-    if (numThreads == 0)
-      numThreads = 1;
-  }
   std::unique_ptr<CpuBackend> backend(new CpuBackend(model, numThreads));
   if (meld_status s = backend->init())
     return s;

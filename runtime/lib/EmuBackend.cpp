@@ -5,7 +5,7 @@
 // kernel (meld/emu_abi.h). Each launch runs every block of its grid through
 // emu::launch with the Launch's grid, block and shared memory size; the first
 // error stops the run with one line naming the launch, the kernel, the block
-// and the thread.
+// and the thread. The blocks of a launch run on the session's threads.
 //
 // Every buffer has its own allocation between guard pages: the arena's
 // liveness-based sharing of memory is not reproduced (the CPU backend tests
@@ -19,6 +19,7 @@
 #include "Model.h"
 #include "SharedObject.h"
 #include "Support.h"
+#include "ThreadPool.h"
 
 #include "Emu.h"
 
@@ -46,8 +47,10 @@ struct EmuLaunch {
 
 class EmuBackend final : public Backend {
 public:
-  EmuBackend(const Model &model, uint64_t seed, bool countAccesses)
-      : model(model), seed(seed), countAccesses(countAccesses) {}
+  EmuBackend(const Model &model, uint64_t seed, bool countAccesses,
+             unsigned numThreads)
+      : model(model), seed(seed), countAccesses(countAccesses),
+        pool(numThreads) {}
 
   ~EmuBackend() override { buffers.clear(); }
 
@@ -68,6 +71,8 @@ private:
   SharedObject module;
   std::vector<emu::GuardedBuffer> buffers;
   std::vector<EmuLaunch> launches;
+  /// The OS threads the blocks of a launch run on.
+  ThreadPool pool;
 };
 
 meld_status EmuBackend::init() {
@@ -152,6 +157,12 @@ meld_status EmuBackend::run(const std::vector<const void *> &inputs) {
     options.seed = seed ^ (0x9e3779b97f4a7c15ull * (i + 1));
     if (countAccesses)
       options.accessStats = &stats[plan.kernel];
+    options.workers = pool.size();
+    options.executor = &pool;
+    options.parallelFor = [](void *pool, int64_t n,
+                             emu::LaunchOptions::RangeFn body, void *context) {
+      static_cast<ThreadPool *>(pool)->parallelFor(n, body, context);
+    };
     std::string error;
     if (!emu::launch(launches[i].fn, launches[i].args.data(),
                      launches[i].args.size(), plan.grid, plan.block,
@@ -194,9 +205,10 @@ const char *EmuBackend::accessStats() {
 } // namespace
 
 meld_status createEmuBackend(const Model &model, uint64_t seed,
-                             bool accessStats,
+                             bool accessStats, unsigned numThreads,
                              std::unique_ptr<Backend> &result) {
-  std::unique_ptr<EmuBackend> backend(new EmuBackend(model, seed, accessStats));
+  std::unique_ptr<EmuBackend> backend(
+      new EmuBackend(model, seed, accessStats, numThreads));
   if (meld_status s = backend->init())
     return s;
   result = std::move(backend);

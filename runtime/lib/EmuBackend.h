@@ -22,9 +22,10 @@ namespace rt {
 /// every buffer separately (arena buffers filled with 0xFF, weights copied
 /// and made read-only). `seed` seeds the block order of every launch. With
 /// `accessStats`, it counts the memory statistics of every kernel
-/// (Backend::accessStats).
+/// (Backend::accessStats). The blocks of each launch run on `numThreads` OS
+/// threads (0: one per core); the results do not depend on how many.
 meld_status createEmuBackend(const Model &model, uint64_t seed,
-                             bool accessStats,
+                             bool accessStats, unsigned numThreads,
                              std::unique_ptr<Backend> &result);
 
 } // namespace rt

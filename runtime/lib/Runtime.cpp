@@ -303,7 +303,8 @@ meld_status meld_session_create(meld_model *model, const char *device,
         return s;
     } else if (dev == "emu") {
       if (meld_status s =
-              createEmuBackend(*model->model, emuSeed, emuAccessStats, backend))
+              createEmuBackend(*model->model, emuSeed, emuAccessStats,
+                               static_cast<unsigned>(numThreads), backend))
         return s;
     } else {
       return setError(MELD_ERROR_INVALID_ARGUMENT,

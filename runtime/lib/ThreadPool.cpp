@@ -2,12 +2,15 @@
 
 #include "ThreadPool.h"
 
+#include <algorithm>
 #include <system_error>
 
 namespace meld {
 namespace rt {
 
 ThreadPool::ThreadPool(unsigned numThreads) {
+  if (numThreads == 0)
+    numThreads = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 1; i < numThreads; ++i) {
     try {
       workers.emplace_back([this] { workerLoop(); });

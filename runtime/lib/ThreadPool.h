@@ -20,7 +20,8 @@ class ThreadPool {
 public:
   using RangeFn = void (*)(void *context, int64_t begin, int64_t end);
 
-  /// Starts `numThreads - 1` workers (fewer if the system refuses threads).
+  /// Starts `numThreads - 1` workers (fewer if the system refuses threads);
+  /// 0 means one thread per core.
   explicit ThreadPool(unsigned numThreads);
   ~ThreadPool();
   ThreadPool(const ThreadPool &) = delete;

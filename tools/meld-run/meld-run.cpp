@@ -57,15 +57,16 @@ OPTIONS:
   --device DEVICE     Device to run on: cpu (default), cuda (GPU 0) or
                       cuda:N (GPU N), through the NVIDIA driver (libcuda.so.1,
                       or the file named by $MELD_LIBCUDA), or emu, the GPU
-                      emulator: the GPU kernels run on this CPU, one thread
-                      at a time, with every memory access, barrier and warp
-                      collective checked (docs/Emulator.md).
+                      emulator: the GPU kernels run on this CPU, each block's
+                      threads as fibers, blocks on --threads OS threads,
+                      with every memory access, barrier and warp collective
+                      checked (docs/Emulator.md).
   --weights FILE      Load the weights of an artifact compiled with
                       meldc --weights=external from a safetensors file, by
                       ONNX initializer name; every name, dtype and shape is
                       checked.
-  --threads N         CPU worker threads (0 = all cores, the default; 1 runs
-                      on the calling thread only).
+  --threads N         CPU worker threads, for cpu and emu (0 = all cores,
+                      the default; 1 runs on the calling thread only).
   --emu-seed N        Seed of the order in which the emulator runs the blocks
                       of each launch (default 0): a kernel whose result
                       depends on the order of blocks gives different results

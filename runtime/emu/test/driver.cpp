@@ -10,6 +10,7 @@
 //     --block X[,Y[,Z]]      block (default 1,1,1)
 //     --shared N             shared memory bytes (default 0)
 //     --seed N               block order seed (default 0)
+//     --threads N            run the blocks on N OS threads (default 1)
 //     --buf TYPE:COUNT[:FILL]  add an argument buffer (in order): TYPE is
 //                            u32, i32 or f32; FILL is a number (every
 //                            element), `iota` (0, 1, ...), `poison` (0xFF
@@ -35,6 +36,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -162,6 +164,17 @@ std::string defaultModule(const char *argv0) {
   return dir + "/meld-runtime-test-emu-kernels.so";
 }
 
+/// LaunchOptions::parallelFor: one OS thread per index, `n` at once.
+void parallelFor(void *, int64_t n, emu::LaunchOptions::RangeFn body,
+                 void *context) {
+  std::vector<std::thread> threads;
+  for (int64_t i = 1; i < n; ++i)
+    threads.emplace_back([=] { body(context, i, i + 1); });
+  body(context, 0, 1);
+  for (std::thread &t : threads)
+    t.join();
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -188,6 +201,9 @@ int main(int argc, char **argv) {
       shared = static_cast<uint32_t>(strtoul(argv[++i], nullptr, 10));
     } else if (arg == "--seed" && hasValue) {
       options.seed = strtoull(argv[++i], nullptr, 10);
+    } else if (arg == "--threads" && hasValue) {
+      options.workers = static_cast<unsigned>(strtoul(argv[++i], nullptr, 10));
+      options.parallelFor = parallelFor;
     } else if (arg == "--buf" && hasValue) {
       buffers.emplace_back();
       if (!parseBuffer(argv[++i], buffers.back()))

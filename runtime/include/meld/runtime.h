@@ -125,9 +125,9 @@ typedef struct meld_tensor_info {
 typedef struct meld_session_options {
   /// sizeof(meld_session_options) as the caller knows it (ABI evolution).
   uint32_t struct_size;
-  /// CPU worker threads for kernel launches: 0 picks the hardware
-  /// concurrency, 1 runs every launch on the calling thread. (The emu
-  /// device always runs on the calling thread.)
+  /// CPU worker threads for kernel launches (on the emu device, for the
+  /// blocks of each launch): 0 picks the hardware concurrency, 1 runs every
+  /// launch on the calling thread.
   int32_t num_threads;
   /// Device "emu": seed of the pseudo-random order in which the blocks of
   /// each launch run (launch i uses the seed mixed with i). Equal seeds give
@@ -217,7 +217,7 @@ MELD_API meld_status meld_model_find_output(const meld_model *model,
 /// library, no device, a driver too old) this fails with
 /// MELD_ERROR_UNSUPPORTED and one line saying which; "emu", the GPU emulator:
 /// the artifact's "emu" kernels (its GPU kernels compiled for the host) run
-/// on the calling thread, every block's threads as fibers, with checks of
+/// on the session's threads, every block's threads as fibers, with checks of
 /// every memory access, barrier and warp collective (docs/Emulator.md).
 /// `options` may be NULL for defaults. Loads the kernel module for the
 /// device, resolves every kernel, copies the weights to the device and
