@@ -898,36 +898,101 @@ void Distributor::distributeDot(tile::DotOp op) {
   writeTile(op.getA(), aView);
   writeTile(op.getB(), bView);
   barrier();
-  ArrayRef<Value> acc = slotsOf(op.getAcc());
-  SmallVector<Value> slots;
-  for (auto [i, init] : llvm::enumerate(acc)) {
-    // Slots that hold nothing compute with row and column 0.
-    SmallVector<Value> coords = coordinatesOf(cType, i);
-    Value row = coords[0], col = coords[1];
-    if (Value valid = slotValid(cType, i)) {
-      row = arith::SelectOp::create(b, loc, valid, row, index(0));
-      col = arith::SelectOp::create(b, loc, valid, col, index(0));
+  // Register blocking: the thread's slots share rows of A and runs of
+  // columns of B (the layout's coordinates, compared as affine
+  // expressions), each loaded once per step of K: a row's `kStep` elements
+  // and a run's `run` columns as single vector accesses. Each slot still
+  // sums its products in the order of K.
+  const LayoutInfo &info = infoOf(cType);
+  int64_t numSlots = info.slots;
+  int64_t maxVector = std::max<int64_t>(16 / bytes, 1);
+  int64_t kStep = 1;
+  for (int64_t u : {8, 4, 2})
+    if (u <= maxVector && k % u == 0) {
+      kStep = u;
+      break;
     }
-    Value aRow = arith::MulIOp::create(b, loc, row, index(k));
-    auto loop = scf::ForOp::create(
-        b, loc, index(0), index(k), index(1), ValueRange{init},
-        [&](OpBuilder &nb, Location l, Value kk, ValueRange carried) {
-          Value x = memref::LoadOp::create(
-              nb, l, aView, ValueRange{arith::AddIOp::create(nb, l, aRow, kk)});
-          Value bIndex = arith::AddIOp::create(
-              nb, l, arith::MulIOp::create(nb, l, kk,
-                                           arith::ConstantIndexOp::create(
-                                               nb, l, n)),
-              col);
-          Value y = memref::LoadOp::create(nb, l, bView, ValueRange{bIndex});
-          Value product = arith::MulFOp::create(nb, l, x, y);
-          scf::YieldOp::create(nb, l,
-                               ValueRange{arith::AddFOp::create(
-                                   nb, l, carried[0], product)});
-        });
-    slots.push_back(loop.getResult(0));
+  int64_t run = std::min(contiguousSlots(cType), maxVector);
+  SmallVector<SmallVector<AffineExpr>> coords;
+  for (int64_t i = 0; i < numSlots; ++i)
+    coords.push_back(info.layout.getSlotCoordinates(info.shape, i));
+  auto runAligned = [&](int64_t r) {
+    if (r <= 1 || numSlots % r != 0 || n % r != 0 || (m * k) % r != 0)
+      return r <= 1;
+    for (int64_t i = 0; i < numSlots; i += r)
+      if (coords[i][1].getLargestKnownDivisor() % r != 0)
+        return false;
+    return true;
+  };
+  while (!runAligned(run))
+    run /= 2;
+  // A coordinate that may fall outside the tile reads row or column 0: the
+  // slots that hold nothing compute garbage that is never stored.
+  auto clamped = [&](AffineExpr expr, bool mayExceed, int64_t size) {
+    Value value = materialize(expr);
+    if (!mayExceed)
+      return value;
+    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                         value, index(size));
+    return Value(arith::SelectOp::create(b, loc, inside, value, index(0)));
+  };
+  using Key = std::pair<AffineExpr, bool>;
+  SmallVector<Key> rowKeys, runKeys;
+  SmallVector<Value> rowOffsets, runColumns;
+  SmallVector<int64_t> rowOf(numSlots), runOf(numSlots);
+  auto intern = [](SmallVector<Key> &keys, Key key) {
+    auto it = llvm::find(keys, key);
+    if (it != keys.end())
+      return static_cast<int64_t>(it - keys.begin());
+    keys.push_back(key);
+    return static_cast<int64_t>(keys.size() - 1);
+  };
+  for (int64_t i = 0; i < numSlots; ++i) {
+    Key rowKey{coords[i][0], info.mayExceed[i][0]};
+    rowOf[i] = intern(rowKeys, rowKey);
+    if (rowOf[i] == static_cast<int64_t>(rowOffsets.size()))
+      rowOffsets.push_back(arith::MulIOp::create(
+          b, loc, clamped(rowKey.first, rowKey.second, m), index(k)));
+    int64_t first = i - i % run;
+    Key runKey{coords[first][1], info.mayExceed[first][1]};
+    runOf[i] = intern(runKeys, runKey);
+    if (runOf[i] == static_cast<int64_t>(runColumns.size()))
+      runColumns.push_back(clamped(runKey.first, runKey.second, n));
   }
-  tiles[op.getResult()] = std::move(slots);
+  auto loop = scf::ForOp::create(
+      b, loc, index(0), index(k), index(kStep), slotsOf(op.getAcc()),
+      [&](OpBuilder &nb, Location l, Value kk, ValueRange carried) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        // a[row][j] = A[row, kk + j], then per j: bv[run][e] = B[kk + j,
+        // col + e] and the products (B's values live for one j only).
+        SmallVector<SmallVector<Value>> a;
+        for (Value rowOffset : rowOffsets)
+          a.push_back(loadGroup(
+              aView,
+              [&] { return Value(arith::AddIOp::create(b, l, rowOffset, kk)); },
+              kStep, element, Value(), Value()));
+        SmallVector<Value> sums(carried.begin(), carried.end());
+        for (int64_t j = 0; j < kStep; ++j) {
+          Value kRow = arith::MulIOp::create(
+              b, l, arith::AddIOp::create(b, l, kk, index(j)), index(n));
+          SmallVector<SmallVector<Value>> bv;
+          for (Value column : runColumns)
+            bv.push_back(loadGroup(
+                bView,
+                [&] {
+                  return Value(arith::AddIOp::create(b, l, kRow, column));
+                },
+                run, element, Value(), Value()));
+          for (int64_t i = 0; i < numSlots; ++i) {
+            Value product = arith::MulFOp::create(b, l, a[rowOf[i]][j],
+                                                  bv[runOf[i]][i % run]);
+            sums[i] = arith::AddFOp::create(b, l, sums[i], product);
+          }
+        }
+        scf::YieldOp::create(b, l, sums);
+      });
+  tiles[op.getResult()] = SmallVector<Value>(loop.getResults());
 }
 
 void Distributor::distributeReduce(tile::ReduceOp op) {

@@ -169,7 +169,10 @@ tile.kernel @bound(%in: memref<8xf32>, %out: memref<8xf32>) attributes {grid = a
 // -----
 
 // tile.dot stages A (32x16) and B (16x8) in shared memory; each thread then
-// computes its two result elements from there, a loop over K.
+// computes its two result elements (one row, two adjacent columns) from
+// there, register-blocked: one loop over K in steps of 4, each step reading
+// the row's 4 elements of A as one vector, and per k the two columns of B as
+// one vector, each used by both products.
 // CHECK-LABEL: gpu.func @mm(
 // CHECK-SAME:    meld.shared_bytes = 2560
 // CHECK:         gpu.dynamic_shared_memory
@@ -177,12 +180,20 @@ tile.kernel @bound(%in: memref<8xf32>, %out: memref<8xf32>) attributes {grid = a
 // CHECK:         %[[A:.+]] = memref.view {{.+}} to memref<512xf32, #gpu.address_space<workgroup>>
 // CHECK:         %[[B:.+]] = memref.view {{.+}} to memref<128xf32, #gpu.address_space<workgroup>>
 // CHECK:         gpu.barrier
-// CHECK:         scf.for {{.+}} -> (f32)
-// CHECK:           memref.load %[[A]]
-// CHECK:           memref.load %[[B]]
-// CHECK:           arith.mulf
+// CHECK:         scf.for %{{.+}} = %{{.+}} to %c16{{(_[0-9]+)?}} step %c4{{(_[0-9]+)?}} iter_args({{.+}}) -> (f32, f32)
+// CHECK:           %[[ROW:.+]] = vector.load %[[A]][%{{.+}}] {alignment = 16 : i64} : {{.+}}, vector<4xf32>
+// CHECK-COUNT-4:   vector.extract %[[ROW]]
+// CHECK-NOT:       memref.load
+// CHECK:           %[[COLS:.+]] = vector.load %[[B]][%{{.+}}] {alignment = 8 : i64} : {{.+}}, vector<2xf32>
+// CHECK:           %[[B0:.+]] = vector.extract %[[COLS]][0]
+// CHECK:           %[[B1:.+]] = vector.extract %[[COLS]][1]
+// CHECK:           arith.mulf %{{.+}}, %[[B0]]
 // CHECK:           arith.addf
-// CHECK:         scf.for {{.+}} -> (f32)
+// CHECK:           arith.mulf %{{.+}}, %[[B1]]
+// CHECK:           arith.addf
+// CHECK-COUNT-3:   vector.load %[[B]]
+// CHECK-NOT:       vector.load
+// CHECK:           scf.yield
 tile.kernel @mm(%a: memref<512xf32>, %b: memref<128xf32>, %c: memref<256xf32>) attributes {grid = array<i64: 1>} {
   %ia = tile.iota 1 : tensor<32x16xindex>
   %ib = tile.iota 1 : tensor<16x8xindex>
