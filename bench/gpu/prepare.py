@@ -10,9 +10,10 @@ venv has both). Steps:
   2. writes each model's ONNX graph (bench/gpu/graphs.py, onnx.helper; no torch) with
      its float initializers as external data in a *sparse* file of the right size: no
      weight bytes exist here, and meldc never reads them;
-  3. compiles each with `meldc --weights=external --target sm_80,sm_90a`: the artifact
-     holds kernels (PTX, cubins where ptxas is installed, host and emulator code) and
-     the launch and buffer plans, no weights;
+  3. compiles each with `meldc --weights=external --target sm_80,sm_90a --precision
+     fp32` (run.py compares with torch with TF32 off: the same computation): the
+     artifact holds kernels (PTX, cubins where ptxas is installed, host and emulator
+     code) and the launch and buffer plans, no weights;
   4. fills OUT with meld-run, the .meld artifacts, the graphs (without data), run.py
      and manifest.json (models, inputs, outputs, every weight's name, shape, dtype,
      recipe and offset in the ONNX data file), and checks the folder's size.
@@ -145,7 +146,7 @@ def main(argv=None):
             onnx_path, entry = graphs.write_model(name, cfg, tmp)
             artifact = os.path.join(out, name + ".meld")
             argv = [meldc, onnx_path, "-o", artifact, "--weights=external",
-                    "--target", args.target]
+                    "--target", args.target, "--precision", "fp32"]
             start = time.monotonic()
             try:
                 r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

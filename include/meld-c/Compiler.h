@@ -167,8 +167,8 @@ meld_compile_options_set_emulator(meld_compile_options *options, int emulator);
 MELD_COMPILER_API void
 meld_compile_options_set_num_warps(meld_compile_options *options,
                                    int64_t warps);
-/// Which products of the GPU kernels run on tensor cores: "fp32" (the
-/// default: none, every product in f32 on the CUDA cores), "tf32" (f32
+/// Which products of the GPU kernels run on tensor cores: "fp32" (none,
+/// every product in f32 on the CUDA cores), "tf32" (the default: f32
 /// products on mma.sync, operands rounded to tf32), "fp16" or "bf16"
 /// (operands rounded to that type); all accumulate in f32. Another value is
 /// an error of the compile.

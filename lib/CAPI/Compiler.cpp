@@ -45,7 +45,7 @@ struct meld_compile_options {
   bool externalWeights = false;
   std::optional<bool> emulator;
   int64_t numWarps = 0;
-  std::string precision = "fp32";
+  std::string precision = "tf32";
   int64_t kernelsPerPart = meld::HostObjectOptions().kernelsPerPart;
   meld_report_format report = MELD_REPORT_NONE;
   meld_compile_output output = MELD_OUTPUT_ARTIFACT;

@@ -152,7 +152,7 @@ def compile(model: Model, *,
             weights: str = "embedded",
             emulator: Optional[bool] = None,
             num_warps: int = 0,
-            precision: str = "fp32",
+            precision: str = "tf32",
             report: bool = False,
             cuda_path: Optional[str] = None,
             base_dir: Optional[Union[str, os.PathLike]] = None) -> Artifact:
@@ -171,9 +171,9 @@ def compile(model: Model, *,
       GPU targets);
     - `num_warps`: warps of every GPU kernel's block (0: per kernel);
     - `precision`: which products of the GPU kernels run on tensor cores:
-      "fp32" (none), "tf32" (f32 products on mma.sync, operands rounded
-      to tf32), "fp16" or "bf16" (operands rounded to that type), all
-      accumulating in f32;
+      "fp32" (none), "tf32" (the default: f32 products on mma.sync,
+      operands rounded to tf32), "fp16" or "bf16" (operands rounded to
+      that type), all accumulating in f32;
     - `report`: attach `meldc --report=json` as `Artifact.report` (a dict:
       per kernel and GPU target its ONNX nodes, grid, tile, flops,
       device-memory bytes, roofline estimate and ptxas's figures; totals

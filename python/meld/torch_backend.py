@@ -16,6 +16,10 @@ values.
   new shape captures the graph again, which compiles again.
 - A graph Meld cannot compile (an operator it does not support, say) runs
   eagerly instead, with one warning naming the ONNX operators at fault.
+- Float32 products follow torch's own setting,
+  `torch.set_float32_matmul_precision`, as Inductor does: "highest" (torch's
+  default) keeps them in f32 (`precision="fp32"`), "high" runs them as tf32
+  on tensor cores, "medium" as bf16, all accumulating in f32.
 - Artifacts are cached on disk (`MELD_CACHE_DIR`, default
   ~/.cache/meld/torch) under a hash of the exported graph, the weights it
   holds, the options and Meld's version, so a second process compiles
@@ -75,9 +79,19 @@ def _export(gm: torch.fx.GraphModule, example_inputs: Sequence[torch.Tensor],
     return buffer.getvalue()
 
 
+# torch.get_float32_matmul_precision() -> meld.compile(precision=...).
+_PRECISION = {"highest": "fp32", "high": "tf32", "medium": "bf16"}
+
+
+def _precision() -> str:
+    return _PRECISION.get(torch.get_float32_matmul_precision(), "fp32")
+
+
 def _compile_cached(model: bytes, targets: str) -> meld.Artifact:
+    precision = _precision()
     key = hashlib.sha256()
-    for part in (_CACHE_FORMAT, meld._meld.runtime_version(), targets):
+    for part in (_CACHE_FORMAT, meld._meld.runtime_version(), targets,
+                 precision):
         key.update(part.encode())
         key.update(b"\0")
     key.update(model)
@@ -85,7 +99,7 @@ def _compile_cached(model: bytes, targets: str) -> meld.Artifact:
     if os.path.exists(path):
         stats.cached += 1
         return meld.load(path)
-    artifact = meld.compile(model, targets=targets)
+    artifact = meld.compile(model, targets=targets, precision=precision)
     stats.compiled += 1
     os.makedirs(os.path.dirname(path), exist_ok=True)
     # Written whole, then renamed: a concurrent reader sees all or nothing.

@@ -14,7 +14,6 @@ import run_e2e
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "E2E", "fixtures")
-TOLERANCE = 1e-4  # CONVENTIONS.md: float32 end to end
 
 
 def fixture(name):
@@ -33,10 +32,14 @@ def gpt2():
     return path, artifact, feeds, run_e2e.reference(path, feeds)
 
 
-def check_outputs(outputs, expected):
+def check_outputs(outputs, expected, device="cpu"):
+    """Against onnxruntime at the device's tolerance for meldc's default
+    precision (run_e2e: f32's on the CPU, tf32's on the emulator)."""
     assert sorted(outputs) == sorted(expected)
+    tolerance = run_e2e.device_tolerance(device, None,
+                                         run_e2e.DEFAULT_PRECISION)
     for name, ref in expected.items():
-        ok, line = run_e2e.compare(name, outputs[name], ref, TOLERANCE)
+        ok, line = run_e2e.compare(name, outputs[name], ref, tolerance)
         assert ok, line
 
 
@@ -54,7 +57,7 @@ def test_fixture_matches_onnxruntime(name):
     expected = run_e2e.reference(path, feeds)
     for device in ("cpu", "emu"):
         session = meld.Session(artifact, device=device)
-        check_outputs(session.run(feeds), expected)
+        check_outputs(session.run(feeds), expected, device)
         assert session.last_run_ms is not None and session.last_run_ms >= 0
 
 
@@ -120,12 +123,13 @@ def test_report_as_a_dict():
     assert totals["kernels"] == len(kernels) == 3
     assert all(k["spill_store_bytes"] == 0 for k in kernels)
     assert any("MatMul" in op for k in kernels for op in k["ops"])
-    assert all(k["precision"] == "fp32" for k in kernels)
+    # The default precision runs every product on tensor cores as tf32.
+    assert all(k["precision"] == "tf32" for k in kernels)
     assert meld.Session(artifact).report is report
-    # With precision="tf32" the products run on tensor cores.
-    tf32 = meld.compile(fixture("gpt2_block.dynamo.onnx"), targets="sm_90a",
-                        precision="tf32", report=True).report
-    assert all(k["precision"] == "tf32" for k in tf32["kernels"])
+    # With precision="fp32" they stay on the CUDA cores.
+    fp32 = meld.compile(fixture("gpt2_block.dynamo.onnx"), targets="sm_90a",
+                        precision="fp32", report=True).report
+    assert all(k["precision"] == "fp32" for k in fp32["kernels"])
     assert meld.compile(tiny_model(), targets="cpu").report is None
     with pytest.raises(meld.CompileError, match="report is of GPU targets"):
         meld.compile(tiny_model(), targets="cpu", report=True)

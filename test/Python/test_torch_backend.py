@@ -62,6 +62,30 @@ def test_llama_block(device):
     check_block(blocks.LlamaBlock(), torch.randn(1, 41, blocks.HIDDEN), compiler)
 
 
+def test_float32_matmul_precision_high_runs_tf32():
+    """torch.set_float32_matmul_precision("high") compiles the products as
+    tf32 (meld.compile(precision="tf32")): on the emulator the block is then
+    measurably away from eager f32 and within tf32's bound (run_e2e), and the
+    setting is part of the cache key (a compile, not the f32 artifact)."""
+    torch.manual_seed(1)
+    module = blocks.GPT2Block().eval()
+    x = torch.randn(2, 41, blocks.HIDDEN)
+    with torch.no_grad():
+        expected = module(x)
+        torch.set_float32_matmul_precision("highest")
+        exact = torch.compile(module, backend=backend.backend(device="emu"))(x)
+        torch._dynamo.reset()
+        torch.set_float32_matmul_precision("high")
+        try:
+            got = torch.compile(module,
+                                backend=backend.backend(device="emu"))(x)
+        finally:
+            torch.set_float32_matmul_precision("highest")
+    assert relative_error(exact, expected) < TOLERANCE
+    assert 1e-5 < relative_error(got, expected) < 3e-3
+    assert backend.stats.compiled == 2
+
+
 def test_new_shape_compiles_again():
     torch.manual_seed(3)
     module = blocks.GPT2Block().eval()

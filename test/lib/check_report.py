@@ -6,7 +6,8 @@ Every kernel must appear once for every target, with no spill stores, no
 spill loads and no stack frame. With --tensor-cores PRECISION (a compile
 with --precision PRECISION: tf32, the default, fp16 or bf16), every kernel
 computing a MatMul or Gemm node must run at that precision, its products on
-tensor cores. Prints one line per target with the
+tensor cores; with --tensor-cores fp32, every such kernel must keep all its
+products on the CUDA cores. Prints one line per target with the
 number of kernels checked, or every offending kernel (and exits 1).
 """
 
@@ -21,7 +22,7 @@ def main():
     parser.add_argument("report")
     parser.add_argument("--targets", required=True)
     parser.add_argument("--tensor-cores", nargs="?", const="tf32", default=None,
-                        choices=["tf32", "fp16", "bf16"])
+                        choices=["tf32", "fp16", "bf16", "fp32"])
     args = parser.parse_args()
     targets = args.targets.split(",")
     with open(args.report) as f:
@@ -55,7 +56,9 @@ def main():
         return 1
     for target in targets:
         print(f"{target}: {len(kernels)} kernels, no spills, no stack")
-    if args.tensor_cores:
+    if args.tensor_cores == "fp32":
+        print(f"{products} kernels with products, all on the CUDA cores")
+    elif args.tensor_cores:
         print(f"{products} kernels with products, all on tensor cores")
     return 0
 

@@ -115,10 +115,10 @@ struct Options {
   cl::opt<std::string> precision{
       "precision",
       cl::desc("Which products of the GPU kernels run on tensor cores: fp32 "
-               "(default: none), tf32 (f32 products on mma.sync, operands "
-               "rounded to tf32), fp16 or bf16 (operands rounded to that "
-               "type); all accumulate in f32"),
-      cl::init("fp32"), cl::cat(category)};
+               "(none), tf32 (the default: f32 products on mma.sync, "
+               "operands rounded to tf32), fp16 or bf16 (operands rounded to "
+               "that type); all accumulate in f32"),
+      cl::init("tf32"), cl::cat(category)};
   cl::opt<bool> quiet{
       "quiet",
       cl::desc("Print no progress line (one is shown on a terminal while a "

@@ -60,9 +60,10 @@ struct CompileOptions {
   /// choose per kernel.
   int64_t numWarps = 0;
   /// Which products run on tensor cores (one of `isPrecision`): "fp32"
-  /// (none), "tf32" (f32 products, operands rounded to tf32), "fp16" or
-  /// "bf16" (operands rounded to that type); all accumulate in f32.
-  std::string precision = "fp32";
+  /// (none), "tf32" (f32 products, operands rounded to tf32; the default, as
+  /// TensorRT's), "fp16" or "bf16" (operands rounded to that type); all
+  /// accumulate in f32. The CPU backend always computes in the model's types.
+  std::string precision = "tf32";
   HostObjectOptions host;
   /// Where to print ptxas's report per kernel and target (none when null).
   llvm::raw_ostream *report = nullptr;
