@@ -221,7 +221,7 @@ thread_local StackPool stackPool;
 //===----------------------------------------------------------------------===//
 
 enum class FiberState : uint8_t { Ready, AtBarrier, AtCollective, Exited };
-enum class CollectiveKind : uint8_t { Shfl, Vote, SyncWarp, Mma };
+enum class CollectiveKind : uint8_t { Shfl, Vote, SyncWarp, Mma, Ldmatrix };
 
 struct Fiber {
 #if MELD_EMU_ASM_SWITCH
@@ -244,6 +244,10 @@ struct Fiber {
   const uint32_t *mmaA = nullptr, *mmaB = nullptr;
   const float *mmaC = nullptr;
   float *mmaD = nullptr;
+  /// An ldmatrix's row address (lanes that give one) and where the lane's
+  /// registers go.
+  const void *ldRow = nullptr;
+  uint32_t *ldOut = nullptr;
   /// With memory statistics: how many times the thread reached each site.
   std::unordered_map<uint32_t, uint32_t> siteVisits;
 };
@@ -366,6 +370,8 @@ public:
                       uint32_t pred, uint32_t *valid);
   void mma(uint32_t shape, const uint32_t *a, const uint32_t *b, const float *c,
            float *d);
+  void ldmatrix(uint32_t num, uint32_t trans, const void *row, uint32_t *d,
+                uint32_t site);
   void *sharedBase() { return sharedMemory; }
   /// Every global and shared access of a kernel is checked here: the hot
   /// path is inlined into the ABI functions, errors are reported out of line.
@@ -448,6 +454,9 @@ private:
   }
   std::string describeCollective(CollectiveKind kind, uint32_t mode,
                                  uint32_t rawMask) const {
+    if (kind == CollectiveKind::Ldmatrix)
+      return format("ldmatrix.sync.aligned.m8n8.x%u%s.shared.b16", mode / 2,
+                    mode % 2 ? ".trans" : "");
     if (kind == CollectiveKind::Mma)
       return mode == MELD_EMU_MMA_M16N8K8_TF32
                  ? "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32"
@@ -1081,6 +1090,43 @@ void BlockRunner::mma(uint32_t shape, const uint32_t *a, const uint32_t *b,
   collective(CollectiveKind::Mma, shape, ~0u, 0, 0, 0, 0, nullptr);
 }
 
+void BlockRunner::ldmatrix(uint32_t num, uint32_t trans, const void *row,
+                           uint32_t *d, uint32_t site) {
+  if ((num != 1 && num != 2 && num != 4) || trans > 1) {
+    setFailure(current,
+               format("ldmatrix: invalid shape x%u with trans %u", num, trans));
+    abandon();
+  }
+  uint32_t mode = num * 2 + trans;
+  uint32_t lane = current % warpSize;
+  uint32_t warpBase = current - lane;
+  if (numThreads - warpBase < warpSize) {
+    setFailure(current,
+               describeCollective(CollectiveKind::Ldmatrix, mode, ~0u) +
+                   format(" needs a whole warp (the block has %u threads)",
+                          numThreads));
+    abandon();
+  }
+  // The lanes that give a row read it: a 16-byte load of shared memory.
+  if (lane < 8 * num) {
+    uintptr_t p = reinterpret_cast<uintptr_t>(row);
+    uintptr_t sharedLow = reinterpret_cast<uintptr_t>(sharedMemory);
+    if (p < sharedLow || p + 16 > sharedLow + sharedBytes) {
+      setFailure(current,
+                 describeCollective(CollectiveKind::Ldmatrix, mode, ~0u) +
+                     format(": lane %u's row address is not in the %u bytes "
+                            "of shared memory",
+                            lane, sharedBytes));
+      abandon();
+    }
+    checkAccessAt(row, 16, false, site);
+  }
+  Fiber &f = fibers[current];
+  f.ldRow = row;
+  f.ldOut = d;
+  collective(CollectiveKind::Ldmatrix, mode, ~0u, 0, 0, 0, 0, nullptr);
+}
+
 /// The tf32 value of a register: its top 19 bits (sign, exponent and 10 bits
 /// of mantissa).
 static float tf32(uint32_t bits) {
@@ -1162,6 +1208,29 @@ void BlockRunner::completeGroup(uint32_t w, size_t groupIndex) {
       uint32_t group = lane >> 2, inGroup = lane % 4;
       for (uint32_t i = 0; i < 4; ++i)
         f.mmaD[i] = acc[group + 8 * (i / 2)][inGroup * 2 + (i & 1)];
+      f.result = 0;
+      f.resultValid = 1;
+    }
+  } else if (g.kind == CollectiveKind::Ldmatrix) {
+    // PTX ISA, ldmatrix: lanes 8 j .. 8 j + 7 gave the rows of matrix j;
+    // lane l gets elements (l / 4, 2 (l % 4) + e) of each, or with .trans
+    // (2 (l % 4) + e, l / 4). Every lane's rows were checked and it has
+    // waited here since, so the rows hold what they held then (a store by
+    // another warp in between is a race, reported at that store).
+    uint32_t num = g.mode / 2;
+    bool trans = g.mode % 2;
+    uint16_t rows[4][8][8];
+    for (uint32_t j = 0; j < num; ++j)
+      for (uint32_t r = 0; r < 8; ++r)
+        memcpy(rows[j][r], fibers[warpBase + 8 * j + r].ldRow, 16);
+    for (uint32_t lane = 0; lane < warpSize; ++lane) {
+      Fiber &f = fibers[warpBase + lane];
+      uint32_t q = lane / 4, p = 2 * (lane % 4);
+      for (uint32_t j = 0; j < num; ++j) {
+        uint16_t low = trans ? rows[j][p][q] : rows[j][q][p];
+        uint16_t high = trans ? rows[j][p + 1][q] : rows[j][q][p + 1];
+        f.ldOut[j] = uint32_t(low) | uint32_t(high) << 16;
+      }
       f.result = 0;
       f.resultValid = 1;
     }
@@ -1618,6 +1687,10 @@ void opMma(uint32_t shape, const uint32_t *a, const uint32_t *b, const float *c,
            float *d) {
   launchOrDie().mma(shape, a, b, c, d);
 }
+void opLdmatrix(uint32_t num, uint32_t trans, const void *row, uint32_t *d,
+                uint32_t site) {
+  launchOrDie().ldmatrix(num, trans, row, d, site);
+}
 void *opSharedBase() { return launchOrDie().sharedBase(); }
 void opCheckLoad(const void *ptr, uint32_t bytes) {
   launchOrDie().checkAccess(ptr, bytes, false);
@@ -1649,6 +1722,7 @@ const meld_emu_ops opsTable = {
     opMma,
     opCheckLoadAt,
     opCheckStoreAt,
+    opLdmatrix,
 };
 
 } // namespace

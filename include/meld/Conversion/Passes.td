@@ -152,8 +152,8 @@ def ConvertNVVMToEmu : Pass<"meld-nvvm-to-emu", "mlir::ModuleOp"> {
     Takes the GPU kernels as they are just before PTX (the LLVM dialect with
     NVVM ops, inside a `gpu.module`) and makes them host code that the GPU
     emulator (runtime/emu) runs, one fiber per GPU thread: NVVM operations
-    (thread and block ids, `barrier0`, `shfl.sync`, `vote.sync`, `bar.warp.sync`)
-    become calls through the emulator's function table
+    (thread and block ids, `barrier0`, `shfl.sync`, `vote.sync`, `bar.warp.sync`,
+    `mma.sync`, `ldmatrix`) become calls through the emulator's function table
     (runtime/include/meld/emu_abi.h), shared memory becomes the block's buffer
     from the emulator, every load and store is preceded by a check call,
     address spaces disappear, libdevice functions map to libm, and each kernel

@@ -5,8 +5,8 @@
 // pass turns that module into host code for runtime/emu (see
 // runtime/include/meld/emu_abi.h):
 //   - every NVVM operation (thread and block ids, barriers, warp shuffles and
-//     votes) becomes a call through the emulator's table of functions, which
-//     the kernel library receives in `meld_emu_bind`;
+//     votes, mma.sync, ldmatrix) becomes a call through the emulator's table of
+//     functions, which the kernel library receives in `meld_emu_bind`;
 //   - shared memory (address space 3 globals) becomes the block's shared
 //     buffer from the emulator, the kernel's globals laid out one after the
 //     other;
@@ -58,6 +58,7 @@ enum EmuOp : unsigned {
   kMma,
   kCheckLoadAt,
   kCheckStoreAt,
+  kLdmatrix,
   kNumFields
 };
 
@@ -117,6 +118,8 @@ private:
   /// The stack slots of the kernel being lowered for an mma's fragments: A
   /// (4 x i32), B (2 x i32), C and D (4 x f32 each).
   Value mmaSlots[4];
+  /// The stack slot of an ldmatrix's registers (4 x i32).
+  Value ldmatrixSlot;
 };
 
 void EmuLowering::createBindFunction() {
@@ -306,6 +309,38 @@ LogicalResult EmuLowering::lowerNVVMOp(Operation *op, OpBuilder &b,
         mma.erase();
         return success();
       })
+      .Case([&](NVVM::LdMatrixOp load) -> LogicalResult {
+        // The warp's load, through the emulator: each lane passes its row
+        // address and gets its registers back in a stack slot.
+        NVVM::LdStMatrixShapeAttr shape = load.getShape();
+        uint32_t num = load.getNum();
+        if (shape.getM() != 8 || shape.getN() != 8 ||
+            load.getEltType() != NVVM::LdStMatrixEltType::B16 ||
+            (num != 1 && num != 2 && num != 4))
+          return load.emitOpError("has no emulation: the emulator runs "
+                                  "ldmatrix m8n8 .x1, .x2 and .x4 on b16");
+        uint32_t trans = load.getLayout() == NVVM::MMALayout::col ? 1 : 0;
+        callOps(b, loc, kLdmatrix, Type(),
+                {constI32(b, loc, num), constI32(b, loc, trans), load.getPtr(),
+                 ldmatrixSlot, constI32(b, loc, nextSite++)});
+        SmallVector<Value> registers;
+        for (uint32_t j = 0; j < num; ++j) {
+          Value at = LLVM::GEPOp::create(
+              b, loc, ptr, i32, ldmatrixSlot,
+              ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(j)});
+          registers.push_back(LLVM::LoadOp::create(b, loc, i32, at));
+        }
+        Value result = registers.front();
+        if (auto structType = dyn_cast<LLVM::LLVMStructType>(load.getType())) {
+          result = LLVM::UndefOp::create(b, loc, structType);
+          for (auto [j, value] : llvm::enumerate(registers))
+            result = LLVM::InsertValueOp::create(b, loc, result, value,
+                                                 ArrayRef<int64_t>{int64_t(j)});
+        }
+        load.getResult().replaceAllUsesWith(result);
+        load.erase();
+        return success();
+      })
       .Case([&](NVVM::SyncWarpOp sync) {
         callOps(b, loc, kSyncwarp, Type(), {sync.getMask()});
         sync.erase();
@@ -342,6 +377,10 @@ LogicalResult EmuLowering::lowerKernel(LLVM::LLVMFuncOp kernel) {
     mmaSlots[2] = LLVM::AllocaOp::create(b, loc, ptr, f32, constI32(b, loc, 4));
     mmaSlots[3] = LLVM::AllocaOp::create(b, loc, ptr, f32, constI32(b, loc, 4));
   }
+  if (kernel.walk([](NVVM::LdMatrixOp) { return WalkResult::interrupt(); })
+          .wasInterrupted())
+    ldmatrixSlot =
+        LLVM::AllocaOp::create(b, loc, ptr, i32, constI32(b, loc, 4));
 
   // Shared memory: each of the kernel's address-space-3 globals at its offset
   // in the block's buffer.

@@ -15,9 +15,9 @@
 |*                                                                            *|
 |*   void meld_emu_bind(const meld_emu_ops *ops);                             *|
 |*       Called once, right after dlopen and before any kernel runs. The      *|
-|*       module keeps `ops` (it stays valid while the module is loaded).     *|
+|*       module keeps `ops` (it stays valid while the module is loaded).      *|
 |*       Fields are only ever appended: ops->version says which exist, so a   *|
-|*       module built against a later version must check it before using     *|
+|*       module built against a later version must check it before using      *|
 |*       fields the runtime may lack.                                         *|
 |*                                                                            *|
 |*   void NAME(void **args);      one per kernel, NAME = Launch.kernel        *|
@@ -26,11 +26,12 @@
 |*       Launch.args[i]. It reads its thread and block ids through `tid`,     *|
 |*       `ctaid`, ... and returns when the thread exits.                      *|
 |*                                                                            *|
-|* Execution model. The blocks of a launch run one after another in a        *|
-|* pseudo-random order (seeded; see docs/Emulator.md). The threads of a block *|
-|* run as fibers on one OS thread, round-robin: a thread runs until it        *|
-|* returns or blocks in `barrier`, `shfl`, `vote`, `syncwarp` or `mma`.      *|
-|* Warps are groups of 32 consecutive linear thread ids, x fastest           *|
+|* Execution model. The blocks of a launch are taken in a pseudo-random       *|
+|* order (seeded; see docs/Emulator.md), by one or more OS threads. The       *|
+|* threads of a block run as fibers on one OS thread, round-robin: a thread   *|
+|* runs until it returns or blocks in `barrier`, `shfl`, `vote`, `syncwarp`,  *|
+|* `mma` or `ldmatrix`.                                                       *|
+|* Warps are groups of 32 consecutive linear thread ids, x fastest            *|
 |* (linear = x + ntid.x * (y + ntid.y * z)); laneid = linear % 32.            *|
 |*                                                                            *|
 |* Every function of the table must be called from inside a kernel launched   *|
@@ -55,7 +56,7 @@ extern "C" {
 
 /// Version of the table below. Bumped on any change to it or to the meaning of
 /// a function; fields are only ever appended.
-#define MELD_EMU_ABI_VERSION 3
+#define MELD_EMU_ABI_VERSION 4
 
 /// `mode` of meld_emu_ops::shfl, as in PTX `shfl.sync.{idx,up,down,bfly}`.
 enum {
@@ -173,6 +174,22 @@ typedef struct meld_emu_ops {
   /// (shared-memory bank conflicts, global sectors).
   void (*check_load_at)(const void *ptr, uint32_t bytes, uint32_t site);
   void (*check_store_at)(const void *ptr, uint32_t bytes, uint32_t site);
+
+  /* Version 4. */
+
+  /// A warp-wide `ldmatrix.sync.aligned.m8n8.xNUM[.trans].shared.b16`: every
+  /// lane of the warp calls it (`.aligned`: all 32), `num` 1, 2 or 4 and
+  /// `trans` 0 or 1 the same in all. Lanes 8 j to 8 j + 7 give in `row` the
+  /// addresses of rows 0 to 7 of matrix j (16 bytes each, 16-byte aligned,
+  /// in shared memory); the other lanes' addresses are ignored. Each row is
+  /// checked as a 16-byte load of the lane that gives it, at `site`. The
+  /// lane's `num` registers come back in `d`: register j holds elements
+  /// (lane / 4, 2 (lane % 4)) and (lane / 4, 2 (lane % 4) + 1) of matrix j,
+  /// the first in the low half; with `trans`, elements (2 (lane % 4),
+  /// lane / 4) and (2 (lane % 4) + 1, lane / 4) (PTX ISA, "Warp-level matrix
+  /// load instruction: ldmatrix").
+  void (*ldmatrix)(uint32_t num, uint32_t trans, const void *row, uint32_t *d,
+                   uint32_t site);
 } meld_emu_ops;
 
 /// Signatures of the module's exports.

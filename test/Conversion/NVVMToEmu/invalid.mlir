@@ -15,3 +15,16 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// ldmatrix of 8-bit elements (m16n16 .b8) has no emulation.
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @b8(%p: !llvm.ptr<3>) attributes {nvvm.kernel} {
+      // expected-error @below {{'nvvm.ldmatrix' op has no emulation: the emulator runs ldmatrix m8n8 .x1, .x2 and .x4 on b16}}
+      %r = nvvm.ldmatrix %p {num = 1 : i32, layout = #nvvm.mma_layout<col>, shape = #nvvm.ld_st_matrix_shape<m = 16, n = 16>, eltType = #nvvm.ld_st_matrix_elt_type<b8>} : (!llvm.ptr<3>) -> !llvm.struct<(i32, i32)>
+      llvm.return
+    }
+  }
+}

@@ -146,3 +146,31 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// ldmatrix becomes a call through field 16 (ldmatrix) with the number of
+// matrices, .trans (layout col), the lane's row address, a stack slot of 4
+// registers allocated once in the entry block, and the access's site; the
+// registers come back from the slot.
+// CHECK-LABEL: llvm.func internal @load_fragments__meld_emu_body(
+// CHECK:         llvm.alloca
+// CHECK:         %[[SLOT:.+]] = llvm.alloca %{{.+}} x i32
+// CHECK:         ^bb1:
+// CHECK-NOT:     llvm.alloca
+// CHECK:         %[[FOUR:.+]] = llvm.mlir.constant(4 : i32) : i32
+// CHECK:         %[[TRANS:.+]] = llvm.mlir.constant(1 : i32) : i32
+// CHECK:         llvm.getelementptr %{{.+}}[0, 16]
+// CHECK:         llvm.call %{{.+}}(%[[FOUR]], %[[TRANS]], %{{.+}}, %[[SLOT]], %{{.+}}) : !llvm.ptr, (i32, i32, !llvm.ptr, !llvm.ptr, i32) -> ()
+// CHECK-COUNT-4: llvm.load %{{.+}} : !llvm.ptr -> i32
+// CHECK:         llvm.insertvalue
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @load_fragments(%p: !llvm.ptr<3>) attributes {nvvm.kernel} {
+      llvm.br ^bb1
+    ^bb1:
+      %r = nvvm.ldmatrix %p {num = 4 : i32, layout = #nvvm.mma_layout<col>, shape = #nvvm.ld_st_matrix_shape<m = 8, n = 8>, eltType = #nvvm.ld_st_matrix_elt_type<b16>} : (!llvm.ptr<3>) -> !llvm.struct<(i32, i32, i32, i32)>
+      llvm.return
+    }
+  }
+}
