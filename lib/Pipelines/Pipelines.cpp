@@ -176,8 +176,9 @@ void meld::buildMeldGpuToNvvmPipeline(OpPassManager &pm, bool forHost) {
   if (forHost)
     module.addNestedPass<gpu::GPUFuncOp>(createExpandFloatConversions());
   module.addNestedPass<gpu::GPUFuncOp>(createSCFToControlFlowPass());
-  // Tensor-core ops (nvgpu.mma.sync) to NVVM.
-  module.addPass(createConvertNVGPUToNVVMPass());
+  // Tensor-core ops (nvgpu.mma.sync, nvgpu.ldmatrix) to NVVM, at the
+  // kernels' index width.
+  module.addPass(createConvertNVGPUToNVVM());
   ConvertGpuOpsToNVVMOpsOptions nvvm;
   nvvm.useBarePtrCallConv = true;
   module.addPass(createConvertGpuOpsToNVVMOps(nvvm));

@@ -183,6 +183,34 @@ def ConvertNVVMToEmu : Pass<"meld-nvvm-to-emu", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def ConvertNVGPUToNVVM
+    : Pass<"meld-convert-nvgpu-to-nvvm", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Lower nvgpu ops to NVVM at the kernels' index width";
+  let description = [{
+    Applies MLIR's nvgpu-to-nvvm patterns (`nvgpu.mma.sync`,
+    `nvgpu.ldmatrix`, ...) with a type converter built from the GPU module's
+    data layout, as `convert-gpu-to-nvvm` builds its own: Meld's kernels
+    compute indices in 32 bits where they fit (a DLTI entry on the
+    `gpu.module`), and upstream's `convert-nvgpu-to-nvvm` converts memrefs
+    with 64-bit indices regardless, so an `nvgpu.ldmatrix` would read a
+    memref descriptor of another type than the one `convert-gpu-to-nvvm`
+    makes for the same memref. GPU memory spaces map to NVVM's address
+    spaces.
+
+    Before:
+    ```mlir
+    %f = nvgpu.ldmatrix %view[%i] {numTiles = 4 : i32, transpose = false}
+        : memref<512xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+    ```
+    After:
+    ```mlir
+    %r = nvvm.ldmatrix %p {num = 4 : i32, layout = #nvvm.mma_layout<row>, ...}
+        : (!llvm.ptr<3>) -> !llvm.struct<(i32, i32, i32, i32)>
+    ```
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::NVVM::NVVMDialect"];
+}
+
 def ExpandFloatConversions : Pass<"meld-expand-float-conversions"> {
   let summary = "Compute 16-bit float conversions with integer arithmetic";
   let description = [{
