@@ -379,6 +379,12 @@ private:
   void writeStaged(Value tile, Value view, int64_t phaseStep);
   SmallVector<Value> readStaged(RankedTensorType type, Value view,
                                 int64_t phaseStep);
+  /// The slots of a 16-bit mma operand of `type` read from `view` with
+  /// ldmatrix (A: .x4 per instruction, B: .x2.trans), or nothing when the
+  /// operand does not suit it (a slot may hold no element, rows of less
+  /// than 16 bytes).
+  std::optional<SmallVector<Value>>
+  readWithLdmatrix(RankedTensorType type, Value view, int64_t phaseStep);
   /// How many consecutive slots of a tile of `type` a conversion stages as
   /// one vector: its layout's runs, within 16 bytes, and 1 for booleans.
   int64_t stagingWidth(RankedTensorType type) {
@@ -649,8 +655,84 @@ LogicalResult Distributor::distributeConvert(tile_gpu::ConvertLayoutOp op) {
           : 1;
   writeStaged(op.getSrc(), view, phaseStep);
   barrier();
-  tiles[op.getResult()] = readStaged(type, view, phaseStep);
+  if (std::optional<SmallVector<Value>> slots =
+          readWithLdmatrix(type, view, phaseStep))
+    tiles[op.getResult()] = std::move(*slots);
+  else
+    tiles[op.getResult()] = readStaged(type, view, phaseStep);
   return success();
+}
+
+std::optional<SmallVector<Value>>
+Distributor::readWithLdmatrix(RankedTensorType type, Value view,
+                              int64_t phaseStep) {
+  auto operand = dyn_cast<tile_gpu::DotOperandLayoutAttr>(type.getEncoding());
+  Type element = type.getElementType();
+  const LayoutInfo &info = infoOf(type);
+  if (!operand || operand.getKWidth() != 2 ||
+      element.getIntOrFloatBitWidth() != 16 || info.shape.size() != 2 ||
+      info.shape[1] % 8 != 0 ||
+      llvm::any_of(info.mayExceed, [](ArrayRef<bool> exceeds) {
+        return llvm::is_contained(exceeds, true);
+      }))
+    return std::nullopt;
+  // One instruction's slots: A's 4 registers (rows g and g + 8, k 2t and
+  // 2t + 8, with g = lane / 4, t = lane % 4) are ldmatrix .x4's matrices
+  // (rows 0-7 / 8-15 of k 0-7, then of k 8-15); B's 2 registers (k 2t and
+  // 2t + 8, column g) are .x2.trans's, its matrices 8 k-rows of 8 columns.
+  // Lane l gives row l % 8 of matrix l / 8 (B: lanes 16 to 31 repeat 0 to
+  // 15, their addresses unused).
+  bool isA = operand.getOpIdx() == 0;
+  int64_t perInstr = isA ? 8 : 4;
+  int64_t numTiles = isA ? 4 : 2;
+  int64_t warpCols = operand.getParent().getWarpsPerCTA()[1];
+  int64_t outer =
+      isA ? 16 * operand.getParent().getWarpsPerCTA()[0] : 8 * warpCols;
+  int64_t kSize = isA ? info.shape[1] : info.shape[0];
+  int64_t kBlocks = std::max<int64_t>(1, llvm::divideCeil(kSize, 16));
+  Value laneRow = arith::RemUIOp::create(b, loc, lane, index(8));
+  Value matrix = arith::DivUIOp::create(b, loc, lane, index(8));
+  // A: row + 8 (matrix % 2), k + 8 (matrix / 2); B: k + 8 (matrix % 2).
+  Value second = arith::MulIOp::create(
+      b, loc, arith::RemUIOp::create(b, loc, matrix, index(2)), index(8));
+  Value warpOuter =
+      isA ? arith::MulIOp::create(
+                b, loc, arith::DivUIOp::create(b, loc, warp, index(warpCols)),
+                index(16))
+          : arith::MulIOp::create(
+                b, loc, arith::RemUIOp::create(b, loc, warp, index(warpCols)),
+                index(8));
+  Value aKHalf;
+  if (isA)
+    aKHalf = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, matrix, index(2)), index(8));
+  auto vectorType = VectorType::get({numTiles, 2}, element);
+  SmallVector<Value> slots;
+  for (int64_t block = 0, e = info.slots / perInstr; block < e; ++block) {
+    int64_t kBlock = block % kBlocks, outerRep = block / kBlocks;
+    Value outerBase =
+        arith::AddIOp::create(b, loc, warpOuter, index(outerRep * outer));
+    Value row, col;
+    if (isA) {
+      row = arith::AddIOp::create(
+          b, loc, outerBase, arith::AddIOp::create(b, loc, laneRow, second));
+      col = arith::AddIOp::create(b, loc, aKHalf, index(kBlock * 16));
+    } else {
+      row =
+          arith::AddIOp::create(b, loc, index(kBlock * 16),
+                                arith::AddIOp::create(b, loc, laneRow, second));
+      col = outerBase;
+    }
+    Value offset = stagedOffset({row, col}, type, phaseStep);
+    Value fragments = nvgpu::LdMatrixOp::create(
+        b, loc, vectorType, view, ValueRange{offset},
+        /*transpose=*/!isA, static_cast<int32_t>(numTiles));
+    for (int64_t r = 0; r < numTiles; ++r)
+      for (int64_t x = 0; x < 2; ++x)
+        slots.push_back(vector::ExtractOp::create(b, loc, fragments,
+                                                  ArrayRef<int64_t>{r, x}));
+  }
+  return slots;
 }
 
 Value Distributor::stagedOffset(ArrayRef<Value> coords, RankedTensorType type,

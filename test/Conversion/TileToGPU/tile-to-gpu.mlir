@@ -332,6 +332,48 @@ tile.kernel @tensor_cores(%in: memref<512xf32>, %out: memref<512xf32>) attribute
 
 // -----
 
+// 16-bit operands reach their registers with ldmatrix: after the staging
+// stores, A (16x16, one m16n8k16 block) is one ldmatrix .x4 per warp, each
+// lane giving the address of row lane % 8 + 8 ((lane / 8) % 2) at k 8 (lane
+// / 16) (a 16-byte chunk, swizzled); B (16x32, a k16 x n8 block per warp) is
+// one ldmatrix .x2.trans, lane giving k-row lane % 16 at its warp's 8
+// columns. No scalar shared loads remain.
+// CHECK-LABEL: gpu.func @ldmatrix_operands(
+// CHECK:         gpu.barrier
+// CHECK:         %[[AV:.+]] = memref.view {{.+}} to memref<256xf16, #gpu.address_space<workgroup>>
+// CHECK:         gpu.barrier
+// CHECK:         arith.xori
+// CHECK:         %[[AF:.+]] = nvgpu.ldmatrix %[[AV]][%{{.+}}] {numTiles = 4 : i32, transpose = false} : memref<256xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// CHECK:         gpu.barrier
+// CHECK:         %[[BV:.+]] = memref.view {{.+}} to memref<512xf16, #gpu.address_space<workgroup>>
+// CHECK:         gpu.barrier
+// CHECK:         arith.xori
+// CHECK:         %[[BF:.+]] = nvgpu.ldmatrix %[[BV]][%{{.+}}] {numTiles = 2 : i32, transpose = true} : memref<512xf16, #gpu.address_space<workgroup>> -> vector<2x2xf16>
+// CHECK-NOT:     memref.load
+// CHECK:         nvvm.mma.sync
+// CHECK-NOT:     nvgpu.ldmatrix
+// CHECK:         gpu.return
+#bA = #tile_gpu.blocked<sizePerThread = [1, 2], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#bB = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#mma = #tile_gpu.mma<version = 2, warpsPerCTA = [1, 4], instrShape = [16, 8]>
+#a = #tile_gpu.dot_operand<opIdx = 0, parent = #mma, kWidth = 2>
+#b = #tile_gpu.dot_operand<opIdx = 1, parent = #mma, kWidth = 2>
+tile.kernel @ldmatrix_operands(%in: memref<512xf16>, %out: memref<512xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 1024 : i64} {
+  %ia = tile.iota 1 : tensor<16x16xindex, #bA>
+  %ib = tile.iota 1 : tensor<16x32xindex, #bB>
+  %x = tile.load %in[%ia] : memref<512xf16>[tensor<16x16xindex, #bA>] -> tensor<16x16xf16, #bA>
+  %y = tile.load %in[%ib] : memref<512xf16>[tensor<16x32xindex, #bB>] -> tensor<16x32xf16, #bB>
+  %xa = tile_gpu.convert_layout %x : tensor<16x16xf16, #bA> -> tensor<16x16xf16, #a>
+  %yb = tile_gpu.convert_layout %y : tensor<16x32xf16, #bB> -> tensor<16x32xf16, #b>
+  %zero = arith.constant dense<0.0> : tensor<16x32xf32, #mma>
+  %p = tile.dot %xa, %yb, %zero : tensor<16x16xf16, #a>, tensor<16x32xf16, #b> -> tensor<16x32xf32, #mma>
+  %io = tile.iota 1 : tensor<16x32xindex, #mma>
+  tile.store %p, %out[%io] : tensor<16x32xf32, #mma>, memref<512xf32>[tensor<16x32xindex, #mma>]
+  tile.return
+}
+
+// -----
+
 // A tile whose elements several warps hold (A of a product over 2x2 warps:
 // the two warps of a row of warps hold the same rows) is written to shared
 // memory by the first copy only: warp % 2 == 0.
