@@ -12,6 +12,13 @@
 // (meld_session_run_timed) records two events on that stream around the
 // launches, so the copies in and out stay outside the measured time.
 //
+// The launches of a run are captured once, by the first run, as a CUDA
+// graph, and every run replays it with one cuGraphLaunch: the kernel
+// parameters (buffer addresses in the arena and the weights, allocated once
+// per session) never change. Without graphs (a driver lacking them,
+// MELD_CUDA_GRAPHS=0, or MELD_CUDA_SYNC=1, which synchronises after each
+// launch) the kernels are launched one by one.
+//
 //===----------------------------------------------------------------------===//
 
 #include "CudaBackend.h"
@@ -130,6 +137,10 @@ private:
   /// device took for them.
   meld_status runImpl(const std::vector<const void *> &inputs,
                       double *milliseconds);
+  /// Puts every launch on the stream, one by one.
+  meld_status launchAll();
+  /// Captures launchAll() into `graph`.
+  meld_status captureGraph();
   meld_status queryDevice();
   meld_status loadModule();
   meld_status resolveLaunches();
@@ -177,6 +188,10 @@ private:
   /// when there is one), or null when the artifact has none.
   int64_t *hostStatus = nullptr;
   bool syncEachLaunch = false;
+  /// Whether runs replay a CUDA graph of the launches, and that graph
+  /// (captured by the first run).
+  bool useGraphs = false;
+  CUgraphExec graph = nullptr;
   /// The events of timed runs, created by the first one.
   CUevent startEvent = nullptr;
   CUevent stopEvent = nullptr;
@@ -190,6 +205,8 @@ CudaBackend::~CudaBackend() {
     if (scope.result == CUDA_SUCCESS) {
       if (stream)
         cu.cuStreamSynchronize(stream);
+      if (graph)
+        cu.cuGraphExecDestroy(graph);
       if (startEvent)
         cu.cuEventDestroy(startEvent);
       if (stopEvent)
@@ -500,6 +517,9 @@ meld_status CudaBackend::allocate() {
 
 meld_status CudaBackend::init() {
   syncEachLaunch = envFlag("MELD_CUDA_SYNC");
+  const char *graphs = getenv("MELD_CUDA_GRAPHS");
+  useGraphs = cu.hasGraphs() && !syncEachLaunch &&
+              !(graphs && strcmp(graphs, "0") == 0);
   if (meld_status s = queryDevice())
     return s;
   if (CUresult r = cu.cuDevicePrimaryCtxRetain(&context, device))
@@ -516,6 +536,60 @@ meld_status CudaBackend::init() {
       return s;
   }
   return allocate();
+}
+
+meld_status CudaBackend::launchAll() {
+  for (ResolvedLaunch &launch : launches) {
+    const LaunchPlan &plan = model.launches[launch.planIndex];
+    if (plan.numPrograms == 0)
+      continue;
+    if (CUresult r = cu.cuLaunchKernel(
+            launch.fn, launch.grid[0], launch.grid[1], launch.grid[2],
+            launch.block[0], launch.block[1], launch.block[2],
+            launch.sharedMemoryBytes, stream,
+            launch.params.empty() ? nullptr : launch.params.data(), nullptr))
+      return driverError("cuLaunchKernel", r,
+                         " (" + describeLaunch(launch.planIndex, plan) +
+                             ", grid " + dims(launch.grid) + ", block " +
+                             dims(launch.block) + ", " +
+                             std::to_string(launch.sharedMemoryBytes) +
+                             " bytes of dynamic shared memory)");
+    if (syncEachLaunch)
+      if (CUresult r = cu.cuStreamSynchronize(stream))
+        return driverError("cuStreamSynchronize", r,
+                           " (after " + describeLaunch(launch.planIndex, plan) +
+                               ")");
+  }
+  return MELD_OK;
+}
+
+meld_status CudaBackend::captureGraph() {
+  if (CUresult r =
+          cu.cuStreamBeginCapture(stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL))
+    return driverError("cuStreamBeginCapture", r,
+                       " (capturing the kernel launches as a graph; "
+                       "MELD_CUDA_GRAPHS=0 launches them one by one)");
+  meld_status launched = launchAll();
+  CUgraph captured = nullptr;
+  CUresult ended = cu.cuStreamEndCapture(stream, &captured);
+  if (launched) {
+    if (captured)
+      cu.cuGraphDestroy(captured);
+    return launched;
+  }
+  if (ended)
+    return driverError("cuStreamEndCapture", ended,
+                       " (capturing the kernel launches as a graph; "
+                       "MELD_CUDA_GRAPHS=0 launches them one by one)");
+  CUresult r = cu.cuGraphInstantiateWithFlags(&graph, captured, 0);
+  cu.cuGraphDestroy(captured);
+  if (r) {
+    graph = nullptr;
+    return driverError("cuGraphInstantiateWithFlags", r,
+                       " (the graph of the kernel launches; "
+                       "MELD_CUDA_GRAPHS=0 launches them one by one)");
+  }
+  return MELD_OK;
 }
 
 meld_status CudaBackend::runImpl(const std::vector<const void *> &inputs,
@@ -553,26 +627,17 @@ meld_status CudaBackend::runImpl(const std::vector<const void *> &inputs,
   if (milliseconds)
     if (CUresult r = cu.cuEventRecord(startEvent, stream))
       return driverError("cuEventRecord", r, " (before the first launch)");
-  for (ResolvedLaunch &launch : launches) {
-    const LaunchPlan &plan = model.launches[launch.planIndex];
-    if (plan.numPrograms == 0)
-      continue;
-    if (CUresult r = cu.cuLaunchKernel(
-            launch.fn, launch.grid[0], launch.grid[1], launch.grid[2],
-            launch.block[0], launch.block[1], launch.block[2],
-            launch.sharedMemoryBytes, stream,
-            launch.params.empty() ? nullptr : launch.params.data(), nullptr))
-      return driverError("cuLaunchKernel", r,
-                         " (" + describeLaunch(launch.planIndex, plan) +
-                             ", grid " + dims(launch.grid) + ", block " +
-                             dims(launch.block) + ", " +
-                             std::to_string(launch.sharedMemoryBytes) +
-                             " bytes of dynamic shared memory)");
-    if (syncEachLaunch)
-      if (CUresult r = cu.cuStreamSynchronize(stream))
-        return driverError("cuStreamSynchronize", r,
-                           " (after " + describeLaunch(launch.planIndex, plan) +
-                               ")");
+  if (useGraphs && !graph && !launches.empty())
+    if (meld_status s = captureGraph())
+      return s;
+  if (graph) {
+    if (CUresult r = cu.cuGraphLaunch(graph, stream))
+      return driverError("cuGraphLaunch", r,
+                         " (the graph of the " +
+                             std::to_string(launches.size()) +
+                             " kernel launches)");
+  } else if (meld_status s = launchAll()) {
+    return s;
   }
   if (milliseconds)
     if (CUresult r = cu.cuEventRecord(stopEvent, stream))

@@ -218,6 +218,22 @@ void loadOnce(DriverState &state) {
                            api.cuEventElapsedTime))
     MELD_RESOLVE(cuEventElapsedTime, "cuEventElapsedTime")
 #undef MELD_RESOLVE
+  // Optional: graphs. A driver lacking any of them gets none.
+  if (!missing &&
+      !(resolve(handle, "cuStreamBeginCapture_v2", api.cuStreamBeginCapture) &&
+        resolve(handle, "cuStreamEndCapture", api.cuStreamEndCapture) &&
+        resolve(handle, "cuGraphInstantiateWithFlags",
+                api.cuGraphInstantiateWithFlags) &&
+        resolve(handle, "cuGraphLaunch", api.cuGraphLaunch) &&
+        resolve(handle, "cuGraphExecDestroy", api.cuGraphExecDestroy) &&
+        resolve(handle, "cuGraphDestroy", api.cuGraphDestroy))) {
+    api.cuStreamBeginCapture = nullptr;
+    api.cuStreamEndCapture = nullptr;
+    api.cuGraphInstantiateWithFlags = nullptr;
+    api.cuGraphLaunch = nullptr;
+    api.cuGraphExecDestroy = nullptr;
+    api.cuGraphDestroy = nullptr;
+  }
   if (missing)
     return fail(MELD_ERROR_UNSUPPORTED,
                 std::string("the NVIDIA driver is too old for this runtime (") +

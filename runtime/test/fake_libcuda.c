@@ -7,7 +7,9 @@
 |* a GPU: point MELD_LIBCUDA at it. "Device memory" is host memory, and the   *|
 |* kernels of the test model (runtime/test/kernels.c) are executed by C       *|
 |* versions with the thread mapping of their PTX (ArtifactGen.cpp), reading   *|
-|* their arguments from the kernel parameters as a GPU would.                 *|
+|* their arguments from the kernel parameters as a GPU would. A stream       *|
+|* capture records launches (parameter values copied) into a graph that      *|
+|* cuGraphLaunch replays, logging each launch as a direct launch logs it.     *|
 |*                                                                            *|
 |* Environment:                                                               *|
 |*   FAKE_CUDA_INIT=N      cuInit returns N                                   *|
@@ -373,20 +375,9 @@ API CUresult cuFuncSetAttribute(struct Function *f, int attribute, int value) {
             value);
   return 0;
 }
-API CUresult cuLaunchKernel(struct Function *f, unsigned gx, unsigned gy,
-                            unsigned gz, unsigned bx, unsigned by, unsigned bz,
-                            unsigned shared, void *stream, void **params,
-                            void **extra) {
-  FAIL_IF_INJECTED("cuLaunchKernel");
-  if (logging())
-    fprintf(stderr,
-            "fake: launch %s grid (%u, %u, %u) block (%u, %u, %u) "
-            "shared %u\n",
-            f->name, gx, gy, gz, bx, by, bz, shared);
-  if (pushDepth <= 0)
-    return 201; /* CUDA_ERROR_INVALID_CONTEXT */
-  if (!params && f->numParams)
-    return 1;
+/* Runs a launch of `f` on the host, block by block, thread by thread. */
+static void runKernel(struct Function *f, unsigned gx, unsigned gy, unsigned gz,
+                      unsigned bx, unsigned by, unsigned bz, void **params) {
   Dim3 b, t;
   for (b.z = 0; b.z < gz; ++b.z)
     for (b.y = 0; b.y < gy; ++b.y)
@@ -395,6 +386,132 @@ API CUresult cuLaunchKernel(struct Function *f, unsigned gx, unsigned gy,
           for (t.y = 0; t.y < by; ++t.y)
             for (t.x = 0; t.x < bx; ++t.x)
               f->fn(b, t, params);
+}
+
+/* Graphs: a stream capture records each launch, its parameter values
+   copied (as a GPU driver copies them); cuGraphLaunch replays them. */
+#define MAX_GRAPH_PARAMS 16
+struct GraphNode {
+  struct Function *f;
+  unsigned grid[3], block[3], shared;
+  CUdeviceptr values[MAX_GRAPH_PARAMS];
+};
+struct Graph {
+  struct GraphNode *nodes;
+  int count;
+};
+static struct Graph *capturing = NULL;
+
+API CUresult cuLaunchKernel(struct Function *f, unsigned gx, unsigned gy,
+                            unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                            unsigned shared, void *stream, void **params,
+                            void **extra) {
+  FAIL_IF_INJECTED("cuLaunchKernel");
+  if (logging())
+    fprintf(stderr,
+            "fake: %slaunch %s grid (%u, %u, %u) block (%u, %u, %u) "
+            "shared %u\n",
+            capturing ? "capture " : "", f->name, gx, gy, gz, bx, by, bz,
+            shared);
+  if (pushDepth <= 0)
+    return 201; /* CUDA_ERROR_INVALID_CONTEXT */
+  if (!params && f->numParams)
+    return 1;
+  if (capturing) {
+    if (f->numParams > MAX_GRAPH_PARAMS)
+      return 1;
+    struct GraphNode *nodes = (struct GraphNode *)realloc(
+        capturing->nodes, (capturing->count + 1) * sizeof(struct GraphNode));
+    if (!nodes)
+      return 2;
+    capturing->nodes = nodes;
+    struct GraphNode *node = &nodes[capturing->count++];
+    node->f = f;
+    node->grid[0] = gx, node->grid[1] = gy, node->grid[2] = gz;
+    node->block[0] = bx, node->block[1] = by, node->block[2] = bz;
+    node->shared = shared;
+    for (int i = 0; i < f->numParams; ++i)
+      node->values[i] = *(CUdeviceptr *)params[i];
+    return 0;
+  }
+  runKernel(f, gx, gy, gz, bx, by, bz, params);
+  return 0;
+}
+API CUresult cuStreamBeginCapture_v2(void *stream, int mode) {
+  FAIL_IF_INJECTED("cuStreamBeginCapture_v2");
+  if (logging())
+    fprintf(stderr, "fake: cuStreamBeginCapture mode %d\n", mode);
+  if (capturing)
+    return 401; /* CUDA_ERROR_ILLEGAL_STATE */
+  capturing = (struct Graph *)calloc(1, sizeof(struct Graph));
+  return capturing ? 0 : 2;
+}
+API CUresult cuStreamEndCapture(void *stream, struct Graph **graph) {
+  FAIL_IF_INJECTED("cuStreamEndCapture");
+  if (!capturing)
+    return 401;
+  if (logging())
+    fprintf(stderr, "fake: cuStreamEndCapture (%d launches)\n",
+            capturing->count);
+  *graph = capturing;
+  capturing = NULL;
+  return 0;
+}
+API CUresult cuGraphInstantiateWithFlags(struct Graph **exec,
+                                         struct Graph *graph,
+                                         unsigned long long flags) {
+  FAIL_IF_INJECTED("cuGraphInstantiateWithFlags");
+  struct Graph *copy = (struct Graph *)calloc(1, sizeof(struct Graph));
+  if (!copy)
+    return 2;
+  copy->count = graph->count;
+  copy->nodes =
+      (struct GraphNode *)malloc(graph->count * sizeof(struct GraphNode) + 1);
+  if (!copy->nodes) {
+    free(copy);
+    return 2;
+  }
+  memcpy(copy->nodes, graph->nodes, graph->count * sizeof(struct GraphNode));
+  *exec = copy;
+  return 0;
+}
+static void freeGraph(struct Graph *graph) {
+  if (graph) {
+    free(graph->nodes);
+    free(graph);
+  }
+}
+API CUresult cuGraphDestroy(struct Graph *graph) {
+  if (logging())
+    fprintf(stderr, "fake: cuGraphDestroy\n");
+  freeGraph(graph);
+  return 0;
+}
+API CUresult cuGraphExecDestroy(struct Graph *exec) {
+  if (logging())
+    fprintf(stderr, "fake: cuGraphExecDestroy\n");
+  freeGraph(exec);
+  return 0;
+}
+/* Replays the graph's launches, each logged as a launch is. */
+API CUresult cuGraphLaunch(struct Graph *exec, void *stream) {
+  FAIL_IF_INJECTED("cuGraphLaunch");
+  if (logging())
+    fprintf(stderr, "fake: cuGraphLaunch (%d launches)\n", exec->count);
+  for (int n = 0; n < exec->count; ++n) {
+    struct GraphNode *node = &exec->nodes[n];
+    void *params[MAX_GRAPH_PARAMS];
+    for (int i = 0; i < node->f->numParams; ++i)
+      params[i] = &node->values[i];
+    if (logging())
+      fprintf(stderr,
+              "fake: launch %s grid (%u, %u, %u) block (%u, %u, %u) "
+              "shared %u\n",
+              node->f->name, node->grid[0], node->grid[1], node->grid[2],
+              node->block[0], node->block[1], node->block[2], node->shared);
+    runKernel(node->f, node->grid[0], node->grid[1], node->grid[2],
+              node->block[0], node->block[1], node->block[2], params);
+  }
   return 0;
 }
 API CUresult cuStreamCreate(void **stream, unsigned flags) {
