@@ -227,7 +227,7 @@ def torch_module(model, tensors, device):
 # Steps
 # --------------------------------------------------------------------------------------
 
-TIME_RE = re.compile(r"^time: median ([0-9.]+) ms, min ([0-9.]+) ms over (\d+) runs")
+TIME_RE = re.compile(r"^time: median ([0-9.]+) ms, min ([0-9.]+) ms, .*over (\d+) runs")
 
 
 def run_meld(meld_run, artifact, weights, inputs, out_dir, device, warmup, repeat, timeout):

@@ -17,7 +17,7 @@
 |*   FAKE_CUDA_FAIL=call:N[:K] the named entry point returns N (on call K)    *|
 |*   FAKE_CUDA_LOG=1       one line on stderr per interesting call            *|
 |*   FAKE_CUDA_LOG=copies  the same, and copies, memsets and synchronisations *|
-|*   FAKE_CUDA_EVENT_MS=X  every event elapsed time is X ms                   *|
+|*   FAKE_CUDA_EVENT_MS=X[,Y...] elapsed times of X ms (then Y, ..., cycling) *|
 |* A PTX module containing "FAKE_INVALID" fails to JIT with a two-line log.   *|
 \*===----------------------------------------------------------------------===*/
 
@@ -529,8 +529,8 @@ API CUresult cuStreamSynchronize(void *stream) {
 /* Events: launches run synchronously here, so an event records the host's
  * monotonic clock when it is recorded. Each live event counts as an
  * allocation, so a session that leaks one shows at the context release.
- * FAKE_CUDA_EVENT_MS=X makes every elapsed time X milliseconds (exact
- * values for tests). */
+ * FAKE_CUDA_EVENT_MS=X makes every elapsed time X milliseconds, and
+ * X,Y,... the n-th one the n-th value, cycling (exact values for tests). */
 struct Event {
   double ms;
   int recorded;
@@ -569,6 +569,17 @@ API CUresult cuEventElapsedTime_v2(float *ms, struct Event *start,
   if (!start->recorded || !end->recorded)
     return 600; /* CUDA_ERROR_NOT_READY */
   const char *fixed = getenv("FAKE_CUDA_EVENT_MS");
-  *ms = fixed ? (float)atof(fixed) : (float)(end->ms - start->ms);
+  if (!fixed) {
+    *ms = (float)(end->ms - start->ms);
+    return 0;
+  }
+  static int calls = 0;
+  int values = 1;
+  for (const char *c = fixed; *c; ++c)
+    values += *c == ',';
+  const char *value = fixed;
+  for (int skip = calls++ % values; skip > 0; --skip)
+    value = strchr(value, ',') + 1;
+  *ms = (float)atof(value);
   return 0;
 }

@@ -2,13 +2,14 @@
 //
 //   meld-run MODEL.meld --input NAME=FILE ... --output-dir DIR
 //            [--device cpu|cuda|cuda:N|emu] [--weights FILE.safetensors]
-//            [--repeat N [--warmup W]]
+//            [--bench N [--warmup W]]
 //
 // Loads the artifact through the runtime's C API, binds every input from a
 // .npy or ONNX TensorProto .pb file, runs, and writes each output to
-// DIR/NAME.npy. With --repeat it times N runs after W untimed ones and
-// prints "time: median X ms, min Y ms over N runs (device D)". Exit code 0 on success; on any error one line
-// "meld-run: error: <message>" on stderr and exit code 1.
+// DIR/NAME.npy. With --bench (or --repeat) it times N runs after W untimed ones
+// and prints "time: median X ms, min Y ms, p90 Z ms, max W ms over N runs
+// (device D)". Exit code 0 on success; on any error one line "meld-run: error:
+// <message>" on stderr and exit code 1.
 //
 // It links no MLIR or LLVM (it deploys to machines without a toolchain), so
 // the command line is parsed by hand rather than with llvm::cl. Errors are
@@ -77,16 +78,19 @@ OPTIONS:
                       wavefronts against the fewest possible (bank
                       conflicts), global 32-byte sectors against the fewest
                       possible (coalescing).
-  --repeat N          Time the model: after the warm-up runs, run it N times
-                      with meld_session_run_timed and print one line:
-                        time: median X.XXX ms, min Y.YYY ms over N runs
-                        (device D)
-                      On cuda each run is timed with CUDA events around its
-                      kernel launches, the input and output copies not
-                      timed; on cpu and emu with the wall clock around the
-                      whole run. The outputs of the last run are written.
+  --bench N           Time the model: after the warm-up runs, run it N times
+  --repeat N          with meld_session_run_timed and print one line, the
+                      median and the spread:
+                        time: median X.XXX ms, min Y.YYY ms, p90 Z.ZZZ ms,
+                        max W.WWW ms over N runs (device D)
+                      (p90: the nearest-rank 90th percentile). On cuda each
+                      run is timed with CUDA events around its kernel
+                      launches, the input and output copies not timed; on
+                      cpu and emu with the wall clock around the whole run.
+                      The outputs of the last run are written. --repeat is
+                      the same option.
   --warmup W          Untimed runs before the timed ones (default 1; only
-                      with --repeat).
+                      with --bench).
   --list              Print the model's inputs and outputs and exit.
   --quiet             Do not print the written outputs.
   --version           Print the runtime version and exit.
@@ -169,10 +173,10 @@ bool parseOptions(int argc, char **argv, Options &options) {
     // Options with a value: "--opt value" or "--opt=value".
     std::string flag = arg, value;
     size_t eq = arg.find('=');
-    bool takesValue = flag == "--input" || flag == "--output-dir" ||
-                      flag == "--device" || flag == "--threads" ||
-                      flag == "--emu-seed" || flag == "--weights" ||
-                      flag == "--repeat" || flag == "--warmup";
+    bool takesValue =
+        flag == "--input" || flag == "--output-dir" || flag == "--device" ||
+        flag == "--threads" || flag == "--emu-seed" || flag == "--weights" ||
+        flag == "--repeat" || flag == "--bench" || flag == "--warmup";
     if (eq != std::string::npos) {
       flag = arg.substr(0, eq);
       value = arg.substr(eq + 1);
@@ -202,15 +206,16 @@ bool parseOptions(int argc, char **argv, Options &options) {
         return fail("--threads expects a number in [0, 4096], got '" + value +
                     "'");
       options.threads = static_cast<int>(n);
-    } else if (flag == "--repeat" || flag == "--warmup") {
+    } else if (flag == "--repeat" || flag == "--bench" || flag == "--warmup") {
       char *end = nullptr;
       errno = 0;
       long n = strtol(value.c_str(), &end, 10);
-      long least = flag == "--repeat" ? 1 : 0;
+      bool timed = flag != "--warmup";
+      long least = timed ? 1 : 0;
       if (value.empty() || *end || errno || n < least || n > 1000000)
         return fail(flag + " expects a number in [" + std::to_string(least) +
                     ", 1000000], got '" + value + "'");
-      (flag == "--repeat" ? options.repeat : options.warmup) = n;
+      (timed ? options.repeat : options.warmup) = n;
     } else if (flag == "--emu-seed") {
       char *end = nullptr;
       errno = 0;
@@ -226,7 +231,7 @@ bool parseOptions(int argc, char **argv, Options &options) {
   if (options.model.empty())
     return fail("no model given (see --help)");
   if (options.warmup >= 0 && options.repeat == 0)
-    return fail("--warmup needs --repeat N");
+    return fail("--warmup needs --bench N (or --repeat N)");
   return true;
 }
 
@@ -417,8 +422,11 @@ bool run(const Options &options) {
     size_t n = times.size();
     double median =
         n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
-    printf("time: median %.3f ms, min %.3f ms over %zu runs (device %s)\n",
-           median, times.front(), n, options.device.c_str());
+    // Nearest rank: the smallest time at least 90% of the runs do not exceed.
+    double p90 = times[(9 * n + 9) / 10 - 1];
+    printf("time: median %.3f ms, min %.3f ms, p90 %.3f ms, max %.3f ms over "
+           "%zu runs (device %s)\n",
+           median, times.front(), p90, times.back(), n, options.device.c_str());
     fflush(stdout);
   }
   if (options.emuStats) {
