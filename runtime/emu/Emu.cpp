@@ -248,6 +248,15 @@ struct Fiber {
   /// registers go.
   const void *ldRow = nullptr;
   uint32_t *ldOut = nullptr;
+  /// The thread's cp.async copies not yet landed: the source read at issue,
+  /// and the group each belongs to (== `groupsCommitted` while open).
+  struct PendingCopy {
+    char *dst;
+    uint32_t bytes, srcBytes, site, group;
+    uint8_t data[16];
+  };
+  std::vector<PendingCopy> pendingCopies;
+  uint32_t groupsCommitted = 0;
   /// With memory statistics: how many times the thread reached each site.
   std::unordered_map<uint32_t, uint32_t> siteVisits;
 };
@@ -372,6 +381,16 @@ public:
            float *d);
   void ldmatrix(uint32_t num, uint32_t trans, const void *row, uint32_t *d,
                 uint32_t site);
+  void cpAsync(void *dst, const void *src, uint32_t bytes, uint32_t srcBytes,
+               uint32_t site);
+  void cpAsyncCommit() { ++fibers[current].groupsCommitted; }
+  /// Lands the calling thread's copies of the groups before `group` (all of
+  /// them with ~0u).
+  void cpAsyncComplete(uint32_t group);
+  void cpAsyncWait(uint32_t n) {
+    Fiber &f = fibers[current];
+    cpAsyncComplete(f.groupsCommitted > n ? f.groupsCommitted - n : 0);
+  }
   void *sharedBase() { return sharedMemory; }
   /// Every global and shared access of a kernel is checked here: the hot
   /// path is inlined into the ABI functions, errors are reported out of line.
@@ -619,6 +638,8 @@ void BlockRunner::startBlock(uint64_t linearBlock) {
   for (Fiber &f : fibers) {
     f.state = FiberState::Ready;
     f.siteVisits.clear();
+    f.pendingCopies.clear();
+    f.groupsCommitted = 0;
 #if MELD_EMU_ASM_SWITCH
     // The initial frame, popped by meldEmuSwitchStack: six registers, then
     // the "return address" fiberMain, then a zero slot standing for
@@ -663,6 +684,8 @@ void BlockRunner::switchToScheduler() {
 void BlockRunner::fiberMain() {
   BlockRunner *launch = currentRunner;
   launch->kernel(launch->argPointers.data());
+  // Copies never waited for still land.
+  launch->cpAsyncComplete(~0u);
   Fiber &f = launch->fibers[launch->current];
   f.state = FiberState::Exited;
   ++launch->numExited;
@@ -1125,6 +1148,51 @@ void BlockRunner::ldmatrix(uint32_t num, uint32_t trans, const void *row,
   f.ldRow = row;
   f.ldOut = d;
   collective(CollectiveKind::Ldmatrix, mode, ~0u, 0, 0, 0, 0, nullptr);
+}
+
+void BlockRunner::cpAsync(void *dst, const void *src, uint32_t bytes,
+                          uint32_t srcBytes, uint32_t site) {
+  if ((bytes != 4 && bytes != 8 && bytes != 16) || srcBytes > bytes) {
+    setFailure(current, format("cp.async of %u bytes reading %u: the size "
+                               "must be 4, 8 or 16 and cover what it reads",
+                               bytes, srcBytes));
+    abandon();
+  }
+  uintptr_t p = reinterpret_cast<uintptr_t>(dst);
+  uintptr_t sharedLow = reinterpret_cast<uintptr_t>(sharedMemory);
+  if (p < sharedLow || p + bytes > sharedLow + sharedBytes) {
+    setFailure(current,
+               format("cp.async destination is not in the %u bytes of shared "
+                      "memory (offset %" PRId64 ")",
+                      sharedBytes, static_cast<int64_t>(p - sharedLow)));
+    abandon();
+  }
+  if (p % bytes != 0)
+    reportMisaligned(p, bytes, true, true);
+  Fiber &f = fibers[current];
+  Fiber::PendingCopy copy{static_cast<char *>(dst), bytes, srcBytes, site,
+                          f.groupsCommitted,        {}};
+  if (srcBytes) {
+    checkAccessAt(src, srcBytes, false, site);
+    memcpy(copy.data, src, srcBytes);
+  }
+  f.pendingCopies.push_back(copy);
+}
+
+void BlockRunner::cpAsyncComplete(uint32_t group) {
+  Fiber &f = fibers[current];
+  size_t kept = 0;
+  for (size_t i = 0; i < f.pendingCopies.size(); ++i) {
+    Fiber::PendingCopy copy = f.pendingCopies[i];
+    if (copy.group >= group) {
+      f.pendingCopies[kept++] = copy;
+      continue;
+    }
+    checkAccessAt(copy.dst, copy.bytes, true, copy.site);
+    memcpy(copy.dst, copy.data, copy.srcBytes);
+    memset(copy.dst + copy.srcBytes, 0, copy.bytes - copy.srcBytes);
+  }
+  f.pendingCopies.resize(kept);
 }
 
 /// The tf32 value of a register: its top 19 bits (sign, exponent and 10 bits
@@ -1691,6 +1759,12 @@ void opLdmatrix(uint32_t num, uint32_t trans, const void *row, uint32_t *d,
                 uint32_t site) {
   launchOrDie().ldmatrix(num, trans, row, d, site);
 }
+void opCpAsync(void *dst, const void *src, uint32_t bytes, uint32_t srcBytes,
+               uint32_t site) {
+  launchOrDie().cpAsync(dst, src, bytes, srcBytes, site);
+}
+void opCpAsyncCommit() { launchOrDie().cpAsyncCommit(); }
+void opCpAsyncWait(uint32_t n) { launchOrDie().cpAsyncWait(n); }
 void *opSharedBase() { return launchOrDie().sharedBase(); }
 void opCheckLoad(const void *ptr, uint32_t bytes) {
   launchOrDie().checkAccess(ptr, bytes, false);
@@ -1723,6 +1797,9 @@ const meld_emu_ops opsTable = {
     opCheckLoadAt,
     opCheckStoreAt,
     opLdmatrix,
+    opCpAsync,
+    opCpAsyncCommit,
+    opCpAsyncWait,
 };
 
 } // namespace

@@ -153,7 +153,8 @@ def ConvertNVVMToEmu : Pass<"meld-nvvm-to-emu", "mlir::ModuleOp"> {
     NVVM ops, inside a `gpu.module`) and makes them host code that the GPU
     emulator (runtime/emu) runs, one fiber per GPU thread: NVVM operations
     (thread and block ids, `barrier0`, `shfl.sync`, `vote.sync`, `bar.warp.sync`,
-    `mma.sync`, `ldmatrix`) become calls through the emulator's function table
+    `mma.sync`, `ldmatrix`, `cp.async` and its group commit and wait) become
+    calls through the emulator's function table
     (runtime/include/meld/emu_abi.h), shared memory becomes the block's buffer
     from the emulator, every load and store is preceded by a check call,
     address spaces disappear, libdevice functions map to libm, and each kernel
@@ -195,7 +196,8 @@ def ConvertNVGPUToNVVM
     with 64-bit indices regardless, so an `nvgpu.ldmatrix` would read a
     memref descriptor of another type than the one `convert-gpu-to-nvvm`
     makes for the same memref. GPU memory spaces map to NVVM's address
-    spaces.
+    spaces; cp.async's tokens (`!nvgpu.device.async.token`) are placeholders
+    that vanish.
 
     Before:
     ```mlir

@@ -6,7 +6,7 @@
 // the gpu.module); upstream's convert-nvgpu-to-nvvm pass converts memrefs
 // with 64-bit indices regardless, so the descriptor an nvgpu.ldmatrix reads
 // and the one convert-gpu-to-nvvm makes for the same memref would differ
-// and never reconcile.
+// and never reconcile. cp.async tokens become placeholders and vanish.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,6 +43,11 @@ struct ConvertNVGPUToNVVM
     LowerToLLVMOptions options(ctx, dataLayout.getAtOrAbove(module));
     LLVMTypeConverter converter(ctx, options, &dataLayout);
     nvgpu::populateCommonGPUTypeAndAttributeConversions(converter);
+    // cp.async's tokens only order the ops that make and wait for them in
+    // the IR: NVVM has none, so they become a placeholder i32 and vanish.
+    converter.addConversion([&](nvgpu::DeviceAsyncTokenType type) -> Type {
+      return converter.convertType(IntegerType::get(type.getContext(), 32));
+    });
     RewritePatternSet patterns(ctx);
     populateNVGPUToNVVMConversionPatterns(converter, patterns);
     LLVMConversionTarget target(*ctx);

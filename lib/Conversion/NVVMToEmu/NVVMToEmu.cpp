@@ -5,8 +5,9 @@
 // pass turns that module into host code for runtime/emu (see
 // runtime/include/meld/emu_abi.h):
 //   - every NVVM operation (thread and block ids, barriers, warp shuffles and
-//     votes, mma.sync, ldmatrix) becomes a call through the emulator's table of
-//     functions, which the kernel library receives in `meld_emu_bind`;
+//     votes, mma.sync, ldmatrix, cp.async and its groups) becomes a call
+//     through the emulator's table of functions, which the kernel library
+//     receives in `meld_emu_bind`;
 //   - shared memory (address space 3 globals) becomes the block's shared
 //     buffer from the emulator, the kernel's globals laid out one after the
 //     other;
@@ -59,6 +60,9 @@ enum EmuOp : unsigned {
   kCheckLoadAt,
   kCheckStoreAt,
   kLdmatrix,
+  kCpAsync,
+  kCpAsyncCommit,
+  kCpAsyncWait,
   kNumFields
 };
 
@@ -339,6 +343,27 @@ LogicalResult EmuLowering::lowerNVVMOp(Operation *op, OpBuilder &b,
         }
         load.getResult().replaceAllUsesWith(result);
         load.erase();
+        return success();
+      })
+      .Case([&](NVVM::CpAsyncOp copy) {
+        // The source is read at issue, the destination written when a
+        // wait completes the copy's group (the emulator checks both).
+        Value srcBytes = copy.getCpSize() ? copy.getCpSize()
+                                          : constI32(b, loc, copy.getSize());
+        callOps(b, loc, kCpAsync, Type(),
+                {copy.getDst(), copy.getSrc(), constI32(b, loc, copy.getSize()),
+                 srcBytes, constI32(b, loc, nextSite++)});
+        copy.erase();
+        return success();
+      })
+      .Case([&](NVVM::CpAsyncCommitGroupOp commit) {
+        callOps(b, loc, kCpAsyncCommit, Type(), {});
+        commit.erase();
+        return success();
+      })
+      .Case([&](NVVM::CpAsyncWaitGroupOp wait) {
+        callOps(b, loc, kCpAsyncWait, Type(), {constI32(b, loc, wait.getN())});
+        wait.erase();
         return success();
       })
       .Case([&](NVVM::SyncWarpOp sync) {

@@ -56,7 +56,7 @@ extern "C" {
 
 /// Version of the table below. Bumped on any change to it or to the meaning of
 /// a function; fields are only ever appended.
-#define MELD_EMU_ABI_VERSION 4
+#define MELD_EMU_ABI_VERSION 5
 
 /// `mode` of meld_emu_ops::shfl, as in PTX `shfl.sync.{idx,up,down,bfly}`.
 enum {
@@ -190,6 +190,23 @@ typedef struct meld_emu_ops {
   /// load instruction: ldmatrix").
   void (*ldmatrix)(uint32_t num, uint32_t trans, const void *row, uint32_t *d,
                    uint32_t site);
+
+  /* Version 5. */
+
+  /// `cp.async.{ca,cg}.shared.global [dst], [src], bytes, srcBytes` (bytes 4,
+  /// 8 or 16; srcBytes <= bytes, the rest zero-filled): the calling thread's
+  /// asynchronous copy. `src` is checked as a global load of srcBytes at
+  /// issue, and read then; the copy joins the thread's open group. Its bytes
+  /// land in shared memory (checked as the thread's store of `bytes` at
+  /// `dst`, at `site`) only when a wait completes its group, or when the
+  /// thread exits: reading them earlier reads what was there before.
+  void (*cp_async)(void *dst, const void *src, uint32_t bytes,
+                   uint32_t srcBytes, uint32_t site);
+  /// `cp.async.commit_group`: closes the thread's open group.
+  void (*cp_async_commit)(void);
+  /// `cp.async.wait_group n`: completes the thread's committed groups but
+  /// the `n` most recent (`cp.async.wait_all` is commit, then wait 0).
+  void (*cp_async_wait)(uint32_t n);
 } meld_emu_ops;
 
 /// Signatures of the module's exports.

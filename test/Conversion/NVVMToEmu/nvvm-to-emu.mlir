@@ -174,3 +174,29 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// cp.async becomes a call through field 17 with the destination, the
+// source, the copy's size, the bytes it reads (its cp-size operand, else the
+// size) and its site; commit_group and wait_group through fields 18 and 19.
+// CHECK-LABEL: llvm.func internal @copy_in__meld_emu_body(
+// CHECK:         %[[SIXTEEN:.+]] = llvm.mlir.constant(16 : i32) : i32
+// CHECK:         llvm.getelementptr %{{.+}}[0, 17]
+// CHECK:         llvm.call %{{.+}}(%{{.+}}, %{{.+}}, %[[SIXTEEN]], %{{.+}}, %{{.+}}) : !llvm.ptr, (!llvm.ptr, !llvm.ptr, i32, i32, i32) -> ()
+// CHECK:         llvm.getelementptr %{{.+}}[0, 18]
+// CHECK:         llvm.call %{{.+}}() : !llvm.ptr, () -> ()
+// CHECK:         %[[ONE:.+]] = llvm.mlir.constant(1 : i32) : i32
+// CHECK:         llvm.getelementptr %{{.+}}[0, 19]
+// CHECK:         llvm.call %{{.+}}(%[[ONE]]) : !llvm.ptr, (i32) -> ()
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @copy_in(%dst: !llvm.ptr<3>, %src: !llvm.ptr<1>) attributes {nvvm.kernel} {
+      %n = llvm.mlir.constant(12 : i32) : i32
+      nvvm.cp.async.shared.global %dst, %src, 16, cache = cg, %n : !llvm.ptr<3>, !llvm.ptr<1>, i32
+      nvvm.cp.async.commit.group
+      nvvm.cp.async.wait.group 1
+      llvm.return
+    }
+  }
+}
