@@ -393,6 +393,12 @@ public:
     cpAsyncComplete(f.groupsCommitted > n ? f.groupsCommitted - n : 0);
   }
   void *sharedBase() { return sharedMemory; }
+  /// Whether the `bytes` at `ptr` lie in the block's shared memory.
+  bool inShared(const void *ptr, uint64_t bytes) const {
+    uintptr_t p = reinterpret_cast<uintptr_t>(ptr);
+    uintptr_t low = reinterpret_cast<uintptr_t>(sharedMemory);
+    return p >= low && p + bytes <= low + sharedBytes && p + bytes > p;
+  }
   /// Every global and shared access of a kernel is checked here: the hot
   /// path is inlined into the ABI functions, errors are reported out of line.
   [[gnu::always_inline]] inline void checkAccess(const void *ptr,
@@ -1158,9 +1164,7 @@ void BlockRunner::ldmatrix(uint32_t num, uint32_t trans, const void *row,
   }
   // The lanes that give a row read it: a 16-byte load of shared memory.
   if (lane < 8 * num) {
-    uintptr_t p = reinterpret_cast<uintptr_t>(row);
-    uintptr_t sharedLow = reinterpret_cast<uintptr_t>(sharedMemory);
-    if (p < sharedLow || p + 16 > sharedLow + sharedBytes) {
+    if (!inShared(row, 16)) {
       setFailure(current,
                  describeCollective(CollectiveKind::Ldmatrix, mode, ~0u) +
                      format(": lane %u's row address is not in the %u bytes "
@@ -1185,12 +1189,13 @@ void BlockRunner::cpAsync(void *dst, const void *src, uint32_t bytes,
     abandon();
   }
   uintptr_t p = reinterpret_cast<uintptr_t>(dst);
-  uintptr_t sharedLow = reinterpret_cast<uintptr_t>(sharedMemory);
-  if (p < sharedLow || p + bytes > sharedLow + sharedBytes) {
+  if (!inShared(dst, bytes)) {
     setFailure(current,
                format("cp.async destination is not in the %u bytes of shared "
                       "memory (offset %" PRId64 ")",
-                      sharedBytes, static_cast<int64_t>(p - sharedLow)));
+                      sharedBytes,
+                      static_cast<int64_t>(
+                          p - reinterpret_cast<uintptr_t>(sharedMemory))));
     abandon();
   }
   if (p % bytes != 0)
@@ -1440,7 +1445,7 @@ inline void BlockRunner::checkAccess(const void *ptr, uint32_t bytes,
   uintptr_t p = reinterpret_cast<uintptr_t>(ptr);
   uintptr_t end = p + bytes;
   uintptr_t sharedLow = reinterpret_cast<uintptr_t>(sharedMemory);
-  bool shared = p >= sharedLow && end <= sharedLow + sharedBytes && end > p;
+  bool shared = inShared(ptr, bytes);
   // A GPU faults on an access (scalar or vector, up to 16 bytes) that is not
   // aligned to its size ("misaligned address").
   if ((bytes & (bytes - 1)) == 0 && p % bytes != 0)
@@ -1482,8 +1487,7 @@ void BlockRunner::recordAccess(const void *ptr, uint32_t bytes, uint32_t site) {
   if (!bytes)
     return;
   uintptr_t p = reinterpret_cast<uintptr_t>(ptr);
-  uintptr_t sharedLow = reinterpret_cast<uintptr_t>(sharedMemory);
-  bool shared = p >= sharedLow && p + bytes <= sharedLow + sharedBytes;
+  bool shared = inShared(ptr, bytes);
   // The thread's own stack (local memory) is not counted.
   const Fiber &f = fibers[current];
   if (!shared && p >= reinterpret_cast<uintptr_t>(f.stackLow) &&
