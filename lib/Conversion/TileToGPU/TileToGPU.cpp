@@ -683,46 +683,33 @@ Distributor::readWithLdmatrix(RankedTensorType type, Value view,
   // Lane l gives row l % 8 of matrix l / 8 (B: lanes 16 to 31 repeat 0 to
   // 15, their addresses unused).
   bool isA = operand.getOpIdx() == 0;
-  int64_t perInstr = isA ? 8 : 4;
   int64_t numTiles = isA ? 4 : 2;
-  int64_t warpCols = operand.getParent().getWarpsPerCTA()[1];
-  int64_t outer =
-      isA ? 16 * operand.getParent().getWarpsPerCTA()[0] : 8 * warpCols;
-  int64_t kSize = isA ? info.shape[1] : info.shape[0];
-  int64_t kBlocks = std::max<int64_t>(1, llvm::divideCeil(kSize, 16));
+  int64_t perInstr = 2 * numTiles;
   Value laneRow = arith::RemUIOp::create(b, loc, lane, index(8));
   Value matrix = arith::DivUIOp::create(b, loc, lane, index(8));
   // A: row + 8 (matrix % 2), k + 8 (matrix / 2); B: k + 8 (matrix % 2).
   Value second = arith::MulIOp::create(
       b, loc, arith::RemUIOp::create(b, loc, matrix, index(2)), index(8));
-  Value warpOuter =
+  Value rowStep = arith::AddIOp::create(b, loc, laneRow, second);
+  Value colStep =
       isA ? arith::MulIOp::create(
-                b, loc, arith::DivUIOp::create(b, loc, warp, index(warpCols)),
-                index(16))
-          : arith::MulIOp::create(
-                b, loc, arith::RemUIOp::create(b, loc, warp, index(warpCols)),
-                index(8));
-  Value aKHalf;
-  if (isA)
-    aKHalf = arith::MulIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, matrix, index(2)), index(8));
+                b, loc, arith::DivUIOp::create(b, loc, matrix, index(2)),
+                index(8))
+          : index(0);
+  // Each instruction's block starts where lane 0's first slot lies in the
+  // layout (its row g and column 2t, at g = t = 0).
+  MLIRContext *ctx = type.getContext();
+  AffineExpr lane0 = getAffineConstantExpr(0, ctx);
+  AffineExpr warpDim = getAffineDimExpr(1, ctx);
   auto vectorType = VectorType::get({numTiles, 2}, element);
   SmallVector<Value> slots;
   for (int64_t block = 0, e = info.slots / perInstr; block < e; ++block) {
-    int64_t kBlock = block % kBlocks, outerRep = block / kBlocks;
-    Value outerBase =
-        arith::AddIOp::create(b, loc, warpOuter, index(outerRep * outer));
-    Value row, col;
-    if (isA) {
-      row = arith::AddIOp::create(
-          b, loc, outerBase, arith::AddIOp::create(b, loc, laneRow, second));
-      col = arith::AddIOp::create(b, loc, aKHalf, index(kBlock * 16));
-    } else {
-      row =
-          arith::AddIOp::create(b, loc, index(kBlock * 16),
-                                arith::AddIOp::create(b, loc, laneRow, second));
-      col = outerBase;
-    }
+    SmallVector<AffineExpr> start =
+        info.layout.getSlotCoordinates(info.shape, block * perInstr);
+    Value row = arith::AddIOp::create(
+        b, loc, materialize(start[0].replaceDims({lane0, warpDim})), rowStep);
+    Value col = arith::AddIOp::create(
+        b, loc, materialize(start[1].replaceDims({lane0, warpDim})), colStep);
     Value offset = stagedOffset({row, col}, type, phaseStep);
     Value fragments = nvgpu::LdMatrixOp::create(
         b, loc, vectorType, view, ValueRange{offset},
