@@ -265,6 +265,15 @@ Value meld::tile::buildReduceCombine(OpBuilder &builder, Location loc,
   llvm_unreachable("unknown reduction");
 }
 
+bool meld::tile::fitsIndex32(KernelOp kernel) {
+  constexpr int64_t kLimit = int64_t(1) << 31;
+  for (Type type : kernel.getArgumentTypes())
+    if (cast<MemRefType>(type).getNumElements() >= kLimit)
+      return false;
+  return llvm::all_of(kernel.getGrid(),
+                      [](int64_t size) { return size < kLimit; });
+}
+
 void meld::tile::eraseLaunchPlan(ModuleOp module) {
   if (auto main = module.lookupSymbol<func::FuncOp>("main"))
     main.erase();

@@ -43,6 +43,12 @@ mlir::Value buildReduceCombine(mlir::OpBuilder &builder, mlir::Location loc,
 void buildRecordFault(mlir::OpBuilder &builder, mlir::Location loc,
                       mlir::Value status, mlir::Value detail, int32_t site);
 
+/// Whether the index math of `kernel` fits 32 bits: every buffer has fewer
+/// than 2^31 elements (so does every offset its programs use) and every grid
+/// dimension fewer than 2^31 programs. The GPU and host lowerings then
+/// compute offsets in 32 bits.
+bool fitsIndex32(KernelOp kernel);
+
 /// Erases the host launch plan of `module` (the `@main` function of
 /// tile.launch ops that meld-graph-to-tile builds) and the constants only it
 /// used. Lowerings of the kernels call it once the plan has been read.

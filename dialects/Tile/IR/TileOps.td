@@ -24,7 +24,7 @@ def Tile_Mask : StaticShapeTensorOf<[I1]>;
 def Tile_ContiguityAttr : OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>;
 
 def Tile_KernelOp : Tile_Op<"kernel", [
-    FunctionOpInterface, IsolatedFromAbove, Symbol]> {
+    AutomaticAllocationScope, FunctionOpInterface, IsolatedFromAbove, Symbol]> {
   let summary = "A block-level kernel run once per program of its grid";
   let description = [{
     The body runs once for every program instance of `grid` (x, y, z; a missing

@@ -1182,20 +1182,11 @@ struct ConvertTileToGPUPass
     : meld::impl::ConvertTileToGPUBase<ConvertTileToGPUPass> {
   using Base::Base;
 
-  /// Whether the index math of `kernels` fits 32 bits: every buffer has
-  /// fewer than 2^31 elements (so does every offset a thread uses) and every
-  /// grid dimension fewer than 2^31 programs.
+  /// Whether the index math of every kernel fits 32 bits.
   static bool fitsIndex32(ArrayRef<tile::KernelOp> kernels) {
-    constexpr int64_t kLimit = int64_t(1) << 31;
-    for (tile::KernelOp kernel : kernels) {
-      for (Type type : kernel.getArgumentTypes())
-        if (cast<MemRefType>(type).getNumElements() >= kLimit)
-          return false;
-      for (int64_t size : kernel.getGrid())
-        if (size >= kLimit)
-          return false;
-    }
-    return true;
+    return llvm::all_of(kernels, [](tile::KernelOp kernel) {
+      return tile::fitsIndex32(kernel);
+    });
   }
 
   void runOnOperation() override {
