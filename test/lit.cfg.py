@@ -66,6 +66,23 @@ import shutil
 if os.path.exists("/usr/local/cuda/bin/ptxas") or shutil.which("ptxas"):
     config.available_features.add("ptxas")
 
+# The x86-64 ISA levels this CPU runs (host kernels compiled for each are
+# tested only where they can run).
+def _cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+_flags = _cpu_flags()
+if {"avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "abm"} <= _flags:
+    config.available_features.add("x86-64-v3")
+    if {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"} <= _flags:
+        config.available_features.add("x86-64-v4")
+
 # A GPU is never assumed: tests that need one say `REQUIRES: cuda`.
 if os.path.exists("/dev/nvidiactl") or os.environ.get("MELD_TEST_CUDA") == "1":
     config.available_features.add("cuda")

@@ -49,8 +49,9 @@ extern "C" {
 /// Version of this API. Bumped when a declaration in this header changes
 /// (2: the report; 3: outputs other than the artifact, an output file, the
 /// report as a table, progress and diagnostic callbacks, MLIR's
-/// command-line options, the linker; 4: the precision).
-#define MELD_COMPILER_API_VERSION 4
+/// command-line options, the linker; 4: the precision; 5: the host ISA
+/// levels).
+#define MELD_COMPILER_API_VERSION 5
 
 /// How a compile runs: `meldc`'s options. Created with the defaults of
 /// `meldc`: GPU targets sm_80 and sm_90a, the emulator's kernels, weights
@@ -175,6 +176,15 @@ meld_compile_options_set_num_warps(meld_compile_options *options,
 MELD_COMPILER_API void
 meld_compile_options_set_precision(meld_compile_options *options,
                                    const char *precision);
+/// The x86-64 ISA levels the host (CPU) kernels are compiled for,
+/// comma-separated, one library each: "x86-64" (the baseline, which every
+/// x86-64 CPU runs), "x86-64-v2", "x86-64-v3" (AVX2, FMA), "x86-64-v4"
+/// (AVX-512). The default, "x86-64,x86-64-v4". The runtime runs the widest
+/// level the CPU supports, and refuses an artifact none of whose levels it
+/// supports. Another name is an error of the compile.
+MELD_COMPILER_API void
+meld_compile_options_set_host_cpus(meld_compile_options *options,
+                                   const char *cpus);
 /// Whether the result carries the report of `meldc --report`, and in which
 /// format (a `meld_report_format`; any other nonzero value: JSON): per
 /// kernel and GPU target, the ONNX nodes it computes, its grid, tile, flops,

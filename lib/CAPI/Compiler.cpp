@@ -46,6 +46,7 @@ struct meld_compile_options {
   std::optional<bool> emulator;
   int64_t numWarps = 0;
   std::string precision = "tf32";
+  std::optional<std::vector<std::string>> hostCpus;
   int64_t kernelsPerPart = meld::HostObjectOptions().kernelsPerPart;
   meld_report_format report = MELD_REPORT_NONE;
   meld_compile_output output = MELD_OUTPUT_ARTIFACT;
@@ -193,6 +194,20 @@ LogicalResult getOptions(const meld_compile_options *options,
     return failure();
   }
   compile.precision = o.precision;
+  if (o.hostCpus) {
+    if (o.hostCpus->empty()) {
+      result.error("host_cpus names no ISA level");
+      return failure();
+    }
+    for (const std::string &cpu : *o.hostCpus)
+      if (!meld::isHostCpu(cpu)) {
+        result.error("host CPU must be x86-64, x86-64-v2, x86-64-v3 or "
+                     "x86-64-v4, got '" +
+                     cpu + "'");
+        return failure();
+      }
+    compile.hostCpus = *o.hostCpus;
+  }
   if (o.kernelsPerPart < 1) {
     result.error("kernels_per_part must be at least 1, got " +
                  llvm::Twine(o.kernelsPerPart));
@@ -358,16 +373,28 @@ void meld_compile_options_free(meld_compile_options *options) {
   delete options;
 }
 
+/// The names of the comma-separated list `list`, trimmed.
+static std::vector<std::string> splitList(const char *list) {
+  std::string text = toString(list);
+  llvm::SmallVector<llvm::StringRef> names;
+  llvm::StringRef(text).split(names, ',', /*MaxSplit=*/-1,
+                              /*KeepEmpty=*/false);
+  std::vector<std::string> result;
+  for (llvm::StringRef name : names)
+    result.push_back(name.trim().str());
+  return result;
+}
+
 void meld_compile_options_set_targets(meld_compile_options *options,
                                       const char *targets) {
-  if (!options)
-    return;
-  llvm::SmallVector<llvm::StringRef> names;
-  llvm::StringRef(toString(targets))
-      .split(names, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
-  options->targets.emplace();
-  for (llvm::StringRef name : names)
-    options->targets->push_back(name.trim().str());
+  if (options)
+    options->targets = splitList(targets);
+}
+
+void meld_compile_options_set_host_cpus(meld_compile_options *options,
+                                        const char *cpus) {
+  if (options)
+    options->hostCpus = splitList(cpus);
 }
 
 void meld_compile_options_set_cuda_path(meld_compile_options *options,

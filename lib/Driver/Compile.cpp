@@ -177,10 +177,34 @@ LogicalResult meld::lowerGraphToTile(ModuleOp module,
       options);
 }
 
+bool meld::isHostCpu(llvm::StringRef cpu) {
+  return llvm::is_contained({"x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4"},
+                            cpu);
+}
+
+std::string meld::getHostModuleTarget(llvm::StringRef cpu) {
+  return cpu == "x86-64" ? std::string("host") : ("host-" + cpu).str();
+}
+
 LogicalResult meld::lowerTileToHost(ModuleOp module,
-                                    const CompileOptions &options) {
-  CompileStep step(options, "host kernels");
-  return runPipeline(module, step, buildMeldCpuPipeline, options);
+                                    const CompileOptions &options,
+                                    llvm::StringRef cpu) {
+  if (cpu.empty())
+    cpu = options.hostCpus.empty() ? llvm::StringRef("x86-64")
+                                   : llvm::StringRef(options.hostCpus.back());
+  // One step per library when there are several.
+  CompileStep step(options, options.hostCpus.size() > 1
+                                ? ("host kernels " + cpu).str()
+                                : std::string("host kernels"));
+  // SSE's narrow registers make vector code slow to compile and no faster
+  // than the loops: the vector lowering is for AVX2 and AVX-512.
+  MeldCpuPipelineOptions cpuOptions;
+  cpuOptions.vectorize = cpu == "x86-64-v3" || cpu == "x86-64-v4";
+  cpuOptions.registerBytes = cpu == "x86-64-v4" ? 64 : 32;
+  return runPipeline(
+      module, step,
+      [&](OpPassManager &pm) { buildMeldCpuPipeline(pm, cpuOptions); },
+      options);
 }
 
 LogicalResult meld::lowerTileToGPU(ModuleOp module,
@@ -493,9 +517,11 @@ static void printReport(llvm::ArrayRef<ReportRow> rows, bool json,
 /// reporting the kernels done.
 static llvm::Expected<std::vector<uint8_t>>
 compileLibrary(ModuleOp module, llvm::StringRef name,
-               const CompileOptions &options) {
+               const CompileOptions &options, llvm::StringRef cpu = {}) {
   CompileStep step(options, name);
   HostObjectOptions host = options.host;
+  if (!cpu.empty())
+    host.cpu = cpu.str();
   if (CompileProgress *progress = step.getProgress())
     host.progress = [&step, progress](int64_t done, int64_t total) {
       progress->stepProgress(step.getName(), done, total, "kernels");
@@ -585,6 +611,10 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
   OwningOpRef<ModuleOp> emuModule;
   if (options.emulator)
     emuModule = std::move(kernels);
+  // The host libraries but the last, which takes `module` itself.
+  std::vector<OwningOpRef<ModuleOp>> hostCopies;
+  for (size_t i = 1; i < options.hostCpus.size(); ++i)
+    hostCopies.push_back(module.clone());
 
   // Each GPU target: PTX in-process, then a cubin from ptxas.
   std::vector<std::future<TargetResult>> targets;
@@ -615,10 +645,22 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
           return compileLibrary(*emuModule, "emulator library",
                                 chainOptions);
         });
-  // The host code, here.
-  std::optional<llvm::Expected<std::vector<uint8_t>>> host;
-  if (succeeded(lowerTileToHost(module, options)))
-    host = compileLibrary(module, "host library", chainOptions);
+  // The host code, here: one library per ISA level.
+  std::vector<std::optional<llvm::Expected<std::vector<uint8_t>>>> hosts;
+  for (auto [i, cpu] : llvm::enumerate(options.hostCpus)) {
+    ModuleOp hostModule = i < hostCopies.size() ? *hostCopies[i] : module;
+    hosts.emplace_back();
+    if (succeeded(lowerTileToHost(hostModule, options, cpu)))
+      hosts.back() = compileLibrary(hostModule,
+                                    options.hostCpus.size() > 1
+                                        ? "host library " + cpu
+                                        : std::string("host library"),
+                                    chainOptions, cpu);
+    // What fails one level (the linker, a kernel) fails the others alike:
+    // it is said once.
+    if (!hosts.back() || !*hosts.back())
+      break;
+  }
 
   // The artifact's modules: PTX and cubin of each target, the emulator's,
   // the host's.
@@ -679,7 +721,8 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
     auto library = emulator.get();
     take(library, "emu");
   }
-  take(host, "host");
+  for (auto [library, cpu] : llvm::zip_first(hosts, options.hostCpus))
+    take(library, getHostModuleTarget(cpu));
   if (context->getLoadedDialects().size() != loadedDialects)
     return emitError(module.getLoc())
            << "internal error: a dialect was loaded while compiling on "

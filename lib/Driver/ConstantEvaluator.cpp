@@ -88,6 +88,8 @@ meld::evaluateConstants(ArrayRef<Value> values, const WeightStore &weights,
   cpuOnly.targets.clear();
   cpuOnly.emulator = false;
   cpuOnly.host = options.host;
+  // The baseline alone: it runs here, whatever this CPU is.
+  cpuOnly.hostCpus = {"x86-64"};
   cpuOnly.useCommandLineOptions = false;
   llvm::SmallString<128> path;
   int fd;

@@ -84,11 +84,19 @@ void meld::buildMeldTilePipeline(OpPassManager &pm,
   kernels.addPass(tile::createTileConfigureLaunch(launch));
 }
 
-void meld::buildMeldCpuPipeline(OpPassManager &pm) {
+void meld::buildMeldCpuPipeline(OpPassManager &pm,
+                                const MeldCpuPipelineOptions &options) {
   // Passes that work function by function are nested on the kernels: MLIR
   // runs them on several kernels at once, each kernel through all of a run
   // of them before the next.
-  // Step 1: kernels become host functions over tensors, linalg and loops.
+  // Step 1: each kernel's tiles become SIMD vectors; then kernels become
+  // host functions (a kernel the vector conversion left on tensors over
+  // linalg and loops).
+  if (options.vectorize) {
+    ConvertTileToVectorOptions vector;
+    vector.registerBytes = options.registerBytes;
+    pm.addNestedPass<tile::KernelOp>(createConvertTileToVector(vector));
+  }
   pm.addPass(createConvertTileToCPU());
   // Step 2: elementwise tensor math becomes linalg, fused where possible.
   {
@@ -122,6 +130,8 @@ void meld::buildMeldCpuPipeline(OpPassManager &pm) {
   // Step 5: to the LLVM dialect. Functions libm has (erf, tanh, ...) become
   // calls resolved when the kernel library is loaded.
   pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   {
     OpPassManager &kernels = pm.nest<func::FuncOp>();
@@ -236,7 +246,7 @@ void meld::loadPipelineDialects(MLIRContext &context) {
   PassManager pm(&context);
   buildMeldGraphPipeline(pm, MeldGraphPipelineOptions());
   buildMeldTilePipeline(pm, MeldTilePipelineOptions());
-  buildMeldCpuPipeline(pm);
+  buildMeldCpuPipeline(pm, MeldCpuPipelineOptions());
   buildMeldGpuPipeline(pm, MeldGpuPipelineOptions());
   buildMeldEmuPipeline(pm);
   pm.getDependentDialects(registry);
@@ -256,9 +266,9 @@ void meld::registerMeldPipelines() {
   PassPipelineRegistration<MeldTilePipelineOptions>(
       "meld-graph-to-tile-pipeline",
       "Graph dialect to tile kernels and a launch plan", buildMeldTilePipeline);
-  PassPipelineRegistration<>("meld-cpu-pipeline",
-                             "Tile kernels to the LLVM dialect for the host",
-                             buildMeldCpuPipeline);
+  PassPipelineRegistration<MeldCpuPipelineOptions>(
+      "meld-cpu-pipeline", "Tile kernels to the LLVM dialect for the host",
+      buildMeldCpuPipeline);
   PassPipelineRegistration<MeldGpuPipelineOptions>(
       "meld-gpu-pipeline", "Tile kernels to PTX for one GPU",
       buildMeldGpuPipeline);

@@ -153,6 +153,7 @@ def compile(model: Model, *,
             emulator: Optional[bool] = None,
             num_warps: int = 0,
             precision: str = "tf32",
+            host_cpus: Union[None, str, Sequence[str]] = None,
             report: bool = False,
             cuda_path: Optional[str] = None,
             base_dir: Optional[Union[str, os.PathLike]] = None) -> Artifact:
@@ -174,6 +175,10 @@ def compile(model: Model, *,
       "fp32" (none), "tf32" (the default: f32 products on mma.sync,
       operands rounded to tf32), "fp16" or "bf16" (operands rounded to
       that type), all accumulating in f32;
+    - `host_cpus`: the x86-64 ISA levels of the host kernels, one library
+      each ("x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4"; a list or a
+      comma-separated string); default "x86-64,x86-64-v4". The runtime runs
+      the widest one the CPU supports;
     - `report`: attach `meldc --report=json` as `Artifact.report` (a dict:
       per kernel and GPU target its ONNX nodes, grid, tile, flops,
       device-memory bytes, roofline estimate and ptxas's figures; totals
@@ -188,6 +193,8 @@ def compile(model: Model, *,
                          f"got {weights!r}")
     if targets is not None and not isinstance(targets, str):
         targets = ",".join(targets)
+    if host_cpus is not None and not isinstance(host_cpus, str):
+        host_cpus = ",".join(host_cpus)
     consts = [(str(name), os.fspath(path))
               for name, path in (const or {}).items()]
     shape_list = []
@@ -199,7 +206,7 @@ def compile(model: Model, *,
         linker=_LINKER if os.path.exists(_LINKER) else None,
         external_weights=weights == "external", emulator=emulator,
         num_warps=int(num_warps), precision=str(precision),
-        report=bool(report), consts=consts,
+        host_cpus=host_cpus, report=bool(report), consts=consts,
         shapes=shape_list)
     if isinstance(model, (str, os.PathLike)):
         artifact, diagnostics, report_json = _meld.compile_file(

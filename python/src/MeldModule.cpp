@@ -56,7 +56,8 @@ public:
       std::optional<std::string> targets, std::optional<std::string> cudaPath,
       std::optional<std::string> linker, bool externalWeights,
       std::optional<bool> emulator, int64_t numWarps,
-      const std::string &precision, bool report,
+      const std::string &precision, std::optional<std::string> hostCpus,
+      bool report,
       const std::vector<std::pair<std::string, std::string>> &consts,
       const std::vector<std::pair<std::string, std::vector<int64_t>>> &shapes)
       : options(meld_compile_options_create()) {
@@ -73,6 +74,8 @@ public:
       meld_compile_options_set_emulator(options, *emulator);
     meld_compile_options_set_num_warps(options, numWarps);
     meld_compile_options_set_precision(options, precision.c_str());
+    if (hostCpus)
+      meld_compile_options_set_host_cpus(options, hostCpus->c_str());
     meld_compile_options_set_report(options, report);
     for (const auto &[name, file] : consts)
       meld_compile_options_add_const(options, name.c_str(), file.c_str());
@@ -271,16 +274,17 @@ NB_MODULE(_meld, m) {
       "Sets the class raised for a failed runtime call.");
 
   nb::class_<CompileOptions>(m, "CompileOptions", "Options of a compile.")
-      .def(nb::init<std::optional<std::string>, std::optional<std::string>,
-                    std::optional<std::string>, bool, std::optional<bool>,
-                    int64_t, const std::string &, bool,
-                    const std::vector<std::pair<std::string, std::string>> &,
-                    const std::vector<
-                        std::pair<std::string, std::vector<int64_t>>> &>(),
+      .def(nb::init<
+               std::optional<std::string>, std::optional<std::string>,
+               std::optional<std::string>, bool, std::optional<bool>, int64_t,
+               const std::string &, std::optional<std::string>, bool,
+               const std::vector<std::pair<std::string, std::string>> &,
+               const std::vector<std::pair<std::string, std::vector<int64_t>>>
+                   &>(),
            nb::arg("targets"), nb::arg("cuda_path"), nb::arg("linker"),
            nb::arg("external_weights"), nb::arg("emulator"),
-           nb::arg("num_warps"), nb::arg("precision"), nb::arg("report"),
-           nb::arg("consts"), nb::arg("shapes"));
+           nb::arg("num_warps"), nb::arg("precision"), nb::arg("host_cpus"),
+           nb::arg("report"), nb::arg("consts"), nb::arg("shapes"));
 
   m.def(
       "compile_file",

@@ -22,6 +22,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <map>
+#include <string>
 #include <sys/mman.h>
 #include <thread>
 #include <unistd.h>
@@ -33,8 +34,67 @@ namespace {
 
 using KernelFn = void (*)(void **args, int64_t begin, int64_t end);
 
-const char *hostTarget = "host";
 const char *hostFormat = "elf-shared-object";
+
+/// The host kernel libraries an artifact may hold, widest first: the
+/// module's target name and the x86-64 ISA level its code needs.
+struct HostLevel {
+  const char *target;
+  const char *level;
+};
+constexpr HostLevel hostLevels[] = {{"host-x86-64-v4", "x86-64-v4"},
+                                    {"host-x86-64-v3", "x86-64-v3"},
+                                    {"host-x86-64-v2", "x86-64-v2"},
+                                    {"host", "x86-64"}};
+
+/// Whether this CPU runs code compiled for ISA level `level`.
+bool cpuSupports(const std::string &level) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (level == "x86-64-v4")
+    return __builtin_cpu_supports("x86-64-v4");
+  if (level == "x86-64-v3")
+    return __builtin_cpu_supports("x86-64-v3");
+  if (level == "x86-64-v2")
+    return __builtin_cpu_supports("x86-64-v2");
+  return level == "x86-64";
+#else
+  return false;
+#endif
+}
+
+/// The host module to run: the widest level the artifact holds and this CPU
+/// runs, or the one $MELD_CPU_ISA names (a level, checked the same way).
+meld_status chooseHostTarget(const Model &model, std::string &target) {
+  const char *forced = getenv("MELD_CPU_ISA");
+  std::string held;
+  for (const HostLevel &host : hostLevels) {
+    if (!model.findModule(host.target, hostFormat))
+      continue;
+    held += std::string(held.empty() ? "" : ", ") + host.level;
+    if (forced && *forced && host.level != std::string(forced))
+      continue;
+    if (!cpuSupports(host.level)) {
+      if (forced && *forced)
+        return setError(MELD_ERROR_UNSUPPORTED,
+                        "'" + model.path + "': MELD_CPU_ISA=" + forced +
+                            ", but this CPU does not support " + forced);
+      continue;
+    }
+    target = host.target;
+    return MELD_OK;
+  }
+  if (held.empty()) // Let loadDeviceModule say what the artifact has.
+    return target = "host", MELD_OK;
+  if (forced && *forced)
+    return setError(MELD_ERROR_UNSUPPORTED,
+                    "'" + model.path + "': MELD_CPU_ISA=" + forced +
+                        ", but the artifact's host kernels are for " + held);
+  return setError(MELD_ERROR_UNSUPPORTED,
+                  "'" + model.path + "': its host kernels are for " + held +
+                      ", none of which this CPU supports; compile with "
+                      "meldc --host-cpu=x86-64 for any x86-64 CPU");
+}
 
 /// Arguments of one launch, resolved to addresses.
 struct ResolvedLaunch {
@@ -81,10 +141,14 @@ private:
 };
 
 meld_status CpuBackend::init() {
-  // Step 1: the kernel module, if anything is launched at all.
+  // Step 1: the kernel module, if anything is launched at all: the widest
+  // ISA level this CPU runs.
+  std::string target;
   if (!model.launches.empty()) {
+    if (meld_status s = chooseHostTarget(model, target))
+      return s;
     if (meld_status s =
-            loadDeviceModule(model, "cpu", hostTarget, hostFormat, module))
+            loadDeviceModule(model, "cpu", target, hostFormat, module))
       return s;
   }
 
@@ -104,7 +168,7 @@ meld_status CpuBackend::init() {
   // Step 3: resolve every kernel and argument once.
   std::vector<KernelFn> kernels;
   if (meld_status s =
-          resolveLaunchKernels(model, module.get(), "host", kernels))
+          resolveLaunchKernels(model, module.get(), target, kernels))
     return s;
   for (size_t i = 0; i < model.launches.size(); ++i) {
     const LaunchPlan &plan = model.launches[i];

@@ -1,9 +1,15 @@
-// RUN: meld-opt %s --meld-graph-to-tile-pipeline --meld-cpu-pipeline | FileCheck %s
+// RUN: meld-opt %s --meld-graph-to-tile-pipeline --meld-cpu-pipeline > %t.vector
+// RUN: FileCheck %s --check-prefixes=CHECK,VECTOR < %t.vector
+// RUN: FileCheck %s --check-prefix=NO-ERFF < %t.vector
+// RUN: meld-opt %s --meld-graph-to-tile-pipeline --meld-cpu-pipeline=vectorize=false | FileCheck %s --check-prefixes=CHECK,LOOPS
 
 // The whole host path from the graph dialect: every kernel ends as an LLVM
-// function with the CPU kernel ABI, math that libm provides becomes calls, and
-// neither the launch plan nor any tile, tensor or memref op is left.
-// CHECK-DAG:   llvm.func @erff(f32) -> f32
+// function with the CPU kernel ABI, and neither the launch plan nor any tile,
+// tensor or memref op is left. On vectors, erf is a polynomial; in the loops
+// it is libm's, called.
+// NO-ERFF-NOT: @erff
+// VECTOR-DAG:  llvm.intr.vector.reduce.fadd
+// LOOPS-DAG:   llvm.func @erff(f32) -> f32
 // CHECK-DAG:   llvm.func @gelu(%{{.+}}: !llvm.ptr, %{{.+}}: i64, %{{.+}}: i64)
 // CHECK-DAG:   llvm.func @reduce_sum(%{{.+}}: !llvm.ptr, %{{.+}}: i64, %{{.+}}: i64)
 // CHECK-NOT:   func.func @main

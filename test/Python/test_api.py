@@ -216,6 +216,18 @@ def test_tiny_model_runs(tiny_session):
         tiny_session.run({"x": np.asfortranarray(x)})["y"], np.tanh(x), rtol=1e-6)
 
 
+def test_host_cpus():
+    # One host library per ISA level; the session runs the widest this CPU
+    # supports (the baseline's loops, or AVX2's vectors where it has AVX2).
+    x = np.linspace(-2, 2, 6, dtype=np.float32).reshape(2, 3)
+    for levels in ("x86-64", ["x86-64", "x86-64-v3"]):
+        artifact = meld.compile(tiny_model(), targets="cpu", host_cpus=levels)
+        np.testing.assert_allclose(meld.Session(artifact).run({"x": x})["y"],
+                                   np.tanh(x), rtol=1e-6)
+    with pytest.raises(meld.CompileError, match="host CPU must be x86-64"):
+        meld.compile(tiny_model(), targets="cpu", host_cpus="pentium")
+
+
 def test_bad_inputs_are_runtime_errors(tiny_session):
     x = np.zeros((2, 3), np.float32)
     with pytest.raises(meld.RuntimeError, match="'x'") as caught:

@@ -43,7 +43,7 @@ def first_line(text, limit=300):
     return ""
 
 
-def run_tool(argv, timeout):
+def run_tool(argv, timeout, env=None):
     """Run a tool; return None on success, else a one-line reason for the failure.
 
     Exit 1 is the tools' documented failure (its first stderr line is the reason); any
@@ -53,7 +53,7 @@ def run_tool(argv, timeout):
     name = os.path.basename(argv[0])
     try:
         proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=timeout, text=True, errors="replace")
+                              timeout=timeout, text=True, errors="replace", env=env)
     except subprocess.TimeoutExpired:
         return f"{name} timed out after {timeout} s"
     except OSError as e:

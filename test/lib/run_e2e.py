@@ -142,7 +142,7 @@ def device_tolerance(device, tol, precision):
     """--tol where given; else f32's on the CPU, `precision`'s on a GPU device."""
     if tol is not None:
         return tol
-    if device == "cpu":
+    if device == "cpu" or device.startswith("cpu@"):
         return FP32_TOLERANCE
     return PRECISION_TOLERANCE.get(precision, FP32_TOLERANCE)
 
@@ -254,8 +254,12 @@ def main(argv=None):
     if err:
         return fail(err)
     for device in devices:
-        err = mt.run_tool(run_cmd + ["--output-dir", out_dirs[device], "--device", device],
-                          args.timeout)
+        # cpu@LEVEL: the CPU backend with the host kernels of that x86-64 ISA
+        # level forced (MELD_CPU_ISA).
+        name, _, level = device.partition("@")
+        env = dict(os.environ, MELD_CPU_ISA=level) if level else None
+        err = mt.run_tool(run_cmd + ["--output-dir", out_dirs[device], "--device", name],
+                          args.timeout, env=env)
         if err:
             return fail(err if len(devices) == 1 else f"{device}: {err}")
 

@@ -76,6 +76,14 @@ struct Options {
                "each, and cubins when ptxas is found. 'cpu': no GPU target, "
                "only the host code (always in the artifact)"),
       cl::value_desc("sm_XX,...|cpu"), cl::CommaSeparated, cl::cat(category)};
+  cl::list<std::string> hostCpus{
+      "host-cpu",
+      cl::desc("The x86-64 ISA levels the host kernels are compiled for, "
+               "comma-separated, one library each: x86-64 (the baseline), "
+               "x86-64-v2, x86-64-v3 (AVX2), x86-64-v4 (AVX-512); default "
+               "x86-64,x86-64-v4. meld-run runs the widest level the CPU "
+               "supports"),
+      cl::value_desc("level,..."), cl::CommaSeparated, cl::cat(category)};
   cl::opt<std::string> report{
       "report",
       cl::desc("Print, per kernel and target, the ONNX nodes it computes, "
@@ -307,6 +315,9 @@ int main(int argc, char **argv) {
   } else {
     targets = meld::CompileOptions().targets;
   }
+  if (!cli.hostCpus.empty())
+    meld_compile_options_set_host_cpus(o,
+                                       llvm::join(cli.hostCpus, ",").c_str());
   meld_compile_options_set_cuda_path(o, cli.cudaPath.c_str());
   if (cli.numWarps.getNumOccurrences() &&
       (cli.numWarps < 1 || cli.numWarps > meld::kMaxNumWarps))

@@ -55,13 +55,72 @@ def ConvertGraphToTile : Pass<"meld-graph-to-tile", "mlir::ModuleOp"> {
   ];
 }
 
+def ConvertTileToVector : Pass<"meld-tile-to-vector", "meld::tile::KernelOp"> {
+  let summary = "Compute a host kernel's tiles as SIMD vectors";
+  let description = [{
+    On the host, every tile of a kernel (a static shape such as 32x16) becomes
+    one vector of that shape, which the LLVM lowering keeps as rows of SIMD
+    registers:
+    - arith and math ops on tiles become the same ops on vectors; constants,
+      `tensor.splat` and `tile.iota` become constant or broadcast vectors;
+    - `tile.load` and `tile.store` read or write each run of `contiguity`
+      elements as one `vector.load`/`vector.store` (under an `scf.if` on the
+      run's one mask bit), and otherwise gather or scatter row by row:
+      masked-off elements are never accessed;
+    - `tile.dot` becomes, for each row of the result and each `k` in order,
+      one multiply-add (contracted into an FMA where the target has one) of `a[i][k]` broadcast with row `k` of `b`
+      (operands widened to the accumulator's type first);
+    - `tile.reduce` becomes one horizontal `vector.reduction` per row
+      (reassociated for float sums) or, along the first dimension, the rows
+      combined elementwise;
+    - `tile.broadcast` becomes `vector.shape_cast` and `vector.broadcast`;
+    - `tile.fault`, when any violation is set, goes through the elements in
+      row-major order, as the linalg path does.
+
+    It is a dialect conversion: a kernel holding an op it does not convert,
+    or a row longer than 512 elements, is left unchanged on tensors, and
+    `meld-tile-to-cpu` lowers it through linalg.
+
+    Before:
+    ```mlir
+    %x = tile.load %in[%offs], %mask, %zero {contiguity = 16 : i64}
+        : memref<4920xf32>[tensor<2x16xindex>], tensor<2x16xi1>, f32 -> tensor<2x16xf32>
+    ```
+    After:
+    ```mlir
+    %o0 = vector.extract %offs[0, 0] : index from vector<2x16xindex>
+    %m0 = vector.extract %mask[0, 0] : i1 from vector<2x16xi1>
+    %r0 = scf.if %m0 -> (vector<16xf32>) {
+      %v = vector.load %in[%o0] : memref<4920xf32>, vector<16xf32>
+      scf.yield %v : vector<16xf32>
+    } else {
+      scf.yield %pass : vector<16xf32>
+    }
+    %x0 = vector.insert_strided_slice %r0, %init {offsets = [0, 0], strides = [1]}
+        : vector<16xf32> into vector<2x16xf32>
+    ... the same for row 1 ...
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
+  ];
+  let options = [
+    Option<"registerBytes", "register-bytes", "int64_t", "64",
+           "Bytes of one SIMD register of the target: the product "
+           "microkernel's block is 8 rows (4 below 64 bytes) of two "
+           "registers">,
+  ];
+}
+
 def ConvertTileToCPU : Pass<"meld-tile-to-cpu", "mlir::ModuleOp"> {
   let summary = "Lower tile kernels to host functions on tensors and loops";
   let description = [{
     Turns every `tile.kernel` into a host function with Meld's CPU kernel ABI,
     `void NAME(void **args, int64_t begin, int64_t end)`: a loop over the linear
     program ids `[begin, end)` (x fastest) around the kernel body, whose buffers
-    are read from `args`. Tile ops become tensor and linalg ops
+    are read from `args`. Tile ops that `meld-tile-to-vector` left on tensors
+    (every kernel it could not convert) become tensor and linalg ops
     (`tile.load`/`tile.store` element loops with their masks, `tile.dot` a
     `linalg.matmul`, `tile.reduce` a `linalg.reduce`); the standard MLIR passes
     then bufferize and lower them to LLVM (see `buildMeldCpuPipeline`).

@@ -65,6 +65,12 @@ struct CompileOptions {
   /// accumulate in f32. The CPU backend always computes in the model's types.
   std::string precision = "tf32";
   HostObjectOptions host;
+  /// The x86-64 ISA levels the host kernels are compiled for, one library
+  /// each (`isHostCpu`); the runtime runs the widest one the CPU supports.
+  /// The baseline, which every x86-64 CPU runs, goes through linalg loops;
+  /// "x86-64-v3" (AVX2, FMA) and "x86-64-v4" (AVX-512) compute on SIMD
+  /// vectors (meld-tile-to-vector).
+  std::vector<std::string> hostCpus = {"x86-64", "x86-64-v4"};
   /// Where to print ptxas's report per kernel and target (none when null).
   llvm::raw_ostream *report = nullptr;
   bool reportJSON = false;
@@ -128,9 +134,20 @@ mlir::LogicalResult optimizeGraph(mlir::ModuleOp module,
 mlir::LogicalResult lowerGraphToTile(mlir::ModuleOp module,
                                      const CompileOptions &options = {});
 
-/// Tile kernels to host kernels in the LLVM dialect. Drops the launch plan.
+/// The x86-64 ISA levels host kernels can be compiled for: "x86-64" (the
+/// baseline), "x86-64-v2", "x86-64-v3", "x86-64-v4".
+bool isHostCpu(llvm::StringRef cpu);
+
+/// The artifact module target of the host kernels compiled for `cpu`: "host"
+/// for the baseline, "host-<cpu>" for the others (the runtime's names).
+std::string getHostModuleTarget(llvm::StringRef cpu);
+
+/// Tile kernels to host kernels in the LLVM dialect for the ISA level `cpu`
+/// (the last of `options.hostCpus`, the widest, when empty). Drops the launch
+/// plan.
 mlir::LogicalResult lowerTileToHost(mlir::ModuleOp module,
-                                    const CompileOptions &options = {});
+                                    const CompileOptions &options = {},
+                                    llvm::StringRef cpu = {});
 
 /// Tile kernels to GPU kernels (gpu.func, before NVVM). Drops the launch plan.
 mlir::LogicalResult lowerTileToGPU(mlir::ModuleOp module,

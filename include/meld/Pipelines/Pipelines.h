@@ -54,9 +54,24 @@ struct MeldTilePipelineOptions
 void buildMeldTilePipeline(mlir::OpPassManager &pm,
                            const MeldTilePipelineOptions &options);
 
+struct MeldCpuPipelineOptions
+    : public mlir::PassPipelineOptions<MeldCpuPipelineOptions> {
+  Option<bool> vectorize{
+      *this, "vectorize",
+      llvm::cl::desc("Compute the kernels' tiles as SIMD vectors "
+                     "(meld-tile-to-vector); otherwise through linalg loops"),
+      llvm::cl::init(true)};
+  Option<int64_t> registerBytes{
+      *this, "register-bytes",
+      llvm::cl::desc("Bytes of one SIMD register of the target (16 SSE, 32 "
+                     "AVX2, 64 AVX-512): sizes the product microkernel"),
+      llvm::cl::init(64)};
+};
+
 /// Tile kernels to the LLVM dialect for the host, with Meld's CPU kernel ABI
 /// (`meld-cpu-pipeline`). Expects the launch plan to have been read already.
-void buildMeldCpuPipeline(mlir::OpPassManager &pm);
+void buildMeldCpuPipeline(mlir::OpPassManager &pm,
+                          const MeldCpuPipelineOptions &options);
 
 /// Options of the GPU pipeline.
 struct MeldGpuPipelineOptions

@@ -105,6 +105,13 @@ static void lowerKernel(tile::KernelOp kernel) {
     }
     b.clone(op, mapping);
   }
+  // Stack buffers of the body (the product panels of meld-tile-to-vector)
+  // are allocated once, at the function's entry: an alloca left in the
+  // program loop would grow the stack with every program.
+  loop.getBody()->walk([&](memref::AllocaOp alloca) {
+    if (alloca->getNumOperands() == 0)
+      alloca->moveBefore(loop);
+  });
   kernel.erase();
 }
 

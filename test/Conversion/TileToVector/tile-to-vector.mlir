@@ -1,0 +1,271 @@
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-to-vector))' | FileCheck %s
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-to-vector{register-bytes=32}))' | FileCheck %s --check-prefix=BLOCK32
+
+// Contiguous runs: one vector load or store per run. A masked-off run reads
+// the buffer's first run and takes `other`; a store runs under a branch on
+// the run's mask bit. Offsets are 32-bit (every buffer is small); elementwise
+// math stays elementwise on the 2-D vector, tanh a polynomial.
+// CHECK-LABEL: tile.kernel @runs(
+// CHECK-SAME:    %[[IN:.+]]: memref<64xf32>, %[[OUT:.+]]: memref<64xf32>)
+// CHECK:         tile.program_id 0
+// CHECK:         %[[BASE:.+]] = arith.index_cast %{{.+}} : index to i32
+// CHECK:         %[[SPLAT:.+]] = vector.broadcast %[[BASE]] : i32 to vector<2x8xi32>
+// CHECK:         %[[IOTA:.+]] = arith.constant dense<{{\[\[}}0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 3, 4, 5, 6, 7]]> : vector<2x8xi32>
+// CHECK:         %[[OFFS:.+]] = arith.addi %[[SPLAT]], %[[IOTA]] : vector<2x8xi32>
+// CHECK:         %[[MASK:.+]] = arith.cmpi ult, %[[OFFS]], %{{.+}} : vector<2x8xi32>
+// CHECK:         %[[O0:.+]] = vector.extract %[[OFFS]][0, 0] : i32 from vector<2x8xi32>
+// CHECK:         %[[I0:.+]] = arith.index_cast %[[O0]] : i32 to index
+// CHECK:         %[[M0:.+]] = vector.extract %[[MASK]][0, 0] : i1 from vector<2x8xi1>
+// CHECK:         %[[SAFE0:.+]] = arith.select %[[M0]], %[[I0]], %{{.+}} : index
+// CHECK:         %[[V0:.+]] = vector.load %[[IN]][%[[SAFE0]]] : memref<64xf32>, vector<8xf32>
+// CHECK:         %[[R0:.+]] = arith.select %[[M0]], %[[V0]], %[[PASS:.+]] : vector<8xf32>
+// CHECK:         %[[X0:.+]] = vector.insert_strided_slice %[[R0]], %{{.+}} {offsets = [0, 0], strides = [1]} : vector<8xf32> into vector<2x8xf32>
+// CHECK:         %[[M1:.+]] = vector.extract %[[MASK]][1, 0] : i1 from vector<2x8xi1>
+// CHECK:         arith.select %[[M1]]
+// CHECK:         vector.load %[[IN]]
+// CHECK:         %[[X:.+]] = vector.insert_strided_slice %{{.+}}, %[[X0]] {offsets = [1, 0], strides = [1]}
+// CHECK-NOT:     math.tanh
+// CHECK:         math.fma {{.+}} : vector<2x8xf32>
+// CHECK-NOT:     math.tanh
+// CHECK:         %[[T0:.+]] = vector.extract %{{.+}}[0] : vector<8xf32> from vector<2x8xf32>
+// CHECK:         scf.if %{{.+}} {
+// CHECK:           vector.store %[[T0]], %[[OUT]][%{{.+}}] : memref<64xf32>, vector<8xf32>
+// CHECK:         scf.if %{{.+}} {
+// CHECK:           vector.store %{{.+}}, %[[OUT]][%{{.+}}] : memref<64xf32>, vector<8xf32>
+// CHECK-NOT:     tile.load
+// CHECK:         tile.return
+tile.kernel @runs(%in: memref<64xf32>, %out: memref<64xf32>)
+    attributes {grid = array<i64: 4>} {
+  %pid = tile.program_id 0
+  %c16 = arith.constant 16 : index
+  %start = arith.muli %pid, %c16 : index
+  %base = tensor.splat %start : tensor<2x8xindex>
+  %cols = tile.iota 1 : tensor<2x8xindex>
+  %offs = arith.addi %base, %cols : tensor<2x8xindex>
+  %n = arith.constant dense<60> : tensor<2x8xindex>
+  %mask = arith.cmpi ult, %offs, %n : tensor<2x8xindex>
+  %zero = arith.constant 0.0 : f32
+  %x = tile.load %in[%offs], %mask, %zero {contiguity = 8 : i64} : memref<64xf32>[tensor<2x8xindex>], tensor<2x8xi1>, f32 -> tensor<2x8xf32>
+  %y = math.tanh %x : tensor<2x8xf32>
+  tile.store %y, %out[%offs], %mask {contiguity = 8 : i64} : tensor<2x8xf32>, memref<64xf32>[tensor<2x8xindex>], tensor<2x8xi1>
+  tile.return
+}
+
+// -----
+
+// Offsets not proved contiguous: a gather per row. Masked-off elements read
+// element 0 and are replaced by `other` after; stores scatter under the mask.
+// CHECK-LABEL: tile.kernel @gather(
+// CHECK-SAME:    %[[IN:.+]]: memref<40xf32>, %[[IDX:.+]]: memref<8xi32>, %[[OUT:.+]]: memref<8xf32>)
+// CHECK:         %[[OFFS:.+]] = arith.trunci %{{.+}} : vector<8xi64> to vector<8xi32>
+// CHECK:         %[[SAFE:.+]] = arith.select %[[MASK:.+]], %[[OFFS]], %{{.+}} : vector<8xi1>, vector<8xi32>
+// CHECK:         %[[READ:.+]] = vector.gather %[[IN]][%{{.+}}] [%[[SAFE]]], %{{.+}}, %[[PASS:.+]] : memref<40xf32>, vector<8xi32>, vector<8xi1>, vector<8xf32> into vector<8xf32>
+// CHECK:         %[[X:.+]] = arith.select %[[MASK]], %[[READ]], %[[PASS]] : vector<8xi1>, vector<8xf32>
+// CHECK:         vector.scatter %[[OUT]][%{{.+}}] [%{{.+}}], %[[MASK]], %[[X]] : memref<8xf32>, vector<8xi32>, vector<8xi1>, vector<8xf32>
+tile.kernel @gather(%in: memref<40xf32>, %idx: memref<8xi32>, %out: memref<8xf32>)
+    attributes {grid = array<i64: 1>} {
+  %offs = tile.iota 0 : tensor<8xindex>
+  %i = tile.load %idx[%offs] {contiguity = 8 : i64} : memref<8xi32>[tensor<8xindex>] -> tensor<8xi32>
+  %wide = arith.extsi %i : tensor<8xi32> to tensor<8xi64>
+  %at = arith.index_cast %wide : tensor<8xi64> to tensor<8xindex>
+  %n = arith.constant dense<40> : tensor<8xindex>
+  %mask = arith.cmpi ult, %at, %n : tensor<8xindex>
+  %one = arith.constant 1.0 : f32
+  %x = tile.load %in[%at], %mask, %one : memref<40xf32>[tensor<8xindex>], tensor<8xi1>, f32 -> tensor<8xf32>
+  tile.store %x, %out[%at], %mask : tensor<8xf32>, memref<8xf32>[tensor<8xindex>], tensor<8xi1>
+  tile.return
+}
+
+// -----
+
+// tile.dot: a, b and the accumulator are packed into stack panels; each
+// register block of the result (here one row of 4) loads its accumulators,
+// runs the k loop with one broadcast of a[i][k] and one multiply-add with row
+// k of b (contractible into an FMA), and stores them back.
+// CHECK-LABEL: tile.kernel @dot(
+// CHECK:         %[[AP:.+]] = memref.alloca() : memref<6xf32>
+// CHECK-COUNT-3: vector.store %{{.+}}, %[[AP]][%{{.+}}] : memref<6xf32>, vector<2xf32>
+// CHECK:         %[[BP:.+]] = memref.alloca() : memref<8xf32>
+// CHECK-COUNT-2: vector.store %{{.+}}, %[[BP]][%{{.+}}] : memref<8xf32>, vector<4xf32>
+// CHECK:         %[[CP:.+]] = memref.alloca() : memref<12xf32>
+// CHECK-COUNT-3: vector.store %{{.+}}, %[[CP]][%{{.+}}] : memref<12xf32>, vector<4xf32>
+// CHECK:         scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} {
+// CHECK:           scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} {
+// CHECK:             %[[ACC:.+]] = vector.load %[[CP]][%[[OFF:.+]]] : memref<12xf32>, vector<4xf32>
+// CHECK:             %[[SUM:.+]] = scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[C:.+]] = %[[ACC]]) -> (vector<4xf32>) {
+// CHECK:               %[[B:.+]] = vector.load %[[BP]][%{{.+}}] : memref<8xf32>, vector<4xf32>
+// CHECK:               %[[A:.+]] = memref.load %[[AP]][%{{.+}}] : memref<6xf32>
+// CHECK:               %[[S:.+]] = vector.broadcast %[[A]] : f32 to vector<4xf32>
+// CHECK:               %[[P:.+]] = arith.mulf %[[S]], %[[B]] fastmath<contract> : vector<4xf32>
+// CHECK:               %[[R:.+]] = arith.addf %[[C]], %[[P]] fastmath<contract> : vector<4xf32>
+// CHECK:               scf.yield %[[R]] : vector<4xf32>
+// CHECK:             vector.store %[[SUM]], %[[CP]][%[[OFF]]] : memref<12xf32>, vector<4xf32>
+// CHECK-COUNT-3: vector.load %[[CP]][%{{.+}}] : memref<12xf32>, vector<4xf32>
+// CHECK:         vector.scatter
+tile.kernel @dot(%a: memref<6xf32>, %b: memref<8xf32>, %out: memref<12xf32>)
+    attributes {grid = array<i64: 1>} {
+  %ra = tile.iota 0 : tensor<3x2xindex>
+  %ca = tile.iota 1 : tensor<3x2xindex>
+  %two = arith.constant dense<2> : tensor<3x2xindex>
+  %rowa = arith.muli %ra, %two : tensor<3x2xindex>
+  %offa = arith.addi %rowa, %ca : tensor<3x2xindex>
+  %x = tile.load %a[%offa] : memref<6xf32>[tensor<3x2xindex>] -> tensor<3x2xf32>
+  %rb = tile.iota 0 : tensor<2x4xindex>
+  %cb = tile.iota 1 : tensor<2x4xindex>
+  %four = arith.constant dense<4> : tensor<2x4xindex>
+  %rowb = arith.muli %rb, %four : tensor<2x4xindex>
+  %offb = arith.addi %rowb, %cb : tensor<2x4xindex>
+  %y = tile.load %b[%offb] : memref<8xf32>[tensor<2x4xindex>] -> tensor<2x4xf32>
+  %acc = arith.constant dense<0.0> : tensor<3x4xf32>
+  %c = tile.dot %x, %y, %acc : tensor<3x2xf32>, tensor<2x4xf32> -> tensor<3x4xf32>
+  %rc = tile.iota 0 : tensor<3x4xindex>
+  %cc = tile.iota 1 : tensor<3x4xindex>
+  %fourc = arith.constant dense<4> : tensor<3x4xindex>
+  %rowc = arith.muli %rc, %fourc : tensor<3x4xindex>
+  %offc = arith.addi %rowc, %cc : tensor<3x4xindex>
+  tile.store %c, %out[%offc] : tensor<3x4xf32>, memref<12xf32>[tensor<3x4xindex>]
+  tile.return
+}
+
+// -----
+
+// Reductions: along the last dimension one horizontal reduction per row
+// (float sums reassociated), along the first the rows combined in order;
+// tile.broadcast inserts unit dimensions, then stretches them.
+// CHECK-LABEL: tile.kernel @reduce(
+// CHECK:         %[[R0:.+]] = vector.extract %[[X:.+]][0] : vector<8xf32> from vector<2x8xf32>
+// CHECK:         %[[S0:.+]] = vector.reduction <add>, %[[R0]] fastmath<reassoc> : vector<8xf32> into f32
+// CHECK:         %[[SUM0:.+]] = vector.insert %[[S0]], %{{.+}} [0] : f32 into vector<2xf32>
+// CHECK:         %[[R1:.+]] = vector.extract %[[X]][1] : vector<8xf32> from vector<2x8xf32>
+// CHECK:         %[[S1:.+]] = vector.reduction <add>, %[[R1]] fastmath<reassoc> : vector<8xf32> into f32
+// CHECK:         %[[SUM:.+]] = vector.insert %[[S1]], %[[SUM0]] [1] : f32 into vector<2xf32>
+// CHECK:         %[[COL:.+]] = vector.shape_cast %[[SUM]] : vector<2xf32> to vector<2x1xf32>
+// CHECK:         %[[B:.+]] = vector.broadcast %[[COL]] : vector<2x1xf32> to vector<2x8xf32>
+// CHECK:         %[[D:.+]] = arith.subf %[[X]], %[[B]] : vector<2x8xf32>
+// CHECK:         %[[D0:.+]] = vector.extract %[[D]][0] : vector<8xf32> from vector<2x8xf32>
+// CHECK:         %[[D1:.+]] = vector.extract %[[D]][1] : vector<8xf32> from vector<2x8xf32>
+// CHECK:         %[[MAX:.+]] = arith.maximumf %[[D0]], %[[D1]] : vector<8xf32>
+// CHECK:         %[[M:.+]] = vector.reduction <maximumf>, %[[MAX]] : vector<8xf32> into f32
+// CHECK:         vector.broadcast %[[M]] : f32 to vector<f32>
+tile.kernel @reduce(%in: memref<16xf32>, %out: memref<1xf32>)
+    attributes {grid = array<i64: 1>} {
+  %r = tile.iota 0 : tensor<2x8xindex>
+  %c = tile.iota 1 : tensor<2x8xindex>
+  %eight = arith.constant dense<8> : tensor<2x8xindex>
+  %row = arith.muli %r, %eight : tensor<2x8xindex>
+  %offs = arith.addi %row, %c : tensor<2x8xindex>
+  %x = tile.load %in[%offs] {contiguity = 8 : i64} : memref<16xf32>[tensor<2x8xindex>] -> tensor<2x8xf32>
+  %sum = tile.reduce <sum>, %x {dim = 1 : i64} : tensor<2x8xf32> -> tensor<2xf32>
+  %b = tile.broadcast %sum {dims = array<i64: 1>} : tensor<2xf32> -> tensor<2x8xf32>
+  %d = arith.subf %x, %b : tensor<2x8xf32>
+  %cols = tile.reduce <max>, %d {dim = 0 : i64} : tensor<2x8xf32> -> tensor<8xf32>
+  %m = tile.reduce <max>, %cols {dim = 0 : i64} : tensor<8xf32> -> tensor<f32>
+  %zero = arith.constant dense<0> : tensor<index>
+  tile.store %m, %out[%zero] : tensor<f32>, memref<1xf32>[tensor<index>]
+  tile.return
+}
+
+// -----
+
+// A fault: where any violation is set, the elements are gone through in
+// row-major order and the first recorded.
+// CHECK-LABEL: tile.kernel @check(
+// CHECK-SAME:    %{{.+}}: memref<41xi64>, %[[STATUS:.+]]: memref<3xi64>)
+// CHECK:         %[[BAD:.+]] = arith.andi %{{.+}} : vector<64xi1>
+// CHECK:         %[[ANY:.+]] = vector.reduction <or>, %[[BAD]] : vector<64xi1> into i1
+// CHECK:         scf.if %[[ANY]] {
+// CHECK:           scf.for %[[I:.+]] = %{{.+}} to %{{.+}} step
+// CHECK:             %[[B:.+]] = vector.extract %[[BAD]][%[[I]]] : i1 from vector<64xi1>
+// CHECK:             scf.if %[[B]] {
+// CHECK:               %[[DETAIL:.+]] = vector.extract %{{.+}}[%[[I]]] : i64 from vector<64xi64>
+// CHECK:               memref.atomic_rmw
+// CHECK:               memref.store %[[DETAIL]], %[[STATUS]]
+tile.kernel @check(%ids: memref<41xi64>, %status: memref<3xi64>)
+    attributes {grid = array<i64: 1>} {
+  %offs = tile.iota 0 : tensor<64xindex>
+  %n = arith.constant dense<41> : tensor<64xindex>
+  %mask = arith.cmpi ult, %offs, %n : tensor<64xindex>
+  %zero = arith.constant 0 : i64
+  %idx = tile.load %ids[%offs], %mask, %zero : memref<41xi64>[tensor<64xindex>], tensor<64xi1>, i64 -> tensor<64xi64>
+  %size = arith.constant dense<1000> : tensor<64xi64>
+  %high = arith.cmpi sge, %idx, %size : tensor<64xi64>
+  %bad = arith.andi %mask, %high : tensor<64xi1>
+  tile.fault %bad, %idx, %status {message = "index {} is out of range for axis 0 of size 1000", site = 7 : i32} : tensor<64xi1>, tensor<64xi64>, memref<3xi64>
+  tile.return
+}
+
+// -----
+
+// The register block: 8 rows of two 64-byte registers by default, 4 rows of
+// two 32-byte registers for AVX2 (BLOCK32).
+// CHECK-LABEL: tile.kernel @block(
+// CHECK:         scf.for
+// CHECK-COUNT-8:   arith.addf {{.+}} fastmath<contract> : vector<32xf32>
+// CHECK-NOT:       arith.addf
+// CHECK:           scf.yield
+// BLOCK32-LABEL: tile.kernel @block(
+// BLOCK32:         scf.for
+// BLOCK32-COUNT-4:   arith.addf {{.+}} fastmath<contract> : vector<16xf32>
+// BLOCK32-NOT:       arith.addf
+// BLOCK32:           scf.yield
+tile.kernel @block(%a: memref<8xf32>, %b: memref<64xf32>, %out: memref<512xf32>)
+    attributes {grid = array<i64: 1>} {
+  %oa = tile.iota 0 : tensor<8x1xindex>
+  %x = tile.load %a[%oa] : memref<8xf32>[tensor<8x1xindex>] -> tensor<8x1xf32>
+  %ob = tile.iota 1 : tensor<1x64xindex>
+  %y = tile.load %b[%ob] {contiguity = 64 : i64} : memref<64xf32>[tensor<1x64xindex>] -> tensor<1x64xf32>
+  %acc = arith.constant dense<0.0> : tensor<8x64xf32>
+  %c = tile.dot %x, %y, %acc : tensor<8x1xf32>, tensor<1x64xf32> -> tensor<8x64xf32>
+  %r = tile.iota 0 : tensor<8x64xindex>
+  %col = tile.iota 1 : tensor<8x64xindex>
+  %n = arith.constant dense<64> : tensor<8x64xindex>
+  %row = arith.muli %r, %n : tensor<8x64xindex>
+  %oc = arith.addi %row, %col : tensor<8x64xindex>
+  tile.store %c, %out[%oc] {contiguity = 64 : i64} : tensor<8x64xf32>, memref<512xf32>[tensor<8x64xindex>]
+  tile.return
+}
+
+// -----
+
+// A run longer than its buffer: the load is under a branch on the mask bit.
+// CHECK-LABEL: tile.kernel @short(
+// CHECK:         %[[V:.+]] = scf.if %{{.+}} -> (vector<8xf32>) {
+// CHECK:           vector.load %{{.+}} : memref<4xf32>, vector<8xf32>
+// CHECK:         } else {
+tile.kernel @short(%in: memref<4xf32>, %out: memref<8xf32>)
+    attributes {grid = array<i64: 1>} {
+  %offs = tile.iota 0 : tensor<8xindex>
+  %n = arith.constant dense<4> : tensor<8xindex>
+  %mask = arith.cmpi ult, %offs, %n : tensor<8xindex>
+  %zero = arith.constant 0.0 : f32
+  %x = tile.load %in[%offs], %mask, %zero {contiguity = 8 : i64} : memref<4xf32>[tensor<8xindex>], tensor<8xi1>, f32 -> tensor<8xf32>
+  tile.store %x, %out[%offs] {contiguity = 8 : i64} : tensor<8xf32>, memref<8xf32>[tensor<8xindex>]
+  tile.return
+}
+
+// -----
+
+// A buffer of 2^31 elements or more: offsets stay 64-bit.
+// CHECK-LABEL: tile.kernel @large(
+// CHECK:         arith.constant dense<[0, 1, 2, 3]> : vector<4xindex>
+// CHECK:         vector.extract %{{.+}}[0] : index from vector<4xindex>
+tile.kernel @large(%in: memref<2147483648xf32>, %out: memref<4xf32>)
+    attributes {grid = array<i64: 1>} {
+  %offs = tile.iota 0 : tensor<4xindex>
+  %x = tile.load %in[%offs] {contiguity = 4 : i64} : memref<2147483648xf32>[tensor<4xindex>] -> tensor<4xf32>
+  tile.store %x, %out[%offs] {contiguity = 4 : i64} : tensor<4xf32>, memref<4xf32>[tensor<4xindex>]
+  tile.return
+}
+
+// -----
+
+// Rows longer than 512 elements stay on tensors, for the linalg path.
+// CHECK-LABEL: tile.kernel @long(
+// CHECK:         tile.load %{{.+}} : memref<1024xf32>[tensor<1024xindex>] -> tensor<1024xf32>
+tile.kernel @long(%in: memref<1024xf32>, %out: memref<1024xf32>)
+    attributes {grid = array<i64: 1>} {
+  %offs = tile.iota 0 : tensor<1024xindex>
+  %x = tile.load %in[%offs] {contiguity = 1024 : i64} : memref<1024xf32>[tensor<1024xindex>] -> tensor<1024xf32>
+  tile.store %x, %out[%offs] {contiguity = 1024 : i64} : tensor<1024xf32>, memref<1024xf32>[tensor<1024xindex>]
+  tile.return
+}
