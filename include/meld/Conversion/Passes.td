@@ -67,9 +67,17 @@ def ConvertTileToVector : Pass<"meld-tile-to-vector", "meld::tile::KernelOp"> {
       elements as one `vector.load`/`vector.store` (under an `scf.if` on the
       run's one mask bit), and otherwise gather or scatter row by row:
       masked-off elements are never accessed;
-    - `tile.dot` becomes, for each row of the result and each `k` in order,
-      one multiply-add (contracted into an FMA where the target has one) of `a[i][k]` broadcast with row `k` of `b`
-      (operands widened to the accumulator's type first);
+    - `tile.dot` becomes a `vector.contract` (operands widened to the
+      accumulator's type), then the product microkernel: operands and
+      accumulators in stack panels, each block of 8 rows of two registers (4
+      rows below 64-byte registers) accumulating, for each `k` in order, one
+      multiply-add (contracted into an FMA where the target has one) of
+      `a[i][k]` broadcast with row `k` of `b`;
+    - a product's K loop (an `scf.for` whose iteration values are each only
+      the accumulator of one product) is split into chunks of up to 256
+      columns of `a`: each chunk's steps store their operands into panels,
+      each row as soon as it is read, and the microkernel then runs over the
+      chunk, keeping its accumulators in registers across all of it;
     - `tile.reduce` becomes one horizontal `vector.reduction` per row
       (reassociated for float sums) or, along the first dimension, the rows
       combined elementwise;
@@ -103,7 +111,8 @@ def ConvertTileToVector : Pass<"meld-tile-to-vector", "meld::tile::KernelOp"> {
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
-    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
+    "mlir::scf::SCFDialect", "mlir::ub::UBDialect",
+    "mlir::vector::VectorDialect"
   ];
   let options = [
     Option<"registerBytes", "register-bytes", "int64_t", "64",

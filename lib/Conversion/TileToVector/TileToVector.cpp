@@ -15,8 +15,11 @@
 
 #include "meld/Conversion/Passes.h"
 
+#include "Products.h"
+
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -449,153 +452,16 @@ struct ConvertStore : OpConversionPattern<tile::StoreOp> {
   }
 };
 
-/// The register block of the product microkernel: rows of two SIMD
-/// registers, 8 rows with 32 registers (AVX-512: 16 accumulators, the row of
-/// b and the broadcast), 4 with 16 (AVX2, SSE).
-struct MicroBlock {
-  int64_t rows;
-  int64_t rowBytes;
-};
-
-static MicroBlock microBlock(int64_t registerBytes) {
-  return {registerBytes >= 64 ? 8 : 4, 2 * registerBytes};
-}
-
-/// The largest power of two at most `limit` that divides `size`.
-static int64_t blockSize(int64_t size, int64_t limit) {
-  int64_t block = 1;
-  while (block * 2 <= limit && size % (block * 2) == 0)
-    block *= 2;
-  return block;
-}
-
-/// Stores the rows of the 2-D vector `tile` into a stack buffer, row-major.
-static Value packRows(OpBuilder &b, Location loc, Value tile) {
-  auto type = cast<VectorType>(tile.getType());
-  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-  Value buffer = memref::AllocaOp::create(
-      b, loc, MemRefType::get({rows * cols}, type.getElementType()));
-  for (int64_t i = 0; i < rows; ++i) {
-    Value row = vector::ExtractOp::create(b, loc, tile, ArrayRef<int64_t>{i});
-    Value start = arith::ConstantIndexOp::create(b, loc, i * cols);
-    vector::StoreOp::create(b, loc, row, buffer, start);
-  }
-  return buffer;
-}
-
-/// `acc + a * b` by a register-blocked microkernel. The operands are packed
-/// into stack panels (widened to the accumulator's type); each block of
-/// the result (MicroBlock) is
-/// loaded into registers, accumulates a[i][k] broadcast times row k of b
-/// for each k in order (a multiply and an add, contracted into an FMA where
-/// the target has one), and is stored back. Every element sums its products
-/// in the order of k, as the tensor path does.
+/// `acc + a * b` as a row-major vector.contract, which lowerProducts turns
+/// into the microkernel once the kernel is on vectors.
 struct ConvertDot : OpConversionPattern<tile::DotOp> {
-  ConvertDot(const TypeConverter &converter, MLIRContext *context,
-             MicroBlock block)
-      : OpConversionPattern(converter, context), block(block) {}
-  MicroBlock block;
+  using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(tile::DotOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto accType = cast<VectorType>(adaptor.getAcc().getType());
-    auto aType = cast<VectorType>(adaptor.getA().getType());
-    Type element = accType.getElementType();
-    int64_t m = aType.getDimSize(0), k = aType.getDimSize(1);
-    int64_t n = accType.getDimSize(1);
-    bool isFloat = isa<FloatType>(element);
-    // Operands narrower than the accumulator are widened first.
-    auto widen = [&](Value v) -> Value {
-      auto type = cast<VectorType>(v.getType());
-      if (type.getElementType() == element)
-        return v;
-      if (isFloat)
-        return arith::ExtFOp::create(rewriter, loc, type.clone(element), v);
-      return arith::ExtSIOp::create(rewriter, loc, type.clone(element), v);
-    };
-    Value aPanel = packRows(rewriter, loc, widen(adaptor.getA()));
-    Value bPanel = packRows(rewriter, loc, widen(adaptor.getB()));
-    Value cPanel = packRows(rewriter, loc, adaptor.getAcc());
-
-    int64_t elementBytes = element.getIntOrFloatBitWidth() / 8;
-    int64_t mr = blockSize(m, block.rows);
-    int64_t nr =
-        blockSize(n, std::max<int64_t>(1, block.rowBytes / elementBytes));
-    auto blockRowType = VectorType::get({nr}, element);
-    auto index = [&](OpBuilder &b, int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, loc, v);
-    };
-    auto multiplyAdd = [&](OpBuilder &b, Value accRow, Value scalar,
-                           Value bRow) -> Value {
-      Value broadcast =
-          vector::BroadcastOp::create(b, loc, blockRowType, scalar);
-      if (isFloat) {
-        auto contract = arith::FastMathFlags::contract;
-        Value product =
-            arith::MulFOp::create(b, loc, broadcast, bRow, contract);
-        return arith::AddFOp::create(b, loc, accRow, product, contract);
-      }
-      Value product = arith::MulIOp::create(b, loc, broadcast, bRow);
-      return arith::AddIOp::create(b, loc, accRow, product);
-    };
-    scf::ForOp::create(
-        rewriter, loc, index(rewriter, 0), index(rewriter, m),
-        index(rewriter, mr), ValueRange{},
-        [&](OpBuilder &ib, Location, Value i0, ValueRange) {
-          scf::ForOp::create(
-              ib, loc, index(ib, 0), index(ib, n), index(ib, nr), ValueRange{},
-              [&](OpBuilder &jb, Location, Value j0, ValueRange) {
-                // The block's accumulators, at c[i0 + r][j0 ...].
-                SmallVector<Value> cOffsets, accs;
-                for (int64_t r = 0; r < mr; ++r) {
-                  Value row = arith::AddIOp::create(jb, loc, i0, index(jb, r));
-                  Value start =
-                      arith::MulIOp::create(jb, loc, row, index(jb, n));
-                  cOffsets.push_back(arith::AddIOp::create(jb, loc, start, j0));
-                  accs.push_back(vector::LoadOp::create(
-                      jb, loc, blockRowType, cPanel, cOffsets.back()));
-                }
-                auto kLoop = scf::ForOp::create(
-                    jb, loc, index(jb, 0), index(jb, k), index(jb, 1), accs,
-                    [&](OpBuilder &kb, Location, Value kk, ValueRange iter) {
-                      Value bStart =
-                          arith::MulIOp::create(kb, loc, kk, index(kb, n));
-                      Value bOffset =
-                          arith::AddIOp::create(kb, loc, bStart, j0);
-                      Value bRow = vector::LoadOp::create(kb, loc, blockRowType,
-                                                          bPanel, bOffset);
-                      SmallVector<Value> next;
-                      for (int64_t r = 0; r < mr; ++r) {
-                        Value row =
-                            arith::AddIOp::create(kb, loc, i0, index(kb, r));
-                        Value aStart =
-                            arith::MulIOp::create(kb, loc, row, index(kb, k));
-                        Value aOffset =
-                            arith::AddIOp::create(kb, loc, aStart, kk);
-                        Value scalar =
-                            memref::LoadOp::create(kb, loc, aPanel, aOffset);
-                        next.push_back(multiplyAdd(kb, iter[r], scalar, bRow));
-                      }
-                      scf::YieldOp::create(kb, loc, next);
-                    });
-                for (int64_t r = 0; r < mr; ++r)
-                  vector::StoreOp::create(jb, loc, kLoop.getResult(r), cPanel,
-                                          cOffsets[r]);
-                scf::YieldOp::create(jb, loc);
-              });
-          scf::YieldOp::create(ib, loc);
-        });
-    // The result, row by row from the accumulator panel.
-    Value result = adaptor.getAcc();
-    auto rowType = VectorType::get({n}, element);
-    for (int64_t i = 0; i < m; ++i) {
-      Value row = vector::LoadOp::create(rewriter, loc, rowType, cPanel,
-                                         index(rewriter, i * n));
-      result = vector::InsertOp::create(rewriter, loc, row, result,
-                                        ArrayRef<int64_t>{i});
-    }
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(
+        op, tile_to_vector::createProduct(rewriter, op.getLoc(), adaptor.getA(),
+                                          adaptor.getB(), adaptor.getAcc()));
     return success();
   }
 };
@@ -802,10 +668,9 @@ struct ConvertTileToVectorPass
                         tile::ReduceOp, tile::BroadcastOp, tile::FaultOp>();
     RewritePatternSet patterns(context);
     patterns.add<ConvertElementwise>(converter, context);
-    patterns.add<ConvertDot>(converter, context, microBlock(registerBytes));
     patterns.add<ConvertConstant, ConvertSplat, ConvertExtract, ConvertIota,
-                 ConvertLoad, ConvertStore, ConvertReduce, ConvertBroadcast,
-                 ConvertFault>(converter, context);
+                 ConvertLoad, ConvertStore, ConvertDot, ConvertReduce,
+                 ConvertBroadcast, ConvertFault>(converter, context);
     scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns,
                                                          target);
     // A kernel with an op this conversion does not know is left on tensors
@@ -814,6 +679,8 @@ struct ConvertTileToVectorPass
                                   [](Diagnostic &) { return success(); });
     if (failed(applyFullConversion(kernel, target, std::move(patterns))))
       return;
+    tile_to_vector::lowerProducts(kernel,
+                                  tile_to_vector::getMicroBlock(registerBytes));
     approximateMath(kernel);
   }
 };

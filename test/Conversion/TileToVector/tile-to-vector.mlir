@@ -78,7 +78,8 @@ tile.kernel @gather(%in: memref<40xf32>, %idx: memref<8xi32>, %out: memref<8xf32
 
 // -----
 
-// tile.dot: a, b and the accumulator are packed into stack panels; each
+// tile.dot outside a K loop: a, b and the accumulator are packed into stack
+// panels; each
 // register block of the result (here one row of 4) loads its accumulators,
 // runs the k loop with one broadcast of a[i][k] and one multiply-add with row
 // k of b (contractible into an FMA), and stores them back.
@@ -124,6 +125,126 @@ tile.kernel @dot(%a: memref<6xf32>, %b: memref<8xf32>, %out: memref<12xf32>)
   %rowc = arith.muli %rc, %fourc : tensor<3x4xindex>
   %offc = arith.addi %rowc, %cc : tensor<3x4xindex>
   tile.store %c, %out[%offc] : tensor<3x4xf32>, memref<12xf32>[tensor<3x4xindex>]
+  tile.return
+}
+
+// -----
+
+// A product's K loop (its iteration value only the accumulator of a
+// tile.dot) is split into chunks of 256 columns of a: each chunk's steps
+// store their operands into panels, each row right after it is read, then
+// the microkernel runs over the chunk with its accumulators in registers.
+// CHECK-LABEL: tile.kernel @kloop(
+// CHECK-NOT:     vector.contract
+// CHECK:         %[[AP:.+]] = memref.alloca() : memref<512xf32>
+// CHECK:         %[[BP:.+]] = memref.alloca() : memref<1024xf32>
+// CHECK:         %[[CP:.+]] = memref.alloca() : memref<8xf32>
+// CHECK-COUNT-2: vector.store %{{.+}}, %[[CP]][%{{.+}}] : memref<8xf32>, vector<4xf32>
+// CHECK:         scf.for %[[CHUNK:.+]] = %{{.+}} to %[[UB:.+]] step %[[CSTEP:.+]] {
+// CHECK:           %[[NEXT:.+]] = arith.addi %[[CHUNK]], %[[CSTEP]] : index
+// CHECK:           %[[END:.+]] = arith.minsi %[[NEXT]], %[[UB]] : index
+// CHECK:           scf.for %{{.+}} = %[[CHUNK]] to %[[END]] step %{{.+}} {
+// CHECK:             %[[A0:.+]] = vector.load %arg0[%{{.+}}] : memref<2048xf32>, vector<16xf32>
+// CHECK:             vector.store %[[A0]], %[[AP]][%{{.+}}] : memref<512xf32>, vector<16xf32>
+// CHECK:             %[[A1:.+]] = vector.load %arg0[%{{.+}}] : memref<2048xf32>, vector<16xf32>
+// CHECK:             vector.store %[[A1]], %[[AP]][%{{.+}}] : memref<512xf32>, vector<16xf32>
+// CHECK-COUNT-16:    vector.store %{{.+}}, %[[BP]][%{{.+}}] : memref<1024xf32>, vector<4xf32>
+// CHECK:           }
+// CHECK:           %[[SPAN:.+]] = arith.subi %[[END]], %[[CHUNK]] : index
+// CHECK:           %[[STEPS:.+]] = arith.ceildivui %[[SPAN]], %{{.+}} : index
+// CHECK:           %[[DEPTH:.+]] = arith.muli %[[STEPS]], %{{.+}} : index
+// CHECK:           scf.for
+// CHECK:             scf.for
+// CHECK:               vector.load %[[CP]]
+// CHECK:               vector.load %[[CP]]
+// CHECK:               scf.for %{{.+}} = %{{.+}} to %[[DEPTH]] step %{{.+}} iter_args(%{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (vector<4xf32>, vector<4xf32>) {
+// CHECK:                 vector.load %[[BP]]
+// CHECK-COUNT-2:         memref.load %[[AP]]
+// CHECK:               vector.store %{{.+}}, %[[CP]]
+// CHECK:               vector.store %{{.+}}, %[[CP]]
+// CHECK:         }
+// CHECK-COUNT-2: vector.load %[[CP]][%{{.+}}] : memref<8xf32>, vector<4xf32>
+// CHECK:         vector.store %{{.+}}, %arg2
+tile.kernel @kloop(%a: memref<2048xf32>, %b: memref<4096xf32>, %out: memref<8xf32>)
+    attributes {grid = array<i64: 1>} {
+  %c0 = arith.constant 0 : index
+  %c16 = arith.constant 16 : index
+  %c1024 = arith.constant 1024 : index
+  %acc0 = arith.constant dense<0.0> : tensor<2x4xf32>
+  %ra = tile.iota 0 : tensor<2x16xindex>
+  %ca = tile.iota 1 : tensor<2x16xindex>
+  %ka = arith.constant dense<1024> : tensor<2x16xindex>
+  %rowa = arith.muli %ra, %ka : tensor<2x16xindex>
+  %rb = tile.iota 0 : tensor<16x4xindex>
+  %cb = tile.iota 1 : tensor<16x4xindex>
+  %four = arith.constant dense<4> : tensor<16x4xindex>
+  %sum = scf.for %k = %c0 to %c1024 step %c16 iter_args(%acc = %acc0) -> (tensor<2x4xf32>) {
+    %ks = tensor.splat %k : tensor<2x16xindex>
+    %cola = arith.addi %ca, %ks : tensor<2x16xindex>
+    %offa = arith.addi %rowa, %cola : tensor<2x16xindex>
+    %x = tile.load %a[%offa] {contiguity = 16 : i64} : memref<2048xf32>[tensor<2x16xindex>] -> tensor<2x16xf32>
+    %kb = tensor.splat %k : tensor<16x4xindex>
+    %rowk = arith.addi %rb, %kb : tensor<16x4xindex>
+    %rowb = arith.muli %rowk, %four : tensor<16x4xindex>
+    %offb = arith.addi %rowb, %cb : tensor<16x4xindex>
+    %y = tile.load %b[%offb] {contiguity = 4 : i64} : memref<4096xf32>[tensor<16x4xindex>] -> tensor<16x4xf32>
+    %d = tile.dot %x, %y, %acc : tensor<2x16xf32>, tensor<16x4xf32> -> tensor<2x4xf32>
+    scf.yield %d : tensor<2x4xf32>
+  }
+  %rc = tile.iota 0 : tensor<2x4xindex>
+  %cc = tile.iota 1 : tensor<2x4xindex>
+  %fourc = arith.constant dense<4> : tensor<2x4xindex>
+  %rowc = arith.muli %rc, %fourc : tensor<2x4xindex>
+  %offc = arith.addi %rowc, %cc : tensor<2x4xindex>
+  tile.store %sum, %out[%offc] {contiguity = 4 : i64} : tensor<2x4xf32>, memref<8xf32>[tensor<2x4xindex>]
+  tile.return
+}
+
+// -----
+
+// An accumulator the loop also computes with is not split: each step packs
+// its operands and runs the microkernel over them.
+// CHECK-LABEL: tile.kernel @rescaled(
+// CHECK:         scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%{{.+}} = %{{.+}}) -> (vector<2x4xf32>) {
+// CHECK:           arith.mulf %{{.+}}, %{{.+}} : vector<2x4xf32>
+// CHECK:           memref.alloca() : memref<32xf32>
+// CHECK:           memref.alloca() : memref<64xf32>
+// CHECK:           memref.alloca() : memref<8xf32>
+// CHECK:           scf.yield %{{.+}} : vector<2x4xf32>
+tile.kernel @rescaled(%a: memref<2048xf32>, %b: memref<4096xf32>, %out: memref<8xf32>)
+    attributes {grid = array<i64: 1>} {
+  %c0 = arith.constant 0 : index
+  %c16 = arith.constant 16 : index
+  %c1024 = arith.constant 1024 : index
+  %acc0 = arith.constant dense<0.0> : tensor<2x4xf32>
+  %ra = tile.iota 0 : tensor<2x16xindex>
+  %ca = tile.iota 1 : tensor<2x16xindex>
+  %ka = arith.constant dense<1024> : tensor<2x16xindex>
+  %rowa = arith.muli %ra, %ka : tensor<2x16xindex>
+  %rb = tile.iota 0 : tensor<16x4xindex>
+  %cb = tile.iota 1 : tensor<16x4xindex>
+  %four = arith.constant dense<4> : tensor<16x4xindex>
+  %sum = scf.for %k = %c0 to %c1024 step %c16 iter_args(%acc = %acc0) -> (tensor<2x4xf32>) {
+    %ks = tensor.splat %k : tensor<2x16xindex>
+    %cola = arith.addi %ca, %ks : tensor<2x16xindex>
+    %offa = arith.addi %rowa, %cola : tensor<2x16xindex>
+    %x = tile.load %a[%offa] {contiguity = 16 : i64} : memref<2048xf32>[tensor<2x16xindex>] -> tensor<2x16xf32>
+    %kb = tensor.splat %k : tensor<16x4xindex>
+    %rowk = arith.addi %rb, %kb : tensor<16x4xindex>
+    %rowb = arith.muli %rowk, %four : tensor<16x4xindex>
+    %offb = arith.addi %rowb, %cb : tensor<16x4xindex>
+    %y = tile.load %b[%offb] {contiguity = 4 : i64} : memref<4096xf32>[tensor<16x4xindex>] -> tensor<16x4xf32>
+    %half = arith.constant dense<0.5> : tensor<2x4xf32>
+    %scaled = arith.mulf %acc, %half : tensor<2x4xf32>
+    %d = tile.dot %x, %y, %scaled : tensor<2x16xf32>, tensor<16x4xf32> -> tensor<2x4xf32>
+    scf.yield %d : tensor<2x4xf32>
+  }
+  %rc = tile.iota 0 : tensor<2x4xindex>
+  %cc = tile.iota 1 : tensor<2x4xindex>
+  %fourc = arith.constant dense<4> : tensor<2x4xindex>
+  %rowc = arith.muli %rc, %fourc : tensor<2x4xindex>
+  %offc = arith.addi %rowc, %cc : tensor<2x4xindex>
+  tile.store %sum, %out[%offc] {contiguity = 4 : i64} : tensor<2x4xf32>, memref<8xf32>[tensor<2x4xindex>]
   tile.return
 }
 

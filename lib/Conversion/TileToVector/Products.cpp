@@ -1,0 +1,444 @@
+//===- Products.cpp - Products on the host as register-blocked loops ------===//
+//
+// The product microkernel: each block of the result (MicroBlock: 8 rows of
+// two AVX-512 registers) is loaded into registers once, accumulates a[i][k]
+// broadcast times row k of b for every k in order (a multiply and an add,
+// contracted into an FMA), and is stored back. Its operands are stack panels:
+// a row-major (rows of a, a row stride), b row-major, the accumulators
+// row-major.
+//
+// A product's K loop (an scf.for whose iteration values are each the
+// accumulator of one contraction) is split so that the accumulators stay in
+// registers across many K steps, not one: the loop runs in chunks of
+// iterations, each chunk first storing the operands of all its iterations
+// side by side into panels (kMaxPanelColumns columns of a at most, sized for
+// the L2 cache), then running the microkernel over the chunk's panels. Each
+// element still sums its products in the order of k: the chunks run in order
+// and so do the steps inside one.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Products.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
+
+using namespace mlir;
+using namespace meld;
+using namespace meld::tile_to_vector;
+
+MicroBlock tile_to_vector::getMicroBlock(int64_t registerBytes) {
+  return {registerBytes >= 64 ? 8 : 4, 2 * registerBytes};
+}
+
+Value tile_to_vector::createProduct(OpBuilder &b, Location loc, Value a,
+                                    Value bValue, Value acc) {
+  Type element = cast<VectorType>(acc.getType()).getElementType();
+  auto widen = [&](Value v) -> Value {
+    auto type = cast<VectorType>(v.getType());
+    if (type.getElementType() == element)
+      return v;
+    if (isa<FloatType>(element))
+      return arith::ExtFOp::create(b, loc, type.clone(element), v);
+    return arith::ExtSIOp::create(b, loc, type.clone(element), v);
+  };
+  AffineExpr i, j, k;
+  bindDims(b.getContext(), i, j, k);
+  return vector::ContractionOp::create(
+      b, loc, widen(a), widen(bValue), acc, {{i, k}, {k, j}, {i, j}},
+      {vector::IteratorType::parallel, vector::IteratorType::parallel,
+       vector::IteratorType::reduction});
+}
+
+namespace {
+
+/// Columns of a's panel one chunk of a K loop fills at most: with 64x64
+/// tiles, 128 KiB of panels, which the L2 cache holds.
+constexpr int64_t kMaxPanelColumns = 256;
+
+Value index(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+/// Stores row i of the 2-D vector `tile` at `buffer[start + i * stride]`.
+void storeRows(OpBuilder &b, Location loc, Value tile, Value buffer,
+               Value start, int64_t stride) {
+  int64_t rows = cast<VectorType>(tile.getType()).getDimSize(0);
+  for (int64_t i = 0; i < rows; ++i) {
+    Value row = vector::ExtractOp::create(b, loc, tile, ArrayRef<int64_t>{i});
+    Value at = arith::AddIOp::create(b, loc, start, index(b, loc, i * stride));
+    vector::StoreOp::create(b, loc, row, buffer, at);
+  }
+}
+
+/// As storeRows, but where `tile` was built by inserting pieces of rows
+/// (what a converted tile.load is), each piece is stored right where it is
+/// inserted: its registers are then free before the next piece is read,
+/// where storing the whole tile after it is built keeps every row live at
+/// once (64 registers for a 16x64 tile, spilled).
+void storeTile(OpBuilder &b, Location loc, Value tile, Value buffer,
+               Value start, int64_t stride) {
+  auto type = cast<VectorType>(tile.getType());
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  // The pieces the tile's last value of each element came from, newest
+  // first.
+  SmallVector<vector::InsertStridedSliceOp> pieces;
+  SmallVector<bool> covered(rows * cols, false);
+  int64_t remaining = rows * cols;
+  Value current = tile;
+  while (remaining) {
+    auto insert = current.getDefiningOp<vector::InsertStridedSliceOp>();
+    if (!insert || insert.getSourceVectorType().getRank() != 1 ||
+        insert->getBlock() != b.getInsertionBlock())
+      break;
+    SmallVector<int64_t> offsets = getI64SubArray(insert.getOffsets());
+    int64_t length = insert.getSourceVectorType().getDimSize(0);
+    int64_t first = offsets[0] * cols + offsets[1];
+    if (llvm::any_of(llvm::seq(first, first + length),
+                     [&](int64_t e) { return covered[e]; }))
+      break;
+    for (int64_t e = first; e < first + length; ++e)
+      covered[e] = true;
+    remaining -= length;
+    pieces.push_back(insert);
+    current = insert.getDest();
+  }
+  if (remaining) {
+    storeRows(b, loc, tile, buffer, start, stride);
+    return;
+  }
+  OpBuilder::InsertionGuard guard(b);
+  for (vector::InsertStridedSliceOp piece : pieces) {
+    SmallVector<int64_t> offsets = getI64SubArray(piece.getOffsets());
+    b.setInsertionPointAfter(piece);
+    Value at = arith::AddIOp::create(
+        b, loc, start, index(b, loc, offsets[0] * stride + offsets[1]));
+    vector::StoreOp::create(b, loc, piece.getValueToStore(), buffer, at);
+  }
+}
+
+/// A stack buffer of `size` elements of `element`.
+Value allocatePanel(OpBuilder &b, Location loc, int64_t size, Type element) {
+  return memref::AllocaOp::create(b, loc, MemRefType::get({size}, element));
+}
+
+/// The rows of the 2-D vector `tile` in a new stack buffer, row-major.
+Value packRows(OpBuilder &b, Location loc, Value tile) {
+  auto type = cast<VectorType>(tile.getType());
+  Value buffer =
+      allocatePanel(b, loc, type.getNumElements(), type.getElementType());
+  storeRows(b, loc, tile, buffer, index(b, loc, 0), type.getDimSize(1));
+  return buffer;
+}
+
+/// The row-major contents of `buffer` as a vector of `type`.
+Value loadRows(OpBuilder &b, Location loc, Value buffer, VectorType type) {
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  auto rowType = VectorType::get({cols}, type.getElementType());
+  Value result = ub::PoisonOp::create(b, loc, type);
+  for (int64_t i = 0; i < rows; ++i) {
+    Value row = vector::LoadOp::create(b, loc, rowType, buffer,
+                                       index(b, loc, i * cols));
+    result =
+        vector::InsertOp::create(b, loc, row, result, ArrayRef<int64_t>{i});
+  }
+  return result;
+}
+
+/// The largest power of two at most `limit` that divides `size`.
+int64_t blockSize(int64_t size, int64_t limit) {
+  int64_t block = 1;
+  while (block * 2 <= limit && size % (block * 2) == 0)
+    block *= 2;
+  return block;
+}
+
+/// The operands of the microkernel: an m x n product over `depth` values of
+/// k, a at `a[i * aStride + k]`, b at `b[k * n + j]`, the accumulators at
+/// `c[i * n + j]`.
+struct Panels {
+  Value a, b, c;
+  int64_t m, n, aStride;
+  Value depth;
+};
+
+/// Adds the products of the panels into their accumulators.
+void emitMicrokernel(OpBuilder &b, Location loc, MicroBlock block,
+                     const Panels &p) {
+  Type element = cast<MemRefType>(p.c.getType()).getElementType();
+  bool isFloat = isa<FloatType>(element);
+  int64_t elementBytes = element.getIntOrFloatBitWidth() / 8;
+  int64_t mr = blockSize(p.m, block.rows);
+  int64_t nr =
+      blockSize(p.n, std::max<int64_t>(1, block.rowBytes / elementBytes));
+  auto blockRowType = VectorType::get({nr}, element);
+  auto multiplyAdd = [&](OpBuilder &ob, Value accRow, Value scalar,
+                         Value bRow) -> Value {
+    Value broadcast =
+        vector::BroadcastOp::create(ob, loc, blockRowType, scalar);
+    if (isFloat) {
+      auto contract = arith::FastMathFlags::contract;
+      Value product = arith::MulFOp::create(ob, loc, broadcast, bRow, contract);
+      return arith::AddFOp::create(ob, loc, accRow, product, contract);
+    }
+    Value product = arith::MulIOp::create(ob, loc, broadcast, bRow);
+    return arith::AddIOp::create(ob, loc, accRow, product);
+  };
+  scf::ForOp::create(
+      b, loc, index(b, loc, 0), index(b, loc, p.m), index(b, loc, mr),
+      ValueRange{}, [&](OpBuilder &ib, Location, Value i0, ValueRange) {
+        scf::ForOp::create(
+            ib, loc, index(ib, loc, 0), index(ib, loc, p.n), index(ib, loc, nr),
+            ValueRange{}, [&](OpBuilder &jb, Location, Value j0, ValueRange) {
+              // The block's accumulators, at c[i0 + r][j0 ...], and where
+              // its rows of a start.
+              SmallVector<Value> cOffsets, aStarts, accs;
+              for (int64_t r = 0; r < mr; ++r) {
+                Value row =
+                    arith::AddIOp::create(jb, loc, i0, index(jb, loc, r));
+                Value start =
+                    arith::MulIOp::create(jb, loc, row, index(jb, loc, p.n));
+                cOffsets.push_back(arith::AddIOp::create(jb, loc, start, j0));
+                aStarts.push_back(arith::MulIOp::create(
+                    jb, loc, row, index(jb, loc, p.aStride)));
+                accs.push_back(vector::LoadOp::create(jb, loc, blockRowType,
+                                                      p.c, cOffsets.back()));
+              }
+              auto kLoop = scf::ForOp::create(
+                  jb, loc, index(jb, loc, 0), p.depth, index(jb, loc, 1), accs,
+                  [&](OpBuilder &kb, Location, Value k, ValueRange iter) {
+                    Value bStart =
+                        arith::MulIOp::create(kb, loc, k, index(kb, loc, p.n));
+                    Value bOffset = arith::AddIOp::create(kb, loc, bStart, j0);
+                    Value bRow = vector::LoadOp::create(kb, loc, blockRowType,
+                                                        p.b, bOffset);
+                    SmallVector<Value> next;
+                    for (int64_t r = 0; r < mr; ++r) {
+                      Value aOffset =
+                          arith::AddIOp::create(kb, loc, aStarts[r], k);
+                      Value scalar =
+                          memref::LoadOp::create(kb, loc, p.a, aOffset);
+                      next.push_back(multiplyAdd(kb, iter[r], scalar, bRow));
+                    }
+                    scf::YieldOp::create(kb, loc, next);
+                  });
+              for (int64_t r = 0; r < mr; ++r)
+                vector::StoreOp::create(jb, loc, kLoop.getResult(r), p.c,
+                                        cOffsets[r]);
+              scf::YieldOp::create(jb, loc);
+            });
+        scf::YieldOp::create(ib, loc);
+      });
+}
+
+/// Whether `op` is what createProduct makes.
+bool isProduct(vector::ContractionOp op) {
+  return op.getKind() == vector::CombiningKind::ADD &&
+         isRowMajorMatmul(op.getIndexingMapsAttr()) &&
+         op.getLhsType().getElementType() ==
+             cast<VectorType>(op.getAccType()).getElementType();
+}
+
+/// A pattern that emits the microkernel with `block`.
+template <typename OpT> struct ProductPattern : OpRewritePattern<OpT> {
+  ProductPattern(MLIRContext *context, MicroBlock block)
+      : OpRewritePattern<OpT>(context), block(block) {}
+  MicroBlock block;
+};
+
+/// A product's K loop, in chunks: each chunk stores the operands of its
+/// iterations into panels, then the microkernel runs over them.
+///
+///   scf.for %k = LB to UB step S iter_args(%acc = %init) {
+///     ...
+///     %d = vector.contract %a, %b, %acc
+///     scf.yield %d
+///   }
+///
+/// becomes (C = S x the steps a chunk holds)
+///
+///   c panel = %init
+///   scf.for %c = LB to UB step C {
+///     scf.for %k = %c to min(%c + C, UB) step S {
+///       ...
+///       store %a into a panel at column ((%k - %c) / S) x K of %a
+///       store %b into b panel at that row
+///     }
+///     microkernel over the chunk's columns
+///   }
+///   result = c panel
+struct SplitProductLoop : ProductPattern<scf::ForOp> {
+  using ProductPattern::ProductPattern;
+
+  LogicalResult matchAndRewrite(scf::ForOp loop,
+                                PatternRewriter &rewriter) const override {
+    std::optional<int64_t> lower = getConstantIntValue(loop.getLowerBound());
+    std::optional<int64_t> upper = getConstantIntValue(loop.getUpperBound());
+    std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+    if (!lower || !upper || !step || *step <= 0 || *upper <= *lower ||
+        loop.getNumRegionIterArgs() == 0)
+      return failure();
+    Block *body = loop.getBody();
+    auto yield = cast<scf::YieldOp>(body->getTerminator());
+    SmallVector<vector::ContractionOp> products;
+    llvm::SmallPtrSet<Operation *, 2> deferred;
+    for (auto [arg, yielded] :
+         llvm::zip_equal(loop.getRegionIterArgs(), yield.getOperands())) {
+      auto product = yielded.getDefiningOp<vector::ContractionOp>();
+      if (!product || product->getBlock() != body || !isProduct(product) ||
+          product.getAcc() != arg || !arg.hasOneUse() || !product->hasOneUse())
+        return failure();
+      products.push_back(product);
+      deferred.insert(product);
+    }
+    int64_t depth = products.front().getLhsType().getDimSize(1);
+    for (vector::ContractionOp product : products)
+      if (product.getLhsType().getDimSize(1) != depth)
+        return failure();
+    int64_t trips = llvm::divideCeil(*upper - *lower, *step);
+    int64_t chunkSteps =
+        std::min(trips, std::max<int64_t>(1, kMaxPanelColumns / depth));
+    int64_t columns = chunkSteps * depth;
+
+    Location loc = loop.getLoc();
+    rewriter.setInsertionPoint(loop);
+    // One panel per distinct operand (a dual product shares its a).
+    llvm::MapVector<Value, Value> aPanels, bPanels;
+    SmallVector<Value> cPanels;
+    for (auto [product, init] : llvm::zip_equal(products, loop.getInitArgs())) {
+      VectorType lhs = product.getLhsType(), rhs = product.getRhsType();
+      Type element = lhs.getElementType();
+      if (!aPanels.count(product.getLhs()))
+        aPanels[product.getLhs()] =
+            allocatePanel(rewriter, loc, lhs.getDimSize(0) * columns, element);
+      if (!bPanels.count(product.getRhs()))
+        bPanels[product.getRhs()] =
+            allocatePanel(rewriter, loc, columns * rhs.getDimSize(1), element);
+      cPanels.push_back(packRows(rewriter, loc, init));
+    }
+    Value stepValue = loop.getStep();
+    Value chunkStep = index(rewriter, loc, chunkSteps * *step);
+    scf::ForOp::create(
+        rewriter, loc, loop.getLowerBound(), loop.getUpperBound(), chunkStep,
+        ValueRange{}, [&](OpBuilder &cb, Location, Value chunk, ValueRange) {
+          Value chunkEnd = arith::AddIOp::create(cb, loc, chunk, chunkStep);
+          Value end =
+              arith::MinSIOp::create(cb, loc, chunkEnd, loop.getUpperBound());
+          scf::ForOp::create(
+              cb, loc, chunk, end, stepValue, ValueRange{},
+              [&](OpBuilder &kb, Location, Value k, ValueRange) {
+                IRMapping mapping;
+                mapping.map(loop.getInductionVar(), k);
+                Value distance = arith::SubIOp::create(kb, loc, k, chunk);
+                Value slot =
+                    arith::DivUIOp::create(kb, loc, distance, stepValue);
+                Value column =
+                    arith::MulIOp::create(kb, loc, slot, index(kb, loc, depth));
+                // Where this step's operands go: columns of a's panel, rows
+                // of b's.
+                DenseMap<Value, Value> bStarts;
+                for (auto [operand, panel] : bPanels)
+                  bStarts[operand] = arith::MulIOp::create(
+                      kb, loc, column,
+                      index(kb, loc,
+                            cast<VectorType>(operand.getType()).getDimSize(1)));
+                // Each operand is stored as soon as it is computed, so that
+                // its registers are free for the next.
+                auto store = [&](Value operand) {
+                  if (Value panel = aPanels.lookup(operand))
+                    storeTile(kb, loc, mapping.lookupOrDefault(operand), panel,
+                              column, columns);
+                  if (Value panel = bPanels.lookup(operand))
+                    storeTile(
+                        kb, loc, mapping.lookupOrDefault(operand), panel,
+                        bStarts[operand],
+                        cast<VectorType>(operand.getType()).getDimSize(1));
+                };
+                llvm::SetVector<Value> outside;
+                for (vector::ContractionOp product : products)
+                  for (Value operand : {product.getLhs(), product.getRhs()})
+                    if (operand.getParentBlock() != body)
+                      outside.insert(operand);
+                for (Value operand : outside)
+                  store(operand);
+                for (Operation &op : body->without_terminator()) {
+                  if (deferred.contains(&op))
+                    continue;
+                  kb.clone(op, mapping);
+                  for (Value result : op.getResults())
+                    store(result);
+                }
+                scf::YieldOp::create(kb, loc);
+              });
+          // The chunk's steps, each `depth` columns of the panels.
+          Value span = arith::SubIOp::create(cb, loc, end, chunk);
+          Value steps = arith::CeilDivUIOp::create(cb, loc, span, stepValue);
+          Value chunkDepth =
+              arith::MulIOp::create(cb, loc, steps, index(cb, loc, depth));
+          for (auto [product, cPanel] : llvm::zip_equal(products, cPanels)) {
+            VectorType acc = cast<VectorType>(product.getAccType());
+            emitMicrokernel(
+                cb, loc, block,
+                {aPanels[product.getLhs()], bPanels[product.getRhs()], cPanel,
+                 acc.getDimSize(0), acc.getDimSize(1), columns, chunkDepth});
+          }
+          scf::YieldOp::create(cb, loc);
+        });
+    SmallVector<Value> results;
+    for (auto [product, cPanel] : llvm::zip_equal(products, cPanels))
+      results.push_back(loadRows(rewriter, loc, cPanel,
+                                 cast<VectorType>(product.getAccType())));
+    rewriter.replaceOp(loop, results);
+    return success();
+  }
+};
+
+/// Any other product: its operands and accumulators packed into panels, the
+/// microkernel over them.
+struct LowerProduct : ProductPattern<vector::ContractionOp> {
+  using ProductPattern::ProductPattern;
+
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isProduct(op))
+      return failure();
+    Location loc = op.getLoc();
+    auto acc = cast<VectorType>(op.getAccType());
+    int64_t depth = op.getLhsType().getDimSize(1);
+    Panels panels{packRows(rewriter, loc, op.getLhs()),
+                  packRows(rewriter, loc, op.getRhs()),
+                  packRows(rewriter, loc, op.getAcc()),
+                  acc.getDimSize(0),
+                  acc.getDimSize(1),
+                  depth,
+                  index(rewriter, loc, depth)};
+    emitMicrokernel(rewriter, loc, block, panels);
+    rewriter.replaceOp(op, loadRows(rewriter, loc, panels.c, acc));
+    return success();
+  }
+};
+
+} // namespace
+
+void tile_to_vector::lowerProducts(Operation *root, MicroBlock block) {
+  MLIRContext *context = root->getContext();
+  {
+    RewritePatternSet patterns(context);
+    patterns.add<SplitProductLoop>(context, block);
+    walkAndApplyPatterns(root, std::move(patterns));
+  }
+  RewritePatternSet patterns(context);
+  patterns.add<LowerProduct>(context, block);
+  walkAndApplyPatterns(root, std::move(patterns));
+}
