@@ -121,7 +121,7 @@ static void setGpuOptions(MeldGpuPipelineOptions &gpu,
 }
 
 /// Builds the graph pipeline, its tiles chosen for the GPU target with the
-/// most SMs (the one hardest to fill; sm_80 without one).
+/// most SMs (the one hardest to fill), or for the host without one.
 static void buildGraphPipeline(OpPassManager &pm,
                                const CompileOptions &options) {
   MeldGraphPipelineOptions graph;
@@ -141,6 +141,9 @@ static void buildGraphPipeline(OpPassManager &pm,
       }
       return *bytes;
     };
+  // Without a GPU target, the tiles are the host's.
+  if (options.targets.empty())
+    graph.target = "cpu";
   int64_t most = 0;
   for (const std::string &target : options.targets)
     if (std::optional<tile::TargetPeak> peak = tile::getTargetPeak(target);

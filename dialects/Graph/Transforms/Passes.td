@@ -359,6 +359,16 @@ def GraphChooseTiles : Pass<"meld-graph-choose-tiles", "mlir::ModuleOp"> {
     `meldc --report` (A100 for sm_80, H100 for sm_90a). The options fix any
     size for every kernel instead.
 
+    With `target=cpu` (what `meldc --target=cpu` compiles with: no GPU
+    kernels share the tiles), the model is the host's product microkernel
+    (`meld-tile-to-vector`): M from 8 to 64 and N 32 or 64, each program
+    computing its padded tile at the core's FMA rate after copying its rows of
+    A and columns of B into stack panels (five FMA slots per SIMD register
+    copied), programs in waves of 8 threads. all-MiniLM's FFN up-projection,
+    2 x [37, 384] x [384, 1536], gets 16x64 tiles: 48 rows per sequence where
+    32-row tiles compute 64. An attention block gets the query block (16 or
+    32) with the fewest padded queries.
+
     A `chain` group gets `[M, I, K]`: 16 rows per program (or the
     problem's rows, when fewer), since each program computes whole rows of
     the result, blocks of 32 intermediate columns, and K steps of 16.
@@ -373,7 +383,7 @@ def GraphChooseTiles : Pass<"meld-graph-choose-tiles", "mlir::ModuleOp"> {
   let options = [
     Option<"target", "target", "std::string", "\"sm_80\"",
            "The GPU whose rates the cost model uses (sm_80, sm_86, sm_89, "
-           "sm_90, sm_90a)">,
+           "sm_90, sm_90a), or cpu: the host's product microkernel">,
     Option<"tileM", "tile-m", "int64_t", "0",
            "Rows of every matmul's result tile and queries of every "
            "attention block (0: chosen)">,

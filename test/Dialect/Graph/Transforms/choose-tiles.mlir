@@ -1,5 +1,6 @@
 // RUN: meld-opt %s -split-input-file --meld-graph-choose-tiles | FileCheck %s
 // RUN: meld-opt %s -split-input-file --meld-graph-choose-tiles="target=sm_90a" | FileCheck %s --check-prefix=H100
+// RUN: meld-opt %s -split-input-file --meld-graph-choose-tiles="target=cpu" | FileCheck %s --check-prefix=CPU
 // RUN: meld-opt %s -split-input-file --meld-graph-choose-tiles="tile-m=32 tile-n=32 tile-k=32" | FileCheck %s --check-prefix=FIXED
 // RUN: not meld-opt %s --meld-graph-choose-tiles="target=sm_70" 2>&1 | FileCheck %s --check-prefix=TARGET
 // RUN: not meld-opt %s --meld-graph-choose-tiles="tile-m=24" 2>&1 | FileCheck %s --check-prefix=POW2
@@ -14,6 +15,8 @@
 // CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
 // H100-LABEL: func.func @short
 // H100:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
+// CPU-LABEL: func.func @short
+// CPU:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
 // FIXED-LABEL: func.func @short
 // FIXED:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 32>}
 func.func @short(%x: tensor<82x120xf32>, %w: tensor<120x360xf32>) -> tensor<82x360xf32> {
@@ -37,6 +40,9 @@ func.func @short(%x: tensor<82x120xf32>, %w: tensor<120x360xf32>) -> tensor<82x3
 // CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 64, 32, 16>}
 // H100-LABEL: func.func @long
 // H100:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
+// On the host, the largest tiles copy each operand the fewest times.
+// CPU-LABEL: func.func @long
+// CPU:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 64, 64, 16>}
 func.func @long(%x: tensor<1024x768xf32>, %w: tensor<768x2304xf32>) -> tensor<1024x2304xf32> {
   %0 = graph.fusion_group matmul (%x, %w) : (tensor<1024x768xf32>, tensor<768x2304xf32>) -> tensor<1024x2304xf32> {
   ^bb0(%a: tensor<1024x768xf32>, %b: tensor<768x2304xf32>):
@@ -53,6 +59,9 @@ func.func @long(%x: tensor<1024x768xf32>, %w: tensor<768x2304xf32>) -> tensor<10
 // 32x32 tiles, not 64x32.
 // CHECK-LABEL: func.func @prologue
 // CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
+// The host's accumulators are in memory: no such bound.
+// CPU-LABEL: func.func @prologue
+// CPU:         graph.fusion_group matmul (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 64, 64, 16>}
 func.func @prologue(%x: tensor<1024x768xf32>, %g: tensor<768xf32>, %w: tensor<768x2304xf32>) -> tensor<1024x2304xf32> {
   %0 = graph.fusion_group matmul (%x, %g, %w) : (tensor<1024x768xf32>, tensor<768xf32>, tensor<768x2304xf32>) -> tensor<1024x2304xf32> {
   ^bb0(%a: tensor<1024x768xf32>, %s: tensor<768xf32>, %b: tensor<768x2304xf32>):
@@ -65,11 +74,34 @@ func.func @prologue(%x: tensor<1024x768xf32>, %g: tensor<768xf32>, %w: tensor<76
 
 // -----
 
+// all-MiniLM's MLP up-projection, 2 sequences of 37 tokens. On the host
+// (five FMA slots per register of operand copied, waves of 8 programs),
+// 16x64 tiles compute 48 rows a sequence and copy B three times: 4.9M FMA
+// slots in all; 8x64 tiles compute 40 rows but copy B five times (5.0M);
+// 32x64 tiles compute 64 rows (5.8M). The GPU's model keeps 32x32.
+// CHECK-LABEL: func.func @host
+// CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
+// CPU-LABEL: func.func @host
+// CPU:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 16, 64, 16>}
+func.func @host(%x: tensor<2x37x384xf32>, %w: tensor<384x1536xf32>) -> tensor<2x37x1536xf32> {
+  %0 = graph.fusion_group matmul (%x, %w) : (tensor<2x37x384xf32>, tensor<384x1536xf32>) -> tensor<2x37x1536xf32> {
+  ^bb0(%a: tensor<2x37x384xf32>, %b: tensor<384x1536xf32>):
+    %1 = graph.matmul %a, %b : (tensor<2x37x384xf32>, tensor<384x1536xf32>) -> tensor<2x37x1536xf32>
+    graph.yield %1 : tensor<2x37x1536xf32>
+  }
+  return %0 : tensor<2x37x1536xf32>
+}
+
+// -----
+
 // Attention over 41 queries of 10 heads, one wave either way: blocks of 16
 // queries give each program half the work of blocks of 32 (and 30 programs
 // rather than 20); keys come in blocks of 32.
 // CHECK-LABEL: func.func @attention
 // CHECK:         graph.fusion_group attention (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 16, 32>}
+// On the host, 16 queries pad 41 to 48 where 32 pad it to 64.
+// CPU-LABEL: func.func @attention
+// CPU:         graph.fusion_group attention (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 16, 32>}
 func.func @attention(%q: tensor<10x41x24xf32>, %k: tensor<10x41x24xf32>, %v: tensor<10x41x24xf32>) -> tensor<10x41x24xf32> {
   %0 = graph.fusion_group attention (%q, %k, %v) : (tensor<10x41x24xf32>, tensor<10x41x24xf32>, tensor<10x41x24xf32>) -> tensor<10x41x24xf32> {
   ^bb0(%a: tensor<10x41x24xf32>, %b: tensor<10x41x24xf32>, %c: tensor<10x41x24xf32>):
