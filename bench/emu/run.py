@@ -19,10 +19,7 @@ grow. It is a benchmark: it prints, it never fails on a time.
 """
 
 import argparse
-import math
 import os
-import re
-import subprocess
 import sys
 import tempfile
 
@@ -30,32 +27,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
 
-import numpy as np  # noqa: E402
 import onnx  # noqa: E402
 
 from run_e2e import make_inputs, shape_args  # noqa: E402
 import meld_testing as mt  # noqa: E402
 
 GOAL = 20.0
-TIME = re.compile(r"^time: median ([0-9.]+) ms")
-
-
-def time_run(meld_run, artifact, inputs, device, threads, repeat, timeout):
-    """meld-run's median ms on `device`, or an error string."""
-    argv = [meld_run, artifact, "--device", device, "--threads", str(threads),
-            "--warmup", "1", "--repeat", str(repeat), "--quiet",
-            "--output-dir", os.path.join(os.path.dirname(artifact), "out-" + device)]
-    for name, path in inputs:
-        argv += ["--input", f"{name}={path}"]
-    try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return f"timed out after {timeout} s"
-    for line in proc.stdout.splitlines():
-        m = TIME.match(line)
-        if m and proc.returncode == 0:
-            return float(m.group(1))
-    return mt.first_line(proc.stderr or proc.stdout or f"exit code {proc.returncode}")
 
 
 def main(argv=None):
@@ -87,25 +64,20 @@ def main(argv=None):
     ratios = []
     for name in names:
         folder = os.path.join(work, name)
-        os.makedirs(folder, exist_ok=True)
         path = os.path.join(fixture_dir, name + ".onnx")
         model = onnx.load(path, load_external_data=False)
         feeds = make_inputs(model, 1)
-        inputs = []
-        for input_name, value in feeds.items():
-            file = os.path.join(folder, mt.safe_file_name(input_name) + ".npy")
-            np.save(file, value)
-            inputs.append((input_name, file))
+        inputs = mt.save_inputs(folder, feeds)
         artifact = os.path.join(folder, "model.meld")
         err = mt.run_tool([meldc, path, "-o", artifact] + shape_args(model, feeds)
                           + args.meldc_arg, args.timeout)
         if err:
             print(f"| {name} | compile failed: {err} | | | |")
             continue
-        cpu = time_run(meld_run, artifact, inputs, "cpu", args.threads, args.repeat,
-                       args.timeout)
-        emu = time_run(meld_run, artifact, inputs, "emu", args.threads, args.repeat,
-                       args.timeout)
+        cpu = mt.time_meld_run(meld_run, artifact, inputs, "cpu", args.threads,
+                               args.repeat, args.timeout)
+        emu = mt.time_meld_run(meld_run, artifact, inputs, "emu", args.threads,
+                               args.repeat, args.timeout)
         if isinstance(cpu, str) or isinstance(emu, str):
             print(f"| {name} | {cpu} | {emu} | | |")
             continue
@@ -114,9 +86,8 @@ def main(argv=None):
         goal = "met" if ratio <= GOAL else "not met"
         print(f"| {name} | {cpu:.2f} | {emu:.1f} | {ratio:.1f}x | <= {GOAL:.0f}x: {goal} |")
     if ratios:
-        geomean = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
-        print(f"geometric mean emu/cpu: {geomean:.1f}x over {len(ratios)} fixtures "
-              f"(goal <= {GOAL:.0f}x), worst {max(ratios):.1f}x")
+        print(f"geometric mean emu/cpu: {mt.geomean(ratios):.1f}x over {len(ratios)} "
+              f"fixtures (goal <= {GOAL:.0f}x), worst {max(ratios):.1f}x")
     return 0
 
 

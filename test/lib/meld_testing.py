@@ -4,7 +4,9 @@ Finding the tools, running them with a time limit and turning what went wrong in
 line, reading tensors from .npy or ONNX TensorProto .pb files, and comparing outputs.
 """
 
+import math
 import os
+import re
 import shutil
 import subprocess
 
@@ -169,3 +171,41 @@ def static_shape(value_info):
 def safe_file_name(name):
     """A file name for a tensor name (ONNX names may hold '/' or ':')."""
     return "".join(c if c.isalnum() or c in "._-" else "_" for c in name) or "_"
+
+
+# What the benchmarks share (bench/cpu, bench/emu).
+
+_TIME = re.compile(r"^time: median ([0-9.]+) ms")
+
+
+def save_inputs(folder, feeds):
+    """Saves {name: array} as .npy files in `folder`: [(name, path)] for meld-run."""
+    os.makedirs(folder, exist_ok=True)
+    inputs = []
+    for name, value in feeds.items():
+        path = os.path.join(folder, safe_file_name(name) + ".npy")
+        np.save(path, value)
+        inputs.append((name, path))
+    return inputs
+
+
+def time_meld_run(meld_run, artifact, inputs, device, threads, repeat, timeout):
+    """meld-run's median ms of a whole run on `device`, or an error string."""
+    argv = [meld_run, artifact, "--device", device, "--threads", str(threads),
+            "--warmup", "1", "--repeat", str(repeat), "--quiet",
+            "--output-dir", os.path.join(os.path.dirname(artifact), "out-" + device)]
+    for name, path in inputs:
+        argv += ["--input", f"{name}={path}"]
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"timed out after {timeout} s"
+    for line in proc.stdout.splitlines():
+        m = _TIME.match(line)
+        if m and proc.returncode == 0:
+            return float(m.group(1))
+    return first_line(proc.stderr or proc.stdout or f"exit code {proc.returncode}")
+
+
+def geomean(values):
+    return math.exp(sum(math.log(v) for v in values) / len(values))
