@@ -97,16 +97,24 @@ def time_torch(module, args, threads, repeat):
         return median_ms(lambda: module(*args), repeat)
 
 
-def torch_models(work, wanted):
-    """(name, onnx path, feeds, torch module, torch args) of the models built in torch."""
+def load_fixture_modules():
+    """test/E2E/fixtures/generate.py as a module, or None without torch."""
     try:
-        import torch
-        from torch import nn
+        import torch  # noqa: F401
         sys.path.insert(0, os.path.join(ROOT, "test", "E2E", "fixtures"))
-        import generate as fixtures
+        import generate
+        return generate
     except ImportError as e:
-        print(f"torch models skipped: {e}")
+        print(f"torch eager skipped: {e}")
+        return None
+
+
+def torch_models(work, wanted, fixtures):
+    """(name, onnx path, feeds, torch module, torch args) of the models built in torch."""
+    if fixtures is None:
         return []
+    import torch
+    from torch import nn
     specs = {
         "gpt2-small-4": lambda: (nn.Sequential(*[
             fixtures.GPT2Block(hidden=768, heads=12, inner=3072, max_pos=512)
@@ -154,19 +162,30 @@ def minilm_model(work, wanted, timeout):
     return found
 
 
-def fixture_models(wanted):
-    """(name, onnx path, feeds, None, None) of the end-to-end fixtures."""
+def fixture_models(wanted, fixtures):
+    """(name, onnx path, feeds, torch module, torch args) of the end-to-end fixtures:
+    the module (where torch is importable) is the fixture's, with its random weights,
+    run on the same inputs."""
+    modules = fixtures.fixtures() if fixtures else {}
     found = []
     fixture_dir = os.path.join(ROOT, "test", "E2E", "fixtures")
     for file in sorted(os.listdir(fixture_dir)):
         if not file.endswith(".onnx"):
             continue
         name = file[:-5]
-        if wanted and name not in wanted and name.split(".")[0] not in wanted:
+        base = name.split(".")[0]
+        if wanted and name not in wanted and base not in wanted:
             continue
         path = os.path.join(fixture_dir, file)
         model = onnx.load(path, load_external_data=False)
-        found.append((name, path, make_inputs(model, 1), None, None))
+        feeds = make_inputs(model, 1)
+        module, torch_args = None, None
+        if base in modules:
+            import torch
+            module = modules[base][0].eval()
+            torch_args = tuple(torch.from_numpy(feeds[vi.name])
+                               for vi in mt.graph_inputs(model))
+        found.append((name, path, feeds, module, torch_args))
     return found
 
 
@@ -259,8 +278,9 @@ def gemms(meldc, meld_run, work, args):
     print()
     print(f"GEMM [M, K] x [K, N], f32, {args.threads} threads; peak {peak:.0f} GFLOP/s "
           f"= {how}" if peak else f"GEMM, {args.threads} threads; peak unknown: {how}")
-    print("| M x K x N | meld GFLOP/s | onnxruntime | numpy | meld % of peak | goal |")
-    print("|---|---:|---:|---:|---:|---|")
+    print("| M x K x N | meld GFLOP/s | onnxruntime | numpy | meld/ort time | meld % of peak "
+          "| goal |")
+    print("|---|---:|---:|---:|---:|---:|---|")
     for m, k, n in GEMMS:
         name = f"gemm_{m}x{k}x{n}"
         path = os.path.join(work, name + ".onnx")
@@ -272,13 +292,13 @@ def gemms(meldc, meld_run, work, args):
         numpy_ms = time_numpy(m, k, n, args.threads, args.repeat, args.timeout)
         numpy_rate = f"{rate(numpy_ms):.0f}" if numpy_ms else "failed"
         if isinstance(meld, str):
-            print(f"| {m} x {k} x {n} | {meld} | {reference:.0f} | {numpy_rate} | | |")
+            print(f"| {m} x {k} x {n} | {meld} | {reference:.0f} | {numpy_rate} | | | |")
             continue
-        share = rate(meld) / peak if peak else None
-        goal = ("met" if share >= GEMM_GOAL else "not met") if share else ""
+        share = f"{rate(meld) / peak:.0%}" if peak else ""
+        goal = (("met" if rate(meld) / peak >= GEMM_GOAL else "not met")
+                if peak else "")
         print(f"| {m} x {k} x {n} | {rate(meld):.0f} | {reference:.0f} | {numpy_rate} "
-              f"| {share:.0%} | >= {GEMM_GOAL:.0%}: {goal} |" if share else
-              f"| {m} x {k} x {n} | {rate(meld):.0f} | {reference:.0f} | {numpy_rate} | | |")
+              f"| {reference / rate(meld):.1f}x | {share} | >= {GEMM_GOAL:.0%}: {goal} |")
 
 
 def main(argv=None):
@@ -306,8 +326,9 @@ def main(argv=None):
     print("| model | meld ms | onnxruntime ms | torch ms | meld/ort | goal |")
     print("|---|---:|---:|---:|---:|---|")
     ratios = []
-    models = (minilm_model(work, wanted, args.timeout) + torch_models(work, wanted)
-              + fixture_models(wanted))
+    fixtures = load_fixture_modules()
+    models = (minilm_model(work, wanted, args.timeout)
+              + torch_models(work, wanted, fixtures) + fixture_models(wanted, fixtures))
     for name, path, feeds, module, torch_args in models:
         meld = compile_and_time(meldc, meld_run, name, path, feeds, work, args)
         reference = time_ort(path, feeds, args.threads, args.repeat)
