@@ -113,8 +113,13 @@ def torch_models(work, wanted, fixtures):
     """(name, onnx path, feeds, torch module, torch args) of the models built in torch."""
     if fixtures is None:
         return []
+    import warnings
+
     import torch
     from torch import nn
+
+    # The TorchScript exporter's tracer warns of the Python floats the modules use.
+    warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
     specs = {
         "gpt2-small-4": lambda: (nn.Sequential(*[
             fixtures.GPT2Block(hidden=768, heads=12, inner=3072, max_pos=512)
@@ -319,6 +324,7 @@ def main(argv=None):
     meldc = mt.find_tool("meldc", bin_dir)
     meld_run = mt.find_tool("meld-run", bin_dir)
     work = args.work or tempfile.mkdtemp(prefix="meld-bench-cpu-")
+    os.makedirs(work, exist_ok=True)
     wanted = args.models.split(",") if args.models else None
 
     print(f"CPU backend against onnxruntime {ort.__version__} and torch eager, "

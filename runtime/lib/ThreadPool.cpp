@@ -3,6 +3,7 @@
 #include "ThreadPool.h"
 
 #include <algorithm>
+#include <chrono>
 #include <system_error>
 
 namespace meld {
@@ -23,11 +24,28 @@ ThreadPool::ThreadPool(unsigned numThreads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex);
-    stopping = true;
+    stopping.store(true, std::memory_order_relaxed);
   }
   wake.notify_all();
   for (std::thread &t : workers)
     t.join();
+}
+
+/// Spins until `ready()` or kSpinTime has passed; whether it is ready.
+template <typename Ready> static bool spinUntil(Ready ready) {
+  constexpr auto kSpinTime = std::chrono::microseconds(200);
+  auto deadline = std::chrono::steady_clock::now() + kSpinTime;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (ready())
+        return true;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      return ready();
+  }
 }
 
 void ThreadPool::drain() {
@@ -42,19 +60,23 @@ void ThreadPool::drain() {
 
 void ThreadPool::workerLoop() {
   uint64_t seen = 0;
+  auto newJob = [&] {
+    return stopping.load(std::memory_order_relaxed) ||
+           generation.load(std::memory_order_acquire) != seen;
+  };
   for (;;) {
-    {
+    if (!spinUntil(newJob)) {
       std::unique_lock<std::mutex> lock(mutex);
-      wake.wait(lock, [&] { return stopping || generation != seen; });
-      if (stopping)
-        return;
-      seen = generation;
+      wake.wait(lock, newJob);
     }
+    if (stopping.load(std::memory_order_relaxed))
+      return;
+    // The acquire load pairs with the job's release: its fields are visible.
+    seen = generation.load(std::memory_order_acquire);
     drain();
-    {
+    if (busy.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mutex);
-      if (--busy == 0)
-        done.notify_one();
+      done.notify_one();
     }
   }
 }
@@ -75,13 +97,16 @@ void ThreadPool::parallelFor(int64_t n, RangeFn fn, void *context) {
     jobSize = n;
     jobChunk = n / chunks + (n % chunks ? 1 : 0);
     nextBegin.store(0, std::memory_order_relaxed);
-    busy = workers.size();
-    ++generation;
+    busy.store(workers.size(), std::memory_order_relaxed);
+    generation.fetch_add(1, std::memory_order_release);
   }
   wake.notify_all();
   drain();
-  std::unique_lock<std::mutex> lock(mutex);
-  done.wait(lock, [&] { return busy == 0; });
+  auto finished = [&] { return busy.load(std::memory_order_acquire) == 0; };
+  if (!spinUntil(finished)) {
+    std::unique_lock<std::mutex> lock(mutex);
+    done.wait(lock, finished);
+  }
 }
 
 } // namespace rt

@@ -16,6 +16,11 @@ namespace rt {
 /// Splits a range of program ids over a fixed set of threads. The calling
 /// thread takes part, so a pool of N threads starts N - 1 workers and a pool
 /// of 1 runs everything inline. One parallelFor at a time.
+///
+/// A run's launches follow each other within microseconds, while waking a
+/// thread blocked on a condition variable takes tens: after a job, workers
+/// (and the caller, for the workers to finish) spin for up to kSpinTime
+/// before they block.
 class ThreadPool {
 public:
   using RangeFn = void (*)(void *context, int64_t begin, int64_t end);
@@ -40,12 +45,16 @@ private:
   void drain();
 
   std::vector<std::thread> workers;
+  /// Guards blocking on `wake` and `done` (the counters are atomic so that
+  /// spinning threads can read them without it).
   std::mutex mutex;
   std::condition_variable wake;
   std::condition_variable done;
-  uint64_t generation = 0;
-  unsigned busy = 0;
-  bool stopping = false;
+  /// Incremented, under `mutex`, for each job.
+  std::atomic<uint64_t> generation{0};
+  /// Workers that have not finished the current job.
+  std::atomic<unsigned> busy{0};
+  std::atomic<bool> stopping{false};
 
   // The current job.
   RangeFn jobFn = nullptr;
