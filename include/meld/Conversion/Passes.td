@@ -63,10 +63,14 @@ def ConvertTileToVector : Pass<"meld-tile-to-vector", "meld::tile::KernelOp"> {
     registers:
     - arith and math ops on tiles become the same ops on vectors; constants,
       `tensor.splat` and `tile.iota` become constant or broadcast vectors;
-    - `tile.load` and `tile.store` read or write each run of `contiguity`
-      elements as one `vector.load`/`vector.store` (under an `scf.if` on the
-      run's one mask bit), and otherwise gather or scatter row by row:
-      masked-off elements are never accessed;
+    - `tile.load` and `tile.store` read or write each run of consecutive
+      offsets along the last dimension (from the axis analysis, without the
+      GPU's alignment) as one `vector.load`/`vector.store`: a masked-off
+      run reads the buffer's first run and takes `other`, a store runs under
+      an `scf.if` on the run's mask bit, and a run whose mask varies is one
+      `vector.maskedload`/`vector.maskedstore`. Offsets that are not
+      consecutive gather or scatter row by row. Masked-off elements are never
+      accessed;
     - `tile.dot` becomes a `vector.contract` (operands widened to the
       accumulator's type), then the product microkernel: operands and
       accumulators in stack panels, each block of 8 rows of two registers (4

@@ -17,12 +17,19 @@
 
 #include "Products.h"
 
+#include "dialects/Tile/Analysis/AxisInfo.h"
+
+#include "mlir/Analysis/DataFlow/ConstantPropagationAnalysis.h"
+#include "mlir/Analysis/DataFlow/DeadCodeAnalysis.h"
+#include "mlir/Analysis/DataFlowFramework.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <numeric>
 
 namespace meld {
 #define GEN_PASS_DEF_CONVERTTILETOVECTOR
@@ -229,16 +236,75 @@ struct ConvertIota : OpConversionPattern<tile::IotaOp> {
   }
 };
 
-/// The run length a contiguous access uses: the proved contiguity, if the
-/// elements can be moved as a vector at all.
-static int64_t runLength(std::optional<uint64_t> contiguity, Type element) {
-  if (!contiguity || isPackedInVectors(element))
-    return 1;
-  return static_cast<int64_t>(*contiguity);
+/// How the host moves the elements of a tile.load or tile.store: runs of
+/// `run` consecutive offsets along the last dimension, each one vector
+/// access, and whether the mask is one value over each run (else each run
+/// is a masked access). Unlike the GPU's `contiguity`, a run need not start
+/// at an aligned offset: x86 vector accesses need no alignment.
+struct Access {
+  int64_t run = 1;
+  bool uniformMask = true;
+};
+using AccessMap = DenseMap<Operation *, Access>;
+
+/// The accesses of `kernel`, from the axis analysis of its offsets and masks.
+static AccessMap analyzeAccesses(tile::KernelOp kernel) {
+  AccessMap accesses;
+  DataFlowSolver solver;
+  solver.load<dataflow::DeadCodeAnalysis>();
+  solver.load<dataflow::SparseConstantPropagation>();
+  solver.load<tile::AxisInfoAnalysis>();
+  if (failed(solver.initializeAndRun(kernel)))
+    return accesses;
+  auto infoOf = [&](Value value) -> const tile::AxisInfo * {
+    auto *lattice = solver.lookupState<tile::AxisInfoLattice>(value);
+    return lattice && !lattice->getValue().isUninitialized()
+               ? &lattice->getValue()
+               : nullptr;
+  };
+  auto analyze = [&](Operation *op, Value offsets, Value mask, Type element) {
+    ArrayRef<int64_t> shape =
+        cast<RankedTensorType>(offsets.getType()).getShape();
+    const tile::AxisInfo *offsetInfo = infoOf(offsets);
+    const tile::AxisInfo *maskInfo = mask ? infoOf(mask) : nullptr;
+    if (shape.empty() || !offsetInfo || (mask && !maskInfo) ||
+        isPackedInVectors(element))
+      return;
+    int64_t last = shape.size() - 1;
+    Access access;
+    access.run = std::gcd(offsetInfo->getContiguity(last), shape[last]);
+    if (mask)
+      access.uniformMask =
+          std::gcd(maskInfo->getConstancy(last), shape[last]) % access.run == 0;
+    accesses[op] = access;
+  };
+  kernel.walk([&](Operation *op) {
+    if (auto load = dyn_cast<tile::LoadOp>(op))
+      analyze(op, load.getOffsets(), load.getMask(),
+              load.getType().getElementType());
+    else if (auto store = dyn_cast<tile::StoreOp>(op))
+      analyze(op, store.getOffsets(), store.getMask(),
+              store.getValue().getType().getElementType());
+  });
+  return accesses;
+}
+
+/// The mask of the run of `length` elements at `position` of `mask`.
+static Value runMask(OpBuilder &b, Location loc, Value mask,
+                     ArrayRef<int64_t> position, int64_t length) {
+  Value row = extractAt(b, loc, mask, position.drop_back());
+  if (cast<VectorType>(row.getType()).getDimSize(0) == length)
+    return row;
+  return vector::ExtractStridedSliceOp::create(
+      b, loc, row, ArrayRef<int64_t>{position.back()},
+      ArrayRef<int64_t>{length}, ArrayRef<int64_t>{1});
 }
 
 struct ConvertLoad : OpConversionPattern<tile::LoadOp> {
-  using OpConversionPattern::OpConversionPattern;
+  ConvertLoad(const TypeConverter &converter, MLIRContext *context,
+              const AccessMap &accesses)
+      : OpConversionPattern(converter, context), accesses(accesses) {}
+  const AccessMap &accesses;
   LogicalResult
   matchAndRewrite(tile::LoadOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -281,7 +347,8 @@ struct ConvertLoad : OpConversionPattern<tile::LoadOp> {
     }
 
     int64_t last = shape.back();
-    int64_t run = runLength(op.getContiguity(), element);
+    Access access = accesses.lookup(op);
+    int64_t run = access.run;
     Value result = splat(rewriter, loc, type, other);
     if (run > 1) {
       // One vector read per run, at the run's first offset.
@@ -296,7 +363,13 @@ struct ConvertLoad : OpConversionPattern<tile::LoadOp> {
         position.back() *= run;
         Value offset = extractOffset(rewriter, loc, offsets, position);
         Value value;
-        if (mask && safeRuns) {
+        if (mask && !access.uniformMask) {
+          // The mask varies over the run (a ragged last column block): a
+          // masked read, which touches none of the masked-off elements.
+          value = vector::MaskedLoadOp::create(
+              rewriter, loc, runType, buffer, offset,
+              runMask(rewriter, loc, mask, position, run), passthrough);
+        } else if (mask && safeRuns) {
           // One mask bit per run: a masked-off run reads the buffer's first
           // run instead (in bounds), then takes `other`. No branch, so the
           // rows stay straight-line code.
@@ -374,7 +447,10 @@ struct ConvertLoad : OpConversionPattern<tile::LoadOp> {
 };
 
 struct ConvertStore : OpConversionPattern<tile::StoreOp> {
-  using OpConversionPattern::OpConversionPattern;
+  ConvertStore(const TypeConverter &converter, MLIRContext *context,
+               const AccessMap &accesses)
+      : OpConversionPattern(converter, context), accesses(accesses) {}
+  const AccessMap &accesses;
   LogicalResult
   matchAndRewrite(tile::StoreOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -403,7 +479,8 @@ struct ConvertStore : OpConversionPattern<tile::StoreOp> {
     }
 
     int64_t last = shape.back();
-    int64_t run = runLength(op.getContiguity(), element);
+    Access access = accesses.lookup(op);
+    int64_t run = access.run;
     if (run > 1) {
       SmallVector<int64_t> runs(shape);
       runs.back() = last / run;
@@ -419,7 +496,12 @@ struct ConvertStore : OpConversionPattern<tile::StoreOp> {
           slice = vector::ExtractStridedSliceOp::create(
               rewriter, loc, slice, ArrayRef<int64_t>{position.back()},
               ArrayRef<int64_t>{run}, ArrayRef<int64_t>{1});
-        if (mask) {
+        if (mask && !access.uniformMask) {
+          // A masked write: masked-off elements are left untouched.
+          vector::MaskedStoreOp::create(
+              rewriter, loc, buffer, offset,
+              runMask(rewriter, loc, mask, position, run), slice);
+        } else if (mask) {
           Value set = vector::ExtractOp::create(rewriter, loc, mask, position);
           scf::IfOp::create(rewriter, loc, set, [&](OpBuilder &b, Location l) {
             vector::StoreOp::create(b, l, slice, buffer, offset);
@@ -657,6 +739,7 @@ struct ConvertTileToVectorPass
     });
     if (tooLong.wasInterrupted())
       return;
+    AccessMap accesses = analyzeAccesses(kernel);
     TileTypeConverter converter(tile::fitsIndex32(kernel));
     ConversionTarget target(*context);
     auto onVectors = [&](Operation *op) {
@@ -668,9 +751,10 @@ struct ConvertTileToVectorPass
                         tile::ReduceOp, tile::BroadcastOp, tile::FaultOp>();
     RewritePatternSet patterns(context);
     patterns.add<ConvertElementwise>(converter, context);
+    patterns.add<ConvertLoad, ConvertStore>(converter, context, accesses);
     patterns.add<ConvertConstant, ConvertSplat, ConvertExtract, ConvertIota,
-                 ConvertLoad, ConvertStore, ConvertDot, ConvertReduce,
-                 ConvertBroadcast, ConvertFault>(converter, context);
+                 ConvertDot, ConvertReduce, ConvertBroadcast, ConvertFault>(
+        converter, context);
     scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns,
                                                          target);
     // A kernel with an op this conversion does not know is left on tensors

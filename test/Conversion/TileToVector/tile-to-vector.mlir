@@ -1,9 +1,11 @@
 // RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-to-vector))' | FileCheck %s
 // RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-to-vector{register-bytes=32}))' | FileCheck %s --check-prefix=BLOCK32
 
-// Contiguous runs: one vector load or store per run. A masked-off run reads
-// the buffer's first run and takes `other`; a store runs under a branch on
-// the run's mask bit. Offsets are 32-bit (every buffer is small); elementwise
+// Contiguous runs (proved by the axis analysis, whatever `contiguity` says):
+// one vector load or store per run. With a mask that is one value over each
+// run (the buffer's 64 elements end on a run), a masked-off run reads the
+// buffer's first run and takes `other`; a store runs under a branch on the
+// run's mask bit. Offsets are 32-bit (every buffer is small); elementwise
 // math stays elementwise on the 2-D vector, tanh a polynomial.
 // CHECK-LABEL: tile.kernel @runs(
 // CHECK-SAME:    %[[IN:.+]]: memref<64xf32>, %[[OUT:.+]]: memref<64xf32>)
@@ -42,7 +44,7 @@ tile.kernel @runs(%in: memref<64xf32>, %out: memref<64xf32>)
   %base = tensor.splat %start : tensor<2x8xindex>
   %cols = tile.iota 1 : tensor<2x8xindex>
   %offs = arith.addi %base, %cols : tensor<2x8xindex>
-  %n = arith.constant dense<60> : tensor<2x8xindex>
+  %n = arith.constant dense<64> : tensor<2x8xindex>
   %mask = arith.cmpi ult, %offs, %n : tensor<2x8xindex>
   %zero = arith.constant 0.0 : f32
   %x = tile.load %in[%offs], %mask, %zero {contiguity = 8 : i64} : memref<64xf32>[tensor<2x8xindex>], tensor<2x8xi1>, f32 -> tensor<2x8xf32>
@@ -50,6 +52,38 @@ tile.kernel @runs(%in: memref<64xf32>, %out: memref<64xf32>)
   tile.store %y, %out[%offs], %mask {contiguity = 8 : i64} : tensor<2x8xf32>, memref<64xf32>[tensor<2x8xindex>], tensor<2x8xi1>
   tile.return
 }
+
+// -----
+
+// A mask that varies inside a run (60 elements end inside the last run):
+// each run is a masked read or write, which touches no masked-off element.
+// CHECK-LABEL: tile.kernel @ragged(
+// CHECK-SAME:    %[[IN:.+]]: memref<64xf32>, %[[OUT:.+]]: memref<64xf32>)
+// CHECK:         %[[MASK:.+]] = arith.cmpi ult, %{{.+}}, %{{.+}} : vector<2x8xi32>
+// CHECK:         %[[M0:.+]] = vector.extract %[[MASK]][0] : vector<8xi1> from vector<2x8xi1>
+// CHECK:         vector.maskedload %[[IN]][%{{.+}}], %[[M0]], %{{.+}} : memref<64xf32>, vector<8xi1>, vector<8xf32> into vector<8xf32>
+// CHECK:         %[[M1:.+]] = vector.extract %[[MASK]][1] : vector<8xi1> from vector<2x8xi1>
+// CHECK:         vector.maskedload %[[IN]][%{{.+}}], %[[M1]], %{{.+}} : memref<64xf32>, vector<8xi1>, vector<8xf32> into vector<8xf32>
+// CHECK-COUNT-2: vector.maskedstore %[[OUT]][%{{.+}}], %{{.+}}, %{{.+}} : memref<64xf32>, vector<8xi1>, vector<8xf32>
+// CHECK-NOT:     scf.if
+// CHECK:         tile.return
+tile.kernel @ragged(%in: memref<64xf32>, %out: memref<64xf32>)
+    attributes {grid = array<i64: 4>} {
+  %pid = tile.program_id 0
+  %c16 = arith.constant 16 : index
+  %start = arith.muli %pid, %c16 : index
+  %base = tensor.splat %start : tensor<2x8xindex>
+  %cols = tile.iota 1 : tensor<2x8xindex>
+  %offs = arith.addi %base, %cols : tensor<2x8xindex>
+  %n = arith.constant dense<60> : tensor<2x8xindex>
+  %mask = arith.cmpi ult, %offs, %n : tensor<2x8xindex>
+  %zero = arith.constant 0.0 : f32
+  %x = tile.load %in[%offs], %mask, %zero : memref<64xf32>[tensor<2x8xindex>], tensor<2x8xi1>, f32 -> tensor<2x8xf32>
+  %y = math.tanh %x : tensor<2x8xf32>
+  tile.store %y, %out[%offs], %mask : tensor<2x8xf32>, memref<64xf32>[tensor<2x8xindex>], tensor<2x8xi1>
+  tile.return
+}
+
 
 // -----
 
@@ -102,7 +136,7 @@ tile.kernel @gather(%in: memref<40xf32>, %idx: memref<8xi32>, %out: memref<8xf32
 // CHECK:               scf.yield %[[R]] : vector<4xf32>
 // CHECK:             vector.store %[[SUM]], %[[CP]][%[[OFF]]] : memref<12xf32>, vector<4xf32>
 // CHECK-COUNT-3: vector.load %[[CP]][%{{.+}}] : memref<12xf32>, vector<4xf32>
-// CHECK:         vector.scatter
+// CHECK-COUNT-3: vector.store %{{.+}}, %arg2[%{{.+}}] : memref<12xf32>, vector<4xf32>
 tile.kernel @dot(%a: memref<6xf32>, %b: memref<8xf32>, %out: memref<12xf32>)
     attributes {grid = array<i64: 1>} {
   %ra = tile.iota 0 : tensor<3x2xindex>
@@ -348,19 +382,22 @@ tile.kernel @block(%a: memref<8xf32>, %b: memref<64xf32>, %out: memref<512xf32>)
 
 // -----
 
-// A run longer than its buffer: the load is under a branch on the mask bit.
+// A run longer than its buffer, its mask one value: the load is under a
+// branch on the mask bit.
 // CHECK-LABEL: tile.kernel @short(
 // CHECK:         %[[V:.+]] = scf.if %{{.+}} -> (vector<8xf32>) {
 // CHECK:           vector.load %{{.+}} : memref<4xf32>, vector<8xf32>
 // CHECK:         } else {
 tile.kernel @short(%in: memref<4xf32>, %out: memref<8xf32>)
-    attributes {grid = array<i64: 1>} {
+    attributes {grid = array<i64: 2>} {
+  %pid = tile.program_id 0
+  %c1 = arith.constant 1 : index
+  %first = arith.cmpi ult, %pid, %c1 : index
   %offs = tile.iota 0 : tensor<8xindex>
-  %n = arith.constant dense<4> : tensor<8xindex>
-  %mask = arith.cmpi ult, %offs, %n : tensor<8xindex>
+  %mask = tensor.splat %first : tensor<8xi1>
   %zero = arith.constant 0.0 : f32
-  %x = tile.load %in[%offs], %mask, %zero {contiguity = 8 : i64} : memref<4xf32>[tensor<8xindex>], tensor<8xi1>, f32 -> tensor<8xf32>
-  tile.store %x, %out[%offs] {contiguity = 8 : i64} : tensor<8xf32>, memref<8xf32>[tensor<8xindex>]
+  %x = tile.load %in[%offs], %mask, %zero : memref<4xf32>[tensor<8xindex>], tensor<8xi1>, f32 -> tensor<8xf32>
+  tile.store %x, %out[%offs] : tensor<8xf32>, memref<8xf32>[tensor<8xindex>]
   tile.return
 }
 
