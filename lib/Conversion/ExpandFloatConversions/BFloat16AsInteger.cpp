@@ -1,11 +1,12 @@
 //===- BFloat16AsInteger.cpp - bf16 values of host code as i16 ------------===//
 //
 // In host code (the CPU kernels, the emulator's), bf16 values are only
-// moved: loaded, stored, selected, passed between blocks, packed for mma;
-// their conversions were expanded to integer arithmetic
-// (meld-expand-float-conversions). An x86 backend without AVX512-BF16 still
-// moves them through f32, with compiler-rt calls (__truncsfbf2) a kernel
-// library does not have. As i16 they are moved as the bits they are.
+// moved: loaded, stored (masked or not, gathered, scattered), selected, passed
+// between blocks, packed for mma; their conversions were expanded to integer
+// arithmetic (meld-expand-float-conversions). An x86 backend without
+// AVX512-BF16 still moves them through f32, with compiler-rt calls
+// (__truncsfbf2) a kernel library does not have. As i16 they are moved as the
+// bits they are.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,7 +32,8 @@ struct BFloat16AsInteger
     ModuleOp module = getOperation();
     // Only ops that move values may see bf16.
     WalkResult computed = module.walk([](Operation *op) {
-      if (!isa<LLVM::BitcastOp, LLVM::LoadOp, LLVM::StoreOp,
+      if (!isa<LLVM::BitcastOp, LLVM::LoadOp, LLVM::StoreOp, LLVM::MaskedLoadOp,
+               LLVM::MaskedStoreOp, LLVM::masked_gather, LLVM::masked_scatter,
                LLVM::InsertElementOp, LLVM::ExtractElementOp,
                LLVM::ShuffleVectorOp, LLVM::SelectOp, LLVM::BrOp,
                LLVM::CondBrOp, LLVM::InsertValueOp, LLVM::ExtractValueOp>(op) &&

@@ -25,6 +25,20 @@ llvm.func @moves(%p: !llvm.ptr, %q: !llvm.ptr) -> i16 {
 
 // -----
 
+// Masked loads and stores (a ragged run of the CPU's vector path) move bits.
+// CHECK-LABEL: llvm.func @masked(
+// CHECK:         %[[V:.+]] = llvm.intr.masked.load %{{.+}}, %{{.+}}, %{{.+}} {alignment = 2 : i32} : (!llvm.ptr, vector<8xi1>, vector<8xi16>) -> vector<8xi16>
+// CHECK:         llvm.intr.masked.store %[[V]], %{{.+}}, %{{.+}} {alignment = 2 : i32} : vector<8xi16>, vector<8xi1> into !llvm.ptr
+// CHECK-NOT:     bf16
+llvm.func @masked(%p: !llvm.ptr, %q: !llvm.ptr, %m: vector<8xi1>) {
+  %zero = llvm.mlir.constant(dense<0.0> : vector<8xbf16>) : vector<8xbf16>
+  %v = llvm.intr.masked.load %p, %m, %zero {alignment = 2 : i32} : (!llvm.ptr, vector<8xi1>, vector<8xbf16>) -> vector<8xbf16>
+  llvm.intr.masked.store %v, %q, %m {alignment = 2 : i32} : vector<8xbf16>, vector<8xi1> into !llvm.ptr
+  llvm.return
+}
+
+// -----
+
 // Arithmetic on bf16 has no host instruction: an error.
 llvm.func @adds(%x: bf16) -> bf16 {
   // expected-error @below {{computes with bf16 in host code, which has no bf16 arithmetic}}
