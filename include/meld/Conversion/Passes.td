@@ -81,7 +81,11 @@ def ConvertTileToVector : Pass<"meld-tile-to-vector", "meld::tile::KernelOp"> {
       the accumulator of one product) is split into chunks of up to 256
       columns of `a`: each chunk's steps store their operands into panels,
       each row as soon as it is read, and the microkernel then runs over the
-      chunk, keeping its accumulators in registers across all of it;
+      chunk, keeping its accumulators in registers across all of it; where
+      each row of `b` is one whole-row read of a buffer defined outside the
+      loop (a weight), the steps record where the rows start instead and
+      the microkernel reads them in place (a chunk with a masked-off row
+      copies them first);
     - `tile.reduce` becomes one horizontal `vector.reduction` per row
       (reassociated for float sums) or, along the first dimension, the rows
       combined elementwise;

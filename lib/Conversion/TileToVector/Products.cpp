@@ -82,17 +82,12 @@ void storeRows(OpBuilder &b, Location loc, Value tile, Value buffer,
   }
 }
 
-/// As storeRows, but where `tile` was built by inserting pieces of rows
-/// (what a converted tile.load is), each piece is stored right where it is
-/// inserted: its registers are then free before the next piece is read,
-/// where storing the whole tile after it is built keeps every row live at
-/// once (64 registers for a 16x64 tile, spilled).
-void storeTile(OpBuilder &b, Location loc, Value tile, Value buffer,
-               Value start, int64_t stride) {
+/// The pieces `tile` (a 2-D vector) was built from by inserting 1-D pieces of
+/// rows in `block`, newest first, if they cover every element once.
+std::optional<SmallVector<vector::InsertStridedSliceOp>>
+getRowPieces(Value tile, Block *block) {
   auto type = cast<VectorType>(tile.getType());
   int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-  // The pieces the tile's last value of each element came from, newest
-  // first.
   SmallVector<vector::InsertStridedSliceOp> pieces;
   SmallVector<bool> covered(rows * cols, false);
   int64_t remaining = rows * cols;
@@ -100,32 +95,113 @@ void storeTile(OpBuilder &b, Location loc, Value tile, Value buffer,
   while (remaining) {
     auto insert = current.getDefiningOp<vector::InsertStridedSliceOp>();
     if (!insert || insert.getSourceVectorType().getRank() != 1 ||
-        insert->getBlock() != b.getInsertionBlock())
-      break;
+        insert->getBlock() != block)
+      return std::nullopt;
     SmallVector<int64_t> offsets = getI64SubArray(insert.getOffsets());
     int64_t length = insert.getSourceVectorType().getDimSize(0);
     int64_t first = offsets[0] * cols + offsets[1];
     if (llvm::any_of(llvm::seq(first, first + length),
                      [&](int64_t e) { return covered[e]; }))
-      break;
+      return std::nullopt;
     for (int64_t e = first; e < first + length; ++e)
       covered[e] = true;
     remaining -= length;
     pieces.push_back(insert);
     current = insert.getDest();
   }
-  if (remaining) {
+  return pieces;
+}
+
+/// As storeRows, but where `tile` was built by inserting pieces of rows
+/// (what a converted tile.load is), each piece is stored right where it is
+/// inserted: its registers are then free before the next piece is read,
+/// where storing the whole tile after it is built keeps every row live at
+/// once (64 registers for a 16x64 tile, spilled).
+void storeTile(OpBuilder &b, Location loc, Value tile, Value buffer,
+               Value start, int64_t stride) {
+  std::optional<SmallVector<vector::InsertStridedSliceOp>> pieces =
+      getRowPieces(tile, b.getInsertionBlock());
+  if (!pieces) {
     storeRows(b, loc, tile, buffer, start, stride);
     return;
   }
   OpBuilder::InsertionGuard guard(b);
-  for (vector::InsertStridedSliceOp piece : pieces) {
+  for (vector::InsertStridedSliceOp piece : *pieces) {
     SmallVector<int64_t> offsets = getI64SubArray(piece.getOffsets());
     b.setInsertionPointAfter(piece);
     Value at = arith::AddIOp::create(
         b, loc, start, index(b, loc, offsets[0] * stride + offsets[1]));
     vector::StoreOp::create(b, loc, piece.getValueToStore(), buffer, at);
   }
+}
+
+/// A product's b operand whose rows are each read whole from one buffer
+/// defined outside the loop (a weight): the microkernel reads them there,
+/// through a table of where each row starts, instead of from a copy.
+struct DirectRows {
+  Value buffer;
+  /// Per row, where it starts in `buffer` (in the loop body).
+  SmallVector<Value> offsets;
+  /// Per row, its mask bit (null where the row is always read). A row whose
+  /// bit is off is `other` instead.
+  SmallVector<Value> sets;
+  /// What makes the value of a row whose bit is off: a constant or a
+  /// broadcast of a value defined outside the loop.
+  Operation *other = nullptr;
+
+  bool hasMask() const {
+    return llvm::any_of(sets, [](Value v) { return v; });
+  }
+};
+
+/// `operand`'s rows as DirectRows, if each is one whole-row read (what
+/// tile.load becomes for a run of a row's length, masked by one bit or not).
+std::optional<DirectRows> findDirectRows(Value operand, scf::ForOp loop) {
+  Block *body = loop.getBody();
+  auto type = cast<VectorType>(operand.getType());
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  std::optional<SmallVector<vector::InsertStridedSliceOp>> pieces =
+      getRowPieces(operand, body);
+  if (!pieces || static_cast<int64_t>(pieces->size()) != rows)
+    return std::nullopt;
+  DirectRows direct;
+  direct.offsets.resize(rows);
+  direct.sets.resize(rows);
+  Value other;
+  for (vector::InsertStridedSliceOp piece : *pieces) {
+    if (piece.getSourceVectorType().getDimSize(0) != cols)
+      return std::nullopt;
+    int64_t row = getI64SubArray(piece.getOffsets())[0];
+    Value value = piece.getValueToStore();
+    Value set;
+    if (auto select = value.getDefiningOp<arith::SelectOp>()) {
+      set = select.getCondition();
+      if (isa<VectorType>(set.getType()) ||
+          (other && other != select.getFalseValue()))
+        return std::nullopt;
+      other = select.getFalseValue();
+      value = select.getTrueValue();
+    }
+    auto read = value.getDefiningOp<vector::LoadOp>();
+    if (!read || read.getIndices().size() != 1 ||
+        !loop.isDefinedOutsideOfLoop(read.getBase()) ||
+        (direct.buffer && direct.buffer != read.getBase()))
+      return std::nullopt;
+    direct.buffer = read.getBase();
+    // With a mask bit, the read is at the offset where the bit is on (and
+    // at 0 where it is off).
+    direct.offsets[row] = read.getIndices()[0];
+    direct.sets[row] = set;
+  }
+  if (other) {
+    Operation *op = other.getDefiningOp();
+    if (!op || !(isa<arith::ConstantOp>(op) ||
+                 (isa<vector::BroadcastOp>(op) &&
+                  loop.isDefinedOutsideOfLoop(op->getOperand(0)))))
+      return std::nullopt;
+    direct.other = op;
+  }
+  return direct;
 }
 
 /// A stack buffer of `size` elements of `element`.
@@ -165,12 +241,13 @@ int64_t blockSize(int64_t size, int64_t limit) {
 }
 
 /// The operands of the microkernel: an m x n product over `depth` values of
-/// k, a at `a[i * aStride + k]`, b at `b[k * n + j]`, the accumulators at
-/// `c[i * n + j]`.
+/// k, a at `a[i * aStride + k]`, b at `b[k * n + j]` (at `b[bRows[k] + j]`
+/// with a table of rows), the accumulators at `c[i * n + j]`.
 struct Panels {
   Value a, b, c;
   int64_t m, n, aStride;
   Value depth;
+  Value bRows = {};
 };
 
 /// Adds the products of the panels into their accumulators.
@@ -219,7 +296,11 @@ void emitMicrokernel(OpBuilder &b, Location loc, MicroBlock block,
                   jb, loc, index(jb, loc, 0), p.depth, index(jb, loc, 1), accs,
                   [&](OpBuilder &kb, Location, Value k, ValueRange iter) {
                     Value bStart =
-                        arith::MulIOp::create(kb, loc, k, index(kb, loc, p.n));
+                        p.bRows ? memref::LoadOp::create(kb, loc, p.bRows, k)
+                                      .getResult()
+                                : arith::MulIOp::create(kb, loc, k,
+                                                        index(kb, loc, p.n))
+                                      .getResult();
                     Value bOffset = arith::AddIOp::create(kb, loc, bStart, j0);
                     Value bRow = vector::LoadOp::create(kb, loc, blockRowType,
                                                         p.b, bOffset);
@@ -248,6 +329,40 @@ bool isProduct(vector::ContractionOp op) {
          isRowMajorMatmul(op.getIndexingMapsAttr()) &&
          op.getLhsType().getElementType() ==
              cast<VectorType>(op.getAccType()).getElementType();
+}
+
+/// Copies the first `depth` rows of `direct` into `panel` (rows of `n`), row
+/// k from where `rowTable[k]` says where `setTable[k]` is on, `other` where
+/// it is off.
+void copyRows(OpBuilder &b, Location loc, const DirectRows &direct,
+              Value rowTable, Value setTable, Value panel, int64_t n,
+              Value depth) {
+  scf::ForOp::create(
+      b, loc, index(b, loc, 0), depth, index(b, loc, 1), ValueRange{},
+      [&](OpBuilder &kb, Location, Value k, ValueRange) {
+        Value set = memref::LoadOp::create(kb, loc, setTable, k);
+        auto rowType = VectorType::get(
+            {n}, cast<MemRefType>(panel.getType()).getElementType());
+        Value row =
+            scf::IfOp::create(
+                kb, loc, set,
+                [&](OpBuilder &tb, Location) {
+                  Value start = memref::LoadOp::create(tb, loc, rowTable, k);
+                  scf::YieldOp::create(tb, loc,
+                                       vector::LoadOp::create(tb, loc, rowType,
+                                                              direct.buffer,
+                                                              start)
+                                           .getResult());
+                },
+                [&](OpBuilder &eb, Location) {
+                  scf::YieldOp::create(eb, loc,
+                                       eb.clone(*direct.other)->getResult(0));
+                })
+                .getResult(0);
+        Value at = arith::MulIOp::create(kb, loc, k, index(kb, loc, n));
+        vector::StoreOp::create(kb, loc, row, panel, at);
+        scf::YieldOp::create(kb, loc);
+      });
 }
 
 /// A pattern that emits the microkernel with `block`.
@@ -327,6 +442,24 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
             allocatePanel(rewriter, loc, columns * rhs.getDimSize(1), element);
       cPanels.push_back(packRows(rewriter, loc, init));
     }
+    // The b operands read in place (weights): tables of where their rows
+    // start and, for masked rows, of their mask bits.
+    llvm::MapVector<Value, DirectRows> directs;
+    DenseMap<Value, Value> rowTables, setTables;
+    bool anyMask = false;
+    for (auto [operand, panel] : bPanels) {
+      std::optional<DirectRows> direct = findDirectRows(operand, loop);
+      if (!direct)
+        continue;
+      rowTables[operand] = memref::AllocaOp::create(
+          rewriter, loc, MemRefType::get({columns}, rewriter.getIndexType()));
+      if (direct->hasMask()) {
+        setTables[operand] = memref::AllocaOp::create(
+            rewriter, loc, MemRefType::get({columns}, rewriter.getI1Type()));
+        anyMask = true;
+      }
+      directs.insert({operand, std::move(*direct)});
+    }
     Value stepValue = loop.getStep();
     Value chunkStep = index(rewriter, loc, chunkSteps * *step);
     scf::ForOp::create(
@@ -335,9 +468,13 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
           Value chunkEnd = arith::AddIOp::create(cb, loc, chunk, chunkStep);
           Value end =
               arith::MinSIOp::create(cb, loc, chunkEnd, loop.getUpperBound());
-          scf::ForOp::create(
-              cb, loc, chunk, end, stepValue, ValueRange{},
-              [&](OpBuilder &kb, Location, Value k, ValueRange) {
+          // Whether every masked row of the chunk is read (its bit on).
+          SmallVector<Value> allSetInit;
+          if (anyMask)
+            allSetInit.push_back(arith::ConstantIntOp::create(cb, loc, 1, 1));
+          auto pack = scf::ForOp::create(
+              cb, loc, chunk, end, stepValue, allSetInit,
+              [&](OpBuilder &kb, Location, Value k, ValueRange allSet) {
                 IRMapping mapping;
                 mapping.map(loop.getInductionVar(), k);
                 Value distance = arith::SubIOp::create(kb, loc, k, chunk);
@@ -359,7 +496,8 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
                   if (Value panel = aPanels.lookup(operand))
                     storeTile(kb, loc, mapping.lookupOrDefault(operand), panel,
                               column, columns);
-                  if (Value panel = bPanels.lookup(operand))
+                  if (Value panel = bPanels.lookup(operand);
+                      panel && !directs.count(operand))
                     storeTile(
                         kb, loc, mapping.lookupOrDefault(operand), panel,
                         bStarts[operand],
@@ -379,7 +517,28 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
                   for (Value result : op.getResults())
                     store(result);
                 }
-                scf::YieldOp::create(kb, loc);
+                // Where this step's rows of each b read in place start.
+                SmallVector<Value> next(allSet);
+                for (auto &[operand, direct] : directs) {
+                  for (auto [row, offset] : llvm::enumerate(direct.offsets)) {
+                    Value at = arith::AddIOp::create(kb, loc, column,
+                                                     index(kb, loc, row));
+                    memref::StoreOp::create(kb, loc,
+                                            mapping.lookupOrDefault(offset),
+                                            rowTables[operand], at);
+                    if (!direct.hasMask())
+                      continue;
+                    Value set =
+                        direct.sets[row]
+                            ? mapping.lookupOrDefault(direct.sets[row])
+                            : arith::ConstantIntOp::create(kb, loc, 1, 1)
+                                  .getResult();
+                    memref::StoreOp::create(kb, loc, set, setTables[operand],
+                                            at);
+                    next[0] = arith::AndIOp::create(kb, loc, next[0], set);
+                  }
+                }
+                scf::YieldOp::create(kb, loc, next);
               });
           // The chunk's steps, each `depth` columns of the panels.
           Value span = arith::SubIOp::create(cb, loc, end, chunk);
@@ -388,10 +547,40 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
               arith::MulIOp::create(cb, loc, steps, index(cb, loc, depth));
           for (auto [product, cPanel] : llvm::zip_equal(products, cPanels)) {
             VectorType acc = cast<VectorType>(product.getAccType());
-            emitMicrokernel(
-                cb, loc, block,
-                {aPanels[product.getLhs()], bPanels[product.getRhs()], cPanel,
-                 acc.getDimSize(0), acc.getDimSize(1), columns, chunkDepth});
+            Value rhs = product.getRhs();
+            Panels panels{aPanels[product.getLhs()],
+                          bPanels[rhs],
+                          cPanel,
+                          acc.getDimSize(0),
+                          acc.getDimSize(1),
+                          columns,
+                          chunkDepth};
+            auto it = directs.find(rhs);
+            if (it == directs.end()) {
+              emitMicrokernel(cb, loc, block, panels);
+              continue;
+            }
+            Panels inPlace = panels;
+            inPlace.b = it->second.buffer;
+            inPlace.bRows = rowTables[rhs];
+            if (!it->second.hasMask()) {
+              emitMicrokernel(cb, loc, block, inPlace);
+              continue;
+            }
+            // Where a row of the chunk is masked off (the last, short K
+            // step), its rows are copied into the panel, `other` for those.
+            scf::IfOp::create(
+                cb, loc, pack.getResult(0),
+                [&](OpBuilder &tb, Location) {
+                  emitMicrokernel(tb, loc, block, inPlace);
+                  scf::YieldOp::create(tb, loc);
+                },
+                [&](OpBuilder &eb, Location) {
+                  copyRows(eb, loc, it->second, rowTables[rhs], setTables[rhs],
+                           panels.b, acc.getDimSize(1), chunkDepth);
+                  emitMicrokernel(eb, loc, block, panels);
+                  scf::YieldOp::create(eb, loc);
+                });
           }
           scf::YieldOp::create(cb, loc);
         });

@@ -168,12 +168,14 @@ tile.kernel @dot(%a: memref<6xf32>, %b: memref<8xf32>, %out: memref<12xf32>)
 // tile.dot) is split into chunks of 256 columns of a: each chunk's steps
 // store their operands into panels, each row right after it is read, then
 // the microkernel runs over the chunk with its accumulators in registers.
+// Here b's rows are whole-row reads of one buffer (a weight): the steps
+// record where each row starts, and the microkernel reads b in place.
 // CHECK-LABEL: tile.kernel @kloop(
 // CHECK-NOT:     vector.contract
 // CHECK:         %[[AP:.+]] = memref.alloca() : memref<512xf32>
-// CHECK:         %[[BP:.+]] = memref.alloca() : memref<1024xf32>
 // CHECK:         %[[CP:.+]] = memref.alloca() : memref<8xf32>
 // CHECK-COUNT-2: vector.store %{{.+}}, %[[CP]][%{{.+}}] : memref<8xf32>, vector<4xf32>
+// CHECK:         %[[ROWS:.+]] = memref.alloca() : memref<256xindex>
 // CHECK:         scf.for %[[CHUNK:.+]] = %{{.+}} to %[[UB:.+]] step %[[CSTEP:.+]] {
 // CHECK:           %[[NEXT:.+]] = arith.addi %[[CHUNK]], %[[CSTEP]] : index
 // CHECK:           %[[END:.+]] = arith.minsi %[[NEXT]], %[[UB]] : index
@@ -182,7 +184,7 @@ tile.kernel @dot(%a: memref<6xf32>, %b: memref<8xf32>, %out: memref<12xf32>)
 // CHECK:             vector.store %[[A0]], %[[AP]][%{{.+}}] : memref<512xf32>, vector<16xf32>
 // CHECK:             %[[A1:.+]] = vector.load %arg0[%{{.+}}] : memref<2048xf32>, vector<16xf32>
 // CHECK:             vector.store %[[A1]], %[[AP]][%{{.+}}] : memref<512xf32>, vector<16xf32>
-// CHECK-COUNT-16:    vector.store %{{.+}}, %[[BP]][%{{.+}}] : memref<1024xf32>, vector<4xf32>
+// CHECK-COUNT-16:    memref.store %{{.+}}, %[[ROWS]][%{{.+}}] : memref<256xindex>
 // CHECK:           }
 // CHECK:           %[[SPAN:.+]] = arith.subi %[[END]], %[[CHUNK]] : index
 // CHECK:           %[[STEPS:.+]] = arith.ceildivui %[[SPAN]], %{{.+}} : index
@@ -191,8 +193,10 @@ tile.kernel @dot(%a: memref<6xf32>, %b: memref<8xf32>, %out: memref<12xf32>)
 // CHECK:             scf.for
 // CHECK:               vector.load %[[CP]]
 // CHECK:               vector.load %[[CP]]
-// CHECK:               scf.for %{{.+}} = %{{.+}} to %[[DEPTH]] step %{{.+}} iter_args(%{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (vector<4xf32>, vector<4xf32>) {
-// CHECK:                 vector.load %[[BP]]
+// CHECK:               scf.for %[[K:.+]] = %{{.+}} to %[[DEPTH]] step %{{.+}} iter_args(%{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (vector<4xf32>, vector<4xf32>) {
+// CHECK:                 %[[ROW:.+]] = memref.load %[[ROWS]][%[[K]]] : memref<256xindex>
+// CHECK:                 %[[AT:.+]] = arith.addi %[[ROW]], %{{.+}} : index
+// CHECK:                 vector.load %arg1[%[[AT]]] : memref<4096xf32>, vector<4xf32>
 // CHECK-COUNT-2:         memref.load %[[AP]]
 // CHECK:               vector.store %{{.+}}, %[[CP]]
 // CHECK:               vector.store %{{.+}}, %[[CP]]
@@ -222,6 +226,71 @@ tile.kernel @kloop(%a: memref<2048xf32>, %b: memref<4096xf32>, %out: memref<8xf3
     %rowb = arith.muli %rowk, %four : tensor<16x4xindex>
     %offb = arith.addi %rowb, %cb : tensor<16x4xindex>
     %y = tile.load %b[%offb] {contiguity = 4 : i64} : memref<4096xf32>[tensor<16x4xindex>] -> tensor<16x4xf32>
+    %d = tile.dot %x, %y, %acc : tensor<2x16xf32>, tensor<16x4xf32> -> tensor<2x4xf32>
+    scf.yield %d : tensor<2x4xf32>
+  }
+  %rc = tile.iota 0 : tensor<2x4xindex>
+  %cc = tile.iota 1 : tensor<2x4xindex>
+  %fourc = arith.constant dense<4> : tensor<2x4xindex>
+  %rowc = arith.muli %rc, %fourc : tensor<2x4xindex>
+  %offc = arith.addi %rowc, %cc : tensor<2x4xindex>
+  tile.store %sum, %out[%offc] {contiguity = 4 : i64} : tensor<2x4xf32>, memref<8xf32>[tensor<2x4xindex>]
+  tile.return
+}
+
+// -----
+
+// b's rows masked by one bit each (K = 1000 ends inside the last step): the
+// steps also record the bits; a chunk whose rows are all read runs the
+// microkernel on b in place, another copies its rows into a panel first
+// (`other` for the masked-off ones).
+// CHECK-LABEL: tile.kernel @kloop_masked(
+// CHECK:         %[[BP:.+]] = memref.alloca() : memref<1024xf32>
+// CHECK:         %[[ROWS:.+]] = memref.alloca() : memref<256xindex>
+// CHECK:         %[[SETS:.+]] = memref.alloca() : memref<256xi1>
+// CHECK:         scf.for
+// CHECK:           %[[ALL:.+]] = scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[ACC:.+]] = %{{.+}}) -> (i1) {
+// CHECK-COUNT-16:    memref.store %{{.+}}, %[[SETS]][%{{.+}}] : memref<256xi1>
+// CHECK:             scf.yield %{{.+}} : i1
+// CHECK:           scf.if %[[ALL]] {
+// CHECK:             memref.load %[[ROWS]]
+// CHECK:             vector.load %arg1
+// CHECK:           } else {
+// CHECK:             scf.for %[[K:.+]] =
+// CHECK:               %[[SET:.+]] = memref.load %[[SETS]][%[[K]]] : memref<256xi1>
+// CHECK:               %[[ROW:.+]] = scf.if %[[SET]] -> (vector<4xf32>) {
+// CHECK:                 memref.load %[[ROWS]][%[[K]]]
+// CHECK:                 vector.load %arg1
+// CHECK:               } else {
+// CHECK:               vector.store %[[ROW]], %[[BP]]
+// CHECK:             vector.load %[[BP]]
+// CHECK:           }
+tile.kernel @kloop_masked(%a: memref<2048xf32>, %b: memref<4096xf32>, %out: memref<8xf32>)
+    attributes {grid = array<i64: 1>} {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %c16 = arith.constant 16 : index
+  %c1024 = arith.constant 1024 : index
+  %acc0 = arith.constant dense<0.0> : tensor<2x4xf32>
+  %ra = tile.iota 0 : tensor<2x16xindex>
+  %ca = tile.iota 1 : tensor<2x16xindex>
+  %ka = arith.constant dense<1024> : tensor<2x16xindex>
+  %rowa = arith.muli %ra, %ka : tensor<2x16xindex>
+  %rb = tile.iota 0 : tensor<16x4xindex>
+  %cb = tile.iota 1 : tensor<16x4xindex>
+  %four = arith.constant dense<4> : tensor<16x4xindex>
+  %sum = scf.for %k = %c0 to %c1024 step %c16 iter_args(%acc = %acc0) -> (tensor<2x4xf32>) {
+    %ks = tensor.splat %k : tensor<2x16xindex>
+    %cola = arith.addi %ca, %ks : tensor<2x16xindex>
+    %offa = arith.addi %rowa, %cola : tensor<2x16xindex>
+    %x = tile.load %a[%offa] {contiguity = 16 : i64} : memref<2048xf32>[tensor<2x16xindex>] -> tensor<2x16xf32>
+    %kb = tensor.splat %k : tensor<16x4xindex>
+    %rowk = arith.addi %rb, %kb : tensor<16x4xindex>
+    %rowb = arith.muli %rowk, %four : tensor<16x4xindex>
+    %offb = arith.addi %rowb, %cb : tensor<16x4xindex>
+    %kmax = arith.constant dense<1000> : tensor<16x4xindex>
+    %inside = arith.cmpi ult, %rowk, %kmax : tensor<16x4xindex>
+    %y = tile.load %b[%offb], %inside, %zero : memref<4096xf32>[tensor<16x4xindex>], tensor<16x4xi1>, f32 -> tensor<16x4xf32>
     %d = tile.dot %x, %y, %acc : tensor<2x16xf32>, tensor<16x4xf32> -> tensor<2x4xf32>
     scf.yield %d : tensor<2x4xf32>
   }
