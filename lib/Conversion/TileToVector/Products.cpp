@@ -14,7 +14,9 @@
 // side by side into panels (kMaxPanelColumns columns of a at most, sized for
 // the L2 cache), then running the microkernel over the chunk's panels. Each
 // element still sums its products in the order of k: the chunks run in order
-// and so do the steps inside one.
+// and so do the steps inside one. Where b's rows are whole-row reads of a
+// buffer the loop does not compute (a weight), the steps record where each
+// row starts instead of copying it, and the microkernel reads b in place.
 //
 //===----------------------------------------------------------------------===//
 
