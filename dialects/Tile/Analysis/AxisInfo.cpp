@@ -13,6 +13,8 @@
 
 #include "dialects/Tile/IR/TileOps.h"
 
+#include "mlir/Analysis/DataFlow/ConstantPropagationAnalysis.h"
+#include "mlir/Analysis/DataFlow/DeadCodeAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -433,6 +435,30 @@ void AxisInfoAnalysis::visitNonControlFlowArguments(
   propagateIfChanged(lattice, lattice->join(info));
 }
 
+LogicalResult meld::tile::runAxisInfoAnalysis(DataFlowSolver &solver,
+                                              Operation *root) {
+  solver.load<dataflow::DeadCodeAnalysis>();
+  solver.load<dataflow::SparseConstantPropagation>();
+  solver.load<AxisInfoAnalysis>();
+  return solver.initializeAndRun(root);
+}
+
+const AxisInfo *meld::tile::lookupAxisInfo(const DataFlowSolver &solver,
+                                           Value value) {
+  auto *lattice = solver.lookupState<AxisInfoLattice>(value);
+  return lattice && !lattice->getValue().isUninitialized()
+             ? &lattice->getValue()
+             : nullptr;
+}
+
+int64_t meld::tile::getConsecutiveRun(const AxisInfo &offsets,
+                                      ArrayRef<int64_t> shape) {
+  if (shape.empty())
+    return 1;
+  int64_t last = shape.size() - 1;
+  return gcd(offsets.contiguity[last], shape[last]);
+}
+
 int64_t meld::tile::getAccessContiguity(const AxisInfo &offsets,
                                         const AxisInfo *mask,
                                         ArrayRef<int64_t> shape) {
@@ -442,7 +468,7 @@ int64_t meld::tile::getAccessContiguity(const AxisInfo &offsets,
   int64_t last = shape.size() - 1;
   // Runs in row-major order lie along the last dimension: their length
   // divides its size, the offsets' runs and the mask's runs there.
-  int64_t length = gcd(offsets.contiguity[last], shape[last]);
+  int64_t length = getConsecutiveRun(offsets, shape);
   if (mask)
     length = gcd(length, mask->constancy[last]);
   // A power of two dividing all of those, whose multiples the offsets' runs

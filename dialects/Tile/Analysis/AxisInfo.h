@@ -98,6 +98,22 @@ public:
                                     unsigned firstIndex) override;
 };
 
+/// Loads `AxisInfoAnalysis` into `solver`, with the dead code and constant
+/// analyses the framework's control flow needs, and runs it on `root`.
+mlir::LogicalResult runAxisInfoAnalysis(mlir::DataFlowSolver &solver,
+                                        mlir::Operation *root);
+
+/// What the analysis in `solver` proved of `value`; null where it did not
+/// reach it.
+const AxisInfo *lookupAxisInfo(const mlir::DataFlowSolver &solver,
+                               mlir::Value value);
+
+/// The length of the runs of consecutive offsets of a tile access along its
+/// last dimension, wherever they start (a divisor of that dimension; 1 for
+/// a scalar access).
+int64_t getConsecutiveRun(const AxisInfo &offsets,
+                          llvm::ArrayRef<int64_t> shape);
+
 /// The length of the aligned runs of a tile access, in the row-major order of
 /// its elements, that are each one aligned vector access: in each run the
 /// offsets are consecutive, the first is a multiple of the length, and the

@@ -11,8 +11,6 @@
 #include "dialects/Tile/Analysis/AxisInfo.h"
 #include "dialects/Tile/Transforms/Passes.h"
 
-#include "mlir/Analysis/DataFlow/ConstantPropagationAnalysis.h"
-#include "mlir/Analysis/DataFlow/DeadCodeAnalysis.h"
 #include "mlir/Analysis/DataFlowFramework.h"
 
 namespace meld::tile {
@@ -31,21 +29,11 @@ struct TileAnnotateContiguity
   void runOnOperation() override {
     KernelOp kernel = getOperation();
     DataFlowSolver solver;
-    solver.load<dataflow::DeadCodeAnalysis>();
-    solver.load<dataflow::SparseConstantPropagation>();
-    solver.load<AxisInfoAnalysis>();
-    if (failed(solver.initializeAndRun(kernel)))
+    if (failed(runAxisInfoAnalysis(solver, kernel)))
       return signalPassFailure();
-
-    auto infoOf = [&](Value value) -> const AxisInfo * {
-      if (!value)
-        return nullptr;
-      auto *lattice = solver.lookupState<AxisInfoLattice>(value);
-      return lattice ? &lattice->getValue() : nullptr;
-    };
     auto annotate = [&](Operation *op, Value offsets, Value mask) {
-      const AxisInfo *offsetInfo = infoOf(offsets);
-      const AxisInfo *maskInfo = infoOf(mask);
+      const AxisInfo *offsetInfo = lookupAxisInfo(solver, offsets);
+      const AxisInfo *maskInfo = mask ? lookupAxisInfo(solver, mask) : nullptr;
       int64_t length = 1;
       if (offsetInfo && (!mask || maskInfo))
         length = getAccessContiguity(

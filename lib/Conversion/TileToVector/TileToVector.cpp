@@ -19,9 +19,6 @@
 
 #include "dialects/Tile/Analysis/AxisInfo.h"
 
-#include "mlir/Analysis/DataFlow/ConstantPropagationAnalysis.h"
-#include "mlir/Analysis/DataFlow/DeadCodeAnalysis.h"
-#include "mlir/Analysis/DataFlowFramework.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
@@ -251,28 +248,20 @@ using AccessMap = DenseMap<Operation *, Access>;
 static AccessMap analyzeAccesses(tile::KernelOp kernel) {
   AccessMap accesses;
   DataFlowSolver solver;
-  solver.load<dataflow::DeadCodeAnalysis>();
-  solver.load<dataflow::SparseConstantPropagation>();
-  solver.load<tile::AxisInfoAnalysis>();
-  if (failed(solver.initializeAndRun(kernel)))
+  if (failed(tile::runAxisInfoAnalysis(solver, kernel)))
     return accesses;
-  auto infoOf = [&](Value value) -> const tile::AxisInfo * {
-    auto *lattice = solver.lookupState<tile::AxisInfoLattice>(value);
-    return lattice && !lattice->getValue().isUninitialized()
-               ? &lattice->getValue()
-               : nullptr;
-  };
   auto analyze = [&](Operation *op, Value offsets, Value mask, Type element) {
     ArrayRef<int64_t> shape =
         cast<RankedTensorType>(offsets.getType()).getShape();
-    const tile::AxisInfo *offsetInfo = infoOf(offsets);
-    const tile::AxisInfo *maskInfo = mask ? infoOf(mask) : nullptr;
+    const tile::AxisInfo *offsetInfo = tile::lookupAxisInfo(solver, offsets);
+    const tile::AxisInfo *maskInfo =
+        mask ? tile::lookupAxisInfo(solver, mask) : nullptr;
     if (shape.empty() || !offsetInfo || (mask && !maskInfo) ||
         isPackedInVectors(element))
       return;
     int64_t last = shape.size() - 1;
     Access access;
-    access.run = std::gcd(offsetInfo->getContiguity(last), shape[last]);
+    access.run = tile::getConsecutiveRun(*offsetInfo, shape);
     if (mask)
       access.uniformMask =
           std::gcd(maskInfo->getConstancy(last), shape[last]) % access.run == 0;
@@ -456,7 +445,6 @@ struct ConvertStore : OpConversionPattern<tile::StoreOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<VectorType>(adaptor.getValue().getType());
-    Type element = type.getElementType();
     ArrayRef<int64_t> shape = type.getShape();
     Value buffer = adaptor.getBuffer();
     Value offsets = adaptor.getOffsets();
