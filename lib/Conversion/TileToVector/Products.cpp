@@ -430,8 +430,14 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
 
     Location loc = loop.getLoc();
     rewriter.setInsertionPoint(loop);
-    // One panel per distinct operand (a dual product shares its a).
+    // One panel per distinct operand (a dual product shares its a). A b
+    // read in place (a weight) has tables of where its rows start and, for
+    // masked rows, of their mask bits; its panel is only for a chunk with a
+    // masked-off row.
     llvm::MapVector<Value, Value> aPanels, bPanels;
+    llvm::MapVector<Value, DirectRows> directs;
+    DenseMap<Value, Value> rowTables, setTables;
+    bool anyMask = false;
     SmallVector<Value> cPanels;
     for (auto [product, init] : llvm::zip_equal(products, loop.getInitArgs())) {
       VectorType lhs = product.getLhsType(), rhs = product.getRhsType();
@@ -439,18 +445,14 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
       if (!aPanels.count(product.getLhs()))
         aPanels[product.getLhs()] =
             allocatePanel(rewriter, loc, lhs.getDimSize(0) * columns, element);
-      if (!bPanels.count(product.getRhs()))
-        bPanels[product.getRhs()] =
-            allocatePanel(rewriter, loc, columns * rhs.getDimSize(1), element);
       cPanels.push_back(packRows(rewriter, loc, init));
-    }
-    // The b operands read in place (weights): tables of where their rows
-    // start and, for masked rows, of their mask bits.
-    llvm::MapVector<Value, DirectRows> directs;
-    DenseMap<Value, Value> rowTables, setTables;
-    bool anyMask = false;
-    for (auto [operand, panel] : bPanels) {
+      Value operand = product.getRhs();
+      if (bPanels.count(operand) || directs.count(operand))
+        continue;
       std::optional<DirectRows> direct = findDirectRows(operand, loop);
+      if (!direct || direct->hasMask())
+        bPanels[operand] =
+            allocatePanel(rewriter, loc, columns * rhs.getDimSize(1), element);
       if (!direct)
         continue;
       rowTables[operand] = memref::AllocaOp::create(
@@ -488,9 +490,11 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
                 // of b's.
                 DenseMap<Value, Value> bStarts;
                 for (auto [operand, panel] : bPanels)
-                  bStarts[operand] = arith::MulIOp::create(
-                      kb, loc, column,
-                      index(kb, loc,
+                  if (!directs.count(operand))
+                    bStarts[operand] = arith::MulIOp::create(
+                        kb, loc, column,
+                        index(
+                            kb, loc,
                             cast<VectorType>(operand.getType()).getDimSize(1)));
                 // Each operand is stored as soon as it is computed, so that
                 // its registers are free for the next.
@@ -551,7 +555,7 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
             VectorType acc = cast<VectorType>(product.getAccType());
             Value rhs = product.getRhs();
             Panels panels{aPanels[product.getLhs()],
-                          bPanels[rhs],
+                          bPanels.lookup(rhs),
                           cPanel,
                           acc.getDimSize(0),
                           acc.getDimSize(1),
