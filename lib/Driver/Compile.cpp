@@ -175,6 +175,12 @@ LogicalResult meld::lowerGraphToTile(ModuleOp module,
         // stay as they are.
         if (!options.targets.empty())
           tile.precision = options.precision;
+        // Without one, elementwise programs are short enough for the
+        // host's vector lowering (meld-tile-to-vector takes rows of up to
+        // 512): 256 elements, 16 AVX-512 registers of f32. Longer ones
+        // run as scalar loops, divisions of their offsets included.
+        else
+          tile.blockElements = 256;
         buildMeldTilePipeline(pm, tile);
       },
       options);

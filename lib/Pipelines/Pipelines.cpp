@@ -61,7 +61,9 @@ void meld::buildMeldTilePipeline(OpPassManager &pm,
                                  const MeldTilePipelineOptions &options) {
   // Step 1: one tile kernel and one launch per fusion group and per graph op
   // outside one.
-  pm.addPass(createConvertGraphToTile());
+  ConvertGraphToTileOptions graphToTile;
+  graphToTile.blockElements = options.blockElements;
+  pm.addPass(createConvertGraphToTile(graphToTile));
   // Step 2: tidy the kernels' index arithmetic.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -47,6 +47,11 @@ struct MeldTilePipelineOptions
       llvm::cl::desc("The precision of the products on tensor cores: at "
                      "fp16 or bf16 their weights are stored in that type"),
       llvm::cl::init("fp32")};
+  Option<int64_t> blockElements{
+      *this, "block-elements",
+      llvm::cl::desc("Elements per program of elementwise and data-movement "
+                     "kernels"),
+      llvm::cl::init(1024)};
 };
 
 /// Graph dialect to the launch plan and tile kernels, each with its launch
