@@ -82,10 +82,12 @@ def ConvertTileToVector : Pass<"meld-tile-to-vector", "meld::tile::KernelOp"> {
       columns of `a`: each chunk's steps store their operands into panels,
       each row as soon as it is read, and the microkernel then runs over the
       chunk, keeping its accumulators in registers across all of it; where
-      each row of `b` is one whole-row read of a buffer defined outside the
-      loop (a weight), the steps record where the rows start instead and
-      the microkernel reads them in place (a chunk with a masked-off row
-      copies them first);
+      each row of `b` is one read of a row's length from a buffer defined
+      outside the loop (a weight), the steps record where the rows start
+      instead and the microkernel reads them in place, up to the first row
+      not read whole (its bit off, or a column of its mask off at a ragged
+      edge); from there on it reads a panel, where the steps stored the
+      rows not read whole and the others are copied;
     - `tile.reduce` becomes one horizontal `vector.reduction` per row
       (reassociated for float sums) or, along the first dimension, the rows
       combined elementwise;

@@ -144,20 +144,19 @@ struct DirectRows {
   Value buffer;
   /// Per row, where it starts in `buffer` (in the loop body).
   SmallVector<Value> offsets;
-  /// Per row, its mask bit (null where the row is always read). A row whose
-  /// bit is off is `other` instead.
-  SmallVector<Value> sets;
-  /// What makes the value of a row whose bit is off: a constant or a
-  /// broadcast of a value defined outside the loop.
-  Operation *other = nullptr;
+  /// Per row, the ops that compute it: the read (a vector.load or
+  /// vector.maskedload), then the select on its mask bit if there is one.
+  SmallVector<SmallVector<Operation *, 2>> reads;
+  /// Per row, whether it is masked: by a bit (a select), by a mask of its
+  /// columns (a masked read), or both.
+  SmallVector<bool> masked;
 
-  bool hasMask() const {
-    return llvm::any_of(sets, [](Value v) { return v; });
-  }
+  bool hasMask() const { return llvm::is_contained(masked, true); }
 };
 
-/// `operand`'s rows as DirectRows, if each is one whole-row read (what
-/// tile.load becomes for a run of a row's length, masked by one bit or not).
+/// `operand`'s rows as DirectRows, if each is one read of a row's length
+/// (what tile.load becomes for a run of a row's length: masked by one bit,
+/// by a mask of its columns at a ragged edge, or not at all).
 std::optional<DirectRows> findDirectRows(Value operand, scf::ForOp loop) {
   Block *body = loop.getBody();
   auto type = cast<VectorType>(operand.getType());
@@ -168,42 +167,66 @@ std::optional<DirectRows> findDirectRows(Value operand, scf::ForOp loop) {
     return std::nullopt;
   DirectRows direct;
   direct.offsets.resize(rows);
-  direct.sets.resize(rows);
-  Value other;
+  direct.reads.resize(rows);
+  direct.masked.resize(rows);
   for (vector::InsertStridedSliceOp piece : *pieces) {
     if (piece.getSourceVectorType().getDimSize(0) != cols)
       return std::nullopt;
     int64_t row = getI64SubArray(piece.getOffsets())[0];
     Value value = piece.getValueToStore();
-    Value set;
-    if (auto select = value.getDefiningOp<arith::SelectOp>()) {
-      set = select.getCondition();
-      if (isa<VectorType>(set.getType()) ||
-          (other && other != select.getFalseValue()))
+    auto select = value.getDefiningOp<arith::SelectOp>();
+    if (select) {
+      if (isa<VectorType>(select.getCondition().getType()))
         return std::nullopt;
-      other = select.getFalseValue();
       value = select.getTrueValue();
     }
-    auto read = value.getDefiningOp<vector::LoadOp>();
-    if (!read || read.getIndices().size() != 1 ||
-        !loop.isDefinedOutsideOfLoop(read.getBase()) ||
-        (direct.buffer && direct.buffer != read.getBase()))
+    Operation *read = value.getDefiningOp();
+    Value base, offset;
+    if (auto load = dyn_cast_or_null<vector::LoadOp>(read)) {
+      if (load.getIndices().size() != 1)
+        return std::nullopt;
+      base = load.getBase();
+      offset = load.getIndices()[0];
+    } else if (auto load = dyn_cast_or_null<vector::MaskedLoadOp>(read)) {
+      if (load.getIndices().size() != 1)
+        return std::nullopt;
+      base = load.getBase();
+      offset = load.getIndices()[0];
+    } else {
       return std::nullopt;
-    direct.buffer = read.getBase();
-    // With a mask bit, the read is at the offset where the bit is on (and
-    // at 0 where it is off).
-    direct.offsets[row] = read.getIndices()[0];
-    direct.sets[row] = set;
-  }
-  if (other) {
-    Operation *op = other.getDefiningOp();
-    if (!op || !(isa<arith::ConstantOp>(op) ||
-                 (isa<vector::BroadcastOp>(op) &&
-                  loop.isDefinedOutsideOfLoop(op->getOperand(0)))))
+    }
+    if (!loop.isDefinedOutsideOfLoop(base) ||
+        (direct.buffer && direct.buffer != base))
       return std::nullopt;
-    direct.other = op;
+    direct.buffer = base;
+    // With a mask, the read is at the row's start wherever the row is read
+    // whole (and at 0 where its bit is off).
+    direct.offsets[row] = offset;
+    direct.reads[row].push_back(read);
+    if (select)
+      direct.reads[row].push_back(select);
+    direct.masked[row] = select || isa<vector::MaskedLoadOp>(read);
   }
   return direct;
+}
+
+/// Whether row `row` of `direct` is read whole in the step `mapping` maps
+/// the loop body to: its bit on and every column of its mask on.
+Value isReadWhole(OpBuilder &b, Location loc, const DirectRows &direct,
+                  int64_t row, IRMapping &mapping) {
+  Value whole = arith::ConstantIntOp::create(b, loc, 1, 1);
+  for (Operation *op : direct.reads[row]) {
+    Value bit;
+    if (auto select = dyn_cast<arith::SelectOp>(op))
+      bit = mapping.lookupOrDefault(select.getCondition());
+    else if (auto load = dyn_cast<vector::MaskedLoadOp>(op))
+      bit =
+          vector::ReductionOp::create(b, loc, vector::CombiningKind::AND,
+                                      mapping.lookupOrDefault(load.getMask()));
+    if (bit)
+      whole = arith::AndIOp::create(b, loc, whole, bit);
+  }
+  return whole;
 }
 
 /// A stack buffer of `size` elements of `element`.
@@ -242,14 +265,16 @@ int64_t blockSize(int64_t size, int64_t limit) {
   return block;
 }
 
-/// The operands of the microkernel: an m x n product over `depth` values of
-/// k, a at `a[i * aStride + k]`, b at `b[k * n + j]` (at `b[bRows[k] + j]`
-/// with a table of rows), the accumulators at `c[i * n + j]`.
+/// The operands of the microkernel: an m x n product over the values of k
+/// from `kStart` (0 if null) to `depth`, a at `a[i * aStride + k]`, b at
+/// `b[k * n + j]` (at `b[bRows[k] + j]` with a table of rows), the
+/// accumulators at `c[i * n + j]`.
 struct Panels {
   Value a, b, c;
   int64_t m, n, aStride;
   Value depth;
   Value bRows = {};
+  Value kStart = {};
 };
 
 /// Adds the products of the panels into their accumulators.
@@ -295,7 +320,8 @@ void emitMicrokernel(OpBuilder &b, Location loc, MicroBlock block,
                                                       p.c, cOffsets.back()));
               }
               auto kLoop = scf::ForOp::create(
-                  jb, loc, index(jb, loc, 0), p.depth, index(jb, loc, 1), accs,
+                  jb, loc, p.kStart ? p.kStart : index(jb, loc, 0), p.depth,
+                  index(jb, loc, 1), accs,
                   [&](OpBuilder &kb, Location, Value k, ValueRange iter) {
                     Value bStart =
                         p.bRows ? memref::LoadOp::create(kb, loc, p.bRows, k)
@@ -333,36 +359,26 @@ bool isProduct(vector::ContractionOp op) {
              cast<VectorType>(op.getAccType()).getElementType();
 }
 
-/// Copies the first `depth` rows of `direct` into `panel` (rows of `n`), row
-/// k from where `rowTable[k]` says where `setTable[k]` is on, `other` where
-/// it is off.
+/// Copies the rows k of `direct` read whole (where `setTable[k]` is on)
+/// from `from` to `to` into `panel` (rows of `n`), from where `rowTable[k]`
+/// says. The steps stored the others there already.
 void copyRows(OpBuilder &b, Location loc, const DirectRows &direct,
               Value rowTable, Value setTable, Value panel, int64_t n,
-              Value depth) {
+              Value from, Value to) {
   scf::ForOp::create(
-      b, loc, index(b, loc, 0), depth, index(b, loc, 1), ValueRange{},
+      b, loc, from, to, index(b, loc, 1), ValueRange{},
       [&](OpBuilder &kb, Location, Value k, ValueRange) {
         Value set = memref::LoadOp::create(kb, loc, setTable, k);
         auto rowType = VectorType::get(
             {n}, cast<MemRefType>(panel.getType()).getElementType());
-        Value row =
-            scf::IfOp::create(
-                kb, loc, set,
-                [&](OpBuilder &tb, Location) {
-                  Value start = memref::LoadOp::create(tb, loc, rowTable, k);
-                  scf::YieldOp::create(tb, loc,
-                                       vector::LoadOp::create(tb, loc, rowType,
-                                                              direct.buffer,
-                                                              start)
-                                           .getResult());
-                },
-                [&](OpBuilder &eb, Location) {
-                  scf::YieldOp::create(eb, loc,
-                                       eb.clone(*direct.other)->getResult(0));
-                })
-                .getResult(0);
-        Value at = arith::MulIOp::create(kb, loc, k, index(kb, loc, n));
-        vector::StoreOp::create(kb, loc, row, panel, at);
+        scf::IfOp::create(kb, loc, set, [&](OpBuilder &tb, Location) {
+          Value start = memref::LoadOp::create(tb, loc, rowTable, k);
+          Value row =
+              vector::LoadOp::create(tb, loc, rowType, direct.buffer, start);
+          Value at = arith::MulIOp::create(tb, loc, k, index(tb, loc, n));
+          vector::StoreOp::create(tb, loc, row, panel, at);
+          scf::YieldOp::create(tb, loc);
+        });
         scf::YieldOp::create(kb, loc);
       });
 }
@@ -472,13 +488,14 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
           Value chunkEnd = arith::AddIOp::create(cb, loc, chunk, chunkStep);
           Value end =
               arith::MinSIOp::create(cb, loc, chunkEnd, loop.getUpperBound());
-          // Whether every masked row of the chunk is read (its bit on).
-          SmallVector<Value> allSetInit;
+          // The first row of b's panel some b of the chunk does not read
+          // whole (`columns` if none).
+          SmallVector<Value> partialInit;
           if (anyMask)
-            allSetInit.push_back(arith::ConstantIntOp::create(cb, loc, 1, 1));
+            partialInit.push_back(index(cb, loc, columns));
           auto pack = scf::ForOp::create(
-              cb, loc, chunk, end, stepValue, allSetInit,
-              [&](OpBuilder &kb, Location, Value k, ValueRange allSet) {
+              cb, loc, chunk, end, stepValue, partialInit,
+              [&](OpBuilder &kb, Location, Value k, ValueRange partial) {
                 IRMapping mapping;
                 mapping.map(loop.getInductionVar(), k);
                 Value distance = arith::SubIOp::create(kb, loc, k, chunk);
@@ -524,7 +541,7 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
                     store(result);
                 }
                 // Where this step's rows of each b read in place start.
-                SmallVector<Value> next(allSet);
+                SmallVector<Value> next(partial);
                 for (auto &[operand, direct] : directs) {
                   for (auto [row, offset] : llvm::enumerate(direct.offsets)) {
                     Value at = arith::AddIOp::create(kb, loc, column,
@@ -534,14 +551,34 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
                                             rowTables[operand], at);
                     if (!direct.hasMask())
                       continue;
-                    Value set =
-                        direct.sets[row]
-                            ? mapping.lookupOrDefault(direct.sets[row])
-                            : arith::ConstantIntOp::create(kb, loc, 1, 1)
-                                  .getResult();
+                    Value set = isReadWhole(kb, loc, direct, row, mapping);
                     memref::StoreOp::create(kb, loc, set, setTables[operand],
                                             at);
-                    next[0] = arith::AndIOp::create(kb, loc, next[0], set);
+                    next[0] = arith::SelectOp::create(
+                        kb, loc, set, next[0],
+                        arith::MinUIOp::create(kb, loc, next[0], at));
+                    if (!direct.masked[row])
+                      continue;
+                    // A row not read whole goes into the panel now: it is
+                    // read only then.
+                    Value notWhole = arith::XOrIOp::create(
+                        kb, loc, set,
+                        arith::ConstantIntOp::create(kb, loc, 1, 1));
+                    scf::IfOp::create(
+                        kb, loc, notWhole, [&](OpBuilder &tb, Location) {
+                          IRMapping local = mapping;
+                          Operation *value = nullptr;
+                          for (Operation *op : direct.reads[row])
+                            value = tb.clone(*op, local);
+                          Value start = arith::MulIOp::create(
+                              tb, loc, at,
+                              index(tb, loc,
+                                    cast<VectorType>(operand.getType())
+                                        .getDimSize(1)));
+                          vector::StoreOp::create(tb, loc, value->getResult(0),
+                                                  bPanels[operand], start);
+                          scf::YieldOp::create(tb, loc);
+                        });
                   }
                 }
                 scf::YieldOp::create(kb, loc, next);
@@ -573,20 +610,24 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
               emitMicrokernel(cb, loc, block, inPlace);
               continue;
             }
-            // Where a row of the chunk is masked off (the last, short K
-            // step), its rows are copied into the panel, `other` for those.
-            scf::IfOp::create(
-                cb, loc, pack.getResult(0),
-                [&](OpBuilder &tb, Location) {
-                  emitMicrokernel(tb, loc, block, inPlace);
-                  scf::YieldOp::create(tb, loc);
-                },
-                [&](OpBuilder &eb, Location) {
-                  copyRows(eb, loc, it->second, rowTables[rhs], setTables[rhs],
-                           panels.b, acc.getDimSize(1), chunkDepth);
-                  emitMicrokernel(eb, loc, block, panels);
-                  scf::YieldOp::create(eb, loc);
-                });
+            // The rows before the first one not read whole (the last, short
+            // K step; every row past a ragged edge of columns) are read in
+            // place. The rows from there on are in the panel: the steps
+            // stored those not read whole, the others are copied.
+            Value first =
+                arith::MinUIOp::create(cb, loc, pack.getResult(0), chunkDepth);
+            inPlace.depth = first;
+            emitMicrokernel(cb, loc, block, inPlace);
+            Value rest = arith::CmpIOp::create(
+                cb, loc, arith::CmpIPredicate::ult, first, chunkDepth);
+            scf::IfOp::create(cb, loc, rest, [&](OpBuilder &tb, Location) {
+              copyRows(tb, loc, it->second, rowTables[rhs], setTables[rhs],
+                       panels.b, acc.getDimSize(1), first, chunkDepth);
+              Panels tail = panels;
+              tail.kStart = first;
+              emitMicrokernel(tb, loc, block, tail);
+              scf::YieldOp::create(tb, loc);
+            });
           }
           scf::YieldOp::create(cb, loc);
         });

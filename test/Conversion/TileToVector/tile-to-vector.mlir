@@ -241,30 +241,39 @@ tile.kernel @kloop(%a: memref<2048xf32>, %b: memref<4096xf32>, %out: memref<8xf3
 // -----
 
 // b's rows masked by one bit each (K = 1000 ends inside the last step): the
-// steps also record the bits; a chunk whose rows are all read runs the
-// microkernel on b in place, another copies its rows into a panel first
-// (`other` for the masked-off ones).
+// steps also record the bits and the first row masked off, and store the
+// rows masked off (`other`) into the panel. The microkernel reads b in
+// place up to that row, and from the panel from there on, where the rows
+// read are copied.
 // CHECK-LABEL: tile.kernel @kloop_masked(
 // CHECK:         %[[BP:.+]] = memref.alloca() : memref<1024xf32>
 // CHECK:         %[[ROWS:.+]] = memref.alloca() : memref<256xindex>
 // CHECK:         %[[SETS:.+]] = memref.alloca() : memref<256xi1>
 // CHECK:         scf.for
-// CHECK:           %[[ALL:.+]] = scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[ACC:.+]] = %{{.+}}) -> (i1) {
-// CHECK-COUNT-16:    memref.store %{{.+}}, %[[SETS]][%{{.+}}] : memref<256xi1>
-// CHECK:             scf.yield %{{.+}} : i1
-// CHECK:           scf.if %[[ALL]] {
+// CHECK:           %[[FIRST:.+]] = scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%{{.+}} = %{{.+}}) -> (index) {
+// CHECK:             memref.store %{{.+}}, %[[ROWS]]
+// CHECK:             memref.store %{{.+}}, %[[SETS]]
+// CHECK:             arith.minui
+// CHECK:             scf.if %{{.+}} {
+// CHECK:               vector.load %arg1
+// CHECK:               vector.store %{{.+}}, %[[BP]]
+// CHECK:             }
+// CHECK-COUNT-15:    vector.store %{{.+}}, %[[BP]]
+// CHECK:             scf.yield %{{.+}} : index
+// CHECK:           %[[END:.+]] = arith.minui %[[FIRST]], %{{.+}} : index
+// CHECK:           scf.for %{{.+}} = %{{.+}} to %[[END]] step
 // CHECK:             memref.load %[[ROWS]]
 // CHECK:             vector.load %arg1
-// CHECK:           } else {
-// CHECK:             scf.for %[[K:.+]] =
+// CHECK:           %[[REST:.+]] = arith.cmpi ult, %[[END]], %{{.+}} : index
+// CHECK:           scf.if %[[REST]] {
+// CHECK:             scf.for %[[K:.+]] = %[[END]] to
 // CHECK:               %[[SET:.+]] = memref.load %[[SETS]][%[[K]]] : memref<256xi1>
-// CHECK:               %[[ROW:.+]] = scf.if %[[SET]] -> (vector<4xf32>) {
+// CHECK:               scf.if %[[SET]] {
 // CHECK:                 memref.load %[[ROWS]][%[[K]]]
 // CHECK:                 vector.load %arg1
-// CHECK:               } else {
-// CHECK:               vector.store %[[ROW]], %[[BP]]
-// CHECK:             vector.load %[[BP]]
-// CHECK:           }
+// CHECK:                 vector.store %{{.+}}, %[[BP]]
+// CHECK:             scf.for %{{.+}} = %[[END]] to
+// CHECK:               vector.load %[[BP]]
 tile.kernel @kloop_masked(%a: memref<2048xf32>, %b: memref<4096xf32>, %out: memref<8xf32>)
     attributes {grid = array<i64: 1>} {
   %c0 = arith.constant 0 : index
@@ -300,6 +309,72 @@ tile.kernel @kloop_masked(%a: memref<2048xf32>, %b: memref<4096xf32>, %out: memr
   %rowc = arith.muli %rc, %fourc : tensor<2x4xindex>
   %offc = arith.addi %rowc, %cc : tensor<2x4xindex>
   tile.store %sum, %out[%offc] {contiguity = 4 : i64} : tensor<2x4xf32>, memref<8xf32>[tensor<2x4xindex>]
+  tile.return
+}
+
+// -----
+
+// b's columns past a ragged edge (6 columns, tiles of 4): each row is a
+// masked read, read whole where every column of its mask is on. The program
+// at the edge copies every row.
+// CHECK-LABEL: tile.kernel @kloop_ragged(
+// CHECK:         %[[BP:.+]] = memref.alloca() : memref<1024xf32>
+// CHECK:         %[[ROWS:.+]] = memref.alloca() : memref<256xindex>
+// CHECK:         %[[SETS:.+]] = memref.alloca() : memref<256xi1>
+// CHECK:           scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%{{.+}} = %{{.+}}) -> (index) {
+// CHECK:             %[[WHOLE:.+]] = vector.reduction <and>, %[[MASK:.+]] : vector<4xi1> into i1
+// CHECK:             scf.if %{{.+}} {
+// CHECK:               vector.maskedload %arg1[%{{.+}}], %[[MASK]], %{{.+}}
+// CHECK:               vector.store %{{.+}}, %[[BP]]
+// CHECK-COUNT-15:    vector.reduction <and>
+// CHECK:             scf.yield %{{.+}} : index
+// CHECK:           scf.if
+// CHECK:             memref.load %[[SETS]]
+// CHECK:             vector.load %[[BP]]
+// CHECK-NOT:         vector.maskedload %arg1
+// CHECK:         tile.return
+tile.kernel @kloop_ragged(%a: memref<2048xf32>, %b: memref<6144xf32>, %out: memref<12xf32>)
+    attributes {grid = array<i64: 2>} {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  %c1024 = arith.constant 1024 : index
+  %acc0 = arith.constant dense<0.0> : tensor<2x4xf32>
+  %pid = tile.program_id 0
+  %first = arith.muli %pid, %c4 : index
+  %ra = tile.iota 0 : tensor<2x16xindex>
+  %ca = tile.iota 1 : tensor<2x16xindex>
+  %ka = arith.constant dense<1024> : tensor<2x16xindex>
+  %rowa = arith.muli %ra, %ka : tensor<2x16xindex>
+  %rb = tile.iota 0 : tensor<16x4xindex>
+  %cb = tile.iota 1 : tensor<16x4xindex>
+  %firstb = tensor.splat %first : tensor<16x4xindex>
+  %colb = arith.addi %cb, %firstb : tensor<16x4xindex>
+  %six = arith.constant dense<6> : tensor<16x4xindex>
+  %inside = arith.cmpi ult, %colb, %six : tensor<16x4xindex>
+  %sum = scf.for %k = %c0 to %c1024 step %c16 iter_args(%acc = %acc0) -> (tensor<2x4xf32>) {
+    %ks = tensor.splat %k : tensor<2x16xindex>
+    %cola = arith.addi %ca, %ks : tensor<2x16xindex>
+    %offa = arith.addi %rowa, %cola : tensor<2x16xindex>
+    %x = tile.load %a[%offa] : memref<2048xf32>[tensor<2x16xindex>] -> tensor<2x16xf32>
+    %kb = tensor.splat %k : tensor<16x4xindex>
+    %rowk = arith.addi %rb, %kb : tensor<16x4xindex>
+    %rowb = arith.muli %rowk, %six : tensor<16x4xindex>
+    %offb = arith.addi %rowb, %colb : tensor<16x4xindex>
+    %zero = arith.constant 0.0 : f32
+    %y = tile.load %b[%offb], %inside, %zero : memref<6144xf32>[tensor<16x4xindex>], tensor<16x4xi1>, f32 -> tensor<16x4xf32>
+    %d = tile.dot %x, %y, %acc : tensor<2x16xf32>, tensor<16x4xf32> -> tensor<2x4xf32>
+    scf.yield %d : tensor<2x4xf32>
+  }
+  %rc = tile.iota 0 : tensor<2x4xindex>
+  %cc = tile.iota 1 : tensor<2x4xindex>
+  %firstc = tensor.splat %first : tensor<2x4xindex>
+  %colc = arith.addi %cc, %firstc : tensor<2x4xindex>
+  %sixc = arith.constant dense<6> : tensor<2x4xindex>
+  %rowc = arith.muli %rc, %sixc : tensor<2x4xindex>
+  %offc = arith.addi %rowc, %colc : tensor<2x4xindex>
+  %insidec = arith.cmpi ult, %colc, %sixc : tensor<2x4xindex>
+  tile.store %sum, %out[%offc], %insidec : tensor<2x4xf32>, memref<12xf32>[tensor<2x4xindex>], tensor<2x4xi1>
   tile.return
 }
 
