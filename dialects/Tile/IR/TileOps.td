@@ -188,15 +188,28 @@ def Tile_DotOp : Tile_Op<"dot", [Pure, AllTypesMatch<["acc", "result"]>]> {
     `acc + a * b` for tiles `a: MxK`, `b: KxN`, `acc: MxN`. `a` and `b` share
     an element type; the accumulator may be wider (f16 operands, f32 `acc`).
 
+    With `rows`, only the result's first `rows` rows (all of them from `M`
+    on) are defined: the others hold unspecified values. A program whose
+    tile hangs over the last row of its product says so, and a lowering may
+    then skip the rows past it (the host's microkernel does; a GPU computes
+    every row of its fragments).
+
     ```mlir
     %c = tile.dot %a, %b, %acc : tensor<32x16xf32>, tensor<16x64xf32> -> tensor<32x64xf32>
+    %d = tile.dot %a, %b, %acc rows %valid : tensor<32x16xf32>, tensor<16x64xf32> -> tensor<32x64xf32>
     ```
   }];
   let arguments = (ins Tile_Tile:$a, Tile_Tile:$b,
-                   Tile_Tile:$acc);
+                   Tile_Tile:$acc, Optional<Index>:$rows);
   let results = (outs Tile_Tile:$result);
-  let assemblyFormat = "$a `,` $b `,` $acc attr-dict `:` type($a) `,` type($b) "
-                       "`->` type($result)";
+  let assemblyFormat = "$a `,` $b `,` $acc (`rows` $rows^)? attr-dict `:` "
+                       "type($a) `,` type($b) `->` type($result)";
+  let builders = [
+    OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$a, "mlir::Value":$b,
+                   "mlir::Value":$acc), [{
+      build($_builder, $_state, result, a, b, acc, mlir::Value());
+    }]>
+  ];
   let hasVerifier = 1;
 }
 

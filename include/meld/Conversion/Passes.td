@@ -76,7 +76,11 @@ def ConvertTileToVector : Pass<"meld-tile-to-vector", "meld::tile::KernelOp"> {
       accumulators in stack panels, each block of 8 rows of two registers (4
       rows below 64-byte registers) accumulating, for each `k` in order, one
       multiply-add (contracted into an FMA where the target has one) of
-      `a[i][k]` broadcast with row `k` of `b`;
+      `a[i][k]` broadcast with row `k` of `b`. A `tile.dot` with `rows`
+      becomes a contraction under a `vector.mask` of those rows, and the
+      microkernel computes only them: whole blocks, then at most one block
+      each of half, a quarter, ... of their rows (as many accumulators, in
+      wider rows);
     - a product's K loop (an `scf.for` whose iteration values are each only
       the accumulator of one product) is split into chunks of up to 256
       columns of `a`: each chunk's steps store their operands into panels,

@@ -107,6 +107,9 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
                                           b.getI64IntegerAttr(0));
     Value m0 = arith::MulIOp::create(
         b, loc, pid, arith::ConstantIndexOp::create(b, loc, bm));
+    // The queries of this program's block, where the last block hangs over
+    // the end: its products need not compute the rows past them.
+    Value validRows = getValidRows(b, loc, m0, lq, bm);
     // Coordinates of a [rows, cols] tile: the batch's, then `r` and `c`.
     auto coordsOf = [&](const TileBuilder &t, Value r, Value c) {
       SmallVector<Value> coords =
@@ -194,8 +197,9 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
             Value kTile =
                 loadBlock(kt, op.getKey(), kShape,
                           kt.add(kt.iota(1), kt.splat(n0)), lk, kt.iota(0), d);
-            Value scores = tile::DotOp::create(nb, l, s.tileType(f32), qTile,
-                                               kTile, s.floatConst(f32, 0.0));
+            Value scores =
+                tile::DotOp::create(nb, l, s.tileType(f32), qTile, kTile,
+                                    s.floatConst(f32, 0.0), validRows);
             scores = arith::MulFOp::create(
                 nb, l, scores,
                 s.floatConst(f32, op.getScale().convertToDouble()));
@@ -259,8 +263,8 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
                           vt.add(vt.iota(0), vt.splat(n0)), lk, vt.iota(1), dv);
             Value rescaled =
                 arith::MulFOp::create(nb, l, carried[2], o.perRow(alpha));
-            Value acc =
-                tile::DotOp::create(nb, l, o.tileType(f32), p, vTile, rescaled);
+            Value acc = tile::DotOp::create(nb, l, o.tileType(f32), p, vTile,
+                                            rescaled, validRows);
             scf::YieldOp::create(nb, l, ValueRange{mNew, lNew, acc});
           };
       Value step = arith::ConstantIndexOp::create(b, loc, bn);
@@ -363,6 +367,7 @@ private:
     graph::ViewLayout weight =
         traceGroupInput(group, projection.getRhs(), weightArg);
     TileBuilder pT{b, loc, {bm, bc}};
+    Value validRows = getValidRows(b, loc, m0, lq, bm);
     auto loop = scf::ForOp::create(
         b, loc, pT.scalarIndex(0), pT.scalarIndex(heads), pT.scalarIndex(1),
         ValueRange{pT.floatConst(f32, 0.0)},
@@ -388,7 +393,7 @@ private:
           scf::YieldOp::create(
               b, l,
               ValueRange{tile::DotOp::create(b, l, carried[0].getType(), o, w,
-                                             carried[0])});
+                                             carried[0], validRows)});
         });
     Value acc = loop.getResult(0);
     if (element != f32)

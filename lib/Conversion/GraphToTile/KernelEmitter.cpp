@@ -191,6 +191,14 @@ SmallVector<Value> TileBuilder::delinearize(Value linear,
 // Fusion groups
 //===----------------------------------------------------------------------===//
 
+Value graph_to_tile::getValidRows(OpBuilder &b, Location loc, Value first,
+                                  int64_t rows, int64_t block) {
+  if (rows % block == 0)
+    return Value();
+  return arith::SubIOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, rows), first);
+}
+
 SmallVector<Value> graph_to_tile::delinearizeScalar(OpBuilder &b, Location loc,
                                                     Value linear,
                                                     ArrayRef<int64_t> shape) {

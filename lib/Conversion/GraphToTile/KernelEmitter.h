@@ -273,6 +273,12 @@ llvm::SmallVector<mlir::Value> delinearizeScalar(mlir::OpBuilder &b,
                                                  mlir::Value linear,
                                                  llvm::ArrayRef<int64_t> shape);
 
+/// For a program whose block of `block` rows starts at row `first` of
+/// `rows`: how many of its rows lie inside, the `rows` operand of its
+/// tile.dot ops; null where every block is whole.
+mlir::Value getValidRows(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value first, int64_t rows, int64_t block);
+
 /// Where `value`, an argument of `group`'s region or an input view of one
 /// (the verifier's rule for what a group's kernel reads), lies in the buffer
 /// of that argument, whose number goes to `argNumber`.

@@ -172,6 +172,9 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
                                  arith::ConstantIndexOp::create(b, loc, c));
   };
   Value tileX = pid(0), m0 = scaled(pid(1), bm), batch = pid(2);
+  // The rows of this program's tiles inside the product, where the last
+  // tile hangs over its end: its products need not compute the others.
+  Value validRows = getValidRows(b, loc, m0, shared.m, bm);
   // This program's coordinates in the batch dimensions.
   SmallVector<Value> batchCoords =
       delinearizeScalar(b, loc, batch, shared.batchShape);
@@ -303,7 +306,8 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
             Value bOff = tb.add(fixed, tb.viewOffset(*layout, kOnly, false));
             Value bTile = tb.load(args[arg], bOff, bMask);
             next.push_back(tile::DotOp::create(nb, l, carried[i].getType(),
-                                               aTile, bTile, carried[i]));
+                                               aTile, bTile, carried[i],
+                                               validRows));
           }
           return next;
         });
@@ -367,7 +371,7 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
           scf::YieldOp::create(
               b, l,
               ValueRange{tile::DotOp::create(b, l, carried[0].getType(), link,
-                                             bTile, carried[0])});
+                                             bTile, carried[0], validRows)});
         });
     Value rows = oT.add(oT.iota(0), oT.splat(m0));
     Value cols = oT.iota(1);

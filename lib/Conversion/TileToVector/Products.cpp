@@ -45,7 +45,7 @@ MicroBlock tile_to_vector::getMicroBlock(int64_t registerBytes) {
 }
 
 Value tile_to_vector::createProduct(OpBuilder &b, Location loc, Value a,
-                                    Value bValue, Value acc) {
+                                    Value bValue, Value acc, Value rows) {
   Type element = cast<VectorType>(acc.getType()).getElementType();
   auto widen = [&](Value v) -> Value {
     auto type = cast<VectorType>(v.getType());
@@ -57,10 +57,22 @@ Value tile_to_vector::createProduct(OpBuilder &b, Location loc, Value a,
   };
   AffineExpr i, j, k;
   bindDims(b.getContext(), i, j, k);
-  return vector::ContractionOp::create(
+  auto contract = vector::ContractionOp::create(
       b, loc, widen(a), widen(bValue), acc, {{i, k}, {k, j}, {i, j}},
       {vector::IteratorType::parallel, vector::IteratorType::parallel,
        vector::IteratorType::reduction});
+  if (!rows)
+    return contract;
+  auto accType = cast<VectorType>(acc.getType());
+  int64_t depth = cast<VectorType>(a.getType()).getDimSize(1);
+  Value mask = vector::CreateMaskOp::create(
+      b, loc,
+      VectorType::get({accType.getDimSize(0), accType.getDimSize(1), depth},
+                      b.getI1Type()),
+      ValueRange{rows,
+                 arith::ConstantIndexOp::create(b, loc, accType.getDimSize(1)),
+                 arith::ConstantIndexOp::create(b, loc, depth)});
+  return vector::maskOperation(b, contract, mask)->getResult(0);
 }
 
 namespace {
@@ -268,16 +280,21 @@ int64_t blockSize(int64_t size, int64_t limit) {
 /// The operands of the microkernel: an m x n product over the values of k
 /// from `kStart` (0 if null) to `depth`, a at `a[i * aStride + k]`, b at
 /// `b[k * n + j]` (at `b[bRows[k] + j]` with a table of rows), the
-/// accumulators at `c[i * n + j]`.
+/// accumulators at `c[i * n + j]`. With `rows`, only the first `rows` rows
+/// are computed.
 struct Panels {
   Value a, b, c;
   int64_t m, n, aStride;
   Value depth;
   Value bRows = {};
   Value kStart = {};
+  Value rows = {};
 };
 
-/// Adds the products of the panels into their accumulators.
+/// Adds the products of the panels into their accumulators: blocks of
+/// `block.rows` rows, and with `p.rows`, the rows of a last partial block
+/// in blocks of half as many rows (twice as many columns), then a quarter,
+/// and so on down to one.
 void emitMicrokernel(OpBuilder &b, Location loc, MicroBlock block,
                      const Panels &p) {
   Type element = cast<MemRefType>(p.c.getType()).getElementType();
@@ -286,11 +303,10 @@ void emitMicrokernel(OpBuilder &b, Location loc, MicroBlock block,
   int64_t mr = blockSize(p.m, block.rows);
   int64_t nr =
       blockSize(p.n, std::max<int64_t>(1, block.rowBytes / elementBytes));
-  auto blockRowType = VectorType::get({nr}, element);
   auto multiplyAdd = [&](OpBuilder &ob, Value accRow, Value scalar,
                          Value bRow) -> Value {
     Value broadcast =
-        vector::BroadcastOp::create(ob, loc, blockRowType, scalar);
+        vector::BroadcastOp::create(ob, loc, accRow.getType(), scalar);
     if (isFloat) {
       auto contract = arith::FastMathFlags::contract;
       Value product = arith::MulFOp::create(ob, loc, broadcast, bRow, contract);
@@ -299,56 +315,79 @@ void emitMicrokernel(OpBuilder &b, Location loc, MicroBlock block,
     Value product = arith::MulIOp::create(ob, loc, broadcast, bRow);
     return arith::AddIOp::create(ob, loc, accRow, product);
   };
-  scf::ForOp::create(
-      b, loc, index(b, loc, 0), index(b, loc, p.m), index(b, loc, mr),
-      ValueRange{}, [&](OpBuilder &ib, Location, Value i0, ValueRange) {
-        scf::ForOp::create(
-            ib, loc, index(ib, loc, 0), index(ib, loc, p.n), index(ib, loc, nr),
-            ValueRange{}, [&](OpBuilder &jb, Location, Value j0, ValueRange) {
-              // The block's accumulators, at c[i0 + r][j0 ...], and where
-              // its rows of a start.
-              SmallVector<Value> cOffsets, aStarts, accs;
-              for (int64_t r = 0; r < mr; ++r) {
-                Value row =
-                    arith::AddIOp::create(jb, loc, i0, index(jb, loc, r));
-                Value start =
-                    arith::MulIOp::create(jb, loc, row, index(jb, loc, p.n));
-                cOffsets.push_back(arith::AddIOp::create(jb, loc, start, j0));
-                aStarts.push_back(arith::MulIOp::create(
-                    jb, loc, row, index(jb, loc, p.aStride)));
-                accs.push_back(vector::LoadOp::create(jb, loc, blockRowType,
-                                                      p.c, cOffsets.back()));
-              }
-              auto kLoop = scf::ForOp::create(
-                  jb, loc, p.kStart ? p.kStart : index(jb, loc, 0), p.depth,
-                  index(jb, loc, 1), accs,
-                  [&](OpBuilder &kb, Location, Value k, ValueRange iter) {
-                    Value bStart =
-                        p.bRows ? memref::LoadOp::create(kb, loc, p.bRows, k)
-                                      .getResult()
-                                : arith::MulIOp::create(kb, loc, k,
-                                                        index(kb, loc, p.n))
-                                      .getResult();
-                    Value bOffset = arith::AddIOp::create(kb, loc, bStart, j0);
-                    Value bRow = vector::LoadOp::create(kb, loc, blockRowType,
-                                                        p.b, bOffset);
-                    SmallVector<Value> next;
-                    for (int64_t r = 0; r < mr; ++r) {
-                      Value aOffset =
-                          arith::AddIOp::create(kb, loc, aStarts[r], k);
-                      Value scalar =
-                          memref::LoadOp::create(kb, loc, p.a, aOffset);
-                      next.push_back(multiplyAdd(kb, iter[r], scalar, bRow));
-                    }
-                    scf::YieldOp::create(kb, loc, next);
-                  });
-              for (int64_t r = 0; r < mr; ++r)
-                vector::StoreOp::create(jb, loc, kLoop.getResult(r), p.c,
-                                        cOffsets[r]);
-              scf::YieldOp::create(jb, loc);
-            });
-        scf::YieldOp::create(ib, loc);
-      });
+  // The blocks of `rows` x `cols` whose first rows are from `from` to `to`.
+  auto emitBlocks = [&](Value from, Value to, int64_t rows, int64_t cols) {
+    auto blockRowType = VectorType::get({cols}, element);
+    scf::ForOp::create(
+        b, loc, from, to, index(b, loc, rows), ValueRange{},
+        [&](OpBuilder &ib, Location, Value i0, ValueRange) {
+          scf::ForOp::create(
+              ib, loc, index(ib, loc, 0), index(ib, loc, p.n),
+              index(ib, loc, cols), ValueRange{},
+              [&](OpBuilder &jb, Location, Value j0, ValueRange) {
+                // The block's accumulators, at c[i0 + r][j0 ...], and where
+                // its rows of a start.
+                SmallVector<Value> cOffsets, aStarts, accs;
+                for (int64_t r = 0; r < rows; ++r) {
+                  Value row =
+                      arith::AddIOp::create(jb, loc, i0, index(jb, loc, r));
+                  Value start =
+                      arith::MulIOp::create(jb, loc, row, index(jb, loc, p.n));
+                  cOffsets.push_back(arith::AddIOp::create(jb, loc, start, j0));
+                  aStarts.push_back(arith::MulIOp::create(
+                      jb, loc, row, index(jb, loc, p.aStride)));
+                  accs.push_back(vector::LoadOp::create(jb, loc, blockRowType,
+                                                        p.c, cOffsets.back()));
+                }
+                auto kLoop = scf::ForOp::create(
+                    jb, loc, p.kStart ? p.kStart : index(jb, loc, 0), p.depth,
+                    index(jb, loc, 1), accs,
+                    [&](OpBuilder &kb, Location, Value k, ValueRange iter) {
+                      Value bStart =
+                          p.bRows ? memref::LoadOp::create(kb, loc, p.bRows, k)
+                                        .getResult()
+                                  : arith::MulIOp::create(kb, loc, k,
+                                                          index(kb, loc, p.n))
+                                        .getResult();
+                      Value bOffset =
+                          arith::AddIOp::create(kb, loc, bStart, j0);
+                      Value bRow = vector::LoadOp::create(kb, loc, blockRowType,
+                                                          p.b, bOffset);
+                      SmallVector<Value> next;
+                      for (int64_t r = 0; r < rows; ++r) {
+                        Value aOffset =
+                            arith::AddIOp::create(kb, loc, aStarts[r], k);
+                        Value scalar =
+                            memref::LoadOp::create(kb, loc, p.a, aOffset);
+                        next.push_back(multiplyAdd(kb, iter[r], scalar, bRow));
+                      }
+                      scf::YieldOp::create(kb, loc, next);
+                    });
+                for (int64_t r = 0; r < rows; ++r)
+                  vector::StoreOp::create(jb, loc, kLoop.getResult(r), p.c,
+                                          cOffsets[r]);
+                scf::YieldOp::create(jb, loc);
+              });
+          scf::YieldOp::create(ib, loc);
+        });
+  };
+  if (!p.rows) {
+    emitBlocks(index(b, loc, 0), index(b, loc, p.m), mr, nr);
+    return;
+  }
+  // Whole blocks up to the last row, then at most one block of each
+  // smaller height (a power of two) for the rows left.
+  Value bound = arith::MinUIOp::create(b, loc, p.rows, index(b, loc, p.m));
+  Value end = index(b, loc, 0);
+  for (int64_t rows = mr; rows >= 1; rows /= 2) {
+    Value left = arith::SubIOp::create(b, loc, bound, end);
+    Value blocks = arith::DivUIOp::create(b, loc, left, index(b, loc, rows));
+    Value next = arith::AddIOp::create(
+        b, loc, end,
+        arith::MulIOp::create(b, loc, blocks, index(b, loc, rows)));
+    emitBlocks(end, next, rows, blockSize(p.n, nr * (mr / rows)));
+    end = next;
+  }
 }
 
 /// Whether `op` is what createProduct makes.
@@ -357,6 +396,38 @@ bool isProduct(vector::ContractionOp op) {
          isRowMajorMatmul(op.getIndexingMapsAttr()) &&
          op.getLhsType().getElementType() ==
              cast<VectorType>(op.getAccType()).getElementType();
+}
+
+/// A product createProduct made: its contraction, the op whose result is
+/// the product (the contraction, or the vector.mask of its rows around it)
+/// and the rows it computes (null: all).
+struct Product {
+  vector::ContractionOp contract;
+  Operation *root;
+  Value rows;
+};
+
+/// `op` as the root of a Product, if it is one.
+std::optional<Product> matchProduct(Operation *op) {
+  if (auto contract = dyn_cast_or_null<vector::ContractionOp>(op)) {
+    if (!isProduct(contract) || isa<vector::MaskOp>(contract->getParentOp()))
+      return std::nullopt;
+    return Product{contract, contract, Value()};
+  }
+  auto mask = dyn_cast_or_null<vector::MaskOp>(op);
+  if (!mask || mask.getPassthru())
+    return std::nullopt;
+  auto contract = dyn_cast_or_null<vector::ContractionOp>(mask.getMaskableOp());
+  auto create = mask.getMask().getDefiningOp<vector::CreateMaskOp>();
+  if (!contract || !isProduct(contract) || !create)
+    return std::nullopt;
+  // A mask of rows: every column, every value of k.
+  if (getConstantIntValue(create.getOperand(1)) !=
+          cast<VectorType>(contract.getAccType()).getDimSize(1) ||
+      getConstantIntValue(create.getOperand(2)) !=
+          contract.getLhsType().getDimSize(1))
+    return std::nullopt;
+  return Product{contract, mask, create.getOperand(0)};
 }
 
 /// Copies the rows k of `direct` read whole (where `setTable[k]` is on)
@@ -425,15 +496,21 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
     Block *body = loop.getBody();
     auto yield = cast<scf::YieldOp>(body->getTerminator());
     SmallVector<vector::ContractionOp> products;
+    SmallVector<Value> productRows;
     llvm::SmallPtrSet<Operation *, 2> deferred;
     for (auto [arg, yielded] :
          llvm::zip_equal(loop.getRegionIterArgs(), yield.getOperands())) {
-      auto product = yielded.getDefiningOp<vector::ContractionOp>();
-      if (!product || product->getBlock() != body || !isProduct(product) ||
-          product.getAcc() != arg || !arg.hasOneUse() || !product->hasOneUse())
+      std::optional<Product> product = matchProduct(yielded.getDefiningOp());
+      if (!product || product->root->getBlock() != body ||
+          product->contract.getAcc() != arg || !arg.hasOneUse() ||
+          !product->root->hasOneUse())
         return failure();
-      products.push_back(product);
-      deferred.insert(product);
+      products.push_back(product->contract);
+      // Rows the loop computes are not known before it: all are computed.
+      Value rows = product->rows;
+      productRows.push_back(
+          rows && loop.isDefinedOutsideOfLoop(rows) ? rows : Value());
+      deferred.insert(product->root);
     }
     int64_t depth = products.front().getLhsType().getDimSize(1);
     for (vector::ContractionOp product : products)
@@ -588,7 +665,8 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
           Value steps = arith::CeilDivUIOp::create(cb, loc, span, stepValue);
           Value chunkDepth =
               arith::MulIOp::create(cb, loc, steps, index(cb, loc, depth));
-          for (auto [product, cPanel] : llvm::zip_equal(products, cPanels)) {
+          for (auto [product, rows, cPanel] :
+               llvm::zip_equal(products, productRows, cPanels)) {
             VectorType acc = cast<VectorType>(product.getAccType());
             Value rhs = product.getRhs();
             Panels panels{aPanels[product.getLhs()],
@@ -598,6 +676,7 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
                           acc.getDimSize(1),
                           columns,
                           chunkDepth};
+            panels.rows = rows;
             auto it = directs.find(rhs);
             if (it == directs.end()) {
               emitMicrokernel(cb, loc, block, panels);
@@ -642,13 +721,15 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
 
 /// Any other product: its operands and accumulators packed into panels, the
 /// microkernel over them.
-struct LowerProduct : ProductPattern<vector::ContractionOp> {
-  using ProductPattern::ProductPattern;
+template <typename OpT> struct LowerProduct : ProductPattern<OpT> {
+  using ProductPattern<OpT>::ProductPattern;
 
-  LogicalResult matchAndRewrite(vector::ContractionOp op,
+  LogicalResult matchAndRewrite(OpT root,
                                 PatternRewriter &rewriter) const override {
-    if (!isProduct(op))
+    std::optional<Product> product = matchProduct(root);
+    if (!product)
       return failure();
+    vector::ContractionOp op = product->contract;
     Location loc = op.getLoc();
     auto acc = cast<VectorType>(op.getAccType());
     int64_t depth = op.getLhsType().getDimSize(1);
@@ -659,8 +740,9 @@ struct LowerProduct : ProductPattern<vector::ContractionOp> {
                   acc.getDimSize(1),
                   depth,
                   index(rewriter, loc, depth)};
-    emitMicrokernel(rewriter, loc, block, panels);
-    rewriter.replaceOp(op, loadRows(rewriter, loc, panels.c, acc));
+    panels.rows = product->rows;
+    emitMicrokernel(rewriter, loc, this->block, panels);
+    rewriter.replaceOp(root, loadRows(rewriter, loc, panels.c, acc));
     return success();
   }
 };
@@ -675,6 +757,8 @@ void tile_to_vector::lowerProducts(Operation *root, MicroBlock block) {
     walkAndApplyPatterns(root, std::move(patterns));
   }
   RewritePatternSet patterns(context);
-  patterns.add<LowerProduct>(context, block);
+  patterns
+      .add<LowerProduct<vector::ContractionOp>, LowerProduct<vector::MaskOp>>(
+          context, block);
   walkAndApplyPatterns(root, std::move(patterns));
 }

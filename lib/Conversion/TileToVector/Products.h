@@ -27,9 +27,12 @@ struct MicroBlock {
 MicroBlock getMicroBlock(int64_t registerBytes);
 
 /// `acc + a * b` for 2-D vectors, as a row-major vector.contract. `a` and `b`
-/// are widened to the accumulator's element type first.
+/// are widened to the accumulator's element type first. With `rows` (an
+/// index), only the first `rows` rows of the result are defined: the
+/// contraction is under a vector.mask of those rows (without a passthru).
 mlir::Value createProduct(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
-                          mlir::Value bValue, mlir::Value acc);
+                          mlir::Value bValue, mlir::Value acc,
+                          mlir::Value rows = {});
 
 /// Lowers the contractions createProduct made under `root`. A loop whose
 /// every iteration value is the accumulator of one contraction (a product's

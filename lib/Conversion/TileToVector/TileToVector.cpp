@@ -531,7 +531,8 @@ struct ConvertDot : OpConversionPattern<tile::DotOp> {
                   ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOp(
         op, tile_to_vector::createProduct(rewriter, op.getLoc(), adaptor.getA(),
-                                          adaptor.getB(), adaptor.getAcc()));
+                                          adaptor.getB(), adaptor.getAcc(),
+                                          adaptor.getRows()));
     return success();
   }
 };

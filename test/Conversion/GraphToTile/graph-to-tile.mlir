@@ -70,13 +70,17 @@ func.func @main(%x: tensor<2x3xf32> {meld.name = "x"}) -> (tensor<3x2xf32> {meld
 // -----
 
 // A batched matrix product: one program per 32x8 output tile and batch, a loop
-// over K in steps of 16 accumulating with tile.dot; masks on M, N and K.
+// over K in steps of 16 accumulating with tile.dot; masks on M, N and K. The
+// second tile of rows hangs over the 41st: its product needs only the rows
+// before it.
 // CHECK-LABEL: tile.kernel @matmul
 // CHECK-SAME:    grid = array<i64: 1, 2, 3>
+// CHECK:         %[[M0:.+]] = arith.muli %{{.+}}, %c32 : index
+// CHECK:         %[[ROWS:.+]] = arith.subi %c41, %[[M0]] : index
 // CHECK:         scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[ACC:.+]] = %{{.+}}) -> (tensor<32x8xf32>)
 // CHECK:           %[[A:.+]] = tile.load {{.+}} -> tensor<32x16xf32>
 // CHECK:           %[[B:.+]] = tile.load {{.+}} -> tensor<16x8xf32>
-// CHECK:           tile.dot %[[A]], %[[B]], %[[ACC]]
+// CHECK:           tile.dot %[[A]], %[[B]], %[[ACC]] rows %[[ROWS]]
 // CHECK:         tile.store {{.+}} : tensor<32x8xf32>
 func.func @main(%a: tensor<3x41x120xf32> {meld.name = "a"}, %b: tensor<120x7xf32> {meld.name = "b"}) -> (tensor<3x41x7xf32> {meld.name = "c"}) {
   %0 = graph.matmul %a, %b : (tensor<3x41x120xf32>, tensor<120x7xf32>) -> tensor<3x41x7xf32>

@@ -571,3 +571,60 @@ tile.kernel @long(%in: memref<1024xf32>, %out: memref<1024xf32>)
   tile.store %x, %out[%offs] {contiguity = 1024 : i64} : tensor<1024xf32>, memref<1024xf32>[tensor<1024xindex>]
   tile.return
 }
+
+// -----
+
+// A product of whose 16 rows only the first `rows` are needed (37 rows in
+// tiles of 16): blocks of 8 rows up to the last whole one, then at most one
+// block of 4, 2 and 1 rows, as wide as the block of 8 holds accumulators
+// (64 columns at most here).
+// CHECK-LABEL: tile.kernel @rows(
+// CHECK:         %[[ROWS:.+]] = arith.subi %c37, %{{.+}} : index
+// CHECK:         %[[BOUND:.+]] = arith.minui %[[ROWS]], %c16{{.*}} : index
+// CHECK:         scf.for %{{.+}} = %c0{{.*}} to %[[E8:.+]] step %c8
+// CHECK:           scf.for %{{.+}} = %c0{{.*}} to %c64{{.*}} step %c32
+// CHECK:             scf.for {{.+}} -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>)
+// CHECK-COUNT-8:       arith.mulf %{{.+}}, %{{.+}} fastmath<contract> : vector<32xf32>
+// CHECK:         scf.for %{{.+}} = %[[E8]] to %[[E4:.+]] step %c4
+// CHECK:           scf.for %{{.+}} = %c0{{.*}} to %c64{{.*}} step %c64
+// CHECK:             scf.for {{.+}} -> (vector<64xf32>, vector<64xf32>, vector<64xf32>, vector<64xf32>)
+// CHECK:         scf.for %{{.+}} = %[[E4]] to %[[E2:.+]] step %c2
+// CHECK:           scf.for %{{.+}} = %c0{{.*}} to %c64{{.*}} step %c64
+// CHECK:             scf.for {{.+}} -> (vector<64xf32>, vector<64xf32>)
+// CHECK:         scf.for %{{.+}} = %[[E2]] to %{{.+}} step %c1
+// CHECK:           scf.for %{{.+}} = %c0{{.*}} to %c64{{.*}} step %c64
+// CHECK:             scf.for {{.+}} -> (vector<64xf32>)
+tile.kernel @rows(%a: memref<592xf32>, %b: memref<1024xf32>, %out: memref<2368xf32>)
+    attributes {grid = array<i64: 3>} {
+  %c16 = arith.constant 16 : index
+  %c37 = arith.constant 37 : index
+  %pid = tile.program_id 0
+  %m0 = arith.muli %pid, %c16 : index
+  %rows = arith.subi %c37, %m0 : index
+  %acc = arith.constant dense<0.0> : tensor<16x64xf32>
+  %ra = tile.iota 0 : tensor<16x16xindex>
+  %ca = tile.iota 1 : tensor<16x16xindex>
+  %m0a = tensor.splat %m0 : tensor<16x16xindex>
+  %rowa = arith.addi %ra, %m0a : tensor<16x16xindex>
+  %sixteen = arith.constant dense<16> : tensor<16x16xindex>
+  %offa0 = arith.muli %rowa, %sixteen : tensor<16x16xindex>
+  %offa = arith.addi %offa0, %ca : tensor<16x16xindex>
+  %c37a = arith.constant dense<37> : tensor<16x16xindex>
+  %inside = arith.cmpi ult, %rowa, %c37a : tensor<16x16xindex>
+  %x = tile.load %a[%offa], %inside : memref<592xf32>[tensor<16x16xindex>], tensor<16x16xi1> -> tensor<16x16xf32>
+  %rb = tile.iota 0 : tensor<16x64xindex>
+  %cb = tile.iota 1 : tensor<16x64xindex>
+  %sixtyfour = arith.constant dense<64> : tensor<16x64xindex>
+  %offb0 = arith.muli %rb, %sixtyfour : tensor<16x64xindex>
+  %offb = arith.addi %offb0, %cb : tensor<16x64xindex>
+  %y = tile.load %b[%offb] : memref<1024xf32>[tensor<16x64xindex>] -> tensor<16x64xf32>
+  %d = tile.dot %x, %y, %acc rows %rows : tensor<16x16xf32>, tensor<16x64xf32> -> tensor<16x64xf32>
+  %m0c = tensor.splat %m0 : tensor<16x64xindex>
+  %rowc = arith.addi %rb, %m0c : tensor<16x64xindex>
+  %offc0 = arith.muli %rowc, %sixtyfour : tensor<16x64xindex>
+  %offc = arith.addi %offc0, %cb : tensor<16x64xindex>
+  %c37c = arith.constant dense<37> : tensor<16x64xindex>
+  %insidec = arith.cmpi ult, %rowc, %c37c : tensor<16x64xindex>
+  tile.store %d, %out[%offc], %insidec : tensor<16x64xf32>, memref<2368xf32>[tensor<16x64xindex>], tensor<16x64xi1>
+  tile.return
+}

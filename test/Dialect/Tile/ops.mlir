@@ -86,6 +86,11 @@ tile.kernel @contractions(%buf: memref<512xf16>) attributes {grid = array<i64: 1
   // f16 operands accumulate in f32.
   // CHECK: %[[C:.+]] = tile.dot %{{.+}}, %{{.+}}, %{{.+}} : tensor<32x16xf16>, tensor<16x64xf16> -> tensor<32x64xf32>
   %c = tile.dot %a, %b, %acc : tensor<32x16xf16>, tensor<16x64xf16> -> tensor<32x64xf32>
+  // Only the first 20 rows defined.
+  // CHECK: %[[ROWS:.+]] = arith.constant 20 : index
+  // CHECK: tile.dot %{{.+}}, %{{.+}}, %{{.+}} rows %[[ROWS]] : tensor<32x16xf16>, tensor<16x64xf16> -> tensor<32x64xf32>
+  %rows = arith.constant 20 : index
+  %partial = tile.dot %a, %b, %acc rows %rows : tensor<32x16xf16>, tensor<16x64xf16> -> tensor<32x64xf32>
   // CHECK: %[[MAX:.+]] = tile.reduce <max>, %[[C]] {dim = 1 : i64} : tensor<32x64xf32> -> tensor<32xf32>
   %rowmax = tile.reduce <max>, %c {dim = 1 : i64} : tensor<32x64xf32> -> tensor<32xf32>
   // CHECK: tile.reduce <sum>, %[[C]] {dim = 0 : i64} : tensor<32x64xf32> -> tensor<64xf32>
