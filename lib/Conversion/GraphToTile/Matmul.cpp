@@ -211,38 +211,37 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
   };
   // The prologue's row statistics: the mean (LayerNorm), then the mean of
   // squares (of deviations from the mean), two passes over the rows. Every
-  // part's programs share them.
+  // part's programs share them. Each pass sums each row's blocks
+  // elementwise and reduces the rows once, after the loop.
   Value mean, rstd;
   if (prologue) {
     TileBuilder rT{b, loc, {bm}};
-    auto rowSum = [](const TileBuilder &ta, Value x) {
-      return ta.reduceRows(tile::ReduceKind::sum, x);
+    auto rowSums = [&](function_ref<Value(const TileBuilder &, Value)> term) {
+      Value sums =
+          kLoop({aT.floatConst(element, 0.0)}, [&](const TileBuilder &ta,
+                                                   Value k0,
+                                                   ValueRange carried) {
+            return SmallVector<Value>{
+                arith::AddFOp::create(ta.b, ta.loc, carried[0], term(ta, k0))};
+          }).getResult(0);
+      return aT.reduceRows(tile::ReduceKind::sum, sums);
     };
     Value invK = rT.floatConst(element, 1.0 / std::max<int64_t>(shared.k, 1));
     if (!prologue->rms) {
-      Value sum =
-          kLoop({rT.floatConst(element, 0.0)}, [&](const TileBuilder &ta,
-                                                   Value k0,
-                                                   ValueRange carried) {
-            auto [x, mask, ka] = loadA(ta, k0);
-            return SmallVector<Value>{
-                arith::AddFOp::create(ta.b, ta.loc, carried[0], rowSum(ta, x))};
-          }).getResult(0);
+      Value sum = rowSums([&](const TileBuilder &ta, Value k0) {
+        return std::get<0>(loadA(ta, k0));
+      });
       mean = arith::MulFOp::create(b, loc, sum, invK);
     }
-    Value squares =
-        kLoop({rT.floatConst(element, 0.0)}, [&](const TileBuilder &ta,
-                                                 Value k0, ValueRange carried) {
-          auto [x, mask, ka] = loadA(ta, k0);
-          if (mean)
-            x = arith::SelectOp::create(
-                ta.b, ta.loc, mask,
-                arith::SubFOp::create(ta.b, ta.loc, x, ta.perRow(mean)),
-                ta.floatConst(element, 0.0));
-          Value sq = arith::MulFOp::create(ta.b, ta.loc, x, x);
-          return SmallVector<Value>{
-              arith::AddFOp::create(ta.b, ta.loc, carried[0], rowSum(ta, sq))};
-        }).getResult(0);
+    Value squares = rowSums([&](const TileBuilder &ta, Value k0) {
+      auto [x, mask, ka] = loadA(ta, k0);
+      if (mean)
+        x = arith::SelectOp::create(
+            ta.b, ta.loc, mask,
+            arith::SubFOp::create(ta.b, ta.loc, x, ta.perRow(mean)),
+            ta.floatConst(element, 0.0));
+      return arith::MulFOp::create(ta.b, ta.loc, x, x).getResult();
+    });
     rstd = prologue->rstd(rT, squares, shared.k);
   }
 

@@ -366,20 +366,26 @@ func.func @main(%q: tensor<2x9x8xf32> {meld.name = "q"}, %k: tensor<2x40x8xf32> 
 // -----
 
 // A LayerNorm prologue: the matmul kernel computes its rows' statistics in
-// two passes over A (the sum, then the squared deviations, masked), then in
-// the K loop normalizes, scales and shifts each A block (zero outside A)
-// before the tile.dot. One kernel; the normalized rows are never stored.
+// two passes over A (the sum, then the squared deviations, masked), each
+// summing A's blocks elementwise and reducing the rows once after the loop;
+// then in the K loop it normalizes, scales and shifts each A block (zero
+// outside A) before the tile.dot. One kernel; the normalized rows are never
+// stored.
 // CHECK-LABEL: func.func @main(
 // CHECK:         tile.launch @layernorm_matmul(
 // CHECK-NOT:     tile.launch
 // CHECK:       tile.kernel @layernorm_matmul(%[[X:[^:]+]]: memref<140xf32>, %[[G:[^:]+]]: memref<20xf32>, %[[B:[^:]+]]: memref<20xf32>, %[[W:[^:]+]]: memref<100xf32>, %[[Y:[^:]+]]: memref<35xf32>)
-// CHECK:         scf.for
+// CHECK:         %[[SUMS:.+]] = scf.for {{.+}} -> (tensor<8x16xf32>) {
 // CHECK:           tile.load %[[X]]
-// CHECK:           tile.reduce <sum>
-// CHECK:         scf.for
+// CHECK-NOT:       tile.reduce
+// CHECK:           arith.addf %{{.+}} : tensor<8x16xf32>
+// CHECK:         tile.reduce <sum>, %[[SUMS]] {dim = 1 : i64} : tensor<8x16xf32> -> tensor<8xf32>
+// CHECK:         %[[SQUARES:.+]] = scf.for {{.+}} -> (tensor<8x16xf32>) {
 // CHECK:           tile.load %[[X]]
 // CHECK:           arith.select
-// CHECK:           tile.reduce <sum>
+// CHECK-NOT:       tile.reduce
+// CHECK:           arith.addf %{{.+}} : tensor<8x16xf32>
+// CHECK:         tile.reduce <sum>, %[[SQUARES]] {dim = 1 : i64} : tensor<8x16xf32> -> tensor<8xf32>
 // CHECK:         math.rsqrt
 // CHECK:         scf.for
 // CHECK:           %[[A:.+]] = tile.load %[[X]]
