@@ -175,12 +175,14 @@ LogicalResult meld::lowerGraphToTile(ModuleOp module,
         // stay as they are.
         if (!options.targets.empty())
           tile.precision = options.precision;
-        // Without one, elementwise programs are short enough for the
-        // host's vector lowering (meld-tile-to-vector takes rows of up to
-        // 512): 256 elements, 16 AVX-512 registers of f32. Longer ones
-        // run as scalar loops, divisions of their offsets included.
+        // Without one, elementwise programs are as long as the host's
+        // vector lowering takes (meld-tile-to-vector: rows of up to 512);
+        // longer ones run as scalar loops, divisions of their offsets
+        // included. 256 was as fast on one thread but, for a reason not
+        // yet understood, made embed_lm_head's next kernel 2.5x slower on
+        // two (0.42 against 0.17 ms).
         else
-          tile.blockElements = 256;
+          tile.blockElements = 512;
         buildMeldTilePipeline(pm, tile);
       },
       options);
