@@ -3,6 +3,7 @@
 #include "meld/Driver/Compile.h"
 
 #include "dialects/Tile/Analysis/KernelCost.h"
+#include "meld/Conversion/Passes.h"
 #include "meld/Import/ONNX.h"
 #include "meld/Pipelines/Pipelines.h"
 #include "meld/Target/Artifact.h"
@@ -176,13 +177,12 @@ LogicalResult meld::lowerGraphToTile(ModuleOp module,
         if (!options.targets.empty())
           tile.precision = options.precision;
         // Without one, elementwise programs are as long as the host's
-        // vector lowering takes (meld-tile-to-vector: rows of up to 512);
-        // longer ones run as scalar loops, divisions of their offsets
-        // included. 256 was as fast on one thread but, for a reason not
-        // yet understood, made embed_lm_head's next kernel 2.5x slower on
-        // two (0.42 against 0.17 ms).
+        // vector lowering takes; longer ones run as scalar loops, divisions
+        // of their offsets included. 256 was as fast on one thread but, for
+        // a reason not yet understood, made embed_lm_head's next kernel
+        // 2.5x slower on two (0.42 against 0.17 ms).
         else
-          tile.blockElements = 512;
+          tile.blockElements = kMaxVectorRowElements;
         buildMeldTilePipeline(pm, tile);
       },
       options);

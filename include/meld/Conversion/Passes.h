@@ -27,6 +27,11 @@ inline constexpr llvm::StringLiteral kNameAttr = "meld.name";
 inline constexpr llvm::StringLiteral kOutputAttr = "meld.output";
 inline constexpr llvm::StringLiteral kShapeAttr = "meld.shape";
 
+/// The longest row (last dimension) of a tile meld-tile-to-vector computes
+/// on vectors: longer rows would make LLVM's instruction selection take
+/// minutes, and a kernel with one stays on the linalg path.
+inline constexpr int64_t kMaxVectorRowElements = 512;
+
 #define GEN_PASS_DECL
 #include "meld/Conversion/Passes.h.inc"
 

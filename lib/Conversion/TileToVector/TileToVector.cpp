@@ -707,22 +707,19 @@ static void approximateMath(tile::KernelOp kernel) {
   (void)applyOpPatternsGreedily(ops, std::move(patterns));
 }
 
-/// The longest row of a tile computed on vectors.
-constexpr int64_t kMaxRowElements = 512;
-
 struct ConvertTileToVectorPass
     : meld::impl::ConvertTileToVectorBase<ConvertTileToVectorPass> {
   using Base::Base;
   void runOnOperation() override {
     tile::KernelOp kernel = getOperation();
     MLIRContext *context = &getContext();
-    // Rows longer than a few SIMD registers (a 1-D tile of 1024 elements)
-    // would make LLVM's instruction selection take minutes: such kernels stay
-    // on the linalg path.
+    // A kernel with a row longer than a few SIMD registers (a 1-D tile of
+    // 1024 elements) stays on the linalg path.
     WalkResult tooLong = kernel.walk([&](Operation *op) {
       for (Type type : op->getResultTypes())
         if (auto tensor = dyn_cast<RankedTensorType>(type))
-          if (tensor.getRank() && tensor.getShape().back() > kMaxRowElements)
+          if (tensor.getRank() &&
+              tensor.getShape().back() > kMaxVectorRowElements)
             return WalkResult::interrupt();
       return WalkResult::advance();
     });
