@@ -35,6 +35,7 @@
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace meld;
@@ -159,11 +160,17 @@ struct DirectRows {
   /// Per row, the ops that compute it: the read (a vector.load or
   /// vector.maskedload), then the select on its mask bit if there is one.
   SmallVector<SmallVector<Operation *, 2>> reads;
-  /// Per row, whether it is masked: by a bit (a select), by a mask of its
-  /// columns (a masked read), or both.
-  SmallVector<bool> masked;
 
-  bool hasMask() const { return llvm::is_contained(masked, true); }
+  /// Whether row `row` is masked: by a bit (a select), by a mask of its
+  /// columns (a masked read), or both.
+  bool isMasked(int64_t row) const {
+    return reads[row].size() > 1 ||
+           isa<vector::MaskedLoadOp>(reads[row].front());
+  }
+  bool hasMask() const {
+    return llvm::any_of(llvm::seq<int64_t>(0, reads.size()),
+                        [&](int64_t row) { return isMasked(row); });
+  }
 };
 
 /// `operand`'s rows as DirectRows, if each is one read of a row's length
@@ -180,7 +187,6 @@ std::optional<DirectRows> findDirectRows(Value operand, scf::ForOp loop) {
   DirectRows direct;
   direct.offsets.resize(rows);
   direct.reads.resize(rows);
-  direct.masked.resize(rows);
   for (vector::InsertStridedSliceOp piece : *pieces) {
     if (piece.getSourceVectorType().getDimSize(0) != cols)
       return std::nullopt;
@@ -193,21 +199,17 @@ std::optional<DirectRows> findDirectRows(Value operand, scf::ForOp loop) {
       value = select.getTrueValue();
     }
     Operation *read = value.getDefiningOp();
-    Value base, offset;
-    if (auto load = dyn_cast_or_null<vector::LoadOp>(read)) {
-      if (load.getIndices().size() != 1)
-        return std::nullopt;
-      base = load.getBase();
-      offset = load.getIndices()[0];
-    } else if (auto load = dyn_cast_or_null<vector::MaskedLoadOp>(read)) {
-      if (load.getIndices().size() != 1)
-        return std::nullopt;
-      base = load.getBase();
-      offset = load.getIndices()[0];
-    } else {
+    if (!read)
       return std::nullopt;
-    }
-    if (!loop.isDefinedOutsideOfLoop(base) ||
+    Value base, offset;
+    llvm::TypeSwitch<Operation *>(read)
+        .Case<vector::LoadOp, vector::MaskedLoadOp>([&](auto load) {
+          if (load.getIndices().size() == 1) {
+            base = load.getBase();
+            offset = load.getIndices()[0];
+          }
+        });
+    if (!base || !loop.isDefinedOutsideOfLoop(base) ||
         (direct.buffer && direct.buffer != base))
       return std::nullopt;
     direct.buffer = base;
@@ -217,7 +219,6 @@ std::optional<DirectRows> findDirectRows(Value operand, scf::ForOp loop) {
     direct.reads[row].push_back(read);
     if (select)
       direct.reads[row].push_back(select);
-    direct.masked[row] = select || isa<vector::MaskedLoadOp>(read);
   }
   return direct;
 }
@@ -525,8 +526,9 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
     rewriter.setInsertionPoint(loop);
     // One panel per distinct operand (a dual product shares its a). A b
     // read in place (a weight) has tables of where its rows start and, for
-    // masked rows, of their mask bits; its panel is only for a chunk with a
-    // masked-off row.
+    // masked rows, of whether each is read whole; its panel, only where it
+    // has masked rows, holds a chunk's rows from the first one not read
+    // whole.
     llvm::MapVector<Value, Value> aPanels, bPanels;
     llvm::MapVector<Value, DirectRows> directs;
     DenseMap<Value, Value> rowTables, setTables;
@@ -634,7 +636,7 @@ struct SplitProductLoop : ProductPattern<scf::ForOp> {
                     next[0] = arith::SelectOp::create(
                         kb, loc, set, next[0],
                         arith::MinUIOp::create(kb, loc, next[0], at));
-                    if (!direct.masked[row])
+                    if (!direct.isMasked(row))
                       continue;
                     // A row not read whole goes into the panel now: it is
                     // read only then.
