@@ -56,7 +56,9 @@ tile.kernel @runs(%in: memref<64xf32>, %out: memref<64xf32>)
 // -----
 
 // A mask that varies inside a run (60 elements end inside the last run):
-// each run is a masked read or write, which touches no masked-off element.
+// each run is a masked read, which touches no masked-off element. Each row
+// is written with plain writes where its mask is whole, with masked writes
+// where only some of it is set, and not at all where none is.
 // CHECK-LABEL: tile.kernel @ragged(
 // CHECK-SAME:    %[[IN:.+]]: memref<64xf32>, %[[OUT:.+]]: memref<64xf32>)
 // CHECK:         %[[MASK:.+]] = arith.cmpi ult, %{{.+}}, %{{.+}} : vector<2x8xi32>
@@ -64,9 +66,29 @@ tile.kernel @runs(%in: memref<64xf32>, %out: memref<64xf32>)
 // CHECK:         vector.maskedload %[[IN]][%{{.+}}], %[[M0]], %{{.+}} : memref<64xf32>, vector<8xi1>, vector<8xf32> into vector<8xf32>
 // CHECK:         %[[M1:.+]] = vector.extract %[[MASK]][1] : vector<8xi1> from vector<2x8xi1>
 // CHECK:         vector.maskedload %[[IN]][%{{.+}}], %[[M1]], %{{.+}} : memref<64xf32>, vector<8xi1>, vector<8xf32> into vector<8xf32>
-// CHECK-COUNT-2: vector.maskedstore %[[OUT]][%{{.+}}], %{{.+}}, %{{.+}} : memref<64xf32>, vector<8xi1>, vector<8xf32>
-// CHECK-NOT:     scf.if
-// CHECK:         tile.return
+// CHECK:         %[[S0:.+]] = vector.extract %[[MASK]][0] : vector<8xi1> from vector<2x8xi1>
+// CHECK:         %[[WHOLE0:.+]] = vector.reduction <and>, %[[S0]] : vector<8xi1> into i1
+// CHECK:         scf.if %[[WHOLE0]] {
+// CHECK-NOT:       vector.maskedstore
+// CHECK:           vector.store %{{.+}}, %[[OUT]][%{{.+}}] : memref<64xf32>, vector<8xf32>
+// CHECK:         } else {
+// CHECK:           %[[SOME0:.+]] = vector.reduction <or>, %[[S0]] : vector<8xi1> into i1
+// CHECK:           scf.if %[[SOME0]] {
+// CHECK:             vector.maskedstore %[[OUT]][%{{.+}}], %{{.+}}, %{{.+}} : memref<64xf32>, vector<8xi1>, vector<8xf32>
+// CHECK:           }
+// CHECK:         }
+// CHECK:         %[[S1:.+]] = vector.extract %[[MASK]][1] : vector<8xi1> from vector<2x8xi1>
+// CHECK:         %[[WHOLE1:.+]] = vector.reduction <and>, %[[S1]] : vector<8xi1> into i1
+// CHECK:         scf.if %[[WHOLE1]] {
+// CHECK-NOT:       vector.maskedstore
+// CHECK:           vector.store %{{.+}}, %[[OUT]][%{{.+}}] : memref<64xf32>, vector<8xf32>
+// CHECK:         } else {
+// CHECK:           %[[SOME1:.+]] = vector.reduction <or>, %[[S1]] : vector<8xi1> into i1
+// CHECK:           scf.if %[[SOME1]] {
+// CHECK:             vector.maskedstore %[[OUT]][%{{.+}}], %{{.+}}, %{{.+}} : memref<64xf32>, vector<8xi1>, vector<8xf32>
+// CHECK:           }
+// CHECK:         }
+// CHECK-NEXT:    tile.return
 tile.kernel @ragged(%in: memref<64xf32>, %out: memref<64xf32>)
     attributes {grid = array<i64: 4>} {
   %pid = tile.program_id 0
