@@ -46,4 +46,44 @@ def Tile_ReduceKindAttr : EnumAttr<Tile_Dialect, Tile_ReduceKind, "reduce_kind">
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Tile_PanelsAttr : AttrDef<Tile_Dialect, "Panels"> {
+  let mnemonic = "panels";
+  let summary = "A weight matrix stored as panels of columns, rows padded";
+  let description = [{
+    The layout a `tile.weight` stores a matrix of `rows` x `columns` in for
+    the host's product microkernel: `ceil(columns / panel)` panels, each
+    `padded_rows` x `panel` row-major, one after another. Element (k, n) of
+    the matrix is at `(n / panel) * padded_rows * panel + k * panel +
+    n % panel`; the padding (rows from `rows` on, columns from `columns`
+    on) is zero. A program's block of `panel` columns and of consecutive rows
+    is then one contiguous run, read without masks.
+
+    The matrix is a view of the weight as the model stores it: element
+    (k, n) is element `offset + k * row_stride + n * column_stride` of the
+    weight's row-major buffer. The compiler writes the panels into the
+    artifact once, from the weight's bytes.
+
+    ```mlir
+    #tile.panels<rows = 120, columns = 1000, row_stride = 1, column_stride = 120, offset = 0, padded_rows = 128, panel = 64>
+    ```
+  }];
+  let parameters = (ins "int64_t":$rows, "int64_t":$columns,
+                        "int64_t":$row_stride, "int64_t":$column_stride,
+                        "int64_t":$offset, "int64_t":$padded_rows,
+                        "int64_t":$panel);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Elements of the panels, padding included.
+    int64_t getNumElements() const {
+      return (getColumns() + getPanel() - 1) / getPanel() * getPaddedRows() *
+             getPanel();
+    }
+    /// Where element (k, n) of the matrix is in the weight's buffer.
+    int64_t getSourceOffset(int64_t k, int64_t n) const {
+      return getOffset() + k * getRowStride() + n * getColumnStride();
+    }
+  }];
+}
+
 #endif // MELD_DIALECT_TILE_TILEBASE_TD

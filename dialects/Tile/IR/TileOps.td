@@ -325,13 +325,24 @@ def Tile_WeightOp : Tile_Op<"weight", [Pure]> {
     `handle` (the ONNX initializer name). Its bytes live in the artifact's
     weights section, never in the IR.
 
+    With `panels`, the buffer holds a matrix view of the weight laid out in
+    panels of columns for the host's product microkernel (see
+    `#tile.panels`): a buffer of its own, which the compiler fills from the
+    weight's bytes once, at compile time.
+
     ```mlir
     %w = tile.weight "h.0.mlp.c_fc.weight" : memref<57600xf32>
+    %p = tile.weight "lm_head.weight" panels <rows = 120, columns = 1000, row_stride = 1, column_stride = 120, offset = 0, padded_rows = 128, panel = 64> : memref<131072xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$handle);
+  let arguments = (ins StrAttr:$handle, OptionalAttr<Tile_PanelsAttr>:$panels);
   let results = (outs Tile_Buffer:$result);
-  let assemblyFormat = "$handle attr-dict `:` type($result)";
+  let assemblyFormat = "$handle (`panels` $panels^)? attr-dict `:` type($result)";
+  let builders = [
+    OpBuilder<(ins "mlir::Type":$result, "mlir::StringAttr":$handle), [{
+      build($_builder, $_state, result, handle, PanelsAttr());
+    }]>
+  ];
   let hasVerifier = 1;
 }
 

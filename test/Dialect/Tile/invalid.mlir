@@ -432,6 +432,46 @@ func.func @weight_empty_handle() {
 
 // -----
 
+func.func @weight_panels_size() {
+  // expected-error @+1 {{'tile.weight' op has 120000 elements, but its panels hold 131072}}
+  %w = tile.weight "w" panels <rows = 120, columns = 1000, row_stride = 1000, column_stride = 1, offset = 0, padded_rows = 128, panel = 64> : memref<120000xf32>
+  return
+}
+
+// -----
+
+func.func @panels_empty() {
+  // expected-error @+1 {{panels need rows, columns and panel columns, got 120, 1000 and 0}}
+  %w = tile.weight "w" panels <rows = 120, columns = 1000, row_stride = 1000, column_stride = 1, offset = 0, padded_rows = 128, panel = 0> : memref<1xf32>
+  return
+}
+
+// -----
+
+func.func @panels_padded_rows() {
+  // expected-error @+1 {{padded_rows 112 is fewer than the 120 rows}}
+  %w = tile.weight "w" panels <rows = 120, columns = 64, row_stride = 64, column_stride = 1, offset = 0, padded_rows = 112, panel = 64> : memref<7168xf32>
+  return
+}
+
+// -----
+
+func.func @panels_negative_stride() {
+  // expected-error @+1 {{panels read a weight at a negative stride or offset}}
+  %w = tile.weight "w" panels <rows = 2, columns = 64, row_stride = -64, column_stride = 1, offset = 64, padded_rows = 2, panel = 64> : memref<128xf32>
+  return
+}
+
+// -----
+
+func.func @panels_overflow() {
+  // expected-error @+1 {{panels of more elements than an index holds}}
+  %w = tile.weight "w" panels <rows = 4294967296, columns = 4294967296, row_stride = 1, column_stride = 1, offset = 0, padded_rows = 4294967296, panel = 1> : memref<1xf32>
+  return
+}
+
+// -----
+
 tile.kernel @fault_status_size(%status: memref<2xi64>, %bad: memref<4xi1>) attributes {grid = array<i64: 1>} {
   %offs = tile.iota 0 : tensor<4xindex>
   %v = tile.load %bad[%offs] : memref<4xi1>[tensor<4xindex>] -> tensor<4xi1>

@@ -114,12 +114,21 @@ tile.kernel @contractions(%buf: memref<512xf16>) attributes {grid = array<i64: 1
 func.func @plan(%x: memref<4920xf32>, %out: memref<4920xf32>) {
   // CHECK: %[[W:.+]] = tile.weight "h.0.ln_1.bias" : memref<120xf32>
   %w = tile.weight "h.0.ln_1.bias" : memref<120xf32>
+  // A weight's matrix in panels of 64 columns, K padded from 120 to 128: 16
+  // panels of 128 x 64.
+  // CHECK: tile.weight "lm_head.weight" panels <rows = 120, columns = 1000, row_stride = 1, column_stride = 120, offset = 0, padded_rows = 128, panel = 64> : memref<131072xf32>
+  %p = tile.weight "lm_head.weight" panels <rows = 120, columns = 1000, row_stride = 1, column_stride = 120, offset = 0, padded_rows = 128, panel = 64> : memref<131072xf32>
+  // CHECK: tile.launch @panels({{.+}}) : memref<131072xf32>
+  tile.launch @panels(%p) : memref<131072xf32>
   // CHECK: tile.launch @add(%[[X]], %[[W]], %[[OUT]]) : memref<4920xf32>, memref<120xf32>, memref<4920xf32>
   tile.launch @add(%x, %w, %out) : memref<4920xf32>, memref<120xf32>, memref<4920xf32>
   return
 }
 tile.kernel @add(%a: memref<4920xf32>, %b: memref<120xf32>, %out: memref<4920xf32>)
     attributes {grid = array<i64: 5>} {
+  tile.return
+}
+tile.kernel @panels(%p: memref<131072xf32>) attributes {grid = array<i64: 1>} {
   tile.return
 }
 
