@@ -183,6 +183,9 @@ LogicalResult meld::lowerGraphToTile(ModuleOp module,
         // 2.5x slower on two (0.42 against 0.17 ms).
         else
           tile.blockElements = kMaxVectorRowElements;
+        // The host's products read their weights from panels the artifact
+        // holds (in it, so not with weights kept in their external files).
+        tile.packWeights = options.targets.empty() && !options.externalWeights;
         buildMeldTilePipeline(pm, tile);
       },
       options);

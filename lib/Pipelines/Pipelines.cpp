@@ -63,6 +63,7 @@ void meld::buildMeldTilePipeline(OpPassManager &pm,
   // outside one.
   ConvertGraphToTileOptions graphToTile;
   graphToTile.blockElements = options.blockElements;
+  graphToTile.packWeights = options.packWeights;
   pm.addPass(createConvertGraphToTile(graphToTile));
   // Step 2: tidy the kernels' index arithmetic.
   pm.addPass(createCanonicalizerPass());

@@ -20,6 +20,14 @@ def ConvertGraphToTile : Pass<"meld-graph-to-tile", "mlir::ModuleOp"> {
     values inside a group never get a buffer: which ops share a kernel is
     decided before, by `meld-graph-fuse`.
 
+    With `pack-weights` (the host's tiles, `--target=cpu`), a matrix
+    product whose B is a weight (through any view whose matrix dimensions
+    are strided and whose batch dimensions broadcast) reads it from a
+    `tile.weight` with `panels`: a copy laid out in panels of the tile's
+    columns, rows padded to whole K steps, which the compiler fills once.
+    Each K step of a program then reads one contiguous run of B with no
+    mask, which the host's microkernel reads in place.
+
     Before:
     ```mlir
     func.func @main(%x: tensor<41x120xf32> {meld.name = "x"}) -> (tensor<41x120xf32> {meld.name = "y"}) {
@@ -52,6 +60,9 @@ def ConvertGraphToTile : Pass<"meld-graph-to-tile", "mlir::ModuleOp"> {
            "Columns of the result tile of a matrix product">,
     Option<"matmulTileK", "matmul-tile-k", "int64_t", "16",
            "Depth of one step of a matrix product">,
+    Option<"packWeights", "pack-weights", "bool", "false",
+           "Read a weight that a matrix product takes as B from panels of "
+           "its tile's columns (#tile.panels), for the host's microkernel">,
   ];
 }
 

@@ -52,6 +52,11 @@ struct MeldTilePipelineOptions
       llvm::cl::desc("Elements per program of elementwise and data-movement "
                      "kernels"),
       llvm::cl::init(1024)};
+  Option<bool> packWeights{
+      *this, "pack-weights",
+      llvm::cl::desc("Store the weights products take as B in panels of "
+                     "their tiles' columns, for the host's microkernel"),
+      llvm::cl::init(false)};
 };
 
 /// Graph dialect to the launch plan and tile kernels, each with its launch

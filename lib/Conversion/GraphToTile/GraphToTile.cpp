@@ -122,7 +122,7 @@ struct ConvertGraphToTilePass
 
     MLIRContext *ctx = &getContext();
     ConvertGraphToTileOptions options{blockElements, matmulTileM, matmulTileN,
-                                      matmulTileK};
+                                      matmulTileK, packWeights};
     KernelEmitter emitter(module, main, options);
     BufferTypeConverter converter;
     RewritePatternSet patterns(ctx);

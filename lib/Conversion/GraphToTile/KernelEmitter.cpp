@@ -99,6 +99,9 @@ Value TileBuilder::perRow(Value rows) const {
 
 Value TileBuilder::load(Value buffer, Value offsets, Value mask) const {
   auto element = cast<MemRefType>(buffer.getType()).getElementType();
+  if (!mask)
+    return tile::LoadOp::create(b, loc, tileType(element), buffer, offsets,
+                                Value(), Value());
   Value other = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
   return tile::LoadOp::create(b, loc, tileType(element), buffer, offsets, mask,
                               other);
@@ -404,6 +407,40 @@ OpBuilder KernelEmitter::createKernel(RewriterBase &rewriter, Location loc,
   tile::LaunchOp::create(
       rewriter, loc, FlatSymbolRefAttr::get(kernel.getSymNameAttr()), buffers);
   return OpBuilder(kernel.getBody().front().getTerminator());
+}
+
+void KernelEmitter::dropUnreadArguments(RewriterBase &rewriter,
+                                        tile::KernelOp kernel,
+                                        ArrayRef<unsigned> candidates) {
+  Block &body = kernel.getBody().front();
+  llvm::BitVector unread(body.getNumArguments());
+  for (unsigned i : candidates)
+    if (body.getArgument(i).use_empty())
+      unread.set(i);
+  if (unread.none())
+    return;
+  // The kernel's one launch, made with it before the rewriter's insertion
+  // point.
+  tile::LaunchOp launch;
+  for (Operation &op :
+       llvm::reverse(llvm::make_range(rewriter.getInsertionBlock()->begin(),
+                                      rewriter.getInsertionPoint())))
+    if (auto candidate = dyn_cast<tile::LaunchOp>(op);
+        candidate && candidate.getKernel() == kernel.getSymName()) {
+      launch = candidate;
+      break;
+    }
+  assert(launch && "a kernel without its launch");
+  rewriter.modifyOpInPlace(kernel, [&] {
+    body.eraseArguments(unread);
+    kernel.setFunctionType(FunctionType::get(
+        kernel.getContext(), body.getArgumentTypes(), TypeRange()));
+  });
+  rewriter.modifyOpInPlace(launch, [&] {
+    for (int i = unread.size() - 1; i >= 0; --i)
+      if (unread.test(i))
+        launch.getArgsMutable().erase(i);
+  });
 }
 
 Value KernelEmitter::alloc(RewriterBase &rewriter, Location loc, Type type) {

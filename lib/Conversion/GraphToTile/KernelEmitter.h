@@ -71,7 +71,8 @@ struct TileBuilder {
   /// For a 2-D builder of rows: `rows` (one value per row) repeated along
   /// each row.
   mlir::Value perRow(mlir::Value rows) const;
-  /// Loads `buffer` at `offsets` where `mask` holds, zero elsewhere.
+  /// Loads `buffer` at `offsets` where `mask` holds, zero elsewhere (all of
+  /// them without a mask).
   mlir::Value load(mlir::Value buffer, mlir::Value offsets,
                    mlir::Value mask) const;
   void store(mlir::Value value, mlir::Value buffer, mlir::Value offsets,
@@ -140,6 +141,12 @@ public:
   mlir::OpBuilder createKernel(mlir::RewriterBase &rewriter, mlir::Location loc,
                                llvm::StringRef name, mlir::ValueRange buffers,
                                llvm::ArrayRef<int64_t> grid);
+
+  /// Drops the arguments among `candidates` (positions) that the body of
+  /// `kernel` (made by createKernel, its launch before the rewriter's
+  /// insertion point) does not read, from the kernel and its launch.
+  void dropUnreadArguments(mlir::RewriterBase &rewriter, tile::KernelOp kernel,
+                           llvm::ArrayRef<unsigned> candidates);
 
   /// A fresh buffer for a tensor of `type`.
   mlir::Value alloc(mlir::RewriterBase &rewriter, mlir::Location loc,

@@ -14,6 +14,8 @@
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstring>
+
 using namespace mlir;
 using namespace meld;
 
@@ -121,6 +123,65 @@ static uint64_t assignArenaOffsets(std::vector<Interval> intervals,
   return arenaSize;
 }
 
+/// The bytes of `weight` (a tile.weight with `panels`) from those of the
+/// weight it names, `source`: the matrix view `panels` describes, laid out
+/// in its panels, the padding zero. Fails where the view reads past the
+/// weight.
+static FailureOr<WeightSource> packPanels(tile::WeightOp weight,
+                                          WeightSource source,
+                                          tile::PanelsAttr panels) {
+  auto type = cast<MemRefType>(weight.getType());
+  std::optional<ArtifactDType> dtype = toDType(type.getElementType());
+  if (!dtype)
+    return weight.emitError("unsupported element type ")
+           << type.getElementType() << " in the launch plan";
+  uint64_t elementBytes = getArtifactDTypeSize(*dtype);
+  uint64_t last =
+      panels.getSourceOffset(panels.getRows() - 1, panels.getColumns() - 1);
+  if (source.size % elementBytes != 0 || last >= source.size / elementBytes)
+    return weight.emitError("panels read element ")
+           << last << " of weight '" << weight.getHandle() << "', which has "
+           << source.size / elementBytes;
+  WeightSource packed;
+  packed.size = panels.getNumElements() * elementBytes;
+  packed.externalizable = false;
+  packed.write = [source = std::make_shared<WeightSource>(std::move(source)),
+                  panels, elementBytes](llvm::raw_ostream &os) -> llvm::Error {
+    SmallVector<char, 0> bytes;
+    bytes.reserve(source->size);
+    llvm::raw_svector_ostream in(bytes);
+    if (llvm::Error error = source->write(in))
+      return error;
+    if (bytes.size() != source->size)
+      return llvm::createStringError(
+          "a weight gave " + std::to_string(bytes.size()) +
+          " bytes, expected " + std::to_string(source->size));
+    int64_t panel = panels.getPanel();
+    int64_t panelSize = panels.getPaddedRows() * panel;
+    std::vector<char> out(panels.getNumElements() * elementBytes, 0);
+    auto copy = [&](int64_t k, int64_t n) {
+      int64_t to = n / panel * panelSize + k * panel + n % panel;
+      std::memcpy(&out[to * elementBytes],
+                  &bytes[panels.getSourceOffset(k, n) * elementBytes],
+                  elementBytes);
+    };
+    // Along the weight's rows, whichever way the view reads them.
+    int64_t rows = panels.getRows(), columns = panels.getColumns();
+    if (panels.getColumnStride() <= panels.getRowStride()) {
+      for (int64_t k = 0; k < rows; ++k)
+        for (int64_t n = 0; n < columns; ++n)
+          copy(k, n);
+    } else {
+      for (int64_t n = 0; n < columns; ++n)
+        for (int64_t k = 0; k < rows; ++k)
+          copy(k, n);
+    }
+    os.write(out.data(), out.size());
+    return llvm::Error::success();
+  };
+  return packed;
+}
+
 LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
                                       ArtifactSpec &spec,
                                       bool externalWeights) {
@@ -225,7 +286,13 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
     }
     if (auto weight = dyn_cast<tile::WeightOp>(op)) {
       StringRef handle = weight.getHandle();
-      if (auto it = weightIndex.find(handle); it != weightIndex.end()) {
+      // A weight in panels is a buffer of its own, named after the weight
+      // and its panels.
+      tile::PanelsAttr panels = weight.getPanelsAttr();
+      std::string name = handle.str();
+      if (panels)
+        llvm::raw_string_ostream(name) << panels;
+      if (auto it = weightIndex.find(name); it != weightIndex.end()) {
         bufferIndex[weight.getResult()] = it->second;
         continue;
       }
@@ -234,6 +301,17 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
       if (!source) {
         weight.emitError() << llvm::toString(source.takeError());
         return failure();
+      }
+      if (panels) {
+        FailureOr<WeightSource> packed =
+            packPanels(weight, std::move(*source), panels);
+        if (failed(packed))
+          return failure();
+        if (failed(addReadOnly(weight.getResult(), name,
+                               ArtifactBufferKind::Constant, packed->size,
+                               std::move(packed->write), weight.getLoc())))
+          return failure();
+        continue;
       }
       // A tensor the model defines (not an initializer) is in no weights
       // file: it stays in the artifact.
