@@ -443,6 +443,81 @@ void KernelEmitter::dropUnreadArguments(RewriterBase &rewriter,
   });
 }
 
+/// The panels of the weight `buffer` viewed through `layout` (over
+/// [batch..., k, n]) in steps of `rowStep` rows of `panel` columns; null
+/// unless it is a weight whose matrix dimensions are strided views and
+/// whose batch dimensions broadcast.
+static tile::PanelsAttr getWeightPanels(Value buffer,
+                                        const graph::ViewLayout &layout,
+                                        int64_t rowStep, int64_t panel) {
+  auto weight = buffer.getDefiningOp<tile::WeightOp>();
+  Type element = cast<MemRefType>(buffer.getType()).getElementType();
+  if (!weight || weight.getPanelsAttr() || !element.isIntOrFloat() ||
+      element.getIntOrFloatBitWidth() % 8 != 0 || layout.getRank() < 2)
+    return {};
+  ArrayRef<graph::ViewLayout::Modes> dims = layout.getDims();
+  for (const graph::ViewLayout::Modes &batch : dims.drop_back(2))
+    if (llvm::any_of(batch, [](graph::ViewMode m) { return m.stride != 0; }))
+      return {};
+  // A dimension of one element has no mode: any stride serves.
+  auto strideOf = [](ArrayRef<graph::ViewMode> modes) -> int64_t {
+    if (modes.empty())
+      return 0;
+    return modes.size() == 1 ? modes.front().stride : -1;
+  };
+  int64_t rowStride = strideOf(dims[dims.size() - 2]);
+  int64_t columnStride = strideOf(dims.back());
+  SmallVector<int64_t> shape = layout.getShape();
+  int64_t rows = shape[shape.size() - 2], columns = shape.back();
+  if (rowStride < 0 || columnStride < 0 || layout.getOffset() < 0 ||
+      rows == 0 || columns == 0)
+    return {};
+  // Within what the weight holds (always, for the views the graph makes).
+  int64_t last = layout.getOffset() + (rows - 1) * rowStride +
+                 (columns - 1) * columnStride;
+  if (last >= cast<MemRefType>(buffer.getType()).getNumElements())
+    return {};
+  return tile::PanelsAttr::get(buffer.getContext(), rows, columns, rowStride,
+                               columnStride, layout.getOffset(),
+                               llvm::alignTo(rows, rowStep), panel);
+}
+
+void KernelPanels::add(RewriterBase &rewriter, Location loc, ValueRange inputs,
+                       SmallVectorImpl<Value> &buffers, unsigned input,
+                       const graph::ViewLayout &layout, int64_t rowStep,
+                       int64_t panel) {
+  if (lookup(input, layout, rowStep, panel))
+    return;
+  tile::PanelsAttr panels =
+      getWeightPanels(inputs[input], layout, rowStep, panel);
+  if (!panels)
+    return;
+  auto weight = inputs[input].getDefiningOp<tile::WeightOp>();
+  entries.push_back(
+      {input, layout, rowStep, panel, static_cast<unsigned>(buffers.size())});
+  buffers.push_back(tile::WeightOp::create(
+      rewriter, loc,
+      MemRefType::get({panels.getNumElements()},
+                      cast<MemRefType>(weight.getType()).getElementType()),
+      weight.getHandleAttr(), panels));
+}
+
+std::optional<unsigned> KernelPanels::lookup(unsigned input,
+                                             const graph::ViewLayout &layout,
+                                             int64_t rowStep,
+                                             int64_t panel) const {
+  for (const Entry &entry : entries)
+    if (entry.input == input && entry.layout == layout &&
+        entry.rowStep == rowStep && entry.panel == panel)
+      return entry.arg;
+  return std::nullopt;
+}
+
+SmallVector<unsigned> KernelPanels::getInputs() const {
+  return llvm::map_to_vector(entries,
+                             [](const Entry &entry) { return entry.input; });
+}
+
 Value KernelEmitter::alloc(RewriterBase &rewriter, Location loc, Type type) {
   return memref::AllocOp::create(rewriter, loc,
                                  bufferType(cast<RankedTensorType>(type)));

@@ -292,6 +292,39 @@ mlir::Value getValidRows(mlir::OpBuilder &b, mlir::Location loc,
 graph::ViewLayout traceGroupInput(graph::FusionGroupOp group, mlir::Value value,
                                   unsigned &argNumber);
 
+/// The weights a kernel reads from panels (`#tile.panels`, the
+/// `pack-weights` option): each a tile.weight with panels the kernel takes
+/// as an extra argument after its inputs, where a product reads the weight
+/// `inputs[input]` through `layout` in steps of `rowStep` rows of `panel`
+/// columns. After its body is built, dropUnreadArguments(getInputs())
+/// drops the weights nothing else reads.
+class KernelPanels {
+public:
+  /// Adds the panels of `inputs[input]` read so to `buffers` (the kernel's,
+  /// inputs first), unless they are there already or it is no weight, or a
+  /// view (not strided, batch dimensions not broadcast) the panels cannot
+  /// describe.
+  void add(mlir::RewriterBase &rewriter, mlir::Location loc,
+           mlir::ValueRange inputs, llvm::SmallVectorImpl<mlir::Value> &buffers,
+           unsigned input, const graph::ViewLayout &layout, int64_t rowStep,
+           int64_t panel);
+  /// The kernel argument of the panels of `input` read so, if any.
+  std::optional<unsigned> lookup(unsigned input,
+                                 const graph::ViewLayout &layout,
+                                 int64_t rowStep, int64_t panel) const;
+  /// The inputs read from panels.
+  llvm::SmallVector<unsigned> getInputs() const;
+
+private:
+  struct Entry {
+    unsigned input;
+    graph::ViewLayout layout;
+    int64_t rowStep, panel;
+    unsigned arg;
+  };
+  llvm::SmallVector<Entry> entries;
+};
+
 /// Computes values of a fusion group's region at any coordinates, as XLA's
 /// elemental emitter does: an argument or input view is loaded where its
 /// layout finds the element; an elementwise op computes its operands at the

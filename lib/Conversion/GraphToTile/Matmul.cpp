@@ -117,46 +117,6 @@ static MatmulPart makePart(unsigned b, int c, const MatmulProblem &p) {
   return part;
 }
 
-/// The panels (`#tile.panels`) that a program with tiles of `bk` x `bn`
-/// reads B from, where B is the weight `buffer` viewed through `layout`
-/// (over [batch..., k, n]); null unless it is a weight whose matrix
-/// dimensions are strided views and whose batch dimensions broadcast.
-static tile::PanelsAttr getWeightPanels(Value buffer,
-                                        const graph::ViewLayout &layout,
-                                        int64_t bk, int64_t bn) {
-  auto weight = buffer.getDefiningOp<tile::WeightOp>();
-  Type element = cast<MemRefType>(buffer.getType()).getElementType();
-  if (!weight || weight.getPanelsAttr() || !element.isIntOrFloat() ||
-      element.getIntOrFloatBitWidth() % 8 != 0)
-    return {};
-  ArrayRef<graph::ViewLayout::Modes> dims = layout.getDims();
-  for (const graph::ViewLayout::Modes &batch : dims.drop_back(2))
-    if (llvm::any_of(batch, [](graph::ViewMode m) { return m.stride != 0; }))
-      return {};
-  // A dimension of one element has no mode: any stride serves.
-  auto strideOf = [](ArrayRef<graph::ViewMode> modes) -> int64_t {
-    if (modes.empty())
-      return 0;
-    return modes.size() == 1 ? modes.front().stride : -1;
-  };
-  int64_t rowStride = strideOf(dims[dims.size() - 2]);
-  int64_t columnStride = strideOf(dims.back());
-  SmallVector<int64_t> shape = layout.getShape();
-  int64_t rows = shape[shape.size() - 2], columns = shape.back();
-  if (rowStride < 0 || columnStride < 0 || layout.getOffset() < 0 ||
-      rows == 0 || columns == 0)
-    return {};
-  int64_t paddedRows = llvm::alignTo(rows, bk);
-  // Within what the weight holds (always, for the views the graph makes).
-  int64_t last = layout.getOffset() + (rows - 1) * rowStride +
-                 (columns - 1) * columnStride;
-  if (last >= cast<MemRefType>(buffer.getType()).getNumElements())
-    return {};
-  return tile::PanelsAttr::get(buffer.getContext(), rows, columns, rowStride,
-                               columnStride, layout.getOffset(), paddedRows,
-                               bn);
-}
-
 /// Emits a matmul kernel named `name` computing `parts`, which share A
 /// (`inputs[a]`, normalized first by `prologue` when given), rows and batch:
 /// one program per output tile of one part (the parts' column tiles one
@@ -199,54 +159,21 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
     firstTile.back() = 1;
   SmallVector<Value> kernelBuffers(inputs);
   // With pack-weights, each weight a product takes as B is read from its
-  // panels (for that view, in steps of `rowStep` rows of `panel` columns),
-  // an extra argument after the inputs; the weight's own argument goes if
-  // nothing else reads it.
-  struct PanelArg {
-    unsigned input;
-    graph::ViewLayout layout;
-    int64_t rowStep, panel;
-    unsigned arg;
-  };
-  SmallVector<PanelArg> panelArgs;
-  // The argument of `input`'s panels where it is read so, if any.
-  auto panelArgOf = [&](unsigned input, const graph::ViewLayout &layout,
-                        int64_t rowStep,
-                        int64_t panel) -> std::optional<unsigned> {
-    for (const PanelArg &entry : panelArgs)
-      if (entry.input == input && entry.layout == layout &&
-          entry.rowStep == rowStep && entry.panel == panel)
-        return entry.arg;
-    return std::nullopt;
-  };
-  // A chain's second product reads whole rows of its B (all its columns,
-  // padded to a power of two) in steps of the first product's column tile.
+  // panels. A chain's second product reads whole rows of its B (all its
+  // columns, padded to a power of two) in steps of the first product's
+  // column tile.
+  KernelPanels panels;
   int64_t chainColumns = chain ? llvm::PowerOf2Ceil(chain->columns) : 0;
   if (options.packWeights) {
-    auto pack = [&](unsigned input, const graph::ViewLayout &layout,
-                    int64_t rowStep, int64_t panel) {
-      if (panelArgOf(input, layout, rowStep, panel))
-        return;
-      tile::PanelsAttr panels =
-          getWeightPanels(inputs[input], layout, rowStep, panel);
-      if (!panels)
-        return;
-      auto weight = inputs[input].getDefiningOp<tile::WeightOp>();
-      auto type = cast<MemRefType>(weight.getType());
-      panelArgs.push_back({input, layout, rowStep, panel,
-                           static_cast<unsigned>(kernelBuffers.size())});
-      kernelBuffers.push_back(tile::WeightOp::create(
-          rewriter, loc,
-          MemRefType::get({panels.getNumElements()}, type.getElementType()),
-          weight.getHandleAttr(), panels));
-    };
     for (const MatmulPart &part : parts) {
-      pack(part.b, part.p.b, bk, bn);
+      panels.add(rewriter, loc, inputs, kernelBuffers, part.b, part.p.b, bk,
+                 bn);
       for (const auto &[input, layout] : part.moreB)
-        pack(input, layout, bk, bn);
+        panels.add(rewriter, loc, inputs, kernelBuffers, input, layout, bk, bn);
     }
     if (chain)
-      pack(chain->b, chain->layout, bn, chainColumns);
+      panels.add(rewriter, loc, inputs, kernelBuffers, chain->b, chain->layout,
+                 bn, chainColumns);
   }
   llvm::append_range(kernelBuffers, outputs);
   OpBuilder b =
@@ -254,10 +181,7 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
                            {firstTile.back(), ceilDiv(shared.m, bm), batches});
   auto kernel = cast<tile::KernelOp>(b.getBlock()->getParentOp());
   llvm::scope_exit dropWeights([&] {
-    SmallVector<unsigned> packed;
-    for (const PanelArg &entry : panelArgs)
-      packed.push_back(entry.input);
-    emitter.dropUnreadArguments(rewriter, kernel, packed);
+    emitter.dropUnreadArguments(rewriter, kernel, panels.getInputs());
   });
   SmallVector<Value> args(b.getBlock()->getArguments());
   ArrayRef<Value> outputArgs = ArrayRef(args).take_back(outputs.size());
@@ -402,8 +326,8 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
           for (auto [i, b] : llvm::enumerate(bs)) {
             auto [arg, layout, fixed] = b;
             Value bTile;
-            if (std::optional<unsigned> panels =
-                    panelArgOf(arg, *layout, bk, bn)) {
+            if (std::optional<unsigned> panelArg =
+                    panels.lookup(arg, *layout, bk, bn)) {
               // The run of B's panel of these columns (the panel at n0 * K
               // padded) at rows kb: no mask, the padding is zero.
               int64_t paddedRows = llvm::alignTo(p.k, bk);
@@ -411,7 +335,7 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
                   nb, l, n0, arith::ConstantIndexOp::create(nb, l, paddedRows));
               Value bOff =
                   tb.add(tb.add(tb.splat(start), tb.mul(kb, bn)), tb.iota(1));
-              bTile = tb.load(args[*panels], bOff, Value());
+              bTile = tb.load(args[*panelArg], bOff, Value());
             } else {
               Value bOff = tb.add(fixed, tb.viewOffset(*layout, kOnly, false));
               bTile = tb.load(args[arg], bOff, bMask);
@@ -474,10 +398,10 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
           Value rowsB = wT.add(wT.iota(0), wT.splat(n0));
           Value colsB = wT.iota(1);
           Value bTile;
-          if (std::optional<unsigned> panels =
-                  panelArgOf(chain->b, chain->layout, bn, bc)) {
+          if (std::optional<unsigned> panelArg =
+                  panels.lookup(chain->b, chain->layout, bn, bc)) {
             // Its one panel, rows and columns padded with zeros.
-            bTile = wT.load(args[*panels], wT.add(wT.mul(rowsB, bc), colsB),
+            bTile = wT.load(args[*panelArg], wT.add(wT.mul(rowsB, bc), colsB),
                             Value());
           } else {
             SmallVector<Value> bCoords = splatAll(wT, batchCoords);
