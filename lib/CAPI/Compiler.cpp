@@ -201,8 +201,7 @@ LogicalResult getOptions(const meld_compile_options *options,
     }
     for (const std::string &cpu : *o.hostCpus)
       if (!meld::isHostCpu(cpu)) {
-        result.error("host CPU must be x86-64, x86-64-v2, x86-64-v3 or "
-                     "x86-64-v4, got '" +
+        result.error("host CPU must be " + meld::getHostCpuNames() + ", got '" +
                      cpu + "'");
         return failure();
       }

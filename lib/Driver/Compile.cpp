@@ -9,6 +9,7 @@
 #include "meld/Target/Artifact.h"
 #include "meld/Target/CUDA.h"
 #include "meld/Target/LaunchPlan.h"
+#include "meld/artifact_format.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Diagnostics.h"
@@ -191,13 +192,30 @@ LogicalResult meld::lowerGraphToTile(ModuleOp module,
       options);
 }
 
-bool meld::isHostCpu(llvm::StringRef cpu) {
-  return llvm::is_contained({"x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4"},
-                            cpu);
+/// The host library of ISA level `cpu` in the artifact's table, if any.
+static const meld_host_level *findHostLevel(llvm::StringRef cpu) {
+  for (const meld_host_level &host : MELD_HOST_LEVELS)
+    if (cpu == host.level)
+      return &host;
+  return nullptr;
+}
+
+bool meld::isHostCpu(llvm::StringRef cpu) { return findHostLevel(cpu); }
+
+std::string meld::getHostCpuNames() {
+  std::string names;
+  for (unsigned i = MELD_HOST_LEVEL_COUNT; i-- > 0;)
+    names += std::string(i + 1 == MELD_HOST_LEVEL_COUNT ? ""
+                         : i == 0                       ? " or "
+                                                        : ", ") +
+             MELD_HOST_LEVELS[i].level;
+  return names;
 }
 
 std::string meld::getHostModuleTarget(llvm::StringRef cpu) {
-  return cpu == "x86-64" ? std::string("host") : ("host-" + cpu).str();
+  const meld_host_level *host = findHostLevel(cpu);
+  assert(host && "not a host CPU level");
+  return host->target;
 }
 
 LogicalResult meld::lowerTileToHost(ModuleOp module,

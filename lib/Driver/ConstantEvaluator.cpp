@@ -98,7 +98,7 @@ meld::evaluateConstants(ArrayRef<Value> values, const WeightStore &weights,
     return emitError(loc) << "cannot create a temporary file to evaluate "
                              "constants: "
                           << ec.message();
-  auto removeFile = llvm::make_scope_exit([&] { llvm::sys::fs::remove(path); });
+  llvm::scope_exit removeFile([&] { llvm::sys::fs::remove(path); });
   {
     llvm::raw_fd_ostream file(fd, /*shouldClose=*/true);
     std::optional<Diagnostic> firstError;

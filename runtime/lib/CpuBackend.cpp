@@ -17,6 +17,8 @@
 #include "Support.h"
 #include "ThreadPool.h"
 
+#include "meld/artifact_format.h"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -35,17 +37,6 @@ namespace {
 using KernelFn = void (*)(void **args, int64_t begin, int64_t end);
 
 const char *hostFormat = "elf-shared-object";
-
-/// The host kernel libraries an artifact may hold, widest first: the
-/// module's target name and the x86-64 ISA level its code needs.
-struct HostLevel {
-  const char *target;
-  const char *level;
-};
-constexpr HostLevel hostLevels[] = {{"host-x86-64-v4", "x86-64-v4"},
-                                    {"host-x86-64-v3", "x86-64-v3"},
-                                    {"host-x86-64-v2", "x86-64-v2"},
-                                    {"host", "x86-64"}};
 
 /// Whether this CPU runs code compiled for ISA level `level`.
 bool cpuSupports(const std::string &level) {
@@ -68,7 +59,7 @@ bool cpuSupports(const std::string &level) {
 meld_status chooseHostTarget(const Model &model, std::string &target) {
   const char *forced = getenv("MELD_CPU_ISA");
   std::string held;
-  for (const HostLevel &host : hostLevels) {
+  for (const meld_host_level &host : MELD_HOST_LEVELS) {
     if (!model.findModule(host.target, hostFormat))
       continue;
     held += std::string(held.empty() ? "" : ", ") + host.level;

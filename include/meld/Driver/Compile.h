@@ -135,11 +135,15 @@ mlir::LogicalResult lowerGraphToTile(mlir::ModuleOp module,
                                      const CompileOptions &options = {});
 
 /// The x86-64 ISA levels host kernels can be compiled for: "x86-64" (the
-/// baseline), "x86-64-v2", "x86-64-v3", "x86-64-v4".
+/// baseline), "x86-64-v2", "x86-64-v3", "x86-64-v4" (the artifact format's
+/// MELD_HOST_LEVELS, which the runtime chooses among).
 bool isHostCpu(llvm::StringRef cpu);
 
-/// The artifact module target of the host kernels compiled for `cpu`: "host"
-/// for the baseline, "host-<cpu>" for the others (the runtime's names).
+/// Those levels, narrowest first, for a message: "x86-64, ... or x86-64-v4".
+std::string getHostCpuNames();
+
+/// The artifact module target of the host kernels compiled for `cpu` (one of
+/// isHostCpu's): "host" for the baseline, "host-<cpu>" for the others.
 std::string getHostModuleTarget(llvm::StringRef cpu);
 
 /// Tile kernels to host kernels in the LLVM dialect for the ISA level `cpu`

@@ -55,7 +55,27 @@ typedef struct meld_artifact_header {
   uint32_t weights_crc32;
 } meld_artifact_header;
 
+/// A host kernel library an artifact may hold: the target name of its module
+/// and the x86-64 ISA level (as compilers name it) its code needs.
+typedef struct meld_host_level {
+  const char *target;
+  const char *level;
+} meld_host_level;
+
+/// Every host kernel library an artifact may hold, widest first: meldc
+/// compiles the levels it is given (--host-cpu) under these names, the
+/// runtime runs the widest one the CPU supports.
+static const meld_host_level MELD_HOST_LEVELS[] = {
+    {"host-x86-64-v4", "x86-64-v4"},
+    {"host-x86-64-v3", "x86-64-v3"},
+    {"host-x86-64-v2", "x86-64-v2"},
+    {"host", "x86-64"}};
+#define MELD_HOST_LEVEL_COUNT 4u
+
 #ifdef __cplusplus
+static_assert(sizeof(MELD_HOST_LEVELS) / sizeof(MELD_HOST_LEVELS[0]) ==
+                  MELD_HOST_LEVEL_COUNT,
+              "MELD_HOST_LEVEL_COUNT counts MELD_HOST_LEVELS");
 static_assert(sizeof(meld_artifact_header) == MELD_ARTIFACT_HEADER_SIZE,
               "the artifact header must be 64 bytes");
 } // extern "C"
