@@ -22,8 +22,11 @@
 // microkernel (meld-tile-to-vector): it computes its padded tile at the
 // core's FMA rate and first copies its rows of A and columns of B into stack
 // panels, at about five FMA slots per SIMD register copied (measured on
-// Zen 4, AVX-512). Larger tiles copy each operand fewer times; smaller ones
-// compute fewer padded rows. Programs run in waves of kHostThreads.
+// Zen 4, AVX-512). B is read in place now (a weight from its panels), but
+// the charge stays: each tile of rows reads all of B's columns again, from
+// the caches or from memory. Larger tiles copy each operand fewer times;
+// smaller ones compute fewer padded rows. Programs run in waves of
+// kHostThreads.
 //
 // A chain group's programs each hold whole rows of the second product's
 // result, so its rows per program decide its parallelism: the fewest (16,
@@ -158,9 +161,10 @@ chooseTile(const Work &work, ArrayRef<int64_t> rows, ArrayRef<int64_t> columns,
 }
 
 /// The best [BM, BN] for `work` on the host: BM from 8 to 64 (the
-/// microkernel's blocks are 8 rows), BN 32 or 64 (blocks of 32 columns).
+/// microkernel's blocks are 8 rows), BN from 32 to 256 (blocks of 32
+/// columns).
 std::pair<int64_t, int64_t> chooseHostMatmulTile(const Work &work) {
-  return chooseTile(work, {64, 32, 16, 8}, {64, 32},
+  return chooseTile(work, {64, 32, 16, 8}, {256, 128, 64, 32},
                     [&](int64_t m, int64_t n) -> std::optional<double> {
                       return estimateHost(work, m, n);
                     });

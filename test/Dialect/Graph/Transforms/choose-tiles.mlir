@@ -42,7 +42,7 @@ func.func @short(%x: tensor<82x120xf32>, %w: tensor<120x360xf32>) -> tensor<82x3
 // H100:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
 // On the host, the largest tiles copy each operand the fewest times.
 // CPU-LABEL: func.func @long
-// CPU:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 64, 64, 16>}
+// CPU:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 64, 256, 16>}
 func.func @long(%x: tensor<1024x768xf32>, %w: tensor<768x2304xf32>) -> tensor<1024x2304xf32> {
   %0 = graph.fusion_group matmul (%x, %w) : (tensor<1024x768xf32>, tensor<768x2304xf32>) -> tensor<1024x2304xf32> {
   ^bb0(%a: tensor<1024x768xf32>, %b: tensor<768x2304xf32>):
@@ -61,7 +61,7 @@ func.func @long(%x: tensor<1024x768xf32>, %w: tensor<768x2304xf32>) -> tensor<10
 // CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
 // The host's accumulators are in memory: no such bound.
 // CPU-LABEL: func.func @prologue
-// CPU:         graph.fusion_group matmul (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 64, 64, 16>}
+// CPU:         graph.fusion_group matmul (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 64, 256, 16>}
 func.func @prologue(%x: tensor<1024x768xf32>, %g: tensor<768xf32>, %w: tensor<768x2304xf32>) -> tensor<1024x2304xf32> {
   %0 = graph.fusion_group matmul (%x, %g, %w) : (tensor<1024x768xf32>, tensor<768xf32>, tensor<768x2304xf32>) -> tensor<1024x2304xf32> {
   ^bb0(%a: tensor<1024x768xf32>, %s: tensor<768xf32>, %b: tensor<768x2304xf32>):
@@ -76,13 +76,16 @@ func.func @prologue(%x: tensor<1024x768xf32>, %g: tensor<768xf32>, %w: tensor<76
 
 // all-MiniLM's MLP up-projection, 2 sequences of 37 tokens. On the host
 // (five FMA slots per register of operand copied, waves of 8 programs),
-// 16x64 tiles compute 48 rows a sequence and copy B three times: 4.9M FMA
-// slots in all; 8x64 tiles compute 40 rows but copy B five times (5.0M);
-// 32x64 tiles compute 64 rows (5.8M). The GPU's model keeps 32x32.
+// 16x128 tiles compute 48 rows a sequence and copy B three times, A 12
+// times: 4.78M FMA slots in all; 16x64 tiles copy A 24 times (4.92M); 8x128
+// tiles compute 40 rows but copy B five times (4.90M); 16x256 tiles make
+// 36 programs, five waves of 8 where 32 would fill four (5.23M a 144
+// programs' worth); 32-row tiles compute 64 rows. The GPU's model keeps
+// 32x32.
 // CHECK-LABEL: func.func @host
 // CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
 // CPU-LABEL: func.func @host
-// CPU:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 16, 64, 16>}
+// CPU:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 16, 128, 16>}
 func.func @host(%x: tensor<2x37x384xf32>, %w: tensor<384x1536xf32>) -> tensor<2x37x1536xf32> {
   %0 = graph.fusion_group matmul (%x, %w) : (tensor<2x37x384xf32>, tensor<384x1536xf32>) -> tensor<2x37x1536xf32> {
   ^bb0(%a: tensor<2x37x384xf32>, %b: tensor<384x1536xf32>):
