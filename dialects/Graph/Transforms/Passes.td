@@ -361,13 +361,15 @@ def GraphChooseTiles : Pass<"meld-graph-choose-tiles", "mlir::ModuleOp"> {
 
     With `target=cpu` (what `meldc --target=cpu` compiles with: no GPU
     kernels share the tiles), the model is the host's product microkernel
-    (`meld-tile-to-vector`): M from 8 to 64 and N 32 or 64, each program
-    computing its padded tile at the core's FMA rate after copying its rows of
-    A and columns of B into stack panels (five FMA slots per SIMD register
-    copied), programs in waves of 8 threads. all-MiniLM's FFN up-projection,
-    2 x [37, 384] x [384, 1536], gets 16x64 tiles: 48 rows per sequence where
-    32-row tiles compute 64. An attention block gets the query block (16 or
-    32) with the fewest padded queries.
+    (`meld-tile-to-vector`): M from 8 to 64 and N from 32 to 256, each
+    program computing its padded tile at the core's FMA rate after copying its
+    rows of A and columns of B into stack panels (five FMA slots per SIMD
+    register copied; B is read in place, but each tile of rows reads it
+    again), programs in waves of 8 threads. all-MiniLM's FFN up-projection,
+    2 x [37, 384] x [384, 1536], gets 16x128 tiles: 48 rows per sequence where
+    32-row tiles compute 64, A copied 12 times where 16x64 tiles copy it 24.
+    An attention block gets the query block (16 or 32) with the fewest padded
+    queries.
 
     A `chain` group gets `[M, I, K]`: 16 rows per program (or the
     problem's rows, when fewer), since each program computes whole rows of
