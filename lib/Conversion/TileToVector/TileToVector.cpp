@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -38,22 +39,9 @@ using namespace meld;
 
 namespace {
 
-/// Every index tuple of `shape`, in row-major order.
-static SmallVector<SmallVector<int64_t>> indexTuples(ArrayRef<int64_t> shape) {
-  SmallVector<SmallVector<int64_t>> tuples;
-  SmallVector<int64_t> index(shape.size(), 0);
-  int64_t count = 1;
-  for (int64_t size : shape)
-    count *= size;
-  for (int64_t n = 0; n < count; ++n) {
-    tuples.push_back(index);
-    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
-      if (++index[d] < shape[d])
-        break;
-      index[d] = 0;
-    }
-  }
-  return tuples;
+/// Every index tuple of `shape`, in row-major order, each a fresh vector.
+static StaticTileOffsetRange indexTuples(ArrayRef<int64_t> shape) {
+  return StaticTileOffsetRange(shape, SmallVector<int64_t>(shape.size(), 1));
 }
 
 /// The sub-vector of `v` at `position` (`v` itself at the empty position).
@@ -225,7 +213,7 @@ struct ConvertIota : OpConversionPattern<tile::IotaOp> {
                          ? IndexType::kInternalStorageBitWidth
                          : type.getElementType().getIntOrFloatBitWidth();
     SmallVector<APInt> values;
-    for (ArrayRef<int64_t> index : indexTuples(type.getShape()))
+    for (SmallVector<int64_t> index : indexTuples(type.getShape()))
       values.push_back(APInt(width, index[dim]));
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(
         op, type, DenseElementsAttr::get(type, values));
