@@ -493,8 +493,11 @@ void KernelPanels::add(RewriterBase &rewriter, Location loc, ValueRange inputs,
   if (!panels)
     return;
   auto weight = inputs[input].getDefiningOp<tile::WeightOp>();
-  entries.push_back(
-      {input, layout, rowStep, panel, static_cast<unsigned>(buffers.size())});
+  entries.push_back({input,
+                     layout,
+                     rowStep,
+                     panel,
+                     {static_cast<unsigned>(buffers.size()), panels}});
   buffers.push_back(tile::WeightOp::create(
       rewriter, loc,
       MemRefType::get({panels.getNumElements()},
@@ -502,14 +505,13 @@ void KernelPanels::add(RewriterBase &rewriter, Location loc, ValueRange inputs,
       weight.getHandleAttr(), panels));
 }
 
-std::optional<unsigned> KernelPanels::lookup(unsigned input,
-                                             const graph::ViewLayout &layout,
-                                             int64_t rowStep,
-                                             int64_t panel) const {
+std::optional<KernelPanels::Panels>
+KernelPanels::lookup(unsigned input, const graph::ViewLayout &layout,
+                     int64_t rowStep, int64_t panel) const {
   for (const Entry &entry : entries)
     if (entry.input == input && entry.layout == layout &&
         entry.rowStep == rowStep && entry.panel == panel)
-      return entry.arg;
+      return entry.panels;
   return std::nullopt;
 }
 

@@ -308,10 +308,14 @@ public:
            mlir::ValueRange inputs, llvm::SmallVectorImpl<mlir::Value> &buffers,
            unsigned input, const graph::ViewLayout &layout, int64_t rowStep,
            int64_t panel);
-  /// The kernel argument of the panels of `input` read so, if any.
-  std::optional<unsigned> lookup(unsigned input,
-                                 const graph::ViewLayout &layout,
-                                 int64_t rowStep, int64_t panel) const;
+  /// The panels of `input` read so, if any: their kernel argument and
+  /// layout.
+  struct Panels {
+    unsigned arg;
+    tile::PanelsAttr layout;
+  };
+  std::optional<Panels> lookup(unsigned input, const graph::ViewLayout &layout,
+                               int64_t rowStep, int64_t panel) const;
   /// The inputs read from panels.
   llvm::SmallVector<unsigned> getInputs() const;
 
@@ -320,7 +324,7 @@ private:
     unsigned input;
     graph::ViewLayout layout;
     int64_t rowStep, panel;
-    unsigned arg;
+    Panels panels;
   };
   llvm::SmallVector<Entry> entries;
 };

@@ -326,16 +326,17 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
           for (auto [i, b] : llvm::enumerate(bs)) {
             auto [arg, layout, fixed] = b;
             Value bTile;
-            if (std::optional<unsigned> panelArg =
+            if (std::optional<KernelPanels::Panels> read =
                     panels.lookup(arg, *layout, bk, bn)) {
               // The run of B's panel of these columns (the panel at n0 * K
               // padded) at rows kb: no mask, the padding is zero.
-              int64_t paddedRows = llvm::alignTo(p.k, bk);
               Value start = arith::MulIOp::create(
-                  nb, l, n0, arith::ConstantIndexOp::create(nb, l, paddedRows));
+                  nb, l, n0,
+                  arith::ConstantIndexOp::create(nb, l,
+                                                 read->layout.getPaddedRows()));
               Value bOff =
                   tb.add(tb.add(tb.splat(start), tb.mul(kb, bn)), tb.iota(1));
-              bTile = tb.load(args[*panelArg], bOff, Value());
+              bTile = tb.load(args[read->arg], bOff, Value());
             } else {
               Value bOff = tb.add(fixed, tb.viewOffset(*layout, kOnly, false));
               bTile = tb.load(args[arg], bOff, bMask);
@@ -398,10 +399,10 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
           Value rowsB = wT.add(wT.iota(0), wT.splat(n0));
           Value colsB = wT.iota(1);
           Value bTile;
-          if (std::optional<unsigned> panelArg =
+          if (std::optional<KernelPanels::Panels> read =
                   panels.lookup(chain->b, chain->layout, bn, bc)) {
             // Its one panel, rows and columns padded with zeros.
-            bTile = wT.load(args[*panelArg], wT.add(wT.mul(rowsB, bc), colsB),
+            bTile = wT.load(args[read->arg], wT.add(wT.mul(rowsB, bc), colsB),
                             Value());
           } else {
             SmallVector<Value> bCoords = splatAll(wT, batchCoords);
