@@ -184,9 +184,10 @@ LogicalResult meld::lowerGraphToTile(ModuleOp module,
         // 2.5x slower on two (0.42 against 0.17 ms).
         else
           tile.blockElements = kMaxVectorRowElements;
-        // The host's products read their weights from panels the artifact
-        // holds (in it, so not with weights kept in their external files).
-        tile.packWeights = options.targets.empty() && !options.externalWeights;
+        // The host's products read their weights from panels: the artifact
+        // holds them, or, with external weights, the runtime packs them
+        // when it loads the weights.
+        tile.packWeights = options.targets.empty();
         buildMeldTilePipeline(pm, tile);
       },
       options);

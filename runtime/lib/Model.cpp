@@ -235,8 +235,9 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
       BufferSlice slice;
       slice.isConstant = b->kind() == artifact::BufferKind_Constant;
       slice.isStatus = b->kind() == artifact::BufferKind_Status;
-      slice.isWeight =
-          b->kind() == artifact::BufferKind_Weight || slice.isConstant;
+      slice.isPacked = b->kind() == artifact::BufferKind_Packed;
+      slice.isWeight = b->kind() == artifact::BufferKind_Weight ||
+                       slice.isConstant || slice.isPacked;
       slice.offset = b->offset();
       slice.size = b->size();
       slice.name = str(b->name());
@@ -269,7 +270,34 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
                         : external      ? "external weights"
                                         : "weights section") +
                        " of " + std::to_string(limit) + " bytes");
-      if (external) {
+      if (slice.isPacked != (b->panels() != nullptr))
+        return invalid(what + (slice.isPacked ? " is packed without panels"
+                                              : " has panels but is not "
+                                                "packed"));
+      if (slice.isPacked) {
+        // Made when the external weights are loaded, from an earlier
+        // external weight of its dtype, by a layout that reads within it.
+        const artifact::Panels *p = b->panels();
+        if (!weightsExternal)
+          return invalid(what + " is packed, but the artifact holds its "
+                                "weights");
+        slice.source = p->source();
+        if (slice.source >= i || !buffers[slice.source].isWeight ||
+            buffers[slice.source].isConstant ||
+            buffers[slice.source].isPacked ||
+            buffers[slice.source].dtype != slice.dtype)
+          return invalid(what + " packs buffer " +
+                         std::to_string(slice.source) +
+                         ", not an earlier external weight of its dtype");
+        slice.panels = {p->rows(),          p->columns(), p->row_stride(),
+                        p->column_stride(), p->offset(),  p->padded_rows(),
+                        p->panel()};
+        std::string problem =
+            checkPanels(slice.panels, dtypeSize(slice.dtype),
+                        buffers[slice.source].size, slice.size);
+        if (!problem.empty())
+          return invalid(what + ": " + problem);
+      } else if (external) {
         // External weights are found by name and checked by dtype and shape:
         // those must be usable.
         if (slice.name.empty())
@@ -454,7 +482,7 @@ meld_status Model::loadExternalWeights(const std::string &weightsPath) {
   std::set<std::string> seen;
   size_t numWeights = 0;
   for (const BufferSlice &b : buffers) {
-    if (!b.isWeight || b.isConstant || !seen.insert(b.name).second)
+    if (!isInWeightsFile(b) || !seen.insert(b.name).second)
       continue;
     ++numWeights;
     if (!file->tensors.count(b.name))
@@ -477,10 +505,12 @@ meld_status Model::loadExternalWeights(const std::string &weightsPath) {
 
   // Step 2: dtypes and shapes, then an address for each weight buffer.
   std::vector<const uint8_t *> addresses(buffers.size(), nullptr);
-  std::vector<uint32_t> toCopy;
+  std::vector<uint32_t> toCopy, toPack;
   for (uint32_t i = 0; i < buffers.size(); ++i) {
     const BufferSlice &b = buffers[i];
-    if (!b.isWeight || b.isConstant)
+    if (b.isPacked)
+      toPack.push_back(i);
+    if (!isInWeightsFile(b))
       continue;
     const SafetensorsTensor &t = file->tensors.find(b.name)->second;
     meld_dtype dtype;
@@ -501,12 +531,12 @@ meld_status Model::loadExternalWeights(const std::string &weightsPath) {
       toCopy.push_back(i);
   }
 
-  // Step 3: copies of the unaligned tensors at their offsets in a region laid
-  // out like the weights section (untouched pages cost nothing), read-only
-  // as the embedded weights are.
+  // Step 3: copies of the unaligned tensors, then the packed weights, at
+  // their offsets in a region laid out like the weights section (untouched
+  // pages cost nothing), read-only as the embedded weights are.
   void *copy = nullptr;
   size_t copySize = 0;
-  if (!toCopy.empty()) {
+  if (!toCopy.empty() || !toPack.empty()) {
     copySize = weightsSize ? weightsSize : 1;
     copy = mmap(nullptr, copySize, PROT_READ | PROT_WRITE,
                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -520,6 +550,14 @@ meld_status Model::loadExternalWeights(const std::string &weightsPath) {
       const SafetensorsTensor &t = file->tensors.find(b.name)->second;
       uint8_t *dst = static_cast<uint8_t *>(copy) + b.offset;
       memcpy(dst, file->data(t), b.size);
+      addresses[i] = dst;
+    }
+    // Each layout was checked against its source's size when the artifact
+    // was loaded.
+    for (uint32_t i : toPack) {
+      const BufferSlice &b = buffers[i];
+      uint8_t *dst = static_cast<uint8_t *>(copy) + b.offset;
+      packPanels(b.panels, addresses[b.source], dst, dtypeSize(b.dtype));
       addresses[i] = dst;
     }
     mprotect(copy, copySize, PROT_READ);
@@ -537,7 +575,7 @@ meld_status Model::loadExternalWeights(const std::string &weightsPath) {
 size_t Model::numWeightBuffers() const {
   size_t n = 0;
   for (const BufferSlice &b : buffers)
-    n += b.isWeight && !b.isConstant;
+    n += isInWeightsFile(b);
   return n;
 }
 

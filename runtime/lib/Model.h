@@ -10,6 +10,7 @@
 #ifndef MELD_RUNTIME_LIB_MODEL_H
 #define MELD_RUNTIME_LIB_MODEL_H
 
+#include "meld/panels.h"
 #include "meld/runtime.h"
 
 #include <cstdint>
@@ -42,6 +43,11 @@ struct BufferSlice {
   /// The run's fault status (BufferKind Status): 24 bytes of the arena,
   /// zeroed before each run, read after it (see Model::checkFaults).
   bool isStatus = false;
+  /// A weight the model packs from buffer `source`, an external weight, in
+  /// `panels` when it loads the external weights (BufferKind Packed).
+  bool isPacked = false;
+  uint32_t source = 0;
+  PanelsLayout panels;
   uint64_t offset;
   uint64_t size;
   std::string name;
@@ -134,17 +140,24 @@ public:
     return slice.isConstant || !weightsExternal;
   }
 
+  /// Whether read-only buffer `slice` is a tensor of the external weights
+  /// file (found there by name).
+  bool isInWeightsFile(const BufferSlice &slice) const {
+    return slice.isWeight && !slice.isPacked && !inSection(slice);
+  }
+
   /// Whether the weights are ready: embedded, or external and loaded.
   bool hasWeights() const { return !weightsExternal || externalLoaded; }
 
   /// Loads the external weights from the safetensors file at `path`,
   /// checking that every weight buffer's name is in it with the artifact's
   /// dtype and shape. Tensors aligned to kWeightAlignment are used in place
-  /// from the file mapping, others are copied. On failure sets the thread's
-  /// error, returns its code and leaves the model without weights.
+  /// from the file mapping, others are copied; packed weights are packed
+  /// from them. On failure sets the thread's error, returns its code and
+  /// leaves the model without weights.
   meld_status loadExternalWeights(const std::string &path);
 
-  /// Number of buffers that are weights.
+  /// Number of buffers that are weights in the external weights file.
   size_t numWeightBuffers() const;
 
   /// Whether the artifact has a fault status (some kernel can fault).
@@ -190,7 +203,8 @@ private:
   const uint8_t *weightsBase = nullptr;
 
   /// External weights: the mapped file, the copies of tensors that are not
-  /// aligned (an anonymous mapping), and each weight buffer's address.
+  /// aligned and the packed weights (an anonymous mapping), and each weight
+  /// buffer's address.
   std::unique_ptr<SafetensorsFile> weightsFile;
   void *weightsCopy = nullptr;
   size_t weightsCopySize = 0;

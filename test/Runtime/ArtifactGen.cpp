@@ -407,6 +407,46 @@ int writeModel(llvm::StringRef outPath, llvm::StringRef variant,
     spec.weights.clear();
     spec.weightsExternal = true;
     spec.externalWeightsSize = 4196;
+  } else if (variant.starts_with("packed")) {
+    // External weights, and mul_rows_w reads w from panels the runtime
+    // packs when it loads them: w as one row, padded to two (w, then
+    // zeros). The variants after "packed-" break one rule each.
+    std::vector<ArtifactWeight> embedded = std::move(spec.weights);
+    spec.weights.clear();
+    spec.weightsExternal = true;
+    spec.externalWeightsSize = 4288;
+    uint32_t packed = addBuffer(K::Packed, 4224, D::F32, {2 * cols}, "w#p");
+    ArtifactPanels panels{w, {1, cols, cols, 1, 0, 2, cols}};
+    spec.buffers[packed].panels = panels;
+    spec.launches[0].args[1] = packed;
+    ArtifactBuffer &b = spec.buffers[packed];
+    llvm::StringRef rule = variant.drop_front(strlen("packed"));
+    if (!rule.empty())
+      options.verify = false;
+    if (rule == "-embedded") {
+      // In the weights section, whose weights are back.
+      spec.weightsExternal = false;
+      spec.weights.push_back(std::move(embedded[0]));
+      spec.weights.push_back(std::move(embedded[1]));
+      b.offset = 128;
+    } else if (rule == "-no-panels")
+      b.panels.reset();
+    else if (rule == "-not-packed")
+      b.kind = K::Weight;
+    else if (rule == "-source")
+      b.panels->source = x;
+    else if (rule == "-later-source")
+      b.panels->source = packed;
+    else if (rule == "-dtype")
+      b.dtype = D::I32;
+    else if (rule == "-stride")
+      b.panels->layout.rowStride = -1;
+    else if (rule == "-past")
+      b.panels->layout.offset = 1;
+    else if (rule == "-size")
+      b.panels->layout.paddedRows = 3;
+    else if (!rule.empty())
+      return fail("unknown variant '" + variant + "'");
   } else if (variant == "big-shared") {
     // More than the 48 KiB of dynamic shared memory a kernel gets without
     // opting in, and more than any GPU has.

@@ -61,7 +61,10 @@ def Tile_PanelsAttr : AttrDef<Tile_Dialect, "Panels"> {
     The matrix is a view of the weight as the model stores it: element
     (k, n) is element `offset + k * row_stride + n * column_stride` of the
     weight's row-major buffer. The compiler writes the panels into the
-    artifact once, from the weight's bytes.
+    artifact once, from the weight's bytes; or, where the weights stay in
+    an external file, the artifact describes them (a buffer of kind
+    `Packed`) and the runtime packs them when it loads the weights. Both
+    check and pack the layout with `meld/panels.h`.
 
     ```mlir
     #tile.panels<rows = 120, columns = 1000, row_stride = 1, column_stride = 120, offset = 0, padded_rows = 128, panel = 64>
@@ -79,9 +82,10 @@ def Tile_PanelsAttr : AttrDef<Tile_Dialect, "Panels"> {
       return (getColumns() + getPanel() - 1) / getPanel() * getPaddedRows() *
              getPanel();
     }
-    /// Where element (k, n) of the matrix is in the weight's buffer.
-    int64_t getSourceOffset(int64_t k, int64_t n) const {
-      return getOffset() + k * getRowStride() + n * getColumnStride();
+    /// The layout as the compiler and the runtime share it.
+    ::meld::PanelsLayout getLayout() const {
+      return {getRows(), getColumns(), getRowStride(), getColumnStride(),
+              getOffset(), getPaddedRows(), getPanel()};
     }
   }];
 }

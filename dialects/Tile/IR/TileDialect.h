@@ -3,6 +3,8 @@
 #ifndef MELD_DIALECT_TILE_IR_TILEDIALECT_H
 #define MELD_DIALECT_TILE_IR_TILEDIALECT_H
 
+#include "meld/panels.h"
+
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/Dialect.h"
 

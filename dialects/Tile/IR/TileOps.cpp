@@ -2,6 +2,8 @@
 
 #include "dialects/Tile/IR/TileOps.h"
 
+#include "meld/panels.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -10,7 +12,6 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/FunctionImplementation.h"
-#include "llvm/Support/CheckedArithmetic.h"
 
 using namespace mlir;
 using namespace meld::tile;
@@ -379,30 +380,12 @@ LogicalResult PanelsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t rowStride, int64_t columnStride,
                                  int64_t offset, int64_t paddedRows,
                                  int64_t panel) {
-  if (rows <= 0 || columns <= 0 || panel <= 0)
-    return emitError() << "panels need rows, columns and panel columns, got "
-                       << rows << ", " << columns << " and " << panel;
-  if (paddedRows < rows)
-    return emitError() << "padded_rows " << paddedRows << " is fewer than the "
-                       << rows << " rows";
-  if (rowStride < 0 || columnStride < 0 || offset < 0)
-    return emitError() << "panels read a weight at a negative stride or "
-                          "offset";
-  std::optional<int64_t> elements =
-      llvm::checkedMul<int64_t>(llvm::divideCeil(columns, panel), paddedRows);
-  if (elements)
-    elements = llvm::checkedMul(*elements, panel);
-  std::optional<int64_t> last = llvm::checkedMul(rows - 1, rowStride);
-  if (last)
-    last = llvm::checkedAdd(*last, offset);
-  if (std::optional<int64_t> column =
-          llvm::checkedMul(columns - 1, columnStride);
-      last && column)
-    last = llvm::checkedAdd(*last, *column);
-  else
-    last = std::nullopt;
-  if (!elements || !last)
-    return emitError() << "panels of more elements than an index holds";
+  int64_t elements, lastElement;
+  std::string problem = checkPanelsLayout(
+      {rows, columns, rowStride, columnStride, offset, paddedRows, panel},
+      elements, lastElement);
+  if (!problem.empty())
+    return emitError() << problem;
   return success();
 }
 

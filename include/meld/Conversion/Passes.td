@@ -24,7 +24,8 @@ def ConvertGraphToTile : Pass<"meld-graph-to-tile", "mlir::ModuleOp"> {
     product whose B is a weight (through any view whose matrix dimensions
     are strided and whose batch dimensions broadcast) reads it from a
     `tile.weight` with `panels`: a copy laid out in panels of the tile's
-    columns, rows padded to whole K steps, which the compiler fills once.
+    columns, rows padded to whole K steps, made once: by the compiler into
+    the artifact, or by the runtime when it loads external weights.
     Each K step of a program then reads one contiguous run of B with no
     mask, which the host's microkernel reads in place.
 

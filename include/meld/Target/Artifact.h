@@ -10,6 +10,8 @@
 #ifndef MELD_TARGET_ARTIFACT_H
 #define MELD_TARGET_ARTIFACT_H
 
+#include "meld/panels.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
@@ -18,6 +20,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,12 +51,22 @@ size_t getArtifactDTypeSize(ArtifactDType dtype);
 /// Where a buffer lives: a slice of the per-session arena, a model parameter
 /// (in the weights section, or found by name in an external weights file), a
 /// constant the graph defines (always in the weights section), or the run's
-/// fault status (in the arena; zeroed before each run and read after it).
+/// fault status (in the arena; zeroed before each run and read after it),
+/// or an external weight in panels the runtime packs when it loads the
+/// weights.
 enum class ArtifactBufferKind : uint8_t {
   Arena = 0,
   Weight = 1,
   Constant = 2,
-  Status = 3
+  Status = 3,
+  Packed = 4
+};
+
+/// How the runtime makes a Packed buffer (schema table Panels): `layout` of
+/// buffer `source`, an earlier Weight buffer.
+struct ArtifactPanels {
+  uint32_t source = 0;
+  PanelsLayout layout;
 };
 
 /// Bytes of the fault status buffer, three int64: non-zero once a data fault
@@ -71,6 +84,8 @@ struct ArtifactBuffer {
   llvm::SmallVector<int64_t> shape;
   /// ONNX name (initializer name for weights, value name for activations).
   std::string name;
+  /// Set for (and only for) a Packed buffer.
+  std::optional<ArtifactPanels> panels;
 };
 
 /// A graph input or output (schema table TensorSignature).

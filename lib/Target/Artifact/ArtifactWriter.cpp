@@ -46,7 +46,9 @@ static_assert(static_cast<int>(ArtifactBufferKind::Arena) ==
                   static_cast<int>(ArtifactBufferKind::Constant) ==
                       artifact::BufferKind_Constant &&
                   static_cast<int>(ArtifactBufferKind::Status) ==
-                      artifact::BufferKind_Status,
+                      artifact::BufferKind_Status &&
+                  static_cast<int>(ArtifactBufferKind::Packed) ==
+                      artifact::BufferKind_Packed,
               "ArtifactBufferKind must mirror the schema's BufferKind");
 
 size_t meld::getArtifactDTypeSize(ArtifactDType dtype) {
@@ -109,12 +111,39 @@ llvm::Error meld::verifyArtifactSpec(const ArtifactSpec &spec) {
     if (getArtifactDTypeSize(buffer.dtype) == 0)
       return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
                        "'): invalid dtype");
-    bool isWeight = buffer.kind == ArtifactBufferKind::Weight;
+    bool isWeight = buffer.kind == ArtifactBufferKind::Weight ||
+                    buffer.kind == ArtifactBufferKind::Packed;
     bool inSection = buffer.kind == ArtifactBufferKind::Constant ||
                      (isWeight && !spec.weightsExternal);
+    // A packed weight: panels of an earlier external weight.
+    bool isPacked = buffer.kind == ArtifactBufferKind::Packed;
+    if (isPacked != buffer.panels.has_value())
+      return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
+                       "'): " +
+                       (isPacked ? "a packed weight without panels"
+                                 : "panels on a buffer not packed"));
+    if (isPacked) {
+      const ArtifactPanels &panels = *buffer.panels;
+      if (!spec.weightsExternal)
+        return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
+                         "'): a packed weight in an artifact that holds its "
+                         "weights");
+      if (panels.source >= i ||
+          spec.buffers[panels.source].kind != ArtifactBufferKind::Weight ||
+          spec.buffers[panels.source].dtype != buffer.dtype)
+        return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
+                         "'): packs buffer " + llvm::Twine(panels.source) +
+                         ", not an earlier weight of its dtype");
+      std::string problem =
+          checkPanels(panels.layout, getArtifactDTypeSize(buffer.dtype),
+                      spec.buffers[panels.source].size, buffer.size);
+      if (!problem.empty())
+        return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
+                         "'): " + problem);
+    }
     // External weights are looked up by name and checked by dtype and shape
     // (runtime/lib/Model.cpp): those must describe the buffer exactly.
-    if (isWeight && spec.weightsExternal) {
+    if (isWeight && !isPacked && spec.weightsExternal) {
       if (buffer.name.empty())
         return makeError("buffer " + llvm::Twine(i) +
                          ": an external weight needs a name");
@@ -255,11 +284,19 @@ void buildMetadata(const ArtifactSpec &spec, uint64_t weightsSize,
     return fbb.CreateVector(shape.data(), shape.size());
   };
   std::vector<flatbuffers::Offset<artifact::Buffer>> buffers;
-  for (const ArtifactBuffer &b : spec.buffers)
+  for (const ArtifactBuffer &b : spec.buffers) {
+    flatbuffers::Offset<artifact::Panels> panels;
+    if (b.panels) {
+      const PanelsLayout &l = b.panels->layout;
+      panels = artifact::CreatePanels(fbb, b.panels->source, l.rows, l.columns,
+                                      l.rowStride, l.columnStride, l.offset,
+                                      l.paddedRows, l.panel);
+    }
     buffers.push_back(artifact::CreateBuffer(
         fbb, static_cast<artifact::BufferKind>(b.kind), b.offset, b.size,
         static_cast<artifact::DType>(b.dtype), shapeOf(b.shape),
-        fbb.CreateString(b.name)));
+        fbb.CreateString(b.name), panels));
+  }
   auto signatures = [&](llvm::ArrayRef<ArtifactTensor> tensors) {
     std::vector<flatbuffers::Offset<artifact::TensorSignature>> result;
     for (const ArtifactTensor &t : tensors)

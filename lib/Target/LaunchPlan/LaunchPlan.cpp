@@ -123,30 +123,48 @@ static uint64_t assignArenaOffsets(std::vector<Interval> intervals,
   return arenaSize;
 }
 
-/// The bytes of `weight` (a tile.weight with `panels`) from those of the
-/// weight it names, `source`: the matrix view `panels` describes, laid out
-/// in its panels, the padding zero. Fails where the view reads past the
-/// weight.
-static FailureOr<WeightSource> packPanels(tile::WeightOp weight,
-                                          WeightSource source,
-                                          tile::PanelsAttr panels) {
-  auto type = cast<MemRefType>(weight.getType());
-  std::optional<ArtifactDType> dtype = toDType(type.getElementType());
+/// The element type of `weight` in the artifact, or an error.
+static FailureOr<ArtifactDType> getWeightDType(tile::WeightOp weight) {
+  Type element = cast<MemRefType>(weight.getType()).getElementType();
+  std::optional<ArtifactDType> dtype = toDType(element);
   if (!dtype)
     return weight.emitError("unsupported element type ")
-           << type.getElementType() << " in the launch plan";
+           << element << " in the launch plan";
+  return *dtype;
+}
+
+/// Checks that `weight`'s panels read within `source`, a weight of
+/// `sourceBytes` bytes.
+static LogicalResult checkPanelsOf(tile::WeightOp weight, ArtifactDType dtype,
+                                   uint64_t sourceBytes) {
+  tile::PanelsAttr panels = weight.getPanelsAttr();
+  uint64_t elementBytes = getArtifactDTypeSize(dtype);
+  std::string problem =
+      checkPanels(panels.getLayout(), elementBytes, sourceBytes,
+                  panels.getNumElements() * elementBytes);
+  if (!problem.empty())
+    return weight.emitError("weight '")
+           << weight.getHandle() << "': " << problem;
+  return success();
+}
+
+/// The bytes of `weight` (a tile.weight with `panels`) from those of the
+/// weight it names, `source`: the matrix view its panels describe, laid
+/// out in them, the padding zero.
+static FailureOr<WeightSource> packWeight(tile::WeightOp weight,
+                                          WeightSource source) {
+  FailureOr<ArtifactDType> dtype = getWeightDType(weight);
+  if (failed(dtype) || failed(checkPanelsOf(weight, *dtype, source.size)))
+    return failure();
   uint64_t elementBytes = getArtifactDTypeSize(*dtype);
-  uint64_t last =
-      panels.getSourceOffset(panels.getRows() - 1, panels.getColumns() - 1);
-  if (source.size % elementBytes != 0 || last >= source.size / elementBytes)
-    return weight.emitError("panels read element ")
-           << last << " of weight '" << weight.getHandle() << "', which has "
-           << source.size / elementBytes;
+  tile::PanelsAttr panels = weight.getPanelsAttr();
   WeightSource packed;
   packed.size = panels.getNumElements() * elementBytes;
   packed.externalizable = false;
   packed.write = [source = std::make_shared<WeightSource>(std::move(source)),
-                  panels, elementBytes](llvm::raw_ostream &os) -> llvm::Error {
+                  layout = panels.getLayout(), size = packed.size,
+                  elementBytes](llvm::raw_ostream &os) -> llvm::Error {
+    // Both buffers come from the heap: aligned for any element.
     SmallVector<char, 0> bytes;
     bytes.reserve(source->size);
     llvm::raw_svector_ostream in(bytes);
@@ -156,26 +174,10 @@ static FailureOr<WeightSource> packPanels(tile::WeightOp weight,
       return llvm::createStringError(
           "a weight gave " + std::to_string(bytes.size()) +
           " bytes, expected " + std::to_string(source->size));
-    int64_t panel = panels.getPanel();
-    int64_t panelSize = panels.getPaddedRows() * panel;
-    std::vector<char> out(panels.getNumElements() * elementBytes, 0);
-    auto copy = [&](int64_t k, int64_t n) {
-      int64_t to = n / panel * panelSize + k * panel + n % panel;
-      std::memcpy(&out[to * elementBytes],
-                  &bytes[panels.getSourceOffset(k, n) * elementBytes],
-                  elementBytes);
-    };
-    // Along the weight's rows, whichever way the view reads them.
-    int64_t rows = panels.getRows(), columns = panels.getColumns();
-    if (panels.getColumnStride() <= panels.getRowStride()) {
-      for (int64_t k = 0; k < rows; ++k)
-        for (int64_t n = 0; n < columns; ++n)
-          copy(k, n);
-    } else {
-      for (int64_t n = 0; n < columns; ++n)
-        for (int64_t k = 0; k < rows; ++k)
-          copy(k, n);
-    }
+    std::vector<char> out(size);
+    if (!packPanels(layout, bytes.data(), out.data(), elementBytes))
+      return llvm::createStringError("cannot pack elements of " +
+                                     std::to_string(elementBytes) + " bytes");
     os.write(out.data(), out.size());
     return llvm::Error::success();
   };
@@ -196,6 +198,17 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
   DenseMap<uint32_t, size_t> intervalOf;
   llvm::StringMap<uint32_t> weightIndex;
 
+  auto newBuffer = [&](ArtifactBufferKind kind, ArtifactDType dtype,
+                       int64_t elements, StringRef name) -> uint32_t {
+    ArtifactBuffer buffer;
+    buffer.kind = kind;
+    buffer.dtype = dtype;
+    buffer.size = elements * getArtifactDTypeSize(dtype);
+    buffer.shape.push_back(elements);
+    buffer.name = name.str();
+    spec.buffers.push_back(std::move(buffer));
+    return spec.buffers.size() - 1;
+  };
   auto addBuffer = [&](Value value, ArtifactBufferKind kind, StringRef name,
                        Location loc) -> FailureOr<uint32_t> {
     auto type = cast<MemRefType>(value.getType());
@@ -203,20 +216,26 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
     if (!dtype)
       return emitError(loc, "unsupported element type ")
              << type.getElementType() << " in the launch plan";
-    ArtifactBuffer buffer;
-    buffer.kind = kind;
-    buffer.dtype = *dtype;
-    buffer.size = type.getNumElements() * getArtifactDTypeSize(*dtype);
-    buffer.shape.push_back(type.getNumElements());
-    buffer.name = name.str();
-    spec.buffers.push_back(std::move(buffer));
-    uint32_t index = spec.buffers.size() - 1;
+    uint32_t index = newBuffer(kind, *dtype, type.getNumElements(), name);
     bufferIndex[value] = index;
     return index;
   };
   // Read-only buffers: weights and constants in the weights section, or,
   // for weights that are external, in the external weights' space.
   uint64_t sectionEnd = 0, externalEnd = 0;
+  // Places read-only buffer `index` of `size` bytes: in the weights section,
+  // or in the external weights' space. Returns whether it is external.
+  auto place = [&](uint32_t index, uint64_t size) {
+    ArtifactBuffer &buffer = spec.buffers[index];
+    bool external =
+        externalWeights && (buffer.kind == ArtifactBufferKind::Weight ||
+                            buffer.kind == ArtifactBufferKind::Packed);
+    uint64_t &end = external ? externalEnd : sectionEnd;
+    buffer.offset = llvm::alignTo(end, kAlignment);
+    end = buffer.offset + size;
+    weightIndex[buffer.name] = index;
+    return external;
+  };
   auto addReadOnly = [&](Value value, StringRef name, ArtifactBufferKind kind,
                          uint64_t size,
                          std::function<llvm::Error(llvm::raw_ostream &)> write,
@@ -228,12 +247,7 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
     if (size != buffer.size)
       return emitError(loc, "weight '")
              << name << "' has " << size << " bytes, expected " << buffer.size;
-    bool external = kind == ArtifactBufferKind::Weight && externalWeights;
-    uint64_t &end = external ? externalEnd : sectionEnd;
-    buffer.offset = llvm::alignTo(end, kAlignment);
-    end = buffer.offset + size;
-    weightIndex[name] = *index;
-    if (external)
+    if (place(*index, size))
       return success();
     ArtifactWeight weight;
     weight.name = name.str();
@@ -302,9 +316,35 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
         weight.emitError() << llvm::toString(source.takeError());
         return failure();
       }
+      if (panels && externalWeights && source->externalizable) {
+        // The runtime packs it from the weight in the external file when it
+        // loads them: the weight is a buffer, the panels one made from it.
+        FailureOr<ArtifactDType> dtype = getWeightDType(weight);
+        if (failed(dtype) ||
+            failed(checkPanelsOf(weight, *dtype, source->size)))
+          return failure();
+        auto from = weightIndex.find(handle);
+        if (from == weightIndex.end()) {
+          uint64_t elementBytes = getArtifactDTypeSize(*dtype);
+          uint32_t index = newBuffer(ArtifactBufferKind::Weight, *dtype,
+                                     source->size / elementBytes, handle);
+          if (source->shape)
+            spec.buffers[index].shape = *source->shape;
+          place(index, source->size);
+          from = weightIndex.find(handle);
+        }
+        uint32_t sourceIndex = from->second;
+        auto index = addBuffer(weight.getResult(), ArtifactBufferKind::Packed,
+                               name, weight.getLoc());
+        if (failed(index))
+          return failure();
+        spec.buffers[*index].panels =
+            ArtifactPanels{sourceIndex, panels.getLayout()};
+        place(*index, spec.buffers[*index].size);
+        continue;
+      }
       if (panels) {
-        FailureOr<WeightSource> packed =
-            packPanels(weight, std::move(*source), panels);
+        FailureOr<WeightSource> packed = packWeight(weight, std::move(*source));
         if (failed(packed))
           return failure();
         if (failed(addReadOnly(weight.getResult(), name,
@@ -470,16 +510,22 @@ void meld::printArtifactPlanJSON(const ArtifactSpec &spec,
     return array;
   };
   llvm::json::Array buffers;
-  for (const ArtifactBuffer &b : spec.buffers)
-    buffers.push_back(llvm::json::Object{
+  for (const ArtifactBuffer &b : spec.buffers) {
+    llvm::json::Object buffer{
         {"kind", b.kind == ArtifactBufferKind::Arena      ? "arena"
                  : b.kind == ArtifactBufferKind::Weight   ? "weight"
                  : b.kind == ArtifactBufferKind::Constant ? "constant"
+                 : b.kind == ArtifactBufferKind::Packed   ? "packed"
                                                           : "status"},
         {"offset", static_cast<int64_t>(b.offset)},
         {"size", static_cast<int64_t>(b.size)},
         {"dtype", dtypeName(b.dtype)},
-        {"name", b.name}});
+        {"name", b.name}};
+    // A packed weight's layout is in its name; its source is a buffer.
+    if (b.panels)
+      buffer["source"] = b.panels->source;
+    buffers.push_back(std::move(buffer));
+  }
   llvm::json::Array launches;
   for (const ArtifactLaunch &l : spec.launches)
     launches.push_back(
