@@ -503,6 +503,15 @@ meld_status Model::loadExternalWeights(const std::string &weightsPath) {
                         " weights of the artifact)");
   }
 
+  // Weights the kernels read as they are (launch arguments, outputs); the
+  // others are only the sources of packed weights.
+  std::vector<bool> readByKernels(buffers.size(), false);
+  for (const LaunchPlan &launch : launches)
+    for (uint32_t arg : launch.args)
+      readByKernels[arg] = true;
+  for (const TensorSignature &output : outputs)
+    readByKernels[output.buffer] = true;
+
   // Step 2: dtypes and shapes, then an address for each weight buffer.
   std::vector<const uint8_t *> addresses(buffers.size(), nullptr);
   std::vector<uint32_t> toCopy, toPack;
@@ -524,8 +533,10 @@ meld_status Model::loadExternalWeights(const std::string &weightsPath) {
                       "weight '" + b.name + "': shape " +
                           formatShape(b.shape) + " in the artifact, " +
                           formatShape(t.shape) + " in " + where);
+    // Packing reads its source wherever it is.
     const uint8_t *data = file->data(t);
-    if (reinterpret_cast<uintptr_t>(data) % kWeightAlignment == 0)
+    if (reinterpret_cast<uintptr_t>(data) % kWeightAlignment == 0 ||
+        !readByKernels[i])
       addresses[i] = data;
     else
       toCopy.push_back(i);
@@ -553,19 +564,32 @@ meld_status Model::loadExternalWeights(const std::string &weightsPath) {
       addresses[i] = dst;
     }
     // Each layout was checked against its source's size when the artifact
-    // was loaded.
+    // was loaded. Once the last of a weight's panels is packed, the pages of
+    // a weight only packing reads leave the process (a read would map them
+    // again from the file): the sources are not all resident at once.
+    std::vector<uint32_t> lastPack(buffers.size(), 0);
+    for (uint32_t i : toPack)
+      lastPack[buffers[i].source] = i;
+    long page = sysconf(_SC_PAGESIZE);
     for (uint32_t i : toPack) {
       const BufferSlice &b = buffers[i];
       uint8_t *dst = static_cast<uint8_t *>(copy) + b.offset;
       packPanels(b.panels, addresses[b.source], dst, dtypeSize(b.dtype));
       addresses[i] = dst;
+      if (lastPack[b.source] != i || readByKernels[b.source])
+        continue;
+      uintptr_t begin = reinterpret_cast<uintptr_t>(addresses[b.source]);
+      uintptr_t first = (begin + page - 1) / page * page;
+      uintptr_t last = (begin + buffers[b.source].size) / page * page;
+      if (first < last)
+        madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
     }
     mprotect(copy, copySize, PROT_READ);
   }
   weightsCopy = copy;
   weightsCopySize = copySize;
   externalWeights = std::move(addresses);
-  // Keep the mapping only if some weight is used in place.
+  // Keep the mapping if some weight is used in place (or packed from it).
   if (toCopy.size() < numWeightBuffers())
     weightsFile = std::move(file);
   externalLoaded = true;
