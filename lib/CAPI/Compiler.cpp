@@ -17,6 +17,7 @@
 #include "meld/Driver/ConstantEvaluator.h"
 #include "meld/Import/ONNX.h"
 #include "meld/InitAllDialects.h"
+#include "meld/artifact_format.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -201,8 +202,8 @@ LogicalResult getOptions(const meld_compile_options *options,
     }
     for (const std::string &cpu : *o.hostCpus)
       if (!meld::isHostCpu(cpu)) {
-        result.error("host CPU must be " + meld::getHostCpuNames() + ", got '" +
-                     cpu + "'");
+        result.error("host CPU must be " + meld::getHostLevelNames() +
+                     ", got '" + cpu + "'");
         return failure();
       }
     compile.hostCpus = *o.hostCpus;

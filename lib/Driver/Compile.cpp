@@ -203,16 +203,6 @@ static const meld_host_level *findHostLevel(llvm::StringRef cpu) {
 
 bool meld::isHostCpu(llvm::StringRef cpu) { return findHostLevel(cpu); }
 
-std::string meld::getHostCpuNames() {
-  std::string names;
-  for (unsigned i = MELD_HOST_LEVEL_COUNT; i-- > 0;)
-    names += std::string(i + 1 == MELD_HOST_LEVEL_COUNT ? ""
-                         : i == 0                       ? " or "
-                                                        : ", ") +
-             MELD_HOST_LEVELS[i].level;
-  return names;
-}
-
 std::string meld::getHostModuleTarget(llvm::StringRef cpu) {
   const meld_host_level *host = findHostLevel(cpu);
   assert(host && "not a host CPU level");

@@ -55,21 +55,44 @@ bool cpuSupports(const std::string &level) {
 }
 
 /// The host module to run: the widest level the artifact holds and this CPU
-/// runs, or the one $MELD_CPU_ISA names (a level, checked the same way).
+/// runs, or the one $MELD_CPU_ISA names (a level, checked the same way). As
+/// oneDNN's ONEDNN_MAX_CPU_ISA does, $MELD_MAX_CPU_ISA (a level) caps the
+/// levels this CPU counts as running: an AVX2 machine, seen from an AVX-512
+/// one.
 meld_status chooseHostTarget(const Model &model, std::string &target) {
   const char *forced = getenv("MELD_CPU_ISA");
+  if (forced && !*forced)
+    forced = nullptr;
+  const char *cap = getenv("MELD_MAX_CPU_ISA");
+  if (cap && !*cap)
+    cap = nullptr;
+  // Levels widest first: the cap allows its own and those after it.
+  size_t capIndex = 0;
+  if (cap) {
+    while (capIndex < MELD_HOST_LEVEL_COUNT &&
+           MELD_HOST_LEVELS[capIndex].level != std::string(cap))
+      ++capIndex;
+    if (capIndex == MELD_HOST_LEVEL_COUNT)
+      return setError(MELD_ERROR_INVALID_ARGUMENT,
+                      std::string("MELD_MAX_CPU_ISA must be ") +
+                          getHostLevelNames() + ", got '" + cap + "'");
+  }
+  std::string capped =
+      cap ? std::string(" (MELD_MAX_CPU_ISA=") + cap + ")" : std::string();
   std::string held;
-  for (const meld_host_level &host : MELD_HOST_LEVELS) {
+  for (size_t i = 0; i < MELD_HOST_LEVEL_COUNT; ++i) {
+    const meld_host_level &host = MELD_HOST_LEVELS[i];
     if (!model.findModule(host.target, hostFormat))
       continue;
     held += std::string(held.empty() ? "" : ", ") + host.level;
-    if (forced && *forced && host.level != std::string(forced))
+    if (forced && host.level != std::string(forced))
       continue;
-    if (!cpuSupports(host.level)) {
-      if (forced && *forced)
+    if (i < capIndex || !cpuSupports(host.level)) {
+      if (forced)
         return setError(MELD_ERROR_UNSUPPORTED,
                         "'" + model.path + "': MELD_CPU_ISA=" + forced +
-                            ", but this CPU does not support " + forced);
+                            ", but this CPU does not support " + forced +
+                            capped);
       continue;
     }
     target = host.target;
@@ -77,14 +100,15 @@ meld_status chooseHostTarget(const Model &model, std::string &target) {
   }
   if (held.empty()) // Let loadDeviceModule say what the artifact has.
     return target = "host", MELD_OK;
-  if (forced && *forced)
+  if (forced)
     return setError(MELD_ERROR_UNSUPPORTED,
                     "'" + model.path + "': MELD_CPU_ISA=" + forced +
                         ", but the artifact's host kernels are for " + held);
   return setError(MELD_ERROR_UNSUPPORTED,
                   "'" + model.path + "': its host kernels are for " + held +
-                      ", none of which this CPU supports; compile with "
-                      "meldc --host-cpu=x86-64 for any x86-64 CPU");
+                      ", none of which this CPU supports" + capped +
+                      "; compile with meldc --host-cpu=x86-64 for any x86-64 "
+                      "CPU");
 }
 
 /// Arguments of one launch, resolved to addresses.

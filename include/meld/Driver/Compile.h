@@ -139,9 +139,6 @@ mlir::LogicalResult lowerGraphToTile(mlir::ModuleOp module,
 /// MELD_HOST_LEVELS, which the runtime chooses among).
 bool isHostCpu(llvm::StringRef cpu);
 
-/// Those levels, narrowest first, for a message: "x86-64, ... or x86-64-v4".
-std::string getHostCpuNames();
-
 /// The artifact module target of the host kernels compiled for `cpu` (one of
 /// isHostCpu's): "host" for the baseline, "host-<cpu>" for the others.
 std::string getHostModuleTarget(llvm::StringRef cpu);

@@ -79,6 +79,22 @@ static_assert(sizeof(MELD_HOST_LEVELS) / sizeof(MELD_HOST_LEVELS[0]) ==
 static_assert(sizeof(meld_artifact_header) == MELD_ARTIFACT_HEADER_SIZE,
               "the artifact header must be 64 bytes");
 } // extern "C"
+
+#include <string>
+
+namespace meld {
+/// The ISA levels of MELD_HOST_LEVELS, narrowest first, as messages list
+/// them: "x86-64, x86-64-v2, x86-64-v3 or x86-64-v4".
+inline std::string getHostLevelNames() {
+  std::string names;
+  for (unsigned i = MELD_HOST_LEVEL_COUNT; i-- > 0;)
+    names += std::string(i + 1 == MELD_HOST_LEVEL_COUNT ? ""
+                         : i == 0                       ? " or "
+                                                        : ", ") +
+             MELD_HOST_LEVELS[i].level;
+  return names;
+}
+} // namespace meld
 #endif
 
 #endif // MELD_ARTIFACT_FORMAT_H
