@@ -29,6 +29,11 @@ struct HostObjectOptions {
   /// The CPU the kernels may assume: portable x86-64 by default, since
   /// artifacts run on machines other than the one that compiled them.
   std::string cpu = "x86-64";
+  /// Whether LLVM unrolls loops (partially, and fully those it need not be
+  /// told to). Code whose loops have small constant trip counts (scalar tile
+  /// loops) unrolls into blocks large enough that instruction scheduling,
+  /// quadratic in a block's size, takes most of the compile.
+  bool unrollLoops = true;
   /// The linker producing the shared object (ld.lld).
   std::string linker;
   /// A module with more kernels is split into parts of about this many (at

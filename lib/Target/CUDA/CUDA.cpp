@@ -79,7 +79,7 @@ llvm::Expected<PtxasResult> meld::assemblePtx(llvm::StringRef ptx,
     if (std::error_code ec =
             llvm::sys::fs::createTemporaryFile("meld-ptxas", suffix, *path))
       return llvm::createStringError(ec, "cannot create a temporary file");
-  auto cleanup = llvm::make_scope_exit([&] {
+  llvm::scope_exit cleanup([&] {
     llvm::sys::fs::remove(ptxPath);
     llvm::sys::fs::remove(cubinPath);
     llvm::sys::fs::remove(logPath);

@@ -2,12 +2,11 @@
 
 #include "meld/Target/HostObject.h"
 
-#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Target/LLVMIR/LLVMTranslationInterface.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
@@ -15,6 +14,7 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
@@ -61,12 +61,32 @@ createTargetMachine(const meld::HostObjectOptions &options) {
   return std::move(machine);
 }
 
-/// Runs LLVM's optimization pipeline on `llvmModule`.
+/// Runs LLVM's default optimization pipeline of `options.optLevel` on
+/// `llvmModule`, tuned for `machine`, unrolling loops or not.
 llvm::Error optimize(llvm::Module &llvmModule, llvm::TargetMachine &machine,
                      const meld::HostObjectOptions &options) {
-  auto transform = makeOptimizingTransformer(options.optLevel,
-                                             /*sizeLevel=*/0, &machine);
-  return transform(&llvmModule);
+  llvm::LoopAnalysisManager loops;
+  llvm::FunctionAnalysisManager functions;
+  llvm::CGSCCAnalysisManager cgscc;
+  llvm::ModuleAnalysisManager modules;
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopUnrolling = options.unrollLoops;
+  llvm::PassBuilder builder(&machine, tuning);
+  builder.registerModuleAnalyses(modules);
+  builder.registerCGSCCAnalyses(cgscc);
+  builder.registerFunctionAnalyses(functions);
+  builder.registerLoopAnalyses(loops);
+  builder.crossRegisterProxies(loops, functions, cgscc, modules);
+  llvm::OptimizationLevel levels[] = {
+      llvm::OptimizationLevel::O0, llvm::OptimizationLevel::O1,
+      llvm::OptimizationLevel::O2, llvm::OptimizationLevel::O3};
+  llvm::OptimizationLevel level = levels[std::min(options.optLevel, 3u)];
+  llvm::ModulePassManager pipeline =
+      level == llvm::OptimizationLevel::O0
+          ? builder.buildO0DefaultPipeline(level)
+          : builder.buildPerModuleDefaultPipeline(level);
+  pipeline.run(llvmModule, modules);
+  return llvm::Error::success();
 }
 
 /// Generates the object code of `llvmModule` into the file at `path`.
@@ -181,7 +201,7 @@ meld::emitHostSharedObject(ModuleOp module, const HostObjectOptions &options) {
 
   // Temporary files: the objects, then the shared object linked from them.
   std::vector<llvm::SmallString<128>> paths;
-  auto cleanup = llvm::make_scope_exit([&] {
+  llvm::scope_exit cleanup([&] {
     for (const llvm::SmallString<128> &path : paths)
       llvm::sys::fs::remove(path);
   });
