@@ -179,9 +179,9 @@ meld_compile_options_set_precision(meld_compile_options *options,
 /// The x86-64 ISA levels the host (CPU) kernels are compiled for,
 /// comma-separated, one library each: "x86-64" (the baseline, which every
 /// x86-64 CPU runs), "x86-64-v2", "x86-64-v3" (AVX2, FMA), "x86-64-v4"
-/// (AVX-512). The default, "x86-64,x86-64-v4". The runtime runs the widest
-/// level the CPU supports, and refuses an artifact none of whose levels it
-/// supports. Another name is an error of the compile.
+/// (AVX-512). The default, "x86-64,x86-64-v3,x86-64-v4". The runtime runs
+/// the widest level the CPU supports, and refuses an artifact none of whose
+/// levels it supports. Another name is an error of the compile.
 MELD_COMPILER_API void
 meld_compile_options_set_host_cpus(meld_compile_options *options,
                                    const char *cpus);

@@ -177,8 +177,8 @@ def compile(model: Model, *,
       that type), all accumulating in f32;
     - `host_cpus`: the x86-64 ISA levels of the host kernels, one library
       each ("x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4"; a list or a
-      comma-separated string); default "x86-64,x86-64-v4". The runtime runs
-      the widest one the CPU supports;
+      comma-separated string); default "x86-64,x86-64-v3,x86-64-v4". The
+      runtime runs the widest one the CPU supports;
     - `report`: attach `meldc --report=json` as `Artifact.report` (a dict:
       per kernel and GPU target its ONNX nodes, grid, tile, flops,
       device-memory bytes, roofline estimate and ptxas's figures; totals

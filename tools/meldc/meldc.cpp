@@ -81,8 +81,8 @@ struct Options {
       cl::desc("The x86-64 ISA levels the host kernels are compiled for, "
                "comma-separated, one library each: x86-64 (the baseline), "
                "x86-64-v2, x86-64-v3 (AVX2), x86-64-v4 (AVX-512); default "
-               "x86-64,x86-64-v4. meld-run runs the widest level the CPU "
-               "supports"),
+               "x86-64,x86-64-v3,x86-64-v4. meld-run runs the widest level "
+               "the CPU supports"),
       cl::value_desc("level,..."), cl::CommaSeparated, cl::cat(category)};
   cl::opt<std::string> report{
       "report",

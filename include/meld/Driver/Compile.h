@@ -70,7 +70,7 @@ struct CompileOptions {
   /// The baseline, which every x86-64 CPU runs, goes through linalg loops;
   /// "x86-64-v3" (AVX2, FMA) and "x86-64-v4" (AVX-512) compute on SIMD
   /// vectors (meld-tile-to-vector).
-  std::vector<std::string> hostCpus = {"x86-64", "x86-64-v4"};
+  std::vector<std::string> hostCpus = {"x86-64", "x86-64-v3", "x86-64-v4"};
   /// Where to print ptxas's report per kernel and target (none when null).
   llvm::raw_ostream *report = nullptr;
   bool reportJSON = false;
