@@ -282,9 +282,7 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
           return invalid(what + " is packed, but the artifact holds its "
                                 "weights");
         slice.source = p->source();
-        if (slice.source >= i || !buffers[slice.source].isWeight ||
-            buffers[slice.source].isConstant ||
-            buffers[slice.source].isPacked ||
+        if (slice.source >= i || !isInWeightsFile(buffers[slice.source]) ||
             buffers[slice.source].dtype != slice.dtype)
           return invalid(what + " packs buffer " +
                          std::to_string(slice.source) +

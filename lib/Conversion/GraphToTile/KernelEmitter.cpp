@@ -465,21 +465,24 @@ static tile::PanelsAttr getWeightPanels(Value buffer,
       return 0;
     return modes.size() == 1 ? modes.front().stride : -1;
   };
-  int64_t rowStride = strideOf(dims[dims.size() - 2]);
-  int64_t columnStride = strideOf(dims.back());
   SmallVector<int64_t> shape = layout.getShape();
-  int64_t rows = shape[shape.size() - 2], columns = shape.back();
-  if (rowStride < 0 || columnStride < 0 || layout.getOffset() < 0 ||
-      rows == 0 || columns == 0)
+  PanelsLayout panels{
+      shape[shape.size() - 2],
+      shape.back(),
+      strideOf(dims[dims.size() - 2]),
+      strideOf(dims.back()),
+      layout.getOffset(),
+      static_cast<int64_t>(llvm::alignTo(shape[shape.size() - 2], rowStep)),
+      panel};
+  // A view the panels describe (strided, not empty), within what the weight
+  // holds (always, for the views the graph makes).
+  int64_t elements, last;
+  if (!checkPanelsLayout(panels, elements, last).empty() ||
+      last >= cast<MemRefType>(buffer.getType()).getNumElements())
     return {};
-  // Within what the weight holds (always, for the views the graph makes).
-  int64_t last = layout.getOffset() + (rows - 1) * rowStride +
-                 (columns - 1) * columnStride;
-  if (last >= cast<MemRefType>(buffer.getType()).getNumElements())
-    return {};
-  return tile::PanelsAttr::get(buffer.getContext(), rows, columns, rowStride,
-                               columnStride, layout.getOffset(),
-                               llvm::alignTo(rows, rowStep), panel);
+  return tile::PanelsAttr::get(buffer.getContext(), panels.rows, panels.columns,
+                               panels.rowStride, panels.columnStride,
+                               panels.offset, panels.paddedRows, panels.panel);
 }
 
 void KernelPanels::add(RewriterBase &rewriter, Location loc, ValueRange inputs,
