@@ -219,6 +219,13 @@ meld_compile_options_set_diagnostic_callback(meld_compile_options *options,
 MELD_COMPILER_API void
 meld_compile_options_set_kernels_per_part(meld_compile_options *options,
                                           int64_t kernels);
+/// A host or emulator library whose code costs at least this much to compile
+/// (LLVM instructions before optimization, each weighed by the 128-bit
+/// registers its widest vector takes; at least 1, default 8192) is compiled
+/// in a part per thread at least, the parts of about equal cost.
+MELD_COMPILER_API void
+meld_compile_options_set_split_cost(meld_compile_options *options,
+                                    int64_t cost);
 /// Whether MLIR's command-line options, where the process registered and
 /// parsed them (as `meldc` does: --mlir-timing, --mlir-print-ir-after-all,
 /// ...), apply to the compile (nonzero); the timing report then goes to

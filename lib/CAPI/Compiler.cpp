@@ -49,6 +49,7 @@ struct meld_compile_options {
   std::string precision = "tf32";
   std::optional<std::vector<std::string>> hostCpus;
   int64_t kernelsPerPart = meld::HostObjectOptions().kernelsPerPart;
+  int64_t splitCost = meld::HostObjectOptions().splitCost;
   meld_report_format report = MELD_REPORT_NONE;
   meld_compile_output output = MELD_OUTPUT_ARTIFACT;
   std::string outputFile;
@@ -214,6 +215,12 @@ LogicalResult getOptions(const meld_compile_options *options,
     return failure();
   }
   compile.host.kernelsPerPart = o.kernelsPerPart;
+  if (o.splitCost < 1) {
+    result.error("split_cost must be at least 1, got " +
+                 llvm::Twine(o.splitCost));
+    return failure();
+  }
+  compile.host.splitCost = o.splitCost;
   compile.useCommandLineOptions = o.commandLine;
   if (o.output < MELD_OUTPUT_ARTIFACT || o.output > MELD_OUTPUT_PTX) {
     result.error("unknown output " + llvm::Twine(static_cast<int>(o.output)));
@@ -475,6 +482,12 @@ void meld_compile_options_set_kernels_per_part(meld_compile_options *options,
                                                int64_t kernels) {
   if (options)
     options->kernelsPerPart = kernels;
+}
+
+void meld_compile_options_set_split_cost(meld_compile_options *options,
+                                         int64_t cost) {
+  if (options)
+    options->splitCost = cost;
 }
 
 void meld_compile_options_use_command_line(meld_compile_options *options,

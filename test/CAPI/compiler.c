@@ -388,6 +388,9 @@ static int testOutputs(const char *modelPath, const char *badPath,
   meld_compile_options_set_kernels_per_part(options, 0);
   failures += check("parts", modelPath, options, 0);
   options = meld_compile_options_create();
+  meld_compile_options_set_split_cost(options, 0);
+  failures += check("split-cost", modelPath, options, 0);
+  options = meld_compile_options_create();
   meld_compile_options_set_output(options, MELD_OUTPUT_GRAPH);
   snprintf(path, sizeof(path), "%s/no/such/dir/graph.mlir", dir);
   meld_compile_options_set_output_file(options, path);
@@ -410,6 +413,7 @@ static int testNull(void) {
   meld_compile_options_set_progress_callback(NULL, NULL, NULL);
   meld_compile_options_set_diagnostic_callback(NULL, NULL, NULL);
   meld_compile_options_set_kernels_per_part(NULL, 1);
+  meld_compile_options_set_split_cost(NULL, 1);
   meld_compile_options_use_command_line(NULL, 1);
   meld_compile_options_free(NULL);
   meld_compile_result *result = meld_compile_file(NULL, NULL);

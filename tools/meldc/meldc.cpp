@@ -143,6 +143,13 @@ struct Options {
       cl::desc("Host and emulator libraries of more kernels are compiled in "
                "parts of about this many, on several threads"),
       cl::init(64), cl::Hidden, cl::cat(category)};
+  cl::opt<int64_t> splitCost{
+      "split-cost",
+      cl::desc("Host and emulator libraries whose code costs at least this "
+               "much to compile (LLVM instructions, weighed by their vectors' "
+               "128-bit registers) are compiled in a part per thread at "
+               "least"),
+      cl::init(8192), cl::Hidden, cl::cat(category)};
   cl::list<std::string> shapes{
       "shape",
       cl::desc("Fix the shape of graph input NAME, e.g. input_ids=1x41, or "
@@ -332,6 +339,9 @@ int main(int argc, char **argv) {
   if (cli.kernelsPerPart < 1)
     return usageError("--kernels-per-part must be at least 1");
   meld_compile_options_set_kernels_per_part(o, cli.kernelsPerPart);
+  if (cli.splitCost < 1)
+    return usageError("--split-cost must be at least 1");
+  meld_compile_options_set_split_cost(o, cli.splitCost);
   // The emulator stands in for the GPU targets: without any, only asked for.
   if (cli.emulator.getNumOccurrences())
     meld_compile_options_set_emulator(o, cli.emulator);

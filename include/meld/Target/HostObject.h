@@ -39,6 +39,11 @@ struct HostObjectOptions {
   /// A module with more kernels is split into parts of about this many (at
   /// most four per thread), optimized and compiled on several threads at once.
   int64_t kernelsPerPart = 64;
+  /// A module that costs at least this much to compile is split into a
+  /// part per thread at least, parts of about the same cost: LLVM
+  /// instructions before optimization, each weighed by the 128-bit registers
+  /// its widest vector takes. Below, a part costs more than the thread saves.
+  int64_t splitCost = 8192;
   /// Threads compiling parts (0: one per hardware thread).
   unsigned threads = 0;
   /// Called (from any thread) with the number of kernels compiled so far and

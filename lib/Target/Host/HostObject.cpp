@@ -7,9 +7,14 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Target/LLVMIR/LLVMTranslationInterface.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/DerivedTypes.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/IR/Instructions.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -25,7 +30,7 @@
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
-#include "llvm/Transforms/Utils/SplitModule.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 
 #include <algorithm>
 #include <mutex>
@@ -111,6 +116,103 @@ int64_t countKernels(const llvm::Module &llvmModule) {
     return !f.isDeclaration() && !f.hasLocalLinkage() &&
            f.getVisibility() == llvm::GlobalValue::DefaultVisibility;
   });
+}
+
+/// What compiling `f` costs, about: its instructions, each weighed by the
+/// 128-bit registers its widest vector takes (LLVM splits a vector wider
+/// than the target's registers into many, each instruction then compiled
+/// once per register).
+int64_t estimateCompileCost(const llvm::Function &f) {
+  const llvm::DataLayout &layout = f.getDataLayout();
+  auto registers = [&](llvm::Type *type) -> int64_t {
+    if (!llvm::isa<llvm::FixedVectorType>(type))
+      return 1;
+    int64_t bits = layout.getTypeSizeInBits(type).getFixedValue();
+    return std::max<int64_t>(bits / 128, 1);
+  };
+  int64_t cost = 0;
+  for (const llvm::Instruction &inst : llvm::instructions(f)) {
+    int64_t widest = registers(inst.getType());
+    for (const llvm::Value *operand : inst.operands())
+      widest = std::max(widest, registers(operand->getType()));
+    cost += widest;
+  }
+  return cost;
+}
+
+/// The functions whose code uses `value`, directly or through constants
+/// (a constant expression, another global's initializer).
+void collectUsingFunctions(const llvm::Value *value,
+                           llvm::SmallPtrSetImpl<const llvm::Value *> &seen,
+                           llvm::SetVector<const llvm::Function *> &functions) {
+  for (const llvm::User *user : value->users()) {
+    if (!seen.insert(user).second)
+      continue;
+    if (const auto *inst = llvm::dyn_cast<llvm::Instruction>(user))
+      functions.insert(inst->getFunction());
+    else
+      collectUsingFunctions(user, seen, functions);
+  }
+}
+
+/// Splits `llvmModule` into at most `parts` modules that together define
+/// what it defines, each as bitcode. Functions go to parts the costliest
+/// first (estimateCompileCost), each to the part that costs least so far, so
+/// that the parts take about as long to compile. A global variable goes with
+/// the first function using it. What a part uses of another's becomes a hidden
+/// global; the rest stays local.
+std::vector<llvm::SmallString<0>> splitByCost(llvm::Module &llvmModule,
+                                              unsigned parts) {
+  // (cost, position): the costliest first, in module order among
+  // equals, so that the split is the same on every run.
+  llvm::SmallVector<std::tuple<int64_t, size_t, llvm::Function *>> functions;
+  for (llvm::Function &f : llvmModule)
+    if (!f.isDeclaration())
+      functions.push_back({estimateCompileCost(f), functions.size(), &f});
+  llvm::sort(functions, [](const auto &a, const auto &b) {
+    return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) > std::get<0>(b)
+                                            : std::get<1>(a) < std::get<1>(b);
+  });
+  parts = std::clamp<unsigned>(parts, 1, std::max<size_t>(functions.size(), 1));
+  llvm::DenseMap<const llvm::GlobalValue *, unsigned> partOf;
+  std::vector<int64_t> load(parts, 0);
+  for (auto [size, position, f] : functions) {
+    unsigned least = std::min_element(load.begin(), load.end()) - load.begin();
+    partOf[f] = least;
+    load[least] += size;
+  }
+  for (llvm::GlobalValue &value : llvmModule.global_values()) {
+    if (value.isDeclaration())
+      continue;
+    llvm::SmallPtrSet<const llvm::Value *, 8> seen;
+    llvm::SetVector<const llvm::Function *> users;
+    collectUsingFunctions(&value, seen, users);
+    auto owner = partOf.find(&value);
+    if (owner == partOf.end())
+      owner =
+          partOf.insert({&value, users.empty() ? 0u : partOf.lookup(users[0])})
+              .first;
+    bool shared = llvm::any_of(users, [&](const llvm::Function *user) {
+      return partOf.lookup(user) != owner->second;
+    });
+    if (shared && value.hasLocalLinkage()) {
+      if (!value.hasName())
+        value.setName("meld.local");
+      value.setLinkage(llvm::GlobalValue::ExternalLinkage);
+      value.setVisibility(llvm::GlobalValue::HiddenVisibility);
+    }
+  }
+  std::vector<llvm::SmallString<0>> bitcode(parts);
+  for (unsigned part = 0; part < parts; ++part) {
+    llvm::ValueToValueMapTy map;
+    std::unique_ptr<llvm::Module> clone =
+        llvm::CloneModule(llvmModule, map, [&](const llvm::GlobalValue *value) {
+          return partOf.lookup(value) == part;
+        });
+    llvm::raw_svector_ostream os(bitcode[part]);
+    llvm::WriteBitcodeToFile(*clone, os);
+  }
+  return bitcode;
 }
 
 } // namespace
@@ -216,15 +318,20 @@ meld::emitHostSharedObject(ModuleOp module, const HostObjectOptions &options) {
     return std::move(err);
   std::string libraryPath = paths.back().str().str();
 
-  // Many kernels: the module is split into parts (a kernel's code depends on
-  // nothing else's), each optimized and compiled on its own thread in its own
-  // LLVMContext; the linker joins them. One part: compiled as it is. Every
-  // part declares every function of the module (llvm::SplitModule clones the
-  // declarations), so the parts are at most a few per thread.
+  // A module of many kernels or much code is split into parts (a kernel's
+  // code depends on nothing else's), each optimized and compiled on its own
+  // thread in its own LLVMContext; the linker joins them. One part:
+  // compiled as it is. Every part declares what it uses of the others, so
+  // the parts are at most a few per thread.
   llvm::ThreadPoolStrategy strategy = llvm::hardware_concurrency(options.threads);
+  unsigned threads = strategy.compute_thread_count();
+  int64_t cost = 0;
+  for (const llvm::Function &f : *llvmModule)
+    cost += estimateCompileCost(f);
   unsigned parts = std::clamp<int64_t>(
-      kernels / std::max<int64_t>(options.kernelsPerPart, 1), 1,
-      4 * strategy.compute_thread_count());
+      std::max<int64_t>(kernels / std::max<int64_t>(options.kernelsPerPart, 1),
+                        cost >= options.splitCost ? threads : 1),
+      1, 4 * threads);
   if (parts == 1) {
     if (llvm::Error err = optimize(*llvmModule, *machine, options))
       return std::move(err);
@@ -236,15 +343,7 @@ meld::emitHostSharedObject(ModuleOp module, const HostObjectOptions &options) {
     report(kernels);
   } else {
     // Parts travel as bitcode: an LLVMContext is not shared by threads.
-    // Local symbols used by several parts become hidden globals.
-    std::vector<llvm::SmallString<0>> bitcode;
-    llvm::SplitModule(
-        *llvmModule, parts,
-        [&](std::unique_ptr<llvm::Module> part) {
-          llvm::raw_svector_ostream os(bitcode.emplace_back());
-          llvm::WriteBitcodeToFile(*part, os);
-        },
-        /*PreserveLocals=*/false, /*RoundRobin=*/true);
+    std::vector<llvm::SmallString<0>> bitcode = splitByCost(*llvmModule, parts);
     llvmModule.reset();
     size_t firstObject = paths.size();
     for (size_t i = 0; i < bitcode.size(); ++i)
