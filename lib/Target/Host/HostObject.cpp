@@ -161,14 +161,15 @@ void collectUsingFunctions(const llvm::Value *value,
 /// that the parts take about as long to compile. A global variable goes with
 /// the first function using it. What a part uses of another's becomes a hidden
 /// global; the rest stays local.
-std::vector<llvm::SmallString<0>> splitByCost(llvm::Module &llvmModule,
-                                              unsigned parts) {
+std::vector<llvm::SmallString<0>>
+splitByCost(llvm::Module &llvmModule, unsigned parts,
+            const llvm::DenseMap<const llvm::Function *, int64_t> &costs) {
   // (cost, position): the costliest first, in module order among
   // equals, so that the split is the same on every run.
   llvm::SmallVector<std::tuple<int64_t, size_t, llvm::Function *>> functions;
   for (llvm::Function &f : llvmModule)
     if (!f.isDeclaration())
-      functions.push_back({estimateCompileCost(f), functions.size(), &f});
+      functions.push_back({costs.lookup(&f), functions.size(), &f});
   llvm::sort(functions, [](const auto &a, const auto &b) {
     return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) > std::get<0>(b)
                                             : std::get<1>(a) < std::get<1>(b);
@@ -325,9 +326,11 @@ meld::emitHostSharedObject(ModuleOp module, const HostObjectOptions &options) {
   // the parts are at most a few per thread.
   llvm::ThreadPoolStrategy strategy = llvm::hardware_concurrency(options.threads);
   unsigned threads = strategy.compute_thread_count();
+  llvm::DenseMap<const llvm::Function *, int64_t> costs;
   int64_t cost = 0;
   for (const llvm::Function &f : *llvmModule)
-    cost += estimateCompileCost(f);
+    if (!f.isDeclaration())
+      cost += costs[&f] = estimateCompileCost(f);
   unsigned parts = std::clamp<int64_t>(
       std::max<int64_t>(kernels / std::max<int64_t>(options.kernelsPerPart, 1),
                         cost >= options.splitCost ? threads : 1),
@@ -343,7 +346,8 @@ meld::emitHostSharedObject(ModuleOp module, const HostObjectOptions &options) {
     report(kernels);
   } else {
     // Parts travel as bitcode: an LLVMContext is not shared by threads.
-    std::vector<llvm::SmallString<0>> bitcode = splitByCost(*llvmModule, parts);
+    std::vector<llvm::SmallString<0>> bitcode =
+        splitByCost(*llvmModule, parts, costs);
     llvmModule.reset();
     size_t firstObject = paths.size();
     for (size_t i = 0; i < bitcode.size(); ++i)
