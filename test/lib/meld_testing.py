@@ -45,6 +45,16 @@ def first_line(text, limit=300):
     return ""
 
 
+def split_device(device):
+    """meld-run's device and the environment to run it in, for a test's device.
+
+    `cpu@LEVEL` is the CPU backend with the host kernels of that x86-64 ISA level
+    forced (MELD_CPU_ISA); any other device runs as it is, in this environment.
+    """
+    name, _, level = device.partition("@")
+    return name, (dict(os.environ, MELD_CPU_ISA=level) if level else None)
+
+
 def run_tool(argv, timeout, env=None):
     """Run a tool; return None on success, else a one-line reason for the failure.
 

@@ -254,10 +254,7 @@ def main(argv=None):
     if err:
         return fail(err)
     for device in devices:
-        # cpu@LEVEL: the CPU backend with the host kernels of that x86-64 ISA
-        # level forced (MELD_CPU_ISA).
-        name, _, level = device.partition("@")
-        env = dict(os.environ, MELD_CPU_ISA=level) if level else None
+        name, env = mt.split_device(device)
         err = mt.run_tool(run_cmd + ["--output-dir", out_dirs[device], "--device", name],
                           args.timeout, env=env)
         if err:

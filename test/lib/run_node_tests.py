@@ -126,8 +126,9 @@ def run_case(case, args, meldc, meld_run):
     for device in args.devices:
         out_dir = os.path.join(work, "out-" + device)
         os.makedirs(out_dir)
-        run_cmd = [meld_run, artifact, "--output-dir", out_dir, "--device", device] + inputs
-        err = mt.run_tool(run_cmd, args.timeout)
+        name, env = mt.split_device(device)
+        run_cmd = [meld_run, artifact, "--output-dir", out_dir, "--device", name] + inputs
+        err = mt.run_tool(run_cmd, args.timeout, env=env)
         reasons[device] = err if err else compare_outputs(model, data_dir, out_dir, args)
     if not args.keep and not any(reasons.values()):
         shutil.rmtree(work, ignore_errors=True)
@@ -162,7 +163,8 @@ def main(argv=None):
     ap.add_argument("--data", required=True, help="folder of ONNX node test cases")
     ap.add_argument("--work", required=True, help="scratch folder (created)")
     ap.add_argument("--device", default="cpu",
-                    help="devices to run on, comma-separated (e.g. cpu,emu); "
+                    help="devices to run on, comma-separated (e.g. cpu,emu; "
+                         "cpu@LEVEL forces the host kernels of an x86-64 level); "
                          "each case is compiled once and checked on each")
     ap.add_argument("--filter", help="run only cases matching this regular expression")
     ap.add_argument("-j", "--jobs", type=int, default=2)

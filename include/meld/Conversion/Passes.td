@@ -110,6 +110,11 @@ def ConvertTileToVector : Pass<"meld-tile-to-vector", "meld::tile::KernelOp"> {
     - `tile.broadcast` becomes `vector.shape_cast` and `vector.broadcast`;
     - `tile.fault`, when any violation is set, goes through the elements in
       row-major order, as the linalg path does.
+    - last, each `vector.maskedload`/`vector.maskedstore` wider than one
+      register becomes one per register, each under its slice of the mask
+      (LLVM 22's X86 backend miscompiles the wide ones it splits itself at
+      AVX2: a register's read whose mask is all off can become a plain
+      load).
 
     It is a dialect conversion: a kernel holding an op it does not convert,
     or a row longer than 512 elements, is left unchanged on tensors, and

@@ -15,6 +15,7 @@
 
 #include "meld/Conversion/Passes.h"
 
+#include "MaskedAccesses.h"
 #include "Products.h"
 
 #include "dialects/Tile/Analysis/AxisInfo.h"
@@ -769,6 +770,19 @@ struct ConvertTileToVectorPass
     tile_to_vector::lowerProducts(kernel,
                                   tile_to_vector::getMicroBlock(registerBytes));
     approximateMath(kernel);
+    splitMaskedAccesses(kernel);
+  }
+
+  /// Every masked read and write a register wide (see MaskedAccesses.h).
+  void splitMaskedAccesses(tile::KernelOp kernel) {
+    SmallVector<Operation *> ops;
+    kernel.walk([&](Operation *op) {
+      if (isa<vector::MaskedLoadOp, vector::MaskedStoreOp>(op))
+        ops.push_back(op);
+    });
+    RewritePatternSet patterns(kernel.getContext());
+    tile_to_vector::populateSplitMaskedAccessPatterns(patterns, registerBytes);
+    (void)applyOpPatternsGreedily(ops, std::move(patterns));
   }
 };
 

@@ -106,6 +106,44 @@ tile.kernel @ragged(%in: memref<64xf32>, %out: memref<64xf32>)
   tile.return
 }
 
+// -----
+
+// A masked read or write wider than a register is one per register, each
+// under its slice of the mask: 2 of 16 lanes with 64-byte registers, 4 of 8
+// with 32-byte ones. (LLVM 22's X86 backend, left to split a 32-lane masked
+// read itself at AVX2, reads the last 8 lanes unmasked here: 18 columns.)
+// CHECK-LABEL: tile.kernel @ragged_wide(
+// CHECK-SAME:    %[[IN:.+]]: memref<18xf32>, %[[OUT:.+]]: memref<18xf32>)
+// CHECK:         %[[MASK:.+]] = arith.cmpi ult, %{{.+}}, %{{.+}} : vector<32xi32>
+// CHECK:         %[[M0:.+]] = vector.extract_strided_slice %[[MASK]] {offsets = [0], sizes = [16], strides = [1]}
+// CHECK:         %[[R0:.+]] = vector.maskedload %[[IN]][%[[I0:.+]]], %[[M0]], %{{.+}} : memref<18xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+// CHECK:         %[[X0:.+]] = vector.insert_strided_slice %[[R0]], %{{.+}} {offsets = [0], strides = [1]} : vector<16xf32> into vector<32xf32>
+// CHECK:         %[[I1:.+]] = arith.addi %[[I0]], %{{.+}} : index
+// CHECK:         %[[M1:.+]] = vector.extract_strided_slice %[[MASK]] {offsets = [16], sizes = [16], strides = [1]}
+// CHECK:         %[[R1:.+]] = vector.maskedload %[[IN]][%[[I1]]], %[[M1]], %{{.+}} : memref<18xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+// CHECK:         vector.insert_strided_slice %[[R1]], %[[X0]] {offsets = [16], strides = [1]} : vector<16xf32> into vector<32xf32>
+// CHECK-NOT:     vector.maskedload
+// CHECK-COUNT-2: vector.maskedstore %[[OUT]][%{{.+}}], %{{.+}}, %{{.+}} : memref<18xf32>, vector<16xi1>, vector<16xf32>
+// CHECK-NOT:     vector.maskedstore
+// CHECK:         tile.return
+// BLOCK32-LABEL: tile.kernel @ragged_wide(
+// BLOCK32-COUNT-4: vector.maskedload {{.+}} : memref<18xf32>, vector<8xi1>, vector<8xf32> into vector<8xf32>
+// BLOCK32-NOT:     vector.maskedload
+// BLOCK32-COUNT-4: vector.maskedstore {{.+}} : memref<18xf32>, vector<8xi1>, vector<8xf32>
+// BLOCK32-NOT:     vector.maskedstore
+// BLOCK32:         tile.return
+tile.kernel @ragged_wide(%in: memref<18xf32>, %out: memref<18xf32>)
+    attributes {grid = array<i64: 1>} {
+  %offs = tile.iota 0 : tensor<32xindex>
+  %n = arith.constant dense<18> : tensor<32xindex>
+  %mask = arith.cmpi ult, %offs, %n : tensor<32xindex>
+  %zero = arith.constant 0.0 : f32
+  %x = tile.load %in[%offs], %mask, %zero : memref<18xf32>[tensor<32xindex>], tensor<32xi1>, f32 -> tensor<32xf32>
+  %y = math.absf %x : tensor<32xf32>
+  tile.store %y, %out[%offs], %mask : tensor<32xf32>, memref<18xf32>[tensor<32xindex>], tensor<32xi1>
+  tile.return
+}
+
 
 // -----
 
