@@ -86,6 +86,62 @@ def TileAnnotateContiguity
   }];
 }
 
+def TileEpilogueRows : Pass<"meld-tile-epilogue-rows", "meld::tile::KernelOp"> {
+  let summary = "Run a kernel's row-wise tail one row at a time (host)";
+  let description = [{
+    On the host, a tile op on a `[rows, columns]` tile becomes straight-line
+    code over every row (`rows` times `columns` / lanes SIMD instructions):
+    an epilogue of a few math functions on a 64x256 product tile is tens of
+    thousands of instructions, which LLVM compiles super-linearly. This pass
+    turns the kernel's tail, from its last products or reductions on, into
+    an `scf.for` over the rows that does the same work on one row (`[1,
+    columns]`) at a time, so the code is one row's long.
+
+    The tail is the longest run of ops before `tile.return` that work row by
+    row: elementwise math, splat constants, `tensor.splat`, `tile.iota`,
+    `tile.load`, `tile.store`, `tile.broadcast`, `tile.reduce` along the
+    columns, and scalar ops (left in place, before the loop). Its 2-D tiles
+    all have the same rows; its 1-D tiles are per row. It must hold a
+    `tile.store` of at least `min-columns` columns.
+
+    Inside the loop, a tile the tail reads from before it is rebuilt for the
+    row where it is computed from iotas, splats and constants (iota along
+    the rows becomes the row number); otherwise its row is taken with
+    `tensor.extract_slice` (a 2-D tile: `meld-tile-to-vector` keeps it in a
+    stack buffer) or `tensor.extract` (a per-row 1-D tile). A 1-D tile the
+    tail broadcasts along the rows (a bias) is used whole. A kernel whose
+    tail would take rows of a mask (`i1`), or has no such store, is left as
+    it is.
+
+    Before:
+    ```mlir
+    %acc = scf.for ... -> (tensor<64x256xf32>) { ... tile.dot ... }
+    %rows = tile.iota 0 : tensor<64x256xindex>
+    ...
+    %y = math.tanh %acc : tensor<64x256xf32>
+    tile.store %y, %out[%offs], %mask : tensor<64x256xf32>, ...
+    ```
+    After:
+    ```mlir
+    scf.for %r = %c0 to %c64 step %c1 {
+      %row = tensor.extract_slice %acc[%r, 0] [1, 256] [1, 1]
+          : tensor<64x256xf32> to tensor<1x256xf32>
+      %rows = tensor.splat %r : tensor<1x256xindex>
+      ...
+      %y = math.tanh %row : tensor<1x256xf32>
+      tile.store %y, %out[%offs], %mask : tensor<1x256xf32>, ...
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"minColumns", "min-columns", "int64_t", "64",
+           "The fewest columns of a store for the tail to run by rows: "
+           "below, the loop would cost more than straight-line rows">,
+  ];
+}
+
 def TileConfigureLaunch
     : Pass<"meld-tile-configure-launch", "meld::tile::KernelOp"> {
   let summary = "Decide each kernel's launch configuration";
