@@ -96,9 +96,13 @@ void meld::buildMeldCpuPipeline(OpPassManager &pm,
   // host functions (a kernel the vector conversion left on tensors over
   // linalg and loops).
   if (options.vectorize) {
+    // A kernel's row-wise tail (its epilogue) as a loop over rows, so that
+    // its code is one row's long.
+    OpPassManager &kernels = pm.nest<tile::KernelOp>();
+    kernels.addPass(tile::createTileEpilogueRows());
     ConvertTileToVectorOptions vector;
     vector.registerBytes = options.registerBytes;
-    pm.addNestedPass<tile::KernelOp>(createConvertTileToVector(vector));
+    kernels.addPass(createConvertTileToVector(vector));
   }
   pm.addPass(createConvertTileToCPU());
   // Step 2: elementwise tensor math becomes linalg, fused where possible.

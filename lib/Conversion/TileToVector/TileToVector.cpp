@@ -203,6 +203,66 @@ struct ConvertExtract : OpConversionPattern<tensor::ExtractOp> {
   }
 };
 
+/// Where each tile read by rows (meld-tile-epilogue-rows) is kept: a stack
+/// buffer of its rows, written once after the tile is made.
+using RowBuffers = DenseMap<Value, Value>;
+
+/// `tensor.extract_slice` of one row at a run-time position (the row loop of
+/// meld-tile-epilogue-rows) from a 2-D tile: LLVM indexes the rows of a
+/// vector only at constant positions, so the tile is stored into a stack
+/// buffer (once, where it is made) and the row read back.
+struct ConvertRowSlice : OpConversionPattern<tensor::ExtractSliceOp> {
+  ConvertRowSlice(const TypeConverter &converter, MLIRContext *context,
+                  RowBuffers &buffers)
+      : OpConversionPattern(converter, context), buffers(buffers) {}
+  RowBuffers &buffers;
+
+  LogicalResult
+  matchAndRewrite(tensor::ExtractSliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto source = dyn_cast<VectorType>(adaptor.getSource().getType());
+    if (!source || source.getRank() != 2 || op.getType().getRank() != 2 ||
+        !isConstantIntValue(op.getMixedOffsets()[1], 0) ||
+        !llvm::all_of(
+            op.getMixedStrides(),
+            [](OpFoldResult s) { return isConstantIntValue(s, 1); }) ||
+        op.getStaticSizes() != ArrayRef<int64_t>{1, source.getDimSize(1)} ||
+        source.getElementType().isInteger(1))
+      return rewriter.notifyMatchFailure(op, "not one row of a 2-D tile");
+    Location loc = op.getLoc();
+    int64_t rows = source.getDimSize(0), columns = source.getDimSize(1);
+    Value &buffer = buffers[op.getSource()];
+    if (!buffer) {
+      OpBuilder::InsertionGuard guard(rewriter);
+      Value tile = adaptor.getSource();
+      if (Operation *def = tile.getDefiningOp())
+        rewriter.setInsertionPointAfter(def);
+      else
+        rewriter.setInsertionPointToStart(cast<BlockArgument>(tile).getOwner());
+      buffer = memref::AllocaOp::create(
+          rewriter, loc,
+          MemRefType::get({rows * columns}, source.getElementType()));
+      for (int64_t r = 0; r < rows; ++r)
+        vector::StoreOp::create(rewriter, loc,
+                                vector::ExtractOp::create(rewriter, loc, tile,
+                                                          ArrayRef<int64_t>{r}),
+                                buffer,
+                                ValueRange{arith::ConstantIndexOp::create(
+                                    rewriter, loc, r * columns)});
+    }
+    Value start = arith::MulIOp::create(
+        rewriter, loc,
+        getValueOrCreateConstantIndexOp(rewriter, loc, op.getMixedOffsets()[0]),
+        arith::ConstantIndexOp::create(rewriter, loc, columns));
+    Value row = vector::LoadOp::create(
+        rewriter, loc, VectorType::get({columns}, source.getElementType()),
+        buffer, start);
+    rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(
+        op, VectorType::get({1, columns}, source.getElementType()), row);
+    return success();
+  }
+};
+
 struct ConvertIota : OpConversionPattern<tile::IotaOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -756,6 +816,8 @@ struct ConvertTileToVectorPass
     RewritePatternSet patterns(context);
     patterns.add<ConvertElementwise>(converter, context);
     patterns.add<ConvertLoad, ConvertStore>(converter, context, accesses);
+    RowBuffers rowBuffers;
+    patterns.add<ConvertRowSlice>(converter, context, rowBuffers);
     patterns.add<ConvertConstant, ConvertSplat, ConvertExtract, ConvertIota,
                  ConvertDot, ConvertReduce, ConvertBroadcast, ConvertFault>(
         converter, context);

@@ -688,3 +688,48 @@ tile.kernel @rows(%a: memref<592xf32>, %b: memref<1024xf32>, %out: memref<2368xf
   tile.store %d, %out[%offc], %insidec : tensor<16x64xf32>, memref<2368xf32>[tensor<16x64xindex>], tensor<16x64xi1>
   tile.return
 }
+
+// -----
+
+// A row of a tile at a run-time position (meld-tile-epilogue-rows' row
+// loop): the tile is stored into a stack buffer once, right after it is
+// made, and each row is read back from there.
+// CHECK-LABEL: tile.kernel @row_slice(
+// CHECK-SAME:    %[[X:[^:]+]]: memref<256xf32>, %[[Y:[^:]+]]: memref<256xf32>)
+// CHECK:         %[[T:.+]] = math.fma {{.+}} : vector<4x64xf32>
+// CHECK-NEXT:    %[[BUF:.+]] = memref.alloca() : memref<256xf32>
+// CHECK-COUNT-4: vector.store %{{.+}}, %[[BUF]][%{{.+}}] : memref<256xf32>, vector<64xf32>
+// CHECK-NOT:     memref.alloca
+// CHECK:         scf.for %[[R:.+]] = {{.+}} {
+// CHECK:           %[[START:.+]] = arith.muli %[[R]], %{{.+}} : index
+// CHECK:           %[[ROW:.+]] = vector.load %[[BUF]][%[[START]]] : memref<256xf32>, vector<64xf32>
+// CHECK:           vector.shape_cast %[[ROW]] : vector<64xf32> to vector<1x64xf32>
+// CHECK:           vector.store %{{.+}}, %[[Y]][%{{.+}}] : memref<256xf32>, vector<64xf32>
+// CHECK:         }
+// CHECK-NOT:     memref.alloca
+// CHECK:         tile.return
+tile.kernel @row_slice(%x: memref<256xf32>, %y: memref<256xf32>)
+    attributes {grid = array<i64: 1>} {
+  %rows = tile.iota 0 : tensor<4x64xindex>
+  %cols = tile.iota 1 : tensor<4x64xindex>
+  %c64 = arith.constant dense<64> : tensor<4x64xindex>
+  %r64 = arith.muli %rows, %c64 : tensor<4x64xindex>
+  %o = arith.addi %r64, %cols : tensor<4x64xindex>
+  %v = tile.load %x[%o] : memref<256xf32>[tensor<4x64xindex>] -> tensor<4x64xf32>
+  %t = math.fma %v, %v, %v : tensor<4x64xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  scf.for %r = %c0 to %c4 step %c1 {
+    %row = tensor.extract_slice %t[%r, 0] [1, 64] [1, 1] : tensor<4x64xf32> to tensor<1x64xf32>
+    %again = tensor.extract_slice %t[%r, 0] [1, 64] [1, 1] : tensor<4x64xf32> to tensor<1x64xf32>
+    %sum = arith.addf %row, %again : tensor<1x64xf32>
+    %rs = tensor.splat %r : tensor<1x64xindex>
+    %c64r = arith.constant dense<64> : tensor<1x64xindex>
+    %start = arith.muli %rs, %c64r : tensor<1x64xindex>
+    %i = tile.iota 1 : tensor<1x64xindex>
+    %offs = arith.addi %start, %i : tensor<1x64xindex>
+    tile.store %sum, %y[%offs] : tensor<1x64xf32>, memref<256xf32>[tensor<1x64xindex>]
+  }
+  tile.return
+}
