@@ -65,7 +65,11 @@ void meld::buildMeldTilePipeline(OpPassManager &pm,
   graphToTile.blockElements = options.blockElements;
   graphToTile.packWeights = options.packWeights;
   pm.addPass(createConvertGraphToTile(graphToTile));
-  // Step 2: tidy the kernels' index arithmetic.
+  // Step 2: tidy the kernels' index arithmetic: fold it, cancel the
+  // divisions of the views' coordinates, fold again.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addNestedPass<tile::KernelOp>(tile::createTileSimplifyIndices());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Step 3: one kernel for each set of identical ones (repeated layers and

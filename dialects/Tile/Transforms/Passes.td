@@ -142,6 +142,39 @@ def TileEpilogueRows : Pass<"meld-tile-epilogue-rows", "meld::tile::KernelOp"> {
   ];
 }
 
+def TileSimplifyIndices
+    : Pass<"meld-tile-simplify-indices", "meld::tile::KernelOp"> {
+  let summary = "Cancel the divisions and remainders of a kernel's offsets";
+  let description = [{
+    Reshapes and transposes reach a kernel as offsets that split a linear
+    index into coordinates (`arith.divui`, `arith.remui` by constants) and
+    recombine them, once per view: a head split, its transpose back, and
+    the key/value heads several query heads share make a dozen such ops on
+    every element of an attention kernel's key tile, which the host computes
+    per SIMD register and the GPU per element.
+
+    With bounds on the values involved (constants, `tile.iota`,
+    `tile.program_id` from the grid, `scf.for` counters, and sums, products,
+    minima, maxima, quotients and remainders of them), `x / D` and `x % D` of
+    a sum `x` of such terms cancel: terms whose coefficient `D` divides go
+    to the quotient; if the others stay below `D` they are the remainder;
+    if one of them, `c * v` with `c` dividing `D`, has the rest below `c`,
+    the quotient takes `v / (D / c)` and the remainder is `c * (v % (D /
+    c))` plus the rest. Integer math whose operands are all splats becomes
+    scalar math and one splat.
+
+    Before (`k < 64`, `d < 64`, `h < 9`):
+    ```mlir
+    %x = arith.addi %hk, %d64 : tensor<64x32xindex>  // h * 4096 + k + d * 64
+    %q = arith.divui %x, %c64 : tensor<64x32xindex>
+    %r = arith.remui %q, %c64 : tensor<64x32xindex>
+    ```
+    After: `%r` is `%d`, and `%q` is `h * 64 + d`.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def TileConfigureLaunch
     : Pass<"meld-tile-configure-launch", "meld::tile::KernelOp"> {
   let summary = "Decide each kernel's launch configuration";

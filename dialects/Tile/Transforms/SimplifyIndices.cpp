@@ -1,0 +1,385 @@
+//===- SimplifyIndices.cpp - Cancel divisions in a kernel's offsets -------===//
+//
+// A chain of reshapes and transposes (a head split, its transpose back, the
+// key/value heads shared by several query heads) reaches a kernel as offsets
+// computed by dividing a linear index into coordinates and recombining them,
+// over and over: `((h * 4096 + k + d * 64) / 64) % 64` is `d`. Each division
+// and remainder is an op on a whole tile, which the host computes on every
+// element (a multiply-high sequence per SIMD register) and every GPU thread
+// for each of its elements. With the bounds of the values involved (iotas,
+// program ids, loop counters and constants are bounded), such a division
+// cancels into the sum's own terms, and what only splats compute is computed
+// once, as a scalar.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Tile/Transforms/Passes.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace meld::tile {
+#define GEN_PASS_DEF_TILESIMPLIFYINDICES
+#include "dialects/Tile/Transforms/Passes.h.inc"
+} // namespace meld::tile
+
+using namespace mlir;
+using namespace meld;
+using namespace meld::tile;
+
+namespace {
+
+/// The largest value an index (or a tile of them) can hold, where it is known
+/// never to be negative; none otherwise. Computed afresh for each op rewritten.
+class Bounds {
+public:
+  std::optional<uint64_t> getUpperBound(Value v, unsigned depth = 0) {
+    if (auto it = cache.find(v); it != cache.end())
+      return it->second;
+    std::optional<uint64_t> bound = compute(v, depth);
+    cache[v] = bound;
+    return bound;
+  }
+
+private:
+  std::optional<uint64_t> compute(Value v, unsigned depth);
+  /// Values are shared by several users: without it, a chain's bound would
+  /// take exponential time.
+  DenseMap<Value, std::optional<uint64_t>> cache;
+};
+
+std::optional<uint64_t> Bounds::compute(Value v, unsigned depth) {
+  constexpr uint64_t limit = uint64_t(1) << 62;
+  // Only indices (offsets): narrower integers could wrap where the sum
+  // does not.
+  if (depth > 64 || !getElementTypeOrSelf(v.getType()).isIndex())
+    return std::nullopt;
+  auto bounded = [&](std::optional<uint64_t> b) -> std::optional<uint64_t> {
+    if (b && *b < limit)
+      return b;
+    return std::nullopt;
+  };
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    // A loop counter, from a lower bound of 0 or more up to its bound.
+    auto loop = dyn_cast<scf::ForOp>(arg.getOwner()->getParentOp());
+    if (!loop || arg != loop.getInductionVar())
+      return std::nullopt;
+    std::optional<int64_t> lower = getConstantIntValue(loop.getLowerBound());
+    std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+    std::optional<uint64_t> upper =
+        getUpperBound(loop.getUpperBound(), depth + 1);
+    if (!lower || *lower < 0 || !step || *step <= 0 || !upper ||
+        *upper <= static_cast<uint64_t>(*lower))
+      return std::nullopt;
+    // The last counter below the bound: a step of 32 up to 64 ends at 32.
+    return *lower + (*upper - 1 - *lower) / *step * *step;
+  }
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    return std::nullopt;
+  if (std::optional<int64_t> c = getConstantIntValue(v))
+    return *c >= 0 ? std::optional<uint64_t>(*c) : std::nullopt;
+  if (auto constant = dyn_cast<arith::ConstantOp>(def)) {
+    auto dense = dyn_cast<DenseIntElementsAttr>(constant.getValue());
+    if (!dense || !dense.isSplat() || dense.getSplatValue<APInt>().isNegative())
+      return std::nullopt;
+    return bounded(dense.getSplatValue<APInt>().getZExtValue());
+  }
+  if (auto splat = dyn_cast<tensor::SplatOp>(def))
+    return getUpperBound(splat.getInput(), depth + 1);
+  if (auto iota = dyn_cast<IotaOp>(def))
+    return iota.getType().getDimSize(iota.getDim()) - 1;
+  if (auto pid = dyn_cast<ProgramIdOp>(def)) {
+    ArrayRef<int64_t> grid = pid->getParentOfType<KernelOp>().getGrid();
+    if (pid.getDim() >= grid.size() || grid[pid.getDim()] < 1)
+      return std::nullopt;
+    return grid[pid.getDim()] - 1;
+  }
+  auto both = [&](Value a, Value b) {
+    return std::make_pair(getUpperBound(a, depth + 1),
+                          getUpperBound(b, depth + 1));
+  };
+  if (auto add = dyn_cast<arith::AddIOp>(def)) {
+    auto [a, b] = both(add.getLhs(), add.getRhs());
+    if (!a || !b)
+      return std::nullopt;
+    return bounded(*a + *b);
+  }
+  if (auto mul = dyn_cast<arith::MulIOp>(def)) {
+    auto [a, b] = both(mul.getLhs(), mul.getRhs());
+    if (!a || !b || (*a != 0 && *b > limit / *a))
+      return std::nullopt;
+    return bounded(*a * *b);
+  }
+  if (isa<arith::DivUIOp, arith::RemUIOp>(def)) {
+    // By a positive constant: its bound is its value.
+    Value rhs = def->getOperand(1);
+    std::optional<uint64_t> divisor = getUpperBound(rhs, depth + 1);
+    if (!divisor || *divisor == 0 || !matchPattern(rhs, m_Constant()))
+      return std::nullopt;
+    std::optional<uint64_t> a = getUpperBound(def->getOperand(0), depth + 1);
+    if (isa<arith::RemUIOp>(def))
+      return a ? std::min(*a, *divisor - 1) : *divisor - 1;
+    return a ? std::optional<uint64_t>(*a / *divisor) : std::nullopt;
+  }
+  if (isa<arith::MinSIOp, arith::MinUIOp>(def)) {
+    auto [a, b] = both(def->getOperand(0), def->getOperand(1));
+    if (!a || !b)
+      return std::nullopt;
+    return std::min(*a, *b);
+  }
+  if (isa<arith::MaxSIOp, arith::MaxUIOp>(def)) {
+    auto [a, b] = both(def->getOperand(0), def->getOperand(1));
+    if (!a || !b)
+      return std::nullopt;
+    return std::max(*a, *b);
+  }
+  return std::nullopt;
+}
+
+/// The value of the constant `v` (an integer or a splat of one), where it
+/// is one and not negative.
+static std::optional<uint64_t> getConstant(Value v) {
+  if (!matchPattern(v, m_Constant()))
+    return std::nullopt;
+  return Bounds().getUpperBound(v);
+}
+
+/// A sum of terms `coefficient * atom` and a constant, every atom bounded.
+struct LinearSum {
+  SmallVector<std::pair<uint64_t, Value>> terms;
+  uint64_t constant = 0;
+};
+
+/// `v` as a LinearSum over the values it adds and scales by constants; none
+/// where an atom is unbounded.
+static std::optional<LinearSum> linearize(Bounds &bounds, Value v) {
+  constexpr uint64_t limit = uint64_t(1) << 62;
+  LinearSum sum;
+  SmallVector<std::pair<uint64_t, Value>> work = {{1, v}};
+  while (!work.empty()) {
+    auto [coefficient, value] = work.pop_back_val();
+    if (sum.terms.size() + work.size() > 16)
+      return std::nullopt;
+    if (std::optional<uint64_t> c = getConstant(value)) {
+      if (*c && coefficient > limit / *c)
+        return std::nullopt;
+      sum.constant += coefficient * *c;
+      continue;
+    }
+    // A splat's terms are its scalar's (splatted again when rebuilt).
+    if (auto splat = value.getDefiningOp<tensor::SplatOp>()) {
+      work.push_back({coefficient, splat.getInput()});
+      continue;
+    }
+    if (auto add = value.getDefiningOp<arith::AddIOp>()) {
+      work.push_back({coefficient, add.getLhs()});
+      work.push_back({coefficient, add.getRhs()});
+      continue;
+    }
+    if (auto mul = value.getDefiningOp<arith::MulIOp>()) {
+      std::optional<uint64_t> c = getConstant(mul.getRhs());
+      Value other = mul.getLhs();
+      if (!c) {
+        c = getConstant(mul.getLhs());
+        other = mul.getRhs();
+      }
+      if (c && *c > 0) {
+        if (coefficient > limit / *c)
+          return std::nullopt;
+        work.push_back({coefficient * *c, other});
+        continue;
+      }
+    }
+    if (!bounds.getUpperBound(value))
+      return std::nullopt;
+    sum.terms.push_back({coefficient, value});
+  }
+  if (sum.constant >= limit)
+    return std::nullopt;
+  return sum;
+}
+
+/// The largest value of `terms` plus `constant`.
+static std::optional<uint64_t>
+getUpperBound(Bounds &bounds, ArrayRef<std::pair<uint64_t, Value>> terms,
+              uint64_t constant) {
+  uint64_t total = constant;
+  for (auto [coefficient, atom] : terms) {
+    std::optional<uint64_t> bound = bounds.getUpperBound(atom);
+    if (!bound || (*bound && coefficient > (uint64_t(1) << 62) / *bound))
+      return std::nullopt;
+    total += coefficient * *bound;
+    if (total >= (uint64_t(1) << 62))
+      return std::nullopt;
+  }
+  return total;
+}
+
+/// `sum(coefficient * atom) + constant` as ops of type `type` (a scalar
+/// atom of a tile's sum splatted).
+static Value build(PatternRewriter &rewriter, Location loc, Type type,
+                   ArrayRef<std::pair<uint64_t, Value>> terms,
+                   uint64_t constant) {
+  auto constantOf = [&](uint64_t c) -> Value {
+    Type element = getElementTypeOrSelf(type);
+    TypedAttr value = rewriter.getIntegerAttr(element, c);
+    if (auto shaped = dyn_cast<ShapedType>(type))
+      value = DenseElementsAttr::get(shaped, value);
+    return arith::ConstantOp::create(rewriter, loc, value);
+  };
+  Value result;
+  for (auto [coefficient, atom] : terms) {
+    Value term = atom;
+    if (atom.getType() != type)
+      term = tensor::SplatOp::create(rewriter, loc, type, atom);
+    if (coefficient != 1)
+      term =
+          arith::MulIOp::create(rewriter, loc, term, constantOf(coefficient));
+    result = result ? arith::AddIOp::create(rewriter, loc, result, term) : term;
+  }
+  if (constant != 0 || !result) {
+    Value c = constantOf(constant);
+    result = result ? arith::AddIOp::create(rewriter, loc, result, c) : c;
+  }
+  return result;
+}
+
+/// `x / D` and `x % D` (unsigned, D a constant) where `x` is a sum of
+/// bounded terms: the terms whose coefficient D divides go to the quotient
+/// whole; if the others stay below D they are the remainder, and if one of
+/// them, `c * v` with c dividing D, has the rest below c, the quotient also
+/// takes `v / (D / c)` and the remainder is `c * (v % (D / c))` plus the
+/// rest.
+template <typename OpTy> struct CancelDivision : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  static constexpr bool isRemainder = std::is_same_v<OpTy, arith::RemUIOp>;
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    Bounds bounds;
+    std::optional<uint64_t> divisor = getConstant(op.getRhs());
+    if (!divisor || *divisor == 0)
+      return rewriter.notifyMatchFailure(op, "not by a positive constant");
+    uint64_t d = *divisor;
+    std::optional<LinearSum> sum = linearize(bounds, op.getLhs());
+    if (!sum)
+      return rewriter.notifyMatchFailure(op, "not a sum of bounded terms");
+    SmallVector<std::pair<uint64_t, Value>> quotient, rest;
+    for (auto [coefficient, atom] : sum->terms) {
+      if (coefficient % d == 0)
+        quotient.push_back({coefficient / d, atom});
+      else
+        rest.push_back({coefficient, atom});
+    }
+    uint64_t quotientConstant = sum->constant / d;
+    uint64_t restConstant = sum->constant % d;
+    Location loc = op.getLoc();
+    Type type = op.getType();
+    std::optional<uint64_t> restBound =
+        getUpperBound(bounds, rest, restConstant);
+    if (!restBound)
+      return rewriter.notifyMatchFailure(op, "an unbounded term");
+    if (*restBound < d) {
+      if (quotient.empty() && quotientConstant == 0) {
+        // Already below the divisor: the quotient is 0, the remainder the
+        // value itself.
+        rewriter.replaceOp(op, isRemainder ? op.getLhs()
+                                           : build(rewriter, loc, type, {}, 0));
+        return success();
+      }
+      rewriter.replaceOp(
+          op, isRemainder
+                  ? build(rewriter, loc, type, rest, restConstant)
+                  : build(rewriter, loc, type, quotient, quotientConstant));
+      return success();
+    }
+    // One term `c * v` with c dividing d, the rest below c.
+    for (size_t i = 0; i < rest.size(); ++i) {
+      auto [c, v] = rest[i];
+      // (With c = 1 the division would be the same again.)
+      if (c == 1 || d % c != 0)
+        continue;
+      SmallVector<std::pair<uint64_t, Value>> others(rest);
+      others.erase(others.begin() + i);
+      std::optional<uint64_t> othersBound =
+          getUpperBound(bounds, others, restConstant);
+      if (!othersBound || *othersBound >= c)
+        continue;
+      Value radix = build(rewriter, loc, v.getType(), {}, d / c);
+      if (isRemainder) {
+        Value digit = arith::RemUIOp::create(rewriter, loc, v, radix);
+        others.push_back({c, digit});
+        rewriter.replaceOp(op,
+                           build(rewriter, loc, type, others, restConstant));
+      } else {
+        Value digit = arith::DivUIOp::create(rewriter, loc, v, radix);
+        quotient.push_back({1, digit});
+        rewriter.replaceOp(
+            op, build(rewriter, loc, type, quotient, quotientConstant));
+      }
+      return success();
+    }
+    return rewriter.notifyMatchFailure(op, "the terms do not cancel");
+  }
+};
+
+/// Integer math on tiles that are each one value (splats) as scalar math,
+/// then a splat.
+struct ScalarizeSplats : RewritePattern {
+  ScalarizeSplats(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (!isa<arith::ArithDialect>(op->getDialect()) ||
+        !OpTrait::hasElementwiseMappableTraits(op) ||
+        op->getNumResults() != 1 || op->getNumOperands() == 0)
+      return failure();
+    auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!type || !type.getElementType().isIntOrIndex())
+      return failure();
+    // A splat constant alone is already folded.
+    if (llvm::all_of(op->getOperands(),
+                     [](Value v) { return matchPattern(v, m_Constant()); }))
+      return failure();
+    for (Value operand : op->getOperands()) {
+      DenseElementsAttr dense;
+      if (!operand.getDefiningOp<tensor::SplatOp>() &&
+          !(matchPattern(operand, m_Constant(&dense)) && dense.isSplat()))
+        return failure();
+    }
+    SmallVector<Value> scalars;
+    for (Value operand : op->getOperands()) {
+      if (auto splat = operand.getDefiningOp<tensor::SplatOp>()) {
+        scalars.push_back(splat.getInput());
+        continue;
+      }
+      DenseElementsAttr dense;
+      (void)matchPattern(operand, m_Constant(&dense));
+      scalars.push_back(arith::ConstantOp::create(
+          rewriter, op->getLoc(), dense.getSplatValue<TypedAttr>()));
+    }
+    OperationState state(op->getLoc(), op->getName(), scalars,
+                         TypeRange{type.getElementType()}, op->getAttrs());
+    Operation *scalar = rewriter.create(state);
+    rewriter.replaceOpWithNewOp<tensor::SplatOp>(op, type,
+                                                 scalar->getResult(0));
+    return success();
+  }
+};
+
+struct TileSimplifyIndices
+    : public tile::impl::TileSimplifyIndicesBase<TileSimplifyIndices> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<CancelDivision<arith::DivUIOp>, CancelDivision<arith::RemUIOp>,
+                 ScalarizeSplats>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

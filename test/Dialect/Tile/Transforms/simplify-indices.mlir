@@ -1,0 +1,107 @@
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-simplify-indices),canonicalize,cse)' | FileCheck %s
+
+// A head split and its transpose back: the offsets h * 4096 + k + d * 64
+// (h < 9 a program id, k and d below 64 iotas) divided into coordinates and
+// recombined as h * 4096 + k * 64 + d. Every division and remainder
+// cancels; the key/value head h / 3 that three query heads share is one
+// scalar division, its term one splat.
+// CHECK-LABEL: tile.kernel @transpose(
+// CHECK-SAME:    %[[IN:[^:]+]]: memref<36864xf32>, %[[OUT:[^:]+]]: memref<12288xf32>)
+// CHECK-DAG:     %[[C4096:.+]] = arith.constant 4096 : index
+// CHECK-DAG:     %[[C3:.+]] = arith.constant 3 : index
+// CHECK-DAG:     %[[C64:.+]] = arith.constant dense<64> : tensor<64x64xindex>
+// CHECK-DAG:     %[[H:.+]] = tile.program_id 0
+// CHECK-DAG:     %[[D:.+]] = tile.iota 0 : tensor<64x64xindex>
+// CHECK-DAG:     %[[K:.+]] = tile.iota 1 : tensor<64x64xindex>
+// CHECK-NOT:     arith.divui {{.+}} : tensor
+// CHECK-NOT:     arith.remui
+// CHECK:         %[[KV:.+]] = arith.divui %[[H]], %[[C3]] : index
+// CHECK-NOT:     arith.remui
+// CHECK:         %[[K64:.+]] = arith.muli %[[K]], %[[C64]] : tensor<64x64xindex>
+// CHECK:         %[[KD:.+]] = arith.addi %[[D]], %[[K64]] : tensor<64x64xindex>
+// CHECK:         %[[KVB:.+]] = arith.muli %[[KV]], %[[C4096]] : index
+// CHECK:         %[[KVS:.+]] = tensor.splat %[[KVB]] : tensor<64x64xindex>
+// CHECK:         %[[OFFS:.+]] = arith.addi %[[KVS]], %[[KD]] : tensor<64x64xindex>
+// CHECK:         tile.load %[[IN]][%[[OFFS]]]
+// CHECK-NOT:     arith.divui
+tile.kernel @transpose(%in: memref<36864xf32>, %out: memref<12288xf32>)
+    attributes {grid = array<i64: 9>} {
+  %h = tile.program_id 0
+  %c4096 = arith.constant 4096 : index
+  %hb = arith.muli %h, %c4096 : index
+  %hs = tensor.splat %hb : tensor<64x64xindex>
+  %d = tile.iota 0 : tensor<64x64xindex>
+  %k = tile.iota 1 : tensor<64x64xindex>
+  %c64 = arith.constant dense<64> : tensor<64x64xindex>
+  %c3 = arith.constant dense<3> : tensor<64x64xindex>
+  %c9 = arith.constant dense<9> : tensor<64x64xindex>
+  %c4096t = arith.constant dense<4096> : tensor<64x64xindex>
+  %c12288 = arith.constant dense<12288> : tensor<64x64xindex>
+  %d64 = arith.muli %d, %c64 : tensor<64x64xindex>
+  %hk = arith.addi %hs, %k : tensor<64x64xindex>
+  %x = arith.addi %hk, %d64 : tensor<64x64xindex>
+  // Coordinates (h, d, k) of x, recombined as h * 4096 + k * 64 + d.
+  %x0 = arith.divui %x, %c4096t : tensor<64x64xindex>
+  %h1 = arith.remui %x0, %c9 : tensor<64x64xindex>
+  %x1 = arith.divui %x, %c64 : tensor<64x64xindex>
+  %d1 = arith.remui %x1, %c64 : tensor<64x64xindex>
+  %k1 = arith.remui %x, %c64 : tensor<64x64xindex>
+  %h4096 = arith.muli %h1, %c4096t : tensor<64x64xindex>
+  %k64 = arith.muli %k1, %c64 : tensor<64x64xindex>
+  %y0 = arith.addi %h4096, %k64 : tensor<64x64xindex>
+  %y = arith.addi %y0, %d1 : tensor<64x64xindex>
+  // Its key/value head: y / 12288 (three heads of 4096 each), then back.
+  %g0 = arith.divui %y, %c12288 : tensor<64x64xindex>
+  %g = arith.remui %g0, %c3 : tensor<64x64xindex>
+  %r = arith.remui %y, %c4096t : tensor<64x64xindex>
+  %gb = arith.muli %g, %c4096t : tensor<64x64xindex>
+  %offs = arith.addi %gb, %r : tensor<64x64xindex>
+  %v = tile.load %in[%offs] : memref<36864xf32>[tensor<64x64xindex>] -> tensor<64x64xf32>
+  %o = arith.addi %d64, %k : tensor<64x64xindex>
+  tile.store %v, %out[%o] : tensor<64x64xf32>, memref<12288xf32>[tensor<64x64xindex>]
+  tile.return
+}
+
+// -----
+
+// A loop counter's bound is the last value it takes (a step of 32 up to 64
+// ends at 32), so k + j (k < 32) stays below 64 and (k + j + d * 64) / 64
+// is d. Where the terms do not stay below the divisor (i < 100, by 64), or
+// a term is unbounded (a loaded value), nothing changes.
+// CHECK-LABEL: tile.kernel @bounds(
+// CHECK:         scf.for %[[J:.+]] =
+// CHECK-DAG:       %[[D:.+]] = tile.iota 0 : tensor<64x32xindex>
+// CHECK-NOT:       arith.divui %{{.+}}, %{{.+}} : tensor<64x32xindex>
+// CHECK:           tile.load %{{.+}}[%[[D]]]
+// CHECK:         arith.divui %{{.+}}, %{{.+}} : tensor<100xindex>
+// CHECK:         arith.divui %{{.+}}, %{{.+}} : tensor<16xindex>
+tile.kernel @bounds(%x: memref<4096xf32>, %i: memref<16xindex>, %y: memref<4096xf32>)
+    attributes {grid = array<i64: 1>} {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %c64t = arith.constant dense<64> : tensor<64x32xindex>
+  scf.for %j = %c0 to %c64 step %c32 {
+    %k = tile.iota 1 : tensor<64x32xindex>
+    %js = tensor.splat %j : tensor<64x32xindex>
+    %kj = arith.addi %k, %js : tensor<64x32xindex>
+    %d = tile.iota 0 : tensor<64x32xindex>
+    %d64 = arith.muli %d, %c64t : tensor<64x32xindex>
+    %e = arith.addi %kj, %d64 : tensor<64x32xindex>
+    %row = arith.divui %e, %c64t : tensor<64x32xindex>
+    %v = tile.load %x[%row] : memref<4096xf32>[tensor<64x32xindex>] -> tensor<64x32xf32>
+    tile.store %v, %y[%e] : tensor<64x32xf32>, memref<4096xf32>[tensor<64x32xindex>]
+  }
+  %n = tile.iota 0 : tensor<100xindex>
+  %c64n = arith.constant dense<64> : tensor<100xindex>
+  %q = arith.divui %n, %c64n : tensor<100xindex>
+  %qv = tile.load %x[%q] : memref<4096xf32>[tensor<100xindex>] -> tensor<100xf32>
+  tile.store %qv, %y[%n] : tensor<100xf32>, memref<4096xf32>[tensor<100xindex>]
+  %ii = tile.iota 0 : tensor<16xindex>
+  %loaded = tile.load %i[%ii] : memref<16xindex>[tensor<16xindex>] -> tensor<16xindex>
+  %c64l = arith.constant dense<64> : tensor<16xindex>
+  %ql = arith.divui %loaded, %c64l : tensor<16xindex>
+  %lv = tile.load %x[%ql] : memref<4096xf32>[tensor<16xindex>] -> tensor<16xf32>
+  tile.store %lv, %y[%ii] : tensor<16xf32>, memref<4096xf32>[tensor<16xindex>]
+  tile.return
+}
