@@ -59,6 +59,14 @@ static bool isScalar(Operation *op) {
          llvm::none_of(op->getResultTypes(), isTensor);
 }
 
+/// Whether `op` is a broadcast of a tile used whole in the row loop: a
+/// column vector (broadcast along the rows) or a 0-D tile.
+static bool broadcastsWhole(Operation *op) {
+  auto broadcast = dyn_cast<BroadcastOp>(op);
+  return broadcast && (broadcast.getDims()[0] == 0 ||
+                       broadcast.getInput().getType().getRank() == 0);
+}
+
 /// The tail of one kernel and how it is moved into the row loop.
 class Tail {
 public:
@@ -183,9 +191,7 @@ bool Tail::find() {
       Operation *def = value.getDefiningOp();
       if (!isa<TensorType>(value.getType()) || (def && inTail.contains(def)))
         continue;
-      auto broadcast = dyn_cast<BroadcastOp>(op);
-      if (broadcast && (broadcast.getDims()[0] == 0 ||
-                        broadcast.getInput().getType().getRank() == 0))
+      if (broadcastsWhole(op))
         continue;
       if (!isRowReadable(value))
         return false;
@@ -250,15 +256,10 @@ void Tail::rewrite() {
     }
     // Operands first: each tile by rows, but a column vector or a scalar
     // tile that is broadcast is used whole.
-    auto broadcast = dyn_cast<BroadcastOp>(op);
-    for (Value operand : op->getOperands()) {
-      if (!isa<TensorType>(operand.getType()))
-        continue;
-      if (broadcast && (broadcast.getDims()[0] == 0 ||
-                        broadcast.getInput().getType().getRank() == 0))
-        continue;
-      getRow(b, operand);
-    }
+    if (!broadcastsWhole(op))
+      for (Value operand : op->getOperands())
+        if (isa<TensorType>(operand.getType()))
+          getRow(b, operand);
     Operation *clone = b.clone(*op, rowOf);
     for (auto [result, cloned] :
          llvm::zip_equal(op->getResults(), clone->getResults())) {

@@ -31,6 +31,10 @@ using namespace meld::tile;
 
 namespace {
 
+/// Sums and bounds at or above this are given up: every rewrite stays exact
+/// in 64-bit indices with room to spare.
+constexpr uint64_t kLimit = uint64_t(1) << 62;
+
 /// The largest value an index (or a tile of them) can hold, where it is known
 /// never to be negative; none otherwise. Computed afresh for each op rewritten.
 class Bounds {
@@ -51,13 +55,12 @@ private:
 };
 
 std::optional<uint64_t> Bounds::compute(Value v, unsigned depth) {
-  constexpr uint64_t limit = uint64_t(1) << 62;
   // Only indices (offsets): narrower integers could wrap where the sum
   // does not.
   if (depth > 64 || !getElementTypeOrSelf(v.getType()).isIndex())
     return std::nullopt;
   auto bounded = [&](std::optional<uint64_t> b) -> std::optional<uint64_t> {
-    if (b && *b < limit)
+    if (b && *b < kLimit)
       return b;
     return std::nullopt;
   };
@@ -79,14 +82,9 @@ std::optional<uint64_t> Bounds::compute(Value v, unsigned depth) {
   Operation *def = v.getDefiningOp();
   if (!def)
     return std::nullopt;
+  // An integer or a splat of one (m_ConstantInt takes both).
   if (std::optional<int64_t> c = getConstantIntValue(v))
     return *c >= 0 ? std::optional<uint64_t>(*c) : std::nullopt;
-  if (auto constant = dyn_cast<arith::ConstantOp>(def)) {
-    auto dense = dyn_cast<DenseIntElementsAttr>(constant.getValue());
-    if (!dense || !dense.isSplat() || dense.getSplatValue<APInt>().isNegative())
-      return std::nullopt;
-    return bounded(dense.getSplatValue<APInt>().getZExtValue());
-  }
   if (auto splat = dyn_cast<tensor::SplatOp>(def))
     return getUpperBound(splat.getInput(), depth + 1);
   if (auto iota = dyn_cast<IotaOp>(def))
@@ -109,7 +107,7 @@ std::optional<uint64_t> Bounds::compute(Value v, unsigned depth) {
   }
   if (auto mul = dyn_cast<arith::MulIOp>(def)) {
     auto [a, b] = both(mul.getLhs(), mul.getRhs());
-    if (!a || !b || (*a != 0 && *b > limit / *a))
+    if (!a || !b || (*a != 0 && *b > kLimit / *a))
       return std::nullopt;
     return bounded(*a * *b);
   }
@@ -156,7 +154,6 @@ struct LinearSum {
 /// `v` as a LinearSum over the values it adds and scales by constants; none
 /// where an atom is unbounded.
 static std::optional<LinearSum> linearize(Bounds &bounds, Value v) {
-  constexpr uint64_t limit = uint64_t(1) << 62;
   LinearSum sum;
   SmallVector<std::pair<uint64_t, Value>> work = {{1, v}};
   while (!work.empty()) {
@@ -164,7 +161,7 @@ static std::optional<LinearSum> linearize(Bounds &bounds, Value v) {
     if (sum.terms.size() + work.size() > 16)
       return std::nullopt;
     if (std::optional<uint64_t> c = getConstant(value)) {
-      if (*c && coefficient > limit / *c)
+      if (*c && coefficient > kLimit / *c)
         return std::nullopt;
       sum.constant += coefficient * *c;
       continue;
@@ -187,7 +184,7 @@ static std::optional<LinearSum> linearize(Bounds &bounds, Value v) {
         other = mul.getRhs();
       }
       if (c && *c > 0) {
-        if (coefficient > limit / *c)
+        if (coefficient > kLimit / *c)
           return std::nullopt;
         work.push_back({coefficient * *c, other});
         continue;
@@ -197,7 +194,7 @@ static std::optional<LinearSum> linearize(Bounds &bounds, Value v) {
       return std::nullopt;
     sum.terms.push_back({coefficient, value});
   }
-  if (sum.constant >= limit)
+  if (sum.constant >= kLimit)
     return std::nullopt;
   return sum;
 }
@@ -209,10 +206,10 @@ getUpperBound(Bounds &bounds, ArrayRef<std::pair<uint64_t, Value>> terms,
   uint64_t total = constant;
   for (auto [coefficient, atom] : terms) {
     std::optional<uint64_t> bound = bounds.getUpperBound(atom);
-    if (!bound || (*bound && coefficient > (uint64_t(1) << 62) / *bound))
+    if (!bound || (*bound && coefficient > kLimit / *bound))
       return std::nullopt;
     total += coefficient * *bound;
-    if (total >= (uint64_t(1) << 62))
+    if (total >= kLimit)
       return std::nullopt;
   }
   return total;
