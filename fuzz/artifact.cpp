@@ -36,20 +36,30 @@ void loadAndWalk(const uint8_t *data, size_t size) {
       MELD_OK)
     return;
   volatile uint8_t sink = 0;
-  for (const auto *sigs : {&model->inputs, &model->outputs})
-    for (const meld::rt::TensorSignature &sig : *sigs)
-      if (sig.buffer >= model->buffers.size() ||
-          model->buffers[sig.buffer].size < sig.numBytes)
-        abort();
-  for (uint32_t i = 0; i < model->buffers.size(); ++i) {
-    const meld::rt::BufferSlice &slice = model->buffers[i];
-    if (slice.isWeight && model->inSection(slice))
-      sink = sink + touch(model->weightAddress(i), slice.size);
+  // Both plans, the host's packed weights made first.
+  if (model->prepareHostPlan() != MELD_OK)
+    return;
+  for (const meld::rt::Plan *plan : {&model->plan, model->hostPlan.get()}) {
+    if (!plan)
+      continue;
+    for (auto [sigs, buffers] :
+         {std::make_pair(&model->inputs, &plan->inputBuffers),
+          std::make_pair(&model->outputs, &plan->outputBuffers)})
+      for (size_t i = 0; i < sigs->size(); ++i)
+        if ((*buffers)[i] >= plan->buffers.size() ||
+            plan->buffers[(*buffers)[i]].size < (*sigs)[i].numBytes)
+          abort();
+    for (uint32_t i = 0; i < plan->buffers.size(); ++i) {
+      const meld::rt::BufferSlice &slice = plan->buffers[i];
+      if (slice.isWeight &&
+          (model->inSection(slice) || !model->weightsExternal))
+        sink = sink + touch(model->weightAddress(*plan, i), slice.size);
+    }
+    for (const meld::rt::LaunchPlan &launch : plan->launches)
+      for (uint32_t arg : launch.args)
+        if (arg >= plan->buffers.size())
+          abort();
   }
-  for (const meld::rt::LaunchPlan &plan : model->launches)
-    for (uint32_t arg : plan.args)
-      if (arg >= model->buffers.size())
-        abort();
   for (const meld::rt::KernelModuleRef &module : model->modules) {
     sink = sink + touch(module.data, module.size);
     (void)model->findModule(module.target, module.format);

@@ -127,7 +127,7 @@ void runRange(void *context, int64_t begin, int64_t end) {
 class CpuBackend final : public Backend {
 public:
   CpuBackend(const Model &model, unsigned numThreads)
-      : model(model), pool(numThreads) {}
+      : model(model), plan(model.planForHost()), pool(numThreads) {}
 
   ~CpuBackend() override {
     if (arena)
@@ -140,13 +140,15 @@ public:
 
 private:
   void *bufferAddress(uint32_t index) const {
-    const BufferSlice &slice = model.buffers[index];
+    const BufferSlice &slice = plan.buffers[index];
     if (slice.isWeight)
-      return const_cast<uint8_t *>(model.weightAddress(index));
+      return const_cast<uint8_t *>(model.weightAddress(plan, index));
     return static_cast<uint8_t *>(arena) + slice.offset;
   }
 
   const Model &model;
+  /// The host's own plan, or the only one.
+  const Plan &plan;
   ThreadPool pool;
   SharedObject module;
   void *arena = nullptr;
@@ -159,23 +161,25 @@ meld_status CpuBackend::init() {
   // Step 1: the kernel module, if anything is launched at all: the widest
   // ISA level this CPU runs.
   std::string target;
-  if (!model.launches.empty()) {
+  if (!plan.launches.empty()) {
     if (meld_status s = chooseHostTarget(model, target))
       return s;
     if (meld_status s =
             loadDeviceModule(model, "cpu", target, hostFormat, module))
       return s;
   }
+  if (meld_status s = model.prepareHostPlan())
+    return s;
 
   // Step 2: the arena, 64-byte aligned (page aligned by mmap), poisoned.
   static_assert(sizeof(size_t) == sizeof(uint64_t), "64-bit hosts only");
-  arenaBytes = model.arenaSize ? model.arenaSize : 64;
+  arenaBytes = plan.arenaSize ? plan.arenaSize : 64;
   void *mem = mmap(nullptr, arenaBytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED)
     return setError(MELD_ERROR_OUT_OF_MEMORY,
                     "cannot allocate the arena of " +
-                        std::to_string(model.arenaSize) +
+                        std::to_string(plan.arenaSize) +
                         " bytes: " + strerror(errno));
   arena = mem;
   memset(arena, 0xFF, arenaBytes);
@@ -183,19 +187,19 @@ meld_status CpuBackend::init() {
   // Step 3: resolve every kernel and argument once.
   std::vector<KernelFn> kernels;
   if (meld_status s =
-          resolveLaunchKernels(model, module.get(), target, kernels))
+          resolveLaunchKernels(model, plan, module.get(), target, kernels))
     return s;
-  for (size_t i = 0; i < model.launches.size(); ++i) {
-    const LaunchPlan &plan = model.launches[i];
+  for (size_t i = 0; i < plan.launches.size(); ++i) {
+    const LaunchPlan &each = plan.launches[i];
     ResolvedLaunch launch;
     launch.fn = kernels[i];
-    launch.numPrograms = plan.numPrograms;
-    for (uint32_t arg : plan.args)
+    launch.numPrograms = each.numPrograms;
+    for (uint32_t arg : each.args)
       launch.args.push_back(bufferAddress(arg));
     launches.push_back(std::move(launch));
   }
-  for (const TensorSignature &sig : model.outputs)
-    outputs.push_back(bufferAddress(sig.buffer));
+  for (uint32_t buffer : plan.outputBuffers)
+    outputs.push_back(bufferAddress(buffer));
   return MELD_OK;
 }
 
@@ -203,20 +207,20 @@ meld_status CpuBackend::run(const std::vector<const void *> &inputs) {
   for (size_t i = 0; i < model.inputs.size(); ++i) {
     const TensorSignature &sig = model.inputs[i];
     if (sig.numBytes)
-      memcpy(bufferAddress(sig.buffer), inputs[i], sig.numBytes);
+      memcpy(bufferAddress(plan.inputBuffers[i]), inputs[i], sig.numBytes);
   }
   // The fault status is zeroed before the run and checked after every
   // launch (host memory: no cost), so the run stops at the first fault.
   int64_t *status = nullptr;
-  if (model.hasStatus()) {
+  if (plan.hasStatus()) {
     status = static_cast<int64_t *>(
-        bufferAddress(static_cast<uint32_t>(model.statusBuffer)));
+        bufferAddress(static_cast<uint32_t>(plan.statusBuffer)));
     status[0] = status[1] = status[2] = 0;
   }
   for (ResolvedLaunch &launch : launches) {
     pool.parallelFor(launch.numPrograms, runRange, &launch);
     if (status && __atomic_load_n(&status[0], __ATOMIC_ACQUIRE))
-      return model.checkFaults(status);
+      return model.checkFaults(plan, status);
   }
   return MELD_OK;
 }

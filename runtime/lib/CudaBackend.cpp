@@ -146,7 +146,7 @@ private:
   meld_status resolveLaunches();
   meld_status allocate();
   CUdeviceptr bufferAddress(uint32_t index) const {
-    const BufferSlice &slice = model.buffers[index];
+    const BufferSlice &slice = model.plan.buffers[index];
     CUdeviceptr base = !slice.isWeight            ? arena
                        : model.inSection(slice) ? section
                                                 : weights;
@@ -333,8 +333,8 @@ meld_status CudaBackend::resolveLaunches() {
     uint32_t maxDynamicShared;
   };
   std::map<std::string, Kernel> kernels;
-  for (size_t i = 0; i < model.launches.size(); ++i) {
-    const LaunchPlan &plan = model.launches[i];
+  for (size_t i = 0; i < model.plan.launches.size(); ++i) {
+    const LaunchPlan &plan = model.plan.launches[i];
     auto it = kernels.find(plan.kernel);
     if (it == kernels.end()) {
       Kernel k = {};
@@ -430,7 +430,7 @@ meld_status CudaBackend::allocate() {
     return driverError("cuStreamCreate", r);
 
   // The arena, poisoned with 0xFF bytes so an unwritten output reads NaN.
-  size_t arenaBytes = model.arenaSize ? model.arenaSize : 256;
+  size_t arenaBytes = model.plan.arenaSize ? model.plan.arenaSize : 256;
   if (CUresult r = cu.cuMemAlloc(&arena, arenaBytes))
     return driverError("cuMemAlloc", r,
                        " (the arena of " + std::to_string(arenaBytes) +
@@ -455,13 +455,13 @@ meld_status CudaBackend::allocate() {
       return driverError("cuMemAlloc", r,
                          " (the weights, " + std::to_string(model.weightsSize) +
                              " bytes, on " + deviceName() + ")");
-    for (uint32_t i = 0; i < model.buffers.size(); ++i) {
-      const BufferSlice &slice = model.buffers[i];
+    for (uint32_t i = 0; i < model.plan.buffers.size(); ++i) {
+      const BufferSlice &slice = model.plan.buffers[i];
       if (!slice.isWeight || model.inSection(slice) || !slice.size)
         continue;
       if (CUresult r = cu.cuMemcpyHtoDAsync(weights + slice.offset,
-                                            model.weightAddress(i), slice.size,
-                                            stream))
+                                            model.weightAddress(model.plan, i),
+                                            slice.size, stream))
         return driverError("cuMemcpyHtoDAsync", r,
                            " (weight '" + slice.name + "')");
     }
@@ -480,7 +480,7 @@ meld_status CudaBackend::allocate() {
     total += (sig.numBytes + 63) / 64 * 64;
   }
   size_t statusOffset = total;
-  if (model.hasStatus())
+  if (model.plan.hasStatus())
     total += 64;
   uint8_t *base = nullptr;
   if (total && cu.cuMemAllocHost(&pinned, total) == CUDA_SUCCESS) {
@@ -496,13 +496,13 @@ meld_status CudaBackend::allocate() {
   }
   for (size_t offset : offsets)
     outputs.push_back(base + offset);
-  if (model.hasStatus())
+  if (model.plan.hasStatus())
     hostStatus = reinterpret_cast<int64_t *>(base + statusOffset);
 
   // The kernel parameters, now that the buffers have addresses; then the
   // pointers to them, once the vectors no longer move.
   for (ResolvedLaunch &launch : launches)
-    for (uint32_t arg : model.launches[launch.planIndex].args)
+    for (uint32_t arg : model.plan.launches[launch.planIndex].args)
       launch.values.push_back(bufferAddress(arg));
   for (ResolvedLaunch &launch : launches)
     for (CUdeviceptr &value : launch.values)
@@ -529,7 +529,7 @@ meld_status CudaBackend::init() {
   ContextScope scope(*this);
   if (scope.result)
     return driverError("cuCtxPushCurrent", scope.result);
-  if (!model.launches.empty()) {
+  if (!model.plan.launches.empty()) {
     if (meld_status s = loadModule())
       return s;
     if (meld_status s = resolveLaunches())
@@ -540,7 +540,7 @@ meld_status CudaBackend::init() {
 
 meld_status CudaBackend::launchAll() {
   for (ResolvedLaunch &launch : launches) {
-    const LaunchPlan &plan = model.launches[launch.planIndex];
+    const LaunchPlan &plan = model.plan.launches[launch.planIndex];
     if (plan.numPrograms == 0)
       continue;
     if (CUresult r = cu.cuLaunchKernel(
@@ -611,16 +611,17 @@ meld_status CudaBackend::runImpl(const std::vector<const void *> &inputs,
     const TensorSignature &sig = model.inputs[i];
     if (!sig.numBytes)
       continue;
-    if (CUresult r = cu.cuMemcpyHtoDAsync(bufferAddress(sig.buffer), inputs[i],
-                                          sig.numBytes, stream))
+    if (CUresult r =
+            cu.cuMemcpyHtoDAsync(bufferAddress(model.plan.inputBuffers[i]),
+                                 inputs[i], sig.numBytes, stream))
       return driverError("cuMemcpyHtoDAsync", r, " (input '" + sig.name + "')");
   }
   // The fault status starts each run at zero; it comes back with the
   // outputs, one small copy after the last launch (no synchronisation per
   // launch).
   CUdeviceptr status = 0;
-  if (model.hasStatus()) {
-    status = bufferAddress(static_cast<uint32_t>(model.statusBuffer));
+  if (model.plan.hasStatus()) {
+    status = bufferAddress(static_cast<uint32_t>(model.plan.statusBuffer));
     if (CUresult r = cu.cuMemsetD8Async(status, 0, kStatusBytes, stream))
       return driverError("cuMemsetD8Async", r, " (the fault status)");
   }
@@ -647,8 +648,9 @@ meld_status CudaBackend::runImpl(const std::vector<const void *> &inputs,
     const TensorSignature &sig = model.outputs[i];
     if (!sig.numBytes)
       continue;
-    if (CUresult r = cu.cuMemcpyDtoHAsync(outputs[i], bufferAddress(sig.buffer),
-                                          sig.numBytes, stream))
+    if (CUresult r = cu.cuMemcpyDtoHAsync(
+            outputs[i], bufferAddress(model.plan.outputBuffers[i]),
+            sig.numBytes, stream))
       return driverError("cuMemcpyDtoHAsync", r,
                          " (output '" + sig.name + "')");
   }
@@ -672,7 +674,7 @@ meld_status CudaBackend::runImpl(const std::vector<const void *> &inputs,
     *milliseconds = elapsed;
   }
   if (hostStatus)
-    return model.checkFaults(hostStatus);
+    return model.checkFaults(model.plan, hostStatus);
   return MELD_OK;
 }
 

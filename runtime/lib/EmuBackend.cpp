@@ -57,7 +57,7 @@ public:
   meld_status init();
   meld_status run(const std::vector<const void *> &inputs) override;
   const void *outputData(size_t index) const override {
-    return buffers[model.outputs[index].buffer].data();
+    return buffers[model.plan.outputBuffers[index]].data();
   }
   const char *accessStats() override;
 
@@ -77,7 +77,7 @@ private:
 
 meld_status EmuBackend::init() {
   // Step 1: the kernel module, bound to the emulator.
-  if (!model.launches.empty()) {
+  if (!model.plan.launches.empty()) {
     if (meld_status s =
             loadDeviceModule(model, "emu", emuTarget, emuFormat, module))
       return s;
@@ -93,16 +93,17 @@ meld_status EmuBackend::init() {
 
   // Step 2: every buffer on its own, arena buffers poisoned, weights copied
   // and made read-only.
-  buffers.resize(model.buffers.size());
-  for (size_t i = 0; i < model.buffers.size(); ++i) {
-    const BufferSlice &slice = model.buffers[i];
+  buffers.resize(model.plan.buffers.size());
+  for (size_t i = 0; i < model.plan.buffers.size(); ++i) {
+    const BufferSlice &slice = model.plan.buffers[i];
     if (!buffers[i].allocate(slice.size, slice.isWeight ? 0 : 0xFF))
       return setError(MELD_ERROR_OUT_OF_MEMORY,
                       "cannot allocate buffer '" + slice.name + "' of " +
                           std::to_string(slice.size) +
                           " bytes: " + strerror(errno));
     if (slice.isWeight) {
-      const uint8_t *bytes = model.weightAddress(static_cast<uint32_t>(i));
+      const uint8_t *bytes =
+          model.weightAddress(model.plan, static_cast<uint32_t>(i));
       if (slice.size)
         memcpy(buffers[i].data(), bytes, slice.size);
       buffers[i].protectReadOnly();
@@ -111,10 +112,11 @@ meld_status EmuBackend::init() {
 
   // Step 3: resolve every kernel and argument once.
   std::vector<meld_emu_kernel_fn> kernels;
-  if (meld_status s = resolveLaunchKernels(model, module.get(), "emu", kernels))
+  if (meld_status s =
+          resolveLaunchKernels(model, model.plan, module.get(), "emu", kernels))
     return s;
-  for (size_t i = 0; i < model.launches.size(); ++i) {
-    const LaunchPlan &plan = model.launches[i];
+  for (size_t i = 0; i < model.plan.launches.size(); ++i) {
+    const LaunchPlan &plan = model.plan.launches[i];
     EmuLaunch launch;
     launch.fn = kernels[i];
     launch.sharedBytes = plan.sharedMemoryBytes;
@@ -125,11 +127,11 @@ meld_status EmuBackend::init() {
     for (uint32_t arg : plan.args) {
       emu::LaunchArg a;
       a.base = buffers[arg].data();
-      a.size = model.buffers[arg].size;
-      a.readOnly = model.buffers[arg].isWeight;
-      a.name = model.buffers[arg].name.empty()
+      a.size = model.plan.buffers[arg].size;
+      a.readOnly = model.plan.buffers[arg].isWeight;
+      a.name = model.plan.buffers[arg].name.empty()
                    ? nullptr
-                   : model.buffers[arg].name.c_str();
+                   : model.plan.buffers[arg].name.c_str();
       launch.args.push_back(a);
     }
     launches.push_back(std::move(launch));
@@ -141,17 +143,18 @@ meld_status EmuBackend::run(const std::vector<const void *> &inputs) {
   for (size_t i = 0; i < model.inputs.size(); ++i) {
     const TensorSignature &sig = model.inputs[i];
     if (sig.numBytes)
-      memcpy(buffers[sig.buffer].data(), inputs[i], sig.numBytes);
+      memcpy(buffers[model.plan.inputBuffers[i]].data(), inputs[i],
+             sig.numBytes);
   }
   // The fault status is zeroed before the run and checked after every
   // launch, so the run stops at the first fault.
   int64_t *status = nullptr;
-  if (model.hasStatus()) {
-    status = static_cast<int64_t *>(buffers[model.statusBuffer].data());
+  if (model.plan.hasStatus()) {
+    status = static_cast<int64_t *>(buffers[model.plan.statusBuffer].data());
     status[0] = status[1] = status[2] = 0;
   }
   for (size_t i = 0; i < launches.size(); ++i) {
-    const LaunchPlan &plan = model.launches[i];
+    const LaunchPlan &plan = model.plan.launches[i];
     emu::LaunchOptions options;
     // Each launch gets its own order, all determined by the session's seed.
     options.seed = seed ^ (0x9e3779b97f4a7c15ull * (i + 1));
@@ -174,7 +177,7 @@ meld_status EmuBackend::run(const std::vector<const void *> &inputs) {
                                                  : " (" + plan.location + ")") +
                           ": " + error);
     if (status && status[0])
-      return model.checkFaults(status);
+      return model.checkFaults(model.plan, status);
   }
   return MELD_OK;
 }

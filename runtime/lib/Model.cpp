@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <map>
 #include <set>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -64,6 +65,19 @@ bool copyLongs(const flatbuffers::Vector<int64_t> *vector,
   return true;
 }
 
+/// Anonymous memory of `size` bytes for weights the runtime makes (copies,
+/// panels), in huge pages where the system gives them on request: the
+/// artifact's mapping may be in huge pages of the page cache, and weights
+/// here would otherwise pay more TLB misses (MiniLM's packed weights: 4%
+/// slower). MAP_FAILED on failure.
+void *mapWeights(size_t size) {
+  void *memory = mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory != MAP_FAILED)
+    madvise(memory, size, MADV_HUGEPAGE);
+  return memory;
+}
+
 /// Closes a file descriptor on scope exit.
 struct FdCloser {
   int fd;
@@ -76,6 +90,8 @@ struct FdCloser {
 } // namespace
 
 Model::~Model() {
+  if (hostPacked)
+    munmap(hostPacked, hostPackedSize);
   if (weightsCopy)
     munmap(weightsCopy, weightsCopySize);
   if (mapping)
@@ -226,10 +242,110 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
     return invalid("weights_size " + std::to_string(a->weights_size()) +
                    " differs from the weights section size " +
                    std::to_string(weightsSize));
-  arenaSize = a->arena_size();
+  // Signatures: names, dtypes and shapes; each plan binds them to buffers.
+  auto readSignatures =
+      [&](const flatbuffers::Vector<
+              flatbuffers::Offset<artifact::TensorSignature>> *sigs,
+          const char *kind, std::vector<TensorSignature> &out) -> meld_status {
+    if (!sigs)
+      return MELD_OK;
+    std::set<std::string> seen;
+    for (uint32_t i = 0; i < sigs->size(); ++i) {
+      const artifact::TensorSignature *s = sigs->Get(i);
+      TensorSignature sig;
+      sig.name = str(s->name());
+      std::string what = std::string(kind) + " " + std::to_string(i);
+      if (sig.name.empty())
+        return invalid(what + " has no name");
+      what += " ('" + sig.name + "')";
+      if (!seen.insert(sig.name).second)
+        return invalid(what + ": duplicate " + kind + " name");
+      // Check the raw value before it becomes an enum.
+      uint32_t rawDType = s->dtype();
+      size_t elemSize = dtypeSize(rawDType);
+      if (!elemSize)
+        return invalid(what + " has unknown dtype " + std::to_string(rawDType));
+      sig.dtype = static_cast<meld_dtype>(rawDType);
+      uint64_t numBytes = elemSize;
+      if (!copyLongs(s->shape(), sig.shape))
+        return invalid(what + " has a misaligned shape");
+      for (int64_t d : sig.shape) {
+        if (d < 0)
+          return invalid(what + " has a dynamic or negative dimension");
+        if (mulOverflow(numBytes, static_cast<uint64_t>(d), numBytes))
+          return invalid(what + " has a shape too large");
+      }
+      sig.numBytes = numBytes;
+      out.push_back(std::move(sig));
+    }
+    return MELD_OK;
+  };
+  if (meld_status s = readSignatures(a->inputs(), "input", inputs))
+    return s;
+  if (meld_status s = readSignatures(a->outputs(), "output", outputs))
+    return s;
+
+  // The plans.
+  std::vector<uint32_t> inputBuffers, outputBuffers;
+  if (auto *sigs = a->inputs())
+    for (const artifact::TensorSignature *sig : *sigs)
+      inputBuffers.push_back(sig->buffer());
+  if (auto *sigs = a->outputs())
+    for (const artifact::TensorSignature *sig : *sigs)
+      outputBuffers.push_back(sig->buffer());
+  if (meld_status s = readPlan(a->buffers(), a->arena_size(), a->launches(),
+                               a->faults(), inputBuffers, outputBuffers,
+                               /*host=*/nullptr, plan))
+    return s;
+  if (const artifact::HostPlan *host = a->host_plan()) {
+    auto indices = [](const flatbuffers::Vector<uint32_t> *list) {
+      return list ? std::vector<uint32_t>(list->begin(), list->end())
+                  : std::vector<uint32_t>();
+    };
+    hostPlan = std::make_unique<Plan>();
+    if (meld_status s =
+            readPlan(host->buffers(), host->arena_size(), host->launches(),
+                     host->faults(), indices(host->inputs()),
+                     indices(host->outputs()), host, *hostPlan))
+      return s;
+  }
+
+  // Kernel modules.
+  if (auto *mods = a->modules()) {
+    for (uint32_t i = 0; i < mods->size(); ++i) {
+      const artifact::KernelModule *m = mods->Get(i);
+      KernelModuleRef ref;
+      ref.target = str(m->target());
+      ref.format = str(m->format());
+      ref.data = m->data() ? m->data()->data() : nullptr;
+      ref.size = m->data() ? m->data()->size() : 0;
+      modules.push_back(std::move(ref));
+    }
+  }
+  return MELD_OK;
+}
+
+meld_status Model::readPlan(
+    const flatbuffers::Vector<flatbuffers::Offset<artifact::Buffer>> *bufs,
+    uint64_t arenaSize,
+    const flatbuffers::Vector<flatbuffers::Offset<artifact::Launch>> *ls,
+    const flatbuffers::Vector<flatbuffers::Offset<artifact::FaultSite>> *faults,
+    const std::vector<uint32_t> &inputBuffers,
+    const std::vector<uint32_t> &outputBuffers, const artifact::HostPlan *host,
+    Plan &result) {
+  const std::string &p = path;
+  std::string prefix = host ? "host plan: " : "";
+  auto invalid = [&](const std::string &what) {
+    return setError(MELD_ERROR_INVALID_ARTIFACT,
+                    "'" + p + "' is invalid: " + prefix + what);
+  };
+  result.arenaSize = arenaSize;
+  if (host)
+    result.packedSize = host->packed_size();
+  std::vector<BufferSlice> &buffers = result.buffers;
 
   // Buffers.
-  if (auto *bufs = a->buffers()) {
+  if (bufs) {
     for (uint32_t i = 0; i < bufs->size(); ++i) {
       const artifact::Buffer *b = bufs->Get(i);
       BufferSlice slice;
@@ -250,16 +366,23 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
           !slice.isStatus)
         return invalid(what + " has unknown kind " + std::to_string(b->kind()));
       if (slice.isStatus) {
-        if (statusBuffer >= 0)
+        if (result.statusBuffer >= 0)
           return invalid(what + " is a second fault status buffer");
         if (slice.size != kStatusBytes)
           return invalid(what + " is a fault status of " +
                          std::to_string(slice.size) + " bytes, not " +
                          std::to_string(kStatusBytes));
-        statusBuffer = i;
+        result.statusBuffer = i;
       }
-      bool external = slice.isWeight && !inSection(slice);
+      // Packed weights of an artifact holding its weights: in the host
+      // plan's packed space.
+      bool packedSpace = slice.isPacked && !weightsExternal;
+      if (packedSpace && !host)
+        return invalid(what + " is packed, but the artifact holds its "
+                              "weights");
+      bool external = slice.isWeight && !inSection(slice) && !packedSpace;
       uint64_t limit = !slice.isWeight ? arenaSize
+                       : packedSpace   ? result.packedSize
                        : external      ? weightsSize
                                        : sectionSize;
       if (!rangeWithin(slice.offset, slice.size, limit))
@@ -267,6 +390,7 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
                        ", " + std::to_string(slice.offset + slice.size) +
                        ") exceed the " +
                        (!slice.isWeight ? "arena"
+                        : packedSpace   ? "packed space"
                         : external      ? "external weights"
                                         : "weights section") +
                        " of " + std::to_string(limit) + " bytes");
@@ -275,18 +399,23 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
                                               : " has panels but is not "
                                                 "packed"));
       if (slice.isPacked) {
-        // Made when the external weights are loaded, from an earlier
-        // external weight of its dtype, by a layout that reads within it.
+        // Made from an earlier weight of its dtype, by a layout that reads
+        // within it: an external weight, when they are loaded, or in a host
+        // plan, a buffer of the weights section.
         const artifact::Panels *p = b->panels();
-        if (!weightsExternal)
-          return invalid(what + " is packed, but the artifact holds its "
-                                "weights");
         slice.source = p->source();
-        if (slice.source >= i || !isInWeightsFile(buffers[slice.source]) ||
-            buffers[slice.source].dtype != slice.dtype)
-          return invalid(what + " packs buffer " +
-                         std::to_string(slice.source) +
-                         ", not an earlier external weight of its dtype");
+        bool sourceOk =
+            slice.source < i &&
+            (weightsExternal ? isInWeightsFile(buffers[slice.source])
+                             : buffers[slice.source].isWeight &&
+                                   inSection(buffers[slice.source])) &&
+            buffers[slice.source].dtype == slice.dtype;
+        if (!sourceOk)
+          return invalid(
+              what + " packs buffer " + std::to_string(slice.source) +
+              ", not an earlier " +
+              (weightsExternal ? "external weight" : "weight of the artifact") +
+              " of its dtype");
         slice.panels = {p->rows(),          p->columns(), p->row_stride(),
                         p->column_stride(), p->offset(),  p->padded_rows(),
                         p->panel()};
@@ -318,7 +447,7 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
   }
 
   // Fault sites.
-  if (auto *faults = a->faults()) {
+  if (faults) {
     std::set<uint32_t> seen;
     for (uint32_t i = 0; i < faults->size(); ++i) {
       const artifact::FaultSite *f = faults->Get(i);
@@ -327,86 +456,51 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
       if (site.site == 0 || !seen.insert(site.site).second)
         return invalid("fault site " + std::to_string(i) + " has id " +
                        std::to_string(site.site) + ", zero or used twice");
-      faultSites.push_back(std::move(site));
+      result.faultSites.push_back(std::move(site));
     }
-    if (!faultSites.empty() && statusBuffer < 0)
+    if (!result.faultSites.empty() && result.statusBuffer < 0)
       return invalid("it has fault sites but no fault status buffer");
   }
 
-  // Signatures.
-  auto readSignatures =
-      [&](const flatbuffers::Vector<
-              flatbuffers::Offset<artifact::TensorSignature>> *sigs,
-          const char *kind, bool isInput,
-          std::vector<TensorSignature> &out) -> meld_status {
-    if (!sigs)
-      return MELD_OK;
-    std::set<std::string> seen;
-    for (uint32_t i = 0; i < sigs->size(); ++i) {
-      const artifact::TensorSignature *s = sigs->Get(i);
-      TensorSignature sig;
-      sig.name = str(s->name());
-      std::string what = std::string(kind) + " " + std::to_string(i);
-      if (sig.name.empty())
-        return invalid(what + " has no name");
-      what += " ('" + sig.name + "')";
-      if (!seen.insert(sig.name).second)
-        return invalid(what + ": duplicate " + kind + " name");
-      // Check the raw value before it becomes an enum.
-      uint32_t rawDType = s->dtype();
-      size_t elemSize = dtypeSize(rawDType);
-      if (!elemSize)
-        return invalid(what + " has unknown dtype " + std::to_string(rawDType));
-      sig.dtype = static_cast<meld_dtype>(rawDType);
-      uint64_t numBytes = elemSize;
-      if (!copyLongs(s->shape(), sig.shape))
-        return invalid(what + " has a misaligned shape");
-      for (int64_t d : sig.shape) {
-        if (d < 0)
-          return invalid(what + " has a dynamic or negative dimension");
-        if (mulOverflow(numBytes, static_cast<uint64_t>(d), numBytes))
-          return invalid(what + " has a shape too large");
-      }
-      sig.numBytes = numBytes;
-      sig.buffer = s->buffer();
-      if (sig.buffer >= buffers.size())
+  // The signatures' buffers.
+  auto bind = [&](const std::vector<TensorSignature> &sigs,
+                  const std::vector<uint32_t> &indices, const char *kind,
+                  bool isInput, std::vector<uint32_t> &out) -> meld_status {
+    if (indices.size() != sigs.size())
+      return invalid("binds " + std::to_string(indices.size()) +
+                     " buffers to the " + std::to_string(sigs.size()) + " " +
+                     kind + "s");
+    for (size_t i = 0; i < sigs.size(); ++i) {
+      const TensorSignature &sig = sigs[i];
+      std::string what =
+          std::string(kind) + " " + std::to_string(i) + " ('" + sig.name + "')";
+      if (indices[i] >= buffers.size())
         return invalid(what + " refers to buffer " +
-                       std::to_string(sig.buffer) + " but there are " +
+                       std::to_string(indices[i]) + " but there are " +
                        std::to_string(buffers.size()) + " buffers");
-      const BufferSlice &slice = buffers[sig.buffer];
+      const BufferSlice &slice = buffers[indices[i]];
       if (isInput && slice.isWeight)
         return invalid(what + " is bound to a weight buffer");
       if (slice.isStatus)
         return invalid(what + " is bound to the fault status buffer");
-      if (slice.size < numBytes)
+      if (slice.size < sig.numBytes)
         return invalid(what + " of shape " + formatShape(sig.shape) +
-                       " needs " + std::to_string(numBytes) +
+                       " needs " + std::to_string(sig.numBytes) +
                        " bytes but its buffer has " +
                        std::to_string(slice.size));
-      out.push_back(std::move(sig));
+      out.push_back(indices[i]);
     }
     return MELD_OK;
   };
-  if (meld_status s = readSignatures(a->inputs(), "input", true, inputs))
+  if (meld_status s =
+          bind(inputs, inputBuffers, "input", true, result.inputBuffers))
     return s;
-  if (meld_status s = readSignatures(a->outputs(), "output", false, outputs))
+  if (meld_status s =
+          bind(outputs, outputBuffers, "output", false, result.outputBuffers))
     return s;
-
-  // Kernel modules.
-  if (auto *mods = a->modules()) {
-    for (uint32_t i = 0; i < mods->size(); ++i) {
-      const artifact::KernelModule *m = mods->Get(i);
-      KernelModuleRef ref;
-      ref.target = str(m->target());
-      ref.format = str(m->format());
-      ref.data = m->data() ? m->data()->data() : nullptr;
-      ref.size = m->data() ? m->data()->size() : 0;
-      modules.push_back(std::move(ref));
-    }
-  }
 
   // Launches.
-  if (auto *ls = a->launches()) {
+  if (ls) {
     for (uint32_t i = 0; i < ls->size(); ++i) {
       const artifact::Launch *l = ls->Get(i);
       LaunchPlan plan;
@@ -455,7 +549,7 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
           plan.args.push_back(index);
         }
       }
-      launches.push_back(std::move(plan));
+      result.launches.push_back(std::move(plan));
     }
   }
   return MELD_OK;
@@ -474,18 +568,23 @@ meld_status Model::loadExternalWeights(const std::string &weightsPath) {
   if (meld_status s = SafetensorsFile::open(weightsPath, file))
     return s;
   const std::string where = "'" + weightsPath + "'";
+  // Both plans' weights: a weight of both has the same offset in each.
+  std::vector<const Plan *> plans = {&plan};
+  if (hostPlan)
+    plans.push_back(hostPlan.get());
 
   // Step 1: every name is in the file (all missing ones are listed).
   std::vector<std::string> missing;
   std::set<std::string> seen;
   size_t numWeights = 0;
-  for (const BufferSlice &b : buffers) {
-    if (!isInWeightsFile(b) || !seen.insert(b.name).second)
-      continue;
-    ++numWeights;
-    if (!file->tensors.count(b.name))
-      missing.push_back(b.name);
-  }
+  for (const Plan *each : plans)
+    for (const BufferSlice &b : each->buffers) {
+      if (!isInWeightsFile(b) || !seen.insert(b.name).second)
+        continue;
+      ++numWeights;
+      if (!file->tensors.count(b.name))
+        missing.push_back(b.name);
+    }
   if (!missing.empty()) {
     std::vector<std::string> shown(
         missing.begin(), missing.begin() + std::min<size_t>(missing.size(), 8));
@@ -501,84 +600,98 @@ meld_status Model::loadExternalWeights(const std::string &weightsPath) {
                         " weights of the artifact)");
   }
 
-  // Weights the kernels read as they are (launch arguments, outputs); the
-  // others are only the sources of packed weights.
-  std::vector<bool> readByKernels(buffers.size(), false);
-  for (const LaunchPlan &launch : launches)
-    for (uint32_t arg : launch.args)
-      readByKernels[arg] = true;
-  for (const TensorSignature &output : outputs)
-    readByKernels[output.buffer] = true;
+  // The weights kernels read as they are (launch arguments, outputs), by
+  // their offset; the others are only the sources of packed weights.
+  std::set<uint64_t> readByKernels;
+  for (const Plan *each : plans) {
+    for (const LaunchPlan &launch : each->launches)
+      for (uint32_t arg : launch.args)
+        if (isInWeightsFile(each->buffers[arg]))
+          readByKernels.insert(each->buffers[arg].offset);
+    for (uint32_t output : each->outputBuffers)
+      if (isInWeightsFile(each->buffers[output]))
+        readByKernels.insert(each->buffers[output].offset);
+  }
 
   // Step 2: dtypes and shapes, then an address for each weight buffer.
-  std::vector<const uint8_t *> addresses(buffers.size(), nullptr);
-  std::vector<uint32_t> toCopy, toPack;
-  for (uint32_t i = 0; i < buffers.size(); ++i) {
-    const BufferSlice &b = buffers[i];
-    if (b.isPacked)
-      toPack.push_back(i);
-    if (!isInWeightsFile(b))
-      continue;
-    const SafetensorsTensor &t = file->tensors.find(b.name)->second;
-    meld_dtype dtype;
-    if (!safetensorsDType(t.dtype, dtype) ||
-        static_cast<uint32_t>(dtype) != b.dtype)
-      return setError(MELD_ERROR_INVALID_ARGUMENT,
-                      "weight '" + b.name + "': dtype " + dtypeName(b.dtype) +
-                          " in the artifact, " + t.dtype + " in " + where);
-    if (t.shape != b.shape)
-      return setError(MELD_ERROR_INVALID_ARGUMENT,
-                      "weight '" + b.name + "': shape " +
-                          formatShape(b.shape) + " in the artifact, " +
-                          formatShape(t.shape) + " in " + where);
-    // Packing reads its source wherever it is.
-    const uint8_t *data = file->data(t);
-    if (reinterpret_cast<uintptr_t>(data) % kWeightAlignment == 0 ||
-        !readByKernels[i])
-      addresses[i] = data;
-    else
-      toCopy.push_back(i);
+  std::vector<std::vector<const uint8_t *>> addresses;
+  std::vector<std::pair<size_t, uint32_t>> toCopy, toPack;
+  bool inPlace = false;
+  for (size_t p = 0; p < plans.size(); ++p) {
+    const Plan *each = plans[p];
+    addresses.emplace_back(each->buffers.size(), nullptr);
+    for (uint32_t i = 0; i < each->buffers.size(); ++i) {
+      const BufferSlice &b = each->buffers[i];
+      if (b.isPacked)
+        toPack.push_back({p, i});
+      if (!isInWeightsFile(b))
+        continue;
+      const SafetensorsTensor &t = file->tensors.find(b.name)->second;
+      meld_dtype dtype;
+      if (!safetensorsDType(t.dtype, dtype) ||
+          static_cast<uint32_t>(dtype) != b.dtype)
+        return setError(MELD_ERROR_INVALID_ARGUMENT,
+                        "weight '" + b.name + "': dtype " + dtypeName(b.dtype) +
+                            " in the artifact, " + t.dtype + " in " + where);
+      if (t.shape != b.shape)
+        return setError(MELD_ERROR_INVALID_ARGUMENT,
+                        "weight '" + b.name + "': shape " +
+                            formatShape(b.shape) + " in the artifact, " +
+                            formatShape(t.shape) + " in " + where);
+      // Packing reads its source wherever it is.
+      const uint8_t *data = file->data(t);
+      if (reinterpret_cast<uintptr_t>(data) % kWeightAlignment == 0 ||
+          !readByKernels.count(b.offset)) {
+        addresses[p][i] = data;
+        inPlace = true;
+      } else {
+        toCopy.push_back({p, i});
+      }
+    }
   }
 
   // Step 3: copies of the unaligned tensors, then the packed weights, at
-  // their offsets in a region laid out like the weights section (untouched
+  // their offsets in a region laid out like the weights' space (untouched
   // pages cost nothing), read-only as the embedded weights are.
   void *copy = nullptr;
   size_t copySize = 0;
   if (!toCopy.empty() || !toPack.empty()) {
     copySize = weightsSize ? weightsSize : 1;
-    copy = mmap(nullptr, copySize, PROT_READ | PROT_WRITE,
-                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    copy = mapWeights(copySize);
     if (copy == MAP_FAILED)
       return setError(MELD_ERROR_OUT_OF_MEMORY,
                       "cannot allocate " + std::to_string(copySize) +
                           " bytes for the weights of " + where + ": " +
                           strerror(errno));
-    for (uint32_t i : toCopy) {
-      const BufferSlice &b = buffers[i];
+    for (auto [p, i] : toCopy) {
+      const BufferSlice &b = plans[p]->buffers[i];
       const SafetensorsTensor &t = file->tensors.find(b.name)->second;
       uint8_t *dst = static_cast<uint8_t *>(copy) + b.offset;
       memcpy(dst, file->data(t), b.size);
-      addresses[i] = dst;
+      addresses[p][i] = dst;
     }
     // Each layout was checked against its source's size when the artifact
     // was loaded. Once the last of a weight's panels is packed, the pages of
     // a weight only packing reads leave the process (a read would map them
     // again from the file): the sources are not all resident at once.
-    std::vector<uint32_t> lastPack(buffers.size(), 0);
-    for (uint32_t i : toPack)
-      lastPack[buffers[i].source] = i;
+    std::map<uint64_t, size_t> lastPack;
+    for (size_t k = 0; k < toPack.size(); ++k) {
+      auto [p, i] = toPack[k];
+      lastPack[plans[p]->buffers[plans[p]->buffers[i].source].offset] = k;
+    }
     long page = sysconf(_SC_PAGESIZE);
-    for (uint32_t i : toPack) {
-      const BufferSlice &b = buffers[i];
+    for (size_t k = 0; k < toPack.size(); ++k) {
+      auto [p, i] = toPack[k];
+      const BufferSlice &b = plans[p]->buffers[i];
+      const BufferSlice &source = plans[p]->buffers[b.source];
       uint8_t *dst = static_cast<uint8_t *>(copy) + b.offset;
-      packPanels(b.panels, addresses[b.source], dst, dtypeSize(b.dtype));
-      addresses[i] = dst;
-      if (lastPack[b.source] != i || readByKernels[b.source])
+      packPanels(b.panels, addresses[p][b.source], dst, dtypeSize(b.dtype));
+      addresses[p][i] = dst;
+      if (lastPack[source.offset] != k || readByKernels.count(source.offset))
         continue;
-      uintptr_t begin = reinterpret_cast<uintptr_t>(addresses[b.source]);
+      uintptr_t begin = reinterpret_cast<uintptr_t>(addresses[p][b.source]);
       uintptr_t first = (begin + page - 1) / page * page;
-      uintptr_t last = (begin + buffers[b.source].size) / page * page;
+      uintptr_t last = (begin + source.size) / page * page;
       if (first < last)
         madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
     }
@@ -586,26 +699,58 @@ meld_status Model::loadExternalWeights(const std::string &weightsPath) {
   }
   weightsCopy = copy;
   weightsCopySize = copySize;
-  externalWeights = std::move(addresses);
+  externalWeights = std::move(addresses[0]);
+  if (hostPlan)
+    hostAddresses = std::move(addresses[1]);
   // Keep the mapping if some weight is used in place (or packed from it).
-  if (toCopy.size() < numWeightBuffers())
+  if (inPlace)
     weightsFile = std::move(file);
   externalLoaded = true;
   return MELD_OK;
 }
 
-size_t Model::numWeightBuffers() const {
-  size_t n = 0;
-  for (const BufferSlice &b : buffers)
-    n += isInWeightsFile(b);
-  return n;
+meld_status Model::prepareHostPlan() const {
+  if (!hostPlan || weightsExternal)
+    return MELD_OK;
+  std::call_once(hostPrepared, [&] {
+    const Plan &host = *hostPlan;
+    hostAddresses.assign(host.buffers.size(), nullptr);
+    if (!host.packedSize)
+      return;
+    void *packed = mapWeights(host.packedSize);
+    if (packed == MAP_FAILED) {
+      hostStatus = MELD_ERROR_OUT_OF_MEMORY;
+      hostError = "cannot allocate " + std::to_string(host.packedSize) +
+                  " bytes for the host's packed weights of '" + path +
+                  "': " + strerror(errno);
+      return;
+    }
+    // Each layout was checked against its source's size when the artifact
+    // was loaded; the sources are in the weights section.
+    for (uint32_t i = 0; i < host.buffers.size(); ++i) {
+      const BufferSlice &b = host.buffers[i];
+      if (!b.isPacked)
+        continue;
+      uint8_t *dst = static_cast<uint8_t *>(packed) + b.offset;
+      packPanels(b.panels, weightsBase + host.buffers[b.source].offset, dst,
+                 dtypeSize(b.dtype));
+      hostAddresses[i] = dst;
+    }
+    mprotect(packed, host.packedSize, PROT_READ);
+    hostPacked = packed;
+    hostPackedSize = host.packedSize;
+  });
+  if (hostStatus != MELD_OK)
+    return setError(hostStatus, hostError);
+  return MELD_OK;
 }
 
-meld_status Model::checkFaults(const int64_t status[3]) const {
+meld_status Model::checkFaults(const Plan &plan,
+                               const int64_t status[3]) const {
   if (status[0] == 0)
     return MELD_OK;
   std::string detail = std::to_string(status[2]);
-  for (const FaultSite &site : faultSites) {
+  for (const FaultSite &site : plan.faultSites) {
     if (static_cast<int64_t>(site.site) != status[1])
       continue;
     std::string message = site.message;

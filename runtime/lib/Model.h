@@ -10,11 +10,13 @@
 #ifndef MELD_RUNTIME_LIB_MODEL_H
 #define MELD_RUNTIME_LIB_MODEL_H
 
+#include "meld/artifact_generated.h"
 #include "meld/panels.h"
 #include "meld/runtime.h"
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -28,8 +30,6 @@ struct TensorSignature {
   std::vector<int64_t> shape;
   /// product(shape) * element size.
   uint64_t numBytes;
-  /// Index into Model::buffers.
-  uint32_t buffer;
 };
 
 /// A slice of the arena or of the weights section.
@@ -43,8 +43,10 @@ struct BufferSlice {
   /// The run's fault status (BufferKind Status): 24 bytes of the arena,
   /// zeroed before each run, read after it (see Model::checkFaults).
   bool isStatus = false;
-  /// A weight the model packs from buffer `source`, an external weight, in
-  /// `panels` when it loads the external weights (BufferKind Packed).
+  /// A weight the model packs from buffer `source` in `panels` (BufferKind
+  /// Packed): from an external weight when it loads them, or, in a host
+  /// plan of an artifact holding its weights, from a buffer of the weights
+  /// section when the host plan is first used (Model::prepareHostPlan).
   bool isPacked = false;
   uint32_t source = 0;
   PanelsLayout panels;
@@ -63,7 +65,7 @@ struct LaunchPlan {
   uint32_t grid[3];
   uint32_t block[3];
   uint32_t sharedMemoryBytes;
-  /// Indices into Model::buffers.
+  /// Indices into its plan's buffers.
   std::vector<uint32_t> args;
   /// "node (OpType)" for messages.
   std::string location;
@@ -81,6 +83,28 @@ struct FaultSite {
   std::string opType;
   /// "{}" stands for the detail.
   std::string message;
+};
+
+/// A launch plan: the buffers its launches and the signatures index, its
+/// arena, launches and fault sites. An artifact has one (Model::plan), and
+/// with GPU targets a second of its own for the host (Model::hostPlan).
+struct Plan {
+  std::vector<BufferSlice> buffers;
+  std::vector<LaunchPlan> launches;
+  uint64_t arenaSize = 0;
+  /// Index into `buffers` of the fault status, -1 when there is none.
+  int64_t statusBuffer = -1;
+  /// The fault sites, by their site ids.
+  std::vector<FaultSite> faultSites;
+  /// The buffer of each of Model::inputs and Model::outputs.
+  std::vector<uint32_t> inputBuffers;
+  std::vector<uint32_t> outputBuffers;
+  /// Bytes of the space the packed buffers index in an artifact that holds
+  /// its weights (a host plan's).
+  uint64_t packedSize = 0;
+
+  /// Whether the plan has a fault status (some kernel can fault).
+  bool hasStatus() const { return statusBuffer >= 0; }
 };
 
 /// A kernel module: code for one target, in the mapping.
@@ -124,21 +148,33 @@ public:
   /// need not be contiguous: backends use weightAddress.
   const uint8_t *weights() const { return weightsBase; }
 
-  /// Host address of weight buffer `buffer` (an index into `buffers` whose
-  /// isWeight is set): in the artifact's weights section, or, for external
-  /// weights, in the mapped safetensors file or the model's aligned copy.
-  /// Null for external weights not loaded yet.
-  const uint8_t *weightAddress(uint32_t buffer) const {
-    if (inSection(buffers[buffer]))
-      return weightsBase + buffers[buffer].offset;
-    return buffer < externalWeights.size() ? externalWeights[buffer] : nullptr;
+  /// Host address of weight buffer `buffer` of `plan` (an index into its
+  /// buffers whose isWeight is set): in the artifact's weights section, or,
+  /// for external weights, in the mapped safetensors file or the model's
+  /// aligned copy, or for packed ones in their copy. Null for external
+  /// weights not loaded yet, and for packed ones not packed yet.
+  const uint8_t *weightAddress(const Plan &plan, uint32_t buffer) const {
+    if (inSection(plan.buffers[buffer]))
+      return weightsBase + plan.buffers[buffer].offset;
+    const std::vector<const uint8_t *> &made =
+        &plan == hostPlan.get() ? hostAddresses : externalWeights;
+    return buffer < made.size() ? made[buffer] : nullptr;
   }
 
   /// Whether read-only buffer `slice` lies in the artifact's weights section
-  /// (embedded weights and every constant), rather than in external weights.
+  /// (embedded weights and every constant), rather than in external weights
+  /// or among the packed ones.
   bool inSection(const BufferSlice &slice) const {
-    return slice.isConstant || !weightsExternal;
+    return slice.isConstant || (!weightsExternal && !slice.isPacked);
   }
+
+  /// The plan the host runs: its own, or the only one.
+  const Plan &planForHost() const { return hostPlan ? *hostPlan : plan; }
+
+  /// Makes the host plan's packed weights in an artifact that holds its
+  /// weights, once (from any thread; later calls wait for the first). On
+  /// failure sets the thread's error and returns its code, every time.
+  meld_status prepareHostPlan() const;
 
   /// Whether read-only buffer `slice` is a tensor of the external weights
   /// file (found there by name).
@@ -157,18 +193,12 @@ public:
   /// leaves the model without weights.
   meld_status loadExternalWeights(const std::string &path);
 
-  /// Number of buffers that are weights in the external weights file.
-  size_t numWeightBuffers() const;
-
-  /// Whether the artifact has a fault status (some kernel can fault).
-  bool hasStatus() const { return statusBuffer >= 0; }
-
-  /// Reads the fault status of a run (three int64: non-zero when a fault was
-  /// recorded, its site, its detail). MELD_OK when no fault happened; otherwise
-  /// sets the thread's error to the site's one-line message, "node 'NODE'
-  /// (OpType): MESSAGE" with the detail in place of "{}", and returns
-  /// MELD_ERROR_DATA.
-  meld_status checkFaults(const int64_t status[3]) const;
+  /// Reads the fault status of a run of `plan` (three int64: non-zero when a
+  /// fault was recorded, its site, its detail). MELD_OK when no fault
+  /// happened; otherwise sets the thread's error to the site's one-line
+  /// message, "node 'NODE' (OpType): MESSAGE" with the detail in place of
+  /// "{}", and returns MELD_ERROR_DATA.
+  meld_status checkFaults(const Plan &plan, const int64_t status[3]) const;
 
   /// Alignment under which an external weight is used in place.
   static constexpr uint64_t kWeightAlignment = 64;
@@ -177,10 +207,11 @@ public:
   std::string producer;
   std::vector<TensorSignature> inputs;
   std::vector<TensorSignature> outputs;
-  std::vector<BufferSlice> buffers;
-  std::vector<LaunchPlan> launches;
+  /// The plan of every backend, but the host's when `hostPlan` is set.
+  Plan plan;
+  /// The host's own plan, when the artifact has one.
+  std::unique_ptr<Plan> hostPlan;
   std::vector<KernelModuleRef> modules;
-  uint64_t arenaSize = 0;
   /// Size of the space weight offsets index: the weights section, or with
   /// external weights the external weights.
   uint64_t weightsSize = 0;
@@ -189,14 +220,23 @@ public:
   uint64_t sectionSize = 0;
   /// The artifact was compiled with --weights=external.
   bool weightsExternal = false;
-  /// Index into `buffers` of the fault status, -1 when there is none.
-  int64_t statusBuffer = -1;
-  /// The fault sites, by their site ids.
-  std::vector<FaultSite> faultSites;
 
 private:
   Model() = default;
   meld_status verifyAndCopy(const uint8_t *metadata, uint64_t size);
+  /// Verifies one plan of the artifact (its buffers, arena, launches, fault
+  /// sites and the buffers of the signatures, which are read first) and
+  /// copies it into `result`; `host` is the host plan's table, null for
+  /// the main plan.
+  meld_status readPlan(
+      const flatbuffers::Vector<flatbuffers::Offset<artifact::Buffer>> *bufs,
+      uint64_t arenaSize,
+      const flatbuffers::Vector<flatbuffers::Offset<artifact::Launch>> *ls,
+      const flatbuffers::Vector<flatbuffers::Offset<artifact::FaultSite>>
+          *faults,
+      const std::vector<uint32_t> &inputBuffers,
+      const std::vector<uint32_t> &outputBuffers,
+      const artifact::HostPlan *host, Plan &result);
 
   void *mapping = nullptr;
   size_t mappingSize = 0;
@@ -210,6 +250,16 @@ private:
   size_t weightsCopySize = 0;
   std::vector<const uint8_t *> externalWeights;
   bool externalLoaded = false;
+
+  /// The host plan's buffers' addresses outside the weights section
+  /// (external weights, packed ones), and the packed weights of an artifact
+  /// holding its weights, made once by prepareHostPlan.
+  mutable std::vector<const uint8_t *> hostAddresses;
+  mutable void *hostPacked = nullptr;
+  mutable size_t hostPackedSize = 0;
+  mutable std::once_flag hostPrepared;
+  mutable meld_status hostStatus = MELD_OK;
+  mutable std::string hostError;
 };
 
 } // namespace rt

@@ -167,25 +167,25 @@ meld_status loadDeviceModule(const Model &model, const std::string &device,
   return loadSharedObject(model, *module, target, object);
 }
 
-meld_status resolveLaunchSymbols(const Model &model, void *handle,
-                                 const std::string &target,
+meld_status resolveLaunchSymbols(const Model &model, const Plan &plan,
+                                 void *handle, const std::string &target,
                                  std::vector<void *> &symbols) {
   std::map<std::string, void *> byName;
   symbols.clear();
-  for (size_t i = 0; i < model.launches.size(); ++i) {
-    const LaunchPlan &plan = model.launches[i];
-    auto it = byName.find(plan.kernel);
+  for (size_t i = 0; i < plan.launches.size(); ++i) {
+    const LaunchPlan &launch = plan.launches[i];
+    auto it = byName.find(launch.kernel);
     if (it == byName.end()) {
-      void *sym = findSymbol(handle, plan.kernel.c_str());
+      void *sym = findSymbol(handle, launch.kernel.c_str());
       if (!sym)
         return setError(MELD_ERROR_INVALID_ARTIFACT,
-                        "'" + model.path + "': kernel '" + plan.kernel +
+                        "'" + model.path + "': kernel '" + launch.kernel +
                             "' of launch " + std::to_string(i) +
-                            (plan.location.empty()
+                            (launch.location.empty()
                                  ? std::string()
-                                 : " (" + plan.location + ")") +
+                                 : " (" + launch.location + ")") +
                             " is not in the " + target + " kernel module");
-      it = byName.emplace(plan.kernel, sym).first;
+      it = byName.emplace(launch.kernel, sym).first;
     }
     symbols.push_back(it->second);
   }

@@ -25,6 +25,7 @@ namespace rt {
 
 class Model;
 struct KernelModuleRef;
+struct Plan;
 
 /// A kernel module loaded with dlopen, and the memfd it was loaded from;
 /// both are closed on destruction.
@@ -73,26 +74,27 @@ template <typename Fn> Fn findFunction(void *handle, const char *name) {
   return fn;
 }
 
-/// The kernel of every launch of `model`, looked up once per name in the
-/// loaded module `handle` (the `target` module, for messages): `kernels[i]`
-/// is launch i's. On a missing kernel sets the thread's error, naming the
-/// launch and its ONNX node, and returns its code.
+/// The kernel of every launch of `plan`, a plan of `model`, looked up once
+/// per name in the loaded module `handle` (the `target` module, for
+/// messages): `kernels[i]` is launch i's. On a missing kernel sets the thread's
+/// error, naming the launch and its ONNX node, and returns its code.
 template <typename Fn>
-meld_status resolveLaunchKernels(const Model &model, void *handle,
-                                 const std::string &target,
+meld_status resolveLaunchKernels(const Model &model, const Plan &plan,
+                                 void *handle, const std::string &target,
                                  std::vector<Fn> &kernels);
 
 /// Untyped lookup behind resolveLaunchKernels.
-meld_status resolveLaunchSymbols(const Model &model, void *handle,
-                                 const std::string &target,
+meld_status resolveLaunchSymbols(const Model &model, const Plan &plan,
+                                 void *handle, const std::string &target,
                                  std::vector<void *> &symbols);
 
 template <typename Fn>
-meld_status resolveLaunchKernels(const Model &model, void *handle,
-                                 const std::string &target,
+meld_status resolveLaunchKernels(const Model &model, const Plan &plan,
+                                 void *handle, const std::string &target,
                                  std::vector<Fn> &kernels) {
   std::vector<void *> symbols;
-  if (meld_status s = resolveLaunchSymbols(model, handle, target, symbols))
+  if (meld_status s =
+          resolveLaunchSymbols(model, plan, handle, target, symbols))
     return s;
   kernels.clear();
   for (void *sym : symbols) {

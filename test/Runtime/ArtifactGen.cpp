@@ -7,7 +7,8 @@
 //
 //   meld-runtime-test-gen model OUT.meld [VARIANT] [KERNELS.so] [EDIT...]
 //       EDIT: +TARGET:FORMAT:FILE adds a kernel module read from FILE,
-//             -TARGET:FORMAT removes one
+//             -TARGET:FORMAT removes one,
+//             =verify has the writer check a broken variant (and refuse it)
 //   meld-runtime-test-gen ptx OUT.ptx       the sm_80 PTX of the model
 //       (variants "emu*" add an "emu" module, the GPU versions of the
 //       kernels in runtime/emu/test/kernels.c, with block sizes and shared
@@ -447,6 +448,60 @@ int writeModel(llvm::StringRef outPath, llvm::StringRef variant,
       b.panels->layout.paddedRows = 3;
     else if (!rule.empty())
       return fail("unknown variant '" + variant + "'");
+  } else if (variant.starts_with("host-plan")) {
+    // A host plan of its own, the main plan launching nothing (a run on the
+    // host that took it would leave the outputs unwritten): the same
+    // buffers, the arena's 1024 bytes further, mul_rows_w reading w from
+    // panels (one row padded to two) the runtime packs: into the packed
+    // space from the weights section, or, with "-external", from the
+    // external weights into their space. The variants after
+    // "host-plan-" break one rule each.
+    ArtifactHostPlan host;
+    host.buffers = spec.buffers;
+    for (ArtifactBuffer &b : host.buffers)
+      if (b.kind == K::Arena)
+        b.offset += 1024;
+    host.arenaSize = spec.arenaSize + 1024;
+    llvm::StringRef rule = variant.drop_front(strlen("host-plan"));
+    bool external = rule == "-external";
+    if (external) {
+      spec.weights.clear();
+      spec.weightsExternal = true;
+      spec.externalWeightsSize = 4288;
+    }
+    ArtifactBuffer packed = host.buffers[w];
+    packed.kind = K::Packed;
+    packed.name = "w#p";
+    packed.shape = {2 * cols};
+    packed.size = 2 * cols * sizeof(float);
+    packed.offset = external ? 4224 : 0;
+    packed.panels = ArtifactPanels{w, {1, cols, cols, 1, 0, 2, cols}};
+    host.buffers.push_back(packed);
+    uint32_t panels = host.buffers.size() - 1;
+    host.packedSize = external ? 0 : 64;
+    host.inputs = {x, y};
+    host.outputs = {out, idx, ramp};
+    host.launches = spec.launches;
+    host.launches[0].args[1] = panels;
+    spec.launches.clear();
+    if (!rule.empty() && !external)
+      options.verify = false;
+    if (rule == "-source")
+      host.buffers[panels].panels->source = x;
+    else if (rule == "-past")
+      host.buffers[panels].offset = 32;
+    else if (rule == "-inputs")
+      host.inputs.pop_back();
+    else if (rule == "-input-range")
+      host.inputs[1] = 99;
+    else if (rule == "-bad-arg")
+      host.launches[1].args[1] = 99;
+    else if (rule == "-missing-kernel") {
+      host.launches[2].kernel = "no_such_kernel";
+      options.verify = true;
+    } else if (!rule.empty() && !external)
+      return fail("unknown variant '" + variant + "'");
+    spec.hostPlan = std::move(host);
   } else if (variant == "big-shared") {
     // More than the 48 KiB of dynamic shared memory a kernel gets without
     // opting in, and more than any GPU has.
@@ -469,6 +524,11 @@ int writeModel(llvm::StringRef outPath, llvm::StringRef variant,
     return fail("unknown variant '" + variant + "'");
   }
   for (llvm::StringRef edit : edits) {
+    // The writer checks even a broken variant, and refuses it.
+    if (edit == "=verify") {
+      options.verify = true;
+      continue;
+    }
     llvm::SmallVector<llvm::StringRef, 3> parts;
     edit.drop_front().split(parts, ':', /*MaxSplit=*/2);
     if (parts.size() < 2)
@@ -778,7 +838,7 @@ int main(int argc, char **argv) {
         llvm::ArrayRef(args).drop_front(std::min<size_t>(args.size(), 3));
     std::string kernels;
     if (!rest.empty() && !rest[0].starts_with("+") &&
-        !rest[0].starts_with("-")) {
+        !rest[0].starts_with("-") && !rest[0].starts_with("=")) {
       kernels = rest[0].str();
       rest = rest.drop_front();
     }

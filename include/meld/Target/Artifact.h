@@ -140,6 +140,24 @@ struct ArtifactWeight {
   std::function<llvm::Error(llvm::raw_ostream &os)> write;
 };
 
+/// The host's own launch plan in an artifact with GPU targets (schema table
+/// HostPlan): the same graph, tiled for the host, its weights in panels. Its
+/// buffers are its own; read-only ones share their bytes in the weights
+/// section (or the external weights' space) with the main plan's where the
+/// data is the same. Packed buffers are made by the runtime, from a buffer
+/// of the weights section into a space of `packedSize` bytes when the
+/// artifact holds its weights, from an external weight otherwise.
+struct ArtifactHostPlan {
+  /// The buffer of each of ArtifactSpec::inputs and ::outputs, in order.
+  std::vector<uint32_t> inputs;
+  std::vector<uint32_t> outputs;
+  std::vector<ArtifactBuffer> buffers;
+  uint64_t arenaSize = 0;
+  std::vector<ArtifactLaunch> launches;
+  std::vector<ArtifactFaultSite> faultSites;
+  uint64_t packedSize = 0;
+};
+
 /// Everything an artifact holds.
 struct ArtifactSpec {
   std::string producer = "meldc";
@@ -160,6 +178,10 @@ struct ArtifactSpec {
   uint64_t externalWeightsSize = 0;
   /// The kernels' fault sites; when there are any, one buffer is the Status.
   std::vector<ArtifactFaultSite> faultSites;
+  /// The host's plan, when its kernels are not those of the main plan (an
+  /// artifact with GPU targets): the host's kernel modules (every level
+  /// of MELD_HOST_LEVELS) are then launched by it.
+  std::optional<ArtifactHostPlan> hostPlan;
 };
 
 struct ArtifactWriteOptions {

@@ -86,6 +86,169 @@ static bool rangeWithin(uint64_t offset, uint64_t size, uint64_t limit) {
   return offset <= limit && size <= limit - offset;
 }
 
+namespace {
+/// What the checks read of a launch plan: the main plan's or the host plan's.
+struct PlanView {
+  llvm::ArrayRef<ArtifactBuffer> buffers;
+  uint64_t arenaSize;
+  llvm::ArrayRef<ArtifactLaunch> launches;
+  llvm::ArrayRef<ArtifactFaultSite> faultSites;
+  /// The buffer of each signature of the artifact.
+  llvm::ArrayRef<uint32_t> inputs, outputs;
+  /// The host plan's packed space; none in the main plan.
+  std::optional<uint64_t> packedSize;
+  /// Before each message: "" or "host plan: ".
+  llvm::StringRef prefix;
+};
+} // namespace
+
+/// Checks `plan`'s buffers, fault sites, signatures and launches; the
+/// weights section of `spec` is `sectionSize` bytes.
+static llvm::Error verifyPlan(const ArtifactSpec &spec, const PlanView &plan,
+                              uint64_t sectionSize) {
+  auto error = [&](const llvm::Twine &message) {
+    return makeError(plan.prefix + message);
+  };
+  for (auto [i, buffer] : llvm::enumerate(plan.buffers)) {
+    std::string what =
+        ("buffer " + llvm::Twine(i) + " ('" + buffer.name + "')").str();
+    if (getArtifactDTypeSize(buffer.dtype) == 0)
+      return error(what + ": invalid dtype");
+    bool isWeight = buffer.kind == ArtifactBufferKind::Weight ||
+                    buffer.kind == ArtifactBufferKind::Packed;
+    // A packed weight: panels of an earlier external weight, or in the host
+    // plan of an artifact that holds its weights, of an earlier buffer of
+    // the weights section, in the plan's packed space.
+    bool isPacked = buffer.kind == ArtifactBufferKind::Packed;
+    bool inPackedSpace = isPacked && !spec.weightsExternal;
+    bool inSection = buffer.kind == ArtifactBufferKind::Constant ||
+                     (isWeight && !spec.weightsExternal && !isPacked);
+    if (isPacked != buffer.panels.has_value())
+      return error(what + ": " +
+                   (isPacked ? "a packed weight without panels"
+                             : "panels on a buffer not packed"));
+    if (isPacked) {
+      const ArtifactPanels &panels = *buffer.panels;
+      if (inPackedSpace && !plan.packedSize)
+        return error(what + ": a packed weight in an artifact that holds its "
+                            "weights");
+      auto sourceKind = panels.source < i ? plan.buffers[panels.source].kind
+                                          : ArtifactBufferKind::Arena;
+      bool sourceOk = spec.weightsExternal
+                          ? sourceKind == ArtifactBufferKind::Weight
+                          : sourceKind == ArtifactBufferKind::Weight ||
+                                sourceKind == ArtifactBufferKind::Constant;
+      if (!sourceOk || plan.buffers[panels.source].dtype != buffer.dtype)
+        return error(what + ": packs buffer " + llvm::Twine(panels.source) +
+                     ", not an earlier weight of its dtype");
+      std::string problem =
+          checkPanels(panels.layout, getArtifactDTypeSize(buffer.dtype),
+                      plan.buffers[panels.source].size, buffer.size);
+      if (!problem.empty())
+        return error(what + ": " + problem);
+    }
+    // External weights are looked up by name and checked by dtype and shape
+    // (runtime/lib/Model.cpp): those must describe the buffer exactly.
+    if (isWeight && !isPacked && spec.weightsExternal) {
+      if (buffer.name.empty())
+        return error("buffer " + llvm::Twine(i) +
+                     ": an external weight needs a name");
+      uint64_t bytes = getArtifactDTypeSize(buffer.dtype);
+      for (int64_t d : buffer.shape)
+        bytes *= static_cast<uint64_t>(d);
+      if (bytes != buffer.size)
+        return error(what + ": an external weight of " + llvm::Twine(bytes) +
+                     " bytes by its shape, with a size of " +
+                     llvm::Twine(buffer.size));
+    }
+    uint64_t limit = inSection       ? sectionSize
+                     : inPackedSpace ? *plan.packedSize
+                     : isWeight      ? spec.externalWeightsSize
+                                     : plan.arenaSize;
+    if (!rangeWithin(buffer.offset, buffer.size, limit))
+      return error(what + ": bytes [" + llvm::Twine(buffer.offset) + ", " +
+                   llvm::Twine(buffer.offset + buffer.size) + ") exceed the " +
+                   (inSection       ? "weights section"
+                    : inPackedSpace ? "packed space"
+                    : isWeight      ? "external weights"
+                                    : "arena") +
+                   " of " + llvm::Twine(limit) + " bytes");
+  }
+
+  // The fault status: at most one, of its fixed size, needed by the sites.
+  int64_t statusBuffers = llvm::count_if(plan.buffers, [](const auto &b) {
+    return b.kind == ArtifactBufferKind::Status;
+  });
+  if (statusBuffers > 1)
+    return error("there are " + llvm::Twine(statusBuffers) +
+                 " fault status buffers; at most one is allowed");
+  for (auto [i, buffer] : llvm::enumerate(plan.buffers))
+    if (buffer.kind == ArtifactBufferKind::Status &&
+        (buffer.size != kArtifactStatusBytes ||
+         buffer.dtype != ArtifactDType::I64))
+      return error("buffer " + llvm::Twine(i) +
+                   ": the fault status must be 24 bytes of i64");
+  if (!plan.faultSites.empty() && statusBuffers == 0)
+    return error("fault sites without a fault status buffer");
+  std::set<uint32_t> sites;
+  for (const ArtifactFaultSite &site : plan.faultSites)
+    if (site.site == 0 || !sites.insert(site.site).second)
+      return error("fault site " + llvm::Twine(site.site) +
+                   " is zero or appears twice");
+
+  auto checkSignatures = [&](llvm::ArrayRef<ArtifactTensor> tensors,
+                             llvm::ArrayRef<uint32_t> bufferOf,
+                             llvm::StringRef kind) -> llvm::Error {
+    if (bufferOf.size() != tensors.size())
+      return error("binds " + llvm::Twine(bufferOf.size()) +
+                   " buffers to the " + llvm::Twine(tensors.size()) + " " +
+                   kind + "s");
+    std::set<std::string> names;
+    for (auto [i, tensor] : llvm::enumerate(tensors)) {
+      if (tensor.name.empty())
+        return error(kind + " " + llvm::Twine(i) + " has no name");
+      if (!names.insert(tensor.name).second)
+        return error(kind + " '" + tensor.name + "' appears twice");
+      if (bufferOf[i] >= plan.buffers.size())
+        return error(kind + " '" + tensor.name + "': buffer index " +
+                     llvm::Twine(bufferOf[i]) + " out of range");
+      const ArtifactBuffer &buffer = plan.buffers[bufferOf[i]];
+      if (kind == "input" && buffer.kind != ArtifactBufferKind::Arena)
+        return error("input '" + tensor.name +
+                     "' must live in an arena buffer");
+      uint64_t bytes = getArtifactDTypeSize(tensor.dtype);
+      if (bytes == 0)
+        return error(kind + " '" + tensor.name + "': invalid dtype");
+      for (int64_t dim : tensor.shape) {
+        if (dim < 0)
+          return error(kind + " '" + tensor.name + "': negative dimension");
+        bytes *= static_cast<uint64_t>(dim);
+      }
+      if (buffer.size < bytes)
+        return error(kind + " '" + tensor.name + "' needs " +
+                     llvm::Twine(bytes) + " bytes, its buffer has " +
+                     llvm::Twine(buffer.size));
+    }
+    return llvm::Error::success();
+  };
+  if (llvm::Error err = checkSignatures(spec.inputs, plan.inputs, "input"))
+    return err;
+  if (llvm::Error err = checkSignatures(spec.outputs, plan.outputs, "output"))
+    return err;
+
+  for (auto [i, launch] : llvm::enumerate(plan.launches)) {
+    if (launch.kernel.empty())
+      return error("launch " + llvm::Twine(i) + " has no kernel name");
+    for (auto [j, arg] : llvm::enumerate(launch.args))
+      if (arg >= plan.buffers.size())
+        return error("launch " + llvm::Twine(i) + " ('" + launch.kernel +
+                     "'): argument " + llvm::Twine(j) + " refers to buffer " +
+                     llvm::Twine(arg) + " of " +
+                     llvm::Twine(plan.buffers.size()));
+  }
+  return llvm::Error::success();
+}
+
 llvm::Error meld::verifyArtifactSpec(const ArtifactSpec &spec) {
   // Weights first: they define the size of the weights section.
   std::vector<const ArtifactWeight *> sorted;
@@ -107,140 +270,27 @@ llvm::Error meld::verifyArtifactSpec(const ArtifactSpec &spec) {
                        sorted[i]->name + "' overlap");
   uint64_t sectionSize = getWeightsSectionSize(spec);
 
-  for (auto [i, buffer] : llvm::enumerate(spec.buffers)) {
-    if (getArtifactDTypeSize(buffer.dtype) == 0)
-      return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
-                       "'): invalid dtype");
-    bool isWeight = buffer.kind == ArtifactBufferKind::Weight ||
-                    buffer.kind == ArtifactBufferKind::Packed;
-    bool inSection = buffer.kind == ArtifactBufferKind::Constant ||
-                     (isWeight && !spec.weightsExternal);
-    // A packed weight: panels of an earlier external weight.
-    bool isPacked = buffer.kind == ArtifactBufferKind::Packed;
-    if (isPacked != buffer.panels.has_value())
-      return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
-                       "'): " +
-                       (isPacked ? "a packed weight without panels"
-                                 : "panels on a buffer not packed"));
-    if (isPacked) {
-      const ArtifactPanels &panels = *buffer.panels;
-      if (!spec.weightsExternal)
-        return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
-                         "'): a packed weight in an artifact that holds its "
-                         "weights");
-      if (panels.source >= i ||
-          spec.buffers[panels.source].kind != ArtifactBufferKind::Weight ||
-          spec.buffers[panels.source].dtype != buffer.dtype)
-        return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
-                         "'): packs buffer " + llvm::Twine(panels.source) +
-                         ", not an earlier weight of its dtype");
-      std::string problem =
-          checkPanels(panels.layout, getArtifactDTypeSize(buffer.dtype),
-                      spec.buffers[panels.source].size, buffer.size);
-      if (!problem.empty())
-        return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
-                         "'): " + problem);
-    }
-    // External weights are looked up by name and checked by dtype and shape
-    // (runtime/lib/Model.cpp): those must describe the buffer exactly.
-    if (isWeight && !isPacked && spec.weightsExternal) {
-      if (buffer.name.empty())
-        return makeError("buffer " + llvm::Twine(i) +
-                         ": an external weight needs a name");
-      uint64_t bytes = getArtifactDTypeSize(buffer.dtype);
-      for (int64_t d : buffer.shape)
-        bytes *= static_cast<uint64_t>(d);
-      if (bytes != buffer.size)
-        return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
-                         "'): an external weight of " + llvm::Twine(bytes) +
-                         " bytes by its shape, with a size of " +
-                         llvm::Twine(buffer.size));
-    }
-    uint64_t limit = inSection  ? sectionSize
-                     : isWeight ? spec.externalWeightsSize
-                                : spec.arenaSize;
-    if (!rangeWithin(buffer.offset, buffer.size, limit))
-      return makeError("buffer " + llvm::Twine(i) + " ('" + buffer.name +
-                       "'): bytes [" + llvm::Twine(buffer.offset) + ", " +
-                       llvm::Twine(buffer.offset + buffer.size) +
-                       ") exceed the " +
-                       (inSection  ? "weights section"
-                        : isWeight ? "external weights"
-                                   : "arena") +
-                       " of " + llvm::Twine(limit) + " bytes");
+  llvm::SmallVector<uint32_t> inputs, outputs;
+  for (const ArtifactTensor &tensor : spec.inputs)
+    inputs.push_back(tensor.buffer);
+  for (const ArtifactTensor &tensor : spec.outputs)
+    outputs.push_back(tensor.buffer);
+  PlanView main{spec.buffers, spec.arenaSize, spec.launches, spec.faultSites,
+                inputs,       outputs,        std::nullopt,  ""};
+  if (llvm::Error err = verifyPlan(spec, main, sectionSize))
+    return err;
+  if (const std::optional<ArtifactHostPlan> &host = spec.hostPlan) {
+    PlanView view{host->buffers,    host->arenaSize, host->launches,
+                  host->faultSites, host->inputs,    host->outputs,
+                  host->packedSize, "host plan: "};
+    if (llvm::Error err = verifyPlan(spec, view, sectionSize))
+      return err;
   }
-
-  // The fault status: at most one, of its fixed size, needed by the sites.
-  int64_t statusBuffers = llvm::count_if(spec.buffers, [](const auto &b) {
-    return b.kind == ArtifactBufferKind::Status;
-  });
-  if (statusBuffers > 1)
-    return makeError("there are " + llvm::Twine(statusBuffers) +
-                     " fault status buffers; at most one is allowed");
-  for (auto [i, buffer] : llvm::enumerate(spec.buffers))
-    if (buffer.kind == ArtifactBufferKind::Status &&
-        (buffer.size != kArtifactStatusBytes ||
-         buffer.dtype != ArtifactDType::I64))
-      return makeError("buffer " + llvm::Twine(i) +
-                       ": the fault status must be 24 bytes of i64");
-  if (!spec.faultSites.empty() && statusBuffers == 0)
-    return makeError("fault sites without a fault status buffer");
-  std::set<uint32_t> sites;
-  for (const ArtifactFaultSite &site : spec.faultSites)
-    if (site.site == 0 || !sites.insert(site.site).second)
-      return makeError("fault site " + llvm::Twine(site.site) +
-                       " is zero or appears twice");
-
-  auto checkSignatures = [&](llvm::ArrayRef<ArtifactTensor> tensors,
-                             llvm::StringRef kind) -> llvm::Error {
-    std::set<std::string> names;
-    for (auto [i, tensor] : llvm::enumerate(tensors)) {
-      if (tensor.name.empty())
-        return makeError(kind + " " + llvm::Twine(i) + " has no name");
-      if (!names.insert(tensor.name).second)
-        return makeError(kind + " '" + tensor.name + "' appears twice");
-      if (tensor.buffer >= spec.buffers.size())
-        return makeError(kind + " '" + tensor.name + "': buffer index " +
-                         llvm::Twine(tensor.buffer) + " out of range");
-      const ArtifactBuffer &buffer = spec.buffers[tensor.buffer];
-      if (kind == "input" && buffer.kind != ArtifactBufferKind::Arena)
-        return makeError("input '" + tensor.name +
-                         "' must live in an arena buffer");
-      uint64_t bytes = getArtifactDTypeSize(tensor.dtype);
-      if (bytes == 0)
-        return makeError(kind + " '" + tensor.name + "': invalid dtype");
-      for (int64_t dim : tensor.shape) {
-        if (dim < 0)
-          return makeError(kind + " '" + tensor.name + "': negative dimension");
-        bytes *= static_cast<uint64_t>(dim);
-      }
-      if (buffer.size < bytes)
-        return makeError(kind + " '" + tensor.name + "' needs " +
-                         llvm::Twine(bytes) + " bytes, its buffer has " +
-                         llvm::Twine(buffer.size));
-    }
-    return llvm::Error::success();
-  };
-  if (llvm::Error err = checkSignatures(spec.inputs, "input"))
-    return err;
-  if (llvm::Error err = checkSignatures(spec.outputs, "output"))
-    return err;
 
   for (auto [i, module] : llvm::enumerate(spec.modules))
     if (module.target.empty() || module.format.empty())
       return makeError("kernel module " + llvm::Twine(i) +
                        " has no target or format");
-
-  for (auto [i, launch] : llvm::enumerate(spec.launches)) {
-    if (launch.kernel.empty())
-      return makeError("launch " + llvm::Twine(i) + " has no kernel name");
-    for (auto [j, arg] : llvm::enumerate(launch.args))
-      if (arg >= spec.buffers.size())
-        return makeError("launch " + llvm::Twine(i) + " ('" + launch.kernel +
-                         "'): argument " + llvm::Twine(j) +
-                         " refers to buffer " + llvm::Twine(arg) + " of " +
-                         llvm::Twine(spec.buffers.size()));
-  }
   return llvm::Error::success();
 }
 
@@ -283,20 +333,23 @@ void buildMetadata(const ArtifactSpec &spec, uint64_t weightsSize,
   auto shapeOf = [&](llvm::ArrayRef<int64_t> shape) {
     return fbb.CreateVector(shape.data(), shape.size());
   };
-  std::vector<flatbuffers::Offset<artifact::Buffer>> buffers;
-  for (const ArtifactBuffer &b : spec.buffers) {
-    flatbuffers::Offset<artifact::Panels> panels;
-    if (b.panels) {
-      const PanelsLayout &l = b.panels->layout;
-      panels = artifact::CreatePanels(fbb, b.panels->source, l.rows, l.columns,
-                                      l.rowStride, l.columnStride, l.offset,
-                                      l.paddedRows, l.panel);
+  auto buffersOf = [&](llvm::ArrayRef<ArtifactBuffer> list) {
+    std::vector<flatbuffers::Offset<artifact::Buffer>> buffers;
+    for (const ArtifactBuffer &b : list) {
+      flatbuffers::Offset<artifact::Panels> panels;
+      if (b.panels) {
+        const PanelsLayout &l = b.panels->layout;
+        panels = artifact::CreatePanels(fbb, b.panels->source, l.rows,
+                                        l.columns, l.rowStride, l.columnStride,
+                                        l.offset, l.paddedRows, l.panel);
+      }
+      buffers.push_back(artifact::CreateBuffer(
+          fbb, static_cast<artifact::BufferKind>(b.kind), b.offset, b.size,
+          static_cast<artifact::DType>(b.dtype), shapeOf(b.shape),
+          fbb.CreateString(b.name), panels));
     }
-    buffers.push_back(artifact::CreateBuffer(
-        fbb, static_cast<artifact::BufferKind>(b.kind), b.offset, b.size,
-        static_cast<artifact::DType>(b.dtype), shapeOf(b.shape),
-        fbb.CreateString(b.name), panels));
-  }
+    return fbb.CreateVector(buffers);
+  };
   auto signatures = [&](llvm::ArrayRef<ArtifactTensor> tensors) {
     std::vector<flatbuffers::Offset<artifact::TensorSignature>> result;
     for (const ArtifactTensor &t : tensors)
@@ -312,24 +365,36 @@ void buildMetadata(const ArtifactSpec &spec, uint64_t weightsSize,
     modules.push_back(artifact::CreateKernelModule(
         fbb, fbb.CreateString(m.target), fbb.CreateString(m.format),
         fbb.CreateVector(m.data)));
-  std::vector<flatbuffers::Offset<artifact::Launch>> launches;
-  for (const ArtifactLaunch &l : spec.launches)
-    launches.push_back(artifact::CreateLaunch(
-        fbb, fbb.CreateString(l.kernel),
-        fbb.CreateVector(l.grid.data(), l.grid.size()),
-        fbb.CreateVector(l.block.data(), l.block.size()), l.sharedMemoryBytes,
-        fbb.CreateVector(l.args.data(), l.args.size()),
-        fbb.CreateString(l.location)));
-  std::vector<flatbuffers::Offset<artifact::FaultSite>> faults;
-  for (const ArtifactFaultSite &f : spec.faultSites)
-    faults.push_back(artifact::CreateFaultSite(
-        fbb, f.site, fbb.CreateString(f.node), fbb.CreateString(f.opType),
-        fbb.CreateString(f.message)));
+  auto launchesOf = [&](llvm::ArrayRef<ArtifactLaunch> list) {
+    std::vector<flatbuffers::Offset<artifact::Launch>> launches;
+    for (const ArtifactLaunch &l : list)
+      launches.push_back(artifact::CreateLaunch(
+          fbb, fbb.CreateString(l.kernel),
+          fbb.CreateVector(l.grid.data(), l.grid.size()),
+          fbb.CreateVector(l.block.data(), l.block.size()), l.sharedMemoryBytes,
+          fbb.CreateVector(l.args.data(), l.args.size()),
+          fbb.CreateString(l.location)));
+    return fbb.CreateVector(launches);
+  };
+  auto faultsOf = [&](llvm::ArrayRef<ArtifactFaultSite> list) {
+    std::vector<flatbuffers::Offset<artifact::FaultSite>> faults;
+    for (const ArtifactFaultSite &f : list)
+      faults.push_back(artifact::CreateFaultSite(
+          fbb, f.site, fbb.CreateString(f.node), fbb.CreateString(f.opType),
+          fbb.CreateString(f.message)));
+    return fbb.CreateVector(faults);
+  };
+  flatbuffers::Offset<artifact::HostPlan> hostPlan;
+  if (const std::optional<ArtifactHostPlan> &host = spec.hostPlan)
+    hostPlan = artifact::CreateHostPlan(
+        fbb, fbb.CreateVector(host->inputs), fbb.CreateVector(host->outputs),
+        buffersOf(host->buffers), host->arenaSize, launchesOf(host->launches),
+        faultsOf(host->faultSites), host->packedSize);
   auto root = artifact::CreateArtifact(
       fbb, MELD_ARTIFACT_SCHEMA_VERSION, fbb.CreateString(spec.producer),
-      inputs, outputs, fbb.CreateVector(buffers), spec.arenaSize, weightsSize,
+      inputs, outputs, buffersOf(spec.buffers), spec.arenaSize, weightsSize,
       spec.weightsExternal, fbb.CreateVector(modules),
-      fbb.CreateVector(launches), fbb.CreateVector(faults));
+      launchesOf(spec.launches), faultsOf(spec.faultSites), hostPlan);
   artifact::FinishArtifactBuffer(fbb, root);
 }
 
