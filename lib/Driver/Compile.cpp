@@ -164,9 +164,11 @@ LogicalResult meld::optimizeGraph(ModuleOp module,
       options);
 }
 
-LogicalResult meld::lowerGraphToTile(ModuleOp module,
-                                     const CompileOptions &options) {
-  CompileStep step(options, "tile kernels");
+/// lowerGraphToTile, its passes timed under step `name`.
+static LogicalResult lowerGraphToTileAs(ModuleOp module,
+                                        const CompileOptions &options,
+                                        llvm::StringRef name) {
+  CompileStep step(options, name);
   return runPipeline(
       module, step,
       [&](OpPassManager &pm) {
@@ -191,6 +193,11 @@ LogicalResult meld::lowerGraphToTile(ModuleOp module,
         buildMeldTilePipeline(pm, tile);
       },
       options);
+}
+
+LogicalResult meld::lowerGraphToTile(ModuleOp module,
+                                     const CompileOptions &options) {
+  return lowerGraphToTileAs(module, options, "tile kernels");
 }
 
 /// The host library of ISA level `cpu` in the artifact's table, if any.
@@ -339,15 +346,26 @@ static void writeNarrowed(ArrayRef<uint8_t> bytes, bool bf16,
   }
 }
 
-/// Lowers `module` to tile kernels and reads its launch plan into `spec`.
+/// Whether an artifact of `options` has a host plan of its own: the host's
+/// code is not the GPU's tiles when there are GPU targets.
+static bool hasHostPlan(const CompileOptions &options) {
+  return !options.targets.empty() && !options.hostCpus.empty();
+}
+
+/// Lowers `module` to tile kernels and reads its launch plan into `spec`;
+/// with `host`, tiles it for the host alone and reads the plan into
+/// `spec.hostPlan` (after the main plan).
 static LogicalResult planArtifact(ModuleOp module, const WeightStore &weights,
                                   const CompileOptions &options,
-                                  ArtifactSpec &spec) {
+                                  ArtifactSpec &spec, bool host = false) {
   CompileOptions withWeights(options);
   withWeights.weights = &weights;
-  if (failed(lowerGraphToTile(module, withWeights)))
+  if (host)
+    withWeights.targets.clear();
+  if (failed(lowerGraphToTileAs(module, withWeights,
+                                host ? "host tile kernels" : "tile kernels")))
     return failure();
-  CompileStep step(options, "launch plan");
+  CompileStep step(options, host ? "host launch plan" : "launch plan");
   auto lookup = [&](llvm::StringRef handle,
                     Type element) -> llvm::Expected<WeightSource> {
     const WeightStore::Entry *entry = weights.lookup(handle);
@@ -381,6 +399,8 @@ static LogicalResult planArtifact(ModuleOp module, const WeightStore &weights,
     };
     return source;
   };
+  if (host)
+    return buildHostPlan(module, lookup, spec);
   return buildArtifactPlan(module, lookup, spec, options.externalWeights);
 }
 
@@ -389,7 +409,12 @@ LogicalResult meld::printArtifactPlan(ModuleOp module,
                                       const CompileOptions &options,
                                       llvm::raw_ostream &os) {
   ArtifactSpec spec;
-  if (failed(planArtifact(module, weights, options, spec)))
+  OwningOpRef<ModuleOp> host;
+  if (hasHostPlan(options))
+    host = module.clone();
+  if (failed(planArtifact(module, weights, options, spec)) ||
+      (host && failed(planArtifact(*host, weights, options, spec,
+                                   /*host=*/true))))
     return failure();
   printArtifactPlanJSON(spec, os);
   return success();
@@ -589,8 +614,16 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
   loadPipelineDialects(*context);
   size_t loadedDialects = context->getLoadedDialects().size();
 
-  if (failed(planArtifact(module, weights, options, spec)))
+  // The host's own plan, from the graph before the GPU's tiles.
+  OwningOpRef<ModuleOp> hostPlan;
+  if (hasHostPlan(options))
+    hostPlan = module.clone();
+  if (failed(planArtifact(module, weights, options, spec)) ||
+      (hostPlan && failed(planArtifact(*hostPlan, weights, options, spec,
+                                       /*host=*/true))))
     return failure();
+  // The host's kernels: those of its own plan, or of the only one.
+  ModuleOp host = hostPlan ? *hostPlan : module;
   llvm::StringMap<KernelSummary> summaries;
   if (options.report)
     summaries = summarizeKernels(module, spec);
@@ -646,10 +679,10 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
   OwningOpRef<ModuleOp> emuModule;
   if (options.emulator)
     emuModule = std::move(kernels);
-  // The host libraries but the last, which takes `module` itself.
+  // The host libraries but the last, which takes `host` itself.
   std::vector<OwningOpRef<ModuleOp>> hostCopies;
   for (size_t i = 1; i < options.hostCpus.size(); ++i)
-    hostCopies.push_back(module.clone());
+    hostCopies.push_back(host.clone());
 
   // Each GPU target: PTX in-process, then a cubin from ptxas.
   std::vector<std::future<TargetResult>> targets;
@@ -683,7 +716,7 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
   // The host code, here: one library per ISA level.
   std::vector<std::optional<llvm::Expected<std::vector<uint8_t>>>> hosts;
   for (auto [i, cpu] : llvm::enumerate(options.hostCpus)) {
-    ModuleOp hostModule = i < hostCopies.size() ? *hostCopies[i] : module;
+    ModuleOp hostModule = i < hostCopies.size() ? *hostCopies[i] : host;
     hosts.emplace_back();
     if (succeeded(lowerTileToHost(hostModule, options, cpu)))
       hosts.back() = compileLibrary(hostModule,

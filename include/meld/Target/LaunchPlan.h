@@ -50,6 +50,15 @@ mlir::LogicalResult buildArtifactPlan(mlir::ModuleOp module,
                                       ArtifactSpec &spec,
                                       bool externalWeights = false);
 
+/// Fills `spec.hostPlan` from the launch plan in `module`, the graph of
+/// `spec`'s main plan tiled for the host: the host's own buffers, arena and
+/// launches. Weights the main plan has alike (name, dtype and size) take
+/// its bytes; the other read-only buffers are added to `spec`'s weights (or
+/// external weights). Weights in panels are packed by the runtime (their
+/// buffers are Packed, made from the weight they name), not stored.
+mlir::LogicalResult buildHostPlan(mlir::ModuleOp module, WeightLookup weights,
+                                  ArtifactSpec &spec);
+
 /// Writes the plan of `spec` (signatures, buffers with their arena or weight
 /// offsets, launches, arena size) as JSON, for `meldc --emit plan`.
 void printArtifactPlanJSON(const ArtifactSpec &spec, llvm::raw_ostream &os);

@@ -184,9 +184,15 @@ static FailureOr<WeightSource> packWeight(tile::WeightOp weight,
   return packed;
 }
 
-LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
-                                      ArtifactSpec &spec,
-                                      bool externalWeights) {
+/// Fills `spec` from the launch plan in `module`. With `shared`, the plan is
+/// a second one of the artifact `shared` describes: its weights take the
+/// bytes of `shared`'s weights of the same name, dtype and size, its new
+/// weights go after `shared`'s, and, when the artifact holds its weights, the
+/// runtime packs its panels into `*packedSize` bytes.
+static LogicalResult buildPlan(ModuleOp module, WeightLookup weights,
+                               ArtifactSpec &spec, bool externalWeights,
+                               const ArtifactSpec *shared,
+                               uint64_t *packedSize) {
   // One table for every lookup: ModuleOp::lookupSymbol scans the module.
   SymbolTable symbols(module);
   auto main = symbols.lookup<func::FuncOp>("main");
@@ -221,20 +227,43 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
     return index;
   };
   // Read-only buffers: weights and constants in the weights section, or,
-  // for weights that are external, in the external weights' space.
-  uint64_t sectionEnd = 0, externalEnd = 0;
+  // for weights that are external, in the external weights' space; panels
+  // the runtime packs, there or in the packed space.
+  uint64_t sectionEnd = 0, externalEnd = 0, packedEnd = 0;
+  llvm::StringMap<const ArtifactBuffer *> sharedReadOnly;
+  if (shared) {
+    for (const ArtifactWeight &weight : shared->weights)
+      sectionEnd = std::max(sectionEnd, weight.offset + weight.size);
+    externalEnd = shared->externalWeightsSize;
+    // Only the model's weights, which their names identify: a constant of
+    // one plan may share its name with a different one of the other.
+    for (const ArtifactBuffer &buffer : shared->buffers)
+      if (buffer.kind == ArtifactBufferKind::Weight)
+        sharedReadOnly[buffer.name] = &buffer;
+  }
+  bool packAtLoad = packedSize && !externalWeights;
   // Places read-only buffer `index` of `size` bytes: in the weights section,
-  // or in the external weights' space. Returns whether it is external.
+  // in the external weights' space, or in the packed space. Returns whether
+  // its bytes are elsewhere than in a new weight of this plan: external,
+  // packed by the runtime, or the shared plan's.
   auto place = [&](uint32_t index, uint64_t size) {
     ArtifactBuffer &buffer = spec.buffers[index];
-    bool external =
-        externalWeights && (buffer.kind == ArtifactBufferKind::Weight ||
-                            buffer.kind == ArtifactBufferKind::Packed);
-    uint64_t &end = external ? externalEnd : sectionEnd;
+    weightIndex[buffer.name] = index;
+    if (const ArtifactBuffer *same = sharedReadOnly.lookup(buffer.name);
+        same && same->kind == buffer.kind && same->dtype == buffer.dtype &&
+        same->size == buffer.size && !same->panels) {
+      buffer.offset = same->offset;
+      return true;
+    }
+    bool packed = buffer.kind == ArtifactBufferKind::Packed;
+    bool external = externalWeights &&
+                    (buffer.kind == ArtifactBufferKind::Weight || packed);
+    uint64_t &end = external               ? externalEnd
+                    : packed && packAtLoad ? packedEnd
+                                           : sectionEnd;
     buffer.offset = llvm::alignTo(end, kAlignment);
     end = buffer.offset + size;
-    weightIndex[buffer.name] = index;
-    return external;
+    return external || packed;
   };
   auto addReadOnly = [&](Value value, StringRef name, ArtifactBufferKind kind,
                          uint64_t size,
@@ -316,9 +345,11 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
         weight.emitError() << llvm::toString(source.takeError());
         return failure();
       }
-      if (panels && externalWeights && source->externalizable) {
-        // The runtime packs it from the weight in the external file when it
-        // loads them: the weight is a buffer, the panels one made from it.
+      if (panels &&
+          (packAtLoad || (externalWeights && source->externalizable))) {
+        // The runtime packs it from the weight (in the weights section, or
+        // in the external file when it loads them): the weight is a buffer,
+        // the panels one made from it.
         FailureOr<ArtifactDType> dtype = getWeightDType(weight);
         if (failed(dtype) ||
             failed(checkPanelsOf(weight, *dtype, source->size)))
@@ -326,11 +357,20 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
         auto from = weightIndex.find(handle);
         if (from == weightIndex.end()) {
           uint64_t elementBytes = getArtifactDTypeSize(*dtype);
-          uint32_t index = newBuffer(ArtifactBufferKind::Weight, *dtype,
-                                     source->size / elementBytes, handle);
+          uint32_t index =
+              newBuffer(source->externalizable ? ArtifactBufferKind::Weight
+                                               : ArtifactBufferKind::Constant,
+                        *dtype, source->size / elementBytes, handle);
           if (source->shape)
             spec.buffers[index].shape = *source->shape;
-          place(index, source->size);
+          if (!place(index, source->size)) {
+            ArtifactWeight bytes;
+            bytes.name = handle.str();
+            bytes.offset = spec.buffers[index].offset;
+            bytes.size = source->size;
+            bytes.write = std::move(source->write);
+            spec.weights.push_back(std::move(bytes));
+          }
           from = weightIndex.find(handle);
         }
         uint32_t sourceIndex = from->second;
@@ -470,6 +510,52 @@ LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
   spec.arenaSize = assignArenaOffsets(std::move(intervals), spec.buffers);
   spec.weightsExternal = externalWeights;
   spec.externalWeightsSize = externalEnd;
+  if (packedSize)
+    *packedSize = packedEnd;
+  return success();
+}
+
+LogicalResult meld::buildArtifactPlan(ModuleOp module, WeightLookup weights,
+                                      ArtifactSpec &spec,
+                                      bool externalWeights) {
+  return buildPlan(module, weights, spec, externalWeights, /*shared=*/nullptr,
+                   /*packedSize=*/nullptr);
+}
+
+LogicalResult meld::buildHostPlan(ModuleOp module, WeightLookup weights,
+                                  ArtifactSpec &spec) {
+  ArtifactSpec plan;
+  ArtifactHostPlan host;
+  if (failed(buildPlan(module, weights, plan, spec.weightsExternal, &spec,
+                       &host.packedSize)))
+    return failure();
+  // The same graph: its signatures, each in a buffer of this plan.
+  auto bind = [&](const std::vector<ArtifactTensor> &signatures,
+                  const std::vector<ArtifactTensor> &own,
+                  std::vector<uint32_t> &buffers) -> LogicalResult {
+    for (const ArtifactTensor &tensor : signatures) {
+      auto it = llvm::find_if(
+          own, [&](const ArtifactTensor &t) { return t.name == tensor.name; });
+      if (it == own.end() || it->dtype != tensor.dtype ||
+          it->shape != tensor.shape)
+        return module.emitError("internal error: the host's launch plan has "
+                                "no tensor '")
+               << tensor.name << "' as the main plan has it";
+      buffers.push_back(it->buffer);
+    }
+    return success();
+  };
+  if (failed(bind(spec.inputs, plan.inputs, host.inputs)) ||
+      failed(bind(spec.outputs, plan.outputs, host.outputs)))
+    return failure();
+  host.buffers = std::move(plan.buffers);
+  host.arenaSize = plan.arenaSize;
+  host.launches = std::move(plan.launches);
+  host.faultSites = std::move(plan.faultSites);
+  for (ArtifactWeight &weight : plan.weights)
+    spec.weights.push_back(std::move(weight));
+  spec.externalWeightsSize = plan.externalWeightsSize;
+  spec.hostPlan = std::move(host);
   return success();
 }
 
@@ -497,20 +583,10 @@ static llvm::StringRef dtypeName(ArtifactDType dtype) {
   llvm_unreachable("unknown dtype");
 }
 
-void meld::printArtifactPlanJSON(const ArtifactSpec &spec,
-                                 llvm::raw_ostream &os) {
-  auto tensors = [](const std::vector<ArtifactTensor> &list) {
-    llvm::json::Array array;
-    for (const ArtifactTensor &t : list)
-      array.push_back(llvm::json::Object{
-          {"name", t.name},
-          {"dtype", dtypeName(t.dtype)},
-          {"shape", llvm::json::Array(t.shape)},
-          {"buffer", t.buffer}});
-    return array;
-  };
+/// The JSON of a plan's buffers, launches and fault sites.
+static llvm::json::Array buffersJSON(ArrayRef<ArtifactBuffer> list) {
   llvm::json::Array buffers;
-  for (const ArtifactBuffer &b : spec.buffers) {
+  for (const ArtifactBuffer &b : list) {
     llvm::json::Object buffer{
         {"kind", b.kind == ArtifactBufferKind::Arena      ? "arena"
                  : b.kind == ArtifactBufferKind::Weight   ? "weight"
@@ -526,8 +602,12 @@ void meld::printArtifactPlanJSON(const ArtifactSpec &spec,
       buffer["source"] = b.panels->source;
     buffers.push_back(std::move(buffer));
   }
+  return buffers;
+}
+
+static llvm::json::Array launchesJSON(ArrayRef<ArtifactLaunch> list) {
   llvm::json::Array launches;
-  for (const ArtifactLaunch &l : spec.launches)
+  for (const ArtifactLaunch &l : list)
     launches.push_back(
         llvm::json::Object{{"kernel", l.kernel},
                            {"grid", llvm::json::Array(l.grid)},
@@ -535,12 +615,30 @@ void meld::printArtifactPlanJSON(const ArtifactSpec &spec,
                            {"shared_memory_bytes", l.sharedMemoryBytes},
                            {"args", llvm::json::Array(l.args)},
                            {"location", l.location}});
+  return launches;
+}
+
+static llvm::json::Array faultsJSON(ArrayRef<ArtifactFaultSite> list) {
   llvm::json::Array faults;
-  for (const ArtifactFaultSite &f : spec.faultSites)
+  for (const ArtifactFaultSite &f : list)
     faults.push_back(llvm::json::Object{{"site", f.site},
                                         {"node", f.node},
                                         {"op_type", f.opType},
                                         {"message", f.message}});
+  return faults;
+}
+
+void meld::printArtifactPlanJSON(const ArtifactSpec &spec,
+                                 llvm::raw_ostream &os) {
+  auto tensors = [](const std::vector<ArtifactTensor> &list) {
+    llvm::json::Array array;
+    for (const ArtifactTensor &t : list)
+      array.push_back(llvm::json::Object{{"name", t.name},
+                                         {"dtype", dtypeName(t.dtype)},
+                                         {"shape", llvm::json::Array(t.shape)},
+                                         {"buffer", t.buffer}});
+    return array;
+  };
   uint64_t weightsSize = 0;
   for (const ArtifactWeight &w : spec.weights)
     weightsSize = std::max(weightsSize, w.offset + w.size);
@@ -551,8 +649,29 @@ void meld::printArtifactPlanJSON(const ArtifactSpec &spec,
       {"weights_size", static_cast<int64_t>(weightsSize)},
       {"weights_external", spec.weightsExternal},
       {"external_weights_size", static_cast<int64_t>(spec.externalWeightsSize)},
-      {"buffers", std::move(buffers)},
-      {"launches", std::move(launches)},
-      {"faults", std::move(faults)}};
-  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(plan))) << "\n";
+      {"buffers", buffersJSON(spec.buffers)},
+      {"launches", launchesJSON(spec.launches)},
+      {"faults", faultsJSON(spec.faultSites)}};
+  // The main plan's keys in order, then the host's plan, last.
+  llvm::json::OStream json(os, 2);
+  json.object([&] {
+    std::vector<std::string> keys;
+    for (const auto &entry : plan)
+      keys.push_back(entry.first.str());
+    llvm::sort(keys);
+    for (const std::string &key : keys)
+      json.attribute(key, std::move(*plan.get(key)));
+    if (const std::optional<ArtifactHostPlan> &host = spec.hostPlan)
+      json.attribute(
+          "host_plan",
+          llvm::json::Object{
+              {"inputs", llvm::json::Array(host->inputs)},
+              {"outputs", llvm::json::Array(host->outputs)},
+              {"arena_size", static_cast<int64_t>(host->arenaSize)},
+              {"packed_size", static_cast<int64_t>(host->packedSize)},
+              {"buffers", buffersJSON(host->buffers)},
+              {"launches", launchesJSON(host->launches)},
+              {"faults", faultsJSON(host->faultSites)}});
+  });
+  os << "\n";
 }
