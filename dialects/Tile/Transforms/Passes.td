@@ -160,8 +160,12 @@ def TileSimplifyIndices
     to the quotient; if the others stay below `D` they are the remainder;
     if one of them, `c * v` with `c` dividing `D`, has the rest below `c`,
     the quotient takes `v / (D / c)` and the remainder is `c * (v % (D /
-    c))` plus the rest. Integer math whose operands are all splats becomes
-    scalar math and one splat.
+    c))` plus the rest. A loop counter is a multiple of its lower bound's
+    and step's greatest common divisor `m`, and counts as `c * m` there: in
+    a loop over `k` by 16, `(k + j) % 32` with `j < 16` is `k % 32 + j`.
+    Where nothing more cancels, the terms `D` divides still leave the
+    division: `(j + 128 * p) % 32` is `j % 32`. Integer math whose operands
+    are all splats becomes scalar math and one splat.
 
     Before (`k < 64`, `d < 64`, `h < 9`):
     ```mlir

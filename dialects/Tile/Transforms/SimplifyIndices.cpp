@@ -20,6 +20,8 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <numeric>
+
 namespace meld::tile {
 #define GEN_PASS_DEF_TILESIMPLIFYINDICES
 #include "dialects/Tile/Transforms/Passes.h.inc"
@@ -137,6 +139,22 @@ std::optional<uint64_t> Bounds::compute(Value v, unsigned depth) {
   return std::nullopt;
 }
 
+/// A number every value of the index `v` is a multiple of: for a loop
+/// counter, of its lower bound and its step (a counter from 0 by 16 takes
+/// only multiples of 16); 1 for anything else.
+static uint64_t getKnownFactor(Value v) {
+  auto arg = dyn_cast<BlockArgument>(v);
+  auto loop =
+      arg ? dyn_cast<scf::ForOp>(arg.getOwner()->getParentOp()) : scf::ForOp();
+  if (!loop || arg != loop.getInductionVar())
+    return 1;
+  std::optional<int64_t> lower = getConstantIntValue(loop.getLowerBound());
+  std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+  if (!lower || *lower < 0 || !step || *step <= 0)
+    return 1;
+  return std::gcd(static_cast<uint64_t>(*lower), static_cast<uint64_t>(*step));
+}
+
 /// The value of the constant `v` (an integer or a splat of one), where it
 /// is one and not negative.
 static std::optional<uint64_t> getConstant(Value v) {
@@ -249,7 +267,11 @@ static Value build(PatternRewriter &rewriter, Location loc, Type type,
 /// whole; if the others stay below D they are the remainder, and if one of
 /// them, `c * v` with c dividing D, has the rest below c, the quotient also
 /// takes `v / (D / c)` and the remainder is `c * (v % (D / c))` plus the
-/// rest.
+/// rest. Where v is known to be a multiple of m (a loop counter stepping by
+/// m), the same holds with c * m in place of c in those conditions: in a
+/// loop over k by 16, `(k + j) % 32` with j < 16 is `k % 32 + j`, a scalar
+/// remainder and a splat. Otherwise the terms D divides still leave the
+/// division, which is then of the others alone.
 template <typename OpTy> struct CancelDivision : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   static constexpr bool isRemainder = std::is_same_v<OpTy, arith::RemUIOp>;
@@ -293,17 +315,20 @@ template <typename OpTy> struct CancelDivision : OpRewritePattern<OpTy> {
                   : build(rewriter, loc, type, quotient, quotientConstant));
       return success();
     }
-    // One term `c * v` with c dividing d, the rest below c.
+    // One term `c * v`, v a multiple of m, with c * m dividing d and the
+    // rest below c * m.
     for (size_t i = 0; i < rest.size(); ++i) {
       auto [c, v] = rest[i];
-      // (With c = 1 the division would be the same again.)
-      if (c == 1 || d % c != 0)
+      uint64_t m = getKnownFactor(v);
+      // (With c * m = 1, or v alone, the division would be the same again.)
+      if (c > kLimit / m || c * m == 1 || d % (c * m) != 0 ||
+          (c == 1 && sum->terms.size() == 1 && sum->constant == 0))
         continue;
       SmallVector<std::pair<uint64_t, Value>> others(rest);
       others.erase(others.begin() + i);
       std::optional<uint64_t> othersBound =
           getUpperBound(bounds, others, restConstant);
-      if (!othersBound || *othersBound >= c)
+      if (!othersBound || *othersBound >= c * m)
         continue;
       Value radix = build(rewriter, loc, v.getType(), {}, d / c);
       if (isRemainder) {
@@ -319,7 +344,21 @@ template <typename OpTy> struct CancelDivision : OpRewritePattern<OpTy> {
       }
       return success();
     }
-    return rewriter.notifyMatchFailure(op, "the terms do not cancel");
+    // What D divides leaves the division alone: x % D is rest % D, and
+    // x / D is the quotient's terms plus rest / D. (`(iota + 128 * p) % 32`
+    // is `iota % 32`, a constant once the iota is one.)
+    if (quotient.empty() && quotientConstant == 0)
+      return rewriter.notifyMatchFailure(op, "the terms do not cancel");
+    Value restValue = build(rewriter, loc, type, rest, restConstant);
+    if (isRemainder) {
+      rewriter.replaceOpWithNewOp<arith::RemUIOp>(op, restValue, op.getRhs());
+      return success();
+    }
+    quotient.push_back(
+        {1, arith::DivUIOp::create(rewriter, loc, restValue, op.getRhs())});
+    rewriter.replaceOp(op,
+                       build(rewriter, loc, type, quotient, quotientConstant));
+    return success();
   }
 };
 

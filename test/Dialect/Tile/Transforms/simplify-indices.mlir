@@ -105,3 +105,110 @@ tile.kernel @bounds(%x: memref<4096xf32>, %i: memref<16xindex>, %y: memref<4096x
   tile.store %lv, %y[%ii] : tensor<16xf32>, memref<4096xf32>[tensor<16xindex>]
   tile.return
 }
+
+// -----
+
+// A loop counter from 0 by 16 is a multiple of 16: with j < 16, (k + j) % 32
+// is k % 32 + j and (k + j) / 32 is k / 32, each a scalar op on the counter
+// and a splat (a product's K loop reading heads of 32 merged into rows, as
+// an attention's output projection does). A counter by 8 is not: nothing
+// changes there. The counter alone divided stays as it is.
+// CHECK-LABEL: tile.kernel @counter_multiple(
+// CHECK-DAG:     %[[C32:.+]] = arith.constant 32 : index
+// CHECK:         scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %{{.+}} {
+// CHECK-DAG:       %[[J:.+]] = tile.iota 1 : tensor<16x16xindex>
+// CHECK-DAG:       %[[KR:.+]] = arith.remui %[[K]], %[[C32]] : index
+// CHECK-DAG:       %[[KQ:.+]] = arith.divui %[[K]], %[[C32]] : index
+// CHECK-NOT:       arith.remui {{.+}} : tensor
+// CHECK-NOT:       arith.divui {{.+}} : tensor
+// CHECK:           tile.load
+// CHECK:         scf.for
+// CHECK:           arith.remui {{.+}} : tensor<16x16xindex>
+// CHECK:           arith.divui {{.+}} : tensor<16x16xindex>
+// CHECK:         scf.for %[[L:.+]] = %{{.+}} to %{{.+}} step %{{.+}} {
+// CHECK:           arith.remui %[[L]], %[[C32]] : index
+tile.kernel @counter_multiple(%x: memref<65536xf32>, %y: memref<256xf32>)
+    attributes {grid = array<i64: 1>} {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %c384 = arith.constant 384 : index
+  %c32t = arith.constant dense<32> : tensor<16x16xindex>
+  %c1184 = arith.constant dense<1184> : tensor<16x16xindex>
+  scf.for %k = %c0 to %c384 step %c16 {
+    %j = tile.iota 1 : tensor<16x16xindex>
+    %ks = tensor.splat %k : tensor<16x16xindex>
+    %kj = arith.addi %j, %ks : tensor<16x16xindex>
+    %rem = arith.remui %kj, %c32t : tensor<16x16xindex>
+    %quo = arith.divui %kj, %c32t : tensor<16x16xindex>
+    %q = arith.muli %quo, %c1184 : tensor<16x16xindex>
+    %offs = arith.addi %rem, %q : tensor<16x16xindex>
+    %v = tile.load %x[%offs] : memref<65536xf32>[tensor<16x16xindex>] -> tensor<16x16xf32>
+    %i = tile.iota 0 : tensor<16x16xindex>
+    %i16 = arith.muli %i, %c32t : tensor<16x16xindex>
+    %w = arith.addi %i16, %j : tensor<16x16xindex>
+    tile.store %v, %y[%w] : tensor<16x16xf32>, memref<256xf32>[tensor<16x16xindex>]
+  }
+  scf.for %k = %c0 to %c384 step %c8 {
+    %j = tile.iota 1 : tensor<16x16xindex>
+    %ks = tensor.splat %k : tensor<16x16xindex>
+    %kj = arith.addi %j, %ks : tensor<16x16xindex>
+    %rem = arith.remui %kj, %c32t : tensor<16x16xindex>
+    %quo = arith.divui %kj, %c32t : tensor<16x16xindex>
+    %q = arith.muli %quo, %c1184 : tensor<16x16xindex>
+    %offs = arith.addi %rem, %q : tensor<16x16xindex>
+    %v = tile.load %x[%offs] : memref<65536xf32>[tensor<16x16xindex>] -> tensor<16x16xf32>
+    %i = tile.iota 0 : tensor<16x16xindex>
+    %i16 = arith.muli %i, %c32t : tensor<16x16xindex>
+    %w = arith.addi %i16, %j : tensor<16x16xindex>
+    tile.store %v, %y[%w] : tensor<16x16xf32>, memref<256xf32>[tensor<16x16xindex>]
+  }
+  scf.for %k = %c0 to %c384 step %c16 {
+    %m = arith.remui %k, %c32 : index
+    %n = tile.iota 0 : tensor<16xindex>
+    %ms = tensor.splat %m : tensor<16xindex>
+    %mn = arith.addi %n, %ms : tensor<16xindex>
+    %v = tile.load %x[%mn] : memref<65536xf32>[tensor<16xindex>] -> tensor<16xf32>
+    tile.store %v, %y[%n] : tensor<16xf32>, memref<256xf32>[tensor<16xindex>]
+  }
+  tile.return
+}
+
+// -----
+
+// The terms the divisor divides leave a division that does not cancel:
+// (j + 128 * p) % 32 is j % 32 and (j + 128 * p) / 32 is 4 * p + j / 32,
+// the divisions of the iota alone (constants once it is one).
+// CHECK-LABEL: tile.kernel @partial(
+// CHECK-DAG:     %[[C4:.+]] = arith.constant 4 : index
+// CHECK-DAG:     %[[C32:.+]] = arith.constant dense<32> : tensor<16x128xindex>
+// CHECK-DAG:     %[[P:.+]] = tile.program_id 0
+// CHECK-DAG:     %[[J:.+]] = tile.iota 1 : tensor<16x128xindex>
+// CHECK-DAG:     %[[R:.+]] = arith.remui %[[J]], %[[C32]] : tensor<16x128xindex>
+// CHECK-DAG:     %[[Q:.+]] = arith.divui %[[J]], %[[C32]] : tensor<16x128xindex>
+// CHECK-DAG:     %[[P4:.+]] = arith.muli %[[P]], %[[C4]] : index
+// CHECK-DAG:     %[[P4S:.+]] = tensor.splat %[[P4]] : tensor<16x128xindex>
+// CHECK-DAG:     arith.addi %[[P4S]], %[[Q]] : tensor<16x128xindex>
+tile.kernel @partial(%x: memref<65536xf32>, %y: memref<2048xf32>)
+    attributes {grid = array<i64: 3>} {
+  %p = tile.program_id 0
+  %c128 = arith.constant 128 : index
+  %p128 = arith.muli %p, %c128 : index
+  %ps = tensor.splat %p128 : tensor<16x128xindex>
+  %j = tile.iota 1 : tensor<16x128xindex>
+  %jp = arith.addi %j, %ps : tensor<16x128xindex>
+  %c32 = arith.constant dense<32> : tensor<16x128xindex>
+  %c1184 = arith.constant dense<1184> : tensor<16x128xindex>
+  %rem = arith.remui %jp, %c32 : tensor<16x128xindex>
+  %quo = arith.divui %jp, %c32 : tensor<16x128xindex>
+  %q = arith.muli %quo, %c1184 : tensor<16x128xindex>
+  %offs = arith.addi %rem, %q : tensor<16x128xindex>
+  %v = tile.load %x[%offs] : memref<65536xf32>[tensor<16x128xindex>] -> tensor<16x128xf32>
+  %i = tile.iota 0 : tensor<16x128xindex>
+  %c128t = arith.constant dense<128> : tensor<16x128xindex>
+  %i128 = arith.muli %i, %c128t : tensor<16x128xindex>
+  %w = arith.addi %i128, %j : tensor<16x128xindex>
+  tile.store %v, %y[%w] : tensor<16x128xf32>, memref<2048xf32>[tensor<16x128xindex>]
+  tile.return
+}
