@@ -143,10 +143,15 @@ LogicalResult produce(meld_compile_output output, ModuleOp module,
     return failure(failed(meld::lowerGraphToTile(module, options)) ||
                    failed(meld::lowerTileToGPU(module, options)) ||
                    failed(print()));
-  case MELD_OUTPUT_LLVM:
-    return failure(failed(meld::lowerGraphToTile(module, options)) ||
-                   failed(meld::lowerTileToHost(module, options)) ||
+  case MELD_OUTPUT_LLVM: {
+    // The host's kernels are tiled for the host, GPU targets or not, as
+    // the artifact's host plan is.
+    meld::CompileOptions host = options;
+    host.targets.clear();
+    return failure(failed(meld::lowerGraphToTile(module, host)) ||
+                   failed(meld::lowerTileToHost(module, host)) ||
                    failed(print()));
+  }
   case MELD_OUTPUT_PTX:
     return meld::emitPTX(module, options.targets.front(), options, os);
   case MELD_OUTPUT_ARTIFACT:
