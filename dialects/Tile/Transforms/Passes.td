@@ -167,6 +167,12 @@ def TileSimplifyIndices
     division: `(j + 128 * p) % 32` is `j % 32`. Integer math whose operands
     are all splats becomes scalar math and one splat.
 
+    Lanes a mask turns off access nothing, so in the offsets of a masked
+    gather or scatter (no runs of consecutive offsets) a term `x` the mask
+    bounds (`x < N` one of its conjuncts) becomes `min(x, N - 1)` where a
+    division of the offsets then cancels: the keys of a transposed key
+    block that overhangs the sequence.
+
     Before (`k < 64`, `d < 64`, `h < 9`):
     ```mlir
     %x = arith.addi %hk, %d64 : tensor<64x32xindex>  // h * 4096 + k + d * 64

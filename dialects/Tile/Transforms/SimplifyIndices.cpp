@@ -13,8 +13,12 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/Tile/Analysis/AxisInfo.h"
 #include "dialects/Tile/Transforms/Passes.h"
 
+#include "mlir/Analysis/DataFlowFramework.h"
+#include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Analysis/TopologicalSortUtils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -262,6 +266,64 @@ static Value build(PatternRewriter &rewriter, Location loc, Type type,
   return result;
 }
 
+namespace {
+/// How `x / D` and `x % D` simplify, x a sum of bounded terms.
+struct Division {
+  /// The terms D divides (their coefficients divided), and the others.
+  SmallVector<std::pair<uint64_t, Value>> quotient, rest;
+  uint64_t quotientConstant = 0, restConstant = 0;
+  /// Whether the rest stays below D: the division cancels.
+  bool below = false;
+  /// Otherwise, the term of `rest` that splits (see CancelDivision).
+  std::optional<size_t> split;
+};
+} // namespace
+
+/// How `lhs / d` and `lhs % d` simplify; none where lhs is not a sum of
+/// bounded terms.
+static std::optional<Division> analyzeDivision(Bounds &bounds, Value lhs,
+                                               uint64_t d) {
+  std::optional<LinearSum> sum = linearize(bounds, lhs);
+  if (!sum)
+    return std::nullopt;
+  Division division;
+  for (auto [coefficient, atom] : sum->terms) {
+    if (coefficient % d == 0)
+      division.quotient.push_back({coefficient / d, atom});
+    else
+      division.rest.push_back({coefficient, atom});
+  }
+  division.quotientConstant = sum->constant / d;
+  division.restConstant = sum->constant % d;
+  std::optional<uint64_t> restBound =
+      getUpperBound(bounds, division.rest, division.restConstant);
+  if (!restBound)
+    return std::nullopt;
+  if (*restBound < d) {
+    division.below = true;
+    return division;
+  }
+  // One term `c * v`, v a multiple of m, with c * m dividing d and the
+  // rest below c * m.
+  for (size_t i = 0; i < division.rest.size(); ++i) {
+    auto [c, v] = division.rest[i];
+    uint64_t m = getKnownFactor(v);
+    // (With c * m = 1, or v alone, the division would be the same again.)
+    if (c > kLimit / m || c * m == 1 || d % (c * m) != 0 ||
+        (c == 1 && sum->terms.size() == 1 && sum->constant == 0))
+      continue;
+    SmallVector<std::pair<uint64_t, Value>> others(division.rest);
+    others.erase(others.begin() + i);
+    std::optional<uint64_t> othersBound =
+        getUpperBound(bounds, others, division.restConstant);
+    if (othersBound && *othersBound < c * m) {
+      division.split = i;
+      break;
+    }
+  }
+  return division;
+}
+
 /// `x / D` and `x % D` (unsigned, D a constant) where `x` is a sum of
 /// bounded terms: the terms whose coefficient D divides go to the quotient
 /// whole; if the others stay below D they are the remainder, and if one of
@@ -283,25 +345,14 @@ template <typename OpTy> struct CancelDivision : OpRewritePattern<OpTy> {
     if (!divisor || *divisor == 0)
       return rewriter.notifyMatchFailure(op, "not by a positive constant");
     uint64_t d = *divisor;
-    std::optional<LinearSum> sum = linearize(bounds, op.getLhs());
-    if (!sum)
+    std::optional<Division> division = analyzeDivision(bounds, op.getLhs(), d);
+    if (!division)
       return rewriter.notifyMatchFailure(op, "not a sum of bounded terms");
-    SmallVector<std::pair<uint64_t, Value>> quotient, rest;
-    for (auto [coefficient, atom] : sum->terms) {
-      if (coefficient % d == 0)
-        quotient.push_back({coefficient / d, atom});
-      else
-        rest.push_back({coefficient, atom});
-    }
-    uint64_t quotientConstant = sum->constant / d;
-    uint64_t restConstant = sum->constant % d;
+    auto &[quotient, rest, quotientConstant, restConstant, below, split] =
+        *division;
     Location loc = op.getLoc();
     Type type = op.getType();
-    std::optional<uint64_t> restBound =
-        getUpperBound(bounds, rest, restConstant);
-    if (!restBound)
-      return rewriter.notifyMatchFailure(op, "an unbounded term");
-    if (*restBound < d) {
+    if (below) {
       if (quotient.empty() && quotientConstant == 0) {
         // Already below the divisor: the quotient is 0, the remainder the
         // value itself.
@@ -315,21 +366,10 @@ template <typename OpTy> struct CancelDivision : OpRewritePattern<OpTy> {
                   : build(rewriter, loc, type, quotient, quotientConstant));
       return success();
     }
-    // One term `c * v`, v a multiple of m, with c * m dividing d and the
-    // rest below c * m.
-    for (size_t i = 0; i < rest.size(); ++i) {
-      auto [c, v] = rest[i];
-      uint64_t m = getKnownFactor(v);
-      // (With c * m = 1, or v alone, the division would be the same again.)
-      if (c > kLimit / m || c * m == 1 || d % (c * m) != 0 ||
-          (c == 1 && sum->terms.size() == 1 && sum->constant == 0))
-        continue;
+    if (split) {
+      auto [c, v] = rest[*split];
       SmallVector<std::pair<uint64_t, Value>> others(rest);
-      others.erase(others.begin() + i);
-      std::optional<uint64_t> othersBound =
-          getUpperBound(bounds, others, restConstant);
-      if (!othersBound || *othersBound >= c * m)
-        continue;
+      others.erase(others.begin() + *split);
       Value radix = build(rewriter, loc, v.getType(), {}, d / c);
       if (isRemainder) {
         Value digit = arith::RemUIOp::create(rewriter, loc, v, radix);
@@ -407,9 +447,134 @@ struct ScalarizeSplats : RewritePattern {
   }
 };
 
+/// The terms `x < N` (x an index tile, N a constant) a mask is the
+/// conjunction of, among others.
+static SmallVector<std::pair<Value, uint64_t>> getMaskBounds(Value mask) {
+  SmallVector<std::pair<Value, uint64_t>> bounds;
+  SmallVector<Value> work = {mask};
+  while (!work.empty()) {
+    Value value = work.pop_back_val();
+    if (auto both = value.getDefiningOp<arith::AndIOp>()) {
+      work.push_back(both.getLhs());
+      work.push_back(both.getRhs());
+      continue;
+    }
+    auto compare = value.getDefiningOp<arith::CmpIOp>();
+    if (!compare || compare.getPredicate() != arith::CmpIPredicate::ult ||
+        !getElementTypeOrSelf(compare.getLhs().getType()).isIndex())
+      continue;
+    if (std::optional<uint64_t> n = getConstant(compare.getRhs()); n && *n > 0)
+      bounds.push_back({compare.getLhs(), *n});
+  }
+  return bounds;
+}
+
+/// Lanes a mask turns off read and write nothing, so in the offsets of a
+/// masked access a term `x` the mask bounds (`x < N`) may be
+/// `min(x, N - 1)`: its bound is then N - 1 wherever the last tile overhangs
+/// the end, and divisions of the offsets by x's true range cancel (the keys
+/// of a transposed key block past the sequence's end). Only gathers and
+/// scatters, whose offsets have no runs of consecutive elements the axis
+/// analysis could lose through the minimum, and only where a division of
+/// the offsets then cancels.
+static void clampMaskedOffsets(KernelOp kernel) {
+  DataFlowSolver solver;
+  if (failed(runAxisInfoAnalysis(solver, kernel)))
+    return;
+  // Each gather or scatter with a mask: the op, its offsets, its mask.
+  SmallVector<std::tuple<Operation *, OpOperand *, Value>> accesses;
+  kernel.walk([&](Operation *op) {
+    OpOperand *offsets = nullptr;
+    Value mask;
+    if (auto load = dyn_cast<LoadOp>(op)) {
+      offsets = &load.getOffsetsMutable();
+      mask = load.getMask();
+    } else if (auto store = dyn_cast<StoreOp>(op)) {
+      offsets = &store.getOffsetsMutable();
+      mask = store.getMask();
+    }
+    if (!offsets || !mask)
+      return;
+    const AxisInfo *info = lookupAxisInfo(solver, offsets->get());
+    auto type = cast<RankedTensorType>(offsets->get().getType());
+    if (!info || getConsecutiveRun(*info, type.getShape()) > 1)
+      return;
+    accesses.push_back({op, offsets, mask});
+  });
+  for (auto [op, offsets, mask] : accesses) {
+    for (auto [x, n] : getMaskBounds(mask)) {
+      auto type = dyn_cast<RankedTensorType>(x.getType());
+      if (!type)
+        continue;
+      Bounds bounds;
+      if (std::optional<uint64_t> bound = bounds.getUpperBound(x);
+          bound && *bound < n)
+        continue;
+      // The ops of the offsets that depend on x, in order.
+      Operation *root = offsets->get().getDefiningOp();
+      if (!root)
+        continue;
+      BackwardSliceOptions options;
+      options.inclusive = true;
+      options.filter = [&](Operation *def) {
+        return kernel->isProperAncestor(def) && def->getNumResults() == 1 &&
+               getElementTypeOrSelf(def->getResult(0).getType()).isIndex();
+      };
+      SetVector<Operation *> slice;
+      if (failed(getBackwardSlice(root, &slice, options)))
+        continue;
+      llvm::SetVector<Operation *> dependent;
+      llvm::DenseSet<Value> reached = {x};
+      for (Operation *def : topologicalSort(slice)) {
+        if (llvm::none_of(def->getOperands(),
+                          [&](Value v) { return reached.contains(v); }))
+          continue;
+        dependent.insert(def);
+        reached.insert(def->getResult(0));
+      }
+      if (!llvm::any_of(dependent, [](Operation *def) {
+            return isa<arith::DivUIOp, arith::RemUIOp>(def);
+          }))
+        continue;
+      // The offsets again, x clamped; kept only where a division of them
+      // then cancels.
+      OpBuilder b(op);
+      SmallVector<Operation *> made;
+      made.push_back(arith::ConstantOp::create(
+          b, op->getLoc(),
+          DenseElementsAttr::get(type, b.getIndexAttr(n - 1))));
+      made.push_back(arith::MinUIOp::create(b, op->getLoc(), x,
+                                            made.back()->getResult(0)));
+      IRMapping mapping;
+      mapping.map(x, made.back()->getResult(0));
+      bool cancels = false;
+      Bounds clamped;
+      for (Operation *def : dependent) {
+        made.push_back(b.clone(*def, mapping));
+        if (!isa<arith::DivUIOp, arith::RemUIOp>(def))
+          continue;
+        Operation *division = made.back();
+        std::optional<uint64_t> divisor = getConstant(division->getOperand(1));
+        std::optional<Division> plan =
+            divisor && *divisor
+                ? analyzeDivision(clamped, division->getOperand(0), *divisor)
+                : std::nullopt;
+        cancels |= plan && (plan->below || plan->split);
+      }
+      if (!cancels) {
+        for (Operation *def : llvm::reverse(made))
+          def->erase();
+        continue;
+      }
+      offsets->set(mapping.lookup(offsets->get()));
+    }
+  }
+}
+
 struct TileSimplifyIndices
     : public tile::impl::TileSimplifyIndicesBase<TileSimplifyIndices> {
   void runOnOperation() override {
+    clampMaskedOffsets(getOperation());
     RewritePatternSet patterns(&getContext());
     patterns.add<CancelDivision<arith::DivUIOp>, CancelDivision<arith::RemUIOp>,
                  ScalarizeSplats>(&getContext());

@@ -212,3 +212,75 @@ tile.kernel @partial(%x: memref<65536xf32>, %y: memref<2048xf32>)
   tile.store %v, %y[%w] : tensor<16x128xf32>, memref<2048xf32>[tensor<16x128xindex>]
   tile.return
 }
+
+// -----
+
+// A transposed key block [d, k] of 37 keys by blocks of 32: the second
+// block overhangs the keys, so k + j reaches 63 and the divisions of
+// 37 * d + k (d < 32 a head dimension, k the key) by 37 do not cancel.
+// Lanes with k >= 37 are off in the mask and read nothing: in the gather's
+// offsets k is min(k, 36), and both divisions cancel. A gather whose
+// divisions would not cancel anyway (a flattened index spanning the
+// divisor) keeps its offsets, and so does an access with runs of
+// consecutive offsets (the store).
+// CHECK-LABEL: tile.kernel @masked_keys(
+// CHECK-DAG:     %[[C36:.+]] = arith.constant dense<36> : tensor<32x32xindex>
+// CHECK:         scf.for
+// CHECK:           %[[K:.+]] = arith.addi %{{.+}}, %{{.+}} : tensor<32x32xindex>
+// CHECK:           %[[KC:.+]] = arith.minui %[[K]], %[[C36]] : tensor<32x32xindex>
+// CHECK-NOT:       arith.divui {{.+}} : tensor<32x32xindex>
+// CHECK-NOT:       arith.remui {{.+}} : tensor<32x32xindex>
+// CHECK:           tile.load %{{.+}}[%{{.+}}], %{{.+}}, %{{.+}} : memref<4096xf32>[tensor<32x32xindex>]
+// CHECK-NOT:       arith.minui
+// CHECK:           tile.store
+// CHECK:         arith.divui {{.+}} : tensor<512xindex>
+// CHECK-NOT:     arith.minui
+// CHECK:         tile.load
+tile.kernel @masked_keys(%keys: memref<4096xf32>, %out: memref<2048xf32>, %flat: memref<37xf32>, %y: memref<1024xf32>)
+    attributes {grid = array<i64: 2>} {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c37 = arith.constant 37 : index
+  %c37t = arith.constant dense<37> : tensor<32x32xindex>
+  %c32t = arith.constant dense<32> : tensor<32x32xindex>
+  %c1184t = arith.constant dense<1184> : tensor<32x32xindex>
+  %zero = arith.constant 0.0 : f32
+  scf.for %kb = %c0 to %c37 step %c32 {
+    %j = tile.iota 1 : tensor<32x32xindex>
+    %kbs = tensor.splat %kb : tensor<32x32xindex>
+    %k = arith.addi %j, %kbs : tensor<32x32xindex>
+    %d = tile.iota 0 : tensor<32x32xindex>
+    %in = arith.cmpi ult, %k, %c37t : tensor<32x32xindex>
+    %dk = arith.cmpi ult, %d, %c32t : tensor<32x32xindex>
+    %mask = arith.andi %in, %dk : tensor<32x32xi1>
+    // Element (d, k) of the transposed view: the linear index 37 * d + k
+    // split into its row and column again.
+    %d37 = arith.muli %d, %c37t : tensor<32x32xindex>
+    %lin = arith.addi %d37, %k : tensor<32x32xindex>
+    %row = arith.divui %lin, %c37t : tensor<32x32xindex>
+    %col = arith.remui %lin, %c37t : tensor<32x32xindex>
+    %r32 = arith.muli %col, %c32t : tensor<32x32xindex>
+    %offs = arith.addi %r32, %row : tensor<32x32xindex>
+    %v = tile.load %keys[%offs], %mask, %zero : memref<4096xf32>[tensor<32x32xindex>], tensor<32x32xi1>, f32 -> tensor<32x32xf32>
+    %o32 = arith.muli %d, %c32t : tensor<32x32xindex>
+    %o = arith.addi %o32, %j : tensor<32x32xindex>
+    tile.store %v, %out[%o], %mask : tensor<32x32xf32>, memref<2048xf32>[tensor<32x32xindex>], tensor<32x32xi1>
+  }
+  %p = tile.program_id 0
+  %c512 = arith.constant 512 : index
+  %pb = arith.muli %p, %c512 : index
+  %ps = tensor.splat %pb : tensor<512xindex>
+  %i = tile.iota 0 : tensor<512xindex>
+  %x = arith.addi %ps, %i : tensor<512xindex>
+  %c1000 = arith.constant dense<1000> : tensor<512xindex>
+  %c27 = arith.constant dense<27> : tensor<512xindex>
+  %c37n = arith.constant dense<37> : tensor<512xindex>
+  %live = arith.cmpi ult, %x, %c1000 : tensor<512xindex>
+  %q = arith.divui %x, %c27 : tensor<512xindex>
+  %qr = arith.remui %q, %c37n : tensor<512xindex>
+  %b = tile.load %flat[%qr], %live, %zero : memref<37xf32>[tensor<512xindex>], tensor<512xi1>, f32 -> tensor<512xf32>
+  %c1024 = arith.constant dense<1024> : tensor<512xindex>
+  %xs = arith.remui %x, %c1024 : tensor<512xindex>
+  tile.store %b, %y[%xs], %live : tensor<512xf32>, memref<1024xf32>[tensor<512xindex>], tensor<512xi1>
+  tile.return
+}
