@@ -404,17 +404,29 @@ static LogicalResult planArtifact(ModuleOp module, const WeightStore &weights,
   return buildArtifactPlan(module, lookup, spec, options.externalWeights);
 }
 
+/// Plans the artifact of `module` into `spec`: its main plan (`module`
+/// lowered to tile kernels in place) and, with GPU targets, the host's own
+/// plan, from a copy of `module` taken before, returned with the host's
+/// tile kernels (null without one).
+static FailureOr<OwningOpRef<ModuleOp>>
+planArtifacts(ModuleOp module, const WeightStore &weights,
+              const CompileOptions &options, ArtifactSpec &spec) {
+  OwningOpRef<ModuleOp> host;
+  if (hasHostPlan(options))
+    host = module.clone();
+  if (failed(planArtifact(module, weights, options, spec)) ||
+      (host &&
+       failed(planArtifact(*host, weights, options, spec, /*host=*/true))))
+    return failure();
+  return host;
+}
+
 LogicalResult meld::printArtifactPlan(ModuleOp module,
                                       const WeightStore &weights,
                                       const CompileOptions &options,
                                       llvm::raw_ostream &os) {
   ArtifactSpec spec;
-  OwningOpRef<ModuleOp> host;
-  if (hasHostPlan(options))
-    host = module.clone();
-  if (failed(planArtifact(module, weights, options, spec)) ||
-      (host && failed(planArtifact(*host, weights, options, spec,
-                                   /*host=*/true))))
+  if (failed(planArtifacts(module, weights, options, spec)))
     return failure();
   printArtifactPlanJSON(spec, os);
   return success();
@@ -614,16 +626,12 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
   loadPipelineDialects(*context);
   size_t loadedDialects = context->getLoadedDialects().size();
 
-  // The host's own plan, from the graph before the GPU's tiles.
-  OwningOpRef<ModuleOp> hostPlan;
-  if (hasHostPlan(options))
-    hostPlan = module.clone();
-  if (failed(planArtifact(module, weights, options, spec)) ||
-      (hostPlan && failed(planArtifact(*hostPlan, weights, options, spec,
-                                       /*host=*/true))))
+  FailureOr<OwningOpRef<ModuleOp>> hostPlan =
+      planArtifacts(module, weights, options, spec);
+  if (failed(hostPlan))
     return failure();
   // The host's kernels: those of its own plan, or of the only one.
-  ModuleOp host = hostPlan ? *hostPlan : module;
+  ModuleOp host = *hostPlan ? **hostPlan : module;
   llvm::StringMap<KernelSummary> summaries;
   if (options.report)
     summaries = summarizeKernels(module, spec);

@@ -251,7 +251,7 @@ static LogicalResult buildPlan(ModuleOp module, WeightLookup weights,
     weightIndex[buffer.name] = index;
     if (const ArtifactBuffer *same = sharedReadOnly.lookup(buffer.name);
         same && same->kind == buffer.kind && same->dtype == buffer.dtype &&
-        same->size == buffer.size && !same->panels) {
+        same->size == buffer.size) {
       buffer.offset = same->offset;
       return true;
     }
