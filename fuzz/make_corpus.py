@@ -16,7 +16,8 @@ already has:
                 scalar, empty, Fortran order, big-endian) and TensorProto files
                 (raw and typed data, the node tests' input_0.pb of a few cases)
   artifact      the runtime test model written by meld-runtime-test-gen
-                (embedded and external weights)
+                (embedded and external weights, each also with a host plan
+                whose panels the runtime packs)
   safetensors   small safetensors files of every dtype, with metadata and
                 unaligned data
 The result is a few hundred KB; rerun this script when the formats change and
@@ -195,7 +196,7 @@ def main(argv):
     gen = os.path.join(args.build, "bin", "meld-runtime-test-gen")
     tmp = os.path.join(args.build, "fuzz-corpus-tmp")
     os.makedirs(tmp, exist_ok=True)
-    for variant in ["good", "external-weights"]:
+    for variant in ["good", "external-weights", "host-plan", "host-plan-external"]:
         path = os.path.join(tmp, f"{variant}.meld")
         subprocess.run([gen, "model", path, variant], check=True)
         put(args.out, "artifact", f"{variant}.meld", open(path, "rb").read())
