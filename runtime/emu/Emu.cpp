@@ -95,6 +95,7 @@ __asm__(".text\n"
 #endif
 
 constexpr uint32_t warpSize = 32;
+constexpr uint32_t warpgroupSize = 128;
 constexpr uint32_t maxThreadsPerBlock = 1024;
 /// The most shared memory a block can have on any supported target (sm_90).
 constexpr uint32_t maxSharedBytes = 232448;
@@ -222,7 +223,14 @@ thread_local StackPool stackPool;
 //===----------------------------------------------------------------------===//
 
 enum class FiberState : uint8_t { Ready, AtBarrier, AtCollective, Exited };
-enum class CollectiveKind : uint8_t { Shfl, Vote, SyncWarp, Mma, Ldmatrix };
+enum class CollectiveKind : uint8_t {
+  Shfl,
+  Vote,
+  SyncWarp,
+  Mma,
+  Ldmatrix,
+  Wgmma
+};
 
 struct Fiber {
 #if MELD_EMU_ASM_SWITCH
@@ -258,6 +266,20 @@ struct Fiber {
   };
   std::vector<PendingCopy> pendingCopies;
   uint32_t groupsCommitted = 0;
+  /// A wgmma.mma_async's operands, as the thread issued it.
+  uint32_t wgmmaMode = 0, wgmmaScaleD = 0;
+  uint64_t wgmmaDescA = 0, wgmmaDescB = 0;
+  const float *wgmmaC = nullptr;
+  float *wgmmaD = nullptr;
+  /// Whether a wgmma.fence came since the start or the last wgmma.wait_group.
+  bool wgmmaFenced = false;
+  /// The thread's wgmma.mma_async not yet completed: the block's op and the
+  /// group it belongs to (== `wgmmaGroupsCommitted` while open).
+  struct PendingWgmma {
+    uint32_t op, group;
+  };
+  std::vector<PendingWgmma> pendingWgmma;
+  uint32_t wgmmaGroupsCommitted = 0;
   /// With memory statistics: how many times the thread reached each site.
   std::unordered_map<uint32_t, uint32_t> siteVisits;
 };
@@ -291,6 +313,20 @@ struct WarpState {
   /// b completed together (0: none). __syncwarp orders the memory accesses of
   /// its lanes, so an access made before it does not race with one after.
   uint32_t pairSync[32][32];
+};
+
+/// A wgmma.mma_async of a warpgroup and the 16-byte rows of shared memory
+/// it reads (sorted), which no thread may store to until it knows the
+/// instruction complete: it waited for it, or a barrier came after some
+/// thread did.
+struct WgmmaOp {
+  std::string name;
+  std::vector<uint32_t> offsets;
+  uint32_t warpgroup = 0;
+  /// How many threads of the warpgroup have waited for it, and the barrier
+  /// epoch when the first did (~0u: none yet).
+  uint32_t completions = 0;
+  uint32_t completedEpoch = ~0u;
 };
 
 /// Shadow state of one byte of shared memory. The *Sync fields hold the
@@ -392,6 +428,18 @@ public:
     Fiber &f = fibers[current];
     cpAsyncComplete(f.groupsCommitted > n ? f.groupsCommitted - n : 0);
   }
+  void wgmmaFence() { fibers[current].wgmmaFenced = true; }
+  void wgmma(uint32_t mode, uint64_t descA, uint64_t descB, uint32_t scaleD,
+             const float *c, float *d);
+  void wgmmaCommit() { ++fibers[current].wgmmaGroupsCommitted; }
+  /// Completes the calling thread's wgmma.mma_async of the groups before
+  /// `group` (all of them with ~0u).
+  void wgmmaComplete(uint32_t group);
+  void wgmmaWait(uint32_t n) {
+    Fiber &f = fibers[current];
+    wgmmaComplete(f.wgmmaGroupsCommitted > n ? f.wgmmaGroupsCommitted - n : 0);
+    f.wgmmaFenced = false;
+  }
   void *sharedBase() { return sharedMemory; }
   /// Whether the `bytes` at `ptr` lie in the block's shared memory.
   bool inShared(const void *ptr, uint64_t bytes) const {
@@ -445,6 +493,13 @@ private:
   [[noreturn]] void abandon();
 
   void completeGroup(uint32_t warp, size_t groupIndex);
+  /// Runs the wgmma.mma_async the whole of warpgroup `group` has issued.
+  void completeWgmma(uint32_t group);
+  /// Reports a store by the calling thread to shared memory a wgmma.mma_async
+  /// may still be reading.
+  [[gnu::noinline]] void checkWgmmaStore(uint64_t offset, uint32_t bytes);
+  /// The name of a wgmma.mma_async of `mode`, as PTX writes it.
+  static std::string wgmmaName(uint32_t mode);
   /// A global access outside the argument checkAccess tried first.
   [[gnu::noinline]] void checkOtherAccess(uintptr_t p, uint32_t bytes,
                                           bool store);
@@ -520,6 +575,12 @@ private:
   std::vector<uint32_t> threadIds; // 3 per thread
   std::vector<Fiber> fibers;
   std::vector<WarpState> warps;
+  /// Per warpgroup, the threads waiting at a wgmma.mma_async.
+  std::vector<uint32_t> wgmmaArrived;
+  /// The block's wgmma.mma_async, in the order they ran, and those that may
+  /// still be reading shared memory.
+  std::vector<WgmmaOp> wgmmaOps;
+  std::vector<uint32_t> liveWgmma;
   void *sharedMapping = nullptr;
   size_t sharedMappingBytes = 0;
   char *sharedMemory = nullptr;
@@ -597,6 +658,7 @@ bool BlockRunner::setUp(std::string &error) {
   warps.resize(numWarps);
   for (WarpState &w : warps)
     w.groups.reserve(warpSize);
+  wgmmaArrived.resize((numThreads + warpgroupSize - 1) / warpgroupSize);
 
   if (!stackPool.reserve(numThreads, options.stackBytes)) {
     error =
@@ -646,11 +708,17 @@ void BlockRunner::startBlock(uint64_t linearBlock) {
     w.accesses.clear();
     memset(w.pairSync, 0, sizeof(w.pairSync));
   }
+  std::fill(wgmmaArrived.begin(), wgmmaArrived.end(), 0);
+  wgmmaOps.clear();
+  liveWgmma.clear();
   for (Fiber &f : fibers) {
     f.state = FiberState::Ready;
     f.siteVisits.clear();
     f.pendingCopies.clear();
     f.groupsCommitted = 0;
+    f.pendingWgmma.clear();
+    f.wgmmaGroupsCommitted = 0;
+    f.wgmmaFenced = false;
 #if MELD_EMU_ASM_SWITCH
     // The initial frame, popped by meldEmuSwitchStack: six registers, then
     // the "return address" fiberMain, then a zero slot standing for
@@ -715,6 +783,13 @@ void BlockRunner::fiberMain() {
   // Copies never waited for still land.
   launch->cpAsyncComplete(~0u);
   Fiber &f = launch->fibers[launch->current];
+  if (!f.pendingWgmma.empty()) {
+    launch->setFailure(launch->current,
+                       "exits with a " +
+                           launch->wgmmaOps[f.pendingWgmma.front().op].name +
+                           " that no wgmma.wait_group completed");
+    launch->abandon();
+  }
   f.state = FiberState::Exited;
   ++launch->numExited;
   launch->yieldFiber();
@@ -783,6 +858,28 @@ void BlockRunner::diagnoseStuck() {
                              threadCoords(t) + ", " + where);
       return;
     }
+  }
+  // A wgmma.mma_async that part of its warpgroup will never issue.
+  for (uint32_t g = 0; g < wgmmaArrived.size(); ++g) {
+    if (!wgmmaArrived[g])
+      continue;
+    uint32_t base = g * warpgroupSize, waiter = base, absent = base;
+    while (!(fibers[waiter].state == FiberState::AtCollective &&
+             fibers[waiter].kind == CollectiveKind::Wgmma))
+      ++waiter;
+    while (fibers[absent].state == FiberState::AtCollective &&
+           fibers[absent].kind == CollectiveKind::Wgmma)
+      ++absent;
+    const char *where =
+        fibers[absent].state == FiberState::Exited      ? "has exited"
+        : fibers[absent].state == FiberState::AtBarrier ? "waits at a barrier"
+                                                        : "waits elsewhere";
+    setFailure(waiter, wgmmaName(fibers[waiter].wgmmaMode) +
+                           format(" reached by only part of the warpgroup "
+                                  "(%u of 128 threads): thread ",
+                                  wgmmaArrived[g]) +
+                           threadCoords(absent) + " " + where);
+    return;
   }
   // A barrier that some thread will never reach.
   uint32_t waiter = numThreads, absent = numThreads;
@@ -1210,20 +1307,156 @@ void BlockRunner::cpAsync(void *dst, const void *src, uint32_t bytes,
   f.pendingCopies.push_back(copy);
 }
 
-void BlockRunner::cpAsyncComplete(uint32_t group) {
-  Fiber &f = fibers[current];
+/// Takes the entries of groups before `group` out of `pending` (a thread's
+/// asynchronous operations, each with the group it belongs to), calling
+/// `complete` on each in order.
+template <typename Pending, typename Complete>
+static void completeGroups(std::vector<Pending> &pending, uint32_t group,
+                           Complete complete) {
   size_t kept = 0;
-  for (size_t i = 0; i < f.pendingCopies.size(); ++i) {
-    Fiber::PendingCopy copy = f.pendingCopies[i];
-    if (copy.group >= group) {
-      f.pendingCopies[kept++] = copy;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    Pending entry = pending[i];
+    if (entry.group >= group)
+      pending[kept++] = entry;
+    else
+      complete(entry);
+  }
+  pending.resize(kept);
+}
+
+void BlockRunner::cpAsyncComplete(uint32_t group) {
+  completeGroups(fibers[current].pendingCopies, group,
+                 [&](const Fiber::PendingCopy &copy) {
+                   checkAccessAt(copy.dst, copy.bytes, true, copy.site);
+                   memcpy(copy.dst, copy.data, copy.srcBytes);
+                   memset(copy.dst + copy.srcBytes, 0,
+                          copy.bytes - copy.srcBytes);
+                 });
+}
+
+std::string BlockRunner::wgmmaName(uint32_t mode) {
+  uint32_t type = mode & 0xf;
+  const char *name = type == MELD_EMU_WGMMA_F16    ? "f16"
+                     : type == MELD_EMU_WGMMA_BF16 ? "bf16"
+                     : type == MELD_EMU_WGMMA_TF32 ? "tf32"
+                                                   : "?";
+  return format("wgmma.mma_async.sync.aligned.m64n%uk%u.f32.%s.%s", mode >> 16,
+                type == MELD_EMU_WGMMA_TF32 ? 8 : 16, name, name);
+}
+
+void BlockRunner::wgmma(uint32_t mode, uint64_t descA, uint64_t descB,
+                        uint32_t scaleD, const float *c, float *d) {
+  Fiber &f = fibers[current];
+  uint32_t type = mode & 0xf, n = mode >> 16;
+  bool trans = mode & (MELD_EMU_WGMMA_TRANS_A | MELD_EMU_WGMMA_TRANS_B);
+  const char *invalid =
+      type > MELD_EMU_WGMMA_TF32 ? "an unknown operand type"
+      : (mode >> 8 & 0xff) != 0 || n < 8 || n > 256 || n % 8 != 0
+          ? "an invalid mode"
+      : type == MELD_EMU_WGMMA_TF32 && trans
+          ? "a transposed operand (tf32 takes K-major A and B only)"
+          : nullptr;
+  if (invalid) {
+    setFailure(current,
+               format("wgmma.mma_async with mode 0x%x: ", mode) + invalid);
+    abandon();
+  }
+  uint32_t group = current / warpgroupSize, base = group * warpgroupSize;
+  if (numThreads - base < warpgroupSize) {
+    setFailure(current, wgmmaName(mode) +
+                            format(" needs a whole warpgroup of 128 threads "
+                                   "(the block has %u threads)",
+                                   numThreads));
+    abandon();
+  }
+  if (!f.wgmmaFenced) {
+    setFailure(current, wgmmaName(mode) +
+                            " without a wgmma.fence before it (since "
+                            "the thread started or its last "
+                            "wgmma.wait_group)");
+    abandon();
+  }
+  // Every thread of the warpgroup must issue the same instruction.
+  for (uint32_t t = base; t < base + warpgroupSize; ++t) {
+    const Fiber &other = fibers[t];
+    if (t == current || other.state != FiberState::AtCollective ||
+        other.kind != CollectiveKind::Wgmma)
+      continue;
+    if (other.wgmmaMode != mode || other.wgmmaDescA != descA ||
+        other.wgmmaDescB != descB || other.wgmmaScaleD != scaleD) {
+      setFailure(current,
+                 "threads of a warpgroup issue different wgmma.mma_async: "
+                 "thread " +
+                     threadCoords(t) +
+                     format(" mode 0x%x descriptors 0x%016" PRIx64
+                            " 0x%016" PRIx64 " scale-d %u, this thread mode "
+                            "0x%x descriptors 0x%016" PRIx64 " 0x%016" PRIx64
+                            " scale-d %u",
+                            other.wgmmaMode, other.wgmmaDescA, other.wgmmaDescB,
+                            other.wgmmaScaleD, mode, descA, descB, scaleD));
+      abandon();
+    }
+    break;
+  }
+  f.kind = CollectiveKind::Wgmma;
+  f.wgmmaMode = mode;
+  f.wgmmaDescA = descA;
+  f.wgmmaDescB = descB;
+  f.wgmmaScaleD = scaleD;
+  f.wgmmaC = c;
+  f.wgmmaD = d;
+  if (++wgmmaArrived[group] == warpgroupSize) {
+    completeWgmma(group);
+    return;
+  }
+  f.state = FiberState::AtCollective;
+  yieldFiber();
+}
+
+void BlockRunner::wgmmaComplete(uint32_t group) {
+  completeGroups(fibers[current].pendingWgmma, group,
+                 [&](const Fiber::PendingWgmma &pending) {
+                   WgmmaOp &op = wgmmaOps[pending.op];
+                   ++op.completions;
+                   if (op.completedEpoch == ~0u)
+                     op.completedEpoch = epoch;
+                 });
+}
+
+void BlockRunner::checkWgmmaStore(uint64_t offset, uint32_t bytes) {
+  const Fiber &f = fibers[current];
+  for (size_t i = 0; i < liveWgmma.size();) {
+    uint32_t index = liveWgmma[i];
+    const WgmmaOp &op = wgmmaOps[index];
+    // Done reading for every thread: all of them waited for it, or a barrier
+    // came after one did.
+    if (op.completions == warpgroupSize ||
+        (op.completedEpoch != ~0u && epoch > op.completedEpoch)) {
+      liveWgmma[i] = liveWgmma.back();
+      liveWgmma.pop_back();
       continue;
     }
-    checkAccessAt(copy.dst, copy.bytes, true, copy.site);
-    memcpy(copy.dst, copy.data, copy.srcBytes);
-    memset(copy.dst + copy.srcBytes, 0, copy.bytes - copy.srcBytes);
+    ++i;
+    // A thread of the warpgroup that waited for it knows it done.
+    if (current / warpgroupSize == op.warpgroup &&
+        std::none_of(f.pendingWgmma.begin(), f.pendingWgmma.end(),
+                     [&](const Fiber::PendingWgmma &pending) {
+                       return pending.op == index;
+                     }))
+      continue;
+    auto it = std::upper_bound(op.offsets.begin(), op.offsets.end(), offset);
+    bool overlaps = (it != op.offsets.begin() && *(it - 1) + 16 > offset) ||
+                    (it != op.offsets.end() && *it < offset + bytes);
+    if (!overlaps)
+      continue;
+    setFailure(
+        current,
+        format("store to shared memory at offset %" PRIu64 " that a ", offset) +
+            op.name +
+            " may still read: neither a wgmma.wait_group of this "
+            "thread nor a barrier after one has completed it");
+    abandon();
   }
-  f.pendingCopies.resize(kept);
 }
 
 /// The tf32 value of a register: its top 19 bits (sign, exponent and 10 bits
@@ -1434,6 +1667,169 @@ void BlockRunner::completeGroup(uint32_t w, size_t groupIndex) {
       fibers[warpBase + lane].state = FiberState::Ready;
 }
 
+/// The byte offset in shared memory of the 16-byte row holding element
+/// (mn, k) of a wgmma operand (A: mn a row of M; B: a column of N) with
+/// matrix descriptor `desc`, and the element's place in that row, for
+/// elements of `bytes` bytes; false if the descriptor is not one the
+/// emulator runs (a non-zero base offset), with `why` set.
+///
+/// PTX ISA, "Shared Memory Matrix Layout" and "Matrix Descriptor Format".
+/// With T = 16 / bytes elements to a 16-byte row and W the swizzle's width
+/// (32, 64 or 128 bytes; 0 for none), the canonical layouts place
+///   K-major:  8-row groups of mn at the stride byte offset SBO, the 8 rows
+///             of a group 16 bytes apart (none) or W apart (swizzled); along
+///             k, 16-byte chunks at the leading byte offset LBO (none) or
+///             16 bytes apart (swizzled, within a row of W bytes);
+///   MN-major: T elements of mn to a 16-byte row; those rows at SBO (none),
+///             or W / 16 of them side by side and such groups at LBO
+///             (swizzled); along k, 8 rows 16 bytes apart (none) or W apart
+///             (swizzled), and groups of 8 k at LBO (none) or SBO
+///             (swizzled).
+/// The swizzle then XORs bits 4.. of the offset (the 16-byte chunk within
+/// a W-byte row) with bits 7.. (log2(W / 16) of them), as on the GPU, where
+/// it acts on the shared-memory address.
+static bool wgmmaOperandRow(uint64_t desc, bool mnMajor, uint32_t bytes,
+                            uint32_t mn, uint32_t k, uint64_t sharedLow,
+                            uint64_t &offset, std::string &why) {
+  uint64_t start = (desc & 0x3fff) << 4;
+  uint64_t lbo = (desc >> 16 & 0x3fff) << 4;
+  uint64_t sbo = (desc >> 32 & 0x3fff) << 4;
+  uint32_t baseOffset = desc >> 49 & 7, swizzle = desc >> 62;
+  if (baseOffset) {
+    why = format("matrix base offset %u (the emulator runs base offset 0)",
+                 baseOffset);
+    return false;
+  }
+  uint32_t width = swizzle == 1   ? 128
+                   : swizzle == 2 ? 64
+                   : swizzle == 3 ? 32
+                                  : 0;
+  uint32_t t = 16 / bytes;
+  uint64_t at;
+  if (!mnMajor) {
+    uint32_t chunk = k / t;
+    at = width ? mn / 8 * sbo + mn % 8 * width + chunk * 16
+               : mn / 8 * sbo + mn % 8 * 16 + chunk * lbo;
+  } else {
+    uint32_t row = mn / t;
+    if (width) {
+      uint32_t across = width / 16;
+      at = row / across * lbo + row % across * 16 + k % 8 * width + k / 8 * sbo;
+    } else {
+      at = row * sbo + k % 8 * 16 + k / 8 * lbo;
+    }
+  }
+  // The start address is the low 18 bits of a shared-memory address: the
+  // offset from the block's shared memory is what lies between (shared
+  // memory is smaller than 256 KiB).
+  uint64_t address = (start - (sharedLow & 0x3ffff) + at) & 0x3ffff;
+  if (width) {
+    uint32_t bits = swizzle == 1 ? 3 : swizzle == 2 ? 2 : 1;
+    address ^= (address >> 7 & ((1u << bits) - 1)) << 4;
+  }
+  offset = address;
+  return true;
+}
+
+void BlockRunner::completeWgmma(uint32_t group) {
+  uint32_t base = group * warpgroupSize;
+  wgmmaArrived[group] = 0;
+  const Fiber &first = fibers[base];
+  uint32_t mode = first.wgmmaMode, type = mode & 0xf, n = mode >> 16;
+  uint32_t bytes = type == MELD_EMU_WGMMA_TF32 ? 4 : 2;
+  uint32_t depth = 32 / bytes;
+  uint32_t t = 16 / bytes;
+  WgmmaOp op;
+  op.name = wgmmaName(mode);
+  std::vector<float> a(64 * depth), b(size_t(depth) * n);
+  auto element = [&](const uint8_t *p) {
+    if (bytes == 4) {
+      uint32_t bits;
+      memcpy(&bits, p, 4);
+      return tf32(bits);
+    }
+    uint16_t half;
+    memcpy(&half, p, 2);
+    return type == MELD_EMU_WGMMA_F16 ? f16(half) : bf16(half);
+  };
+  // Reads operand `which` (rows of mn x depth) a 16-byte row at a time:
+  // checked as the loads of this (the last) thread, and kept.
+  auto readOperand = [&](uint64_t desc, bool mnMajor, uint32_t rows,
+                         float negate, auto store) {
+    uint64_t sharedLow = reinterpret_cast<uintptr_t>(sharedMemory);
+    // A 16-byte row holds T elements along k (K-major) or along mn.
+    uint32_t stepMn = mnMajor ? t : 1, stepK = mnMajor ? 1 : t;
+    for (uint32_t mn = 0; mn < rows; mn += stepMn)
+      for (uint32_t k = 0; k < depth; k += stepK) {
+        uint64_t offset;
+        std::string why;
+        if (!wgmmaOperandRow(desc, mnMajor, bytes, mn, k, sharedLow, offset,
+                             why)) {
+          setFailure(current,
+                     op.name +
+                         format(": descriptor 0x%016" PRIx64 " has ", desc) +
+                         why);
+          abandon();
+        }
+        if (offset + 16 > sharedBytes) {
+          setFailure(current,
+                     op.name + format(": descriptor 0x%016" PRIx64
+                                      " reads 16 bytes at offset %" PRIu64
+                                      ", outside the %u bytes of shared memory",
+                                      desc, offset, sharedBytes));
+          abandon();
+        }
+        checkShared(offset, 16, false);
+        const uint8_t *row =
+            reinterpret_cast<const uint8_t *>(sharedMemory) + offset;
+        op.offsets.push_back(static_cast<uint32_t>(offset));
+        for (uint32_t e = 0; e < t; ++e)
+          store(mnMajor ? mn + e : mn, mnMajor ? k : k + e,
+                negate * element(row + e * bytes));
+      }
+  };
+  readOperand(first.wgmmaDescA, mode & MELD_EMU_WGMMA_TRANS_A, 64,
+              mode & MELD_EMU_WGMMA_NEG_A ? -1.0f : 1.0f,
+              [&](uint32_t m, uint32_t k, float v) { a[m * depth + k] = v; });
+  readOperand(first.wgmmaDescB, mode & MELD_EMU_WGMMA_TRANS_B, n,
+              mode & MELD_EMU_WGMMA_NEG_B ? -1.0f : 1.0f,
+              [&](uint32_t col, uint32_t k, float v) { b[k * n + col] = v; });
+
+  // The accumulator: register 4 j + r of lane l in warp w is row 16 w +
+  // l / 4 + 8 (r / 2), column 8 j + 2 (l % 4) + r % 2.
+  std::vector<float> acc(64 * size_t(n), 0.0f);
+  auto place = [&](uint32_t thread, uint32_t reg) {
+    uint32_t w = thread / warpSize, lane = thread % warpSize, r = reg % 4;
+    uint32_t row = 16 * w + lane / 4 + 8 * (r / 2);
+    uint32_t col = 8 * (reg / 4) + 2 * (lane % 4) + r % 2;
+    return size_t(row) * n + col;
+  };
+  if (first.wgmmaScaleD)
+    for (uint32_t i = 0; i < warpgroupSize; ++i)
+      for (uint32_t reg = 0; reg < n / 2; ++reg)
+        acc[place(i, reg)] = fibers[base + i].wgmmaC[reg];
+  for (uint32_t row = 0; row < 64; ++row)
+    for (uint32_t col = 0; col < n; ++col) {
+      float sum = acc[size_t(row) * n + col];
+      for (uint32_t k = 0; k < depth; ++k)
+        sum += a[row * depth + k] * b[k * n + col];
+      acc[size_t(row) * n + col] = sum;
+    }
+  std::sort(op.offsets.begin(), op.offsets.end());
+  op.warpgroup = group;
+  uint32_t index = static_cast<uint32_t>(wgmmaOps.size());
+  wgmmaOps.push_back(std::move(op));
+  liveWgmma.push_back(index);
+  for (uint32_t i = 0; i < warpgroupSize; ++i) {
+    Fiber &f = fibers[base + i];
+    for (uint32_t reg = 0; reg < n / 2; ++reg)
+      f.wgmmaD[reg] = acc[place(i, reg)];
+    f.pendingWgmma.push_back({index, f.wgmmaGroupsCommitted});
+    if (f.state == FiberState::AtCollective)
+      f.state = FiberState::Ready;
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Memory checks
 //===----------------------------------------------------------------------===//
@@ -1451,6 +1847,8 @@ inline void BlockRunner::checkAccess(const void *ptr, uint32_t bytes,
   if ((bytes & (bytes - 1)) == 0 && p % bytes != 0)
     reportMisaligned(p, bytes, store, shared);
   if (shared) {
+    if (store && __builtin_expect(!liveWgmma.empty(), 0))
+      checkWgmmaStore(p - sharedLow, bytes);
     checkShared(p - sharedLow, bytes, store);
     return;
   }
@@ -1795,6 +2193,13 @@ void opCpAsync(void *dst, const void *src, uint32_t bytes, uint32_t srcBytes,
 }
 void opCpAsyncCommit() { launchOrDie().cpAsyncCommit(); }
 void opCpAsyncWait(uint32_t n) { launchOrDie().cpAsyncWait(n); }
+void opWgmmaFence() { launchOrDie().wgmmaFence(); }
+void opWgmma(uint32_t mode, uint64_t descA, uint64_t descB, uint32_t scaleD,
+             const float *c, float *d) {
+  launchOrDie().wgmma(mode, descA, descB, scaleD, c, d);
+}
+void opWgmmaCommit() { launchOrDie().wgmmaCommit(); }
+void opWgmmaWait(uint32_t n) { launchOrDie().wgmmaWait(n); }
 void *opSharedBase() { return launchOrDie().sharedBase(); }
 void opCheckLoad(const void *ptr, uint32_t bytes) {
   launchOrDie().checkAccess(ptr, bytes, false);
@@ -1830,6 +2235,10 @@ const meld_emu_ops opsTable = {
     opCpAsync,
     opCpAsyncCommit,
     opCpAsyncWait,
+    opWgmmaFence,
+    opWgmma,
+    opWgmmaCommit,
+    opWgmmaWait,
 };
 
 } // namespace

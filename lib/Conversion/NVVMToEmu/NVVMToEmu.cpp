@@ -5,7 +5,8 @@
 // pass turns that module into host code for runtime/emu (see
 // runtime/include/meld/emu_abi.h):
 //   - every NVVM operation (thread and block ids, barriers, warp shuffles and
-//     votes, mma.sync, ldmatrix, cp.async and its groups) becomes a call
+//     votes, mma.sync, ldmatrix, cp.async and its groups, wgmma with its
+//     fence and groups) becomes a call
 //     through the emulator's table of functions, which the kernel library
 //     receives in `meld_emu_bind`;
 //   - shared memory (address space 3 globals) becomes the block's shared
@@ -63,6 +64,10 @@ enum EmuOp : unsigned {
   kCpAsync,
   kCpAsyncCommit,
   kCpAsyncWait,
+  kWgmmaFence,
+  kWgmma,
+  kWgmmaCommit,
+  kWgmmaWait,
   kNumFields
 };
 
@@ -124,7 +129,47 @@ private:
   Value mmaSlots[4];
   /// The stack slot of an ldmatrix's registers (4 x i32).
   Value ldmatrixSlot;
+  /// The stack slots of a wgmma's accumulator registers, C and D (as many
+  /// f32 as the kernel's widest wgmma has).
+  Value wgmmaSlots[2];
 };
+
+/// The emulator's `mode` of a wgmma.mma_async (emu_abi.h), or an error for
+/// one it does not run.
+static FailureOr<uint32_t> getWgmmaMode(NVVM::WgmmaMmaAsyncOp mma) {
+  NVVM::MMAShapeAttr shape = mma.getShape();
+  NVVM::WGMMATypes type = mma.getTypeA();
+  int typeCode = type == NVVM::WGMMATypes::f16    ? 0
+                 : type == NVVM::WGMMATypes::bf16 ? 1
+                 : type == NVVM::WGMMATypes::tf32 ? 2
+                                                  : -1;
+  auto results = dyn_cast<LLVM::LLVMStructType>(mma.getType());
+  bool f32Accumulators = results && llvm::all_of(results.getBody(), [](Type t) {
+                           return t.isF32();
+                         });
+  int64_t n = shape.getN();
+  if (typeCode < 0 || mma.getTypeB() != type ||
+      mma.getTypeD() != NVVM::WGMMATypes::f32 || mma.getSatfinite() ||
+      shape.getM() != 64 || shape.getK() != (typeCode == 2 ? 8 : 16) || n < 8 ||
+      n > 256 || n % 8 != 0 || !f32Accumulators ||
+      static_cast<int64_t>(results.getBody().size()) != n / 2)
+    return mma.emitOpError("has no emulation: the emulator runs wgmma "
+                           "m64nNk16 on f16 and bf16 and m64nNk8 on tf32, "
+                           "accumulating in f32");
+  // imm-trans-a is 1 for a column-major (M-major) A, imm-trans-b for a
+  // row-major (N-major) B.
+  uint32_t mode = static_cast<uint32_t>(typeCode) | uint32_t(n) << 16;
+  if (mma.getLayoutA() == NVVM::MMALayout::col)
+    mode |= 1u << 4;
+  if (mma.getLayoutB() == NVVM::MMALayout::row)
+    mode |= 1u << 5;
+  if (mma.getScaleA() == NVVM::WGMMAScaleIn::neg)
+    mode |= 1u << 6;
+  if (mma.getScaleB() == NVVM::WGMMAScaleIn::neg)
+    mode |= 1u << 7;
+  // (The op's verifier allows transposes on f16 and bf16 only.)
+  return mode;
+}
 
 void EmuLowering::createBindFunction() {
   OpBuilder b(module.getBodyRegion());
@@ -153,6 +198,12 @@ LogicalResult EmuLowering::lowerNVVMOp(Operation *op, OpBuilder &b,
                                        Value validSlot) {
   Location loc = op->getLoc();
   b.setInsertionPoint(op);
+  // An op with no results that becomes a call of `field` with `args`.
+  auto toCall = [&](EmuOp field, ValueRange args) {
+    callOps(b, loc, field, Type(), args);
+    op->erase();
+    return success();
+  };
   auto geometry = [&](EmuOp field, int dim) {
     Value v = callOps(b, loc, field, i32, {constI32(b, loc, dim)});
     op->getResult(0).replaceAllUsesWith(v);
@@ -178,11 +229,7 @@ LogicalResult EmuLowering::lowerNVVMOp(Operation *op, OpBuilder &b,
         lane.erase();
         return success();
       })
-      .Case([&](NVVM::Barrier0Op barrier) {
-        callOps(b, loc, kBarrier, Type(), {});
-        barrier.erase();
-        return success();
-      })
+      .Case([&](NVVM::Barrier0Op) { return toCall(kBarrier, {}); })
       .Case([&](NVVM::ShflOp shfl) -> LogicalResult {
         // PTX shfl.sync moves 32-bit values; gpu-to-nvvm splits wider ones.
         Value value = shfl.getVal();
@@ -350,26 +397,60 @@ LogicalResult EmuLowering::lowerNVVMOp(Operation *op, OpBuilder &b,
         // wait completes the copy's group (the emulator checks both).
         Value srcBytes = copy.getCpSize() ? copy.getCpSize()
                                           : constI32(b, loc, copy.getSize());
-        callOps(b, loc, kCpAsync, Type(),
-                {copy.getDst(), copy.getSrc(), constI32(b, loc, copy.getSize()),
-                 srcBytes, constI32(b, loc, nextSite++)});
-        copy.erase();
-        return success();
+        return toCall(kCpAsync, {copy.getDst(), copy.getSrc(),
+                                 constI32(b, loc, copy.getSize()), srcBytes,
+                                 constI32(b, loc, nextSite++)});
       })
-      .Case([&](NVVM::CpAsyncCommitGroupOp commit) {
-        callOps(b, loc, kCpAsyncCommit, Type(), {});
-        commit.erase();
-        return success();
+      .Case([&](NVVM::CpAsyncCommitGroupOp) {
+        return toCall(kCpAsyncCommit, {});
       })
       .Case([&](NVVM::CpAsyncWaitGroupOp wait) {
-        callOps(b, loc, kCpAsyncWait, Type(), {constI32(b, loc, wait.getN())});
-        wait.erase();
+        return toCall(kCpAsyncWait, {constI32(b, loc, wait.getN())});
+      })
+      .Case([&](NVVM::WgmmaFenceAlignedOp) { return toCall(kWgmmaFence, {}); })
+      .Case([&](NVVM::WgmmaMmaAsyncOp mma) -> LogicalResult {
+        // The warpgroup's product, through the emulator: each thread passes
+        // its accumulator registers in a stack slot and gets D back in
+        // another.
+        FailureOr<uint32_t> mode = getWgmmaMode(mma);
+        if (failed(mode))
+          return failure();
+        auto structType = cast<LLVM::LLVMStructType>(mma.getType());
+        Type f32 = Float32Type::get(ctx);
+        for (int64_t i = 0, e = structType.getBody().size(); i < e; ++i) {
+          Value at = LLVM::GEPOp::create(
+              b, loc, ptr, f32, wgmmaSlots[0],
+              ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+          Value c = LLVM::ExtractValueOp::create(b, loc, mma.getInouts(),
+                                                 ArrayRef<int64_t>{i});
+          LLVM::StoreOp::create(b, loc, c, at);
+        }
+        Value scaleD = constI32(
+            b, loc, mma.getScaleD() == NVVM::WGMMAScaleOut::one ? 1 : 0);
+        callOps(b, loc, kWgmma, Type(),
+                {constI32(b, loc, *mode), mma.getDescriptorA(),
+                 mma.getDescriptorB(), scaleD, wgmmaSlots[0], wgmmaSlots[1]});
+        Value packed = LLVM::UndefOp::create(b, loc, structType);
+        for (int64_t i = 0, e = structType.getBody().size(); i < e; ++i) {
+          Value at = LLVM::GEPOp::create(
+              b, loc, ptr, f32, wgmmaSlots[1],
+              ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+          packed = LLVM::InsertValueOp::create(
+              b, loc, packed, LLVM::LoadOp::create(b, loc, f32, at),
+              ArrayRef<int64_t>{i});
+        }
+        mma.getResult().replaceAllUsesWith(packed);
+        mma.erase();
         return success();
       })
+      .Case([&](NVVM::WgmmaGroupSyncAlignedOp) {
+        return toCall(kWgmmaCommit, {});
+      })
+      .Case([&](NVVM::WgmmaWaitGroupSyncOp wait) {
+        return toCall(kWgmmaWait, {constI32(b, loc, wait.getGroup())});
+      })
       .Case([&](NVVM::SyncWarpOp sync) {
-        callOps(b, loc, kSyncwarp, Type(), {sync.getMask()});
-        sync.erase();
-        return success();
+        return toCall(kSyncwarp, {sync.getMask()});
       })
       .Default([&](Operation *other) {
         return other->emitOpError("has no emulation");
@@ -406,6 +487,17 @@ LogicalResult EmuLowering::lowerKernel(LLVM::LLVMFuncOp kernel) {
           .wasInterrupted())
     ldmatrixSlot =
         LLVM::AllocaOp::create(b, loc, ptr, i32, constI32(b, loc, 4));
+  int64_t accumulators = 0;
+  kernel.walk([&](NVVM::WgmmaMmaAsyncOp mma) {
+    if (auto type = dyn_cast<LLVM::LLVMStructType>(mma.getType()))
+      accumulators = std::max<int64_t>(accumulators, type.getBody().size());
+  });
+  if (accumulators) {
+    Type f32 = Float32Type::get(ctx);
+    Value count = constI32(b, loc, accumulators);
+    for (Value &slot : wgmmaSlots)
+      slot = LLVM::AllocaOp::create(b, loc, ptr, f32, count);
+  }
 
   // Shared memory: each of the kernel's address-space-3 globals at its offset
   // in the block's buffer.

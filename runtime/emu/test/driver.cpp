@@ -14,7 +14,8 @@
 //     --buf TYPE:COUNT[:FILL]  add an argument buffer (in order): TYPE is
 //                            u32, i32 or f32; FILL is a number (every
 //                            element), `iota` (0, 1, ...), `poison` (0xFF
-//                            bytes) or a comma-separated list; default 0
+//                            bytes), a comma-separated list, or @PATH (the
+//                            COUNT * 4 bytes of file PATH); default 0
 //     --readonly I           argument I is read-only (a weight)
 //     --print I              after the launch, print buffer I
 //     --stats                after the launch, print the memory statistics
@@ -97,6 +98,15 @@ bool parseBuffer(const std::string &spec, Buffer &buffer) {
   if (fill == "poison")
     return true;
   char *data = static_cast<char *>(buffer.memory.data());
+  if (fill[0] == '@') {
+    FILE *file = fopen(fill.c_str() + 1, "rb");
+    if (!file)
+      return false;
+    size_t read = fread(data, 1, buffer.count * 4, file);
+    bool whole = read == buffer.count * 4 && fgetc(file) == EOF;
+    fclose(file);
+    return whole;
+  }
   auto store = [&](uint64_t i, double v) {
     if (buffer.type == 'f') {
       float f = static_cast<float>(v);

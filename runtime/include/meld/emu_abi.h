@@ -30,7 +30,7 @@
 |* order (seeded; see docs/Emulator.md), by one or more OS threads. The       *|
 |* threads of a block run as fibers on one OS thread, round-robin: a thread   *|
 |* runs until it returns or blocks in `barrier`, `shfl`, `vote`, `syncwarp`,  *|
-|* `mma` or `ldmatrix`.                                                       *|
+|* `mma`, `ldmatrix` or `wgmma`.                                             *|
 |* Warps are groups of 32 consecutive linear thread ids, x fastest            *|
 |* (linear = x + ntid.x * (y + ntid.y * z)); laneid = linear % 32.            *|
 |*                                                                            *|
@@ -56,7 +56,7 @@ extern "C" {
 
 /// Version of the table below. Bumped on any change to it or to the meaning of
 /// a function; fields are only ever appended.
-#define MELD_EMU_ABI_VERSION 5
+#define MELD_EMU_ABI_VERSION 6
 
 /// `mode` of meld_emu_ops::shfl, as in PTX `shfl.sync.{idx,up,down,bfly}`.
 enum {
@@ -82,6 +82,24 @@ enum {
   MELD_EMU_MMA_M16N8K16_F16 = 1,
   /// mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 (version 3).
   MELD_EMU_MMA_M16N8K16_BF16 = 2,
+};
+
+/// `mode` of meld_emu_ops::wgmma (version 6): the multiplicands' type in
+/// bits 0-3, flags above, N (8 to 256, a multiple of 8) in bits 16-24:
+///   mode = TYPE | flags | N << 16
+/// for `wgmma.mma_async.sync.aligned.m64nNkK.f32.TYPE.TYPE` (K 16 for f16
+/// and bf16, 8 for tf32).
+enum {
+  MELD_EMU_WGMMA_F16 = 0,
+  MELD_EMU_WGMMA_BF16 = 1,
+  MELD_EMU_WGMMA_TF32 = 2,
+  /// imm-trans-a = 1: A is M-major in shared memory (f16, bf16 only).
+  MELD_EMU_WGMMA_TRANS_A = 1 << 4,
+  /// imm-trans-b = 1: B is N-major in shared memory (f16, bf16 only).
+  MELD_EMU_WGMMA_TRANS_B = 1 << 5,
+  /// imm-scale-a = -1, imm-scale-b = -1: the operand is negated.
+  MELD_EMU_WGMMA_NEG_A = 1 << 6,
+  MELD_EMU_WGMMA_NEG_B = 1 << 7,
 };
 
 typedef struct meld_emu_ops {
@@ -207,6 +225,47 @@ typedef struct meld_emu_ops {
   /// `cp.async.wait_group n`: completes the thread's committed groups but
   /// the `n` most recent (`cp.async.wait_all` is commit, then wait 0).
   void (*cp_async_wait)(uint32_t n);
+
+  /* Version 6. */
+
+  /// `wgmma.fence.sync.aligned`. The calling thread must have executed one
+  /// before its first wgmma.mma_async and before the first one after each
+  /// of its wgmma.wait_group (the PTX ISA asks for it wherever registers a
+  /// wgmma.mma_async uses were accessed in between; an accumulator chain
+  /// that runs on across a wait without touching its registers is the one
+  /// case the emulator asks for more than the ISA).
+  void (*wgmma_fence)(void);
+  /// `wgmma.mma_async.sync.aligned.m64nNkK.f32.T.T d, descA, descB, scaleD,
+  /// scaleA, scaleB, transA, transB` with `mode` as above: every thread of
+  /// the warpgroup (4 consecutive warps, 128 threads, the first a multiple
+  /// of 128) calls it, with the same mode, descriptors and scaleD. A and B
+  /// come from shared memory through their 64-bit matrix descriptors (PTX
+  /// ISA, "Matrix Descriptor Format": start address, leading and stride
+  /// dimension byte offsets, swizzle none, 32, 64 or 128 bytes; base offset
+  /// 0) in the canonical K-major or MN-major layouts; the start address is
+  /// that of a shared-memory pointer (its low 18 bits), and the swizzles
+  /// act on the bits of the offset in the block's shared memory. `c` is the
+  /// thread's N/2 accumulator registers as the ISA lays them out ("Matrix
+  /// Fragments for wgmma": register 4 j + r of lane l in warp w holds row
+  /// 16 w + l / 4 + 8 (r / 2), column 8 j + 2 (l % 4) + r % 2), read unless
+  /// scaleD is 0; D = A B (+ C) goes to `d`, products summed in float, k
+  /// ascending. The emulator computes D when the whole warpgroup has
+  /// issued the instruction (the threads wait for each other there), with
+  /// every 16-byte row of A and B checked as a shared load of the thread
+  /// that arrived last. Until a thread knows the instruction complete (it
+  /// waited for it with wgmma.wait_group, or a barrier came after a thread
+  /// of the warpgroup did), its stores to those rows are errors. Errors
+  /// too: a partial warpgroup, threads that differ, no fence, a bad mode or
+  /// descriptor.
+  void (*wgmma)(uint32_t mode, uint64_t descA, uint64_t descB, uint32_t scaleD,
+                const float *c, float *d);
+  /// `wgmma.commit_group.sync.aligned`: closes the thread's open group of
+  /// wgmma.mma_async.
+  void (*wgmma_commit)(void);
+  /// `wgmma.wait_group.sync.aligned n`: completes the thread's committed
+  /// groups but the `n` most recent. A thread that exits with a
+  /// wgmma.mma_async not completed is an error.
+  void (*wgmma_wait)(uint32_t n);
 } meld_emu_ops;
 
 /// Signatures of the module's exports.

@@ -28,3 +28,20 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// wgmma with an f16 accumulator has no emulation.
+!acc = !llvm.struct<(f16, f16)>
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @f16_accumulator(%descriptors: !llvm.ptr<1>, %c: !acc) attributes {nvvm.kernel} {
+      %da = llvm.load %descriptors : !llvm.ptr<1> -> i64
+      %db = llvm.load %descriptors : !llvm.ptr<1> -> i64
+      // expected-error @below {{'nvvm.wgmma.mma_async' op has no emulation: the emulator runs wgmma m64nNk16 on f16 and bf16 and m64nNk8 on tf32, accumulating in f32}}
+      %d = nvvm.wgmma.mma_async %da, %db, %c, #nvvm.shape<m = 64, n = 8, k = 16>, D [<f16>, #nvvm.wgmma_scale_out<one>], A [<f16>, #nvvm.wgmma_scale_in<one>, <row>], B [<f16>, #nvvm.wgmma_scale_in<one>, <col>] : !acc -> !acc
+      llvm.return
+    }
+  }
+}
+

@@ -200,3 +200,49 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// wgmma: the fence, commit and wait through fields 20, 22 and 23; the
+// product through field 21 with its mode (bf16 = 1, | 0x10 for an M-major
+// A (layout col), | 0x20 for an N-major B (layout row), | 0x40 for a
+// negated A, | N << 16: 0x100071 for N = 16), both descriptors, scale-d,
+// and the thread's accumulators in one stack slot and D in another (as many
+// f32 as the widest wgmma of the kernel has, allocated once in the entry
+// block).
+// CHECK-LABEL: llvm.func internal @chain__meld_emu_body(
+// CHECK:         %[[EIGHT:.+]] = llvm.mlir.constant(8 : i32) : i32
+// CHECK:         %[[C:.+]] = llvm.alloca %[[EIGHT]] x f32
+// CHECK:         %[[D:.+]] = llvm.alloca %[[EIGHT]] x f32
+// CHECK:         ^bb1:
+// CHECK-NOT:     llvm.alloca
+// CHECK:         llvm.getelementptr %{{.+}}[0, 20]
+// CHECK:         llvm.call %{{.+}}() : !llvm.ptr, () -> ()
+// CHECK-COUNT-8: llvm.store %{{.+}}, %{{.+}} : f32, !llvm.ptr
+// CHECK:         %[[SCALE:.+]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK:         %[[MODE:.+]] = llvm.mlir.constant(1048689 : i32) : i32
+// CHECK:         llvm.getelementptr %{{.+}}[0, 21]
+// CHECK:         llvm.call %{{.+}}(%[[MODE]], %{{.+}}, %{{.+}}, %[[SCALE]], %[[C]], %[[D]]) : !llvm.ptr, (i32, i64, i64, i32, !llvm.ptr, !llvm.ptr) -> ()
+// CHECK-COUNT-8: llvm.load %{{.+}} : !llvm.ptr -> f32
+// CHECK:         llvm.getelementptr %{{.+}}[0, 22]
+// CHECK:         llvm.call %{{.+}}() : !llvm.ptr, () -> ()
+// CHECK:         %[[ONE:.+]] = llvm.mlir.constant(1 : i32) : i32
+// CHECK:         llvm.getelementptr %{{.+}}[0, 23]
+// CHECK:         llvm.call %{{.+}}(%[[ONE]]) : !llvm.ptr, (i32) -> ()
+!acc = !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @chain(%descriptors: !llvm.ptr<1>) attributes {nvvm.kernel} {
+      %da = llvm.load %descriptors : !llvm.ptr<1> -> i64
+      %db = llvm.load %descriptors : !llvm.ptr<1> -> i64
+      %zero = llvm.mlir.zero : !acc
+      llvm.br ^bb1
+    ^bb1:
+      nvvm.wgmma.fence.aligned
+      %d = nvvm.wgmma.mma_async %da, %db, %zero, #nvvm.shape<m = 64, n = 16, k = 16>, D [<f32>, #nvvm.wgmma_scale_out<zero>], A [<bf16>, #nvvm.wgmma_scale_in<neg>, <col>], B [<bf16>, #nvvm.wgmma_scale_in<one>, <row>] : !acc -> !acc
+      nvvm.wgmma.commit.group.sync.aligned
+      nvvm.wgmma.wait.group.sync.aligned 1
+      llvm.return
+    }
+  }
+}
