@@ -108,6 +108,21 @@ private:
   Value constI32(OpBuilder &b, Location loc, int64_t v) {
     return LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v));
   }
+  /// A value of `type` (a struct of f32) from the f32 in stack slot `slot`.
+  Value loadF32Struct(OpBuilder &b, Location loc, LLVM::LLVMStructType type,
+                      Value slot) {
+    Type f32 = Float32Type::get(ctx);
+    Value packed = LLVM::UndefOp::create(b, loc, type);
+    for (int64_t i = 0, e = type.getBody().size(); i < e; ++i) {
+      Value at =
+          LLVM::GEPOp::create(b, loc, ptr, f32, slot,
+                              ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+      packed = LLVM::InsertValueOp::create(
+          b, loc, packed, LLVM::LoadOp::create(b, loc, f32, at),
+          ArrayRef<int64_t>{i});
+    }
+    return packed;
+  }
 
   void createBindFunction();
   LogicalResult lowerKernel(LLVM::LLVMFuncOp kernel);
@@ -346,17 +361,8 @@ LogicalResult EmuLowering::lowerNVVMOp(Operation *op, OpBuilder &b,
         Value d = mmaSlots[3];
         callOps(b, loc, kMma, Type(),
                 {constI32(b, loc, shapeCode), a, bRegs, c, d});
-        auto structType = cast<LLVM::LLVMStructType>(mma.getType());
-        Value packed = LLVM::UndefOp::create(b, loc, structType);
-        for (int64_t i = 0; i < 4; ++i) {
-          Value at = LLVM::GEPOp::create(
-              b, loc, ptr, f32, d,
-              ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
-          packed = LLVM::InsertValueOp::create(
-              b, loc, packed, LLVM::LoadOp::create(b, loc, f32, at),
-              ArrayRef<int64_t>{i});
-        }
-        mma.getResult().replaceAllUsesWith(packed);
+        mma.getResult().replaceAllUsesWith(loadF32Struct(
+            b, loc, cast<LLVM::LLVMStructType>(mma.getType()), d));
         mma.erase();
         return success();
       })
@@ -430,16 +436,8 @@ LogicalResult EmuLowering::lowerNVVMOp(Operation *op, OpBuilder &b,
         callOps(b, loc, kWgmma, Type(),
                 {constI32(b, loc, *mode), mma.getDescriptorA(),
                  mma.getDescriptorB(), scaleD, wgmmaSlots[0], wgmmaSlots[1]});
-        Value packed = LLVM::UndefOp::create(b, loc, structType);
-        for (int64_t i = 0, e = structType.getBody().size(); i < e; ++i) {
-          Value at = LLVM::GEPOp::create(
-              b, loc, ptr, f32, wgmmaSlots[1],
-              ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
-          packed = LLVM::InsertValueOp::create(
-              b, loc, packed, LLVM::LoadOp::create(b, loc, f32, at),
-              ArrayRef<int64_t>{i});
-        }
-        mma.getResult().replaceAllUsesWith(packed);
+        mma.getResult().replaceAllUsesWith(
+            loadF32Struct(b, loc, structType, wgmmaSlots[1]));
         mma.erase();
         return success();
       })
