@@ -437,3 +437,34 @@ DotOperandLayoutAttr::getContiguousSlots(ArrayRef<int64_t> shape) const {
   // A's elements of one register lie along its rows.
   return getOpIdx() == 0 ? std::min<int64_t>(getKWidth(), shape[1]) : 1;
 }
+
+//===----------------------------------------------------------------------===//
+// SharedLayoutAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+SharedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                         unsigned swizzle, ArrayRef<int64_t> order) {
+  if (swizzle != 32 && swizzle != 64 && swizzle != 128)
+    return emitError() << "swizzle must be 32, 64 or 128 bytes";
+  if (order.size() != 2 || !llvm::is_contained(order, 0) ||
+      !llvm::is_contained(order, 1))
+    return emitError() << "order must be [1, 0] or [0, 1]";
+  return success();
+}
+
+LogicalResult SharedLayoutAttr::verifyEncoding(
+    ArrayRef<int64_t> shape, Type elementType,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  if (shape.size() != 2)
+    return emitError() << "a #tile_gpu.shared tile has rank 2";
+  int64_t contiguous = getContiguousDim();
+  int64_t bytes = llvm::divideCeil(elementType.getIntOrFloatBitWidth(), 8);
+  if (shape[contiguous] * bytes % getSwizzle() != 0 ||
+      shape[1 - contiguous] % 8 != 0)
+    return emitError() << "a #tile_gpu.shared tile covers whole "
+                       << getSwizzle() << "-byte rows along dimension "
+                       << contiguous << " and a multiple of 8 rows, got "
+                       << shape[0] << "x" << shape[1] << " of " << elementType;
+  return success();
+}

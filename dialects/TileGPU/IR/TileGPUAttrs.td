@@ -189,4 +189,44 @@ def TileGPU_DotOperandLayoutAttr : TileGPU_Attr<"DotOperandLayout",
   }];
 }
 
+def TileGPU_SharedLayoutAttr : TileGPU_Attr<"SharedLayout", "shared", [
+    DeclareAttrInterfaceMethods<VerifiableTensorEncoding>]> {
+  let summary = "A tile in shared memory, as wgmma reads its operands";
+  let description = [{
+    A 2-D tile stored in the kernel's shared memory in the canonical layout
+    `wgmma.mma_async` reads through a matrix descriptor (PTX ISA, "Shared
+    Memory Matrix Layout"), with the `swizzle` of 32, 64 or 128 bytes.
+    Dimension `order[0]` is the contiguous one (K of a product's operand:
+    order [1, 0] for A, M x K; [0, 1] for B, K x N), the other the rows.
+    With S the swizzle's bytes, R the rows and e the element's bytes,
+    element (row, c) lies at byte
+
+        (c e / S) (R S) + row S + (c e % S)
+
+    from the tile's start (columns of S bytes, each R rows of S bytes, 8
+    rows an atom of 8 S bytes), its 16-byte chunk then XORed with bits 7..
+    of the offset (`offset ^ ((offset >> 7) % (S / 16)) << 4`): the
+    swizzle. The tile starts at a multiple of 1024 bytes, so the pattern
+    is that of the shared-memory address, as the hardware applies it. The
+    contiguous dimension covers a whole number of S bytes, the rows a
+    multiple of 8.
+
+    ```mlir
+    #shared = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
+    %s = tile_gpu.local_alloc %a {offset = 1024 : i64}
+        : tensor<64x64xf16, #blocked> -> tensor<64x64xf16, #shared>
+    ```
+  }];
+  let parameters = (ins "unsigned":$swizzle,
+                        ArrayRefParameter<"int64_t">:$order);
+  let assemblyFormat = [{
+    `<` `swizzle` `=` $swizzle `,` `order` `=` `[` $order `]` `>`
+  }];
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The dimension stored contiguously (K of a product's operand).
+    int64_t getContiguousDim() const { return getOrder()[0]; }
+  }];
+}
+
 #endif // MELD_DIALECT_TILEGPU_TILEGPUATTRS_TD

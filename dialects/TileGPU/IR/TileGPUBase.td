@@ -21,7 +21,10 @@ def TileGPU_Dialect : Dialect {
     - `#tile_gpu.mma`: the accumulator of a tensor-core product (version 2:
       `mma.sync`; version 3: `wgmma`);
     - `#tile_gpu.dot_operand`: an operand of an `mma.sync` product in
-      registers.
+      registers;
+    - `#tile_gpu.shared`: not a spread over threads but a tile stored in
+      shared memory (`tile_gpu.local_alloc`), as a `wgmma` product reads
+      its operands.
 
     Ops that need a tile in another layout get it from
     `tile_gpu.convert_layout`, which moves elements between threads (through

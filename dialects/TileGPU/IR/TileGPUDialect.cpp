@@ -29,6 +29,10 @@ struct TileGPUAsmInterface : public OpAsmDialectInterface {
       os << "dot";
       return AliasResult::FinalAlias;
     }
+    if (isa<SharedLayoutAttr>(attr)) {
+      os << "shared";
+      return AliasResult::FinalAlias;
+    }
     return AliasResult::NoAlias;
   }
 };

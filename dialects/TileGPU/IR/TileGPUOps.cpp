@@ -32,3 +32,24 @@ OpFoldResult ConvertLayoutOp::fold(FoldAdaptor) {
   }
   return {};
 }
+
+LogicalResult LocalAllocOp::verify() {
+  if (!getLayout(getSrc().getType()))
+    return emitOpError("stores a tile with a distributed layout, got ")
+           << getSrc().getType();
+  if (!isa_and_nonnull<SharedLayoutAttr>(getType().getEncoding()))
+    return emitOpError("gives a tile with a #tile_gpu.shared layout, got ")
+           << getType();
+  if (std::optional<int64_t> offset = getOffset();
+      offset && (*offset < 0 || *offset % 1024 != 0))
+    return emitOpError("offset must be a multiple of 1024 bytes (the "
+                       "swizzle's pattern), got ")
+           << *offset;
+  return success();
+}
+
+int64_t LocalAllocOp::getSharedBytes() {
+  RankedTensorType type = getType();
+  return type.getNumElements() *
+         llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+}

@@ -33,4 +33,38 @@ def TileGPU_ConvertLayoutOp : TileGPU_Op<"convert_layout", [
   let hasFolder = 1;
 }
 
+def TileGPU_LocalAllocOp : TileGPU_Op<"local_alloc", [
+    MemoryEffects<[MemWrite]>, SameOperandsAndResultShape,
+    SameOperandsAndResultElementType]> {
+  let summary = "A tile stored in shared memory";
+  let description = [{
+    Stores a tile held in registers (a distributed layout) into the
+    kernel's shared memory at byte `offset`, in the layout of the result's
+    `#tile_gpu.shared` encoding; the result stands for the tile there, for
+    an op that reads shared memory (a `wgmma` product's operand). The GPU
+    lowering writes each thread's elements between barriers, then fences
+    them for the tensor cores' reads (`fence.proxy.async`).
+    `meld-tile-gpu-allocate-shared` assigns the offset: until then the op
+    has none.
+
+    ```mlir
+    %s = tile_gpu.local_alloc %b {offset = 8192 : i64}
+        : tensor<64x32xf16, #blocked> -> tensor<64x32xf16, #shared>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$src, OptionalAttr<I64Attr>:$offset);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $src attr-dict `:` type($src) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    SharedLayoutAttr getSharedLayout() {
+      return llvm::cast<SharedLayoutAttr>(getType().getEncoding());
+    }
+    /// The bytes the tile takes in shared memory.
+    int64_t getSharedBytes();
+  }];
+}
+
 #endif // MELD_DIALECT_TILEGPU_TILEGPUOPS_TD

@@ -8,6 +8,10 @@
 // f32 operands are first rounded to the 16-bit type (arith.truncf), so that
 // they are staged at half the size; the accumulator stays f32.
 //
+// On sm_90a a product of whole warpgroups moves to wgmma instead: its
+// accumulator takes an mma layout of version 3, and its operands are stored
+// in shared memory (tile_gpu.local_alloc) in the layout wgmma reads.
+//
 //===----------------------------------------------------------------------===//
 
 #include "dialects/TileGPU/Transforms/Passes.h"
@@ -64,6 +68,100 @@ static std::optional<MmaOperands> getMmaOperands(MLIRContext *ctx,
   return std::nullopt;
 }
 
+/// The tile `type` with layout `layout`.
+static RankedTensorType retype(RankedTensorType type, Attribute layout) {
+  return RankedTensorType::get(type.getShape(), type.getElementType(), layout);
+}
+
+/// `value` in the operand type of `operands` (rounded to it).
+static Value toOperandType(PatternRewriter &rewriter, Location loc, Value value,
+                           const MmaOperands &operands) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getElementType() == operands.element)
+    return value;
+  return arith::TruncFOp::create(rewriter, loc,
+                                 RankedTensorType::get(type.getShape(),
+                                                       operands.element,
+                                                       type.getEncoding()),
+                                 value);
+}
+
+/// Whether `dot` can go to tensor cores with `operands`: f32 operands (or
+/// operands already of the precision's type) and an f32 accumulator.
+static bool hasTensorCoreTypes(tile::DotOp dot, const MmaOperands &operands) {
+  auto isOperand = [&](Type type) {
+    return type.isF32() || type == operands.element;
+  };
+  return isOperand(dot.getA().getType().getElementType()) &&
+         isOperand(dot.getB().getType().getElementType()) &&
+         dot.getType().getElementType().isF32();
+}
+
+/// The most accumulator registers a thread gets from wgmma: a product
+/// needing more stays on mma.sync, whose tiles are smaller per warp.
+constexpr int64_t kMaxWgmmaAccumulators = 128;
+
+/// A product on wgmma (sm_90a): warpgroups along M first (64 rows each),
+/// then N; each operand stored in shared memory with the widest swizzle
+/// that divides a row of its K, A with K contiguous (order [1, 0]) and B
+/// too (order [0, 1]: tf32 takes K-major operands only).
+struct DotToWgmma : OpRewritePattern<tile::DotOp> {
+  DotToWgmma(MLIRContext *context, int64_t numWarps, MmaOperands operands)
+      : OpRewritePattern(context, /*benefit=*/2), numWarps(numWarps),
+        operands(operands) {}
+
+  LogicalResult matchAndRewrite(tile::DotOp dot,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType cType = dot.getType();
+    if (isa_and_nonnull<MmaLayoutAttr>(cType.getEncoding()))
+      return rewriter.notifyMatchFailure(dot, "already on tensor cores");
+    if (!hasTensorCoreTypes(dot, operands))
+      return rewriter.notifyMatchFailure(dot, "not f32");
+    int64_t m = cType.getDimSize(0), n = cType.getDimSize(1),
+            k = dot.getA().getType().getDimSize(1);
+    int64_t rowBytes = k * operands.element.getIntOrFloatBitWidth() / 8;
+    if (numWarps % 4 != 0 || m % 64 != 0 || n % 8 != 0 || rowBytes % 32 != 0)
+      return rewriter.notifyMatchFailure(dot, "not whole wgmma blocks");
+    int64_t groups = numWarps / 4, groupRows = 1;
+    while (groupRows * 2 <= groups && m % (64 * groupRows * 2) == 0)
+      groupRows *= 2;
+    int64_t groupCols = groups / groupRows;
+    if (groupRows * groupCols != groups || n % (8 * groupCols) != 0)
+      return rewriter.notifyMatchFailure(dot, "too small for the warps");
+    // Each warpgroup's columns in instructions of at most 256.
+    int64_t columns = n / groupCols, instrN = columns;
+    while (instrN > 256 || columns % instrN != 0 || instrN % 8 != 0)
+      instrN -= 8;
+    int64_t accumulators = (m / (64 * groupRows)) * columns / 2;
+    if (accumulators > kMaxWgmmaAccumulators)
+      return rewriter.notifyMatchFailure(dot, "too many accumulators");
+    MLIRContext *ctx = getContext();
+    auto mma =
+        MmaLayoutAttr::get(ctx, 3, {4 * groupRows, groupCols}, {64, instrN});
+    unsigned swizzle = rowBytes % 128 == 0 ? 128 : rowBytes % 64 == 0 ? 64 : 32;
+    Location loc = dot.getLoc();
+    auto stored = [&](Value value, int64_t contiguous) -> Value {
+      value = toOperandType(rewriter, loc, value, operands);
+      auto type = cast<RankedTensorType>(value.getType());
+      auto layout =
+          SharedLayoutAttr::get(ctx, swizzle, {contiguous, 1 - contiguous});
+      return LocalAllocOp::create(rewriter, loc, retype(type, layout), value,
+                                  /*offset=*/nullptr);
+    };
+    Value a = stored(dot.getA(), 1);
+    Value b = stored(dot.getB(), 0);
+    Value acc = ConvertLayoutOp::create(rewriter, loc, retype(cType, mma),
+                                        dot.getAcc());
+    Value product =
+        tile::DotOp::create(rewriter, loc, acc.getType(), a, b, acc);
+    rewriter.replaceOpWithNewOp<ConvertLayoutOp>(dot, cType, product);
+    return success();
+  }
+
+  int64_t numWarps;
+  MmaOperands operands;
+};
+
 struct DotToMma : OpRewritePattern<tile::DotOp> {
   DotToMma(MLIRContext *context, int64_t numWarps, MmaOperands operands)
       : OpRewritePattern(context), numWarps(numWarps), operands(operands) {}
@@ -75,13 +173,7 @@ struct DotToMma : OpRewritePattern<tile::DotOp> {
     RankedTensorType cType = dot.getType();
     if (isa_and_nonnull<MmaLayoutAttr>(cType.getEncoding()))
       return rewriter.notifyMatchFailure(dot, "already on tensor cores");
-    // f32 operands (or operands already of the precision's type) and an
-    // f32 accumulator.
-    auto isOperand = [&](Type type) {
-      return type.isF32() || type == operands.element;
-    };
-    if (!isOperand(aType.getElementType()) ||
-        !isOperand(bType.getElementType()) || !cType.getElementType().isF32())
+    if (!hasTensorCoreTypes(dot, operands))
       return rewriter.notifyMatchFailure(dot, "not f32");
     int64_t m = cType.getDimSize(0), n = cType.getDimSize(1),
             k = aType.getDimSize(1);
@@ -92,19 +184,11 @@ struct DotToMma : OpRewritePattern<tile::DotOp> {
       return rewriter.notifyMatchFailure(dot, "too small for the warps");
     MLIRContext *ctx = getContext();
     auto mma = MmaLayoutAttr::get(ctx, 2, *warps, {16, 8});
-    auto retype = [](RankedTensorType type, Attribute layout) {
-      return RankedTensorType::get(type.getShape(), type.getElementType(),
-                                   layout);
-    };
     Location loc = dot.getLoc();
     // Each operand in the precision's type, then in its layout.
     auto operand = [&](Value value, unsigned opIdx) -> Value {
+      value = toOperandType(rewriter, loc, value, operands);
       auto type = cast<RankedTensorType>(value.getType());
-      if (type.getElementType() != operands.element) {
-        type = RankedTensorType::get(type.getShape(), operands.element,
-                                     type.getEncoding());
-        value = arith::TruncFOp::create(rewriter, loc, type, value);
-      }
       return ConvertLayoutOp::create(
           rewriter, loc,
           retype(type,
@@ -148,8 +232,10 @@ struct TileGPUAccelerateDot
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<DotToMma>(&getContext(), *warps,
-                           *getMmaOperands(&getContext(), precision));
+    MmaOperands operands = *getMmaOperands(&getContext(), precision);
+    patterns.add<DotToMma>(&getContext(), *warps, operands);
+    if (chip == "sm_90a")
+      patterns.add<DotToWgmma>(&getContext(), *warps, operands);
     if (failed(applyPatternsGreedily(kernel, std::move(patterns))))
       return signalPassFailure();
     // What the kernel's products run at, for the report: the precision

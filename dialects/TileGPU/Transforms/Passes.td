@@ -51,7 +51,7 @@ def TileGPUAssignLayouts : Pass<"meld-tile-gpu-assign-layouts",
 
 def TileGPUAccelerateDot : Pass<"meld-tile-gpu-accelerate-dot",
                                 "::meld::tile::KernelOp"> {
-  let summary = "Move tile products onto tensor cores (mma.sync)";
+  let summary = "Move tile products onto tensor cores (mma.sync, wgmma)";
   let description = [{
     Where the precision allows it, a `tile.dot` runs on tensor cores: with
     `precision=tf32`, a product of f32 tiles whose sizes are whole
@@ -73,6 +73,19 @@ def TileGPUAccelerateDot : Pass<"meld-tile-gpu-accelerate-dot",
     f32. The kernel's `shared_bytes` grows to stage its largest conversion,
     and `meld.precision` records what its products run at: the precision
     when all are on tensor cores, `mixed` when some are.
+
+    With `chip=sm_90a`, a product whose kernel has whole warpgroups (a
+    multiple of 4 warps) and whose M is a multiple of 64 (each operand's
+    K row a multiple of 32 bytes) runs on `wgmma.mma_async` instead: its
+    accumulator gets an `#tile_gpu.mma` layout of version 3 (warpgroups
+    along M first, 64 rows each, then N; instructions of up to 256
+    columns), and each operand, rounded as above, is stored in shared
+    memory by a `tile_gpu.local_alloc` in a `#tile_gpu.shared` layout with
+    K contiguous, for A and for B (tf32 reads K-major operands only), and
+    the widest swizzle (128, 64 or 32 bytes) that divides a row of K. A
+    product that would give a thread more than 128 accumulator registers
+    stays on `mma.sync`. `meld-tile-gpu-allocate-shared` then places the
+    operands in shared memory.
 
     With `precision=fp32` (the default) the pass changes nothing.
 
@@ -97,6 +110,9 @@ def TileGPUAccelerateDot : Pass<"meld-tile-gpu-accelerate-dot",
            "Which products run on tensor cores: fp32 (none), tf32 (f32 "
            "products, operands rounded to tf32), fp16 or bf16 (operands "
            "rounded to that type)">,
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_80\"",
+           "The GPU the kernels are for: sm_90a runs products on wgmma "
+           "where they fit">,
   ];
   let dependentDialects = ["::meld::tile_gpu::TileGPUDialect",
                            "::mlir::arith::ArithDialect"];
@@ -139,6 +155,33 @@ def TileGPURemoveLayoutConversions
       scf.yield %p : tensor<32x32xf32, #mma>
     }
     tile.store %r, %out[%offsets_mma] : tensor<32x32xf32, #mma>, ...
+    ```
+  }];
+  let dependentDialects = ["::meld::tile_gpu::TileGPUDialect"];
+}
+
+def TileGPUAllocateShared : Pass<"meld-tile-gpu-allocate-shared",
+                                 "::meld::tile::KernelOp"> {
+  let summary = "Place the tiles a kernel stores in shared memory";
+  let description = [{
+    Gives every `tile_gpu.local_alloc` of a kernel its byte `offset` in the
+    kernel's shared memory: after the `shared_bytes` the kernel already
+    stages conversions and reductions in, one after the other in program
+    order, each at a multiple of 1024 bytes (so that a swizzle's pattern
+    lines up with the shared-memory address, as the tensor cores read it).
+    The kernel's `shared_bytes` grows to cover them. Each tile has its own
+    place: a product's two operands are read by the tensor cores at the
+    same time, and a conversion between them must not overwrite either.
+
+    Before (`shared_bytes = 4096`):
+    ```mlir
+    %a = tile_gpu.local_alloc %x : tensor<64x64xf16, #blocked> -> tensor<64x64xf16, #shared>
+    %b = tile_gpu.local_alloc %y : tensor<64x64xf16, #blocked1> -> tensor<64x64xf16, #shared1>
+    ```
+    After (`shared_bytes = 20480`):
+    ```mlir
+    %a = tile_gpu.local_alloc %x {offset = 4096 : i64} : ...
+    %b = tile_gpu.local_alloc %y {offset = 12288 : i64} : ...
     ```
   }];
   let dependentDialects = ["::meld::tile_gpu::TileGPUDialect"];

@@ -88,3 +88,51 @@ func.func @wgmma_operand(%x: tensor<64x8xf32, #tile_gpu.dot_operand<opIdx = 0, p
 
 // expected-error @below {{kWidth must be 1 (tf32) or 2 (f16, bf16)}}
 func.func @width(%x: tensor<16x8xf32, #tile_gpu.dot_operand<opIdx = 0, parent = #tile_gpu.mma<version = 2, warpsPerCTA = [1, 1], instrShape = [16, 8]>, kWidth = 4>>)
+
+// -----
+
+// expected-error @below {{swizzle must be 32, 64 or 128 bytes}}
+func.func @swizzle(%x: tensor<64x64xf16, #tile_gpu.shared<swizzle = 16, order = [1, 0]>>)
+
+// -----
+
+// expected-error @below {{order must be [1, 0] or [0, 1]}}
+func.func @shared_order(%x: tensor<64x64xf16, #tile_gpu.shared<swizzle = 128, order = [1, 1]>>)
+
+// -----
+
+// expected-error @below {{a #tile_gpu.shared tile covers whole 128-byte rows along dimension 1 and a multiple of 8 rows, got 64x32 of 'f16'}}
+func.func @partial_row(%x: tensor<64x32xf16, #tile_gpu.shared<swizzle = 128, order = [1, 0]>>)
+
+// -----
+
+// expected-error @below {{a #tile_gpu.shared tile has rank 2}}
+func.func @shared_rank(%x: tensor<64xf16, #tile_gpu.shared<swizzle = 128, order = [1, 0]>>)
+
+// -----
+
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#shared = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
+func.func @alloc_offset(%a: tensor<64x64xf16, #blocked>) {
+  // expected-error @below {{offset must be a multiple of 1024 bytes (the swizzle's pattern), got 512}}
+  %0 = tile_gpu.local_alloc %a {offset = 512 : i64} : tensor<64x64xf16, #blocked> -> tensor<64x64xf16, #shared>
+  return
+}
+
+// -----
+
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+func.func @alloc_to_registers(%a: tensor<64x64xf16, #blocked>) {
+  // expected-error @below {{gives a tile with a #tile_gpu.shared layout, got 'tensor<64x64xf16, #tile_gpu.blocked}}
+  %0 = tile_gpu.local_alloc %a : tensor<64x64xf16, #blocked> -> tensor<64x64xf16, #blocked>
+  return
+}
+
+// -----
+
+#shared = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
+func.func @alloc_from_shared(%a: tensor<64x64xf16, #shared>) {
+  // expected-error @below {{stores a tile with a distributed layout, got 'tensor<64x64xf16, #tile_gpu.shared}}
+  %0 = tile_gpu.local_alloc %a : tensor<64x64xf16, #shared> -> tensor<64x64xf16, #shared>
+  return
+}

@@ -27,3 +27,4 @@ func.func @convert(%x: tensor<64x32xf32, #blocked>) -> (tensor<64x32xf32, #block
   %d = tile_gpu.convert_layout %c : tensor<64x32xf32, #blocked> -> tensor<64x32xf32, #blocked>
   return %d, %b : tensor<64x32xf32, #blocked>, tensor<64x32xf32, #wgmma>
 }
+
