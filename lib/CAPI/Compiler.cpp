@@ -141,7 +141,8 @@ LogicalResult produce(meld_compile_output output, ModuleOp module,
     return meld::printArtifactPlan(module, weights, options, os);
   case MELD_OUTPUT_GPU:
     return failure(failed(meld::lowerGraphToTile(module, options)) ||
-                   failed(meld::lowerTileToGPU(module, options)) ||
+                   failed(meld::lowerTileToGPU(
+                       module, options, meld::getPrimaryKernelChip(options))) ||
                    failed(print()));
   case MELD_OUTPUT_LLVM: {
     // The host's kernels are tiled for the host, GPU targets or not, as

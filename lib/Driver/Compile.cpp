@@ -143,9 +143,12 @@ static void buildGraphPipeline(OpPassManager &pm,
       }
       return *bytes;
     };
-  // Without a GPU target, the tiles are the host's.
+  // Without a GPU target, the tiles are the host's; with one, chosen for
+  // products at the precision they run at.
   if (options.targets.empty())
     graph.target = "cpu";
+  else
+    graph.precision = options.precision;
   int64_t most = 0;
   for (const std::string &target : options.targets)
     if (std::optional<tile::TargetPeak> peak = tile::getTargetPeak(target);
@@ -242,11 +245,26 @@ LogicalResult meld::lowerTileToHost(ModuleOp module,
       options);
 }
 
+llvm::StringRef meld::getKernelChip(llvm::StringRef target) {
+  return target == "sm_90a" ? "sm_90a" : "sm_80";
+}
+
+llvm::StringRef meld::getPrimaryKernelChip(const CompileOptions &options) {
+  return options.targets.empty() ? "sm_80"
+                                 : getKernelChip(options.targets.front());
+}
+
 LogicalResult meld::lowerTileToGPU(ModuleOp module,
-                                   const CompileOptions &options) {
-  CompileStep step(options, "GPU kernels");
+                                   const CompileOptions &options,
+                                   llvm::StringRef chip) {
+  // One step per chip when the targets need kernels of several.
+  bool several = llvm::any_of(options.targets, [&](const std::string &t) {
+    return getKernelChip(t) != chip;
+  });
+  CompileStep step(options, several ? ("GPU kernels " + chip).str()
+                                    : std::string("GPU kernels"));
   MeldGpuPipelineOptions gpu;
-  setGpuOptions(gpu, options, "sm_80");
+  setGpuOptions(gpu, options, chip);
   return runPipeline(
       module, step,
       [&](OpPassManager &pm) { buildMeldGpuKernelPipeline(pm, gpu); },
@@ -288,7 +306,7 @@ LogicalResult meld::emitPTX(ModuleOp module, llvm::StringRef chip,
                             const CompileOptions &options,
                             llvm::raw_ostream &os) {
   if (failed(lowerGraphToTile(module, options)) ||
-      failed(lowerTileToGPU(module, options)))
+      failed(lowerTileToGPU(module, options, getKernelChip(chip))))
     return failure();
   FailureOr<std::string> ptx = lowerGPUToPTX(module, chip, options);
   if (failed(ptx))
@@ -636,17 +654,26 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
   if (options.report)
     summaries = summarizeKernels(module, spec);
 
-  // The GPU kernels, shared by the targets and the emulator, each built for
-  // the block the plan launches it with (its tile-level launch
-  // configuration).
-  OwningOpRef<ModuleOp> kernels;
-  if (!options.targets.empty() || options.emulator) {
+  // The GPU kernels of each chip the targets and the emulator need (sm_80's
+  // serve every target but sm_90a), each built for the block the plan
+  // launches it with (its tile-level launch configuration). The emulator
+  // runs the first target's.
+  llvm::StringRef emulatorChip = getPrimaryKernelChip(options);
+  llvm::SmallVector<std::string> chips;
+  for (const std::string &target : options.targets)
+    if (!llvm::is_contained(chips, getKernelChip(target)))
+      chips.push_back(getKernelChip(target).str());
+  if (options.emulator && !llvm::is_contained(chips, emulatorChip))
+    chips.push_back(emulatorChip.str());
+  llvm::StringMap<OwningOpRef<ModuleOp>> kernelsOf;
+  for (const std::string &chip : chips) {
+    OwningOpRef<ModuleOp> &kernels = kernelsOf[chip];
     kernels = module.clone();
-    if (failed(lowerTileToGPU(*kernels, options)))
+    if (failed(lowerTileToGPU(*kernels, options, chip)))
       return failure();
     // The GPU passes may give a kernel more shared memory than its tile
-    // level did (a layout conversion stages its tile): launches pass what
-    // the GPU kernel takes.
+    // level did (a layout conversion stages its tile, wgmma's operands
+    // take their own): launches pass the most any chip's kernel takes.
     llvm::StringMap<uint32_t> shared;
     kernels->walk([&](gpu::GPUFuncOp func) {
       if (auto bytes = func->getAttrOfType<IntegerAttr>("meld.shared_bytes"))
@@ -654,8 +681,10 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
     });
     for (ArtifactLaunch &launch : spec.launches)
       if (auto it = shared.find(launch.kernel); it != shared.end())
-        launch.sharedMemoryBytes = it->second;
-    // What each kernel's products run at (meld-tile-gpu-accelerate-dot).
+        launch.sharedMemoryBytes =
+            std::max(launch.sharedMemoryBytes, it->second);
+    // What each kernel's products run at (meld-tile-gpu-accelerate-dot):
+    // the same on every chip.
     kernels->walk([&](gpu::GPUFuncOp func) {
       auto precision = func->getAttrOfType<StringAttr>("meld.precision");
       if (auto it = summaries.find(func.getName());
@@ -682,11 +711,11 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
 
   // Every chain's copy, made before any thread starts.
   std::vector<OwningOpRef<ModuleOp>> targetKernels;
-  for (size_t i = 0; i < options.targets.size(); ++i)
-    targetKernels.push_back(kernels->clone());
+  for (const std::string &target : options.targets)
+    targetKernels.push_back(kernelsOf[getKernelChip(target)]->clone());
   OwningOpRef<ModuleOp> emuModule;
   if (options.emulator)
-    emuModule = std::move(kernels);
+    emuModule = std::move(kernelsOf[emulatorChip]);
   // The host libraries but the last, which takes `host` itself.
   std::vector<OwningOpRef<ModuleOp>> hostCopies;
   for (size_t i = 1; i < options.hostCpus.size(); ++i)

@@ -54,6 +54,7 @@ void meld::buildMeldGraphPipeline(OpPassManager &pm,
   pm.addPass(graph::createGraphFuse());
   graph::GraphChooseTilesOptions tiles;
   tiles.target = options.target;
+  tiles.precision = options.precision;
   pm.addPass(graph::createGraphChooseTiles(tiles));
 }
 
@@ -174,14 +175,18 @@ void meld::buildMeldGpuKernelPipeline(OpPassManager &pm,
   pm.addNestedPass<tile::KernelOp>(tile_gpu::createTileGPUAssignLayouts());
   // Step 2: products onto tensor cores where the precision allows, and no
   // more layout conversions than needed.
+  // On sm_90a, products of whole warpgroups run on wgmma, their operands
+  // stored in shared memory, each at its own place.
   tile_gpu::TileGPUAccelerateDotOptions accelerate;
   accelerate.precision = options.precision;
+  accelerate.chip = options.chip;
   pm.addNestedPass<tile::KernelOp>(
       tile_gpu::createTileGPUAccelerateDot(accelerate));
   pm.addNestedPass<tile::KernelOp>(
       tile_gpu::createTileGPURemoveLayoutConversions());
   pm.addNestedPass<tile::KernelOp>(createCanonicalizerPass());
   pm.addNestedPass<tile::KernelOp>(createCSEPass());
+  pm.addNestedPass<tile::KernelOp>(tile_gpu::createTileGPUAllocateShared());
   // Step 3: kernels onto the threads of blocks, as the layouts say.
   pm.addPass(createConvertTileToGPU());
   OpPassManager &kernels =
@@ -211,8 +216,10 @@ void meld::buildMeldGpuToNvvmPipeline(OpPassManager &pm, bool forHost) {
 
 void meld::buildMeldNvvmPipeline(OpPassManager &pm,
                                  const MeldGpuPipelineOptions &options) {
-  // Step 1: to NVVM.
+  // Step 1: to NVVM; the ops PTX writes as inline assembly (wgmma) become
+  // it.
   buildMeldGpuToNvvmPipeline(pm);
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertNVVMToLLVMPass());
   // Step 2: PTX for the chip, math functions from libdevice.
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;

@@ -88,10 +88,11 @@ struct Work {
   bool wholeRows = false;
 };
 
-/// The estimated time of `work` with `bm` x `bn` tiles on `peak`, in
-/// seconds (comparable between candidates only).
+/// The estimated time of `work` with `bm` x `bn` tiles on `peak`, its
+/// products at `flopsPerSecond`, in seconds (comparable between candidates
+/// only).
 double estimate(const Work &work, int64_t bm, int64_t bn,
-                const tile::TargetPeak &peak) {
+                const tile::TargetPeak &peak, double flopsPerSecond) {
   int64_t columnTiles = 0;
   for (int64_t n : work.partColumns)
     columnTiles += llvm::divideCeil(n, bn);
@@ -106,7 +107,7 @@ double estimate(const Work &work, int64_t bm, int64_t bn,
   int64_t waves = llvm::divideCeil(programs, slots);
   double programFlops =
       2.0 * bm * columnsPerProgram * work.k * work.accumulators;
-  double warpRate = peak.flopsPerSecond / peak.multiprocessors / kWarpsPerSM;
+  double warpRate = flopsPerSecond / peak.multiprocessors / kWarpsPerSM;
   double compute = waves * programFlops / (warps * warpRate);
   double operandBytes =
       4.0 * programs * work.k * (bm + columnsPerProgram * work.accumulators);
@@ -170,15 +171,17 @@ std::pair<int64_t, int64_t> chooseHostMatmulTile(const Work &work) {
                     });
 }
 
-/// The best [BM, BN] for `work` on a GPU, within `maxAccumulators`.
+/// The best [BM, BN] for `work` on a GPU, within `maxAccumulators`, its
+/// products at `flopsPerSecond`.
 std::pair<int64_t, int64_t> chooseMatmulTile(const Work &work,
                                              int64_t maxAccumulators,
-                                             const tile::TargetPeak &peak) {
+                                             const tile::TargetPeak &peak,
+                                             double flopsPerSecond) {
   return chooseTile(work, {64, 32, 16}, {64, 32},
                     [&](int64_t m, int64_t n) -> std::optional<double> {
                       if (m * n * work.accumulators > maxAccumulators)
                         return std::nullopt;
-                      return estimate(work, m, n, peak);
+                      return estimate(work, m, n, peak, flopsPerSecond);
                     });
 }
 
@@ -243,11 +246,11 @@ struct GraphChooseTiles
     }
     work.wholeRows = group.getRowEpilogue() != nullptr;
     bool fused = group.getPrologue() || work.wholeRows;
-    auto [bm, bn] = host ? chooseHostMatmulTile(work)
-                         : chooseMatmulTile(work,
-                                            fused ? kMaxAccumulatorsFused
-                                                  : kMaxAccumulators,
-                                            *peak);
+    auto [bm, bn] =
+        host ? chooseHostMatmulTile(work)
+             : chooseMatmulTile(
+                   work, fused ? kMaxAccumulatorsFused : kMaxAccumulators,
+                   *peak, peak->getProductFlopsPerSecond(precision));
     return {tileM ? int64_t(tileM) : bm, tileN ? int64_t(tileN) : bn,
             tileK ? int64_t(tileK) : kTileK};
   }
@@ -284,7 +287,8 @@ struct GraphChooseTiles
       int64_t m = std::min(bm, mCap);
       // On the host, the fewest padded queries.
       double time = host ? llvm::divideCeil(work.m, m) * m
-                         : estimate(work, m, work.partColumns.front(), *peak);
+                         : estimate(work, m, work.partColumns.front(), *peak,
+                                    peak->flopsPerSecond);
       if (!best || time < bestTime) {
         best = m;
         bestTime = time;

@@ -356,8 +356,11 @@ def GraphChooseTiles : Pass<"meld-graph-choose-tiles", "mlir::ModuleOp"> {
     tile holds at most 4096 accumulators (32 per thread of four warps), 1024
     with a normalization prologue or row epilogue, counting both products of
     a dual product. The target's rates and SM count are those of
-    `meldc --report` (A100 for sm_80, H100 for sm_90a). The options fix any
-    size for every kernel instead.
+    `meldc --report` (A100 for sm_80, H100 for sm_90a). With a `precision`
+    on tensor cores (tf32, fp16, bf16), a matmul's products run at the
+    target's dense tensor-core rate (f16/bf16; tf32 at half of it): compute
+    shrinks, and operand traffic, which larger tiles cut, weighs more. The
+    options fix any size for every kernel instead.
 
     With `target=cpu` (what `meldc --target=cpu` compiles with: no GPU
     kernels share the tiles), the model is the host's product microkernel
@@ -394,6 +397,9 @@ def GraphChooseTiles : Pass<"meld-graph-choose-tiles", "mlir::ModuleOp"> {
            "block and keys of every attention block (0: chosen)">,
     Option<"tileK", "tile-k", "int64_t", "0",
            "K step of every matmul (0: 16)">,
+    Option<"precision", "precision", "std::string", "\"fp32\"",
+           "What the matmuls' products run at: fp32 (the CUDA cores), tf32, "
+           "fp16 or bf16 (tensor cores, at the target's tensor rate)">,
   ];
 }
 

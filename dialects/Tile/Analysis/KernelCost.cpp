@@ -159,15 +159,16 @@ KernelCost tile::getKernelCost(KernelOp kernel) {
 }
 
 std::optional<TargetPeak> tile::getTargetPeak(llvm::StringRef target) {
-  // Published peaks: fp32 on CUDA cores, HBM bandwidth, SMs.
+  // Published peaks: fp32 on CUDA cores, HBM bandwidth, SMs, dense
+  // f16/bf16 on tensor cores with f32 accumulation.
   if (target == "sm_80")
-    return TargetPeak{19.5e12, 2.039e12, 108}; // A100 80GB SXM
+    return TargetPeak{19.5e12, 2.039e12, 108, 312e12}; // A100 80GB SXM
   if (target == "sm_86")
-    return TargetPeak{35.6e12, 0.936e12, 82}; // RTX 3090
+    return TargetPeak{35.6e12, 0.936e12, 82, 71e12}; // RTX 3090
   if (target == "sm_89")
-    return TargetPeak{82.6e12, 1.008e12, 128}; // RTX 4090
+    return TargetPeak{82.6e12, 1.008e12, 128, 165.2e12}; // RTX 4090
   if (target == "sm_90" || target == "sm_90a")
-    return TargetPeak{66.9e12, 3.35e12, 132}; // H100 SXM
+    return TargetPeak{66.9e12, 3.35e12, 132, 989e12}; // H100 SXM
   return std::nullopt;
 }
 

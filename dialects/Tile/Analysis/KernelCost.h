@@ -49,6 +49,19 @@ KernelCost getKernelCost(KernelOp kernel);
 struct TargetPeak {
   double flopsPerSecond, bytesPerSecond;
   int64_t multiprocessors;
+  /// Dense f16/bf16 products on tensor cores, accumulating in f32 (tf32
+  /// runs at half of it).
+  double tensorFlopsPerSecond;
+
+  /// The rate of products at `precision` (fp32 on the CUDA cores; tf32,
+  /// fp16, bf16 on tensor cores).
+  double getProductFlopsPerSecond(llvm::StringRef precision) const {
+    if (precision == "tf32")
+      return tensorFlopsPerSecond / 2;
+    if (precision == "fp16" || precision == "bf16")
+      return tensorFlopsPerSecond;
+    return flopsPerSecond;
+  }
 };
 /// The peak of `target` ("sm_80": A100 80GB SXM, "sm_90"/"sm_90a": H100
 /// SXM, ...), or nothing for a target without one.

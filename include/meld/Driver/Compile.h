@@ -150,9 +150,20 @@ mlir::LogicalResult lowerTileToHost(mlir::ModuleOp module,
                                     const CompileOptions &options = {},
                                     llvm::StringRef cpu = {});
 
-/// Tile kernels to GPU kernels (gpu.func, before NVVM). Drops the launch plan.
+/// The chip whose GPU kernels serve GPU target `target`: the kernels differ
+/// only where the hardware does (sm_90a's products run on wgmma), so sm_80,
+/// sm_86, sm_89 and sm_90 share sm_80's.
+llvm::StringRef getKernelChip(llvm::StringRef target);
+
+/// The chip of the GPU kernels the emulator runs and `--emit gpu` prints:
+/// those of the first GPU target, or sm_80's without one.
+llvm::StringRef getPrimaryKernelChip(const CompileOptions &options);
+
+/// Tile kernels to GPU kernels for `chip` (gpu.func, before NVVM). Drops the
+/// launch plan.
 mlir::LogicalResult lowerTileToGPU(mlir::ModuleOp module,
-                                   const CompileOptions &options);
+                                   const CompileOptions &options,
+                                   llvm::StringRef chip);
 
 /// Writes the PTX of the graph-dialect `module` (modified in place) for `chip`
 /// to `os`.

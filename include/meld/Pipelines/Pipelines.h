@@ -25,6 +25,11 @@ struct MeldGraphPipelineOptions
       *this, "target",
       llvm::cl::desc("The GPU whose cost model chooses the kernels' tiles"),
       llvm::cl::init("sm_80")};
+  Option<std::string> precision{
+      *this, "precision",
+      llvm::cl::desc("What the GPU's products run at, for the cost model: "
+                     "fp32, tf32, fp16 or bf16"),
+      llvm::cl::init("fp32")};
   /// The bytes of weights known at compile time, which
   /// meld-graph-causal-masks reads masks from (not a textual option: the
   /// driver sets it).

@@ -450,6 +450,16 @@ LogicalResult EmuLowering::lowerNVVMOp(Operation *op, OpBuilder &b,
       .Case([&](NVVM::SyncWarpOp sync) {
         return toCall(kSyncwarp, {sync.getMask()});
       })
+      .Case([&](NVVM::FenceProxyOp fence) -> LogicalResult {
+        // The emulator's shared memory has one view: what a thread stored
+        // before the fence, the tensor cores read after it (a missing
+        // fence is not seen).
+        if (fence.getKind() != NVVM::ProxyKind::async_shared)
+          return fence.emitOpError("has no emulation: the emulator runs "
+                                   "fence.proxy.async.shared only");
+        fence.erase();
+        return success();
+      })
       .Default([&](Operation *other) {
         return other->emitOpError("has no emulation");
       });

@@ -402,6 +402,12 @@ private:
   void distributeStore(tile::StoreOp op);
   void distributeDot(tile::DotOp op);
   void distributeMmaDot(tile::DotOp op, tile_gpu::MmaLayoutAttr mma);
+  LogicalResult distributeLocalAlloc(tile_gpu::LocalAllocOp op);
+  void distributeWgmmaDot(tile::DotOp op, tile_gpu::MmaLayoutAttr mma);
+  /// The wgmma matrix descriptor of the tile of `layout` whose 16-byte rows
+  /// start at byte `start` of shared memory (`sharedAddress` its address).
+  Value wgmmaDescriptor(Value sharedAddress, Value start,
+                        tile_gpu::SharedLayoutAttr layout);
   void distributeReduce(tile::ReduceOp op);
   void distributeBroadcast(tile::BroadcastOp op);
   void distributeFault(tile::FaultOp op);
@@ -468,6 +474,8 @@ LogicalResult Distributor::distributeOp(Operation *op) {
     return distributeExtract(extract);
   if (auto convert = dyn_cast<tile_gpu::ConvertLayoutOp>(op))
     return distributeConvert(convert);
+  if (auto alloc = dyn_cast<tile_gpu::LocalAllocOp>(op))
+    return distributeLocalAlloc(alloc);
   if (auto loop = dyn_cast<scf::ForOp>(op))
     return distributeFor(loop);
   if (auto branch = dyn_cast<scf::IfOp>(op))
@@ -864,8 +872,196 @@ static Value roundToTf32(OpBuilder &b, Location loc, Value x) {
       b, loc, isNan, x, arith::BitcastOp::create(b, loc, x.getType(), rounded));
 }
 
+LogicalResult Distributor::distributeLocalAlloc(tile_gpu::LocalAllocOp op) {
+  std::optional<int64_t> offset = op.getOffset();
+  if (!offset)
+    return op.emitOpError(
+        "has no offset: run meld-tile-gpu-allocate-shared first");
+  if (*offset + op.getSharedBytes() > scratchBytes)
+    return op.emitOpError("stores ")
+           << op.getSharedBytes() << " bytes at offset " << *offset
+           << " of shared memory, past its kernel's shared_bytes ("
+           << scratchBytes << ")";
+  // wgmma's canonical layout (#tile_gpu.shared): element (row, col), col
+  // along the contiguous dimension, at byte (col e / S) (R S) + row S +
+  // (col e % S) of the tile, its 16-byte chunk XORed with bits 7.. of the
+  // offset. The tile starts at a multiple of 1024, so the swizzle of the
+  // offset within it is that of the address.
+  auto srcType = cast<RankedTensorType>(op.getSrc().getType());
+  tile_gpu::SharedLayoutAttr layout = op.getSharedLayout();
+  Type element = srcType.getElementType();
+  int64_t bytes = sharedBytes(element);
+  int64_t swizzle = layout.getSwizzle();
+  int64_t contiguous = layout.getContiguousDim();
+  int64_t rows = srcType.getDimSize(1 - contiguous);
+  auto elementIndex = [&](ArrayRef<Value> coords) {
+    Value row = coords[1 - contiguous], col = coords[contiguous];
+    Value colBytes = arith::MulIOp::create(b, loc, col, index(bytes));
+    Value at = arith::AddIOp::create(
+        b, loc,
+        arith::AddIOp::create(
+            b, loc,
+            arith::MulIOp::create(
+                b, loc,
+                arith::DivUIOp::create(b, loc, colBytes, index(swizzle)),
+                index(rows * swizzle)),
+            arith::MulIOp::create(b, loc, row, index(swizzle))),
+        arith::RemUIOp::create(b, loc, colBytes, index(swizzle)));
+    Value phase = arith::RemUIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, at, index(128)),
+        index(swizzle / 16));
+    Value swizzled = arith::XOrIOp::create(
+        b, loc, at, arith::MulIOp::create(b, loc, phase, index(16)));
+    return arith::DivUIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, swizzled, index(*offset)),
+        index(bytes));
+  };
+  // The tensor cores read an f32 operand as tf32 (its top 19 bits): it is
+  // stored rounded to nearest, as mma.sync's operands are.
+  SmallVector<Value> slots(slotsOf(op.getSrc()));
+  if (element.isF32())
+    for (Value &slot : slots)
+      slot = roundToTf32(b, loc, slot);
+  // Runs of slots along the contiguous dimension (the tile's last, for A)
+  // stay within a 16-byte chunk: one vector store each.
+  int64_t v = contiguous == 1 ? stagingWidth(srcType) : 1;
+  Value view = scratchView(element, 0, scratchBytes / bytes);
+  Value first = firstCopy(srcType);
+  barrier();
+  for (int64_t i = 0, e = slots.size(); i < e; i += v)
+    guarded(both(first, slotValid(srcType, i)), [&] {
+      storeGroup(ArrayRef<Value>(slots).slice(i, v), view,
+                 elementIndex(coordinatesOf(srcType, i)));
+    });
+  // The tensor cores read shared memory through the async proxy: the
+  // threads' stores are made visible to it, then to every warpgroup.
+  NVVM::FenceProxyOp::create(
+      b, loc, NVVM::ProxyKind::async_shared,
+      NVVM::SharedSpaceAttr::get(b.getContext(),
+                                 NVVM::SharedSpace::shared_cta));
+  barrier();
+  tiles[op.getResult()] = {index(*offset)};
+  return success();
+}
+
+Value Distributor::wgmmaDescriptor(Value sharedAddress, Value start,
+                                   tile_gpu::SharedLayoutAttr layout) {
+  // PTX ISA, "Matrix Descriptor Format": the start address's bits 4-17 in
+  // bits 0-13; the leading byte offset (unused with a swizzle: 1) in bits
+  // 16-29; the stride byte offset, between groups of 8 rows (8 S), in bits
+  // 32-45; the swizzle in bits 62-63 (1: 128 bytes, 2: 64, 3: 32).
+  Type i64 = b.getI64Type();
+  int64_t swizzle = layout.getSwizzle();
+  uint64_t mode = swizzle == 128 ? 1 : swizzle == 64 ? 2 : 3;
+  uint64_t fields =
+      uint64_t(1) << 16 | uint64_t(8 * swizzle >> 4) << 32 | mode << 62;
+  Value address = arith::AddIOp::create(
+      b, loc, sharedAddress, arith::IndexCastOp::create(b, loc, i64, start));
+  Value encoded = arith::ShRUIOp::create(
+      b, loc,
+      arith::AndIOp::create(
+          b, loc, address,
+          arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0x3ffff))),
+      arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(4)));
+  return arith::OrIOp::create(
+      b, loc, encoded,
+      arith::ConstantOp::create(
+          b, loc, b.getI64IntegerAttr(static_cast<int64_t>(fields))));
+}
+
+void Distributor::distributeWgmmaDot(tile::DotOp op,
+                                     tile_gpu::MmaLayoutAttr mma) {
+  // wgmma.mma_async.m64nNkK: each warpgroup computes its 64xN blocks of
+  // the accumulator, one instruction per 32 bytes of K, from A and B in
+  // shared memory (#tile_gpu.shared, K contiguous) through descriptors. A
+  // block's descriptors start at its first row (rows are S bytes apart)
+  // and, for K step s, 32 s bytes further along K: (32 s / S) columns of
+  // R S bytes, then 32 s % S bytes into the row.
+  auto aType = cast<RankedTensorType>(op.getA().getType());
+  auto bType = cast<RankedTensorType>(op.getB().getType());
+  RankedTensorType cType = op.getType();
+  auto aLayout = cast<tile_gpu::SharedLayoutAttr>(aType.getEncoding());
+  auto bLayout = cast<tile_gpu::SharedLayoutAttr>(bType.getEncoding());
+  Type operandType = aType.getElementType();
+  int64_t m = cType.getDimSize(0), n = cType.getDimSize(1);
+  int64_t k = aType.getDimSize(1);
+  int64_t kStep = 32 / sharedBytes(operandType);
+  ArrayRef<int64_t> warps = mma.getWarpsPerCTA();
+  int64_t instrN = mma.getInstrShape()[1];
+  int64_t groupCols = warps[1];
+  int64_t ctaRows = 64 * (warps[0] / 4), ctaCols = instrN * groupCols;
+  int64_t repsM = m / ctaRows, repsN = n / ctaCols;
+  Value group = arith::DivUIOp::create(b, loc, warp, index(4));
+  Value groupRow = arith::DivUIOp::create(b, loc, group, index(groupCols));
+  Value groupCol = arith::RemUIOp::create(b, loc, group, index(groupCols));
+  Value aStart = slotsOf(op.getA())[0], bStart = slotsOf(op.getB())[0];
+  Type i64 = b.getI64Type();
+  Value sharedAddress = arith::IndexCastOp::create(
+      b, loc, i64,
+      memref::ExtractAlignedPointerAsIndexOp::create(b, loc, scratch));
+  // Where K step `s` of the block whose first row (of `rows`) is `row`
+  // starts, for an operand of `layout`.
+  auto blockStart = [&](Value base, Value row, int64_t rows, int64_t s,
+                        tile_gpu::SharedLayoutAttr layout) {
+    int64_t swizzle = layout.getSwizzle();
+    int64_t along = 32 * s;
+    Value at = arith::AddIOp::create(
+        b, loc, base,
+        index(along / swizzle * rows * swizzle + along % swizzle));
+    return arith::AddIOp::create(
+        b, loc, at, arith::MulIOp::create(b, loc, row, index(swizzle)));
+  };
+  NVVM::WGMMATypes type = operandType.isF32()    ? NVVM::WGMMATypes::tf32
+                          : operandType.isBF16() ? NVVM::WGMMATypes::bf16
+                                                 : NVVM::WGMMATypes::f16;
+  Type f32 = b.getF32Type();
+  int64_t perInstr = instrN / 8 * 4;
+  auto fragments = LLVM::LLVMStructType::getLiteral(
+      b.getContext(), SmallVector<Type>(perInstr, f32));
+  SmallVector<Value> slots(slotsOf(op.getAcc()));
+  NVVM::WgmmaFenceAlignedOp::create(b, loc);
+  SmallVector<Value> results;
+  for (int64_t rm = 0; rm < repsM; ++rm)
+    for (int64_t rn = 0; rn < repsN; ++rn) {
+      int64_t first = (rm * repsN + rn) * perInstr;
+      Value acc = LLVM::UndefOp::create(b, loc, fragments);
+      for (int64_t i = 0; i < perInstr; ++i)
+        acc = LLVM::InsertValueOp::create(b, loc, acc, slots[first + i], i);
+      Value aRow = arith::AddIOp::create(
+          b, loc, index(rm * ctaRows),
+          arith::MulIOp::create(b, loc, groupRow, index(64)));
+      Value bRow = arith::AddIOp::create(
+          b, loc, index(rn * ctaCols),
+          arith::MulIOp::create(b, loc, groupCol, index(instrN)));
+      for (int64_t s = 0; s < k / kStep; ++s) {
+        Value descA = wgmmaDescriptor(
+            sharedAddress, blockStart(aStart, aRow, m, s, aLayout), aLayout);
+        Value descB = wgmmaDescriptor(
+            sharedAddress, blockStart(bStart, bRow, n, s, bLayout), bLayout);
+        acc = NVVM::WgmmaMmaAsyncOp::create(
+            b, loc, fragments, acc, descA, descB,
+            NVVM::MMAShapeAttr::get(b.getContext(), 64, instrN, kStep), type,
+            type, NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one,
+            NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
+            NVVM::MMALayout::row, NVVM::MMALayout::col,
+            /*satfinite=*/nullptr);
+      }
+      results.push_back(acc);
+    }
+  NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
+  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+  // The registers are read only after the wait.
+  for (auto [block, acc] : llvm::enumerate(results))
+    for (int64_t i = 0; i < perInstr; ++i)
+      slots[block * perInstr + i] =
+          LLVM::ExtractValueOp::create(b, loc, acc, i);
+  tiles[op.getResult()] = std::move(slots);
+}
+
 void Distributor::distributeMmaDot(tile::DotOp op,
                                    tile_gpu::MmaLayoutAttr mma) {
+  if (mma.getVersion() == 3)
+    return distributeWgmmaDot(op, mma);
   // mma.sync.aligned.m16n8k8 on tf32, m16n8k16 on f16 and bf16: for each
   // 16x8 block of a warp's accumulator, the products of its K blocks in
   // turn. The slots of each layout come block by block (4 of the
@@ -1205,11 +1401,14 @@ struct ConvertTileToGPUPass
                            "first");
         return signalPassFailure();
       }
-      // Every tile has a layout over this kernel's warps.
+      // Every tile has a layout over this kernel's warps (or is stored in
+      // shared memory).
       int64_t warps = *kernel.getNumWarps();
       WalkResult walk = kernel.walk([&](Operation *op) {
         for (Type type : op->getResultTypes()) {
-          if (!isa<RankedTensorType>(type))
+          auto tensorType = dyn_cast<RankedTensorType>(type);
+          if (!tensorType || isa_and_nonnull<tile_gpu::SharedLayoutAttr>(
+                                 tensorType.getEncoding()))
             continue;
           tile_gpu::DistributedLayoutAttr layout = tile_gpu::getLayout(type);
           if (!layout) {

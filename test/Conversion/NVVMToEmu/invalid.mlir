@@ -45,3 +45,17 @@ module attributes {gpu.container_module} {
   }
 }
 
+
+// -----
+
+// Proxy fences other than the async proxy's view of shared memory have no
+// emulation.
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @tensormap_fence() attributes {nvvm.kernel} {
+      // expected-error @below {{'nvvm.fence.proxy' op has no emulation: the emulator runs fence.proxy.async.shared only}}
+      nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.global>}
+      llvm.return
+    }
+  }
+}

@@ -246,3 +246,19 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// fence.proxy.async.shared: the emulator's shared memory has one view, so the
+// fence goes away.
+// CHECK-LABEL: llvm.func internal @fenced__meld_emu_body(
+// CHECK-NOT:     nvvm.fence.proxy
+// CHECK:         llvm.return
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @fenced() attributes {nvvm.kernel} {
+      nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+      llvm.return
+    }
+  }
+}

@@ -66,3 +66,29 @@ tile.kernel @extract(%a: memref<4xf32>) attributes {grid = array<i64: 1>, num_wa
   %s = tensor.extract %x[%c1] : tensor<4xf32, #b1>
   tile.return
 }
+
+// -----
+
+// A tile stored in shared memory needs its place (meld-tile-gpu-allocate-shared)
+// inside the kernel's shared memory.
+#b = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#s = #tile_gpu.shared<swizzle = 64, order = [1, 0]>
+tile.kernel @unplaced(%a: memref<2048xf16>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 8192 : i64} {
+  %i = tile.iota 1 : tensor<64x32xindex, #b>
+  %x = tile.load %a[%i] : memref<2048xf16>[tensor<64x32xindex, #b>] -> tensor<64x32xf16, #b>
+  // expected-error @below {{'tile_gpu.local_alloc' op has no offset: run meld-tile-gpu-allocate-shared first}}
+  %s = tile_gpu.local_alloc %x : tensor<64x32xf16, #b> -> tensor<64x32xf16, #s>
+  tile.return
+}
+
+// -----
+
+#b = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#s = #tile_gpu.shared<swizzle = 64, order = [1, 0]>
+tile.kernel @past_the_end(%a: memref<2048xf16>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 4096 : i64} {
+  %i = tile.iota 1 : tensor<64x32xindex, #b>
+  %x = tile.load %a[%i] : memref<2048xf16>[tensor<64x32xindex, #b>] -> tensor<64x32xf16, #b>
+  // expected-error @below {{'tile_gpu.local_alloc' op stores 4096 bytes at offset 1024 of shared memory, past its kernel's shared_bytes (4096)}}
+  %s = tile_gpu.local_alloc %x {offset = 1024 : i64} : tensor<64x32xf16, #b> -> tensor<64x32xf16, #s>
+  tile.return
+}

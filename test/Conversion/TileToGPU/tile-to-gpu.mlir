@@ -421,3 +421,50 @@ tile.kernel @booleans(%in: memref<1024xf32>, %out: memref<1024xf32>) attributes 
   tile.store %r, %out[%j] : tensor<32x32xf32, #cols>, memref<1024xf32>[tensor<32x32xindex, #cols>]
   tile.return
 }
+
+// -----
+
+// A product on wgmma (sm_90a): A (64x32 f16) and B (32x32 f16) stored in
+// shared memory with K contiguous and a 64-byte swizzle (each element's
+// 16-byte chunk XORed with bits 7.. of its offset), A as vectors along its
+// rows, B one element at a time (its K runs down the columns of its
+// registers' layout); each followed by fence.proxy.async for the tensor
+// cores and a barrier. Then, between wgmma.fence and the commit, two
+// m64n32k16 instructions (K = 32) accumulate into the 16 registers of the
+// thread's warpgroup block, from descriptors built on the shared memory's
+// address; the wait comes before any register is read.
+// CHECK-LABEL: gpu.func @wgmma(
+// CHECK:         gpu.barrier
+// CHECK:         arith.xori
+// CHECK:         vector.store %{{.+}} : memref<{{[0-9]+}}xf16, #gpu.address_space<workgroup>>, vector<4xf16>
+// CHECK:         nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK-NEXT:    gpu.barrier
+// CHECK:         memref.store %{{.+}} : memref<{{[0-9]+}}xf16, #gpu.address_space<workgroup>>
+// CHECK:         nvvm.fence.proxy
+// CHECK-NEXT:    gpu.barrier
+// CHECK:         memref.extract_aligned_pointer_as_index
+// CHECK:         nvvm.wgmma.fence.aligned
+// CHECK:         %[[W0:.+]] = nvvm.wgmma.mma_async %{{.+}}, %{{.+}}, %{{.+}}, <m = 64, n = 32, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)>
+// CHECK:         %[[W1:.+]] = nvvm.wgmma.mma_async %{{.+}}, %{{.+}}, %[[W0]], <m = 64, n = 32, k = 16>
+// CHECK-NEXT:    nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NEXT:    nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK-NEXT:    llvm.extractvalue %[[W1]][0]
+// CHECK-NOT:     nvvm.wgmma.mma_async
+// CHECK:         gpu.return
+#bA = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
+#sa = #tile_gpu.shared<swizzle = 64, order = [1, 0]>
+#sb = #tile_gpu.shared<swizzle = 64, order = [0, 1]>
+tile.kernel @wgmma(%in: memref<4096xf16>, %out: memref<2048xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 6144 : i64} {
+  %ia = tile.iota 1 : tensor<64x32xindex, #bA>
+  %ib = tile.iota 1 : tensor<32x32xindex, #bA>
+  %x = tile.load %in[%ia] : memref<4096xf16>[tensor<64x32xindex, #bA>] -> tensor<64x32xf16, #bA>
+  %y = tile.load %in[%ib] : memref<4096xf16>[tensor<32x32xindex, #bA>] -> tensor<32x32xf16, #bA>
+  %xs = tile_gpu.local_alloc %x {offset = 0 : i64} : tensor<64x32xf16, #bA> -> tensor<64x32xf16, #sa>
+  %ys = tile_gpu.local_alloc %y {offset = 4096 : i64} : tensor<32x32xf16, #bA> -> tensor<32x32xf16, #sb>
+  %zero = arith.constant dense<0.0> : tensor<64x32xf32, #wgmma>
+  %p = tile.dot %xs, %ys, %zero : tensor<64x32xf16, #sa>, tensor<32x32xf16, #sb> -> tensor<64x32xf32, #wgmma>
+  %io = tile.iota 1 : tensor<64x32xindex, #wgmma>
+  tile.store %p, %out[%io] : tensor<64x32xf32, #wgmma>, memref<2048xf32>[tensor<64x32xindex, #wgmma>]
+  tile.return
+}
