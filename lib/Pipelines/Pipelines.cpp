@@ -209,6 +209,9 @@ void meld::buildMeldGpuToNvvmPipeline(OpPassManager &pm, bool forHost) {
   nvvm.useBarePtrCallConv = true;
   module.addPass(createConvertGpuOpsToNVVMOps(nvvm));
   OpPassManager &kernels = module.nest<LLVM::LLVMFuncOp>();
+  // Loop annotations (no unrolling of tensor-core K loops) where the
+  // translation to LLVM IR reads them.
+  kernels.addPass(createLLVMLoopAnnotations());
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());
   module.addPass(createReconcileUnrealizedCastsPass());

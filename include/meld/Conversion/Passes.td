@@ -340,6 +340,29 @@ def ExpandFloatConversions : Pass<"meld-expand-float-conversions"> {
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
+def LLVMLoopAnnotations : Pass<"meld-llvm-loop-annotations"> {
+  let summary = "Make loop annotations on LLVM branches the ones the "
+                "translation reads";
+  let description = [{
+    Upstream's `convert-scf-to-cf` and `convert-cf-to-llvm` carry an
+    `scf.for`'s `llvm.loop_annotation` attribute onto the loop's latch
+    branch as a discardable attribute; the translation to LLVM IR reads the
+    branch's own `loop_annotation`. This pass moves the one onto the other
+    on `llvm.br` and `llvm.cond_br`, so the annotation becomes `!llvm.loop`
+    metadata. The GPU lowering marks the K loops of tensor-core products
+    not to be unrolled, which reaches PTX as `.pragma "nounroll"`.
+
+    Before:
+    ```mlir
+    llvm.br ^bb1(%next : i32) {llvm.loop_annotation = #llvm.loop_annotation<unroll = #llvm.loop_unroll<disable = true>>}
+    ```
+    After:
+    ```mlir
+    llvm.br ^bb1(%next : i32) {loop_annotation = #llvm.loop_annotation<unroll = #llvm.loop_unroll<disable = true>>}
+    ```
+  }];
+}
+
 def BFloat16AsInteger : Pass<"meld-bf16-as-integer", "mlir::ModuleOp"> {
   let summary = "Carry the bf16 values of host code as i16";
   let description = [{

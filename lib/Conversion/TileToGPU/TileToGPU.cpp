@@ -573,6 +573,25 @@ LogicalResult Distributor::distributeFor(scf::ForOp loop) {
       b, loc, mapping.lookupOrDefault(loop.getLowerBound()),
       mapping.lookupOrDefault(loop.getUpperBound()),
       mapping.lookupOrDefault(loop.getStep()), init);
+  // A loop of tensor-core products (a K loop) stays rolled: ptxas unrolls
+  // a known trip count on sm_80 and, with mma.sync m16n8k16 on 64x64
+  // tiles, takes 255 registers and spills where the loop needs 86.
+  if (loop.getBody()
+          ->walk([](tile::DotOp dot) {
+            return isa_and_nonnull<tile_gpu::MmaLayoutAttr>(
+                       dot.getType().getEncoding())
+                       ? WalkResult::interrupt()
+                       : WalkResult::advance();
+          })
+          .wasInterrupted()) {
+    MLIRContext *ctx = b.getContext();
+    auto unroll = LLVM::LoopUnrollAttr::get(
+        ctx, /*disable=*/BoolAttr::get(ctx, true), {}, {}, {}, {}, {}, {});
+    newLoop->setAttr("llvm.loop_annotation",
+                     LLVM::LoopAnnotationAttr::get(ctx, {}, {}, {}, unroll, {},
+                                                   {}, {}, {}, {}, {}, {}, {},
+                                                   {}, {}, {}));
+  }
   Block *body = newLoop.getBody();
   mapping.map(loop.getInductionVar(), newLoop.getInductionVar());
   auto unflatten = [&](ValueRange flat, ValueRange original) {
