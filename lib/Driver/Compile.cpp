@@ -193,6 +193,9 @@ static LogicalResult lowerGraphToTileAs(ModuleOp module,
         // holds them, or, with external weights, the runtime packs them
         // when it loads the weights.
         tile.packWeights = options.targets.empty();
+        // sm_90a's products run on wgmma, a warpgroup at a time.
+        tile.warpgroupProducts =
+            llvm::is_contained(options.targets, std::string("sm_90a"));
         buildMeldTilePipeline(pm, tile);
       },
       options);

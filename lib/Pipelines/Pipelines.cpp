@@ -89,6 +89,7 @@ void meld::buildMeldTilePipeline(OpPassManager &pm,
   kernels.addPass(tile::createTileAnnotateContiguity());
   tile::TileConfigureLaunchOptions launch;
   launch.numWarps = options.numWarps;
+  launch.warpgroupProducts = options.warpgroupProducts;
   kernels.addPass(tile::createTileConfigureLaunch(launch));
 }
 

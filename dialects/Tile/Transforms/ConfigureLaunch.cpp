@@ -37,8 +37,10 @@ struct TileConfigureLaunch
   void runOnOperation() override {
     KernelOp kernel = getOperation();
     int64_t largest = 1, staging = 0;
+    bool hasProduct = false;
     kernel.walk([&](Operation *op) {
       staging = std::max(staging, getStagingBytes(op));
+      hasProduct |= isa<DotOp>(op);
       for (Type type : op->getResultTypes())
         if (auto tileType = dyn_cast<RankedTensorType>(type))
           largest = std::max(largest, tileType.getNumElements());
@@ -47,6 +49,9 @@ struct TileConfigureLaunch
     if (numWarps > 0 || !kernel.getNumWarps()) {
       int64_t warps =
           numWarps ? int64_t(numWarps) : getDefaultNumWarps(largest);
+      // wgmma runs on whole warpgroups.
+      if (!numWarps && warpgroupProducts && hasProduct)
+        warps = std::max<int64_t>(warps, 4);
       kernel.setNumWarpsAttr(b.getI64IntegerAttr(warps));
     }
     if (!kernel.getSharedBytes())

@@ -198,8 +198,10 @@ def TileConfigureLaunch
       4 warps, a 256-element tile 1). Four warps is the most, the block size
       the kernels were tuned with; `meld-graph-choose-tiles` counts on this
       rule (`tile::getDefaultNumWarps`) when it weighs tile sizes, and caps
-      a 64x64 tile at 32 accumulators a thread. The `num-warps` option
-      overrides it for every kernel.
+      a 64x64 tile at 32 accumulators a thread. With `warpgroup-products`
+      (what meldc sets when sm_90a is a target), a kernel with a
+      `tile.dot` gets at least 4 warps, one warpgroup, which `wgmma` needs.
+      The `num-warps` option overrides it for every kernel.
     - `shared_bytes`: the most any op stages in shared memory: both operands
       of a `tile.dot`, the input and result of a `tile.reduce`, the input of
       a `tile.broadcast`. Ops run one after another, so they share it.
@@ -217,6 +219,9 @@ def TileConfigureLaunch
   let options = [
     Option<"numWarps", "num-warps", "int64_t", "0",
            "Warps of every kernel's block (1 to 32); 0 chooses per kernel">,
+    Option<"warpgroupProducts", "warpgroup-products", "bool", "false",
+           "Give a kernel with a tile.dot at least 4 warps (a warpgroup, "
+           "which wgmma needs)">,
   ];
 }
 

@@ -444,7 +444,10 @@ DotOperandLayoutAttr::getContiguousSlots(ArrayRef<int64_t> shape) const {
 
 LogicalResult
 SharedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                         unsigned swizzle, ArrayRef<int64_t> order) {
+                         unsigned swizzle, ArrayRef<int64_t> order,
+                         int64_t rows) {
+  if (rows < 0 || rows % 8 != 0)
+    return emitError() << "rows must be a multiple of 8 (or 0: the tile's)";
   if (swizzle != 32 && swizzle != 64 && swizzle != 128)
     return emitError() << "swizzle must be 32, 64 or 128 bytes";
   if (order.size() != 2 || !llvm::is_contained(order, 0) ||
@@ -460,6 +463,10 @@ LogicalResult SharedLayoutAttr::verifyEncoding(
     return emitError() << "a #tile_gpu.shared tile has rank 2";
   int64_t contiguous = getContiguousDim();
   int64_t bytes = llvm::divideCeil(elementType.getIntOrFloatBitWidth(), 8);
+  if (getRows() && getRows() < shape[1 - contiguous])
+    return emitError() << "a #tile_gpu.shared tile of " << shape[1 - contiguous]
+                       << " rows is stored with at least as many, got rows = "
+                       << getRows();
   if (shape[contiguous] * bytes % getSwizzle() != 0 ||
       shape[1 - contiguous] % 8 != 0)
     return emitError() << "a #tile_gpu.shared tile covers whole "

@@ -211,6 +211,10 @@ def TileGPU_SharedLayoutAttr : TileGPU_Attr<"SharedLayout", "shared", [
     contiguous dimension covers a whole number of S bytes, the rows a
     multiple of 8.
 
+    With `rows` (0: the tile's own), the tile is stored as if it had that
+    many rows (R above), those past its own zero: wgmma reads 64 rows of A,
+    so a product of 16 or 32 rows pads its A to them.
+
     ```mlir
     #shared = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
     %s = tile_gpu.local_alloc %a {offset = 1024 : i64}
@@ -218,14 +222,20 @@ def TileGPU_SharedLayoutAttr : TileGPU_Attr<"SharedLayout", "shared", [
     ```
   }];
   let parameters = (ins "unsigned":$swizzle,
-                        ArrayRefParameter<"int64_t">:$order);
+                        ArrayRefParameter<"int64_t">:$order,
+                        DefaultValuedParameter<"int64_t", "0">:$rows);
   let assemblyFormat = [{
-    `<` `swizzle` `=` $swizzle `,` `order` `=` `[` $order `]` `>`
+    `<` `swizzle` `=` $swizzle `,` `order` `=` `[` $order `]`
+        (`,` `rows` `=` $rows^)? `>`
   }];
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     /// The dimension stored contiguously (K of a product's operand).
     int64_t getContiguousDim() const { return getOrder()[0]; }
+    /// The rows a tile of `shape` is stored with: its own, or `rows`.
+    int64_t getStoredRows(llvm::ArrayRef<int64_t> shape) const {
+      return std::max<int64_t>(getRows(), shape[1 - getContiguousDim()]);
+    }
   }];
 }
 

@@ -50,6 +50,8 @@ LogicalResult LocalAllocOp::verify() {
 
 int64_t LocalAllocOp::getSharedBytes() {
   RankedTensorType type = getType();
-  return type.getNumElements() *
+  SharedLayoutAttr layout = getSharedLayout();
+  int64_t contiguous = layout.getContiguousDim();
+  return layout.getStoredRows(type.getShape()) * type.getDimSize(contiguous) *
          llvm::divideCeil(type.getElementTypeBitWidth(), 8);
 }

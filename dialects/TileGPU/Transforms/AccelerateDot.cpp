@@ -120,7 +120,11 @@ struct DotToWgmma : OpRewritePattern<tile::DotOp> {
     int64_t m = cType.getDimSize(0), n = cType.getDimSize(1),
             k = dot.getA().getType().getDimSize(1);
     int64_t rowBytes = k * operands.element.getIntOrFloatBitWidth() / 8;
-    if (numWarps % 4 != 0 || m % 64 != 0 || n % 8 != 0 || rowBytes % 32 != 0)
+    // M of 16 or 32 pads A to wgmma's 64 rows (the extra accumulator rows
+    // hold nothing).
+    bool padded = m < 64 && 64 % m == 0 && m % 8 == 0;
+    if (numWarps % 4 != 0 || (m % 64 != 0 && !padded) || n % 8 != 0 ||
+        rowBytes % 32 != 0)
       return rewriter.notifyMatchFailure(dot, "not whole wgmma blocks");
     int64_t groups = numWarps / 4, groupRows = 1;
     while (groupRows * 2 <= groups && m % (64 * groupRows * 2) == 0)
@@ -132,7 +136,8 @@ struct DotToWgmma : OpRewritePattern<tile::DotOp> {
     int64_t columns = n / groupCols, instrN = columns;
     while (instrN > 256 || columns % instrN != 0 || instrN % 8 != 0)
       instrN -= 8;
-    int64_t accumulators = (m / (64 * groupRows)) * columns / 2;
+    int64_t accumulators =
+        std::max<int64_t>(1, m / (64 * groupRows)) * columns / 2;
     if (accumulators > kMaxWgmmaAccumulators)
       return rewriter.notifyMatchFailure(dot, "too many accumulators");
     MLIRContext *ctx = getContext();
@@ -140,16 +145,16 @@ struct DotToWgmma : OpRewritePattern<tile::DotOp> {
         MmaLayoutAttr::get(ctx, 3, {4 * groupRows, groupCols}, {64, instrN});
     unsigned swizzle = rowBytes % 128 == 0 ? 128 : rowBytes % 64 == 0 ? 64 : 32;
     Location loc = dot.getLoc();
-    auto stored = [&](Value value, int64_t contiguous) -> Value {
+    auto stored = [&](Value value, int64_t contiguous, int64_t rows) -> Value {
       value = toOperandType(rewriter, loc, value, operands);
       auto type = cast<RankedTensorType>(value.getType());
-      auto layout =
-          SharedLayoutAttr::get(ctx, swizzle, {contiguous, 1 - contiguous});
+      auto layout = SharedLayoutAttr::get(ctx, swizzle,
+                                          {contiguous, 1 - contiguous}, rows);
       return LocalAllocOp::create(rewriter, loc, retype(type, layout), value,
                                   /*offset=*/nullptr);
     };
-    Value a = stored(dot.getA(), 1);
-    Value b = stored(dot.getB(), 0);
+    Value a = stored(dot.getA(), 1, padded ? 64 : 0);
+    Value b = stored(dot.getB(), 0, 0);
     Value acc = ConvertLayoutOp::create(rewriter, loc, retype(cType, mma),
                                         dot.getAcc());
     Value product =
@@ -169,7 +174,6 @@ struct DotToMma : OpRewritePattern<tile::DotOp> {
   LogicalResult matchAndRewrite(tile::DotOp dot,
                                 PatternRewriter &rewriter) const override {
     auto aType = cast<RankedTensorType>(dot.getA().getType());
-    auto bType = cast<RankedTensorType>(dot.getB().getType());
     RankedTensorType cType = dot.getType();
     if (isa_and_nonnull<MmaLayoutAttr>(cType.getEncoding()))
       return rewriter.notifyMatchFailure(dot, "already on tensor cores");

@@ -75,8 +75,9 @@ def TileGPUAccelerateDot : Pass<"meld-tile-gpu-accelerate-dot",
     when all are on tensor cores, `mixed` when some are.
 
     With `chip=sm_90a`, a product whose kernel has whole warpgroups (a
-    multiple of 4 warps) and whose M is a multiple of 64 (each operand's
-    K row a multiple of 32 bytes) runs on `wgmma.mma_async` instead: its
+    multiple of 4 warps) and whose M is a multiple of 64, or 16 or 32
+    (A is then stored padded to 64 rows of zeros), each operand's K row a
+    multiple of 32 bytes, runs on `wgmma.mma_async` instead: its
     accumulator gets an `#tile_gpu.mma` layout of version 3 (warpgroups
     along M first, 64 rows each, then N; instructions of up to 256
     columns), and each operand, rounded as above, is stored in shared

@@ -62,6 +62,11 @@ struct MeldTilePipelineOptions
       llvm::cl::desc("Store the weights products take as B in panels of "
                      "their tiles' columns, for the host's microkernel"),
       llvm::cl::init(false)};
+  Option<bool> warpgroupProducts{
+      *this, "warpgroup-products",
+      llvm::cl::desc("Give every kernel with a product at least a warpgroup "
+                     "(4 warps), so that sm_90a runs it on wgmma"),
+      llvm::cl::init(false)};
 };
 
 /// Graph dialect to the launch plan and tile kernels, each with its launch

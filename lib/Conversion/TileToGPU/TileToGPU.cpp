@@ -912,7 +912,7 @@ LogicalResult Distributor::distributeLocalAlloc(tile_gpu::LocalAllocOp op) {
   int64_t bytes = sharedBytes(element);
   int64_t swizzle = layout.getSwizzle();
   int64_t contiguous = layout.getContiguousDim();
-  int64_t rows = srcType.getDimSize(1 - contiguous);
+  int64_t rows = layout.getStoredRows(srcType.getShape());
   auto elementIndex = [&](ArrayRef<Value> coords) {
     Value row = coords[1 - contiguous], col = coords[contiguous];
     Value colBytes = arith::MulIOp::create(b, loc, col, index(bytes));
@@ -952,6 +952,44 @@ LogicalResult Distributor::distributeLocalAlloc(tile_gpu::LocalAllocOp op) {
       storeGroup(ArrayRef<Value>(slots).slice(i, v), view,
                  elementIndex(coordinatesOf(srcType, i)));
     });
+  // Rows past the tile's (padding to wgmma's 64) are zero: in each column
+  // of S bytes, from the tile's last row to the stored rows' end, 16 bytes
+  // a thread at a time (the swizzle keeps a row's chunks in the row).
+  int64_t tileRows = srcType.getDimSize(1 - contiguous);
+  if (rows > tileRows) {
+    int64_t columns = srcType.getDimSize(contiguous) * bytes / swizzle;
+    int64_t chunksPerColumn = (rows - tileRows) * swizzle / 16;
+    int64_t chunks = columns * chunksPerColumn;
+    Value zeros = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(VectorType::get({16 / bytes}, element),
+                               b.getZeroAttr(element)));
+    for (int64_t start = 0; start < chunks; start += threads) {
+      Value chunk = arith::AddIOp::create(b, loc, tid, index(start));
+      Value inRange =
+          start + threads <= chunks
+              ? Value()
+              : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, chunk,
+                                      index(chunks));
+      guarded(inRange, [&] {
+        Value column =
+            arith::DivUIOp::create(b, loc, chunk, index(chunksPerColumn));
+        Value within =
+            arith::RemUIOp::create(b, loc, chunk, index(chunksPerColumn));
+        Value at = arith::AddIOp::create(
+            b, loc,
+            arith::MulIOp::create(b, loc, column, index(rows * swizzle)),
+            arith::AddIOp::create(
+                b, loc, index(tileRows * swizzle),
+                arith::MulIOp::create(b, loc, within, index(16))));
+        Value elementAt = arith::DivUIOp::create(
+            b, loc, arith::AddIOp::create(b, loc, at, index(*offset)),
+            index(bytes));
+        vector::StoreOp::create(b, loc, zeros, view, ValueRange{elementAt},
+                                /*nontemporal=*/false, llvm::MaybeAlign(16));
+      });
+    }
+  }
   // The tensor cores read shared memory through the async proxy: the
   // threads' stores are made visible to it, then to every warpgroup.
   NVVM::FenceProxyOp::create(
@@ -1009,7 +1047,9 @@ void Distributor::distributeWgmmaDot(tile::DotOp op,
   int64_t instrN = mma.getInstrShape()[1];
   int64_t groupCols = warps[1];
   int64_t ctaRows = 64 * (warps[0] / 4), ctaCols = instrN * groupCols;
-  int64_t repsM = m / ctaRows, repsN = n / ctaCols;
+  int64_t repsM = std::max<int64_t>(1, m / ctaRows), repsN = n / ctaCols;
+  // A's rows in shared memory (padded to 64 for a product of fewer).
+  int64_t aRows = aLayout.getStoredRows(aType.getShape());
   Value group = arith::DivUIOp::create(b, loc, warp, index(4));
   Value groupRow = arith::DivUIOp::create(b, loc, group, index(groupCols));
   Value groupCol = arith::RemUIOp::create(b, loc, group, index(groupCols));
@@ -1054,7 +1094,8 @@ void Distributor::distributeWgmmaDot(tile::DotOp op,
           arith::MulIOp::create(b, loc, groupCol, index(instrN)));
       for (int64_t s = 0; s < k / kStep; ++s) {
         Value descA = wgmmaDescriptor(
-            sharedAddress, blockStart(aStart, aRow, m, s, aLayout), aLayout);
+            sharedAddress, blockStart(aStart, aRow, aRows, s, aLayout),
+            aLayout);
         Value descB = wgmmaDescriptor(
             sharedAddress, blockStart(bStart, bRow, n, s, bLayout), bLayout);
         acc = NVVM::WgmmaMmaAsyncOp::create(

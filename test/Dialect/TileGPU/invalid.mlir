@@ -136,3 +136,13 @@ func.func @alloc_from_shared(%a: tensor<64x64xf16, #shared>) {
   %0 = tile_gpu.local_alloc %a : tensor<64x64xf16, #shared> -> tensor<64x64xf16, #shared>
   return
 }
+
+// -----
+
+// expected-error @below {{rows must be a multiple of 8 (or 0: the tile's)}}
+func.func @shared_rows(%x: tensor<16x64xf16, #tile_gpu.shared<swizzle = 128, order = [1, 0], rows = 60>>)
+
+// -----
+
+// expected-error @below {{a #tile_gpu.shared tile of 64 rows is stored with at least as many, got rows = 32}}
+func.func @shared_fewer_rows(%x: tensor<64x64xf16, #tile_gpu.shared<swizzle = 128, order = [1, 0], rows = 32>>)

@@ -1,17 +1,22 @@
 // RUN: meld-opt %s | meld-opt | FileCheck %s
 
 // A tile stored in shared memory for wgmma: A (order [1, 0]) and B (order
-// [0, 1], K contiguous), with and without an offset yet.
+// [0, 1], K contiguous), with and without an offset yet; A of 16 rows
+// stored as 64.
 // CHECK-DAG: #[[SA:.+]] = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
 // CHECK-DAG: #[[SB:.+]] = #tile_gpu.shared<swizzle = 64, order = [0, 1]>
+// CHECK-DAG: #[[SP:.+]] = #tile_gpu.shared<swizzle = 128, order = [1, 0], rows = 64>
 // CHECK-LABEL: func.func @local_alloc(
 // CHECK:         tile_gpu.local_alloc %{{.+}} {offset = 1024 : i64} : tensor<64x64xf16, #{{.+}}> -> tensor<64x64xf16, #[[SA]]>
 // CHECK:         tile_gpu.local_alloc %{{.+}} : tensor<32x16xbf16, #{{.+}}> -> tensor<32x16xbf16, #[[SB]]>
+// CHECK:         tile_gpu.local_alloc %{{.+}} : tensor<16x64xf16, #{{.+}}> -> tensor<16x64xf16, #[[SP]]>
 #blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
 #sa = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
 #sb = #tile_gpu.shared<swizzle = 64, order = [0, 1]>
-func.func @local_alloc(%a: tensor<64x64xf16, #blocked>, %b: tensor<32x16xbf16, #blocked>) {
+#sp = #tile_gpu.shared<swizzle = 128, order = [1, 0], rows = 64>
+func.func @local_alloc(%a: tensor<64x64xf16, #blocked>, %b: tensor<32x16xbf16, #blocked>, %c: tensor<16x64xf16, #blocked>) {
   %0 = tile_gpu.local_alloc %a {offset = 1024 : i64} : tensor<64x64xf16, #blocked> -> tensor<64x64xf16, #sa>
   %1 = tile_gpu.local_alloc %b : tensor<32x16xbf16, #blocked> -> tensor<32x16xbf16, #sb>
+  %2 = tile_gpu.local_alloc %c : tensor<16x64xf16, #blocked> -> tensor<16x64xf16, #sp>
   return
 }

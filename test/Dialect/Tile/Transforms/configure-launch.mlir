@@ -57,3 +57,30 @@ tile.kernel @pointwise(%a: memref<256xf32>) attributes {grid = array<i64: 1>} {
 tile.kernel @chosen(%a: memref<256xf32>) attributes {grid = array<i64: 1>, num_warps = 2 : i64, shared_bytes = 512 : i64} {
   tile.return
 }
+
+// -----
+
+// A product of 16x16 tiles: 256 elements, 1 warp; with warpgroup-products
+// (sm_90a among the targets) a warpgroup, 4 warps, which wgmma needs. A
+// kernel without a product keeps its warps.
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-configure-launch{warpgroup-products=true}))' | FileCheck %s --check-prefix=WG
+// CHECK-LABEL: tile.kernel @small_product
+// CHECK-SAME:    num_warps = 1 : i64
+// WG-LABEL:    tile.kernel @small_product
+// WG-SAME:       num_warps = 4 : i64
+// WG-LABEL:    tile.kernel @no_product
+// WG-SAME:       num_warps = 1 : i64
+tile.kernel @small_product(%a: memref<256xf32>, %c: memref<256xf32>) attributes {grid = array<i64: 1>} {
+  %i = tile.iota 0 : tensor<16x16xindex>
+  %x = tile.load %a[%i] : memref<256xf32>[tensor<16x16xindex>] -> tensor<16x16xf32>
+  %zero = arith.constant dense<0.0> : tensor<16x16xf32>
+  %z = tile.dot %x, %x, %zero : tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
+  tile.store %z, %c[%i] : tensor<16x16xf32>, memref<256xf32>[tensor<16x16xindex>]
+  tile.return
+}
+tile.kernel @no_product(%a: memref<256xf32>, %c: memref<256xf32>) attributes {grid = array<i64: 1>} {
+  %i = tile.iota 0 : tensor<256xindex>
+  %x = tile.load %a[%i] : memref<256xf32>[tensor<256xindex>] -> tensor<256xf32>
+  tile.store %x, %c[%i] : tensor<256xf32>, memref<256xf32>[tensor<256xindex>]
+  tile.return
+}

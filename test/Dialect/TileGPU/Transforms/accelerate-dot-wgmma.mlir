@@ -46,24 +46,11 @@ tile.kernel @mm(%a: memref<4096xf32>, %b: memref<2048xf32>, %c: memref<8192xf32>
 
 // -----
 
-// Not whole warpgroups (2 warps), or M not a multiple of 64: mma.sync.
-// CHECK-LABEL: tile.kernel @small(
-// CHECK-NOT:     tile_gpu.local_alloc
-// CHECK:         tile.dot {{.+}} -> tensor<32x32xf32, #mma>
+// Not whole warpgroups (2 warps; 16 or 32 rows on 4 warps pad, below):
+// mma.sync.
 // CHECK-LABEL: tile.kernel @two_warps(
 // CHECK-NOT:     tile_gpu.local_alloc
 // CHECK:         tile.dot {{.+}} -> tensor<64x32xf32, #mma{{[0-9]*}}>
-tile.kernel @small(%a: memref<512xf32>, %b: memref<512xf32>, %c: memref<1024xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
-  %ia = tile.iota 1 : tensor<32x16xindex>
-  %ib = tile.iota 1 : tensor<16x32xindex>
-  %ic = tile.iota 1 : tensor<32x32xindex>
-  %x = tile.load %a[%ia] : memref<512xf32>[tensor<32x16xindex>] -> tensor<32x16xf32>
-  %y = tile.load %b[%ib] : memref<512xf32>[tensor<16x32xindex>] -> tensor<16x32xf32>
-  %zero = arith.constant dense<0.0> : tensor<32x32xf32>
-  %p = tile.dot %x, %y, %zero : tensor<32x16xf32>, tensor<16x32xf32> -> tensor<32x32xf32>
-  tile.store %p, %c[%ic] : tensor<32x32xf32>, memref<1024xf32>[tensor<32x32xindex>]
-  tile.return
-}
 tile.kernel @two_warps(%a: memref<1024xf32>, %b: memref<512xf32>, %c: memref<2048xf32>) attributes {grid = array<i64: 1>, num_warps = 2 : i64, shared_bytes = 0 : i64} {
   %ia = tile.iota 1 : tensor<64x16xindex>
   %ib = tile.iota 1 : tensor<16x32xindex>
@@ -73,5 +60,30 @@ tile.kernel @two_warps(%a: memref<1024xf32>, %b: memref<512xf32>, %c: memref<204
   %zero = arith.constant dense<0.0> : tensor<64x32xf32>
   %p = tile.dot %x, %y, %zero : tensor<64x16xf32>, tensor<16x32xf32> -> tensor<64x32xf32>
   tile.store %p, %c[%ic] : tensor<64x32xf32>, memref<2048xf32>[tensor<64x32xindex>]
+  tile.return
+}
+
+// -----
+
+// A product of 32 rows on 4 warps pads A to wgmma's 64 rows (rows = 64 in
+// its shared layout: 2 KiB where its own 32 rows of 32 bytes take 1), after
+// the accumulator's 4 KiB conversion; B (32 rows of N, 32 bytes each) after
+// it. The accumulator's rows past 32 hold nothing.
+// CHECK-DAG:   #[[WGMMA:.+]] = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
+// CHECK-DAG:   #[[SA:.+]] = #tile_gpu.shared<swizzle = 32, order = [1, 0], rows = 64>
+// CHECK-LABEL: tile.kernel @padded(
+// CHECK-SAME:    shared_bytes = 7168
+// CHECK:         tile_gpu.local_alloc %{{.+}} {offset = 4096 : i64} : tensor<32x16xbf16, #{{.+}}> -> tensor<32x16xbf16, #[[SA]]>
+// CHECK:         tile_gpu.local_alloc %{{.+}} {offset = 6144 : i64}
+// CHECK:         tile.dot {{.+}} -> tensor<32x32xf32, #[[WGMMA]]>
+tile.kernel @padded(%a: memref<512xf32>, %b: memref<512xf32>, %c: memref<1024xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
+  %ia = tile.iota 1 : tensor<32x16xindex>
+  %ib = tile.iota 1 : tensor<16x32xindex>
+  %ic = tile.iota 1 : tensor<32x32xindex>
+  %x = tile.load %a[%ia] : memref<512xf32>[tensor<32x16xindex>] -> tensor<32x16xf32>
+  %y = tile.load %b[%ib] : memref<512xf32>[tensor<16x32xindex>] -> tensor<16x32xf32>
+  %zero = arith.constant dense<0.0> : tensor<32x32xf32>
+  %p = tile.dot %x, %y, %zero : tensor<32x16xf32>, tensor<16x32xf32> -> tensor<32x32xf32>
+  tile.store %p, %c[%ic] : tensor<32x32xf32>, memref<1024xf32>[tensor<32x32xindex>]
   tile.return
 }
