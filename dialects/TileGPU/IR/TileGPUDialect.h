@@ -29,6 +29,15 @@ DistributedLayoutAttr getLayout(mlir::Type type);
 /// `shape`, or [1] for a rank-0 tile: the shape layouts lay out.
 llvm::SmallVector<int64_t> getLayoutShape(llvm::ArrayRef<int64_t> shape);
 
+/// The attribute of an scf.for whose wgmma products stay in flight across
+/// iterations (meld-tile-gpu-pipeline-k-loops): the number of buffers each
+/// operand stored in its body takes.
+constexpr llvm::StringLiteral kStagesAttrName = "tile_gpu.stages";
+
+/// The stages of the loop `op` is directly in (1 when it is in none, or
+/// one that is not pipelined).
+int64_t getPipelineStages(mlir::Operation *op);
+
 } // namespace meld::tile_gpu
 
 #endif // MELD_DIALECT_TILEGPU_IR_TILEGPUDIALECT_H

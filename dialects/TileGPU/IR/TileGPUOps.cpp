@@ -55,3 +55,11 @@ int64_t LocalAllocOp::getSharedBytes() {
   return layout.getStoredRows(type.getShape()) * type.getDimSize(contiguous) *
          llvm::divideCeil(type.getElementTypeBitWidth(), 8);
 }
+
+int64_t meld::tile_gpu::getPipelineStages(Operation *op) {
+  Operation *parent = op->getParentOp();
+  if (!parent)
+    return 1;
+  auto stages = parent->getAttrOfType<IntegerAttr>(kStagesAttrName);
+  return stages ? std::max<int64_t>(1, stages.getInt()) : 1;
+}

@@ -35,7 +35,12 @@ struct TileGPUAllocateShared
     kernel.walk([&](LocalAllocOp alloc) {
       int64_t offset = llvm::alignTo(end, kSharedTileAlignment);
       alloc.setOffsetAttr(builder.getI64IntegerAttr(offset));
-      end = offset + alloc.getSharedBytes();
+      // A pipelined loop's operands take a buffer per stage, each aligned.
+      int64_t stages = getPipelineStages(alloc);
+      end = offset +
+            (stages - 1) *
+                llvm::alignTo(alloc.getSharedBytes(), kSharedTileAlignment) +
+            alloc.getSharedBytes();
     });
     if (end != staged)
       kernel.setSharedBytesAttr(builder.getI64IntegerAttr(end));

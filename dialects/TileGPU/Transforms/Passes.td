@@ -161,6 +161,43 @@ def TileGPURemoveLayoutConversions
   let dependentDialects = ["::meld::tile_gpu::TileGPUDialect"];
 }
 
+def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
+                                 "::meld::tile::KernelOp"> {
+  let summary = "Keep wgmma products in flight across the steps of K loops";
+  let description = [{
+    Marks an `scf.for` `tile_gpu.stages = N` (the `stages` option, 2 by
+    default) when every `wgmma` product of its body (a `tile.dot` with an
+    `#tile_gpu.mma` accumulator of version 3) reads operands stored in
+    shared memory by `tile_gpu.local_alloc`s of this iteration, and chains
+    its accumulator: the accumulator is a loop-carried value only the
+    product reads, and the product's result is only yielded back as it.
+    `meld-tile-gpu-allocate-shared` then gives each of those operands N
+    buffers, and `meld-tile-to-gpu` uses buffer `i % N` in iteration `i`,
+    waits after each product for all but the N - 1 newest
+    (`wgmma.wait_group N-1`), and for all of them after the loop. So the
+    tensor cores compute K step k while the threads load and store the
+    operands of step k + 1 into the other buffer. A loop whose products
+    do anything else keeps waiting for each one.
+
+    Before:
+    ```mlir
+    %r = scf.for %k = %c0 to %c256 step %c16 iter_args(%acc = %zero) -> (tensor<64x64xf32, #mma>) {
+      %a = tile_gpu.local_alloc %x : tensor<64x16xbf16, #blocked> -> tensor<64x16xbf16, #shared>
+      %b = tile_gpu.local_alloc %y : tensor<16x64xbf16, #blocked1> -> tensor<16x64xbf16, #shared1>
+      %p = tile.dot %a, %b, %acc : ... -> tensor<64x64xf32, #mma>
+      scf.yield %p : tensor<64x64xf32, #mma>
+    }
+    ```
+    After: the same loop with `{tile_gpu.stages = 2 : i64}`.
+  }];
+  let options = [
+    Option<"stages", "stages", "int64_t", "2",
+           "Operand buffers of a pipelined K loop (products in flight + 1); "
+           "below 2 the pass marks nothing">,
+  ];
+  let dependentDialects = ["::meld::tile_gpu::TileGPUDialect"];
+}
+
 def TileGPUAllocateShared : Pass<"meld-tile-gpu-allocate-shared",
                                  "::meld::tile::KernelOp"> {
   let summary = "Place the tiles a kernel stores in shared memory";
@@ -170,6 +207,8 @@ def TileGPUAllocateShared : Pass<"meld-tile-gpu-allocate-shared",
     stages conversions and reductions in, one after the other in program
     order, each at a multiple of 1024 bytes (so that a swizzle's pattern
     lines up with the shared-memory address, as the tensor cores read it).
+    In a loop marked `tile_gpu.stages = N` a tile takes N such buffers, one
+    after the other from its offset.
     The kernel's `shared_bytes` grows to cover them. Each tile has its own
     place: a product's two operands are read by the tensor cores at the
     same time, and a conversion between them must not overwrite either.

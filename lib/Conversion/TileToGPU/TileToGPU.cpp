@@ -45,6 +45,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -422,6 +423,10 @@ private:
   int64_t scratchBytes;
   /// This thread's lane and warp.
   Value lane, warp;
+  /// In the body of a pipelined K loop (tile_gpu.stages): its stages, and
+  /// the buffer this iteration uses, (iteration) % stages.
+  int64_t stages = 1;
+  Value stage;
   DenseMap<Value, SmallVector<Value>> tiles;
   DenseMap<Type, LayoutInfo> layouts;
 };
@@ -594,6 +599,30 @@ LogicalResult Distributor::distributeFor(scf::ForOp loop) {
   }
   Block *body = newLoop.getBody();
   mapping.map(loop.getInductionVar(), newLoop.getInductionVar());
+  // A pipelined K loop: its products' operands take buffer (iteration) %
+  // stages; the products stay in flight past the iteration's end, and the
+  // loop waits for all of them when it ends.
+  int64_t loopStages = 1;
+  if (auto attr = loop->getAttrOfType<IntegerAttr>(tile_gpu::kStagesAttrName))
+    loopStages = std::max<int64_t>(1, attr.getInt());
+  int64_t outerStages = stages;
+  Value outerStage = stage;
+  llvm::scope_exit restoreStage([&] {
+    stages = outerStages;
+    stage = outerStage;
+  });
+  stages = loopStages;
+  stage = Value();
+  if (loopStages > 1) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(body);
+    Value iteration = arith::DivUIOp::create(
+        b, loc,
+        arith::SubIOp::create(b, loc, newLoop.getInductionVar(),
+                              newLoop.getLowerBound()),
+        newLoop.getStep());
+    stage = arith::RemUIOp::create(b, loc, iteration, index(loopStages));
+  }
   auto unflatten = [&](ValueRange flat, ValueRange original) {
     unsigned next = 0;
     for (auto [value, count] : llvm::zip_equal(original, slotsPerArg)) {
@@ -626,6 +655,8 @@ LogicalResult Distributor::distributeFor(scf::ForOp loop) {
     scf::YieldOp::create(b, loc, results);
   }
   unflatten(newLoop.getResults(), loop.getResults());
+  if (loopStages > 1)
+    NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
   return success();
 }
 
@@ -896,11 +927,20 @@ LogicalResult Distributor::distributeLocalAlloc(tile_gpu::LocalAllocOp op) {
   if (!offset)
     return op.emitOpError(
         "has no offset: run meld-tile-gpu-allocate-shared first");
-  if (*offset + op.getSharedBytes() > scratchBytes)
+  // In a pipelined loop, this iteration's buffer of the `stages`.
+  int64_t stride = llvm::alignTo(op.getSharedBytes(), 1024);
+  int64_t end = *offset + (stages - 1) * stride + op.getSharedBytes();
+  if (end > scratchBytes)
     return op.emitOpError("stores ")
            << op.getSharedBytes() << " bytes at offset " << *offset
+           << (stages > 1 ? " in each of " + std::to_string(stages) + " buffers"
+                          : std::string())
            << " of shared memory, past its kernel's shared_bytes ("
            << scratchBytes << ")";
+  Value base = index(*offset);
+  if (stage)
+    base = arith::AddIOp::create(
+        b, loc, base, arith::MulIOp::create(b, loc, stage, index(stride)));
   // wgmma's canonical layout (#tile_gpu.shared): element (row, col), col
   // along the contiguous dimension, at byte (col e / S) (R S) + row S +
   // (col e % S) of the tile, its 16-byte chunk XORed with bits 7.. of the
@@ -932,8 +972,7 @@ LogicalResult Distributor::distributeLocalAlloc(tile_gpu::LocalAllocOp op) {
     Value swizzled = arith::XOrIOp::create(
         b, loc, at, arith::MulIOp::create(b, loc, phase, index(16)));
     return arith::DivUIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, swizzled, index(*offset)),
-        index(bytes));
+        b, loc, arith::AddIOp::create(b, loc, swizzled, base), index(bytes));
   };
   // The tensor cores read an f32 operand as tf32 (its top 19 bits): it is
   // stored rounded to nearest, as mma.sync's operands are.
@@ -983,8 +1022,7 @@ LogicalResult Distributor::distributeLocalAlloc(tile_gpu::LocalAllocOp op) {
                 b, loc, index(tileRows * swizzle),
                 arith::MulIOp::create(b, loc, within, index(16))));
         Value elementAt = arith::DivUIOp::create(
-            b, loc, arith::AddIOp::create(b, loc, at, index(*offset)),
-            index(bytes));
+            b, loc, arith::AddIOp::create(b, loc, at, base), index(bytes));
         vector::StoreOp::create(b, loc, zeros, view, ValueRange{elementAt},
                                 /*nontemporal=*/false, llvm::MaybeAlign(16));
       });
@@ -997,7 +1035,7 @@ LogicalResult Distributor::distributeLocalAlloc(tile_gpu::LocalAllocOp op) {
       NVVM::SharedSpaceAttr::get(b.getContext(),
                                  NVVM::SharedSpace::shared_cta));
   barrier();
-  tiles[op.getResult()] = {index(*offset)};
+  tiles[op.getResult()] = {base};
   return success();
 }
 
@@ -1109,8 +1147,10 @@ void Distributor::distributeWgmmaDot(tile::DotOp op,
       results.push_back(acc);
     }
   NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
-  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
-  // The registers are read only after the wait.
+  // In a pipelined loop the product stays in flight (its registers only
+  // chain to the next iteration's product; the loop waits for it at its
+  // end); else the registers are read only after the wait.
+  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, stages - 1);
   for (auto [block, acc] : llvm::enumerate(results))
     for (int64_t i = 0; i < perInstr; ++i)
       slots[block * perInstr + i] =
