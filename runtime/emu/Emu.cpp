@@ -1808,13 +1808,17 @@ void BlockRunner::completeWgmma(uint32_t group) {
     for (uint32_t i = 0; i < warpgroupSize; ++i)
       for (uint32_t reg = 0; reg < n / 2; ++reg)
         acc[place(i, reg)] = fibers[base + i].wgmmaC[reg];
-  for (uint32_t row = 0; row < 64; ++row)
-    for (uint32_t col = 0; col < n; ++col) {
-      float sum = acc[size_t(row) * n + col];
-      for (uint32_t k = 0; k < depth; ++k)
-        sum += a[row * depth + k] * b[k * n + col];
-      acc[size_t(row) * n + col] = sum;
+  // Each element sums its products k ascending; the columns of a row go
+  // together (B's rows are contiguous), which the host vectorizes.
+  for (uint32_t row = 0; row < 64; ++row) {
+    float *sums = acc.data() + size_t(row) * n;
+    for (uint32_t k = 0; k < depth; ++k) {
+      float x = a[row * depth + k];
+      const float *bRow = b.data() + size_t(k) * n;
+      for (uint32_t col = 0; col < n; ++col)
+        sums[col] += x * bRow[col];
     }
+  }
   std::sort(op.offsets.begin(), op.offsets.end());
   op.warpgroup = group;
   uint32_t index = static_cast<uint32_t>(wgmmaOps.size());
