@@ -34,9 +34,14 @@ llvm::SmallVector<int64_t> getLayoutShape(llvm::ArrayRef<int64_t> shape);
 /// operand stored in its body takes.
 constexpr llvm::StringLiteral kStagesAttrName = "tile_gpu.stages";
 
-/// The stages of the loop `op` is directly in (1 when it is in none, or
-/// one that is not pipelined).
-int64_t getPipelineStages(mlir::Operation *op);
+/// The stages of `loop` (its tile_gpu.stages), 1 for any op that is not a
+/// pipelined loop (or null).
+int64_t getPipelineStages(mlir::Operation *loop);
+
+/// Where a tile stored in shared memory starts (each buffer of it): a
+/// multiple of the swizzles' repeat, so the swizzle of an offset is that of
+/// the address.
+constexpr int64_t kSharedTileAlignment = 1024;
 
 } // namespace meld::tile_gpu
 

@@ -41,7 +41,7 @@ LogicalResult LocalAllocOp::verify() {
     return emitOpError("gives a tile with a #tile_gpu.shared layout, got ")
            << getType();
   if (std::optional<int64_t> offset = getOffset();
-      offset && (*offset < 0 || *offset % 1024 != 0))
+      offset && (*offset < 0 || *offset % kSharedTileAlignment != 0))
     return emitOpError("offset must be a multiple of 1024 bytes (the "
                        "swizzle's pattern), got ")
            << *offset;
@@ -56,10 +56,16 @@ int64_t LocalAllocOp::getSharedBytes() {
          llvm::divideCeil(type.getElementTypeBitWidth(), 8);
 }
 
-int64_t meld::tile_gpu::getPipelineStages(Operation *op) {
-  Operation *parent = op->getParentOp();
-  if (!parent)
-    return 1;
-  auto stages = parent->getAttrOfType<IntegerAttr>(kStagesAttrName);
+int64_t meld::tile_gpu::getPipelineStages(Operation *loop) {
+  auto stages =
+      loop ? loop->getAttrOfType<IntegerAttr>(kStagesAttrName) : IntegerAttr();
   return stages ? std::max<int64_t>(1, stages.getInt()) : 1;
+}
+
+int64_t LocalAllocOp::getStageStride() {
+  return llvm::alignTo(getSharedBytes(), kSharedTileAlignment);
+}
+
+int64_t LocalAllocOp::getStagedBytes(int64_t stages) {
+  return (stages - 1) * getStageStride() + getSharedBytes();
 }

@@ -64,6 +64,10 @@ def TileGPU_LocalAllocOp : TileGPU_Op<"local_alloc", [
     }
     /// The bytes the tile takes in shared memory.
     int64_t getSharedBytes();
+    /// From one buffer of it to the next, in a pipelined loop.
+    int64_t getStageStride();
+    /// The bytes its `stages` buffers take, from its offset.
+    int64_t getStagedBytes(int64_t stages);
   }];
 }
 

@@ -21,10 +21,6 @@ using namespace meld::tile_gpu;
 
 namespace {
 
-/// Where the swizzles' patterns repeat: a tile starting at a multiple of it
-/// is swizzled as its shared-memory address is.
-constexpr int64_t kSharedTileAlignment = 1024;
-
 struct TileGPUAllocateShared
     : tile_gpu::impl::TileGPUAllocateSharedBase<TileGPUAllocateShared> {
   void runOnOperation() override {
@@ -36,11 +32,8 @@ struct TileGPUAllocateShared
       int64_t offset = llvm::alignTo(end, kSharedTileAlignment);
       alloc.setOffsetAttr(builder.getI64IntegerAttr(offset));
       // A pipelined loop's operands take a buffer per stage, each aligned.
-      int64_t stages = getPipelineStages(alloc);
       end = offset +
-            (stages - 1) *
-                llvm::alignTo(alloc.getSharedBytes(), kSharedTileAlignment) +
-            alloc.getSharedBytes();
+            alloc.getStagedBytes(getPipelineStages(alloc->getParentOp()));
     });
     if (end != staged)
       kernel.setSharedBytesAttr(builder.getI64IntegerAttr(end));

@@ -602,9 +602,7 @@ LogicalResult Distributor::distributeFor(scf::ForOp loop) {
   // A pipelined K loop: its products' operands take buffer (iteration) %
   // stages; the products stay in flight past the iteration's end, and the
   // loop waits for all of them when it ends.
-  int64_t loopStages = 1;
-  if (auto attr = loop->getAttrOfType<IntegerAttr>(tile_gpu::kStagesAttrName))
-    loopStages = std::max<int64_t>(1, attr.getInt());
+  int64_t loopStages = tile_gpu::getPipelineStages(loop);
   int64_t outerStages = stages;
   Value outerStage = stage;
   llvm::scope_exit restoreStage([&] {
@@ -928,9 +926,7 @@ LogicalResult Distributor::distributeLocalAlloc(tile_gpu::LocalAllocOp op) {
     return op.emitOpError(
         "has no offset: run meld-tile-gpu-allocate-shared first");
   // In a pipelined loop, this iteration's buffer of the `stages`.
-  int64_t stride = llvm::alignTo(op.getSharedBytes(), 1024);
-  int64_t end = *offset + (stages - 1) * stride + op.getSharedBytes();
-  if (end > scratchBytes)
+  if (*offset + op.getStagedBytes(stages) > scratchBytes)
     return op.emitOpError("stores ")
            << op.getSharedBytes() << " bytes at offset " << *offset
            << (stages > 1 ? " in each of " + std::to_string(stages) + " buffers"
@@ -940,7 +936,8 @@ LogicalResult Distributor::distributeLocalAlloc(tile_gpu::LocalAllocOp op) {
   Value base = index(*offset);
   if (stage)
     base = arith::AddIOp::create(
-        b, loc, base, arith::MulIOp::create(b, loc, stage, index(stride)));
+        b, loc, base,
+        arith::MulIOp::create(b, loc, stage, index(op.getStageStride())));
   // wgmma's canonical layout (#tile_gpu.shared): element (row, col), col
   // along the contiguous dimension, at byte (col e / S) (R S) + row S +
   // (col e % S) of the tile, its 16-byte chunk XORed with bits 7.. of the
