@@ -86,15 +86,35 @@ static Value toOperandType(PatternRewriter &rewriter, Location loc, Value value,
                                  value);
 }
 
-/// Whether `dot` can go to tensor cores with `operands`: f32 operands (or
-/// operands already of the precision's type) and an f32 accumulator.
-static bool hasTensorCoreTypes(tile::DotOp dot, const MmaOperands &operands) {
+/// Whether `dot` can go to tensor cores with `operands`: not there yet, f32
+/// operands (or operands already of the precision's type) and an f32
+/// accumulator.
+static LogicalResult matchTensorCoreTypes(tile::DotOp dot,
+                                          const MmaOperands &operands,
+                                          PatternRewriter &rewriter) {
+  if (isa_and_nonnull<MmaLayoutAttr>(dot.getType().getEncoding()))
+    return rewriter.notifyMatchFailure(dot, "already on tensor cores");
   auto isOperand = [&](Type type) {
     return type.isF32() || type == operands.element;
   };
-  return isOperand(dot.getA().getType().getElementType()) &&
-         isOperand(dot.getB().getType().getElementType()) &&
-         dot.getType().getElementType().isF32();
+  if (!isOperand(dot.getA().getType().getElementType()) ||
+      !isOperand(dot.getB().getType().getElementType()) ||
+      !dot.getType().getElementType().isF32())
+    return rewriter.notifyMatchFailure(dot, "not f32");
+  return success();
+}
+
+/// Replaces `dot` by the product of `a` and `b` (in their tensor-core
+/// layouts) on its accumulator converted to `mma`, converted back to the
+/// layout its readers had.
+static void replaceWithProduct(PatternRewriter &rewriter, tile::DotOp dot,
+                               MmaLayoutAttr mma, Value a, Value b) {
+  RankedTensorType cType = dot.getType();
+  Value acc = ConvertLayoutOp::create(rewriter, dot.getLoc(),
+                                      retype(cType, mma), dot.getAcc());
+  Value product =
+      tile::DotOp::create(rewriter, dot.getLoc(), acc.getType(), a, b, acc);
+  rewriter.replaceOpWithNewOp<ConvertLayoutOp>(dot, cType, product);
 }
 
 /// The most accumulator registers a thread gets from wgmma: a product
@@ -112,11 +132,9 @@ struct DotToWgmma : OpRewritePattern<tile::DotOp> {
 
   LogicalResult matchAndRewrite(tile::DotOp dot,
                                 PatternRewriter &rewriter) const override {
+    if (failed(matchTensorCoreTypes(dot, operands, rewriter)))
+      return failure();
     RankedTensorType cType = dot.getType();
-    if (isa_and_nonnull<MmaLayoutAttr>(cType.getEncoding()))
-      return rewriter.notifyMatchFailure(dot, "already on tensor cores");
-    if (!hasTensorCoreTypes(dot, operands))
-      return rewriter.notifyMatchFailure(dot, "not f32");
     int64_t m = cType.getDimSize(0), n = cType.getDimSize(1),
             k = dot.getA().getType().getDimSize(1);
     int64_t rowBytes = k * operands.element.getIntOrFloatBitWidth() / 8;
@@ -155,11 +173,7 @@ struct DotToWgmma : OpRewritePattern<tile::DotOp> {
     };
     Value a = stored(dot.getA(), 1, padded ? 64 : 0);
     Value b = stored(dot.getB(), 0, 0);
-    Value acc = ConvertLayoutOp::create(rewriter, loc, retype(cType, mma),
-                                        dot.getAcc());
-    Value product =
-        tile::DotOp::create(rewriter, loc, acc.getType(), a, b, acc);
-    rewriter.replaceOpWithNewOp<ConvertLayoutOp>(dot, cType, product);
+    replaceWithProduct(rewriter, dot, mma, a, b);
     return success();
   }
 
@@ -173,12 +187,10 @@ struct DotToMma : OpRewritePattern<tile::DotOp> {
 
   LogicalResult matchAndRewrite(tile::DotOp dot,
                                 PatternRewriter &rewriter) const override {
+    if (failed(matchTensorCoreTypes(dot, operands, rewriter)))
+      return failure();
     auto aType = cast<RankedTensorType>(dot.getA().getType());
     RankedTensorType cType = dot.getType();
-    if (isa_and_nonnull<MmaLayoutAttr>(cType.getEncoding()))
-      return rewriter.notifyMatchFailure(dot, "already on tensor cores");
-    if (!hasTensorCoreTypes(dot, operands))
-      return rewriter.notifyMatchFailure(dot, "not f32");
     int64_t m = cType.getDimSize(0), n = cType.getDimSize(1),
             k = aType.getDimSize(1);
     if (m % 16 != 0 || n % 8 != 0 || k % operands.k != 0)
@@ -201,11 +213,7 @@ struct DotToMma : OpRewritePattern<tile::DotOp> {
     };
     Value a = operand(dot.getA(), 0);
     Value b = operand(dot.getB(), 1);
-    Value acc = ConvertLayoutOp::create(rewriter, loc, retype(cType, mma),
-                                        dot.getAcc());
-    Value product =
-        tile::DotOp::create(rewriter, loc, acc.getType(), a, b, acc);
-    rewriter.replaceOpWithNewOp<ConvertLayoutOp>(dot, cType, product);
+    replaceWithProduct(rewriter, dot, mma, a, b);
     return success();
   }
 
