@@ -266,8 +266,9 @@ struct Fiber {
   };
   std::vector<PendingCopy> pendingCopies;
   uint32_t groupsCommitted = 0;
-  /// A wgmma.mma_async's operands, as the thread issued it.
-  uint32_t wgmmaMode = 0, wgmmaScaleD = 0;
+  /// A wgmma.mma_async's operands, as the thread issued it (its mode is
+  /// `mode`).
+  uint32_t wgmmaScaleD = 0;
   uint64_t wgmmaDescA = 0, wgmmaDescB = 0;
   const float *wgmmaC = nullptr;
   float *wgmmaD = nullptr;
@@ -874,7 +875,7 @@ void BlockRunner::diagnoseStuck() {
         fibers[absent].state == FiberState::Exited      ? "has exited"
         : fibers[absent].state == FiberState::AtBarrier ? "waits at a barrier"
                                                         : "waits elsewhere";
-    setFailure(waiter, wgmmaName(fibers[waiter].wgmmaMode) +
+    setFailure(waiter, wgmmaName(fibers[waiter].mode) +
                            format(" reached by only part of the warpgroup "
                                   "(%u of 128 threads): thread ",
                                   wgmmaArrived[g]) +
@@ -1382,7 +1383,7 @@ void BlockRunner::wgmma(uint32_t mode, uint64_t descA, uint64_t descB,
     if (t == current || other.state != FiberState::AtCollective ||
         other.kind != CollectiveKind::Wgmma)
       continue;
-    if (other.wgmmaMode != mode || other.wgmmaDescA != descA ||
+    if (other.mode != mode || other.wgmmaDescA != descA ||
         other.wgmmaDescB != descB || other.wgmmaScaleD != scaleD) {
       setFailure(current,
                  "threads of a warpgroup issue different wgmma.mma_async: "
@@ -1392,14 +1393,14 @@ void BlockRunner::wgmma(uint32_t mode, uint64_t descA, uint64_t descB,
                             " 0x%016" PRIx64 " scale-d %u, this thread mode "
                             "0x%x descriptors 0x%016" PRIx64 " 0x%016" PRIx64
                             " scale-d %u",
-                            other.wgmmaMode, other.wgmmaDescA, other.wgmmaDescB,
+                            other.mode, other.wgmmaDescA, other.wgmmaDescB,
                             other.wgmmaScaleD, mode, descA, descB, scaleD));
       abandon();
     }
     break;
   }
   f.kind = CollectiveKind::Wgmma;
-  f.wgmmaMode = mode;
+  f.mode = mode;
   f.wgmmaDescA = descA;
   f.wgmmaDescB = descB;
   f.wgmmaScaleD = scaleD;
@@ -1735,7 +1736,7 @@ void BlockRunner::completeWgmma(uint32_t group) {
   uint32_t base = group * warpgroupSize;
   wgmmaArrived[group] = 0;
   const Fiber &first = fibers[base];
-  uint32_t mode = first.wgmmaMode, type = mode & 0xf, n = mode >> 16;
+  uint32_t mode = first.mode, type = mode & 0xf, n = mode >> 16;
   uint32_t bytes = type == MELD_EMU_WGMMA_TF32 ? 4 : 2;
   uint32_t depth = 32 / bytes;
   uint32_t t = 16 / bytes;
