@@ -1,8 +1,10 @@
 """Checks a run of `y = MatMul(x, w) + b` against numpy at a precision.
 
-Usage: check_matmul_precision.py WORK_DIR [tf32|fp16|bf16]
+Usage: check_matmul_precision.py WORK_DIR [tf32|fp16|bf16] [--model MODEL]
 
-WORK_DIR is run_e2e.py's (inputs/x.npy, w.npy, b.npy, out/y.npy). The
+WORK_DIR is run_e2e.py's (inputs/x.npy, w.npy, b.npy, out/y.npy); with
+--model, w and b are MODEL's initializers instead (make_product_model.py's:
+W^T where the model is a Gemm with transB). The
 reference rounds x and w as the tensor cores read them (tf32: to nearest,
 ties away from zero, as cvt.rna.tf32.f32; fp16: numpy's float16; bf16:
 ml_dtypes' bfloat16; both to nearest even), multiplies in float64 and adds
@@ -31,12 +33,36 @@ ROUND = {
 }
 
 
+def weights(path):
+    """W (K x N) and b of a make_product_model.py model."""
+    import onnx
+    from onnx import numpy_helper
+    model = onnx.load(path)
+    found = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    w = found["w"]
+    if any(node.op_type == "Gemm" and any(a.name == "transB" and a.i == 1
+                                          for a in node.attribute)
+           for node in model.graph.node):
+        w = w.T
+    return w, found["b"]
+
+
 def main():
-    work = sys.argv[1]
-    kind = sys.argv[2] if len(sys.argv) > 2 else "tf32"
+    args = sys.argv[1:]
+    model = None
+    if "--model" in args:
+        at = args.index("--model")
+        model = args[at + 1]
+        del args[at:at + 2]
+    work = args[0]
+    kind = args[1] if len(args) > 1 else "tf32"
     rounding = ROUND[kind]
     load = lambda *p: np.load(os.path.join(work, *p))
-    x, w, b = load("inputs", "x.npy"), load("inputs", "w.npy"), load("inputs", "b.npy")
+    x = load("inputs", "x.npy")
+    if model:
+        w, b = weights(model)
+    else:
+        w, b = load("inputs", "w.npy"), load("inputs", "b.npy")
     y = load("out", "y.npy").astype(np.float64)
     exact = x.astype(np.float64) @ w.astype(np.float64) + b
     rounded = rounding(x).astype(np.float64) @ rounding(w).astype(np.float64) + b

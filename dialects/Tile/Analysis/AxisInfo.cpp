@@ -462,16 +462,24 @@ int64_t meld::tile::getConsecutiveRun(const AxisInfo &offsets,
 int64_t meld::tile::getAccessContiguity(const AxisInfo &offsets,
                                         const AxisInfo *mask,
                                         ArrayRef<int64_t> shape) {
+  if (shape.empty())
+    return 1;
+  return getAccessContiguityAlong(offsets, mask, shape, shape.size() - 1);
+}
+
+int64_t meld::tile::getAccessContiguityAlong(const AxisInfo &offsets,
+                                             const AxisInfo *mask,
+                                             ArrayRef<int64_t> shape,
+                                             int64_t dim) {
   if (shape.empty() || offsets.isUninitialized() ||
       (mask && mask->isUninitialized()))
     return 1;
-  int64_t last = shape.size() - 1;
-  // Runs in row-major order lie along the last dimension: their length
-  // divides its size, the offsets' runs and the mask's runs there.
-  int64_t length = getConsecutiveRun(offsets, shape);
+  // The runs' length divides the dimension's size, the offsets' runs and
+  // the mask's runs there.
+  int64_t length = gcd(offsets.contiguity[dim], shape[dim]);
   if (mask)
-    length = gcd(length, mask->constancy[last]);
+    length = gcd(length, mask->constancy[dim]);
   // A power of two dividing all of those, whose multiples the offsets' runs
   // start at.
-  return std::min(powerOfTwoDividing(length), offsets.divisibility[last]);
+  return std::min(powerOfTwoDividing(length), offsets.divisibility[dim]);
 }

@@ -122,6 +122,12 @@ int64_t getConsecutiveRun(const AxisInfo &offsets,
 int64_t getAccessContiguity(const AxisInfo &offsets, const AxisInfo *mask,
                             llvm::ArrayRef<int64_t> shape);
 
+/// The same along dimension `dim` of the tile: the length of its aligned
+/// runs along `dim` with consecutive offsets, the first a multiple of the
+/// length, and one mask value. A power of two dividing that dimension.
+int64_t getAccessContiguityAlong(const AxisInfo &offsets, const AxisInfo *mask,
+                                 llvm::ArrayRef<int64_t> shape, int64_t dim);
+
 } // namespace meld::tile
 
 #endif // MELD_DIALECTS_TILE_ANALYSIS_AXISINFO_H

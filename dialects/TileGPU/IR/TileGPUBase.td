@@ -23,8 +23,9 @@ def TileGPU_Dialect : Dialect {
     - `#tile_gpu.dot_operand`: an operand of an `mma.sync` product in
       registers;
     - `#tile_gpu.shared`: not a spread over threads but a tile stored in
-      shared memory (`tile_gpu.local_alloc`), as a `wgmma` product reads
-      its operands.
+      shared memory, from registers (`tile_gpu.local_alloc`) or copied
+      from global memory (`tile_gpu.async_load`, completed by
+      `tile_gpu.async_wait`), as a `wgmma` product reads its operands.
 
     Ops that need a tile in another layout get it from
     `tile_gpu.convert_layout`, which moves elements between threads (through

@@ -6,10 +6,12 @@
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/AffineExpr.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/TensorEncoding.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/Support/MathExtras.h"
 
 #include "dialects/TileGPU/IR/TileGPUOpsDialect.h.inc"
 
@@ -17,6 +19,21 @@
 
 #define GET_ATTRDEF_CLASSES
 #include "dialects/TileGPU/IR/TileGPUAttrs.h.inc"
+
+namespace meld::tile_gpu {
+
+/// Where a tile stored in shared memory starts (each buffer of it): a
+/// multiple of the swizzles' repeat, so the swizzle of an offset is that of
+/// the address.
+constexpr int64_t kSharedTileAlignment = 1024;
+
+/// The bytes a tile of `type` (with a #tile_gpu.shared layout) takes in
+/// shared memory.
+int64_t getSharedTileBytes(mlir::RankedTensorType type);
+
+} // namespace meld::tile_gpu
+
+#include "dialects/TileGPU/IR/TileGPUInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "dialects/TileGPU/IR/TileGPUOps.h.inc"
@@ -37,11 +54,6 @@ constexpr llvm::StringLiteral kStagesAttrName = "tile_gpu.stages";
 /// The stages of `loop` (its tile_gpu.stages), 1 for any op that is not a
 /// pipelined loop (or null).
 int64_t getPipelineStages(mlir::Operation *loop);
-
-/// Where a tile stored in shared memory starts (each buffer of it): a
-/// multiple of the swizzles' repeat, so the swizzle of an offset is that of
-/// the address.
-constexpr int64_t kSharedTileAlignment = 1024;
 
 } // namespace meld::tile_gpu
 

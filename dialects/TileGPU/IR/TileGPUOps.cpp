@@ -9,8 +9,20 @@
 using namespace mlir;
 using namespace meld::tile_gpu;
 
+#include "dialects/TileGPU/IR/TileGPUInterfaces.cpp.inc"
+
 #define GET_OP_CLASSES
 #include "dialects/TileGPU/IR/TileGPUOps.cpp.inc"
+
+/// Checks `offset`, where assigned, as a shared tile's byte offset.
+static LogicalResult verifySharedOffset(Operation *op,
+                                        std::optional<int64_t> offset) {
+  if (offset && (*offset < 0 || *offset % kSharedTileAlignment != 0))
+    return op->emitOpError("offset must be a multiple of 1024 bytes (the "
+                           "swizzle's pattern), got ")
+           << *offset;
+  return success();
+}
 
 LogicalResult ConvertLayoutOp::verify() {
   for (Type type : {getSrc().getType(), getResult().getType()})
@@ -40,32 +52,63 @@ LogicalResult LocalAllocOp::verify() {
   if (!isa_and_nonnull<SharedLayoutAttr>(getType().getEncoding()))
     return emitOpError("gives a tile with a #tile_gpu.shared layout, got ")
            << getType();
-  if (std::optional<int64_t> offset = getOffset();
-      offset && (*offset < 0 || *offset % kSharedTileAlignment != 0))
-    return emitOpError("offset must be a multiple of 1024 bytes (the "
-                       "swizzle's pattern), got ")
-           << *offset;
-  return success();
+  return verifySharedOffset(*this, getOffset());
 }
 
-int64_t LocalAllocOp::getSharedBytes() {
-  RankedTensorType type = getType();
-  SharedLayoutAttr layout = getSharedLayout();
+int64_t meld::tile_gpu::getSharedTileBytes(RankedTensorType type) {
+  auto layout = cast<SharedLayoutAttr>(type.getEncoding());
   int64_t contiguous = layout.getContiguousDim();
   return layout.getStoredRows(type.getShape()) * type.getDimSize(contiguous) *
          llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+}
+
+LogicalResult AsyncLoadOp::verify() {
+  RankedTensorType type = getType();
+  auto layout = dyn_cast_or_null<SharedLayoutAttr>(type.getEncoding());
+  if (!layout)
+    return emitOpError("gives a tile with a #tile_gpu.shared layout, got ")
+           << type;
+  if (type.getElementTypeBitWidth() != 16)
+    return emitOpError("copies 16-bit elements, got ") << type.getElementType();
+  auto buffer = cast<MemRefType>(getBuffer().getType());
+  if (buffer.getElementType() != type.getElementType())
+    return emitOpError("copies elements of its buffer's type ")
+           << buffer.getElementType() << ", got " << type.getElementType();
+  for (Value tile : {getOffsets(), getMask()}) {
+    if (!tile)
+      continue;
+    auto tileType = cast<RankedTensorType>(tile.getType());
+    if (tileType.getShape() != type.getShape() || !getLayout(tileType))
+      return emitOpError("takes offsets and mask of its result's shape in "
+                         "distributed layouts, got ")
+             << tileType;
+  }
+  int64_t contiguity = getContiguity();
+  int64_t bytes = contiguity * 2;
+  if (!llvm::isPowerOf2_64(contiguity) || bytes < 4 || bytes > 16 ||
+      type.getDimSize(layout.getContiguousDim()) % contiguity != 0)
+    return emitOpError("contiguity must be a power of two of 4 to 16 bytes "
+                       "dividing the contiguous dimension, got ")
+           << contiguity;
+  return verifySharedOffset(*this, getOffset());
+}
+
+LogicalResult AsyncWaitOp::verify() {
+  if (getTiles().getTypes() != getResults().getTypes())
+    return emitOpError("gives tiles of its operands' types");
+  for (Value tile : getTiles())
+    if (!isa_and_nonnull<SharedLayoutAttr>(
+            cast<RankedTensorType>(tile.getType()).getEncoding()))
+      return emitOpError("waits for tiles with a #tile_gpu.shared layout, "
+                         "got ")
+             << tile.getType();
+  if (int64_t pending = getPendingAttr().getInt(); pending < 0)
+    return emitOpError("pending must not be negative, got ") << pending;
+  return success();
 }
 
 int64_t meld::tile_gpu::getPipelineStages(Operation *loop) {
   auto stages =
       loop ? loop->getAttrOfType<IntegerAttr>(kStagesAttrName) : IntegerAttr();
   return stages ? std::max<int64_t>(1, stages.getInt()) : 1;
-}
-
-int64_t LocalAllocOp::getStageStride() {
-  return llvm::alignTo(getSharedBytes(), kSharedTileAlignment);
-}
-
-int64_t LocalAllocOp::getStagedBytes(int64_t stages) {
-  return (stages - 1) * getStageStride() + getSharedBytes();
 }

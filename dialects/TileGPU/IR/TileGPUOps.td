@@ -4,6 +4,7 @@
 #define MELD_DIALECT_TILEGPU_TILEGPUOPS_TD
 
 include "dialects/TileGPU/IR/TileGPUAttrs.td"
+include "dialects/TileGPU/IR/TileGPUInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 class TileGPU_Op<string mnemonic, list<Trait> traits = []>
@@ -34,8 +35,8 @@ def TileGPU_ConvertLayoutOp : TileGPU_Op<"convert_layout", [
 }
 
 def TileGPU_LocalAllocOp : TileGPU_Op<"local_alloc", [
-    MemoryEffects<[MemWrite]>, SameOperandsAndResultShape,
-    SameOperandsAndResultElementType]> {
+    TileGPU_SharedTileOpInterface, MemoryEffects<[MemWrite]>,
+    SameOperandsAndResultShape, SameOperandsAndResultElementType]> {
   let summary = "A tile stored in shared memory";
   let description = [{
     Stores a tile held in registers (a distributed layout) into the
@@ -58,17 +59,78 @@ def TileGPU_LocalAllocOp : TileGPU_Op<"local_alloc", [
     $src attr-dict `:` type($src) `->` type($result)
   }];
   let hasVerifier = 1;
-  let extraClassDeclaration = [{
-    SharedLayoutAttr getSharedLayout() {
-      return llvm::cast<SharedLayoutAttr>(getType().getEncoding());
-    }
-    /// The bytes the tile takes in shared memory.
-    int64_t getSharedBytes();
-    /// From one buffer of it to the next, in a pipelined loop.
-    int64_t getStageStride();
-    /// The bytes its `stages` buffers take, from its offset.
-    int64_t getStagedBytes(int64_t stages);
+}
+
+def TileGPU_AsyncLoadOp : TileGPU_Op<"async_load", [
+    TileGPU_SharedTileOpInterface, AttrSizedOperandSegments,
+    MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "A tile copied from global to shared memory, asynchronously";
+  let description = [{
+    Starts copying the elements of a global buffer at a tile of `offsets`
+    into the kernel's shared memory, in the layout of the result's
+    `#tile_gpu.shared` encoding, at byte `offset` (from
+    `meld-tile-gpu-allocate-shared`) plus `slot` buffers of the tile
+    (`slot` 0 outside a loop marked `tile_gpu.stages`, below its stages in
+    one). Where `mask` is false the element is zero and not read. With
+    `pred` false nothing is copied (a prefetch past the end of a loop).
+    Each load is one group of copies; the result is read only through a
+    `tile_gpu.async_wait` that completes it.
+
+    The element type is 16 bits wide: the bytes land as they are in
+    global memory (an f32 operand is rounded to tf32 on its way, through
+    registers, by `tile_gpu.local_alloc`). `contiguity` is a fact proved of
+    the offsets and mask along the shared layout's contiguous dimension:
+    each aligned run of that many elements has consecutive offsets starting
+    at a multiple of the run length, and one mask value; the offsets'
+    layout gives each thread whole runs. The GPU lowering copies each run
+    with one `cp.async` of 4, 8 or 16 bytes, then commits the group.
+
+    ```mlir
+    %s = tile_gpu.async_load %w[%offs], %mask into %slot if %more
+        {contiguity = 8 : i64, offset = 4096 : i64}
+        : memref<133120xbf16>[tensor<16x64xindex, #blocked>],
+          tensor<16x64xi1, #blocked> -> tensor<16x64xbf16, #shared>
+    ```
   }];
+  let arguments = (ins AnyMemRef:$buffer, RankedTensorOf<[Index]>:$offsets,
+                   Optional<RankedTensorOf<[I1]>>:$mask, Index:$slot,
+                   Optional<I1>:$pred, I64Attr:$contiguity,
+                   OptionalAttr<I64Attr>:$offset);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $buffer `[` $offsets `]` (`,` $mask^)? `into` $slot (`if` $pred^)?
+    attr-dict `:` type($buffer) `[` type($offsets) `]` (`,` type($mask)^)?
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def TileGPU_AsyncWaitOp : TileGPU_Op<"async_wait", [
+    MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "Waits for asynchronous loads into shared memory";
+  let description = [{
+    Completes the groups of `tile_gpu.async_load` copies the block has
+    issued, but the `pending` most recent of each thread, and makes them
+    visible to the whole block and to the tensor cores; its results are
+    its operands' tiles, complete. The GPU lowering is
+    `cp.async.wait_group pending`, `fence.proxy.async` and a barrier.
+
+    In a K loop pipelined with prefetch (`meld-tile-gpu-pipeline-k-loops`)
+    the loads of step k + d are issued in step k, so the wait of step k
+    leaves the loads of the d - 1 steps after it pending.
+
+    ```mlir
+    %a, %b = tile_gpu.async_wait %x, %y {pending = 2 : i64}
+        : tensor<64x16xbf16, #shared>, tensor<16x64xbf16, #shared1>
+          -> tensor<64x16xbf16, #shared>, tensor<16x64xbf16, #shared1>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$tiles, I64Attr:$pending);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = [{
+    $tiles attr-dict `:` type($tiles) `->` type($results)
+  }];
+  let hasVerifier = 1;
 }
 
 #endif // MELD_DIALECT_TILEGPU_TILEGPUOPS_TD

@@ -121,10 +121,22 @@ static void replaceWithProduct(PatternRewriter &rewriter, tile::DotOp dot,
 /// needing more stays on mma.sync, whose tiles are smaller per warp.
 constexpr int64_t kMaxWgmmaAccumulators = 128;
 
+/// Whether product operand `b` (K x N) lies along N in memory: it is not
+/// loaded, or loaded (and converted) with runs along its last dimension.
+static bool liesAlongN(Value b) {
+  Operation *def = b.getDefiningOp();
+  while (def && isa<arith::TruncFOp, arith::ExtFOp>(def))
+    def = def->getOperand(0).getDefiningOp();
+  auto load = dyn_cast_or_null<tile::LoadOp>(def);
+  return !load || load.getContiguity().value_or(1) > 1;
+}
+
 /// A product on wgmma (sm_90a): warpgroups along M first (64 rows each),
 /// then N; each operand stored in shared memory with the widest swizzle
-/// that divides a row of its K, A with K contiguous (order [1, 0]) and B
-/// too (order [0, 1]: tf32 takes K-major operands only).
+/// that divides a row of its contiguous dimension. A has K contiguous
+/// (order [1, 0]); B too (order [0, 1]) but where it lies along N in
+/// memory at 16 bits, where it has N contiguous (order [1, 0]: wgmma's
+/// transposed B, which tf32 does not take).
 struct DotToWgmma : OpRewritePattern<tile::DotOp> {
   DotToWgmma(MLIRContext *context, int64_t numWarps, MmaOperands operands)
       : OpRewritePattern(context, /*benefit=*/2), numWarps(numWarps),
@@ -161,9 +173,18 @@ struct DotToWgmma : OpRewritePattern<tile::DotOp> {
     MLIRContext *ctx = getContext();
     auto mma =
         MmaLayoutAttr::get(ctx, 3, {4 * groupRows, groupCols}, {64, instrN});
-    unsigned swizzle = rowBytes % 128 == 0 ? 128 : rowBytes % 64 == 0 ? 64 : 32;
+    auto widest = [](int64_t bytes) -> unsigned {
+      return bytes % 128 == 0 ? 128 : bytes % 64 == 0 ? 64 : 32;
+    };
+    // B is N-major where its elements lie along N (so they are stored, or
+    // copied, in runs), 16-bit and each instruction's columns a whole
+    // number of swizzle rows.
+    int64_t elementBytes = operands.element.getIntOrFloatBitWidth() / 8;
+    bool nMajor = elementBytes == 2 && (instrN * elementBytes) % 32 == 0 &&
+                  liesAlongN(dot.getB());
     Location loc = dot.getLoc();
-    auto stored = [&](Value value, int64_t contiguous, int64_t rows) -> Value {
+    auto stored = [&](Value value, int64_t contiguous, int64_t rows,
+                      unsigned swizzle) -> Value {
       value = toOperandType(rewriter, loc, value, operands);
       auto type = cast<RankedTensorType>(value.getType());
       auto layout = SharedLayoutAttr::get(ctx, swizzle,
@@ -171,8 +192,9 @@ struct DotToWgmma : OpRewritePattern<tile::DotOp> {
       return LocalAllocOp::create(rewriter, loc, retype(type, layout), value,
                                   /*offset=*/nullptr);
     };
-    Value a = stored(dot.getA(), 1, padded ? 64 : 0);
-    Value b = stored(dot.getB(), 0, 0);
+    Value a = stored(dot.getA(), 1, padded ? 64 : 0, widest(rowBytes));
+    Value b = nMajor ? stored(dot.getB(), 1, 0, widest(instrN * elementBytes))
+                     : stored(dot.getB(), 0, 0, widest(rowBytes));
     replaceWithProduct(rewriter, dot, mma, a, b);
     return success();
   }

@@ -1,13 +1,15 @@
 //===- AllocateShared.cpp - Place tiles stored in shared memory -----------===//
 //
-// Gives each tile_gpu.local_alloc of a kernel its own place in shared
-// memory, after what the kernel stages conversions in, at multiples of 1024
-// bytes (a swizzle's pattern), and grows the kernel's shared_bytes to match.
+// Gives each tile a kernel places in shared memory (tile_gpu.local_alloc,
+// tile_gpu.async_load) its own place there, after what the kernel stages
+// conversions in, at multiples of 1024 bytes (a swizzle's pattern), and
+// grows the kernel's shared_bytes to match.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/TileGPU/Transforms/Passes.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace meld::tile_gpu {
@@ -21,19 +23,71 @@ using namespace meld::tile_gpu;
 
 namespace {
 
+/// The tiles a kernel's loops carry in shared memory: a prefetched load's
+/// copies, before the loop and in it, go to buffers of one tile.
+class CarriedTiles {
+public:
+  explicit CarriedTiles(tile::KernelOp kernel) {
+    kernel.walk([&](scf::ForOp loop) {
+      auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+      for (auto [init, arg, yielded, result] :
+           llvm::zip_equal(loop.getInitArgs(), loop.getRegionIterArgs(),
+                           yield.getOperands(), loop.getResults())) {
+        auto type = dyn_cast<RankedTensorType>(arg.getType());
+        if (!type || !isa_and_nonnull<SharedLayoutAttr>(type.getEncoding()))
+          continue;
+        unite(init, arg);
+        unite(yielded, arg);
+        unite(result, arg);
+      }
+    });
+  }
+
+  /// The representative of `value`'s tile.
+  Value find(Value value) {
+    Value parent = parents.lookup(value);
+    if (!parent || parent == value)
+      return value;
+    Value root = find(parent);
+    parents[value] = root;
+    return root;
+  }
+
+private:
+  void unite(Value a, Value b) {
+    Value ra = find(a), rb = find(b);
+    if (ra != rb)
+      parents[ra] = rb;
+  }
+
+  DenseMap<Value, Value> parents;
+};
+
 struct TileGPUAllocateShared
     : tile_gpu::impl::TileGPUAllocateSharedBase<TileGPUAllocateShared> {
   void runOnOperation() override {
     tile::KernelOp kernel = getOperation();
     int64_t staged = kernel.getSharedBytes().value_or(0);
+    CarriedTiles carried(kernel);
+    // Each tile's buffers: as many as the most a loop it is in asks for.
+    DenseMap<Value, int64_t> buffers;
+    kernel.walk([&](SharedTileOpInterface tile) {
+      int64_t &count = buffers[carried.find(tile->getResult(0))];
+      count = std::max(count, getPipelineStages(tile->getParentOp()));
+    });
     int64_t end = staged;
+    DenseMap<Value, int64_t> offsets;
     Builder builder(&getContext());
-    kernel.walk([&](LocalAllocOp alloc) {
-      int64_t offset = llvm::alignTo(end, kSharedTileAlignment);
-      alloc.setOffsetAttr(builder.getI64IntegerAttr(offset));
-      // A pipelined loop's operands take a buffer per stage, each aligned.
-      end = offset +
-            alloc.getStagedBytes(getPipelineStages(alloc->getParentOp()));
+    kernel.walk([&](SharedTileOpInterface tile) {
+      Value root = carried.find(tile->getResult(0));
+      auto [it, first] = offsets.try_emplace(root, 0);
+      if (first) {
+        // A pipelined loop's operands take a buffer per stage, each
+        // aligned.
+        it->second = llvm::alignTo(end, kSharedTileAlignment);
+        end = it->second + tile.getStagedBytes(buffers[root]);
+      }
+      tile.setOffsetAttr(builder.getI64IntegerAttr(it->second));
     });
     if (end != staged)
       kernel.setSharedBytesAttr(builder.getI64IntegerAttr(end));

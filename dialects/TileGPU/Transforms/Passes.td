@@ -82,9 +82,13 @@ def TileGPUAccelerateDot : Pass<"meld-tile-gpu-accelerate-dot",
     along M first, 64 rows each, then N; instructions of up to 256
     columns), and each operand, rounded as above, is stored in shared
     memory by a `tile_gpu.local_alloc` in a `#tile_gpu.shared` layout with
-    K contiguous, for A and for B (tf32 reads K-major operands only), and
-    the widest swizzle (128, 64 or 32 bytes) that divides a row of K. A
-    product that would give a thread more than 128 accumulator registers
+    K contiguous and the widest swizzle (128, 64 or 32 bytes) that divides
+    a row of K. A 16-bit B that lies along N in memory (it is not loaded,
+    or its load's `contiguity` runs along N) is stored N-major instead,
+    N contiguous (wgmma's transposed B, which tf32 does not take), with the
+    widest swizzle dividing an instruction's columns: its rows are then
+    stored as vectors, or copied as they are. A product that would give a
+    thread more than 128 accumulator registers
     stays on `mma.sync`. `meld-tile-gpu-allocate-shared` then places the
     operands in shared memory.
 
@@ -163,21 +167,40 @@ def TileGPURemoveLayoutConversions
 
 def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
                                  "::meld::tile::KernelOp"> {
-  let summary = "Keep wgmma products in flight across the steps of K loops";
+  let summary = "Keep wgmma products in flight across the steps of K loops, "
+                "their operands copied ahead";
   let description = [{
-    Marks an `scf.for` `tile_gpu.stages = N` (the `stages` option, 2 by
-    default) when every `wgmma` product of its body (a `tile.dot` with an
-    `#tile_gpu.mma` accumulator of version 3) reads operands stored in
+    Pipelines an `scf.for` whose every `wgmma` product (a `tile.dot` with
+    an `#tile_gpu.mma` accumulator of version 3) reads operands stored in
     shared memory by `tile_gpu.local_alloc`s of this iteration, and chains
     its accumulator: the accumulator is a loop-carried value only the
     product reads, and the product's result is only yielded back as it.
-    `meld-tile-gpu-allocate-shared` then gives each of those operands N
-    buffers, and `meld-tile-to-gpu` uses buffer `i % N` in iteration `i`,
-    waits after each product for all but the N - 1 newest
-    (`wgmma.wait_group N-1`), and for all of them after the loop. So the
+    The loop is marked `tile_gpu.stages = N`: `meld-tile-gpu-allocate-shared`
+    gives each of those operands N buffers, and `meld-tile-to-gpu` uses
+    buffer `i % N` in iteration `i` for the operands stored from
+    registers, waits after each product for all but the newest
+    (`wgmma.wait_group 1`), and for all of them after the loop. So the
     tensor cores compute K step k while the threads load and store the
-    operands of step k + 1 into the other buffer. A loop whose products
-    do anything else keeps waiting for each one.
+    operands of step k + 1. A loop whose products do anything else keeps
+    waiting for each one.
+
+    An operand that is a 16-bit load only its `local_alloc` reads, zero
+    where masked off, whose offsets and mask form aligned runs of 2 to 8
+    elements (4 to 16 bytes) along the stored tile's contiguous dimension
+    (proved by the axis analysis), computed from the induction variable
+    and values defined before the loop by splats, iotas, constants and
+    elementwise arithmetic, is copied from global memory asynchronously
+    instead (`tile_gpu.async_load`, its offsets and mask computed again in
+    a layout of one run a thread), `prefetch` steps ahead: the loads of the
+    first `prefetch` steps go before the loop (step by step, each into its
+    buffer and only if the loop reaches the step); each step waits for its
+    own (one `tile_gpu.async_wait`, the loads of the `prefetch - 1` steps
+    after it pending), and after its products issues the loads of step
+    `k + prefetch` into buffer `(iteration + prefetch) % N`; the loop
+    carries the tiles in flight. Such a loop takes N = `prefetch` + 2
+    buffers (one read by this step's product, one by the previous step's,
+    still in flight, the rest filling), fewer steps ahead where shared
+    memory (227 KiB) runs short; a loop with none takes N = `stages`.
 
     Before:
     ```mlir
@@ -188,12 +211,29 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
       scf.yield %p : tensor<64x64xf32, #mma>
     }
     ```
-    After: the same loop with `{tile_gpu.stages = 2 : i64}`.
+    After (`prefetch=0`): the same loop with `{tile_gpu.stages = 2 : i64}`.
+
+    With B's tile a 16-bit weight loaded along N, copied 2 steps ahead:
+    ```mlir
+    %b0 = tile_gpu.async_load %w[%offs0], %mask0 into %c0 if %more0 {contiguity = 8 : i64} : ...
+    %b1 = tile_gpu.async_load %w[%offs1], %mask1 into %c1 if %more1 {contiguity = 8 : i64} : ...
+    %r:3 = scf.for %k = %c0 to %c256 step %c16 iter_args(%acc = %zero, %x0 = %b0, %x1 = %b1) -> (...) {
+      %a = tile_gpu.local_alloc %x : tensor<64x16xbf16, #blocked> -> tensor<64x16xbf16, #shared>
+      %b = tile_gpu.async_wait %x0 {pending = 1 : i64} : tensor<16x64xbf16, #shared1> -> tensor<16x64xbf16, #shared1>
+      %p = tile.dot %a, %b, %acc : ... -> tensor<64x64xf32, #mma>
+      %b2 = tile_gpu.async_load %w[%offs2], %mask2 into %slot2 if %more2 {contiguity = 8 : i64} : ...
+      scf.yield %p, %x1, %b2 : ...
+    } {tile_gpu.stages = 4 : i64}
+    ```
   }];
   let options = [
     Option<"stages", "stages", "int64_t", "2",
-           "Operand buffers of a pipelined K loop (products in flight + 1); "
-           "below 2 the pass marks nothing">,
+           "Operand buffers of a pipelined K loop whose operands all go "
+           "through registers; below 2 the pass does nothing">,
+    Option<"prefetch", "prefetch", "int64_t", "2",
+           "How many K steps ahead operands copied asynchronously are "
+           "loaded (their loop takes prefetch + 2 buffers); 0 copies none "
+           "asynchronously">,
   ];
   let dependentDialects = ["::meld::tile_gpu::TileGPUDialect"];
 }
@@ -202,13 +242,17 @@ def TileGPUAllocateShared : Pass<"meld-tile-gpu-allocate-shared",
                                  "::meld::tile::KernelOp"> {
   let summary = "Place the tiles a kernel stores in shared memory";
   let description = [{
-    Gives every `tile_gpu.local_alloc` of a kernel its byte `offset` in the
-    kernel's shared memory: after the `shared_bytes` the kernel already
+    Gives every tile a kernel places in shared memory
+    (`tile_gpu.local_alloc`, `tile_gpu.async_load`) its byte `offset` in
+    the kernel's shared memory: after the `shared_bytes` the kernel already
     stages conversions and reductions in, one after the other in program
     order, each at a multiple of 1024 bytes (so that a swizzle's pattern
     lines up with the shared-memory address, as the tensor cores read it).
     In a loop marked `tile_gpu.stages = N` a tile takes N such buffers, one
-    after the other from its offset.
+    after the other from its offset. Tiles a loop carries (as its initial
+    values, iteration arguments, yielded values and results) are buffers of
+    one tile: the loads a prefetching loop issues before it and in it share
+    its place.
     The kernel's `shared_bytes` grows to cover them. Each tile has its own
     place: a product's two operands are read by the tensor cores at the
     same time, and a conversion between them must not overwrite either.

@@ -3,15 +3,32 @@
 // A K loop whose wgmma products read operands this iteration stored in
 // shared memory, and whose accumulators only chain from one iteration to
 // the next, is marked `tile_gpu.stages = N`: the operands get N buffers,
-// used in turn, and each product waits only for the one N - 1 iterations
-// back, so the tensor cores work on K step k while the threads load and
-// store step k + 1.
+// used in turn, and each product waits only for the one before it, so the
+// tensor cores work on K step k while the threads load and store step k + 1.
+//
+// An operand loaded from global memory as it is (16-bit, along the shared
+// layout's contiguous dimension in aligned runs of 4 to 16 bytes) is
+// instead copied there asynchronously (tile_gpu.async_load), `prefetch`
+// steps ahead: the loads of the first steps go before the loop, each step
+// waits for its own (tile_gpu.async_wait) and issues those of step
+// k + prefetch, and the loop carries the tiles in flight. Its operands then
+// take prefetch + 2 buffers: step k's product reads one, the product of
+// step k - 1 may still read another, and the loads in flight fill the rest.
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/Tile/Analysis/AxisInfo.h"
 #include "dialects/TileGPU/Transforms/Passes.h"
+#include "dialects/TileGPU/Transforms/Utils.h"
 
+#include "mlir/Analysis/DataFlowFramework.h"
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Iterators.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 namespace meld::tile_gpu {
 #define GEN_PASS_DEF_TILEGPUPIPELINEKLOOPS
@@ -24,6 +41,18 @@ using namespace meld::tile_gpu;
 
 namespace {
 
+/// The shared memory a block may use on the chips wgmma runs on (sm_90a:
+/// 227 KiB).
+constexpr int64_t kMaxSharedBytes = 227 * 1024;
+
+/// Whether `operand` of a product in `loop`'s body is a tile this iteration
+/// placed in shared memory.
+static bool isStoredInLoop(scf::ForOp loop, Value operand) {
+  Operation *def = operand.getDefiningOp();
+  return def && def->getParentOp() == loop.getOperation() &&
+         isa<LocalAllocOp, AsyncWaitOp>(def);
+}
+
 /// Whether `dot`, a product in `loop`'s body, can stay in flight past the
 /// end of an iteration: on wgmma, its operands stored in shared memory in
 /// this iteration, its accumulator a loop-carried value that only it reads,
@@ -32,11 +61,8 @@ static bool canPipeline(scf::ForOp loop, tile::DotOp dot) {
   auto mma = dyn_cast_or_null<MmaLayoutAttr>(dot.getType().getEncoding());
   if (!mma || mma.getVersion() != 3)
     return false;
-  for (Value operand : {dot.getA(), dot.getB()}) {
-    auto alloc = operand.getDefiningOp<LocalAllocOp>();
-    if (!alloc || alloc->getParentOp() != loop.getOperation())
-      return false;
-  }
+  if (!isStoredInLoop(loop, dot.getA()) || !isStoredInLoop(loop, dot.getB()))
+    return false;
   auto acc = dyn_cast<BlockArgument>(dot.getAcc());
   if (!acc || acc.getOwner() != loop.getBody() || acc.getArgNumber() == 0 ||
       !acc.hasOneUse() || !dot->hasOneUse())
@@ -47,6 +73,285 @@ static bool canPipeline(scf::ForOp loop, tile::DotOp dot) {
          use.getOperandNumber() == acc.getArgNumber() - 1;
 }
 
+/// Whether tile `value` can be computed again in another layout: it is
+/// made of splat constants, splats, iotas and elementwise arithmetic.
+static bool canRematerialize(Value value) {
+  if (!isa<RankedTensorType>(value.getType()))
+    return true;
+  Operation *def = value.getDefiningOp();
+  if (!def || def->getNumResults() != 1 || def->getNumRegions() != 0)
+    return false;
+  if (auto constant = dyn_cast<arith::ConstantOp>(def))
+    return isa<SplatElementsAttr>(constant.getValue());
+  if (isa<tensor::SplatOp, tile::IotaOp>(def))
+    return true;
+  return isa<arith::ArithDialect>(def->getDialect()) && isPure(def) &&
+         llvm::all_of(def->getOperands(), canRematerialize);
+}
+
+/// `value` (canRematerialize) computed again in `layout`, each op cloned
+/// right after the one it copies.
+static Value rematerialize(OpBuilder &builder, Value value, Attribute layout,
+                           DenseMap<Value, Value> &done) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || type.getEncoding() == layout)
+    return value;
+  if (Value known = done.lookup(value))
+    return known;
+  Operation *def = value.getDefiningOp();
+  SmallVector<Value> operands =
+      llvm::map_to_vector(def->getOperands(), [&](Value v) {
+        return rematerialize(builder, v, layout, done);
+      });
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointAfter(def);
+  Value copy =
+      cloneWithTypes(
+          builder, def, operands,
+          RankedTensorType::get(type.getShape(), type.getElementType(), layout))
+          ->getResult(0);
+  done[value] = copy;
+  return copy;
+}
+
+/// The ops of `loop`'s body that `values` are computed from, in program
+/// order, or failure where one reads memory or a loop-carried value (other
+/// than the induction variable): what a load of a later step recomputes.
+static FailureOr<SmallVector<Operation *>> stepSlice(scf::ForOp loop,
+                                                     ValueRange values) {
+  SetVector<Operation *> slice;
+  SmallVector<Value> worklist(values);
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(value)) {
+      if (arg.getOwner() == loop.getBody() && arg != loop.getInductionVar())
+        return failure();
+      continue;
+    }
+    Operation *def = value.getDefiningOp();
+    if (def->getParentOp() != loop.getOperation() || slice.contains(def))
+      continue;
+    if (!isPure(def) || def->getNumRegions() != 0)
+      return failure();
+    slice.insert(def);
+    llvm::append_range(worklist, def->getOperands());
+  }
+  SmallVector<Operation *> ordered(slice.begin(), slice.end());
+  llvm::sort(ordered,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  return ordered;
+}
+
+/// A tile an operand's local_alloc stores that can go to shared memory
+/// asynchronously instead, with its runs' length.
+struct AsyncOperand {
+  LocalAllocOp alloc;
+  tile::LoadOp load;
+  int64_t contiguity;
+};
+
+/// The run length at which `alloc`'s tile can be copied from global memory
+/// to shared memory as it is, or 0: it comes from a load only it reads, of
+/// 16-bit elements (whose bytes land unchanged), zero where masked off, in
+/// aligned runs of 2 to 8 elements along the shared layout's contiguous
+/// dimension, whose offsets and mask can be computed in a layout that
+/// gives each thread whole runs; within `loop`'s body, they are computed
+/// from the induction variable alone.
+static int64_t getAsyncContiguity(const DataFlowSolver &solver, scf::ForOp loop,
+                                  LocalAllocOp alloc) {
+  auto load = alloc.getSrc().getDefiningOp<tile::LoadOp>();
+  RankedTensorType type = alloc.getType();
+  if (!load || !load->hasOneUse() || type.getElementTypeBitWidth() != 16 ||
+      load.getType().getElementType() != type.getElementType())
+    return 0;
+  if (Value other = load.getOther())
+    if (!matchPattern(other, m_AnyZeroFloat()) &&
+        !matchPattern(other, m_Zero()))
+      return 0;
+  const tile::AxisInfo *offsets =
+      tile::lookupAxisInfo(solver, load.getOffsets());
+  const tile::AxisInfo *mask =
+      load.getMask() ? tile::lookupAxisInfo(solver, load.getMask()) : nullptr;
+  if (!offsets || (load.getMask() && !mask))
+    return 0;
+  int64_t run =
+      std::min<int64_t>(8, tile::getAccessContiguityAlong(
+                               *offsets, mask, type.getShape(),
+                               alloc.getSharedLayout().getContiguousDim()));
+  if (run < 2 || !canRematerialize(load.getOffsets()) ||
+      (load.getMask() && !canRematerialize(load.getMask())))
+    return 0;
+  SmallVector<Value> operands{load.getOffsets()};
+  if (load.getMask())
+    operands.push_back(load.getMask());
+  if (failed(stepSlice(loop, operands)))
+    return 0;
+  return run;
+}
+
+/// The layout async copies of runs of `run` elements along `dim` of a 2-D
+/// tile of `shape` take: each thread holds one run, the lanes of a warp
+/// consecutive runs along `dim`, the warps along the other dimension.
+static BlockedLayoutAttr getCopyLayout(MLIRContext *context,
+                                       ArrayRef<int64_t> shape, int64_t dim,
+                                       int64_t run, int64_t numWarps) {
+  int64_t other = 1 - dim;
+  SmallVector<int64_t> sizePerThread(2, 1), threadsPerWarp(2, 1),
+      warpsPerCTA(2, 1);
+  sizePerThread[dim] = run;
+  threadsPerWarp[dim] = std::min<int64_t>(
+      32, llvm::bit_floor(static_cast<uint64_t>(shape[dim] / run)));
+  threadsPerWarp[other] = 32 / threadsPerWarp[dim];
+  warpsPerCTA[other] = numWarps;
+  return BlockedLayoutAttr::get(context, sizePerThread, threadsPerWarp,
+                                warpsPerCTA, {dim, other});
+}
+
+/// Replaces `operand`'s local_alloc of its load by an async_load (into
+/// buffer 0, for now) and an async_wait; returns the async_load.
+static AsyncLoadOp makeAsync(OpBuilder &builder, const AsyncOperand &operand,
+                             int64_t numWarps) {
+  LocalAllocOp alloc = operand.alloc;
+  tile::LoadOp load = operand.load;
+  RankedTensorType type = alloc.getType();
+  BlockedLayoutAttr layout = getCopyLayout(
+      builder.getContext(), type.getShape(),
+      alloc.getSharedLayout().getContiguousDim(), operand.contiguity, numWarps);
+  DenseMap<Value, Value> done;
+  Value offsets = rematerialize(builder, load.getOffsets(), layout, done);
+  Value mask = load.getMask()
+                   ? rematerialize(builder, load.getMask(), layout, done)
+                   : Value();
+  builder.setInsertionPoint(alloc);
+  Location loc = alloc.getLoc();
+  Value slot = arith::ConstantIndexOp::create(builder, loc, 0);
+  auto copy = AsyncLoadOp::create(builder, loc, type, load.getBuffer(), offsets,
+                                  mask, slot, /*pred=*/Value(),
+                                  operand.contiguity, /*offset=*/IntegerAttr());
+  auto wait = AsyncWaitOp::create(builder, loc, TypeRange{type},
+                                  ValueRange{copy.getResult()}, 0);
+  alloc.replaceAllUsesWith(wait.getResult(0));
+  alloc.erase();
+  load.erase();
+  return copy;
+}
+
+/// The async_load of step `step` (an index) of a loop, into buffer `slot`
+/// if `pred`: `copy` (of the body) with the ops of `slice` cloned with the
+/// induction variable `iv` at `step`.
+static Value cloneLoadAtStep(OpBuilder &builder, Value iv, AsyncLoadOp copy,
+                             ArrayRef<Operation *> slice, Value step,
+                             Value slot, Value pred) {
+  IRMapping mapping;
+  mapping.map(iv, step);
+  for (Operation *op : slice)
+    builder.clone(*op, mapping);
+  return AsyncLoadOp::create(
+             builder, copy.getLoc(), copy.getType(),
+             mapping.lookupOrDefault(copy.getBuffer()),
+             mapping.lookupOrDefault(copy.getOffsets()),
+             copy.getMask() ? mapping.lookupOrDefault(copy.getMask()) : Value(),
+             slot, pred, copy.getContiguity(), /*offset=*/IntegerAttr())
+      .getResult();
+}
+
+/// Issues `copies`, async_loads of `loop`'s body, `prefetch` steps ahead
+/// (into buffer `(i + prefetch) % stages` in step i), the first `prefetch`
+/// steps' before the loop, and carries the tiles in flight; each step waits
+/// for its own with one async_wait. Returns the new loop.
+static scf::ForOp prefetchLoads(scf::ForOp loop, ArrayRef<AsyncLoadOp> copies,
+                                int64_t prefetch, int64_t stages) {
+  SmallVector<SmallVector<Operation *>> slices;
+  for (AsyncLoadOp copy : copies) {
+    SmallVector<Value> operands{copy.getOffsets()};
+    if (copy.getMask())
+      operands.push_back(copy.getMask());
+    slices.push_back(*stepSlice(loop, operands));
+  }
+  IRRewriter rewriter(loop.getContext());
+  Location loc = loop.getLoc();
+  Value lb = loop.getLowerBound(), ub = loop.getUpperBound(),
+        stepSize = loop.getStep();
+  // Step `ahead` steps after `iv`, whether the loop reaches it, and its
+  // buffer: (iteration + ahead) % stages.
+  auto stepAhead = [&](OpBuilder &b, Value iv, int64_t ahead) {
+    auto index = [&](int64_t v) {
+      return arith::ConstantIndexOp::create(b, loc, v).getResult();
+    };
+    Value step = arith::AddIOp::create(
+        b, loc, iv, arith::MulIOp::create(b, loc, stepSize, index(ahead)));
+    Value pred =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, step, ub);
+    Value iteration = arith::DivUIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, step, lb), stepSize);
+    Value slot = arith::RemUIOp::create(b, loc, iteration, index(stages));
+    return std::make_tuple(step, pred, slot);
+  };
+  // The first `prefetch` steps, before the loop, a step's loads after the
+  // step before's (groups complete in order); carried load by load.
+  rewriter.setInsertionPoint(loop);
+  SmallVector<Value> inits(copies.size() * prefetch);
+  for (int64_t j = 0; j < prefetch; ++j) {
+    auto [step, pred, slot] = stepAhead(rewriter, lb, j);
+    for (auto [i, copy] : llvm::enumerate(copies))
+      inits[i * prefetch + j] = cloneLoadAtStep(
+          rewriter, loop.getInductionVar(), copy, slices[i], step, slot, pred);
+  }
+  // Each step issues the loads of step k + prefetch and carries the tiles
+  // of steps k + 1 .. k + prefetch. (This builds in the old body, before it
+  // moves to the new loop.)
+  Value iv = loop.getInductionVar();
+  auto newYields = [&](OpBuilder &b, Location,
+                       ArrayRef<BlockArgument> carried) -> SmallVector<Value> {
+    auto [step, pred, slot] = stepAhead(b, iv, prefetch);
+    SmallVector<Value> yields;
+    for (auto [i, copy] : llvm::enumerate(copies)) {
+      ArrayRef<BlockArgument> mine = carried.slice(i * prefetch, prefetch);
+      llvm::append_range(yields, mine.drop_front());
+      yields.push_back(
+          cloneLoadAtStep(b, iv, copy, slices[i], step, slot, pred));
+    }
+    return yields;
+  };
+  auto replaced = cast<scf::ForOp>(*loop.replaceWithAdditionalYields(
+      rewriter, inits, /*replaceInitOperandUsesInLoop=*/false, newYields));
+  // Each load of the body becomes the tile carried in for this step (its
+  // own computation is left dead).
+  Block *body = replaced.getBody();
+  unsigned first = body->getNumArguments() - copies.size() * prefetch;
+  for (auto [i, constCopy] : llvm::enumerate(copies)) {
+    AsyncLoadOp copy = constCopy;
+    copy.getResult().replaceAllUsesWith(
+        body->getArgument(first + i * prefetch));
+    copy.erase();
+  }
+  // One wait a step, for this step's loads: a load is a group of copies,
+  // so the loads of the prefetch - 1 steps after it stay pending.
+  SmallVector<AsyncWaitOp> waits;
+  for (auto [i, copy] : llvm::enumerate(copies))
+    for (Operation *user : body->getArgument(first + i * prefetch).getUsers())
+      if (auto wait = dyn_cast<AsyncWaitOp>(user);
+          wait && !llvm::is_contained(waits, wait))
+        waits.push_back(wait);
+  llvm::sort(waits, [](AsyncWaitOp a, AsyncWaitOp b) {
+    return a->isBeforeInBlock(b);
+  });
+  SmallVector<Value> tiles;
+  for (AsyncWaitOp wait : waits)
+    llvm::append_range(tiles, wait.getTiles());
+  rewriter.setInsertionPoint(waits.front());
+  auto merged = AsyncWaitOp::create(
+      rewriter, waits.front().getLoc(), ValueRange(tiles).getTypes(), tiles,
+      static_cast<int64_t>(copies.size()) * (prefetch - 1));
+  unsigned next = 0;
+  for (AsyncWaitOp wait : waits) {
+    for (Value result : wait.getResults())
+      result.replaceAllUsesWith(merged.getResult(next++));
+    wait.erase();
+  }
+  return replaced;
+}
+
 struct TileGPUPipelineKLoops
     : tile_gpu::impl::TileGPUPipelineKLoopsBase<TileGPUPipelineKLoops> {
   using Base::Base;
@@ -54,24 +359,73 @@ struct TileGPUPipelineKLoops
   void runOnOperation() override {
     if (stages < 2)
       return;
-    Builder builder(&getContext());
-    getOperation().walk([&](scf::ForOp loop) {
-      SmallVector<tile::DotOp> dots;
-      for (auto dot : loop.getBody()->getOps<tile::DotOp>())
-        dots.push_back(dot);
-      // Every wgmma product of the body (a nested loop's are its own).
+    tile::KernelOp kernel = getOperation();
+    int64_t numWarps = kernel.getNumWarps().value_or(4);
+    DataFlowSolver solver;
+    if (prefetch > 0 &&
+        failed(tile::runAxisInfoAnalysis(solver, kernel.getOperation())))
+      return signalPassFailure();
+    // The loops to pipeline and the operands each can load asynchronously,
+    // decided before anything changes.
+    SmallVector<std::pair<scf::ForOp, SmallVector<AsyncOperand>>> loops;
+    kernel.walk([&](scf::ForOp loop) {
       bool any = false, all = true;
-      for (tile::DotOp dot : dots) {
+      SmallVector<AsyncOperand> operands;
+      for (auto dot : loop.getBody()->getOps<tile::DotOp>()) {
         auto mma = dyn_cast_or_null<MmaLayoutAttr>(dot.getType().getEncoding());
         if (!mma || mma.getVersion() != 3)
           continue;
         any = true;
         all &= canPipeline(loop, dot);
+        if (prefetch <= 0)
+          continue;
+        for (Value operand : {dot.getA(), dot.getB()})
+          if (auto alloc = operand.getDefiningOp<LocalAllocOp>())
+            if (int64_t run = getAsyncContiguity(solver, loop, alloc))
+              operands.push_back(
+                  {alloc, alloc.getSrc().getDefiningOp<tile::LoadOp>(), run});
       }
       if (any && all)
-        loop->setAttr(kStagesAttrName,
-                      builder.getI64IntegerAttr(static_cast<int64_t>(stages)));
+        loops.emplace_back(loop, std::move(operands));
     });
+    Builder builder(&getContext());
+    OpBuilder opBuilder(&getContext());
+    for (auto &entry : loops) {
+      scf::ForOp loop = entry.first;
+      ArrayRef<AsyncOperand> operands = entry.second;
+      // Prefetching takes prefetch + 2 buffers of every operand; fewer
+      // where shared memory runs short.
+      int64_t ahead = operands.empty() ? 0 : prefetch;
+      for (; ahead > 0; --ahead) {
+        int64_t bytes = kernel.getSharedBytes().value_or(0);
+        kernel.walk([&](SharedTileOpInterface tile) {
+          int64_t buffers =
+              tile->getParentOp() == loop.getOperation() ? ahead + 2 : 1;
+          bytes += tile.getStageStride() * buffers;
+        });
+        if (bytes <= kMaxSharedBytes)
+          break;
+      }
+      if (ahead == 0) {
+        loop->setAttr(kStagesAttrName, builder.getI64IntegerAttr(stages));
+        continue;
+      }
+      int64_t loopStages = ahead + 2;
+      SmallVector<AsyncLoadOp> copies;
+      for (const AsyncOperand &operand : operands)
+        copies.push_back(makeAsync(opBuilder, operand, numWarps));
+      scf::ForOp pipelined = prefetchLoads(loop, copies, ahead, loopStages);
+      pipelined->setAttr(kStagesAttrName,
+                         builder.getI64IntegerAttr(loopStages));
+    }
+    // What the loads' offsets and masks were computed in before, now
+    // read by no one.
+    if (llvm::any_of(loops, [](auto &entry) { return !entry.second.empty(); }))
+      kernel.walk<WalkOrder::PostOrder, mlir::ReverseIterator>(
+          [](Operation *op) {
+            if (isOpTriviallyDead(op))
+              op->erase();
+          });
   }
 };
 

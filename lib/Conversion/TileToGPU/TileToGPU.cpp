@@ -403,12 +403,29 @@ private:
   void distributeStore(tile::StoreOp op);
   void distributeDot(tile::DotOp op);
   void distributeMmaDot(tile::DotOp op, tile_gpu::MmaLayoutAttr mma);
+  /// Checks that `op`'s tile, `buffers` of it, lies in shared memory.
+  LogicalResult checkSharedTile(tile_gpu::SharedTileOpInterface op,
+                                int64_t buffers);
+  /// The index, in elements of its type, of the element at `coords` of a
+  /// tile of `type` (a #tile_gpu.shared layout) whose buffer starts at byte
+  /// `base` of shared memory.
+  Value sharedElementIndex(RankedTensorType type, Value base,
+                           ArrayRef<Value> coords);
+  /// Zeroes the rows a tile of `type` at byte `base` is padded with.
+  void zeroPaddingRows(RankedTensorType type, Value base);
+  /// Makes the block's writes to shared memory visible to the tensor cores
+  /// and to every thread.
+  void fenceForTensorCores();
   LogicalResult distributeLocalAlloc(tile_gpu::LocalAllocOp op);
+  LogicalResult distributeAsyncLoad(tile_gpu::AsyncLoadOp op);
+  void distributeAsyncWait(tile_gpu::AsyncWaitOp op);
   void distributeWgmmaDot(tile::DotOp op, tile_gpu::MmaLayoutAttr mma);
-  /// The wgmma matrix descriptor of the tile of `layout` whose 16-byte rows
-  /// start at byte `start` of shared memory (`sharedAddress` its address).
+  /// The wgmma matrix descriptor of the tile of `layout` (`rows` rows,
+  /// K-major or MN-major) whose 16-byte rows start at byte `start` of
+  /// shared memory (`sharedAddress` its address).
   Value wgmmaDescriptor(Value sharedAddress, Value start,
-                        tile_gpu::SharedLayoutAttr layout);
+                        tile_gpu::SharedLayoutAttr layout, int64_t rows,
+                        bool mnMajor);
   void distributeReduce(tile::ReduceOp op);
   void distributeBroadcast(tile::BroadcastOp op);
   void distributeFault(tile::FaultOp op);
@@ -481,6 +498,12 @@ LogicalResult Distributor::distributeOp(Operation *op) {
     return distributeConvert(convert);
   if (auto alloc = dyn_cast<tile_gpu::LocalAllocOp>(op))
     return distributeLocalAlloc(alloc);
+  if (auto copy = dyn_cast<tile_gpu::AsyncLoadOp>(op))
+    return distributeAsyncLoad(copy);
+  if (auto wait = dyn_cast<tile_gpu::AsyncWaitOp>(op)) {
+    distributeAsyncWait(wait);
+    return success();
+  }
   if (auto loop = dyn_cast<scf::ForOp>(op))
     return distributeFor(loop);
   if (auto branch = dyn_cast<scf::IfOp>(op))
@@ -920,57 +943,124 @@ static Value roundToTf32(OpBuilder &b, Location loc, Value x) {
       b, loc, isNan, x, arith::BitcastOp::create(b, loc, x.getType(), rounded));
 }
 
-LogicalResult Distributor::distributeLocalAlloc(tile_gpu::LocalAllocOp op) {
+LogicalResult Distributor::checkSharedTile(tile_gpu::SharedTileOpInterface op,
+                                           int64_t buffers) {
   std::optional<int64_t> offset = op.getOffset();
   if (!offset)
-    return op.emitOpError(
+    return op->emitOpError(
         "has no offset: run meld-tile-gpu-allocate-shared first");
-  // In a pipelined loop, this iteration's buffer of the `stages`.
-  if (*offset + op.getStagedBytes(stages) > scratchBytes)
-    return op.emitOpError("stores ")
+  if (*offset + op.getStagedBytes(buffers) > scratchBytes)
+    return op->emitOpError("stores ")
            << op.getSharedBytes() << " bytes at offset " << *offset
-           << (stages > 1 ? " in each of " + std::to_string(stages) + " buffers"
-                          : std::string())
+           << (buffers > 1
+                   ? " in each of " + std::to_string(buffers) + " buffers"
+                   : std::string())
            << " of shared memory, past its kernel's shared_bytes ("
            << scratchBytes << ")";
-  Value base = index(*offset);
-  if (stage)
-    base = arith::AddIOp::create(
-        b, loc, base,
-        arith::MulIOp::create(b, loc, stage, index(op.getStageStride())));
+  return success();
+}
+
+Value Distributor::sharedElementIndex(RankedTensorType type, Value base,
+                                      ArrayRef<Value> coords) {
   // wgmma's canonical layout (#tile_gpu.shared): element (row, col), col
   // along the contiguous dimension, at byte (col e / S) (R S) + row S +
   // (col e % S) of the tile, its 16-byte chunk XORed with bits 7.. of the
   // offset. The tile starts at a multiple of 1024, so the swizzle of the
   // offset within it is that of the address.
-  auto srcType = cast<RankedTensorType>(op.getSrc().getType());
-  tile_gpu::SharedLayoutAttr layout = op.getSharedLayout();
-  Type element = srcType.getElementType();
+  auto layout = cast<tile_gpu::SharedLayoutAttr>(type.getEncoding());
+  int64_t bytes = sharedBytes(type.getElementType());
+  int64_t swizzle = layout.getSwizzle();
+  int64_t contiguous = layout.getContiguousDim();
+  int64_t rows = layout.getStoredRows(type.getShape());
+  Value row = coords[1 - contiguous], col = coords[contiguous];
+  Value colBytes = arith::MulIOp::create(b, loc, col, index(bytes));
+  Value at = arith::AddIOp::create(
+      b, loc,
+      arith::AddIOp::create(
+          b, loc,
+          arith::MulIOp::create(
+              b, loc, arith::DivUIOp::create(b, loc, colBytes, index(swizzle)),
+              index(rows * swizzle)),
+          arith::MulIOp::create(b, loc, row, index(swizzle))),
+      arith::RemUIOp::create(b, loc, colBytes, index(swizzle)));
+  Value phase = arith::RemUIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, at, index(128)),
+      index(swizzle / 16));
+  Value swizzled = arith::XOrIOp::create(
+      b, loc, at, arith::MulIOp::create(b, loc, phase, index(16)));
+  return arith::DivUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, swizzled, base), index(bytes));
+}
+
+void Distributor::zeroPaddingRows(RankedTensorType type, Value base) {
+  // Rows past the tile's (padding to wgmma's 64) are zero: in each column
+  // of S bytes, from the tile's last row to the stored rows' end, 16 bytes
+  // a thread at a time (the swizzle keeps a row's chunks in the row).
+  auto layout = cast<tile_gpu::SharedLayoutAttr>(type.getEncoding());
+  Type element = type.getElementType();
   int64_t bytes = sharedBytes(element);
   int64_t swizzle = layout.getSwizzle();
   int64_t contiguous = layout.getContiguousDim();
-  int64_t rows = layout.getStoredRows(srcType.getShape());
-  auto elementIndex = [&](ArrayRef<Value> coords) {
-    Value row = coords[1 - contiguous], col = coords[contiguous];
-    Value colBytes = arith::MulIOp::create(b, loc, col, index(bytes));
-    Value at = arith::AddIOp::create(
-        b, loc,
-        arith::AddIOp::create(
-            b, loc,
-            arith::MulIOp::create(
-                b, loc,
-                arith::DivUIOp::create(b, loc, colBytes, index(swizzle)),
-                index(rows * swizzle)),
-            arith::MulIOp::create(b, loc, row, index(swizzle))),
-        arith::RemUIOp::create(b, loc, colBytes, index(swizzle)));
-    Value phase = arith::RemUIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, at, index(128)),
-        index(swizzle / 16));
-    Value swizzled = arith::XOrIOp::create(
-        b, loc, at, arith::MulIOp::create(b, loc, phase, index(16)));
-    return arith::DivUIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, swizzled, base), index(bytes));
-  };
+  int64_t rows = layout.getStoredRows(type.getShape());
+  int64_t tileRows = type.getDimSize(1 - contiguous);
+  if (rows <= tileRows)
+    return;
+  Value view = scratchView(element, 0, scratchBytes / bytes);
+  int64_t columns = type.getDimSize(contiguous) * bytes / swizzle;
+  int64_t chunksPerColumn = (rows - tileRows) * swizzle / 16;
+  int64_t chunks = columns * chunksPerColumn;
+  Value zeros = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(VectorType::get({16 / bytes}, element),
+                             b.getZeroAttr(element)));
+  for (int64_t start = 0; start < chunks; start += threads) {
+    Value chunk = arith::AddIOp::create(b, loc, tid, index(start));
+    Value inRange =
+        start + threads <= chunks
+            ? Value()
+            : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, chunk,
+                                    index(chunks));
+    guarded(inRange, [&] {
+      Value column =
+          arith::DivUIOp::create(b, loc, chunk, index(chunksPerColumn));
+      Value within =
+          arith::RemUIOp::create(b, loc, chunk, index(chunksPerColumn));
+      Value at = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, column, index(rows * swizzle)),
+          arith::AddIOp::create(
+              b, loc, index(tileRows * swizzle),
+              arith::MulIOp::create(b, loc, within, index(16))));
+      Value elementAt = arith::DivUIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, at, base), index(bytes));
+      vector::StoreOp::create(b, loc, zeros, view, ValueRange{elementAt},
+                              /*nontemporal=*/false, llvm::MaybeAlign(16));
+    });
+  }
+}
+
+void Distributor::fenceForTensorCores() {
+  // The tensor cores read shared memory through the async proxy: the
+  // threads' writes are made visible to it, then to every warpgroup.
+  NVVM::FenceProxyOp::create(
+      b, loc, NVVM::ProxyKind::async_shared,
+      NVVM::SharedSpaceAttr::get(b.getContext(),
+                                 NVVM::SharedSpace::shared_cta));
+  barrier();
+}
+
+LogicalResult Distributor::distributeLocalAlloc(tile_gpu::LocalAllocOp op) {
+  // In a pipelined loop, this iteration's buffer of the `stages`.
+  if (failed(checkSharedTile(op, stages)))
+    return failure();
+  Value base = index(*op.getOffset());
+  if (stage)
+    base = arith::AddIOp::create(
+        b, loc, base,
+        arith::MulIOp::create(b, loc, stage, index(op.getStageStride())));
+  auto srcType = cast<RankedTensorType>(op.getSrc().getType());
+  RankedTensorType type = op.getType();
+  Type element = srcType.getElementType();
+  int64_t bytes = sharedBytes(element);
   // The tensor cores read an f32 operand as tf32 (its top 19 bits): it is
   // stored rounded to nearest, as mma.sync's operands are.
   SmallVector<Value> slots(slotsOf(op.getSrc()));
@@ -979,74 +1069,120 @@ LogicalResult Distributor::distributeLocalAlloc(tile_gpu::LocalAllocOp op) {
       slot = roundToTf32(b, loc, slot);
   // Runs of slots along the contiguous dimension (the tile's last, for A)
   // stay within a 16-byte chunk: one vector store each.
-  int64_t v = contiguous == 1 ? stagingWidth(srcType) : 1;
+  int64_t v =
+      op.getSharedLayout().getContiguousDim() == 1 ? stagingWidth(srcType) : 1;
   Value view = scratchView(element, 0, scratchBytes / bytes);
   Value first = firstCopy(srcType);
   barrier();
   for (int64_t i = 0, e = slots.size(); i < e; i += v)
     guarded(both(first, slotValid(srcType, i)), [&] {
       storeGroup(ArrayRef<Value>(slots).slice(i, v), view,
-                 elementIndex(coordinatesOf(srcType, i)));
+                 sharedElementIndex(type, base, coordinatesOf(srcType, i)));
     });
-  // Rows past the tile's (padding to wgmma's 64) are zero: in each column
-  // of S bytes, from the tile's last row to the stored rows' end, 16 bytes
-  // a thread at a time (the swizzle keeps a row's chunks in the row).
-  int64_t tileRows = srcType.getDimSize(1 - contiguous);
-  if (rows > tileRows) {
-    int64_t columns = srcType.getDimSize(contiguous) * bytes / swizzle;
-    int64_t chunksPerColumn = (rows - tileRows) * swizzle / 16;
-    int64_t chunks = columns * chunksPerColumn;
-    Value zeros = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(VectorType::get({16 / bytes}, element),
-                               b.getZeroAttr(element)));
-    for (int64_t start = 0; start < chunks; start += threads) {
-      Value chunk = arith::AddIOp::create(b, loc, tid, index(start));
-      Value inRange =
-          start + threads <= chunks
-              ? Value()
-              : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, chunk,
-                                      index(chunks));
-      guarded(inRange, [&] {
-        Value column =
-            arith::DivUIOp::create(b, loc, chunk, index(chunksPerColumn));
-        Value within =
-            arith::RemUIOp::create(b, loc, chunk, index(chunksPerColumn));
-        Value at = arith::AddIOp::create(
-            b, loc,
-            arith::MulIOp::create(b, loc, column, index(rows * swizzle)),
-            arith::AddIOp::create(
-                b, loc, index(tileRows * swizzle),
-                arith::MulIOp::create(b, loc, within, index(16))));
-        Value elementAt = arith::DivUIOp::create(
-            b, loc, arith::AddIOp::create(b, loc, at, base), index(bytes));
-        vector::StoreOp::create(b, loc, zeros, view, ValueRange{elementAt},
-                                /*nontemporal=*/false, llvm::MaybeAlign(16));
-      });
-    }
-  }
-  // The tensor cores read shared memory through the async proxy: the
-  // threads' stores are made visible to it, then to every warpgroup.
-  NVVM::FenceProxyOp::create(
-      b, loc, NVVM::ProxyKind::async_shared,
-      NVVM::SharedSpaceAttr::get(b.getContext(),
-                                 NVVM::SharedSpace::shared_cta));
-  barrier();
+  zeroPaddingRows(type, base);
+  fenceForTensorCores();
   tiles[op.getResult()] = {base};
   return success();
 }
 
+LogicalResult Distributor::distributeAsyncLoad(tile_gpu::AsyncLoadOp op) {
+  if (failed(checkSharedTile(op, 1)))
+    return failure();
+  // Buffer `slot` of the tile's.
+  Value base = arith::AddIOp::create(
+      b, loc, index(*op.getOffset()),
+      arith::MulIOp::create(b, loc, mapping.lookupOrDefault(op.getSlot()),
+                            index(op.getStageStride())));
+  RankedTensorType type = op.getType();
+  auto offsetsType = cast<RankedTensorType>(op.getOffsets().getType());
+  const LayoutInfo &info = infoOf(offsetsType);
+  int64_t contiguous = op.getSharedLayout().getContiguousDim();
+  int64_t run = op.getContiguity();
+  // Each run of `run` slots of a thread holds consecutive elements along
+  // the contiguous dimension: one cp.async of the run's bytes each.
+  for (int64_t i = 0; i < info.slots; i += run) {
+    SmallVector<AffineExpr> head =
+        info.layout.getSlotCoordinates(info.shape, i);
+    for (int64_t j = 1; j < run; ++j) {
+      SmallVector<AffineExpr> coords =
+          info.layout.getSlotCoordinates(info.shape, i + j);
+      for (int64_t d = 0; d < 2; ++d) {
+        auto step = dyn_cast<AffineConstantExpr>(
+            simplifyAffineExpr(coords[d] - head[d], 2, 0));
+        if (!step || step.getValue() != (d == contiguous ? j : 0))
+          return op.emitOpError("takes offsets whose layout does not give ")
+                 << "each thread whole runs of " << run
+                 << " elements along the contiguous dimension";
+      }
+    }
+  }
+  ArrayRef<Value> offsets = slotsOf(op.getOffsets());
+  ArrayRef<Value> masks =
+      op.getMask() ? slotsOf(op.getMask()) : ArrayRef<Value>();
+  Value pred = op.getPred() ? mapping.lookupOrDefault(op.getPred()) : Value();
+  Value source = mapping.lookupOrDefault(op.getBuffer());
+  Type element = type.getElementType();
+  Value view = scratchView(element, 0, scratchBytes / sharedBytes(element));
+  Value first = firstCopy(offsetsType);
+  bool wholeChunk = run * sharedBytes(element) == 16;
+  // A load a pipelined loop issues for a later step (its result only
+  // yielded) reuses the buffer two steps after its product, past a
+  // barrier. Any other (the first steps' loads, before the loop) may find
+  // the buffer still read by the products of the loop's last run (nested
+  // in another loop), which each warpgroup waited for on its own: the
+  // block meets first.
+  Operation *parent = op->getParentOp();
+  bool prefetch = stages > 1 && llvm::all_of(op->getUsers(), [&](Operation *u) {
+                    return isa<scf::YieldOp>(u) && u->getParentOp() == parent;
+                  });
+  if (!prefetch)
+    barrier();
+  guarded(pred, [&] {
+    for (int64_t i = 0; i < info.slots; i += run)
+      guarded(both(first, slotValid(offsetsType, i)), [&] {
+        // Where masked off, nothing is read and the run is zero.
+        Value sourceElements =
+            masks.empty() ? Value()
+                          : arith::SelectOp::create(b, loc, masks[i],
+                                                    index(run), index(0));
+        nvgpu::DeviceAsyncCopyOp::create(
+            b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), view,
+            ValueRange{
+                sharedElementIndex(type, base, coordinatesOf(offsetsType, i))},
+            source, ValueRange{offsets[i]}, b.getIndexAttr(run), sourceElements,
+            wholeChunk ? b.getUnitAttr() : UnitAttr());
+      });
+    zeroPaddingRows(type, base);
+  });
+  // One group per load, committed whether or not it copied anything, so
+  // that every thread counts the same groups.
+  NVVM::CpAsyncCommitGroupOp::create(b, loc);
+  tiles[op.getResult()] = {base};
+  return success();
+}
+
+void Distributor::distributeAsyncWait(tile_gpu::AsyncWaitOp op) {
+  // Each thread's own copies, then everyone's, visible to the tensor cores.
+  NVVM::CpAsyncWaitGroupOp::create(b, loc, op.getPending());
+  fenceForTensorCores();
+  for (auto [tile, result] : llvm::zip_equal(op.getTiles(), op.getResults()))
+    tiles[result] = SmallVector<Value>(slotsOf(tile));
+}
+
 Value Distributor::wgmmaDescriptor(Value sharedAddress, Value start,
-                                   tile_gpu::SharedLayoutAttr layout) {
+                                   tile_gpu::SharedLayoutAttr layout,
+                                   int64_t rows, bool mnMajor) {
   // PTX ISA, "Matrix Descriptor Format": the start address's bits 4-17 in
-  // bits 0-13; the leading byte offset (unused with a swizzle: 1) in bits
-  // 16-29; the stride byte offset, between groups of 8 rows (8 S), in bits
-  // 32-45; the swizzle in bits 62-63 (1: 128 bytes, 2: 64, 3: 32).
+  // bits 0-13; the leading byte offset in bits 16-29 (K-major: unused with
+  // a swizzle, 1; MN-major: between columns of S bytes along M or N, R S);
+  // the stride byte offset, between groups of 8 rows (8 S), in bits 32-45;
+  // the swizzle in bits 62-63 (1: 128 bytes, 2: 64, 3: 32).
   Type i64 = b.getI64Type();
   int64_t swizzle = layout.getSwizzle();
   uint64_t mode = swizzle == 128 ? 1 : swizzle == 64 ? 2 : 3;
+  uint64_t leading = mnMajor ? uint64_t(rows * swizzle) >> 4 : 1;
   uint64_t fields =
-      uint64_t(1) << 16 | uint64_t(8 * swizzle >> 4) << 32 | mode << 62;
+      leading << 16 | uint64_t(8 * swizzle >> 4) << 32 | mode << 62;
   Value address = arith::AddIOp::create(
       b, loc, sharedAddress, arith::IndexCastOp::create(b, loc, i64, start));
   Value encoded = arith::ShRUIOp::create(
@@ -1065,10 +1201,12 @@ void Distributor::distributeWgmmaDot(tile::DotOp op,
                                      tile_gpu::MmaLayoutAttr mma) {
   // wgmma.mma_async.m64nNkK: each warpgroup computes its 64xN blocks of
   // the accumulator, one instruction per 32 bytes of K, from A and B in
-  // shared memory (#tile_gpu.shared, K contiguous) through descriptors. A
-  // block's descriptors start at its first row (rows are S bytes apart)
-  // and, for K step s, 32 s bytes further along K: (32 s / S) columns of
-  // R S bytes, then 32 s % S bytes into the row.
+  // shared memory (#tile_gpu.shared) through descriptors. With K
+  // contiguous, a block's descriptors start at its first row (rows are S
+  // bytes apart) and, for K step s, 32 s bytes further along K: (32 s / S)
+  // columns of R S bytes, then 32 s % S bytes into the row. A B with N
+  // contiguous (16-bit only) is wgmma's transposed B: its blocks start a
+  // whole number of columns of R S bytes along N, and 16 s rows down K.
   auto aType = cast<RankedTensorType>(op.getA().getType());
   auto bType = cast<RankedTensorType>(op.getB().getType());
   RankedTensorType cType = op.getType();
@@ -1093,18 +1231,31 @@ void Distributor::distributeWgmmaDot(tile::DotOp op,
   Value sharedAddress = arith::IndexCastOp::create(
       b, loc, i64,
       memref::ExtractAlignedPointerAsIndexOp::create(b, loc, scratch));
-  // Where K step `s` of the block whose first row (of `rows`) is `row`
-  // starts, for an operand of `layout`.
-  auto blockStart = [&](Value base, Value row, int64_t rows, int64_t s,
-                        tile_gpu::SharedLayoutAttr layout) {
+  // Where K step `s` of the block whose first row (of `rows`, K-major) or
+  // column (MN-major, `rows` along K) along M or N is `mn` starts, for an
+  // operand of `layout`: K-major, 32 s bytes along its rows; MN-major, 16
+  // (f16, bf16) rows of K further, and `mn` a whole number of swizzle rows
+  // (columns of `rows` rows each) along.
+  auto blockStart = [&](Value base, Value mn, int64_t rows, int64_t s,
+                        tile_gpu::SharedLayoutAttr layout, bool mnMajor) {
     int64_t swizzle = layout.getSwizzle();
+    if (mnMajor) {
+      int64_t bytes = sharedBytes(operandType);
+      Value at =
+          arith::AddIOp::create(b, loc, base, index(s * kStep * swizzle));
+      return arith::AddIOp::create(
+          b, loc, at, arith::MulIOp::create(b, loc, mn, index(bytes * rows)));
+    }
     int64_t along = 32 * s;
     Value at = arith::AddIOp::create(
         b, loc, base,
         index(along / swizzle * rows * swizzle + along % swizzle));
     return arith::AddIOp::create(
-        b, loc, at, arith::MulIOp::create(b, loc, row, index(swizzle)));
+        b, loc, at, arith::MulIOp::create(b, loc, mn, index(swizzle)));
   };
+  // B with N contiguous is wgmma's transposed B; its K rows are K's.
+  bool bMnMajor = bLayout.getContiguousDim() == 1;
+  int64_t bRows = bLayout.getStoredRows(bType.getShape());
   NVVM::WGMMATypes type = operandType.isF32()    ? NVVM::WGMMATypes::tf32
                           : operandType.isBF16() ? NVVM::WGMMATypes::bf16
                                                  : NVVM::WGMMATypes::f16;
@@ -1129,16 +1280,20 @@ void Distributor::distributeWgmmaDot(tile::DotOp op,
           arith::MulIOp::create(b, loc, groupCol, index(instrN)));
       for (int64_t s = 0; s < k / kStep; ++s) {
         Value descA = wgmmaDescriptor(
-            sharedAddress, blockStart(aStart, aRow, aRows, s, aLayout),
-            aLayout);
+            sharedAddress,
+            blockStart(aStart, aRow, aRows, s, aLayout, /*mnMajor=*/false),
+            aLayout, aRows, /*mnMajor=*/false);
         Value descB = wgmmaDescriptor(
-            sharedAddress, blockStart(bStart, bRow, n, s, bLayout), bLayout);
+            sharedAddress,
+            blockStart(bStart, bRow, bRows, s, bLayout, bMnMajor), bLayout,
+            bRows, bMnMajor);
         acc = NVVM::WgmmaMmaAsyncOp::create(
             b, loc, fragments, acc, descA, descB,
             NVVM::MMAShapeAttr::get(b.getContext(), 64, instrN, kStep), type,
             type, NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one,
             NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
-            NVVM::MMALayout::row, NVVM::MMALayout::col,
+            NVVM::MMALayout::row,
+            bMnMajor ? NVVM::MMALayout::row : NVVM::MMALayout::col,
             /*satfinite=*/nullptr);
       }
       results.push_back(acc);
@@ -1147,7 +1302,7 @@ void Distributor::distributeWgmmaDot(tile::DotOp op,
   // In a pipelined loop the product stays in flight (its registers only
   // chain to the next iteration's product; the loop waits for it at its
   // end); else the registers are read only after the wait.
-  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, stages - 1);
+  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, stages > 1 ? 1 : 0);
   for (auto [block, acc] : llvm::enumerate(results))
     for (int64_t i = 0; i < perInstr; ++i)
       slots[block * perInstr + i] =

@@ -92,3 +92,28 @@ tile.kernel @past_the_end(%a: memref<2048xf16>) attributes {grid = array<i64: 1>
   %s = tile_gpu.local_alloc %x {offset = 1024 : i64} : tensor<64x32xf16, #b> -> tensor<64x32xf16, #s>
   tile.return
 }
+
+// -----
+
+#runs = #tile_gpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#s = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
+tile.kernel @async_unplaced(%a: memref<4096xf16>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 8192 : i64} {
+  %c0 = arith.constant 0 : index
+  %i = tile.iota 1 : tensor<64x64xindex, #runs>
+  // expected-error @below {{'tile_gpu.async_load' op has no offset: run meld-tile-gpu-allocate-shared first}}
+  %s = tile_gpu.async_load %a[%i] into %c0 {contiguity = 8 : i64} : memref<4096xf16>[tensor<64x64xindex, #runs>] -> tensor<64x64xf16, #s>
+  tile.return
+}
+
+// -----
+
+// Runs of 8 along the rows, where each thread holds 4 elements of a row.
+#b = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#s = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
+tile.kernel @async_split_runs(%a: memref<4096xf16>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 8192 : i64} {
+  %c0 = arith.constant 0 : index
+  %i = tile.iota 1 : tensor<64x64xindex, #b>
+  // expected-error @below {{'tile_gpu.async_load' op takes offsets whose layout does not give each thread whole runs of 8 elements along the contiguous dimension}}
+  %s = tile_gpu.async_load %a[%i] into %c0 {contiguity = 8 : i64, offset = 0 : i64} : memref<4096xf16>[tensor<64x64xindex, #b>] -> tensor<64x64xf16, #s>
+  tile.return
+}

@@ -146,3 +146,90 @@ func.func @shared_rows(%x: tensor<16x64xf16, #tile_gpu.shared<swizzle = 128, ord
 
 // expected-error @below {{a #tile_gpu.shared tile of 64 rows is stored with at least as many, got rows = 32}}
 func.func @shared_fewer_rows(%x: tensor<64x64xf16, #tile_gpu.shared<swizzle = 128, order = [1, 0], rows = 32>>)
+
+// -----
+
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+func.func @async_to_registers(%w: memref<4096xf16>, %i: tensor<64x64xindex, #blocked>, %s: index) {
+  // expected-error @below {{gives a tile with a #tile_gpu.shared layout, got 'tensor<64x64xf16, #tile_gpu.blocked}}
+  %0 = tile_gpu.async_load %w[%i] into %s {contiguity = 8 : i64} : memref<4096xf16>[tensor<64x64xindex, #blocked>] -> tensor<64x64xf16, #blocked>
+  return
+}
+
+// -----
+
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#shared = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
+func.func @async_f32(%w: memref<4096xf32>, %i: tensor<64x32xindex, #blocked>, %s: index) {
+  // expected-error @below {{copies 16-bit elements, got 'f32'}}
+  %0 = tile_gpu.async_load %w[%i] into %s {contiguity = 4 : i64} : memref<4096xf32>[tensor<64x32xindex, #blocked>] -> tensor<64x32xf32, #shared>
+  return
+}
+
+// -----
+
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#shared = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
+func.func @async_other_type(%w: memref<4096xbf16>, %i: tensor<64x64xindex, #blocked>, %s: index) {
+  // expected-error @below {{copies elements of its buffer's type 'bf16', got 'f16'}}
+  %0 = tile_gpu.async_load %w[%i] into %s {contiguity = 8 : i64} : memref<4096xbf16>[tensor<64x64xindex, #blocked>] -> tensor<64x64xf16, #shared>
+  return
+}
+
+// -----
+
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#shared = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
+func.func @async_offsets_shape(%w: memref<4096xf16>, %i: tensor<32x64xindex, #blocked>, %s: index) {
+  // expected-error @below {{takes offsets and mask of its result's shape in distributed layouts, got 'tensor<32x64xindex, #tile_gpu.blocked}}
+  %0 = tile_gpu.async_load %w[%i] into %s {contiguity = 8 : i64} : memref<4096xf16>[tensor<32x64xindex, #blocked>] -> tensor<64x64xf16, #shared>
+  return
+}
+
+// -----
+
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#shared = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
+func.func @async_short_runs(%w: memref<4096xf16>, %i: tensor<64x64xindex, #blocked>, %s: index) {
+  // expected-error @below {{contiguity must be a power of two of 4 to 16 bytes dividing the contiguous dimension, got 1}}
+  %0 = tile_gpu.async_load %w[%i] into %s {contiguity = 1 : i64} : memref<4096xf16>[tensor<64x64xindex, #blocked>] -> tensor<64x64xf16, #shared>
+  return
+}
+
+// -----
+
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#shared = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
+func.func @async_offset(%w: memref<4096xf16>, %i: tensor<64x64xindex, #blocked>, %s: index) {
+  // expected-error @below {{offset must be a multiple of 1024 bytes (the swizzle's pattern), got 2000}}
+  %0 = tile_gpu.async_load %w[%i] into %s {contiguity = 8 : i64, offset = 2000 : i64} : memref<4096xf16>[tensor<64x64xindex, #blocked>] -> tensor<64x64xf16, #shared>
+  return
+}
+
+// -----
+
+#shared = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
+#shared1 = #tile_gpu.shared<swizzle = 64, order = [1, 0]>
+func.func @wait_types(%a: tensor<64x64xf16, #shared>) {
+  // expected-error @below {{gives tiles of its operands' types}}
+  %0 = tile_gpu.async_wait %a {pending = 0 : i64} : tensor<64x64xf16, #shared> -> tensor<64x64xf16, #shared1>
+  return
+}
+
+// -----
+
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+func.func @wait_registers(%a: tensor<64x64xf16, #blocked>) {
+  // expected-error @below {{waits for tiles with a #tile_gpu.shared layout, got 'tensor<64x64xf16, #tile_gpu.blocked}}
+  %0 = tile_gpu.async_wait %a {pending = 0 : i64} : tensor<64x64xf16, #blocked> -> tensor<64x64xf16, #blocked>
+  return
+}
+
+// -----
+
+#shared = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
+func.func @wait_negative(%a: tensor<64x64xf16, #shared>) {
+  // expected-error @below {{pending must not be negative, got -1}}
+  %0 = tile_gpu.async_wait %a {pending = -1 : i64} : tensor<64x64xf16, #shared> -> tensor<64x64xf16, #shared>
+  return
+}

@@ -20,3 +20,17 @@ func.func @local_alloc(%a: tensor<64x64xf16, #blocked>, %b: tensor<32x16xbf16, #
   %2 = tile_gpu.local_alloc %c : tensor<16x64xf16, #blocked> -> tensor<16x64xf16, #sp>
   return
 }
+
+// A tile copied to shared memory asynchronously (into buffer %s, if %p),
+// and the wait that completes it.
+// CHECK-LABEL: func.func @async_load(
+// CHECK:         %[[T:.+]] = tile_gpu.async_load %{{.+}}[%{{.+}}], %{{.+}} into %{{.+}} if %{{.+}} {contiguity = 8 : i64, offset = 2048 : i64} : memref<4096xbf16>[tensor<16x64xindex, #{{.+}}>], tensor<16x64xi1, #{{.+}}> -> tensor<16x64xbf16, #[[SA]]>
+// CHECK:         %[[U:.+]] = tile_gpu.async_load %{{.+}}[%{{.+}}] into %{{.+}} {contiguity = 4 : i64} : memref<4096xbf16>[tensor<16x64xindex, #{{.+}}>] -> tensor<16x64xbf16, #[[SA]]>
+// CHECK:         tile_gpu.async_wait %[[T]], %[[U]] {pending = 1 : i64} : tensor<16x64xbf16, #[[SA]]>, tensor<16x64xbf16, #[[SA]]> -> tensor<16x64xbf16, #[[SA]]>, tensor<16x64xbf16, #[[SA]]>
+#runs = #tile_gpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+func.func @async_load(%w: memref<4096xbf16>, %i: tensor<16x64xindex, #runs>, %m: tensor<16x64xi1, #runs>, %s: index, %p: i1) {
+  %0 = tile_gpu.async_load %w[%i], %m into %s if %p {contiguity = 8 : i64, offset = 2048 : i64} : memref<4096xbf16>[tensor<16x64xindex, #runs>], tensor<16x64xi1, #runs> -> tensor<16x64xbf16, #sa>
+  %1 = tile_gpu.async_load %w[%i] into %s {contiguity = 4 : i64} : memref<4096xbf16>[tensor<16x64xindex, #runs>] -> tensor<16x64xbf16, #sa>
+  %2:2 = tile_gpu.async_wait %0, %1 {pending = 1 : i64} : tensor<16x64xbf16, #sa>, tensor<16x64xbf16, #sa> -> tensor<16x64xbf16, #sa>, tensor<16x64xbf16, #sa>
+  return
+}

@@ -87,3 +87,29 @@ tile.kernel @padded(%a: memref<512xf32>, %b: memref<512xf32>, %c: memref<1024xf3
   tile.store %p, %c[%ic] : tensor<32x32xf32>, memref<1024xf32>[tensor<32x32xindex>]
   tile.return
 }
+
+// -----
+
+// A B that lies along N in memory (its load's runs are along its last
+// dimension) is stored N-major at 16 bits: N contiguous (order [1, 0],
+// wgmma's transposed B), with the widest swizzle dividing an instruction's
+// 64 columns (128 bytes), so that its rows are stored as vectors and can
+// be copied as they are. At tf32 B stays K-major (wgmma transposes 16-bit
+// operands only).
+// CHECK-DAG:   #[[SNB:.+]] = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
+// CHECK-LABEL: tile.kernel @along_n(
+// CHECK:         tile_gpu.local_alloc %{{.+}} : tensor<32x64xbf16, #{{.+}}> -> tensor<32x64xbf16, #[[SNB]]>
+// TF32-DAG:    #[[SKB:.+]] = #tile_gpu.shared<swizzle = 128, order = [0, 1]>
+// TF32-LABEL:  tile.kernel @along_n(
+// TF32:          tile_gpu.local_alloc %{{.+}} : tensor<32x64xf32, #{{.+}}> -> tensor<32x64xf32, #[[SKB]]>
+tile.kernel @along_n(%a: memref<4096xf32>, %b: memref<2048xf32>, %c: memref<8192xf32>) attributes {grid = array<i64: 1>, num_warps = 8 : i64, shared_bytes = 0 : i64} {
+  %ia = tile.iota 1 : tensor<128x32xindex>
+  %ib = tile.iota 1 : tensor<32x64xindex>
+  %ic = tile.iota 1 : tensor<128x64xindex>
+  %x = tile.load %a[%ia] {contiguity = 4 : i64} : memref<4096xf32>[tensor<128x32xindex>] -> tensor<128x32xf32>
+  %y = tile.load %b[%ib] {contiguity = 4 : i64} : memref<2048xf32>[tensor<32x64xindex>] -> tensor<32x64xf32>
+  %zero = arith.constant dense<0.0> : tensor<128x64xf32>
+  %p = tile.dot %x, %y, %zero : tensor<128x32xf32>, tensor<32x64xf32> -> tensor<128x64xf32>
+  tile.store %p, %c[%ic] : tensor<128x64xf32>, memref<8192xf32>[tensor<128x64xindex>]
+  tile.return
+}

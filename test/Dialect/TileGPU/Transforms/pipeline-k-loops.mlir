@@ -1,15 +1,147 @@
 // RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops,meld-tile-gpu-allocate-shared))' | FileCheck %s
-// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{stages=3}))' | FileCheck %s --check-prefix=THREE
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{prefetch=0},meld-tile-gpu-allocate-shared))' | FileCheck %s --check-prefix=NOPF
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{stages=3 prefetch=0}))' | FileCheck %s --check-prefix=THREE
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{prefetch=1},meld-tile-gpu-allocate-shared))' | FileCheck %s --check-prefix=ONE
 
 // A K loop whose wgmma product reads this iteration's stored operands and
-// chains its accumulator is pipelined in 2 stages: each operand takes two
-// 1024-aligned buffers (A: 2 KiB each from 0, B: 2 KiB each from 4096).
-// CHECK-LABEL: tile.kernel @k_loop(
-// CHECK-SAME:    shared_bytes = 6144
-// CHECK:         scf.for
-// CHECK:           tile_gpu.local_alloc %{{.+}} {offset = 0 : i64}
-// CHECK:           tile_gpu.local_alloc %{{.+}} {offset = 4096 : i64}
+// chains its accumulator is pipelined. Both operands are 16-bit loads along
+// their stored tiles' contiguous dimension (K for A, N for B), in aligned
+// runs of 8 with one mask value: they are copied to shared memory
+// asynchronously, 2 steps ahead (`prefetch`), each in 4 buffers. The loads
+// of steps 0 and 1 go before the loop, step 0's first (into buffers 0 and
+// 1, if the loop reaches the step); the offsets and masks are computed in
+// a layout of runs of 8 (one cp.async of 16 bytes each). Each step waits
+// for its own loads, leaving the 2 of the next step pending, and issues
+// those of the step 2 after it into buffer (iteration + 2) % 4; the loop
+// carries the tiles in flight. A and the loads before the loop share one
+// place: 4 buffers of 2 KiB from 0; B 4 of 1 KiB from 8192.
+// CHECK-DAG:   #[[RUNS:.+]] = #tile_gpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [16, 2], warpsPerCTA = [4, 1], order = [1, 0]>
+// CHECK-DAG:   #[[RUNSB:.+]] = #tile_gpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+// CHECK-LABEL: tile.kernel @prefetch(
+// CHECK-SAME:    shared_bytes = 12288
+// CHECK:         %[[A0:.+]] = tile_gpu.async_load %arg0[%{{.+}}], %{{.+}} into %[[S0:.+]] if %[[P0:[^ ]+]] {contiguity = 8 : i64, offset = 0 : i64} : memref<2560xf16>[tensor<64x16xindex, #[[RUNS]]>], tensor<64x16xi1, #[[RUNS]]> -> tensor<64x16xf16, #shared>
+// CHECK:         %[[B0:.+]] = tile_gpu.async_load %arg1[%{{.+}}], %{{.+}} into %[[S0]] if %[[P0]] {contiguity = 8 : i64, offset = 8192 : i64} : memref<1280xf16>[tensor<16x32xindex, #[[RUNSB]]>], tensor<16x32xi1, #[[RUNSB]]> -> tensor<16x32xf16, #shared1>
+// CHECK:         %[[A1:.+]] = tile_gpu.async_load %arg0[%{{.+}}], %{{.+}} into %[[S1:.+]] if %[[P1:[^ ]+]] {contiguity = 8 : i64, offset = 0 : i64}
+// CHECK:         %[[B1:.+]] = tile_gpu.async_load %arg1[%{{.+}}], %{{.+}} into %[[S1]] if %[[P1]] {contiguity = 8 : i64, offset = 8192 : i64}
+// CHECK:         scf.for %[[K:.+]] = %[[LB:.+]] to %[[UB:.+]] step %[[STEP:[^ ]+]] iter_args(%[[ACC:.+]] = %{{.+}}, %[[XA0:.+]] = %[[A0]], %[[XA1:.+]] = %[[A1]], %[[XB0:.+]] = %[[B0]], %[[XB1:.+]] = %[[B1]])
+// CHECK-NEXT:      %[[W:.+]]:2 = tile_gpu.async_wait %[[XA0]], %[[XB0]] {pending = 2 : i64}
+// CHECK-NEXT:      %[[P:.+]] = tile.dot %[[W]]#0, %[[W]]#1, %[[ACC]]
+// CHECK:           %[[AHEAD:.+]] = arith.addi %[[K]], %{{.+}} : index
+// CHECK-NEXT:      %[[MORE:.+]] = arith.cmpi slt, %[[AHEAD]], %[[UB]] : index
+// CHECK-NEXT:      %[[FROM:.+]] = arith.subi %[[AHEAD]], %[[LB]] : index
+// CHECK-NEXT:      %[[ITER:.+]] = arith.divui %[[FROM]], %[[STEP]] : index
+// CHECK-NEXT:      %[[FOUR:.+]] = arith.constant 4 : index
+// CHECK-NEXT:      %[[SLOT:.+]] = arith.remui %[[ITER]], %[[FOUR]] : index
+// CHECK:           %[[NA:.+]] = tile_gpu.async_load %arg0[%{{.+}}], %{{.+}} into %[[SLOT]] if %[[MORE]] {contiguity = 8 : i64, offset = 0 : i64}
+// CHECK:           %[[NB:.+]] = tile_gpu.async_load %arg1[%{{.+}}], %{{.+}} into %[[SLOT]] if %[[MORE]] {contiguity = 8 : i64, offset = 8192 : i64}
+// CHECK-NEXT:      scf.yield %[[P]], %[[XA1]], %[[NA]], %[[XB1]], %[[NB]]
+// CHECK-NEXT:    } {tile_gpu.stages = 4 : i64}
+// Without prefetching, both go through registers, in 2 buffers each.
+// NOPF-LABEL:  tile.kernel @prefetch(
+// NOPF-SAME:     shared_bytes = 6144
+// NOPF-NOT:      tile_gpu.async_load
+// NOPF:          } {tile_gpu.stages = 2 : i64}
+// One step ahead: 3 buffers, and each step waits for all its loads.
+// ONE-LABEL:   tile.kernel @prefetch(
+// ONE-SAME:      shared_bytes = 9216
+// ONE:           tile_gpu.async_wait %{{.+}}, %{{.+}} {pending = 0 : i64}
+// ONE:           } {tile_gpu.stages = 3 : i64}
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
+#sa = #tile_gpu.shared<swizzle = 32, order = [1, 0]>
+#sb = #tile_gpu.shared<swizzle = 64, order = [1, 0]>
+tile.kernel @prefetch(%a: memref<2560xf16>, %w: memref<1280xf16>, %out: memref<2048xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %c16 = arith.constant 16 : index
+  %c40 = arith.constant 40 : index
+  %zero = arith.constant dense<0.0> : tensor<64x32xf32, #wgmma>
+  %c40t = arith.constant dense<40> : tensor<64x16xindex, #blocked>
+  %c32b = arith.constant dense<32> : tensor<16x32xindex, #blocked>
+  %c40b = arith.constant dense<40> : tensor<16x32xindex, #blocked>
+  %ra = tile.iota 0 : tensor<64x16xindex, #blocked>
+  %rowa = arith.muli %ra, %c40t : tensor<64x16xindex, #blocked>
+  %r = scf.for %k = %c0 to %c40 step %c16 iter_args(%acc = %zero) -> (tensor<64x32xf32, #wgmma>) {
+    %ca = tile.iota 1 : tensor<64x16xindex, #blocked>
+    %ks = tensor.splat %k : tensor<64x16xindex, #blocked>
+    %cola = arith.addi %ca, %ks : tensor<64x16xindex, #blocked>
+    %offa = arith.addi %rowa, %cola : tensor<64x16xindex, #blocked>
+    %ma = arith.cmpi ult, %cola, %c40t : tensor<64x16xindex, #blocked>
+    %x = tile.load %a[%offa], %ma : memref<2560xf16>[tensor<64x16xindex, #blocked>], tensor<64x16xi1, #blocked> -> tensor<64x16xf16, #blocked>
+    %rb = tile.iota 0 : tensor<16x32xindex, #blocked>
+    %cb = tile.iota 1 : tensor<16x32xindex, #blocked>
+    %kb = tensor.splat %k : tensor<16x32xindex, #blocked>
+    %rowb = arith.addi %rb, %kb : tensor<16x32xindex, #blocked>
+    %rowoff = arith.muli %rowb, %c32b : tensor<16x32xindex, #blocked>
+    %offb = arith.addi %rowoff, %cb : tensor<16x32xindex, #blocked>
+    %mb = arith.cmpi ult, %rowb, %c40b : tensor<16x32xindex, #blocked>
+    %y = tile.load %w[%offb], %mb : memref<1280xf16>[tensor<16x32xindex, #blocked>], tensor<16x32xi1, #blocked> -> tensor<16x32xf16, #blocked>
+    %xs = tile_gpu.local_alloc %x : tensor<64x16xf16, #blocked> -> tensor<64x16xf16, #sa>
+    %ys = tile_gpu.local_alloc %y : tensor<16x32xf16, #blocked> -> tensor<16x32xf16, #sb>
+    %p = tile.dot %xs, %ys, %acc : tensor<64x16xf16, #sa>, tensor<16x32xf16, #sb> -> tensor<64x32xf32, #wgmma>
+    scf.yield %p : tensor<64x32xf32, #wgmma>
+  }
+  %io = tile.iota 1 : tensor<64x32xindex, #wgmma>
+  tile.store %r, %out[%io] : tensor<64x32xf32, #wgmma>, memref<2048xf32>[tensor<64x32xindex, #wgmma>]
+  tile.return
+}
+
+// -----
+
+// Operands that are not loaded as they are go through registers, in 2
+// buffers: one converted from f32 on its way, and a 16-bit one whose
+// offsets a later step could not compute before (they follow a
+// loop-carried value).
+// CHECK-LABEL: tile.kernel @through_registers(
+// CHECK-NOT:     tile_gpu.async_load
 // CHECK:         } {tile_gpu.stages = 2 : i64}
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
+#sa = #tile_gpu.shared<swizzle = 32, order = [1, 0]>
+#sb = #tile_gpu.shared<swizzle = 64, order = [1, 0]>
+tile.kernel @through_registers(%a: memref<4096xf32>, %w: memref<4096xf16>, %out: memref<2048xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant dense<0.0> : tensor<64x32xf32, #wgmma>
+  %ia = tile.iota 1 : tensor<64x16xindex, #blocked>
+  %ib = tile.iota 1 : tensor<16x32xindex, #blocked>
+  %r:2 = scf.for %k = %c0 to %c64 step %c16 iter_args(%acc = %zero, %base = %c0) -> (tensor<64x32xf32, #wgmma>, index) {
+    %x = tile.load %a[%ia] : memref<4096xf32>[tensor<64x16xindex, #blocked>] -> tensor<64x16xf32, #blocked>
+    %x16 = arith.truncf %x : tensor<64x16xf32, #blocked> to tensor<64x16xf16, #blocked>
+    %bs = tensor.splat %base : tensor<16x32xindex, #blocked>
+    %offb = arith.addi %ib, %bs : tensor<16x32xindex, #blocked>
+    %y = tile.load %w[%offb] : memref<4096xf16>[tensor<16x32xindex, #blocked>] -> tensor<16x32xf16, #blocked>
+    %xs = tile_gpu.local_alloc %x16 : tensor<64x16xf16, #blocked> -> tensor<64x16xf16, #sa>
+    %ys = tile_gpu.local_alloc %y : tensor<16x32xf16, #blocked> -> tensor<16x32xf16, #sb>
+    %p = tile.dot %xs, %ys, %acc : tensor<64x16xf16, #sa>, tensor<16x32xf16, #sb> -> tensor<64x32xf32, #wgmma>
+    %next = arith.addi %base, %c16 : index
+    scf.yield %p, %next : tensor<64x32xf32, #wgmma>, index
+  }
+  %io = tile.iota 1 : tensor<64x32xindex, #wgmma>
+  tile.store %r#0, %out[%io] : tensor<64x32xf32, #wgmma>, memref<2048xf32>[tensor<64x32xindex, #wgmma>]
+  tile.return
+}
+
+// -----
+
+// A load whose offsets do not change from step to step is copied
+// asynchronously too (A); B, stored with K contiguous but lying along N,
+// goes through registers in the same 4 buffers. Without prefetching, a K
+// loop whose operands go through registers is pipelined in 2 stages: each
+// operand takes two 1024-aligned buffers (A: 2 KiB each from 0, B: 2 KiB
+// each from 4096).
+// CHECK-LABEL: tile.kernel @k_loop(
+// CHECK-COUNT-2: tile_gpu.async_load %arg0
+// CHECK:         scf.for
+// CHECK:           tile_gpu.local_alloc
+// CHECK:           tile_gpu.async_load %arg0
+// CHECK:         } {tile_gpu.stages = 4 : i64}
+// NOPF-LABEL:  tile.kernel @k_loop(
+// NOPF-SAME:     shared_bytes = 6144
+// NOPF:          scf.for
+// NOPF:            tile_gpu.local_alloc %{{.+}} {offset = 0 : i64}
+// NOPF:            tile_gpu.local_alloc %{{.+}} {offset = 4096 : i64}
+// NOPF:          } {tile_gpu.stages = 2 : i64}
 // THREE-LABEL: tile.kernel @k_loop(
 // THREE:         } {tile_gpu.stages = 3 : i64}
 #blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
@@ -39,9 +171,11 @@ tile.kernel @k_loop(%a: memref<4096xf16>, %out: memref<2048xf32>) attributes {gr
 // -----
 
 // A product whose result the body reads (its registers would be read
-// before the product completes) keeps waiting for each step.
+// before the product completes) keeps waiting for each step, and its
+// operands are stored from registers there.
 // CHECK-LABEL: tile.kernel @read_in_body(
 // CHECK-SAME:    shared_bytes = 3072
+// CHECK-NOT:     tile_gpu.async_load
 // CHECK-NOT:     tile_gpu.stages
 #blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
 #wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
