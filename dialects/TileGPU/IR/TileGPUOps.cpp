@@ -93,6 +93,16 @@ LogicalResult AsyncLoadOp::verify() {
   return verifySharedOffset(*this, getOffset());
 }
 
+LogicalResult LocalLoadOp::verify() {
+  if (!isa_and_nonnull<SharedLayoutAttr>(getSrc().getType().getEncoding()))
+    return emitOpError("reads a tile with a #tile_gpu.shared layout, got ")
+           << getSrc().getType();
+  if (!getLayout(getType()))
+    return emitOpError("gives a tile with a distributed layout, got ")
+           << getType();
+  return success();
+}
+
 LogicalResult AsyncWaitOp::verify() {
   if (getTiles().getTypes() != getResults().getTypes())
     return emitOpError("gives tiles of its operands' types");

@@ -105,15 +105,41 @@ def TileGPU_AsyncLoadOp : TileGPU_Op<"async_load", [
   let hasVerifier = 1;
 }
 
+def TileGPU_LocalLoadOp : TileGPU_Op<"local_load", [
+    MemoryEffects<[MemRead]>, SameOperandsAndResultShape,
+    SameOperandsAndResultElementType]> {
+  let summary = "A tile in shared memory read into registers";
+  let description = [{
+    Reads a tile stored in shared memory (a `#tile_gpu.shared` layout) into
+    registers in a distributed layout: each thread the elements its slots
+    hold. The GPU lowering reads a 16-bit `mma.sync` operand with
+    `ldmatrix` (A from K-contiguous rows, B from N-contiguous rows with
+    `.trans`), each 8x8 matrix's rows whole 16-byte chunks of the swizzled
+    layout, and anything else element by element.
+
+    ```mlir
+    %a = tile_gpu.local_load %s
+        : tensor<32x16xbf16, #shared> -> tensor<32x16xbf16, #dot>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$src);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $src attr-dict `:` type($src) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def TileGPU_AsyncWaitOp : TileGPU_Op<"async_wait", [
     MemoryEffects<[MemRead, MemWrite]>]> {
   let summary = "Waits for asynchronous loads into shared memory";
   let description = [{
     Completes the groups of `tile_gpu.async_load` copies the block has
     issued, but the `pending` most recent of each thread, and makes them
-    visible to the whole block and to the tensor cores; its results are
-    its operands' tiles, complete. The GPU lowering is
-    `cp.async.wait_group pending`, `fence.proxy.async` and a barrier.
+    visible to the whole block (and to the tensor cores where a `wgmma`
+    product reads them); its results are its operands' tiles, complete.
+    The GPU lowering is `cp.async.wait_group pending`, then
+    `fence.proxy.async` where a product reads a result, and a barrier.
 
     In a K loop pipelined with prefetch (`meld-tile-gpu-pipeline-k-loops`)
     the loads of step k + d are issued in step k, so the wait of step k

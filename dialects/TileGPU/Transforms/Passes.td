@@ -202,6 +202,15 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     still in flight, the rest filling), fewer steps ahead where shared
     memory (227 KiB) runs short; a loop with none takes N = `stages`.
 
+    A loop of `mma.sync` products (an `#tile_gpu.mma` of version 2)
+    prefetches the same way an operand whose registers come from a
+    conversion of such a load: A with K contiguous, B with N contiguous,
+    rows of at least 32 bytes. The copy lands in a `#tile_gpu.shared`
+    tile, and a `tile_gpu.local_load` reads it into the operand's
+    registers (`ldmatrix`). The product completes at once, so the loop
+    takes N = `prefetch` + 1 buffers (99 KiB of shared memory at most, as
+    on sm_86 and sm_89); a loop with no such operand is left as it is.
+
     Before:
     ```mlir
     %r = scf.for %k = %c0 to %c256 step %c16 iter_args(%acc = %zero) -> (tensor<64x64xf32, #mma>) {

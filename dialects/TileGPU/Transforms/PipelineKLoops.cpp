@@ -14,6 +14,9 @@
 // k + prefetch, and the loop carries the tiles in flight. Its operands then
 // take prefetch + 2 buffers: step k's product reads one, the product of
 // step k - 1 may still read another, and the loads in flight fill the rest.
+// A loop of mma.sync products prefetches the same way the operands it
+// converts from such loads (read into registers from the copy by a
+// tile_gpu.local_load), in prefetch + 1 buffers: mma.sync completes at once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,8 +45,10 @@ using namespace meld::tile_gpu;
 namespace {
 
 /// The shared memory a block may use on the chips wgmma runs on (sm_90a:
-/// 227 KiB).
-constexpr int64_t kMaxSharedBytes = 227 * 1024;
+/// 227 KiB), and on those mma.sync runs on (sm_80 has 163 KiB, sm_86 and
+/// sm_89 99 KiB).
+constexpr int64_t kMaxWgmmaSharedBytes = 227 * 1024;
+constexpr int64_t kMaxMmaSharedBytes = 99 * 1024;
 
 /// Whether `operand` of a product in `loop`'s body is a tile this iteration
 /// placed in shared memory.
@@ -142,27 +147,28 @@ static FailureOr<SmallVector<Operation *>> stepSlice(scf::ForOp loop,
   return ordered;
 }
 
-/// A tile an operand's local_alloc stores that can go to shared memory
-/// asynchronously instead, with its runs' length.
+/// An operand of a product that can be copied to shared memory
+/// asynchronously: the load of its tile, what reads the load (a wgmma
+/// operand's local_alloc, an mma.sync operand's conversion), the tile in
+/// shared memory and its runs' length.
 struct AsyncOperand {
-  LocalAllocOp alloc;
+  Operation *user;
   tile::LoadOp load;
+  RankedTensorType shared;
   int64_t contiguity;
 };
 
-/// The run length at which `alloc`'s tile can be copied from global memory
-/// to shared memory as it is, or 0: it comes from a load only it reads, of
-/// 16-bit elements (whose bytes land unchanged), zero where masked off, in
-/// aligned runs of 2 to 8 elements along the shared layout's contiguous
-/// dimension, whose offsets and mask can be computed in a layout that
-/// gives each thread whole runs; within `loop`'s body, they are computed
-/// from the induction variable alone.
+/// The run length at which `load`'s tile can be copied from global memory
+/// to shared memory as tile `shared` is stored, or 0: only one op reads
+/// the load, of 16-bit elements (whose bytes land unchanged), zero where
+/// masked off, in aligned runs of 2 to 8 elements along the shared
+/// layout's contiguous dimension, whose offsets and mask can be computed
+/// in a layout that gives each thread whole runs; within `loop`'s body,
+/// they are computed from the induction variable alone.
 static int64_t getAsyncContiguity(const DataFlowSolver &solver, scf::ForOp loop,
-                                  LocalAllocOp alloc) {
-  auto load = alloc.getSrc().getDefiningOp<tile::LoadOp>();
-  RankedTensorType type = alloc.getType();
-  if (!load || !load->hasOneUse() || type.getElementTypeBitWidth() != 16 ||
-      load.getType().getElementType() != type.getElementType())
+                                  tile::LoadOp load, RankedTensorType shared) {
+  if (!load || !load->hasOneUse() || shared.getElementTypeBitWidth() != 16 ||
+      load.getType().getElementType() != shared.getElementType())
     return 0;
   if (Value other = load.getOther())
     if (!matchPattern(other, m_AnyZeroFloat()) &&
@@ -174,10 +180,10 @@ static int64_t getAsyncContiguity(const DataFlowSolver &solver, scf::ForOp loop,
       load.getMask() ? tile::lookupAxisInfo(solver, load.getMask()) : nullptr;
   if (!offsets || (load.getMask() && !mask))
     return 0;
-  int64_t run =
-      std::min<int64_t>(8, tile::getAccessContiguityAlong(
-                               *offsets, mask, type.getShape(),
-                               alloc.getSharedLayout().getContiguousDim()));
+  auto layout = cast<SharedLayoutAttr>(shared.getEncoding());
+  int64_t run = std::min<int64_t>(
+      8, tile::getAccessContiguityAlong(*offsets, mask, shared.getShape(),
+                                        layout.getContiguousDim()));
   if (run < 2 || !canRematerialize(load.getOffsets()) ||
       (load.getMask() && !canRematerialize(load.getMask())))
     return 0;
@@ -187,6 +193,23 @@ static int64_t getAsyncContiguity(const DataFlowSolver &solver, scf::ForOp loop,
   if (failed(stepSlice(loop, operands)))
     return 0;
   return run;
+}
+
+/// The tile an mma.sync operand of `type` (a 16-bit dot operand) is copied
+/// to, for ldmatrix to read: A with K contiguous, B with N contiguous
+/// (read with .trans), the widest swizzle dividing a row; null where a
+/// row is under 32 bytes or the rows are not a multiple of 8.
+static RankedTensorType getMmaOperandTile(RankedTensorType type) {
+  auto operand = dyn_cast<DotOperandLayoutAttr>(type.getEncoding());
+  if (!operand || type.getRank() != 2 || type.getElementTypeBitWidth() != 16)
+    return {};
+  int64_t rowBytes = type.getDimSize(1) * 2;
+  if (rowBytes % 32 != 0 || type.getDimSize(0) % 8 != 0)
+    return {};
+  unsigned swizzle = rowBytes % 128 == 0 ? 128 : rowBytes % 64 == 0 ? 64 : 32;
+  return RankedTensorType::get(
+      type.getShape(), type.getElementType(),
+      SharedLayoutAttr::get(type.getContext(), swizzle, {1, 0}, 0));
 }
 
 /// The layout async copies of runs of `run` elements along `dim` of a 2-D
@@ -207,31 +230,37 @@ static BlockedLayoutAttr getCopyLayout(MLIRContext *context,
                                 warpsPerCTA, {dim, other});
 }
 
-/// Replaces `operand`'s local_alloc of its load by an async_load (into
-/// buffer 0, for now) and an async_wait; returns the async_load.
+/// Replaces `operand`'s load and its reader by an async_load (into buffer
+/// 0, for now), an async_wait and, for an mma.sync operand, a local_load
+/// into its registers; returns the async_load.
 static AsyncLoadOp makeAsync(OpBuilder &builder, const AsyncOperand &operand,
                              int64_t numWarps) {
-  LocalAllocOp alloc = operand.alloc;
   tile::LoadOp load = operand.load;
-  RankedTensorType type = alloc.getType();
+  RankedTensorType type = operand.shared;
   BlockedLayoutAttr layout = getCopyLayout(
       builder.getContext(), type.getShape(),
-      alloc.getSharedLayout().getContiguousDim(), operand.contiguity, numWarps);
+      cast<SharedLayoutAttr>(type.getEncoding()).getContiguousDim(),
+      operand.contiguity, numWarps);
   DenseMap<Value, Value> done;
   Value offsets = rematerialize(builder, load.getOffsets(), layout, done);
   Value mask = load.getMask()
                    ? rematerialize(builder, load.getMask(), layout, done)
                    : Value();
-  builder.setInsertionPoint(alloc);
-  Location loc = alloc.getLoc();
+  Operation *user = operand.user;
+  builder.setInsertionPoint(user);
+  Location loc = user->getLoc();
   Value slot = arith::ConstantIndexOp::create(builder, loc, 0);
   auto copy = AsyncLoadOp::create(builder, loc, type, load.getBuffer(), offsets,
                                   mask, slot, /*pred=*/Value(),
                                   operand.contiguity, /*offset=*/IntegerAttr());
-  auto wait = AsyncWaitOp::create(builder, loc, TypeRange{type},
-                                  ValueRange{copy.getResult()}, 0);
-  alloc.replaceAllUsesWith(wait.getResult(0));
-  alloc.erase();
+  Value tile = AsyncWaitOp::create(builder, loc, TypeRange{type},
+                                   ValueRange{copy.getResult()}, 0)
+                   .getResult(0);
+  if (!isa<LocalAllocOp>(user))
+    tile =
+        LocalLoadOp::create(builder, loc, user->getResult(0).getType(), tile);
+  user->getResult(0).replaceAllUsesWith(tile);
+  user->erase();
   load.erase();
   return copy;
 }
@@ -367,50 +396,85 @@ struct TileGPUPipelineKLoops
       return signalPassFailure();
     // The loops to pipeline and the operands each can load asynchronously,
     // decided before anything changes.
-    SmallVector<std::pair<scf::ForOp, SmallVector<AsyncOperand>>> loops;
-    kernel.walk([&](scf::ForOp loop) {
-      bool any = false, all = true;
+    struct Candidate {
+      scf::ForOp loop;
+      bool wgmma;
       SmallVector<AsyncOperand> operands;
+    };
+    SmallVector<Candidate> loops;
+    kernel.walk([&](scf::ForOp loop) {
+      bool wgmma = false, all = true;
+      SmallVector<AsyncOperand> operands;
+      auto consider = [&](Operation *user, Value src, RankedTensorType shared) {
+        auto load = src.getDefiningOp<tile::LoadOp>();
+        if (!shared || !load || load->getParentOp() != loop.getOperation())
+          return;
+        if (int64_t run = getAsyncContiguity(solver, loop, load, shared))
+          operands.push_back({user, load, shared, run});
+      };
       for (auto dot : loop.getBody()->getOps<tile::DotOp>()) {
         auto mma = dyn_cast_or_null<MmaLayoutAttr>(dot.getType().getEncoding());
-        if (!mma || mma.getVersion() != 3)
+        if (!mma)
           continue;
-        any = true;
-        all &= canPipeline(loop, dot);
+        if (mma.getVersion() == 3) {
+          wgmma = true;
+          all &= canPipeline(loop, dot);
+        }
         if (prefetch <= 0)
           continue;
-        for (Value operand : {dot.getA(), dot.getB()})
+        for (Value operand : {dot.getA(), dot.getB()}) {
+          // wgmma reads the tile its local_alloc stores; mma.sync the
+          // registers a conversion gives it (ldmatrix from the copy).
           if (auto alloc = operand.getDefiningOp<LocalAllocOp>())
-            if (int64_t run = getAsyncContiguity(solver, loop, alloc))
-              operands.push_back(
-                  {alloc, alloc.getSrc().getDefiningOp<tile::LoadOp>(), run});
+            consider(alloc, alloc.getSrc(), alloc.getType());
+          else if (auto convert = operand.getDefiningOp<ConvertLayoutOp>();
+                   convert && convert->hasOneUse() &&
+                   convert->getParentOp() == loop.getOperation())
+            consider(convert, convert.getSrc(),
+                     getMmaOperandTile(convert.getType()));
+        }
       }
-      if (any && all)
-        loops.emplace_back(loop, std::move(operands));
+      // A loop of wgmma products is pipelined when all can stay in flight;
+      // one of mma.sync products (complete at once) when it copies some
+      // operand asynchronously.
+      if (wgmma ? all : !operands.empty())
+        loops.push_back({loop, wgmma, std::move(operands)});
     });
     Builder builder(&getContext());
     OpBuilder opBuilder(&getContext());
-    for (auto &entry : loops) {
-      scf::ForOp loop = entry.first;
-      ArrayRef<AsyncOperand> operands = entry.second;
-      // Prefetching takes prefetch + 2 buffers of every operand; fewer
-      // where shared memory runs short.
-      int64_t ahead = operands.empty() ? 0 : prefetch;
-      for (; ahead > 0; --ahead) {
+    for (Candidate &candidate : loops) {
+      scf::ForOp loop = candidate.loop;
+      ArrayRef<AsyncOperand> operands = candidate.operands;
+      // Prefetching takes prefetch + 2 buffers of every operand of wgmma
+      // (one read by this step's product, one by the previous step's, still
+      // in flight), prefetch + 1 of mma.sync's (read into registers at
+      // once); fewer steps ahead where shared memory runs short.
+      int64_t spare = candidate.wgmma ? 2 : 1;
+      auto loopBytes = [&](int64_t ahead) {
         int64_t bytes = kernel.getSharedBytes().value_or(0);
         kernel.walk([&](SharedTileOpInterface tile) {
           int64_t buffers =
-              tile->getParentOp() == loop.getOperation() ? ahead + 2 : 1;
+              tile->getParentOp() == loop.getOperation() ? ahead + spare : 1;
           bytes += tile.getStageStride() * buffers;
         });
-        if (bytes <= kMaxSharedBytes)
-          break;
-      }
+        for (const AsyncOperand &operand : operands)
+          if (!isa<LocalAllocOp>(operand.user))
+            bytes += llvm::alignTo(getSharedTileBytes(operand.shared),
+                                   kSharedTileAlignment) *
+                     (ahead + spare);
+        return bytes;
+      };
+      int64_t ahead = operands.empty() ? 0 : prefetch;
+      int64_t maxBytes =
+          candidate.wgmma ? kMaxWgmmaSharedBytes : kMaxMmaSharedBytes;
+      while (ahead > 0 && loopBytes(ahead) > maxBytes)
+        --ahead;
       if (ahead == 0) {
-        loop->setAttr(kStagesAttrName, builder.getI64IntegerAttr(stages));
+        if (candidate.wgmma)
+          loop->setAttr(kStagesAttrName, builder.getI64IntegerAttr(stages));
         continue;
       }
-      int64_t loopStages = ahead + 2;
+      int64_t loopStages = ahead + spare;
       SmallVector<AsyncLoadOp> copies;
       for (const AsyncOperand &operand : operands)
         copies.push_back(makeAsync(opBuilder, operand, numWarps));
@@ -420,7 +484,9 @@ struct TileGPUPipelineKLoops
     }
     // What the loads' offsets and masks were computed in before, now
     // read by no one.
-    if (llvm::any_of(loops, [](auto &entry) { return !entry.second.empty(); }))
+    if (llvm::any_of(loops, [](const Candidate &candidate) {
+          return !candidate.operands.empty();
+        }))
       kernel.walk<WalkOrder::PostOrder, mlir::ReverseIterator>(
           [](Operation *op) {
             if (isOpTriviallyDead(op))

@@ -381,11 +381,13 @@ private:
   SmallVector<Value> readStaged(RankedTensorType type, Value view,
                                 int64_t phaseStep);
   /// The slots of a 16-bit mma operand of `type` read from `view` with
-  /// ldmatrix (A: .x4 per instruction, B: .x2.trans), or nothing when the
-  /// operand does not suit it (a slot may hold no element, rows of less
-  /// than 16 bytes).
+  /// ldmatrix (A: .x4 per instruction, B: .x2.trans), element (row, col)
+  /// of the operand at `offsetOf({row, col})`, or nothing when the operand
+  /// does not suit it (a slot may hold no element, rows of less than 16
+  /// bytes).
   std::optional<SmallVector<Value>>
-  readWithLdmatrix(RankedTensorType type, Value view, int64_t phaseStep);
+  readWithLdmatrix(RankedTensorType type, Value view,
+                   function_ref<Value(ArrayRef<Value>)> offsetOf);
   /// How many consecutive slots of a tile of `type` a conversion stages as
   /// one vector: its layout's runs, within 16 bytes, and 1 for booleans.
   int64_t stagingWidth(RankedTensorType type) {
@@ -418,6 +420,7 @@ private:
   void fenceForTensorCores();
   LogicalResult distributeLocalAlloc(tile_gpu::LocalAllocOp op);
   LogicalResult distributeAsyncLoad(tile_gpu::AsyncLoadOp op);
+  void distributeLocalLoad(tile_gpu::LocalLoadOp op);
   void distributeAsyncWait(tile_gpu::AsyncWaitOp op);
   void distributeWgmmaDot(tile::DotOp op, tile_gpu::MmaLayoutAttr mma);
   /// The wgmma matrix descriptor of the tile of `layout` (`rows` rows,
@@ -500,6 +503,10 @@ LogicalResult Distributor::distributeOp(Operation *op) {
     return distributeLocalAlloc(alloc);
   if (auto copy = dyn_cast<tile_gpu::AsyncLoadOp>(op))
     return distributeAsyncLoad(copy);
+  if (auto read = dyn_cast<tile_gpu::LocalLoadOp>(op)) {
+    distributeLocalLoad(read);
+    return success();
+  }
   if (auto wait = dyn_cast<tile_gpu::AsyncWaitOp>(op)) {
     distributeAsyncWait(wait);
     return success();
@@ -582,6 +589,16 @@ LogicalResult Distributor::distributeExtract(tensor::ExtractOp extract) {
   mapping.map(extract.getResult(),
               memref::LoadOp::create(b, loc, view, ValueRange{index(0)}));
   return success();
+}
+
+/// Whether `loop`'s body computes products on wgmma.
+static bool hasWgmma(scf::ForOp loop) {
+  return llvm::any_of(loop.getBody()->getOps<tile::DotOp>(),
+                      [](tile::DotOp dot) {
+                        auto mma = dyn_cast_or_null<tile_gpu::MmaLayoutAttr>(
+                            dot.getType().getEncoding());
+                        return mma && mma.getVersion() == 3;
+                      });
 }
 
 LogicalResult Distributor::distributeFor(scf::ForOp loop) {
@@ -676,7 +693,8 @@ LogicalResult Distributor::distributeFor(scf::ForOp loop) {
     scf::YieldOp::create(b, loc, results);
   }
   unflatten(newLoop.getResults(), loop.getResults());
-  if (loopStages > 1)
+  // Its wgmma products (mma.sync's complete at once).
+  if (loopStages > 1 && hasWgmma(loop))
     NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
   return success();
 }
@@ -735,7 +753,9 @@ LogicalResult Distributor::distributeConvert(tile_gpu::ConvertLayoutOp op) {
   writeStaged(op.getSrc(), view, phaseStep);
   barrier();
   if (std::optional<SmallVector<Value>> slots =
-          readWithLdmatrix(type, view, phaseStep))
+          readWithLdmatrix(type, view, [&](ArrayRef<Value> coords) {
+            return stagedOffset(coords, type, phaseStep);
+          }))
     tiles[op.getResult()] = std::move(*slots);
   else
     tiles[op.getResult()] = readStaged(type, view, phaseStep);
@@ -744,7 +764,7 @@ LogicalResult Distributor::distributeConvert(tile_gpu::ConvertLayoutOp op) {
 
 std::optional<SmallVector<Value>>
 Distributor::readWithLdmatrix(RankedTensorType type, Value view,
-                              int64_t phaseStep) {
+                              function_ref<Value(ArrayRef<Value>)> offsetOf) {
   auto operand = dyn_cast<tile_gpu::DotOperandLayoutAttr>(type.getEncoding());
   Type element = type.getElementType();
   const LayoutInfo &info = infoOf(type);
@@ -789,7 +809,7 @@ Distributor::readWithLdmatrix(RankedTensorType type, Value view,
         b, loc, materialize(start[0].replaceDims({lane0, warpDim})), rowStep);
     Value col = arith::AddIOp::create(
         b, loc, materialize(start[1].replaceDims({lane0, warpDim})), colStep);
-    Value offset = stagedOffset({row, col}, type, phaseStep);
+    Value offset = offsetOf({row, col});
     Value fragments = nvgpu::LdMatrixOp::create(
         b, loc, vectorType, view, ValueRange{offset},
         /*transpose=*/!isA, static_cast<int32_t>(numTiles));
@@ -1085,6 +1105,31 @@ LogicalResult Distributor::distributeLocalAlloc(tile_gpu::LocalAllocOp op) {
   return success();
 }
 
+void Distributor::distributeLocalLoad(tile_gpu::LocalLoadOp op) {
+  // Each thread reads its slots from the stored tile: an mma.sync operand
+  // with ldmatrix, else element by element.
+  auto srcType = cast<RankedTensorType>(op.getSrc().getType());
+  RankedTensorType type = op.getType();
+  Type element = type.getElementType();
+  Value base = slotsOf(op.getSrc())[0];
+  Value view = scratchView(element, 0, scratchBytes / sharedBytes(element));
+  auto offsetOf = [&](ArrayRef<Value> coords) {
+    return sharedElementIndex(srcType, base, coords);
+  };
+  if (std::optional<SmallVector<Value>> slots =
+          readWithLdmatrix(type, view, offsetOf)) {
+    tiles[op.getResult()] = std::move(*slots);
+    return;
+  }
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+  SmallVector<Value> slots;
+  for (int64_t i = 0, e = slotCount(type); i < e; ++i)
+    slots.push_back(loadGroup(
+        view, [&] { return offsetOf(coordinatesOf(type, i)); }, 1, element,
+        slotValid(type, i), zero)[0]);
+  tiles[op.getResult()] = std::move(slots);
+}
+
 LogicalResult Distributor::distributeAsyncLoad(tile_gpu::AsyncLoadOp op) {
   if (failed(checkSharedTile(op, 1)))
     return failure();
@@ -1162,9 +1207,13 @@ LogicalResult Distributor::distributeAsyncLoad(tile_gpu::AsyncLoadOp op) {
 }
 
 void Distributor::distributeAsyncWait(tile_gpu::AsyncWaitOp op) {
-  // Each thread's own copies, then everyone's, visible to the tensor cores.
+  // Each thread's own copies, then everyone's; visible to the tensor cores
+  // too where a product reads them from shared memory (wgmma).
   NVVM::CpAsyncWaitGroupOp::create(b, loc, op.getPending());
-  fenceForTensorCores();
+  if (llvm::any_of(op->getUsers(), llvm::IsaPred<tile::DotOp>))
+    fenceForTensorCores();
+  else
+    barrier();
   for (auto [tile, result] : llvm::zip_equal(op.getTiles(), op.getResults()))
     tiles[result] = SmallVector<Value>(slotsOf(tile));
 }

@@ -1,4 +1,4 @@
-// RUN: meld-opt %s --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops,meld-tile-gpu-allocate-shared),meld-tile-to-gpu)' | FileCheck %s
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops,meld-tile-gpu-allocate-shared),meld-tile-to-gpu)' | FileCheck %s
 
 // A K loop whose 16-bit operands are copied to shared memory
 // asynchronously, two steps ahead (meld-tile-gpu-pipeline-k-loops). Before
@@ -80,5 +80,92 @@ tile.kernel @prefetch(%a: memref<2560xf16>, %w: memref<1280xf16>, %out: memref<2
   }
   %io = tile.iota 1 : tensor<64x32xindex, #wgmma>
   tile.store %r, %out[%io] : tensor<64x32xf32, #wgmma>, memref<2048xf32>[tensor<64x32xindex, #wgmma>]
+  tile.return
+}
+
+// -----
+
+// The same on sm_80 (mma.sync): B's copies are read into registers with
+// ldmatrix .x2.trans from the copied tile, each thread's 8 k-rows' 16-byte
+// chunks where the swizzle put them. No fence.proxy.async (nothing reads
+// through the async proxy), and no wgmma wait after the loop.
+// CHECK-LABEL: gpu.func @mma_prefetch(
+// CHECK-NOT:     nvvm.fence.proxy
+// CHECK:         nvgpu.device_async_copy %arg1
+// CHECK:         nvvm.cp.async.commit.group
+// CHECK:         scf.for
+// CHECK:           nvvm.cp.async.wait.group 1
+// CHECK-NEXT:      gpu.barrier
+// CHECK:           nvgpu.ldmatrix %{{.+}} {numTiles = 2 : i32, transpose = true} : memref<{{[0-9]+}}xbf16, #gpu.address_space<workgroup>> -> vector<2x2xbf16>
+// CHECK:           nvvm.mma.sync
+// CHECK:           nvgpu.device_async_copy %arg1
+// CHECK:           nvvm.cp.async.commit.group
+// CHECK-NEXT:      scf.yield
+// CHECK-NOT:     nvvm.fence.proxy
+// CHECK-NOT:     wgmma
+// CHECK:         gpu.return
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#mma = #tile_gpu.mma<version = 2, warpsPerCTA = [2, 2], instrShape = [16, 8]>
+#da = #tile_gpu.dot_operand<opIdx = 0, parent = #mma, kWidth = 2>
+#db = #tile_gpu.dot_operand<opIdx = 1, parent = #mma, kWidth = 2>
+tile.kernel @mma_prefetch(%a: memref<1280xf32>, %w: memref<1280xbf16>, %out: memref<1024xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 2048 : i64} {
+  %c0 = arith.constant 0 : index
+  %c16 = arith.constant 16 : index
+  %c40 = arith.constant 40 : index
+  %zero = arith.constant dense<0.0> : tensor<32x32xf32, #mma>
+  %c40t = arith.constant dense<40> : tensor<32x16xindex, #blocked>
+  %c32b = arith.constant dense<32> : tensor<16x32xindex, #blocked>
+  %c40b = arith.constant dense<40> : tensor<16x32xindex, #blocked>
+  %ra = tile.iota 0 : tensor<32x16xindex, #blocked>
+  %rowa = arith.muli %ra, %c40t : tensor<32x16xindex, #blocked>
+  %r = scf.for %k = %c0 to %c40 step %c16 iter_args(%acc = %zero) -> (tensor<32x32xf32, #mma>) {
+    %ca = tile.iota 1 : tensor<32x16xindex, #blocked>
+    %ks = tensor.splat %k : tensor<32x16xindex, #blocked>
+    %cola = arith.addi %ca, %ks : tensor<32x16xindex, #blocked>
+    %offa = arith.addi %rowa, %cola : tensor<32x16xindex, #blocked>
+    %ma = arith.cmpi ult, %cola, %c40t : tensor<32x16xindex, #blocked>
+    %x = tile.load %a[%offa], %ma : memref<1280xf32>[tensor<32x16xindex, #blocked>], tensor<32x16xi1, #blocked> -> tensor<32x16xf32, #blocked>
+    %x16 = arith.truncf %x : tensor<32x16xf32, #blocked> to tensor<32x16xbf16, #blocked>
+    %rb = tile.iota 0 : tensor<16x32xindex, #blocked>
+    %cb = tile.iota 1 : tensor<16x32xindex, #blocked>
+    %kb = tensor.splat %k : tensor<16x32xindex, #blocked>
+    %rowb = arith.addi %rb, %kb : tensor<16x32xindex, #blocked>
+    %rowoff = arith.muli %rowb, %c32b : tensor<16x32xindex, #blocked>
+    %offb = arith.addi %rowoff, %cb : tensor<16x32xindex, #blocked>
+    %mb = arith.cmpi ult, %rowb, %c40b : tensor<16x32xindex, #blocked>
+    %y = tile.load %w[%offb], %mb : memref<1280xbf16>[tensor<16x32xindex, #blocked>], tensor<16x32xi1, #blocked> -> tensor<16x32xbf16, #blocked>
+    %xa = tile_gpu.convert_layout %x16 : tensor<32x16xbf16, #blocked> -> tensor<32x16xbf16, #da>
+    %yb = tile_gpu.convert_layout %y : tensor<16x32xbf16, #blocked> -> tensor<16x32xbf16, #db>
+    %p = tile.dot %xa, %yb, %acc : tensor<32x16xbf16, #da>, tensor<16x32xbf16, #db> -> tensor<32x32xf32, #mma>
+    scf.yield %p : tensor<32x32xf32, #mma>
+  }
+  %io = tile.iota 1 : tensor<32x32xindex, #mma>
+  tile.store %r, %out[%io] : tensor<32x32xf32, #mma>, memref<1024xf32>[tensor<32x32xindex, #mma>]
+  tile.return
+}
+
+// -----
+
+// A copied tile read into a layout ldmatrix does not give (a blocked one):
+// element by element, each at its place in the swizzled tile.
+// CHECK-LABEL: gpu.func @read_blocked(
+// CHECK:         nvvm.cp.async.wait.group 0
+// CHECK-NEXT:    gpu.barrier
+// CHECK-NOT:     nvgpu.ldmatrix
+// CHECK:         arith.xori
+// CHECK:         memref.load %{{.+}} : memref<{{[0-9]+}}xf16, #gpu.address_space<workgroup>>
+// CHECK-NOT:     nvgpu.ldmatrix
+// CHECK:         gpu.return
+#runs = #tile_gpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#bl = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#sa = #tile_gpu.shared<swizzle = 64, order = [1, 0]>
+tile.kernel @read_blocked(%in: memref<1024xf16>, %out: memref<1024xf16>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 1024 : i64} {
+  %c0 = arith.constant 0 : index
+  %i = tile.iota 1 : tensor<32x32xindex, #runs>
+  %s = tile_gpu.async_load %in[%i] into %c0 {contiguity = 8 : i64, offset = 0 : i64} : memref<1024xf16>[tensor<32x32xindex, #runs>] -> tensor<32x32xf16, #sa>
+  %w = tile_gpu.async_wait %s {pending = 0 : i64} : tensor<32x32xf16, #sa> -> tensor<32x32xf16, #sa>
+  %r = tile_gpu.local_load %w : tensor<32x32xf16, #sa> -> tensor<32x32xf16, #bl>
+  %o = tile.iota 1 : tensor<32x32xindex, #bl>
+  tile.store %r, %out[%o] : tensor<32x32xf16, #bl>, memref<1024xf16>[tensor<32x32xindex, #bl>]
   tile.return
 }

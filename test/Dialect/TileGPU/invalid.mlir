@@ -233,3 +233,21 @@ func.func @wait_negative(%a: tensor<64x64xf16, #shared>) {
   %0 = tile_gpu.async_wait %a {pending = -1 : i64} : tensor<64x64xf16, #shared> -> tensor<64x64xf16, #shared>
   return
 }
+
+// -----
+
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+func.func @local_load_registers(%a: tensor<64x64xf16, #blocked>) {
+  // expected-error @below {{reads a tile with a #tile_gpu.shared layout, got 'tensor<64x64xf16, #tile_gpu.blocked}}
+  %0 = tile_gpu.local_load %a : tensor<64x64xf16, #blocked> -> tensor<64x64xf16, #blocked>
+  return
+}
+
+// -----
+
+#shared = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
+func.func @local_load_shared(%a: tensor<64x64xf16, #shared>) {
+  // expected-error @below {{gives a tile with a distributed layout, got 'tensor<64x64xf16, #tile_gpu.shared}}
+  %0 = tile_gpu.local_load %a : tensor<64x64xf16, #shared> -> tensor<64x64xf16, #shared>
+  return
+}

@@ -34,3 +34,13 @@ func.func @async_load(%w: memref<4096xbf16>, %i: tensor<16x64xindex, #runs>, %m:
   %2:2 = tile_gpu.async_wait %0, %1 {pending = 1 : i64} : tensor<16x64xbf16, #sa>, tensor<16x64xbf16, #sa> -> tensor<16x64xbf16, #sa>, tensor<16x64xbf16, #sa>
   return
 }
+
+// A copied tile read into an mma.sync operand's registers.
+// CHECK-LABEL: func.func @local_load(
+// CHECK:         tile_gpu.local_load %{{.+}} : tensor<16x64xbf16, #[[SA]]> -> tensor<16x64xbf16, #{{.+}}>
+#mma = #tile_gpu.mma<version = 2, warpsPerCTA = [2, 2], instrShape = [16, 8]>
+#db = #tile_gpu.dot_operand<opIdx = 1, parent = #mma, kWidth = 2>
+func.func @local_load(%s: tensor<16x64xbf16, #sa>) {
+  %0 = tile_gpu.local_load %s : tensor<16x64xbf16, #sa> -> tensor<16x64xbf16, #db>
+  return
+}

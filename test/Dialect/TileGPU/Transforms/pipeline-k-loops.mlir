@@ -200,3 +200,65 @@ tile.kernel @read_in_body(%a: memref<4096xf16>, %out: memref<2048xf32>) attribut
   }
   tile.return
 }
+
+// -----
+
+// A K loop of mma.sync products: B, a 16-bit weight loaded along N, is
+// copied asynchronously 2 steps ahead into a tile with N contiguous
+// (64-byte rows: a 64-byte swizzle), and read into its registers by a
+// local_load (ldmatrix .trans); A, converted from f32, goes through
+// registers as before. The product completes at once, so a buffer is
+// free again a step after it is read: 3 buffers of 1 KiB after the 2 KiB
+// the conversions stage.
+// CHECK-LABEL: tile.kernel @mma_prefetch(
+// CHECK-SAME:    shared_bytes = 5120
+// CHECK-COUNT-2: tile_gpu.async_load %arg1[%{{.+}}], %{{.+}} into %{{.+}} if %{{.+}} {contiguity = 8 : i64, offset = 2048 : i64} : memref<1280xbf16>[tensor<16x32xindex, #{{.+}}>], tensor<16x32xi1, #{{.+}}> -> tensor<16x32xbf16, #[[SB:shared[0-9]*]]>
+// CHECK:         scf.for
+// CHECK:           tile_gpu.convert_layout %{{.+}} : tensor<32x16xbf16, #{{.+}}> -> tensor<32x16xbf16, #{{.+}}>
+// CHECK:           %[[W:.+]] = tile_gpu.async_wait %{{.+}} {pending = 1 : i64}
+// CHECK-NEXT:      %[[B:.+]] = tile_gpu.local_load %[[W]] : tensor<16x32xbf16, #[[SB]]> -> tensor<16x32xbf16, #dot1>
+// CHECK-NEXT:      tile.dot %{{.+}}, %[[B]], %{{.+}}
+// CHECK:           tile_gpu.async_load %arg1
+// CHECK:         } {tile_gpu.stages = 3 : i64}
+// NOPF-LABEL:  tile.kernel @mma_prefetch(
+// NOPF-NOT:      tile_gpu.async_load
+// NOPF-NOT:      tile_gpu.stages
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#mma = #tile_gpu.mma<version = 2, warpsPerCTA = [2, 2], instrShape = [16, 8]>
+#da = #tile_gpu.dot_operand<opIdx = 0, parent = #mma, kWidth = 2>
+#db = #tile_gpu.dot_operand<opIdx = 1, parent = #mma, kWidth = 2>
+tile.kernel @mma_prefetch(%a: memref<1280xf32>, %w: memref<1280xbf16>, %out: memref<1024xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 2048 : i64} {
+  %c0 = arith.constant 0 : index
+  %c16 = arith.constant 16 : index
+  %c40 = arith.constant 40 : index
+  %zero = arith.constant dense<0.0> : tensor<32x32xf32, #mma>
+  %c40t = arith.constant dense<40> : tensor<32x16xindex, #blocked>
+  %c32b = arith.constant dense<32> : tensor<16x32xindex, #blocked>
+  %c40b = arith.constant dense<40> : tensor<16x32xindex, #blocked>
+  %ra = tile.iota 0 : tensor<32x16xindex, #blocked>
+  %rowa = arith.muli %ra, %c40t : tensor<32x16xindex, #blocked>
+  %r = scf.for %k = %c0 to %c40 step %c16 iter_args(%acc = %zero) -> (tensor<32x32xf32, #mma>) {
+    %ca = tile.iota 1 : tensor<32x16xindex, #blocked>
+    %ks = tensor.splat %k : tensor<32x16xindex, #blocked>
+    %cola = arith.addi %ca, %ks : tensor<32x16xindex, #blocked>
+    %offa = arith.addi %rowa, %cola : tensor<32x16xindex, #blocked>
+    %ma = arith.cmpi ult, %cola, %c40t : tensor<32x16xindex, #blocked>
+    %x = tile.load %a[%offa], %ma : memref<1280xf32>[tensor<32x16xindex, #blocked>], tensor<32x16xi1, #blocked> -> tensor<32x16xf32, #blocked>
+    %x16 = arith.truncf %x : tensor<32x16xf32, #blocked> to tensor<32x16xbf16, #blocked>
+    %rb = tile.iota 0 : tensor<16x32xindex, #blocked>
+    %cb = tile.iota 1 : tensor<16x32xindex, #blocked>
+    %kb = tensor.splat %k : tensor<16x32xindex, #blocked>
+    %rowb = arith.addi %rb, %kb : tensor<16x32xindex, #blocked>
+    %rowoff = arith.muli %rowb, %c32b : tensor<16x32xindex, #blocked>
+    %offb = arith.addi %rowoff, %cb : tensor<16x32xindex, #blocked>
+    %mb = arith.cmpi ult, %rowb, %c40b : tensor<16x32xindex, #blocked>
+    %y = tile.load %w[%offb], %mb : memref<1280xbf16>[tensor<16x32xindex, #blocked>], tensor<16x32xi1, #blocked> -> tensor<16x32xbf16, #blocked>
+    %xa = tile_gpu.convert_layout %x16 : tensor<32x16xbf16, #blocked> -> tensor<32x16xbf16, #da>
+    %yb = tile_gpu.convert_layout %y : tensor<16x32xbf16, #blocked> -> tensor<16x32xbf16, #db>
+    %p = tile.dot %xa, %yb, %acc : tensor<32x16xbf16, #da>, tensor<16x32xbf16, #db> -> tensor<32x32xf32, #mma>
+    scf.yield %p : tensor<32x32xf32, #mma>
+  }
+  %io = tile.iota 1 : tensor<32x32xindex, #mma>
+  tile.store %r, %out[%io] : tensor<32x32xf32, #mma>, memref<1024xf32>[tensor<32x32xindex, #mma>]
+  tile.return
+}
