@@ -204,8 +204,9 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
 
     A loop of `mma.sync` products (an `#tile_gpu.mma` of version 2)
     prefetches the same way an operand whose registers come from a
-    conversion of such a load: A with K contiguous, B with N contiguous,
-    rows of at least 32 bytes. The copy lands in a `#tile_gpu.shared`
+    conversion of such a load: A with K contiguous, B with N contiguous
+    (read with `ldmatrix .trans`) or else K contiguous, rows of at least
+    32 bytes. The copy lands in a `#tile_gpu.shared`
     tile, and a `tile_gpu.local_load` reads it into the operand's
     registers (`ldmatrix`). The product completes at once, so the loop
     takes N = `prefetch` + 1 buffers (99 KiB of shared memory at most, as

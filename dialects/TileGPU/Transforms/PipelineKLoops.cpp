@@ -196,20 +196,24 @@ static int64_t getAsyncContiguity(const DataFlowSolver &solver, scf::ForOp loop,
 }
 
 /// The tile an mma.sync operand of `type` (a 16-bit dot operand) is copied
-/// to, for ldmatrix to read: A with K contiguous, B with N contiguous
-/// (read with .trans), the widest swizzle dividing a row; null where a
-/// row is under 32 bytes or the rows are not a multiple of 8.
-static RankedTensorType getMmaOperandTile(RankedTensorType type) {
+/// to, for ldmatrix to read, with dimension `contiguous` contiguous (A: K
+/// only; B: N, read with .trans, or K) and the widest swizzle dividing a
+/// row; null where a row is under 32 bytes or the rows are not a multiple
+/// of 8.
+static RankedTensorType getMmaOperandTile(RankedTensorType type,
+                                          int64_t contiguous) {
   auto operand = dyn_cast<DotOperandLayoutAttr>(type.getEncoding());
-  if (!operand || type.getRank() != 2 || type.getElementTypeBitWidth() != 16)
+  if (!operand || type.getRank() != 2 || type.getElementTypeBitWidth() != 16 ||
+      (operand.getOpIdx() == 0 && contiguous != 1))
     return {};
-  int64_t rowBytes = type.getDimSize(1) * 2;
-  if (rowBytes % 32 != 0 || type.getDimSize(0) % 8 != 0)
+  int64_t rowBytes = type.getDimSize(contiguous) * 2;
+  if (rowBytes % 32 != 0 || type.getDimSize(1 - contiguous) % 8 != 0)
     return {};
   unsigned swizzle = rowBytes % 128 == 0 ? 128 : rowBytes % 64 == 0 ? 64 : 32;
   return RankedTensorType::get(
       type.getShape(), type.getElementType(),
-      SharedLayoutAttr::get(type.getContext(), swizzle, {1, 0}, 0));
+      SharedLayoutAttr::get(type.getContext(), swizzle,
+                            {contiguous, 1 - contiguous}, 0));
 }
 
 /// The layout async copies of runs of `run` elements along `dim` of a 2-D
@@ -405,12 +409,16 @@ struct TileGPUPipelineKLoops
     kernel.walk([&](scf::ForOp loop) {
       bool wgmma = false, all = true;
       SmallVector<AsyncOperand> operands;
-      auto consider = [&](Operation *user, Value src, RankedTensorType shared) {
+      // The first of `tiles` `src`'s load can be copied to.
+      auto consider = [&](Operation *user, Value src,
+                          ArrayRef<RankedTensorType> tiles) {
         auto load = src.getDefiningOp<tile::LoadOp>();
-        if (!shared || !load || load->getParentOp() != loop.getOperation())
+        if (!load || load->getParentOp() != loop.getOperation())
           return;
-        if (int64_t run = getAsyncContiguity(solver, loop, load, shared))
-          operands.push_back({user, load, shared, run});
+        for (RankedTensorType shared : tiles)
+          if (shared)
+            if (int64_t run = getAsyncContiguity(solver, loop, load, shared))
+              return operands.push_back({user, load, shared, run});
       };
       for (auto dot : loop.getBody()->getOps<tile::DotOp>()) {
         auto mma = dyn_cast_or_null<MmaLayoutAttr>(dot.getType().getEncoding());
@@ -426,12 +434,13 @@ struct TileGPUPipelineKLoops
           // wgmma reads the tile its local_alloc stores; mma.sync the
           // registers a conversion gives it (ldmatrix from the copy).
           if (auto alloc = operand.getDefiningOp<LocalAllocOp>())
-            consider(alloc, alloc.getSrc(), alloc.getType());
+            consider(alloc, alloc.getSrc(), {alloc.getType()});
           else if (auto convert = operand.getDefiningOp<ConvertLayoutOp>();
                    convert && convert->hasOneUse() &&
                    convert->getParentOp() == loop.getOperation())
             consider(convert, convert.getSrc(),
-                     getMmaOperandTile(convert.getType()));
+                     {getMmaOperandTile(convert.getType(), 1),
+                      getMmaOperandTile(convert.getType(), 0)});
         }
       }
       // A loop of wgmma products is pipelined when all can stay in flight;

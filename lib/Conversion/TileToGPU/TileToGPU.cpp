@@ -385,9 +385,12 @@ private:
   /// of the operand at `offsetOf({row, col})`, or nothing when the operand
   /// does not suit it (a slot may hold no element, rows of less than 16
   /// bytes).
+  /// A B stored with K contiguous (`kMajorB`) is read untransposed: its
+  /// 8x8 matrices' rows are columns of B.
   std::optional<SmallVector<Value>>
   readWithLdmatrix(RankedTensorType type, Value view,
-                   function_ref<Value(ArrayRef<Value>)> offsetOf);
+                   function_ref<Value(ArrayRef<Value>)> offsetOf,
+                   bool kMajorB = false);
   /// How many consecutive slots of a tile of `type` a conversion stages as
   /// one vector: its layout's runs, within 16 bytes, and 1 for booleans.
   int64_t stagingWidth(RankedTensorType type) {
@@ -764,7 +767,8 @@ LogicalResult Distributor::distributeConvert(tile_gpu::ConvertLayoutOp op) {
 
 std::optional<SmallVector<Value>>
 Distributor::readWithLdmatrix(RankedTensorType type, Value view,
-                              function_ref<Value(ArrayRef<Value>)> offsetOf) {
+                              function_ref<Value(ArrayRef<Value>)> offsetOf,
+                              bool kMajorB) {
   auto operand = dyn_cast<tile_gpu::DotOperandLayoutAttr>(type.getEncoding());
   Type element = type.getElementType();
   const LayoutInfo &info = infoOf(type);
@@ -780,7 +784,8 @@ Distributor::readWithLdmatrix(RankedTensorType type, Value view,
   // (rows 0-7 / 8-15 of k 0-7, then of k 8-15); B's 2 registers (k 2t and
   // 2t + 8, column g) are .x2.trans's, its matrices 8 k-rows of 8 columns.
   // Lane l gives row l % 8 of matrix l / 8 (B: lanes 16 to 31 repeat 0 to
-  // 15, their addresses unused).
+  // 15, their addresses unused). A K-major B's registers are .x2's
+  // untransposed: lane l gives column l % 8 at k 8 ((l / 8) % 2).
   bool isA = operand.getOpIdx() == 0;
   int64_t numTiles = isA ? 4 : 2;
   int64_t perInstr = 2 * numTiles;
@@ -789,12 +794,14 @@ Distributor::readWithLdmatrix(RankedTensorType type, Value view,
   // A: row + 8 (matrix % 2), k + 8 (matrix / 2); B: k + 8 (matrix % 2).
   Value second = arith::MulIOp::create(
       b, loc, arith::RemUIOp::create(b, loc, matrix, index(2)), index(8));
-  Value rowStep = arith::AddIOp::create(b, loc, laneRow, second);
+  Value rowStep =
+      kMajorB && !isA ? second : arith::AddIOp::create(b, loc, laneRow, second);
   Value colStep =
       isA ? arith::MulIOp::create(
                 b, loc, arith::DivUIOp::create(b, loc, matrix, index(2)),
                 index(8))
-          : index(0);
+      : kMajorB ? laneRow
+                : index(0);
   // Each instruction's block starts where lane 0's first slot lies in the
   // layout (its row g and column 2t, at g = t = 0).
   MLIRContext *ctx = type.getContext();
@@ -812,7 +819,7 @@ Distributor::readWithLdmatrix(RankedTensorType type, Value view,
     Value offset = offsetOf({row, col});
     Value fragments = nvgpu::LdMatrixOp::create(
         b, loc, vectorType, view, ValueRange{offset},
-        /*transpose=*/!isA, static_cast<int32_t>(numTiles));
+        /*transpose=*/!isA && !kMajorB, static_cast<int32_t>(numTiles));
     for (int64_t r = 0; r < numTiles; ++r)
       for (int64_t x = 0; x < 2; ++x)
         slots.push_back(vector::ExtractOp::create(b, loc, fragments,
@@ -1116,11 +1123,17 @@ void Distributor::distributeLocalLoad(tile_gpu::LocalLoadOp op) {
   auto offsetOf = [&](ArrayRef<Value> coords) {
     return sharedElementIndex(srcType, base, coords);
   };
-  if (std::optional<SmallVector<Value>> slots =
-          readWithLdmatrix(type, view, offsetOf)) {
-    tiles[op.getResult()] = std::move(*slots);
-    return;
-  }
+  // ldmatrix reads A with K contiguous, B either way.
+  auto operand = dyn_cast<tile_gpu::DotOperandLayoutAttr>(type.getEncoding());
+  bool kContiguous =
+      cast<tile_gpu::SharedLayoutAttr>(srcType.getEncoding())
+          .getContiguousDim() == (operand && operand.getOpIdx() == 0 ? 1 : 0);
+  if (operand && (operand.getOpIdx() == 1 || kContiguous))
+    if (std::optional<SmallVector<Value>> slots =
+            readWithLdmatrix(type, view, offsetOf, kContiguous)) {
+      tiles[op.getResult()] = std::move(*slots);
+      return;
+    }
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
   SmallVector<Value> slots;
   for (int64_t i = 0, e = slotCount(type); i < e; ++i)
