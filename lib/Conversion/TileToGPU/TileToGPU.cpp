@@ -1144,7 +1144,12 @@ void Distributor::distributeLocalLoad(tile_gpu::LocalLoadOp op) {
 }
 
 LogicalResult Distributor::distributeAsyncLoad(tile_gpu::AsyncLoadOp op) {
-  if (failed(checkSharedTile(op, 1)))
+  // Its buffers: those of the pipelined loop it is in, and at least up to
+  // a constant `slot`.
+  int64_t buffers = stages;
+  if (std::optional<int64_t> slot = getConstantIntValue(op.getSlot()))
+    buffers = std::max(buffers, *slot + 1);
+  if (failed(checkSharedTile(op, buffers)))
     return failure();
   // Buffer `slot` of the tile's.
   Value base = arith::AddIOp::create(

@@ -117,3 +117,16 @@ tile.kernel @async_split_runs(%a: memref<4096xf16>) attributes {grid = array<i64
   %s = tile_gpu.async_load %a[%i] into %c0 {contiguity = 8 : i64, offset = 0 : i64} : memref<4096xf16>[tensor<64x64xindex, #b>] -> tensor<64x64xf16, #s>
   tile.return
 }
+
+// -----
+
+// Buffer 3 of a 2 KiB tile (8 KiB from 0) in 4 KiB of shared memory.
+#runs = #tile_gpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#s = #tile_gpu.shared<swizzle = 64, order = [1, 0]>
+tile.kernel @async_past_the_end(%a: memref<1024xf16>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 4096 : i64} {
+  %c3 = arith.constant 3 : index
+  %i = tile.iota 1 : tensor<32x32xindex, #runs>
+  // expected-error @below {{'tile_gpu.async_load' op stores 2048 bytes at offset 0 in each of 4 buffers of shared memory, past its kernel's shared_bytes (4096)}}
+  %s = tile_gpu.async_load %a[%i] into %c3 {contiguity = 8 : i64, offset = 0 : i64} : memref<1024xf16>[tensor<32x32xindex, #runs>] -> tensor<32x32xf16, #s>
+  tile.return
+}
