@@ -31,7 +31,6 @@
 #include "mlir/IR/Iterators.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/RegionUtils.h"
 
 namespace meld::tile_gpu {
 #define GEN_PASS_DEF_TILEGPUPIPELINEKLOOPS
@@ -124,23 +123,28 @@ static Value rematerialize(OpBuilder &builder, Value value, Attribute layout,
 /// than the induction variable): what a load of a later step recomputes.
 static FailureOr<SmallVector<Operation *>> stepSlice(scf::ForOp loop,
                                                      ValueRange values) {
+  BackwardSliceOptions options;
+  options.inclusive = true;
+  options.omitBlockArguments = true;
+  options.filter = [&](Operation *op) {
+    return op->getParentOp() == loop.getOperation();
+  };
   SetVector<Operation *> slice;
-  SmallVector<Value> worklist(values);
-  while (!worklist.empty()) {
-    Value value = worklist.pop_back_val();
-    if (auto arg = dyn_cast<BlockArgument>(value)) {
-      if (arg.getOwner() == loop.getBody() && arg != loop.getInductionVar())
+  for (Value value : values)
+    if (Operation *def = value.getDefiningOp(); def && options.filter(def))
+      if (failed(getBackwardSlice(def, &slice, options)))
         return failure();
-      continue;
-    }
-    Operation *def = value.getDefiningOp();
-    if (def->getParentOp() != loop.getOperation() || slice.contains(def))
-      continue;
-    if (!isPure(def) || def->getNumRegions() != 0)
+  auto carried = [&](Value value) {
+    auto arg = dyn_cast<BlockArgument>(value);
+    return arg && arg.getOwner() == loop.getBody() &&
+           arg != loop.getInductionVar();
+  };
+  if (llvm::any_of(values, carried))
+    return failure();
+  for (Operation *op : slice)
+    if (!isPure(op) || op->getNumRegions() != 0 ||
+        llvm::any_of(op->getOperands(), carried))
       return failure();
-    slice.insert(def);
-    llvm::append_range(worklist, def->getOperands());
-  }
   SmallVector<Operation *> ordered(slice.begin(), slice.end());
   llvm::sort(ordered,
              [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });

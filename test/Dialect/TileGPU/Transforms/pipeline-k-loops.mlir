@@ -262,3 +262,45 @@ tile.kernel @mma_prefetch(%a: memref<1280xf32>, %w: memref<1280xbf16>, %out: mem
   tile.store %r, %out[%io] : tensor<32x32xf32, #mma>, memref<1024xf32>[tensor<32x32xindex, #mma>]
   tile.return
 }
+
+// -----
+
+// An mma.sync B stored N x K (each column of B consecutive: a Gemm with
+// transB) is copied with K contiguous (order [0, 1]; 32-byte rows of K, a
+// 32-byte swizzle), for ldmatrix to read untransposed.
+// CHECK-DAG:   #[[SK:.+]] = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
+// CHECK-LABEL: tile.kernel @mma_k_major(
+// CHECK:         tile_gpu.async_load %arg1[%{{.+}}] into %{{.+}} if %{{.+}} {contiguity = 8 : i64, offset = {{[0-9]+}} : i64} : memref<1280xbf16>[tensor<16x32xindex, #{{.+}}>] -> tensor<16x32xbf16, #[[SK]]>
+// CHECK:         scf.for
+// CHECK:           tile_gpu.local_load %{{.+}} : tensor<16x32xbf16, #[[SK]]> -> tensor<16x32xbf16, #dot1>
+// CHECK:         } {tile_gpu.stages = 3 : i64}
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#mma = #tile_gpu.mma<version = 2, warpsPerCTA = [2, 2], instrShape = [16, 8]>
+#da = #tile_gpu.dot_operand<opIdx = 0, parent = #mma, kWidth = 2>
+#db = #tile_gpu.dot_operand<opIdx = 1, parent = #mma, kWidth = 2>
+tile.kernel @mma_k_major(%a: memref<1280xbf16>, %w: memref<1280xbf16>, %out: memref<1024xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 2048 : i64} {
+  %c0 = arith.constant 0 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %zero = arith.constant dense<0.0> : tensor<32x32xf32, #mma>
+  %c32t = arith.constant dense<32> : tensor<32x16xindex, #blocked>
+  %c32b = arith.constant dense<32> : tensor<16x32xindex, #blocked>
+  %ia = tile.iota 1 : tensor<32x16xindex, #blocked>
+  %r = scf.for %k = %c0 to %c32 step %c16 iter_args(%acc = %zero) -> (tensor<32x32xf32, #mma>) {
+    %x = tile.load %a[%ia] : memref<1280xbf16>[tensor<32x16xindex, #blocked>] -> tensor<32x16xbf16, #blocked>
+    %rb = tile.iota 0 : tensor<16x32xindex, #blocked>
+    %cb = tile.iota 1 : tensor<16x32xindex, #blocked>
+    %kb = tensor.splat %k : tensor<16x32xindex, #blocked>
+    %kk = arith.addi %rb, %kb : tensor<16x32xindex, #blocked>
+    %col = arith.muli %cb, %c32b : tensor<16x32xindex, #blocked>
+    %offb = arith.addi %col, %kk : tensor<16x32xindex, #blocked>
+    %y = tile.load %w[%offb] : memref<1280xbf16>[tensor<16x32xindex, #blocked>] -> tensor<16x32xbf16, #blocked>
+    %xa = tile_gpu.convert_layout %x : tensor<32x16xbf16, #blocked> -> tensor<32x16xbf16, #da>
+    %yb = tile_gpu.convert_layout %y : tensor<16x32xbf16, #blocked> -> tensor<16x32xbf16, #db>
+    %p = tile.dot %xa, %yb, %acc : tensor<32x16xbf16, #da>, tensor<16x32xbf16, #db> -> tensor<32x32xf32, #mma>
+    scf.yield %p : tensor<32x32xf32, #mma>
+  }
+  %io = tile.iota 1 : tensor<32x32xindex, #mma>
+  tile.store %r, %out[%io] : tensor<32x32xf32, #mma>, memref<1024xf32>[tensor<32x32xindex, #mma>]
+  tile.return
+}
