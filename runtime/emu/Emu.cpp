@@ -274,6 +274,8 @@ struct Fiber {
   float *wgmmaD = nullptr;
   /// Whether a wgmma.fence came since the start or the last wgmma.wait_group.
   bool wgmmaFenced = false;
+  /// The fence.proxy.async instructions the thread has executed.
+  uint32_t proxyFences = 0;
   /// The thread's wgmma.mma_async not yet completed: the block's op and the
   /// group it belongs to (== `wgmmaGroupsCommitted` while open).
   struct PendingWgmma {
@@ -338,6 +340,8 @@ struct ShadowByte {
   uint32_t writeSync = 0;
   uint32_t read1Sync = 0;
   uint32_t read2Sync = 0;
+  /// The writer's fence.proxy.async count when it wrote.
+  uint32_t writeFences = 0;
   uint16_t writer = noThread;
   uint16_t reader1 = noThread;
   uint16_t reader2 = noThread;
@@ -345,8 +349,8 @@ struct ShadowByte {
   bool operator==(const ShadowByte &o) const {
     return writeEpoch == o.writeEpoch && readEpoch == o.readEpoch &&
            writeSync == o.writeSync && read1Sync == o.read1Sync &&
-           read2Sync == o.read2Sync && writer == o.writer &&
-           reader1 == o.reader1 && reader2 == o.reader2;
+           read2Sync == o.read2Sync && writeFences == o.writeFences &&
+           writer == o.writer && reader1 == o.reader1 && reader2 == o.reader2;
   }
 };
 
@@ -430,6 +434,12 @@ public:
     cpAsyncComplete(f.groupsCommitted > n ? f.groupsCommitted - n : 0);
   }
   void wgmmaFence() { fibers[current].wgmmaFenced = true; }
+  void fenceProxyAsync() { ++fibers[current].proxyFences; }
+  /// Reports a byte of the `bytes` at `offset` that a thread of the block
+  /// wrote through the generic proxy with no fence.proxy.async after, for
+  /// `reader` (the async proxy) to read.
+  void checkProxyFenced(uint64_t offset, uint32_t bytes,
+                        const std::string &reader);
   void wgmma(uint32_t mode, uint64_t descA, uint64_t descB, uint32_t scaleD,
              const float *c, float *d);
   void wgmmaCommit() { ++fibers[current].wgmmaGroupsCommitted; }
@@ -1781,6 +1791,7 @@ void BlockRunner::completeWgmma(uint32_t group) {
           abandon();
         }
         checkShared(offset, 16, false);
+        checkProxyFenced(offset, 16, op.name);
         const uint8_t *row =
             reinterpret_cast<const uint8_t *>(sharedMemory) + offset;
         op.offsets.push_back(static_cast<uint32_t>(offset));
@@ -2069,6 +2080,28 @@ inline void BlockRunner::checkShared(uint64_t offset, uint32_t bytes,
   }
 }
 
+void BlockRunner::checkProxyFenced(uint64_t offset, uint32_t bytes,
+                                   const std::string &reader) {
+  // The tensor cores read through the async proxy: a generic-proxy write
+  // (a store, a cp.async) reaches them only if its thread executed a
+  // fence.proxy.async after it (PTX ISA, "Proxies").
+  for (uint64_t o = offset; o < offset + bytes; ++o) {
+    const ShadowByte &s = split[o / 4] ? splitBytes[o] : words[o / 4];
+    if (s.writer == noThread || s.writeEpoch < blockFirstEpoch ||
+        fibers[s.writer].proxyFences != s.writeFences)
+      continue;
+    setFailure(current,
+               reader +
+                   format(" reads shared memory at offset %" PRIu64
+                          " that thread ",
+                          o) +
+                   threadCoords(s.writer) +
+                   " wrote with no fence.proxy.async after it (the tensor "
+                   "cores may not see the write)");
+    abandon();
+  }
+}
+
 void BlockRunner::reportRace(uint16_t other, const char *first, uint64_t o,
                              uint32_t bytes, bool store) {
   setFailure(current,
@@ -2128,6 +2161,7 @@ inline void BlockRunner::checkCell(ShadowByte &s, uint64_t o, uint32_t bytes,
     s.writeEpoch = epoch;
     s.writer = self;
     s.writeSync = syncSeq;
+    s.writeFences = fibers[self].proxyFences;
     return;
   }
   if (options.checkSharedUninitialized && s.writeEpoch < blockFirstEpoch)
@@ -2199,6 +2233,7 @@ void opCpAsync(void *dst, const void *src, uint32_t bytes, uint32_t srcBytes,
 void opCpAsyncCommit() { launchOrDie().cpAsyncCommit(); }
 void opCpAsyncWait(uint32_t n) { launchOrDie().cpAsyncWait(n); }
 void opWgmmaFence() { launchOrDie().wgmmaFence(); }
+void opFenceProxyAsync() { launchOrDie().fenceProxyAsync(); }
 void opWgmma(uint32_t mode, uint64_t descA, uint64_t descB, uint32_t scaleD,
              const float *c, float *d) {
   launchOrDie().wgmma(mode, descA, descB, scaleD, c, d);
@@ -2244,6 +2279,7 @@ const meld_emu_ops opsTable = {
     opWgmma,
     opWgmmaCommit,
     opWgmmaWait,
+    opFenceProxyAsync,
 };
 
 } // namespace

@@ -55,9 +55,11 @@ VARIANTS = {
 # wgmma.fence; thread 0 storing to A's first row after a barrier that
 # follows the commit, before the wait; no wait; threads 96 to 127 exiting
 # before the products; threads 64 to 127 giving A's descriptor a start 16
-# bytes on. And one that does not: the same store after the wait and a
-# barrier ("reuse").
-BROKEN = ["nofence", "overwrite", "nowait", "early", "differ", "reuse"]
+# bytes on; no fence.proxy.async between the threads' stores of the
+# operands and the barrier before the products. And one that does not: the
+# same store after the wait and a barrier ("reuse").
+BROKEN = ["nofence", "overwrite", "nowait", "early", "differ", "reuse",
+          "noproxyfence"]
 
 SWIZZLES = {0: 0, 32: 3, 64: 2, 128: 1}  # width in bytes: descriptor code
 SHARED_BYTES = 64 * 1024
@@ -85,6 +87,9 @@ def gen():
         layout_a = "col" if a_mn else "row"
         layout_b = "row" if b_mn else "col"
         scale_a = "neg" if neg_a else "one"
+        fence = ("" if flaw == "noproxyfence" else
+                 "      nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, "
+                 "space = #nvvm.shared_space<cta>}\n")
         lines = f"""
     gpu.func @{name}(%image: memref<{words}xi32>, %params: memref<8xi64>,
                      %c: memref<{128 * regs}xf32>, %d: memref<{128 * regs}xf32>) kernel {{
@@ -99,7 +104,7 @@ def gen():
         %w = memref.load %image[%i] : memref<{words}xi32>
         memref.store %w, %view[%i] : memref<{words}xi32, #gpu.address_space<workgroup>>
       }}
-      gpu.barrier
+{fence}      gpu.barrier
       %base_index = memref.extract_aligned_pointer_as_index %shared : memref<?xi8, #gpu.address_space<workgroup>> -> index
       %base = arith.index_cast %base_index : index to i64
       %mask = arith.constant 262143 : i64
@@ -165,7 +170,7 @@ def gen():
         %zero = arith.constant 0 : i32
         memref.store %zero, %view[%a0_word] : memref<WORDSxi32, #gpu.address_space<workgroup>>
       }""".replace("WORDS", str(words)))
-        if flaw in (None, "nofence", "overwrite"):
+        if flaw in (None, "nofence", "overwrite", "noproxyfence"):
             out.append("      nvvm.wgmma.wait.group.sync.aligned 0")
         for r in range(regs):
             out.append(f"      %dv{r} = llvm.extractvalue {acc}[{r}] : {struct}")

@@ -6,7 +6,7 @@
 // runtime/include/meld/emu_abi.h):
 //   - every NVVM operation (thread and block ids, barriers, warp shuffles and
 //     votes, mma.sync, ldmatrix, cp.async and its groups, wgmma with its
-//     fence and groups) becomes a call
+//     fence and groups, fence.proxy.async) becomes a call
 //     through the emulator's table of functions, which the kernel library
 //     receives in `meld_emu_bind`;
 //   - shared memory (address space 3 globals) becomes the block's shared
@@ -68,6 +68,7 @@ enum EmuOp : unsigned {
   kWgmma,
   kWgmmaCommit,
   kWgmmaWait,
+  kFenceProxyAsync,
   kNumFields
 };
 
@@ -451,14 +452,12 @@ LogicalResult EmuLowering::lowerNVVMOp(Operation *op, OpBuilder &b,
         return toCall(kSyncwarp, {sync.getMask()});
       })
       .Case([&](NVVM::FenceProxyOp fence) -> LogicalResult {
-        // The emulator's shared memory has one view: what a thread stored
-        // before the fence, the tensor cores read after it (a missing
-        // fence is not seen).
+        // The emulator checks that the tensor cores read no byte written
+        // since its writer's last fence.
         if (fence.getKind() != NVVM::ProxyKind::async_shared)
           return fence.emitOpError("has no emulation: the emulator runs "
                                    "fence.proxy.async.shared only");
-        fence.erase();
-        return success();
+        return toCall(kFenceProxyAsync, {});
       })
       .Default([&](Operation *other) {
         return other->emitOpError("has no emulation");

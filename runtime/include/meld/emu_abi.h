@@ -56,7 +56,7 @@ extern "C" {
 
 /// Version of the table below. Bumped on any change to it or to the meaning of
 /// a function; fields are only ever appended.
-#define MELD_EMU_ABI_VERSION 6
+#define MELD_EMU_ABI_VERSION 7
 
 /// `mode` of meld_emu_ops::shfl, as in PTX `shfl.sync.{idx,up,down,bfly}`.
 enum {
@@ -266,6 +266,15 @@ typedef struct meld_emu_ops {
   /// groups but the `n` most recent. A thread that exits with a
   /// wgmma.mma_async not completed is an error.
   void (*wgmma_wait)(uint32_t n);
+
+  /* Version 7. */
+
+  /// `fence.proxy.async.shared::cta`. The tensor cores read shared memory
+  /// through the async proxy: a byte a thread of the block wrote through
+  /// the generic proxy (a store, a cp.async that landed) is seen by a
+  /// wgmma.mma_async only if that thread executed this fence after the
+  /// write; a wgmma.mma_async reading such a byte before is an error.
+  void (*fence_proxy_async)(void);
 } meld_emu_ops;
 
 /// Signatures of the module's exports.
