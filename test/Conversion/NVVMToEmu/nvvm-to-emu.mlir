@@ -249,9 +249,13 @@ module attributes {gpu.container_module} {
 
 // -----
 
-// fence.proxy.async.shared: the emulator's shared memory has one view, so the
-// fence goes away.
+// fence.proxy.async.shared: a call through field 24, which the emulator
+// counts (a wgmma reading a byte written since its writer's last fence is
+// an error).
 // CHECK-LABEL: llvm.func internal @fenced__meld_emu_body(
+// CHECK-NOT:     nvvm.fence.proxy
+// CHECK:         llvm.getelementptr %{{.+}}[0, 24]
+// CHECK:         llvm.call %{{.+}}() : !llvm.ptr, () -> ()
 // CHECK-NOT:     nvvm.fence.proxy
 // CHECK:         llvm.return
 module attributes {gpu.container_module} {
