@@ -210,7 +210,15 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     tile, and a `tile_gpu.local_load` reads it into the operand's
     registers (`ldmatrix`). The product completes at once, so the loop
     takes N = `prefetch` + 1 buffers (99 KiB of shared memory at most, as
-    on sm_86 and sm_89); a loop with no such operand is left as it is.
+    on sm_86 and sm_89).
+
+    With `prefetch-registers` (the default), in a loop that stores nothing
+    to memory, each operand that still goes through registers and is
+    loaded (then at most converted by `arith.truncf` or `arith.extf`) with
+    offsets and mask computed as above is loaded a step ahead: step 0's
+    load before the loop, step k + 1's at the end of step k, its mask
+    and'ed with whether the loop reaches that step; the loop carries the
+    tile. Its global memory latency then overlaps a whole step's product.
 
     Before:
     ```mlir
@@ -240,12 +248,16 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     Option<"stages", "stages", "int64_t", "2",
            "Operand buffers of a pipelined K loop whose operands all go "
            "through registers; below 2 the pass does nothing">,
+    Option<"prefetchRegisters", "prefetch-registers", "bool", "true",
+           "Load the operands that go through registers one K step ahead">,
     Option<"prefetch", "prefetch", "int64_t", "2",
            "How many K steps ahead operands copied asynchronously are "
            "loaded (their loop takes prefetch + 2 buffers); 0 copies none "
            "asynchronously">,
   ];
-  let dependentDialects = ["::meld::tile_gpu::TileGPUDialect"];
+  let dependentDialects = ["::meld::tile_gpu::TileGPUDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 def TileGPUAllocateShared : Pass<"meld-tile-gpu-allocate-shared",

@@ -151,6 +151,15 @@ static FailureOr<SmallVector<Operation *>> stepSlice(scf::ForOp loop,
   return ordered;
 }
 
+/// stepSlice of the offsets and mask (where there is one) of a load.
+static FailureOr<SmallVector<Operation *>>
+accessSlice(scf::ForOp loop, Value offsets, Value mask) {
+  SmallVector<Value> values{offsets};
+  if (mask)
+    values.push_back(mask);
+  return stepSlice(loop, values);
+}
+
 /// An operand of a product that can be copied to shared memory
 /// asynchronously: the load of its tile, what reads the load (a wgmma
 /// operand's local_alloc, an mma.sync operand's conversion), the tile in
@@ -191,10 +200,7 @@ static int64_t getAsyncContiguity(const DataFlowSolver &solver, scf::ForOp loop,
   if (run < 2 || !canRematerialize(load.getOffsets()) ||
       (load.getMask() && !canRematerialize(load.getMask())))
     return 0;
-  SmallVector<Value> operands{load.getOffsets()};
-  if (load.getMask())
-    operands.push_back(load.getMask());
-  if (failed(stepSlice(loop, operands)))
+  if (failed(accessSlice(loop, load.getOffsets(), load.getMask())))
     return 0;
   return run;
 }
@@ -300,10 +306,7 @@ static scf::ForOp prefetchLoads(scf::ForOp loop, ArrayRef<AsyncLoadOp> copies,
                                 int64_t prefetch, int64_t stages) {
   SmallVector<SmallVector<Operation *>> slices;
   for (AsyncLoadOp copy : copies) {
-    SmallVector<Value> operands{copy.getOffsets()};
-    if (copy.getMask())
-      operands.push_back(copy.getMask());
-    slices.push_back(*stepSlice(loop, operands));
+    slices.push_back(*accessSlice(loop, copy.getOffsets(), copy.getMask()));
   }
   IRRewriter rewriter(loop.getContext());
   Location loc = loop.getLoc();
@@ -389,6 +392,94 @@ static scf::ForOp prefetchLoads(scf::ForOp loop, ArrayRef<AsyncLoadOp> copies,
   return replaced;
 }
 
+/// The load in `loop`'s body whose tile (converted by truncf or extf
+/// only) is what `operand`, a product's operand stored from registers or
+/// converted to its layout, holds; null where there is none, or where a
+/// later step's offsets and mask could not be computed before.
+static tile::LoadOp getRegisterOperandLoad(scf::ForOp loop, Value operand) {
+  Operation *def = operand.getDefiningOp();
+  if (!isa_and_nonnull<LocalAllocOp, ConvertLayoutOp>(def))
+    return {};
+  Value src = def->getOperand(0);
+  while (auto cast = src.getDefiningOp())
+    if (isa<arith::TruncFOp, arith::ExtFOp>(cast) && cast->hasOneUse())
+      src = cast->getOperand(0);
+    else
+      break;
+  auto load = src.getDefiningOp<tile::LoadOp>();
+  if (!load || !load->hasOneUse() || load->getParentOp() != loop.getOperation())
+    return {};
+  if (failed(accessSlice(loop, load.getOffsets(), load.getMask())))
+    return {};
+  return load;
+}
+
+/// Loads `loads` (of `loop`'s body) one step ahead into registers: step
+/// 0's before the loop, step k + 1's in step k, masked off past the loop's
+/// end, the tiles carried to the step that reads them. Returns the new
+/// loop.
+static scf::ForOp prefetchRegisterLoads(scf::ForOp loop,
+                                        ArrayRef<tile::LoadOp> loads) {
+  SmallVector<SmallVector<Operation *>> slices;
+  for (tile::LoadOp load : loads) {
+    slices.push_back(*accessSlice(loop, load.getOffsets(), load.getMask()));
+  }
+  IRRewriter rewriter(loop.getContext());
+  Location loc = loop.getLoc();
+  // (Taken before the loop is replaced.)
+  Value iv = loop.getInductionVar(), lb = loop.getLowerBound(),
+        ub = loop.getUpperBound(), stepSize = loop.getStep();
+  // `load` at `step`, masked off where the step is past the loop's end.
+  auto loadAtStep = [&](OpBuilder &b, tile::LoadOp load,
+                        ArrayRef<Operation *> slice, Value step) {
+    IRMapping mapping;
+    mapping.map(iv, step);
+    for (Operation *op : slice)
+      b.clone(*op, mapping);
+    Value offsets = mapping.lookupOrDefault(load.getOffsets());
+    auto offsetsType = cast<RankedTensorType>(offsets.getType());
+    Value reached =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, step, ub)
+            .getResult();
+    Type maskType = RankedTensorType::get(offsetsType.getShape(), b.getI1Type(),
+                                          offsetsType.getEncoding());
+    Value mask = tensor::SplatOp::create(b, loc, reached, maskType).getResult();
+    if (load.getMask())
+      mask = arith::AndIOp::create(
+                 b, loc, mapping.lookupOrDefault(load.getMask()), mask)
+                 .getResult();
+    auto ahead = tile::LoadOp::create(
+        b, load.getLoc(), load.getType(),
+        mapping.lookupOrDefault(load.getBuffer()), offsets, mask,
+        load.getOther() ? mapping.lookupOrDefault(load.getOther()) : Value());
+    if (IntegerAttr contiguity = load.getContiguityAttr())
+      ahead.setContiguityAttr(contiguity);
+    return ahead.getResult();
+  };
+  rewriter.setInsertionPoint(loop);
+  SmallVector<Value> inits;
+  for (auto [load, slice] : llvm::zip_equal(loads, slices))
+    inits.push_back(loadAtStep(rewriter, load, slice, lb));
+  auto newYields = [&](OpBuilder &b, Location,
+                       ArrayRef<BlockArgument>) -> SmallVector<Value> {
+    Value next = arith::AddIOp::create(b, loc, iv, stepSize);
+    SmallVector<Value> yields;
+    for (auto [load, slice] : llvm::zip_equal(loads, slices))
+      yields.push_back(loadAtStep(b, load, slice, next));
+    return yields;
+  };
+  auto replaced = cast<scf::ForOp>(*loop.replaceWithAdditionalYields(
+      rewriter, inits, /*replaceInitOperandUsesInLoop=*/false, newYields));
+  Block *body = replaced.getBody();
+  unsigned first = body->getNumArguments() - loads.size();
+  for (auto [i, constLoad] : llvm::enumerate(loads)) {
+    tile::LoadOp load = constLoad;
+    load.getResult().replaceAllUsesWith(body->getArgument(first + i));
+    load.erase();
+  }
+  return replaced;
+}
+
 struct TileGPUPipelineKLoops
     : tile_gpu::impl::TileGPUPipelineKLoopsBase<TileGPUPipelineKLoops> {
   using Base::Base;
@@ -448,13 +539,19 @@ struct TileGPUPipelineKLoops
         }
       }
       // A loop of wgmma products is pipelined when all can stay in flight;
-      // one of mma.sync products (complete at once) when it copies some
-      // operand asynchronously.
-      if (wgmma ? all : !operands.empty())
+      // one of mma.sync products (complete at once) always.
+      bool products =
+          wgmma || llvm::any_of(loop.getBody()->getOps<tile::DotOp>(),
+                                [](tile::DotOp dot) {
+                                  return isa_and_nonnull<MmaLayoutAttr>(
+                                      dot.getType().getEncoding());
+                                });
+      if (products && (!wgmma || all))
         loops.push_back({loop, wgmma, std::move(operands)});
     });
     Builder builder(&getContext());
     OpBuilder opBuilder(&getContext());
+    bool registerPrefetched = false;
     for (Candidate &candidate : loops) {
       scf::ForOp loop = candidate.loop;
       ArrayRef<AsyncOperand> operands = candidate.operands;
@@ -482,22 +579,42 @@ struct TileGPUPipelineKLoops
           candidate.wgmma ? kMaxWgmmaSharedBytes : kMaxMmaSharedBytes;
       while (ahead > 0 && loopBytes(ahead) > maxBytes)
         --ahead;
-      if (ahead == 0) {
-        if (candidate.wgmma)
-          loop->setAttr(kStagesAttrName, builder.getI64IntegerAttr(stages));
-        continue;
+      if (ahead > 0) {
+        int64_t loopStages = ahead + spare;
+        SmallVector<AsyncLoadOp> copies;
+        for (const AsyncOperand &operand : operands)
+          copies.push_back(makeAsync(opBuilder, operand, numWarps));
+        loop = prefetchLoads(loop, copies, ahead, loopStages);
+        loop->setAttr(kStagesAttrName, builder.getI64IntegerAttr(loopStages));
+      } else if (candidate.wgmma) {
+        loop->setAttr(kStagesAttrName, builder.getI64IntegerAttr(stages));
       }
-      int64_t loopStages = ahead + spare;
-      SmallVector<AsyncLoadOp> copies;
-      for (const AsyncOperand &operand : operands)
-        copies.push_back(makeAsync(opBuilder, operand, numWarps));
-      scf::ForOp pipelined = prefetchLoads(loop, copies, ahead, loopStages);
-      pipelined->setAttr(kStagesAttrName,
-                         builder.getI64IntegerAttr(loopStages));
+      // The operands that go through registers are loaded a step ahead,
+      // where the loop writes no memory.
+      if (!prefetchRegisters ||
+          loop.getBody()
+              ->walk([](tile::StoreOp) { return WalkResult::interrupt(); })
+              .wasInterrupted())
+        continue;
+      SmallVector<tile::LoadOp> ahead1;
+      for (auto dot : loop.getBody()->getOps<tile::DotOp>())
+        if (isa_and_nonnull<MmaLayoutAttr>(dot.getType().getEncoding()))
+          for (Value operand : {dot.getA(), dot.getB()})
+            if (tile::LoadOp load = getRegisterOperandLoad(loop, operand);
+                load && !llvm::is_contained(ahead1, load))
+              ahead1.push_back(load);
+      if (!ahead1.empty()) {
+        Attribute stagesAttr = loop->getAttr(kStagesAttrName);
+        loop = prefetchRegisterLoads(loop, ahead1);
+        if (stagesAttr)
+          loop->setAttr(kStagesAttrName, stagesAttr);
+        registerPrefetched = true;
+      }
     }
     // What the loads' offsets and masks were computed in before, now
     // read by no one.
-    if (llvm::any_of(loops, [](const Candidate &candidate) {
+    if (registerPrefetched ||
+        llvm::any_of(loops, [](const Candidate &candidate) {
           return !candidate.operands.empty();
         }))
       kernel.walk<WalkOrder::PostOrder, mlir::ReverseIterator>(

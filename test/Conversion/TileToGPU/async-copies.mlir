@@ -88,7 +88,8 @@ tile.kernel @prefetch(%a: memref<2560xf16>, %w: memref<1280xf16>, %out: memref<2
 // The same on sm_80 (mma.sync): B's copies are read into registers with
 // ldmatrix .x2.trans from the copied tile, each thread's 8 k-rows' 16-byte
 // chunks where the swizzle put them. No fence.proxy.async (nothing reads
-// through the async proxy), and no wgmma wait after the loop.
+// through the async proxy), and no wgmma wait after the loop. A, converted
+// from f32, is loaded into registers a step ahead, after the copies.
 // CHECK-LABEL: gpu.func @mma_prefetch(
 // CHECK-NOT:     nvvm.fence.proxy
 // CHECK:         nvgpu.device_async_copy %arg1
@@ -100,7 +101,8 @@ tile.kernel @prefetch(%a: memref<2560xf16>, %w: memref<1280xf16>, %out: memref<2
 // CHECK:           nvvm.mma.sync
 // CHECK:           nvgpu.device_async_copy %arg1
 // CHECK:           nvvm.cp.async.commit.group
-// CHECK-NEXT:      scf.yield
+// CHECK:           memref.load %arg0
+// CHECK:           scf.yield
 // CHECK-NOT:     nvvm.fence.proxy
 // CHECK-NOT:     wgmma
 // CHECK:         gpu.return

@@ -2,6 +2,7 @@
 // RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{prefetch=0},meld-tile-gpu-allocate-shared))' | FileCheck %s --check-prefix=NOPF
 // RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{stages=3 prefetch=0}))' | FileCheck %s --check-prefix=THREE
 // RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{prefetch=1},meld-tile-gpu-allocate-shared))' | FileCheck %s --check-prefix=ONE
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{prefetch-registers=false}))' | FileCheck %s --check-prefix=NOREG
 
 // A K loop whose wgmma product reads this iteration's stored operands and
 // chains its accumulator is pipelined. Both operands are 16-bit loads along
@@ -90,10 +91,26 @@ tile.kernel @prefetch(%a: memref<2560xf16>, %w: memref<1280xf16>, %out: memref<2
 // Operands that are not loaded as they are go through registers, in 2
 // buffers: one converted from f32 on its way, and a 16-bit one whose
 // offsets a later step could not compute before (they follow a
-// loop-carried value).
+// loop-carried value). The first is loaded a step ahead into registers:
+// step 0's before the loop, step k + 16's at the end of step k, masked off
+// past the loop's end; the loop carries the tile.
 // CHECK-LABEL: tile.kernel @through_registers(
 // CHECK-NOT:     tile_gpu.async_load
+// CHECK:         %[[FIRST:.+]] = arith.cmpi slt, %{{.+}}, %[[UB:.+]] : index
+// CHECK-NEXT:    %[[M0:.+]] = tensor.splat %[[FIRST]] : tensor<64x16xi1, #blocked>
+// CHECK-NEXT:    %[[X0:.+]] = tile.load %arg0[%[[OFFS:.+]]], %[[M0]] : memref<4096xf32>
+// CHECK-NEXT:    scf.for %[[K:.+]] = %{{.+}} to %[[UB]] step %[[STEP:[^ ]+]] iter_args(%{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %[[X:.+]] = %[[X0]])
+// CHECK-NEXT:      arith.truncf %[[X]]
+// CHECK:           tile.load %arg1
+// CHECK:           %[[NEXT:.+]] = arith.addi %[[K]], %[[STEP]] : index
+// CHECK-NEXT:      %[[MORE:.+]] = arith.cmpi slt, %[[NEXT]], %[[UB]] : index
+// CHECK-NEXT:      %[[M:.+]] = tensor.splat %[[MORE]] : tensor<64x16xi1, #blocked>
+// CHECK-NEXT:      %[[XN:.+]] = tile.load %arg0[%[[OFFS]]], %[[M]] : memref<4096xf32>
+// CHECK-NEXT:      scf.yield %{{.+}}, %{{.+}}, %[[XN]]
 // CHECK:         } {tile_gpu.stages = 2 : i64}
+// NOREG-LABEL: tile.kernel @through_registers(
+// NOREG:         scf.for
+// NOREG-NEXT:      tile.load %arg0
 #blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
 #wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
 #sa = #tile_gpu.shared<swizzle = 32, order = [1, 0]>
