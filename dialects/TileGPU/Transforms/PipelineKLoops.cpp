@@ -279,16 +279,23 @@ static AsyncLoadOp makeAsync(OpBuilder &builder, const AsyncOperand &operand,
   return copy;
 }
 
-/// The async_load of step `step` (an index) of a loop, into buffer `slot`
-/// if `pred`: `copy` (of the body) with the ops of `slice` cloned with the
-/// induction variable `iv` at `step`.
-static Value cloneLoadAtStep(OpBuilder &builder, Value iv, AsyncLoadOp copy,
-                             ArrayRef<Operation *> slice, Value step,
-                             Value slot, Value pred) {
+/// Clones the ops of `slice` (a loop body's, in order) with the induction
+/// variable `iv` at `step`; returns what the clones stand for.
+static IRMapping cloneSliceAtStep(OpBuilder &builder, Value iv,
+                                  ArrayRef<Operation *> slice, Value step) {
   IRMapping mapping;
   mapping.map(iv, step);
   for (Operation *op : slice)
     builder.clone(*op, mapping);
+  return mapping;
+}
+
+/// The async_load of step `step` (an index) of a loop, into buffer `slot`
+/// if `pred`: `copy` (of the body) with its `slice` at that step.
+static Value cloneLoadAtStep(OpBuilder &builder, Value iv, AsyncLoadOp copy,
+                             ArrayRef<Operation *> slice, Value step,
+                             Value slot, Value pred) {
+  IRMapping mapping = cloneSliceAtStep(builder, iv, slice, step);
   return AsyncLoadOp::create(
              builder, copy.getLoc(), copy.getType(),
              mapping.lookupOrDefault(copy.getBuffer()),
@@ -305,9 +312,8 @@ static Value cloneLoadAtStep(OpBuilder &builder, Value iv, AsyncLoadOp copy,
 static scf::ForOp prefetchLoads(scf::ForOp loop, ArrayRef<AsyncLoadOp> copies,
                                 int64_t prefetch, int64_t stages) {
   SmallVector<SmallVector<Operation *>> slices;
-  for (AsyncLoadOp copy : copies) {
+  for (AsyncLoadOp copy : copies)
     slices.push_back(*accessSlice(loop, copy.getOffsets(), copy.getMask()));
-  }
   IRRewriter rewriter(loop.getContext());
   Location loc = loop.getLoc();
   Value lb = loop.getLowerBound(), ub = loop.getUpperBound(),
@@ -421,9 +427,8 @@ static tile::LoadOp getRegisterOperandLoad(scf::ForOp loop, Value operand) {
 static scf::ForOp prefetchRegisterLoads(scf::ForOp loop,
                                         ArrayRef<tile::LoadOp> loads) {
   SmallVector<SmallVector<Operation *>> slices;
-  for (tile::LoadOp load : loads) {
+  for (tile::LoadOp load : loads)
     slices.push_back(*accessSlice(loop, load.getOffsets(), load.getMask()));
-  }
   IRRewriter rewriter(loop.getContext());
   Location loc = loop.getLoc();
   // (Taken before the loop is replaced.)
@@ -432,10 +437,7 @@ static scf::ForOp prefetchRegisterLoads(scf::ForOp loop,
   // `load` at `step`, masked off where the step is past the loop's end.
   auto loadAtStep = [&](OpBuilder &b, tile::LoadOp load,
                         ArrayRef<Operation *> slice, Value step) {
-    IRMapping mapping;
-    mapping.map(iv, step);
-    for (Operation *op : slice)
-      b.clone(*op, mapping);
+    IRMapping mapping = cloneSliceAtStep(b, iv, slice, step);
     Value offsets = mapping.lookupOrDefault(load.getOffsets());
     auto offsetsType = cast<RankedTensorType>(offsets.getType());
     Value reached =
@@ -502,7 +504,7 @@ struct TileGPUPipelineKLoops
     };
     SmallVector<Candidate> loops;
     kernel.walk([&](scf::ForOp loop) {
-      bool wgmma = false, all = true;
+      bool products = false, wgmma = false, all = true;
       SmallVector<AsyncOperand> operands;
       // The first of `tiles` `src`'s load can be copied to.
       auto consider = [&](Operation *user, Value src,
@@ -519,6 +521,7 @@ struct TileGPUPipelineKLoops
         auto mma = dyn_cast_or_null<MmaLayoutAttr>(dot.getType().getEncoding());
         if (!mma)
           continue;
+        products = true;
         if (mma.getVersion() == 3) {
           wgmma = true;
           all &= canPipeline(loop, dot);
@@ -540,17 +543,10 @@ struct TileGPUPipelineKLoops
       }
       // A loop of wgmma products is pipelined when all can stay in flight;
       // one of mma.sync products (complete at once) always.
-      bool products =
-          wgmma || llvm::any_of(loop.getBody()->getOps<tile::DotOp>(),
-                                [](tile::DotOp dot) {
-                                  return isa_and_nonnull<MmaLayoutAttr>(
-                                      dot.getType().getEncoding());
-                                });
       if (products && (!wgmma || all))
         loops.push_back({loop, wgmma, std::move(operands)});
     });
-    Builder builder(&getContext());
-    OpBuilder opBuilder(&getContext());
+    OpBuilder builder(&getContext());
     bool registerPrefetched = false;
     for (Candidate &candidate : loops) {
       scf::ForOp loop = candidate.loop;
@@ -583,7 +579,7 @@ struct TileGPUPipelineKLoops
         int64_t loopStages = ahead + spare;
         SmallVector<AsyncLoadOp> copies;
         for (const AsyncOperand &operand : operands)
-          copies.push_back(makeAsync(opBuilder, operand, numWarps));
+          copies.push_back(makeAsync(builder, operand, numWarps));
         loop = prefetchLoads(loop, copies, ahead, loopStages);
         loop->setAttr(kStagesAttrName, builder.getI64IntegerAttr(loopStages));
       } else if (candidate.wgmma) {
@@ -596,16 +592,16 @@ struct TileGPUPipelineKLoops
               ->walk([](tile::StoreOp) { return WalkResult::interrupt(); })
               .wasInterrupted())
         continue;
-      SmallVector<tile::LoadOp> ahead1;
+      SmallVector<tile::LoadOp> registerLoads;
       for (auto dot : loop.getBody()->getOps<tile::DotOp>())
         if (isa_and_nonnull<MmaLayoutAttr>(dot.getType().getEncoding()))
           for (Value operand : {dot.getA(), dot.getB()})
             if (tile::LoadOp load = getRegisterOperandLoad(loop, operand);
-                load && !llvm::is_contained(ahead1, load))
-              ahead1.push_back(load);
-      if (!ahead1.empty()) {
+                load && !llvm::is_contained(registerLoads, load))
+              registerLoads.push_back(load);
+      if (!registerLoads.empty()) {
         Attribute stagesAttr = loop->getAttr(kStagesAttrName);
-        loop = prefetchRegisterLoads(loop, ahead1);
+        loop = prefetchRegisterLoads(loop, registerLoads);
         if (stagesAttr)
           loop->setAttr(kStagesAttrName, stagesAttr);
         registerPrefetched = true;

@@ -253,6 +253,11 @@ private:
     return memref::ViewOp::create(b, loc, viewType, scratch, index(offset),
                                   ValueRange{});
   }
+  /// The whole of the kernel's shared memory as elements of `element`
+  /// (where the tiles stored in it are addressed).
+  Value sharedView(Type element) {
+    return scratchView(element, 0, scratchBytes / sharedBytes(element));
+  }
   void barrier() { gpu::BarrierOp::create(b, loc); }
   /// Null, or where a tile of `type` that several warps hold copies of is
   /// written from: its first copy.
@@ -1032,7 +1037,7 @@ void Distributor::zeroPaddingRows(RankedTensorType type, Value base) {
   int64_t tileRows = type.getDimSize(1 - contiguous);
   if (rows <= tileRows)
     return;
-  Value view = scratchView(element, 0, scratchBytes / bytes);
+  Value view = sharedView(element);
   int64_t columns = type.getDimSize(contiguous) * bytes / swizzle;
   int64_t chunksPerColumn = (rows - tileRows) * swizzle / 16;
   int64_t chunks = columns * chunksPerColumn;
@@ -1087,7 +1092,6 @@ LogicalResult Distributor::distributeLocalAlloc(tile_gpu::LocalAllocOp op) {
   auto srcType = cast<RankedTensorType>(op.getSrc().getType());
   RankedTensorType type = op.getType();
   Type element = srcType.getElementType();
-  int64_t bytes = sharedBytes(element);
   // The tensor cores read an f32 operand as tf32 (its top 19 bits): it is
   // stored rounded to nearest, as mma.sync's operands are.
   SmallVector<Value> slots(slotsOf(op.getSrc()));
@@ -1098,7 +1102,7 @@ LogicalResult Distributor::distributeLocalAlloc(tile_gpu::LocalAllocOp op) {
   // stay within a 16-byte chunk: one vector store each.
   int64_t v =
       op.getSharedLayout().getContiguousDim() == 1 ? stagingWidth(srcType) : 1;
-  Value view = scratchView(element, 0, scratchBytes / bytes);
+  Value view = sharedView(element);
   Value first = firstCopy(srcType);
   barrier();
   for (int64_t i = 0, e = slots.size(); i < e; i += v)
@@ -1119,7 +1123,7 @@ void Distributor::distributeLocalLoad(tile_gpu::LocalLoadOp op) {
   RankedTensorType type = op.getType();
   Type element = type.getElementType();
   Value base = slotsOf(op.getSrc())[0];
-  Value view = scratchView(element, 0, scratchBytes / sharedBytes(element));
+  Value view = sharedView(element);
   auto offsetOf = [&](ArrayRef<Value> coords) {
     return sharedElementIndex(srcType, base, coords);
   };
@@ -1185,7 +1189,7 @@ LogicalResult Distributor::distributeAsyncLoad(tile_gpu::AsyncLoadOp op) {
   Value pred = op.getPred() ? mapping.lookupOrDefault(op.getPred()) : Value();
   Value source = mapping.lookupOrDefault(op.getBuffer());
   Type element = type.getElementType();
-  Value view = scratchView(element, 0, scratchBytes / sharedBytes(element));
+  Value view = sharedView(element);
   Value first = firstCopy(offsetsType);
   bool wholeChunk = run * sharedBytes(element) == 16;
   // A load a pipelined loop issues for a later step (its result only
