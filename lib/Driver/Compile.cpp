@@ -8,6 +8,7 @@
 #include "meld/Pipelines/Pipelines.h"
 #include "meld/Target/Artifact.h"
 #include "meld/Target/CUDA.h"
+#include "meld/Target/HostObject.h"
 #include "meld/Target/LaunchPlan.h"
 #include "meld/artifact_format.h"
 
@@ -16,6 +17,7 @@
 #include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
+#include "mlir/Target/LLVM/NVVM/Utils.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -711,6 +713,14 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
   CompileOptions chainOptions = options;
   if (!threads)
     chainOptions.host.threads = 1;
+
+  // The LLVM targets the chains generate code for, registered before any
+  // thread starts: LLVM's target registry is a list that registering
+  // changes without a lock, and the host's and NVPTX's registering at once
+  // on two threads lost NVPTX now and then (a PTX chain then failed with
+  // "No available targets are compatible with triple").
+  initializeHostTarget();
+  NVVM::SerializeGPUModuleBase::init();
 
   // Every chain's copy, made before any thread starts.
   std::vector<OwningOpRef<ModuleOp>> targetKernels;

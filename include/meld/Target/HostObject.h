@@ -51,6 +51,12 @@ struct HostObjectOptions {
   std::function<void(int64_t done, int64_t total)> progress;
 };
 
+/// Registers the host's LLVM target, once. LLVM's target registry is a list
+/// that registering a target changes without a lock: a program that
+/// registers other targets too (NVPTX) on other threads must call this before
+/// they start.
+void initializeHostTarget();
+
 /// Writes the LLVM IR of `module` (LLVM dialect) to `os`, optimized as
 /// emitHostSharedObject would compile it.
 llvm::Error emitHostLLVMIR(mlir::ModuleOp module, llvm::raw_ostream &os,

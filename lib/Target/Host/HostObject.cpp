@@ -218,6 +218,16 @@ splitByCost(llvm::Module &llvmModule, unsigned parts,
 
 } // namespace
 
+void meld::initializeHostTarget() {
+  // Registering a target is not thread-safe, and meldc compiles several
+  // host libraries at once.
+  static std::once_flag initialized;
+  std::call_once(initialized, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
 namespace {
 
 /// Translates `module` to LLVM IR for the host, with the target machine the
@@ -226,13 +236,7 @@ llvm::Expected<std::unique_ptr<llvm::Module>>
 translateForHost(ModuleOp module, llvm::LLVMContext &llvmContext,
                  const meld::HostObjectOptions &options,
                  std::unique_ptr<llvm::TargetMachine> &machine) {
-  // Registering the target is not thread-safe, and meldc compiles several
-  // host libraries at once.
-  static std::once_flag initialized;
-  std::call_once(initialized, [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-  });
+  meld::initializeHostTarget();
 
   // The translation interfaces, unless the context has them already (meld's
   // tools register them up front: threads compiling several libraries then
