@@ -100,6 +100,18 @@ constexpr uint32_t maxThreadsPerBlock = 1024;
 /// The most shared memory a block can have on any supported target (sm_90).
 constexpr uint32_t maxSharedBytes = 232448;
 constexpr uint16_t noThread = 0xFFFF;
+/// Writers of shared memory that are not threads (ShadowByte::writer): the
+/// bytes of an mbarrier object, and bytes a TMA copy wrote (writeSync then
+/// holds the phase the copy completed on, writeFences the mbarrier's slot).
+/// Their write epoch is `pseudoEpoch`, before every block's first, so that
+/// the check a load makes anyway for unwritten bytes finds them (a block
+/// starts by clearing the last block's).
+constexpr uint16_t mbarrierObject = 0xFFFD;
+constexpr uint16_t tmaWriter = 0xFFFE;
+constexpr uint32_t pseudoEpoch = 0;
+/// The mbarrier objects a block may initialize (every init takes one, an
+/// init after an inval a new one).
+constexpr uint32_t maxMbarriers = 64;
 
 size_t pageSize() {
   long p = sysconf(_SC_PAGESIZE);
@@ -222,7 +234,13 @@ thread_local StackPool stackPool;
 // The launch
 //===----------------------------------------------------------------------===//
 
-enum class FiberState : uint8_t { Ready, AtBarrier, AtCollective, Exited };
+enum class FiberState : uint8_t {
+  Ready,
+  AtBarrier,
+  AtCollective,
+  AtMbarrier,
+  Exited
+};
 enum class CollectiveKind : uint8_t {
   Shfl,
   Vote,
@@ -285,6 +303,8 @@ struct Fiber {
   uint32_t wgmmaGroupsCommitted = 0;
   /// With memory statistics: how many times the thread reached each site.
   std::unordered_map<uint32_t, uint32_t> siteVisits;
+  /// While AtMbarrier: the mbarrier's slot and the parity waited for.
+  uint32_t waitSlot = 0, waitParity = 0;
 };
 
 /// One lane's access at a site, for the memory statistics.
@@ -330,10 +350,37 @@ struct WgmmaOp {
   /// epoch when the first did (~0u: none yet).
   uint32_t completions = 0;
   uint32_t completedEpoch = ~0u;
+  /// The thread its reads of shared memory were checked as, and the
+  /// __syncwarp/mbarrier clock then; the first thread that waited for it
+  /// and the clock then (noThread: none yet).
+  uint16_t reader = noThread, completer = noThread;
+  uint32_t readSync = 0, completeSync = 0;
 };
 
+/// An mbarrier object of the running block.
+struct Mbarrier {
+  /// Its offset in shared memory; whether it is valid (not invalidated).
+  uint64_t offset = 0;
+  bool valid = false;
+  /// The init's count; the arrivals and the transaction bytes pending in
+  /// the current phase; the phases completed.
+  uint32_t expected = 0;
+  int64_t pending = 0, tx = 0;
+  uint32_t phase = 0;
+  /// The thread that initialized it and the barrier epoch then.
+  uint32_t initThread = 0, initEpoch = 0;
+  /// What the arrivals of the current phase release (the join of their
+  /// threads' knowledge, see BlockRunner::knowledge), and what the last
+  /// completed phase released.
+  std::vector<uint32_t> releasing, released;
+};
+
+struct ShadowByte;
+inline bool isPseudo(const ShadowByte &s);
+
 /// Shadow state of one byte of shared memory. The *Sync fields hold the
-/// launch's __syncwarp sequence number at the time of the access.
+/// runner's clock (BlockRunner::syncSeq: __syncwarp and mbarrier arrivals)
+/// at the time of the access.
 struct ShadowByte {
   uint32_t writeEpoch = 0;
   uint32_t readEpoch = 0;
@@ -353,6 +400,12 @@ struct ShadowByte {
            writer == o.writer && reader1 == o.reader1 && reader2 == o.reader2;
   }
 };
+
+/// Whether a pseudo-writer wrote the byte.
+inline bool isPseudo(const ShadowByte &s) {
+  return s.writeEpoch == pseudoEpoch &&
+         (s.writer == mbarrierObject || s.writer == tmaWriter);
+}
 
 /// What the runners of one launch share, read-only while blocks run.
 struct LaunchSpec {
@@ -451,6 +504,12 @@ public:
     wgmmaComplete(f.wgmmaGroupsCommitted > n ? f.wgmmaGroupsCommitted - n : 0);
     f.wgmmaFenced = false;
   }
+  void mbarrierInit(void *bar, uint32_t count);
+  uint64_t mbarrierArrive(void *bar, uint32_t count, uint32_t txBytes);
+  void mbarrierWaitParity(void *bar, uint32_t parity);
+  void mbarrierInval(void *bar);
+  void tmaLoad(void *dst, const void *map, const int32_t *coords, uint32_t rank,
+               void *bar);
   void *sharedBase() { return sharedMemory; }
   /// Whether the `bytes` at `ptr` lie in the block's shared memory.
   bool inShared(const void *ptr, uint64_t bytes) const {
@@ -506,9 +565,59 @@ private:
   void completeGroup(uint32_t warp, size_t groupIndex);
   /// Runs the wgmma.mma_async the whole of warpgroup `group` has issued.
   void completeWgmma(uint32_t group);
-  /// Reports a store by the calling thread to shared memory a wgmma.mma_async
-  /// may still be reading.
-  [[gnu::noinline]] void checkWgmmaStore(uint64_t offset, uint32_t bytes);
+  /// Reports a store by the calling thread (`what`: "store", or the TMA
+  /// copy it issues) to shared memory a wgmma.mma_async may still be
+  /// reading.
+  [[gnu::noinline]] void checkWgmmaStore(uint64_t offset, uint32_t bytes,
+                                         const char *what = "store");
+
+  /// The offset in shared memory of the mbarrier address `bar`, checked
+  /// (`what` names the instruction for messages).
+  uint64_t mbarrierOffset(const void *bar, const char *what);
+  /// The slot of the valid mbarrier at `bar`, which the calling thread may
+  /// use.
+  uint32_t mbarrierSlot(const void *bar, const char *what);
+  /// Completes the current phase of mbarrier `slot` if nothing is pending.
+  void completePhaseIfDone(uint32_t slot);
+  /// What thread `t` knows happened before its current point, beyond
+  /// barriers and __syncwarp: entry u < numThreads is the clock (syncSeq)
+  /// of thread u's last arrival it knows of; entry numThreads + slot the
+  /// phases of that mbarrier it knows complete. Allocated by the block's
+  /// first mbarrier.init (empty until then).
+  uint32_t *knowledgeOf(uint32_t t) {
+    return knowledge.data() + size_t(t) * knowledgeWidth;
+  }
+  /// At a barrier: every thread now knows the mbarrier phases any knew
+  /// complete (the accesses of the threads themselves are ordered by the
+  /// epoch). Out of line: the barrier's own path stays short.
+  [[gnu::noinline]] void shareMbarrierKnowledge() {
+    for (uint32_t j = numThreads; j < knowledgeWidth; ++j) {
+      uint32_t known = 0;
+      for (uint32_t t = 0; t < numThreads; ++t)
+        known = std::max(known, knowledgeOf(t)[j]);
+      for (uint32_t t = 0; t < numThreads; ++t)
+        knowledgeOf(t)[j] = known;
+    }
+  }
+  /// Joins `from` into the knowledge `into` (knowledgeWidth entries).
+  void join(uint32_t *into, const uint32_t *from) const {
+    for (uint32_t j = 0; j < knowledgeWidth; ++j)
+      into[j] = std::max(into[j], from[j]);
+  }
+  /// Checks an access to a byte a pseudo-writer (an mbarrier object, a TMA
+  /// copy) wrote.
+  [[gnu::noinline, gnu::cold]] void checkPseudoAccess(const ShadowByte &s,
+                                                      uint64_t o,
+                                                      uint32_t bytes,
+                                                      bool store);
+  /// Records the write of a TMA copy the calling thread issues, completing
+  /// on phase `phase` of mbarrier `slot`, to the byte whose state is `s`.
+  void landTmaCell(ShadowByte &s, uint64_t o, uint32_t slot, uint32_t phase);
+  /// Calls fn(state, offset) for the shadow state of each byte (or whole
+  /// word) of the `bytes` at `offset`, splitting and merging words.
+  template <typename Fn>
+  [[gnu::always_inline]] inline void forEachCell(uint64_t offset,
+                                                 uint32_t bytes, Fn &&fn);
   /// The name of a wgmma.mma_async of `mode`, as PTX writes it.
   static std::string wgmmaName(uint32_t mode);
   /// A global access outside the argument checkAccess tried first.
@@ -536,6 +645,14 @@ private:
       return false;
     return warps[current / warpSize]
                .pairSync[current % warpSize][other % warpSize] > otherSync;
+  }
+  /// Whether an access by `other` at clock `otherSync`, in this barrier
+  /// epoch, is ordered before the current thread's next: by a __syncwarp,
+  /// or by arrivals and waits on mbarriers.
+  bool ordered(uint16_t other, uint32_t otherSync) {
+    if (orderedByWarpSync(other, otherSync))
+      return true;
+    return !knowledge.empty() && knowledgeOf(current)[other] > otherSync;
   }
   [[noreturn, gnu::noinline, gnu::cold]] void
   reportOutOfBounds(uintptr_t p, uint32_t bytes, bool store);
@@ -592,6 +709,16 @@ private:
   /// still be reading shared memory.
   std::vector<WgmmaOp> wgmmaOps;
   std::vector<uint32_t> liveWgmma;
+  /// The block's mbarriers, by slot, and each thread's knowledge
+  /// (knowledgeOf).
+  std::vector<Mbarrier> mbarriers;
+  /// Whether liveWgmma or mbarriers is not empty (a store then has more
+  /// to check): one flag for the hot path.
+  bool guardedStores = false;
+  std::vector<uint32_t> knowledge;
+  uint32_t knowledgeWidth = 0;
+  /// A row of a TMA copy's box.
+  std::vector<uint8_t> tmaRow;
   void *sharedMapping = nullptr;
   size_t sharedMappingBytes = 0;
   char *sharedMemory = nullptr;
@@ -609,7 +736,8 @@ private:
   uint32_t epoch = 0;
   uint32_t blockFirstEpoch = 0;
   size_t lastArg = 0;
-  /// Number of __syncwarp completed so far by this runner.
+  /// The runner's clock: __syncwarp completed and mbarrier arrivals made so
+  /// far.
   uint32_t syncSeq = 0;
   bool failed = false;
   std::string error;
@@ -722,6 +850,19 @@ void BlockRunner::startBlock(uint64_t linearBlock) {
   std::fill(wgmmaArrived.begin(), wgmmaArrived.end(), 0);
   wgmmaOps.clear();
   liveWgmma.clear();
+  // The pseudo-writers' bytes of the last block, if it had mbarriers, are
+  // unwritten in this one.
+  if (!knowledge.empty()) {
+    for (ShadowByte &s : words)
+      if (isPseudo(s))
+        s = ShadowByte();
+    for (ShadowByte &s : splitBytes)
+      if (isPseudo(s))
+        s = ShadowByte();
+  }
+  mbarriers.clear();
+  guardedStores = false;
+  knowledge.clear();
   for (Fiber &f : fibers) {
     f.state = FiberState::Ready;
     f.siteVisits.clear();
@@ -890,6 +1031,21 @@ void BlockRunner::diagnoseStuck() {
                                   "(%u of 128 threads): thread ",
                                   wgmmaArrived[g]) +
                            threadCoords(absent) + " " + where);
+    return;
+  }
+  // An mbarrier phase nothing left can complete.
+  for (uint32_t t = 0; t < numThreads; ++t) {
+    const Fiber &f = fibers[t];
+    if (f.state != FiberState::AtMbarrier)
+      continue;
+    const Mbarrier &m = mbarriers[f.waitSlot];
+    setFailure(t, format("deadlock: waits for the phase of parity %u of the "
+                         "mbarrier at offset %" PRIu64
+                         ", which nothing left can complete (phase %u: %" PRId64
+                         " of %u arrivals and %" PRId64
+                         " transaction bytes pending%s)",
+                         f.waitParity, m.offset, m.phase, m.pending, m.expected,
+                         m.tx, m.valid ? "" : "; invalidated"));
     return;
   }
   // A barrier that some thread will never reach.
@@ -1154,6 +1310,8 @@ void BlockRunner::barrier() {
         f.state = FiberState::Ready;
     numAtBarrier = 0;
     ++epoch;
+    if (!knowledge.empty())
+      shareMbarrierKnowledge();
     return;
   }
   fibers[current].state = FiberState::AtBarrier;
@@ -1345,6 +1503,289 @@ void BlockRunner::cpAsyncComplete(uint32_t group) {
                  });
 }
 
+//===----------------------------------------------------------------------===//
+// mbarriers and TMA copies
+//===----------------------------------------------------------------------===//
+
+uint64_t BlockRunner::mbarrierOffset(const void *bar, const char *what) {
+  uintptr_t p = reinterpret_cast<uintptr_t>(bar);
+  uint64_t offset = p - reinterpret_cast<uintptr_t>(sharedMemory);
+  if (!inShared(bar, 8) || p % 8 != 0) {
+    setFailure(current,
+               format("%s with an mbarrier address that is not "
+                      "8-byte aligned shared memory (offset %" PRId64 ")",
+                      what, static_cast<int64_t>(offset)));
+    abandon();
+  }
+  return offset;
+}
+
+uint32_t BlockRunner::mbarrierSlot(const void *bar, const char *what) {
+  uint64_t offset = mbarrierOffset(bar, what);
+  for (uint32_t slot = 0; slot < mbarriers.size(); ++slot) {
+    const Mbarrier &m = mbarriers[slot];
+    if (!m.valid || m.offset != offset)
+      continue;
+    if (m.initThread != current && epoch == m.initEpoch) {
+      setFailure(current,
+                 format("%s on the mbarrier at offset %" PRIu64 " that thread ",
+                        what, offset) +
+                     threadCoords(m.initThread) +
+                     " initialized with no barrier since (the init may not "
+                     "be visible)");
+      abandon();
+    }
+    return slot;
+  }
+  setFailure(current, format("%s on shared memory at offset %" PRIu64
+                             " that holds no initialized mbarrier",
+                             what, offset));
+  abandon();
+}
+
+void BlockRunner::mbarrierInit(void *bar, uint32_t count) {
+  uint64_t offset = mbarrierOffset(bar, "mbarrier.init");
+  const char *invalid =
+      count == 0 || count >= 1u << 20 ? "a count outside 1 to 2^20 - 1"
+      : mbarriers.size() == maxMbarriers
+          ? "more mbarrier.init in the block than the emulator keeps (64)"
+          : nullptr;
+  for (const Mbarrier &m : mbarriers)
+    if (m.valid && m.offset == offset)
+      invalid = "an mbarrier that is valid (mbarrier.inval it first)";
+  if (invalid) {
+    setFailure(current,
+               format("mbarrier.init at offset %" PRIu64 " with count %u: ",
+                      offset, count) +
+                   invalid);
+    abandon();
+  }
+  if (knowledge.empty()) {
+    knowledgeWidth = numThreads + maxMbarriers;
+    knowledge.assign(size_t(numThreads) * knowledgeWidth, 0);
+  }
+  // The init writes the object; from then on only mbarrier instructions
+  // may touch its bytes.
+  checkShared(offset, 8, /*store=*/true);
+  forEachCell(offset, 8, [&](ShadowByte &s, uint64_t) {
+    s.writer = mbarrierObject;
+    s.writeEpoch = pseudoEpoch;
+  });
+  Mbarrier m;
+  m.offset = offset;
+  m.valid = true;
+  m.expected = count;
+  m.pending = count;
+  m.initThread = current;
+  m.initEpoch = epoch;
+  m.releasing.assign(knowledgeWidth, 0);
+  m.released.assign(knowledgeWidth, 0);
+  mbarriers.push_back(std::move(m));
+  guardedStores = true;
+}
+
+void BlockRunner::completePhaseIfDone(uint32_t slot) {
+  Mbarrier &m = mbarriers[slot];
+  if (m.pending != 0 || m.tx != 0)
+    return;
+  // A phase's waiters learn what its arrivals released, and what earlier
+  // phases did.
+  join(m.released.data(), m.releasing.data());
+  std::fill(m.releasing.begin(), m.releasing.end(), 0);
+  ++m.phase;
+  m.released[numThreads + slot] = m.phase;
+  m.pending = m.expected;
+  for (Fiber &f : fibers)
+    if (f.state == FiberState::AtMbarrier && f.waitSlot == slot)
+      f.state = FiberState::Ready;
+}
+
+uint64_t BlockRunner::mbarrierArrive(void *bar, uint32_t count,
+                                     uint32_t txBytes) {
+  uint32_t slot =
+      mbarrierSlot(bar, count ? "mbarrier.arrive" : "mbarrier.expect_tx");
+  Mbarrier &m = mbarriers[slot];
+  uint64_t state = m.phase;
+  // PTX keeps tx-count in [-(2^20 - 1), 2^20 - 1].
+  if (m.tx + txBytes >= int64_t(1) << 20 || count > m.pending) {
+    setFailure(current,
+               format("%s with count %u and %u transaction bytes on the "
+                      "mbarrier at offset %" PRIu64 ", whose phase %u has "
+                      "%" PRId64 " of %u arrivals and %" PRId64
+                      " transaction bytes pending: ",
+                      count ? "mbarrier.arrive" : "mbarrier.expect_tx", count,
+                      txBytes, m.offset, m.phase, m.pending, m.expected, m.tx) +
+                   (count > m.pending ? "more arrivals than pending"
+                                      : "tx-count past 2^20 - 1"));
+    abandon();
+  }
+  m.tx += txBytes;
+  if (count) {
+    // Release: what this thread did, and what it knows of others.
+    uint32_t *mine = knowledgeOf(current);
+    mine[current] = ++syncSeq;
+    join(m.releasing.data(), mine);
+    m.pending -= count;
+  }
+  completePhaseIfDone(slot);
+  return state;
+}
+
+void BlockRunner::mbarrierWaitParity(void *bar, uint32_t parity) {
+  uint32_t slot = mbarrierSlot(bar, "mbarrier.try_wait.parity");
+  if (parity > 1) {
+    setFailure(current, format("mbarrier.try_wait.parity with parity %u (0 "
+                               "or 1)",
+                               parity));
+    abandon();
+  }
+  Fiber &f = fibers[current];
+  while ((mbarriers[slot].phase & 1) == parity) {
+    f.state = FiberState::AtMbarrier;
+    f.waitSlot = slot;
+    f.waitParity = parity;
+    yieldFiber();
+  }
+  // Acquire.
+  join(knowledgeOf(current), mbarriers[slot].released.data());
+}
+
+void BlockRunner::mbarrierInval(void *bar) {
+  uint32_t slot = mbarrierSlot(bar, "mbarrier.inval");
+  Mbarrier &m = mbarriers[slot];
+  m.valid = false;
+  // Plain shared memory again, never written.
+  forEachCell(m.offset, 8, [](ShadowByte &s, uint64_t) { s = ShadowByte(); });
+}
+
+/// Why `map` is not a tensor map the emulator takes, or null.
+static const char *describeInvalidTensorMap(const meld_emu_tensor_map &map) {
+  if (map.magic != MELD_EMU_TENSOR_MAP_MAGIC)
+    return "not a tensor map (no magic number)";
+  if (map.rank < 1 || map.rank > 5)
+    return "a rank outside 1 to 5";
+  uint32_t e = map.element_bytes;
+  if (e != 1 && e != 2 && e != 4 && e != 8)
+    return "an element size other than 1, 2, 4 or 8 bytes";
+  if (map.swizzle != 0 && map.swizzle != 32 && map.swizzle != 64 &&
+      map.swizzle != 128)
+    return "a swizzle other than none, 32, 64 or 128 bytes";
+  if (map.global_address % 16 != 0)
+    return "a global address that is not 16-byte aligned";
+  for (uint32_t d = 0; d < map.rank; ++d) {
+    if (map.global_dims[d] == 0)
+      return "an empty dimension";
+    if (map.box_dims[d] < 1 || map.box_dims[d] > 256)
+      return "a box dimension outside 1 to 256";
+    if (d > 0 && map.global_strides[d - 1] % 16 != 0)
+      return "a stride that is not a multiple of 16 bytes";
+  }
+  uint64_t rowBytes = uint64_t(map.box_dims[0]) * e;
+  if (rowBytes % 16 != 0)
+    return "a box whose innermost dimension is not a multiple of 16 bytes";
+  if (map.swizzle && rowBytes > map.swizzle)
+    return "a box whose innermost dimension spans more than the swizzle";
+  if (map.oob_nan && e == 1)
+    return "a NaN fill of 1-byte elements";
+  return nullptr;
+}
+
+/// The offset in shared memory where a swizzle of `span` bytes (0: none)
+/// puts the byte at `offset`.
+static uint64_t swizzleOffset(uint64_t offset, uint32_t span) {
+  if (!span)
+    return offset;
+  uint64_t mask = span / 16 - 1;
+  return offset ^ (((offset >> 7) & mask) << 4);
+}
+
+void BlockRunner::tmaLoad(void *dst, const void *mapPtr, const int32_t *coords,
+                          uint32_t rank, void *bar) {
+  std::string name = format("cp.async.bulk.tensor.%ud", rank);
+  uint32_t slot = mbarrierSlot(bar, name.c_str());
+  auto fail = [&](const std::string &what) {
+    setFailure(current, name + " " + what);
+    abandon();
+  };
+  uintptr_t mapAddress = reinterpret_cast<uintptr_t>(mapPtr);
+  if (mapAddress % 64 != 0)
+    fail("with a tensor map that is not 64-byte aligned");
+  checkOtherAccess(mapAddress, sizeof(meld_emu_tensor_map), false);
+  meld_emu_tensor_map map;
+  memcpy(&map, mapPtr, sizeof(map));
+  if (const char *why = describeInvalidTensorMap(map))
+    fail(std::string("with an invalid tensor map: ") + why);
+  if (map.rank != rank)
+    fail(format("with a tensor map of rank %u", map.rank));
+
+  uint32_t e = map.element_bytes;
+  uint64_t rowBytes = uint64_t(map.box_dims[0]) * e, rows = 1;
+  for (uint32_t d = 1; d < rank; ++d)
+    rows *= map.box_dims[d];
+  uint64_t boxBytes = rowBytes * rows;
+  uintptr_t p = reinterpret_cast<uintptr_t>(dst);
+  uint64_t offset = p - reinterpret_cast<uintptr_t>(sharedMemory);
+  if (!inShared(dst, boxBytes))
+    fail(format("destination (offset %" PRId64 ", %" PRIu64
+                " bytes) is not in the %u bytes of shared memory",
+                static_cast<int64_t>(offset), boxBytes, sharedBytes));
+  uint32_t alignment = map.swizzle ? 8 * map.swizzle : 128;
+  if (offset % alignment != 0)
+    fail(format("destination at offset %" PRIu64 " is not %u-byte aligned",
+                offset, alignment));
+
+  // Row by row (dimension 0 of the box): the elements inside the tensor
+  // from global memory, the others filled; then into shared memory, 16
+  // bytes at a time, swizzled.
+  uint32_t phase = mbarriers[slot].phase;
+  tmaRow.resize(rowBytes);
+  for (uint64_t r = 0; r < rows; ++r) {
+    bool inside = true;
+    uint64_t address = map.global_address;
+    uint64_t rest = r;
+    for (uint32_t d = 1; d < rank; ++d) {
+      int64_t g = int64_t(coords[d]) + int64_t(rest % map.box_dims[d]);
+      rest /= map.box_dims[d];
+      if (g < 0 || g >= int64_t(map.global_dims[d]))
+        inside = false;
+      else
+        address += uint64_t(g) * map.global_strides[d - 1];
+    }
+    if (map.oob_nan) {
+      for (uint64_t i = 0; i < rowBytes; i += e) {
+        // Quiet NaNs of 8-, 4- and 2-byte (f16 and bf16 alike) floats.
+        static const uint8_t nan8[8] = {0, 0, 0, 0, 0, 0, 0xf8, 0x7f};
+        static const uint8_t nan4[4] = {0, 0, 0xc0, 0x7f};
+        static const uint8_t nan2[2] = {0xff, 0x7f};
+        memcpy(&tmaRow[i], e == 8 ? nan8 : e == 4 ? nan4 : nan2, e);
+      }
+    } else {
+      std::fill(tmaRow.begin(), tmaRow.end(), 0);
+    }
+    int64_t c0 = coords[0];
+    int64_t lo = std::max<int64_t>(0, -c0);
+    int64_t hi =
+        std::min<int64_t>(map.box_dims[0], int64_t(map.global_dims[0]) - c0);
+    if (inside && lo < hi) {
+      uintptr_t src = static_cast<uintptr_t>(address + uint64_t(c0 + lo) * e);
+      uint64_t n = uint64_t(hi - lo) * e;
+      checkOtherAccess(src, static_cast<uint32_t>(n), false);
+      memcpy(&tmaRow[lo * e], reinterpret_cast<const void *>(src), n);
+    }
+    for (uint64_t j = 0; j < rowBytes; j += 16) {
+      uint64_t to = swizzleOffset(offset + r * rowBytes + j, map.swizzle);
+      if (!liveWgmma.empty())
+        checkWgmmaStore(to, 16, name.c_str());
+      forEachCell(to, 16, [&](ShadowByte &s, uint64_t o) {
+        landTmaCell(s, o, slot, phase);
+      });
+      memcpy(sharedMemory + to, &tmaRow[j], 16);
+    }
+  }
+  mbarriers[slot].tx -= static_cast<int64_t>(boxBytes);
+  completePhaseIfDone(slot);
+}
+
 std::string BlockRunner::wgmmaName(uint32_t mode) {
   uint32_t type = mode & 0xf;
   const char *name = type == MELD_EMU_WGMMA_F16    ? "f16"
@@ -1431,10 +1872,21 @@ void BlockRunner::wgmmaComplete(uint32_t group) {
                    ++op.completions;
                    if (op.completedEpoch == ~0u)
                      op.completedEpoch = epoch;
+                   if (op.completer == noThread) {
+                     op.completer = static_cast<uint16_t>(current);
+                     op.completeSync = syncSeq;
+                   }
+                   // The thread now knows the instruction's reads done
+                   // (they were checked as its last thread's).
+                   if (!knowledge.empty()) {
+                     uint32_t &known = knowledgeOf(current)[op.reader];
+                     known = std::max(known, op.readSync + 1);
+                   }
                  });
 }
 
-void BlockRunner::checkWgmmaStore(uint64_t offset, uint32_t bytes) {
+void BlockRunner::checkWgmmaStore(uint64_t offset, uint32_t bytes,
+                                  const char *what) {
   const Fiber &f = fibers[current];
   for (size_t i = 0; i < liveWgmma.size();) {
     uint32_t index = liveWgmma[i];
@@ -1445,27 +1897,32 @@ void BlockRunner::checkWgmmaStore(uint64_t offset, uint32_t bytes) {
         (op.completedEpoch != ~0u && epoch > op.completedEpoch)) {
       liveWgmma[i] = liveWgmma.back();
       liveWgmma.pop_back();
+      guardedStores = !liveWgmma.empty() || !mbarriers.empty();
       continue;
     }
     ++i;
-    // A thread of the warpgroup that waited for it knows it done.
+    // A thread of the warpgroup that waited for it knows it done, and so
+    // does one that a wait or __syncwarp orders after such a wait.
     if (current / warpgroupSize == op.warpgroup &&
         std::none_of(f.pendingWgmma.begin(), f.pendingWgmma.end(),
                      [&](const Fiber::PendingWgmma &pending) {
                        return pending.op == index;
                      }))
       continue;
+    if (op.completer != noThread && op.completer != current &&
+        ordered(op.completer, op.completeSync))
+      continue;
     auto it = std::upper_bound(op.offsets.begin(), op.offsets.end(), offset);
     bool overlaps = (it != op.offsets.begin() && *(it - 1) + 16 > offset) ||
                     (it != op.offsets.end() && *it < offset + bytes);
     if (!overlaps)
       continue;
-    setFailure(
-        current,
-        format("store to shared memory at offset %" PRIu64 " that a ", offset) +
-            op.name +
-            " may still read: neither a wgmma.wait_group of this "
-            "thread nor a barrier after one has completed it");
+    setFailure(current,
+               format("%s to shared memory at offset %" PRIu64 " that a ", what,
+                      offset) +
+                   op.name +
+                   " may still read: neither a wgmma.wait_group of this "
+                   "thread nor a barrier after one has completed it");
     abandon();
   }
 }
@@ -1833,9 +2290,12 @@ void BlockRunner::completeWgmma(uint32_t group) {
   }
   std::sort(op.offsets.begin(), op.offsets.end());
   op.warpgroup = group;
+  op.reader = static_cast<uint16_t>(current);
+  op.readSync = syncSeq;
   uint32_t index = static_cast<uint32_t>(wgmmaOps.size());
   wgmmaOps.push_back(std::move(op));
   liveWgmma.push_back(index);
+  guardedStores = true;
   for (uint32_t i = 0; i < warpgroupSize; ++i) {
     Fiber &f = fibers[base + i];
     for (uint32_t reg = 0; reg < n / 2; ++reg)
@@ -1863,8 +2323,17 @@ inline void BlockRunner::checkAccess(const void *ptr, uint32_t bytes,
   if ((bytes & (bytes - 1)) == 0 && p % bytes != 0)
     reportMisaligned(p, bytes, store, shared);
   if (shared) {
-    if (store && __builtin_expect(!liveWgmma.empty(), 0))
-      checkWgmmaStore(p - sharedLow, bytes);
+    // Stores are checked against a wgmma.mma_async still reading, and
+    // against pseudo-writers' bytes, only in blocks that have them.
+    if (store && __builtin_expect(guardedStores, 0)) {
+      if (!liveWgmma.empty())
+        checkWgmmaStore(p - sharedLow, bytes);
+      if (!mbarriers.empty())
+        forEachCell(p - sharedLow, bytes, [&](ShadowByte &s, uint64_t o) {
+          if (isPseudo(s))
+            checkPseudoAccess(s, o, bytes, true);
+        });
+    }
     checkShared(p - sharedLow, bytes, store);
     return;
   }
@@ -2051,8 +2520,8 @@ void BlockRunner::reportOutOfBounds(uintptr_t p, uint32_t bytes, bool store) {
   abandon();
 }
 
-inline void BlockRunner::checkShared(uint64_t offset, uint32_t bytes,
-                                     bool store) {
+template <typename Fn>
+inline void BlockRunner::forEachCell(uint64_t offset, uint32_t bytes, Fn &&fn) {
   // Whole words that are not split take the word's state; the bytes of a
   // partly covered word are split first. A split word covered whole is
   // merged again when its bytes agree (after a store of the whole word,
@@ -2063,9 +2532,9 @@ inline void BlockRunner::checkShared(uint64_t offset, uint32_t bytes,
     if (o % 4 == 0 && end - o >= 4) {
       if (split[w] && !mergeWord(w)) {
         for (uint64_t b = o; b < o + 4; ++b)
-          checkCell(splitBytes[b], b, bytes, offset, store);
+          fn(splitBytes[b], b);
       } else {
-        checkCell(words[w], o, bytes, offset, store);
+        fn(words[w], o);
       }
       o += 4;
       continue;
@@ -2075,9 +2544,19 @@ inline void BlockRunner::checkShared(uint64_t offset, uint32_t bytes,
         splitBytes[b] = words[w];
       split[w] = 1;
     }
-    checkCell(splitBytes[o], o, bytes, offset, store);
+    fn(splitBytes[o], o);
     ++o;
   }
+}
+
+inline void BlockRunner::checkShared(uint64_t offset, uint32_t bytes,
+                                     bool store) {
+  // (The hot path: the lambda must be inlined too.)
+  forEachCell(
+      offset,
+      bytes, [&](ShadowByte & s, uint64_t o) __attribute__((always_inline)) {
+        checkCell(s, o, bytes, offset, store);
+      });
 }
 
 void BlockRunner::checkProxyFenced(uint64_t offset, uint32_t bytes,
@@ -2087,6 +2566,7 @@ void BlockRunner::checkProxyFenced(uint64_t offset, uint32_t bytes,
   // fence.proxy.async after it (PTX ISA, "Proxies").
   for (uint64_t o = offset; o < offset + bytes; ++o) {
     const ShadowByte &s = split[o / 4] ? splitBytes[o] : words[o / 4];
+    // A TMA copy writes through the async proxy itself.
     if (s.writer == noThread || s.writeEpoch < blockFirstEpoch ||
         fibers[s.writer].proxyFences != s.writeFences)
       continue;
@@ -2100,6 +2580,75 @@ void BlockRunner::checkProxyFenced(uint64_t offset, uint32_t bytes,
                    "cores may not see the write)");
     abandon();
   }
+}
+
+void BlockRunner::checkPseudoAccess(const ShadowByte &s, uint64_t o,
+                                    uint32_t bytes, bool store) {
+  if (s.writer == mbarrierObject) {
+    setFailure(current,
+               format("%u-byte %s of shared memory at offset %" PRIu64
+                      ", an mbarrier object (only mbarrier instructions "
+                      "may access it)",
+                      bytes, store ? "store" : "load", o));
+    abandon();
+  }
+  // A TMA copy's byte: the thread must know the copy's phase complete.
+  uint32_t slot = s.writeFences, phase = s.writeSync;
+  if (!options.checkSharedRaces ||
+      knowledgeOf(current)[numThreads + slot] > phase)
+    return;
+  setFailure(current,
+             format("%u-byte %s of shared memory at offset %" PRIu64
+                    " that a cp.async.bulk.tensor copy writes, with no "
+                    "wait since for phase %u of the mbarrier at offset "
+                    "%" PRIu64 " it completes on (the copy may not have "
+                    "landed)",
+                    bytes, store ? "store" : "load", o, phase,
+                    mbarriers[slot].offset));
+  abandon();
+}
+
+void BlockRunner::landTmaCell(ShadowByte &s, uint64_t o, uint32_t slot,
+                              uint32_t phase) {
+  const char *what = nullptr, *order = "read";
+  uint16_t other = noThread;
+  if (isPseudo(s) && s.writer == mbarrierObject) {
+    what = "an mbarrier object";
+  } else if (isPseudo(s) && s.writer == tmaWriter &&
+             knowledgeOf(current)[numThreads + s.writeFences] <= s.writeSync) {
+    what = "what an earlier copy writes, whose phase this thread has not "
+           "waited for";
+  } else if (s.writeEpoch == epoch && s.writer != current &&
+             !ordered(s.writer, s.writeSync)) {
+    other = s.writer;
+    order = "write";
+  } else if (s.readEpoch == epoch && s.reader1 != current &&
+             !ordered(s.reader1, s.read1Sync)) {
+    other = s.reader1;
+  } else if (s.readEpoch == epoch && s.reader2 != noThread &&
+             s.reader2 != current && !ordered(s.reader2, s.read2Sync)) {
+    other = s.reader2;
+  }
+  if (what || (options.checkSharedRaces && other != noThread)) {
+    std::string message =
+        format("cp.async.bulk.tensor copy into shared memory at offset "
+               "%" PRIu64 " ",
+               o);
+    if (what)
+      message += std::string("overwrites ") + what;
+    else
+      message += std::string("races with a ") + order + " by thread " +
+                 threadCoords(other) +
+                 " (no barrier or mbarrier wait orders it before the copy)";
+    setFailure(current, message);
+    abandon();
+  }
+  s.writeEpoch = pseudoEpoch;
+  s.writer = tmaWriter;
+  s.writeSync = phase;
+  s.writeFences = slot;
+  s.readEpoch = 0;
+  s.reader1 = s.reader2 = noThread;
 }
 
 void BlockRunner::reportRace(uint16_t other, const char *first, uint64_t o,
@@ -2143,16 +2692,15 @@ inline void BlockRunner::checkCell(ShadowByte &s, uint64_t o, uint32_t bytes,
     uint16_t other = noThread;
     const char *order = nullptr;
     if (s.writeEpoch == epoch && s.writer != self &&
-        !orderedByWarpSync(s.writer, s.writeSync)) {
+        !ordered(s.writer, s.writeSync)) {
       other = s.writer;
       order = "write";
     } else if (s.readEpoch == epoch && s.reader1 != self &&
-               !orderedByWarpSync(s.reader1, s.read1Sync)) {
+               !ordered(s.reader1, s.read1Sync)) {
       other = s.reader1;
       order = "read";
     } else if (s.readEpoch == epoch && s.reader2 != noThread &&
-               s.reader2 != self &&
-               !orderedByWarpSync(s.reader2, s.read2Sync)) {
+               s.reader2 != self && !ordered(s.reader2, s.read2Sync)) {
       other = s.reader2;
       order = "read";
     }
@@ -2164,10 +2712,15 @@ inline void BlockRunner::checkCell(ShadowByte &s, uint64_t o, uint32_t bytes,
     s.writeFences = fibers[self].proxyFences;
     return;
   }
-  if (options.checkSharedUninitialized && s.writeEpoch < blockFirstEpoch)
-    reportUninitialized(o, bytes, offset);
+  // A byte unwritten in this block, or a pseudo-writer's.
+  if (__builtin_expect(s.writeEpoch < blockFirstEpoch, 0)) {
+    if (isPseudo(s))
+      checkPseudoAccess(s, o, bytes, store);
+    else if (options.checkSharedUninitialized)
+      reportUninitialized(o, bytes, offset);
+  }
   if (options.checkSharedRaces && s.writeEpoch == epoch && s.writer != self &&
-      !orderedByWarpSync(s.writer, s.writeSync))
+      !ordered(s.writer, s.writeSync))
     reportRace(s.writer, "write", o, bytes, false);
   // Record the read: the first two distinct readers of the epoch, each
   // with its latest read (a third reader is not tracked).
@@ -2240,6 +2793,20 @@ void opWgmma(uint32_t mode, uint64_t descA, uint64_t descB, uint32_t scaleD,
 }
 void opWgmmaCommit() { launchOrDie().wgmmaCommit(); }
 void opWgmmaWait(uint32_t n) { launchOrDie().wgmmaWait(n); }
+void opMbarrierInit(void *bar, uint32_t count) {
+  launchOrDie().mbarrierInit(bar, count);
+}
+uint64_t opMbarrierArrive(void *bar, uint32_t count, uint32_t txBytes) {
+  return launchOrDie().mbarrierArrive(bar, count, txBytes);
+}
+void opMbarrierWaitParity(void *bar, uint32_t parity) {
+  launchOrDie().mbarrierWaitParity(bar, parity);
+}
+void opMbarrierInval(void *bar) { launchOrDie().mbarrierInval(bar); }
+void opTmaLoad(void *dst, const void *map, const int32_t *coords, uint32_t rank,
+               void *bar) {
+  launchOrDie().tmaLoad(dst, map, coords, rank, bar);
+}
 void *opSharedBase() { return launchOrDie().sharedBase(); }
 void opCheckLoad(const void *ptr, uint32_t bytes) {
   launchOrDie().checkAccess(ptr, bytes, false);
@@ -2280,6 +2847,11 @@ const meld_emu_ops opsTable = {
     opWgmmaCommit,
     opWgmmaWait,
     opFenceProxyAsync,
+    opMbarrierInit,
+    opMbarrierArrive,
+    opMbarrierWaitParity,
+    opMbarrierInval,
+    opTmaLoad,
 };
 
 } // namespace
@@ -2337,6 +2909,42 @@ void GuardedBuffer::release() {
 }
 
 const meld_emu_ops *getOps() { return &opsTable; }
+
+static_assert(sizeof(meld_emu_tensor_map) == 128,
+              "a tensor map takes 128 bytes, as CUtensorMap does");
+
+bool encodeTensorMap(meld_emu_tensor_map &map, uint32_t rank,
+                     uint32_t elementBytes, const void *global,
+                     const uint64_t *dims, const uint64_t *strides,
+                     const uint32_t *box, uint32_t swizzle, bool oobNan,
+                     std::string &error) {
+  map = meld_emu_tensor_map();
+  map.magic = MELD_EMU_TENSOR_MAP_MAGIC;
+  map.rank = rank;
+  map.element_bytes = elementBytes;
+  map.swizzle = swizzle;
+  map.global_address = reinterpret_cast<uintptr_t>(global);
+  map.oob_nan = oobNan;
+  if (rank < 1 || rank > 5) {
+    error = "a tensor map has 1 to 5 dimensions";
+    return false;
+  }
+  for (uint32_t d = 0; d < rank; ++d) {
+    if (dims[d] > 0xffffffffu) {
+      error = "a tensor map's dimension exceeds 2^32 - 1 elements";
+      return false;
+    }
+    map.global_dims[d] = static_cast<uint32_t>(dims[d]);
+    map.box_dims[d] = box[d];
+    if (d > 0)
+      map.global_strides[d - 1] = strides[d - 1];
+  }
+  if (const char *why = describeInvalidTensorMap(map)) {
+    error = std::string("invalid tensor map: ") + why;
+    return false;
+  }
+  return true;
+}
 
 bool launch(meld_emu_kernel_fn kernel, const LaunchArg *args, size_t numArgs,
             const uint32_t grid[3], const uint32_t block[3],

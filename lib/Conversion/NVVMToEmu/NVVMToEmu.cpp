@@ -69,6 +69,11 @@ enum EmuOp : unsigned {
   kWgmmaCommit,
   kWgmmaWait,
   kFenceProxyAsync,
+  kMbarrierInit,
+  kMbarrierArrive,
+  kMbarrierWaitParity,
+  kMbarrierInval,
+  kTmaLoad,
   kNumFields
 };
 
@@ -148,6 +153,8 @@ private:
   /// The stack slots of a wgmma's accumulator registers, C and D (as many
   /// f32 as the kernel's widest wgmma has).
   Value wgmmaSlots[2];
+  /// The stack slot of a TMA copy's coordinates (5 x i32).
+  Value tmaCoordsSlot;
 };
 
 /// The emulator's `mode` of a wgmma.mma_async (emu_abi.h), or an error for
@@ -451,6 +458,76 @@ LogicalResult EmuLowering::lowerNVVMOp(Operation *op, OpBuilder &b,
       .Case([&](NVVM::SyncWarpOp sync) {
         return toCall(kSyncwarp, {sync.getMask()});
       })
+      .Case([&](NVVM::MBarrierInitOp init) -> LogicalResult {
+        if (init.getPredicate())
+          return init.emitOpError("has no emulation with a predicate");
+        return toCall(kMbarrierInit, {init.getAddr(), init.getCount()});
+      })
+      .Case([&](NVVM::MBarrierArriveOp arrive) -> LogicalResult {
+        if (arrive.getRelaxed() || arrive.getScope() != NVVM::MemScopeKind::CTA)
+          return arrive.emitOpError("has no emulation: the emulator runs "
+                                    "release arrivals at CTA scope only");
+        Value count =
+            arrive.getCount() ? arrive.getCount() : constI32(b, loc, 1);
+        Value state = callOps(b, loc, kMbarrierArrive, i64,
+                              {arrive.getAddr(), count, constI32(b, loc, 0)});
+        if (arrive.getRes())
+          arrive.getRes().replaceAllUsesWith(state);
+        arrive.erase();
+        return success();
+      })
+      .Case([&](NVVM::MBarrierArriveExpectTxOp arrive) -> LogicalResult {
+        if (arrive.getPredicate() || arrive.getRelaxed() ||
+            arrive.getScope() != NVVM::MemScopeKind::CTA)
+          return arrive.emitOpError(
+              "has no emulation: the emulator runs release arrivals at CTA "
+              "scope, with no predicate, only");
+        Value state = callOps(
+            b, loc, kMbarrierArrive, i64,
+            {arrive.getAddr(), constI32(b, loc, 1), arrive.getTxcount()});
+        if (arrive.getRes())
+          arrive.getRes().replaceAllUsesWith(state);
+        arrive.erase();
+        return success();
+      })
+      .Case([&](NVVM::MBarrierExpectTxOp expect) -> LogicalResult {
+        if (expect.getScope() != NVVM::MemScopeKind::CTA)
+          return expect.emitOpError("has no emulation: the emulator runs "
+                                    "CTA scope only");
+        callOps(b, loc, kMbarrierArrive, i64,
+                {expect.getAddr(), constI32(b, loc, 0), expect.getTxcount()});
+        expect.erase();
+        return success();
+      })
+      .Case([&](NVVM::MBarrierTryWaitParityOp wait) {
+        // The op loops until the phase completes: the emulator's wait
+        // blocks until then.
+        return toCall(kMbarrierWaitParity, {wait.getAddr(), wait.getPhase()});
+      })
+      .Case([&](NVVM::MBarrierInvalOp inval) {
+        return toCall(kMbarrierInval, {inval.getAddr()});
+      })
+      .Case([&](NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp copy)
+                -> LogicalResult {
+        // The copy runs at issue (the emulator checks who reads its bytes
+        // before waiting on the mbarrier); an L2 hint changes nothing.
+        if (copy.getMode() != NVVM::TMALoadMode::TILE ||
+            !copy.getIm2colOffsets().empty() || copy.getMulticastMask() ||
+            copy.getPredicate() || copy.getGroup())
+          return copy.emitOpError("has no emulation: the emulator runs tile "
+                                  "copies to this CTA, with no predicate, "
+                                  "only");
+        for (auto [i, coordinate] : llvm::enumerate(copy.getCoordinates())) {
+          Value at = LLVM::GEPOp::create(
+              b, loc, ptr, i32, tmaCoordsSlot,
+              ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+          LLVM::StoreOp::create(b, loc, coordinate, at);
+        }
+        return toCall(kTmaLoad,
+                      {copy.getDstMem(), copy.getTmaDescriptor(), tmaCoordsSlot,
+                       constI32(b, loc, copy.getCoordinates().size()),
+                       copy.getMbar()});
+      })
       .Case([&](NVVM::FenceProxyOp fence) -> LogicalResult {
         // The emulator checks that the tensor cores read no byte written
         // since its writer's last fence.
@@ -499,6 +576,13 @@ LogicalResult EmuLowering::lowerKernel(LLVM::LLVMFuncOp kernel) {
     if (auto type = dyn_cast<LLVM::LLVMStructType>(mma.getType()))
       accumulators = std::max<int64_t>(accumulators, type.getBody().size());
   });
+  if (kernel
+          .walk([](NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp) {
+            return WalkResult::interrupt();
+          })
+          .wasInterrupted())
+    tmaCoordsSlot =
+        LLVM::AllocaOp::create(b, loc, ptr, i32, constI32(b, loc, 5));
   if (accumulators) {
     Type f32 = Float32Type::get(ctx);
     Value count = constI32(b, loc, accumulators);

@@ -16,6 +16,13 @@
 //                            element), `iota` (0, 1, ...), `poison` (0xFF
 //                            bytes), a comma-separated list, or @PATH (the
 //                            COUNT * 4 bytes of file PATH); default 0
+//     --tmap I:E:DIMS:STRIDES:BOX[:SWIZZLE[:nan]]
+//                            add an argument holding a tensor map
+//                            (emu::encodeTensorMap) of buffer I: elements
+//                            of E bytes, comma-separated DIMS (innermost
+//                            first), STRIDES in bytes (one fewer; `-` for
+//                            none) and BOX, SWIZZLE bytes (default 0),
+//                            NaN outside the tensor with `nan`
 //     --readonly I           argument I is read-only (a weight)
 //     --print I              after the launch, print buffer I
 //     --stats                after the launch, print the memory statistics
@@ -165,6 +172,64 @@ void printBuffer(size_t index, const Buffer &buffer) {
   printf("\n");
 }
 
+/// Parses a comma-separated list of numbers (`-`: none).
+bool parseList(const std::string &text, std::vector<uint64_t> &values) {
+  values.clear();
+  if (text == "-")
+    return true;
+  const char *p = text.c_str();
+  for (;;) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(p, &end, 10);
+    if (end == p || errno)
+      return false;
+    values.push_back(v);
+    if (*end == '\0')
+      return true;
+    if (*end != ',')
+      return false;
+    p = end + 1;
+  }
+}
+
+/// Adds the buffer of `--tmap SPEC`, a tensor map of one of `buffers`.
+std::string addTensorMap(const std::string &spec,
+                         std::vector<Buffer> &buffers) {
+  std::vector<std::string> fields;
+  size_t start = 0;
+  for (size_t colon; (colon = spec.find(':', start)) != std::string::npos;
+       start = colon + 1)
+    fields.push_back(spec.substr(start, colon - start));
+  fields.push_back(spec.substr(start));
+  std::vector<uint64_t> index, element, dims, strides, box, swizzle{0};
+  if (fields.size() < 5 || fields.size() > 7 || !parseList(fields[0], index) ||
+      !parseList(fields[1], element) || !parseList(fields[2], dims) ||
+      !parseList(fields[3], strides) || !parseList(fields[4], box) ||
+      (fields.size() > 5 && !parseList(fields[5], swizzle)) ||
+      (fields.size() > 6 && fields[6] != "nan") || index.size() != 1 ||
+      element.size() != 1 || swizzle.size() != 1 ||
+      index[0] >= buffers.size() || box.size() != dims.size() ||
+      strides.size() + 1 != dims.size())
+    return "bad --tmap '" + spec + "'";
+  std::vector<uint32_t> box32(box.begin(), box.end());
+  Buffer map;
+  map.type = 'u';
+  map.count = sizeof(meld_emu_tensor_map) / 4;
+  map.readOnly = true;
+  std::string error;
+  if (!map.memory.allocate(sizeof(meld_emu_tensor_map), 0) ||
+      !emu::encodeTensorMap(
+          *static_cast<meld_emu_tensor_map *>(map.memory.data()),
+          static_cast<uint32_t>(dims.size()), static_cast<uint32_t>(element[0]),
+          buffers[index[0]].memory.data(), dims.data(), strides.data(),
+          box32.data(), static_cast<uint32_t>(swizzle[0]), fields.size() > 6,
+          error))
+    return "--tmap: " + (error.empty() ? std::string("cannot map") : error);
+  buffers.push_back(std::move(map));
+  return "";
+}
+
 std::string defaultModule(const char *argv0) {
   char self[4096];
   ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -218,6 +283,10 @@ int main(int argc, char **argv) {
       buffers.emplace_back();
       if (!parseBuffer(argv[++i], buffers.back()))
         return fail(std::string("bad --buf '") + argv[i] + "'");
+    } else if (arg == "--tmap" && hasValue) {
+      std::string error = addTensorMap(argv[++i], buffers);
+      if (!error.empty())
+        return fail(error);
     } else if (arg == "--readonly" && hasValue) {
       size_t b = strtoul(argv[++i], nullptr, 10);
       if (b >= buffers.size())

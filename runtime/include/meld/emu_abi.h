@@ -30,7 +30,7 @@
 |* order (seeded; see docs/Emulator.md), by one or more OS threads. The       *|
 |* threads of a block run as fibers on one OS thread, round-robin: a thread   *|
 |* runs until it returns or blocks in `barrier`, `shfl`, `vote`, `syncwarp`,  *|
-|* `mma`, `ldmatrix` or `wgmma`.                                             *|
+|* `mma`, `ldmatrix`, `wgmma` or `mbarrier_wait_parity`.                      *|
 |* Warps are groups of 32 consecutive linear thread ids, x fastest            *|
 |* (linear = x + ntid.x * (y + ntid.y * z)); laneid = linear % 32.            *|
 |*                                                                            *|
@@ -56,7 +56,7 @@ extern "C" {
 
 /// Version of the table below. Bumped on any change to it or to the meaning of
 /// a function; fields are only ever appended.
-#define MELD_EMU_ABI_VERSION 7
+#define MELD_EMU_ABI_VERSION 8
 
 /// `mode` of meld_emu_ops::shfl, as in PTX `shfl.sync.{idx,up,down,bfly}`.
 enum {
@@ -101,6 +101,41 @@ enum {
   MELD_EMU_WGMMA_NEG_A = 1 << 6,
   MELD_EMU_WGMMA_NEG_B = 1 << 7,
 };
+
+/// A tensor map (version 8): what `cuTensorMapEncodeTiled` encodes for a
+/// GPU's cp.async.bulk.tensor, in the emulator's own layout (the GPU's is
+/// opaque). 128 bytes, 64-byte aligned, in memory a kernel argument holds;
+/// meld::emu::encodeTensorMap fills one. Dimension 0 is the innermost
+/// (contiguous) one; the box is copied to shared memory densely, row-major
+/// (dimension 0 fastest), then swizzled. Element strides are 1 and there is
+/// no interleave (the only tensor maps the emulator takes).
+#define MELD_EMU_TENSOR_MAP_MAGIC 0x50414d54u /* "TMAP" */
+typedef struct meld_emu_tensor_map {
+  uint32_t magic;
+  /// Dimensions, 1 to 5.
+  uint32_t rank;
+  /// Bytes of an element: 1, 2, 4 or 8.
+  uint32_t element_bytes;
+  /// The shared-memory swizzle's span in bytes: 0 (none), 32, 64 or 128.
+  /// A span of S bytes XORs bits 4 to 4 + log2(S / 16) - 1 of each byte's
+  /// offset in the block's shared memory with bits 7 to 7 + log2(S / 16)
+  /// - 1 (CU_TENSOR_MAP_SWIZZLE_32B, _64B, _128B); dimension 0 of the box
+  /// then spans at most S bytes.
+  uint32_t swizzle;
+  /// The tensor's first element, 16-byte aligned.
+  uint64_t global_address;
+  /// Bytes from one index of dimension d + 1 to the next, multiples of 16.
+  uint64_t global_strides[4];
+  /// The tensor's size in elements, per dimension (1 to 2^32 - 1).
+  uint32_t global_dims[5];
+  /// The box a copy moves, per dimension (1 to 256); dimension 0 spans a
+  /// multiple of 16 bytes.
+  uint32_t box_dims[5];
+  /// Elements outside the tensor read as 0, or with this set as NaN
+  /// (CU_TENSOR_MAP_FLOAT_OOB_FILL_NAN_REQUEST_ZERO_FMA).
+  uint32_t oob_nan;
+  uint32_t reserved[7];
+} meld_emu_tensor_map;
 
 typedef struct meld_emu_ops {
   /// MELD_EMU_ABI_VERSION of the emulator that filled the table.
@@ -275,6 +310,50 @@ typedef struct meld_emu_ops {
   /// wgmma.mma_async only if that thread executed this fence after the
   /// write; a wgmma.mma_async reading such a byte before is an error.
   void (*fence_proxy_async)(void);
+
+  /* Version 8. */
+
+  /// mbarrier objects (PTX ISA, "Parallel Synchronization and Communication
+  /// Instructions: mbarrier"): 8 bytes of shared memory, 8-byte aligned,
+  /// that only these functions may touch (a plain load or store of one is
+  /// an error). `mbarrier.init.shared::cta.b64 [bar], count`: count 1 to
+  /// 2^20 - 1; phase 0, `count` arrivals pending, no transaction bytes.
+  /// Initializing a valid mbarrier is an error. Another thread may use it
+  /// only after a barrier that follows the init.
+  void (*mbarrier_init)(void *bar, uint32_t count);
+  /// `mbarrier.expect_tx` by `txBytes`, then (count > 0)
+  /// `mbarrier.arrive.release.cta.shared::cta.b64 state, [bar], count`:
+  /// `count` arrivals, with release semantics: what the thread did before
+  /// is ordered before what a thread does after its wait sees the phase
+  /// complete. A phase completes when no arrival and no transaction byte
+  /// is pending; the next then expects the init's count again. More
+  /// arrivals than pending is an error. Returns the phase number before
+  /// the arrival (PTX's opaque state).
+  uint64_t (*mbarrier_arrive)(void *bar, uint32_t count, uint32_t txBytes);
+  /// `mbarrier.try_wait.parity.acquire.cta.shared::cta.b64` in a loop until
+  /// it succeeds (as nvvm.mbarrier.try_wait.parity lowers): blocks until
+  /// the phase of parity `parity` (0 or 1) that precedes the current one
+  /// has completed, i.e. until the current phase's parity differs, with
+  /// acquire semantics. Waiting on an mbarrier no thread or copy can
+  /// complete is reported as a deadlock naming the phase's pending counts.
+  void (*mbarrier_wait_parity)(void *bar, uint32_t parity);
+  /// `mbarrier.inval.shared::cta.b64 [bar]`: the 8 bytes become plain
+  /// (uninitialized) shared memory again.
+  void (*mbarrier_inval)(void *bar);
+  /// `cp.async.bulk.tensor.RANKd.shared::cluster.global.tile.mbarrier::
+  /// complete_tx::bytes [dst], [map, {coords}], [bar]` for this CTA (no
+  /// multicast): copies the box of `*map` at element coordinates
+  /// `coords[0..rank)` (signed; elements outside the tensor are filled)
+  /// to shared memory at `dst` (128-byte aligned, and to the swizzle's
+  /// repeat, 8 spans, when swizzled), then completes the box's bytes of
+  /// transactions on `bar`. The copy's reads are checked as global loads.
+  /// Its writes go through the async proxy; a thread may read or overwrite
+  /// them only once it knows the phase they completed on done (its own
+  /// mbarrier_wait_parity, or another's carried over by an arrive/wait or
+  /// a barrier). The copy's own writes race with earlier accesses not so
+  /// ordered before it, and with a wgmma.mma_async still reading.
+  void (*tma_load)(void *dst, const void *map, const int32_t *coords,
+                   uint32_t rank, void *bar);
 } meld_emu_ops;
 
 /// Signatures of the module's exports.

@@ -59,3 +59,65 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// mbarrier operations the emulator does not run: predicated ones, relaxed
+// arrivals and cluster scope; TMA copies other than a tile to this CTA.
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @predicated_init(%bar: !llvm.ptr<3>, %count: i32, %p: i1) attributes {nvvm.kernel} {
+      // expected-error @below {{'nvvm.mbarrier.init' op has no emulation with a predicate}}
+      nvvm.mbarrier.init %bar, %count, predicate = %p : !llvm.ptr<3>, i32, i1
+      llvm.return
+    }
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @relaxed(%bar: !llvm.ptr<3>) attributes {nvvm.kernel} {
+      // expected-error @below {{'nvvm.mbarrier.arrive' op has no emulation: the emulator runs release arrivals at CTA scope only}}
+      %s = nvvm.mbarrier.arrive %bar {relaxed = true} : !llvm.ptr<3> -> i64
+      llvm.return
+    }
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @cluster_arrive(%bar: !llvm.ptr<3>, %bytes: i32) attributes {nvvm.kernel} {
+      // expected-error @below {{'nvvm.mbarrier.arrive.expect_tx' op has no emulation: the emulator runs release arrivals at CTA scope, with no predicate, only}}
+      nvvm.mbarrier.arrive.expect_tx %bar, %bytes {scope = #nvvm.mem_scope<cluster>} : !llvm.ptr<3>, i32
+      llvm.return
+    }
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @cluster_expect(%bar: !llvm.ptr<3>, %bytes: i32) attributes {nvvm.kernel} {
+      // expected-error @below {{'nvvm.mbarrier.expect_tx' op has no emulation: the emulator runs CTA scope only}}
+      nvvm.mbarrier.expect_tx %bar, %bytes {scope = #nvvm.mem_scope<cluster>} : !llvm.ptr<3>, i32
+      llvm.return
+    }
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @multicast(%dst: !llvm.ptr<7>, %map: !llvm.ptr, %bar: !llvm.ptr<3>, %x: i32, %mask: i16) attributes {nvvm.kernel} {
+      // expected-error @below {{'nvvm.cp.async.bulk.tensor.shared.cluster.global' op has no emulation: the emulator runs tile copies to this CTA, with no predicate, only}}
+      nvvm.cp.async.bulk.tensor.shared.cluster.global %dst, %map, %bar, box[%x] multicast_mask = %mask : !llvm.ptr<7>, !llvm.ptr
+      llvm.return
+    }
+  }
+}

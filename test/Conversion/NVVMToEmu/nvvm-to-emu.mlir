@@ -266,3 +266,61 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// mbarriers and TMA copies (ABI version 8): init through field 25 with its
+// count; an arrival through field 26 with count 1 and the transaction bytes
+// (a plain arrive: 0 bytes, its i64 state kept; an expect-tx alone: count
+// 0); the wait on a parity through field 27, which blocks until the phase
+// completes (the NVVM op loops until then); inval through 28; the copy
+// through field 29 with its coordinates in a stack slot of five i32
+// allocated once in the entry block, the rank and the mbarrier.
+// CHECK-LABEL: llvm.func internal @pipeline__meld_emu_body(
+// CHECK:         %[[FIVE:.+]] = llvm.mlir.constant(5 : i32) : i32
+// CHECK:         %[[COORDS:.+]] = llvm.alloca %[[FIVE]] x i32
+// CHECK:         llvm.getelementptr %{{.+}}[0, 25]
+// CHECK:         llvm.call %{{.+}}(%[[BAR:.+]], %[[COUNT:.+]]) : !llvm.ptr, (!llvm.ptr, i32) -> ()
+// CHECK:         %[[ONE:.+]] = llvm.mlir.constant(1 : i32) : i32
+// CHECK:         llvm.getelementptr %{{.+}}[0, 26]
+// CHECK:         llvm.call %{{.+}}(%[[BAR]], %[[ONE]], %[[BYTES:.+]]) : !llvm.ptr, (!llvm.ptr, i32, i32) -> i64
+// CHECK:         %[[X_AT:.+]] = llvm.getelementptr %[[COORDS]][0] : (!llvm.ptr) -> !llvm.ptr, i32
+// CHECK:         llvm.store %{{.+}}, %[[X_AT]] : i32, !llvm.ptr
+// CHECK:         %[[Y_AT:.+]] = llvm.getelementptr %[[COORDS]][1] : (!llvm.ptr) -> !llvm.ptr, i32
+// CHECK:         llvm.store %{{.+}}, %[[Y_AT]] : i32, !llvm.ptr
+// CHECK:         %[[RANK:.+]] = llvm.mlir.constant(2 : i32) : i32
+// CHECK:         llvm.getelementptr %{{.+}}[0, 29]
+// CHECK:         llvm.call %{{.+}}(%[[DST:.+]], %[[MAP:.+]], %[[COORDS]], %[[RANK]], %[[BAR]]) : !llvm.ptr, (!llvm.ptr, !llvm.ptr, !llvm.ptr, i32, !llvm.ptr) -> ()
+// CHECK:         llvm.getelementptr %{{.+}}[0, 27]
+// CHECK:         llvm.call %{{.+}}(%[[BAR]], %[[PARITY:.+]]) : !llvm.ptr, (!llvm.ptr, i32) -> ()
+// CHECK:         %[[NOBYTES:.+]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK:         llvm.getelementptr %{{.+}}[0, 26]
+// CHECK:         %[[STATE:.+]] = llvm.call %{{.+}}(%[[BAR]], %{{.+}}, %[[NOBYTES]]) : !llvm.ptr, (!llvm.ptr, i32, i32) -> i64
+// CHECK:         %[[NOARRIVAL:.+]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK:         llvm.getelementptr %{{.+}}[0, 26]
+// CHECK:         llvm.call %{{.+}}(%[[BAR]], %[[NOARRIVAL]], %[[BYTES]]) : !llvm.ptr, (!llvm.ptr, i32, i32) -> i64
+// CHECK:         llvm.getelementptr %{{.+}}[0, 28]
+// CHECK:         llvm.call %{{.+}}(%[[BAR]]) : !llvm.ptr, (!llvm.ptr) -> ()
+// CHECK:         llvm.store %[[STATE]]
+// CHECK-NOT:     nvvm.
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @pipeline(%map: !llvm.ptr, %bar: !llvm.ptr<3>, %dst: !llvm.ptr<3>,
+                        %params: !llvm.ptr<1>, %out: !llvm.ptr<1>) attributes {nvvm.kernel} {
+      %count = llvm.load %params : !llvm.ptr<1> -> i32
+      %bytes = llvm.load %params : !llvm.ptr<1> -> i32
+      %x = llvm.load %params : !llvm.ptr<1> -> i32
+      %y = llvm.load %params : !llvm.ptr<1> -> i32
+      %parity = llvm.load %params : !llvm.ptr<1> -> i32
+      nvvm.mbarrier.init %bar, %count : !llvm.ptr<3>, i32
+      nvvm.mbarrier.arrive.expect_tx %bar, %bytes : !llvm.ptr<3>, i32
+      nvvm.cp.async.bulk.tensor.shared.cluster.global %dst, %map, %bar, box[%x, %y] {isCTAOnly = true} : !llvm.ptr<3>, !llvm.ptr
+      nvvm.mbarrier.try_wait.parity %bar, %parity, %count : !llvm.ptr<3>, i32, i32
+      %state = nvvm.mbarrier.arrive %bar : !llvm.ptr<3> -> i64
+      nvvm.mbarrier.expect_tx %bar, %bytes : !llvm.ptr<3>, i32
+      nvvm.mbarrier.inval %bar : !llvm.ptr<3>
+      llvm.store %state, %out : i64, !llvm.ptr<1>
+      llvm.return
+    }
+  }
+}
