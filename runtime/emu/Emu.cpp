@@ -29,6 +29,8 @@
 
 #include "Emu.h"
 
+#include "meld/tensor_map.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -1658,36 +1660,28 @@ void BlockRunner::mbarrierInval(void *bar) {
   forEachCell(m.offset, 8, [](ShadowByte &s, uint64_t) { s = ShadowByte(); });
 }
 
-/// Why `map` is not a tensor map the emulator takes, or null.
-static const char *describeInvalidTensorMap(const meld_emu_tensor_map &map) {
+/// The layout `map` encodes.
+static TensorMapLayout layoutOf(const meld_emu_tensor_map &map) {
+  TensorMapLayout layout;
+  layout.rank = map.rank;
+  for (uint32_t d = 0; d < 5; ++d) {
+    layout.dims[d] = map.global_dims[d];
+    layout.box[d] = map.box_dims[d];
+    if (d < 4)
+      layout.strides[d] = map.global_strides[d];
+  }
+  layout.swizzle = map.swizzle;
+  layout.oobNan = map.oob_nan != 0;
+  return layout;
+}
+
+/// Why `map` is not a tensor map the emulator takes, or an empty string.
+static std::string describeInvalidTensorMap(const meld_emu_tensor_map &map) {
   if (map.magic != MELD_EMU_TENSOR_MAP_MAGIC)
     return "not a tensor map (no magic number)";
-  if (map.rank < 1 || map.rank > 5)
-    return "a rank outside 1 to 5";
-  uint32_t e = map.element_bytes;
-  if (e != 1 && e != 2 && e != 4 && e != 8)
-    return "an element size other than 1, 2, 4 or 8 bytes";
-  if (map.swizzle != 0 && map.swizzle != 32 && map.swizzle != 64 &&
-      map.swizzle != 128)
-    return "a swizzle other than none, 32, 64 or 128 bytes";
   if (map.global_address % 16 != 0)
     return "a global address that is not 16-byte aligned";
-  for (uint32_t d = 0; d < map.rank; ++d) {
-    if (map.global_dims[d] == 0)
-      return "an empty dimension";
-    if (map.box_dims[d] < 1 || map.box_dims[d] > 256)
-      return "a box dimension outside 1 to 256";
-    if (d > 0 && map.global_strides[d - 1] % 16 != 0)
-      return "a stride that is not a multiple of 16 bytes";
-  }
-  uint64_t rowBytes = uint64_t(map.box_dims[0]) * e;
-  if (rowBytes % 16 != 0)
-    return "a box whose innermost dimension is not a multiple of 16 bytes";
-  if (map.swizzle && rowBytes > map.swizzle)
-    return "a box whose innermost dimension spans more than the swizzle";
-  if (map.oob_nan && e == 1)
-    return "a NaN fill of 1-byte elements";
-  return nullptr;
+  return checkTensorMapLayout(layoutOf(map), map.element_bytes);
 }
 
 /// The offset in shared memory where a swizzle of `span` bytes (0: none)
@@ -1713,8 +1707,9 @@ void BlockRunner::tmaLoad(void *dst, const void *mapPtr, const int32_t *coords,
   checkOtherAccess(mapAddress, sizeof(meld_emu_tensor_map), false);
   meld_emu_tensor_map map;
   memcpy(&map, mapPtr, sizeof(map));
-  if (const char *why = describeInvalidTensorMap(map))
-    fail(std::string("with an invalid tensor map: ") + why);
+  std::string why = describeInvalidTensorMap(map);
+  if (!why.empty())
+    fail("with an invalid tensor map: " + why);
   if (map.rank != rank)
     fail(format("with a tensor map of rank %u", map.rank));
 
@@ -2913,36 +2908,27 @@ const meld_emu_ops *getOps() { return &opsTable; }
 static_assert(sizeof(meld_emu_tensor_map) == 128,
               "a tensor map takes 128 bytes, as CUtensorMap does");
 
-bool encodeTensorMap(meld_emu_tensor_map &map, uint32_t rank,
+bool encodeTensorMap(meld_emu_tensor_map &map, const TensorMapLayout &layout,
                      uint32_t elementBytes, const void *global,
-                     const uint64_t *dims, const uint64_t *strides,
-                     const uint32_t *box, uint32_t swizzle, bool oobNan,
                      std::string &error) {
+  error = checkTensorMapLayout(layout, elementBytes);
+  if (reinterpret_cast<uintptr_t>(global) % 16 != 0)
+    error = "a tensor map of a tensor that is not 16-byte aligned";
+  if (!error.empty())
+    return false;
   map = meld_emu_tensor_map();
   map.magic = MELD_EMU_TENSOR_MAP_MAGIC;
-  map.rank = rank;
+  map.rank = layout.rank;
   map.element_bytes = elementBytes;
-  map.swizzle = swizzle;
+  map.swizzle = layout.swizzle;
   map.global_address = reinterpret_cast<uintptr_t>(global);
-  map.oob_nan = oobNan;
-  if (rank < 1 || rank > 5) {
-    error = "a tensor map has 1 to 5 dimensions";
-    return false;
-  }
-  for (uint32_t d = 0; d < rank; ++d) {
-    if (dims[d] > 0xffffffffu) {
-      error = "a tensor map's dimension exceeds 2^32 - 1 elements";
-      return false;
-    }
-    map.global_dims[d] = static_cast<uint32_t>(dims[d]);
-    map.box_dims[d] = box[d];
+  for (uint32_t d = 0; d < layout.rank; ++d) {
+    map.global_dims[d] = static_cast<uint32_t>(layout.dims[d]);
+    map.box_dims[d] = layout.box[d];
     if (d > 0)
-      map.global_strides[d - 1] = strides[d - 1];
+      map.global_strides[d - 1] = layout.strides[d - 1];
   }
-  if (const char *why = describeInvalidTensorMap(map)) {
-    error = std::string("invalid tensor map: ") + why;
-    return false;
-  }
+  map.oob_nan = layout.oobNan;
   return true;
 }
 

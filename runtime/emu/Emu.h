@@ -16,6 +16,7 @@
 #define MELD_RUNTIME_EMU_EMU_H
 
 #include "meld/emu_abi.h"
+#include "meld/tensor_map.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -122,17 +123,12 @@ private:
   uint64_t bytes = 0;
 };
 
-/// Fills `map` as cuTensorMapEncodeTiled would for a GPU (with element
-/// strides of 1, no interleave): `rank` dimensions, innermost first, of
-/// `dims` elements of `elementBytes` bytes at `global`, `strides[d]` bytes
-/// apart along dimension d + 1; a box of `box` elements; a swizzle of
-/// `swizzle` bytes (0, 32, 64 or 128); NaN rather than 0 outside the
-/// tensor with `oobNan`. Returns false with `error` set to one line when
-/// the GPU would refuse the map.
-bool encodeTensorMap(meld_emu_tensor_map &map, uint32_t rank,
+/// Fills `map` as cuTensorMapEncodeTiled would for a GPU: `layout` (element
+/// strides of 1, no interleave) of elements of `elementBytes` bytes of the
+/// tensor at `global`. Returns false with `error` set to one line when the
+/// driver would refuse the map (meld/tensor_map.h).
+bool encodeTensorMap(meld_emu_tensor_map &map, const TensorMapLayout &layout,
                      uint32_t elementBytes, const void *global,
-                     const uint64_t *dims, const uint64_t *strides,
-                     const uint32_t *box, uint32_t swizzle, bool oobNan,
                      std::string &error);
 
 /// Runs `kernel(args)` for every thread of every block of the grid. Returns

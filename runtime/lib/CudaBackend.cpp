@@ -178,6 +178,9 @@ private:
   /// weights, on the device.
   CUdeviceptr section = 0;
   CUdeviceptr weights = 0;
+  /// The tensor maps as the driver encoded them, kept while their copies
+  /// to the arena may be in flight.
+  std::vector<CUtensorMap> tensorMaps;
   std::vector<ResolvedLaunch> launches;
   /// The outputs on the host: one pinned block if the driver gives one,
   /// else ordinary memory.
@@ -425,6 +428,27 @@ meld_status CudaBackend::resolveLaunches() {
   return MELD_OK;
 }
 
+/// The CUtensorMapDataType of an artifact dtype: the floats as theirs, the
+/// integers of 1 byte as bytes.
+static int tensorMapDataType(uint32_t dtype) {
+  switch (dtype) {
+  case artifact::DType_f32:
+    return CU_TENSOR_MAP_DATA_TYPE_FLOAT32;
+  case artifact::DType_f16:
+    return CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+  case artifact::DType_bf16:
+    return CU_TENSOR_MAP_DATA_TYPE_BFLOAT16;
+  case artifact::DType_f64:
+    return CU_TENSOR_MAP_DATA_TYPE_FLOAT64;
+  case artifact::DType_i64:
+    return CU_TENSOR_MAP_DATA_TYPE_INT64;
+  case artifact::DType_i32:
+    return CU_TENSOR_MAP_DATA_TYPE_INT32;
+  default:
+    return CU_TENSOR_MAP_DATA_TYPE_UINT8;
+  }
+}
+
 meld_status CudaBackend::allocate() {
   if (CUresult r = cu.cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING))
     return driverError("cuStreamCreate", r);
@@ -465,6 +489,49 @@ meld_status CudaBackend::allocate() {
         return driverError("cuMemcpyHtoDAsync", r,
                            " (weight '" + slice.name + "')");
     }
+  }
+
+  // The tensor maps: encoded by the driver for their tensors' device
+  // addresses, then copied into their slices of the arena.
+  size_t numMaps = 0;
+  for (const BufferSlice &slice : model.plan.buffers)
+    numMaps += slice.isTensorMap;
+  if (numMaps && !cu.cuTensorMapEncodeTiled)
+    return setError(MELD_ERROR_UNSUPPORTED,
+                    "the NVIDIA driver is too old for this model's tensor "
+                    "maps (no cuTensorMapEncodeTiled; CUDA 12 or later)");
+  tensorMaps.resize(numMaps);
+  size_t mapIndex = 0;
+  for (uint32_t i = 0; i < model.plan.buffers.size(); ++i) {
+    const BufferSlice &slice = model.plan.buffers[i];
+    if (!slice.isTensorMap)
+      continue;
+    const TensorMapLayout &l = slice.tensorMap;
+    unsigned elementStrides[5] = {1, 1, 1, 1, 1};
+    unsigned long long dims[5], strides[4];
+    for (uint32_t d = 0; d < 5; ++d) {
+      dims[d] = l.dims[d];
+      if (d < 4)
+        strides[d] = l.strides[d];
+    }
+    int swizzle = l.swizzle == 0    ? 0
+                  : l.swizzle == 32 ? 1
+                  : l.swizzle == 64 ? 2
+                                    : 3;
+    CUtensorMap &map = tensorMaps[mapIndex++];
+    if (CUresult r = cu.cuTensorMapEncodeTiled(
+            &map, tensorMapDataType(slice.dtype), l.rank,
+            reinterpret_cast<void *>(bufferAddress(slice.source)), dims,
+            strides, l.box, elementStrides, CU_TENSOR_MAP_INTERLEAVE_NONE,
+            swizzle, CU_TENSOR_MAP_L2_PROMOTION_L2_128B,
+            l.oobNan ? CU_TENSOR_MAP_FLOAT_OOB_FILL_NAN_REQUEST_ZERO_FMA
+                     : CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE))
+      return driverError("cuTensorMapEncodeTiled", r,
+                         " (tensor map '" + slice.name + "')");
+    if (CUresult r =
+            cu.cuMemcpyHtoDAsync(bufferAddress(i), &map, sizeof(map), stream))
+      return driverError("cuMemcpyHtoDAsync", r,
+                         " (tensor map '" + slice.name + "')");
   }
 
   // Host memory for the outputs and the fault status.

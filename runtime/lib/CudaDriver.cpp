@@ -218,6 +218,10 @@ void loadOnce(DriverState &state) {
                            api.cuEventElapsedTime))
     MELD_RESOLVE(cuEventElapsedTime, "cuEventElapsedTime")
 #undef MELD_RESOLVE
+  // Optional: tensor maps.
+  if (!missing &&
+      !resolve(handle, "cuTensorMapEncodeTiled", api.cuTensorMapEncodeTiled))
+    api.cuTensorMapEncodeTiled = nullptr;
   // Optional: graphs. A driver lacking any of them gets none.
   if (!missing &&
       !(resolve(handle, "cuStreamBeginCapture_v2", api.cuStreamBeginCapture) &&

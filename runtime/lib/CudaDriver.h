@@ -77,6 +77,25 @@ constexpr unsigned CU_EVENT_DEFAULT = 0;
 /// CUstreamCaptureMode: a capture that only this thread's calls can upset.
 constexpr int CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1;
 
+// CUtensorMapDataType.
+constexpr int CU_TENSOR_MAP_DATA_TYPE_UINT8 = 0;
+constexpr int CU_TENSOR_MAP_DATA_TYPE_INT32 = 3;
+constexpr int CU_TENSOR_MAP_DATA_TYPE_INT64 = 5;
+constexpr int CU_TENSOR_MAP_DATA_TYPE_FLOAT16 = 6;
+constexpr int CU_TENSOR_MAP_DATA_TYPE_FLOAT32 = 7;
+constexpr int CU_TENSOR_MAP_DATA_TYPE_FLOAT64 = 8;
+constexpr int CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 = 9;
+// CUtensorMapInterleave, CUtensorMapSwizzle (NONE, 32B, 64B, 128B),
+// CUtensorMapL2promotion and CUtensorMapFloatOOBfill.
+constexpr int CU_TENSOR_MAP_INTERLEAVE_NONE = 0;
+constexpr int CU_TENSOR_MAP_L2_PROMOTION_L2_128B = 2;
+constexpr int CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE = 0;
+constexpr int CU_TENSOR_MAP_FLOAT_OOB_FILL_NAN_REQUEST_ZERO_FMA = 1;
+/// A CUtensorMap: 128 opaque bytes, 64-byte aligned.
+struct alignas(64) CUtensorMap {
+  unsigned long long opaque[16];
+};
+
 /// Dynamic shared memory a launch gets without opting in.
 constexpr unsigned kDefaultMaxDynamicSharedBytes = 48 * 1024;
 
@@ -127,6 +146,13 @@ struct DriverApi {
   CUresult (*cuGraphExecDestroy)(CUgraphExec);
   CUresult (*cuGraphDestroy)(CUgraph);
 
+  // Tensor maps (CUDA 12 and later), optional: null when the driver has
+  // none, and a model with tensor maps then does not load.
+  CUresult (*cuTensorMapEncodeTiled)(CUtensorMap *, int, unsigned, void *,
+                                     const unsigned long long *,
+                                     const unsigned long long *,
+                                     const unsigned *, const unsigned *, int,
+                                     int, int, int);
   /// Whether every graph entry point was found.
   bool hasGraphs() const {
     return cuStreamBeginCapture && cuStreamEndCapture &&

@@ -110,6 +110,22 @@ meld_status EmuBackend::init() {
     }
   }
 
+  // The tensor maps, of their tensors' own allocations, read-only.
+  for (size_t i = 0; i < model.plan.buffers.size(); ++i) {
+    const BufferSlice &slice = model.plan.buffers[i];
+    if (!slice.isTensorMap)
+      continue;
+    std::string error;
+    if (!emu::encodeTensorMap(
+            *static_cast<meld_emu_tensor_map *>(buffers[i].data()),
+            slice.tensorMap, static_cast<uint32_t>(dtypeSize(slice.dtype)),
+            buffers[slice.source].data(), error))
+      return setError(MELD_ERROR_INVALID_ARTIFACT,
+                      "'" + model.path + "': tensor map '" + slice.name +
+                          "': " + error);
+    buffers[i].protectReadOnly();
+  }
+
   // Step 3: resolve every kernel and argument once.
   std::vector<meld_emu_kernel_fn> kernels;
   if (meld_status s =
@@ -128,7 +144,8 @@ meld_status EmuBackend::init() {
       emu::LaunchArg a;
       a.base = buffers[arg].data();
       a.size = model.plan.buffers[arg].size;
-      a.readOnly = model.plan.buffers[arg].isWeight;
+      a.readOnly = model.plan.buffers[arg].isWeight ||
+                   model.plan.buffers[arg].isTensorMap;
       a.name = model.plan.buffers[arg].name.empty()
                    ? nullptr
                    : model.plan.buffers[arg].name.c_str();

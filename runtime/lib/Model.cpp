@@ -352,6 +352,7 @@ meld_status Model::readPlan(
       slice.isConstant = b->kind() == artifact::BufferKind_Constant;
       slice.isStatus = b->kind() == artifact::BufferKind_Status;
       slice.isPacked = b->kind() == artifact::BufferKind_Packed;
+      slice.isTensorMap = b->kind() == artifact::BufferKind_TensorMap;
       slice.isWeight = b->kind() == artifact::BufferKind_Weight ||
                        slice.isConstant || slice.isPacked;
       slice.offset = b->offset();
@@ -363,7 +364,7 @@ meld_status Model::readPlan(
       if (!copyLongs(b->shape(), slice.shape))
         return invalid(what + " has a misaligned shape");
       if (b->kind() != artifact::BufferKind_Arena && !slice.isWeight &&
-          !slice.isStatus)
+          !slice.isStatus && !slice.isTensorMap)
         return invalid(what + " has unknown kind " + std::to_string(b->kind()));
       if (slice.isStatus) {
         if (result.statusBuffer >= 0)
@@ -394,6 +395,51 @@ meld_status Model::readPlan(
                         : external      ? "external weights"
                                         : "weights section") +
                        " of " + std::to_string(limit) + " bytes");
+      if (slice.isTensorMap != (b->tensor_map() != nullptr))
+        return invalid(what + (slice.isTensorMap
+                                   ? " is a tensor map without its layout"
+                                   : " has a tensor map layout but is not "
+                                     "a tensor map"));
+      if (slice.isTensorMap) {
+        // 128 bytes of the arena at a multiple of 64, mapping an earlier
+        // 16-byte aligned tensor it reads within.
+        const artifact::TensorMap *m = b->tensor_map();
+        if (slice.size != kTensorMapBytes || slice.offset % 64 != 0)
+          return invalid(what + " is a tensor map of " +
+                         std::to_string(slice.size) + " bytes at offset " +
+                         std::to_string(slice.offset) +
+                         " (128 bytes at a multiple of 64)");
+        slice.source = m->tensor();
+        if (slice.source >= i || buffers[slice.source].isTensorMap ||
+            buffers[slice.source].isStatus ||
+            buffers[slice.source].offset % 16 != 0)
+          return invalid(what + " maps buffer " + std::to_string(slice.source) +
+                         ", not an earlier 16-byte aligned tensor");
+        TensorMapLayout &l = slice.tensorMap;
+        size_t rank = m->dims() ? m->dims()->size() : 0;
+        if (rank < 1 || rank > 5 || !m->box() || m->box()->size() != rank ||
+            !m->strides() || m->strides()->size() != rank - 1)
+          return invalid(
+              what + " is a tensor map of " + std::to_string(rank) +
+              " dimensions with " +
+              std::to_string(m->box() ? m->box()->size() : 0) +
+              " box sizes and " +
+              std::to_string(m->strides() ? m->strides()->size() : 0) +
+              " strides (1 to 5 dimensions, one fewer stride)");
+        l.rank = static_cast<uint32_t>(rank);
+        for (size_t d = 0; d < rank; ++d) {
+          l.dims[d] = m->dims()->Get(d);
+          l.box[d] = m->box()->Get(d);
+          if (d > 0)
+            l.strides[d - 1] = m->strides()->Get(d - 1);
+        }
+        l.swizzle = m->swizzle();
+        l.oobNan = m->oob_nan();
+        std::string problem = checkTensorMap(l, dtypeSize(slice.dtype),
+                                             buffers[slice.source].size);
+        if (!problem.empty())
+          return invalid(what + ": " + problem);
+      }
       if (slice.isPacked != (b->panels() != nullptr))
         return invalid(what + (slice.isPacked ? " is packed without panels"
                                               : " has panels but is not "

@@ -13,6 +13,7 @@
 #include "meld/artifact_generated.h"
 #include "meld/panels.h"
 #include "meld/runtime.h"
+#include "meld/tensor_map.h"
 
 #include <cstdint>
 #include <memory>
@@ -50,6 +51,11 @@ struct BufferSlice {
   bool isPacked = false;
   uint32_t source = 0;
   PanelsLayout panels;
+  /// A TMA tensor map of buffer `source` (BufferKind TensorMap): 128 bytes
+  /// of the arena each backend fills with `tensorMap` of that buffer when it
+  /// allocates the arena.
+  bool isTensorMap = false;
+  TensorMapLayout tensorMap;
   uint64_t offset;
   uint64_t size;
   std::string name;
@@ -75,6 +81,8 @@ struct LaunchPlan {
 
 /// Bytes of the fault status: three int64 (recorded, site, detail).
 constexpr uint64_t kStatusBytes = 3 * sizeof(int64_t);
+/// Bytes of a tensor map (BufferKind TensorMap): a CUtensorMap.
+constexpr uint64_t kTensorMapBytes = 128;
 
 /// A place where a kernel can meet a fault in its data.
 struct FaultSite {

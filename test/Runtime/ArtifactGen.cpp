@@ -10,6 +10,8 @@
 //             -TARGET:FORMAT removes one,
 //             =verify has the writer check a broken variant (and refuse it)
 //   meld-runtime-test-gen ptx OUT.ptx       the sm_80 PTX of the model
+//       (variant "tmap" adds a tensor map of w, "emu-tmap*" that and an
+//       emulator kernel reading through it)
 //       (variants "emu*" add an "emu" module, the GPU versions of the
 //       kernels in runtime/emu/test/kernels.c, with block sizes and shared
 //       memory for the emulator)
@@ -335,6 +337,52 @@ int writeModel(llvm::StringRef outPath, llvm::StringRef variant,
     spec.arenaSize = uint64_t(1) << 60;
     spec.buffers[ramp].size = spec.arenaSize - spec.buffers[ramp].offset;
   };
+  // A tensor map of w (5 floats, a box of 4) and, with `check`, an emulator
+  // kernel that copies through it (tma_check in runtime/emu/test/kernels.c)
+  // and records a fault if it reads anything but w. The variants after
+  // "emu-tmap-" break one rule each.
+  auto addTensorMap = [&](llvm::StringRef rule, bool check) {
+    uint32_t status = addBuffer(K::Status, 400384, D::I64, {3}, "");
+    uint32_t map = addBuffer(K::TensorMap, 400448, D::F32, {32}, "w#map");
+    spec.arenaSize += 192;
+    ArtifactTensorMap tensorMap;
+    tensorMap.tensor = w;
+    tensorMap.layout.rank = 1;
+    tensorMap.layout.dims[0] = cols;
+    tensorMap.layout.box[0] = 4;
+    spec.buffers[map].tensorMap = tensorMap;
+    if (check) {
+      launch("tma_check", {1, 1, 1}, {map, w, status}, "tma0 (TensorMap)",
+             {32, 1, 1});
+      spec.launches.back().sharedMemoryBytes = 512;
+      spec.faultSites.push_back(
+          {2, "tma0", "TensorMap", "float {} read through the map is wrong"});
+    }
+    ArtifactBuffer &b = spec.buffers[map];
+    if (!rule.empty())
+      options.verify = false;
+    if (rule == "-no-layout")
+      b.tensorMap.reset();
+    else if (rule == "-not-map")
+      b.kind = K::Arena;
+    else if (rule == "-size")
+      b.size = 64;
+    else if (rule == "-misaligned")
+      b.offset = 400416;
+    else if (rule == "-later-tensor")
+      b.tensorMap->tensor = map;
+    else if (rule == "-status")
+      b.tensorMap->tensor = status;
+    else if (rule == "-past")
+      b.tensorMap->layout.dims[0] = cols + 1;
+    else if (rule == "-box")
+      b.tensorMap->layout.box[0] = 3;
+    else if (rule == "-rank")
+      b.tensorMap->layout.rank = 0;
+    else if (!rule.empty())
+      return false;
+    return true;
+  };
   if (variant.starts_with("emu")) {
     // meld-runtime-test-emu-kernels.so is built next to this tool too.
     llvm::SmallString<256> emuPath(llvm::sys::path::parent_path(kernelsPath));
@@ -361,8 +409,14 @@ int writeModel(llvm::StringRef outPath, llvm::StringRef variant,
       spec.launches[2].kernel = "no_such_kernel";
     else if (variant == "emu-huge-arena")
       makeArenaHuge();
-    else if (variant != "emu" && variant != "emu-no-bind")
+    else if (variant.starts_with("emu-tmap")) {
+      if (!addTensorMap(variant.drop_front(strlen("emu-tmap")), true))
+        return fail("unknown variant '" + variant + "'");
+    } else if (variant != "emu" && variant != "emu-no-bind")
       return fail("unknown variant '" + variant + "'");
+  } else if (variant == "tmap") {
+    // The map alone, which no kernel reads: for the CUDA backend's tests.
+    addTensorMap("", false);
   } else if (variant == "fault") {
     // A check of x (x > 100 is a fault) with the run's fault status.
     uint32_t status = addBuffer(K::Status, 400384, D::I64, {3}, "");

@@ -11,6 +11,7 @@
 #define MELD_TARGET_ARTIFACT_H
 
 #include "meld/panels.h"
+#include "meld/tensor_map.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
@@ -59,7 +60,8 @@ enum class ArtifactBufferKind : uint8_t {
   Weight = 1,
   Constant = 2,
   Status = 3,
-  Packed = 4
+  Packed = 4,
+  TensorMap = 5
 };
 
 /// How the runtime makes a Packed buffer (schema table Panels): `layout` of
@@ -68,6 +70,17 @@ struct ArtifactPanels {
   uint32_t source = 0;
   PanelsLayout layout;
 };
+
+/// The map of a TensorMap buffer (schema table TensorMap): `layout` of
+/// buffer `tensor`, an earlier buffer.
+struct ArtifactTensorMap {
+  uint32_t tensor = 0;
+  TensorMapLayout layout;
+};
+
+/// Bytes and alignment of a TensorMap buffer (a CUtensorMap).
+inline constexpr uint64_t kArtifactTensorMapBytes = 128;
+inline constexpr uint64_t kArtifactTensorMapAlignment = 64;
 
 /// Bytes of the fault status buffer, three int64: non-zero once a data fault
 /// was recorded, the fault's site, its detail.
@@ -86,6 +99,8 @@ struct ArtifactBuffer {
   std::string name;
   /// Set for (and only for) a Packed buffer.
   std::optional<ArtifactPanels> panels;
+  /// Set for (and only for) a TensorMap buffer.
+  std::optional<ArtifactTensorMap> tensorMap;
 };
 
 /// A graph input or output (schema table TensorSignature).

@@ -147,6 +147,32 @@ static llvm::Error verifyPlan(const ArtifactSpec &spec, const PlanView &plan,
       if (!problem.empty())
         return error(what + ": " + problem);
     }
+    // A tensor map: of an earlier tensor, 16-byte aligned, that it reads
+    // within; 128 bytes of the arena, 64-byte aligned.
+    bool isTensorMap = buffer.kind == ArtifactBufferKind::TensorMap;
+    if (isTensorMap != buffer.tensorMap.has_value())
+      return error(what + ": " +
+                   (isTensorMap ? "a tensor map without its layout"
+                                : "a tensor map layout on another buffer"));
+    if (isTensorMap) {
+      const ArtifactTensorMap &map = *buffer.tensorMap;
+      if (buffer.size != kArtifactTensorMapBytes ||
+          buffer.offset % kArtifactTensorMapAlignment != 0)
+        return error(what + ": a tensor map takes 128 bytes at a multiple of "
+                            "64");
+      auto tensorKind = map.tensor < i ? plan.buffers[map.tensor].kind
+                                       : ArtifactBufferKind::TensorMap;
+      if (tensorKind == ArtifactBufferKind::TensorMap ||
+          tensorKind == ArtifactBufferKind::Status ||
+          plan.buffers[map.tensor].offset % 16 != 0)
+        return error(what + ": maps buffer " + llvm::Twine(map.tensor) +
+                     ", not an earlier 16-byte aligned tensor");
+      std::string problem =
+          checkTensorMap(map.layout, getArtifactDTypeSize(buffer.dtype),
+                         plan.buffers[map.tensor].size);
+      if (!problem.empty())
+        return error(what + ": " + problem);
+    }
     // External weights are looked up by name and checked by dtype and shape
     // (runtime/lib/Model.cpp): those must describe the buffer exactly.
     if (isWeight && !isPacked && spec.weightsExternal) {
@@ -343,10 +369,19 @@ void buildMetadata(const ArtifactSpec &spec, uint64_t weightsSize,
                                         l.columns, l.rowStride, l.columnStride,
                                         l.offset, l.paddedRows, l.panel);
       }
+      flatbuffers::Offset<artifact::TensorMap> tensorMap;
+      if (b.tensorMap) {
+        const TensorMapLayout &l = b.tensorMap->layout;
+        uint32_t rank = std::min<uint32_t>(l.rank, 5);
+        tensorMap = artifact::CreateTensorMap(
+            fbb, b.tensorMap->tensor, fbb.CreateVector(l.dims, rank),
+            fbb.CreateVector(l.strides, rank ? rank - 1 : 0),
+            fbb.CreateVector(l.box, rank), l.swizzle, l.oobNan);
+      }
       buffers.push_back(artifact::CreateBuffer(
           fbb, static_cast<artifact::BufferKind>(b.kind), b.offset, b.size,
           static_cast<artifact::DType>(b.dtype), shapeOf(b.shape),
-          fbb.CreateString(b.name), panels));
+          fbb.CreateString(b.name), panels, tensorMap));
     }
     return fbb.CreateVector(buffers);
   };

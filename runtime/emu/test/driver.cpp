@@ -212,18 +212,25 @@ std::string addTensorMap(const std::string &spec,
       index[0] >= buffers.size() || box.size() != dims.size() ||
       strides.size() + 1 != dims.size())
     return "bad --tmap '" + spec + "'";
-  std::vector<uint32_t> box32(box.begin(), box.end());
+  TensorMapLayout layout;
+  layout.rank = static_cast<uint32_t>(dims.size());
+  for (size_t d = 0; d < dims.size() && d < 5; ++d) {
+    layout.dims[d] = dims[d];
+    layout.box[d] = static_cast<uint32_t>(box[d]);
+    if (d > 0)
+      layout.strides[d - 1] = strides[d - 1];
+  }
+  layout.swizzle = static_cast<uint32_t>(swizzle[0]);
+  layout.oobNan = fields.size() > 6;
   Buffer map;
   map.type = 'u';
   map.count = sizeof(meld_emu_tensor_map) / 4;
   map.readOnly = true;
   std::string error;
-  if (!map.memory.allocate(sizeof(meld_emu_tensor_map), 0) ||
+  if (dims.size() > 5 || !map.memory.allocate(sizeof(meld_emu_tensor_map), 0) ||
       !emu::encodeTensorMap(
-          *static_cast<meld_emu_tensor_map *>(map.memory.data()),
-          static_cast<uint32_t>(dims.size()), static_cast<uint32_t>(element[0]),
-          buffers[index[0]].memory.data(), dims.data(), strides.data(),
-          box32.data(), static_cast<uint32_t>(swizzle[0]), fields.size() > 6,
+          *static_cast<meld_emu_tensor_map *>(map.memory.data()), layout,
+          static_cast<uint32_t>(element[0]), buffers[index[0]].memory.data(),
           error))
     return "--tmap: " + (error.empty() ? std::string("cannot map") : error);
   buffers.push_back(std::move(map));

@@ -490,3 +490,42 @@ KERNEL ramp_blocks_oob(void **args) {
   uint32_t i = E->ctaid(0) * E->ntid(0) + E->tid(0);
   ST(&ramp[i], 0.5f * (float)i);
 }
+
+/* tma_check(map, w, status), the "emu-tmap" variant: map is the runtime's
+   tensor map of w (5 floats, a box of 4). One warp; thread 0 initializes an
+   mbarrier, and after a barrier copies the boxes at coordinates 1 (w[1] to
+   w[4]) and 3 (w[3], w[4], then zeros past the end) through the map to
+   shared offsets 128 and 256 (a copy's destination is 128-byte aligned); every
+   thread waits for them, then lane 0 compares the 8 floats with w and
+   records fault site 2, detail the first wrong float, if one differs. */
+KERNEL tma_check(void **args) {
+  const void *map = args[0];
+  const float *w = (const float *)args[1];
+  int64_t *status = (int64_t *)args[2];
+  char *shared = (char *)E->shared_base();
+  void *bar = shared;
+  float *box = (float *)(shared + 128), *box2 = (float *)(shared + 256);
+  uint32_t t = linearTid();
+  if (t == 0)
+    E->mbarrier_init(bar, 1);
+  E->barrier();
+  if (t == 0) {
+    int32_t first = 1, second = 3;
+    E->mbarrier_arrive(bar, 1, 2 * 4 * sizeof(float));
+    E->tma_load(box, map, &first, 1, bar);
+    E->tma_load(box2, map, &second, 1, bar);
+  }
+  E->mbarrier_wait_parity(bar, 0);
+  if (t != 0)
+    return;
+  const float expected[8] = {LD(&w[1]), LD(&w[2]), LD(&w[3]), LD(&w[4]),
+                             LD(&w[3]), LD(&w[4]), 0.0f,      0.0f};
+  for (int i = 0; i < 8; ++i) {
+    if (LD(i < 4 ? &box[i] : &box2[i - 4]) != expected[i]) {
+      ST(&status[1], (int64_t)2);
+      ST(&status[2], (int64_t)i);
+      ST(&status[0], (int64_t)1);
+      return;
+    }
+  }
+}
