@@ -632,6 +632,93 @@ struct TargetResult {
 };
 } // namespace
 
+/// Gives each launch of a kernel whose TMA copies read through tensor maps
+/// (`meld.tensor_maps` of its gpu.func, on the chips that copy so) a
+/// TensorMap buffer of the launch's tensor for each, appended to its
+/// arguments; the kernel of a chip that takes none gets as many unused
+/// arguments, so that every chip's kernel takes the launch's arguments.
+static LogicalResult
+addTensorMaps(llvm::StringMap<OwningOpRef<ModuleOp>> &kernelsOf,
+              ArtifactSpec &spec) {
+  llvm::StringMap<ArrayAttr> mapsOf;
+  for (auto &entry : kernelsOf) {
+    WalkResult walk = entry.second->walk([&](gpu::GPUFuncOp func) {
+      auto maps = func->getAttrOfType<ArrayAttr>("meld.tensor_maps");
+      if (!maps)
+        return WalkResult::advance();
+      auto [it, first] = mapsOf.try_emplace(func.getName(), maps);
+      if (!first && it->second != maps) {
+        func.emitError("kernel '")
+            << func.getName() << "' reads through other tensor maps on "
+            << entry.getKey() << " than on another chip";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+  }
+  if (mapsOf.empty())
+    return success();
+  // The maps of each launch, in the arena after everything else.
+  uint64_t end = llvm::alignTo(spec.arenaSize, kArtifactTensorMapAlignment);
+  for (ArtifactLaunch &launch : spec.launches) {
+    auto it = mapsOf.find(launch.kernel);
+    if (it == mapsOf.end())
+      continue;
+    for (Attribute attr : it->second) {
+      auto map = cast<DictionaryAttr>(attr);
+      auto tensor = map.getAs<IntegerAttr>("tensor").getInt();
+      uint32_t source = launch.args[tensor];
+      ArtifactBuffer buffer;
+      buffer.kind = ArtifactBufferKind::TensorMap;
+      buffer.offset = end;
+      buffer.size = kArtifactTensorMapBytes;
+      buffer.dtype = spec.buffers[source].dtype;
+      buffer.shape = {static_cast<int64_t>(kArtifactTensorMapBytes /
+                                           getArtifactDTypeSize(buffer.dtype))};
+      buffer.name = spec.buffers[source].name + "#tensor_map";
+      ArtifactTensorMap tensorMap;
+      tensorMap.tensor = source;
+      auto dims = map.getAs<DenseI64ArrayAttr>("dims").asArrayRef();
+      auto strides = map.getAs<DenseI64ArrayAttr>("strides").asArrayRef();
+      auto box = map.getAs<DenseI64ArrayAttr>("box").asArrayRef();
+      tensorMap.layout.rank = static_cast<uint32_t>(dims.size());
+      for (auto [d, n] : llvm::enumerate(dims)) {
+        tensorMap.layout.dims[d] = static_cast<uint64_t>(n);
+        tensorMap.layout.box[d] = static_cast<uint32_t>(box[d]);
+      }
+      for (auto [d, n] : llvm::enumerate(strides))
+        tensorMap.layout.strides[d] = static_cast<uint64_t>(n);
+      tensorMap.layout.swizzle =
+          static_cast<uint32_t>(map.getAs<IntegerAttr>("swizzle").getInt());
+      buffer.tensorMap = tensorMap;
+      spec.buffers.push_back(std::move(buffer));
+      launch.args.push_back(static_cast<uint32_t>(spec.buffers.size() - 1));
+      end += kArtifactTensorMapBytes;
+    }
+  }
+  spec.arenaSize = std::max(spec.arenaSize, end);
+  // The chips whose kernel copies otherwise take the maps unused.
+  for (auto &entry : kernelsOf) {
+    WalkResult walk = entry.second->walk([&](gpu::GPUFuncOp func) {
+      auto it = mapsOf.find(func.getName());
+      if (it == mapsOf.end() || func->hasAttr("meld.tensor_maps"))
+        return WalkResult::advance();
+      Type type =
+          MemRefType::get({128}, IntegerType::get(func.getContext(), 8));
+      for (size_t i = 0; i < it->second.size(); ++i)
+        if (failed(func.insertArgument(func.getNumArguments(), type,
+                                       DictionaryAttr(), func.getLoc())))
+          return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+  }
+  return success();
+}
+
 /// Compiles the graph-dialect `module` (modified in place) into `spec`.
 ///
 /// After the tile kernels and the launch plan, up to four chains of steps are
@@ -697,6 +784,8 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
         it->second.precision = precision.str();
     });
   }
+  if (failed(addTensorMaps(kernelsOf, spec)))
+    return failure();
   // Each kernel's block and dynamic shared memory, as the plan launches it.
   llvm::StringMap<const ArtifactLaunch *> geometry;
   for (const ArtifactLaunch &launch : spec.launches)

@@ -117,6 +117,55 @@ LogicalResult AsyncWaitOp::verify() {
   return success();
 }
 
+LogicalResult TmaLoadOp::verify() {
+  RankedTensorType type = getType();
+  auto layout = dyn_cast_or_null<SharedLayoutAttr>(type.getEncoding());
+  if (!layout || type.getRank() != 2)
+    return emitOpError("gives a 2-D tile with a #tile_gpu.shared layout, got ")
+           << type;
+  auto buffer = cast<MemRefType>(getBuffer().getType());
+  if (buffer.getElementType() != type.getElementType())
+    return emitOpError("copies elements of its buffer's type ")
+           << buffer.getElementType() << ", got " << type.getElementType();
+  // One copy per column of the swizzle's width, each a box of the rows.
+  int64_t contiguous = layout.getContiguousDim();
+  int64_t elementBytes = llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  int64_t rows = type.getDimSize(1 - contiguous);
+  if (layout.getStoredRows(type.getShape()) != rows || rows > 256 ||
+      (type.getDimSize(contiguous) * elementBytes) % layout.getSwizzle() != 0)
+    return emitOpError("copies a tile of whole columns of its swizzle and at "
+                       "most 256 rows, stored with no padding rows, got ")
+           << type;
+  size_t rank = getDims().size();
+  if (getCoords().size() != rank || rank != 2 || getStrides().size() != 1)
+    return emitOpError("takes a 2-D tensor: two dims, one stride and two "
+                       "coordinates, got ")
+           << rank << ", " << getStrides().size() << " and "
+           << getCoords().size();
+  if (llvm::any_of(getDims(), [](int64_t d) { return d < 1; }) ||
+      getStrides()[0] % 16 != 0 || getStrides()[0] <= 0)
+    return emitOpError("takes positive dims and a positive stride of a "
+                       "multiple of 16 bytes");
+  return verifySharedOffset(*this, getOffset());
+}
+
+int64_t TmaLoadOp::getMbarrierOffset() {
+  return llvm::alignTo(getSharedTileBytes(getType()), 8);
+}
+
+int64_t TmaLoadOp::getSharedBytes() { return getTmaBufferBytes(getType()); }
+
+int64_t meld::tile_gpu::getTmaBufferBytes(RankedTensorType type) {
+  return llvm::alignTo(getSharedTileBytes(type), 8) + 8;
+}
+
+LogicalResult TmaWaitOp::verify() {
+  if (!isa_and_nonnull<SharedLayoutAttr>(getTile().getType().getEncoding()))
+    return emitOpError("waits for a tile with a #tile_gpu.shared layout, got ")
+           << getTile().getType();
+  return success();
+}
+
 int64_t meld::tile_gpu::getPipelineStages(Operation *loop) {
   auto stages =
       loop ? loop->getAttrOfType<IntegerAttr>(kStagesAttrName) : IntegerAttr();

@@ -159,4 +159,77 @@ def TileGPU_AsyncWaitOp : TileGPU_Op<"async_wait", [
   let hasVerifier = 1;
 }
 
+def TileGPU_TmaLoadOp : TileGPU_Op<"tma_load", [
+    DeclareOpInterfaceMethods<TileGPU_SharedTileOpInterface,
+                              ["getSharedBytes"]>,
+    AttrSizedOperandSegments, MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "A tile copied to shared memory by the tensor memory accelerator";
+  let description = [{
+    Starts copying a box of a global buffer into the kernel's shared memory,
+    in the layout of the result's `#tile_gpu.shared` encoding, at byte
+    `offset` (from `meld-tile-gpu-allocate-shared`) plus `slot` buffers of
+    the tile, with `cp.async.bulk.tensor` (sm_90a). The buffer holds a
+    tensor of `dims` elements per dimension, innermost first, each index of
+    dimension d + 1 `strides[d]` bytes after the one before; the box starts
+    at element `coords` (innermost first) and has the result's shape, its
+    innermost dimension the shared layout's contiguous one. Elements
+    outside the tensor are zero. With `pred` false nothing is copied (a
+    prefetch past the end of a loop).
+
+    Each buffer of the tile ends with an mbarrier the copy completes on
+    (its bytes counted, so the buffer takes 8 bytes more than the tile);
+    the result is read only through a `tile_gpu.tma_wait`. The GPU
+    lowering: one thread arrives on the mbarrier expecting the tile's
+    bytes and issues one copy per column of the layout's swizzle width,
+    through a tensor map of the buffer that becomes an argument of the
+    kernel (`meld.tensor_maps`), which the runtime encodes. The kernel's
+    first thread initializes every such mbarrier before anything else, a
+    barrier after.
+
+    ```mlir
+    %s = tile_gpu.tma_load %w[%k, %n] into %slot if %more
+        {dims = array<i64: 256, 520>, strides = array<i64: 512>,
+         offset = 4096 : i64}
+        : memref<133120xbf16> -> tensor<16x64xbf16, #shared>
+    ```
+  }];
+  let arguments = (ins AnyMemRef:$buffer, Variadic<Index>:$coords,
+                   Index:$slot, Optional<I1>:$pred, DenseI64ArrayAttr:$dims,
+                   DenseI64ArrayAttr:$strides, OptionalAttr<I64Attr>:$offset);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $buffer `[` $coords `]` `into` $slot (`if` $pred^)? attr-dict `:`
+    type($buffer) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The bytes of the tile before its buffer's mbarrier.
+    int64_t getMbarrierOffset();
+  }];
+}
+
+def TileGPU_TmaWaitOp : TileGPU_Op<"tma_wait", [
+    MemoryEffects<[MemRead, MemWrite]>, AllTypesMatch<["tile", "result"]>]> {
+  let summary = "Waits for a tensor-memory-accelerator copy into shared memory";
+  let description = [{
+    Waits until the mbarrier of the buffer `tile` (a `tile_gpu.tma_load`'s,
+    carried through a loop or not) has completed its phase of parity
+    `parity`: the copy into it has landed. Its result is the tile,
+    complete. The n-th copy into a buffer completes phase n - 1, so a K
+    loop pipelined with S buffers waits in step k for parity (k / S) % 2.
+    The GPU lowering is `mbarrier.try_wait.parity` in a loop, then a
+    barrier (the buffers a later copy overwrites are read by then).
+
+    ```mlir
+    %b = tile_gpu.tma_wait %s parity %p : tensor<16x64xbf16, #shared>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$tile, Index:$parity);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $tile `parity` $parity attr-dict `:` type($tile)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // MELD_DIALECT_TILEGPU_TILEGPUOPS_TD

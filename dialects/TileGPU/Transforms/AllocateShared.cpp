@@ -1,9 +1,9 @@
 //===- AllocateShared.cpp - Place tiles stored in shared memory -----------===//
 //
 // Gives each tile a kernel places in shared memory (tile_gpu.local_alloc,
-// tile_gpu.async_load) its own place there, after what the kernel stages
-// conversions in, at multiples of 1024 bytes (a swizzle's pattern), and
-// grows the kernel's shared_bytes to match.
+// tile_gpu.async_load, tile_gpu.tma_load) its own place there, after what the
+// kernel stages conversions in, at multiples of 1024 bytes (a swizzle's
+// pattern), and grows the kernel's shared_bytes to match.
 //
 //===----------------------------------------------------------------------===//
 

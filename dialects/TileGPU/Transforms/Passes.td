@@ -202,6 +202,17 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     still in flight, the rest filling), fewer steps ahead where shared
     memory (227 KiB) runs short; a loop with none takes N = `stages`.
 
+    With `tma` (the default), such an operand of a wgmma product whose load
+    reads a box of a strided 2-D tensor (tile::getBoxAccess: offsets linear
+    in the iotas, unit stride along the stored tile's contiguous dimension,
+    a row stride of a multiple of 16 bytes, the mask the tensor's bounds),
+    stored with no padding rows in whole columns of its swizzle, is copied
+    by the tensor memory accelerator instead (`tile_gpu.tma_load` of the
+    box's start, the tensor's extents from the mask, or else from the row
+    stride and the buffer's size): one thread issues it, and the step waits
+    for it on its buffer's mbarrier (`tile_gpu.tma_wait` of parity
+    `(iteration / N) % 2`), the same number of steps ahead.
+
     A loop of `mma.sync` products (an `#tile_gpu.mma` of version 2)
     prefetches the same way an operand whose registers come from a
     conversion of such a load: A with K contiguous, B with N contiguous
@@ -250,6 +261,9 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
            "through registers; below 2 the pass does nothing">,
     Option<"prefetchRegisters", "prefetch-registers", "bool", "true",
            "Load the operands that go through registers one K step ahead">,
+    Option<"tma", "tma", "bool", "true",
+           "Copy the operands of wgmma products that are boxes of a 2-D "
+           "tensor with the tensor memory accelerator">,
     Option<"prefetch", "prefetch", "int64_t", "2",
            "How many K steps ahead operands copied asynchronously are "
            "loaded (their loop takes prefetch + 2 buffers); 0 copies none "
@@ -265,7 +279,8 @@ def TileGPUAllocateShared : Pass<"meld-tile-gpu-allocate-shared",
   let summary = "Place the tiles a kernel stores in shared memory";
   let description = [{
     Gives every tile a kernel places in shared memory
-    (`tile_gpu.local_alloc`, `tile_gpu.async_load`) its byte `offset` in
+    (`tile_gpu.local_alloc`, `tile_gpu.async_load`, `tile_gpu.tma_load`,
+    each buffer of the last with its mbarrier) its byte `offset` in
     the kernel's shared memory: after the `shared_bytes` the kernel already
     stages conversions and reductions in, one after the other in program
     order, each at a multiple of 1024 bytes (so that a swizzle's pattern

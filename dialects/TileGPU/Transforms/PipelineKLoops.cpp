@@ -14,6 +14,10 @@
 // k + prefetch, and the loop carries the tiles in flight. Its operands then
 // take prefetch + 2 buffers: step k's product reads one, the product of
 // step k - 1 may still read another, and the loads in flight fill the rest.
+// A wgmma operand whose load reads a box of a strided 2-D tensor is
+// instead copied by the tensor memory accelerator (tile_gpu.tma_load, one
+// thread issuing it), and each step waits for it on its buffer's mbarrier
+// (tile_gpu.tma_wait).
 // A loop of mma.sync products prefetches the same way the operands it
 // converts from such loads (read into registers from the copy by a
 // tile_gpu.local_load), in prefetch + 1 buffers: mma.sync completes at once.
@@ -21,6 +25,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Tile/Analysis/AxisInfo.h"
+#include "dialects/Tile/Analysis/BoxAccess.h"
 #include "dialects/TileGPU/Transforms/Passes.h"
 #include "dialects/TileGPU/Transforms/Utils.h"
 
@@ -54,7 +59,7 @@ constexpr int64_t kMaxMmaSharedBytes = 99 * 1024;
 static bool isStoredInLoop(scf::ForOp loop, Value operand) {
   Operation *def = operand.getDefiningOp();
   return def && def->getParentOp() == loop.getOperation() &&
-         isa<LocalAllocOp, AsyncWaitOp>(def);
+         isa<LocalAllocOp, AsyncWaitOp, TmaWaitOp>(def);
 }
 
 /// Whether `dot`, a product in `loop`'s body, can stay in flight past the
@@ -160,16 +165,34 @@ accessSlice(scf::ForOp loop, Value offsets, Value mask) {
   return stepSlice(loop, values);
 }
 
+/// A tensor the tensor memory accelerator copies boxes of: its extents in
+/// elements (innermost first), its row stride in bytes, and where each
+/// box starts (innermost first).
+struct TmaTensor {
+  int64_t dims[2];
+  int64_t rowBytes;
+  tile::LinearIndex starts[2];
+};
+
 /// An operand of a product that can be copied to shared memory
 /// asynchronously: the load of its tile, what reads the load (a wgmma
 /// operand's local_alloc, an mma.sync operand's conversion), the tile in
-/// shared memory and its runs' length.
+/// shared memory and its runs' length; or, copied by the tensor memory
+/// accelerator, the tensor it is a box of.
 struct AsyncOperand {
   Operation *user;
   tile::LoadOp load;
   RankedTensorType shared;
   int64_t contiguity;
+  std::optional<TmaTensor> tma;
 };
+
+/// Whether `load` reads zeros where masked off (or has no mask).
+static bool readsZeroWhereMasked(tile::LoadOp load) {
+  Value other = load.getOther();
+  return !other || matchPattern(other, m_AnyZeroFloat()) ||
+         matchPattern(other, m_Zero());
+}
 
 /// The run length at which `load`'s tile can be copied from global memory
 /// to shared memory as tile `shared` is stored, or 0: only one op reads
@@ -183,10 +206,8 @@ static int64_t getAsyncContiguity(const DataFlowSolver &solver, scf::ForOp loop,
   if (!load || !load->hasOneUse() || shared.getElementTypeBitWidth() != 16 ||
       load.getType().getElementType() != shared.getElementType())
     return 0;
-  if (Value other = load.getOther())
-    if (!matchPattern(other, m_AnyZeroFloat()) &&
-        !matchPattern(other, m_Zero()))
-      return 0;
+  if (!readsZeroWhereMasked(load))
+    return 0;
   const tile::AxisInfo *offsets =
       tile::lookupAxisInfo(solver, load.getOffsets());
   const tile::AxisInfo *mask =
@@ -203,6 +224,57 @@ static int64_t getAsyncContiguity(const DataFlowSolver &solver, scf::ForOp loop,
   if (failed(accessSlice(loop, load.getOffsets(), load.getMask())))
     return 0;
   return run;
+}
+
+/// The tensor `load`'s tile is a box of, for the tensor memory accelerator
+/// to copy into tile `shared` (a wgmma operand), or nothing: only one op
+/// reads the load, of 16-bit elements, zero where masked off, a box
+/// (tile::getBoxAccess) with unit stride along the stored tile's
+/// contiguous dimension and a row stride of a multiple of 16 bytes, stored
+/// with no padding rows in whole columns of its swizzle; the tensor's
+/// extents are the mask's bounds, or else the row stride and the rows the
+/// buffer holds; within `loop`'s body, the box's start is computed from
+/// the induction variable alone.
+static std::optional<TmaTensor> getTmaTensor(scf::ForOp loop, tile::LoadOp load,
+                                             RankedTensorType shared) {
+  // A buffer the kernel takes: its tensor map becomes an argument too.
+  auto arg = dyn_cast<BlockArgument>(load.getBuffer());
+  if (!arg || !isa<tile::KernelOp>(arg.getOwner()->getParentOp()))
+    return std::nullopt;
+  auto buffer = dyn_cast<MemRefType>(load.getBuffer().getType());
+  if (!load->hasOneUse() || shared.getElementTypeBitWidth() != 16 ||
+      shared.getRank() != 2 || !buffer || !buffer.hasStaticShape() ||
+      buffer.getRank() != 1 ||
+      load.getType().getElementType() != shared.getElementType() ||
+      !readsZeroWhereMasked(load))
+    return std::nullopt;
+  auto layout = cast<SharedLayoutAttr>(shared.getEncoding());
+  int64_t c = layout.getContiguousDim(), o = 1 - c;
+  ArrayRef<int64_t> shape = shared.getShape();
+  if (layout.getStoredRows(shape) != shape[o] || shape[o] > 256 ||
+      (shape[c] * 2) % layout.getSwizzle() != 0)
+    return std::nullopt;
+  std::optional<tile::BoxAccess> box =
+      tile::getBoxAccess(load.getOffsets(), load.getMask(), shape);
+  if (!box || box->strides[c] != 1 || (box->strides[o] * 2) % 16 != 0)
+    return std::nullopt;
+  int64_t rowStride = box->strides[o], elements = buffer.getNumElements();
+  TmaTensor tensor;
+  tensor.dims[0] = box->bounds[c].value_or(rowStride);
+  tensor.dims[1] = box->bounds[o].value_or(elements / rowStride);
+  tensor.rowBytes = rowStride * 2;
+  if (tensor.dims[0] > rowStride || tensor.dims[1] < 1 ||
+      (tensor.dims[1] - 1) * rowStride + tensor.dims[0] > elements)
+    return std::nullopt;
+  tensor.starts[0] = box->starts[c];
+  tensor.starts[1] = box->starts[o];
+  SmallVector<Value> leaves;
+  for (const tile::LinearIndex &start : tensor.starts)
+    for (auto [value, a] : start.terms)
+      leaves.push_back(value);
+  if (failed(stepSlice(loop, leaves)))
+    return std::nullopt;
+  return tensor;
 }
 
 /// The tile an mma.sync operand of `type` (a 16-bit dot operand) is copied
@@ -279,6 +351,43 @@ static AsyncLoadOp makeAsync(OpBuilder &builder, const AsyncOperand &operand,
   return copy;
 }
 
+/// Replaces `operand`'s load and its local_alloc by a tma_load (into
+/// buffer 0, for now) of the box's start and a tma_wait (of parity 0, for
+/// now); returns the tma_load.
+static TmaLoadOp makeTma(OpBuilder &builder, const AsyncOperand &operand) {
+  Operation *user = operand.user;
+  tile::LoadOp load = operand.load;
+  const TmaTensor &tensor = *operand.tma;
+  builder.setInsertionPoint(user);
+  Location loc = user->getLoc();
+  SmallVector<Value> coords;
+  for (const tile::LinearIndex &start : tensor.starts)
+    coords.push_back(tile::materializeIndex(builder, loc, start));
+  Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
+  auto copy = TmaLoadOp::create(
+      builder, loc, operand.shared, load.getBuffer(), coords, zero,
+      /*pred=*/Value(), builder.getDenseI64ArrayAttr(tensor.dims),
+      builder.getDenseI64ArrayAttr({tensor.rowBytes}),
+      /*offset=*/IntegerAttr());
+  Value tile =
+      TmaWaitOp::create(builder, loc, copy.getType(), copy.getResult(), zero);
+  user->getResult(0).replaceAllUsesWith(tile);
+  user->erase();
+  load.erase();
+  return copy;
+}
+
+/// The values a copy's address is computed from.
+static SmallVector<Value> getAccessValues(Operation *copy) {
+  if (auto tma = dyn_cast<TmaLoadOp>(copy))
+    return llvm::to_vector(tma.getCoords());
+  auto async = cast<AsyncLoadOp>(copy);
+  SmallVector<Value> values{async.getOffsets()};
+  if (Value mask = async.getMask())
+    values.push_back(mask);
+  return values;
+}
+
 /// Clones the ops of `slice` (a loop body's, in order) with the induction
 /// variable `iv` at `step`; returns what the clones stand for.
 static IRMapping cloneSliceAtStep(OpBuilder &builder, Value iv,
@@ -290,12 +399,23 @@ static IRMapping cloneSliceAtStep(OpBuilder &builder, Value iv,
   return mapping;
 }
 
-/// The async_load of step `step` (an index) of a loop, into buffer `slot`
-/// if `pred`: `copy` (of the body) with its `slice` at that step.
-static Value cloneLoadAtStep(OpBuilder &builder, Value iv, AsyncLoadOp copy,
+/// The copy of step `step` (an index) of a loop, into buffer `slot` if
+/// `pred`: `copy` (an async_load or tma_load of the body) with its `slice`
+/// at that step.
+static Value cloneLoadAtStep(OpBuilder &builder, Value iv, Operation *op,
                              ArrayRef<Operation *> slice, Value step,
                              Value slot, Value pred) {
   IRMapping mapping = cloneSliceAtStep(builder, iv, slice, step);
+  if (auto tma = dyn_cast<TmaLoadOp>(op)) {
+    SmallVector<Value> coords = llvm::map_to_vector(
+        tma.getCoords(), [&](Value v) { return mapping.lookupOrDefault(v); });
+    return TmaLoadOp::create(builder, tma.getLoc(), tma.getType(),
+                             mapping.lookupOrDefault(tma.getBuffer()), coords,
+                             slot, pred, tma.getDimsAttr(),
+                             tma.getStridesAttr(), /*offset=*/IntegerAttr())
+        .getResult();
+  }
+  auto copy = cast<AsyncLoadOp>(op);
   return AsyncLoadOp::create(
              builder, copy.getLoc(), copy.getType(),
              mapping.lookupOrDefault(copy.getBuffer()),
@@ -309,11 +429,11 @@ static Value cloneLoadAtStep(OpBuilder &builder, Value iv, AsyncLoadOp copy,
 /// (into buffer `(i + prefetch) % stages` in step i), the first `prefetch`
 /// steps' before the loop, and carries the tiles in flight; each step waits
 /// for its own with one async_wait. Returns the new loop.
-static scf::ForOp prefetchLoads(scf::ForOp loop, ArrayRef<AsyncLoadOp> copies,
+static scf::ForOp prefetchLoads(scf::ForOp loop, ArrayRef<Operation *> copies,
                                 int64_t prefetch, int64_t stages) {
   SmallVector<SmallVector<Operation *>> slices;
-  for (AsyncLoadOp copy : copies)
-    slices.push_back(*accessSlice(loop, copy.getOffsets(), copy.getMask()));
+  for (Operation *copy : copies)
+    slices.push_back(*stepSlice(loop, getAccessValues(copy)));
   IRRewriter rewriter(loop.getContext());
   Location loc = loop.getLoc();
   Value lb = loop.getLowerBound(), ub = loop.getUpperBound(),
@@ -365,20 +485,44 @@ static scf::ForOp prefetchLoads(scf::ForOp loop, ArrayRef<AsyncLoadOp> copies,
   // own computation is left dead).
   Block *body = replaced.getBody();
   unsigned first = body->getNumArguments() - copies.size() * prefetch;
-  for (auto [i, constCopy] : llvm::enumerate(copies)) {
-    AsyncLoadOp copy = constCopy;
-    copy.getResult().replaceAllUsesWith(
+  for (auto [i, copy] : llvm::enumerate(copies)) {
+    copy->getResult(0).replaceAllUsesWith(
         body->getArgument(first + i * prefetch));
-    copy.erase();
+    copy->erase();
   }
-  // One wait a step, for this step's loads: a load is a group of copies,
-  // so the loads of the prefetch - 1 steps after it stay pending.
-  SmallVector<AsyncWaitOp> waits;
+  // A TMA copy's step waits on its buffer's mbarrier for the phase of
+  // parity (iteration / stages) % 2: the copy of step k is the (k /
+  // stages)-th into its buffer.
+  Value newIv = replaced.getInductionVar();
   for (auto [i, copy] : llvm::enumerate(copies))
     for (Operation *user : body->getArgument(first + i * prefetch).getUsers())
-      if (auto wait = dyn_cast<AsyncWaitOp>(user);
-          wait && !llvm::is_contained(waits, wait))
-        waits.push_back(wait);
+      if (auto wait = dyn_cast<TmaWaitOp>(user)) {
+        rewriter.setInsertionPoint(wait);
+        auto index = [&](int64_t v) {
+          return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
+        };
+        Value iteration = arith::DivUIOp::create(
+            rewriter, loc, arith::SubIOp::create(rewriter, loc, newIv, lb),
+            stepSize);
+        Value parity = arith::RemUIOp::create(
+            rewriter, loc,
+            arith::DivUIOp::create(rewriter, loc, iteration, index(stages)),
+            index(2));
+        wait.getParityMutable().assign(parity);
+      }
+  // One wait a step, for this step's async_loads: a load is a group of
+  // copies, so the loads of the prefetch - 1 steps after it stay pending.
+  SmallVector<AsyncWaitOp> waits;
+  int64_t asyncCopies = 0;
+  for (auto [i, copy] : llvm::enumerate(copies))
+    for (Operation *user : body->getArgument(first + i * prefetch).getUsers())
+      if (auto wait = dyn_cast<AsyncWaitOp>(user)) {
+        ++asyncCopies;
+        if (!llvm::is_contained(waits, wait))
+          waits.push_back(wait);
+      }
+  if (waits.empty())
+    return replaced;
   llvm::sort(waits, [](AsyncWaitOp a, AsyncWaitOp b) {
     return a->isBeforeInBlock(b);
   });
@@ -386,9 +530,9 @@ static scf::ForOp prefetchLoads(scf::ForOp loop, ArrayRef<AsyncLoadOp> copies,
   for (AsyncWaitOp wait : waits)
     llvm::append_range(tiles, wait.getTiles());
   rewriter.setInsertionPoint(waits.front());
-  auto merged = AsyncWaitOp::create(
-      rewriter, waits.front().getLoc(), ValueRange(tiles).getTypes(), tiles,
-      static_cast<int64_t>(copies.size()) * (prefetch - 1));
+  auto merged = AsyncWaitOp::create(rewriter, waits.front().getLoc(),
+                                    ValueRange(tiles).getTypes(), tiles,
+                                    asyncCopies * (prefetch - 1));
   unsigned next = 0;
   for (AsyncWaitOp wait : waits) {
     for (Value result : wait.getResults())
@@ -500,22 +644,28 @@ struct TileGPUPipelineKLoops
     struct Candidate {
       scf::ForOp loop;
       bool wgmma;
-      SmallVector<AsyncOperand> operands;
+      SmallVector<AsyncOperand, 2> operands;
     };
-    SmallVector<Candidate> loops;
+    std::vector<Candidate> loops;
     kernel.walk([&](scf::ForOp loop) {
       bool products = false, wgmma = false, all = true;
-      SmallVector<AsyncOperand> operands;
+      SmallVector<AsyncOperand, 2> operands;
       // The first of `tiles` `src`'s load can be copied to.
       auto consider = [&](Operation *user, Value src,
                           ArrayRef<RankedTensorType> tiles) {
         auto load = src.getDefiningOp<tile::LoadOp>();
         if (!load || load->getParentOp() != loop.getOperation())
           return;
+        // A wgmma operand's box, by the tensor memory accelerator.
+        if (tma && isa<LocalAllocOp>(user))
+          if (std::optional<TmaTensor> tensor =
+                  getTmaTensor(loop, load, tiles.front()))
+            return operands.push_back(
+                {user, load, tiles.front(), 0, std::move(tensor)});
         for (RankedTensorType shared : tiles)
           if (shared)
             if (int64_t run = getAsyncContiguity(solver, loop, load, shared))
-              return operands.push_back({user, load, shared, run});
+              return operands.push_back({user, load, shared, run, {}});
       };
       for (auto dot : loop.getBody()->getOps<tile::DotOp>()) {
         auto mma = dyn_cast_or_null<MmaLayoutAttr>(dot.getType().getEncoding());
@@ -561,7 +711,15 @@ struct TileGPUPipelineKLoops
         kernel.walk([&](SharedTileOpInterface tile) {
           int64_t buffers =
               tile->getParentOp() == loop.getOperation() ? ahead + spare : 1;
-          bytes += tile.getStageStride() * buffers;
+          // A TMA copy's buffers end with their mbarriers.
+          int64_t stride = tile.getStageStride();
+          if (llvm::any_of(operands, [&](const AsyncOperand &operand) {
+                return operand.tma && operand.user == tile.getOperation();
+              }))
+            stride = llvm::alignTo(getTmaBufferBytes(cast<RankedTensorType>(
+                                       tile->getResult(0).getType())),
+                                   kSharedTileAlignment);
+          bytes += stride * buffers;
         });
         for (const AsyncOperand &operand : operands)
           if (!isa<LocalAllocOp>(operand.user))
@@ -577,9 +735,12 @@ struct TileGPUPipelineKLoops
         --ahead;
       if (ahead > 0) {
         int64_t loopStages = ahead + spare;
-        SmallVector<AsyncLoadOp> copies;
+        SmallVector<Operation *> copies;
         for (const AsyncOperand &operand : operands)
-          copies.push_back(makeAsync(builder, operand, numWarps));
+          copies.push_back(
+              operand.tma
+                  ? makeTma(builder, operand).getOperation()
+                  : makeAsync(builder, operand, numWarps).getOperation());
         loop = prefetchLoads(loop, copies, ahead, loopStages);
         loop->setAttr(kStagesAttrName, builder.getI64IntegerAttr(loopStages));
       } else if (candidate.wgmma) {

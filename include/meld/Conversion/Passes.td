@@ -214,6 +214,17 @@ def ConvertTileToGPU : Pass<"meld-tile-to-gpu", "mlir::ModuleOp"> {
     (`nvvm.minctasm = 1`): with the block size alone, ptxas caps registers
     for an occupancy the kernel does not need and spills.
 
+    A kernel whose `tile_gpu.tma_load`s copy boxes of its buffers takes one
+    more argument per distinct tensor (and box) they read, a tensor map,
+    after its own (`memref<128xi8>`), and records them in
+    `meld.tensor_maps` (the buffer argument, its extents, row stride, box
+    and swizzle) for the runtime to encode. Its first thread initializes
+    the mbarrier ending each of their buffers, fences them for the async
+    proxy and meets the block, before anything else. A copy is one thread's
+    `mbarrier.arrive.expect_tx` of the tile's bytes and a
+    `cp.async.bulk.tensor` per column of the swizzle's width;
+    `tile_gpu.tma_wait` is `mbarrier.try_wait.parity`, then a barrier.
+
     Index math is 32-bit where sizes allow (as Triton's): when every buffer
     has fewer than 2^31 elements and every grid dimension fewer than 2^31
     programs, the `gpu.module` gets a data layout with a 32-bit `index`, so

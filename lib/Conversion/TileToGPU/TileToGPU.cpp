@@ -89,6 +89,14 @@ public:
   }
 
   IRMapping mapping;
+  /// The bits of an index in the kernel's module (its memref descriptors'
+  /// sizes and strides).
+  unsigned indexBits = 64;
+  /// The tensor map argument each TMA copy reads through.
+  DenseMap<Operation *, Value> tensorMaps;
+  /// Initializes the mbarrier of every buffer of the kernel's TMA copies
+  /// (`copies`), in its first thread, before anything else.
+  LogicalResult initTmaBarriers(ArrayRef<tile_gpu::TmaLoadOp> copies);
 
 private:
   /// What the lowering needs of a tile type's layout, computed once.
@@ -428,6 +436,21 @@ private:
   void fenceForTensorCores();
   LogicalResult distributeLocalAlloc(tile_gpu::LocalAllocOp op);
   LogicalResult distributeAsyncLoad(tile_gpu::AsyncLoadOp op);
+  LogicalResult distributeTmaLoad(tile_gpu::TmaLoadOp op);
+  /// The byte offset of buffer `slot` of the tile `copy` (an async_load or
+  /// a tma_load) fills, checked against shared memory.
+  FailureOr<Value> copyDestination(tile_gpu::SharedTileOpInterface copy,
+                                   Value slot);
+  /// A barrier before `copy`, unless it is a pipelined loop's prefetch.
+  void meetBeforeCopy(Operation *copy);
+  void distributeTmaWait(tile_gpu::TmaWaitOp op);
+  /// The address of the shared memory's byte `offset` (an index), as a
+  /// pointer to shared memory.
+  Value sharedPointer(Value offset);
+  /// The address of the first element of 1-D `memref`, as a pointer of
+  /// `addressSpace`.
+  Value basePointer(Value memref, unsigned addressSpace);
+
   void distributeLocalLoad(tile_gpu::LocalLoadOp op);
   void distributeAsyncWait(tile_gpu::AsyncWaitOp op);
   void distributeWgmmaDot(tile::DotOp op, tile_gpu::MmaLayoutAttr mma);
@@ -511,6 +534,12 @@ LogicalResult Distributor::distributeOp(Operation *op) {
     return distributeLocalAlloc(alloc);
   if (auto copy = dyn_cast<tile_gpu::AsyncLoadOp>(op))
     return distributeAsyncLoad(copy);
+  if (auto copy = dyn_cast<tile_gpu::TmaLoadOp>(op))
+    return distributeTmaLoad(copy);
+  if (auto wait = dyn_cast<tile_gpu::TmaWaitOp>(op)) {
+    distributeTmaWait(wait);
+    return success();
+  }
   if (auto read = dyn_cast<tile_gpu::LocalLoadOp>(op)) {
     distributeLocalLoad(read);
     return success();
@@ -1147,19 +1176,48 @@ void Distributor::distributeLocalLoad(tile_gpu::LocalLoadOp op) {
   tiles[op.getResult()] = std::move(slots);
 }
 
-LogicalResult Distributor::distributeAsyncLoad(tile_gpu::AsyncLoadOp op) {
-  // Its buffers: those of the pipelined loop it is in, and at least up to
-  // a constant `slot`.
-  int64_t buffers = stages;
-  if (std::optional<int64_t> slot = getConstantIntValue(op.getSlot()))
-    buffers = std::max(buffers, *slot + 1);
-  if (failed(checkSharedTile(op, buffers)))
+/// The buffers of the tile a copy from global memory (an async_load, a
+/// tma_load) fills buffer `slot` of: those of the pipelined loop it is in,
+/// and at least up to a constant `slot`.
+static int64_t getCopyBuffers(Operation *copy, Value slot) {
+  int64_t buffers = tile_gpu::getPipelineStages(copy->getParentOp());
+  if (std::optional<int64_t> constant = getConstantIntValue(slot))
+    buffers = std::max(buffers, *constant + 1);
+  return buffers;
+}
+
+FailureOr<Value>
+Distributor::copyDestination(tile_gpu::SharedTileOpInterface copy, Value slot) {
+  if (failed(checkSharedTile(copy, getCopyBuffers(copy, slot))))
     return failure();
-  // Buffer `slot` of the tile's.
-  Value base = arith::AddIOp::create(
-      b, loc, index(*op.getOffset()),
-      arith::MulIOp::create(b, loc, mapping.lookupOrDefault(op.getSlot()),
-                            index(op.getStageStride())));
+  return arith::AddIOp::create(
+             b, loc, index(*copy.getOffset()),
+             arith::MulIOp::create(b, loc, mapping.lookupOrDefault(slot),
+                                   index(copy.getStageStride())))
+      .getResult();
+}
+
+void Distributor::meetBeforeCopy(Operation *copy) {
+  // A copy a pipelined loop issues for a later step (its result only
+  // yielded) reuses the buffer two steps after its product, past a
+  // barrier. Any other (the first steps' copies, before the loop) may find
+  // the buffer still read by the products of the loop's last run (nested
+  // in another loop), which each warpgroup waited for on its own: the
+  // block meets first.
+  Operation *parent = copy->getParentOp();
+  bool prefetch =
+      stages > 1 && llvm::all_of(copy->getUsers(), [&](Operation *u) {
+        return isa<scf::YieldOp>(u) && u->getParentOp() == parent;
+      });
+  if (!prefetch)
+    barrier();
+}
+
+LogicalResult Distributor::distributeAsyncLoad(tile_gpu::AsyncLoadOp op) {
+  FailureOr<Value> destination = copyDestination(op, op.getSlot());
+  if (failed(destination))
+    return failure();
+  Value base = *destination;
   RankedTensorType type = op.getType();
   auto offsetsType = cast<RankedTensorType>(op.getOffsets().getType());
   const LayoutInfo &info = infoOf(offsetsType);
@@ -1192,18 +1250,7 @@ LogicalResult Distributor::distributeAsyncLoad(tile_gpu::AsyncLoadOp op) {
   Value view = sharedView(element);
   Value first = firstCopy(offsetsType);
   bool wholeChunk = run * sharedBytes(element) == 16;
-  // A load a pipelined loop issues for a later step (its result only
-  // yielded) reuses the buffer two steps after its product, past a
-  // barrier. Any other (the first steps' loads, before the loop) may find
-  // the buffer still read by the products of the loop's last run (nested
-  // in another loop), which each warpgroup waited for on its own: the
-  // block meets first.
-  Operation *parent = op->getParentOp();
-  bool prefetch = stages > 1 && llvm::all_of(op->getUsers(), [&](Operation *u) {
-                    return isa<scf::YieldOp>(u) && u->getParentOp() == parent;
-                  });
-  if (!prefetch)
-    barrier();
+  meetBeforeCopy(op);
   guarded(pred, [&] {
     for (int64_t i = 0; i < info.slots; i += run)
       guarded(both(first, slotValid(offsetsType, i)), [&] {
@@ -1238,6 +1285,144 @@ void Distributor::distributeAsyncWait(tile_gpu::AsyncWaitOp op) {
     barrier();
   for (auto [tile, result] : llvm::zip_equal(op.getTiles(), op.getResults()))
     tiles[result] = SmallVector<Value>(slotsOf(tile));
+}
+
+Value Distributor::basePointer(Value memref, unsigned addressSpace) {
+  // The aligned pointer of the 1-D memref's descriptor, as the GPU
+  // lowering builds it (a pointer, not an index: an index of 32 bits would
+  // cut a 64-bit address).
+  MLIRContext *ctx = b.getContext();
+  Type ptr = LLVM::LLVMPointerType::get(ctx, addressSpace);
+  Type size = b.getIntegerType(indexBits);
+  Type array = LLVM::LLVMArrayType::get(size, 1);
+  Type descriptor =
+      LLVM::LLVMStructType::getLiteral(ctx, {ptr, ptr, size, array, array});
+  Value lowered = UnrealizedConversionCastOp::create(b, loc, descriptor, memref)
+                      .getResult(0);
+  return LLVM::ExtractValueOp::create(b, loc, lowered, ArrayRef<int64_t>{1});
+}
+
+Value Distributor::sharedPointer(Value offset) {
+  return LLVM::GEPOp::create(
+      b, loc, LLVM::LLVMPointerType::get(b.getContext(), 3), b.getI8Type(),
+      basePointer(scratch, 3),
+      ValueRange{arith::IndexCastOp::create(b, loc, b.getI64Type(), offset)});
+}
+
+/// The suspend-time hint of an mbarrier wait, in nanoseconds (as MLIR's
+/// nvgpu lowering gives it).
+static constexpr int32_t kMbarrierSuspendHint = 10000000;
+
+LogicalResult
+Distributor::initTmaBarriers(ArrayRef<tile_gpu::TmaLoadOp> copies) {
+  // Every buffer of each copy's place: a place's buffers are those of the
+  // pipelined loop its copies are in, and at least up to a constant slot.
+  llvm::MapVector<int64_t, std::pair<int64_t, tile_gpu::TmaLoadOp>> places;
+  for (tile_gpu::TmaLoadOp copy : copies) {
+    std::optional<int64_t> offset = copy.getOffset();
+    if (!offset)
+      return copy.emitOpError(
+          "has no offset: run meld-tile-gpu-allocate-shared first");
+    int64_t buffers = getCopyBuffers(copy, copy.getSlot());
+    auto [it, first] = places.try_emplace(*offset, buffers, copy);
+    it->second.first = std::max(it->second.first, buffers);
+  }
+  // The first thread initializes them (one arrival a phase: its own), and
+  // makes them visible to the copies (the async proxy) and the block.
+  Value first =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, index(0));
+  guarded(first, [&] {
+    Value one = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 1);
+    for (auto &[offset, place] : places) {
+      auto [buffers, copy] = place;
+      for (int64_t s = 0; s < buffers; ++s)
+        NVVM::MBarrierInitOp::create(
+            b, loc,
+            sharedPointer(index(offset + s * copy.getStageStride() +
+                                copy.getMbarrierOffset())),
+            one, /*predicate=*/Value());
+    }
+  });
+  fenceForTensorCores();
+  return success();
+}
+
+LogicalResult Distributor::distributeTmaLoad(tile_gpu::TmaLoadOp op) {
+  FailureOr<Value> destination = copyDestination(op, op.getSlot());
+  if (failed(destination))
+    return failure();
+  Value base = *destination;
+  // (The pass gave every copy its map argument, or failed.)
+  Value map = tensorMaps.lookup(op);
+  assert(map && "a TMA copy without its tensor map argument");
+  RankedTensorType type = op.getType();
+  tile_gpu::SharedLayoutAttr layout = op.getSharedLayout();
+  int64_t elementBytes = sharedBytes(type.getElementType());
+  int64_t swizzle = layout.getSwizzle();
+  int64_t contiguous = layout.getContiguousDim();
+  int64_t rows = type.getDimSize(1 - contiguous);
+  int64_t columns = type.getDimSize(contiguous) * elementBytes / swizzle;
+  Value pred = op.getPred() ? mapping.lookupOrDefault(op.getPred()) : Value();
+  meetBeforeCopy(op);
+  Value issuer =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, index(0));
+  guarded(both(pred, issuer), [&] {
+    Type i32 = b.getI32Type();
+    Value mbarrier = sharedPointer(
+        arith::AddIOp::create(b, loc, base, index(op.getMbarrierOffset())));
+    NVVM::MBarrierArriveExpectTxOp::create(
+        b, loc, /*res=*/Type(), mbarrier,
+        arith::ConstantIntOp::create(b, loc, i32,
+                                     tile_gpu::getSharedTileBytes(type)),
+        NVVM::MemScopeKind::CTA, /*relaxed=*/false, /*predicate=*/Value());
+    Value mapAddress = basePointer(map, 0);
+    SmallVector<Value> coords =
+        llvm::map_to_vector(op.getCoords(), [&](Value v) {
+          return arith::IndexCastOp::create(b, loc, i32,
+                                            mapping.lookupOrDefault(v))
+              .getResult();
+        });
+    // A column of the swizzle's width at a time, each a box of the rows.
+    for (int64_t j = 0; j < columns; ++j) {
+      SmallVector<Value> at = coords;
+      if (j > 0)
+        at[0] =
+            arith::AddIOp::create(b, loc, coords[0],
+                                  arith::ConstantIntOp::create(
+                                      b, loc, i32, j * swizzle / elementBytes));
+      // The destination as a shared::cluster address (the block is a
+      // cluster of one): the shared::cta form needs PTX 8.6.
+      Value dst = LLVM::AddrSpaceCastOp::create(
+          b, loc, LLVM::LLVMPointerType::get(b.getContext(), 7),
+          sharedPointer(
+              arith::AddIOp::create(b, loc, base, index(j * rows * swizzle))));
+      NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+          b, loc, dst, mapAddress, at, mbarrier, ValueRange(),
+          /*multicastMask=*/Value(), /*l2CacheHint=*/Value(),
+          NVVM::TMALoadMode::TILE, /*isCTAOnly=*/false,
+          /*group=*/NVVM::CTAGroupKindAttr(), /*predicate=*/Value());
+    }
+  });
+  tiles[op.getResult()] = {base};
+  return success();
+}
+
+void Distributor::distributeTmaWait(tile_gpu::TmaWaitOp op) {
+  // Each thread waits for the copy on the buffer's mbarrier (the tensor
+  // cores read what the async proxy wrote: no fence), then the block meets:
+  // the buffers a later copy overwrites are read by then.
+  RankedTensorType type = op.getTile().getType();
+  Value base = slotsOf(op.getTile())[0];
+  Value mbarrier = sharedPointer(arith::AddIOp::create(
+      b, loc, base, index(tile_gpu::getTmaBufferBytes(type) - 8)));
+  Type i32 = b.getI32Type();
+  NVVM::MBarrierTryWaitParityOp::create(
+      b, loc, mbarrier,
+      arith::IndexCastOp::create(b, loc, i32,
+                                 mapping.lookupOrDefault(op.getParity())),
+      arith::ConstantIntOp::create(b, loc, i32, kMbarrierSuspendHint));
+  barrier();
+  tiles[op.getResult()] = SmallVector<Value>(slotsOf(op.getTile()));
 }
 
 Value Distributor::wgmmaDescriptor(Value sharedAddress, Value start,
@@ -1757,7 +1942,8 @@ struct ConvertTileToGPUPass
     auto gpuModule =
         gpu::GPUModuleOp::create(top, module.getLoc(), "meld_kernels");
     SymbolTable gpuSymbols(gpuModule);
-    if (fitsIndex32(kernels))
+    bool index32 = fitsIndex32(kernels);
+    if (index32)
       gpuModule->setAttr(
           DLTIDialect::kDataLayoutAttrName,
           DataLayoutSpecAttr::get(
@@ -1769,7 +1955,43 @@ struct ConvertTileToGPUPass
       int64_t scratch = *kernel.getSharedBytes();
       OpBuilder b(gpuModule.getBodyRegion());
       b.setInsertionPoint(gpuModule.getBody()->getTerminator());
-      auto type = b.getFunctionType(kernel.getArgumentTypes(), {});
+      // A tensor map argument for each tensor (and box) the kernel's TMA
+      // copies read, after the kernel's own (`meld.tensor_maps` says what
+      // the runtime encodes in each).
+      SmallVector<tile_gpu::TmaLoadOp> copies;
+      kernel.walk([&](tile_gpu::TmaLoadOp copy) { copies.push_back(copy); });
+      SmallVector<Attribute> maps;
+      DenseMap<Operation *, unsigned> mapOf;
+      for (tile_gpu::TmaLoadOp copy : copies) {
+        auto arg = dyn_cast<BlockArgument>(copy.getBuffer());
+        if (!arg || arg.getOwner() != &kernel.getBody().front()) {
+          copy.emitOpError("copies from a buffer that is not an argument of "
+                           "its kernel");
+          return signalPassFailure();
+        }
+        tile_gpu::SharedLayoutAttr layout = copy.getSharedLayout();
+        RankedTensorType tileType = copy.getType();
+        int64_t contiguous = layout.getContiguousDim();
+        int64_t elementBytes =
+            llvm::divideCeil(tileType.getElementTypeBitWidth(), 8);
+        SmallVector<int64_t> box{layout.getSwizzle() / elementBytes,
+                                 tileType.getDimSize(1 - contiguous)};
+        NamedAttribute fields[] = {
+            b.getNamedAttr("tensor", b.getI64IntegerAttr(arg.getArgNumber())),
+            b.getNamedAttr("dims", copy.getDimsAttr()),
+            b.getNamedAttr("strides", copy.getStridesAttr()),
+            b.getNamedAttr("box", b.getDenseI64ArrayAttr(box)),
+            b.getNamedAttr("swizzle",
+                           b.getI64IntegerAttr(layout.getSwizzle()))};
+        Attribute map = b.getDictionaryAttr(fields);
+        auto *it = llvm::find(maps, map);
+        mapOf[copy] = static_cast<unsigned>(it - maps.begin());
+        if (it == maps.end())
+          maps.push_back(map);
+      }
+      SmallVector<Type> argTypes(kernel.getArgumentTypes());
+      argTypes.append(maps.size(), MemRefType::get({128}, b.getI8Type()));
+      auto type = b.getFunctionType(argTypes, {});
       auto func =
           gpu::GPUFuncOp::create(b, kernel.getLoc(), kernel.getSymName(), type);
       func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
@@ -1787,6 +2009,8 @@ struct ConvertTileToGPUPass
       if (Attribute precision = kernel->getAttr("meld.precision"))
         func->setAttr("meld.precision", precision);
       func->setAttr("meld.grid", kernel.getGridAttr());
+      if (!maps.empty())
+        func->setAttr("meld.tensor_maps", b.getArrayAttr(maps));
       gpuSymbols.insert(func);
 
       Block &entry = func.getBody().front();
@@ -1811,10 +2035,16 @@ struct ConvertTileToGPUPass
       }
       Distributor distributor(b, loc, threads, tid, blockIds, scratchBuffer,
                               scratch);
+      distributor.indexBits = index32 ? 32 : 64;
       for (auto [from, to] : llvm::zip_equal(
                kernel.getBody().getArguments(),
                func.getArguments().take_front(kernel.getNumArguments())))
         distributor.mapping.map(from, to);
+      for (tile_gpu::TmaLoadOp copy : copies)
+        distributor.tensorMaps[copy] =
+            func.getArgument(kernel.getNumArguments() + mapOf[copy]);
+      if (!copies.empty() && failed(distributor.initTmaBarriers(copies)))
+        return signalPassFailure();
       if (failed(distributor.distribute(kernel.getBody().front())))
         return signalPassFailure();
       gpu::ReturnOp::create(b, loc);

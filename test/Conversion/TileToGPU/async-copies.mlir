@@ -1,4 +1,4 @@
-// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops,meld-tile-gpu-allocate-shared),meld-tile-to-gpu)' | FileCheck %s
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{tma=false},meld-tile-gpu-allocate-shared),meld-tile-to-gpu)' | FileCheck %s
 
 // A K loop whose 16-bit operands are copied to shared memory
 // asynchronously, two steps ahead (meld-tile-gpu-pipeline-k-loops). Before

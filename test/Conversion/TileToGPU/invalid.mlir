@@ -130,3 +130,17 @@ tile.kernel @async_past_the_end(%a: memref<1024xf16>) attributes {grid = array<i
   %s = tile_gpu.async_load %a[%i] into %c3 {contiguity = 8 : i64, offset = 0 : i64} : memref<1024xf16>[tensor<32x32xindex, #runs>] -> tensor<32x32xf16, #s>
   tile.return
 }
+
+// -----
+
+// A TMA copy reads through a tensor map of a buffer the kernel takes (the
+// runtime encodes it for the launch's buffer).
+#sk = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
+tile.kernel @tma_view(%w: memref<4096xbf16>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 3072 : i64} {
+  %c0 = arith.constant 0 : index
+  %v = memref.cast %w : memref<4096xbf16> to memref<?xbf16>
+  %s = memref.cast %v : memref<?xbf16> to memref<4096xbf16>
+  // expected-error @below {{'tile_gpu.tma_load' op copies from a buffer that is not an argument of its kernel}}
+  %t = tile_gpu.tma_load %s[%c0, %c0] into %c0 {dims = array<i64: 64, 64>, strides = array<i64: 128>, offset = 0 : i64} : memref<4096xbf16> -> tensor<16x64xbf16, #sk>
+  tile.return
+}

@@ -251,3 +251,66 @@ func.func @local_load_shared(%a: tensor<64x64xf16, #shared>) {
   %0 = tile_gpu.local_load %a : tensor<64x64xf16, #shared> -> tensor<64x64xf16, #shared>
   return
 }
+
+// -----
+
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+func.func @tma_not_shared(%w: memref<4096xbf16>, %k: index, %s: index) {
+  // expected-error @below {{'tile_gpu.tma_load' op gives a 2-D tile with a #tile_gpu.shared layout, got 'tensor<16x64xbf16, #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>>'}}
+  %0 = tile_gpu.tma_load %w[%k, %k] into %s {dims = array<i64: 64, 64>, strides = array<i64: 128>} : memref<4096xbf16> -> tensor<16x64xbf16, #blocked>
+  return
+}
+
+// -----
+
+#shared = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
+func.func @tma_element_type(%w: memref<4096xf16>, %k: index, %s: index) {
+  // expected-error @below {{'tile_gpu.tma_load' op copies elements of its buffer's type 'f16', got 'bf16'}}
+  %0 = tile_gpu.tma_load %w[%k, %k] into %s {dims = array<i64: 64, 64>, strides = array<i64: 128>} : memref<4096xf16> -> tensor<16x64xbf16, #shared>
+  return
+}
+
+// -----
+
+#padded = #tile_gpu.shared<swizzle = 32, order = [0, 1], rows = 128>
+func.func @tma_padded(%w: memref<4096xbf16>, %k: index, %s: index) {
+  // expected-error @below {{'tile_gpu.tma_load' op copies a tile of whole columns of its swizzle and at most 256 rows, stored with no padding rows, got 'tensor<16x64xbf16, #tile_gpu.shared<swizzle = 32, order = [0, 1], rows = 128>>'}}
+  %0 = tile_gpu.tma_load %w[%k, %k] into %s {dims = array<i64: 64, 64>, strides = array<i64: 128>} : memref<4096xbf16> -> tensor<16x64xbf16, #padded>
+  return
+}
+
+// -----
+
+#shared = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
+func.func @tma_rank(%w: memref<4096xbf16>, %k: index, %s: index) {
+  // expected-error @below {{'tile_gpu.tma_load' op takes a 2-D tensor: two dims, one stride and two coordinates, got 3, 1 and 2}}
+  %0 = tile_gpu.tma_load %w[%k, %k] into %s {dims = array<i64: 64, 64, 1>, strides = array<i64: 128>} : memref<4096xbf16> -> tensor<16x64xbf16, #shared>
+  return
+}
+
+// -----
+
+#shared = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
+func.func @tma_stride(%w: memref<4096xbf16>, %k: index, %s: index) {
+  // expected-error @below {{'tile_gpu.tma_load' op takes positive dims and a positive stride of a multiple of 16 bytes}}
+  %0 = tile_gpu.tma_load %w[%k, %k] into %s {dims = array<i64: 64, 64>, strides = array<i64: 120>} : memref<4096xbf16> -> tensor<16x64xbf16, #shared>
+  return
+}
+
+// -----
+
+#shared = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
+func.func @tma_offset(%w: memref<4096xbf16>, %k: index, %s: index) {
+  // expected-error @below {{'tile_gpu.tma_load' op offset must be a multiple of 1024 bytes (the swizzle's pattern), got 100}}
+  %0 = tile_gpu.tma_load %w[%k, %k] into %s {dims = array<i64: 64, 64>, strides = array<i64: 128>, offset = 100 : i64} : memref<4096xbf16> -> tensor<16x64xbf16, #shared>
+  return
+}
+
+// -----
+
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+func.func @tma_wait_not_shared(%a: tensor<64x64xf16, #blocked>, %q: index) {
+  // expected-error @below {{'tile_gpu.tma_wait' op waits for a tile with a #tile_gpu.shared layout, got 'tensor<64x64xf16, #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>>'}}
+  %0 = tile_gpu.tma_wait %a parity %q : tensor<64x64xf16, #blocked>
+  return
+}

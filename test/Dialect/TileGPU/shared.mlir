@@ -6,6 +6,7 @@
 // CHECK-DAG: #[[SA:.+]] = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
 // CHECK-DAG: #[[SB:.+]] = #tile_gpu.shared<swizzle = 64, order = [0, 1]>
 // CHECK-DAG: #[[SP:.+]] = #tile_gpu.shared<swizzle = 128, order = [1, 0], rows = 64>
+// CHECK-DAG: #[[SK:.+]] = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
 // CHECK-LABEL: func.func @local_alloc(
 // CHECK:         tile_gpu.local_alloc %{{.+}} {offset = 1024 : i64} : tensor<64x64xf16, #{{.+}}> -> tensor<64x64xf16, #[[SA]]>
 // CHECK:         tile_gpu.local_alloc %{{.+}} : tensor<32x16xbf16, #{{.+}}> -> tensor<32x16xbf16, #[[SB]]>
@@ -42,5 +43,20 @@ func.func @async_load(%w: memref<4096xbf16>, %i: tensor<16x64xindex, #runs>, %m:
 #db = #tile_gpu.dot_operand<opIdx = 1, parent = #mma, kWidth = 2>
 func.func @local_load(%s: tensor<16x64xbf16, #sa>) {
   %0 = tile_gpu.local_load %s : tensor<16x64xbf16, #sa> -> tensor<16x64xbf16, #db>
+  return
+}
+
+// A box of a 2-D tensor (256 x 520 bf16, rows of 512 bytes) copied by the
+// tensor memory accelerator (into buffer %s, if %p), and the wait on its
+// buffer's mbarrier for the phase of parity %q.
+// CHECK-LABEL: func.func @tma_load(
+// CHECK:         %[[T:.+]] = tile_gpu.tma_load %{{.+}}[%{{.+}}, %{{.+}}] into %{{.+}} if %{{.+}} {dims = array<i64: 256, 520>, offset = 4096 : i64, strides = array<i64: 512>} : memref<133120xbf16> -> tensor<16x64xbf16, #[[SK]]>
+// CHECK:         tile_gpu.tma_load %{{.+}}[%{{.+}}, %{{.+}}] into %{{.+}} {dims = array<i64: 256, 520>, strides = array<i64: 512>} : memref<133120xbf16> -> tensor<16x64xbf16, #[[SK]]>
+// CHECK:         tile_gpu.tma_wait %[[T]] parity %{{.+}} : tensor<16x64xbf16, #[[SK]]>
+#sk = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
+func.func @tma_load(%w: memref<133120xbf16>, %k: index, %n: index, %s: index, %p: i1, %q: index) {
+  %0 = tile_gpu.tma_load %w[%k, %n] into %s if %p {dims = array<i64: 256, 520>, strides = array<i64: 512>, offset = 4096 : i64} : memref<133120xbf16> -> tensor<16x64xbf16, #sk>
+  %1 = tile_gpu.tma_load %w[%k, %n] into %s {dims = array<i64: 256, 520>, strides = array<i64: 512>} : memref<133120xbf16> -> tensor<16x64xbf16, #sk>
+  %2 = tile_gpu.tma_wait %0 parity %q : tensor<16x64xbf16, #sk>
   return
 }

@@ -1,8 +1,9 @@
-// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops,meld-tile-gpu-allocate-shared))' | FileCheck %s
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{tma=false},meld-tile-gpu-allocate-shared))' | FileCheck %s
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops,meld-tile-gpu-allocate-shared))' | FileCheck %s --check-prefix=TMA
 // RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{prefetch=0},meld-tile-gpu-allocate-shared))' | FileCheck %s --check-prefix=NOPF
 // RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{stages=3 prefetch=0}))' | FileCheck %s --check-prefix=THREE
-// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{prefetch=1},meld-tile-gpu-allocate-shared))' | FileCheck %s --check-prefix=ONE
-// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{prefetch-registers=false}))' | FileCheck %s --check-prefix=NOREG
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{prefetch=1 tma=false},meld-tile-gpu-allocate-shared))' | FileCheck %s --check-prefix=ONE
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{prefetch-registers=false tma=false}))' | FileCheck %s --check-prefix=NOREG
 
 // A K loop whose wgmma product reads this iteration's stored operands and
 // chains its accumulator is pipelined. Both operands are 16-bit loads along
@@ -37,6 +38,33 @@
 // CHECK:           %[[NB:.+]] = tile_gpu.async_load %arg1[%{{.+}}], %{{.+}} into %[[SLOT]] if %[[MORE]] {contiguity = 8 : i64, offset = 8192 : i64}
 // CHECK-NEXT:      scf.yield %[[P]], %[[XA1]], %[[NA]], %[[XB1]], %[[NB]]
 // CHECK-NEXT:    } {tile_gpu.stages = 4 : i64}
+// With the tensor memory accelerator (`tma`, the default), both loads are
+// boxes of 2-D tensors: A of 40 x 64 (K bounded by the mask, 64 rows of 80
+// bytes: what the buffer holds), its box at (k, 0); B of 32 x 40 (N, 32
+// columns by its row stride; K bounded by the mask), at (0, k). One
+// tma_load each a step, into the same buffers; each buffer ends with its
+// mbarrier (A: 2048 + 8 bytes in 3 KiB, B: 1024 + 8 in 2 KiB), and step k
+// waits on it for parity (iteration / 4) % 2.
+// TMA-LABEL:   tile.kernel @prefetch(
+// TMA-SAME:      shared_bytes = 19464
+// TMA:           %[[A0:.+]] = tile_gpu.tma_load %arg0[%[[K0:.+]], %{{.+}}] into %[[S0:.+]] if %[[P0:[^ ]+]] {dims = array<i64: 40, 64>, offset = 0 : i64, strides = array<i64: 80>} : memref<2560xf16> -> tensor<64x16xf16, #shared>
+// TMA:           %[[B0:.+]] = tile_gpu.tma_load %arg1[%{{.+}}, %[[K0]]] into %[[S0]] if %[[P0]] {dims = array<i64: 32, 40>, offset = 12288 : i64, strides = array<i64: 64>} : memref<1280xf16> -> tensor<16x32xf16, #shared1>
+// TMA:           %[[A1:.+]] = tile_gpu.tma_load %arg0
+// TMA:           %[[B1:.+]] = tile_gpu.tma_load %arg1
+// TMA:           scf.for %[[K:.+]] = %[[LB:.+]] to %{{.+}} step %[[STEP:[^ ]+]] iter_args(%[[ACC:.+]] = %{{.+}}, %[[XA0:.+]] = %[[A0]], %[[XA1:.+]] = %[[A1]], %[[XB0:.+]] = %[[B0]], %[[XB1:.+]] = %[[B1]])
+// TMA-NEXT:        %[[FROM:.+]] = arith.subi %[[K]], %[[LB]] : index
+// TMA-NEXT:        %[[ITER:.+]] = arith.divui %[[FROM]], %[[STEP]] : index
+// TMA-NEXT:        %[[FOUR:.+]] = arith.constant 4 : index
+// TMA-NEXT:        %[[ROUND:.+]] = arith.divui %[[ITER]], %[[FOUR]] : index
+// TMA-NEXT:        %[[TWO:.+]] = arith.constant 2 : index
+// TMA-NEXT:        %[[PARITY:.+]] = arith.remui %[[ROUND]], %[[TWO]] : index
+// TMA-NEXT:        %[[WA:.+]] = tile_gpu.tma_wait %[[XA0]] parity %[[PARITY]] : tensor<64x16xf16, #shared>
+// TMA:             %[[WB:.+]] = tile_gpu.tma_wait %[[XB0]] parity %{{.+}} : tensor<16x32xf16, #shared1>
+// TMA-NEXT:        %[[P:.+]] = tile.dot %[[WA]], %[[WB]], %[[ACC]]
+// TMA:             %[[NA:.+]] = tile_gpu.tma_load %arg0[%[[KN:.+]], %{{.+}}] into %[[SLOT:.+]] if %[[MORE:[^ ]+]] {dims = array<i64: 40, 64>, offset = 0 : i64, strides = array<i64: 80>}
+// TMA:             %[[NB:.+]] = tile_gpu.tma_load %arg1[%{{.+}}, %[[KN]]] into %[[SLOT]] if %[[MORE]] {dims = array<i64: 32, 40>, offset = 12288 : i64, strides = array<i64: 64>}
+// TMA-NEXT:        scf.yield %[[P]], %[[XA1]], %[[NA]], %[[XB1]], %[[NB]]
+// TMA-NEXT:      } {tile_gpu.stages = 4 : i64}
 // Without prefetching, both go through registers, in 2 buffers each.
 // NOPF-LABEL:  tile.kernel @prefetch(
 // NOPF-SAME:     shared_bytes = 6144
@@ -161,6 +189,13 @@ tile.kernel @through_registers(%a: memref<4096xf32>, %w: memref<4096xf16>, %out:
 // NOPF:          } {tile_gpu.stages = 2 : i64}
 // THREE-LABEL: tile.kernel @k_loop(
 // THREE:         } {tile_gpu.stages = 3 : i64}
+// A's rows all read the same elements (no stride along them): no box of a
+// tensor, so cp.async copies it even with the tensor memory accelerator.
+// TMA-LABEL:   tile.kernel @k_loop(
+// TMA-NOT:       tile_gpu.tma_load
+// TMA-COUNT-2:   tile_gpu.async_load %arg0
+// TMA-NOT:       tile_gpu.tma_load
+// TMA:           } {tile_gpu.stages = 4 : i64}
 #blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
 #wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
 #sa = #tile_gpu.shared<swizzle = 32, order = [1, 0]>
@@ -227,6 +262,13 @@ tile.kernel @read_in_body(%a: memref<4096xf16>, %out: memref<2048xf32>) attribut
 // registers as before. The product completes at once, so a buffer is
 // free again a step after it is read: 3 buffers of 1 KiB after the 2 KiB
 // the conversions stage.
+// The tensor memory accelerator copies wgmma's operands only: mma.sync's
+// go through cp.async.
+// TMA-LABEL:   tile.kernel @mma_prefetch(
+// TMA-NOT:       tile_gpu.tma_load
+// TMA-COUNT-2:   tile_gpu.async_load %arg1
+// TMA-NOT:       tile_gpu.tma_load
+// TMA:           tile.return
 // CHECK-LABEL: tile.kernel @mma_prefetch(
 // CHECK-SAME:    shared_bytes = 5120
 // CHECK-COUNT-2: tile_gpu.async_load %arg1[%{{.+}}], %{{.+}} into %{{.+}} if %{{.+}} {contiguity = 8 : i64, offset = 2048 : i64} : memref<1280xbf16>[tensor<16x32xindex, #{{.+}}>], tensor<16x32xi1, #{{.+}}> -> tensor<16x32xbf16, #[[SB:shared[0-9]*]]>
