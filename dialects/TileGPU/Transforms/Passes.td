@@ -202,16 +202,18 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     still in flight, the rest filling), fewer steps ahead where shared
     memory (227 KiB) runs short; a loop with none takes N = `stages`.
 
-    With `tma` (the default), such an operand of a wgmma product whose load
-    reads a box of a strided 2-D tensor (tile::getBoxAccess: offsets linear
-    in the iotas, unit stride along the stored tile's contiguous dimension,
-    a row stride of a multiple of 16 bytes, the mask the tensor's bounds),
-    stored with no padding rows in whole columns of its swizzle, is copied
-    by the tensor memory accelerator instead (`tile_gpu.tma_load` of the
-    box's start, the tensor's extents from the mask, or else from the row
-    stride and the buffer's size): one thread issues it, and the step waits
-    for it on its buffer's mbarrier (`tile_gpu.tma_wait` of parity
-    `(iteration / N) % 2`), the same number of steps ahead.
+    With `tma` (the default), such an operand of a wgmma product in a loop
+    nested in no other (its buffers' mbarriers then start at phase 0)
+    whose load reads a box of a strided 2-D tensor (tile::getBoxAccess:
+    offsets linear in the iotas, unit stride along the stored tile's
+    contiguous dimension, a row stride of a multiple of 16 bytes, the mask
+    the tensor's bounds), stored with no padding rows in whole columns of
+    its swizzle, is copied by the tensor memory accelerator instead
+    (`tile_gpu.tma_load` of the box's start, the tensor's extents from the
+    mask, or else from the row stride and the buffer's whole rows): one
+    thread issues it, and the step waits for it on its buffer's mbarrier
+    (`tile_gpu.tma_wait` of parity `(iteration / N) % 2`), the same number
+    of steps ahead.
 
     A loop of `mma.sync` products (an `#tile_gpu.mma` of version 2)
     prefetches the same way an operand whose registers come from a

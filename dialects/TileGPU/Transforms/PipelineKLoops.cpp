@@ -227,7 +227,9 @@ static int64_t getAsyncContiguity(const DataFlowSolver &solver, scf::ForOp loop,
 }
 
 /// The tensor `load`'s tile is a box of, for the tensor memory accelerator
-/// to copy into tile `shared` (a wgmma operand), or nothing: only one op
+/// to copy into tile `shared` (a wgmma operand), or nothing: `loop` runs
+/// once per kernel (in no other loop: its buffers' mbarriers start at phase
+/// 0, as the waits' parities assume), only one op
 /// reads the load, of 16-bit elements, zero where masked off, a box
 /// (tile::getBoxAccess) with unit stride along the stored tile's
 /// contiguous dimension and a row stride of a multiple of 16 bytes, stored
@@ -237,6 +239,8 @@ static int64_t getAsyncContiguity(const DataFlowSolver &solver, scf::ForOp loop,
 /// the induction variable alone.
 static std::optional<TmaTensor> getTmaTensor(scf::ForOp loop, tile::LoadOp load,
                                              RankedTensorType shared) {
+  if (loop->getParentOfType<LoopLikeOpInterface>())
+    return std::nullopt;
   // A buffer the kernel takes: its tensor map becomes an argument too.
   auto arg = dyn_cast<BlockArgument>(load.getBuffer());
   if (!arg || !isa<tile::KernelOp>(arg.getOwner()->getParentOp()))
@@ -258,7 +262,12 @@ static std::optional<TmaTensor> getTmaTensor(scf::ForOp loop, tile::LoadOp load,
       tile::getBoxAccess(load.getOffsets(), load.getMask(), shape);
   if (!box || box->strides[c] != 1 || (box->strides[o] * 2) % 16 != 0)
     return std::nullopt;
+  // An unmasked dimension spans what the buffer holds: a column stays in
+  // its row (as the kernels index row-major tensors), and the rows are
+  // whole.
   int64_t rowStride = box->strides[o], elements = buffer.getNumElements();
+  if (!box->bounds[o] && elements % rowStride != 0)
+    return std::nullopt;
   TmaTensor tensor;
   tensor.dims[0] = box->bounds[c].value_or(rowStride);
   tensor.dims[1] = box->bounds[o].value_or(elements / rowStride);
