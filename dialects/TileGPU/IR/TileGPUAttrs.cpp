@@ -302,7 +302,7 @@ static std::pair<SmallVector<int64_t>, SmallVector<int64_t>>
 getMmaTiling(MmaLayoutAttr layout, ArrayRef<int64_t> shape) {
   ArrayRef<int64_t> warps = layout.getWarpsPerCTA();
   ArrayRef<int64_t> instr = layout.getInstrShape();
-  int64_t groupRows = layout.getVersion() == 3 ? warps[0] / 4 : warps[0];
+  int64_t groupRows = layout.isWgmma() ? warps[0] / 4 : warps[0];
   SmallVector<int64_t> cta{instr[0] * groupRows, instr[1] * warps[1]};
   SmallVector<int64_t> reps{
       std::max<int64_t>(1, llvm::divideCeil(shape[0], cta[0])),
@@ -330,11 +330,11 @@ MmaLayoutAttr::getSlotCoordinates(ArrayRef<int64_t> shape, int64_t slot) const {
   int64_t warpCols = getWarpsPerCTA()[1];
   // Version 3: warp w is warp w % 4 of warpgroup w / 4; the warpgroups, as
   // the warps of version 2, are laid out row-major over warpsPerCTA.
-  AffineExpr unit = getVersion() == 3 ? warp.floorDiv(4) : warp;
+  AffineExpr unit = isWgmma() ? warp.floorDiv(4) : warp;
   AffineExpr unitRow = unit.floorDiv(warpCols), unitCol = unit % warpCols;
   AffineExpr row = repRow * cta[0] + unitRow * getInstrShape()[0] +
                    lane.floorDiv(4) + 8 * (j / 2);
-  if (getVersion() == 3)
+  if (isWgmma())
     row = row + (warp % 4) * 16;
   AffineExpr col = repCol * cta[1] + unitCol * getInstrShape()[1] +
                    columnBlock * 8 + (lane % 4) * 2 + j % 2;

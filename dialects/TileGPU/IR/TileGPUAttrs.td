@@ -147,6 +147,10 @@ def TileGPU_MmaLayoutAttr : TileGPU_Attr<"MmaLayout", "mma", [
         `instrShape` `=` `[` $instrShape `]` `>`
   }];
   let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Whether the product runs on wgmma (version 3), not mma.sync.
+    bool isWgmma() const { return getVersion() == 3; }
+  }];
 }
 
 def TileGPU_DotOperandLayoutAttr : TileGPU_Attr<"DotOperandLayout",

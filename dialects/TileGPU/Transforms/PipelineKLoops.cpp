@@ -68,7 +68,7 @@ static bool isStoredInLoop(scf::ForOp loop, Value operand) {
 /// and its result only yielded back as that value.
 static bool canPipeline(scf::ForOp loop, tile::DotOp dot) {
   auto mma = dyn_cast_or_null<MmaLayoutAttr>(dot.getType().getEncoding());
-  if (!mma || mma.getVersion() != 3)
+  if (!mma || !mma.isWgmma())
     return false;
   if (!isStoredInLoop(loop, dot.getA()) || !isStoredInLoop(loop, dot.getB()))
     return false;
@@ -681,7 +681,7 @@ struct TileGPUPipelineKLoops
         if (!mma)
           continue;
         products = true;
-        if (mma.getVersion() == 3) {
+        if (mma.isWgmma()) {
           wgmma = true;
           all &= canPipeline(loop, dot);
         }

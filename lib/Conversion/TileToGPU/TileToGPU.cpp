@@ -634,7 +634,7 @@ static bool hasWgmma(scf::ForOp loop) {
                       [](tile::DotOp dot) {
                         auto mma = dyn_cast_or_null<tile_gpu::MmaLayoutAttr>(
                             dot.getType().getEncoding());
-                        return mma && mma.getVersion() == 3;
+                        return mma && mma.isWgmma();
                       });
 }
 
@@ -1568,7 +1568,7 @@ void Distributor::distributeWgmmaDot(tile::DotOp op,
 
 void Distributor::distributeMmaDot(tile::DotOp op,
                                    tile_gpu::MmaLayoutAttr mma) {
-  if (mma.getVersion() == 3)
+  if (mma.isWgmma())
     return distributeWgmmaDot(op, mma);
   // mma.sync.aligned.m16n8k8 on tf32, m16n8k16 on f16 and bf16: for each
   // 16x8 block of a warp's accumulator, the products of its K blocks in
