@@ -210,8 +210,9 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     the tensor's bounds), stored with no padding rows in whole columns of
     its swizzle, is copied by the tensor memory accelerator instead
     (`tile_gpu.tma_load` of the box's start, the tensor's extents from the
-    mask, or else from the row stride and the buffer's whole rows): one
-    thread issues it, and the step waits for it on its buffer's mbarrier
+    mask, or else from the row stride, where the program ids' and loop
+    bounds' ranges keep the box's columns in their rows, and the buffer's
+    whole rows): one thread issues it, and the step waits for it on its buffer's mbarrier
     (`tile_gpu.tma_wait` of parity `(iteration / N) % 2`), the same number
     of steps ahead.
 

@@ -226,6 +226,39 @@ static int64_t getAsyncContiguity(const DataFlowSolver &solver, scf::ForOp loop,
   return run;
 }
 
+/// The least and greatest values `index` (a scalar) takes, or nothing:
+/// its terms are program ids (0 to the grid's extent - 1) and induction
+/// variables of loops with constant bounds.
+static std::optional<std::pair<int64_t, int64_t>>
+getIndexRange(const tile::LinearIndex &index) {
+  int64_t low = index.constant, high = index.constant;
+  for (auto [value, a] : index.terms) {
+    if (a == 0)
+      continue;
+    std::optional<int64_t> first, last;
+    if (auto pid = value.getDefiningOp<tile::ProgramIdOp>()) {
+      auto kernel = pid->getParentOfType<tile::KernelOp>();
+      ArrayRef<int64_t> grid = kernel.getGrid();
+      int64_t dim = pid.getDim();
+      first = 0;
+      last = (dim < static_cast<int64_t>(grid.size()) ? grid[dim] : 1) - 1;
+    } else if (auto loop = scf::getForInductionVarOwner(value)) {
+      std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+      std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+      std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+      if (lb && ub && step && *step > 0 && *ub > *lb) {
+        first = *lb;
+        last = *lb + (*ub - *lb - 1) / *step * *step;
+      }
+    }
+    if (!first)
+      return std::nullopt;
+    low += std::min(a * *first, a * *last);
+    high += std::max(a * *first, a * *last);
+  }
+  return std::make_pair(low, high);
+}
+
 /// The tensor `load`'s tile is a box of, for the tensor memory accelerator
 /// to copy into tile `shared` (a wgmma operand), or nothing: `loop` runs
 /// once per kernel (in no other loop: its buffers' mbarriers start at phase
@@ -234,9 +267,10 @@ static int64_t getAsyncContiguity(const DataFlowSolver &solver, scf::ForOp loop,
 /// (tile::getBoxAccess) with unit stride along the stored tile's
 /// contiguous dimension and a row stride of a multiple of 16 bytes, stored
 /// with no padding rows in whole columns of its swizzle; the tensor's
-/// extents are the mask's bounds, or else the row stride and the rows the
-/// buffer holds; within `loop`'s body, the box's start is computed from
-/// the induction variable alone.
+/// extents are the mask's bounds, or else the row stride (where the box's
+/// columns provably stay in their rows) and the whole rows the buffer
+/// holds; within `loop`'s body, the box's start is computed from the
+/// induction variable alone.
 static std::optional<TmaTensor> getTmaTensor(scf::ForOp loop, tile::LoadOp load,
                                              RankedTensorType shared) {
   if (loop->getParentOfType<LoopLikeOpInterface>())
@@ -262,12 +296,17 @@ static std::optional<TmaTensor> getTmaTensor(scf::ForOp loop, tile::LoadOp load,
       tile::getBoxAccess(load.getOffsets(), load.getMask(), shape);
   if (!box || box->strides[c] != 1 || (box->strides[o] * 2) % 16 != 0)
     return std::nullopt;
-  // An unmasked dimension spans what the buffer holds: a column stays in
-  // its row (as the kernels index row-major tensors), and the rows are
-  // whole.
+  // An unmasked dimension spans what the buffer holds: the rows are whole,
+  // and a box without a column mask stays in its rows (its start ranges
+  // over what program ids and loop bounds allow).
   int64_t rowStride = box->strides[o], elements = buffer.getNumElements();
   if (!box->bounds[o] && elements % rowStride != 0)
     return std::nullopt;
+  if (!box->bounds[c]) {
+    auto range = getIndexRange(box->starts[c]);
+    if (!range || range->first < 0 || range->second + shape[c] > rowStride)
+      return std::nullopt;
+  }
   TmaTensor tensor;
   tensor.dims[0] = box->bounds[c].value_or(rowStride);
   tensor.dims[1] = box->bounds[o].value_or(elements / rowStride);

@@ -418,3 +418,59 @@ tile.kernel @nested(%a: memref<2560xf16>, %w: memref<1280xf16>, %out: memref<204
   tile.store %r, %out[%io] : tensor<64x32xf32, #wgmma>, memref<2048xf32>[tensor<64x32xindex, #wgmma>]
   tile.return
 }
+
+// -----
+
+// B's columns are not masked, and its box starts at column 32 * program
+// id: in a grid of 2, the second program's box would run past its rows (of
+// 32 columns), which the tensor memory accelerator reads as zeros. So B
+// goes through cp.async; A, whose columns are masked, through the TMA.
+// NOPF-LABEL:  tile.kernel @columns_past_row(
+// TMA-LABEL:   tile.kernel @columns_past_row(
+// TMA:           tile_gpu.tma_load %arg0
+// TMA:           tile_gpu.async_load %arg1
+// TMA-NOT:       tile_gpu.tma_load %arg1
+// TMA:           tile.return
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
+#sa = #tile_gpu.shared<swizzle = 32, order = [1, 0]>
+#sb = #tile_gpu.shared<swizzle = 64, order = [1, 0]>
+tile.kernel @columns_past_row(%a: memref<2560xf16>, %w: memref<1280xf16>, %out: memref<2048xf32>) attributes {grid = array<i64: 2>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %c16 = arith.constant 16 : index
+  %c40 = arith.constant 40 : index
+  %zero = arith.constant dense<0.0> : tensor<64x32xf32, #wgmma>
+  %c40t = arith.constant dense<40> : tensor<64x16xindex, #blocked>
+  %c32b = arith.constant dense<32> : tensor<16x32xindex, #blocked>
+  %c40b = arith.constant dense<40> : tensor<16x32xindex, #blocked>
+  %c32 = arith.constant 32 : index
+  %pid = tile.program_id 0
+  %col0 = arith.muli %pid, %c32 : index
+  %ra = tile.iota 0 : tensor<64x16xindex, #blocked>
+  %rowa = arith.muli %ra, %c40t : tensor<64x16xindex, #blocked>
+  %r = scf.for %k = %c0 to %c40 step %c16 iter_args(%acc = %zero) -> (tensor<64x32xf32, #wgmma>) {
+    %ca = tile.iota 1 : tensor<64x16xindex, #blocked>
+    %ks = tensor.splat %k : tensor<64x16xindex, #blocked>
+    %cola = arith.addi %ca, %ks : tensor<64x16xindex, #blocked>
+    %offa = arith.addi %rowa, %cola : tensor<64x16xindex, #blocked>
+    %ma = arith.cmpi ult, %cola, %c40t : tensor<64x16xindex, #blocked>
+    %x = tile.load %a[%offa], %ma : memref<2560xf16>[tensor<64x16xindex, #blocked>], tensor<64x16xi1, #blocked> -> tensor<64x16xf16, #blocked>
+    %rb = tile.iota 0 : tensor<16x32xindex, #blocked>
+    %cb = tile.iota 1 : tensor<16x32xindex, #blocked>
+    %kb = tensor.splat %k : tensor<16x32xindex, #blocked>
+    %rowb = arith.addi %rb, %kb : tensor<16x32xindex, #blocked>
+    %rowoff = arith.muli %rowb, %c32b : tensor<16x32xindex, #blocked>
+    %cols = tensor.splat %col0 : tensor<16x32xindex, #blocked>
+    %cbs = arith.addi %cb, %cols : tensor<16x32xindex, #blocked>
+    %offb = arith.addi %rowoff, %cbs : tensor<16x32xindex, #blocked>
+    %mb = arith.cmpi ult, %rowb, %c40b : tensor<16x32xindex, #blocked>
+    %y = tile.load %w[%offb], %mb : memref<1280xf16>[tensor<16x32xindex, #blocked>], tensor<16x32xi1, #blocked> -> tensor<16x32xf16, #blocked>
+    %xs = tile_gpu.local_alloc %x : tensor<64x16xf16, #blocked> -> tensor<64x16xf16, #sa>
+    %ys = tile_gpu.local_alloc %y : tensor<16x32xf16, #blocked> -> tensor<16x32xf16, #sb>
+    %p = tile.dot %xs, %ys, %acc : tensor<64x16xf16, #sa>, tensor<16x32xf16, #sb> -> tensor<64x32xf32, #wgmma>
+    scf.yield %p : tensor<64x32xf32, #wgmma>
+  }
+  %io = tile.iota 1 : tensor<64x32xindex, #wgmma>
+  tile.store %r, %out[%io] : tensor<64x32xf32, #wgmma>, memref<2048xf32>[tensor<64x32xindex, #wgmma>]
+  tile.return
+}
