@@ -591,9 +591,11 @@ private:
   }
   /// At a barrier: every thread now knows the mbarrier phases any knew
   /// complete (the accesses of the threads themselves are ordered by the
-  /// epoch). Out of line: the barrier's own path stays short.
+  /// epoch), for the block's mbarriers so far. Out of line: the barrier's
+  /// own path stays short.
   [[gnu::noinline]] void shareMbarrierKnowledge() {
-    for (uint32_t j = numThreads; j < knowledgeWidth; ++j) {
+    uint32_t end = numThreads + static_cast<uint32_t>(mbarriers.size());
+    for (uint32_t j = numThreads; j < end; ++j) {
       uint32_t known = 0;
       for (uint32_t t = 0; t < numThreads; ++t)
         known = std::max(known, knowledgeOf(t)[j]);

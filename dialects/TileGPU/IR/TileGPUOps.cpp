@@ -150,13 +150,17 @@ LogicalResult TmaLoadOp::verify() {
 }
 
 int64_t TmaLoadOp::getMbarrierOffset() {
-  return llvm::alignTo(getSharedTileBytes(getType()), 8);
+  return getTmaMbarrierOffset(getType());
 }
 
 int64_t TmaLoadOp::getSharedBytes() { return getTmaBufferBytes(getType()); }
 
+int64_t meld::tile_gpu::getTmaMbarrierOffset(RankedTensorType type) {
+  return llvm::alignTo(getSharedTileBytes(type), 8);
+}
+
 int64_t meld::tile_gpu::getTmaBufferBytes(RankedTensorType type) {
-  return llvm::alignTo(getSharedTileBytes(type), 8) + 8;
+  return getTmaMbarrierOffset(type) + 8;
 }
 
 LogicalResult TmaWaitOp::verify() {

@@ -486,6 +486,11 @@ static scf::ForOp prefetchLoads(scf::ForOp loop, ArrayRef<Operation *> copies,
   Location loc = loop.getLoc();
   Value lb = loop.getLowerBound(), ub = loop.getUpperBound(),
         stepSize = loop.getStep();
+  // The iteration of step `step` (an index): (step - lb) / stepSize.
+  auto iterationOf = [&](OpBuilder &b, Value step) -> Value {
+    return arith::DivUIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, step, lb), stepSize);
+  };
   // Step `ahead` steps after `iv`, whether the loop reaches it, and its
   // buffer: (iteration + ahead) % stages.
   auto stepAhead = [&](OpBuilder &b, Value iv, int64_t ahead) {
@@ -496,9 +501,8 @@ static scf::ForOp prefetchLoads(scf::ForOp loop, ArrayRef<Operation *> copies,
         b, loc, iv, arith::MulIOp::create(b, loc, stepSize, index(ahead)));
     Value pred =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, step, ub);
-    Value iteration = arith::DivUIOp::create(
-        b, loc, arith::SubIOp::create(b, loc, step, lb), stepSize);
-    Value slot = arith::RemUIOp::create(b, loc, iteration, index(stages));
+    Value slot =
+        arith::RemUIOp::create(b, loc, iterationOf(b, step), index(stages));
     return std::make_tuple(step, pred, slot);
   };
   // The first `prefetch` steps, before the loop, a step's loads after the
@@ -549,12 +553,10 @@ static scf::ForOp prefetchLoads(scf::ForOp loop, ArrayRef<Operation *> copies,
         auto index = [&](int64_t v) {
           return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
         };
-        Value iteration = arith::DivUIOp::create(
-            rewriter, loc, arith::SubIOp::create(rewriter, loc, newIv, lb),
-            stepSize);
         Value parity = arith::RemUIOp::create(
             rewriter, loc,
-            arith::DivUIOp::create(rewriter, loc, iteration, index(stages)),
+            arith::DivUIOp::create(rewriter, loc, iterationOf(rewriter, newIv),
+                                   index(stages)),
             index(2));
         wait.getParityMutable().assign(parity);
       }

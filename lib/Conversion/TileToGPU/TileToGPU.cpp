@@ -1414,7 +1414,7 @@ void Distributor::distributeTmaWait(tile_gpu::TmaWaitOp op) {
   RankedTensorType type = op.getTile().getType();
   Value base = slotsOf(op.getTile())[0];
   Value mbarrier = sharedPointer(arith::AddIOp::create(
-      b, loc, base, index(tile_gpu::getTmaBufferBytes(type) - 8)));
+      b, loc, base, index(tile_gpu::getTmaMbarrierOffset(type))));
   Type i32 = b.getI32Type();
   NVVM::MBarrierTryWaitParityOp::create(
       b, loc, mbarrier,
