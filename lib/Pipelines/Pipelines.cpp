@@ -79,9 +79,9 @@ void meld::buildMeldTilePipeline(OpPassManager &pm,
   // Step 3b: at fp16 and bf16, the weights only products read are stored
   // in that type.
   if (options.precision == "fp16" || options.precision == "bf16") {
-    tile::TileNarrowWeightsOptions narrow;
+    tile::TileNarrowOperandsOptions narrow;
     narrow.precision = options.precision;
-    pm.addPass(tile::createTileNarrowWeights(narrow));
+    pm.addPass(tile::createTileNarrowOperands(narrow));
   }
   // Step 4: prove which loads and stores are aligned vector accesses, and
   // decide each kernel's warps and shared memory.

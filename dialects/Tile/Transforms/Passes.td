@@ -225,7 +225,7 @@ def TileConfigureLaunch
   ];
 }
 
-def TileNarrowWeights : Pass<"meld-tile-narrow-weights", "mlir::ModuleOp"> {
+def TileNarrowOperands : Pass<"meld-tile-narrow-operands", "mlir::ModuleOp"> {
   let summary = "Store the weights of products in 16 bits";
   let description = [{
     At `precision=fp16` or `bf16`, products on tensor cores read their

@@ -34,7 +34,7 @@ struct WeightSource {
 
 /// Looks up the weight named `handle`, its elements of type `element` (the
 /// model's, or one the compiler narrowed it to: see
-/// meld-tile-narrow-weights); fails when there is none, or when it cannot
+/// meld-tile-narrow-operands); fails when there is none, or when it cannot
 /// be converted to that type.
 using WeightLookup = llvm::function_ref<llvm::Expected<WeightSource>(
     llvm::StringRef handle, mlir::Type element)>;

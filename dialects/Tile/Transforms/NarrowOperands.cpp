@@ -1,4 +1,4 @@
-//===- NarrowWeights.cpp - Weights of tensor-core products in 16 bits -----===//
+//===- NarrowOperands.cpp - Operands of tensor-core products in 16 bits ---===//
 //
 // At precision fp16 or bf16 the products on tensor cores read their operands
 // in that type. A weight read only as such an operand is converted once, at
@@ -19,7 +19,7 @@
 #include "llvm/ADT/StringMap.h"
 
 namespace meld::tile {
-#define GEN_PASS_DEF_TILENARROWWEIGHTS
+#define GEN_PASS_DEF_TILENARROWOPERANDS
 #include "dialects/Tile/Transforms/Passes.h.inc"
 } // namespace meld::tile
 
@@ -50,8 +50,8 @@ static bool isReadAsProductOperand(BlockArgument arg) {
   return true;
 }
 
-struct TileNarrowWeights
-    : tile::impl::TileNarrowWeightsBase<TileNarrowWeights> {
+struct TileNarrowOperands
+    : tile::impl::TileNarrowOperandsBase<TileNarrowOperands> {
   using Base::Base;
 
   LogicalResult initialize(MLIRContext *context) override {

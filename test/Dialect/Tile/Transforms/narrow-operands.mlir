@@ -1,5 +1,5 @@
-// RUN: meld-opt %s --meld-tile-narrow-weights=precision=bf16 | FileCheck %s
-// RUN: not meld-opt %s --meld-tile-narrow-weights=precision=tf32 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: meld-opt %s --meld-tile-narrow-operands=precision=bf16 | FileCheck %s
+// RUN: not meld-opt %s --meld-tile-narrow-operands=precision=tf32 2>&1 | FileCheck %s --check-prefix=BAD
 
 // A weight read only as a product's operand is stored in bf16; the kernel
 // argument takes the type, its load reads bf16 (its masked-off value
