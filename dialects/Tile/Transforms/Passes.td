@@ -226,20 +226,29 @@ def TileConfigureLaunch
 }
 
 def TileNarrowOperands : Pass<"meld-tile-narrow-operands", "mlir::ModuleOp"> {
-  let summary = "Store the weights of products in 16 bits";
+  let summary = "Store the operands of products in 16 bits";
   let description = [{
     At `precision=fp16` or `bf16`, products on tensor cores read their
-    operands in that type. A `tile.weight` of f32 that every launch passes
-    to kernel arguments read only by `tile.load`s whose tiles are only the
-    A or B operand of `tile.dot`s takes that type: the compiler converts its
-    bytes once (to nearest even) and stores them in the artifact so, at half
-    the size. Those kernel arguments take the narrow type too, and each
-    load's tile is widened back to f32 (`arith.extf`) where it is read, so
-    the kernel computes as before on the CPU; on the GPU, the rounding that
+    operands in that type. An f32 buffer every launch passes to kernel
+    arguments read only by `tile.load`s whose tiles are only the A or B
+    operand of `tile.dot`s takes that type, at half the size:
+
+    - a `tile.weight`: the compiler converts its bytes once (to nearest
+      even) and stores them in the artifact so. A weight with any other
+      reader (a tied embedding gathered elsewhere) stays f32; so do all the
+      ops naming the same handle;
+    - a `memref.alloc` of the plan, which kernel arguments may also be
+      given to be written by `tile.store`s only (the projections a kernel
+      writes and attention reads): each store rounds its tile to the narrow
+      type (`arith.truncf`, to nearest even).
+
+    A buffer passed to an argument that also gets a buffer staying f32
+    stays f32. The arguments that read a narrowed buffer take the narrow
+    type, and each load's tile is widened back to f32 (`arith.extf`) where
+    it is read. On the GPU, the rounding that
     `meld-tile-gpu-accelerate-dot` adds before a product folds with it into
-    the load. A weight with any other reader (a tied embedding gathered
-    elsewhere), or passed to an argument that also gets other buffers,
-    stays f32; so do all the ops naming the same handle.
+    the load, so the products compute what they did; on the CPU, the
+    products read the rounded operands.
 
     Before:
     ```mlir
@@ -262,7 +271,7 @@ def TileNarrowOperands : Pass<"meld-tile-narrow-operands", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"precision", "precision", "std::string", "\"fp16\"",
-           "The weights' type: fp16 or bf16">,
+           "The narrow type: fp16 or bf16">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
