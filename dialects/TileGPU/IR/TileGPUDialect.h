@@ -52,10 +52,16 @@ DistributedLayoutAttr getLayout(mlir::Type type);
 /// `shape`, or [1] for a rank-0 tile: the shape layouts lay out.
 llvm::SmallVector<int64_t> getLayoutShape(llvm::ArrayRef<int64_t> shape);
 
-/// The attribute of an scf.for whose wgmma products stay in flight across
-/// iterations (meld-tile-gpu-pipeline-k-loops): the number of buffers each
-/// operand stored in its body takes.
+/// The attribute of a pipelined scf.for (meld-tile-gpu-pipeline-k-loops):
+/// the number of buffers each operand stored in its body takes, used in
+/// turn, iteration by iteration.
 constexpr llvm::StringLiteral kStagesAttrName = "tile_gpu.stages";
+
+/// The unit attribute of a wgmma tile.dot in a pipelined loop whose product
+/// stays in flight past the iteration's end: only the next iteration's
+/// product reads its result (meld-tile-gpu-pipeline-k-loops). Any other
+/// wgmma product completes before the ops after it run.
+constexpr llvm::StringLiteral kInFlightAttrName = "tile_gpu.in_flight";
 
 /// The stages of `loop` (its tile_gpu.stages), 1 for any op that is not a
 /// pipelined loop (or null).

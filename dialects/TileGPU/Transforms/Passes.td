@@ -175,14 +175,16 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     shared memory by `tile_gpu.local_alloc`s of this iteration, and chains
     its accumulator: the accumulator is a loop-carried value only the
     product reads, and the product's result is only yielded back as it.
-    The loop is marked `tile_gpu.stages = N`: `meld-tile-gpu-allocate-shared`
-    gives each of those operands N buffers, and `meld-tile-to-gpu` uses
-    buffer `i % N` in iteration `i` for the operands stored from
-    registers, waits after each product for all but the newest
-    (`wgmma.wait_group 1`), and for all of them after the loop. So the
-    tensor cores compute K step k while the threads load and store the
-    operands of step k + 1. A loop whose products do anything else keeps
-    waiting for each one.
+    The loop is marked `tile_gpu.stages = N` and its products
+    `tile_gpu.in_flight`: `meld-tile-gpu-allocate-shared` gives each of
+    those operands N buffers, and `meld-tile-to-gpu` uses buffer `i % N` in
+    iteration `i` for the operands stored from registers, waits after each
+    product in flight for all but the newest (`wgmma.wait_group 1`), and
+    for all of them after the loop. So the tensor cores compute K step k
+    while the threads load and store the operands of step k + 1. The
+    products of any other loop complete in their step (attention's, whose
+    scores the softmax reads at once); their operands are still copied
+    ahead, as below.
 
     An operand that is a 16-bit load only its `local_alloc` reads, zero
     where masked off, whose offsets and mask form aligned runs of 2 to 8
@@ -197,10 +199,12 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     own (one `tile_gpu.async_wait`, the loads of the `prefetch - 1` steps
     after it pending), and after its products issues the loads of step
     `k + prefetch` into buffer `(iteration + prefetch) % N`; the loop
-    carries the tiles in flight. Such a loop takes N = `prefetch` + 2
-    buffers (one read by this step's product, one by the previous step's,
-    still in flight, the rest filling), fewer steps ahead where shared
-    memory (227 KiB) runs short; a loop with none takes N = `stages`.
+    carries the tiles in flight. A loop of products in flight takes N =
+    `prefetch` + 2 buffers (one read by this step's product, one by the
+    previous step's, still in flight, the rest filling); one of products
+    that complete in their step N = `prefetch` + 1; fewer steps ahead
+    where shared memory (227 KiB) runs short. A loop of products in flight
+    with no operand copied takes N = `stages`.
 
     With `tma` (the default), such an operand of a wgmma product in a loop
     nested in no other (its buffers' mbarriers then start at phase 0)

@@ -2,9 +2,11 @@
 //
 // A K loop whose wgmma products read operands this iteration stored in
 // shared memory, and whose accumulators only chain from one iteration to
-// the next, is marked `tile_gpu.stages = N`: the operands get N buffers,
-// used in turn, and each product waits only for the one before it, so the
-// tensor cores work on K step k while the threads load and store step k + 1.
+// the next, is marked `tile_gpu.stages = N` and its products
+// `tile_gpu.in_flight`: the operands get N buffers, used in turn, and each
+// product waits only for the one before it, so the tensor cores work on K
+// step k while the threads load and store step k + 1. The products of
+// other loops (attention's) complete in their step.
 //
 // An operand loaded from global memory as it is (16-bit, along the shared
 // layout's contiguous dimension in aligned runs of 4 to 16 bytes) is
@@ -54,6 +56,12 @@ namespace {
 constexpr int64_t kMaxWgmmaSharedBytes = 227 * 1024;
 constexpr int64_t kMaxMmaSharedBytes = 99 * 1024;
 
+/// Whether `dot` runs on wgmma.
+static bool isWgmma(tile::DotOp dot) {
+  auto mma = dyn_cast_or_null<MmaLayoutAttr>(dot.getType().getEncoding());
+  return mma && mma.isWgmma();
+}
+
 /// Whether `operand` of a product in `loop`'s body is a tile this iteration
 /// placed in shared memory.
 static bool isStoredInLoop(scf::ForOp loop, Value operand) {
@@ -67,8 +75,7 @@ static bool isStoredInLoop(scf::ForOp loop, Value operand) {
 /// this iteration, its accumulator a loop-carried value that only it reads,
 /// and its result only yielded back as that value.
 static bool canPipeline(scf::ForOp loop, tile::DotOp dot) {
-  auto mma = dyn_cast_or_null<MmaLayoutAttr>(dot.getType().getEncoding());
-  if (!mma || !mma.isWgmma())
+  if (!isWgmma(dot))
     return false;
   if (!isStoredInLoop(loop, dot.getA()) || !isStoredInLoop(loop, dot.getB()))
     return false;
@@ -693,7 +700,9 @@ struct TileGPUPipelineKLoops
     // decided before anything changes.
     struct Candidate {
       scf::ForOp loop;
-      bool wgmma;
+      /// Whether the products stay in flight past the iteration's end (all
+      /// are on wgmma and canPipeline).
+      bool inFlight;
       SmallVector<AsyncOperand, 2> operands;
     };
     std::vector<Candidate> loops;
@@ -741,21 +750,22 @@ struct TileGPUPipelineKLoops
                       getMmaOperandTile(convert.getType(), 0)});
         }
       }
-      // A loop of wgmma products is pipelined when all can stay in flight;
-      // one of mma.sync products (complete at once) always.
-      if (products && (!wgmma || all))
-        loops.push_back({loop, wgmma, std::move(operands)});
+      // The products of a loop stay in flight when all are on wgmma and
+      // can; the operands are prefetched either way.
+      if (products)
+        loops.push_back({loop, wgmma && all, std::move(operands)});
     });
     OpBuilder builder(&getContext());
     bool registerPrefetched = false;
     for (Candidate &candidate : loops) {
       scf::ForOp loop = candidate.loop;
       ArrayRef<AsyncOperand> operands = candidate.operands;
-      // Prefetching takes prefetch + 2 buffers of every operand of wgmma
-      // (one read by this step's product, one by the previous step's, still
-      // in flight), prefetch + 1 of mma.sync's (read into registers at
-      // once); fewer steps ahead where shared memory runs short.
-      int64_t spare = candidate.wgmma ? 2 : 1;
+      // Prefetching takes prefetch + 2 buffers of every operand of products
+      // in flight (one read by this step's product, one by the previous
+      // step's), prefetch + 1 of products that complete in their step
+      // (mma.sync reads into registers at once); fewer steps ahead where
+      // shared memory runs short.
+      int64_t spare = candidate.inFlight ? 2 : 1;
       auto loopBytes = [&](int64_t ahead) {
         int64_t bytes = kernel.getSharedBytes().value_or(0);
         kernel.walk([&](SharedTileOpInterface tile) {
@@ -779,8 +789,9 @@ struct TileGPUPipelineKLoops
         return bytes;
       };
       int64_t ahead = operands.empty() ? 0 : prefetch;
-      int64_t maxBytes =
-          candidate.wgmma ? kMaxWgmmaSharedBytes : kMaxMmaSharedBytes;
+      bool wgmma = llvm::any_of(loop.getBody()->getOps<tile::DotOp>(),
+                                [](tile::DotOp dot) { return isWgmma(dot); });
+      int64_t maxBytes = wgmma ? kMaxWgmmaSharedBytes : kMaxMmaSharedBytes;
       while (ahead > 0 && loopBytes(ahead) > maxBytes)
         --ahead;
       if (ahead > 0) {
@@ -793,9 +804,12 @@ struct TileGPUPipelineKLoops
                   : makeAsync(builder, operand, numWarps).getOperation());
         loop = prefetchLoads(loop, copies, ahead, loopStages);
         loop->setAttr(kStagesAttrName, builder.getI64IntegerAttr(loopStages));
-      } else if (candidate.wgmma) {
+      } else if (candidate.inFlight) {
         loop->setAttr(kStagesAttrName, builder.getI64IntegerAttr(stages));
       }
+      if (candidate.inFlight && getPipelineStages(loop) > 1)
+        for (auto dot : loop.getBody()->getOps<tile::DotOp>())
+          dot->setAttr(kInFlightAttrName, builder.getUnitAttr());
       // The operands that go through registers are loaded a step ahead,
       // where the loop writes no memory.
       if (!prefetchRegisters ||

@@ -677,8 +677,8 @@ LogicalResult Distributor::distributeFor(scf::ForOp loop) {
   Block *body = newLoop.getBody();
   mapping.map(loop.getInductionVar(), newLoop.getInductionVar());
   // A pipelined K loop: its products' operands take buffer (iteration) %
-  // stages; the products stay in flight past the iteration's end, and the
-  // loop waits for all of them when it ends.
+  // stages; the products marked in flight stay so past the iteration's
+  // end, and the loop waits for all of them when it ends.
   int64_t loopStages = tile_gpu::getPipelineStages(loop);
   int64_t outerStages = stages;
   Value outerStage = stage;
@@ -1555,10 +1555,11 @@ void Distributor::distributeWgmmaDot(tile::DotOp op,
       results.push_back(acc);
     }
   NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
-  // In a pipelined loop the product stays in flight (its registers only
-  // chain to the next iteration's product; the loop waits for it at its
-  // end); else the registers are read only after the wait.
-  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, stages > 1 ? 1 : 0);
+  // A product in flight stays so until the next iteration's (its registers
+  // only chain to it; the loop waits for it at its end); any other
+  // completes here, before its registers are read.
+  bool inFlight = stages > 1 && op->hasAttr(tile_gpu::kInFlightAttrName);
+  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, inFlight ? 1 : 0);
   for (auto [block, acc] : llvm::enumerate(results))
     for (int64_t i = 0; i < perInstr; ++i)
       slots[block * perInstr + i] =

@@ -473,8 +473,8 @@ tile.kernel @wgmma(%in: memref<4096xf16>, %out: memref<2048xf32>) attributes {gr
 
 // A pipelined K loop (tile_gpu.stages = 2): each iteration stores its
 // operands in buffer (k / 16) % 2 (A at 0 or 2048, B at 4096 or 6144 bytes),
-// waits after its product for all but the newest group, and the loop waits
-// for all of them when it ends, before the accumulator is stored.
+// waits after its product (in flight) for all but the newest group, and the
+// loop waits for all of them when it ends, before the accumulator is stored.
 // CHECK-LABEL: gpu.func @pipelined(
 // CHECK:         scf.for %[[K:.+]] = %[[LB:.+]] to %{{.+}} step %[[STEP:[^ ]+]]
 // CHECK:           %[[ITER:.+]] = arith.divui %{{.+}}, %[[STEP]] : index
@@ -502,8 +502,46 @@ tile.kernel @pipelined(%a: memref<4096xf16>, %out: memref<2048xf32>) attributes 
     %y = tile.load %a[%ib] : memref<4096xf16>[tensor<16x32xindex, #bl>] -> tensor<16x32xf16, #bl>
     %xs = tile_gpu.local_alloc %x {offset = 0 : i64} : tensor<64x16xf16, #bl> -> tensor<64x16xf16, #sa>
     %ys = tile_gpu.local_alloc %y {offset = 4096 : i64} : tensor<16x32xf16, #bl> -> tensor<16x32xf16, #sb>
-    %p = tile.dot %xs, %ys, %acc : tensor<64x16xf16, #sa>, tensor<16x32xf16, #sb> -> tensor<64x32xf32, #wg>
+    %p = tile.dot %xs, %ys, %acc {tile_gpu.in_flight} : tensor<64x16xf16, #sa>, tensor<16x32xf16, #sb> -> tensor<64x32xf32, #wg>
     scf.yield %p : tensor<64x32xf32, #wg>
+  } {tile_gpu.stages = 2 : i64}
+  %io = tile.iota 1 : tensor<64x32xindex, #wg>
+  tile.store %r, %out[%io] : tensor<64x32xf32, #wg>, memref<2048xf32>[tensor<64x32xindex, #wg>]
+  tile.return
+}
+
+// -----
+
+// In a pipelined loop, a product not marked tile_gpu.in_flight (here, its
+// result is read in its iteration) completes in its iteration: its
+// operands still rotate through the buffers.
+// CHECK-LABEL: gpu.func @rotated(
+// CHECK:         scf.for
+// CHECK:           arith.remui
+// CHECK:           nvvm.wgmma.mma_async
+// CHECK:           nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NEXT:      nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK:           arith.addf
+// CHECK:         } {llvm.loop_annotation = #{{.+}}}
+#bl = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#wg = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
+#sa = #tile_gpu.shared<swizzle = 32, order = [1, 0]>
+#sb = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
+tile.kernel @rotated(%a: memref<4096xf16>, %out: memref<2048xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 8192 : i64} {
+  %c0 = arith.constant 0 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant dense<0.0> : tensor<64x32xf32, #wg>
+  %ia = tile.iota 1 : tensor<64x16xindex, #bl>
+  %ib = tile.iota 1 : tensor<16x32xindex, #bl>
+  %r = scf.for %k = %c0 to %c64 step %c16 iter_args(%acc = %zero) -> (tensor<64x32xf32, #wg>) {
+    %x = tile.load %a[%ia] : memref<4096xf16>[tensor<64x16xindex, #bl>] -> tensor<64x16xf16, #bl>
+    %y = tile.load %a[%ib] : memref<4096xf16>[tensor<16x32xindex, #bl>] -> tensor<16x32xf16, #bl>
+    %xs = tile_gpu.local_alloc %x {offset = 0 : i64} : tensor<64x16xf16, #bl> -> tensor<64x16xf16, #sa>
+    %ys = tile_gpu.local_alloc %y {offset = 4096 : i64} : tensor<16x32xf16, #bl> -> tensor<16x32xf16, #sb>
+    %p = tile.dot %xs, %ys, %zero : tensor<64x16xf16, #sa>, tensor<16x32xf16, #sb> -> tensor<64x32xf32, #wg>
+    %s = arith.addf %acc, %p : tensor<64x32xf32, #wg>
+    scf.yield %s : tensor<64x32xf32, #wg>
   } {tile_gpu.stages = 2 : i64}
   %io = tile.iota 1 : tensor<64x32xindex, #wg>
   tile.store %r, %out[%io] : tensor<64x32xf32, #wg>, memref<2048xf32>[tensor<64x32xindex, #wg>]

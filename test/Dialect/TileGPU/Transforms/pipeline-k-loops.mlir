@@ -27,7 +27,7 @@
 // CHECK:         %[[B1:.+]] = tile_gpu.async_load %arg1[%{{.+}}], %{{.+}} into %[[S1]] if %[[P1]] {contiguity = 8 : i64, offset = 8192 : i64}
 // CHECK:         scf.for %[[K:.+]] = %[[LB:.+]] to %[[UB:.+]] step %[[STEP:[^ ]+]] iter_args(%[[ACC:.+]] = %{{.+}}, %[[XA0:.+]] = %[[A0]], %[[XA1:.+]] = %[[A1]], %[[XB0:.+]] = %[[B0]], %[[XB1:.+]] = %[[B1]])
 // CHECK-NEXT:      %[[W:.+]]:2 = tile_gpu.async_wait %[[XA0]], %[[XB0]] {pending = 2 : i64}
-// CHECK-NEXT:      %[[P:.+]] = tile.dot %[[W]]#0, %[[W]]#1, %[[ACC]]
+// CHECK-NEXT:      %[[P:.+]] = tile.dot %[[W]]#0, %[[W]]#1, %[[ACC]] {tile_gpu.in_flight}
 // CHECK:           %[[AHEAD:.+]] = arith.addi %[[K]], %{{.+}} : index
 // CHECK-NEXT:      %[[MORE:.+]] = arith.cmpi slt, %[[AHEAD]], %[[UB]] : index
 // CHECK-NEXT:      %[[FROM:.+]] = arith.subi %[[AHEAD]], %[[LB]] : index
@@ -223,12 +223,21 @@ tile.kernel @k_loop(%a: memref<4096xf16>, %out: memref<2048xf32>) attributes {gr
 // -----
 
 // A product whose result the body reads (its registers would be read
-// before the product completes) keeps waiting for each step, and its
-// operands are stored from registers there.
+// before the product completes) is not in flight: it completes in its
+// step. A (its rows the same runs of 8) is still copied 2 steps ahead, and
+// takes 3 buffers, a buffer being free again a step after its product: 3 of
+// 2 KiB for A, then 3 of 1 KiB for B, stored from registers.
 // CHECK-LABEL: tile.kernel @read_in_body(
-// CHECK-SAME:    shared_bytes = 3072
-// CHECK-NOT:     tile_gpu.async_load
-// CHECK-NOT:     tile_gpu.stages
+// CHECK-SAME:    shared_bytes = 9216
+// CHECK-NOT:     tile_gpu.in_flight
+// CHECK:         scf.for
+// CHECK:           %[[W:.+]] = tile_gpu.async_wait %{{.+}} {pending = 1 : i64}
+// CHECK-NEXT:      %[[B:.+]] = tile_gpu.local_alloc %{{.+}} {offset = 6144 : i64}
+// CHECK-NEXT:      %[[P:.+]] = tile.dot %[[W]], %[[B]], %{{.+}} :
+// CHECK-NEXT:      tile.store %[[P]]
+// CHECK:         } {tile_gpu.stages = 3 : i64}
+// NOPF-LABEL:  tile.kernel @read_in_body(
+// NOPF-NOT:      tile_gpu.stages
 #blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
 #wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
 #sa = #tile_gpu.shared<swizzle = 32, order = [1, 0]>
