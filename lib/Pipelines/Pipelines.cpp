@@ -187,6 +187,7 @@ void meld::buildMeldGpuKernelPipeline(OpPassManager &pm,
       tile_gpu::createTileGPURemoveLayoutConversions());
   pm.addNestedPass<tile::KernelOp>(createCanonicalizerPass());
   pm.addNestedPass<tile::KernelOp>(createCSEPass());
+  pm.addNestedPass<tile::KernelOp>(tile_gpu::createTileGPUHoistOperands());
   pm.addNestedPass<tile::KernelOp>(tile_gpu::createTileGPUPipelineKLoops());
   pm.addNestedPass<tile::KernelOp>(tile_gpu::createTileGPUAllocateShared());
   // Step 3: kernels onto the threads of blocks, as the layouts say.

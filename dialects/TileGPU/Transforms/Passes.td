@@ -165,6 +165,44 @@ def TileGPURemoveLayoutConversions
   let dependentDialects = ["::meld::tile_gpu::TileGPUDialect"];
 }
 
+def TileGPUHoistOperands
+    : Pass<"meld-tile-gpu-hoist-operands", "::meld::tile::KernelOp"> {
+  let summary = "Set up the loop-invariant operands of products once, before "
+                "their loops";
+  let description = [{
+    A tensor-core product in an `scf.for` whose operand the loop does not
+    change (attention's queries, in the loop over keys) would have it
+    rounded, converted to its registers or stored in shared memory in every
+    iteration. The ops that only prepare product operands move before the
+    loop, innermost loops first, as far out as their operands allow:
+    `tile_gpu.convert_layout`s to a `#tile_gpu.dot_operand` layout,
+    `tile_gpu.local_alloc`s, and the `arith.truncf` or `arith.extf` each of
+    those (or a product) reads, where every reader is a product or such an
+    op. A hoisted `local_alloc` writes its place once; its lowering meets
+    the block before writing, so no product of an earlier iteration still
+    reads it.
+
+    Before:
+    ```mlir
+    %q = tile.load %in[%offs] : memref<4096xbf16>[...] -> tensor<16x32xbf16, #blocked>
+    %r:2 = scf.for %j = %c0 to %n step %c32 iter_args(...) {
+      %a = tile_gpu.local_alloc %q : tensor<16x32xbf16, #blocked> -> tensor<16x32xbf16, #shared>
+      %s = tile.dot %a, %k, %zero : ... -> tensor<16x32xf32, #mma>
+      ...
+    }
+    ```
+    After:
+    ```mlir
+    %q = tile.load %in[%offs] : memref<4096xbf16>[...] -> tensor<16x32xbf16, #blocked>
+    %a = tile_gpu.local_alloc %q : tensor<16x32xbf16, #blocked> -> tensor<16x32xbf16, #shared>
+    %r:2 = scf.for %j = %c0 to %n step %c32 iter_args(...) {
+      %s = tile.dot %a, %k, %zero : ... -> tensor<16x32xf32, #mma>
+      ...
+    }
+    ```
+  }];
+}
+
 def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
                                  "::meld::tile::KernelOp"> {
   let summary = "Keep wgmma products in flight across the steps of K loops, "
