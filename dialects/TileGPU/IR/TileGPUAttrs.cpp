@@ -439,6 +439,154 @@ DotOperandLayoutAttr::getContiguousSlots(ArrayRef<int64_t> shape) const {
 }
 
 //===----------------------------------------------------------------------===//
+// SliceLayoutAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+SliceLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        int64_t dim, DistributedLayoutAttr parent) {
+  if (!isa<BlockedLayoutAttr, MmaLayoutAttr>(parent))
+    return emitError() << "the parent of a slice is a blocked or mma layout";
+  if (parent.getRank() < 2)
+    return emitError() << "the parent of a slice has rank 2 or more";
+  if (dim < 0 || dim >= parent.getRank())
+    return emitError() << "dim " << dim << " is not one of the parent's "
+                       << parent.getRank() << " dimensions";
+  return success();
+}
+
+LogicalResult SliceLayoutAttr::verifyEncoding(
+    ArrayRef<int64_t> shape, Type,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  return verifyLayoutRank(cast<DistributedLayoutAttr>(*this), shape, emitError);
+}
+
+int64_t SliceLayoutAttr::getNumWarps() const {
+  return getParent().getNumWarps();
+}
+
+int64_t SliceLayoutAttr::getRank() const { return getParent().getRank() - 1; }
+
+SmallVector<int64_t>
+SliceLayoutAttr::getParentShape(ArrayRef<int64_t> shape) const {
+  SmallVector<int64_t> parentShape = getLayoutShape(shape);
+  int64_t covered = 1;
+  if (auto blocked = dyn_cast<BlockedLayoutAttr>(getParent()))
+    covered =
+        getBlockedTiling(blocked, SmallVector<int64_t>(blocked.getRank(), 1))
+            .first[getDim()];
+  else
+    covered =
+        getMmaTiling(cast<MmaLayoutAttr>(getParent()), {1, 1}).first[getDim()];
+  parentShape.insert(parentShape.begin() + getDim(), covered);
+  return parentShape;
+}
+
+/// The value of `expr` (of the lane d0 and warp d1) in lane `lane` of warp
+/// `warp`.
+static int64_t valueIn(AffineExpr expr, int64_t lane, int64_t warp) {
+  MLIRContext *ctx = expr.getContext();
+  return cast<AffineConstantExpr>(
+             simplifyAffineExpr(
+                 expr.replaceDims({getAffineConstantExpr(lane, ctx),
+                                   getAffineConstantExpr(warp, ctx)}),
+                 2, 0))
+      .getValue();
+}
+static int64_t valueInFirstThread(AffineExpr expr) {
+  return valueIn(expr, 0, 0);
+}
+
+std::optional<SmallVector<int64_t>>
+meld::tile_gpu::getReductionLanes(DistributedLayoutAttr layout,
+                                  ArrayRef<int64_t> shape, int64_t dim) {
+  SmallVector<int64_t> layoutShape = getLayoutShape(shape);
+  SmallVector<AffineExpr> first = layout.getSlotCoordinates(layoutShape, 0);
+  // Whether thread (lane, warp)'s slot 0 lies off lane 0's along `dim`,
+  // and whether along `dim` only.
+  auto moves = [&](int64_t lane, int64_t warp, bool &only) {
+    bool along = false;
+    only = true;
+    for (auto [d, expr] : llvm::enumerate(first)) {
+      bool moved = valueIn(expr, lane, warp) != valueInFirstThread(expr);
+      if (static_cast<int64_t>(d) == dim)
+        along = moved;
+      else if (moved)
+        only = false;
+    }
+    return along;
+  };
+  bool only;
+  for (int64_t warp = 1; warp < layout.getNumWarps(); warp *= 2)
+    if (moves(0, warp, only))
+      return std::nullopt;
+  SmallVector<int64_t> lanes;
+  for (int64_t lane = 1; lane < 32; lane *= 2) {
+    if (!moves(lane, 0, only))
+      continue;
+    if (!only)
+      return std::nullopt;
+    lanes.push_back(lane);
+  }
+  return lanes;
+}
+
+SmallVector<int64_t>
+SliceLayoutAttr::getSliceSlots(ArrayRef<int64_t> shape) const {
+  // A parent slot's coordinates are its own constants plus terms of the
+  // lane and warp that every slot shares (blocked and mma layouts alike):
+  // two slots hold the same element of the slice in every thread where
+  // their constants agree off `dim`.
+  SmallVector<int64_t> parentShape = getParentShape(shape);
+  DistributedLayoutAttr parent = getParent();
+  SmallVector<SmallVector<int64_t>> keys;
+  SmallVector<int64_t> sliceSlots;
+  for (int64_t slot = 0, e = parent.getSlotsPerThread(parentShape); slot < e;
+       ++slot) {
+    SmallVector<int64_t> key;
+    for (auto [d, expr] :
+         llvm::enumerate(parent.getSlotCoordinates(parentShape, slot)))
+      if (static_cast<int64_t>(d) != getDim())
+        key.push_back(valueInFirstThread(expr));
+    auto *it = llvm::find(keys, key);
+    sliceSlots.push_back(it - keys.begin());
+    if (it == keys.end())
+      keys.push_back(std::move(key));
+  }
+  return sliceSlots;
+}
+
+int64_t SliceLayoutAttr::getSlotsPerThread(ArrayRef<int64_t> shape) const {
+  SmallVector<int64_t> sliceSlots = getSliceSlots(shape);
+  return *llvm::max_element(sliceSlots) + 1;
+}
+
+SmallVector<AffineExpr>
+SliceLayoutAttr::getSlotCoordinates(ArrayRef<int64_t> shape,
+                                    int64_t slot) const {
+  SmallVector<int64_t> sliceSlots = getSliceSlots(shape);
+  int64_t first = llvm::find(sliceSlots, slot) - sliceSlots.begin();
+  SmallVector<AffineExpr> coords =
+      getParent().getSlotCoordinates(getParentShape(shape), first);
+  coords.erase(coords.begin() + getDim());
+  return coords;
+}
+
+AffineExpr SliceLayoutAttr::getCopyIndex() const {
+  // The threads along `dim`: the lane and warp terms of the parent's
+  // coordinate there, 0 only in the first of them (each term is a
+  // non-negative multiple of a lane's or warp's position along `dim`).
+  SmallVector<int64_t> ones(getRank(), 1);
+  AffineExpr along =
+      getParent().getSlotCoordinates(getParentShape(ones), 0)[getDim()];
+  return simplifyAffineExpr(along - valueInFirstThread(along), 2, 0);
+}
+
+int64_t SliceLayoutAttr::getContiguousSlots(ArrayRef<int64_t>) const {
+  return 1;
+}
+
+//===----------------------------------------------------------------------===//
 // SharedLayoutAttr
 //===----------------------------------------------------------------------===//
 

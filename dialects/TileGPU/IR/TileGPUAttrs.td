@@ -193,6 +193,49 @@ def TileGPU_DotOperandLayoutAttr : TileGPU_Attr<"DotOperandLayout",
   }];
 }
 
+def TileGPU_SliceLayoutAttr : TileGPU_Attr<"SliceLayout", "slice", [
+    DeclareAttrInterfaceMethods<TileGPU_DistributedLayout, ["getCopyIndex"]>,
+    DeclareAttrInterfaceMethods<VerifiableTensorEncoding>]> {
+  let summary = "A tile without one dimension of its parent's layout";
+  let description = [{
+    The layout of a tile of one dimension less than `parent` (a `blocked`
+    or `mma` layout): each thread holds the elements of the rows along
+    `dim` its parent slots hold, so that a reduction along `dim` of a tile
+    in `parent` combines each thread's own slots first, then shuffles
+    across the lanes that share its rows, and a broadcast back along `dim`
+    to `parent` needs no data movement. The threads of `parent` that differ
+    only along `dim` (the 4 lanes of a quad in an mma accumulator's rows,
+    the warps side by side) hold copies.
+
+    The slots are the parent's, for a tile extended along `dim` by the
+    extent one block-wide step of `parent` covers, that hold distinct
+    elements once `dim` is dropped, in the order of the first of them.
+
+    ```mlir
+    #mma = #tile_gpu.mma<version = 2, warpsPerCTA = [4, 1], instrShape = [16, 8]>
+    #rows = #tile_gpu.slice<dim = 1, parent = #mma>
+    %max = tile.reduce <max>, %scores {dim = 1 : i64}
+        : tensor<64x32xf32, #mma> -> tensor<64xf32, #rows>
+    %b = tile.broadcast %max {dims = array<i64: 1>}
+        : tensor<64xf32, #rows> -> tensor<64x32xf32, #mma>
+    ```
+  }];
+  let parameters = (ins "int64_t":$dim, "DistributedLayoutAttr":$parent);
+  let assemblyFormat = [{
+    `<` `dim` `=` $dim `,` `parent` `=` $parent `>`
+  }];
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The shape of the tile in `parent` whose slots a tile of `shape`
+    /// takes: `dim` inserted with the extent one block-wide step of the
+    /// parent covers along it.
+    llvm::SmallVector<int64_t> getParentShape(llvm::ArrayRef<int64_t> shape) const;
+    /// For each of the parent's slots (of getParentShape), the slice's slot
+    /// holding the same element once `dim` is dropped.
+    llvm::SmallVector<int64_t> getSliceSlots(llvm::ArrayRef<int64_t> shape) const;
+  }];
+}
+
 def TileGPU_SharedLayoutAttr : TileGPU_Attr<"SharedLayout", "shared", [
     DeclareAttrInterfaceMethods<VerifiableTensorEncoding>]> {
   let summary = "A tile in shared memory, as wgmma reads its operands";

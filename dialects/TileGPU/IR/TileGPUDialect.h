@@ -49,6 +49,14 @@ namespace meld::tile_gpu {
 /// The layout of tile type `type` (its encoding), or null when it has none.
 DistributedLayoutAttr getLayout(mlir::Type type);
 
+/// How a reduction along `dim` of a tile of `shape` in `layout` combines
+/// across threads without shared memory: the lane offsets (powers of 2)
+/// whose lanes hold other elements of the same rows, for a butterfly of
+/// shuffles (lane l with lane l ^ offset); nothing where warps share rows.
+std::optional<llvm::SmallVector<int64_t>>
+getReductionLanes(DistributedLayoutAttr layout, llvm::ArrayRef<int64_t> shape,
+                  int64_t dim);
+
 /// `shape`, or [1] for a rank-0 tile: the shape layouts lay out.
 llvm::SmallVector<int64_t> getLayoutShape(llvm::ArrayRef<int64_t> shape);
 

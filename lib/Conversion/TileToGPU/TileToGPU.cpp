@@ -461,7 +461,26 @@ private:
                         tile_gpu::SharedLayoutAttr layout, int64_t rows,
                         bool mnMajor);
   void distributeReduce(tile::ReduceOp op);
+  /// For a reduction into the slice of its input's layout along its
+  /// dimension, where no two warps share a row, the lanes a butterfly of
+  /// shuffles combines (tile_gpu::getReductionLanes); for a broadcast from
+  /// the slice of its result's layout along the dimension it adds, none.
+  /// Nothing for any other: they stage their tiles in shared memory.
+  static std::optional<SmallVector<int64_t>> getSliceLanes(Operation *op);
+  /// A reduction into the slice of its input's layout along its dimension,
+  /// where no two warps share a row: each thread combines its own slots of
+  /// each row, then a butterfly of shuffles the lanes that share it. False
+  /// (nothing created) where it does not apply.
+  bool reduceInRegisters(tile::ReduceOp op);
   void distributeBroadcast(tile::BroadcastOp op);
+  /// A broadcast from the slice of its result's layout along the dimension
+  /// it adds: each slot takes its row's value. False where it does not
+  /// apply.
+  bool broadcastInRegisters(tile::BroadcastOp op);
+  /// For each slot of tiles of `type`, the constants of its coordinates off
+  /// dimension `skip` (the same in every thread for slots that share those
+  /// coordinates, in layouts related by a slice).
+  SmallVector<SmallVector<int64_t>> slotKeys(Type type, int64_t skip);
   void distributeFault(tile::FaultOp op);
   LogicalResult distributeElementwise(Operation *op);
 
@@ -491,12 +510,16 @@ LogicalResult Distributor::distribute(Block &block) {
 
 LogicalResult Distributor::distributeOp(Operation *op) {
   loc = op->getLoc();
-  // A product on tensor cores stages nothing: its operands' conversions do.
+  // A product on tensor cores stages nothing: its operands' conversions do;
+  // nor do a reduction and a broadcast within warps.
   bool onTensorCores =
       isa<tile::DotOp>(op) &&
       isa<tile_gpu::MmaLayoutAttr>(
           cast<RankedTensorType>(op->getResult(0).getType()).getEncoding());
-  if (int64_t staging = onTensorCores ? 0 : tile::getStagingBytes(op);
+  bool inRegisters = isa<tile::ReduceOp, tile::BroadcastOp>(op) &&
+                     getSliceLanes(op).has_value();
+  if (int64_t staging =
+          onTensorCores || inRegisters ? 0 : tile::getStagingBytes(op);
       staging > scratchBytes)
     return op->emitOpError("stages ")
            << staging << " bytes in shared memory, more than its kernel's "
@@ -1769,7 +1792,85 @@ void Distributor::distributeDot(tile::DotOp op) {
   tiles[op.getResult()] = SmallVector<Value>(loop.getResults());
 }
 
+SmallVector<SmallVector<int64_t>> Distributor::slotKeys(Type type,
+                                                        int64_t skip) {
+  const LayoutInfo &info = infoOf(type);
+  SmallVector<SmallVector<int64_t>> keys;
+  for (int64_t slot = 0; slot < info.slots; ++slot) {
+    SmallVector<int64_t> key;
+    for (auto [d, expr] :
+         llvm::enumerate(info.layout.getSlotCoordinates(info.shape, slot)))
+      if (static_cast<int64_t>(d) != skip)
+        key.push_back(evaluate(expr, 0, 0));
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+std::optional<SmallVector<int64_t>> Distributor::getSliceLanes(Operation *op) {
+  if (auto reduce = dyn_cast<tile::ReduceOp>(op)) {
+    auto inputType = cast<RankedTensorType>(reduce.getInput().getType());
+    auto slice = dyn_cast_or_null<tile_gpu::SliceLayoutAttr>(
+        reduce.getType().getEncoding());
+    if (!slice || slice.getDim() != reduce.getDim() ||
+        slice.getParent() != inputType.getEncoding())
+      return std::nullopt;
+    return tile_gpu::getReductionLanes(slice.getParent(), inputType.getShape(),
+                                       reduce.getDim());
+  }
+  auto broadcast = cast<tile::BroadcastOp>(op);
+  auto slice = dyn_cast_or_null<tile_gpu::SliceLayoutAttr>(
+      broadcast.getInput().getType().getEncoding());
+  ArrayRef<int64_t> dims = broadcast.getDims();
+  if (!slice || dims.size() != 1 || dims[0] != slice.getDim() ||
+      slice.getParent() != broadcast.getType().getEncoding())
+    return std::nullopt;
+  return SmallVector<int64_t>();
+}
+
+bool Distributor::reduceInRegisters(tile::ReduceOp op) {
+  std::optional<SmallVector<int64_t>> shuffles = getSliceLanes(op);
+  if (!shuffles)
+    return false;
+  auto inputType = cast<RankedTensorType>(op.getInput().getType());
+  auto resultType = cast<RankedTensorType>(op.getType());
+  int64_t dim = op.getDim();
+
+  Type element = inputType.getElementType();
+  tile::ReduceKind kind = op.getKind();
+  TypedAttr identity = tile::getReduceIdentity(b, kind, element);
+  Value none = arith::ConstantOp::create(b, loc, identity);
+  SmallVector<SmallVector<int64_t>> inKeys = slotKeys(inputType, dim);
+  SmallVector<SmallVector<int64_t>> outKeys = slotKeys(resultType, -1);
+  ArrayRef<Value> inSlots = slotsOf(op.getInput());
+  SmallVector<Value> results;
+  for (const SmallVector<int64_t> &key : outKeys) {
+    Value acc;
+    for (auto [i, inKey] : llvm::enumerate(inKeys)) {
+      if (inKey != key)
+        continue;
+      Value x = inSlots[i];
+      if (Value valid = slotValid(inputType, i))
+        x = arith::SelectOp::create(b, loc, valid, x, none);
+      acc = acc ? tile::buildReduceCombine(b, loc, kind, acc, x) : x;
+    }
+    if (!acc)
+      acc = none;
+    for (int64_t offset : *shuffles) {
+      auto shuffle = gpu::ShuffleOp::create(b, loc, acc, offset, 32,
+                                            gpu::ShuffleMode::XOR);
+      acc = tile::buildReduceCombine(b, loc, kind, acc,
+                                     shuffle.getShuffleResult());
+    }
+    results.push_back(acc);
+  }
+  tiles[op.getResult()] = std::move(results);
+  return true;
+}
+
 void Distributor::distributeReduce(tile::ReduceOp op) {
+  if (reduceInRegisters(op))
+    return;
   auto inputType = cast<RankedTensorType>(op.getInput().getType());
   auto resultType = cast<RankedTensorType>(op.getType());
   Type element = inputType.getElementType();
@@ -1841,7 +1942,30 @@ void Distributor::distributeReduce(tile::ReduceOp op) {
   tiles[op.getResult()] = readTile(resultType, outView);
 }
 
+bool Distributor::broadcastInRegisters(tile::BroadcastOp op) {
+  if (!getSliceLanes(op))
+    return false;
+  auto inputType = cast<RankedTensorType>(op.getInput().getType());
+  auto resultType = cast<RankedTensorType>(op.getType());
+  auto slice = cast<tile_gpu::SliceLayoutAttr>(inputType.getEncoding());
+  SmallVector<SmallVector<int64_t>> inKeys = slotKeys(inputType, -1);
+  SmallVector<SmallVector<int64_t>> outKeys =
+      slotKeys(resultType, slice.getDim());
+  ArrayRef<Value> inSlots = slotsOf(op.getInput());
+  SmallVector<Value> results;
+  for (const SmallVector<int64_t> &key : outKeys) {
+    const auto *it = llvm::find(inKeys, key);
+    if (it == inKeys.end())
+      return false;
+    results.push_back(inSlots[it - inKeys.begin()]);
+  }
+  tiles[op.getResult()] = std::move(results);
+  return true;
+}
+
 void Distributor::distributeBroadcast(tile::BroadcastOp op) {
+  if (broadcastInRegisters(op))
+    return;
   auto inputType = cast<RankedTensorType>(op.getInput().getType());
   auto resultType = cast<RankedTensorType>(op.getType());
   Type element = inputType.getElementType();

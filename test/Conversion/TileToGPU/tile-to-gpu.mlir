@@ -547,3 +547,48 @@ tile.kernel @rotated(%a: memref<4096xf16>, %out: memref<2048xf32>) attributes {g
   tile.store %r, %out[%io] : tensor<64x32xf32, #wg>, memref<2048xf32>[tensor<64x32xindex, #wg>]
   tile.return
 }
+
+// -----
+
+// A row reduction into the slice of its input's layout (wgmma's
+// accumulator, whose warps hold whole rows) and the broadcast back: each
+// thread combines its 8 slots of each of its 2 rows, then the 4 lanes of
+// its quad exchange theirs (shuffles xor 1 and 2); the broadcast takes the
+// row's value from the thread's own registers. Neither meets the block or
+// touches shared memory; the loop carries each thread's 2 row maxima and
+// sums.
+// CHECK-LABEL: gpu.func @rows_in_registers(
+// CHECK:         scf.for {{.+}} -> (f32, f32, f32, f32)
+// CHECK-NOT:       gpu.barrier
+// CHECK-NOT:       memref.store
+// CHECK-COUNT-7:   arith.maximumf
+// CHECK:           gpu.shuffle  xor %{{.+}}, %c1_i32
+// CHECK:           gpu.shuffle  xor %{{.+}}, %c2_i32
+// CHECK-NOT:       gpu.barrier
+// CHECK-NOT:       memref.store
+// CHECK:           scf.yield
+#mma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
+tile.kernel @rows_in_registers(%arg0: memref<8192xf32>, %arg1: memref<64xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
+  %cst = arith.constant dense<0.000000e+00> : tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #mma>>
+  %cst_0 = arith.constant dense<0xFF800000> : tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #mma>>
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c128 = arith.constant 128 : index
+  %0 = tile.iota 1 : tensor<64x32xindex, #mma>
+  %1:2 = scf.for %arg2 = %c0 to %c128 step %c32 iter_args(%arg3 = %cst_0, %arg4 = %cst) -> (tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #mma>>, tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #mma>>) {
+    %4 = tile.load %arg0[%0] : memref<8192xf32>[tensor<64x32xindex, #mma>] -> tensor<64x32xf32, #mma>
+    %5 = tile.reduce <max>, %4 {dim = 1 : i64} : tensor<64x32xf32, #mma> -> tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #mma>>
+    %6 = arith.maximumf %arg3, %5 : tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #mma>>
+    %7 = tile.broadcast %6 {dims = array<i64: 1>} : tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #mma>> -> tensor<64x32xf32, #mma>
+    %8 = arith.subf %4, %7 : tensor<64x32xf32, #mma>
+    %9 = math.exp %8 : tensor<64x32xf32, #mma>
+    %10 = tile.reduce <sum>, %9 {dim = 1 : i64} : tensor<64x32xf32, #mma> -> tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #mma>>
+    %11 = arith.addf %arg4, %10 : tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #mma>>
+    scf.yield %6, %11 : tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #mma>>, tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #mma>>
+  }
+  %2 = tile.iota 0 : tensor<64xindex, #tile_gpu.slice<dim = 1, parent = #mma>>
+  %3 = arith.divf %1#0, %1#1 : tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #mma>>
+  tile.store %3, %arg1[%2] : tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #mma>>, memref<64xf32>[tensor<64xindex, #tile_gpu.slice<dim = 1, parent = #mma>>]
+  tile.return
+}
+

@@ -314,3 +314,23 @@ func.func @tma_wait_not_shared(%a: tensor<64x64xf16, #blocked>, %q: index) {
   %0 = tile_gpu.tma_wait %a parity %q : tensor<64x64xf16, #blocked>
   return
 }
+
+// -----
+
+// expected-error @below {{the parent of a slice is a blocked or mma layout}}
+func.func @slice_parent(%x: tensor<16xf32, #tile_gpu.slice<dim = 1, parent = #tile_gpu.dot_operand<opIdx = 0, parent = #tile_gpu.mma<version = 2, warpsPerCTA = [1, 1], instrShape = [16, 8]>, kWidth = 1>>>)
+
+// -----
+
+// expected-error @below {{the parent of a slice has rank 2 or more}}
+func.func @slice_rank(%x: tensor<f32, #tile_gpu.slice<dim = 0, parent = #tile_gpu.blocked<sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [1], order = [0]>>>)
+
+// -----
+
+// expected-error @below {{dim 2 is not one of the parent's 2 dimensions}}
+func.func @slice_dim(%x: tensor<16xf32, #tile_gpu.slice<dim = 2, parent = #tile_gpu.mma<version = 2, warpsPerCTA = [1, 1], instrShape = [16, 8]>>>)
+
+// -----
+
+// expected-error @below {{layout of rank 1 for a tile of rank 2}}
+func.func @slice_tile_rank(%x: tensor<16x8xf32, #tile_gpu.slice<dim = 1, parent = #tile_gpu.mma<version = 2, warpsPerCTA = [1, 1], instrShape = [16, 8]>>>)

@@ -139,3 +139,64 @@ func.func @copies() -> (tensor<32x16xf32, #a>, tensor<16x16xf32, #b>) {
   %b = arith.constant dense<0.0> : tensor<16x16xf32, #b>
   return %a, %b : tensor<32x16xf32, #a>, tensor<16x16xf32, #b>
 }
+
+// -----
+
+// A slice of mma.sync's accumulator along its columns (a row reduction's
+// result): each lane holds its rows groupID and groupID + 8, the 4 lanes
+// of a quad hold copies.
+// CHECK-LABEL: remark: 2 slots per thread
+// CHECK-NEXT:  lane 0 warp 0: (0) (8)
+// CHECK-NEXT:  lane 1 warp 0: (0) (8)
+// CHECK:       lane 5 warp 0: (1) (9)
+// CHECK:       lane 31 warp 0: (7) (15)
+// CHECK-NEXT:  each element held once, in 4 copies
+#mma = #tile_gpu.mma<version = 2, warpsPerCTA = [1, 1], instrShape = [16, 8]>
+func.func @mma_rows() -> tensor<16xf32, #tile_gpu.slice<dim = 1, parent = #mma>> {
+  %c = arith.constant dense<0.0> : tensor<16xf32, #tile_gpu.slice<dim = 1, parent = #mma>>
+  return %c : tensor<16xf32, #tile_gpu.slice<dim = 1, parent = #mma>>
+}
+
+// -----
+
+// Along its rows, over 2x2 warps: each lane holds columns 2
+// threadID_in_group + (0, 1) of its warp's 8, and those 16 further; the 8
+// groups of a warp and the 2 rows of warps hold copies.
+// CHECK-LABEL: remark: 4 slots per thread
+// CHECK:       lane 1 warp 0: (2) (3) (18) (19)
+// CHECK:       lane 5 warp 0: (2) (3) (18) (19)
+// CHECK:       lane 1 warp 1: (10) (11) (26) (27)
+// CHECK:       lane 1 warp 3: (10) (11) (26) (27)
+// CHECK:       each element held once, in 16 copies
+#mma = #tile_gpu.mma<version = 2, warpsPerCTA = [2, 2], instrShape = [16, 8]>
+func.func @mma_columns() -> tensor<32xf32, #tile_gpu.slice<dim = 0, parent = #mma>> {
+  %c = arith.constant dense<0.0> : tensor<32xf32, #tile_gpu.slice<dim = 0, parent = #mma>>
+  return %c : tensor<32xf32, #tile_gpu.slice<dim = 0, parent = #mma>>
+}
+
+// -----
+
+// wgmma's rows: warp w of the warpgroup holds rows 16 w + groupID and
+// 16 w + groupID + 8.
+// CHECK-LABEL: remark: 2 slots per thread
+// CHECK:       lane 5 warp 1: (17) (25)
+// CHECK:       lane 31 warp 3: (55) (63)
+// CHECK:       each element held once, in 4 copies
+#wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 16]>
+func.func @wgmma_rows() -> tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #wgmma>> {
+  %c = arith.constant dense<0.0> : tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #wgmma>>
+  return %c : tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #wgmma>>
+}
+
+// -----
+
+// The rows of the blocked layout above: lane 9 of warp 1 holds rows 5 and
+// 21; the 8 lanes along a row hold copies.
+// CHECK-LABEL: remark: 2 slots per thread
+// CHECK:       lane 9 warp 1: (5) (21)
+// CHECK:       each element held once, in 8 copies
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+func.func @blocked_rows() -> tensor<32xf32, #tile_gpu.slice<dim = 1, parent = #blocked>> {
+  %c = arith.constant dense<0.0> : tensor<32xf32, #tile_gpu.slice<dim = 1, parent = #blocked>>
+  return %c : tensor<32xf32, #tile_gpu.slice<dim = 1, parent = #blocked>>
+}
