@@ -139,9 +139,20 @@ def TileGPURemoveLayoutConversions
     - a conversion sinks below its elementwise readers and stores, whose
       other operands are recomputed in the source layout (constants,
       splats, iotas, elementwise math and loads, cloned with the other
-      type), and a reduction reads the unconverted tile (it stages its input
-      in shared memory from any layout): a product's epilogue computes and
-      stores from the accumulator's registers.
+      type; a loop-carried tile, converted at the start of the body, where
+      the source layout is worth more than the tile's: mma accumulators and
+      their slices, then slices of blocked layouts, then blocked layouts),
+      and a reduction or a `local_alloc` reads the unconverted tile (from
+      any layout): a product's epilogue computes and stores from the
+      accumulator's registers. A conversion never sinks into a layout
+      worth less than its target;
+    - a reduction whose input's layout holds each row within warps
+      (`getReductionLanes`) produces the `#tile_gpu.slice` of that layout
+      along its dimension (it then combines in registers and shuffles), and
+      a broadcast of a slice along its dimension is made in the slice's
+      parent layout (no data moves): with the rules above, attention's
+      online softmax stays in the scores' accumulator registers, the loop
+      carrying its row maxima and sums in the slice.
 
     Before:
     ```mlir

@@ -40,6 +40,25 @@ RankedTensorType withLayout(Type type, Attribute layout) {
                                layout);
 }
 
+/// How much a layout is worth keeping: an mma accumulator's (and its
+/// slices) most, then the slices of blocked layouts (a broadcast back to
+/// the parent is free), then blocked ones. A conversion sinks only from a
+/// layout worth at least its target's; a loop-carried tile is converted
+/// only to a layout worth more than its own.
+int getLayoutRank(Attribute layout) {
+  if (auto slice = dyn_cast_or_null<SliceLayoutAttr>(layout))
+    return isa<MmaLayoutAttr>(slice.getParent()) ? 3 : 2;
+  if (isa_and_nonnull<MmaLayoutAttr>(layout))
+    return 3;
+  if (isa_and_nonnull<BlockedLayoutAttr>(layout))
+    return 1;
+  return 0;
+}
+
+Attribute getEncoding(Value value) {
+  return cast<RankedTensorType>(value.getType()).getEncoding();
+}
+
 /// Whether `op` computes elementwise on tiles (and may be recomputed).
 bool isElementwise(Operation *op) {
   return op->getNumResults() == 1 && op->getNumRegions() == 0 &&
@@ -119,7 +138,9 @@ struct CarryConvertedTile : OpRewritePattern<scf::ForOp> {
 };
 
 /// Recomputes values in another layout: constants, splats, iotas,
-/// elementwise math and loads, cloned with the other types.
+/// elementwise math and loads, cloned with the other types; a loop-carried
+/// tile, converted at the start of the body, where the layout is worth
+/// more than its own (the loop then carries it so: CarryConvertedTile).
 class Rematerializer {
 public:
   Rematerializer(PatternRewriter &rewriter, Attribute layout)
@@ -131,7 +152,10 @@ public:
     if (!type || type.getEncoding() == layout)
       return true;
     Operation *def = value.getDefiningOp();
-    if (!def || depth > kMaxDepth)
+    if (!def)
+      return isCarriedTile(value) &&
+             getLayoutRank(layout) > getLayoutRank(type.getEncoding());
+    if (depth > kMaxDepth)
       return false;
     if (auto convert = dyn_cast<ConvertLayoutOp>(def))
       if (convert.getSrc().getType() == withLayout(type, layout))
@@ -153,6 +177,14 @@ public:
     if (Value known = done.lookup(value))
       return known;
     Operation *def = value.getDefiningOp();
+    if (!def) {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(cast<BlockArgument>(value).getOwner());
+      Value converted = ConvertLayoutOp::create(
+          rewriter, value.getLoc(), withLayout(type, layout), value);
+      done[value] = converted;
+      return converted;
+    }
     if (auto convert = dyn_cast<ConvertLayoutOp>(def))
       if (convert.getSrc().getType() == withLayout(type, layout))
         return convert.getSrc();
@@ -168,6 +200,13 @@ public:
 
 private:
   static constexpr int kMaxDepth = 24;
+  /// A tile an scf.for carries, as its body reads it.
+  static bool isCarriedTile(Value value) {
+    auto arg = dyn_cast<BlockArgument>(value);
+    auto loop = arg ? dyn_cast<scf::ForOp>(arg.getOwner()->getParentOp())
+                    : scf::ForOp();
+    return loop && arg != loop.getInductionVar();
+  }
   static bool isClonable(Operation *op) {
     return isa<arith::ConstantOp, tensor::SplatOp, tile::IotaOp, tile::LoadOp>(
                op) ||
@@ -186,11 +225,25 @@ struct SinkConversion : OpRewritePattern<ConvertLayoutOp> {
   LogicalResult matchAndRewrite(ConvertLayoutOp convert,
                                 PatternRewriter &rewriter) const override {
     Value source = convert.getSrc();
-    Attribute layout = cast<RankedTensorType>(source.getType()).getEncoding();
+    Attribute layout = getEncoding(source);
+    if (getLayoutRank(layout) < getLayoutRank(convert.getType().getEncoding()))
+      return failure();
     for (OpOperand &use : llvm::make_early_inc_range(convert->getUses())) {
       Operation *user = use.getOwner();
-      // A reduction stages its input in shared memory from any layout.
-      if (isa<tile::ReduceOp>(user)) {
+      // A reduction works from any layout (ReduceIntoSlice then gives it
+      // the one it combines in registers); one that combines in registers
+      // already keeps its input where the source's layout would not let
+      // it. A local_alloc stores from any layout.
+      if (auto reduce = dyn_cast<tile::ReduceOp>(user)) {
+        auto sourceType = cast<RankedTensorType>(source.getType());
+        auto sourceLayout = dyn_cast<DistributedLayoutAttr>(layout);
+        if (isa<SliceLayoutAttr>(getEncoding(reduce.getResult())) &&
+            (!sourceLayout ||
+             !getReductionLanes(sourceLayout, sourceType.getShape(),
+                                reduce.getDim())))
+          continue;
+      }
+      if (isa<tile::ReduceOp, LocalAllocOp>(user)) {
         rewriter.modifyOpInPlace(user, [&] { use.set(source); });
         return success();
       }
@@ -223,13 +276,83 @@ struct SinkConversion : OpRewritePattern<ConvertLayoutOp> {
   }
 };
 
+/// A reduction that can combine within warps does so into the slice of its
+/// input's layout, converted to its result's layout after.
+struct ReduceIntoSlice : OpRewritePattern<tile::ReduceOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tile::ReduceOp reduce,
+                                PatternRewriter &rewriter) const override {
+    auto inputType = cast<RankedTensorType>(reduce.getInput().getType());
+    auto layout =
+        dyn_cast_or_null<DistributedLayoutAttr>(inputType.getEncoding());
+    if (!isa_and_nonnull<BlockedLayoutAttr, MmaLayoutAttr>(layout) ||
+        inputType.getRank() < 2)
+      return failure();
+    // A conversion from a layout that cannot (an mma accumulator whose
+    // warps share rows) is left for SinkConversion: the reduction then
+    // stages the source as it is, in one pass through shared memory.
+    if (auto convert = reduce.getInput().getDefiningOp<ConvertLayoutOp>()) {
+      auto source = cast<RankedTensorType>(convert.getSrc().getType());
+      auto sourceLayout =
+          dyn_cast_or_null<DistributedLayoutAttr>(source.getEncoding());
+      if (sourceLayout &&
+          getLayoutRank(sourceLayout) >= getLayoutRank(layout) &&
+          !getReductionLanes(sourceLayout, source.getShape(), reduce.getDim()))
+        return failure();
+    }
+    auto slice = SliceLayoutAttr::get(getContext(), reduce.getDim(), layout);
+    Type type = reduce.getType();
+    if (getEncoding(reduce.getResult()) == slice ||
+        !getReductionLanes(layout, inputType.getShape(), reduce.getDim()))
+      return failure();
+    Operation *inSlice = cloneWithTypes(rewriter, reduce, reduce.getInput(),
+                                        withLayout(type, slice));
+    rewriter.replaceOpWithNewOp<ConvertLayoutOp>(reduce, type,
+                                                 inSlice->getResult(0));
+    return success();
+  }
+};
+
+/// A broadcast of a slice along its dimension (or of a conversion of one)
+/// is made in the slice's parent layout (no data moves), converted to its
+/// result's layout after where that is another.
+struct BroadcastFromSlice : OpRewritePattern<tile::BroadcastOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tile::BroadcastOp broadcast,
+                                PatternRewriter &rewriter) const override {
+    Value input = broadcast.getInput();
+    if (auto convert = input.getDefiningOp<ConvertLayoutOp>())
+      input = convert.getSrc();
+    auto slice = dyn_cast_or_null<SliceLayoutAttr>(getEncoding(input));
+    ArrayRef<int64_t> dims = broadcast.getDims();
+    if (!slice || dims.size() != 1 || dims[0] != slice.getDim())
+      return failure();
+    if (getEncoding(broadcast.getResult()) == slice.getParent()) {
+      if (input == broadcast.getInput())
+        return failure();
+      rewriter.modifyOpInPlace(
+          broadcast, [&] { broadcast.getInputMutable().assign(input); });
+      return success();
+    }
+    Type type = broadcast.getType();
+    Operation *inParent = cloneWithTypes(rewriter, broadcast, input,
+                                         withLayout(type, slice.getParent()));
+    rewriter.replaceOpWithNewOp<ConvertLayoutOp>(broadcast, type,
+                                                 inParent->getResult(0));
+    return success();
+  }
+};
+
 struct TileGPURemoveLayoutConversions
     : tile_gpu::impl::TileGPURemoveLayoutConversionsBase<
           TileGPURemoveLayoutConversions> {
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     RewritePatternSet patterns(context);
-    patterns.add<ConvertOfSplat, CarryConvertedTile, SinkConversion>(context);
+    patterns.add<ConvertOfSplat, CarryConvertedTile, SinkConversion,
+                 ReduceIntoSlice, BroadcastFromSlice>(context);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -81,12 +81,17 @@ tile.kernel @reduce(%a: memref<2048xf32>, %out: memref<32xf32>) attributes {grid
 #blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
 #mma = #tile_gpu.mma<version = 2, warpsPerCTA = [2, 2], instrShape = [16, 8]>
 
-// Must not: a reader whose other operand cannot be recomputed in the mma
-// layout (a loop-carried tile) keeps its conversion.
+// A reader whose other operand is a loop-carried tile: the tile is
+// converted to the mma layout at the start of the body, so the reader
+// computes there, and the loop then carries the tile in the mma layout
+// (its zero made there): no conversion is left, the store included.
 // CHECK-LABEL: tile.kernel @carried(
-// CHECK:         scf.for
-// CHECK:           %[[BACK:.+]] = tile_gpu.convert_layout %{{.+}} : tensor<32x32xf32, #mma> -> tensor<32x32xf32, #blocked>
-// CHECK-NEXT:      arith.addf %{{.+}}, %[[BACK]] : tensor<32x32xf32, #blocked>
+// CHECK-NOT:     tile_gpu.convert_layout
+// CHECK:         scf.for {{.+}} iter_args(%[[ACC:.+]] = %{{.+}}) -> (tensor<32x32xf32, #mma>)
+// CHECK:           %[[E:.+]] = math.exp %{{.+}} : tensor<32x32xf32, #mma>
+// CHECK-NEXT:      arith.addf %[[ACC]], %[[E]] : tensor<32x32xf32, #mma>
+// CHECK-NOT:     tile_gpu.convert_layout
+// CHECK:         tile.store %{{.+}} : tensor<32x32xf32, #mma>
 tile.kernel @carried(%in: memref<1024xf32>, %out: memref<1024xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 4096 : i64} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -102,5 +107,56 @@ tile.kernel @carried(%in: memref<1024xf32>, %out: memref<1024xf32>) attributes {
   }
   %i = tile.iota 1 : tensor<32x32xindex, #blocked>
   tile.store %sum, %out[%i] : tensor<32x32xf32, #blocked>, memref<1024xf32>[tensor<32x32xindex, #blocked>]
+  tile.return
+}
+
+// -----
+
+// Attention's online softmax: scores in wgmma's accumulator layout,
+// converted to a blocked layout for the row reductions and their
+// broadcasts. Each reduction combines within warps, so it produces the
+// slice of its input's layout; the conversion sinks below it, the
+// elementwise ops and the broadcasts (made in the slice's parent layout),
+// and the loop carries the row maxima and sums in the slice: no conversion
+// is left, and the epilogue stores from the slice.
+// CHECK-LABEL: tile.kernel @online_softmax(
+// CHECK-NOT:     tile_gpu.convert_layout
+// CHECK:         scf.for {{.+}} -> (tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #[[MMA:mma[0-9]*]]>>, tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #[[MMA]]>>)
+// CHECK:           %[[S:.+]] = tile.load {{.+}} -> tensor<64x32xf32, #[[MMA]]>
+// CHECK-NEXT:      %[[MX:.+]] = tile.reduce <max>, %[[S]] {dim = 1 : i64} : tensor<64x32xf32, #[[MMA]]> -> tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #[[MMA]]>>
+// CHECK-NEXT:      %[[M:.+]] = arith.maximumf %{{.+}}, %[[MX]]
+// CHECK-NEXT:      %[[MB:.+]] = tile.broadcast %[[M]] {dims = array<i64: 1>} : tensor<64xf32, #tile_gpu.slice<dim = 1, parent = #[[MMA]]>> -> tensor<64x32xf32, #[[MMA]]>
+// CHECK-NEXT:      arith.subf %[[S]], %[[MB]] : tensor<64x32xf32, #[[MMA]]>
+// CHECK-NEXT:      math.exp
+// CHECK-NEXT:      tile.reduce <sum>
+// CHECK-NEXT:      arith.addf
+// CHECK-NEXT:      scf.yield
+// CHECK-NOT:     tile_gpu.convert_layout
+// CHECK:         tile.store
+#bl = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#rows1 = #tile_gpu.blocked<sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]>
+#wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
+tile.kernel @online_softmax(%in: memref<8192xf32>, %out: memref<64xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c128 = arith.constant 128 : index
+  %minf = arith.constant dense<0xFF800000> : tensor<64xf32, #rows1>
+  %zero = arith.constant dense<0.0> : tensor<64xf32, #rows1>
+  %is = tile.iota 1 : tensor<64x32xindex, #wgmma>
+  %r:2 = scf.for %j = %c0 to %c128 step %c32 iter_args(%m = %minf, %l = %zero) -> (tensor<64xf32, #rows1>, tensor<64xf32, #rows1>) {
+    %s = tile.load %in[%is] : memref<8192xf32>[tensor<64x32xindex, #wgmma>] -> tensor<64x32xf32, #wgmma>
+    %sb = tile_gpu.convert_layout %s : tensor<64x32xf32, #wgmma> -> tensor<64x32xf32, #bl>
+    %mx = tile.reduce <max>, %sb {dim = 1 : i64} : tensor<64x32xf32, #bl> -> tensor<64xf32, #rows1>
+    %m2 = arith.maximumf %m, %mx : tensor<64xf32, #rows1>
+    %mb = tile.broadcast %m2 {dims = array<i64: 1>} : tensor<64xf32, #rows1> -> tensor<64x32xf32, #bl>
+    %d = arith.subf %sb, %mb : tensor<64x32xf32, #bl>
+    %e = math.exp %d : tensor<64x32xf32, #bl>
+    %sum = tile.reduce <sum>, %e {dim = 1 : i64} : tensor<64x32xf32, #bl> -> tensor<64xf32, #rows1>
+    %l2 = arith.addf %l, %sum : tensor<64xf32, #rows1>
+    scf.yield %m2, %l2 : tensor<64xf32, #rows1>, tensor<64xf32, #rows1>
+  }
+  %io = tile.iota 0 : tensor<64xindex, #rows1>
+  %y = arith.divf %r#0, %r#1 : tensor<64xf32, #rows1>
+  tile.store %y, %out[%io] : tensor<64xf32, #rows1>, memref<64xf32>[tensor<64xindex, #rows1>]
   tile.return
 }
