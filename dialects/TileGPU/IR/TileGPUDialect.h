@@ -57,6 +57,19 @@ std::optional<llvm::SmallVector<int64_t>>
 getReductionLanes(DistributedLayoutAttr layout, llvm::ArrayRef<int64_t> shape,
                   int64_t dim);
 
+/// For a tile.reduce into the slice of its input's layout along its
+/// dimension, where no two warps share a row, the lanes its butterfly of
+/// shuffles combines (getReductionLanes); for a tile.broadcast from the
+/// slice of its result's layout along the dimension it adds, none: both
+/// then work in registers. Nothing for any other op.
+std::optional<llvm::SmallVector<int64_t>> getSliceLanes(mlir::Operation *op);
+
+/// The bytes at the start of the kernel's shared memory that `op` stages
+/// tiles in, as meld-tile-to-gpu lowers it: a layout conversion its tile; a
+/// product on tensor cores, and a reduction or broadcast in registers,
+/// none; any other op what tile::getStagingBytes says.
+int64_t getScratchBytes(mlir::Operation *op);
+
 /// `shape`, or [1] for a rank-0 tile: the shape layouts lay out.
 llvm::SmallVector<int64_t> getLayoutShape(llvm::ArrayRef<int64_t> shape);
 

@@ -2,6 +2,8 @@
 
 #include "dialects/TileGPU/IR/TileGPUDialect.h"
 
+#include "dialects/Tile/IR/TileOps.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpImplementation.h"
@@ -174,4 +176,42 @@ int64_t meld::tile_gpu::getPipelineStages(Operation *loop) {
   auto stages =
       loop ? loop->getAttrOfType<IntegerAttr>(kStagesAttrName) : IntegerAttr();
   return stages ? std::max<int64_t>(1, stages.getInt()) : 1;
+}
+
+std::optional<SmallVector<int64_t>>
+meld::tile_gpu::getSliceLanes(Operation *op) {
+  if (auto reduce = dyn_cast<tile::ReduceOp>(op)) {
+    auto inputType = cast<RankedTensorType>(reduce.getInput().getType());
+    auto slice =
+        dyn_cast_or_null<SliceLayoutAttr>(reduce.getType().getEncoding());
+    if (!slice || slice.getDim() != reduce.getDim() ||
+        slice.getParent() != inputType.getEncoding())
+      return std::nullopt;
+    return getReductionLanes(slice.getParent(), inputType.getShape(),
+                             reduce.getDim());
+  }
+  auto broadcast = dyn_cast<tile::BroadcastOp>(op);
+  if (!broadcast)
+    return std::nullopt;
+  auto slice = dyn_cast_or_null<SliceLayoutAttr>(
+      broadcast.getInput().getType().getEncoding());
+  ArrayRef<int64_t> dims = broadcast.getDims();
+  if (!slice || dims.size() != 1 || dims[0] != slice.getDim() ||
+      slice.getParent() != broadcast.getType().getEncoding())
+    return std::nullopt;
+  return SmallVector<int64_t>();
+}
+
+int64_t meld::tile_gpu::getScratchBytes(Operation *op) {
+  if (auto convert = dyn_cast<ConvertLayoutOp>(op)) {
+    RankedTensorType type = convert.getType();
+    return type.getNumElements() *
+           llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  }
+  if (auto dot = dyn_cast<tile::DotOp>(op))
+    if (isa_and_nonnull<MmaLayoutAttr>(dot.getType().getEncoding()))
+      return 0;
+  if (getSliceLanes(op))
+    return 0;
+  return tile::getStagingBytes(op);
 }

@@ -1,9 +1,10 @@
 //===- AllocateShared.cpp - Place tiles stored in shared memory -----------===//
 //
 // Gives each tile a kernel places in shared memory (tile_gpu.local_alloc,
-// tile_gpu.async_load, tile_gpu.tma_load) its own place there, after what the
-// kernel stages conversions in, at multiples of 1024 bytes (a swizzle's
-// pattern), and grows the kernel's shared_bytes to match.
+// tile_gpu.async_load, tile_gpu.tma_load) its own place there, after the
+// scratch its ops stage tiles in (conversions; reductions and broadcasts
+// that do not work in registers), at multiples of 1024 bytes (a swizzle's
+// pattern), and sets the kernel's shared_bytes to the end of the last.
 //
 //===----------------------------------------------------------------------===//
 
@@ -67,7 +68,12 @@ struct TileGPUAllocateShared
     : tile_gpu::impl::TileGPUAllocateSharedBase<TileGPUAllocateShared> {
   void runOnOperation() override {
     tile::KernelOp kernel = getOperation();
-    int64_t staged = kernel.getSharedBytes().value_or(0);
+    // The scratch, as the layouts now have it: what meld-tile-configure-
+    // launch reserved for the tile-level ops may be more (a product on
+    // tensor cores, a softmax in registers stage nothing).
+    int64_t staged = 0;
+    kernel.walk(
+        [&](Operation *op) { staged = std::max(staged, getScratchBytes(op)); });
     CarriedTiles carried(kernel);
     // Each tile's buffers: as many as the most a loop it is in asks for.
     DenseMap<Value, int64_t> buffers;
@@ -89,8 +95,7 @@ struct TileGPUAllocateShared
       }
       tile.setOffsetAttr(builder.getI64IntegerAttr(it->second));
     });
-    if (end != staged)
-      kernel.setSharedBytesAttr(builder.getI64IntegerAttr(end));
+    kernel.setSharedBytesAttr(builder.getI64IntegerAttr(end));
   }
 };
 

@@ -337,20 +337,25 @@ def TileGPUAllocateShared : Pass<"meld-tile-gpu-allocate-shared",
     Gives every tile a kernel places in shared memory
     (`tile_gpu.local_alloc`, `tile_gpu.async_load`, `tile_gpu.tma_load`,
     each buffer of the last with its mbarrier) its byte `offset` in
-    the kernel's shared memory: after the `shared_bytes` the kernel already
-    stages conversions and reductions in, one after the other in program
-    order, each at a multiple of 1024 bytes (so that a swizzle's pattern
-    lines up with the shared-memory address, as the tensor cores read it).
+    the kernel's shared memory: after the scratch its ops stage tiles in
+    (`tile_gpu::getScratchBytes`: the largest layout conversion, or
+    reduction or broadcast that does not work in registers, as the layouts
+    now have them: less than `meld-tile-configure-launch` reserved for the
+    tile-level ops where products went to tensor cores or a softmax stays
+    in registers), one after the other in program order, each at a
+    multiple of 1024 bytes (so that a swizzle's pattern lines up with the
+    shared-memory address, as the tensor cores read it).
     In a loop marked `tile_gpu.stages = N` a tile takes N such buffers, one
     after the other from its offset. Tiles a loop carries (as its initial
     values, iteration arguments, yielded values and results) are buffers of
     one tile: the loads a prefetching loop issues before it and in it share
     its place.
-    The kernel's `shared_bytes` grows to cover them. Each tile has its own
+    The kernel's `shared_bytes` is set to cover them. Each tile has its own
     place: a product's two operands are read by the tensor cores at the
     same time, and a conversion between them must not overwrite either.
 
-    Before (`shared_bytes = 4096`):
+    Before (a 32x32 f32 conversion elsewhere in the kernel: 4096 bytes of
+    scratch):
     ```mlir
     %a = tile_gpu.local_alloc %x : tensor<64x64xf16, #blocked> -> tensor<64x64xf16, #shared>
     %b = tile_gpu.local_alloc %y : tensor<64x64xf16, #blocked1> -> tensor<64x64xf16, #shared1>

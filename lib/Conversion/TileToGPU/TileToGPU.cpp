@@ -461,12 +461,6 @@ private:
                         tile_gpu::SharedLayoutAttr layout, int64_t rows,
                         bool mnMajor);
   void distributeReduce(tile::ReduceOp op);
-  /// For a reduction into the slice of its input's layout along its
-  /// dimension, where no two warps share a row, the lanes a butterfly of
-  /// shuffles combines (tile_gpu::getReductionLanes); for a broadcast from
-  /// the slice of its result's layout along the dimension it adds, none.
-  /// Nothing for any other: they stage their tiles in shared memory.
-  static std::optional<SmallVector<int64_t>> getSliceLanes(Operation *op);
   /// A reduction into the slice of its input's layout along its dimension,
   /// where no two warps share a row: each thread combines its own slots of
   /// each row, then a butterfly of shuffles the lanes that share it. False
@@ -510,17 +504,7 @@ LogicalResult Distributor::distribute(Block &block) {
 
 LogicalResult Distributor::distributeOp(Operation *op) {
   loc = op->getLoc();
-  // A product on tensor cores stages nothing: its operands' conversions do;
-  // nor do a reduction and a broadcast within warps.
-  bool onTensorCores =
-      isa<tile::DotOp>(op) &&
-      isa<tile_gpu::MmaLayoutAttr>(
-          cast<RankedTensorType>(op->getResult(0).getType()).getEncoding());
-  bool inRegisters = isa<tile::ReduceOp, tile::BroadcastOp>(op) &&
-                     getSliceLanes(op).has_value();
-  if (int64_t staging =
-          onTensorCores || inRegisters ? 0 : tile::getStagingBytes(op);
-      staging > scratchBytes)
+  if (int64_t staging = tile_gpu::getScratchBytes(op); staging > scratchBytes)
     return op->emitOpError("stages ")
            << staging << " bytes in shared memory, more than its kernel's "
            << "shared_bytes (" << scratchBytes << ")";
@@ -794,12 +778,8 @@ void Distributor::distributeIota(tile::IotaOp op) {
 LogicalResult Distributor::distributeConvert(tile_gpu::ConvertLayoutOp op) {
   // Through shared memory: each thread writes the elements it holds and
   // reads those it will hold.
+  // (distributeOp checked that the scratch holds the tile.)
   RankedTensorType type = op.getType();
-  int64_t bytes = type.getNumElements() * sharedBytes(type.getElementType());
-  if (bytes > scratchBytes)
-    return op.emitOpError("stages ")
-           << bytes << " bytes in shared memory, more than its kernel's "
-           << "shared_bytes (" << scratchBytes << ")";
   barrier();
   Value view = scratchView(type.getElementType(), 0, type.getNumElements());
   // B's lanes read 8 columns of a row at once: 32 bytes of f32 (two
@@ -1807,29 +1787,8 @@ SmallVector<SmallVector<int64_t>> Distributor::slotKeys(Type type,
   return keys;
 }
 
-std::optional<SmallVector<int64_t>> Distributor::getSliceLanes(Operation *op) {
-  if (auto reduce = dyn_cast<tile::ReduceOp>(op)) {
-    auto inputType = cast<RankedTensorType>(reduce.getInput().getType());
-    auto slice = dyn_cast_or_null<tile_gpu::SliceLayoutAttr>(
-        reduce.getType().getEncoding());
-    if (!slice || slice.getDim() != reduce.getDim() ||
-        slice.getParent() != inputType.getEncoding())
-      return std::nullopt;
-    return tile_gpu::getReductionLanes(slice.getParent(), inputType.getShape(),
-                                       reduce.getDim());
-  }
-  auto broadcast = cast<tile::BroadcastOp>(op);
-  auto slice = dyn_cast_or_null<tile_gpu::SliceLayoutAttr>(
-      broadcast.getInput().getType().getEncoding());
-  ArrayRef<int64_t> dims = broadcast.getDims();
-  if (!slice || dims.size() != 1 || dims[0] != slice.getDim() ||
-      slice.getParent() != broadcast.getType().getEncoding())
-    return std::nullopt;
-  return SmallVector<int64_t>();
-}
-
 bool Distributor::reduceInRegisters(tile::ReduceOp op) {
-  std::optional<SmallVector<int64_t>> shuffles = getSliceLanes(op);
+  std::optional<SmallVector<int64_t>> shuffles = tile_gpu::getSliceLanes(op);
   if (!shuffles)
     return false;
   auto inputType = cast<RankedTensorType>(op.getInput().getType());
@@ -1943,7 +1902,7 @@ void Distributor::distributeReduce(tile::ReduceOp op) {
 }
 
 bool Distributor::broadcastInRegisters(tile::BroadcastOp op) {
-  if (!getSliceLanes(op))
+  if (!tile_gpu::getSliceLanes(op))
     return false;
   auto inputType = cast<RankedTensorType>(op.getInput().getType());
   auto resultType = cast<RankedTensorType>(op.getType());
