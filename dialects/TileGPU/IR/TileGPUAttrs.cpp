@@ -15,6 +15,8 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <map>
+
 using namespace mlir;
 using namespace meld::tile_gpu;
 
@@ -50,15 +52,10 @@ std::optional<SmallVector<int64_t>>
 DistributedLayoutAttr::getSlotElement(ArrayRef<int64_t> shape, int64_t slot,
                                       int64_t lane, int64_t warp) {
   SmallVector<int64_t> layoutShape = getLayoutShape(shape);
-  MLIRContext *ctx = getContext();
   SmallVector<int64_t> coords;
   for (auto [expr, size] :
        llvm::zip_equal(getSlotCoordinates(layoutShape, slot), layoutShape)) {
-    AffineExpr value =
-        simplifyAffineExpr(expr.replaceDims({getAffineConstantExpr(lane, ctx),
-                                             getAffineConstantExpr(warp, ctx)}),
-                           2, 0);
-    int64_t c = cast<AffineConstantExpr>(value).getValue();
+    int64_t c = evaluateLayoutExpr(expr, lane, warp);
     if (c < 0 || c >= size)
       return std::nullopt;
     coords.push_back(c);
@@ -482,19 +479,33 @@ SliceLayoutAttr::getParentShape(ArrayRef<int64_t> shape) const {
   return parentShape;
 }
 
-/// The value of `expr` (of the lane d0 and warp d1) in lane `lane` of warp
-/// `warp`.
-static int64_t valueIn(AffineExpr expr, int64_t lane, int64_t warp) {
-  MLIRContext *ctx = expr.getContext();
-  return cast<AffineConstantExpr>(
-             simplifyAffineExpr(
-                 expr.replaceDims({getAffineConstantExpr(lane, ctx),
-                                   getAffineConstantExpr(warp, ctx)}),
-                 2, 0))
-      .getValue();
+int64_t meld::tile_gpu::evaluateLayoutExpr(AffineExpr expr, int64_t lane,
+                                           int64_t warp) {
+  if (auto c = dyn_cast<AffineConstantExpr>(expr))
+    return c.getValue();
+  if (auto dim = dyn_cast<AffineDimExpr>(expr))
+    return dim.getPosition() == 0 ? lane : warp;
+  auto bin = cast<AffineBinaryOpExpr>(expr);
+  int64_t x = evaluateLayoutExpr(bin.getLHS(), lane, warp);
+  int64_t y = evaluateLayoutExpr(bin.getRHS(), lane, warp);
+  switch (expr.getKind()) {
+  case AffineExprKind::Add:
+    return x + y;
+  case AffineExprKind::Mul:
+    return x * y;
+  case AffineExprKind::Mod:
+    return llvm::mod(x, y);
+  case AffineExprKind::FloorDiv:
+    return llvm::divideFloorSigned(x, y);
+  case AffineExprKind::CeilDiv:
+    return llvm::divideCeilSigned(x, y);
+  default:
+    llvm_unreachable("not a binary affine expression");
+  }
 }
+
 static int64_t valueInFirstThread(AffineExpr expr) {
-  return valueIn(expr, 0, 0);
+  return evaluateLayoutExpr(expr, 0, 0);
 }
 
 std::optional<SmallVector<int64_t>>
@@ -508,7 +519,8 @@ meld::tile_gpu::getReductionLanes(DistributedLayoutAttr layout,
     bool along = false;
     only = true;
     for (auto [d, expr] : llvm::enumerate(first)) {
-      bool moved = valueIn(expr, lane, warp) != valueInFirstThread(expr);
+      bool moved =
+          evaluateLayoutExpr(expr, lane, warp) != valueInFirstThread(expr);
       if (static_cast<int64_t>(d) == dim)
         along = moved;
       else if (moved)
@@ -539,7 +551,7 @@ SliceLayoutAttr::getSliceSlots(ArrayRef<int64_t> shape) const {
   // their constants agree off `dim`.
   SmallVector<int64_t> parentShape = getParentShape(shape);
   DistributedLayoutAttr parent = getParent();
-  SmallVector<SmallVector<int64_t>> keys;
+  std::map<SmallVector<int64_t>, int64_t> keys;
   SmallVector<int64_t> sliceSlots;
   for (int64_t slot = 0, e = parent.getSlotsPerThread(parentShape); slot < e;
        ++slot) {
@@ -548,10 +560,8 @@ SliceLayoutAttr::getSliceSlots(ArrayRef<int64_t> shape) const {
          llvm::enumerate(parent.getSlotCoordinates(parentShape, slot)))
       if (static_cast<int64_t>(d) != getDim())
         key.push_back(valueInFirstThread(expr));
-    auto *it = llvm::find(keys, key);
-    sliceSlots.push_back(it - keys.begin());
-    if (it == keys.end())
-      keys.push_back(std::move(key));
+    auto [it, inserted] = keys.try_emplace(std::move(key), keys.size());
+    sliceSlots.push_back(it->second);
   }
   return sliceSlots;
 }

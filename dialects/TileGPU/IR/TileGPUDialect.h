@@ -49,6 +49,10 @@ namespace meld::tile_gpu {
 /// The layout of tile type `type` (its encoding), or null when it has none.
 DistributedLayoutAttr getLayout(mlir::Type type);
 
+/// The value of `expr`, a layout's coordinate (an affine expression of the
+/// lane d0 and the warp d1), in lane `lane` of warp `warp`.
+int64_t evaluateLayoutExpr(mlir::AffineExpr expr, int64_t lane, int64_t warp);
+
 /// How a reduction along `dim` of a tile of `shape` in `layout` combines
 /// across threads without shared memory: the lane offsets (powers of 2)
 /// whose lanes hold other elements of the same rows, for a butterfly of

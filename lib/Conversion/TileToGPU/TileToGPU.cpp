@@ -135,26 +135,7 @@ private:
   }
   /// The value of `expr` (a layout's coordinate) for lane `l` of warp `w`.
   static int64_t evaluate(AffineExpr expr, int64_t l, int64_t w) {
-    if (auto c = dyn_cast<AffineConstantExpr>(expr))
-      return c.getValue();
-    if (auto dim = dyn_cast<AffineDimExpr>(expr))
-      return dim.getPosition() == 0 ? l : w;
-    auto bin = cast<AffineBinaryOpExpr>(expr);
-    int64_t x = evaluate(bin.getLHS(), l, w), y = evaluate(bin.getRHS(), l, w);
-    switch (expr.getKind()) {
-    case AffineExprKind::Add:
-      return x + y;
-    case AffineExprKind::Mul:
-      return x * y;
-    case AffineExprKind::Mod:
-      return llvm::mod(x, y);
-    case AffineExprKind::FloorDiv:
-      return llvm::divideFloorSigned(x, y);
-    case AffineExprKind::CeilDiv:
-      return llvm::divideCeilSigned(x, y);
-    default:
-      llvm_unreachable("not a binary affine expression");
-    }
+    return tile_gpu::evaluateLayoutExpr(expr, l, w);
   }
   /// `expr` (a layout's coordinate, non-negative) as index arithmetic on
   /// this thread's lane and warp.
