@@ -508,6 +508,41 @@ static int64_t valueInFirstThread(AffineExpr expr) {
   return evaluateLayoutExpr(expr, 0, 0);
 }
 
+bool meld::tile_gpu::haveSameDistribution(DistributedLayoutAttr a,
+                                          DistributedLayoutAttr b,
+                                          ArrayRef<int64_t> shape) {
+  if (a == b)
+    return true;
+  if (!a || !b || a.getNumWarps() != b.getNumWarps() ||
+      a.getRank() != b.getRank())
+    return false;
+  SmallVector<int64_t> layoutShape = getLayoutShape(shape);
+  int64_t slots = a.getSlotsPerThread(layoutShape);
+  if (slots != b.getSlotsPerThread(layoutShape))
+    return false;
+  AffineExpr copyA = a.getCopyIndex(), copyB = b.getCopyIndex();
+  int64_t warps = a.getNumWarps();
+  for (int64_t warp = 0; warp < warps; ++warp)
+    for (int64_t lane = 0; lane < 32; ++lane)
+      if ((!copyA || evaluateLayoutExpr(copyA, lane, warp) == 0) !=
+          (!copyB || evaluateLayoutExpr(copyB, lane, warp) == 0))
+        return false;
+  for (int64_t slot = 0; slot < slots; ++slot) {
+    SmallVector<AffineExpr> coordsA = a.getSlotCoordinates(layoutShape, slot);
+    SmallVector<AffineExpr> coordsB = b.getSlotCoordinates(layoutShape, slot);
+    for (auto [exprA, exprB] : llvm::zip_equal(coordsA, coordsB)) {
+      if (exprA == exprB)
+        continue;
+      for (int64_t warp = 0; warp < warps; ++warp)
+        for (int64_t lane = 0; lane < 32; ++lane)
+          if (evaluateLayoutExpr(exprA, lane, warp) !=
+              evaluateLayoutExpr(exprB, lane, warp))
+            return false;
+    }
+  }
+  return true;
+}
+
 std::optional<SmallVector<int64_t>>
 meld::tile_gpu::getReductionLanes(DistributedLayoutAttr layout,
                                   ArrayRef<int64_t> shape, int64_t dim) {

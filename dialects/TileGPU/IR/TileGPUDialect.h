@@ -53,6 +53,13 @@ DistributedLayoutAttr getLayout(mlir::Type type);
 /// lane d0 and the warp d1), in lane `lane` of warp `warp`.
 int64_t evaluateLayoutExpr(mlir::AffineExpr expr, int64_t lane, int64_t warp);
 
+/// Whether layouts `a` and `b` put every element of a tile of `shape` in the
+/// same slot of the same threads (first copies included): a conversion
+/// between them moves no data. (wgmma accumulators of different
+/// instruction widths lay out a tile so, for one.)
+bool haveSameDistribution(DistributedLayoutAttr a, DistributedLayoutAttr b,
+                          llvm::ArrayRef<int64_t> shape);
+
 /// How a reduction along `dim` of a tile of `shape` in `layout` combines
 /// across threads without shared memory: the lane offsets (powers of 2)
 /// whose lanes hold other elements of the same rows, for a butterfly of
@@ -69,9 +76,10 @@ getReductionLanes(DistributedLayoutAttr layout, llvm::ArrayRef<int64_t> shape,
 std::optional<llvm::SmallVector<int64_t>> getSliceLanes(mlir::Operation *op);
 
 /// The bytes at the start of the kernel's shared memory that `op` stages
-/// tiles in, as meld-tile-to-gpu lowers it: a layout conversion its tile; a
-/// product on tensor cores, and a reduction or broadcast in registers,
-/// none; any other op what tile::getStagingBytes says.
+/// tiles in, as meld-tile-to-gpu lowers it: a layout conversion its tile
+/// (none between layouts of the same distribution); a product on tensor
+/// cores, and a reduction or broadcast in registers, none; any other op
+/// what tile::getStagingBytes says.
 int64_t getScratchBytes(mlir::Operation *op);
 
 /// `shape`, or [1] for a rank-0 tile: the shape layouts lay out.

@@ -205,6 +205,9 @@ meld::tile_gpu::getSliceLanes(Operation *op) {
 int64_t meld::tile_gpu::getScratchBytes(Operation *op) {
   if (auto convert = dyn_cast<ConvertLayoutOp>(op)) {
     RankedTensorType type = convert.getType();
+    if (haveSameDistribution(getLayout(convert.getSrc().getType()),
+                             getLayout(type), type.getShape()))
+      return 0;
     return type.getNumElements() *
            llvm::divideCeil(type.getElementTypeBitWidth(), 8);
   }

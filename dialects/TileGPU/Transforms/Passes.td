@@ -132,10 +132,12 @@ def TileGPURemoveLayoutConversions
 
     - a conversion of a constant or a splat is the constant or splat made in
       the other layout;
-    - a loop-carried tile that the body reads only converted to one layout,
-      and yields converted from it, is carried in that layout, converted
-      once before and once after the loop (a K loop's accumulator stays in
-      the mma registers);
+    - a loop-carried tile that the body reads only converted to one layout
+      (or to layouts of the same distribution: `haveSameDistribution`, such
+      as wgmma accumulators of different widths, between which a
+      conversion moves no data), and yields converted from it, is carried
+      in that layout, converted once before and once after the loop (a K
+      loop's accumulator stays in the mma registers);
     - a conversion sinks below its elementwise readers and stores, whose
       other operands are recomputed in the source layout (constants,
       splats, iotas, elementwise math and loads, cloned with the other

@@ -106,9 +106,16 @@ struct CarryConvertedTile : OpRewritePattern<scf::ForOp> {
       if (!yielded)
         continue;
       Type carried = yielded.getSrc().getType();
+      // The body's conversions of it: to the carried layout, or to one of
+      // the same distribution (free: they then convert the carried tile).
+      auto sameAsCarried = [&](Type type) {
+        return type == carried ||
+               haveSameDistribution(getLayout(type), getLayout(carried),
+                                    cast<RankedTensorType>(type).getShape());
+      };
       if (!llvm::all_of(arg.getUsers(), [&](Operation *user) {
             auto convert = dyn_cast<ConvertLayoutOp>(user);
-            return convert && convert.getType() == carried;
+            return convert && sameAsCarried(convert.getType());
           }))
         continue;
       Type original = arg.getType();
@@ -121,8 +128,12 @@ struct CarryConvertedTile : OpRewritePattern<scf::ForOp> {
         arg.setType(carried);
         result.setType(carried);
       });
-      for (Operation *user : llvm::make_early_inc_range(arg.getUsers()))
-        rewriter.replaceOp(user, arg);
+      for (Operation *user : llvm::make_early_inc_range(arg.getUsers())) {
+        if (user->getResult(0).getType() == carried)
+          rewriter.replaceOp(user, arg);
+        else
+          rewriter.modifyOpInPlace(user, [&] { user->setOperand(0, arg); });
+      }
       rewriter.modifyOpInPlace(yield,
                                [&] { yield->setOperand(i, yielded.getSrc()); });
       if (yielded->use_empty())
@@ -158,7 +169,7 @@ public:
     if (depth > kMaxDepth)
       return false;
     if (auto convert = dyn_cast<ConvertLayoutOp>(def))
-      if (convert.getSrc().getType() == withLayout(type, layout))
+      if (isFreeFrom(convert.getSrc()))
         return true;
     if (!isClonable(def))
       return false;
@@ -186,8 +197,17 @@ public:
       return converted;
     }
     if (auto convert = dyn_cast<ConvertLayoutOp>(def))
-      if (convert.getSrc().getType() == withLayout(type, layout))
-        return convert.getSrc();
+      if (isFreeFrom(convert.getSrc())) {
+        Value src = convert.getSrc();
+        if (src.getType() == withLayout(type, layout))
+          return src;
+        OpBuilder::InsertionGuard guard(rewriter);
+        rewriter.setInsertionPointAfter(convert);
+        Value same = ConvertLayoutOp::create(rewriter, convert.getLoc(),
+                                             withLayout(type, layout), src);
+        done[value] = same;
+        return same;
+      }
     SmallVector<Value> operands = llvm::map_to_vector(
         def->getOperands(), [&](Value operand) { return get(operand); });
     OpBuilder::InsertionGuard guard(rewriter);
@@ -200,6 +220,15 @@ public:
 
 private:
   static constexpr int kMaxDepth = 24;
+  /// Whether `src` (a conversion's source) is had in the layout for free:
+  /// it is in it, or in one of the same distribution.
+  bool isFreeFrom(Value src) {
+    auto type = cast<RankedTensorType>(src.getType());
+    return type.getEncoding() == layout ||
+           haveSameDistribution(getLayout(type),
+                                dyn_cast<DistributedLayoutAttr>(layout),
+                                type.getShape());
+  }
   /// A tile an scf.for carries, as its body reads it.
   static bool isCarriedTile(Value value) {
     auto arg = dyn_cast<BlockArgument>(value);

@@ -761,6 +761,13 @@ LogicalResult Distributor::distributeConvert(tile_gpu::ConvertLayoutOp op) {
   // reads those it will hold.
   // (distributeOp checked that the scratch holds the tile.)
   RankedTensorType type = op.getType();
+  // Between layouts of the same distribution, each slot stays where it is.
+  if (tile_gpu::haveSameDistribution(tile_gpu::getLayout(op.getSrc().getType()),
+                                     tile_gpu::getLayout(type),
+                                     type.getShape())) {
+    tiles[op.getResult()] = SmallVector<Value>(slotsOf(op.getSrc()));
+    return success();
+  }
   barrier();
   Value view = scratchView(type.getElementType(), 0, type.getNumElements());
   // B's lanes read 8 columns of a row at once: 32 bytes of f32 (two

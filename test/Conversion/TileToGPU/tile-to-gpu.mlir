@@ -592,3 +592,24 @@ tile.kernel @rows_in_registers(%arg0: memref<8192xf32>, %arg1: memref<64xf32>) a
   tile.return
 }
 
+
+// -----
+
+// A conversion between wgmma accumulators of instruction widths 32 and 64
+// over a 64x64 tile: both put each element in the same register of the
+// same thread, so the conversion moves no data and stages nothing (the
+// kernel has no shared memory at all).
+// CHECK-LABEL: gpu.func @same_registers(
+// CHECK-NOT:     gpu.barrier
+// CHECK-NOT:     memref.view
+// CHECK:         gpu.return
+#w32 = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
+#w64 = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 64]>
+tile.kernel @same_registers(%in: memref<4096xf32>, %out: memref<4096xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
+  %i = tile.iota 1 : tensor<64x64xindex, #w32>
+  %x = tile.load %in[%i] : memref<4096xf32>[tensor<64x64xindex, #w32>] -> tensor<64x64xf32, #w32>
+  %y = tile_gpu.convert_layout %x : tensor<64x64xf32, #w32> -> tensor<64x64xf32, #w64>
+  %j = tile.iota 1 : tensor<64x64xindex, #w64>
+  tile.store %y, %out[%j] : tensor<64x64xf32, #w64>, memref<4096xf32>[tensor<64x64xindex, #w64>]
+  tile.return
+}

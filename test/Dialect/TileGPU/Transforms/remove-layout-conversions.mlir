@@ -160,3 +160,48 @@ tile.kernel @online_softmax(%in: memref<8192xf32>, %out: memref<64xf32>) attribu
   tile.store %y, %out[%io] : tensor<64xf32, #rows1>, memref<64xf32>[tensor<64xindex, #rows1>]
   tile.return
 }
+
+// -----
+
+// A loop-carried accumulator the body reads converted to one wgmma layout
+// (N 32) and yields converted from another of the same distribution (the
+// product's, N 64): the loop carries it in the latter, the body's
+// conversion then converts the carried tile (it moves no data) and sinks
+// below the scaling, whose other operand is loaded in that layout: no
+// conversion is left.
+// CHECK-LABEL: tile.kernel @same_distribution(
+// CHECK-NOT:     tile_gpu.convert_layout
+// CHECK:         scf.for {{.+}} -> (tensor<64x64xf32, #[[W64:mma[0-9]*]]>)
+// CHECK:           tile.dot {{.+}} -> tensor<64x64xf32, #[[W64]]>
+// CHECK-NOT:     tile_gpu.convert_layout
+// CHECK:         tile.return
+#bl = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#w32 = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
+#w64 = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 64]>
+#sa = #tile_gpu.shared<swizzle = 64, order = [1, 0]>
+#sb = #tile_gpu.shared<swizzle = 64, order = [0, 1]>
+tile.kernel @same_distribution(%in: memref<8192xf32>, %w: memref<4096xbf16>, %out: memref<8192xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %init = arith.constant dense<0.0> : tensor<64x64xf32, #bl>
+  %ia = tile.iota 1 : tensor<64x32xindex, #bl>
+  %ib = tile.iota 1 : tensor<32x64xindex, #bl>
+  %is = tile.iota 1 : tensor<64x64xindex, #w32>
+  %r = scf.for %k = %c0 to %c4 step %c1 iter_args(%acc = %init) -> (tensor<64x64xf32, #bl>) {
+    %a = tile_gpu.convert_layout %acc : tensor<64x64xf32, #bl> -> tensor<64x64xf32, #w32>
+    %x = tile.load %in[%is] : memref<8192xf32>[tensor<64x64xindex, #w32>] -> tensor<64x64xf32, #w32>
+    %scaled = arith.mulf %a, %x : tensor<64x64xf32, #w32>
+    %to64 = tile_gpu.convert_layout %scaled : tensor<64x64xf32, #w32> -> tensor<64x64xf32, #w64>
+    %pa = tile.load %w[%ia] : memref<4096xbf16>[tensor<64x32xindex, #bl>] -> tensor<64x32xbf16, #bl>
+    %pb = tile.load %w[%ib] : memref<4096xbf16>[tensor<32x64xindex, #bl>] -> tensor<32x64xbf16, #bl>
+    %sa = tile_gpu.local_alloc %pa : tensor<64x32xbf16, #bl> -> tensor<64x32xbf16, #sa>
+    %sb = tile_gpu.local_alloc %pb : tensor<32x64xbf16, #bl> -> tensor<32x64xbf16, #sb>
+    %p = tile.dot %sa, %sb, %to64 : tensor<64x32xbf16, #sa>, tensor<32x64xbf16, #sb> -> tensor<64x64xf32, #w64>
+    %back = tile_gpu.convert_layout %p : tensor<64x64xf32, #w64> -> tensor<64x64xf32, #bl>
+    scf.yield %back : tensor<64x64xf32, #bl>
+  }
+  %io = tile.iota 1 : tensor<64x64xindex, #bl>
+  tile.store %r, %out[%io] : tensor<64x64xf32, #bl>, memref<8192xf32>[tensor<64x64xindex, #bl>]
+  tile.return
+}
