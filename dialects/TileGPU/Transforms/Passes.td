@@ -258,7 +258,8 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     with no operand copied takes N = `stages`.
 
     With `tma` (the default), such an operand of a wgmma product in a loop
-    nested in no other (its buffers' mbarriers then start at phase 0)
+    of products in flight nested in no other (its buffers' mbarriers then
+    start at phase 0)
     whose load reads a box of a strided 2-D tensor (tile::getBoxAccess:
     offsets linear in the iotas, unit stride along the stored tile's
     contiguous dimension, a row stride of a multiple of 16 bytes, the mask

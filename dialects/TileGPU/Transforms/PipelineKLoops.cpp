@@ -707,7 +707,22 @@ struct TileGPUPipelineKLoops
     };
     std::vector<Candidate> loops;
     kernel.walk([&](scf::ForOp loop) {
+      // The products of a loop stay in flight when all are on wgmma and
+      // can; the operands are prefetched either way.
       bool products = false, wgmma = false, all = true;
+      for (auto dot : loop.getBody()->getOps<tile::DotOp>()) {
+        auto mma = dyn_cast_or_null<MmaLayoutAttr>(dot.getType().getEncoding());
+        if (!mma)
+          continue;
+        products = true;
+        if (mma.isWgmma()) {
+          wgmma = true;
+          all &= canPipeline(loop, dot);
+        }
+      }
+      if (!products)
+        return;
+      bool inFlight = wgmma && all;
       SmallVector<AsyncOperand, 2> operands;
       // The first of `tiles` `src`'s load can be copied to.
       auto consider = [&](Operation *user, Value src,
@@ -715,8 +730,10 @@ struct TileGPUPipelineKLoops
         auto load = src.getDefiningOp<tile::LoadOp>();
         if (!load || load->getParentOp() != loop.getOperation())
           return;
-        // A wgmma operand's box, by the tensor memory accelerator.
-        if (tma && isa<LocalAllocOp>(user))
+        // A wgmma operand's box, by the tensor memory accelerator (in a
+        // loop of products in flight: the TMA's buffers are tested with
+        // those; products that complete in their step take cp.async).
+        if (tma && inFlight && isa<LocalAllocOp>(user))
           if (std::optional<TmaTensor> tensor =
                   getTmaTensor(loop, load, tiles.front()))
             return operands.push_back(
@@ -727,15 +744,8 @@ struct TileGPUPipelineKLoops
               return operands.push_back({user, load, shared, run, {}});
       };
       for (auto dot : loop.getBody()->getOps<tile::DotOp>()) {
-        auto mma = dyn_cast_or_null<MmaLayoutAttr>(dot.getType().getEncoding());
-        if (!mma)
-          continue;
-        products = true;
-        if (mma.isWgmma()) {
-          wgmma = true;
-          all &= canPipeline(loop, dot);
-        }
-        if (prefetch <= 0)
+        if (!isa_and_nonnull<MmaLayoutAttr>(dot.getType().getEncoding()) ||
+            prefetch <= 0)
           continue;
         for (Value operand : {dot.getA(), dot.getB()}) {
           // wgmma reads the tile its local_alloc stores; mma.sync the
@@ -750,10 +760,7 @@ struct TileGPUPipelineKLoops
                       getMmaOperandTile(convert.getType(), 0)});
         }
       }
-      // The products of a loop stay in flight when all are on wgmma and
-      // can; the operands are prefetched either way.
-      if (products)
-        loops.push_back({loop, wgmma && all, std::move(operands)});
+      loops.push_back({loop, inFlight, std::move(operands)});
     });
     OpBuilder builder(&getContext());
     bool registerPrefetched = false;
