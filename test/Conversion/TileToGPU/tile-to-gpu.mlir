@@ -613,3 +613,28 @@ tile.kernel @same_registers(%in: memref<4096xf32>, %out: memref<4096xf32>) attri
   tile.store %y, %out[%j] : tensor<64x64xf32, #w64>, memref<4096xf32>[tensor<64x64xindex, #w64>]
   tile.return
 }
+
+// -----
+
+// FlashAttention-2's P in registers: an mma.sync accumulator whose warps
+// hold whole rows (warpsPerCTA [4, 1]), rounded to bf16, is the A operand
+// of m16n8k16 as it is: the accumulator's two 16x8 blocks of each 16
+// columns hold (g, 2t + e), (g + 8, 2t + e), (g, 8 + 2t + e),
+// (g + 8, 8 + 2t + e), A's four registers of a 16x16 block the same, in
+// the same order. The conversion moves no data and stages nothing (the
+// kernel has no shared memory).
+// CHECK-LABEL: gpu.func @p_as_a(
+// CHECK-NOT:     gpu.barrier
+// CHECK-NOT:     memref.view
+// CHECK:         gpu.return
+#acc = #tile_gpu.mma<version = 2, warpsPerCTA = [4, 1], instrShape = [16, 8]>
+#pv = #tile_gpu.mma<version = 2, warpsPerCTA = [4, 1], instrShape = [16, 8]>
+#a = #tile_gpu.dot_operand<opIdx = 0, parent = #pv, kWidth = 2>
+tile.kernel @p_as_a(%in: memref<4096xbf16>, %out: memref<4096xbf16>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
+  %i = tile.iota 1 : tensor<64x32xindex, #acc>
+  %x = tile.load %in[%i] : memref<4096xbf16>[tensor<64x32xindex, #acc>] -> tensor<64x32xbf16, #acc>
+  %y = tile_gpu.convert_layout %x : tensor<64x32xbf16, #acc> -> tensor<64x32xbf16, #a>
+  %j = tile.iota 1 : tensor<64x32xindex, #a>
+  tile.store %y, %out[%j] : tensor<64x32xbf16, #a>, memref<4096xbf16>[tensor<64x32xindex, #a>]
+  tile.return
+}
