@@ -563,8 +563,10 @@ meld::tile_gpu::getReductionLanes(DistributedLayoutAttr layout,
     }
     return along;
   };
+  // Every warp (their count need not be a power of 2); the lanes bit by
+  // bit (32 lanes over dimensions of powers of 2: each bit moves along one).
   bool only;
-  for (int64_t warp = 1; warp < layout.getNumWarps(); warp *= 2)
+  for (int64_t warp = 1; warp < layout.getNumWarps(); ++warp)
     if (moves(0, warp, only))
       return std::nullopt;
   SmallVector<int64_t> lanes;
