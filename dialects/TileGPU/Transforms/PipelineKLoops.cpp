@@ -56,12 +56,6 @@ namespace {
 constexpr int64_t kMaxWgmmaSharedBytes = 227 * 1024;
 constexpr int64_t kMaxMmaSharedBytes = 99 * 1024;
 
-/// Whether `dot` runs on wgmma.
-static bool isWgmma(tile::DotOp dot) {
-  auto mma = dyn_cast_or_null<MmaLayoutAttr>(dot.getType().getEncoding());
-  return mma && mma.isWgmma();
-}
-
 /// Whether `operand` of a product in `loop`'s body is a tile this iteration
 /// placed in shared memory.
 static bool isStoredInLoop(scf::ForOp loop, Value operand) {
@@ -75,7 +69,8 @@ static bool isStoredInLoop(scf::ForOp loop, Value operand) {
 /// this iteration, its accumulator a loop-carried value that only it reads,
 /// and its result only yielded back as that value.
 static bool canPipeline(scf::ForOp loop, tile::DotOp dot) {
-  if (!isWgmma(dot))
+  auto mma = dyn_cast_or_null<MmaLayoutAttr>(dot.getType().getEncoding());
+  if (!mma || !mma.isWgmma())
     return false;
   if (!isStoredInLoop(loop, dot.getA()) || !isStoredInLoop(loop, dot.getB()))
     return false;
@@ -700,6 +695,8 @@ struct TileGPUPipelineKLoops
     // decided before anything changes.
     struct Candidate {
       scf::ForOp loop;
+      /// Whether some product runs on wgmma.
+      bool wgmma;
       /// Whether the products stay in flight past the iteration's end (all
       /// are on wgmma and canPipeline).
       bool inFlight;
@@ -760,7 +757,7 @@ struct TileGPUPipelineKLoops
                       getMmaOperandTile(convert.getType(), 0)});
         }
       }
-      loops.push_back({loop, inFlight, std::move(operands)});
+      loops.push_back({loop, wgmma, inFlight, std::move(operands)});
     });
     OpBuilder builder(&getContext());
     bool registerPrefetched = false;
@@ -796,9 +793,8 @@ struct TileGPUPipelineKLoops
         return bytes;
       };
       int64_t ahead = operands.empty() ? 0 : prefetch;
-      bool wgmma = llvm::any_of(loop.getBody()->getOps<tile::DotOp>(),
-                                [](tile::DotOp dot) { return isWgmma(dot); });
-      int64_t maxBytes = wgmma ? kMaxWgmmaSharedBytes : kMaxMmaSharedBytes;
+      int64_t maxBytes =
+          candidate.wgmma ? kMaxWgmmaSharedBytes : kMaxMmaSharedBytes;
       while (ahead > 0 && loopBytes(ahead) > maxBytes)
         --ahead;
       if (ahead > 0) {

@@ -127,15 +127,11 @@ private:
       for (int64_t w = 0; w < threads / 32; ++w)
         for (int64_t l = 0; l < 32; ++l)
           for (int64_t d = 0; d < rank; ++d)
-            if (evaluate(coords[d], l, w) >= info.shape[d])
+            if (tile_gpu::evaluateLayoutExpr(coords[d], l, w) >= info.shape[d])
               exceeds[d] = true;
       info.mayExceed.push_back(std::move(exceeds));
     }
     return info;
-  }
-  /// The value of `expr` (a layout's coordinate) for lane `l` of warp `w`.
-  static int64_t evaluate(AffineExpr expr, int64_t l, int64_t w) {
-    return tile_gpu::evaluateLayoutExpr(expr, l, w);
   }
   /// `expr` (a layout's coordinate, non-negative) as index arithmetic on
   /// this thread's lane and warp.
@@ -449,8 +445,8 @@ private:
   bool reduceInRegisters(tile::ReduceOp op);
   void distributeBroadcast(tile::BroadcastOp op);
   /// A broadcast from the slice of its result's layout along the dimension
-  /// it adds: each slot takes its row's value. False where it does not
-  /// apply.
+  /// it adds: each slot takes its row's value. False (nothing created)
+  /// where it does not apply.
   bool broadcastInRegisters(tile::BroadcastOp op);
   /// For each slot of tiles of `type`, the constants of its coordinates off
   /// dimension `skip` (the same in every thread for slots that share those
@@ -1769,7 +1765,7 @@ SmallVector<SmallVector<int64_t>> Distributor::slotKeys(Type type,
     for (auto [d, expr] :
          llvm::enumerate(info.layout.getSlotCoordinates(info.shape, slot)))
       if (static_cast<int64_t>(d) != skip)
-        key.push_back(evaluate(expr, 0, 0));
+        key.push_back(tile_gpu::evaluateLayoutExpr(expr, 0, 0));
     keys.push_back(std::move(key));
   }
   return keys;
@@ -1901,9 +1897,9 @@ bool Distributor::broadcastInRegisters(tile::BroadcastOp op) {
   ArrayRef<Value> inSlots = slotsOf(op.getInput());
   SmallVector<Value> results;
   for (const SmallVector<int64_t> &key : outKeys) {
+    // The slice holds every row of its parent's slots (getSliceSlots).
     const auto *it = llvm::find(inKeys, key);
-    if (it == inKeys.end())
-      return false;
+    assert(it != inKeys.end() && "a slot whose row the slice does not hold");
     results.push_back(inSlots[it - inKeys.begin()]);
   }
   tiles[op.getResult()] = std::move(results);
