@@ -172,6 +172,36 @@ std::optional<TargetPeak> tile::getTargetPeak(llvm::StringRef target) {
   return std::nullopt;
 }
 
+std::optional<std::array<int64_t, 2>>
+tile::getMmaWarps(int64_t m, int64_t n, int64_t numWarps, bool rowsFirst) {
+  std::optional<std::array<int64_t, 2>> best;
+  int64_t bestElements = 0;
+  for (int64_t rows = 1; rows <= numWarps; rows *= 2) {
+    int64_t cols = numWarps / rows;
+    if (rows * cols != numWarps || rows * 16 > m || cols * 8 > n)
+      continue;
+    int64_t elements = m * cols + n * rows;
+    if (!best || (rowsFirst ? rows > (*best)[0] : elements <= bestElements)) {
+      best = {rows, cols};
+      bestElements = elements;
+    }
+  }
+  return best;
+}
+
+std::optional<std::array<int64_t, 2>>
+tile::getWgmmaWarpgroups(int64_t m, int64_t n, int64_t numWarps) {
+  if (numWarps % 4 != 0)
+    return std::nullopt;
+  int64_t groups = numWarps / 4, groupRows = 1;
+  while (groupRows * 2 <= groups && m % (64 * groupRows * 2) == 0)
+    groupRows *= 2;
+  int64_t groupCols = groups / groupRows;
+  if (groupRows * groupCols != groups || n % (8 * groupCols) != 0)
+    return std::nullopt;
+  return std::array<int64_t, 2>{groupRows, groupCols};
+}
+
 double tile::estimateMicroseconds(const KernelCost &cost,
                                   const TargetPeak &peak) {
   double bytes = static_cast<double>(cost.bytesRead + cost.bytesWritten);

@@ -15,6 +15,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <array>
 #include <optional>
 
 namespace meld::tile {
@@ -66,6 +67,24 @@ struct TargetPeak {
 /// The peak of `target` ("sm_80": A100 80GB SXM, "sm_90"/"sm_90a": H100
 /// SXM, ...), or nothing for a target without one.
 std::optional<TargetPeak> getTargetPeak(llvm::StringRef target);
+
+/// How `numWarps` warps share an `m` x `n` product on mma.sync, whose
+/// blocks are 16 x 8: [warps along M, warps along N], or nothing when the
+/// product has too few blocks for them. With `rowsFirst`, as many along M as
+/// its rows allow, so that each warp holds whole rows of the accumulator (a
+/// row reduction then needs no other warp); otherwise the split whose warps
+/// read the fewest operand elements together (M times the warps along N
+/// plus N times the warps along M: the squarest warp tiles), ties going
+/// along M.
+std::optional<std::array<int64_t, 2>>
+getMmaWarps(int64_t m, int64_t n, int64_t numWarps, bool rowsFirst);
+
+/// How `numWarps` warps, whole warpgroups, share an `m` x `n` product on
+/// wgmma, whose blocks are 64 rows (an M of 16 or 32 is padded to 64):
+/// [warpgroups along M, warpgroups along N], along M first; nothing when
+/// the warps are not whole warpgroups or the product is too small for them.
+std::optional<std::array<int64_t, 2>> getWgmmaWarpgroups(int64_t m, int64_t n,
+                                                         int64_t numWarps);
 
 /// The roofline estimate of a launch with `cost` on `peak`, in microseconds:
 /// the longer of its compute and memory times.

@@ -16,6 +16,8 @@
 
 #include "dialects/TileGPU/Transforms/Passes.h"
 
+#include "dialects/Tile/Analysis/KernelCost.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -34,20 +36,6 @@ namespace {
 /// Where the pass records what a kernel's products run at; the GPU lowering
 /// carries it to the gpu.func.
 constexpr llvm::StringLiteral kPrecisionAttrName = "meld.precision";
-
-/// The warps of an mma layout for an M x N accumulator over `numWarps`
-/// warps: along M first (16 rows a warp), then N (8 columns a warp), or
-/// nothing when the tile is too small for them all.
-std::optional<SmallVector<int64_t>> getMmaWarps(int64_t m, int64_t n,
-                                                int64_t numWarps) {
-  int64_t rows = 1;
-  while (rows * 2 <= numWarps && rows * 2 * 16 <= m)
-    rows *= 2;
-  int64_t cols = numWarps / rows;
-  if (rows * cols != numWarps || cols * 8 > n)
-    return std::nullopt;
-  return SmallVector<int64_t>{rows, cols};
-}
 
 /// The operand type and K of one mma.sync for each precision on tensor
 /// cores: tf32 runs m16n8k8 on f32 registers (rounded in the lowering), fp16
@@ -156,12 +144,11 @@ struct DotToWgmma : OpRewritePattern<tile::DotOp> {
     if (numWarps % 4 != 0 || (m % 64 != 0 && !padded) || n % 8 != 0 ||
         rowBytes % 32 != 0)
       return rewriter.notifyMatchFailure(dot, "not whole wgmma blocks");
-    int64_t groups = numWarps / 4, groupRows = 1;
-    while (groupRows * 2 <= groups && m % (64 * groupRows * 2) == 0)
-      groupRows *= 2;
-    int64_t groupCols = groups / groupRows;
-    if (groupRows * groupCols != groups || n % (8 * groupCols) != 0)
+    std::optional<std::array<int64_t, 2>> groups =
+        tile::getWgmmaWarpgroups(m, n, numWarps);
+    if (!groups)
       return rewriter.notifyMatchFailure(dot, "too small for the warps");
+    auto [groupRows, groupCols] = *groups;
     // Each warpgroup's columns in instructions of at most 256.
     int64_t columns = n / groupCols, instrN = columns;
     while (instrN > 256 || columns % instrN != 0 || instrN % 8 != 0)
@@ -217,7 +204,8 @@ struct DotToMma : OpRewritePattern<tile::DotOp> {
             k = aType.getDimSize(1);
     if (m % 16 != 0 || n % 8 != 0 || k % operands.k != 0)
       return rewriter.notifyMatchFailure(dot, "not whole mma.sync blocks");
-    std::optional<SmallVector<int64_t>> warps = getMmaWarps(m, n, numWarps);
+    std::optional<std::array<int64_t, 2>> warps =
+        tile::getMmaWarps(m, n, numWarps, /*rowsFirst=*/true);
     if (!warps)
       return rewriter.notifyMatchFailure(dot, "too small for the warps");
     MLIRContext *ctx = getContext();
