@@ -1450,6 +1450,10 @@ LogicalResult FusionGroupOp::verify() {
                                      "a power of two"
                                    : "no tile sizes");
   }
+  if (getNumWarps() && !getTileSizes())
+    return emitOpError() << kind
+                         << " group has num_warps but no tile sizes (the "
+                            "warps go with the tiles they were chosen for)";
   SmallVector<MatmulOp> matmuls;
   AttentionOp attention;
   MatmulOp projection = getProjection();

@@ -804,7 +804,8 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
     step, `[M, I, K]` of a chain group's rows, intermediate columns and K
     step, `[queries, keys]` of an attention group's blocks (powers of two);
     without it, `meld-graph-to-tile` uses its own options. A `pointwise` or
-    `rows` group takes none.
+    `rows` group takes none. `num_warps`, where present, is the warps of a
+    GPU program that tiling was chosen for; the group's kernel gets it.
 
     `meld-graph-fuse` makes the groups; `meld-graph-to-tile` lowers each one to
     a kernel.
@@ -828,7 +829,9 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
     ```
   }];
   let arguments = (ins Graph_FusionKind:$kind, Variadic<Graph_Tensor>:$inputs,
-                   OptionalAttr<DenseI64ArrayAttr>:$tile_sizes);
+                   OptionalAttr<DenseI64ArrayAttr>:$tile_sizes,
+                   OptionalAttr<ConfinedAttr<I64Attr, [IntMinValue<1>,
+                                IntMaxValue<32>]>>:$num_warps);
   let results = (outs Variadic<Graph_Tensor>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
@@ -838,7 +841,8 @@ def Graph_FusionGroupOp : Graph_Op<"fusion_group", [
   let builders = [OpBuilder<(ins "mlir::TypeRange":$results,
       "FusionKind":$kind, "mlir::ValueRange":$inputs), [{
     build($_builder, $_state, results, kind, inputs,
-          /*tile_sizes=*/mlir::DenseI64ArrayAttr());
+          /*tile_sizes=*/mlir::DenseI64ArrayAttr(),
+          /*num_warps=*/mlir::IntegerAttr());
   }]>];
   let hasVerifier = 1;
   let extraClassDeclaration = [{

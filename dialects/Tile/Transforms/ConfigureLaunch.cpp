@@ -46,14 +46,16 @@ struct TileConfigureLaunch
           largest = std::max(largest, tileType.getNumElements());
     });
     Builder b(kernel.getContext());
-    if (numWarps > 0 || !kernel.getNumWarps()) {
-      int64_t warps =
-          numWarps ? int64_t(numWarps) : getDefaultNumWarps(largest);
-      // wgmma runs on whole warpgroups.
-      if (!numWarps && warpgroupProducts && hasProduct)
-        warps = std::max<int64_t>(warps, 4);
-      kernel.setNumWarpsAttr(b.getI64IntegerAttr(warps));
-    }
+    // The option, else the warps the tiles were chosen for, else enough for
+    // the largest tile.
+    int64_t warps = numWarps
+                        ? int64_t(numWarps)
+                        : static_cast<int64_t>(kernel.getNumWarps().value_or(
+                              getDefaultNumWarps(largest)));
+    // wgmma runs on whole warpgroups.
+    if (!numWarps && warpgroupProducts && hasProduct)
+      warps = llvm::alignTo(warps, 4);
+    kernel.setNumWarpsAttr(b.getI64IntegerAttr(warps));
     if (!kernel.getSharedBytes())
       kernel.setSharedBytesAttr(b.getI64IntegerAttr(staging));
   }

@@ -189,19 +189,17 @@ def TileConfigureLaunch
     : Pass<"meld-tile-configure-launch", "meld::tile::KernelOp"> {
   let summary = "Decide each kernel's launch configuration";
   let description = [{
-    Sets `num_warps` and `shared_bytes` on a `tile.kernel` that has no launch
-    configuration yet; the GPU lowering builds the kernel for it and the
-    launch plan launches it with it.
+    Sets `num_warps` and `shared_bytes` on a `tile.kernel`; the GPU lowering
+    builds the kernel for them and the launch plan launches it with them.
 
-    - `num_warps`: enough warps for each thread to hold 8 elements of the
-      kernel's largest tile, a power of two from 1 to 4 (so a 32x32 block is
-      4 warps, a 256-element tile 1). Four warps is the most, the block size
-      the kernels were tuned with; `meld-graph-choose-tiles` counts on this
-      rule (`tile::getDefaultNumWarps`) when it weighs tile sizes, and caps
-      a 64x64 tile at 32 accumulators a thread. With `warpgroup-products`
-      (what meldc sets when sm_90a is a target), a kernel with a
-      `tile.dot` gets at least 4 warps, one warpgroup, which `wgmma` needs.
-      The `num-warps` option overrides it for every kernel.
+    - `num_warps`: the kernel's own where it has one (the warps
+      `meld-graph-choose-tiles` chose its tiles for), else enough warps for
+      each thread to hold 8 elements of the kernel's largest tile, a power
+      of two from 1 to 4 (so a 32x32 block is 4 warps, a 256-element tile
+      1: `tile::getDefaultNumWarps`). With `warpgroup-products` (what meldc
+      sets when sm_90a is a target), a kernel with a `tile.dot` gets whole
+      warpgroups of 4 warps, which `wgmma` needs. The `num-warps` option
+      overrides it for every kernel.
     - `shared_bytes`: the most any op stages in shared memory: both operands
       of a `tile.dot`, the input and result of a `tile.reduce`, the input of
       a `tile.broadcast`. Ops run one after another, so they share it.
@@ -220,8 +218,8 @@ def TileConfigureLaunch
     Option<"numWarps", "num-warps", "int64_t", "0",
            "Warps of every kernel's block (1 to 32); 0 chooses per kernel">,
     Option<"warpgroupProducts", "warpgroup-products", "bool", "false",
-           "Give a kernel with a tile.dot at least 4 warps (a warpgroup, "
-           "which wgmma needs)">,
+           "Give a kernel with a tile.dot whole warpgroups of 4 warps "
+           "(which wgmma needs)">,
   ];
 }
 

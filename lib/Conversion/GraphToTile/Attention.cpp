@@ -92,6 +92,8 @@ struct AttentionGroupLowering : LoweringPattern<graph::FusionGroupOp> {
     OpBuilder b = emitter.createKernel(
         rewriter, loc, projection ? getGroupName(group) : "attention",
         kernelBuffers, {ceilDiv(lq, bm), computeProduct(programShape)});
+    KernelEmitter::setChosenWarps(
+        cast<tile::KernelOp>(b.getBlock()->getParentOp()), group);
     ArrayRef<BlockArgument> args = b.getBlock()->getArguments();
     Type element = op.getType().getElementType();
     Type f32 = b.getF32Type();

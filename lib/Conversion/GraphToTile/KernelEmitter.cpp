@@ -409,6 +409,12 @@ OpBuilder KernelEmitter::createKernel(RewriterBase &rewriter, Location loc,
   return OpBuilder(kernel.getBody().front().getTerminator());
 }
 
+void KernelEmitter::setChosenWarps(tile::KernelOp kernel,
+                                   graph::FusionGroupOp group) {
+  if (IntegerAttr warps = group.getNumWarpsAttr())
+    kernel.setNumWarpsAttr(warps);
+}
+
 void KernelEmitter::dropUnreadArguments(RewriterBase &rewriter,
                                         tile::KernelOp kernel,
                                         ArrayRef<unsigned> candidates) {

@@ -142,6 +142,10 @@ public:
                                llvm::StringRef name, mlir::ValueRange buffers,
                                llvm::ArrayRef<int64_t> grid);
 
+  /// Gives `kernel` the warps `group`'s tiles were chosen for, if any
+  /// (meld-graph-choose-tiles' `num_warps`).
+  static void setChosenWarps(tile::KernelOp kernel, graph::FusionGroupOp group);
+
   /// Drops the arguments among `candidates` (positions) that the body of
   /// `kernel` (made by createKernel, its launch before the rewriter's
   /// insertion point) does not read, from the kernel and its launch.

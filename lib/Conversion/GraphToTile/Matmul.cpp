@@ -123,17 +123,19 @@ static MatmulPart makePart(unsigned b, int c, const MatmulProblem &p) {
 /// after another along the grid's x), a loop over K with `tile.dot`, then
 /// the part's epilogue and stores. With `chain`, the one part's epilogue
 /// computes the left operand of the chain's second product instead, which
-/// is never stored (see `ChainProduct`).
-static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
-                       Location loc, StringRef name, ValueRange inputs,
-                       unsigned a, ValueRange outputs,
-                       ArrayRef<MatmulPart> parts,
-                       const RowNorm *prologue = nullptr,
-                       const RowNorm *row = nullptr,
-                       std::optional<ArrayRef<int64_t>> tileSizes = {},
-                       const ChainProduct *chain = nullptr) {
+/// is never stored (see `ChainProduct`). The tiles and warps are `group`'s
+/// (meld-graph-choose-tiles) when given, else the options'.
+static void
+emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter, Location loc,
+           StringRef name, ValueRange inputs, unsigned a, ValueRange outputs,
+           ArrayRef<MatmulPart> parts, const RowNorm *prologue = nullptr,
+           const RowNorm *row = nullptr, graph::FusionGroupOp group = nullptr,
+           const ChainProduct *chain = nullptr) {
   const ConvertGraphToTileOptions &options = emitter.getOptions();
   // The group's chosen tiles (meld-graph-choose-tiles), else the options.
+  std::optional<ArrayRef<int64_t>> tileSizes;
+  if (group)
+    tileSizes = group.getTileSizes();
   int64_t tileM = tileSizes ? (*tileSizes)[0] : options.matmulTileM;
   int64_t tileN = tileSizes ? (*tileSizes)[1] : options.matmulTileN;
   int64_t tileK = tileSizes ? (*tileSizes)[2] : options.matmulTileK;
@@ -180,6 +182,8 @@ static void emitMatmul(KernelEmitter &emitter, RewriterBase &rewriter,
       emitter.createKernel(rewriter, loc, name, kernelBuffers,
                            {firstTile.back(), ceilDiv(shared.m, bm), batches});
   auto kernel = cast<tile::KernelOp>(b.getBlock()->getParentOp());
+  if (group)
+    KernelEmitter::setChosenWarps(kernel, group);
   llvm::scope_exit dropWeights([&] {
     emitter.dropUnreadArguments(rewriter, kernel, panels.getInputs());
   });
@@ -689,7 +693,7 @@ struct MatmulGroupLowering : LoweringPattern<graph::FusionGroupOp> {
       part.epilogue = epilogue;
     emitMatmul(emitter, rewriter, group.getLoc(), getGroupName(group),
                buffers.inputs, rows.lhs, buffers.outputs, parts,
-               rows.getPrologue(), rows.getRow(), group.getTileSizes());
+               rows.getPrologue(), rows.getRow(), group);
     rewriter.replaceOp(group, buffers.outputs);
     return success();
   }
@@ -748,7 +752,7 @@ struct ChainGroupLowering : LoweringPattern<graph::FusionGroupOp> {
     chain.epilogue = secondEpilogue;
     emitMatmul(emitter, rewriter, group.getLoc(), getGroupName(group),
                buffers.inputs, rows.lhs, buffers.outputs, {part},
-               rows.getPrologue(), rows.getRow(), group.getTileSizes(), &chain);
+               rows.getPrologue(), rows.getRow(), group, &chain);
     rewriter.replaceOp(group, buffers.outputs);
     return success();
   }

@@ -259,11 +259,12 @@ func.func @main(%x: tensor<2x3xf32> {meld.name = "x"}, %b: tensor<3xf32> {meld.n
 
 // A matmul group is one kernel: the K loop of tile.dot, then the epilogue
 // (bias broadcast over rows, tanh, residual) on the accumulator tile before
-// the one store. A batched product's epilogue indexes the batch too.
+// the one store. A batched product's epilogue indexes the batch too. The
+// kernel gets the warps the group's tiles were chosen for.
 // CHECK-LABEL: func.func @main(
 // CHECK:         tile.launch @matmul_add_tanh_add(
 // CHECK-NOT:     tile.launch
-// CHECK:       tile.kernel @matmul_add_tanh_add(
+// CHECK:       tile.kernel @matmul_add_tanh_add({{.*}} attributes {grid = array<i64: 1, 1, 2>, num_warps = 2 : i64}
 // CHECK-COUNT-2: tile.load
 // CHECK:         tile.dot
 // CHECK:         scf.yield
@@ -275,7 +276,7 @@ func.func @main(%x: tensor<2x3xf32> {meld.name = "x"}, %b: tensor<3xf32> {meld.n
 // CHECK:         tile.store %[[O]], %arg4
 // CHECK-NOT:     tile.store
 func.func @main(%x: tensor<2x5x7xf32> {meld.name = "x"}, %w: tensor<7x6xf32> {meld.name = "w"}, %b: tensor<6xf32> {meld.name = "b"}, %r: tensor<2x5x6xf32> {meld.name = "r"}) -> (tensor<2x5x6xf32> {meld.name = "y"}) {
-  %0 = graph.fusion_group matmul (%x, %w, %b, %r) : (tensor<2x5x7xf32>, tensor<7x6xf32>, tensor<6xf32>, tensor<2x5x6xf32>) -> tensor<2x5x6xf32> {
+  %0 = graph.fusion_group matmul (%x, %w, %b, %r) {num_warps = 2 : i64, tile_sizes = array<i64: 8, 8, 8>} : (tensor<2x5x7xf32>, tensor<7x6xf32>, tensor<6xf32>, tensor<2x5x6xf32>) -> tensor<2x5x6xf32> {
   ^bb0(%a: tensor<2x5x7xf32>, %c: tensor<7x6xf32>, %d: tensor<6xf32>, %e: tensor<2x5x6xf32>):
     %m = graph.matmul %a, %c : (tensor<2x5x7xf32>, tensor<7x6xf32>) -> tensor<2x5x6xf32>
     %s = graph.add %m, %d : (tensor<2x5x6xf32>, tensor<6xf32>) -> tensor<2x5x6xf32>
@@ -603,7 +604,7 @@ func.func @main(%q: tensor<2x2x7x4xf32> {meld.name = "q"}, %w: tensor<8x8xf32> {
 // last key its queries see (min(m0 + 16, 41): the block's rows, as Lq = Lk),
 // and each score past its query's position is -inf. No mask is read.
 // CHECK-LABEL: func.func @main(
-// CHECK:       tile.kernel @attention(%[[Q:[^:]+]]: memref<1968xf32>, %[[Y:[^:]+]]: memref<1968xf32>) attributes {grid = array<i64: 3, 2>}
+// CHECK:       tile.kernel @attention(%[[Q:[^:]+]]: memref<1968xf32>, %[[Y:[^:]+]]: memref<1968xf32>) attributes {grid = array<i64: 3, 2>, num_warps = 4 : i64}
 // CHECK:         %[[PID:.+]] = tile.program_id 0
 // CHECK:         %[[M0:.+]] = arith.muli %[[PID]], %c16
 // CHECK:         %[[END:.+]] = arith.addi %[[M0]], %c16
@@ -614,7 +615,7 @@ func.func @main(%q: tensor<2x2x7x4xf32> {meld.name = "q"}, %w: tensor<8x8xf32> {
 // CHECK:           arith.cmpi sle
 // CHECK:           math.exp
 func.func @main(%q: tensor<2x41x24xf32> {meld.name = "q"}) -> (tensor<2x41x24xf32> {meld.name = "y"}) {
-  %0 = graph.fusion_group attention (%q) {tile_sizes = array<i64: 16, 32>} : (tensor<2x41x24xf32>) -> tensor<2x41x24xf32> {
+  %0 = graph.fusion_group attention (%q) {num_warps = 4 : i64, tile_sizes = array<i64: 16, 32>} : (tensor<2x41x24xf32>) -> tensor<2x41x24xf32> {
   ^bb0(%a: tensor<2x41x24xf32>):
     %o = graph.attention %a, %a, %a {causal, mask_kind = #graph.mask<none>, scale = 0.2 : f64} : (tensor<2x41x24xf32>, tensor<2x41x24xf32>, tensor<2x41x24xf32>) -> tensor<2x41x24xf32>
     graph.yield %o : tensor<2x41x24xf32>

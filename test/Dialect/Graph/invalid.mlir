@@ -734,6 +734,30 @@ func.func @fusion_group_tile_sizes_power_of_two(%x: tensor<4x4xf32>) {
 
 // -----
 
+func.func @fusion_group_warps_without_tiles(%x: tensor<4x4xf32>) {
+  // expected-error @below {{'graph.fusion_group' op matmul group has num_warps but no tile sizes (the warps go with the tiles they were chosen for)}}
+  %0 = graph.fusion_group matmul (%x) {num_warps = 4 : i64} : (tensor<4x4xf32>) -> tensor<4x4xf32> {
+  ^bb0(%a: tensor<4x4xf32>):
+    %1 = graph.matmul %a, %a : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+    graph.yield %1 : tensor<4x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_group_warps_range(%x: tensor<4x4xf32>) {
+  // expected-error @below {{'graph.fusion_group' op attribute 'num_warps' failed to satisfy constraint}}
+  %0 = graph.fusion_group matmul (%x) {num_warps = 0 : i64, tile_sizes = array<i64: 32, 32, 16>} : (tensor<4x4xf32>) -> tensor<4x4xf32> {
+  ^bb0(%a: tensor<4x4xf32>):
+    %1 = graph.matmul %a, %a : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+    graph.yield %1 : tensor<4x4xf32>
+  }
+  return
+}
+
+// -----
+
 func.func @fusion_group_pointwise_tile_sizes(%x: tensor<4xf32>) {
   // expected-error @below {{'graph.fusion_group' op pointwise group takes no tile sizes}}
   %0 = graph.fusion_group pointwise (%x) {tile_sizes = array<i64: 32>} : (tensor<4xf32>) -> tensor<4xf32> {

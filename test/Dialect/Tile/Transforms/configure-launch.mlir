@@ -84,3 +84,32 @@ tile.kernel @no_product(%a: memref<256xf32>, %c: memref<256xf32>) attributes {gr
   tile.store %x, %c[%i] : tensor<256xf32>, memref<256xf32>[tensor<256xindex>]
   tile.return
 }
+
+// -----
+
+// Warps chosen with the tiles (meld-graph-choose-tiles) are kept, and with
+// warpgroup-products rounded up to whole warpgroups: 2 become 4, 8 stay 8.
+// CHECK-LABEL: tile.kernel @chosen_product
+// CHECK-SAME:    num_warps = 2 : i64
+// CHECK-LABEL: tile.kernel @two_warpgroups
+// CHECK-SAME:    num_warps = 8 : i64
+// WG-LABEL:    tile.kernel @chosen_product
+// WG-SAME:       num_warps = 4 : i64
+// WG-LABEL:    tile.kernel @two_warpgroups
+// WG-SAME:       num_warps = 8 : i64
+tile.kernel @chosen_product(%a: memref<256xf32>, %c: memref<256xf32>) attributes {grid = array<i64: 1>, num_warps = 2 : i64} {
+  %i = tile.iota 0 : tensor<16x16xindex>
+  %x = tile.load %a[%i] : memref<256xf32>[tensor<16x16xindex>] -> tensor<16x16xf32>
+  %zero = arith.constant dense<0.0> : tensor<16x16xf32>
+  %z = tile.dot %x, %x, %zero : tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
+  tile.store %z, %c[%i] : tensor<16x16xf32>, memref<256xf32>[tensor<16x16xindex>]
+  tile.return
+}
+tile.kernel @two_warpgroups(%a: memref<256xf32>, %c: memref<256xf32>) attributes {grid = array<i64: 1>, num_warps = 8 : i64} {
+  %i = tile.iota 0 : tensor<16x16xindex>
+  %x = tile.load %a[%i] : memref<256xf32>[tensor<16x16xindex>] -> tensor<16x16xf32>
+  %zero = arith.constant dense<0.0> : tensor<16x16xf32>
+  %z = tile.dot %x, %x, %zero : tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
+  tile.store %z, %c[%i] : tensor<16x16xf32>, memref<256xf32>[tensor<16x16xindex>]
+  tile.return
+}
