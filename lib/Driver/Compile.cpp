@@ -116,12 +116,27 @@ static LogicalResult runPipeline(ModuleOp module, CompileStep &step,
   return pm.run(module);
 }
 
+/// The most shared memory a block may take on every GPU target, if any has
+/// a limit.
+static std::optional<int64_t> getMaxSharedBytes(const CompileOptions &options) {
+  std::optional<int64_t> most;
+  for (const std::string &target : options.targets)
+    if (std::optional<tile::TargetPeak> peak = tile::getTargetPeak(target))
+      most = std::min(most.value_or(peak->maxSharedBytesPerBlock),
+                      peak->maxSharedBytesPerBlock);
+  return most;
+}
+
 static void setGpuOptions(MeldGpuPipelineOptions &gpu,
                           const CompileOptions &options,
                           llvm::StringRef chip) {
   gpu.chip = chip.str();
   gpu.cudaPath = options.cudaPath;
   gpu.precision = options.precision;
+  // One launch plan serves every target: its blocks take what the smallest
+  // shared memory holds.
+  if (std::optional<int64_t> most = getMaxSharedBytes(options))
+    gpu.maxSharedBytes = *most;
 }
 
 /// Builds the graph pipeline, its tiles chosen for the GPU target with the

@@ -188,7 +188,10 @@ void meld::buildMeldGpuKernelPipeline(OpPassManager &pm,
   pm.addNestedPass<tile::KernelOp>(createCanonicalizerPass());
   pm.addNestedPass<tile::KernelOp>(createCSEPass());
   pm.addNestedPass<tile::KernelOp>(tile_gpu::createTileGPUHoistOperands());
-  pm.addNestedPass<tile::KernelOp>(tile_gpu::createTileGPUPipelineKLoops());
+  tile_gpu::TileGPUPipelineKLoopsOptions pipeline;
+  pipeline.maxSharedBytes = options.maxSharedBytes;
+  pm.addNestedPass<tile::KernelOp>(
+      tile_gpu::createTileGPUPipelineKLoops(pipeline));
   pm.addNestedPass<tile::KernelOp>(tile_gpu::createTileGPUAllocateShared());
   // Step 3: kernels onto the threads of blocks, as the layouts say.
   pm.addPass(createConvertTileToGPU());

@@ -160,15 +160,21 @@ KernelCost tile::getKernelCost(KernelOp kernel) {
 
 std::optional<TargetPeak> tile::getTargetPeak(llvm::StringRef target) {
   // Published peaks: fp32 on CUDA cores, HBM bandwidth, SMs, dense
-  // f16/bf16 on tensor cores with f32 accumulation.
+  // f16/bf16 on tensor cores with f32 accumulation; shared memory at 128
+  // bytes a cycle per SM at the boost clock, and a block's most (CUDA C++
+  // Programming Guide, "Technical Specifications per Compute Capability").
   if (target == "sm_80")
-    return TargetPeak{19.5e12, 2.039e12, 108, 312e12}; // A100 80GB SXM
+    return TargetPeak{19.5e12, 2.039e12,     108,
+                      312e12,  128 * 1.41e9, 163 * 1024}; // A100 80GB SXM
   if (target == "sm_86")
-    return TargetPeak{35.6e12, 0.936e12, 82, 71e12}; // RTX 3090
+    return TargetPeak{35.6e12, 0.936e12,      82,
+                      71e12,   128 * 1.695e9, 99 * 1024}; // RTX 3090
   if (target == "sm_89")
-    return TargetPeak{82.6e12, 1.008e12, 128, 165.2e12}; // RTX 4090
+    return TargetPeak{82.6e12,  1.008e12,     128,
+                      165.2e12, 128 * 2.52e9, 99 * 1024}; // RTX 4090
   if (target == "sm_90" || target == "sm_90a")
-    return TargetPeak{66.9e12, 3.35e12, 132, 989e12}; // H100 SXM
+    return TargetPeak{66.9e12, 3.35e12,      132,
+                      989e12,  128 * 1.83e9, 227 * 1024}; // H100 SXM
   return std::nullopt;
 }
 

@@ -44,15 +44,21 @@ struct KernelCost {
 /// products), the larger counts.
 KernelCost getKernelCost(KernelOp kernel);
 
-/// The peak rates of a GPU target, for roofline estimates and tiling:
-/// CUDA-core fp32 operations per second (Meld's kernels use no tensor cores
-/// yet), device-memory bytes per second, and its streaming multiprocessors.
+/// The peak rates and limits of a GPU target, for roofline estimates,
+/// tiling and launches: CUDA-core fp32 operations per second, device-memory
+/// bytes per second, and its streaming multiprocessors.
 struct TargetPeak {
   double flopsPerSecond, bytesPerSecond;
   int64_t multiprocessors;
   /// Dense f16/bf16 products on tensor cores, accumulating in f32 (tf32
   /// runs at half of it).
   double tensorFlopsPerSecond;
+  /// Shared-memory bytes per second of one SM: 128 bytes a cycle at the
+  /// clock the tensor rate is quoted at.
+  double sharedBytesPerSecond;
+  /// The most shared memory one block may take (with the kernel's limit
+  /// raised, as the runtime does).
+  int64_t maxSharedBytesPerBlock;
 
   /// The rate of products at `precision` (fp32 on the CUDA cores; tf32,
   /// fp16, bf16 on tensor cores).

@@ -254,8 +254,9 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     `prefetch` + 2 buffers (one read by this step's product, one by the
     previous step's, still in flight, the rest filling); one of products
     that complete in their step N = `prefetch` + 1; fewer steps ahead
-    where shared memory (227 KiB) runs short. A loop of products in flight
-    with no operand copied takes N = `stages`.
+    where shared memory (227 KiB, or `max-shared-bytes` when less) runs
+    short. A loop of products in flight with no operand copied takes N =
+    `stages`.
 
     With `tma` (the default), such an operand of a wgmma product in a loop
     of products in flight nested in no other (its buffers' mbarriers then
@@ -280,7 +281,7 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     tile, and a `tile_gpu.local_load` reads it into the operand's
     registers (`ldmatrix`). The product completes at once, so the loop
     takes N = `prefetch` + 1 buffers (99 KiB of shared memory at most, as
-    on sm_86 and sm_89).
+    on sm_86 and sm_89, or `max-shared-bytes` when less).
 
     With `prefetch-registers` (the default), in a loop that stores nothing
     to memory, each operand that still goes through registers and is
@@ -327,6 +328,10 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
            "How many K steps ahead operands copied asynchronously are "
            "loaded (their loop takes prefetch + 2 buffers); 0 copies none "
            "asynchronously">,
+    Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "0",
+           "Shared memory a block may take at most, where the launches run "
+           "on several GPUs (the least of theirs); 0: 227 KiB around wgmma "
+           "products, 99 KiB around mma.sync ones">,
   ];
   let dependentDialects = ["::meld::tile_gpu::TileGPUDialect",
                            "::mlir::arith::ArithDialect",

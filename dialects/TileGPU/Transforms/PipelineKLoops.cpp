@@ -795,6 +795,8 @@ struct TileGPUPipelineKLoops
       int64_t ahead = operands.empty() ? 0 : prefetch;
       int64_t maxBytes =
           candidate.wgmma ? kMaxWgmmaSharedBytes : kMaxMmaSharedBytes;
+      if (maxSharedBytes > 0)
+        maxBytes = std::min<int64_t>(maxBytes, maxSharedBytes);
       while (ahead > 0 && loopBytes(ahead) > maxBytes)
         --ahead;
       if (ahead > 0) {

@@ -110,6 +110,11 @@ struct MeldGpuPipelineOptions
                      "tf32 (f32 products, operands rounded to tf32), fp16 "
                      "or bf16 (operands rounded to that type)"),
       llvm::cl::init("fp32")};
+  Option<int64_t> maxSharedBytes{
+      *this, "max-shared-bytes",
+      llvm::cl::desc("Shared memory a block may take at most: the least of "
+                     "the GPUs the launches run on (0: the chip's own)"),
+      llvm::cl::init(0)};
 };
 
 /// The minimum PTX ISA feature for `chip` ("+ptx70" for sm_80, ...), or

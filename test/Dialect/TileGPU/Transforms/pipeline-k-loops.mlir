@@ -4,6 +4,7 @@
 // RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{stages=3 prefetch=0}))' | FileCheck %s --check-prefix=THREE
 // RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{prefetch=1 tma=false},meld-tile-gpu-allocate-shared))' | FileCheck %s --check-prefix=ONE
 // RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{prefetch-registers=false tma=false}))' | FileCheck %s --check-prefix=NOREG
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{tma=false max-shared-bytes=9216},meld-tile-gpu-allocate-shared))' | FileCheck %s --check-prefix=BUDGET
 
 // A K loop whose wgmma product reads this iteration's stored operands and
 // chains its accumulator is pipelined. Both operands are 16-bit loads along
@@ -75,6 +76,11 @@
 // ONE-SAME:      shared_bytes = 9216
 // ONE:           tile_gpu.async_wait %{{.+}}, %{{.+}} {pending = 0 : i64}
 // ONE:           } {tile_gpu.stages = 3 : i64}
+// Where the launches' GPUs give a block 9 KiB (max-shared-bytes), 4
+// buffers (12 KiB) do not fit: one step ahead, in 3.
+// BUDGET-LABEL:   tile.kernel @prefetch(
+// BUDGET-SAME:      shared_bytes = 9216
+// BUDGET:           } {tile_gpu.stages = 3 : i64}
 #blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
 #wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
 #sa = #tile_gpu.shared<swizzle = 32, order = [1, 0]>
