@@ -1,22 +1,42 @@
 //===- ChooseTiles.cpp - Tile sizes from a cost model of the target -------===//
 //
-// Each matmul and attention group gets the tile sizes its kernel runs with,
-// chosen by estimating the kernel's time on the target for each candidate:
+// Each matmul and attention group gets the tile sizes and warps its kernel
+// runs with, chosen by estimating the kernel's time on the target for each
+// candidate. A program's estimate has three parts, the longest of which is
+// its time:
 //
-//   - a warp computes at 1/16 of its SM's fp32 rate (16 warps resident: the
-//     register file holds 16 warps of 128 registers), and a program has the
-//     warps its tile gets (tile::getDefaultNumWarps);
-//   - programs run in waves of SMs x (16 / warps) at once, and a program
-//     computes its whole tile (ragged edges included): time = waves x one
-//     program's flops at its warps' rate;
-//   - every program streams its rows of A and columns of B (K values each)
-//     through the L2, at kL2OverHbm x the device-memory bandwidth;
-//   - the estimate is the longer of the two; ties go to the larger tile.
+//   - compute: a warp computes at 1/16 of its SM's rate (16 warps
+//     resident: the register file holds 16 warps of 128 registers);
+//     programs run in waves of SMs x (16 / warps) at once, each computing
+//     its whole tile (ragged edges included, and on sm_90a's wgmma at least
+//     64 rows: a smaller M is padded);
+//   - shared memory: each warp (each warpgroup, on wgmma) reads from shared
+//     memory the rows of A and the columns of B its part of the accumulator
+//     needs, at 1/16 of the SM's 128 bytes a cycle per warp. So the warps'
+//     split of the tile counts (tile::getMmaWarps): a 16x128 part of a
+//     128x128 tile reads 144 elements of operands per K, a 64x32 part 96;
+//   - device memory: every program streams its rows of A and columns of B
+//     through the L2, at kL2OverHbm x the device-memory bandwidth.
 //
-// With as many threads either way, larger tiles read the operands less
-// often; smaller ones lose less to the last, partial wave. Tiles are bounded
-// by the registers their accumulators take, tighter where a prologue, a row
-// epilogue or a second accumulator (SwiGLU's dual product) needs more.
+// Ties go to the larger tile. Larger tiles read the operands less often
+// (from shared memory and from the L2); smaller ones lose less to the last,
+// partial wave and to padding. Tiles are bounded by the accumulators a
+// thread holds: 64 (a 128x128 tile over 8 warps, two warpgroups), 32 where
+// a prologue or a row epilogue needs registers too, half as many with
+// 32-bit operands (tf32, fp32: an operand register holds one element, not
+// two); a program has a warp per
+// 256 accumulators up to 4 (tile::getDefaultNumWarps), then as many more,
+// up to 8, as keep within that bound. The chosen warps are recorded on the
+// group (`num_warps`) for its kernel.
+//
+// An attention program holds a block of query rows against every key: its
+// warps split the block's rows first (FlashAttention-2's shape: each warp
+// holds whole rows of the scores, so the softmax needs no other warp); a
+// block with fewer rows than 16 per warp splits the keys too, and stages
+// each key block's row maxima and sums through shared memory. A block holds
+// at most kMaxAttentionRegisters a thread across its loop over keys: Q's
+// operand registers, the output accumulator, the scores and their 16-bit
+// copy, and twice the output projection's accumulator when it has one.
 //
 // On the host (target `cpu`), a program is a call of the product
 // microkernel (meld-tile-to-vector): it computes its padded tile at the
@@ -57,15 +77,21 @@ namespace {
 constexpr int64_t kWarpsPerSM = 16;
 /// L2 bandwidth over device-memory bandwidth.
 constexpr double kL2OverHbm = 3.0;
-/// Accumulator elements a tile may hold: 32 per thread of four warps; 8 per
-/// thread (what 32x32 tiles give) with a prologue or row epilogue, whose
-/// statistics and normalization take registers too.
-constexpr int64_t kMaxAccumulators = 4096;
-constexpr int64_t kMaxAccumulatorsFused = 1024;
-/// The K step: each step stages BM x 16 and 16 x BN operands.
+/// Accumulators a thread may hold; with a prologue or row epilogue, whose
+/// statistics and normalization take registers too, fewer.
+constexpr int64_t kMaxThreadAccumulators = 64;
+constexpr int64_t kMaxThreadAccumulatorsFused = 32;
+/// The most warps of a program: two warpgroups.
+constexpr int64_t kMaxWarps = 8;
+/// The K step: each step stages BM x 16 and 16 x BN operands; with 16-bit
+/// operands, tiles of 64x64 and more take steps of 32 (half the steps, each
+/// a wait and a barrier, over the K loop).
 constexpr int64_t kTileK = 16;
-/// The key block of attention.
+constexpr int64_t kWideTileK = 32;
+/// The key block of attention, and the registers a thread may hold across
+/// the loop over key blocks (see chooseAttention).
 constexpr int64_t kAttentionKeys = 32;
+constexpr double kMaxAttentionRegisters = 80;
 /// A chain's rows per program and intermediate block.
 constexpr int64_t kChainRows = 16;
 constexpr int64_t kChainBlock = 32;
@@ -88,31 +114,84 @@ struct Work {
   bool wholeRows = false;
 };
 
-/// The estimated time of `work` with `bm` x `bn` tiles on `peak`, its
-/// products at `flopsPerSecond`, in seconds (comparable between candidates
-/// only).
-double estimate(const Work &work, int64_t bm, int64_t bn,
-                const tile::TargetPeak &peak, double flopsPerSecond) {
+/// The GPU a cost is estimated for.
+struct GpuModel {
+  tile::TargetPeak peak;
+  /// The products' rate (tensor cores at their precision, or CUDA cores).
+  double flopsPerSecond;
+  /// Bytes of an operand element: 2 at fp16 and bf16, else 4.
+  int64_t elementBytes;
+  /// Whether products run on wgmma (sm_90a at a tensor-core precision).
+  bool wgmma;
+};
+
+/// The warps of a program holding `accumulators` elements, at most
+/// `perThread` a thread (see the header); nothing when 8 warps hold too
+/// many.
+std::optional<int64_t> getProgramWarps(int64_t accumulators,
+                                       int64_t perThread) {
+  int64_t warps = tile::getDefaultNumWarps(accumulators);
+  while (accumulators > perThread * 32 * warps) {
+    if (warps == kMaxWarps)
+      return std::nullopt;
+    warps *= 2;
+  }
+  return warps;
+}
+
+/// The estimated time of `work` with `bm` x `bn` tiles over `warps` warps
+/// on `gpu`, in seconds (comparable between candidates only), or nothing
+/// when the warps cannot split the tile. The warps split `bm` x
+/// `splitColumns` (`bn`, or an attention's key block), rows first with
+/// `rowsFirst`; with `reducesRows`, the program reduces its rows at every K
+/// step (attention's softmax).
+std::optional<double> estimate(const Work &work, int64_t bm, int64_t bn,
+                               int64_t warps, int64_t splitColumns,
+                               bool rowsFirst, bool reducesRows,
+                               const GpuModel &gpu) {
   int64_t columnTiles = 0;
   for (int64_t n : work.partColumns)
     columnTiles += llvm::divideCeil(n, bn);
-  int64_t columnsPerProgram = bn;
+  int64_t tilesPerProgram = 1;
   if (work.wholeRows) {
-    columnsPerProgram = bn * columnTiles;
+    tilesPerProgram = columnTiles;
     columnTiles = 1;
   }
+  // wgmma runs on whole warpgroups and computes (and reads A for) 64 rows
+  // at least.
+  int64_t rows = bm;
+  if (gpu.wgmma) {
+    warps = llvm::alignTo(warps, 4);
+    rows = std::max<int64_t>(bm, 64);
+  }
+  std::optional<std::array<int64_t, 2>> split =
+      gpu.wgmma ? tile::getWgmmaWarpgroups(rows, splitColumns, warps)
+                : tile::getMmaWarps(bm, splitColumns, warps, rowsFirst);
+  if (!split)
+    return std::nullopt;
+  auto [alongM, alongN] = *split;
   int64_t programs = work.batches * llvm::divideCeil(work.m, bm) * columnTiles;
-  int64_t warps = tile::getDefaultNumWarps(bm * bn);
-  int64_t slots = peak.multiprocessors * (kWarpsPerSM / warps);
+  int64_t slots =
+      gpu.peak.multiprocessors * std::max<int64_t>(1, kWarpsPerSM / warps);
   int64_t waves = llvm::divideCeil(programs, slots);
-  double programFlops =
-      2.0 * bm * columnsPerProgram * work.k * work.accumulators;
-  double warpRate = flopsPerSecond / peak.multiprocessors / kWarpsPerSM;
+  double tiles = static_cast<double>(tilesPerProgram) * work.k;
+  double programFlops = 2.0 * rows * bn * work.accumulators * tiles;
+  // Each warp (warpgroup) reads its rows of A and columns of B.
+  double sharedBytes = gpu.elementBytes * tiles *
+                       (alongN * rows + alongM * bn * work.accumulators);
+  // Rows split between warps combine their maxima and sums through shared
+  // memory: a word of each score written and read.
+  if (reducesRows && alongN > 1)
+    sharedBytes += 8.0 * rows * tiles;
+  double warpRate = gpu.flopsPerSecond / gpu.peak.multiprocessors / kWarpsPerSM;
+  double warpShared = gpu.peak.sharedBytesPerSecond / kWarpsPerSM;
   double compute = waves * programFlops / (warps * warpRate);
-  double operandBytes =
-      4.0 * programs * work.k * (bm + columnsPerProgram * work.accumulators);
-  double memory = operandBytes / (kL2OverHbm * peak.bytesPerSecond);
-  return std::max(compute, memory);
+  double shared = waves * sharedBytes / (warps * warpShared);
+  double operandBytes = static_cast<double>(gpu.elementBytes) * programs *
+                        work.k *
+                        (bm + bn * tilesPerProgram * work.accumulators);
+  double memory = operandBytes / (kL2OverHbm * gpu.peak.bytesPerSecond);
+  return std::max({compute, shared, memory});
 }
 
 /// The estimated time of `work` with `bm` x `bn` tiles on the host, in FMA
@@ -171,17 +250,19 @@ std::pair<int64_t, int64_t> chooseHostMatmulTile(const Work &work) {
                     });
 }
 
-/// The best [BM, BN] for `work` on a GPU, within `maxAccumulators`, its
-/// products at `flopsPerSecond`.
+/// The best [BM, BN] for `work` on `gpu`, within `perThread` accumulators
+/// a thread; with `rowsFirst`, warps split the rows first.
 std::pair<int64_t, int64_t> chooseMatmulTile(const Work &work,
-                                             int64_t maxAccumulators,
-                                             const tile::TargetPeak &peak,
-                                             double flopsPerSecond) {
-  return chooseTile(work, {64, 32, 16}, {64, 32},
+                                             int64_t perThread, bool rowsFirst,
+                                             const GpuModel &gpu) {
+  return chooseTile(work, {128, 64, 32, 16}, {256, 128, 64, 32},
                     [&](int64_t m, int64_t n) -> std::optional<double> {
-                      if (m * n * work.accumulators > maxAccumulators)
+                      std::optional<int64_t> warps =
+                          getProgramWarps(m * n * work.accumulators, perThread);
+                      if (!warps)
                         return std::nullopt;
-                      return estimate(work, m, n, peak, flopsPerSecond);
+                      return estimate(work, m, n, *warps, n, rowsFirst,
+                                      /*reducesRows=*/false, gpu);
                     });
 }
 
@@ -211,11 +292,18 @@ struct GraphChooseTiles
 
   LogicalResult initialize(MLIRContext *context) override {
     host = target == "cpu";
-    peak = tile::getTargetPeak(target);
+    std::optional<tile::TargetPeak> peak = tile::getTargetPeak(target);
     if (!peak && !host)
       return emitError(UnknownLoc::get(context))
              << "meld-graph-choose-tiles: no cost model for target '" << target
              << "'";
+    if (peak) {
+      bool tensorCores =
+          precision == "tf32" || precision == "fp16" || precision == "bf16";
+      gpu = GpuModel{*peak, peak->getProductFlopsPerSecond(precision),
+                     precision == "fp16" || precision == "bf16" ? 2 : 4,
+                     tensorCores && target == "sm_90a"};
+    }
     for (int64_t size : {int64_t(tileM), int64_t(tileN), int64_t(tileK)})
       if (size < 0 || (size > 0 && !llvm::isPowerOf2_64(size)))
         return emitError(UnknownLoc::get(context))
@@ -228,16 +316,29 @@ struct GraphChooseTiles
   void runOnOperation() override {
     Builder b(&getContext());
     getOperation()->walk([&](FusionGroupOp group) {
+      std::optional<Tiling> tiling;
       if (group.getKind() == FusionKind::matmul)
-        group.setTileSizesAttr(b.getDenseI64ArrayAttr(chooseMatmul(group)));
+        tiling = chooseMatmul(group);
       else if (group.getKind() == FusionKind::chain)
-        group.setTileSizesAttr(b.getDenseI64ArrayAttr(chooseChain(group)));
+        tiling = chooseChain(group);
       else if (group.getKind() == FusionKind::attention)
-        group.setTileSizesAttr(b.getDenseI64ArrayAttr(chooseAttention(group)));
+        tiling = chooseAttention(group);
+      if (!tiling)
+        return;
+      group.setTileSizesAttr(b.getDenseI64ArrayAttr(tiling->sizes));
+      if (tiling->warps)
+        group.setNumWarpsAttr(b.getI64IntegerAttr(tiling->warps));
     });
   }
 
-  SmallVector<int64_t> chooseMatmul(FusionGroupOp group) {
+  /// A group's tile sizes and, on a GPU, the warps they were chosen for (0:
+  /// the kernel's default).
+  struct Tiling {
+    SmallVector<int64_t> sizes;
+    int64_t warps = 0;
+  };
+
+  Tiling chooseMatmul(FusionGroupOp group) {
     SmallVector<SmallVector<Operation *>> parts = group.getMatmulParts();
     Work work = matmulWork(cast<MatmulOp>(parts.front().front()));
     for (ArrayRef<Operation *> part : parts) {
@@ -245,27 +346,38 @@ struct GraphChooseTiles
       work.accumulators = std::max<int64_t>(work.accumulators, part.size());
     }
     work.wholeRows = group.getRowEpilogue() != nullptr;
+    if (host) {
+      auto [bm, bn] = chooseHostMatmulTile(work);
+      return {{tileM ? int64_t(tileM) : bm, tileN ? int64_t(tileN) : bn,
+               tileK ? int64_t(tileK) : kTileK}};
+    }
     bool fused = group.getPrologue() || work.wholeRows;
-    auto [bm, bn] =
-        host ? chooseHostMatmulTile(work)
-             : chooseMatmulTile(
-                   work, fused ? kMaxAccumulatorsFused : kMaxAccumulators,
-                   *peak, peak->getProductFlopsPerSecond(precision));
-    return {tileM ? int64_t(tileM) : bm, tileN ? int64_t(tileN) : bn,
-            tileK ? int64_t(tileK) : kTileK};
+    int64_t perThread = getMaxThreadAccumulators(
+        fused ? kMaxThreadAccumulatorsFused : kMaxThreadAccumulators);
+    // A row epilogue reduces the rows of the product: warps split rows.
+    auto [bm, bn] = chooseMatmulTile(work, perThread, work.wholeRows, *gpu);
+    bm = tileM ? int64_t(tileM) : bm;
+    bn = tileN ? int64_t(tileN) : bn;
+    // Sizes fixed by the options may hold more accumulators than the bound.
+    int64_t accumulators = bm * bn * work.accumulators;
+    int64_t warps = getProgramWarps(accumulators, perThread)
+                        .value_or(tile::getDefaultNumWarps(accumulators));
+    int64_t bk =
+        gpu->elementBytes == 2 && bm * bn >= 64 * 64 ? kWideTileK : kTileK;
+    return {{bm, bn, tileK ? int64_t(tileK) : bk}, warps};
   }
 
-  SmallVector<int64_t> chooseChain(FusionGroupOp group) {
+  Tiling chooseChain(FusionGroupOp group) {
     MatmulOp second = group.getSecondProduct();
     Work work = matmulWork(second);
     int64_t bm = std::min<int64_t>(
         kChainRows, llvm::PowerOf2Ceil(std::max<int64_t>(work.m, 1)));
     int64_t bi = std::min<int64_t>(kChainBlock, llvm::PowerOf2Ceil(work.k));
-    return {tileM ? int64_t(tileM) : bm, tileN ? int64_t(tileN) : bi,
-            tileK ? int64_t(tileK) : kTileK};
+    return {{tileM ? int64_t(tileM) : bm, tileN ? int64_t(tileN) : bi,
+             tileK ? int64_t(tileK) : kTileK}};
   }
 
-  SmallVector<int64_t> chooseAttention(FusionGroupOp group) {
+  Tiling chooseAttention(FusionGroupOp group) {
     auto op = *group.getBodyBlock().getOps<AttentionOp>().begin();
     ArrayRef<int64_t> out = op.getType().getShape();
     ArrayRef<int64_t> key =
@@ -279,26 +391,59 @@ struct GraphChooseTiles
     work.batches = computeProduct(out.drop_back(2));
     work.wholeRows = true;
     int64_t mCap = llvm::PowerOf2Ceil(std::max<int64_t>(work.m, 1));
-    // The scores and the output accumulator are both in registers: 32
-    // queries at most.
+    int64_t keys = tileN ? int64_t(tileN) : kAttentionKeys;
+    int64_t dv = llvm::PowerOf2Ceil(out.back());
+    // The registers a thread holds across the loop over keys, per query
+    // row of the block: Q's operand registers, the output accumulator, a
+    // key block's scores and their operand copy (P); with the output
+    // projection, its accumulator of whole rows, counted twice (the
+    // output's operand copy and the projection's B go with it).
+    int64_t d = llvm::PowerOf2Ceil(key.back());
+    double words = gpu ? gpu->elementBytes / 4.0 : 1.0;
+    double rowRegisters = d * words + dv + keys * (1 + words);
+    if (MatmulOp projection = group.getProjection())
+      rowRegisters += 2.0 * llvm::PowerOf2Ceil(columnsOf(projection));
+    // The block's warps: as many as its widest tile gets; it holds at most
+    // kMaxAttentionRegisters a thread.
+    int64_t widest = std::max({keys, d, dv});
+    auto warpsFor = [&](int64_t m) {
+      return tile::getDefaultNumWarps(m * widest);
+    };
     int64_t best = 0;
     double bestTime = 0;
-    for (int64_t bm : {32, 16}) {
+    // The host's blocks take 32 queries at most.
+    for (int64_t bm : {64, 32, 16}) {
+      if (host && bm > 32)
+        continue;
       int64_t m = std::min(bm, mCap);
-      // On the host, the fewest padded queries.
-      double time = host ? llvm::divideCeil(work.m, m) * m
-                         : estimate(work, m, work.partColumns.front(), *peak,
-                                    peak->flopsPerSecond);
-      if (!best || time < bestTime) {
+      std::optional<double> time;
+      if (host) {
+        // On the host, the fewest padded queries.
+        time = llvm::divideCeil(work.m, m) * m;
+      } else if (m * rowRegisters <=
+                 kMaxAttentionRegisters * 32.0 * warpsFor(m)) {
+        time = estimate(work, m, work.partColumns.front(), warpsFor(m), keys,
+                        /*rowsFirst=*/true, /*reducesRows=*/true, *gpu);
+      }
+      if (time && (!best || *time < bestTime)) {
         best = m;
-        bestTime = time;
+        bestTime = *time;
       }
     }
-    return {tileM ? int64_t(tileM) : best,
-            tileN ? int64_t(tileN) : kAttentionKeys};
+    if (!best)
+      best = std::min<int64_t>(16, mCap);
+    best = tileM ? int64_t(tileM) : best;
+    return {{best, keys}, host ? 0 : warpsFor(best)};
   }
 
-  std::optional<tile::TargetPeak> peak;
+  /// The accumulators a thread may hold, `bound` with 16-bit operands:
+  /// half as many with 32-bit ones (tf32, fp32), whose operand registers
+  /// hold one element, not two.
+  int64_t getMaxThreadAccumulators(int64_t bound) const {
+    return bound * 2 / gpu->elementBytes;
+  }
+
+  std::optional<GpuModel> gpu;
   /// Whether the tiles are chosen for the host (target `cpu`).
   bool host = false;
 };

@@ -336,31 +336,41 @@ def GraphChooseTiles : Pass<"meld-graph-choose-tiles", "mlir::ModuleOp"> {
                 "model of the target";
   let description = [{
     Sets `tile_sizes` on every `matmul` group (`[M, N, K]`: the result tile
-    a program computes and the K step), `chain` group and `attention` group (`[queries,
-    keys]`), which `meld-graph-to-tile` then builds the kernel with. The
-    choice is the candidate (M from 16, 32, 64; N from 32, 64; K 16;
-    attention queries 16 or 32) with the least estimated time on `target`:
+    a program computes and the K step), `chain` group and `attention` group
+    (`[queries, keys]`), which `meld-graph-to-tile` then builds the kernel
+    with, and on a GPU `num_warps`, the warps the tiles were chosen for. The
+    choice is the candidate (M from 16 to 128, N from 32 to 256; attention
+    queries 16, 32 or 64) with the least estimated time on `target`, the
+    longest of three parts:
 
-    - a warp computes at 1/16 of its SM's fp32 rate (16 warps resident),
-      a program has the warps its tile gets (8 elements a thread, 1 to 4
-      warps, as `meld-tile-configure-launch` gives it), and programs run in
-      waves of `SMs x 16 / warps`, each computing its whole tile (ragged
-      edges included): waves x one program's time;
-    - every program streams its rows of A and columns of B through the L2
-      (taken as 3x the device-memory bandwidth);
-    - the estimate is the longer of the two.
+    - compute: a warp computes at 1/16 of its SM's rate (16 warps
+      resident), and programs run in waves of `SMs x 16 / warps`, each
+      computing its whole tile (ragged edges included; on sm_90a at a
+      tensor-core precision, wgmma's 64 rows at least);
+    - shared memory: each warp (warpgroup, on wgmma) reads the rows of A
+      and columns of B its part of the tile needs, at 1/16 of the SM's 128
+      bytes a cycle; the warps split the tile as `meld-tile-gpu-accelerate-dot`
+      will (`tile::getMmaWarps`: the squarest warp tiles, or rows first
+      where the rows are reduced);
+    - device memory: every program streams its rows of A and columns of B
+      through the L2 (taken as 3x the device-memory bandwidth).
 
-    With as many threads either way, larger tiles read the operands less
-    often and smaller ones lose less to the last, partial wave; ties go to
-    the larger tile. A
-    tile holds at most 4096 accumulators (32 per thread of four warps), 1024
-    with a normalization prologue or row epilogue, counting both products of
-    a dual product. The target's rates and SM count are those of
-    `meldc --report` (A100 for sm_80, H100 for sm_90a). With a `precision`
-    on tensor cores (tf32, fp16, bf16), a matmul's products run at the
-    target's dense tensor-core rate (f16/bf16; tf32 at half of it): compute
-    shrinks, and operand traffic, which larger tiles cut, weighs more. The
-    options fix any size for every kernel instead.
+    Ties go to the larger tile. A program has a warp per 256 accumulators
+    up to 4, then as many more, up to 8, as keep a thread within 64 (32 with
+    a normalization prologue or row epilogue, counting both products of a
+    dual product); a tile needing more is no candidate. With 16-bit operands
+    a tile of 64x64 or more steps 32 along K, else 16. An attention block's
+    warps split its query rows first (16 rows a warp, as FlashAttention-2),
+    its keys in blocks of 32, and holds at most 80 registers a thread
+    across its loop over keys (Q's operand registers, the output
+    accumulator, the scores and their operand copy, twice an output
+    projection's accumulator); a block whose warps share rows pays for
+    exchanging their maxima and sums through shared memory. The target's
+    rates and SM count are those of `meldc --report` (A100 for sm_80, H100
+    for sm_90a). With a `precision` on tensor cores (tf32, fp16, bf16),
+    products run at the target's dense tensor-core rate (f16/bf16; tf32 at
+    half of it): compute shrinks, and operand traffic, which larger tiles
+    cut, weighs more. The options fix any size for every kernel instead.
 
     With `target=cpu` (what `meldc --target=cpu` compiles with: no GPU
     kernels share the tiles), the model is the host's product microkernel
@@ -378,11 +388,12 @@ def GraphChooseTiles : Pass<"meld-graph-choose-tiles", "mlir::ModuleOp"> {
     problem's rows, when fewer), since each program computes whole rows of
     the result, blocks of 32 intermediate columns, and K steps of 16.
 
-    GPT-2-small's QKV projection at sequence 1024 on sm_80, [1024, 768] x
-    [768, 2304]: 64x32 tiles make 1152 programs, three full waves of 432,
-    where 64x64 tiles make two waves of which the second is a third full:
+    GPT-2-small's QKV projection at sequence 1024 on sm_80 at bf16,
+    [1024, 768] x [768, 2304]: 128x128 tiles over 8 warps, whose 32x64
+    warp tiles keep the tensor cores fed from shared memory, where 32x32
+    tiles would wait on it:
     ```mlir
-    %0 = graph.fusion_group matmul (%x, %w) {tile_sizes = array<i64: 64, 32, 16>} : ...
+    %0 = graph.fusion_group matmul (%x, %w) {num_warps = 8 : i64, tile_sizes = array<i64: 128, 128, 32>} : ...
     ```
   }];
   let options = [

@@ -1,7 +1,9 @@
 //===- AccelerateDot.cpp - Tile products onto tensor cores ----------------===//
 //
 // A tile.dot whose precision allows it moves to mma.sync: its accumulator
-// takes an mma layout (version 2) over the kernel's warps, its operands the
+// takes an mma layout (version 2) over the kernel's warps (split as
+// tile::getMmaWarps does: rows first in a kernel that reduces the rows of a
+// product, else the squarest warp tiles), its operands the
 // matching dot_operand layouts, each through a tile_gpu.convert_layout; the
 // result converts back to the layout its users read, for
 // meld-tile-gpu-remove-layout-conversions to push away. At fp16 and bf16 the
@@ -18,6 +20,7 @@
 
 #include "dialects/Tile/Analysis/KernelCost.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -191,8 +194,10 @@ struct DotToWgmma : OpRewritePattern<tile::DotOp> {
 };
 
 struct DotToMma : OpRewritePattern<tile::DotOp> {
-  DotToMma(MLIRContext *context, int64_t numWarps, MmaOperands operands)
-      : OpRewritePattern(context), numWarps(numWarps), operands(operands) {}
+  DotToMma(MLIRContext *context, int64_t numWarps, bool rowsFirst,
+           MmaOperands operands)
+      : OpRewritePattern(context), numWarps(numWarps), rowsFirst(rowsFirst),
+        operands(operands) {}
 
   LogicalResult matchAndRewrite(tile::DotOp dot,
                                 PatternRewriter &rewriter) const override {
@@ -205,7 +210,7 @@ struct DotToMma : OpRewritePattern<tile::DotOp> {
     if (m % 16 != 0 || n % 8 != 0 || k % operands.k != 0)
       return rewriter.notifyMatchFailure(dot, "not whole mma.sync blocks");
     std::optional<std::array<int64_t, 2>> warps =
-        tile::getMmaWarps(m, n, numWarps, /*rowsFirst=*/true);
+        tile::getMmaWarps(m, n, numWarps, rowsFirst);
     if (!warps)
       return rewriter.notifyMatchFailure(dot, "too small for the warps");
     MLIRContext *ctx = getContext();
@@ -228,8 +233,36 @@ struct DotToMma : OpRewritePattern<tile::DotOp> {
   }
 
   int64_t numWarps;
+  /// Whether the warps split the rows first (else the squarest split).
+  bool rowsFirst;
   MmaOperands operands;
 };
+
+/// Whether `kernel` reduces the rows of a value computed from a product
+/// (attention's softmax, a row epilogue's statistics): its products' warps
+/// then split the rows first, so that each warp holds whole rows and the
+/// reduction, and the next product reading the result as its A operand,
+/// need no other warp.
+static bool reducesProductRows(tile::KernelOp kernel) {
+  return kernel
+      .walk([](tile::ReduceOp reduce) {
+        auto type = cast<RankedTensorType>(reduce.getInput().getType());
+        if (type.getRank() < 2 ||
+            reduce.getDim() != static_cast<uint64_t>(type.getRank() - 1))
+          return WalkResult::advance();
+        SetVector<Operation *> slice;
+        BackwardSliceOptions options;
+        options.omitUsesFromAbove = false;
+        (void)getBackwardSlice(reduce.getInput(), &slice, options);
+        for (Operation *op : slice)
+          if (op->walk([](tile::DotOp) {
+                  return WalkResult::interrupt();
+                }).wasInterrupted())
+            return WalkResult::interrupt();
+        return WalkResult::advance();
+      })
+      .wasInterrupted();
+}
 
 struct TileGPUAccelerateDot
     : tile_gpu::impl::TileGPUAccelerateDotBase<TileGPUAccelerateDot> {
@@ -255,7 +288,8 @@ struct TileGPUAccelerateDot
     }
     RewritePatternSet patterns(&getContext());
     MmaOperands operands = *getMmaOperands(&getContext(), precision);
-    patterns.add<DotToMma>(&getContext(), *warps, operands);
+    patterns.add<DotToMma>(&getContext(), *warps, reducesProductRows(kernel),
+                           operands);
     if (chip == "sm_90a")
       patterns.add<DotToWgmma>(&getContext(), *warps, operands);
     if (failed(applyPatternsGreedily(kernel, std::move(patterns))))

@@ -2,6 +2,8 @@
 // RUN: meld-opt %s -split-input-file --meld-graph-choose-tiles="target=sm_90a" | FileCheck %s --check-prefix=H100
 // RUN: meld-opt %s -split-input-file --meld-graph-choose-tiles="target=cpu" | FileCheck %s --check-prefix=CPU
 // RUN: meld-opt %s -split-input-file --meld-graph-choose-tiles="tile-m=32 tile-n=32 tile-k=32" | FileCheck %s --check-prefix=FIXED
+// RUN: meld-opt %s -split-input-file --meld-graph-choose-tiles="precision=bf16" | FileCheck %s --check-prefix=BF16
+// RUN: meld-opt %s -split-input-file --meld-graph-choose-tiles="target=sm_90a precision=bf16" | FileCheck %s --check-prefix=H100-BF16
 // RUN: not meld-opt %s --meld-graph-choose-tiles="target=sm_70" 2>&1 | FileCheck %s --check-prefix=TARGET
 // RUN: not meld-opt %s --meld-graph-choose-tiles="tile-m=24" 2>&1 | FileCheck %s --check-prefix=POW2
 // TARGET: meld-graph-choose-tiles: no cost model for target 'sm_70'
@@ -10,15 +12,21 @@
 // A projection of 82 rows (a short sequence): every candidate fits in one
 // wave, so the time is one program's. 32x32 tiles (4 warps, 8 elements a
 // thread) take as long as 16x32 (2 warps) and read the operands half as
-// often; 64x32 tiles would give each of the 4 warps twice the work.
+// often; 64x32 tiles would give each of the 4 warps twice the work. The
+// group records the warps its tiles were chosen for.
 // CHECK-LABEL: func.func @short
-// CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
+// CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {num_warps = 4 : i64, tile_sizes = array<i64: 32, 32, 16>}
 // H100-LABEL: func.func @short
-// H100:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
+// H100:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {num_warps = 4 : i64, tile_sizes = array<i64: 32, 32, 16>}
+// The host's tiles take no warps.
 // CPU-LABEL: func.func @short
 // CPU:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
 // FIXED-LABEL: func.func @short
-// FIXED:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 32>}
+// FIXED:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {num_warps = 4 : i64, tile_sizes = array<i64: 32, 32, 32>}
+// On sm_90a's wgmma a 32-row tile computes (padded) as many rows as a 64-row
+// one: 64x32 tiles, half the programs for the same time.
+// H100-BF16-LABEL: func.func @short
+// H100-BF16:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {num_warps = 4 : i64, tile_sizes = array<i64: 64, 32, 16>}
 func.func @short(%x: tensor<82x120xf32>, %w: tensor<120x360xf32>) -> tensor<82x360xf32> {
   %0 = graph.fusion_group matmul (%x, %w) : (tensor<82x120xf32>, tensor<120x360xf32>) -> tensor<82x360xf32> {
   ^bb0(%a: tensor<82x120xf32>, %b: tensor<120x360xf32>):
@@ -37,9 +45,22 @@ func.func @short(%x: tensor<82x120xf32>, %w: tensor<120x360xf32>) -> tensor<82x3
 // and 8 for 64x64 (576, 1.3 waves): the tie goes to the larger tile. On an
 // H100 (132 SMs, 528 at once) 32x32 tiles take 5 units, 64x32 tiles 6.
 // CHECK-LABEL: func.func @long
-// CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 64, 32, 16>}
+// CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {num_warps = 4 : i64, tile_sizes = array<i64: 64, 32, 16>}
 // H100-LABEL: func.func @long
-// H100:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
+// H100:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {num_warps = 4 : i64, tile_sizes = array<i64: 32, 32, 16>}
+// On tensor cores (bf16) compute shrinks 16x and operand traffic decides.
+// 32x32 tiles over 4 warps read 32 operand elements per K and warp for 512
+// products: shared memory would take 1.5x the tensor cores' time on an
+// A100, 26 against 17 us. 128x128 tiles over 8 warps (64 accumulators a
+// thread; 32x64 a warp, 96 elements for 2048 products) are back to the
+// tensor cores' 17 us, with the L2 traffic of 32x32 tiles cut 4x; 128x256
+// tiles would hold 128 accumulators a thread. Steps of 32 along K.
+// BF16-LABEL: func.func @long
+// BF16:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {num_warps = 8 : i64, tile_sizes = array<i64: 128, 128, 32>}
+// On an H100, 128x128 tiles take 6.7 us, 64x128 8.5 (the L2 decides), 32x32
+// 22.5.
+// H100-BF16-LABEL: func.func @long
+// H100-BF16:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {num_warps = 8 : i64, tile_sizes = array<i64: 128, 128, 32>}
 // On the host, the largest tiles copy each operand the fewest times.
 // CPU-LABEL: func.func @long
 // CPU:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 64, 256, 16>}
@@ -54,11 +75,18 @@ func.func @long(%x: tensor<1024x768xf32>, %w: tensor<768x2304xf32>) -> tensor<10
 
 // -----
 
-// With a normalization prologue the tile holds at most 1024 accumulators:
-// the row statistics take registers too. The same product as @long gets
-// 32x32 tiles, not 64x32.
+// With a normalization prologue a thread holds at most 32 accumulators
+// (16 with 32-bit operands): the row statistics take registers too. At fp32
+// 64x32 tiles over 4 warps and 128x32 over 8 (16 a thread) both take three
+// waves at the CUDA cores' rate; the tie goes to the larger. On tensor
+// cores the same product as @long gets 128x64 tiles over 8 warps, not
+// 128x128 (64 a thread).
 // CHECK-LABEL: func.func @prologue
-// CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
+// CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}, %{{.+}}) {num_warps = 8 : i64, tile_sizes = array<i64: 128, 32, 16>}
+// BF16-LABEL: func.func @prologue
+// BF16:         graph.fusion_group matmul (%{{.+}}, %{{.+}}, %{{.+}}) {num_warps = 8 : i64, tile_sizes = array<i64: 128, 64, 32>}
+// H100-BF16-LABEL: func.func @prologue
+// H100-BF16:         graph.fusion_group matmul (%{{.+}}, %{{.+}}, %{{.+}}) {num_warps = 8 : i64, tile_sizes = array<i64: 128, 64, 32>}
 // The host's accumulators are in memory: no such bound.
 // CPU-LABEL: func.func @prologue
 // CPU:         graph.fusion_group matmul (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 64, 256, 16>}
@@ -83,7 +111,7 @@ func.func @prologue(%x: tensor<1024x768xf32>, %g: tensor<768xf32>, %w: tensor<76
 // programs' worth); 32-row tiles compute 64 rows. The GPU's model keeps
 // 32x32.
 // CHECK-LABEL: func.func @host
-// CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32, 16>}
+// CHECK:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {num_warps = 4 : i64, tile_sizes = array<i64: 32, 32, 16>}
 // CPU-LABEL: func.func @host
 // CPU:         graph.fusion_group matmul (%{{.+}}, %{{.+}}) {tile_sizes = array<i64: 16, 128, 16>}
 func.func @host(%x: tensor<2x37x384xf32>, %w: tensor<384x1536xf32>) -> tensor<2x37x1536xf32> {
@@ -97,14 +125,21 @@ func.func @host(%x: tensor<2x37x384xf32>, %w: tensor<384x1536xf32>) -> tensor<2x
 
 // -----
 
-// Attention over 41 queries of 10 heads, one wave either way: blocks of 16
-// queries give each program half the work of blocks of 32 (and 30 programs
-// rather than 20); keys come in blocks of 32.
+// Attention over 41 queries of 10 heads, one wave either way. At fp32,
+// blocks of 32 queries over 4 warps take as long as blocks of 16 over 2
+// (each warp has the same work) and read K and V half as often; 64 would
+// double each warp's work. Keys come in blocks of 32.
 // CHECK-LABEL: func.func @attention
-// CHECK:         graph.fusion_group attention (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 16, 32>}
-// On the host, 16 queries pad 41 to 48 where 32 pad it to 64.
-// CPU-LABEL: func.func @attention
-// CPU:         graph.fusion_group attention (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 16, 32>}
+// CHECK:         graph.fusion_group attention (%{{.+}}, %{{.+}}, %{{.+}}) {num_warps = 4 : i64, tile_sizes = array<i64: 32, 32>}
+// On tensor cores, blocks of 64 queries: each of the 4 warps holds 16 whole
+// rows (FlashAttention-2's shape), and shared memory decides: 16 and 32
+// query blocks split each key block between warps, which then exchange
+// their rows' maxima and sums (0.52 us on an A100 against 0.47). On an
+// H100, 16 and 32 rows pad wgmma's 64: as long as 64, in more programs.
+// BF16-LABEL: func.func @attention
+// BF16:         graph.fusion_group attention (%{{.+}}, %{{.+}}, %{{.+}}) {num_warps = 4 : i64, tile_sizes = array<i64: 64, 32>}
+// H100-BF16-LABEL: func.func @attention
+// H100-BF16:         graph.fusion_group attention (%{{.+}}, %{{.+}}, %{{.+}}) {num_warps = 4 : i64, tile_sizes = array<i64: 64, 32>}
 func.func @attention(%q: tensor<10x41x24xf32>, %k: tensor<10x41x24xf32>, %v: tensor<10x41x24xf32>) -> tensor<10x41x24xf32> {
   %0 = graph.fusion_group attention (%q, %k, %v) : (tensor<10x41x24xf32>, tensor<10x41x24xf32>, tensor<10x41x24xf32>) -> tensor<10x41x24xf32> {
   ^bb0(%a: tensor<10x41x24xf32>, %b: tensor<10x41x24xf32>, %c: tensor<10x41x24xf32>):

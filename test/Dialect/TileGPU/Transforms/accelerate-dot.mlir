@@ -5,8 +5,8 @@
 // RUN: not meld-opt %s --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-accelerate-dot{precision=fp8}))' 2>&1 | FileCheck %s --check-prefix=BAD
 
 // An f32 product of whole m16n8k8 blocks moves to tensor cores at tf32: 4
-// warps over a 32x32 accumulator are 2x2 (16 rows and 8 columns a warp
-// first along M); A and B convert to the matching dot operand layouts, the
+// warps over a 32x32 accumulator are 2x2 (the split whose warps read the
+// fewest operand elements); A and B convert to the matching dot operand layouts, the
 // accumulator to the mma layout, and the result back. The kernel's shared
 // memory grows to stage its largest conversion (32x32 f32: 4096 bytes), and
 // it records the precision of its products.
@@ -142,5 +142,42 @@ tile.kernel @narrowed(%a: memref<512xf32>, %b: memref<512xf16>, %c: memref<1024x
   %zero = arith.constant dense<0.0> : tensor<32x32xf32>
   %p = tile.dot %x, %y, %zero : tensor<32x16xf32>, tensor<16x32xf32> -> tensor<32x32xf32>
   tile.store %p, %c[%ic] : tensor<32x32xf32>, memref<1024xf32>[tensor<32x32xindex>]
+  tile.return
+}
+
+// -----
+
+// 8 warps over a 128x64 accumulator: 4x2, whose 32x32 warp tiles read 64
+// operand elements per K each (8x1's 16x64 tiles read 80). A kernel that
+// reduces the rows of the product splits the rows first: 8x1, each warp
+// holding whole rows.
+// CHECK-DAG:   #[[SQUARE:.+]] = #tile_gpu.mma<version = 2, warpsPerCTA = [4, 2], instrShape = [16, 8]>
+// CHECK-DAG:   #[[ROWS:.+]] = #tile_gpu.mma<version = 2, warpsPerCTA = [8, 1], instrShape = [16, 8]>
+// CHECK-LABEL: tile.kernel @square_split(
+// CHECK:         tile.dot {{.+}} -> tensor<128x64xf32, #[[SQUARE]]>
+// CHECK-LABEL: tile.kernel @rows_split(
+// CHECK:         tile.dot {{.+}} -> tensor<128x64xf32, #[[ROWS]]>
+tile.kernel @square_split(%a: memref<2048xf32>, %b: memref<1024xf32>, %c: memref<8192xf32>) attributes {grid = array<i64: 1>, num_warps = 8 : i64, shared_bytes = 0 : i64} {
+  %ia = tile.iota 1 : tensor<128x16xindex>
+  %ib = tile.iota 1 : tensor<16x64xindex>
+  %ic = tile.iota 1 : tensor<128x64xindex>
+  %x = tile.load %a[%ia] : memref<2048xf32>[tensor<128x16xindex>] -> tensor<128x16xf32>
+  %y = tile.load %b[%ib] : memref<1024xf32>[tensor<16x64xindex>] -> tensor<16x64xf32>
+  %zero = arith.constant dense<0.0> : tensor<128x64xf32>
+  %p = tile.dot %x, %y, %zero : tensor<128x16xf32>, tensor<16x64xf32> -> tensor<128x64xf32>
+  tile.store %p, %c[%ic] : tensor<128x64xf32>, memref<8192xf32>[tensor<128x64xindex>]
+  tile.return
+}
+tile.kernel @rows_split(%a: memref<2048xf32>, %b: memref<1024xf32>, %c: memref<128xf32>) attributes {grid = array<i64: 1>, num_warps = 8 : i64, shared_bytes = 0 : i64} {
+  %ia = tile.iota 1 : tensor<128x16xindex>
+  %ib = tile.iota 1 : tensor<16x64xindex>
+  %ic = tile.iota 0 : tensor<128xindex>
+  %x = tile.load %a[%ia] : memref<2048xf32>[tensor<128x16xindex>] -> tensor<128x16xf32>
+  %y = tile.load %b[%ib] : memref<1024xf32>[tensor<16x64xindex>] -> tensor<16x64xf32>
+  %zero = arith.constant dense<0.0> : tensor<128x64xf32>
+  %p = tile.dot %x, %y, %zero : tensor<128x16xf32>, tensor<16x64xf32> -> tensor<128x64xf32>
+  %e = math.exp %p : tensor<128x64xf32>
+  %s = tile.reduce <sum>, %e {dim = 1 : i64} : tensor<128x64xf32> -> tensor<128xf32>
+  tile.store %s, %c[%ic] : tensor<128xf32>, memref<128xf32>[tensor<128xindex>]
   tile.return
 }
