@@ -401,11 +401,14 @@ struct GraphChooseTiles
     int64_t d = llvm::PowerOf2Ceil(key.back());
     double words = gpu ? gpu->elementBytes / 4.0 : 1.0;
     double rowRegisters = d * words + dv + keys * (1 + words);
-    if (MatmulOp projection = group.getProjection())
-      rowRegisters += 2.0 * llvm::PowerOf2Ceil(columnsOf(projection));
-    // The block's warps: as many as its widest tile gets; it holds at most
-    // kMaxAttentionRegisters a thread.
     int64_t widest = std::max({keys, d, dv});
+    if (MatmulOp projection = group.getProjection()) {
+      int64_t columns = llvm::PowerOf2Ceil(columnsOf(projection));
+      rowRegisters += 2.0 * columns;
+      widest = std::max(widest, columns);
+    }
+    // The block's warps: as many as its widest tile (the projection's rows
+    // included) gets; it holds at most kMaxAttentionRegisters a thread.
     auto warpsFor = [&](int64_t m) {
       return tile::getDefaultNumWarps(m * widest);
     };

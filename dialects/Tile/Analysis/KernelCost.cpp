@@ -184,7 +184,7 @@ tile::getMmaWarps(int64_t m, int64_t n, int64_t numWarps, bool rowsFirst) {
   int64_t bestElements = 0;
   for (int64_t rows = 1; rows <= numWarps; rows *= 2) {
     int64_t cols = numWarps / rows;
-    if (rows * cols != numWarps || rows * 16 > m || cols * 8 > n)
+    if (rows * cols != numWarps || m % (rows * 16) != 0 || n % (cols * 8) != 0)
       continue;
     int64_t elements = m * cols + n * rows;
     if (!best || (rowsFirst ? rows > (*best)[0] : elements <= bestElements)) {

@@ -75,13 +75,13 @@ struct TargetPeak {
 std::optional<TargetPeak> getTargetPeak(llvm::StringRef target);
 
 /// How `numWarps` warps share an `m` x `n` product on mma.sync, whose
-/// blocks are 16 x 8: [warps along M, warps along N], or nothing when the
-/// product has too few blocks for them. With `rowsFirst`, as many along M as
-/// its rows allow, so that each warp holds whole rows of the accumulator (a
-/// row reduction then needs no other warp); otherwise the split whose warps
-/// read the fewest operand elements together (M times the warps along N
-/// plus N times the warps along M: the squarest warp tiles), ties going
-/// along M.
+/// blocks are 16 x 8: [warps along M, warps along N], each warp a whole
+/// number of blocks, or nothing when no split gives every warp the same. With
+/// `rowsFirst`, as many along M as its rows allow, so that each warp holds
+/// whole rows of the accumulator (a row reduction then needs no other warp);
+/// otherwise the split whose warps read the fewest operand elements together (M
+/// times the warps along N plus N times the warps along M: the squarest warp
+/// tiles), ties going along M.
 std::optional<std::array<int64_t, 2>>
 getMmaWarps(int64_t m, int64_t n, int64_t numWarps, bool rowsFirst);
 
