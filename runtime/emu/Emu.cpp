@@ -1996,9 +1996,11 @@ void BlockRunner::completeGroup(uint32_t w, size_t groupIndex) {
       for (uint32_t i = 0; i < 4; ++i)
         acc[group + 8 * (i / 2)][inGroup * 2 + (i & 1)] = f.mmaC[i];
     }
+    // Each element sums its products in order of k; a row's columns go
+    // together (the compiler's vectors).
     for (uint32_t row = 0; row < 16; ++row)
-      for (uint32_t col = 0; col < 8; ++col)
-        for (uint32_t k = 0; k < depth; ++k)
+      for (uint32_t k = 0; k < depth; ++k)
+        for (uint32_t col = 0; col < 8; ++col)
           acc[row][col] += a[row][k] * b[k][col];
     for (uint32_t lane = 0; lane < warpSize; ++lane) {
       Fiber &f = fibers[warpBase + lane];
