@@ -28,6 +28,7 @@
 
 #include "dialects/Tile/Analysis/AxisInfo.h"
 #include "dialects/Tile/Analysis/BoxAccess.h"
+#include "dialects/Tile/Analysis/KernelCost.h"
 #include "dialects/TileGPU/Transforms/Passes.h"
 #include "dialects/TileGPU/Transforms/Utils.h"
 
@@ -50,11 +51,13 @@ using namespace meld::tile_gpu;
 
 namespace {
 
-/// The shared memory a block may use on the chips wgmma runs on (sm_90a:
-/// 227 KiB), and on those mma.sync runs on (sm_80 has 163 KiB, sm_86 and
-/// sm_89 99 KiB).
-constexpr int64_t kMaxWgmmaSharedBytes = 227 * 1024;
-constexpr int64_t kMaxMmaSharedBytes = 99 * 1024;
+/// The shared memory a block may use on the chips wgmma runs on (sm_90a),
+/// or on all those mma.sync runs on (sm_80, and sm_86 and sm_89, which
+/// have the least), as tile::getTargetPeak has them.
+static int64_t getMaxSharedBytes(bool wgmma) {
+  return tile::getTargetPeak(wgmma ? "sm_90a" : "sm_86")
+      ->maxSharedBytesPerBlock;
+}
 
 /// Whether `operand` of a product in `loop`'s body is a tile this iteration
 /// placed in shared memory.
@@ -793,8 +796,7 @@ struct TileGPUPipelineKLoops
         return bytes;
       };
       int64_t ahead = operands.empty() ? 0 : prefetch;
-      int64_t maxBytes =
-          candidate.wgmma ? kMaxWgmmaSharedBytes : kMaxMmaSharedBytes;
+      int64_t maxBytes = getMaxSharedBytes(candidate.wgmma);
       if (maxSharedBytes > 0)
         maxBytes = std::min<int64_t>(maxBytes, maxSharedBytes);
       while (ahead > 0 && loopBytes(ahead) > maxBytes)
