@@ -31,12 +31,6 @@ constexpr int64_t kSharedTileAlignment = 1024;
 /// shared memory.
 int64_t getSharedTileBytes(mlir::RankedTensorType type);
 
-/// The bytes a buffer of a tile of `type` copied by the tensor memory
-/// accelerator takes: the tile, then its mbarrier (8-byte aligned).
-int64_t getTmaBufferBytes(mlir::RankedTensorType type);
-/// Where in such a buffer its mbarrier starts.
-int64_t getTmaMbarrierOffset(mlir::RankedTensorType type);
-
 } // namespace meld::tile_gpu
 
 #include "dialects/TileGPU/IR/TileGPUInterfaces.h.inc"

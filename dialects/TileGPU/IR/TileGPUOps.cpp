@@ -148,21 +148,11 @@ LogicalResult TmaLoadOp::verify() {
       getStrides()[0] % 16 != 0 || getStrides()[0] <= 0)
     return emitOpError("takes positive dims and a positive stride of a "
                        "multiple of 16 bytes");
+  if (std::optional<int64_t> mbarriers = getMbarriers();
+      mbarriers && (*mbarriers < 0 || *mbarriers % 8 != 0))
+    return emitOpError("mbarriers must be at a multiple of 8 bytes, got ")
+           << *mbarriers;
   return verifySharedOffset(*this, getOffset());
-}
-
-int64_t TmaLoadOp::getMbarrierOffset() {
-  return getTmaMbarrierOffset(getType());
-}
-
-int64_t TmaLoadOp::getSharedBytes() { return getTmaBufferBytes(getType()); }
-
-int64_t meld::tile_gpu::getTmaMbarrierOffset(RankedTensorType type) {
-  return llvm::alignTo(getSharedTileBytes(type), 8);
-}
-
-int64_t meld::tile_gpu::getTmaBufferBytes(RankedTensorType type) {
-  return getTmaMbarrierOffset(type) + 8;
 }
 
 LogicalResult TmaWaitOp::verify() {

@@ -160,8 +160,7 @@ def TileGPU_AsyncWaitOp : TileGPU_Op<"async_wait", [
 }
 
 def TileGPU_TmaLoadOp : TileGPU_Op<"tma_load", [
-    DeclareOpInterfaceMethods<TileGPU_SharedTileOpInterface,
-                              ["getSharedBytes"]>,
+    DeclareOpInterfaceMethods<TileGPU_SharedTileOpInterface>,
     AttrSizedOperandSegments, MemoryEffects<[MemRead, MemWrite]>]> {
   let summary = "A tile copied to shared memory by the tensor memory accelerator";
   let description = [{
@@ -176,36 +175,34 @@ def TileGPU_TmaLoadOp : TileGPU_Op<"tma_load", [
     outside the tensor are zero. With `pred` false nothing is copied (a
     prefetch past the end of a loop).
 
-    Each buffer of the tile ends with an mbarrier the copy completes on
-    (its bytes counted, so the buffer takes 8 bytes more than the tile);
-    the result is read only through a `tile_gpu.tma_wait`. The GPU
-    lowering: one thread arrives on the mbarrier expecting the tile's
-    bytes and issues one copy per column of the layout's swizzle width,
-    through a tensor map of the buffer that becomes an argument of the
-    kernel (`meld.tensor_maps`), which the runtime encodes. The kernel's
-    first thread initializes every such mbarrier before anything else, a
-    barrier after.
+    Each buffer of the tile has an mbarrier the copy completes on: 8 bytes
+    at byte `mbarriers` plus 8 `slot` (also from
+    `meld-tile-gpu-allocate-shared`, apart from every tile's buffers, so
+    that buffers may share bytes without sharing mbarriers). The result is
+    read only through a `tile_gpu.tma_wait`. The GPU lowering: one thread
+    arrives on the mbarrier expecting the tile's bytes and issues one copy
+    per column of the layout's swizzle width, through a tensor map of the
+    buffer that becomes an argument of the kernel (`meld.tensor_maps`),
+    which the runtime encodes. The kernel's first thread initializes every
+    such mbarrier before anything else, a barrier after.
 
     ```mlir
     %s = tile_gpu.tma_load %w[%k, %n] into %slot if %more
         {dims = array<i64: 256, 520>, strides = array<i64: 512>,
-         offset = 4096 : i64}
+         offset = 4096 : i64, mbarriers = 8192 : i64}
         : memref<133120xbf16> -> tensor<16x64xbf16, #shared>
     ```
   }];
   let arguments = (ins AnyMemRef:$buffer, Variadic<Index>:$coords,
                    Index:$slot, Optional<I1>:$pred, DenseI64ArrayAttr:$dims,
-                   DenseI64ArrayAttr:$strides, OptionalAttr<I64Attr>:$offset);
+                   DenseI64ArrayAttr:$strides, OptionalAttr<I64Attr>:$offset,
+                   OptionalAttr<I64Attr>:$mbarriers);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $buffer `[` $coords `]` `into` $slot (`if` $pred^)? attr-dict `:`
     type($buffer) `->` type($result)
   }];
   let hasVerifier = 1;
-  let extraClassDeclaration = [{
-    /// The bytes of the tile before its buffer's mbarrier.
-    int64_t getMbarrierOffset();
-  }];
 }
 
 def TileGPU_TmaWaitOp : TileGPU_Op<"tma_wait", [

@@ -4,7 +4,8 @@
 // tile_gpu.async_load, tile_gpu.tma_load) its own place there, after the
 // scratch its ops stage tiles in (conversions; reductions and broadcasts
 // that do not work in registers), at multiples of 1024 bytes (a swizzle's
-// pattern), and sets the kernel's shared_bytes to the end of the last.
+// pattern), then the mbarriers of the tiles the tensor memory accelerator
+// copies, and sets the kernel's shared_bytes to the end of the last.
 //
 //===----------------------------------------------------------------------===//
 
@@ -94,6 +95,17 @@ struct TileGPUAllocateShared
         end = it->second + tile.getStagedBytes(buffers[root]);
       }
       tile.setOffsetAttr(builder.getI64IntegerAttr(it->second));
+    });
+    // The mbarriers of the TMA copies' buffers, 8 bytes each, after every
+    // tile.
+    end = llvm::alignTo(end, 8);
+    DenseMap<Value, int64_t> mbarriers;
+    kernel.walk([&](TmaLoadOp copy) {
+      Value root = carried.find(copy.getResult());
+      auto [it, first] = mbarriers.try_emplace(root, end);
+      if (first)
+        end += 8 * buffers[root];
+      copy.setMbarriersAttr(builder.getI64IntegerAttr(it->second));
     });
     kernel.setSharedBytesAttr(builder.getI64IntegerAttr(end));
   }

@@ -343,8 +343,8 @@ def TileGPUAllocateShared : Pass<"meld-tile-gpu-allocate-shared",
   let summary = "Place the tiles a kernel stores in shared memory";
   let description = [{
     Gives every tile a kernel places in shared memory
-    (`tile_gpu.local_alloc`, `tile_gpu.async_load`, `tile_gpu.tma_load`,
-    each buffer of the last with its mbarrier) its byte `offset` in
+    (`tile_gpu.local_alloc`, `tile_gpu.async_load`, `tile_gpu.tma_load`)
+    its byte `offset` in
     the kernel's shared memory: after the scratch its ops stage tiles in
     (`tile_gpu::getScratchBytes`: the largest layout conversion, or
     reduction or broadcast that does not work in registers, as the layouts
@@ -358,6 +358,8 @@ def TileGPUAllocateShared : Pass<"meld-tile-gpu-allocate-shared",
     values, iteration arguments, yielded values and results) are buffers of
     one tile: the loads a prefetching loop issues before it and in it share
     its place.
+    After all tiles, each tile a `tile_gpu.tma_load` copies gets its
+    mbarriers, 8 bytes a buffer (`mbarriers`).
     The kernel's `shared_bytes` is set to cover them. Each tile has its own
     place: a product's two operands are read by the tensor cores at the
     same time, and a conversion between them must not overwrite either.

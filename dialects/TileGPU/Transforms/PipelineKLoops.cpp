@@ -421,7 +421,7 @@ static TmaLoadOp makeTma(OpBuilder &builder, const AsyncOperand &operand) {
       builder, loc, operand.shared, load.getBuffer(), coords, zero,
       /*pred=*/Value(), builder.getDenseI64ArrayAttr(tensor.dims),
       builder.getDenseI64ArrayAttr({tensor.rowBytes}),
-      /*offset=*/IntegerAttr());
+      /*offset=*/IntegerAttr(), /*mbarriers=*/IntegerAttr());
   Value tile =
       TmaWaitOp::create(builder, loc, copy.getType(), copy.getResult(), zero);
   user->getResult(0).replaceAllUsesWith(tile);
@@ -465,7 +465,8 @@ static Value cloneLoadAtStep(OpBuilder &builder, Value iv, Operation *op,
     return TmaLoadOp::create(builder, tma.getLoc(), tma.getType(),
                              mapping.lookupOrDefault(tma.getBuffer()), coords,
                              slot, pred, tma.getDimsAttr(),
-                             tma.getStridesAttr(), /*offset=*/IntegerAttr())
+                             tma.getStridesAttr(), /*offset=*/IntegerAttr(),
+                             /*mbarriers=*/IntegerAttr())
         .getResult();
   }
   auto copy = cast<AsyncLoadOp>(op);
@@ -778,15 +779,12 @@ struct TileGPUPipelineKLoops
         kernel.walk([&](SharedTileOpInterface tile) {
           int64_t buffers =
               tile->getParentOp() == loop.getOperation() ? ahead + spare : 1;
-          // A TMA copy's buffers end with their mbarriers.
-          int64_t stride = tile.getStageStride();
+          bytes += tile.getStageStride() * buffers;
+          // A TMA copy's buffers have an mbarrier each.
           if (llvm::any_of(operands, [&](const AsyncOperand &operand) {
                 return operand.tma && operand.user == tile.getOperation();
               }))
-            stride = llvm::alignTo(getTmaBufferBytes(cast<RankedTensorType>(
-                                       tile->getResult(0).getType())),
-                                   kSharedTileAlignment);
-          bytes += stride * buffers;
+            bytes += 8 * buffers;
         });
         for (const AsyncOperand &operand : operands)
           if (!isa<LocalAllocOp>(operand.user))

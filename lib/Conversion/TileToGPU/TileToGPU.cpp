@@ -1302,17 +1302,23 @@ static constexpr int32_t kMbarrierSuspendHint = 10000000;
 
 LogicalResult
 Distributor::initTmaBarriers(ArrayRef<tile_gpu::TmaLoadOp> copies) {
-  // Every buffer of each copy's place: a place's buffers are those of the
-  // pipelined loop its copies are in, and at least up to a constant slot.
-  llvm::MapVector<int64_t, std::pair<int64_t, tile_gpu::TmaLoadOp>> places;
+  // The mbarrier of every buffer of each copy's tile: a tile's buffers are
+  // those of the pipelined loop its copies are in, and at least up to a
+  // constant slot.
+  llvm::MapVector<int64_t, int64_t> places;
   for (tile_gpu::TmaLoadOp copy : copies) {
-    std::optional<int64_t> offset = copy.getOffset();
-    if (!offset)
+    std::optional<int64_t> mbarriers = copy.getMbarriers();
+    if (!mbarriers)
       return copy.emitOpError(
-          "has no offset: run meld-tile-gpu-allocate-shared first");
+          "has no mbarriers: run meld-tile-gpu-allocate-shared first");
     int64_t buffers = getCopyBuffers(copy, copy.getSlot());
-    auto [it, first] = places.try_emplace(*offset, buffers, copy);
-    it->second.first = std::max(it->second.first, buffers);
+    if (*mbarriers + 8 * buffers > scratchBytes)
+      return copy.emitOpError("has ")
+             << buffers << " mbarriers at offset " << *mbarriers
+             << " of shared memory, past its kernel's shared_bytes ("
+             << scratchBytes << ")";
+    int64_t &count = places[*mbarriers];
+    count = std::max(count, buffers);
   }
   // The first thread initializes them (one arrival a phase: its own), and
   // makes them visible to the copies (the async proxy) and the block.
@@ -1320,15 +1326,11 @@ Distributor::initTmaBarriers(ArrayRef<tile_gpu::TmaLoadOp> copies) {
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, index(0));
   guarded(first, [&] {
     Value one = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 1);
-    for (auto &[offset, place] : places) {
-      auto [buffers, copy] = place;
+    for (auto [mbarriers, buffers] : places)
       for (int64_t s = 0; s < buffers; ++s)
         NVVM::MBarrierInitOp::create(
-            b, loc,
-            sharedPointer(index(offset + s * copy.getStageStride() +
-                                copy.getMbarrierOffset())),
-            one, /*predicate=*/Value());
-    }
+            b, loc, sharedPointer(index(mbarriers + 8 * s)), one,
+            /*predicate=*/Value());
   });
   fenceForTensorCores();
   return success();
@@ -1353,10 +1355,14 @@ LogicalResult Distributor::distributeTmaLoad(tile_gpu::TmaLoadOp op) {
   meetBeforeCopy(op);
   Value issuer =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, index(0));
+  // (initTmaBarriers checked the mbarriers.)
+  Value mbarrierOffset = arith::AddIOp::create(
+      b, loc, index(*op.getMbarriers()),
+      arith::MulIOp::create(b, loc, mapping.lookupOrDefault(op.getSlot()),
+                            index(8)));
   guarded(both(pred, issuer), [&] {
     Type i32 = b.getI32Type();
-    Value mbarrier = sharedPointer(
-        arith::AddIOp::create(b, loc, base, index(op.getMbarrierOffset())));
+    Value mbarrier = sharedPointer(mbarrierOffset);
     NVVM::MBarrierArriveExpectTxOp::create(
         b, loc, /*res=*/Type(), mbarrier,
         arith::ConstantIntOp::create(b, loc, i32,
@@ -1390,7 +1396,8 @@ LogicalResult Distributor::distributeTmaLoad(tile_gpu::TmaLoadOp op) {
           /*group=*/NVVM::CTAGroupKindAttr(), /*predicate=*/Value());
     }
   });
-  tiles[op.getResult()] = {base};
+  // The tile travels as its buffer's offset and its mbarrier's.
+  tiles[op.getResult()] = {base, mbarrierOffset};
   return success();
 }
 
@@ -1398,10 +1405,9 @@ void Distributor::distributeTmaWait(tile_gpu::TmaWaitOp op) {
   // Each thread waits for the copy on the buffer's mbarrier (the tensor
   // cores read what the async proxy wrote: no fence), then the block meets:
   // the buffers a later copy overwrites are read by then.
-  RankedTensorType type = op.getTile().getType();
-  Value base = slotsOf(op.getTile())[0];
-  Value mbarrier = sharedPointer(arith::AddIOp::create(
-      b, loc, base, index(tile_gpu::getTmaMbarrierOffset(type))));
+  ArrayRef<Value> copy = slotsOf(op.getTile());
+  assert(copy.size() == 2 && "a TMA copy's tile is its buffer and mbarrier");
+  Value mbarrier = sharedPointer(copy[1]);
   Type i32 = b.getI32Type();
   NVVM::MBarrierTryWaitParityOp::create(
       b, loc, mbarrier,

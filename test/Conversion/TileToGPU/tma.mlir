@@ -6,8 +6,9 @@
 // `meld.tensor_maps` describes for the runtime: the tensor argument, its
 // extents, row stride in bytes, the box (a column of the swizzle's width by
 // the tile's rows) and the swizzle. Its first thread initializes the
-// mbarrier at the end of each of the 4 buffers of A (3 KiB apart) and of B
-// (2 KiB apart), fences them for the async proxy and meets the block.
+// mbarriers of the 4 buffers of A and of B, 8 bytes apart after the buffers
+// (12288: A's 4 buffers of 2 KiB from 0, B's 4 of 1 KiB from 8192), fences
+// them for the async proxy and meets the block.
 // Before the loop, each step's copies: after a barrier, thread 0 (if the
 // loop reaches the step) arrives on the buffer's mbarrier expecting the
 // tile's bytes and issues the copy at the box's coordinates, into the
@@ -16,9 +17,26 @@
 // block.
 // CHECK-LABEL: gpu.func @prefetch(
 // CHECK-SAME:    %[[MAPA:[^:]+]]: memref<128xi8>, %[[MAPB:[^:]+]]: memref<128xi8>) kernel
+// CHECK-SAME:    meld.shared_bytes = 12352 : i64
 // CHECK-SAME:    meld.tensor_maps = [{box = array<i64: 16, 64>, dims = array<i64: 40, 64>, strides = array<i64: 80>, swizzle = 32 : i64, tensor = 0 : i64}, {box = array<i64: 32, 16>, dims = array<i64: 32, 40>, strides = array<i64: 64>, swizzle = 64 : i64, tensor = 1 : i64}]
 // CHECK:         scf.if
-// CHECK-COUNT-8:   nvvm.mbarrier.init %{{.+}}, %c1_i32 : !llvm.ptr<3>, i32
+// CHECK:           arith.constant 12288 : index
+// CHECK:           nvvm.mbarrier.init %{{.+}}, %c1_i32 : !llvm.ptr<3>, i32
+// CHECK:           arith.constant 12296 : index
+// CHECK:           nvvm.mbarrier.init
+// CHECK:           arith.constant 12304 : index
+// CHECK:           nvvm.mbarrier.init
+// CHECK:           arith.constant 12312 : index
+// CHECK:           nvvm.mbarrier.init
+// CHECK:           arith.constant 12320 : index
+// CHECK:           nvvm.mbarrier.init
+// CHECK:           arith.constant 12328 : index
+// CHECK:           nvvm.mbarrier.init
+// CHECK:           arith.constant 12336 : index
+// CHECK:           nvvm.mbarrier.init
+// CHECK:           arith.constant 12344 : index
+// CHECK:           nvvm.mbarrier.init
+// CHECK-NOT:       nvvm.mbarrier.init
 // CHECK:         }
 // CHECK-NEXT:    nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
 // CHECK-NEXT:    gpu.barrier

@@ -308,6 +308,15 @@ func.func @tma_offset(%w: memref<4096xbf16>, %k: index, %s: index) {
 
 // -----
 
+#shared = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
+func.func @tma_mbarriers(%w: memref<4096xbf16>, %k: index, %s: index) {
+  // expected-error @below {{'tile_gpu.tma_load' op mbarriers must be at a multiple of 8 bytes, got 4100}}
+  %0 = tile_gpu.tma_load %w[%k, %k] into %s {dims = array<i64: 64, 64>, strides = array<i64: 128>, offset = 1024 : i64, mbarriers = 4100 : i64} : memref<4096xbf16> -> tensor<16x64xbf16, #shared>
+  return
+}
+
+// -----
+
 #blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
 func.func @tma_wait_not_shared(%a: tensor<64x64xf16, #blocked>, %q: index) {
   // expected-error @below {{'tile_gpu.tma_wait' op waits for a tile with a #tile_gpu.shared layout, got 'tensor<64x64xf16, #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>>'}}

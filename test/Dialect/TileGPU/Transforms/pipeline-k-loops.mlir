@@ -43,13 +43,13 @@
 // boxes of 2-D tensors: A of 40 x 64 (K bounded by the mask, 64 rows of 80
 // bytes: what the buffer holds), its box at (k, 0); B of 32 x 40 (N, 32
 // columns by its row stride; K bounded by the mask), at (0, k). One
-// tma_load each a step, into the same buffers; each buffer ends with its
-// mbarrier (A: 2048 + 8 bytes in 3 KiB, B: 1024 + 8 in 2 KiB), and step k
-// waits on it for parity (iteration / 4) % 2.
+// tma_load each a step, into the same buffers; each buffer has its
+// mbarrier, 8 bytes each after all buffers (A's 4 from 12288, B's 4 from
+// 12320), and step k waits on it for parity (iteration / 4) % 2.
 // TMA-LABEL:   tile.kernel @prefetch(
-// TMA-SAME:      shared_bytes = 19464
-// TMA:           %[[A0:.+]] = tile_gpu.tma_load %arg0[%[[K0:.+]], %{{.+}}] into %[[S0:.+]] if %[[P0:[^ ]+]] {dims = array<i64: 40, 64>, offset = 0 : i64, strides = array<i64: 80>} : memref<2560xf16> -> tensor<64x16xf16, #shared>
-// TMA:           %[[B0:.+]] = tile_gpu.tma_load %arg1[%{{.+}}, %[[K0]]] into %[[S0]] if %[[P0]] {dims = array<i64: 32, 40>, offset = 12288 : i64, strides = array<i64: 64>} : memref<1280xf16> -> tensor<16x32xf16, #shared1>
+// TMA-SAME:      shared_bytes = 12352
+// TMA:           %[[A0:.+]] = tile_gpu.tma_load %arg0[%[[K0:.+]], %{{.+}}] into %[[S0:.+]] if %[[P0:[^ ]+]] {dims = array<i64: 40, 64>, mbarriers = 12288 : i64, offset = 0 : i64, strides = array<i64: 80>} : memref<2560xf16> -> tensor<64x16xf16, #shared>
+// TMA:           %[[B0:.+]] = tile_gpu.tma_load %arg1[%{{.+}}, %[[K0]]] into %[[S0]] if %[[P0]] {dims = array<i64: 32, 40>, mbarriers = 12320 : i64, offset = 8192 : i64, strides = array<i64: 64>} : memref<1280xf16> -> tensor<16x32xf16, #shared1>
 // TMA:           %[[A1:.+]] = tile_gpu.tma_load %arg0
 // TMA:           %[[B1:.+]] = tile_gpu.tma_load %arg1
 // TMA:           scf.for %[[K:.+]] = %[[LB:.+]] to %{{.+}} step %[[STEP:[^ ]+]] iter_args(%[[ACC:.+]] = %{{.+}}, %[[XA0:.+]] = %[[A0]], %[[XA1:.+]] = %[[A1]], %[[XB0:.+]] = %[[B0]], %[[XB1:.+]] = %[[B1]])
@@ -62,8 +62,8 @@
 // TMA-NEXT:        %[[WA:.+]] = tile_gpu.tma_wait %[[XA0]] parity %[[PARITY]] : tensor<64x16xf16, #shared>
 // TMA:             %[[WB:.+]] = tile_gpu.tma_wait %[[XB0]] parity %{{.+}} : tensor<16x32xf16, #shared1>
 // TMA-NEXT:        %[[P:.+]] = tile.dot %[[WA]], %[[WB]], %[[ACC]]
-// TMA:             %[[NA:.+]] = tile_gpu.tma_load %arg0[%[[KN:.+]], %{{.+}}] into %[[SLOT:.+]] if %[[MORE:[^ ]+]] {dims = array<i64: 40, 64>, offset = 0 : i64, strides = array<i64: 80>}
-// TMA:             %[[NB:.+]] = tile_gpu.tma_load %arg1[%{{.+}}, %[[KN]]] into %[[SLOT]] if %[[MORE]] {dims = array<i64: 32, 40>, offset = 12288 : i64, strides = array<i64: 64>}
+// TMA:             %[[NA:.+]] = tile_gpu.tma_load %arg0[%[[KN:.+]], %{{.+}}] into %[[SLOT:.+]] if %[[MORE:[^ ]+]] {dims = array<i64: 40, 64>, mbarriers = 12288 : i64, offset = 0 : i64, strides = array<i64: 80>}
+// TMA:             %[[NB:.+]] = tile_gpu.tma_load %arg1[%{{.+}}, %[[KN]]] into %[[SLOT]] if %[[MORE]] {dims = array<i64: 32, 40>, mbarriers = 12320 : i64, offset = 8192 : i64, strides = array<i64: 64>}
 // TMA-NEXT:        scf.yield %[[P]], %[[XA1]], %[[NA]], %[[XB1]], %[[NB]]
 // TMA-NEXT:      } {tile_gpu.stages = 4 : i64}
 // Without prefetching, both go through registers, in 2 buffers each.
