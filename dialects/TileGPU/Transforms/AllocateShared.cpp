@@ -1,15 +1,18 @@
 //===- AllocateShared.cpp - Place tiles stored in shared memory -----------===//
 //
 // Gives each tile a kernel places in shared memory (tile_gpu.local_alloc,
-// tile_gpu.async_load, tile_gpu.tma_load) its own place there, after the
+// tile_gpu.async_load, tile_gpu.tma_load) its place there, after the
 // scratch its ops stage tiles in (conversions; reductions and broadcasts
 // that do not work in registers), at multiples of 1024 bytes (a swizzle's
-// pattern), then the mbarriers of the tiles the tensor memory accelerator
-// copies, and sets the kernel's shared_bytes to the end of the last.
+// pattern): the lowest where it overlaps no tile but those in another
+// branch of an scf.if (only one branch runs). Then the mbarriers of the
+// tiles the tensor memory accelerator copies; the kernel's shared_bytes is
+// the end of the last.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/TileGPU/Transforms/Passes.h"
+#include "dialects/TileGPU/Transforms/Utils.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/Support/MathExtras.h"
@@ -65,6 +68,44 @@ private:
   DenseMap<Value, Value> parents;
 };
 
+/// A tile's buffers in shared memory, and the ops that store and read them.
+struct Place {
+  SmallVector<SharedTileOpInterface> tiles;
+  int64_t bytes = 0;
+  int64_t offset = 0;
+};
+
+/// Whether two places may share bytes: only one of them runs.
+static bool canOverlap(const Place &a, const Place &b) {
+  return llvm::all_of(a.tiles, [&](SharedTileOpInterface x) {
+    return llvm::all_of(
+        b.tiles, [&](SharedTileOpInterface y) { return runExclusively(x, y); });
+  });
+}
+
+/// The lowest multiple of kSharedTileAlignment from `start` where `place`
+/// overlaps none of `placed` it may not share bytes with (first fit).
+static int64_t findOffset(const Place &place, ArrayRef<Place> placed,
+                          int64_t start) {
+  SmallVector<const Place *> conflicts;
+  for (const Place &other : placed)
+    if (!canOverlap(place, other))
+      conflicts.push_back(&other);
+  // The candidates: the start and the end of each conflict.
+  SmallVector<int64_t> candidates = {start};
+  for (const Place *other : conflicts)
+    candidates.push_back(
+        llvm::alignTo(other->offset + other->bytes, kSharedTileAlignment));
+  llvm::sort(candidates);
+  for (int64_t offset : candidates)
+    if (llvm::none_of(conflicts, [&](const Place *other) {
+          return offset < other->offset + other->bytes &&
+                 other->offset < offset + place.bytes;
+        }))
+      return offset;
+  llvm_unreachable("the end of the last conflict is free");
+}
+
 struct TileGPUAllocateShared
     : tile_gpu::impl::TileGPUAllocateSharedBase<TileGPUAllocateShared> {
   void runOnOperation() override {
@@ -82,20 +123,25 @@ struct TileGPUAllocateShared
       int64_t &count = buffers[carried.find(tile->getResult(0))];
       count = std::max(count, getPipelineStages(tile->getParentOp()));
     });
-    int64_t end = staged;
-    DenseMap<Value, int64_t> offsets;
-    Builder builder(&getContext());
+    // The places, in program order.
+    SmallVector<Place> places;
+    DenseMap<Value, size_t> placeOf;
     kernel.walk([&](SharedTileOpInterface tile) {
       Value root = carried.find(tile->getResult(0));
-      auto [it, first] = offsets.try_emplace(root, 0);
-      if (first) {
-        // A pipelined loop's operands take a buffer per stage, each
-        // aligned.
-        it->second = llvm::alignTo(end, kSharedTileAlignment);
-        end = it->second + tile.getStagedBytes(buffers[root]);
-      }
-      tile.setOffsetAttr(builder.getI64IntegerAttr(it->second));
+      auto [it, first] = placeOf.try_emplace(root, places.size());
+      if (first)
+        places.push_back({{}, tile.getStagedBytes(buffers[root]), 0});
+      places[it->second].tiles.push_back(tile);
     });
+    int64_t start = llvm::alignTo(staged, kSharedTileAlignment);
+    int64_t end = staged;
+    Builder builder(&getContext());
+    for (auto [i, place] : llvm::enumerate(places)) {
+      place.offset = findOffset(place, ArrayRef(places).take_front(i), start);
+      end = std::max(end, place.offset + place.bytes);
+      for (SharedTileOpInterface tile : place.tiles)
+        tile.setOffsetAttr(builder.getI64IntegerAttr(place.offset));
+    }
     // The mbarriers of the TMA copies' buffers, 8 bytes each, after every
     // tile.
     end = llvm::alignTo(end, 8);

@@ -255,7 +255,8 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     previous step's, still in flight, the rest filling); one of products
     that complete in their step N = `prefetch` + 1; fewer steps ahead
     where shared memory (227 KiB, or `max-shared-bytes` when less) runs
-    short. A loop of products in flight with no operand copied takes N =
+    short, counting the kernel's tiles but those of another branch of an
+    `scf.if` the loop is in (they may share its bytes). A loop of products in flight with no operand copied takes N =
     `stages`.
 
     With `tma` (the default), such an operand of a wgmma product in a loop
@@ -350,9 +351,12 @@ def TileGPUAllocateShared : Pass<"meld-tile-gpu-allocate-shared",
     reduction or broadcast that does not work in registers, as the layouts
     now have them: less than `meld-tile-configure-launch` reserved for the
     tile-level ops where products went to tensor cores or a softmax stays
-    in registers), one after the other in program order, each at a
-    multiple of 1024 bytes (so that a swizzle's pattern lines up with the
-    shared-memory address, as the tensor cores read it).
+    in registers), in program order, each at the lowest multiple of 1024
+    bytes (so that a swizzle's pattern lines up with the shared-memory
+    address, as the tensor cores read it) where it overlaps no tile placed
+    before it but those in another branch of an `scf.if` (the condition is
+    a scalar, the same in every thread of the block, so only one branch
+    runs; an `scf.if` that gives a stored tile out shares nothing).
     In a loop marked `tile_gpu.stages = N` a tile takes N such buffers, one
     after the other from its offset. Tiles a loop carries (as its initial
     values, iteration arguments, yielded values and results) are buffers of
@@ -360,9 +364,12 @@ def TileGPUAllocateShared : Pass<"meld-tile-gpu-allocate-shared",
     its place.
     After all tiles, each tile a `tile_gpu.tma_load` copies gets its
     mbarriers, 8 bytes a buffer (`mbarriers`).
-    The kernel's `shared_bytes` is set to cover them. Each tile has its own
-    place: a product's two operands are read by the tensor cores at the
-    same time, and a conversion between them must not overwrite either.
+    The kernel's `shared_bytes` is set to cover them. Tiles that may run
+    together never share bytes: a product's two operands are read by the
+    tensor cores at the same time, and a conversion between them must not
+    overwrite either. (So the three products of a Q, K and V projection
+    fused into one kernel, each in its branch, take the shared memory of
+    one.)
 
     Before (a 32x32 f32 conversion elsewhere in the kernel: 4096 bytes of
     scratch):

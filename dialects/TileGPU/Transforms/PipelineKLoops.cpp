@@ -777,6 +777,10 @@ struct TileGPUPipelineKLoops
       auto loopBytes = [&](int64_t ahead) {
         int64_t bytes = kernel.getSharedBytes().value_or(0);
         kernel.walk([&](SharedTileOpInterface tile) {
+          // A tile of another branch takes the same bytes
+          // (meld-tile-gpu-allocate-shared).
+          if (runExclusively(tile, loop))
+            return;
           int64_t buffers =
               tile->getParentOp() == loop.getOperation() ? ahead + spare : 1;
           bytes += tile.getStageStride() * buffers;

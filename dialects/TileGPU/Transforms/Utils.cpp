@@ -2,7 +2,10 @@
 
 #include "dialects/TileGPU/Transforms/Utils.h"
 
+#include "dialects/TileGPU/IR/TileGPUDialect.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 
@@ -19,4 +22,23 @@ Operation *meld::tile_gpu::cloneWithTypes(OpBuilder &builder, Operation *op,
       constant.setValueAttr(
           dense.reshape(cast<ShapedType>(constant.getType())));
   return clone;
+}
+
+bool meld::tile_gpu::runExclusively(Operation *a, Operation *b) {
+  // The innermost op both lie in.
+  Operation *common = a->getParentOp();
+  while (common && !common->isProperAncestor(b))
+    common = common->getParentOp();
+  auto branch = dyn_cast_or_null<scf::IfOp>(common);
+  if (!branch || !common->isProperAncestor(a))
+    return false;
+  if (llvm::any_of(branch.getResultTypes(), [](Type type) {
+        auto tensor = dyn_cast<RankedTensorType>(type);
+        return tensor &&
+               isa_and_nonnull<SharedLayoutAttr>(tensor.getEncoding());
+      }))
+    return false;
+  Region &thenRegion = branch.getThenRegion();
+  return (thenRegion.findAncestorOpInRegion(*a) != nullptr) !=
+         (thenRegion.findAncestorOpInRegion(*b) != nullptr);
 }

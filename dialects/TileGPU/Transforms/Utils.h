@@ -14,6 +14,12 @@ mlir::Operation *cloneWithTypes(mlir::OpBuilder &builder, mlir::Operation *op,
                                 mlir::ValueRange operands,
                                 mlir::TypeRange resultTypes);
 
+/// Whether `a` and `b` never both run in one run of a block: they lie in
+/// different regions of one `scf.if` (a tile kernel's condition is a scalar,
+/// the same in every thread) that gives no tile stored in shared memory
+/// out, so the shared memory one uses may hold what the other stores.
+bool runExclusively(mlir::Operation *a, mlir::Operation *b);
+
 } // namespace meld::tile_gpu
 
 #endif // MELD_DIALECTS_TILEGPU_TRANSFORMS_UTILS_H

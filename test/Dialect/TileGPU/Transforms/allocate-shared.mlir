@@ -54,3 +54,83 @@ tile.kernel @staged(%x: memref<4096xf16>) attributes {grid = array<i64: 1>, num_
   %0 = tile_gpu.local_alloc %a : tensor<16x32xf16, #mma> -> tensor<16x32xf16, #sa>
   tile.return
 }
+
+// -----
+
+// Only one branch of an scf.if runs (its condition is the block's): the
+// tiles of one branch may take the bytes of the other's. The tile before
+// the if takes 0 to 8 KiB; the then-branch's two tiles follow it (1 KiB at
+// 8192, 8 KiB at 9216); the else-branch's two of 1 KiB take the same
+// offsets, and its nested if's branches both start after them: an 8 KiB
+// tile, and the 2 buffers of a TMA copy in a pipelined loop. The copy's
+// mbarriers take their own 16 bytes after every tile: shared_bytes is
+// 18432 + 16.
+// CHECK-LABEL: tile.kernel @branches(
+// CHECK-SAME:    shared_bytes = 18448
+// CHECK:         tile_gpu.local_alloc %{{.+}} {offset = 0 : i64}
+// CHECK:         scf.if
+// CHECK-NEXT:      tile_gpu.local_alloc %{{.+}} {offset = 8192 : i64}
+// CHECK-NEXT:      tile_gpu.local_alloc %{{.+}} {offset = 9216 : i64}
+// CHECK-NEXT:    } else {
+// CHECK-NEXT:      tile_gpu.local_alloc %{{.+}} {offset = 8192 : i64}
+// CHECK-NEXT:      tile_gpu.local_alloc %{{.+}} {offset = 9216 : i64}
+// CHECK-NEXT:      scf.if
+// CHECK-NEXT:        tile_gpu.local_alloc %{{.+}} {offset = 10240 : i64}
+// CHECK-NEXT:      } else {
+// CHECK-NEXT:        scf.for
+// CHECK-NEXT:          tile_gpu.tma_load %{{.+}} {dims = array<i64: 64, 64>, mbarriers = 18432 : i64, offset = 10240 : i64, strides = array<i64: 128>}
+// CHECK-NEXT:        } {tile_gpu.stages = 2 : i64}
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#sa = #tile_gpu.shared<swizzle = 128, order = [1, 0]>
+#sb = #tile_gpu.shared<swizzle = 32, order = [1, 0]>
+tile.kernel @branches(%x: memref<4096xf16>) attributes {grid = array<i64: 3>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %pid = tile.program_id 0
+  %c = arith.cmpi eq, %pid, %c0 : index
+  %d = arith.cmpi eq, %pid, %c1 : index
+  %a = arith.constant dense<1.0> : tensor<64x64xf16, #blocked>
+  %b = arith.constant dense<1.0> : tensor<16x32xf16, #blocked>
+  %0 = tile_gpu.local_alloc %a : tensor<64x64xf16, #blocked> -> tensor<64x64xf16, #sa>
+  scf.if %c {
+    %1 = tile_gpu.local_alloc %b : tensor<16x32xf16, #blocked> -> tensor<16x32xf16, #sb>
+    %2 = tile_gpu.local_alloc %a : tensor<64x64xf16, #blocked> -> tensor<64x64xf16, #sa>
+  } else {
+    %3 = tile_gpu.local_alloc %b : tensor<16x32xf16, #blocked> -> tensor<16x32xf16, #sb>
+    %4 = tile_gpu.local_alloc %b : tensor<16x32xf16, #blocked> -> tensor<16x32xf16, #sb>
+    scf.if %d {
+      %5 = tile_gpu.local_alloc %a : tensor<64x64xf16, #blocked> -> tensor<64x64xf16, #sa>
+    } else {
+      scf.for %k = %c0 to %c2 step %c2 {
+        %6 = tile_gpu.tma_load %x[%k, %k] into %c0 {dims = array<i64: 64, 64>, strides = array<i64: 128>} : memref<4096xf16> -> tensor<16x32xf16, #sb>
+      } {tile_gpu.stages = 2 : i64}
+    }
+  }
+  tile.return
+}
+
+// -----
+
+// An scf.if that gives a stored tile out: its branches' tiles live on past
+// it, so they get their own places.
+// CHECK-LABEL: tile.kernel @yielded(
+// CHECK-SAME:    shared_bytes = 2048
+// CHECK:           tile_gpu.local_alloc %{{.+}} {offset = 0 : i64}
+// CHECK:           tile_gpu.local_alloc %{{.+}} {offset = 1024 : i64}
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#sb = #tile_gpu.shared<swizzle = 32, order = [1, 0]>
+tile.kernel @yielded(%x: memref<4096xf16>) attributes {grid = array<i64: 2>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %pid = tile.program_id 0
+  %c = arith.cmpi eq, %pid, %c0 : index
+  %b = arith.constant dense<1.0> : tensor<16x32xf16, #blocked>
+  %0 = scf.if %c -> tensor<16x32xf16, #sb> {
+    %1 = tile_gpu.local_alloc %b : tensor<16x32xf16, #blocked> -> tensor<16x32xf16, #sb>
+    scf.yield %1 : tensor<16x32xf16, #sb>
+  } else {
+    %2 = tile_gpu.local_alloc %b : tensor<16x32xf16, #blocked> -> tensor<16x32xf16, #sb>
+    scf.yield %2 : tensor<16x32xf16, #sb>
+  }
+  tile.return
+}

@@ -122,6 +122,84 @@ tile.kernel @prefetch(%a: memref<2560xf16>, %w: memref<1280xf16>, %out: memref<2
 
 // -----
 
+// Only one branch of an scf.if runs: the loop of each counts the tiles of
+// its own branch against the budget, not those of the other, which
+// meld-tile-gpu-allocate-shared places on the same bytes. With 9 KiB, both
+// loops get 3 buffers (one step ahead), and the kernel takes 9 KiB.
+// BUDGET-LABEL:   tile.kernel @branches(
+// BUDGET-SAME:      shared_bytes = 9216
+// BUDGET:           scf.if
+// BUDGET:             } {tile_gpu.stages = 3 : i64}
+// BUDGET:           } else {
+// BUDGET:             } {tile_gpu.stages = 3 : i64}
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
+#sa = #tile_gpu.shared<swizzle = 32, order = [1, 0]>
+#sb = #tile_gpu.shared<swizzle = 64, order = [1, 0]>
+tile.kernel @branches(%a: memref<2560xf16>, %w: memref<1280xf16>, %out: memref<2048xf32>) attributes {grid = array<i64: 2>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %c16 = arith.constant 16 : index
+  %c40 = arith.constant 40 : index
+  %zero = arith.constant dense<0.0> : tensor<64x32xf32, #wgmma>
+  %c40t = arith.constant dense<40> : tensor<64x16xindex, #blocked>
+  %c32b = arith.constant dense<32> : tensor<16x32xindex, #blocked>
+  %c40b = arith.constant dense<40> : tensor<16x32xindex, #blocked>
+  %ra = tile.iota 0 : tensor<64x16xindex, #blocked>
+  %rowa = arith.muli %ra, %c40t : tensor<64x16xindex, #blocked>
+  %pid = tile.program_id 0
+  %first = arith.cmpi eq, %pid, %c0 : index
+  scf.if %first {
+    %r = scf.for %k = %c0 to %c40 step %c16 iter_args(%acc = %zero) -> (tensor<64x32xf32, #wgmma>) {
+      %ca = tile.iota 1 : tensor<64x16xindex, #blocked>
+      %ks = tensor.splat %k : tensor<64x16xindex, #blocked>
+      %cola = arith.addi %ca, %ks : tensor<64x16xindex, #blocked>
+      %offa = arith.addi %rowa, %cola : tensor<64x16xindex, #blocked>
+      %ma = arith.cmpi ult, %cola, %c40t : tensor<64x16xindex, #blocked>
+      %x = tile.load %a[%offa], %ma : memref<2560xf16>[tensor<64x16xindex, #blocked>], tensor<64x16xi1, #blocked> -> tensor<64x16xf16, #blocked>
+      %rb = tile.iota 0 : tensor<16x32xindex, #blocked>
+      %cb = tile.iota 1 : tensor<16x32xindex, #blocked>
+      %kb = tensor.splat %k : tensor<16x32xindex, #blocked>
+      %rowb = arith.addi %rb, %kb : tensor<16x32xindex, #blocked>
+      %rowoff = arith.muli %rowb, %c32b : tensor<16x32xindex, #blocked>
+      %offb = arith.addi %rowoff, %cb : tensor<16x32xindex, #blocked>
+      %mb = arith.cmpi ult, %rowb, %c40b : tensor<16x32xindex, #blocked>
+      %y = tile.load %w[%offb], %mb : memref<1280xf16>[tensor<16x32xindex, #blocked>], tensor<16x32xi1, #blocked> -> tensor<16x32xf16, #blocked>
+      %xs = tile_gpu.local_alloc %x : tensor<64x16xf16, #blocked> -> tensor<64x16xf16, #sa>
+      %ys = tile_gpu.local_alloc %y : tensor<16x32xf16, #blocked> -> tensor<16x32xf16, #sb>
+      %p = tile.dot %xs, %ys, %acc : tensor<64x16xf16, #sa>, tensor<16x32xf16, #sb> -> tensor<64x32xf32, #wgmma>
+      scf.yield %p : tensor<64x32xf32, #wgmma>
+    }
+    %io = tile.iota 1 : tensor<64x32xindex, #wgmma>
+    tile.store %r, %out[%io] : tensor<64x32xf32, #wgmma>, memref<2048xf32>[tensor<64x32xindex, #wgmma>]
+  } else {
+    %r = scf.for %k = %c0 to %c40 step %c16 iter_args(%acc = %zero) -> (tensor<64x32xf32, #wgmma>) {
+      %ca = tile.iota 1 : tensor<64x16xindex, #blocked>
+      %ks = tensor.splat %k : tensor<64x16xindex, #blocked>
+      %cola = arith.addi %ca, %ks : tensor<64x16xindex, #blocked>
+      %offa = arith.addi %rowa, %cola : tensor<64x16xindex, #blocked>
+      %ma = arith.cmpi ult, %cola, %c40t : tensor<64x16xindex, #blocked>
+      %x = tile.load %a[%offa], %ma : memref<2560xf16>[tensor<64x16xindex, #blocked>], tensor<64x16xi1, #blocked> -> tensor<64x16xf16, #blocked>
+      %rb = tile.iota 0 : tensor<16x32xindex, #blocked>
+      %cb = tile.iota 1 : tensor<16x32xindex, #blocked>
+      %kb = tensor.splat %k : tensor<16x32xindex, #blocked>
+      %rowb = arith.addi %rb, %kb : tensor<16x32xindex, #blocked>
+      %rowoff = arith.muli %rowb, %c32b : tensor<16x32xindex, #blocked>
+      %offb = arith.addi %rowoff, %cb : tensor<16x32xindex, #blocked>
+      %mb = arith.cmpi ult, %rowb, %c40b : tensor<16x32xindex, #blocked>
+      %y = tile.load %w[%offb], %mb : memref<1280xf16>[tensor<16x32xindex, #blocked>], tensor<16x32xi1, #blocked> -> tensor<16x32xf16, #blocked>
+      %xs = tile_gpu.local_alloc %x : tensor<64x16xf16, #blocked> -> tensor<64x16xf16, #sa>
+      %ys = tile_gpu.local_alloc %y : tensor<16x32xf16, #blocked> -> tensor<16x32xf16, #sb>
+      %p = tile.dot %xs, %ys, %acc : tensor<64x16xf16, #sa>, tensor<16x32xf16, #sb> -> tensor<64x32xf32, #wgmma>
+      scf.yield %p : tensor<64x32xf32, #wgmma>
+    }
+    %io = tile.iota 1 : tensor<64x32xindex, #wgmma>
+    tile.store %r, %out[%io] : tensor<64x32xf32, #wgmma>, memref<2048xf32>[tensor<64x32xindex, #wgmma>]
+  }
+  tile.return
+}
+
+// -----
+
 // Operands that are not loaded as they are go through registers, in 2
 // buffers: one converted from f32 on its way, and a 16-bit one whose
 // offsets a later step could not compute before (they follow a
