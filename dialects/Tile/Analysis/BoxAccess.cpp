@@ -164,33 +164,43 @@ std::optional<BoxAccess> meld::tile::getBoxAccess(Value offsets, Value mask,
   if (mask && !addMaskBounds(mask, box, bounded))
     return std::nullopt;
   // The offsets' scalar part is sum stride[d] * start[d]: what the masked
-  // dimensions leave is the one unmasked dimension's start times its
-  // stride.
+  // dimensions leave goes to the unmasked ones, each term (and the
+  // constant, digit by digit) to the one of the largest stride dividing
+  // it. Any split addresses the same elements; this one keeps the starts
+  // of the smaller strides as small as it can (what a caller checks
+  // against the tensor it views the buffer as).
   LinearIndex rest = *index;
   rest.iotas.clear();
-  int64_t unmasked = -1;
+  SmallVector<int64_t> unmasked;
   for (int64_t d = 0; d < rank; ++d) {
-    if (bounded[d]) {
+    if (bounded[d])
       rest.add(box.starts[d], -box.strides[d]);
-      continue;
-    }
-    if (unmasked >= 0)
-      return std::nullopt;
-    unmasked = d;
+    else
+      unmasked.push_back(d);
   }
-  if (unmasked < 0)
+  if (unmasked.empty())
     return rest.equals(LinearIndex()) ? std::optional<BoxAccess>(box)
                                       : std::nullopt;
-  int64_t stride = box.strides[unmasked];
-  if (rest.constant % stride != 0 ||
-      llvm::any_of(rest.terms,
-                   [&](const auto &term) { return term.second % stride; }))
+  llvm::stable_sort(unmasked, [&](int64_t a, int64_t b) {
+    return box.strides[a] > box.strides[b];
+  });
+  for (auto [value, a] : rest.terms) {
+    if (a == 0)
+      continue;
+    const int64_t *d = llvm::find_if(
+        unmasked, [&](int64_t d) { return a % box.strides[d] == 0; });
+    if (d == unmasked.end())
+      return std::nullopt;
+    box.starts[*d].terms[value] += a / box.strides[*d];
+  }
+  int64_t constant = rest.constant;
+  if (constant < 0 && unmasked.size() > 1)
     return std::nullopt;
-  LinearIndex start;
-  start.constant = rest.constant / stride;
-  for (auto [value, a] : rest.terms)
-    if (a != 0)
-      start.terms[value] = a / stride;
-  box.starts[unmasked] = start;
+  for (int64_t d : unmasked) {
+    box.starts[d].constant += constant / box.strides[d];
+    constant %= box.strides[d];
+  }
+  if (constant != 0)
+    return std::nullopt;
   return box;
 }

@@ -64,8 +64,10 @@ struct BoxAccess {
 /// The box a load of `shape` at `offsets` where `mask` (null: everywhere)
 /// reads, or nothing: the offsets must be linear in the iotas with positive
 /// strides and the mask a conjunction of `iota_d + start[d] < bound[d]`
-/// (unsigned or signed), at most one a dimension; a dimension without one
-/// takes its start from what the offsets leave.
+/// (unsigned or signed), at most one a dimension; the dimensions without
+/// one take their starts from what the offsets leave, each term (and the
+/// constant, digit by digit) going to the one of the largest stride
+/// dividing it.
 std::optional<BoxAccess> getBoxAccess(mlir::Value offsets, mlir::Value mask,
                                       llvm::ArrayRef<int64_t> shape);
 

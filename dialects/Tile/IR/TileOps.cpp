@@ -163,6 +163,34 @@ LogicalResult LoadOp::verify() {
   return verifyAccess(*this, getOffsets(), getMask(), getContiguity());
 }
 
+/// Whether `mask` is a constant `value` in every element.
+static bool isConstantMask(Value mask, bool value) {
+  DenseElementsAttr dense;
+  return mask && matchPattern(mask, m_Constant(&dense)) && dense.isSplat() &&
+         dense.getSplatValue<bool>() == value;
+}
+
+LogicalResult LoadOp::canonicalize(LoadOp op, PatternRewriter &rewriter) {
+  if (!isConstantMask(op.getMask(), true))
+    return failure();
+  rewriter.modifyOpInPlace(op, [&] {
+    op.getMaskMutable().clear();
+    op.getOtherMutable().clear();
+  });
+  return success();
+}
+
+LogicalResult StoreOp::canonicalize(StoreOp op, PatternRewriter &rewriter) {
+  if (isConstantMask(op.getMask(), false)) {
+    rewriter.eraseOp(op);
+    return success();
+  }
+  if (!isConstantMask(op.getMask(), true))
+    return failure();
+  rewriter.modifyOpInPlace(op, [&] { op.getMaskMutable().clear(); });
+  return success();
+}
+
 LogicalResult StoreOp::verify() {
   auto valueType = cast<RankedTensorType>(getValue().getType());
   if (valueType.getElementType() != getBuffer().getType().getElementType())

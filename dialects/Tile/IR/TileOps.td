@@ -125,6 +125,7 @@ def Tile_LoadOp : Tile_Op<"load", [
     `other` (a scalar of the buffer's element type; zero when absent) where it
     does not. Masked-off offsets are never read, so they may lie outside the
     buffer. Without a mask every element is read and `other` is not allowed.
+    A mask that is a constant true everywhere canonicalizes away.
 
     `contiguity`, where present, is a fact proved of the offsets and mask
     (`meld-tile-annotate-contiguity` sets it): in the row-major order of the
@@ -153,13 +154,16 @@ def Tile_LoadOp : Tile_Op<"load", [
     `->` type($result)
   }];
   let hasVerifier = 1;
+  let hasCanonicalizeMethod = 1;
 }
 
 def Tile_StoreOp : Tile_Op<"store", [MemoryEffects<[MemWrite]>]> {
   let summary = "Writes a tile to buffer elements at a tile of offsets";
   let description = [{
     Writes `value[e]` to `buffer[offsets[e]]` where `mask[e]` holds (everywhere
-    when there is no mask). Masked-off offsets are never written.
+    when there is no mask). Masked-off offsets are never written. A mask
+    that is a constant true everywhere canonicalizes away; one false
+    everywhere, the store.
     `contiguity` is as for `tile.load`.
 
     ```mlir
@@ -180,6 +184,7 @@ def Tile_StoreOp : Tile_Op<"store", [MemoryEffects<[MemWrite]>]> {
     type($value) `,` type($buffer) `[` type($offsets) `]` (`,` type($mask)^)?
   }];
   let hasVerifier = 1;
+  let hasCanonicalizeMethod = 1;
 }
 
 def Tile_DotOp : Tile_Op<"dot", [Pure, AllTypesMatch<["acc", "result"]>]> {

@@ -165,7 +165,9 @@ def TileSimplifyIndices
     a loop over `k` by 16, `(k + j) % 32` with `j < 16` is `k % 32 + j`.
     Where nothing more cancels, the terms `D` divides still leave the
     division: `(j + 128 * p) % 32` is `j % 32`. Integer math whose operands
-    are all splats becomes scalar math and one splat.
+    are all splats becomes scalar math and one splat. A comparison of such
+    a value with a constant its bound decides is that constant (a mask's
+    `d < 64` on a dimension of 64 is true).
 
     Lanes a mask turns off access nothing, so in the offsets of a masked
     gather or scatter (no runs of consecutive offsets) a term `x` the mask

@@ -447,6 +447,35 @@ struct ScalarizeSplats : RewritePattern {
   }
 };
 
+/// A comparison of a bounded index with a constant its bound decides, as
+/// that constant: a mask term `d < 64` on a dimension of 64 is true in
+/// every lane, and the mask's other terms are then all it tests (what the
+/// tensor memory accelerator's box needs to see).
+struct FoldBoundedCompare : OpRewritePattern<arith::CmpIOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(arith::CmpIOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<uint64_t> n = getConstant(op.getRhs());
+    if (!n)
+      return rewriter.notifyMatchFailure(op, "not against a constant");
+    Bounds bounds;
+    std::optional<uint64_t> bound = bounds.getUpperBound(op.getLhs());
+    if (!bound || *bound >= *n)
+      return rewriter.notifyMatchFailure(op, "the bound does not decide it");
+    // Every value from 0 to the bound compares with n alike: as the bound
+    // does (both below 2^62, so signed and unsigned agree).
+    bool value = arith::applyCmpPredicate(
+        op.getPredicate(), llvm::APInt(64, *bound), llvm::APInt(64, *n));
+    Type type = op.getType();
+    TypedAttr attr = rewriter.getBoolAttr(value);
+    if (auto tile = dyn_cast<ShapedType>(type))
+      attr = DenseElementsAttr::get(tile, value);
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type, attr);
+    return success();
+  }
+};
+
 /// The terms `x < N` (x an index tile, N a constant) a mask is the
 /// conjunction of, among others.
 static SmallVector<std::pair<Value, uint64_t>> getMaskBounds(Value mask) {
@@ -577,7 +606,7 @@ struct TileSimplifyIndices
     clampMaskedOffsets(getOperation());
     RewritePatternSet patterns(&getContext());
     patterns.add<CancelDivision<arith::DivUIOp>, CancelDivision<arith::RemUIOp>,
-                 ScalarizeSplats>(&getContext());
+                 ScalarizeSplats, FoldBoundedCompare>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -38,3 +38,29 @@ tile.kernel @recombine(%x: memref<64xf32>) attributes {grid = array<i64: 8>} {
   tile.store %abc, %x[%i] : tensor<8xf32>, memref<64xf32>[tensor<8xindex>]
   tile.return
 }
+
+// -----
+
+// A mask that is true everywhere reads and writes every element: the load
+// and store lose it (and the load its padding value); a store whose mask is
+// false everywhere writes nothing and goes; any other mask stays.
+// CHECK-LABEL: tile.kernel @constant_masks
+// CHECK:         %[[X:.+]] = tile.load %{{.+}}[%{{.+}}] : memref<64xf32>[tensor<8xindex>] -> tensor<8xf32>
+// CHECK:         %[[Y:.+]] = tile.load %{{.+}}[%{{.+}}], %[[M:[^,]+]], %{{.+}} : memref<64xf32>[tensor<8xindex>], tensor<8xi1>, f32 -> tensor<8xf32>
+// CHECK-NEXT:    tile.store %[[X]], %{{.+}}[%{{.+}}] : tensor<8xf32>, memref<64xf32>[tensor<8xindex>]
+// CHECK-NEXT:    tile.store %[[Y]], %{{.+}}[%{{.+}}], %[[M]] : tensor<8xf32>, memref<64xf32>[tensor<8xindex>], tensor<8xi1>
+// CHECK-NEXT:    tile.return
+tile.kernel @constant_masks(%x: memref<64xf32>) attributes {grid = array<i64: 1>} {
+  %zero = arith.constant 0.0 : f32
+  %all = arith.constant dense<true> : tensor<8xi1>
+  %none = arith.constant dense<false> : tensor<8xi1>
+  %c4 = arith.constant dense<4> : tensor<8xindex>
+  %i = tile.iota 0 : tensor<8xindex>
+  %some = arith.cmpi ult, %i, %c4 : tensor<8xindex>
+  %a = tile.load %x[%i], %all, %zero : memref<64xf32>[tensor<8xindex>], tensor<8xi1>, f32 -> tensor<8xf32>
+  %b = tile.load %x[%i], %some, %zero : memref<64xf32>[tensor<8xindex>], tensor<8xi1>, f32 -> tensor<8xf32>
+  tile.store %a, %x[%i], %all : tensor<8xf32>, memref<64xf32>[tensor<8xindex>], tensor<8xi1>
+  tile.store %b, %x[%i], %some : tensor<8xf32>, memref<64xf32>[tensor<8xindex>], tensor<8xi1>
+  tile.store %b, %x[%i], %none : tensor<8xf32>, memref<64xf32>[tensor<8xindex>], tensor<8xi1>
+  tile.return
+}

@@ -284,3 +284,46 @@ tile.kernel @masked_keys(%keys: memref<4096xf32>, %out: memref<2048xf32>, %flat:
   tile.store %b, %y[%xs], %live : tensor<512xf32>, memref<1024xf32>[tensor<512xindex>], tensor<512xi1>
   tile.return
 }
+
+// -----
+
+// A comparison its operand's bound decides is a constant: `d < 64` with d
+// an iota of 64 is true in every lane (the mask is then `k + 32 j < 100`
+// alone), `d >= 64` false; `k + 32 j < 100` with j < 4 is not decided
+// (k + 32 j reaches 127), nor is `j < 3`.
+// CHECK-LABEL: tile.kernel @bounded_compare(
+// CHECK:         %[[KEYS:.+]] = arith.cmpi ult, %{{.+}}, %{{.+}} : tensor<32x64xindex>
+// CHECK-NOT:     arith.cmpi
+// CHECK-NOT:     arith.andi
+// CHECK:         tile.load %{{.+}}[%{{.+}}], %[[KEYS]]
+// CHECK-NOT:     arith.xori
+// CHECK:         tile.store %{{.+}}, %{{.+}}[%{{.+}}], %[[KEYS]]
+// CHECK:         %[[ANY:.+]] = arith.cmpi ult, %{{.+}}, %{{.+}} : index
+// CHECK-NEXT:    scf.if %[[ANY]]
+tile.kernel @bounded_compare(%in: memref<6400xf32>, %out: memref<6400xf32>)
+    attributes {grid = array<i64: 4>} {
+  %j = tile.program_id 0
+  %c64 = arith.constant dense<64> : tensor<32x64xindex>
+  %c100 = arith.constant dense<100> : tensor<32x64xindex>
+  %c32 = arith.constant dense<32> : tensor<32x64xindex>
+  %k = tile.iota 0 : tensor<32x64xindex>
+  %d = tile.iota 1 : tensor<32x64xindex>
+  %js = tensor.splat %j : tensor<32x64xindex>
+  %j32 = arith.muli %js, %c32 : tensor<32x64xindex>
+  %key = arith.addi %k, %j32 : tensor<32x64xindex>
+  %in_keys = arith.cmpi ult, %key, %c100 : tensor<32x64xindex>
+  %in_dims = arith.cmpi ult, %d, %c64 : tensor<32x64xindex>
+  %mask = arith.andi %in_keys, %in_dims : tensor<32x64xi1>
+  %row = arith.muli %key, %c64 : tensor<32x64xindex>
+  %offs = arith.addi %row, %d : tensor<32x64xindex>
+  %x = tile.load %in[%offs], %mask : memref<6400xf32>[tensor<32x64xindex>], tensor<32x64xi1> -> tensor<32x64xf32>
+  %past = arith.cmpi uge, %d, %c64 : tensor<32x64xindex>
+  %keep = arith.xori %past, %mask : tensor<32x64xi1>
+  tile.store %x, %out[%offs], %keep : tensor<32x64xf32>, memref<6400xf32>[tensor<32x64xindex>], tensor<32x64xi1>
+  %c3 = arith.constant 3 : index
+  %any = arith.cmpi ult, %j, %c3 : index
+  scf.if %any {
+    tile.store %x, %out[%offs] : tensor<32x64xf32>, memref<6400xf32>[tensor<32x64xindex>]
+  }
+  tile.return
+}
