@@ -256,23 +256,26 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     that complete in their step N = `prefetch` + 1; fewer steps ahead
     where shared memory (227 KiB, or `max-shared-bytes` when less) runs
     short, counting the kernel's tiles but those of another branch of an
-    `scf.if` the loop is in (they may share its bytes). A loop of products in flight with no operand copied takes N =
-    `stages`.
+    `scf.if` the loop is in (they may share its bytes). A loop of products
+    in flight with no operand copied takes N = `stages`.
 
-    With `tma` (the default), such an operand of a wgmma product in a loop
-    of products in flight nested in no other (its buffers' mbarriers then
-    start at phase 0)
-    whose load reads a box of a strided 2-D tensor (tile::getBoxAccess:
-    offsets linear in the iotas, unit stride along the stored tile's
-    contiguous dimension, a row stride of a multiple of 16 bytes, the mask
-    the tensor's bounds), stored with no padding rows in whole columns of
-    its swizzle, is copied by the tensor memory accelerator instead
-    (`tile_gpu.tma_load` of the box's start, the tensor's extents from the
-    mask, or else from the row stride, where the program ids' and loop
-    bounds' ranges keep the box's columns in their rows, and the buffer's
-    whole rows): one thread issues it, and the step waits for it on its buffer's mbarrier
+    With `tma` (the default), such an operand of a wgmma product (products
+    in flight or not: attention's keys and values too) in a loop nested in
+    no other (its buffers' mbarriers then start at phase 0) whose load
+    reads a box of a strided 2-D tensor (tile::getBoxAccess: offsets
+    linear in the iotas, unit stride along the stored tile's contiguous
+    dimension, a row stride of a multiple of 16 bytes, the mask the
+    tensor's bounds; a dimension without a bound takes its start from the
+    offsets), stored with no padding rows in whole columns of its swizzle,
+    is copied by the tensor memory accelerator instead (`tile_gpu.tma_load`
+    of the box's start, the tensor's extents from the mask, or else from
+    the row stride, where the program ids' and loop bounds' ranges keep the
+    box's columns in their rows, and the buffer's whole rows): one thread
+    issues it, and the step waits for it on its buffer's mbarrier
     (`tile_gpu.tma_wait` of parity `(iteration / N) % 2`), the same number
-    of steps ahead.
+    of steps ahead. A buffer is copied into again only after the barrier
+    of the step that follows its last product, which every warpgroup
+    passed having waited for its products.
 
     A loop of `mma.sync` products (an `#tile_gpu.mma` of version 2)
     prefetches the same way an operand whose registers come from a

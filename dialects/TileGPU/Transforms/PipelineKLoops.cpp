@@ -16,10 +16,10 @@
 // k + prefetch, and the loop carries the tiles in flight. Its operands then
 // take prefetch + 2 buffers: step k's product reads one, the product of
 // step k - 1 may still read another, and the loads in flight fill the rest.
-// A wgmma operand whose load reads a box of a strided 2-D tensor is
-// instead copied by the tensor memory accelerator (tile_gpu.tma_load, one
-// thread issuing it), and each step waits for it on its buffer's mbarrier
-// (tile_gpu.tma_wait).
+// A wgmma operand whose load reads a box of a strided 2-D tensor (in a
+// loop of products in flight or not) is instead copied by the tensor
+// memory accelerator (tile_gpu.tma_load, one thread issuing it), and each
+// step waits for it on its buffer's mbarrier (tile_gpu.tma_wait).
 // A loop of mma.sync products prefetches the same way the operands it
 // converts from such loads (read into registers from the copy by a
 // tile_gpu.local_load), in prefetch + 1 buffers: mma.sync completes at once.
@@ -731,10 +731,8 @@ struct TileGPUPipelineKLoops
         auto load = src.getDefiningOp<tile::LoadOp>();
         if (!load || load->getParentOp() != loop.getOperation())
           return;
-        // A wgmma operand's box, by the tensor memory accelerator (in a
-        // loop of products in flight: the TMA's buffers are tested with
-        // those; products that complete in their step take cp.async).
-        if (tma && inFlight && isa<LocalAllocOp>(user))
+        // A wgmma operand's box, by the tensor memory accelerator.
+        if (tma && wgmma && isa<LocalAllocOp>(user))
           if (std::optional<TmaTensor> tensor =
                   getTmaTensor(loop, load, tiles.front()))
             return operands.push_back(

@@ -568,3 +568,58 @@ tile.kernel @columns_past_row(%a: memref<2560xf16>, %w: memref<1280xf16>, %out: 
   tile.store %r, %out[%io] : tensor<64x32xf32, #wgmma>, memref<2048xf32>[tensor<64x32xindex, #wgmma>]
   tile.return
 }
+
+// -----
+
+// A loop whose products complete in their step (attention's scores, which a
+// softmax reads at once; here the product starts from zero each step and
+// is summed) copies its wgmma operands by the tensor memory accelerator as
+// well, 2 steps ahead into 3 buffers. B is K transposed: 16 values of a
+// key (its head dimension, contiguous) by 32 keys; the load has no mask,
+// so the box's starts come from its offsets alone, each term to the
+// dimension of the largest stride dividing it: 16 k to the keys (k), none
+// to the head dimension (0). The tensor is the buffer's 512 rows of 16
+// halves (32 bytes). A is loaded once, before the loop.
+// TMA-LABEL:   tile.kernel @scores(
+// TMA:           %[[K0:.+]] = tile_gpu.tma_load %arg1[%[[Z0:.+]], %[[S0:.+]]] into %{{.+}} if %{{.+}} {dims = array<i64: 16, 512>, mbarriers = {{[0-9]+}} : i64, offset = {{[0-9]+}} : i64, strides = array<i64: 32>} : memref<8192xf16> -> tensor<16x32xf16, #shared1>
+// TMA:           tile_gpu.tma_load %arg1
+// TMA:           scf.for
+// TMA:             tile_gpu.tma_wait
+// TMA-NOT:         tile_gpu.in_flight
+// TMA:             tile_gpu.tma_load %arg1
+// TMA:           } {tile_gpu.stages = 3 : i64}
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#blocked1 = #tile_gpu.blocked<sizePerThread = [4, 1], threadsPerWarp = [4, 8], warpsPerCTA = [1, 4], order = [0, 1]>
+#wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
+#sa = #tile_gpu.shared<swizzle = 32, order = [1, 0]>
+#sb = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
+tile.kernel @scores(%q: memref<4096xf16>, %kt: memref<8192xf16>, %out: memref<2048xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c128 = arith.constant 128 : index
+  %zero = arith.constant dense<0.0> : tensor<64x32xf32, #wgmma>
+  %c16a = arith.constant dense<16> : tensor<64x16xindex, #blocked>
+  %c16b = arith.constant dense<16> : tensor<16x32xindex, #blocked1>
+  %ra = tile.iota 0 : tensor<64x16xindex, #blocked>
+  %ca = tile.iota 1 : tensor<64x16xindex, #blocked>
+  %rowa = arith.muli %ra, %c16a : tensor<64x16xindex, #blocked>
+  %offa = arith.addi %rowa, %ca : tensor<64x16xindex, #blocked>
+  %x = tile.load %q[%offa] : memref<4096xf16>[tensor<64x16xindex, #blocked>] -> tensor<64x16xf16, #blocked>
+  %xs = tile_gpu.local_alloc %x : tensor<64x16xf16, #blocked> -> tensor<64x16xf16, #sa>
+  %d = tile.iota 0 : tensor<16x32xindex, #blocked1>
+  %j = tile.iota 1 : tensor<16x32xindex, #blocked1>
+  %r = scf.for %k = %c0 to %c128 step %c32 iter_args(%sum = %zero) -> (tensor<64x32xf32, #wgmma>) {
+    %ks = tensor.splat %k : tensor<16x32xindex, #blocked1>
+    %key = arith.addi %j, %ks : tensor<16x32xindex, #blocked1>
+    %row = arith.muli %key, %c16b : tensor<16x32xindex, #blocked1>
+    %offb = arith.addi %row, %d : tensor<16x32xindex, #blocked1>
+    %y = tile.load %kt[%offb] : memref<8192xf16>[tensor<16x32xindex, #blocked1>] -> tensor<16x32xf16, #blocked1>
+    %ys = tile_gpu.local_alloc %y : tensor<16x32xf16, #blocked1> -> tensor<16x32xf16, #sb>
+    %p = tile.dot %xs, %ys, %zero : tensor<64x16xf16, #sa>, tensor<16x32xf16, #sb> -> tensor<64x32xf32, #wgmma>
+    %s = arith.addf %sum, %p : tensor<64x32xf32, #wgmma>
+    scf.yield %s : tensor<64x32xf32, #wgmma>
+  }
+  %io = tile.iota 1 : tensor<64x32xindex, #wgmma>
+  tile.store %r, %out[%io] : tensor<64x32xf32, #wgmma>, memref<2048xf32>[tensor<64x32xindex, #wgmma>]
+  tile.return
+}
