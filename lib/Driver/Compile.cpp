@@ -850,6 +850,10 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
             result.assembled =
                 assemblePtx(*result.ptx, chip, *ptxas,
                             /*report=*/options.report != nullptr);
+            // The PTX as assembled: the occupancy requests ptxas could not
+            // meet given up, for the driver's JIT too.
+            if (*result.assembled)
+              result.ptx = (*result.assembled)->ptx;
           }
           return result;
         }));

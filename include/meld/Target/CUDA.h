@@ -32,6 +32,9 @@ struct PtxasKernelInfo {
 
 /// A cubin and ptxas's report on it.
 struct PtxasResult {
+  /// The PTX assembled: the input, with the occupancy requests ptxas could
+  /// not meet given up (see assemblePtx).
+  std::string ptx;
   std::vector<uint8_t> cubin;
   std::vector<PtxasKernelInfo> kernels;
 };
@@ -43,6 +46,12 @@ std::optional<std::string> findPtxas(llvm::StringRef cudaPath);
 /// `ptxasPath`. With `report`, ptxas runs with -v and the result lists every
 /// kernel's resources (-v costs time that grows faster than the number of
 /// kernels: 4x from 1,000 to 2,000). Fails with ptxas's own error output.
+///
+/// A kernel's `.minnctapersm N` (N > 1) asks ptxas to fit N blocks on an
+/// SM, which caps the registers a thread may take; where ptxas spills
+/// registers to meet it, the request is given up (N = 1: every register a
+/// thread can have) and ptxas runs again. So each kernel gets the occupancy
+/// its registers allow without spilling, and the result's PTX says so too.
 llvm::Expected<PtxasResult> assemblePtx(llvm::StringRef ptx,
                                         llvm::StringRef chip,
                                         llvm::StringRef ptxasPath,

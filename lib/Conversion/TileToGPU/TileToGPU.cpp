@@ -2072,11 +2072,17 @@ struct ConvertTileToGPUPass
                     UnitAttr::get(ctx));
       func.setKnownBlockSizeAttr(
           b.getDenseI32ArrayAttr({static_cast<int32_t>(threads), 1, 1}));
-      // One block per SM is enough: ptxas may use every register a thread
-      // can have rather than spill to fit more blocks (with the block size
-      // alone, it caps registers for an occupancy the kernel does not need).
+      // The blocks per SM that leave a thread 128 of the 64K registers
+      // (2 of 256 threads, 4 of 128): without the bound ptxas takes up to
+      // 255 where it can schedule more loads ahead (a LayerNorm prologue's
+      // product: 254 registers, one block per SM, against 127 and two with
+      // it, neither spilling). The driver gives the request up for each
+      // kernel that spills to meet it (meld::assemblePtx), so that it may
+      // use every register a thread can have; with the block size alone,
+      // ptxas capped registers for an occupancy the kernel did not need.
       func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
-                    b.getI32IntegerAttr(1));
+                    b.getI32IntegerAttr(std::max<int64_t>(
+                        1, 65536 / (static_cast<int64_t>(threads) * 128))));
       func->setAttr("meld.shared_bytes", b.getI64IntegerAttr(scratch));
       // What its products run at (meld-tile-gpu-accelerate-dot), for the
       // report.

@@ -5,6 +5,7 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -68,10 +69,27 @@ std::vector<PtxasKernelInfo> meld::parsePtxasReport(llvm::StringRef log) {
   return kernels;
 }
 
-llvm::Expected<PtxasResult> meld::assemblePtx(llvm::StringRef ptx,
-                                              llvm::StringRef chip,
-                                              llvm::StringRef ptxasPath,
-                                              bool report) {
+namespace {
+/// What one run of ptxas gives.
+struct PtxasRun {
+  std::vector<uint8_t> cubin;
+  std::string log;
+};
+
+/// A kernel's `.minnctapersm` in PTX text: the blocks per SM it asks for,
+/// and where their digits are.
+struct OccupancyRequest {
+  std::string kernel;
+  size_t at, length;
+  int64_t blocks;
+};
+} // namespace
+
+/// Assembles `ptx` for `chip` once.
+static llvm::Expected<PtxasRun> runPtxas(llvm::StringRef ptx,
+                                         llvm::StringRef chip,
+                                         llvm::StringRef ptxasPath,
+                                         bool report) {
   llvm::SmallString<128> ptxPath, cubinPath, logPath;
   for (auto [path, suffix] : {std::pair{&ptxPath, "ptx"},
                               std::pair{&cubinPath, "cubin"},
@@ -92,8 +110,9 @@ llvm::Expected<PtxasResult> meld::assemblePtx(llvm::StringRef ptx,
     os << ptx;
   }
   std::string gpu = ("--gpu-name=" + chip).str();
-  llvm::SmallVector<llvm::StringRef, 7> args = {ptxasPath, "-O3", gpu,
-                                                ptxPath, "-o", cubinPath};
+  // (--warn-on-spills names each kernel that spills, at no cost.)
+  llvm::SmallVector<llvm::StringRef, 8> args = {
+      ptxasPath, "-O3", gpu, "--warn-on-spills", ptxPath, "-o", cubinPath};
   if (report)
     args.push_back("-v");
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath,
@@ -119,11 +138,95 @@ llvm::Expected<PtxasResult> meld::assemblePtx(llvm::StringRef ptx,
   if (!cubin)
     return llvm::createStringError(cubin.getError(),
                                    "cannot read ptxas's cubin");
-  PtxasResult result;
+  PtxasRun run;
   llvm::StringRef bytes = (*cubin)->getBuffer();
-  result.cubin.assign(bytes.begin(), bytes.end());
+  run.cubin.assign(bytes.begin(), bytes.end());
+  run.log = logText.str();
+  return run;
+}
+
+/// Every kernel's `.minnctapersm` in `ptx` (a directive between the
+/// entry's parameters and its body), in the text's order.
+static std::vector<OccupancyRequest>
+findOccupancyRequests(llvm::StringRef ptx) {
+  std::vector<OccupancyRequest> requests;
+  constexpr llvm::StringRef entry = ".entry ", directive = ".minnctapersm";
+  for (size_t at = ptx.find(entry); at != llvm::StringRef::npos;
+       at = ptx.find(entry, at + 1)) {
+    size_t params = ptx.find('(', at), body = ptx.find('{', at);
+    if (params == llvm::StringRef::npos || body == llvm::StringRef::npos ||
+        params > body)
+      continue;
+    llvm::StringRef name = ptx.slice(at + entry.size(), params).trim();
+    size_t found = ptx.slice(params, body).find(directive);
+    if (found == llvm::StringRef::npos)
+      continue;
+    size_t digits = params + found + directive.size();
+    while (digits < body && (ptx[digits] == ' ' || ptx[digits] == '\t'))
+      ++digits;
+    size_t end = digits;
+    while (end < body && llvm::isDigit(ptx[end]))
+      ++end;
+    int64_t blocks = 0;
+    if (!ptx.slice(digits, end).getAsInteger(10, blocks))
+      requests.push_back({name.str(), digits, end - digits, blocks});
+  }
+  return requests;
+}
+
+/// `ptx` with each request's digits replaced by its blocks.
+static std::string
+applyOccupancyRequests(llvm::StringRef ptx,
+                       llvm::ArrayRef<OccupancyRequest> requests) {
+  std::string text;
+  size_t copied = 0;
+  for (const OccupancyRequest &request : requests) {
+    text += ptx.slice(copied, request.at);
+    text += std::to_string(request.blocks);
+    copied = request.at + request.length;
+  }
+  text += ptx.drop_front(copied);
+  return text;
+}
+
+/// The kernels ptxas's --warn-on-spills names in `log`.
+static llvm::StringSet<> findSpillingKernels(llvm::StringRef log) {
+  // "ptxas warning : Registers are spilled to local memory in function
+  // 'NAME', 8 bytes spill stores, 8 bytes spill loads"
+  llvm::StringSet<> kernels;
+  for (llvm::StringRef line : llvm::split(log, '\n'))
+    if (line.contains("spilled to local memory in function '"))
+      kernels.insert(line.split("in function '").second.split('\'').first);
+  return kernels;
+}
+
+llvm::Expected<PtxasResult> meld::assemblePtx(llvm::StringRef ptx,
+                                              llvm::StringRef chip,
+                                              llvm::StringRef ptxasPath,
+                                              bool report) {
+  std::vector<OccupancyRequest> requests = findOccupancyRequests(ptx);
+  PtxasResult result;
+  result.ptx = ptx.str();
+  llvm::Expected<PtxasRun> run = runPtxas(result.ptx, chip, ptxasPath, report);
+  if (!run)
+    return run.takeError();
+  // The requests that made ptxas spill, given up.
+  llvm::StringSet<> spilled = findSpillingKernels(run->log);
+  bool retry = false;
+  for (OccupancyRequest &request : requests)
+    if (request.blocks > 1 && spilled.contains(request.kernel)) {
+      request.blocks = 1;
+      retry = true;
+    }
+  if (retry) {
+    result.ptx = applyOccupancyRequests(ptx, requests);
+    run = runPtxas(result.ptx, chip, ptxasPath, report);
+    if (!run)
+      return run.takeError();
+  }
+  result.cubin = std::move(run->cubin);
   if (report)
-    result.kernels = parsePtxasReport(logText);
+    result.kernels = parsePtxasReport(run->log);
   return result;
 }
 

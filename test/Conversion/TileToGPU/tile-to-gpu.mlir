@@ -6,8 +6,9 @@
 // of 4, cut by the mask at 300), so each thread's pair is one 8-byte vector
 // access under one predicate: the pair's mask, with no run-time test of the
 // offsets. No shared memory, no barrier. Every buffer has fewer than 2^31
-// elements, so index math is 32-bit. One block per SM is enough
-// (nvvm.minctasm), so ptxas does not cap registers.
+// elements, so index math is 32-bit. The kernel asks for the blocks per SM
+// that leave a thread 128 registers (nvvm.minctasm: 4 of 128 threads; the
+// driver gives the request up where ptxas would spill to meet it).
 // CHECK:       module attributes {gpu.container_module}
 // CHECK:       gpu.module @meld_kernels attributes {dlti.dl_spec = #dlti.dl_spec<index = 32 : i64>}
 // CHECK-LABEL: gpu.func @scale(
@@ -15,7 +16,7 @@
 // CHECK-SAME:    known_block_size = array<i32: 128, 1, 1>
 // CHECK-SAME:    meld.grid = array<i64: 2>
 // CHECK-SAME:    meld.shared_bytes = 0
-// CHECK-SAME:    nvvm.minctasm = 1 : i32
+// CHECK-SAME:    nvvm.minctasm = 4 : i32
 // CHECK:         %[[TID:.+]] = gpu.thread_id x
 // CHECK:         %[[BID:.+]] = gpu.block_id x
 // CHECK:         arith.muli %[[TID]], %{{.+}} : index
