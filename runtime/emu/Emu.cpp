@@ -369,6 +369,12 @@ struct Mbarrier {
   uint32_t expected = 0;
   int64_t pending = 0, tx = 0;
   uint32_t phase = 0;
+  /// The phases completed before its latest init. An mbarrier invalidated
+  /// and initialized again at the same offset keeps its slot, and its
+  /// phases count on (what threads know of them stays ordered); its
+  /// parity is that of the phases since the init.
+  uint32_t phaseBase = 0;
+  uint32_t getPhase() const { return phase - phaseBase; }
   /// The thread that initialized it and the barrier epoch then.
   uint32_t initThread = 0, initEpoch = 0;
   /// What the arrivals of the current phase release (the join of their
@@ -1048,8 +1054,8 @@ void BlockRunner::diagnoseStuck() {
                          ", which nothing left can complete (phase %u: %" PRId64
                          " of %u arrivals and %" PRId64
                          " transaction bytes pending%s)",
-                         f.waitParity, m.offset, m.phase, m.pending, m.expected,
-                         m.tx, m.valid ? "" : "; invalidated"));
+                         f.waitParity, m.offset, m.getPhase(), m.pending,
+                         m.expected, m.tx, m.valid ? "" : "; invalidated"));
     return;
   }
   // A barrier that some thread will never reach.
@@ -1549,14 +1555,18 @@ uint32_t BlockRunner::mbarrierSlot(const void *bar, const char *what) {
 
 void BlockRunner::mbarrierInit(void *bar, uint32_t count) {
   uint64_t offset = mbarrierOffset(bar, "mbarrier.init");
+  // One invalidated at the same offset is initialized again in its slot.
+  uint32_t reused = maxMbarriers;
+  for (uint32_t slot = 0; slot < mbarriers.size(); ++slot)
+    if (mbarriers[slot].offset == offset)
+      reused = slot;
   const char *invalid =
       count == 0 || count >= 1u << 20 ? "a count outside 1 to 2^20 - 1"
-      : mbarriers.size() == maxMbarriers
-          ? "more mbarrier.init in the block than the emulator keeps (64)"
+      : reused == maxMbarriers && mbarriers.size() == maxMbarriers
+          ? "more mbarriers in the block than the emulator keeps (64)"
+      : reused != maxMbarriers && mbarriers[reused].valid
+          ? "an mbarrier that is valid (mbarrier.inval it first)"
           : nullptr;
-  for (const Mbarrier &m : mbarriers)
-    if (m.valid && m.offset == offset)
-      invalid = "an mbarrier that is valid (mbarrier.inval it first)";
   if (invalid) {
     setFailure(current,
                format("mbarrier.init at offset %" PRIu64 " with count %u: ",
@@ -1575,16 +1585,20 @@ void BlockRunner::mbarrierInit(void *bar, uint32_t count) {
     s.writer = mbarrierObject;
     s.writeEpoch = pseudoEpoch;
   });
-  Mbarrier m;
+  if (reused == maxMbarriers) {
+    mbarriers.emplace_back();
+    mbarriers.back().released.assign(knowledgeWidth, 0);
+  }
+  Mbarrier &m = reused == maxMbarriers ? mbarriers.back() : mbarriers[reused];
   m.offset = offset;
   m.valid = true;
   m.expected = count;
   m.pending = count;
+  m.tx = 0;
+  m.phaseBase = m.phase;
   m.initThread = current;
   m.initEpoch = epoch;
   m.releasing.assign(knowledgeWidth, 0);
-  m.released.assign(knowledgeWidth, 0);
-  mbarriers.push_back(std::move(m));
   guardedStores = true;
 }
 
@@ -1609,7 +1623,7 @@ uint64_t BlockRunner::mbarrierArrive(void *bar, uint32_t count,
   uint32_t slot =
       mbarrierSlot(bar, count ? "mbarrier.arrive" : "mbarrier.expect_tx");
   Mbarrier &m = mbarriers[slot];
-  uint64_t state = m.phase;
+  uint64_t state = m.getPhase();
   // PTX keeps tx-count in [-(2^20 - 1), 2^20 - 1].
   if (m.tx + txBytes >= int64_t(1) << 20 || count > m.pending) {
     setFailure(current,
@@ -1618,7 +1632,8 @@ uint64_t BlockRunner::mbarrierArrive(void *bar, uint32_t count,
                       "%" PRId64 " of %u arrivals and %" PRId64
                       " transaction bytes pending: ",
                       count ? "mbarrier.arrive" : "mbarrier.expect_tx", count,
-                      txBytes, m.offset, m.phase, m.pending, m.expected, m.tx) +
+                      txBytes, m.offset, m.getPhase(), m.pending, m.expected,
+                      m.tx) +
                    (count > m.pending ? "more arrivals than pending"
                                       : "tx-count past 2^20 - 1"));
     abandon();
@@ -1644,7 +1659,7 @@ void BlockRunner::mbarrierWaitParity(void *bar, uint32_t parity) {
     abandon();
   }
   Fiber &f = fibers[current];
-  while ((mbarriers[slot].phase & 1) == parity) {
+  while ((mbarriers[slot].getPhase() & 1) == parity) {
     f.state = FiberState::AtMbarrier;
     f.waitSlot = slot;
     f.waitParity = parity;

@@ -26,7 +26,11 @@ Each runs as two blocks doing the same (the second block's shared memory,
 its mbarriers included, must start afresh). Kernel `tma_twice` copies a second box into the same buffer once every
 thread has read the first and said so on a second mbarrier (64 arrivals)
 that thread 0 waits on, with no barrier: the ordering the emulator must
-see through the mbarriers. Both boxes are checked.
+see through the mbarriers. Kernel `tma_again` copies the second box after
+a barrier, once thread 0 has invalidated the mbarrier and initialized it
+again (as the GPU lowering does after each run of a nested loop), and
+every thread waits for parity 0 again: the phases count from the new init.
+Both boxes are checked.
 """
 
 import os
@@ -131,7 +135,7 @@ def gen():
            "module attributes {gpu.container_module} {",
            "  gpu.module @kernels {"]
     kernels = [(f"tma_copy{r}", r, None) for r in (1, 2, 3)]
-    kernels += [("tma_twice", 2, None)]
+    kernels += [("tma_twice", 2, None), ("tma_again", 2, None)]
     kernels += [("tma_" + flaw, 2, flaw) for flaw in BROKEN]
     for name, rank, flaw in kernels:
         twice = name == "tma_twice" or flaw == "overwrite"
@@ -186,6 +190,21 @@ def gen():
         else:
             out.append("      nvvm.mbarrier.try_wait.parity %bar, %zero, %zero : !llvm.ptr<3>, i32, i32")
         out.append(dump(0))
+        if name == "tma_again":
+            out.append("""      gpu.barrier
+      scf.if %is_first {
+        nvvm.mbarrier.inval %bar : !llvm.ptr<3>
+        nvvm.mbarrier.init %bar, %one : !llvm.ptr<3>, i32
+      }
+      nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+      gpu.barrier
+      scf.if %is_first {""")
+            out.append(copy_box(rank, rank, "second"))
+            out.append("      }")
+            out.append("      nvvm.mbarrier.try_wait.parity %bar, %zero, %zero : !llvm.ptr<3>, i32, i32")
+            out.append(dump(16384).replace("%from", "%from2").replace("%w ", "%w2 ")
+                       .replace("%w,", "%w2,").replace("%to_base", "%to_base2")
+                       .replace("%to ", "%to2 ").replace("%out[%to]", "%out[%to2]"))
         if twice:
             # The threads say they are done reading; thread 0 waits for
             # all of them before it copies the second box over the first.
@@ -287,9 +306,9 @@ def run(driver, module, names):
     rng = np.random.default_rng(7)
     ok = True
     with tempfile.TemporaryDirectory() as work:
-        cases = [(n, VARIANTS[n], False) for n in names or VARIANTS] + \
-                ([("twice", VARIANTS["bf16_2d_sw128_edges"], True)]
-                 if not names else [])
+        cases = [(n, VARIANTS[n], None) for n in names or VARIANTS] + \
+                ([(k, VARIANTS["bf16_2d_sw128_edges"], "tma_" + k)
+                  for k in ("twice", "again")] if not names else [])
         for name, (rank, e, dims, pitch, box, coords, swizzle, nan), twice in cases:
             tensor, src, pitch = make_tensor(rng, e, dims, pitch)
             nbytes = e * int(np.prod(box))
@@ -301,7 +320,7 @@ def run(driver, module, names):
             if twice:
                 second = [coords[0] - 40, coords[1] - 45]
                 all_coords += second
-                kernel = "tma_twice"
+                kernel = twice
                 out_words = 16384 + nbytes // 4
             # Two blocks (the same copies): the second's shared memory,
             # mbarriers included, starts afresh.
