@@ -213,7 +213,9 @@ def TileGPU_TmaWaitOp : TileGPU_Op<"tma_wait", [
     carried through a loop or not) has completed its phase of parity
     `parity`: the copy into it has landed. Its result is the tile,
     complete. The n-th copy into a buffer completes phase n - 1, so a K
-    loop pipelined with S buffers waits in step k for parity (k / S) % 2.
+    loop pipelined with S buffers waits in step k for parity (k / S) % 2:
+    in each run of the loop, as the GPU lowering initializes the mbarriers
+    of a loop nested in another again after each run.
     The GPU lowering is `mbarrier.try_wait.parity` in a loop, then a
     barrier (the buffers a later copy overwrites are read by then).
 

@@ -260,8 +260,9 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     in flight with no operand copied takes N = `stages`.
 
     With `tma` (the default), such an operand of a wgmma product (products
-    in flight or not: attention's keys and values too) in a loop nested in
-    no other (its buffers' mbarriers then start at phase 0) whose load
+    in flight or not: attention's keys and values too; in a loop nested in
+    another too, whose buffers' mbarriers `meld-tile-to-gpu` starts over
+    after each run) whose load
     reads a box of a strided 2-D tensor (tile::getBoxAccess: offsets
     linear in the iotas, unit stride along the stored tile's contiguous
     dimension, a row stride of a multiple of 16 bytes, the mask the

@@ -265,9 +265,7 @@ getIndexRange(const tile::LinearIndex &index) {
 }
 
 /// The tensor `load`'s tile is a box of, for the tensor memory accelerator
-/// to copy into tile `shared` (a wgmma operand), or nothing: `loop` runs
-/// once per kernel (in no other loop: its buffers' mbarriers start at phase
-/// 0, as the waits' parities assume), only one op
+/// to copy into tile `shared` (a wgmma operand), or nothing: only one op
 /// reads the load, of 16-bit elements, zero where masked off, a box
 /// (tile::getBoxAccess) with unit stride along the stored tile's
 /// contiguous dimension and a row stride of a multiple of 16 bytes, stored
@@ -278,8 +276,6 @@ getIndexRange(const tile::LinearIndex &index) {
 /// induction variable alone.
 static std::optional<TmaTensor> getTmaTensor(scf::ForOp loop, tile::LoadOp load,
                                              RankedTensorType shared) {
-  if (loop->getParentOfType<LoopLikeOpInterface>())
-    return std::nullopt;
   // A buffer the kernel takes: its tensor map becomes an argument too.
   auto arg = dyn_cast<BlockArgument>(load.getBuffer());
   if (!arg || !isa<tile::KernelOp>(arg.getOwner()->getParentOp()))

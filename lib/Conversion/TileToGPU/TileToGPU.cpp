@@ -97,6 +97,11 @@ public:
   /// Initializes the mbarrier of every buffer of the kernel's TMA copies
   /// (`copies`), in its first thread, before anything else.
   LogicalResult initTmaBarriers(ArrayRef<tile_gpu::TmaLoadOp> copies);
+  /// Initializes, in the first thread, `count` mbarriers 8 bytes apart from
+  /// each offset of `places` (invalidating them first with `again`), then
+  /// makes them visible to the copies and the block.
+  void initMbarriers(const llvm::MapVector<int64_t, int64_t> &places,
+                     bool again);
 
 private:
   /// What the lowering needs of a tile type's layout, computed once.
@@ -612,6 +617,16 @@ LogicalResult Distributor::distributeExtract(tensor::ExtractOp extract) {
   return success();
 }
 
+/// The buffers of the tile a copy from global memory (an async_load, a
+/// tma_load) fills buffer `slot` of: those of the pipelined loop it is in,
+/// and at least up to a constant `slot`.
+static int64_t getCopyBuffers(Operation *copy, Value slot) {
+  int64_t buffers = tile_gpu::getPipelineStages(copy->getParentOp());
+  if (std::optional<int64_t> constant = getConstantIntValue(slot))
+    buffers = std::max(buffers, *constant + 1);
+  return buffers;
+}
+
 /// Whether `loop`'s body computes products on wgmma.
 static bool hasWgmma(scf::ForOp loop) {
   return llvm::any_of(loop.getBody()->getOps<tile::DotOp>(),
@@ -717,6 +732,22 @@ LogicalResult Distributor::distributeFor(scf::ForOp loop) {
   // Its wgmma products (mma.sync's complete at once).
   if (loopStages > 1 && hasWgmma(loop))
     NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+  // A loop of TMA copies nested in another runs again: its buffers'
+  // mbarriers start over at phase 0, as its waits' parities count from
+  // the run's first step. Every copy it issued was waited for (those past
+  // its end are not issued), so once the block meets no thread waits on
+  // them any more.
+  llvm::MapVector<int64_t, int64_t> places;
+  if (loop->getParentOfType<scf::ForOp>())
+    for (auto copy : loop.getBody()->getOps<tile_gpu::TmaLoadOp>())
+      if (std::optional<int64_t> mbarriers = copy.getMbarriers()) {
+        int64_t &count = places[*mbarriers];
+        count = std::max(count, getCopyBuffers(copy, copy.getSlot()));
+      }
+  if (!places.empty()) {
+    barrier();
+    initMbarriers(places, /*again=*/true);
+  }
   return success();
 }
 
@@ -1163,16 +1194,6 @@ void Distributor::distributeLocalLoad(tile_gpu::LocalLoadOp op) {
   tiles[op.getResult()] = std::move(slots);
 }
 
-/// The buffers of the tile a copy from global memory (an async_load, a
-/// tma_load) fills buffer `slot` of: those of the pipelined loop it is in,
-/// and at least up to a constant `slot`.
-static int64_t getCopyBuffers(Operation *copy, Value slot) {
-  int64_t buffers = tile_gpu::getPipelineStages(copy->getParentOp());
-  if (std::optional<int64_t> constant = getConstantIntValue(slot))
-    buffers = std::max(buffers, *constant + 1);
-  return buffers;
-}
-
 FailureOr<Value>
 Distributor::copyDestination(tile_gpu::SharedTileOpInterface copy, Value slot) {
   if (failed(checkSharedTile(copy, getCopyBuffers(copy, slot))))
@@ -1320,20 +1341,28 @@ Distributor::initTmaBarriers(ArrayRef<tile_gpu::TmaLoadOp> copies) {
     int64_t &count = places[*mbarriers];
     count = std::max(count, buffers);
   }
+  initMbarriers(places, /*again=*/false);
+  return success();
+}
+
+void Distributor::initMbarriers(const llvm::MapVector<int64_t, int64_t> &places,
+                                bool again) {
   // The first thread initializes them (one arrival a phase: its own), and
   // makes them visible to the copies (the async proxy) and the block.
   Value first =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, index(0));
   guarded(first, [&] {
     Value one = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 1);
-    for (auto [mbarriers, buffers] : places)
-      for (int64_t s = 0; s < buffers; ++s)
-        NVVM::MBarrierInitOp::create(
-            b, loc, sharedPointer(index(mbarriers + 8 * s)), one,
-            /*predicate=*/Value());
+    for (auto [mbarriers, count] : places)
+      for (int64_t s = 0; s < count; ++s) {
+        Value mbarrier = sharedPointer(index(mbarriers + 8 * s));
+        if (again)
+          NVVM::MBarrierInvalOp::create(b, loc, mbarrier);
+        NVVM::MBarrierInitOp::create(b, loc, mbarrier, one,
+                                     /*predicate=*/Value());
+      }
   });
   fenceForTensorCores();
-  return success();
 }
 
 LogicalResult Distributor::distributeTmaLoad(tile_gpu::TmaLoadOp op) {

@@ -461,13 +461,20 @@ tile.kernel @mma_k_major(%a: memref<1280xbf16>, %w: memref<1280xbf16>, %out: mem
 // -----
 
 // The same K loop run twice, in another loop: the tensor memory
-// accelerator's waits assume each buffer's mbarrier starts the loop at
-// phase 0, so cp.async copies its operands.
+// accelerator copies its operands all the same, the first two steps' in
+// each run of it (meld-tile-to-gpu starts its buffers' mbarriers over after
+// each run, so each run's waits count phases from its first step).
 // NOPF-LABEL:  tile.kernel @nested(
 // TMA-LABEL:   tile.kernel @nested(
-// TMA-NOT:       tile_gpu.tma_load
-// TMA:           tile_gpu.async_load %arg0
-// TMA-NOT:       tile_gpu.tma_load
+// TMA:           scf.for
+// TMA-COUNT-4:     tile_gpu.tma_load
+// TMA:             scf.for
+// TMA:               tile_gpu.tma_wait
+// TMA:               tile_gpu.tma_wait
+// TMA:               tile_gpu.tma_load %arg0
+// TMA:               tile_gpu.tma_load %arg1
+// TMA:             } {tile_gpu.stages = 4 : i64}
+// TMA-NOT:         tile_gpu.async_load
 // TMA:           tile.return
 #blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
 #wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
