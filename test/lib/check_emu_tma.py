@@ -65,11 +65,13 @@ VARIANTS = {
 #              wait (the copy may still be writing);
 #   reinit     thread 0 initializes the mbarrier twice;
 #   overwrite  the second copy of tma_twice with no ordering after the
-#              threads' reads of the first.
+#              threads' reads of the first;
+#   many       thread 0 initializes 65 mbarriers (the engine keeps 64 a
+#              block; one initialized again in its place counts once).
 # And one that does not: thread 0 waits, then a barrier tells the others
 # ("handoff").
 BROKEN = ["nowait", "noinit", "nobarrier", "deadlock", "plainload", "store",
-          "reinit", "overwrite", "handoff"]
+          "reinit", "overwrite", "many", "handoff"]
 
 
 def header(name, rank, extra_args=""):
@@ -158,6 +160,17 @@ def gen():
         nvvm.mbarrier.init %empty, %nthreads : !llvm.ptr<3>, i32""")
             if flaw == "reinit":
                 out.append(f"        nvvm.mbarrier.init %bar, {count} : !llvm.ptr<3>, i32")
+            if flaw == "many":
+                # 64 more at 16, 24, ... (the data starts at 1024).
+                out.append("""        %sixty_four = arith.constant 64 : index
+        scf.for %i = %c0 to %sixty_four step %c1 {
+          %i64 = arith.index_cast %i : index to i64
+          %at8 = arith.muli %i64, %c8_i64 : i64
+          %at = arith.addi %base8, %at8 : i64
+          %at16 = arith.addi %at, %c8_i64 : i64
+          %another = llvm.inttoptr %at16 : i64 to !llvm.ptr<3>
+          nvvm.mbarrier.init %another, %one : !llvm.ptr<3>, i32
+        }""")
             out.append("      }")
         if flaw == "nobarrier":
             out.append("""      %is_second = arith.cmpi eq, %t, %c1 : index

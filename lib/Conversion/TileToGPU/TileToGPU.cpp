@@ -1334,8 +1334,9 @@ Distributor::initTmaBarriers(ArrayRef<tile_gpu::TmaLoadOp> copies) {
           "has no mbarriers: run meld-tile-gpu-allocate-shared first");
     int64_t buffers = getCopyBuffers(copy, copy.getSlot());
     if (*mbarriers + 8 * buffers > scratchBytes)
-      return copy.emitOpError("has ")
-             << buffers << " mbarriers at offset " << *mbarriers
+      return copy.emitOpError("has the mbarriers of ")
+             << buffers << " buffer" << (buffers == 1 ? "" : "s")
+             << " at offset " << *mbarriers
              << " of shared memory, past its kernel's shared_bytes ("
              << scratchBytes << ")";
     int64_t &count = places[*mbarriers];

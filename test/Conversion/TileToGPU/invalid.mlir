@@ -144,3 +144,25 @@ tile.kernel @tma_view(%w: memref<4096xbf16>) attributes {grid = array<i64: 1>, n
   %t = tile_gpu.tma_load %s[%c0, %c0] into %c0 {dims = array<i64: 64, 64>, strides = array<i64: 128>, offset = 0 : i64} : memref<4096xbf16> -> tensor<16x64xbf16, #sk>
   tile.return
 }
+
+// -----
+
+// A TMA copy's mbarriers are placed by meld-tile-gpu-allocate-shared, within
+// the kernel's shared memory.
+#sk = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
+tile.kernel @tma_no_mbarriers(%w: memref<4096xbf16>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 3072 : i64} {
+  %c0 = arith.constant 0 : index
+  // expected-error @below {{'tile_gpu.tma_load' op has no mbarriers: run meld-tile-gpu-allocate-shared first}}
+  %t = tile_gpu.tma_load %w[%c0, %c0] into %c0 {dims = array<i64: 64, 64>, strides = array<i64: 128>, offset = 0 : i64} : memref<4096xbf16> -> tensor<16x64xbf16, #sk>
+  tile.return
+}
+
+// -----
+
+#sk = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
+tile.kernel @tma_mbarriers_past_the_end(%w: memref<4096xbf16>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 3072 : i64} {
+  %c0 = arith.constant 0 : index
+  // expected-error @below {{'tile_gpu.tma_load' op has the mbarriers of 1 buffer at offset 3072 of shared memory, past its kernel's shared_bytes (3072)}}
+  %t = tile_gpu.tma_load %w[%c0, %c0] into %c0 {dims = array<i64: 64, 64>, strides = array<i64: 128>, offset = 0 : i64, mbarriers = 3072 : i64} : memref<4096xbf16> -> tensor<16x64xbf16, #sk>
+  tile.return
+}
