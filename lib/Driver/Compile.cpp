@@ -852,8 +852,8 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
                             /*report=*/options.report != nullptr);
             // The PTX as assembled: the occupancy requests ptxas could not
             // meet given up, for the driver's JIT too.
-            if (*result.assembled)
-              result.ptx = (*result.assembled)->ptx;
+            if (*result.assembled && (*result.assembled)->rewrittenPtx)
+              result.ptx = std::move(*(*result.assembled)->rewrittenPtx);
           }
           return result;
         }));

@@ -32,9 +32,9 @@ struct PtxasKernelInfo {
 
 /// A cubin and ptxas's report on it.
 struct PtxasResult {
-  /// The PTX assembled: the input, with the occupancy requests ptxas could
-  /// not meet given up (see assemblePtx).
-  std::string ptx;
+  /// The PTX assembled where it is not the input: the input with the
+  /// occupancy requests ptxas could not meet given up (see assemblePtx).
+  std::optional<std::string> rewrittenPtx;
   std::vector<uint8_t> cubin;
   std::vector<PtxasKernelInfo> kernels;
 };

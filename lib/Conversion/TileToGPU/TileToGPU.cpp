@@ -97,6 +97,11 @@ public:
   /// Initializes the mbarrier of every buffer of the kernel's TMA copies
   /// (`copies`), in its first thread, before anything else.
   LogicalResult initTmaBarriers(ArrayRef<tile_gpu::TmaLoadOp> copies);
+  /// The mbarriers of `copies`' tiles: each tile's first mbarrier offset
+  /// and its buffers (those of the pipelined loop its copies are in, and
+  /// at least up to a constant slot), checked against shared memory.
+  FailureOr<llvm::MapVector<int64_t, int64_t>>
+  getMbarrierPlaces(ArrayRef<tile_gpu::TmaLoadOp> copies);
   /// Initializes, in the first thread, `count` mbarriers 8 bytes apart from
   /// each offset of `places` (invalidating them first with `again`), then
   /// makes them visible to the copies and the block.
@@ -737,17 +742,17 @@ LogicalResult Distributor::distributeFor(scf::ForOp loop) {
   // the run's first step. Every copy it issued was waited for (those past
   // its end are not issued), so once the block meets no thread waits on
   // them any more.
-  llvm::MapVector<int64_t, int64_t> places;
+  SmallVector<tile_gpu::TmaLoadOp> copies;
   if (loop->getParentOfType<scf::ForOp>())
-    for (auto copy : loop.getBody()->getOps<tile_gpu::TmaLoadOp>())
-      if (std::optional<int64_t> mbarriers = copy.getMbarriers()) {
-        int64_t &count = places[*mbarriers];
-        count = std::max(count, getCopyBuffers(copy, copy.getSlot()));
-      }
-  if (!places.empty()) {
-    barrier();
-    initMbarriers(places, /*again=*/true);
-  }
+    llvm::append_range(copies, loop.getBody()->getOps<tile_gpu::TmaLoadOp>());
+  if (copies.empty())
+    return success();
+  FailureOr<llvm::MapVector<int64_t, int64_t>> places =
+      getMbarrierPlaces(copies);
+  if (failed(places))
+    return failure();
+  barrier();
+  initMbarriers(*places, /*again=*/true);
   return success();
 }
 
@@ -1321,11 +1326,8 @@ Value Distributor::sharedPointer(Value offset) {
 /// nvgpu lowering gives it).
 static constexpr int32_t kMbarrierSuspendHint = 10000000;
 
-LogicalResult
-Distributor::initTmaBarriers(ArrayRef<tile_gpu::TmaLoadOp> copies) {
-  // The mbarrier of every buffer of each copy's tile: a tile's buffers are
-  // those of the pipelined loop its copies are in, and at least up to a
-  // constant slot.
+FailureOr<llvm::MapVector<int64_t, int64_t>>
+Distributor::getMbarrierPlaces(ArrayRef<tile_gpu::TmaLoadOp> copies) {
   llvm::MapVector<int64_t, int64_t> places;
   for (tile_gpu::TmaLoadOp copy : copies) {
     std::optional<int64_t> mbarriers = copy.getMbarriers();
@@ -1342,7 +1344,16 @@ Distributor::initTmaBarriers(ArrayRef<tile_gpu::TmaLoadOp> copies) {
     int64_t &count = places[*mbarriers];
     count = std::max(count, buffers);
   }
-  initMbarriers(places, /*again=*/false);
+  return places;
+}
+
+LogicalResult
+Distributor::initTmaBarriers(ArrayRef<tile_gpu::TmaLoadOp> copies) {
+  FailureOr<llvm::MapVector<int64_t, int64_t>> places =
+      getMbarrierPlaces(copies);
+  if (failed(places))
+    return failure();
+  initMbarriers(*places, /*again=*/false);
   return success();
 }
 

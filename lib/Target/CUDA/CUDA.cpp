@@ -206,8 +206,7 @@ llvm::Expected<PtxasResult> meld::assemblePtx(llvm::StringRef ptx,
                                               bool report) {
   std::vector<OccupancyRequest> requests = findOccupancyRequests(ptx);
   PtxasResult result;
-  result.ptx = ptx.str();
-  llvm::Expected<PtxasRun> run = runPtxas(result.ptx, chip, ptxasPath, report);
+  llvm::Expected<PtxasRun> run = runPtxas(ptx, chip, ptxasPath, report);
   if (!run)
     return run.takeError();
   // The requests that made ptxas spill, given up.
@@ -219,8 +218,8 @@ llvm::Expected<PtxasResult> meld::assemblePtx(llvm::StringRef ptx,
       retry = true;
     }
   if (retry) {
-    result.ptx = applyOccupancyRequests(ptx, requests);
-    run = runPtxas(result.ptx, chip, ptxasPath, report);
+    result.rewrittenPtx = applyOccupancyRequests(ptx, requests);
+    run = runPtxas(*result.rewrittenPtx, chip, ptxasPath, report);
     if (!run)
       return run.takeError();
   }
