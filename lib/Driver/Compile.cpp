@@ -456,6 +456,11 @@ planArtifacts(ModuleOp module, const WeightStore &weights,
       (host &&
        failed(planArtifact(*host, weights, options, spec, /*host=*/true))))
     return failure();
+  if (options.externalWeights)
+    for (const WeightStore::Baked &baked : weights.getBaked())
+      spec.bakedInitializers.push_back(
+          {baked.name, *getArtifactDType(baked.type.getElementType()),
+           llvm::SmallVector<int64_t>(baked.type.getShape()), baked.bytes});
   return host;
 }
 

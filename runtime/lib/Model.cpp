@@ -65,6 +65,54 @@ bool copyLongs(const flatbuffers::Vector<int64_t> *vector,
   return true;
 }
 
+/// Reads the dtype and shape of a tensor of the artifact into `dtype`,
+/// `shape` and `numBytes` (its size). Returns what is wrong with them (to
+/// follow the tensor's name in a message), or an empty string.
+std::string readTensorType(uint32_t rawDType,
+                           const flatbuffers::Vector<int64_t> *rawShape,
+                           uint32_t &dtype, std::vector<int64_t> &shape,
+                           uint64_t &numBytes) {
+  numBytes = dtypeSize(rawDType);
+  if (!numBytes)
+    return " has unknown dtype " + std::to_string(rawDType);
+  dtype = rawDType;
+  if (!copyLongs(rawShape, shape))
+    return " has a misaligned shape";
+  for (int64_t d : shape) {
+    if (d < 0)
+      return " has a dynamic or negative dimension";
+    if (mulOverflow(numBytes, static_cast<uint64_t>(d), numBytes))
+      return " has a shape too large";
+  }
+  return {};
+}
+
+/// A one-element f32 or f64 value as a number, other bytes in hexadecimal
+/// (for messages).
+std::string describeBytes(uint32_t dtype, const uint8_t *data, size_t size) {
+  char buf[64];
+  if (dtype == MELD_DTYPE_F32 && size == 4) {
+    float value;
+    memcpy(&value, data, 4);
+    snprintf(buf, sizeof(buf), "%.9g", value);
+    return buf;
+  }
+  if (dtype == MELD_DTYPE_F64 && size == 8) {
+    double value;
+    memcpy(&value, data, 8);
+    snprintf(buf, sizeof(buf), "%.17g", value);
+    return buf;
+  }
+  if (size > 8)
+    return std::to_string(size) + " bytes";
+  std::string hex = "0x";
+  for (size_t i = size; i-- > 0;) {
+    snprintf(buf, sizeof(buf), "%02x", data[i]);
+    hex += buf;
+  }
+  return hex;
+}
+
 /// Anonymous memory of `size` bytes for weights the runtime makes (copies,
 /// panels), in huge pages where the system gives them on request: the
 /// artifact's mapping may be in huge pages of the page cache, and weights
@@ -261,21 +309,12 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
       if (!seen.insert(sig.name).second)
         return invalid(what + ": duplicate " + kind + " name");
       // Check the raw value before it becomes an enum.
-      uint32_t rawDType = s->dtype();
-      size_t elemSize = dtypeSize(rawDType);
-      if (!elemSize)
-        return invalid(what + " has unknown dtype " + std::to_string(rawDType));
-      sig.dtype = static_cast<meld_dtype>(rawDType);
-      uint64_t numBytes = elemSize;
-      if (!copyLongs(s->shape(), sig.shape))
-        return invalid(what + " has a misaligned shape");
-      for (int64_t d : sig.shape) {
-        if (d < 0)
-          return invalid(what + " has a dynamic or negative dimension");
-        if (mulOverflow(numBytes, static_cast<uint64_t>(d), numBytes))
-          return invalid(what + " has a shape too large");
-      }
-      sig.numBytes = numBytes;
+      uint32_t dtype = 0;
+      std::string problem = readTensorType(s->dtype(), s->shape(), dtype,
+                                           sig.shape, sig.numBytes);
+      if (!problem.empty())
+        return invalid(what + problem);
+      sig.dtype = static_cast<meld_dtype>(dtype);
       out.push_back(std::move(sig));
     }
     return MELD_OK;
@@ -320,6 +359,37 @@ meld_status Model::verifyAndCopy(const uint8_t *metadata, uint64_t size) {
       ref.data = m->data() ? m->data()->data() : nullptr;
       ref.size = m->data() ? m->data()->size() : 0;
       modules.push_back(std::move(ref));
+    }
+  }
+
+  // Baked initializers: compared with the weights file when it is loaded.
+  if (auto *list = a->baked_initializers()) {
+    if (!weightsExternal && list->size())
+      return invalid("it has baked initializers but holds its weights");
+    std::set<std::string> seen;
+    for (uint32_t i = 0; i < list->size(); ++i) {
+      const artifact::BakedInitializer *b = list->Get(i);
+      BakedInitializer init;
+      init.name = str(b->name());
+      std::string what = "baked initializer " + std::to_string(i);
+      if (init.name.empty())
+        return invalid(what + " has no name");
+      what += " ('" + init.name + "')";
+      if (!seen.insert(init.name).second)
+        return invalid(what + ": duplicate name");
+      uint64_t numBytes = 0;
+      std::string problem = readTensorType(b->dtype(), b->shape(), init.dtype,
+                                           init.shape, numBytes);
+      if (!problem.empty())
+        return invalid(what + problem);
+      size_t size = b->data() ? b->data()->size() : 0;
+      if (size != numBytes)
+        return invalid(what + " has " + std::to_string(size) +
+                       " bytes of data, " + std::to_string(numBytes) +
+                       " by its dtype and shape");
+      if (size)
+        init.data.assign(b->data()->begin(), b->data()->end());
+      baked.push_back(std::move(init));
     }
   }
   return MELD_OK;
@@ -659,6 +729,46 @@ meld_status Model::loadExternalWeights(const std::string &weightsPath) {
         readByKernels.insert(each->buffers[output].offset);
   }
 
+  // A tensor of the file whose dtype or shape is not the artifact's.
+  auto checkType = [&](const std::string &name, uint32_t dtype,
+                       const std::vector<int64_t> &shape,
+                       const SafetensorsTensor &t) -> meld_status {
+    meld_dtype fileDType;
+    if (!safetensorsDType(t.dtype, fileDType) ||
+        static_cast<uint32_t>(fileDType) != dtype)
+      return setError(MELD_ERROR_INVALID_ARGUMENT,
+                      "weight '" + name + "': dtype " + dtypeName(dtype) +
+                          " in the artifact, " + t.dtype + " in " + where);
+    if (t.shape != shape)
+      return setError(MELD_ERROR_INVALID_ARGUMENT,
+                      "weight '" + name + "': shape " + formatShape(shape) +
+                          " in the artifact, " + formatShape(t.shape) + " in " +
+                          where);
+    return MELD_OK;
+  };
+
+  // The values baked into the kernels: the file may leave them out, but may
+  // not change them.
+  for (const BakedInitializer &init : baked) {
+    auto it = file->tensors.find(init.name);
+    if (it == file->tensors.end())
+      continue;
+    if (meld_status s =
+            checkType(init.name, init.dtype, init.shape, it->second))
+      return s;
+    const uint8_t *data = file->data(it->second);
+    if (!init.data.empty() &&
+        memcmp(data, init.data.data(), init.data.size()) != 0)
+      return setError(
+          MELD_ERROR_INVALID_ARGUMENT,
+          "weight '" + init.name + "' is " +
+              describeBytes(init.dtype, data, init.data.size()) + " in " +
+              where + ", but meldc baked its value " +
+              describeBytes(init.dtype, init.data.data(), init.data.size()) +
+              " into the kernels of '" + path +
+              "': compile the model again with these weights");
+  }
+
   // Step 2: dtypes and shapes, then an address for each weight buffer.
   std::vector<std::vector<const uint8_t *>> addresses;
   std::vector<std::pair<size_t, uint32_t>> toCopy, toPack;
@@ -673,17 +783,8 @@ meld_status Model::loadExternalWeights(const std::string &weightsPath) {
       if (!isInWeightsFile(b))
         continue;
       const SafetensorsTensor &t = file->tensors.find(b.name)->second;
-      meld_dtype dtype;
-      if (!safetensorsDType(t.dtype, dtype) ||
-          static_cast<uint32_t>(dtype) != b.dtype)
-        return setError(MELD_ERROR_INVALID_ARGUMENT,
-                        "weight '" + b.name + "': dtype " + dtypeName(b.dtype) +
-                            " in the artifact, " + t.dtype + " in " + where);
-      if (t.shape != b.shape)
-        return setError(MELD_ERROR_INVALID_ARGUMENT,
-                        "weight '" + b.name + "': shape " +
-                            formatShape(b.shape) + " in the artifact, " +
-                            formatShape(t.shape) + " in " + where);
+      if (meld_status s = checkType(b.name, b.dtype, b.shape, t))
+        return s;
       // Packing reads its source wherever it is.
       const uint8_t *data = file->data(t);
       if (reinterpret_cast<uintptr_t>(data) % kWeightAlignment == 0 ||

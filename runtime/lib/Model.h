@@ -228,6 +228,16 @@ public:
   uint64_t sectionSize = 0;
   /// The artifact was compiled with --weights=external.
   bool weightsExternal = false;
+  /// With external weights, the initializers meldc baked into the kernels:
+  /// a tensor of the weights file with one of these names must hold these
+  /// bytes (loadExternalWeights refuses the file otherwise).
+  struct BakedInitializer {
+    std::string name;
+    uint32_t dtype = 0;
+    std::vector<int64_t> shape;
+    std::vector<uint8_t> data;
+  };
+  std::vector<BakedInitializer> baked;
 
 private:
   Model() = default;

@@ -462,6 +462,33 @@ int writeModel(llvm::StringRef outPath, llvm::StringRef variant,
     spec.weights.clear();
     spec.weightsExternal = true;
     spec.externalWeightsSize = 4196;
+  } else if (variant.starts_with("baked")) {
+    // External weights and a value baked into the kernels: 'eps', f32[] =
+    // 0.25, which a weights file may leave out but not change. The variants
+    // after "baked-" break one rule each (the writer checks them with
+    // =verify).
+    llvm::StringRef rule = variant.drop_front(strlen("baked"));
+    if (rule != "-embedded") {
+      spec.weights.clear();
+      spec.weightsExternal = true;
+      spec.externalWeightsSize = 4196;
+    }
+    float quarter = 0.25f;
+    auto *bytes = reinterpret_cast<const uint8_t *>(&quarter);
+    ArtifactBakedInitializer eps{"eps", D::F32, {}, {bytes, bytes + 4}};
+    spec.bakedInitializers.push_back(eps);
+    if (!rule.empty())
+      options.verify = false;
+    if (rule == "-twice")
+      spec.bakedInitializers.push_back(eps);
+    else if (rule == "-no-name")
+      spec.bakedInitializers[0].name.clear();
+    else if (rule == "-size")
+      spec.bakedInitializers[0].shape = {2};
+    else if (rule == "-dtype")
+      spec.bakedInitializers[0].dtype = static_cast<D>(99);
+    else if (!rule.empty() && rule != "-embedded")
+      return fail("unknown variant '" + variant + "'");
   } else if (variant.starts_with("packed")) {
     // External weights, and mul_rows_w reads w from panels the runtime
     // packs when it loads them: w as one row, padded to two (w, then

@@ -36,7 +36,7 @@ getColumnBlocks(Operation *user, RankedTensorType type) {
   int64_t last = type.getRank() - 1;
   SmallVector<std::pair<int64_t, int64_t>> blocks;
   if (auto split = dyn_cast<SplitOp>(user)) {
-    if (split.getAxis() != last)
+    if (static_cast<int64_t>(split.getAxis()) != last)
       return std::nullopt;
     int64_t start = 0;
     for (int64_t size : split.getSizes()) {

@@ -87,10 +87,13 @@ struct ImportOptions {
   /// `graph.constant`; larger ones become `graph.weight`. Tensors whose values
   /// an op needs at compile time (shapes, axes, indices...) are always read.
   int64_t maxInlineConstantElements = 64;
-  /// Floating-point initializers always become weights, whatever their size
-  /// (meldc --weights=external: their values come from the weights file at
-  /// run time, so none may be baked in at compile time). Integer and boolean
-  /// initializers, which shape computations read, still follow
+  /// Floating-point initializers of more than one element always become
+  /// weights, whatever their size (meldc --weights=external: their values
+  /// come from the weights file at run time). One-element ones (a softmax
+  /// scale, an epsilon, a power's exponent: what recognizers and folders must
+  /// know) are baked as constants and recorded in WeightStore::getBaked, so
+  /// the runtime refuses a weights file that changes them. Integer and
+  /// boolean initializers, which shape computations read, still follow
   /// maxInlineConstantElements.
   bool floatInitializersAsWeights = false;
   /// Evaluates the ops whose operands are all known at compile time: those an
@@ -169,6 +172,21 @@ public:
   Entry &addExternal(llvm::StringRef handle, mlir::RankedTensorType type,
                      uint64_t byteSize, llvm::StringRef filePath,
                      uint64_t fileOffset);
+  /// A one-element float initializer baked into the module as a constant
+  /// although the weights are external (see
+  /// ImportOptions::floatInitializersAsWeights): the artifact records it so
+  /// the runtime refuses a weights file that gives it another value.
+  struct Baked {
+    std::string name;
+    mlir::RankedTensorType type;
+    std::vector<uint8_t> bytes;
+  };
+  void addBaked(llvm::StringRef name, mlir::RankedTensorType type,
+                llvm::ArrayRef<uint8_t> bytes) {
+    baked.push_back({name.str(), type, bytes.vec()});
+  }
+  llvm::ArrayRef<Baked> getBaked() const { return baked; }
+
   /// Removes the entry named `handle` (a weight the module no longer uses).
   void erase(llvm::StringRef handle);
   /// Keeps `object` (the parsed model) alive as long as the store.
@@ -180,6 +198,7 @@ private:
   std::vector<std::vector<uint8_t>> owned;
   std::vector<std::shared_ptr<void>> keptAlive;
   mutable llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> mapped;
+  std::vector<Baked> baked;
 };
 
 /// Imports the ONNX model at `path` into a new module in `context`. Weights go

@@ -143,6 +143,16 @@ struct ArtifactFaultSite {
   std::string message;
 };
 
+/// A one-element float initializer whose value the kernels hold, in an
+/// artifact with external weights (schema table BakedInitializer): the
+/// runtime refuses a weights file whose tensor of this name differs.
+struct ArtifactBakedInitializer {
+  std::string name;
+  ArtifactDType dtype = ArtifactDType::F32;
+  llvm::SmallVector<int64_t> shape;
+  std::vector<uint8_t> data;
+};
+
 /// The bytes of one weight, placed at `offset` in the weights section. Give
 /// either `data` (bytes already in memory, e.g. an mmapped ONNX file, which
 /// must stay alive until writeArtifact returns) or `write`, a callback that
@@ -191,6 +201,8 @@ struct ArtifactSpec {
   /// is the size of the space the Weight buffers' offsets index.
   bool weightsExternal = false;
   uint64_t externalWeightsSize = 0;
+  /// With external weights, the initializers baked into the kernels.
+  std::vector<ArtifactBakedInitializer> bakedInitializers;
   /// The kernels' fault sites; when there are any, one buffer is the Status.
   std::vector<ArtifactFaultSite> faultSites;
   /// The host's plan, when its kernels are not those of the main plan (an

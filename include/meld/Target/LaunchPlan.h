@@ -39,6 +39,9 @@ struct WeightSource {
 using WeightLookup = llvm::function_ref<llvm::Expected<WeightSource>(
     llvm::StringRef handle, mlir::Type element)>;
 
+/// The artifact's dtype of element type `type`, if it has one.
+std::optional<ArtifactDType> getArtifactDType(mlir::Type type);
+
 /// Fills `spec`'s signatures, buffers, arena size, launches and weights from
 /// the launch plan in `module` (which must still hold its tile kernels).
 /// With `externalWeights` the bytes of the ONNX initializers stay out of the

@@ -460,13 +460,22 @@ FailureOr<Value> Importer::materializeTensor(const onnx::TensorProto &tensor,
   TensorSource source;
   if (failed(describeTensor(tensor, context, modelDir, loc, what, source)))
     return failure();
-  bool mustBeWeight = isInitializer && options.floatInitializersAsWeights &&
-                      isa<FloatType>(source.type.getElementType());
+  // With external weights a float initializer comes from the weights file,
+  // but for one of a single element, which is baked and recorded.
+  bool external = isInitializer && options.floatInitializersAsWeights &&
+                  isa<FloatType>(source.type.getElementType());
+  bool mustBeWeight = external && source.getNumElements() > 1;
   if (!mustBeWeight &&
       source.getNumElements() <= options.maxInlineConstantElements) {
     DenseElementsAttr attr = readTensorSource(source, loc, what);
     if (!attr)
       return failure();
+    if (external) {
+      ArrayRef<char> raw = attr.getRawData();
+      weights.addBaked(
+          handle, source.type,
+          ArrayRef(reinterpret_cast<const uint8_t *>(raw.data()), raw.size()));
+    }
     return createConstant(loc, attr);
   }
   std::string unique = handle.str();

@@ -313,6 +313,28 @@ llvm::Error meld::verifyArtifactSpec(const ArtifactSpec &spec) {
       return err;
   }
 
+  // Baked initializers are compared by name, dtype, shape and bytes with the
+  // weights file's tensors (runtime/lib/Model.cpp).
+  if (!spec.bakedInitializers.empty() && !spec.weightsExternal)
+    return makeError("baked initializers in an artifact that holds its "
+                     "weights");
+  std::set<std::string> baked;
+  for (const ArtifactBakedInitializer &init : spec.bakedInitializers) {
+    if (init.name.empty() || !baked.insert(init.name).second)
+      return makeError("baked initializer '" + init.name +
+                       "' has no name or appears twice");
+    uint64_t bytes = getArtifactDTypeSize(init.dtype);
+    bool negative = false;
+    for (int64_t d : init.shape) {
+      negative |= d < 0;
+      bytes *= static_cast<uint64_t>(d);
+    }
+    if (negative || bytes != init.data.size())
+      return makeError("baked initializer '" + init.name +
+                       "': " + llvm::Twine(init.data.size()) +
+                       " bytes of data for its dtype and shape");
+  }
+
   for (auto [i, module] : llvm::enumerate(spec.modules))
     if (module.target.empty() || module.format.empty())
       return makeError("kernel module " + llvm::Twine(i) +
@@ -425,11 +447,23 @@ void buildMetadata(const ArtifactSpec &spec, uint64_t weightsSize,
         fbb, fbb.CreateVector(host->inputs), fbb.CreateVector(host->outputs),
         buffersOf(host->buffers), host->arenaSize, launchesOf(host->launches),
         faultsOf(host->faultSites), host->packedSize);
+  flatbuffers::Offset<
+      flatbuffers::Vector<flatbuffers::Offset<artifact::BakedInitializer>>>
+      baked;
+  if (!spec.bakedInitializers.empty()) {
+    std::vector<flatbuffers::Offset<artifact::BakedInitializer>> list;
+    for (const ArtifactBakedInitializer &init : spec.bakedInitializers)
+      list.push_back(artifact::CreateBakedInitializer(
+          fbb, fbb.CreateString(init.name),
+          static_cast<artifact::DType>(init.dtype), shapeOf(init.shape),
+          fbb.CreateVector(init.data)));
+    baked = fbb.CreateVector(list);
+  }
   auto root = artifact::CreateArtifact(
       fbb, MELD_ARTIFACT_SCHEMA_VERSION, fbb.CreateString(spec.producer),
       inputs, outputs, buffersOf(spec.buffers), spec.arenaSize, weightsSize,
       spec.weightsExternal, fbb.CreateVector(modules),
-      launchesOf(spec.launches), faultsOf(spec.faultSites), hostPlan);
+      launchesOf(spec.launches), faultsOf(spec.faultSites), hostPlan, baked);
   artifact::FinishArtifactBuffer(fbb, root);
 }
 

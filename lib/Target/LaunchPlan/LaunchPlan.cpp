@@ -22,7 +22,7 @@ using namespace meld;
 /// Alignment of every arena buffer and weight, in bytes.
 static constexpr uint64_t kAlignment = 64;
 
-static std::optional<ArtifactDType> toDType(Type type) {
+std::optional<ArtifactDType> meld::getArtifactDType(Type type) {
   if (type.isF32())
     return ArtifactDType::F32;
   if (type.isF16())
@@ -126,7 +126,7 @@ static uint64_t assignArenaOffsets(std::vector<Interval> intervals,
 /// The element type of `weight` in the artifact, or an error.
 static FailureOr<ArtifactDType> getWeightDType(tile::WeightOp weight) {
   Type element = cast<MemRefType>(weight.getType()).getElementType();
-  std::optional<ArtifactDType> dtype = toDType(element);
+  std::optional<ArtifactDType> dtype = getArtifactDType(element);
   if (!dtype)
     return weight.emitError("unsupported element type ")
            << element << " in the launch plan";
@@ -218,7 +218,7 @@ static LogicalResult buildPlan(ModuleOp module, WeightLookup weights,
   auto addBuffer = [&](Value value, ArtifactBufferKind kind, StringRef name,
                        Location loc) -> FailureOr<uint32_t> {
     auto type = cast<MemRefType>(value.getType());
-    auto dtype = toDType(type.getElementType());
+    auto dtype = getArtifactDType(type.getElementType());
     if (!dtype)
       return emitError(loc, "unsupported element type ")
              << type.getElementType() << " in the launch plan";

@@ -55,6 +55,10 @@ def main():
             good, header_json='{"w": {"dtype": "F32", "shape": [5], '
                               '"data_offsets": [0, 20]}, "w": {"dtype": '
                               '"F32", "shape": [5], "data_offsets": [0, 20]}}'),
+        # For the "baked" artifact, whose kernels hold eps = 0.25.
+        "eps-same": serialize(good + [("eps", np.array(0.25, np.float32))]),
+        "eps-changed": serialize(good + [("eps", np.array(0.5, np.float32))]),
+        "eps-shape": serialize(good + [("eps", np.array([0.25], np.float32))]),
         "tiny": b"\x05\x00\x00",
         "header-too-long": struct.pack("<Q", 1000) + b"{}",
     }
