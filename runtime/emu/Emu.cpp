@@ -239,6 +239,8 @@ thread_local StackPool stackPool;
 enum class FiberState : uint8_t {
   Ready,
   AtBarrier,
+  /// At a named barrier (bar.sync id, count), Fiber::barrierId.
+  AtNamedBarrier,
   AtCollective,
   AtMbarrier,
   Exited
@@ -261,6 +263,8 @@ struct Fiber {
   char *stackLow = nullptr;
   char *stackHigh = nullptr;
   FiberState state = FiberState::Ready;
+  /// The named barrier it waits at (valid while AtNamedBarrier).
+  uint32_t barrierId = 0;
   /// The collective it waits at (valid while AtCollective / arriving).
   CollectiveKind kind = CollectiveKind::SyncWarp;
   uint32_t mode = 0;
@@ -477,6 +481,7 @@ public:
   uint32_t nctaid(uint32_t dim);
   uint32_t laneid() { return current % warpSize; }
   void barrier();
+  void barrierNamed(uint32_t id, uint32_t count);
   uint32_t collective(CollectiveKind kind, uint32_t mode, uint32_t memberMask,
                       uint32_t value, uint32_t laneOrOffset, uint32_t c,
                       uint32_t pred, uint32_t *valid);
@@ -727,6 +732,21 @@ private:
   bool guardedStores = false;
   std::vector<uint32_t> knowledge;
   uint32_t knowledgeWidth = 0;
+  /// Allocates the threads' knowledge (knowledgeOf) if it is not yet.
+  void ensureKnowledge() {
+    if (!knowledge.empty())
+      return;
+    knowledgeWidth = numThreads + maxMbarriers;
+    knowledge.assign(size_t(numThreads) * knowledgeWidth, 0);
+  }
+  /// The 16 named barriers (bar.sync id, count): the threads they expect
+  /// in this use and how many arrived, the first to arrive, and what the
+  /// arrivals released (the join of their knowledge).
+  struct NamedBarrier {
+    uint32_t count = 0, arrived = 0, first = 0;
+    std::vector<uint32_t> releasing;
+  };
+  NamedBarrier namedBarriers[16];
   /// A row of a TMA copy's box.
   std::vector<uint8_t> tmaRow;
   void *sharedMapping = nullptr;
@@ -852,6 +872,8 @@ void BlockRunner::startBlock(uint64_t linearBlock) {
   blockFirstEpoch = ++epoch;
   numExited = 0;
   numAtBarrier = 0;
+  for (NamedBarrier &nb : namedBarriers)
+    nb.arrived = 0;
   for (WarpState &w : warps) {
     w.groups.clear();
     w.accesses.clear();
@@ -1056,6 +1078,26 @@ void BlockRunner::diagnoseStuck() {
                          " transaction bytes pending%s)",
                          f.waitParity, m.offset, m.getPhase(), m.pending,
                          m.expected, m.tx, m.valid ? "" : "; invalidated"));
+    return;
+  }
+  // A named barrier too few threads can still reach.
+  for (uint32_t id = 0; id < 16; ++id) {
+    const NamedBarrier &nb = namedBarriers[id];
+    if (!nb.arrived)
+      continue;
+    uint32_t absent = 0;
+    while (absent < numThreads &&
+           fibers[absent].state == FiberState::AtNamedBarrier &&
+           fibers[absent].barrierId == id)
+      ++absent;
+    const char *where = fibers[absent].state == FiberState::Exited
+                            ? "has exited"
+                            : "waits elsewhere";
+    setFailure(nb.first, format("named barrier %u reached by only %u of its "
+                                "%u threads: thread ",
+                                id, nb.arrived, nb.count) +
+                             threadCoords(nb.first) + " waits at it, thread " +
+                             threadCoords(absent) + " " + where);
     return;
   }
   // A barrier that some thread will never reach.
@@ -1328,6 +1370,55 @@ void BlockRunner::barrier() {
   yieldFiber();
 }
 
+void BlockRunner::barrierNamed(uint32_t id, uint32_t count) {
+  uint32_t warpThreads = (numThreads + warpSize - 1) / warpSize * warpSize;
+  if (id > 15 || count % warpSize != 0 || count > warpThreads) {
+    setFailure(current, format("bar.sync %u, %u: the barrier must be 0 to 15 "
+                               "and the count a multiple of 32 up to the "
+                               "block's %u threads",
+                               id, count, warpThreads));
+    abandon();
+  }
+  // The whole block (a partial last warp counts whole): bar.sync 0 is the
+  // plain barrier.
+  uint32_t expected = count == 0 || count == warpThreads ? numThreads : count;
+  if (id == 0 && expected == numThreads)
+    return barrier();
+  NamedBarrier &nb = namedBarriers[id];
+  if (nb.arrived && nb.count != expected) {
+    setFailure(current,
+               format("bar.sync %u with %u threads while thread ", id, count) +
+                   threadCoords(nb.first) +
+                   format(" waits at it with %u", nb.count));
+    abandon();
+  }
+  // Release what this thread did and knows; the last arrival hands the
+  // participants everything the others released.
+  ensureKnowledge();
+  uint32_t *mine = knowledgeOf(current);
+  mine[current] = ++syncSeq;
+  if (nb.arrived == 0) {
+    nb.count = expected;
+    nb.first = current;
+    nb.releasing.assign(knowledgeWidth, 0);
+  }
+  join(nb.releasing.data(), mine);
+  if (++nb.arrived == nb.count) {
+    for (uint32_t t = 0; t < numThreads; ++t)
+      if (fibers[t].state == FiberState::AtNamedBarrier &&
+          fibers[t].barrierId == id) {
+        join(knowledgeOf(t), nb.releasing.data());
+        fibers[t].state = FiberState::Ready;
+      }
+    join(mine, nb.releasing.data());
+    nb.arrived = 0;
+    return;
+  }
+  fibers[current].state = FiberState::AtNamedBarrier;
+  fibers[current].barrierId = id;
+  yieldFiber();
+}
+
 uint32_t BlockRunner::collective(CollectiveKind kind, uint32_t mode,
                                  uint32_t memberMask, uint32_t value,
                                  uint32_t laneOrOffset, uint32_t c,
@@ -1574,10 +1665,7 @@ void BlockRunner::mbarrierInit(void *bar, uint32_t count) {
                    invalid);
     abandon();
   }
-  if (knowledge.empty()) {
-    knowledgeWidth = numThreads + maxMbarriers;
-    knowledge.assign(size_t(numThreads) * knowledgeWidth, 0);
-  }
+  ensureKnowledge();
   // The init writes the object; from then on only mbarrier instructions
   // may touch its bytes.
   checkShared(offset, 8, /*store=*/true);
@@ -2772,6 +2860,9 @@ uint32_t opCtaid(uint32_t dim) { return launchOrDie().ctaid(dim); }
 uint32_t opNctaid(uint32_t dim) { return launchOrDie().nctaid(dim); }
 uint32_t opLaneid() { return launchOrDie().laneid(); }
 void opBarrier() { launchOrDie().barrier(); }
+void opBarrierNamed(uint32_t id, uint32_t count) {
+  launchOrDie().barrierNamed(id, count);
+}
 uint32_t opShfl(uint32_t mode, uint32_t memberMask, uint32_t value,
                 uint32_t laneOrOffset, uint32_t c, uint32_t *valid) {
   return launchOrDie().collective(CollectiveKind::Shfl, mode, memberMask, value,
@@ -2866,6 +2957,7 @@ const meld_emu_ops opsTable = {
     opMbarrierWaitParity,
     opMbarrierInval,
     opTmaLoad,
+    opBarrierNamed,
 };
 
 } // namespace

@@ -74,6 +74,7 @@ enum EmuOp : unsigned {
   kMbarrierWaitParity,
   kMbarrierInval,
   kTmaLoad,
+  kBarrierNamed,
   kNumFields
 };
 
@@ -253,6 +254,25 @@ LogicalResult EmuLowering::lowerNVVMOp(Operation *op, OpBuilder &b,
         return success();
       })
       .Case([&](NVVM::Barrier0Op) { return toCall(kBarrier, {}); })
+      .Case([&](NVVM::BarrierOp barrier) -> LogicalResult {
+        if (barrier.getReductionOp())
+          return barrier.emitOpError("has no emulation: the emulator runs "
+                                     "barriers without a reduction");
+        if (!barrier.getBarrierId() && !barrier.getNumberOfThreads())
+          return toCall(kBarrier, {});
+        // bar.sync id, count (a count of 0: the whole block).
+        Value id = barrier.getBarrierId() ? barrier.getBarrierId()
+                                          : constI32(b, loc, 0);
+        Value count = barrier.getNumberOfThreads()
+                          ? barrier.getNumberOfThreads()
+                          : constI32(b, loc, 0);
+        return toCall(kBarrierNamed, {id, count});
+      })
+      .Case([&](NVVM::SetMaxRegisterOp set) {
+        // The registers are the host's: nothing to reallocate.
+        set.erase();
+        return success();
+      })
       .Case([&](NVVM::ShflOp shfl) -> LogicalResult {
         // PTX shfl.sync moves 32-bit values; gpu-to-nvvm splits wider ones.
         Value value = shfl.getVal();

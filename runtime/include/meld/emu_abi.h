@@ -56,7 +56,7 @@ extern "C" {
 
 /// Version of the table below. Bumped on any change to it or to the meaning of
 /// a function; fields are only ever appended.
-#define MELD_EMU_ABI_VERSION 8
+#define MELD_EMU_ABI_VERSION 9
 
 /// `mode` of meld_emu_ops::shfl, as in PTX `shfl.sync.{idx,up,down,bfly}`.
 enum {
@@ -354,6 +354,20 @@ typedef struct meld_emu_ops {
   /// ordered before it, and with a wgmma.mma_async still reading.
   void (*tma_load)(void *dst, const void *map, const int32_t *coords,
                    uint32_t rank, void *bar);
+
+  /* Version 9. */
+
+  /// `bar.sync id, count` (a named barrier: `id` 0 to 15, `count` a
+  /// positive multiple of 32 up to the block's threads rounded up to whole
+  /// warps; count 0 stands for the whole block, as `bar.sync id`): waits
+  /// until `count` threads have arrived at barrier `id`. Every arrival
+  /// while some wait must give the same count. The participants' accesses
+  /// before it are ordered before their accesses after it, and what each
+  /// knew of mbarrier phases is shared among them; threads that do not take
+  /// part are not ordered by it (their accesses may race with the
+  /// participants'). A barrier that too few threads can still reach is
+  /// an error.
+  void (*barrier_named)(uint32_t id, uint32_t count);
 } meld_emu_ops;
 
 /// Signatures of the module's exports.

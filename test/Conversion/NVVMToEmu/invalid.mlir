@@ -121,3 +121,16 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// A barrier that reduces a predicate has no emulation.
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @reducing(%p: i32) attributes {nvvm.kernel} {
+      // expected-error @below {{'nvvm.barrier' op has no emulation: the emulator runs barriers without a reduction}}
+      %r = nvvm.barrier #nvvm.reduction<popc> %p -> i32
+      llvm.return
+    }
+  }
+}

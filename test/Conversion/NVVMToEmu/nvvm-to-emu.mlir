@@ -324,3 +324,32 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// Named barriers (ABI version 9): bar.sync id, count through field 30 with
+// its id and count (a count of 0 where the op has none: the whole block);
+// without operands, the plain barrier (field 6). setmaxnreg has nothing to
+// emulate and goes.
+// CHECK-LABEL: llvm.func internal @named__meld_emu_body(
+// CHECK-NOT:     nvvm.setmaxregister
+// CHECK:         llvm.getelementptr %{{.+}}[0, 30]
+// CHECK:         llvm.call %{{.+}}(%[[ID:.+]], %[[N:.+]]) : !llvm.ptr, (i32, i32) -> ()
+// CHECK:         %[[ALL:.+]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK:         llvm.getelementptr %{{.+}}[0, 30]
+// CHECK:         llvm.call %{{.+}}(%[[ID]], %[[ALL]]) : !llvm.ptr, (i32, i32) -> ()
+// CHECK:         llvm.getelementptr %{{.+}}[0, 6]
+// CHECK-NOT:     nvvm.
+module attributes {gpu.container_module} {
+  gpu.module @meld_kernels {
+    llvm.func @named(%params: !llvm.ptr<1>) attributes {nvvm.kernel} {
+      %id = llvm.load %params : !llvm.ptr<1> -> i32
+      %n = llvm.load %params : !llvm.ptr<1> -> i32
+      nvvm.setmaxregister increase 232
+      nvvm.barrier id = %id number_of_threads = %n
+      nvvm.barrier id = %id
+      nvvm.barrier
+      llvm.return
+    }
+  }
+}
