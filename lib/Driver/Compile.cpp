@@ -133,6 +133,15 @@ static void setGpuOptions(MeldGpuPipelineOptions &gpu,
   gpu.chip = chip.str();
   gpu.cudaPath = options.cudaPath;
   gpu.precision = options.precision;
+  // A warp-specialized kernel's block has a producer warpgroup more than
+  // another chip's kernel of the same launch would: only where sm_90a's
+  // kernels are the artifact's only ones (the emulator runs the first
+  // target's).
+  gpu.warpSpecialize =
+      chip == "sm_90a" && !options.targets.empty() &&
+      llvm::all_of(options.targets, [](const std::string &target) {
+        return getKernelChip(target) == "sm_90a";
+      });
   // One launch plan serves every target: its blocks take what the smallest
   // shared memory holds.
   if (std::optional<int64_t> most = getMaxSharedBytes(options))
@@ -795,6 +804,16 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
       if (auto it = shared.find(launch.kernel); it != shared.end())
         launch.sharedMemoryBytes =
             std::max(launch.sharedMemoryBytes, it->second);
+    // A warp-specialized kernel (sm_90a's only, see setGpuOptions) takes a
+    // producer warpgroup beyond the block its tiles are laid out over.
+    llvm::StringMap<uint32_t> threads;
+    kernels->walk([&](gpu::GPUFuncOp func) {
+      if (std::optional<ArrayRef<int32_t>> block = func.getKnownBlockSize())
+        threads[func.getName()] = static_cast<uint32_t>((*block)[0]);
+    });
+    for (ArtifactLaunch &launch : spec.launches)
+      if (auto it = threads.find(launch.kernel); it != threads.end())
+        launch.block[0] = std::max(launch.block[0], it->second);
     // What each kernel's products run at (meld-tile-gpu-accelerate-dot):
     // the same on every chip.
     kernels->walk([&](gpu::GPUFuncOp func) {

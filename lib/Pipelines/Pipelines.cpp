@@ -190,6 +190,7 @@ void meld::buildMeldGpuKernelPipeline(OpPassManager &pm,
   pm.addNestedPass<tile::KernelOp>(tile_gpu::createTileGPUHoistOperands());
   tile_gpu::TileGPUPipelineKLoopsOptions pipeline;
   pipeline.maxSharedBytes = options.maxSharedBytes;
+  pipeline.warpSpecialize = options.warpSpecialize;
   pm.addNestedPass<tile::KernelOp>(
       tile_gpu::createTileGPUPipelineKLoops(pipeline));
   pm.addNestedPass<tile::KernelOp>(tile_gpu::createTileGPUAllocateShared());

@@ -90,6 +90,45 @@ constexpr llvm::StringLiteral kStagesAttrName = "tile_gpu.stages";
 /// wgmma product completes before the ops after it run.
 constexpr llvm::StringLiteral kInFlightAttrName = "tile_gpu.in_flight";
 
+/// The attribute of a warp-specialized tile.kernel
+/// (meld-tile-gpu-pipeline-k-loops): a dictionary of `producer_warps` (a
+/// warpgroup after the kernel's num_warps that issues its TMA copies) and,
+/// where setmaxnreg applies, `entry_registers`, `producer_registers` and
+/// `consumer_registers` (see WarpSpecialization).
+constexpr llvm::StringLiteral kWarpSpecializeAttrName =
+    "tile_gpu.warp_specialize";
+
+/// The blocks per SM a GPU kernel of `threads` threads asks ptxas for
+/// (`.minnctapersm`): those that leave each thread 128 of the SM's 64K
+/// registers, at least 1.
+int64_t getOccupancyRequest(int64_t threads);
+
+/// What a kernel's tile_gpu.warp_specialize says: the producer's warps and,
+/// where the block asks for one per SM (more than 256 threads: two
+/// consumer warpgroups or more), the registers setmaxnreg leaves the
+/// producer's threads and gives the consumers' (0: no setmaxnreg, the
+/// block keeps what ptxas gives it).
+struct WarpSpecialization {
+  int64_t producerWarps = 4;
+  int64_t producerRegisters = 0;
+  int64_t consumerRegisters = 0;
+  /// The registers of every thread at the kernel's entry (`.maxnreg`),
+  /// which setmaxnreg moves between warpgroups; 0 without setmaxnreg.
+  int64_t entryRegisters = 0;
+};
+
+/// The warp specialization of a kernel of `numWarps` consumer warps: a
+/// producer warpgroup of 40 registers a thread where setmaxnreg applies,
+/// the consumers taking what that leaves of the block's registers at
+/// entry, at most 240, in multiples of 8 (for 8 consumer warps: 168 at
+/// entry, 232 a consumer thread).
+WarpSpecialization getWarpSpecialization(int64_t numWarps);
+
+/// The warp specialization of `kernel` (its tile_gpu.warp_specialize), if
+/// it has one.
+std::optional<WarpSpecialization>
+getWarpSpecialization(mlir::Operation *kernel);
+
 /// The stages of `loop` (its tile_gpu.stages), 1 for any op that is not a
 /// pipelined loop (or null).
 int64_t getPipelineStages(mlir::Operation *loop);

@@ -155,11 +155,67 @@ LogicalResult TmaLoadOp::verify() {
   return verifySharedOffset(*this, getOffset());
 }
 
+LogicalResult TmaReleaseOp::verify() {
+  for (Value tile : getTiles())
+    if (!isa_and_nonnull<SharedLayoutAttr>(
+            cast<RankedTensorType>(tile.getType()).getEncoding()))
+      return emitOpError("releases tiles with a #tile_gpu.shared layout, got ")
+             << tile.getType();
+  return success();
+}
+
 LogicalResult TmaWaitOp::verify() {
   if (!isa_and_nonnull<SharedLayoutAttr>(getTile().getType().getEncoding()))
     return emitOpError("waits for a tile with a #tile_gpu.shared layout, got ")
            << getTile().getType();
   return success();
+}
+
+std::optional<WarpSpecialization>
+meld::tile_gpu::getWarpSpecialization(Operation *kernel) {
+  auto dict =
+      kernel ? kernel->getAttrOfType<DictionaryAttr>(kWarpSpecializeAttrName)
+             : DictionaryAttr();
+  if (!dict)
+    return std::nullopt;
+  WarpSpecialization result;
+  auto read = [&](StringRef name, int64_t &field) {
+    if (auto value = dict.getAs<IntegerAttr>(name))
+      field = value.getInt();
+  };
+  read("producer_warps", result.producerWarps);
+  read("entry_registers", result.entryRegisters);
+  read("producer_registers", result.producerRegisters);
+  read("consumer_registers", result.consumerRegisters);
+  return result;
+}
+
+int64_t meld::tile_gpu::getOccupancyRequest(int64_t threads) {
+  return std::max<int64_t>(1, 65536 / (threads * 128));
+}
+
+WarpSpecialization meld::tile_gpu::getWarpSpecialization(int64_t numWarps) {
+  WarpSpecialization result;
+  int64_t consumers = numWarps * 32;
+  int64_t threads = consumers + result.producerWarps * 32;
+  // With more than one block per SM, ptxas may give up the request for
+  // one that spills (meld::assemblePtx), which would change the registers
+  // at entry: no setmaxnreg then.
+  if (getOccupancyRequest(threads) > 1)
+    return result;
+  int64_t entry = std::min<int64_t>(248, llvm::alignDown(65536 / threads, 8));
+  int64_t producer = 40;
+  int64_t consumer = std::min<int64_t>(
+      240,
+      llvm::alignDown((entry * threads - result.producerWarps * 32 * producer) /
+                          consumers,
+                      8));
+  if (consumer <= entry)
+    return result;
+  result.entryRegisters = entry;
+  result.producerRegisters = producer;
+  result.consumerRegisters = consumer;
+  return result;
 }
 
 int64_t meld::tile_gpu::getPipelineStages(Operation *loop) {

@@ -186,6 +186,16 @@ def TileGPU_TmaLoadOp : TileGPU_Op<"tma_load", [
     which the runtime encodes. The kernel's first thread initializes every
     such mbarrier before anything else, a barrier after.
 
+    In a warp-specialized kernel (`tile_gpu.warp_specialize`) the copy is
+    the producer warp's, and `after release %p` says which release of the
+    buffer it waits for: each buffer then has a second mbarrier, the 8
+    bytes after the first (the buffers' pairs 16 bytes apart, from
+    `mbarriers`), that every consumer thread arrives on when its
+    products are done reading it (`tile_gpu.tma_release`), and the producer
+    waits for its phase of parity `%p` first (1 for a buffer's first use: a
+    fresh mbarrier's phase of parity 1 counts as complete). The consumers
+    only take the buffer's place from the op.
+
     ```mlir
     %s = tile_gpu.tma_load %w[%k, %n] into %slot if %more
         {dims = array<i64: 256, 520>, strides = array<i64: 512>,
@@ -194,12 +204,14 @@ def TileGPU_TmaLoadOp : TileGPU_Op<"tma_load", [
     ```
   }];
   let arguments = (ins AnyMemRef:$buffer, Variadic<Index>:$coords,
-                   Index:$slot, Optional<I1>:$pred, DenseI64ArrayAttr:$dims,
+                   Index:$slot, Optional<I1>:$pred,
+                   Optional<Index>:$releaseParity, DenseI64ArrayAttr:$dims,
                    DenseI64ArrayAttr:$strides, OptionalAttr<I64Attr>:$offset,
                    OptionalAttr<I64Attr>:$mbarriers);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
-    $buffer `[` $coords `]` `into` $slot (`if` $pred^)? attr-dict `:`
+    $buffer `[` $coords `]` `into` $slot (`if` $pred^)?
+    (`after` `release` $releaseParity^)? attr-dict `:`
     type($buffer) `->` type($result)
   }];
   let hasVerifier = 1;
@@ -227,6 +239,34 @@ def TileGPU_TmaWaitOp : TileGPU_Op<"tma_wait", [
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $tile `parity` $parity attr-dict `:` type($tile)
+  }];
+  let hasVerifier = 1;
+}
+
+def TileGPU_TmaReleaseOp : TileGPU_Op<"tma_release", [
+    AttrSizedOperandSegments, MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "Hands buffers of TMA copies back to a kernel's producer warp";
+  let description = [{
+    In a warp-specialized kernel (`tile_gpu.warp_specialize`), says that
+    the calling consumer thread is done with the buffers of `tiles` (what
+    `tile_gpu.tma_wait`s gave): the products that read them are complete.
+    Every consumer thread arrives on each buffer's second mbarrier (see
+    `tile_gpu.tma_load`), whose phase completes when all have, and the
+    producer copies into the buffer again only after it. With `pred` false,
+    nothing.
+
+    A K loop whose products stay in flight releases the previous step's
+    operands after its own product, once wgmma.wait_group has completed
+    the one before:
+
+    ```mlir
+    tile_gpu.tma_release %prevA, %prevB if %notFirst
+        : tensor<128x64xbf16, #shared>, tensor<64x128xbf16, #shared1>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$tiles, Optional<I1>:$pred);
+  let assemblyFormat = [{
+    $tiles (`if` $pred^)? attr-dict `:` type($tiles)
   }];
   let hasVerifier = 1;
 }

@@ -6,7 +6,8 @@
 // that do not work in registers), at multiples of 1024 bytes (a swizzle's
 // pattern): the lowest where it overlaps no tile but those in another
 // branch of an scf.if (only one branch runs). Then the mbarriers of the
-// tiles the tensor memory accelerator copies; the kernel's shared_bytes is
+// tiles the tensor memory accelerator copies (two a buffer in a
+// warp-specialized kernel: copied, released); the kernel's shared_bytes is
 // the end of the last.
 //
 //===----------------------------------------------------------------------===//
@@ -142,15 +143,17 @@ struct TileGPUAllocateShared
       for (SharedTileOpInterface tile : place.tiles)
         tile.setOffsetAttr(builder.getI64IntegerAttr(place.offset));
     }
-    // The mbarriers of the TMA copies' buffers, 8 bytes each, after every
-    // tile.
+    // The mbarriers of the TMA copies' buffers, 8 bytes each (16 in a
+    // warp-specialized kernel: each buffer's copy's and its release's),
+    // after every tile.
     end = llvm::alignTo(end, 8);
+    int64_t perBuffer = getWarpSpecialization(kernel) ? 16 : 8;
     DenseMap<Value, int64_t> mbarriers;
     kernel.walk([&](TmaLoadOp copy) {
       Value root = carried.find(copy.getResult());
       auto [it, first] = mbarriers.try_emplace(root, end);
       if (first)
-        end += 8 * buffers[root];
+        end += perBuffer * buffers[root];
       copy.setMbarriersAttr(builder.getI64IntegerAttr(it->second));
     });
     kernel.setSharedBytesAttr(builder.getI64IntegerAttr(end));

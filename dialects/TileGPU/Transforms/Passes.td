@@ -288,6 +288,22 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     takes N = `prefetch` + 1 buffers (99 KiB of shared memory at most, as
     on sm_86 and sm_89, or `max-shared-bytes` when less).
 
+    With `warp-specialize`, a kernel of whole warpgroups whose TMA copies
+    all feed loops of products in flight, each loop's operands all copied
+    by TMA, its body nothing but the copies, their waits, the products and
+    scalar arithmetic, not nested in another loop, with bounds (and the
+    conditions of the `scf.if`s around it) computed from constants and
+    program ids alone, is warp-specialized: it gets
+    `tile_gpu.warp_specialize = {producer_warps = 4, producer_registers =
+    40, consumer_registers = R}` (R: what the 64K registers leave each of
+    the num_warps * 32 consumer threads, at most 240, a multiple of 8;
+    232 for 8 warps), each copy of step k waits for the release of parity
+    `(iteration / N + 1) % 2` of its buffer (`after release`), and each
+    step, after its products, releases the buffers of the step before
+    (`tile_gpu.tma_release ... if iv > lb`, the loop carrying them):
+    `meld-tile-to-gpu` then has one producer thread issue the copies while
+    the consumers compute, meeting on the buffers' mbarriers only.
+
     With `prefetch-registers` (the default), in a loop that stores nothing
     to memory, each operand that still goes through registers and is
     loaded (then at most converted by `arith.truncf` or `arith.extf`) with
@@ -337,6 +353,10 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
            "Shared memory a block may take at most, where the launches run "
            "on several GPUs (the least of theirs); 0: 227 KiB around wgmma "
            "products, 99 KiB around mma.sync ones">,
+    Option<"warpSpecialize", "warp-specialize", "bool", "false",
+           "Give the TMA copies of a kernel whose copied operands all feed "
+           "K loops of products in flight to a producer warpgroup of their "
+           "own">,
   ];
   let dependentDialects = ["::meld::tile_gpu::TileGPUDialect",
                            "::mlir::arith::ArithDialect",
@@ -367,7 +387,9 @@ def TileGPUAllocateShared : Pass<"meld-tile-gpu-allocate-shared",
     one tile: the loads a prefetching loop issues before it and in it share
     its place.
     After all tiles, each tile a `tile_gpu.tma_load` copies gets its
-    mbarriers, 8 bytes a buffer (`mbarriers`).
+    mbarriers, 8 bytes a buffer (`mbarriers`), 16 in a warp-specialized
+    kernel (`tile_gpu.warp_specialize`: each buffer's copy's and its
+    release's).
     The kernel's `shared_bytes` is set to cover them. Tiles that may run
     together never share bytes: a product's two operands are read by the
     tensor cores at the same time, and a conversion between them must not

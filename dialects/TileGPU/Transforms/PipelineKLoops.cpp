@@ -415,7 +415,8 @@ static TmaLoadOp makeTma(OpBuilder &builder, const AsyncOperand &operand) {
   Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
   auto copy = TmaLoadOp::create(
       builder, loc, operand.shared, load.getBuffer(), coords, zero,
-      /*pred=*/Value(), builder.getDenseI64ArrayAttr(tensor.dims),
+      /*pred=*/Value(), /*releaseParity=*/Value(),
+      builder.getDenseI64ArrayAttr(tensor.dims),
       builder.getDenseI64ArrayAttr({tensor.rowBytes}),
       /*offset=*/IntegerAttr(), /*mbarriers=*/IntegerAttr());
   Value tile =
@@ -450,17 +451,18 @@ static IRMapping cloneSliceAtStep(OpBuilder &builder, Value iv,
 
 /// The copy of step `step` (an index) of a loop, into buffer `slot` if
 /// `pred`: `copy` (an async_load or tma_load of the body) with its `slice`
-/// at that step.
+/// at that step; a TMA copy of a warp-specialized kernel waits for the
+/// buffer's release of parity `releaseParity` first.
 static Value cloneLoadAtStep(OpBuilder &builder, Value iv, Operation *op,
                              ArrayRef<Operation *> slice, Value step,
-                             Value slot, Value pred) {
+                             Value slot, Value pred, Value releaseParity) {
   IRMapping mapping = cloneSliceAtStep(builder, iv, slice, step);
   if (auto tma = dyn_cast<TmaLoadOp>(op)) {
     SmallVector<Value> coords = llvm::map_to_vector(
         tma.getCoords(), [&](Value v) { return mapping.lookupOrDefault(v); });
     return TmaLoadOp::create(builder, tma.getLoc(), tma.getType(),
                              mapping.lookupOrDefault(tma.getBuffer()), coords,
-                             slot, pred, tma.getDimsAttr(),
+                             slot, pred, releaseParity, tma.getDimsAttr(),
                              tma.getStridesAttr(), /*offset=*/IntegerAttr(),
                              /*mbarriers=*/IntegerAttr())
         .getResult();
@@ -478,9 +480,13 @@ static Value cloneLoadAtStep(OpBuilder &builder, Value iv, Operation *op,
 /// Issues `copies`, async_loads of `loop`'s body, `prefetch` steps ahead
 /// (into buffer `(i + prefetch) % stages` in step i), the first `prefetch`
 /// steps' before the loop, and carries the tiles in flight; each step waits
-/// for its own with one async_wait. Returns the new loop.
+/// for its own with one async_wait. In a warp-specialized kernel
+/// (`specialize`), the copy of step k, the (iteration / stages)-th into its
+/// buffer, waits for the buffer's release of parity (iteration / stages +
+/// 1) % 2 first. Returns the new loop.
 static scf::ForOp prefetchLoads(scf::ForOp loop, ArrayRef<Operation *> copies,
-                                int64_t prefetch, int64_t stages) {
+                                int64_t prefetch, int64_t stages,
+                                bool specialize) {
   SmallVector<SmallVector<Operation *>> slices;
   for (Operation *copy : copies)
     slices.push_back(*stepSlice(loop, getAccessValues(copy)));
@@ -493,8 +499,9 @@ static scf::ForOp prefetchLoads(scf::ForOp loop, ArrayRef<Operation *> copies,
     return arith::DivUIOp::create(
         b, loc, arith::SubIOp::create(b, loc, step, lb), stepSize);
   };
-  // Step `ahead` steps after `iv`, whether the loop reaches it, and its
-  // buffer: (iteration + ahead) % stages.
+  // Step `ahead` steps after `iv`, whether the loop reaches it, its
+  // buffer, (iteration + ahead) % stages, and (warp-specialized) the parity
+  // of the buffer's release its copy waits for.
   auto stepAhead = [&](OpBuilder &b, Value iv, int64_t ahead) {
     auto index = [&](int64_t v) {
       return arith::ConstantIndexOp::create(b, loc, v).getResult();
@@ -503,19 +510,28 @@ static scf::ForOp prefetchLoads(scf::ForOp loop, ArrayRef<Operation *> copies,
         b, loc, iv, arith::MulIOp::create(b, loc, stepSize, index(ahead)));
     Value pred =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, step, ub);
-    Value slot =
-        arith::RemUIOp::create(b, loc, iterationOf(b, step), index(stages));
-    return std::make_tuple(step, pred, slot);
+    Value iteration = iterationOf(b, step);
+    Value slot = arith::RemUIOp::create(b, loc, iteration, index(stages));
+    Value released;
+    if (specialize)
+      released = arith::RemUIOp::create(
+          b, loc,
+          arith::AddIOp::create(
+              b, loc, arith::DivUIOp::create(b, loc, iteration, index(stages)),
+              index(1)),
+          index(2));
+    return std::make_tuple(step, pred, slot, released);
   };
   // The first `prefetch` steps, before the loop, a step's loads after the
   // step before's (groups complete in order); carried load by load.
   rewriter.setInsertionPoint(loop);
   SmallVector<Value> inits(copies.size() * prefetch);
   for (int64_t j = 0; j < prefetch; ++j) {
-    auto [step, pred, slot] = stepAhead(rewriter, lb, j);
+    auto [step, pred, slot, released] = stepAhead(rewriter, lb, j);
     for (auto [i, copy] : llvm::enumerate(copies))
-      inits[i * prefetch + j] = cloneLoadAtStep(
-          rewriter, loop.getInductionVar(), copy, slices[i], step, slot, pred);
+      inits[i * prefetch + j] =
+          cloneLoadAtStep(rewriter, loop.getInductionVar(), copy, slices[i],
+                          step, slot, pred, released);
   }
   // Each step issues the loads of step k + prefetch and carries the tiles
   // of steps k + 1 .. k + prefetch. (This builds in the old body, before it
@@ -523,13 +539,13 @@ static scf::ForOp prefetchLoads(scf::ForOp loop, ArrayRef<Operation *> copies,
   Value iv = loop.getInductionVar();
   auto newYields = [&](OpBuilder &b, Location,
                        ArrayRef<BlockArgument> carried) -> SmallVector<Value> {
-    auto [step, pred, slot] = stepAhead(b, iv, prefetch);
+    auto [step, pred, slot, released] = stepAhead(b, iv, prefetch);
     SmallVector<Value> yields;
     for (auto [i, copy] : llvm::enumerate(copies)) {
       ArrayRef<BlockArgument> mine = carried.slice(i * prefetch, prefetch);
       llvm::append_range(yields, mine.drop_front());
       yields.push_back(
-          cloneLoadAtStep(b, iv, copy, slices[i], step, slot, pred));
+          cloneLoadAtStep(b, iv, copy, slices[i], step, slot, pred, released));
     }
     return yields;
   };
@@ -678,6 +694,68 @@ static scf::ForOp prefetchRegisterLoads(scf::ForOp loop,
   return replaced;
 }
 
+/// Whether scalar `value` is computed from constants, program ids and
+/// `iv` (when given) alone, through pure scalar ops: what the producer warp
+/// of a warp-specialized kernel computes without the consumers' tiles.
+static bool isProducerScalar(Value value, Value iv = {}) {
+  SmallVector<Value> work{value};
+  DenseSet<Value> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (!seen.insert(v).second)
+      continue;
+    if (isa<ShapedType>(v.getType()))
+      return false;
+    if (isa<BlockArgument>(v)) {
+      if (v != iv)
+        return false;
+      continue;
+    }
+    Operation *def = v.getDefiningOp();
+    if (isa<tile::ProgramIdOp>(def))
+      continue;
+    if (!isPure(def) || def->getNumRegions() != 0 ||
+        llvm::any_of(def->getResultTypes(), llvm::IsaPred<ShapedType>))
+      return false;
+    llvm::append_range(work, def->getOperands());
+  }
+  return true;
+}
+
+/// Releases, in each step of `loop` (of a warp-specialized kernel, its
+/// products in flight), the buffers the step before waited for, after its
+/// last product (whose wgmma.wait_group completes the one before): the loop
+/// carries the tiles its tma_waits give, from the copies it starts with
+/// (which the first step, having no step before, does not release).
+/// Returns the new loop.
+static scf::ForOp releaseBuffers(scf::ForOp loop) {
+  SmallVector<TmaWaitOp> waits(loop.getBody()->getOps<TmaWaitOp>());
+  SmallVector<Value> inits;
+  for (TmaWaitOp wait : waits)
+    inits.push_back(
+        loop.getTiedLoopInit(cast<BlockArgument>(wait.getTile()))->get());
+  IRRewriter rewriter(loop.getContext());
+  auto replaced = cast<scf::ForOp>(*loop.replaceWithAdditionalYields(
+      rewriter, inits, /*replaceInitOperandUsesInLoop=*/false,
+      [&](OpBuilder &, Location, ArrayRef<BlockArgument>) {
+        return llvm::map_to_vector(
+            waits, [](TmaWaitOp wait) -> Value { return wait.getResult(); });
+      }));
+  Block *body = replaced.getBody();
+  Operation *last = nullptr;
+  for (auto dot : body->getOps<tile::DotOp>())
+    last = dot;
+  rewriter.setInsertionPointAfter(last);
+  Location loc = last->getLoc();
+  Value notFirst = arith::CmpIOp::create(
+      rewriter, loc, arith::CmpIPredicate::sgt, replaced.getInductionVar(),
+      replaced.getLowerBound());
+  TmaReleaseOp::create(rewriter, loc,
+                       ValueRange(body->getArguments().take_back(waits.size())),
+                       notFirst);
+  return replaced;
+}
+
 struct TileGPUPipelineKLoops
     : tile_gpu::impl::TileGPUPipelineKLoopsBase<TileGPUPipelineKLoops> {
   using Base::Base;
@@ -757,6 +835,66 @@ struct TileGPUPipelineKLoops
       }
       loops.push_back({loop, wgmma, inFlight, std::move(operands)});
     });
+    // Warp specialization: every loop with an operand copied by TMA keeps
+    // its products in flight, all its operands so copied, and nothing in
+    // its body but them, their products and scalars; it is in no other
+    // loop, and its bounds and the conditions of the ifs around it come
+    // from constants and program ids, so that a producer warp can run its
+    // copies alone.
+    auto canSpecialize = [&](const Candidate &candidate) {
+      scf::ForOp loop = candidate.loop;
+      if (!candidate.inFlight ||
+          llvm::any_of(candidate.operands,
+                       [](const AsyncOperand &o) { return !o.tma; }))
+        return false;
+      for (Operation *parent = loop->getParentOp(); parent != kernel;
+           parent = parent->getParentOp()) {
+        auto branch = dyn_cast<scf::IfOp>(parent);
+        if (!branch || !isProducerScalar(branch.getCondition()))
+          return false;
+      }
+      if (!isProducerScalar(loop.getLowerBound()) ||
+          !isProducerScalar(loop.getUpperBound()) ||
+          !isProducerScalar(loop.getStep()))
+        return false;
+      // What the copies replace, and where their offsets and masks come
+      // from, goes.
+      SetVector<Operation *> replaced;
+      BackwardSliceOptions options;
+      options.inclusive = true;
+      options.filter = [&](Operation *op) {
+        return op->getParentOp() == loop.getOperation();
+      };
+      for (const AsyncOperand &operand : candidate.operands) {
+        tile::LoadOp load = operand.load;
+        replaced.insert(operand.user);
+        if (failed(getBackwardSlice(load.getOperation(), &replaced, options)))
+          return false;
+        for (const tile::LinearIndex &start : operand.tma->starts)
+          for (auto [value, a] : start.terms)
+            if (!isProducerScalar(value, loop.getInductionVar()))
+              return false;
+      }
+      return llvm::all_of(loop.getBody()->getOperations(), [&](Operation &op) {
+        if (replaced.contains(&op) || isa<scf::YieldOp, tile::DotOp>(op))
+          return true;
+        return isPure(&op) && op.getNumRegions() == 0 &&
+               llvm::none_of(op.getResultTypes(), llvm::IsaPred<ShapedType>);
+      });
+    };
+    bool specialize =
+        warpSpecialize && numWarps % 4 == 0 &&
+        llvm::any_of(loops,
+                     [](const Candidate &candidate) {
+                       return llvm::any_of(
+                           candidate.operands,
+                           [](const AsyncOperand &o) { return o.tma; });
+                     }) &&
+        llvm::all_of(loops, [&](const Candidate &candidate) {
+          return candidate.operands.empty() || canSpecialize(candidate);
+        });
+    bool specialized = false;
+
     OpBuilder builder(&getContext());
     bool registerPrefetched = false;
     for (Candidate &candidate : loops) {
@@ -778,11 +916,12 @@ struct TileGPUPipelineKLoops
           int64_t buffers =
               tile->getParentOp() == loop.getOperation() ? ahead + spare : 1;
           bytes += tile.getStageStride() * buffers;
-          // A TMA copy's buffers have an mbarrier each.
+          // A TMA copy's buffers have an mbarrier each (two where the
+          // kernel is warp-specialized).
           if (llvm::any_of(operands, [&](const AsyncOperand &operand) {
                 return operand.tma && operand.user == tile.getOperation();
               }))
-            bytes += 8 * buffers;
+            bytes += (specialize ? 16 : 8) * buffers;
         });
         for (const AsyncOperand &operand : operands)
           if (!isa<LocalAllocOp>(operand.user))
@@ -805,7 +944,11 @@ struct TileGPUPipelineKLoops
               operand.tma
                   ? makeTma(builder, operand).getOperation()
                   : makeAsync(builder, operand, numWarps).getOperation());
-        loop = prefetchLoads(loop, copies, ahead, loopStages);
+        loop = prefetchLoads(loop, copies, ahead, loopStages, specialize);
+        if (specialize) {
+          loop = releaseBuffers(loop);
+          specialized = true;
+        }
         loop->setAttr(kStagesAttrName, builder.getI64IntegerAttr(loopStages));
       } else if (candidate.inFlight) {
         loop->setAttr(kStagesAttrName, builder.getI64IntegerAttr(stages));
@@ -834,6 +977,20 @@ struct TileGPUPipelineKLoops
           loop->setAttr(kStagesAttrName, stagesAttr);
         registerPrefetched = true;
       }
+    }
+    if (specialized) {
+      WarpSpecialization ws = getWarpSpecialization(numWarps);
+      SmallVector<NamedAttribute> fields{builder.getNamedAttr(
+          "producer_warps", builder.getI64IntegerAttr(ws.producerWarps))};
+      if (ws.entryRegisters)
+        for (auto [name, value] :
+             {std::pair{"entry_registers", ws.entryRegisters},
+              {"producer_registers", ws.producerRegisters},
+              {"consumer_registers", ws.consumerRegisters}})
+          fields.push_back(
+              builder.getNamedAttr(name, builder.getI64IntegerAttr(value)));
+      kernel->setAttr(kWarpSpecializeAttrName,
+                      builder.getDictionaryAttr(fields));
     }
     // What the loads' offsets and masks were computed in before, now
     // read by no one.

@@ -225,6 +225,19 @@ def ConvertTileToGPU : Pass<"meld-tile-to-gpu", "mlir::ModuleOp"> {
     `cp.async.bulk.tensor` per column of the swizzle's width;
     `tile_gpu.tma_wait` is `mbarrier.try_wait.parity`, then a barrier.
 
+    A warp-specialized kernel (`tile_gpu.warp_specialize`) has a producer
+    warpgroup after its `num_warps` warps. Each buffer's mbarrier is
+    followed by its release's (initialized for one arrival a consumer
+    thread). After the init the block splits: the consumers (setmaxnreg
+    inc where the attribute gives registers) run the kernel but the copies,
+    a `tile_gpu.tma_wait` without the barrier after, a
+    `tile_gpu.tma_release` an `mbarrier.arrive` of each thread on each
+    buffer's release mbarrier, every barrier `bar.sync 1, N` among them;
+    the producer warpgroup (setmaxnreg dec) has its first thread issue the
+    copies alone, each after `mbarrier.try_wait.parity` on its buffer's
+    release mbarrier for the copy's `after release` parity, with the scalar
+    arithmetic, loops and branches around them (and nothing else).
+
     Index math is 32-bit where sizes allow (as Triton's): when every buffer
     has fewer than 2^31 elements and every grid dimension fewer than 2^31
     programs, the `gpu.module` gets a data layout with a 32-bit `index`, so

@@ -115,6 +115,12 @@ struct MeldGpuPipelineOptions
       llvm::cl::desc("Shared memory a block may take at most: the least of "
                      "the GPUs the launches run on (0: the chip's own)"),
       llvm::cl::init(0)};
+  Option<bool> warpSpecialize{
+      *this, "warp-specialize",
+      llvm::cl::desc("Give the TMA copies of the kernels whose copies all "
+                     "feed K loops of products in flight (sm_90a) a producer "
+                     "warpgroup: their block grows by 128 threads"),
+      llvm::cl::init(false)};
 };
 
 /// The minimum PTX ISA feature for `chip` ("+ptx70" for sm_80, ...), or

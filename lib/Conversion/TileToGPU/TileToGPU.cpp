@@ -104,9 +104,28 @@ public:
   getMbarrierPlaces(ArrayRef<tile_gpu::TmaLoadOp> copies);
   /// Initializes, in the first thread, `count` mbarriers 8 bytes apart from
   /// each offset of `places` (invalidating them first with `again`), then
-  /// makes them visible to the copies and the block.
+  /// makes them visible to the copies and the block. In a warp-specialized
+  /// kernel each buffer has two, 16 bytes apart from the next buffer's: its
+  /// copy's, then its release's (one arrival a consumer thread).
   void initMbarriers(const llvm::MapVector<int64_t, int64_t> &places,
                      bool again);
+
+  /// Who runs the code being built: the whole block; in a warp-specialized
+  /// kernel (`tile_gpu.warp_specialize`), its consumer warps (every
+  /// thread of the layouts: they meet at named barrier 1 and take the TMA
+  /// copies' buffers from the producer) or its producer thread (the first
+  /// of the warpgroup after them, which only issues the copies).
+  enum class Role { Block, Consumer, Producer };
+  Role role = Role::Block;
+  /// Consumers of a warp-specialized kernel (`threads` of them) arrive on
+  /// each buffer's release mbarrier, the 8 bytes after its copy's.
+  bool specialized = false;
+  /// Bytes from one buffer's mbarriers to the next's.
+  int64_t mbarrierStride() const { return specialized ? 16 : 8; }
+  /// The producer's code: the ops of `block` that its copies need (scalar
+  /// arithmetic, the loops and branches around them), the copies issued as
+  /// their buffers are released.
+  LogicalResult distributeProducer(Block &block);
 
 private:
   /// What the lowering needs of a tile type's layout, computed once.
@@ -253,7 +272,18 @@ private:
   Value sharedView(Type element) {
     return scratchView(element, 0, scratchBytes / sharedBytes(element));
   }
-  void barrier() { gpu::BarrierOp::create(b, loc); }
+  /// The block meets; the consumers of a warp-specialized kernel meet at
+  /// named barrier 1, without the producer warpgroup.
+  void barrier() {
+    if (role != Role::Consumer)
+      return (void)gpu::BarrierOp::create(b, loc);
+    Type i32 = b.getI32Type();
+    NVVM::BarrierOp::create(b, loc, /*res=*/Type(),
+                            arith::ConstantIntOp::create(b, loc, i32, 1),
+                            arith::ConstantIntOp::create(b, loc, i32, threads),
+                            /*reductionOp=*/NVVM::BarrierReductionAttr(),
+                            /*reductionPredicate=*/Value());
+  }
   /// Null, or where a tile of `type` that several warps hold copies of is
   /// written from: its first copy.
   Value firstCopy(Type type) {
@@ -424,6 +454,10 @@ private:
   LogicalResult distributeLocalAlloc(tile_gpu::LocalAllocOp op);
   LogicalResult distributeAsyncLoad(tile_gpu::AsyncLoadOp op);
   LogicalResult distributeTmaLoad(tile_gpu::TmaLoadOp op);
+  /// Issues `op`'s copy into the buffer at `base`, completing on the
+  /// mbarrier at `mbarrierOffset`, from the calling thread.
+  void issueTmaCopy(tile_gpu::TmaLoadOp op, Value base, Value mbarrierOffset);
+  LogicalResult distributeTmaRelease(tile_gpu::TmaReleaseOp op);
   /// The byte offset of buffer `slot` of the tile `copy` (an async_load or
   /// a tma_load) fills, checked against shared memory.
   FailureOr<Value> copyDestination(tile_gpu::SharedTileOpInterface copy,
@@ -534,6 +568,8 @@ LogicalResult Distributor::distributeOp(Operation *op) {
     distributeTmaWait(wait);
     return success();
   }
+  if (auto release = dyn_cast<tile_gpu::TmaReleaseOp>(op))
+    return distributeTmaRelease(release);
   if (auto read = dyn_cast<tile_gpu::LocalLoadOp>(op)) {
     distributeLocalLoad(read);
     return success();
@@ -1335,7 +1371,7 @@ Distributor::getMbarrierPlaces(ArrayRef<tile_gpu::TmaLoadOp> copies) {
       return copy.emitOpError(
           "has no mbarriers: run meld-tile-gpu-allocate-shared first");
     int64_t buffers = getCopyBuffers(copy, copy.getSlot());
-    if (*mbarriers + 8 * buffers > scratchBytes)
+    if (*mbarriers + mbarrierStride() * buffers > scratchBytes)
       return copy.emitOpError("has the mbarriers of ")
              << buffers << " buffer" << (buffers == 1 ? "" : "s")
              << " at offset " << *mbarriers
@@ -1364,13 +1400,17 @@ void Distributor::initMbarriers(const llvm::MapVector<int64_t, int64_t> &places,
   Value first =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, index(0));
   guarded(first, [&] {
-    Value one = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 1);
+    Type i32 = b.getI32Type();
+    Value one = arith::ConstantIntOp::create(b, loc, i32, 1);
+    Value consumers = arith::ConstantIntOp::create(b, loc, i32, threads);
     for (auto [mbarriers, count] : places)
-      for (int64_t s = 0; s < count; ++s) {
-        Value mbarrier = sharedPointer(index(mbarriers + 8 * s));
+      for (int64_t s = 0; s < count * mbarrierStride(); s += 8) {
+        Value mbarrier = sharedPointer(index(mbarriers + s));
         if (again)
           NVVM::MBarrierInvalOp::create(b, loc, mbarrier);
-        NVVM::MBarrierInitOp::create(b, loc, mbarrier, one,
+        // A release completes when every consumer thread has arrived.
+        NVVM::MBarrierInitOp::create(b, loc, mbarrier,
+                                     s % mbarrierStride() ? consumers : one,
                                      /*predicate=*/Value());
       }
   });
@@ -1382,6 +1422,51 @@ LogicalResult Distributor::distributeTmaLoad(tile_gpu::TmaLoadOp op) {
   if (failed(destination))
     return failure();
   Value base = *destination;
+  Value slot = mapping.lookupOrDefault(op.getSlot());
+  // (initTmaBarriers checked the mbarriers.)
+  Value mbarrierOffset = arith::AddIOp::create(
+      b, loc, index(*op.getMbarriers()),
+      arith::MulIOp::create(b, loc, slot, index(mbarrierStride())));
+  Value pred = op.getPred() ? mapping.lookupOrDefault(op.getPred()) : Value();
+  if (role == Role::Producer) {
+    // The buffer's release first (the consumers' products are done with
+    // what the copy overwrites), then the copy.
+    Value parity = op.getReleaseParity();
+    if (!parity)
+      return op.emitOpError("in a warp-specialized kernel needs the parity "
+                            "of the release it waits for");
+    guarded(pred, [&] {
+      Type i32 = b.getI32Type();
+      NVVM::MBarrierTryWaitParityOp::create(
+          b, loc,
+          sharedPointer(
+              arith::AddIOp::create(b, loc, mbarrierOffset, index(8))),
+          arith::IndexCastOp::create(b, loc, i32,
+                                     mapping.lookupOrDefault(parity)),
+          arith::ConstantIntOp::create(b, loc, i32, kMbarrierSuspendHint));
+      issueTmaCopy(op, base, mbarrierOffset);
+    });
+    return success();
+  }
+  if (role == Role::Block) {
+    meetBeforeCopy(op);
+    Value issuer =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, index(0));
+    guarded(both(pred, issuer),
+            [&] { issueTmaCopy(op, base, mbarrierOffset); });
+  }
+  // The tile travels as its buffer's offset and its mbarrier's (and, for
+  // the consumers of a warp-specialized kernel, which copy nothing, its
+  // release mbarrier's).
+  SmallVector<Value> place{base, mbarrierOffset};
+  if (role == Role::Consumer)
+    place.push_back(arith::AddIOp::create(b, loc, mbarrierOffset, index(8)));
+  tiles[op.getResult()] = std::move(place);
+  return success();
+}
+
+void Distributor::issueTmaCopy(tile_gpu::TmaLoadOp op, Value base,
+                               Value mbarrierOffset) {
   // (The pass gave every copy its map argument, or failed.)
   Value map = tensorMaps.lookup(op);
   assert(map && "a TMA copy without its tensor map argument");
@@ -1392,53 +1477,112 @@ LogicalResult Distributor::distributeTmaLoad(tile_gpu::TmaLoadOp op) {
   int64_t contiguous = layout.getContiguousDim();
   int64_t rows = type.getDimSize(1 - contiguous);
   int64_t columns = type.getDimSize(contiguous) * elementBytes / swizzle;
-  Value pred = op.getPred() ? mapping.lookupOrDefault(op.getPred()) : Value();
-  meetBeforeCopy(op);
-  Value issuer =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, index(0));
-  // (initTmaBarriers checked the mbarriers.)
-  Value mbarrierOffset = arith::AddIOp::create(
-      b, loc, index(*op.getMbarriers()),
-      arith::MulIOp::create(b, loc, mapping.lookupOrDefault(op.getSlot()),
-                            index(8)));
-  guarded(both(pred, issuer), [&] {
-    Type i32 = b.getI32Type();
-    Value mbarrier = sharedPointer(mbarrierOffset);
-    NVVM::MBarrierArriveExpectTxOp::create(
-        b, loc, /*res=*/Type(), mbarrier,
-        arith::ConstantIntOp::create(b, loc, i32,
-                                     tile_gpu::getSharedTileBytes(type)),
-        NVVM::MemScopeKind::CTA, /*relaxed=*/false, /*predicate=*/Value());
-    Value mapAddress = basePointer(map, 0);
-    SmallVector<Value> coords =
-        llvm::map_to_vector(op.getCoords(), [&](Value v) {
-          return arith::IndexCastOp::create(b, loc, i32,
-                                            mapping.lookupOrDefault(v))
-              .getResult();
-        });
-    // A column of the swizzle's width at a time, each a box of the rows.
-    for (int64_t j = 0; j < columns; ++j) {
-      SmallVector<Value> at = coords;
-      if (j > 0)
-        at[0] =
-            arith::AddIOp::create(b, loc, coords[0],
-                                  arith::ConstantIntOp::create(
-                                      b, loc, i32, j * swizzle / elementBytes));
-      // The destination as a shared::cluster address (the block is a
-      // cluster of one): the shared::cta form needs PTX 8.6.
-      Value dst = LLVM::AddrSpaceCastOp::create(
-          b, loc, LLVM::LLVMPointerType::get(b.getContext(), 7),
-          sharedPointer(
-              arith::AddIOp::create(b, loc, base, index(j * rows * swizzle))));
-      NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-          b, loc, dst, mapAddress, at, mbarrier, ValueRange(),
-          /*multicastMask=*/Value(), /*l2CacheHint=*/Value(),
-          NVVM::TMALoadMode::TILE, /*isCTAOnly=*/false,
-          /*group=*/NVVM::CTAGroupKindAttr(), /*predicate=*/Value());
-    }
+  Type i32 = b.getI32Type();
+  Value mbarrier = sharedPointer(mbarrierOffset);
+  NVVM::MBarrierArriveExpectTxOp::create(
+      b, loc, /*res=*/Type(), mbarrier,
+      arith::ConstantIntOp::create(b, loc, i32,
+                                   tile_gpu::getSharedTileBytes(type)),
+      NVVM::MemScopeKind::CTA, /*relaxed=*/false, /*predicate=*/Value());
+  Value mapAddress = basePointer(map, 0);
+  SmallVector<Value> coords = llvm::map_to_vector(op.getCoords(), [&](Value v) {
+    return arith::IndexCastOp::create(b, loc, i32, mapping.lookupOrDefault(v))
+        .getResult();
   });
-  // The tile travels as its buffer's offset and its mbarrier's.
-  tiles[op.getResult()] = {base, mbarrierOffset};
+  // A column of the swizzle's width at a time, each a box of the rows.
+  for (int64_t j = 0; j < columns; ++j) {
+    SmallVector<Value> at = coords;
+    if (j > 0)
+      at[0] =
+          arith::AddIOp::create(b, loc, coords[0],
+                                arith::ConstantIntOp::create(
+                                    b, loc, i32, j * swizzle / elementBytes));
+    // The destination as a shared::cluster address (the block is a
+    // cluster of one): the shared::cta form needs PTX 8.6.
+    Value dst = LLVM::AddrSpaceCastOp::create(
+        b, loc, LLVM::LLVMPointerType::get(b.getContext(), 7),
+        sharedPointer(
+            arith::AddIOp::create(b, loc, base, index(j * rows * swizzle))));
+    NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+        b, loc, dst, mapAddress, at, mbarrier, ValueRange(),
+        /*multicastMask=*/Value(), /*l2CacheHint=*/Value(),
+        NVVM::TMALoadMode::TILE, /*isCTAOnly=*/false,
+        /*group=*/NVVM::CTAGroupKindAttr(), /*predicate=*/Value());
+  }
+}
+
+LogicalResult Distributor::distributeTmaRelease(tile_gpu::TmaReleaseOp op) {
+  // Every consumer thread arrives on each buffer's release mbarrier (the
+  // third value of a consumer's TMA tile).
+  if (role != Role::Consumer)
+    return op.emitOpError("releases buffers outside a warp-specialized "
+                          "kernel's consumers");
+  for (Value tile : op.getTiles())
+    if (slotsOf(tile).size() != 3)
+      return op.emitOpError("releases a tile that no TMA copy gave");
+  Value pred = op.getPred() ? mapping.lookupOrDefault(op.getPred()) : Value();
+  guarded(pred, [&] {
+    for (Value tile : op.getTiles())
+      NVVM::MBarrierArriveOp::create(b, loc, b.getI64Type(),
+                                     sharedPointer(slotsOf(tile)[2]));
+  });
+  return success();
+}
+
+LogicalResult Distributor::distributeProducer(Block &block) {
+  auto hasCopies = [](Operation *op) {
+    return op->walk([](tile_gpu::TmaLoadOp) { return WalkResult::interrupt(); })
+        .wasInterrupted();
+  };
+  for (Operation &op : block.without_terminator()) {
+    loc = op.getLoc();
+    if (auto copy = dyn_cast<tile_gpu::TmaLoadOp>(op)) {
+      if (failed(distributeTmaLoad(copy)))
+        return failure();
+      continue;
+    }
+    if (auto pid = dyn_cast<tile::ProgramIdOp>(op)) {
+      mapping.map(pid.getResult(), blockIds[pid.getDim()]);
+      continue;
+    }
+    if (auto loop = dyn_cast<scf::ForOp>(op); loop && hasCopies(loop)) {
+      // The loop's steps, carrying nothing: the copies are all it does.
+      auto newLoop = scf::ForOp::create(
+          b, loc, mapping.lookupOrDefault(loop.getLowerBound()),
+          mapping.lookupOrDefault(loop.getUpperBound()),
+          mapping.lookupOrDefault(loop.getStep()));
+      mapping.map(loop.getInductionVar(), newLoop.getInductionVar());
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(newLoop.getBody()->getTerminator());
+      if (failed(distributeProducer(*loop.getBody())))
+        return failure();
+      continue;
+    }
+    if (auto branch = dyn_cast<scf::IfOp>(op); branch && hasCopies(branch)) {
+      auto newBranch = scf::IfOp::create(
+          b, loc, mapping.lookupOrDefault(branch.getCondition()),
+          /*withElseRegion=*/!branch.getElseRegion().empty());
+      for (auto [from, to] :
+           llvm::zip(branch->getRegions(), newBranch->getRegions())) {
+        if (from.empty())
+          continue;
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(to.front().getTerminator());
+        if (failed(distributeProducer(from.front())))
+          return failure();
+      }
+      continue;
+    }
+    // Scalar arithmetic the copies may need (the rest is the consumers').
+    bool scalar =
+        op.getNumRegions() == 0 && isPure(&op) &&
+        llvm::none_of(op.getOperandTypes(), llvm::IsaPred<RankedTensorType>) &&
+        llvm::none_of(op.getResultTypes(), llvm::IsaPred<RankedTensorType>) &&
+        llvm::all_of(op.getOperands(),
+                     [&](Value v) { return mapping.contains(v); });
+    if (scalar)
+      b.clone(op, mapping);
+  }
   return success();
 }
 
@@ -1447,7 +1591,7 @@ void Distributor::distributeTmaWait(tile_gpu::TmaWaitOp op) {
   // cores read what the async proxy wrote: no fence), then the block meets:
   // the buffers a later copy overwrites are read by then.
   ArrayRef<Value> copy = slotsOf(op.getTile());
-  assert(copy.size() == 2 && "a TMA copy's tile is its buffer and mbarrier");
+  assert(copy.size() >= 2 && "a TMA copy's tile is its buffer and mbarrier");
   Value mbarrier = sharedPointer(copy[1]);
   Type i32 = b.getI32Type();
   NVVM::MBarrierTryWaitParityOp::create(
@@ -1455,7 +1599,10 @@ void Distributor::distributeTmaWait(tile_gpu::TmaWaitOp op) {
       arith::IndexCastOp::create(b, loc, i32,
                                  mapping.lookupOrDefault(op.getParity())),
       arith::ConstantIntOp::create(b, loc, i32, kMbarrierSuspendHint));
-  barrier();
+  // The consumers of a warp-specialized kernel release buffers explicitly
+  // (tile_gpu.tma_release) instead.
+  if (role != Role::Consumer)
+    barrier();
   tiles[op.getResult()] = SmallVector<Value>(slotsOf(op.getTile()));
 }
 
@@ -2066,7 +2213,13 @@ struct ConvertTileToGPUPass
                                              top.getI64IntegerAttr(32))}));
 
     for (tile::KernelOp kernel : kernels) {
-      int64_t threads = *kernel.getNumWarps() * 32;
+      // A warp-specialized kernel's block has a producer warpgroup after
+      // the warps its tiles are laid out over (the consumers).
+      std::optional<tile_gpu::WarpSpecialization> specialization =
+          tile_gpu::getWarpSpecialization(kernel);
+      int64_t consumers = *kernel.getNumWarps() * 32;
+      int64_t threads =
+          consumers + (specialization ? specialization->producerWarps * 32 : 0);
       int64_t scratch = *kernel.getSharedBytes();
       OpBuilder b(gpuModule.getBodyRegion());
       b.setInsertionPoint(gpuModule.getBody()->getTerminator());
@@ -2121,9 +2274,14 @@ struct ConvertTileToGPUPass
       // kernel that spills to meet it (meld::assemblePtx), so that it may
       // use every register a thread can have; with the block size alone,
       // ptxas capped registers for an occupancy the kernel did not need.
-      func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
-                    b.getI32IntegerAttr(std::max<int64_t>(
-                        1, 65536 / (static_cast<int64_t>(threads) * 128))));
+      func->setAttr(
+          NVVM::NVVMDialect::getMinctasmAttrName(),
+          b.getI32IntegerAttr(tile_gpu::getOccupancyRequest(threads)));
+      // setmaxnreg moves registers between the warpgroups of a block whose
+      // threads all start with as many.
+      if (specialization && specialization->entryRegisters)
+        func->setAttr(NVVM::NVVMDialect::getMaxnregAttrName(),
+                      b.getI32IntegerAttr(specialization->entryRegisters));
       func->setAttr("meld.shared_bytes", b.getI64IntegerAttr(scratch));
       // What its products run at (meld-tile-gpu-accelerate-dot), for the
       // report.
@@ -2154,9 +2312,10 @@ struct ConvertTileToGPUPass
             MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                             MemRefLayoutAttrInterface(), space));
       }
-      Distributor distributor(b, loc, threads, tid, blockIds, scratchBuffer,
+      Distributor distributor(b, loc, consumers, tid, blockIds, scratchBuffer,
                               scratch);
       distributor.indexBits = index32 ? 32 : 64;
+      distributor.specialized = specialization.has_value();
       for (auto [from, to] : llvm::zip_equal(
                kernel.getBody().getArguments(),
                func.getArguments().take_front(kernel.getNumArguments())))
@@ -2166,8 +2325,64 @@ struct ConvertTileToGPUPass
             func.getArgument(kernel.getNumArguments() + mapOf[copy]);
       if (!copies.empty() && failed(distributor.initTmaBarriers(copies)))
         return signalPassFailure();
-      if (failed(distributor.distribute(kernel.getBody().front())))
-        return signalPassFailure();
+      Block &body = kernel.getBody().front();
+      if (!specialization) {
+        if (failed(distributor.distribute(body)))
+          return signalPassFailure();
+        gpu::ReturnOp::create(b, loc);
+        kernel.erase();
+        continue;
+      }
+      // Warp-specialized: the consumer warps run the kernel but its TMA
+      // copies, with more registers; of the producer warpgroup, with
+      // fewer, one thread issues the copies. Each side maps the kernel's
+      // values itself.
+      // The producer runs each loop of copies once: its buffers' mbarriers
+      // cannot start over for another run.
+      for (tile_gpu::TmaLoadOp copy : copies)
+        if (auto loop = copy->getParentOfType<scf::ForOp>();
+            loop && loop->getParentOfType<scf::ForOp>()) {
+          copy.emitOpError("lies in a loop nested in another in a "
+                           "warp-specialized kernel");
+          return signalPassFailure();
+        }
+      IRMapping entryMapping = distributor.mapping;
+      auto split = scf::IfOp::create(
+          b, loc,
+          arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::ult, tid,
+              arith::ConstantIndexOp::create(b, loc, consumers)),
+          /*withElseRegion=*/true);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(split.thenBlock()->getTerminator());
+        if (specialization->consumerRegisters)
+          NVVM::SetMaxRegisterOp::create(b, loc,
+                                         specialization->consumerRegisters,
+                                         NVVM::SetMaxRegisterAction::increase);
+        distributor.role = Distributor::Role::Consumer;
+        if (failed(distributor.distribute(body)))
+          return signalPassFailure();
+      }
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(split.elseBlock()->getTerminator());
+        if (specialization->producerRegisters)
+          NVVM::SetMaxRegisterOp::create(b, loc,
+                                         specialization->producerRegisters,
+                                         NVVM::SetMaxRegisterAction::decrease);
+        auto issuer = scf::IfOp::create(
+            b, loc,
+            arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::eq, tid,
+                arith::ConstantIndexOp::create(b, loc, consumers)),
+            /*withElseRegion=*/false);
+        b.setInsertionPoint(issuer.thenBlock()->getTerminator());
+        distributor.role = Distributor::Role::Producer;
+        distributor.mapping = entryMapping;
+        if (failed(distributor.distributeProducer(body)))
+          return signalPassFailure();
+      }
       gpu::ReturnOp::create(b, loc);
       kernel.erase();
     }

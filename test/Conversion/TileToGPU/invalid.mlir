@@ -166,3 +166,59 @@ tile.kernel @tma_mbarriers_past_the_end(%w: memref<4096xbf16>) attributes {grid 
   %t = tile_gpu.tma_load %w[%c0, %c0] into %c0 {dims = array<i64: 64, 64>, strides = array<i64: 128>, offset = 0 : i64, mbarriers = 3072 : i64} : memref<4096xbf16> -> tensor<16x64xbf16, #sk>
   tile.return
 }
+
+// -----
+
+// In a warp-specialized kernel the producer's copies wait for their buffers'
+// releases: a copy must say which.
+#sk = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
+tile.kernel @specialized_without_release(%w: memref<4096xbf16>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 3088 : i64, tile_gpu.warp_specialize = {producer_warps = 4 : i64}} {
+  %c0 = arith.constant 0 : index
+  // expected-error @below {{'tile_gpu.tma_load' op in a warp-specialized kernel needs the parity of the release it waits for}}
+  %t = tile_gpu.tma_load %w[%c0, %c0] into %c0 {dims = array<i64: 64, 64>, strides = array<i64: 128>, offset = 0 : i64, mbarriers = 3072 : i64} : memref<4096xbf16> -> tensor<16x64xbf16, #sk>
+  tile.return
+}
+
+// -----
+
+// Its producer runs a loop of copies once, so a warp-specialized kernel
+// has none nested in another loop (each run would start the buffers'
+// mbarriers over).
+#sk = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
+tile.kernel @specialized_nested(%w: memref<4096xbf16>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 3088 : i64, tile_gpu.warp_specialize = {producer_warps = 4 : i64}} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  scf.for %i = %c0 to %c2 step %c1 {
+    scf.for %j = %c0 to %c2 step %c1 {
+      // expected-error @below {{'tile_gpu.tma_load' op lies in a loop nested in another in a warp-specialized kernel}}
+      %t = tile_gpu.tma_load %w[%c0, %c0] into %c0 after release %c1 {dims = array<i64: 64, 64>, strides = array<i64: 128>, offset = 0 : i64, mbarriers = 3072 : i64} : memref<4096xbf16> -> tensor<16x64xbf16, #sk>
+    }
+  }
+  tile.return
+}
+
+// -----
+
+// Only a warp-specialized kernel's consumers release buffers.
+#sk = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
+tile.kernel @release_unspecialized(%w: memref<4096xbf16>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 3080 : i64} {
+  %c0 = arith.constant 0 : index
+  %t = tile_gpu.tma_load %w[%c0, %c0] into %c0 {dims = array<i64: 64, 64>, strides = array<i64: 128>, offset = 0 : i64, mbarriers = 3072 : i64} : memref<4096xbf16> -> tensor<16x64xbf16, #sk>
+  // expected-error @below {{'tile_gpu.tma_release' op releases buffers outside a warp-specialized kernel's consumers}}
+  tile_gpu.tma_release %t : tensor<16x64xbf16, #sk>
+  tile.return
+}
+
+// -----
+
+// What a consumer releases is a buffer a TMA copy filled.
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]>
+#sk = #tile_gpu.shared<swizzle = 32, order = [0, 1]>
+tile.kernel @release_not_copied(%w: memref<4096xbf16>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 2048 : i64, tile_gpu.warp_specialize = {producer_warps = 4 : i64}} {
+  %x = arith.constant dense<0.0> : tensor<16x64xbf16, #blocked>
+  %s = tile_gpu.local_alloc %x {offset = 0 : i64} : tensor<16x64xbf16, #blocked> -> tensor<16x64xbf16, #sk>
+  // expected-error @below {{'tile_gpu.tma_release' op releases a tile that no TMA copy gave}}
+  tile_gpu.tma_release %s : tensor<16x64xbf16, #sk>
+  tile.return
+}

@@ -326,6 +326,15 @@ func.func @tma_wait_not_shared(%a: tensor<64x64xf16, #blocked>, %q: index) {
 
 // -----
 
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+func.func @tma_release_not_shared(%a: tensor<64x64xf16, #blocked>) {
+  // expected-error @below {{'tile_gpu.tma_release' op releases tiles with a #tile_gpu.shared layout, got 'tensor<64x64xf16, #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>>'}}
+  tile_gpu.tma_release %a : tensor<64x64xf16, #blocked>
+  return
+}
+
+// -----
+
 // expected-error @below {{the parent of a slice is a blocked or mma layout}}
 func.func @slice_parent(%x: tensor<16xf32, #tile_gpu.slice<dim = 1, parent = #tile_gpu.dot_operand<opIdx = 0, parent = #tile_gpu.mma<version = 2, warpsPerCTA = [1, 1], instrShape = [16, 8]>, kWidth = 1>>>)
 

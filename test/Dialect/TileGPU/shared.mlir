@@ -60,3 +60,18 @@ func.func @tma_load(%w: memref<133120xbf16>, %k: index, %n: index, %s: index, %p
   %2 = tile_gpu.tma_wait %0 parity %q : tensor<16x64xbf16, #sk>
   return
 }
+
+// In a warp-specialized kernel: the producer's copy waits for the release
+// of parity %q of its buffer; a consumer releases buffers (if %p).
+// CHECK-LABEL: func.func @tma_release(
+// CHECK:         %[[T:.+]] = tile_gpu.tma_load %{{.+}}[%{{.+}}, %{{.+}}] into %{{.+}} if %{{.+}} after release %{{.+}} {dims = array<i64: 256, 520>, strides = array<i64: 512>} : memref<133120xbf16> -> tensor<16x64xbf16, #[[SK]]>
+// CHECK:         tile_gpu.tma_load %{{.+}}[%{{.+}}, %{{.+}}] into %{{.+}} after release %{{.+}} {dims
+// CHECK:         tile_gpu.tma_release %[[T]], %[[T]] if %{{.+}} : tensor<16x64xbf16, #[[SK]]>, tensor<16x64xbf16, #[[SK]]>
+// CHECK:         tile_gpu.tma_release %[[T]] : tensor<16x64xbf16, #[[SK]]>
+func.func @tma_release(%w: memref<133120xbf16>, %k: index, %n: index, %s: index, %p: i1, %q: index) {
+  %0 = tile_gpu.tma_load %w[%k, %n] into %s if %p after release %q {dims = array<i64: 256, 520>, strides = array<i64: 512>} : memref<133120xbf16> -> tensor<16x64xbf16, #sk>
+  %1 = tile_gpu.tma_load %w[%k, %n] into %s after release %q {dims = array<i64: 256, 520>, strides = array<i64: 512>} : memref<133120xbf16> -> tensor<16x64xbf16, #sk>
+  tile_gpu.tma_release %0, %0 if %p : tensor<16x64xbf16, #sk>, tensor<16x64xbf16, #sk>
+  tile_gpu.tma_release %0 : tensor<16x64xbf16, #sk>
+  return
+}

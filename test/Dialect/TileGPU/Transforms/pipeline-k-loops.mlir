@@ -5,6 +5,7 @@
 // RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{prefetch=1 tma=false},meld-tile-gpu-allocate-shared))' | FileCheck %s --check-prefix=ONE
 // RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{prefetch-registers=false tma=false}))' | FileCheck %s --check-prefix=NOREG
 // RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{tma=false max-shared-bytes=9216},meld-tile-gpu-allocate-shared))' | FileCheck %s --check-prefix=BUDGET
+// RUN: meld-opt %s -split-input-file --pass-pipeline='builtin.module(tile.kernel(meld-tile-gpu-pipeline-k-loops{warp-specialize=true},meld-tile-gpu-allocate-shared))' | FileCheck %s --check-prefix=WS
 
 // A K loop whose wgmma product reads this iteration's stored operands and
 // chains its accumulator is pipelined. Both operands are 16-bit loads along
@@ -66,6 +67,35 @@
 // TMA:             %[[NB:.+]] = tile_gpu.tma_load %arg1[%{{.+}}, %[[KN]]] into %[[SLOT]] if %[[MORE]] {dims = array<i64: 32, 40>, mbarriers = 12320 : i64, offset = 8192 : i64, strides = array<i64: 64>}
 // TMA-NEXT:        scf.yield %[[P]], %[[XA1]], %[[NA]], %[[XB1]], %[[NB]]
 // TMA-NEXT:      } {tile_gpu.stages = 4 : i64}
+// Warp-specialized (`warp-specialize`): the same copies, each first
+// waiting for its buffer's release of parity (iteration / 4 + 1) % 2 (1
+// for the first use of a buffer), two mbarriers a buffer (A's 8 from 12288,
+// B's from 12352), and each step, after its product, releases the buffers
+// the step before waited for (none in the first step), the loop carrying
+// them from its first copies. 4 consumer warps: the block of 256 threads
+// asks for 2 per SM, so no setmaxnreg (no registers in the attribute).
+// WS-LABEL:    tile.kernel @prefetch(
+// WS-SAME:       shared_bytes = 12416 : i64, tile_gpu.warp_specialize = {producer_warps = 4 : i64}
+// WS:            %[[FIRST:.+]] = arith.divui %{{.+}}, %c16 : index
+// WS:            %[[ROUND:.+]] = arith.divui %[[FIRST]], %{{.+}} : index
+// WS-NEXT:       %[[C1:.+]] = arith.constant 1 : index
+// WS-NEXT:       %[[NEXT:.+]] = arith.addi %[[ROUND]], %[[C1]] : index
+// WS-NEXT:       %[[TWO:.+]] = arith.constant 2 : index
+// WS-NEXT:       %[[R0:.+]] = arith.remui %[[NEXT]], %[[TWO]] : index
+// WS:            %[[A0:.+]] = tile_gpu.tma_load %arg0[%{{.+}}] into %{{.+}} if %{{.+}} after release %[[R0]] {dims = array<i64: 40, 64>, mbarriers = 12288 : i64, offset = 0 : i64, strides = array<i64: 80>}
+// WS:            %[[B0:.+]] = tile_gpu.tma_load %arg1[%{{.+}}] into %{{.+}} if %{{.+}} after release %[[R0]] {dims = array<i64: 32, 40>, mbarriers = 12352 : i64, offset = 8192 : i64, strides = array<i64: 64>}
+// WS:            %[[A1:.+]] = tile_gpu.tma_load %arg0{{.+}} after release
+// WS:            %[[B1:.+]] = tile_gpu.tma_load %arg1{{.+}} after release
+// WS:            scf.for %[[K:.+]] = %[[LB:.+]] to %{{.+}} step %{{.+}} iter_args(%[[ACC:.+]] = %{{.+}}, %[[XA0:.+]] = %[[A0]], %[[XA1:.+]] = %[[A1]], %[[XB0:.+]] = %[[B0]], %[[XB1:.+]] = %[[B1]], %[[PA:.+]] = %[[A0]], %[[PB:.+]] = %[[B0]])
+// WS:              %[[WA:.+]] = tile_gpu.tma_wait %[[XA0]] parity
+// WS:              %[[WB:.+]] = tile_gpu.tma_wait %[[XB0]] parity
+// WS-NEXT:         %[[P:.+]] = tile.dot %[[WA]], %[[WB]], %[[ACC]] {tile_gpu.in_flight}
+// WS-NEXT:         %[[LATER:.+]] = arith.cmpi sgt, %[[K]], %[[LB]] : index
+// WS-NEXT:         tile_gpu.tma_release %[[PA]], %[[PB]] if %[[LATER]] : tensor<64x16xf16, #shared>, tensor<16x32xf16, #shared1>
+// WS:              %[[NA:.+]] = tile_gpu.tma_load %arg0{{.+}} after release
+// WS:              %[[NB:.+]] = tile_gpu.tma_load %arg1{{.+}} after release
+// WS-NEXT:         scf.yield %[[P]], %[[XA1]], %[[NA]], %[[XB1]], %[[NB]], %[[WA]], %[[WB]]
+// WS-NEXT:       } {tile_gpu.stages = 4 : i64}
 // Without prefetching, both go through registers, in 2 buffers each.
 // NOPF-LABEL:  tile.kernel @prefetch(
 // NOPF-SAME:     shared_bytes = 6144
@@ -476,6 +506,12 @@ tile.kernel @mma_k_major(%a: memref<1280xbf16>, %w: memref<1280xbf16>, %out: mem
 // TMA:             } {tile_gpu.stages = 4 : i64}
 // TMA-NOT:         tile_gpu.async_load
 // TMA:           tile.return
+// Not warp-specialized: the producer would have to wait for each run of the
+// loop to end before the mbarriers start over.
+// WS-LABEL:    tile.kernel @nested(
+// WS-NOT:        tile_gpu.warp_specialize
+// WS-NOT:        tile_gpu.tma_release
+// WS:            tile.return
 #blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
 #wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
 #sa = #tile_gpu.shared<swizzle = 32, order = [1, 0]>
