@@ -289,11 +289,12 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     on sm_86 and sm_89, or `max-shared-bytes` when less).
 
     With `warp-specialize`, a kernel of whole warpgroups whose TMA copies
-    all feed loops of products in flight, each loop's operands all copied
-    by TMA, its body nothing but the copies, their waits, the products and
-    scalar arithmetic, not nested in another loop, with bounds (and the
-    conditions of the `scf.if`s around it) computed from constants and
-    program ids alone, is warp-specialized: it gets
+    all feed loops of products in flight, each such loop in no other loop,
+    with bounds (and the conditions of the `scf.if`s around it, and its
+    copies' coordinates) computed from constants, program ids and its
+    induction variable alone, is warp-specialized (operands that go
+    through registers or cp.async, prologues and epilogues stay the
+    consumers'): it gets
     `tile_gpu.warp_specialize = {producer_warps = 4, producer_registers =
     40, consumer_registers = R}` (R: what the 64K registers leave each of
     the num_warps * 32 consumer threads, at most 240, a multiple of 8;

@@ -836,16 +836,18 @@ struct TileGPUPipelineKLoops
       loops.push_back({loop, wgmma, inFlight, std::move(operands)});
     });
     // Warp specialization: every loop with an operand copied by TMA keeps
-    // its products in flight, all its operands so copied, and nothing in
-    // its body but them, their products and scalars; it is in no other
-    // loop, and its bounds and the conditions of the ifs around it come
-    // from constants and program ids, so that a producer warp can run its
-    // copies alone.
+    // its products in flight; it is in no other loop, and its bounds, the
+    // conditions of the ifs around it and its copies' coordinates come
+    // from constants, program ids and its induction variable, so that a
+    // producer warp can run its copies alone. Everything else (operands
+    // through registers or cp.async, prologues, epilogues, loops without
+    // copies) is the consumers'.
     auto canSpecialize = [&](const Candidate &candidate) {
       scf::ForOp loop = candidate.loop;
-      if (!candidate.inFlight ||
-          llvm::any_of(candidate.operands,
-                       [](const AsyncOperand &o) { return !o.tma; }))
+      if (llvm::none_of(candidate.operands,
+                        [](const AsyncOperand &o) { return o.tma; }))
+        return true;
+      if (!candidate.inFlight)
         return false;
       for (Operation *parent = loop->getParentOp(); parent != kernel;
            parent = parent->getParentOp()) {
@@ -857,30 +859,13 @@ struct TileGPUPipelineKLoops
           !isProducerScalar(loop.getUpperBound()) ||
           !isProducerScalar(loop.getStep()))
         return false;
-      // What the copies replace, and where their offsets and masks come
-      // from, goes.
-      SetVector<Operation *> replaced;
-      BackwardSliceOptions options;
-      options.inclusive = true;
-      options.filter = [&](Operation *op) {
-        return op->getParentOp() == loop.getOperation();
-      };
-      for (const AsyncOperand &operand : candidate.operands) {
-        tile::LoadOp load = operand.load;
-        replaced.insert(operand.user);
-        if (failed(getBackwardSlice(load.getOperation(), &replaced, options)))
-          return false;
-        for (const tile::LinearIndex &start : operand.tma->starts)
-          for (auto [value, a] : start.terms)
-            if (!isProducerScalar(value, loop.getInductionVar()))
-              return false;
-      }
-      return llvm::all_of(loop.getBody()->getOperations(), [&](Operation &op) {
-        if (replaced.contains(&op) || isa<scf::YieldOp, tile::DotOp>(op))
-          return true;
-        return isPure(&op) && op.getNumRegions() == 0 &&
-               llvm::none_of(op.getResultTypes(), llvm::IsaPred<ShapedType>);
-      });
+      for (const AsyncOperand &operand : candidate.operands)
+        if (operand.tma)
+          for (const tile::LinearIndex &start : operand.tma->starts)
+            for (auto [value, a] : start.terms)
+              if (!isProducerScalar(value, loop.getInductionVar()))
+                return false;
+      return true;
     };
     bool specialize =
         warpSpecialize && numWarps % 4 == 0 &&
@@ -891,7 +876,7 @@ struct TileGPUPipelineKLoops
                            [](const AsyncOperand &o) { return o.tma; });
                      }) &&
         llvm::all_of(loops, [&](const Candidate &candidate) {
-          return candidate.operands.empty() || canSpecialize(candidate);
+          return canSpecialize(candidate);
         });
     bool specialized = false;
 

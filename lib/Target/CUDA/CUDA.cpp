@@ -74,6 +74,9 @@ namespace {
 struct PtxasRun {
   std::vector<uint8_t> cubin;
   std::string log;
+  /// ptxas failed (no cubin): `error` says why, from its log.
+  bool failed = false;
+  std::string error;
 };
 
 /// A kernel's `.minnctapersm` in PTX text: the blocks per SM it asks for,
@@ -123,16 +126,20 @@ static llvm::Expected<PtxasRun> runPtxas(llvm::StringRef ptx,
   auto log = llvm::MemoryBuffer::getFile(logPath);
   llvm::StringRef logText = log ? (*log)->getBuffer() : "";
   if (rc != 0) {
-    // ptxas's first error line says what is wrong.
+    // ptxas's first error (or fatal) line says what is wrong.
     llvm::StringRef first = logText;
     for (llvm::StringRef line : llvm::split(logText, '\n'))
-      if (line.contains("error")) {
+      if (line.contains("error") || line.contains("fatal")) {
         first = line;
         break;
       }
-    return llvm::createStringError(
-        "ptxas failed for " + chip + ": " +
-        (first.empty() ? llvm::StringRef(error) : first.trim()));
+    PtxasRun failed;
+    failed.failed = true;
+    failed.log = logText.str();
+    failed.error = ("ptxas failed for " + chip + ": " +
+                    (first.empty() ? llvm::StringRef(error) : first.trim()))
+                       .str();
+    return failed;
   }
   auto cubin = llvm::MemoryBuffer::getFile(cubinPath);
   if (!cubin)
@@ -189,14 +196,23 @@ applyOccupancyRequests(llvm::StringRef ptx,
   return text;
 }
 
-/// The kernels ptxas's --warn-on-spills names in `log`.
+/// The kernels ptxas's --warn-on-spills names in `log`, and those it could
+/// not compile in the registers their request leaves (an instruction, such
+/// as a wgmma of 128 accumulators, that cannot spill).
 static llvm::StringSet<> findSpillingKernels(llvm::StringRef log) {
   // "ptxas warning : Registers are spilled to local memory in function
   // 'NAME', 8 bytes spill stores, 8 bytes spill loads"
+  // "ptxas fatal   : (C7602) Insufficient registers (128) to compile
+  // instruction at line 3705 in function NAME. Try to compile with ..."
   llvm::StringSet<> kernels;
-  for (llvm::StringRef line : llvm::split(log, '\n'))
+  for (llvm::StringRef line : llvm::split(log, '\n')) {
     if (line.contains("spilled to local memory in function '"))
       kernels.insert(line.split("in function '").second.split('\'').first);
+    else if (line.contains("Insufficient registers") &&
+             line.contains(" in function "))
+      kernels.insert(
+          line.split(" in function ").second.split('.').first.trim());
+  }
   return kernels;
 }
 
@@ -209,20 +225,26 @@ llvm::Expected<PtxasResult> meld::assemblePtx(llvm::StringRef ptx,
   llvm::Expected<PtxasRun> run = runPtxas(ptx, chip, ptxasPath, report);
   if (!run)
     return run.takeError();
-  // The requests that made ptxas spill, given up.
-  llvm::StringSet<> spilled = findSpillingKernels(run->log);
-  bool retry = false;
-  for (OccupancyRequest &request : requests)
-    if (request.blocks > 1 && spilled.contains(request.kernel)) {
-      request.blocks = 1;
-      retry = true;
-    }
-  if (retry) {
+  // The requests that made ptxas spill, given up; and those it could not
+  // compile at all, which it names one a run (it stops at the first): each
+  // run gives up at least one more, so this ends.
+  for (;;) {
+    llvm::StringSet<> spilled = findSpillingKernels(run->log);
+    bool retry = false;
+    for (OccupancyRequest &request : requests)
+      if (request.blocks > 1 && spilled.contains(request.kernel)) {
+        request.blocks = 1;
+        retry = true;
+      }
+    if (!retry)
+      break;
     result.rewrittenPtx = applyOccupancyRequests(ptx, requests);
     run = runPtxas(*result.rewrittenPtx, chip, ptxasPath, report);
     if (!run)
       return run.takeError();
   }
+  if (run->failed)
+    return llvm::createStringError(run->error);
   result.cubin = std::move(run->cubin);
   if (report)
     result.kernels = parsePtxasReport(run->log);

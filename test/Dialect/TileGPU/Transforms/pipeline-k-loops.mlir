@@ -568,6 +568,21 @@ tile.kernel @nested(%a: memref<2560xf16>, %w: memref<1280xf16>, %out: memref<204
 // TMA:           tile_gpu.async_load %arg1
 // TMA-NOT:       tile_gpu.tma_load %arg1
 // TMA:           tile.return
+// Warp-specialized all the same: the producer copies A; the consumers copy
+// B with cp.async themselves (and meet after waiting for it, among
+// themselves), and release A's buffers only.
+// WS-LABEL:    tile.kernel @columns_past_row(
+// WS-SAME:       tile_gpu.warp_specialize = {producer_warps = 4 : i64}
+// WS:            tile_gpu.tma_load %arg0{{.+}} after release
+// WS:            tile_gpu.async_load %arg1
+// WS:            scf.for
+// WS:              tile_gpu.tma_wait
+// WS:              tile_gpu.async_wait
+// WS:              tile.dot
+// WS-NEXT:         arith.cmpi sgt
+// WS-NEXT:         tile_gpu.tma_release %{{[^,]+}} if %{{.+}} : tensor<64x16xf16, #shared>
+// WS:              tile_gpu.tma_load %arg0{{.+}} after release
+// WS:              tile_gpu.async_load %arg1
 #blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
 #wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
 #sa = #tile_gpu.shared<swizzle = 32, order = [1, 0]>
