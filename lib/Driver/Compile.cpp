@@ -794,26 +794,23 @@ static LogicalResult buildArtifact(ModuleOp module, const WeightStore &weights,
       return failure();
     // The GPU passes may give a kernel more shared memory than its tile
     // level did (a layout conversion stages its tile, wgmma's operands
-    // take their own): launches pass the most any chip's kernel takes.
-    llvm::StringMap<uint32_t> shared;
+    // take their own), and a warp-specialized one (sm_90a's only, see
+    // setGpuOptions) a producer warpgroup beyond the block its tiles are
+    // laid out over: launches pass the most any chip's kernel takes.
+    llvm::StringMap<std::pair<uint32_t, uint32_t>> geometryOf;
     kernels->walk([&](gpu::GPUFuncOp func) {
-      if (auto bytes = func->getAttrOfType<IntegerAttr>("meld.shared_bytes"))
-        shared[func.getName()] = static_cast<uint32_t>(bytes.getInt());
-    });
-    for (ArtifactLaunch &launch : spec.launches)
-      if (auto it = shared.find(launch.kernel); it != shared.end())
-        launch.sharedMemoryBytes =
-            std::max(launch.sharedMemoryBytes, it->second);
-    // A warp-specialized kernel (sm_90a's only, see setGpuOptions) takes a
-    // producer warpgroup beyond the block its tiles are laid out over.
-    llvm::StringMap<uint32_t> threads;
-    kernels->walk([&](gpu::GPUFuncOp func) {
+      auto &[bytes, threads] = geometryOf[func.getName()];
+      if (auto shared = func->getAttrOfType<IntegerAttr>("meld.shared_bytes"))
+        bytes = static_cast<uint32_t>(shared.getInt());
       if (std::optional<ArrayRef<int32_t>> block = func.getKnownBlockSize())
-        threads[func.getName()] = static_cast<uint32_t>((*block)[0]);
+        threads = static_cast<uint32_t>((*block)[0]);
     });
     for (ArtifactLaunch &launch : spec.launches)
-      if (auto it = threads.find(launch.kernel); it != threads.end())
-        launch.block[0] = std::max(launch.block[0], it->second);
+      if (auto it = geometryOf.find(launch.kernel); it != geometryOf.end()) {
+        launch.sharedMemoryBytes =
+            std::max(launch.sharedMemoryBytes, it->second.first);
+        launch.block[0] = std::max(launch.block[0], it->second.second);
+      }
     // What each kernel's products run at (meld-tile-gpu-accelerate-dot):
     // the same on every chip.
     kernels->walk([&](gpu::GPUFuncOp func) {

@@ -128,6 +128,10 @@ WarpSpecialization getWarpSpecialization(int64_t numWarps);
 /// it has one.
 std::optional<WarpSpecialization>
 getWarpSpecialization(mlir::Operation *kernel);
+/// Gives `kernel` the tile_gpu.warp_specialize of `ws` (its registers only
+/// where setmaxnreg applies).
+void setWarpSpecialization(mlir::Operation *kernel,
+                           const WarpSpecialization &ws);
 
 /// The stages of `loop` (its tile_gpu.stages), 1 for any op that is not a
 /// pipelined loop (or null).

@@ -171,6 +171,14 @@ LogicalResult TmaWaitOp::verify() {
   return success();
 }
 
+/// The fields of a tile_gpu.warp_specialize dictionary, by name.
+static std::pair<StringRef, int64_t WarpSpecialization::*>
+    kWarpSpecializationFields[] = {
+        {"producer_warps", &WarpSpecialization::producerWarps},
+        {"entry_registers", &WarpSpecialization::entryRegisters},
+        {"producer_registers", &WarpSpecialization::producerRegisters},
+        {"consumer_registers", &WarpSpecialization::consumerRegisters}};
+
 std::optional<WarpSpecialization>
 meld::tile_gpu::getWarpSpecialization(Operation *kernel) {
   auto dict =
@@ -179,15 +187,22 @@ meld::tile_gpu::getWarpSpecialization(Operation *kernel) {
   if (!dict)
     return std::nullopt;
   WarpSpecialization result;
-  auto read = [&](StringRef name, int64_t &field) {
+  for (auto [name, field] : kWarpSpecializationFields)
     if (auto value = dict.getAs<IntegerAttr>(name))
-      field = value.getInt();
-  };
-  read("producer_warps", result.producerWarps);
-  read("entry_registers", result.entryRegisters);
-  read("producer_registers", result.producerRegisters);
-  read("consumer_registers", result.consumerRegisters);
+      result.*field = value.getInt();
   return result;
+}
+
+void meld::tile_gpu::setWarpSpecialization(Operation *kernel,
+                                           const WarpSpecialization &ws) {
+  // The registers only where setmaxnreg applies.
+  Builder builder(kernel->getContext());
+  SmallVector<NamedAttribute> fields;
+  for (auto [name, field] : kWarpSpecializationFields)
+    if (field == &WarpSpecialization::producerWarps || ws.entryRegisters)
+      fields.push_back(
+          builder.getNamedAttr(name, builder.getI64IntegerAttr(ws.*field)));
+  kernel->setAttr(kWarpSpecializeAttrName, builder.getDictionaryAttr(fields));
 }
 
 int64_t meld::tile_gpu::getOccupancyRequest(int64_t threads) {

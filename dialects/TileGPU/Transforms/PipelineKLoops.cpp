@@ -963,20 +963,8 @@ struct TileGPUPipelineKLoops
         registerPrefetched = true;
       }
     }
-    if (specialized) {
-      WarpSpecialization ws = getWarpSpecialization(numWarps);
-      SmallVector<NamedAttribute> fields{builder.getNamedAttr(
-          "producer_warps", builder.getI64IntegerAttr(ws.producerWarps))};
-      if (ws.entryRegisters)
-        for (auto [name, value] :
-             {std::pair{"entry_registers", ws.entryRegisters},
-              {"producer_registers", ws.producerRegisters},
-              {"consumer_registers", ws.consumerRegisters}})
-          fields.push_back(
-              builder.getNamedAttr(name, builder.getI64IntegerAttr(value)));
-      kernel->setAttr(kWarpSpecializeAttrName,
-                      builder.getDictionaryAttr(fields));
-    }
+    if (specialized)
+      setWarpSpecialization(kernel, getWarpSpecialization(numWarps));
     // What the loads' offsets and masks were computed in before, now
     // read by no one.
     if (registerPrefetched ||

@@ -82,6 +82,19 @@ static uint64_t getWeightsSectionSize(const ArtifactSpec &spec) {
   return size;
 }
 
+/// The bytes of a tensor of `dtype` and `shape`, or nothing where a
+/// dimension is negative.
+static std::optional<uint64_t> getShapeBytes(ArtifactDType dtype,
+                                             llvm::ArrayRef<int64_t> shape) {
+  uint64_t bytes = getArtifactDTypeSize(dtype);
+  for (int64_t d : shape) {
+    if (d < 0)
+      return std::nullopt;
+    bytes *= static_cast<uint64_t>(d);
+  }
+  return bytes;
+}
+
 static bool rangeWithin(uint64_t offset, uint64_t size, uint64_t limit) {
   return offset <= limit && size <= limit - offset;
 }
@@ -242,14 +255,13 @@ static llvm::Error verifyPlan(const ArtifactSpec &spec, const PlanView &plan,
       if (kind == "input" && buffer.kind != ArtifactBufferKind::Arena)
         return error("input '" + tensor.name +
                      "' must live in an arena buffer");
-      uint64_t bytes = getArtifactDTypeSize(tensor.dtype);
-      if (bytes == 0)
+      if (getArtifactDTypeSize(tensor.dtype) == 0)
         return error(kind + " '" + tensor.name + "': invalid dtype");
-      for (int64_t dim : tensor.shape) {
-        if (dim < 0)
-          return error(kind + " '" + tensor.name + "': negative dimension");
-        bytes *= static_cast<uint64_t>(dim);
-      }
+      std::optional<uint64_t> shapeBytes =
+          getShapeBytes(tensor.dtype, tensor.shape);
+      if (!shapeBytes)
+        return error(kind + " '" + tensor.name + "': negative dimension");
+      uint64_t bytes = *shapeBytes;
       if (buffer.size < bytes)
         return error(kind + " '" + tensor.name + "' needs " +
                      llvm::Twine(bytes) + " bytes, its buffer has " +
@@ -323,13 +335,8 @@ llvm::Error meld::verifyArtifactSpec(const ArtifactSpec &spec) {
     if (init.name.empty() || !baked.insert(init.name).second)
       return makeError("baked initializer '" + init.name +
                        "' has no name or appears twice");
-    uint64_t bytes = getArtifactDTypeSize(init.dtype);
-    bool negative = false;
-    for (int64_t d : init.shape) {
-      negative |= d < 0;
-      bytes *= static_cast<uint64_t>(d);
-    }
-    if (negative || bytes != init.data.size())
+    std::optional<uint64_t> bytes = getShapeBytes(init.dtype, init.shape);
+    if (!bytes || *bytes != init.data.size())
       return makeError("baked initializer '" + init.name +
                        "': " + llvm::Twine(init.data.size()) +
                        " bytes of data for its dtype and shape");
