@@ -175,6 +175,8 @@ static void buildGraphPipeline(OpPassManager &pm,
     graph.target = "cpu";
   else
     graph.precision = options.precision;
+  // The GPU with the most SMs chooses among the tiles that every target's
+  // registers hold (the targets share the launch plan).
   int64_t most = 0;
   for (const std::string &target : options.targets)
     if (std::optional<tile::TargetPeak> peak = tile::getTargetPeak(target);
@@ -182,6 +184,9 @@ static void buildGraphPipeline(OpPassManager &pm,
       most = peak->multiprocessors;
       graph.target = target;
     }
+  for (const std::string &target : options.targets)
+    if (target != graph.target && tile::getTargetPeak(target))
+      graph.alsoTargets.push_back(target);
   buildMeldGraphPipeline(pm, graph);
 }
 

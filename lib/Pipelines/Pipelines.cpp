@@ -54,6 +54,8 @@ void meld::buildMeldGraphPipeline(OpPassManager &pm,
   pm.addPass(graph::createGraphFuse());
   graph::GraphChooseTilesOptions tiles;
   tiles.target = options.target;
+  tiles.alsoTargets.assign(options.alsoTargets.begin(),
+                           options.alsoTargets.end());
   tiles.precision = options.precision;
   pm.addPass(graph::createGraphChooseTiles(tiles));
 }

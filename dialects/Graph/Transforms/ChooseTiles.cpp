@@ -34,9 +34,15 @@
 // holds whole rows of the scores, so the softmax needs no other warp); a
 // block with fewer rows than 16 per warp splits the keys too, and stages
 // each key block's row maxima and sums through shared memory. A block holds
-// at most kMaxAttentionRegisters a thread across its loop over keys: Q's
-// operand registers, the output accumulator, the scores and their 16-bit
-// copy, and twice the output projection's accumulator when it has one.
+// at most kMaxHeldRegisters a thread across its loop over keys (on wgmma,
+// whose operands come from shared memory, kMaxHeldRegistersWgmma): the
+// output accumulator, the scores and their 16-bit copy, the output
+// projection's accumulator when it has one, and on mma.sync Q's operand
+// registers and the projection's operands. On wgmma a warpgroup holds 64
+// rows at least, padded or not. Where no block keeps within the bound over
+// its default warps, blocks take more, up to 8 (not sooner: on mma.sync,
+// warps sharing rows each hold their operands whole); where none keeps
+// within it even so, the fewest rows over 8 warps.
 //
 // On the host (target `cpu`), a program is a call of the product
 // microkernel (meld-tile-to-vector): it computes its padded tile at the
@@ -50,7 +56,9 @@
 //
 // A chain group's programs each hold whole rows of the second product's
 // result, so its rows per program decide its parallelism: the fewest (16,
-// or the problem's rows), with blocks of 32 intermediate columns.
+// or the problem's rows), with blocks of 32 intermediate columns, over as
+// many warps as keep what a thread holds (the accumulator of whole rows, an
+// intermediate block and its copy) within the same bounds.
 //
 //===----------------------------------------------------------------------===//
 
@@ -88,10 +96,16 @@ constexpr int64_t kMaxWarps = 8;
 /// a wait and a barrier, over the K loop).
 constexpr int64_t kTileK = 16;
 constexpr int64_t kWideTileK = 32;
-/// The key block of attention, and the registers a thread may hold across
-/// the loop over key blocks (see chooseAttention).
+/// The key block of attention.
 constexpr int64_t kAttentionKeys = 32;
-constexpr double kMaxAttentionRegisters = 80;
+/// The registers a thread of a whole-row kernel (attention, chain) may hold
+/// across its loop (see chooseAttention): on mma.sync, and on wgmma, whose
+/// operands come from shared memory and whose products are at least 64
+/// rows. Measured on sm_90a at bf16 (ptxas, CUDA 13): an attention with its
+/// output projection holding 120 to 168 takes 209 to 255 registers, one
+/// holding 184 spills.
+constexpr double kMaxHeldRegisters = 80;
+constexpr double kMaxHeldRegistersWgmma = 128;
 /// A chain's rows per program and intermediate block.
 constexpr int64_t kChainRows = 16;
 constexpr int64_t kChainBlock = 32;
@@ -297,12 +311,24 @@ struct GraphChooseTiles
       return emitError(UnknownLoc::get(context))
              << "meld-graph-choose-tiles: no cost model for target '" << target
              << "'";
+    bool tensorCores =
+        precision == "tf32" || precision == "fp16" || precision == "bf16";
+    auto modelOf = [&](StringRef chip, const tile::TargetPeak &peak) {
+      return GpuModel{peak, peak.getProductFlopsPerSecond(precision),
+                      precision == "fp16" || precision == "bf16" ? 2 : 4,
+                      tensorCores && chip == "sm_90a"};
+    };
     if (peak) {
-      bool tensorCores =
-          precision == "tf32" || precision == "fp16" || precision == "bf16";
-      gpu = GpuModel{*peak, peak->getProductFlopsPerSecond(precision),
-                     precision == "fp16" || precision == "bf16" ? 2 : 4,
-                     tensorCores && target == "sm_90a"};
+      gpu = modelOf(target, *peak);
+      holders = {*gpu};
+    }
+    for (const std::string &other : alsoTargets) {
+      std::optional<tile::TargetPeak> otherPeak = tile::getTargetPeak(other);
+      if (!otherPeak || host)
+        return emitError(UnknownLoc::get(context))
+               << "meld-graph-choose-tiles: also-targets takes GPUs, got '"
+               << other << "'";
+      holders.push_back(modelOf(other, *otherPeak));
     }
     for (int64_t size : {int64_t(tileM), int64_t(tileN), int64_t(tileK)})
       if (size < 0 || (size > 0 && !llvm::isPowerOf2_64(size)))
@@ -373,8 +399,25 @@ struct GraphChooseTiles
     int64_t bm = std::min<int64_t>(
         kChainRows, llvm::PowerOf2Ceil(std::max<int64_t>(work.m, 1)));
     int64_t bi = std::min<int64_t>(kChainBlock, llvm::PowerOf2Ceil(work.k));
-    return {{tileM ? int64_t(tileM) : bm, tileN ? int64_t(tileN) : bi,
-             tileK ? int64_t(tileK) : kTileK}};
+    bm = tileM ? int64_t(tileM) : bm;
+    bi = tileN ? int64_t(tileN) : bi;
+    if (host)
+      return {{bm, bi, tileK ? int64_t(tileK) : kTileK}};
+    // A thread holds, per row, its part of the second product's
+    // accumulator of whole rows, and the first product's block with its
+    // operand copy.
+    int64_t columns =
+        llvm::PowerOf2Ceil(std::max<int64_t>(columnsOf(second), 1));
+    auto rowRegisters = [&](const GpuModel &model) {
+      return columns + bi * (1 + model.elementBytes / 4.0);
+    };
+    int64_t least = tile::getDefaultNumWarps(bm * columns);
+    std::optional<int64_t> warps =
+        getHoldingWarps(bm, rowRegisters, least, kMaxWarps);
+    // Within the budget at the fewest: the kernel's default (its largest
+    // tile's).
+    return {{bm, bi, tileK ? int64_t(tileK) : kTileK},
+            warps == least ? 0 : warps.value_or(kMaxWarps)};
   }
 
   Tiling chooseAttention(FusionGroupOp group) {
@@ -392,51 +435,103 @@ struct GraphChooseTiles
     work.wholeRows = true;
     int64_t mCap = llvm::PowerOf2Ceil(std::max<int64_t>(work.m, 1));
     int64_t keys = tileN ? int64_t(tileN) : kAttentionKeys;
+    if (host) {
+      // The host's blocks take 32 queries at most, the fewest padded.
+      int64_t best = 0, bestRows = 0;
+      for (int64_t bm : {32, 16}) {
+        int64_t m = std::min(bm, mCap);
+        int64_t rows = llvm::divideCeil(work.m, m) * m;
+        if (!best || rows < bestRows) {
+          best = m;
+          bestRows = rows;
+        }
+      }
+      return {{tileM ? int64_t(tileM) : best, keys}};
+    }
     int64_t dv = llvm::PowerOf2Ceil(out.back());
     // The registers a thread holds across the loop over keys, per query
-    // row of the block: Q's operand registers, the output accumulator, a
-    // key block's scores and their operand copy (P); with the output
-    // projection, its accumulator of whole rows, counted twice (the
-    // output's operand copy and the projection's B go with it).
+    // row of the block: the output accumulator, a key block's scores and
+    // their 16-bit copy (P), and on mma.sync Q's operand registers (wgmma
+    // reads Q from shared memory); with the output projection, its
+    // accumulator of whole rows, on mma.sync counted twice (the output's
+    // operand copy and the projection's B go with it).
     int64_t d = llvm::PowerOf2Ceil(key.back());
-    double words = gpu ? gpu->elementBytes / 4.0 : 1.0;
-    double rowRegisters = d * words + dv + keys * (1 + words);
-    int64_t widest = std::max({keys, d, dv});
+    int64_t widest = std::max({keys, d, dv}), columns = 0;
     if (MatmulOp projection = group.getProjection()) {
-      int64_t columns = llvm::PowerOf2Ceil(columnsOf(projection));
-      rowRegisters += 2.0 * columns;
+      columns = llvm::PowerOf2Ceil(columnsOf(projection));
       widest = std::max(widest, columns);
     }
+    auto rowRegisters = [&](const GpuModel &model) {
+      double words = model.elementBytes / 4.0;
+      double registers = dv + keys * (1 + words);
+      if (model.wgmma)
+        return registers + columns;
+      return registers + d * words + 2.0 * columns;
+    };
     // The block's warps: as many as its widest tile (the projection's rows
-    // included) gets; it holds at most kMaxAttentionRegisters a thread.
-    auto warpsFor = [&](int64_t m) {
+    // included) gets; where no block keeps within the budget so, more (on
+    // mma.sync, warps sharing rows each hold their operands whole, which
+    // the budget does not count).
+    auto leastWarps = [&](int64_t m) {
       return tile::getDefaultNumWarps(m * widest);
     };
-    int64_t best = 0;
+    int64_t best = 0, bestWarps = 0;
     double bestTime = 0;
-    // The host's blocks take 32 queries at most.
-    for (int64_t bm : {64, 32, 16}) {
-      if (host && bm > 32)
-        continue;
-      int64_t m = std::min(bm, mCap);
-      std::optional<double> time;
-      if (host) {
-        // On the host, the fewest padded queries.
-        time = llvm::divideCeil(work.m, m) * m;
-      } else if (m * rowRegisters <=
-                 kMaxAttentionRegisters * 32.0 * warpsFor(m)) {
-        time = estimate(work, m, work.partColumns.front(), warpsFor(m), keys,
-                        /*rowsFirst=*/true, /*reducesRows=*/true, *gpu);
+    for (bool moreWarps : {false, true}) {
+      for (int64_t bm : {64, 32, 16}) {
+        int64_t m = std::min(bm, mCap);
+        int64_t least = leastWarps(m);
+        std::optional<int64_t> warps = getHoldingWarps(
+            m, rowRegisters, least, moreWarps ? kMaxWarps : least);
+        if (!warps)
+          continue;
+        std::optional<double> time =
+            estimate(work, m, work.partColumns.front(), *warps, keys,
+                     /*rowsFirst=*/true, /*reducesRows=*/true, *gpu);
+        if (time && (!best || *time < bestTime)) {
+          best = m;
+          bestWarps = *warps;
+          bestTime = *time;
+        }
       }
-      if (time && (!best || *time < bestTime)) {
-        best = m;
-        bestTime = *time;
+      if (best)
+        break;
+    }
+    // Where no block keeps within the budget, the fewest rows over the
+    // most warps.
+    if (!best) {
+      best = std::min<int64_t>(16, mCap);
+      bestWarps = kMaxWarps;
+    }
+    if (tileM) {
+      best = tileM;
+      bestWarps =
+          getHoldingWarps(best, rowRegisters, leastWarps(best), kMaxWarps)
+              .value_or(kMaxWarps);
+    }
+    return {{best, keys}, bestWarps};
+  }
+
+  /// The fewest warps, from `least` up to `most` (doubling), over which a
+  /// thread of a whole-row program of `m` rows holds at most its budget
+  /// (kMaxHeldRegisters) on every GPU the kernel is compiled for, each row
+  /// holding `rowRegisters(gpu)`; nothing when `most` hold more. On wgmma a
+  /// warpgroup's product has 64 rows at least.
+  std::optional<int64_t>
+  getHoldingWarps(int64_t m,
+                  llvm::function_ref<double(const GpuModel &)> rowRegisters,
+                  int64_t least, int64_t most) const {
+    int64_t warps = least;
+    for (const GpuModel &model : holders) {
+      int64_t rows = model.wgmma ? std::max<int64_t>(m, 64) : m;
+      double budget = model.wgmma ? kMaxHeldRegistersWgmma : kMaxHeldRegisters;
+      while (rows * rowRegisters(model) > budget * 32.0 * warps) {
+        if (warps * 2 > most)
+          return std::nullopt;
+        warps *= 2;
       }
     }
-    if (!best)
-      best = std::min<int64_t>(16, mCap);
-    best = tileM ? int64_t(tileM) : best;
-    return {{best, keys}, host ? 0 : warpsFor(best)};
+    return warps;
   }
 
   /// The accumulators a thread may hold, `bound` with 16-bit operands:
@@ -446,7 +541,11 @@ struct GraphChooseTiles
     return bound * 2 / gpu->elementBytes;
   }
 
+  /// The cost model's GPU (`target`), if it is one.
   std::optional<GpuModel> gpu;
+  /// Every GPU the kernels are compiled for (`target`, then
+  /// `also-targets`), whose register bounds each block keeps within.
+  SmallVector<GpuModel> holders;
   /// Whether the tiles are chosen for the host (target `cpu`).
   bool host = false;
 };

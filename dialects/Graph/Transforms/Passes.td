@@ -364,7 +364,13 @@ def GraphChooseTiles : Pass<"meld-graph-choose-tiles", "mlir::ModuleOp"> {
     its keys in blocks of 32, and holds at most 80 registers a thread
     across its loop over keys (Q's operand registers, the output
     accumulator, the scores and their operand copy, twice an output
-    projection's accumulator); a block whose warps share rows pays for
+    projection's accumulator); on wgmma, whose operands come from shared
+    memory, at most 128 (without Q's, the projection's counted once), a
+    warpgroup holding 64 rows at least. Where no block keeps within that
+    over its default warps, blocks take more, up to 8; a chain's block of 16
+    rows (a whole row each of its second product and a block of 32
+    intermediate columns with their copy) too. A block whose warps share
+    rows pays for
     exchanging their maxima and sums through shared memory. The target's
     rates and SM count are those of `meldc --report` (A100 for sm_80, H100
     for sm_90a). With a `precision` on tensor cores (tf32, fp16, bf16),
@@ -400,6 +406,10 @@ def GraphChooseTiles : Pass<"meld-graph-choose-tiles", "mlir::ModuleOp"> {
     Option<"target", "target", "std::string", "\"sm_80\"",
            "The GPU whose rates the cost model uses (sm_80, sm_86, sm_89, "
            "sm_90, sm_90a), or cpu: the host's product microkernel">,
+    ListOption<"alsoTargets", "also-targets", "std::string",
+               "Further GPUs the kernels are compiled for with the same "
+               "tiles: every whole-row block keeps within their register "
+               "bounds too">,
     Option<"tileM", "tile-m", "int64_t", "0",
            "Rows of every matmul's result tile and queries of every "
            "attention block (0: chosen)">,

@@ -25,6 +25,10 @@ struct MeldGraphPipelineOptions
       *this, "target",
       llvm::cl::desc("The GPU whose cost model chooses the kernels' tiles"),
       llvm::cl::init("sm_80")};
+  ListOption<std::string> alsoTargets{
+      *this, "also-targets",
+      llvm::cl::desc("Further GPUs the kernels are compiled for with the "
+                     "same tiles, whose register bounds they keep within")};
   Option<std::string> precision{
       *this, "precision",
       llvm::cl::desc("What the GPU's products run at, for the cost model: "

@@ -4,9 +4,12 @@
 // RUN: meld-opt %s -split-input-file --meld-graph-choose-tiles="tile-m=32 tile-n=32 tile-k=32" | FileCheck %s --check-prefix=FIXED
 // RUN: meld-opt %s -split-input-file --meld-graph-choose-tiles="precision=bf16" | FileCheck %s --check-prefix=BF16
 // RUN: meld-opt %s -split-input-file --meld-graph-choose-tiles="target=sm_90a precision=bf16" | FileCheck %s --check-prefix=H100-BF16
+// RUN: meld-opt %s -split-input-file --meld-graph-choose-tiles="target=sm_90a also-targets=sm_80 precision=bf16" | FileCheck %s --check-prefix=BOTH-BF16
 // RUN: not meld-opt %s --meld-graph-choose-tiles="target=sm_70" 2>&1 | FileCheck %s --check-prefix=TARGET
+// RUN: not meld-opt %s --meld-graph-choose-tiles="target=sm_90a also-targets=sm_80,cpu" 2>&1 | FileCheck %s --check-prefix=ALSO
 // RUN: not meld-opt %s --meld-graph-choose-tiles="tile-m=24" 2>&1 | FileCheck %s --check-prefix=POW2
 // TARGET: meld-graph-choose-tiles: no cost model for target 'sm_70'
+// ALSO: meld-graph-choose-tiles: also-targets takes GPUs, got 'cpu'
 // POW2: meld-graph-choose-tiles: tile sizes must be powers of two (or 0: chosen), got 24
 
 // A projection of 82 rows (a short sequence): every candidate fits in one
@@ -189,4 +192,60 @@ func.func @chain(%x: tensor<41x8xf32>, %w: tensor<8x64xf32>, %v: tensor<64x8xf32
     graph.yield %d : tensor<7x8xf32>
   }
   return %0, %1 : tensor<41x8xf32>, tensor<7x8xf32>
+}
+
+// -----
+
+// An attention with its output projection holds, per query row, the output
+// (64), a key block's scores and their copy (32 + 16 at bf16), and the
+// projection's 256 columns: counted twice on mma.sync, with Q's operands
+// (32), 656 registers; once on wgmma, 368. On an A100 no block keeps within
+// 80 a thread over 4 warps (16 rows hold 82): over 8, 16 rows hold 41 (32
+// would hold 82). On an H100 a warpgroup's product has 64 rows at least,
+// 184 a thread over 4 warps (more than 128): 8 warps at every block, and
+// blocks of 64 take as long as the padded 16 in fewer programs.
+// CHECK-LABEL: func.func @attention_projection
+// CHECK:         graph.fusion_group attention (%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) {num_warps = 8 : i64, tile_sizes = array<i64: 16, 32>}
+// BF16-LABEL: func.func @attention_projection
+// BF16:         graph.fusion_group attention (%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) {num_warps = 8 : i64, tile_sizes = array<i64: 16, 32>}
+// H100-BF16-LABEL: func.func @attention_projection
+// H100-BF16:         graph.fusion_group attention (%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) {num_warps = 8 : i64, tile_sizes = array<i64: 64, 32>}
+// Compiled for both, the blocks keep within both bounds: 16 rows over 8.
+// BOTH-BF16-LABEL: func.func @attention_projection
+// BOTH-BF16:         graph.fusion_group attention (%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) {num_warps = 8 : i64, tile_sizes = array<i64: 16, 32>}
+// CPU-LABEL: func.func @attention_projection
+// CPU:         graph.fusion_group attention (%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 32, 32>}
+func.func @attention_projection(%q: tensor<1x4x128x64xf32>, %k: tensor<1x4x128x64xf32>, %v: tensor<1x4x128x64xf32>, %w: tensor<256x256xf32>) -> tensor<1x128x256xf32> {
+  %0 = graph.fusion_group attention (%q, %k, %v, %w) : (tensor<1x4x128x64xf32>, tensor<1x4x128x64xf32>, tensor<1x4x128x64xf32>, tensor<256x256xf32>) -> tensor<1x128x256xf32> {
+  ^bb0(%a: tensor<1x4x128x64xf32>, %b: tensor<1x4x128x64xf32>, %c: tensor<1x4x128x64xf32>, %d: tensor<256x256xf32>):
+    %1 = graph.attention %a, %b, %c {mask_kind = #graph.mask<none>, scale = 1.250000e-01 : f64} : (tensor<1x4x128x64xf32>, tensor<1x4x128x64xf32>, tensor<1x4x128x64xf32>) -> tensor<1x4x128x64xf32>
+    %2 = graph.transpose %1 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<1x4x128x64xf32>) -> tensor<1x128x4x64xf32>
+    %3 = graph.reshape %2 : tensor<1x128x4x64xf32> to tensor<1x128x256xf32>
+    %4 = graph.matmul %3, %d : (tensor<1x128x256xf32>, tensor<256x256xf32>) -> tensor<1x128x256xf32>
+    graph.yield %4 : tensor<1x128x256xf32>
+  }
+  return %0 : tensor<1x128x256xf32>
+}
+
+// -----
+
+// A chain of 256 columns holds, per row, its 256 accumulators and a block
+// of 32 intermediate columns with their copy (48 at bf16): 304. On an A100
+// its 16 rows over the default 4 warps hold 38 a thread; on an H100 they
+// are wgmma's 64, 152 a thread over 4 warps (more than 128): 8 warps.
+// BF16-LABEL: func.func @wide_chain
+// BF16:         graph.fusion_group chain (%{{.+}}, %{{.+}}, %{{.+}}) {tile_sizes = array<i64: 16, 32, 16>}
+// H100-BF16-LABEL: func.func @wide_chain
+// H100-BF16:         graph.fusion_group chain (%{{.+}}, %{{.+}}, %{{.+}}) {num_warps = 8 : i64, tile_sizes = array<i64: 16, 32, 16>}
+// BOTH-BF16-LABEL: func.func @wide_chain
+// BOTH-BF16:         graph.fusion_group chain (%{{.+}}, %{{.+}}, %{{.+}}) {num_warps = 8 : i64, tile_sizes = array<i64: 16, 32, 16>}
+func.func @wide_chain(%x: tensor<128x256xf32>, %w: tensor<256x512xf32>, %v: tensor<512x256xf32>) -> tensor<128x256xf32> {
+  %0 = graph.fusion_group chain (%x, %w, %v) : (tensor<128x256xf32>, tensor<256x512xf32>, tensor<512x256xf32>) -> tensor<128x256xf32> {
+  ^bb0(%a: tensor<128x256xf32>, %b: tensor<256x512xf32>, %c: tensor<512x256xf32>):
+    %m = graph.matmul %a, %b : (tensor<128x256xf32>, tensor<256x512xf32>) -> tensor<128x512xf32>
+    %g = graph.gelu %m : tensor<128x512xf32>
+    %d = graph.matmul %g, %c : (tensor<128x512xf32>, tensor<512x256xf32>) -> tensor<128x256xf32>
+    graph.yield %d : tensor<128x256xf32>
+  }
+  return %0 : tensor<128x256xf32>
 }
