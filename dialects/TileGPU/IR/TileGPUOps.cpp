@@ -245,7 +245,7 @@ meld::tile_gpu::getSliceLanes(Operation *op) {
     auto inputType = cast<RankedTensorType>(reduce.getInput().getType());
     auto slice =
         dyn_cast_or_null<SliceLayoutAttr>(reduce.getType().getEncoding());
-    if (!slice || slice.getDim() != reduce.getDim() ||
+    if (!slice || slice.getDim() != static_cast<int64_t>(reduce.getDim()) ||
         slice.getParent() != inputType.getEncoding())
       return std::nullopt;
     return getReductionLanes(slice.getParent(), inputType.getShape(),
