@@ -38,11 +38,14 @@
 // whose operands come from shared memory, kMaxHeldRegistersWgmma): the
 // output accumulator, the scores and their 16-bit copy, the output
 // projection's accumulator when it has one, and on mma.sync Q's operand
-// registers and the projection's operands. On wgmma a warpgroup holds 64
-// rows at least, padded or not. Where no block keeps within the bound over
-// its default warps, blocks take more, up to 8 (not sooner: on mma.sync,
-// warps sharing rows each hold their operands whole); where none keeps
-// within it even so, the fewest rows over 8 warps.
+// registers, the output's operand copy and the projection weight's block
+// each head reads (d x columns, loaded through registers; on wgmma too at
+// tf32, whose B is K-major). On wgmma a warpgroup holds 64 rows at least,
+// padded or not. Where no block keeps within the bound over its default
+// warps, blocks take more, up to 8, over the fewest rows where a target
+// runs mma.sync (not sooner, nor more rows: its warps sharing rows each
+// hold their operands whole); where none keeps within it even so, the
+// fewest rows over 8 warps.
 //
 // On the host (target `cpu`), a program is a call of the product
 // microkernel (meld-tile-to-vector): it computes its padded tile at the
@@ -408,12 +411,12 @@ struct GraphChooseTiles
     // operand copy.
     int64_t columns =
         llvm::PowerOf2Ceil(std::max<int64_t>(columnsOf(second), 1));
-    auto rowRegisters = [&](const GpuModel &model) {
-      return columns + bi * (1 + model.elementBytes / 4.0);
+    auto registers = [&](const GpuModel &model, int64_t rows) {
+      return rows * (columns + bi * (1 + model.elementBytes / 4.0));
     };
     int64_t least = tile::getDefaultNumWarps(bm * columns);
     std::optional<int64_t> warps =
-        getHoldingWarps(bm, rowRegisters, least, kMaxWarps);
+        getHoldingWarps(bm, registers, least, kMaxWarps);
     // Within the budget at the fewest: the kernel's default (its largest
     // tile's).
     return {{bm, bi, tileK ? int64_t(tileK) : kTileK},
@@ -449,40 +452,50 @@ struct GraphChooseTiles
       return {{tileM ? int64_t(tileM) : best, keys}};
     }
     int64_t dv = llvm::PowerOf2Ceil(out.back());
-    // The registers a thread holds across the loop over keys, per query
-    // row of the block: the output accumulator, a key block's scores and
-    // their 16-bit copy (P), and on mma.sync Q's operand registers (wgmma
-    // reads Q from shared memory); with the output projection, its
-    // accumulator of whole rows, on mma.sync counted twice (the output's
-    // operand copy and the projection's B go with it).
+    // The registers a block holds across the loop over keys: per query
+    // row, the output accumulator, a key block's scores and their 16-bit
+    // copy (P), and with the output projection its accumulator of whole
+    // rows. On mma.sync also Q's operand registers and, with the
+    // projection, the output's operand copy and the block of the
+    // projection's weight each head reads (d x columns, through registers);
+    // wgmma reads its operands from shared memory (the weight's block at
+    // tf32 through registers too).
     int64_t d = llvm::PowerOf2Ceil(key.back());
     int64_t widest = std::max({keys, d, dv}), columns = 0;
     if (MatmulOp projection = group.getProjection()) {
       columns = llvm::PowerOf2Ceil(columnsOf(projection));
       widest = std::max(widest, columns);
     }
-    auto rowRegisters = [&](const GpuModel &model) {
+    auto registers = [&](const GpuModel &model, int64_t rows) {
       double words = model.elementBytes / 4.0;
-      double registers = dv + keys * (1 + words);
+      double perRow = dv + keys * (1 + words) + columns;
+      // The weight's block: wgmma copies 16-bit B along N as it lies, but
+      // takes tf32's K-major, stored from registers.
+      double weight = d * columns * words;
       if (model.wgmma)
-        return registers + columns;
-      return registers + d * words + 2.0 * columns;
+        return rows * perRow + (model.elementBytes == 4 ? weight : 0);
+      return rows * (perRow + (d + (columns ? dv : 0)) * words) + weight;
     };
     // The block's warps: as many as its widest tile (the projection's rows
-    // included) gets; where no block keeps within the budget so, more (on
-    // mma.sync, warps sharing rows each hold their operands whole, which
-    // the budget does not count).
+    // included) gets; where no block keeps within the budget so, more, and
+    // where a target runs mma.sync, over the fewest rows (its warps sharing
+    // rows each hold their operands whole, which the budget does not
+    // count; on wgmma 16 rows take what 64 do).
     auto leastWarps = [&](int64_t m) {
       return tile::getDefaultNumWarps(m * widest);
     };
+    bool mmaSync = llvm::any_of(
+        holders, [](const GpuModel &model) { return !model.wgmma; });
     int64_t best = 0, bestWarps = 0;
     double bestTime = 0;
     for (bool moreWarps : {false, true}) {
       for (int64_t bm : {64, 32, 16}) {
+        if (moreWarps && mmaSync && bm != 16)
+          continue;
         int64_t m = std::min(bm, mCap);
         int64_t least = leastWarps(m);
-        std::optional<int64_t> warps = getHoldingWarps(
-            m, rowRegisters, least, moreWarps ? kMaxWarps : least);
+        std::optional<int64_t> warps =
+            getHoldingWarps(m, registers, least, moreWarps ? kMaxWarps : least);
         if (!warps)
           continue;
         std::optional<double> time =
@@ -505,27 +518,26 @@ struct GraphChooseTiles
     }
     if (tileM) {
       best = tileM;
-      bestWarps =
-          getHoldingWarps(best, rowRegisters, leastWarps(best), kMaxWarps)
-              .value_or(kMaxWarps);
+      bestWarps = getHoldingWarps(best, registers, leastWarps(best), kMaxWarps)
+                      .value_or(kMaxWarps);
     }
     return {{best, keys}, bestWarps};
   }
 
   /// The fewest warps, from `least` up to `most` (doubling), over which a
   /// thread of a whole-row program of `m` rows holds at most its budget
-  /// (kMaxHeldRegisters) on every GPU the kernel is compiled for, each row
-  /// holding `rowRegisters(gpu)`; nothing when `most` hold more. On wgmma a
-  /// warpgroup's product has 64 rows at least.
-  std::optional<int64_t>
-  getHoldingWarps(int64_t m,
-                  llvm::function_ref<double(const GpuModel &)> rowRegisters,
-                  int64_t least, int64_t most) const {
+  /// (kMaxHeldRegisters) on every GPU the kernel is compiled for, the block
+  /// holding `registers(gpu, rows)`; nothing when `most` hold more. On
+  /// wgmma a warpgroup's product has 64 rows at least.
+  std::optional<int64_t> getHoldingWarps(
+      int64_t m,
+      llvm::function_ref<double(const GpuModel &, int64_t)> registers,
+      int64_t least, int64_t most) const {
     int64_t warps = least;
     for (const GpuModel &model : holders) {
       int64_t rows = model.wgmma ? std::max<int64_t>(m, 64) : m;
       double budget = model.wgmma ? kMaxHeldRegistersWgmma : kMaxHeldRegisters;
-      while (rows * rowRegisters(model) > budget * 32.0 * warps) {
+      while (registers(model, rows) > budget * 32.0 * warps) {
         if (warps * 2 > most)
           return std::nullopt;
         warps *= 2;

@@ -363,11 +363,14 @@ def GraphChooseTiles : Pass<"meld-graph-choose-tiles", "mlir::ModuleOp"> {
     warps split its query rows first (16 rows a warp, as FlashAttention-2),
     its keys in blocks of 32, and holds at most 80 registers a thread
     across its loop over keys (Q's operand registers, the output
-    accumulator, the scores and their operand copy, twice an output
-    projection's accumulator); on wgmma, whose operands come from shared
-    memory, at most 128 (without Q's, the projection's counted once), a
-    warpgroup holding 64 rows at least. Where no block keeps within that
-    over its default warps, blocks take more, up to 8; a chain's block of 16
+    accumulator, the scores and their operand copy, an output projection's
+    accumulator and the output's operand copy); on wgmma, whose operands
+    come from shared memory, at most 128 (without the operand copies), a
+    warpgroup holding 64 rows at least. With a projection, a block also
+    holds the block of its weight each head reads (d x columns) where it
+    goes through registers (mma.sync, and wgmma at tf32). Where no block
+    keeps within that over its default warps, blocks take more, up to 8
+    (over the fewest rows where a target runs mma.sync); a chain's block of 16
     rows (a whole row each of its second product and a block of 32
     intermediate columns with their copy) too. A block whose warps share
     rows pays for

@@ -306,7 +306,9 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     the consumers compute, meeting on the buffers' mbarriers only.
 
     With `prefetch-registers` (the default), in a loop that stores nothing
-    to memory, each operand that still goes through registers and is
+    to memory and holds no loop of its own (whose registers a tile carried
+    across it would take: attention's output projection holds its weight's
+    block across the loop over keys), each operand that still goes through registers and is
     loaded (then at most converted by `arith.truncf` or `arith.extf`) with
     offsets and mask computed as above is loaded a step ahead: step 0's
     load before the loop, step k + 1's at the end of step k, its mask

@@ -23,6 +23,8 @@
 // A loop of mma.sync products prefetches the same way the operands it
 // converts from such loads (read into registers from the copy by a
 // tile_gpu.local_load), in prefetch + 1 buffers: mma.sync completes at once.
+// An operand that still goes through registers is loaded a step ahead,
+// the loop carrying it, where the loop stores nothing and holds no loop.
 //
 //===----------------------------------------------------------------------===//
 
@@ -942,11 +944,16 @@ struct TileGPUPipelineKLoops
         for (auto dot : loop.getBody()->getOps<tile::DotOp>())
           dot->setAttr(kInFlightAttrName, builder.getUnitAttr());
       // The operands that go through registers are loaded a step ahead,
-      // where the loop writes no memory.
-      if (!prefetchRegisters ||
-          loop.getBody()
-              ->walk([](tile::StoreOp) { return WalkResult::interrupt(); })
-              .wasInterrupted())
+      // where the loop writes no memory and holds no loop of its own
+      // (whose registers they would take all along: attention's output
+      // projection holds its weight's block across the loop over keys).
+      if (!prefetchRegisters || loop.getBody()
+                                    ->walk([](Operation *op) {
+                                      return isa<tile::StoreOp, scf::ForOp>(op)
+                                                 ? WalkResult::interrupt()
+                                                 : WalkResult::advance();
+                                    })
+                                    .wasInterrupted())
         continue;
       SmallVector<tile::LoadOp> registerLoads;
       for (auto dot : loop.getBody()->getOps<tile::DotOp>())

@@ -197,13 +197,15 @@ func.func @chain(%x: tensor<41x8xf32>, %w: tensor<8x64xf32>, %v: tensor<64x8xf32
 // -----
 
 // An attention with its output projection holds, per query row, the output
-// (64), a key block's scores and their copy (32 + 16 at bf16), and the
-// projection's 256 columns: counted twice on mma.sync, with Q's operands
-// (32), 656 registers; once on wgmma, 368. On an A100 no block keeps within
-// 80 a thread over 4 warps (16 rows hold 82): over 8, 16 rows hold 41 (32
-// would hold 82). On an H100 a warpgroup's product has 64 rows at least,
-// 184 a thread over 4 warps (more than 128): 8 warps at every block, and
-// blocks of 64 take as long as the padded 16 in fewer programs.
+// (64), a key block's scores and their copy (32 + 16 at bf16) and the
+// projection's 256 columns; on mma.sync also Q's operands and the output's
+// copy (32 + 32), and per block the projection's weight block of 64 x 256
+// (8192 registers at bf16). On an A100 16 rows over 4 warps would hold 118
+// a thread (more than 80): over 8, 59, where mma.sync takes the fewest rows.
+// At fp32 no block keeps within 80 (16 rows over 8 hold 96): the fewest rows
+// over 8 warps. On an H100 a warpgroup's product has 64 rows at least, 184 a
+// thread over 4 warps (more than 128): 8 warps at every block, and blocks of
+// 64 take as long as the padded 16 in fewer programs.
 // CHECK-LABEL: func.func @attention_projection
 // CHECK:         graph.fusion_group attention (%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) {num_warps = 8 : i64, tile_sizes = array<i64: 16, 32>}
 // BF16-LABEL: func.func @attention_projection

@@ -283,6 +283,49 @@ tile.kernel @through_registers(%a: memref<4096xf32>, %w: memref<4096xf16>, %out:
 
 // -----
 
+// A loop holding a loop of its own (attention's loop over heads, around its
+// loop over keys) loads its register operand in its step, not a step ahead:
+// the tile would take its registers all along the inner loop.
+// CHECK-LABEL: tile.kernel @outer_loop(
+// CHECK:         scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{[^ ]+}} iter_args(%{{[^ ]+}} = %{{[^ ]+}}) -> (tensor<64x32xf32, #{{.+}}>) {
+// CHECK-NEXT:      tile.load %arg0
+// CHECK:           scf.for
+// CHECK-NOT:     tile.load %arg0
+// CHECK:         tile.store
+#blocked = #tile_gpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+#wgmma = #tile_gpu.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 32]>
+#sa = #tile_gpu.shared<swizzle = 32, order = [1, 0]>
+#sb = #tile_gpu.shared<swizzle = 64, order = [1, 0]>
+tile.kernel @outer_loop(%a: memref<4096xf32>, %w: memref<4096xf16>, %out: memref<2048xf32>) attributes {grid = array<i64: 1>, num_warps = 4 : i64, shared_bytes = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant dense<0.0> : tensor<64x32xf32, #wgmma>
+  %ia = tile.iota 1 : tensor<64x16xindex, #blocked>
+  %ib = tile.iota 1 : tensor<16x32xindex, #blocked>
+  %r = scf.for %k = %c0 to %c64 step %c16 iter_args(%acc = %zero) -> (tensor<64x32xf32, #wgmma>) {
+    %x = tile.load %a[%ia] : memref<4096xf32>[tensor<64x16xindex, #blocked>] -> tensor<64x16xf32, #blocked>
+    %x16 = arith.truncf %x : tensor<64x16xf32, #blocked> to tensor<64x16xf16, #blocked>
+    %y0 = arith.constant dense<0.0> : tensor<16x32xf16, #blocked>
+    %y = scf.for %j = %c0 to %c4 step %c1 iter_args(%sum = %y0) -> (tensor<16x32xf16, #blocked>) {
+      %part = tile.load %w[%ib] : memref<4096xf16>[tensor<16x32xindex, #blocked>] -> tensor<16x32xf16, #blocked>
+      %more = arith.addf %sum, %part : tensor<16x32xf16, #blocked>
+      scf.yield %more : tensor<16x32xf16, #blocked>
+    }
+    %xs = tile_gpu.local_alloc %x16 : tensor<64x16xf16, #blocked> -> tensor<64x16xf16, #sa>
+    %ys = tile_gpu.local_alloc %y : tensor<16x32xf16, #blocked> -> tensor<16x32xf16, #sb>
+    %p = tile.dot %xs, %ys, %acc : tensor<64x16xf16, #sa>, tensor<16x32xf16, #sb> -> tensor<64x32xf32, #wgmma>
+    scf.yield %p : tensor<64x32xf32, #wgmma>
+  }
+  %io = tile.iota 1 : tensor<64x32xindex, #wgmma>
+  tile.store %r, %out[%io] : tensor<64x32xf32, #wgmma>, memref<2048xf32>[tensor<64x32xindex, #wgmma>]
+  tile.return
+}
+
+// -----
+
 // A load whose offsets do not change from step to step is copied
 // asynchronously too (A); B, stored with K contiguous but lying along N,
 // goes through registers in the same 4 buffers. Without prefetching, a K
