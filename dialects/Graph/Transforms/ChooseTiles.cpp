@@ -404,8 +404,9 @@ struct GraphChooseTiles
     int64_t bi = std::min<int64_t>(kChainBlock, llvm::PowerOf2Ceil(work.k));
     bm = tileM ? int64_t(tileM) : bm;
     bi = tileN ? int64_t(tileN) : bi;
+    int64_t bk = tileK ? int64_t(tileK) : kTileK;
     if (host)
-      return {{bm, bi, tileK ? int64_t(tileK) : kTileK}};
+      return {{bm, bi, bk}};
     // A thread holds, per row, its part of the second product's
     // accumulator of whole rows, and the first product's block with its
     // operand copy.
@@ -419,8 +420,7 @@ struct GraphChooseTiles
         getHoldingWarps(bm, registers, least, kMaxWarps);
     // Within the budget at the fewest: the kernel's default (its largest
     // tile's).
-    return {{bm, bi, tileK ? int64_t(tileK) : kTileK},
-            warps == least ? 0 : warps.value_or(kMaxWarps)};
+    return {{bm, bi, bk}, warps == least ? 0 : warps.value_or(kMaxWarps)};
   }
 
   Tiling chooseAttention(FusionGroupOp group) {

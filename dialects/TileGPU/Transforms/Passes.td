@@ -308,12 +308,12 @@ def TileGPUPipelineKLoops : Pass<"meld-tile-gpu-pipeline-k-loops",
     With `prefetch-registers` (the default), in a loop that stores nothing
     to memory and holds no loop of its own (whose registers a tile carried
     across it would take: attention's output projection holds its weight's
-    block across the loop over keys), each operand that still goes through registers and is
-    loaded (then at most converted by `arith.truncf` or `arith.extf`) with
-    offsets and mask computed as above is loaded a step ahead: step 0's
-    load before the loop, step k + 1's at the end of step k, its mask
-    and'ed with whether the loop reaches that step; the loop carries the
-    tile. Its global memory latency then overlaps a whole step's product.
+    block across the loop over keys), each operand that still goes through
+    registers and is loaded (then at most converted by `arith.truncf` or
+    `arith.extf`) with offsets and mask computed as above is loaded a step
+    ahead: step 0's load before the loop, step k + 1's at the end of step
+    k, its mask and'ed with whether the loop reaches that step; the loop
+    carries the tile. Its global memory latency then overlaps a whole step's product.
 
     Before:
     ```mlir

@@ -947,13 +947,14 @@ struct TileGPUPipelineKLoops
       // where the loop writes no memory and holds no loop of its own
       // (whose registers they would take all along: attention's output
       // projection holds its weight's block across the loop over keys).
-      if (!prefetchRegisters || loop.getBody()
-                                    ->walk([](Operation *op) {
-                                      return isa<tile::StoreOp, scf::ForOp>(op)
-                                                 ? WalkResult::interrupt()
-                                                 : WalkResult::advance();
-                                    })
-                                    .wasInterrupted())
+      bool storesOrLoops = loop.getBody()
+                               ->walk([](Operation *op) {
+                                 return isa<tile::StoreOp, scf::ForOp>(op)
+                                            ? WalkResult::interrupt()
+                                            : WalkResult::advance();
+                               })
+                               .wasInterrupted();
+      if (!prefetchRegisters || storesOrLoops)
         continue;
       SmallVector<tile::LoadOp> registerLoads;
       for (auto dot : loop.getBody()->getOps<tile::DotOp>())
